@@ -1,0 +1,279 @@
+//! The crate's one error type, with stable numeric codes.
+//!
+//! Codes are grouped by hundreds and never reused:
+//!
+//! | range | group |
+//! |---|---|
+//! | 100–199 | arguments: malformed records, JSON, parameters |
+//! | 200–299 | the registration state machine |
+//! | 300–399 | numbers, tokens and verification |
+//! | 400–499 | rendering and fonts |
+//! | 500–599 | storage |
+//! | 900–999 | internal errors |
+//!
+//! The C library returns these numbers as its result codes and the Python package exposes them as
+//! `.code` on its exceptions.
+
+use crate::lifecycle::LoginReason;
+use crate::validate::Problem;
+
+/// Result type of the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Every error the crate reports. Messages are Chinese first, then English.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    // ---- 1xx arguments ----
+    /// A record failed validation; `problems` lists every problem found, not just the first.
+    #[error("记录有 {} 处错误 / record has {} problem(s): {}", problems.len(), problems.len(), summary(problems))]
+    InvalidRecord {
+        /// Every problem of the record.
+        problems: Vec<Problem>,
+    },
+    /// JSON text could not be parsed into the expected record.
+    #[error("JSON 格式错误 / malformed JSON: {0}")]
+    MalformedJson(String),
+    /// A parameter is out of its allowed domain.
+    #[error("参数无效 / invalid argument: {0}")]
+    InvalidArgument(String),
+    /// A policy is inconsistent (for example 30 February as a deadline).
+    #[error("政策配置无效 / invalid policy: {0}")]
+    InvalidPolicy(String),
+    /// A code table could not be read.
+    #[error("代码表无效 / invalid code table: {0}")]
+    InvalidCodeTable(String),
+
+    // ---- 2xx state machine ----
+    /// The actor's role may not perform this command on this registration.
+    #[error("{role} 无权执行 {command} / {role} may not perform {command}: {why}")]
+    Forbidden {
+        /// Role of the actor, such as `counselor`.
+        role: String,
+        /// Command name, such as `confirm_destination`.
+        command: String,
+        /// Why not.
+        why: String,
+    },
+    /// The graduate cannot log in; every reason that applies is listed with its remedy.
+    #[error("无法登录 / login refused: {}", reasons.iter().map(|r| r.message_zh()).collect::<Vec<_>>().join("；"))]
+    LoginRefused {
+        /// Every reason that applies.
+        reasons: Vec<LoginReason>,
+    },
+    /// The graduate has not logged in yet.
+    #[error("毕业生尚未登录登记系统 / the graduate has not logged in yet")]
+    NotLoggedIn,
+    /// The school has not uploaded the graduate's basic information.
+    #[error("学校尚未上传生源信息 / basic information has not been uploaded")]
+    BasicInfoMissing,
+    /// Basic information exists and differs; use a correction instead of a new upload.
+    #[error(
+        "生源信息已上传，请通过生源管理更正 / basic information already uploaded: use a correction"
+    )]
+    BasicInfoAlreadyUploaded,
+    /// The graduate has not confirmed the basic information.
+    #[error("毕业生尚未确认基本信息 / the graduate has not confirmed basic information")]
+    BasicInfoNotConfirmed,
+    /// Basic information is not awaiting the graduate's review (already confirmed, or a correction is pending).
+    #[error("基本信息当前不在待核对状态（{0}）/ basic information is not awaiting review ({0})")]
+    BasicInfoNotUnderReview(String),
+    /// No destination has been reported by the provincial platform.
+    #[error("省级平台尚未上报毕业去向 / no destination has been reported")]
+    DestinationNotReported,
+    /// The destination is not awaiting the graduate's confirmation.
+    #[error("毕业去向当前不在待确认状态（{0}）/ destination is not awaiting confirmation ({0})")]
+    NotAwaitingConfirmation(String),
+    /// Authorization needs a confirmed destination.
+    #[error("毕业生需完成去向登记确认才能进行核验授权 / destination must be confirmed before authorization")]
+    DestinationNotConfirmed,
+    /// The confirmation does not match the current data.
+    #[error("去向登记确认与当前数据不一致，请重新确认 / confirmation is for data version {confirmed}, current is {current}")]
+    ConfirmationOutdated {
+        /// Data version that was confirmed.
+        confirmed: u32,
+        /// Current data version.
+        current: u32,
+    },
+    /// The destination is confirmed: a change needs an approved void request.
+    #[error("去向已确认，变更需先提交作废申请并经学院、学校审核 / destination confirmed: a change needs an approved void request")]
+    ChangeNeedsVoidRequest,
+    /// A void request is already open.
+    #[error("已有待审核的作废申请 / a void request is already open")]
+    VoidRequestOpen,
+    /// There is no void request in the stage the command needs.
+    #[error("没有处于该审核阶段的作废申请（{0}）/ no void request at that stage ({0})")]
+    VoidRequestWrongStage(String),
+    /// The change deadline has passed and no SchoolOffice override is in force.
+    #[error("已过变更截止时间（{deadline}），需学校就业部门特批 / change deadline {deadline} has passed; a SchoolOffice override is needed")]
+    ChangeDeadlinePassed {
+        /// The deadline day, `YYYY-MM-DD` (end of day, UTC+8).
+        deadline: String,
+    },
+    /// The requested validity period is outside the policy's bounds.
+    #[error("有效期须在 {min} 至 {max} 天之间，收到 {requested} 天 / validity must be {min}..={max} days, got {requested}")]
+    ValidityOutOfBounds {
+        /// Requested days.
+        requested: u32,
+        /// Lower bound.
+        min: u32,
+        /// Upper bound.
+        max: u32,
+    },
+    /// No authorization with that verification number.
+    #[error("没有该核验编号的授权 / no authorization with number {0}")]
+    AuthorizationNotFound(String),
+    /// The authorization was revoked or superseded.
+    #[error("授权已{state} / authorization is {state}")]
+    AuthorizationNotActive {
+        /// `revoked` or `superseded`.
+        state: String,
+    },
+    /// The authorization's validity has ended.
+    #[error("授权已过期 / authorization has expired")]
+    AuthorizationExpired,
+    /// An extension must end later than the current end.
+    #[error("延长后的有效期须晚于当前有效期 / the new end must be later than the current end")]
+    ExtensionNotLater,
+    /// The requested section was not registered when the authorization was issued.
+    #[error("授权时未登记{0}信息 / the {0} section was not registered at authorization time")]
+    SectionNotRegistered(String),
+    /// A reason or note is required and was empty.
+    #[error("必须填写原因 / a reason is required")]
+    ReasonRequired,
+
+    // ---- 3xx numbers, tokens, verification ----
+    /// A verification number is not 16 symbols of Crockford base32.
+    #[error("核验编号格式错误 / malformed verification number: {0}")]
+    NumberMalformed(String),
+    /// A verification number has a wrong check symbol: a typo.
+    #[error("核验编号有误（校验位不符），请检查是否输错 / verification number has a typo (check symbol mismatch)")]
+    NumberTypo,
+}
+
+fn summary(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("{}: {}", p.field, p.code.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Error {
+    /// The stable numeric code of this error (the C result code).
+    pub fn code(&self) -> u32 {
+        match self {
+            Error::InvalidRecord { .. } => 101,
+            Error::MalformedJson(_) => 102,
+            Error::InvalidArgument(_) => 103,
+            Error::InvalidPolicy(_) => 104,
+            Error::InvalidCodeTable(_) => 105,
+            Error::Forbidden { .. } => 201,
+            Error::LoginRefused { .. } => 202,
+            Error::NotLoggedIn => 203,
+            Error::BasicInfoMissing => 204,
+            Error::BasicInfoAlreadyUploaded => 205,
+            Error::BasicInfoNotConfirmed => 206,
+            Error::BasicInfoNotUnderReview(_) => 207,
+            Error::DestinationNotReported => 208,
+            Error::NotAwaitingConfirmation(_) => 209,
+            Error::DestinationNotConfirmed => 210,
+            Error::ConfirmationOutdated { .. } => 211,
+            Error::ChangeNeedsVoidRequest => 212,
+            Error::VoidRequestOpen => 213,
+            Error::VoidRequestWrongStage(_) => 214,
+            Error::ChangeDeadlinePassed { .. } => 215,
+            Error::ValidityOutOfBounds { .. } => 216,
+            Error::AuthorizationNotFound(_) => 217,
+            Error::AuthorizationNotActive { .. } => 218,
+            Error::AuthorizationExpired => 219,
+            Error::ExtensionNotLater => 220,
+            Error::SectionNotRegistered(_) => 221,
+            Error::ReasonRequired => 222,
+            Error::NumberMalformed(_) => 301,
+            Error::NumberTypo => 302,
+        }
+    }
+
+    /// The group of this error's code: `arguments`, `state`, `verification`, `render`, `storage`
+    /// or `internal`.
+    pub fn group(&self) -> &'static str {
+        match self.code() / 100 {
+            1 => "arguments",
+            2 => "state",
+            3 => "verification",
+            4 => "render",
+            5 => "storage",
+            _ => "internal",
+        }
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Self {
+        Error::MalformedJson(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_grouped_and_unique() {
+        let all = [
+            Error::InvalidRecord { problems: vec![] },
+            Error::MalformedJson(String::new()),
+            Error::InvalidArgument(String::new()),
+            Error::InvalidPolicy(String::new()),
+            Error::InvalidCodeTable(String::new()),
+            Error::Forbidden {
+                role: String::new(),
+                command: String::new(),
+                why: String::new(),
+            },
+            Error::LoginRefused { reasons: vec![] },
+            Error::NotLoggedIn,
+            Error::BasicInfoMissing,
+            Error::BasicInfoAlreadyUploaded,
+            Error::BasicInfoNotConfirmed,
+            Error::BasicInfoNotUnderReview(String::new()),
+            Error::DestinationNotReported,
+            Error::NotAwaitingConfirmation(String::new()),
+            Error::DestinationNotConfirmed,
+            Error::ConfirmationOutdated {
+                confirmed: 1,
+                current: 2,
+            },
+            Error::ChangeNeedsVoidRequest,
+            Error::VoidRequestOpen,
+            Error::VoidRequestWrongStage(String::new()),
+            Error::ChangeDeadlinePassed {
+                deadline: String::new(),
+            },
+            Error::ValidityOutOfBounds {
+                requested: 0,
+                min: 1,
+                max: 2,
+            },
+            Error::AuthorizationNotFound(String::new()),
+            Error::AuthorizationNotActive {
+                state: String::new(),
+            },
+            Error::AuthorizationExpired,
+            Error::ExtensionNotLater,
+            Error::SectionNotRegistered(String::new()),
+            Error::ReasonRequired,
+            Error::NumberMalformed(String::new()),
+            Error::NumberTypo,
+        ];
+        let mut seen = std::collections::BTreeSet::new();
+        for e in &all {
+            assert!(seen.insert(e.code()), "duplicate code {}", e.code());
+            assert!((100..1000).contains(&e.code()));
+            assert!(!e.to_string().is_empty());
+        }
+        assert_eq!(Error::NumberTypo.group(), "verification");
+        assert_eq!(Error::NotLoggedIn.group(), "state");
+    }
+}

@@ -1,0 +1,47 @@
+//! # gradreg
+//!
+//! The core of China's graduate destination registration (高校毕业生毕业去向登记): records and
+//! their validation, the registration state machine, verification numbers, and reminders.
+//!
+//! The state machine is a pure function ([`lifecycle::apply`]): time, policy and randomness are
+//! passed in, so every step is deterministic and testable.
+//!
+//! ```
+//! use gradreg::{apply, Actor, Command, Context, Policy, Registration};
+//! use chrono::TimeZone;
+//!
+//! let policy = Policy::jiangsu();
+//! let now = chrono::Utc.with_ymd_and_hms(2026, 5, 1, 2, 0, 0).unwrap();
+//! let ctx = Context::new(now, &policy);
+//! let reg = Registration::new("10284:2022001");
+//! // A graduate cannot act before the school uploads basic information.
+//! let err = apply(&reg, &Actor::Graduate { id_number: "x".into() }, &Command::Login, &ctx).unwrap_err();
+//! assert_eq!(err.code(), 202);
+//! ```
+#![deny(missing_docs)]
+
+pub mod codes;
+pub mod error;
+pub mod lifecycle;
+pub mod policy;
+pub mod records;
+pub mod reminders;
+pub mod sample;
+pub mod tables;
+pub mod validate;
+
+pub use codes::VerificationNumber;
+pub use error::{Error, Result};
+pub use lifecycle::{
+    apply, Actor, AuditEntry, AuthState, AuthStatus, Authorization, BasicStatus, Command, Context,
+    DestinationStatus, Event, EventKind, LoginReason, Outcome, Recipient, Registration, Role,
+    Section, Sections, Stage, VoidRequest, VoidStage,
+};
+pub use policy::{MonthDay, Policy, ValidityBounds};
+pub use records::{
+    Abroad, ArchiveMethod, ArchiveTransfer, BasicInfo, ChsiAccount, Destination, DestinationData,
+    Employer, HukouMigration, HukouReason, Study,
+};
+pub use reminders::{reminders, reminders_for, Reminder, ReminderKind, ReminderOptions};
+pub use tables::{Category, CodeTables, Table};
+pub use validate::{Problem, ProblemCode, Validate};

@@ -1,0 +1,2 @@
+//! The Python extension of gradreg. The pyo3 module arrives with the Python package work.
+#![deny(missing_docs)]
