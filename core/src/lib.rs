@@ -21,6 +21,7 @@
 #![deny(missing_docs)]
 
 pub mod codes;
+pub mod disclosure;
 pub mod error;
 pub mod lifecycle;
 pub mod policy;
@@ -31,6 +32,7 @@ pub mod tables;
 pub mod validate;
 
 pub use codes::VerificationNumber;
+pub use disclosure::{Disclosure, Masking};
 pub use error::{Error, Result};
 pub use lifecycle::{
     apply, Actor, AuditEntry, AuthState, AuthStatus, Authorization, BasicStatus, Command, Context,
