@@ -249,16 +249,20 @@ fn main() -> Result<(), Error> {
     );
 
     // Changes after confirmation: a void request through college and school.
-    let _ = w
-        .run(
-            "省级平台直接变更已确认去向",
-            &platform,
-            Command::ReportDestination {
-                data: Box::new(sample::destination_data()),
-            },
-            at(7, 1, 9),
-        )
-        .map(|_| ());
+    let mut changed = sample::destination_data();
+    if let Some(a) = changed.archive.as_mut() {
+        a.receiving_unit = "苏州市人才服务中心".into();
+        a.address = "江苏省苏州市姑苏区三香路 120 号".into();
+        a.postal_code = "215004".into();
+    }
+    let _ = w.run(
+        "省级平台直接变更已确认去向",
+        &platform,
+        Command::ReportDestination {
+            data: Box::new(changed.clone()),
+        },
+        at(7, 1, 9),
+    );
     w.run(
         "毕业生提交作废申请",
         &graduate,
@@ -292,12 +296,6 @@ fn main() -> Result<(), Error> {
         },
         at(7, 2, 16),
     );
-    let mut changed = sample::destination_data();
-    if let Some(a) = changed.archive.as_mut() {
-        a.receiving_unit = "苏州市人才服务中心".into();
-        a.address = "江苏省苏州市姑苏区三香路 120 号".into();
-        a.postal_code = "215004".into();
-    }
     w.run(
         "省级平台变更去向",
         &platform,

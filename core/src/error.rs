@@ -124,7 +124,7 @@ pub enum Error {
     #[error("没有该核验编号的授权 / no authorization with number {0}")]
     AuthorizationNotFound(String),
     /// The authorization was revoked or superseded.
-    #[error("授权已{state} / authorization is {state}")]
+    #[error("授权{} / authorization is {state}", state_zh(state))]
     AuthorizationNotActive {
         /// `revoked` or `superseded`.
         state: String,
@@ -149,6 +149,14 @@ pub enum Error {
     /// A verification number has a wrong check symbol: a typo.
     #[error("核验编号有误（校验位不符），请检查是否输错 / verification number has a typo (check symbol mismatch)")]
     NumberTypo,
+}
+
+fn state_zh(state: &str) -> &'static str {
+    match state {
+        "revoked" => "已被撤销",
+        "superseded" => "因登记信息变更已失效",
+        _ => "不在有效状态",
+    }
 }
 
 fn summary(problems: &[Problem]) -> String {

@@ -1,0 +1,191 @@
+//! Shared test harness: a registration driven through commands at given China Standard Times.
+#![allow(dead_code)]
+
+use chrono::{DateTime, TimeZone, Utc};
+use gradreg::{apply, sample, Actor, Command, Context, Error, Outcome, Policy, Registration};
+
+/// An instant given in China Standard Time.
+pub fn cst(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> DateTime<Utc> {
+    gradreg::policy::cst()
+        .with_ymd_and_hms(y, m, d, h, min, s)
+        .single()
+        .expect("valid time")
+        .with_timezone(&Utc)
+}
+
+/// A day in 2026 at 10:00 CST.
+pub fn day(m: u32, d: u32) -> DateTime<Utc> {
+    cst(2026, m, d, 10, 0, 0)
+}
+
+pub fn graduate() -> Actor {
+    Actor::Graduate {
+        id_number: sample::basic_info().id_number,
+    }
+}
+pub fn school() -> Actor {
+    Actor::SchoolOffice { id: "jyc01".into() }
+}
+pub fn counselor() -> Actor {
+    Actor::Counselor {
+        id: "fdy07".into(),
+        college: sample::basic_info().college,
+    }
+}
+pub fn other_counselor() -> Actor {
+    Actor::Counselor {
+        id: "fdy99".into(),
+        college: "法学院".into(),
+    }
+}
+pub fn platform() -> Actor {
+    Actor::ProvincialPlatform {
+        id: "js24365".into(),
+    }
+}
+pub fn archive_dept() -> Actor {
+    Actor::ArchiveDept {
+        id: "nj-rc".into(),
+        name: "南京市人才服务中心".into(),
+    }
+}
+pub fn hukou_dept() -> Actor {
+    Actor::HukouDept {
+        id: "nj-gl".into(),
+        name: "宁海路派出所".into(),
+    }
+}
+
+pub fn report(data: gradreg::DestinationData) -> Command {
+    Command::ReportDestination {
+        data: Box::new(data),
+    }
+}
+
+/// Sample data with a different archive receiver (a real change).
+pub fn changed_data() -> gradreg::DestinationData {
+    let mut d = sample::destination_data();
+    if let Some(a) = d.archive.as_mut() {
+        a.receiving_unit = "苏州市人才服务中心".into();
+        a.postal_code = "215004".into();
+    }
+    d
+}
+
+pub struct H {
+    pub reg: Registration,
+    pub policy: Policy,
+    pub audit: Vec<gradreg::AuditEntry>,
+    pub events: Vec<gradreg::Event>,
+    counter: u8,
+}
+
+impl H {
+    pub fn new() -> Self {
+        H {
+            reg: Registration::new("10327:2022010123"),
+            policy: Policy::jiangsu(),
+            audit: Vec::new(),
+            events: Vec::new(),
+            counter: 0,
+        }
+    }
+
+    fn ctx(&mut self, now: DateTime<Utc>) -> Context<'_> {
+        self.counter = self.counter.wrapping_add(1);
+        let mut ctx = Context::new(now, &self.policy);
+        ctx.entropy = [self.counter; 16];
+        ctx
+    }
+
+    pub fn try_at(
+        &mut self,
+        actor: &Actor,
+        cmd: Command,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, Error> {
+        let reg = self.reg.clone();
+        let ctx = self.ctx(now);
+        let out = apply(&reg, actor, &cmd, &ctx)?;
+        self.reg = out.registration.clone();
+        self.audit.push(out.audit.clone());
+        self.events.extend(out.events.clone());
+        Ok(out)
+    }
+
+    pub fn ok(&mut self, actor: &Actor, cmd: Command, now: DateTime<Utc>) -> Outcome {
+        let name = cmd.name();
+        self.try_at(actor, cmd, now)
+            .unwrap_or_else(|e| panic!("{name} by {:?} refused: {e}", actor.role()))
+    }
+
+    pub fn err(&mut self, actor: &Actor, cmd: Command, now: DateTime<Utc>) -> Error {
+        let before = self.reg.clone();
+        let name = cmd.name();
+        match self.try_at(actor, cmd, now) {
+            Ok(_) => panic!("{name} by {:?} unexpectedly accepted", actor.role()),
+            Err(e) => {
+                assert_eq!(
+                    self.reg, before,
+                    "a refused command must not change anything"
+                );
+                e
+            }
+        }
+    }
+
+    /// Uploaded, CHSI bound, logged in, basic info confirmed.
+    pub fn ready() -> Self {
+        let mut h = H::new();
+        h.ok(
+            &school(),
+            Command::UploadBasicInfo {
+                info: Box::new(sample::basic_info()),
+            },
+            day(3, 1),
+        );
+        h.ok(
+            &Actor::Chsi,
+            Command::UpdateChsiAccount {
+                account: Box::new(sample::chsi_account()),
+            },
+            day(3, 2),
+        );
+        h.ok(&graduate(), Command::Login, day(3, 3));
+        h.ok(&graduate(), Command::ConfirmBasicInfo, day(3, 3));
+        h
+    }
+
+    /// Ready, destination reported.
+    pub fn reported() -> Self {
+        let mut h = H::ready();
+        h.ok(&platform(), report(sample::destination_data()), day(4, 20));
+        h
+    }
+
+    /// Reported and confirmed.
+    pub fn confirmed() -> Self {
+        let mut h = H::reported();
+        h.ok(&graduate(), Command::ConfirmDestination, day(4, 21));
+        h
+    }
+
+    /// Confirmed and authorized for 30 days on 1 May; returns the number.
+    pub fn authorized() -> (Self, gradreg::VerificationNumber) {
+        let mut h = H::confirmed();
+        let out = h.ok(
+            &graduate(),
+            Command::Authorize {
+                validity_days: Some(30),
+            },
+            day(5, 1),
+        );
+        let n = out
+            .registration
+            .authorizations
+            .last()
+            .expect("issued")
+            .number;
+        (h, n)
+    }
+}

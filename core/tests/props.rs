@@ -1,0 +1,403 @@
+//! Property tests of the state machine: random command sequences from random actors.
+
+mod common;
+
+use chrono::Duration;
+use common::*;
+use gradreg::{
+    apply, sample, Actor, AuthState, Command, Context, Error, Policy, Registration, Role, Section,
+    VerificationNumber,
+};
+use proptest::prelude::*;
+
+fn actors() -> Vec<Actor> {
+    vec![
+        graduate(),
+        Actor::Graduate {
+            id_number: sample::id_number("110105", "20030101", 1, true).unwrap(),
+        },
+        Actor::Chsi,
+        counselor(),
+        other_counselor(),
+        school(),
+        platform(),
+        archive_dept(),
+        hukou_dept(),
+    ]
+}
+
+/// The actor table of DESIGN.md §2, written independently of the implementation.
+fn role_may(role: Role, cmd: &Command) -> bool {
+    use Command as C;
+    match cmd {
+        C::UploadBasicInfo { .. } | C::CorrectBasicInfo { .. } => {
+            matches!(role, Role::SchoolOffice | Role::Counselor)
+        }
+        C::UpdateChsiAccount { .. } => role == Role::Chsi,
+        C::ReportDestination { .. } => role == Role::ProvincialPlatform,
+        C::ApproveVoidRequest { .. } | C::RejectVoidRequest { .. } => {
+            matches!(role, Role::Counselor | Role::SchoolOffice)
+        }
+        C::GrantChangeOverride { .. } => role == Role::SchoolOffice,
+        C::RecordVerification { section, .. } => match section {
+            Section::Archive => role == Role::ArchiveDept,
+            Section::Hukou => role == Role::HukouDept,
+        },
+        C::Login
+        | C::ConfirmBasicInfo
+        | C::RequestBasicInfoCorrection { .. }
+        | C::ConfirmDestination
+        | C::DisputeDestination { .. }
+        | C::FileVoidRequest { .. }
+        | C::Authorize { .. }
+        | C::ExtendAuthorization { .. }
+        | C::RevokeAuthorization { .. } => role == Role::Graduate,
+    }
+}
+
+/// A step: which actor, which command template, parameters, and how far time moves.
+#[derive(Debug, Clone)]
+struct Step {
+    /// Below 8 of 10: an actor the table allows for the command; else any actor.
+    bias: u8,
+    actor: usize,
+    cmd: u8,
+    param: u32,
+    text: String,
+    hours: u32,
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    (
+        0u8..10,
+        0usize..9,
+        0u8..19,
+        any::<u32>(),
+        "[\\PC]{0,12}",
+        0u32..48,
+    )
+        .prop_map(|(bias, actor, cmd, param, text, hours)| Step {
+            bias,
+            actor,
+            cmd,
+            param,
+            text,
+            hours,
+        })
+}
+
+fn pick_number(reg: &Registration, param: u32) -> VerificationNumber {
+    if reg.authorizations.is_empty() || param % 5 == 0 {
+        VerificationNumber::from_entropy(&[param as u8; 16])
+    } else {
+        reg.authorizations[param as usize % reg.authorizations.len()].number
+    }
+}
+
+fn command(s: &Step, reg: &Registration) -> Command {
+    let p = s.param;
+    match s.cmd {
+        0 => {
+            let mut info = sample::basic_info();
+            if p % 3 == 1 {
+                info.major_name = format!("专业{}", p % 7);
+            }
+            if p % 11 == 2 {
+                info.id_number = s.text.clone(); // garbage
+            }
+            Command::UploadBasicInfo {
+                info: Box::new(info),
+            }
+        }
+        1 => {
+            let mut info = sample::basic_info();
+            info.major_name = format!("专业{}", p % 7);
+            if p % 5 == 0 {
+                info.college = "法学院".into();
+            }
+            if p % 13 == 0 {
+                info.phone = "13900000000".into();
+            }
+            Command::CorrectBasicInfo {
+                info: Box::new(info),
+            }
+        }
+        2 => {
+            let mut a = sample::chsi_account();
+            a.student_record_bound = p % 4 != 0;
+            if p % 6 == 1 {
+                a.name = "李四".into();
+            }
+            if p % 2 == 0 {
+                a.phone = format!("139{:08}", p % 100_000_000);
+            }
+            Command::UpdateChsiAccount {
+                account: Box::new(a),
+            }
+        }
+        3 => Command::Login,
+        4 => Command::ConfirmBasicInfo,
+        5 => Command::RequestBasicInfoCorrection {
+            note: s.text.clone(),
+        },
+        6 => {
+            let mut d = if p % 2 == 0 {
+                sample::destination_data()
+            } else {
+                changed_data()
+            };
+            match p % 7 {
+                1 => d.hukou = None,
+                2 => d.archive = None,
+                3 => d.destination.code = s.text.clone(),
+                _ => {}
+            }
+            report(d)
+        }
+        7 => Command::ConfirmDestination,
+        8 => Command::DisputeDestination {
+            reason: s.text.clone(),
+        },
+        9 => Command::FileVoidRequest {
+            reason: s.text.clone(),
+        },
+        10 => Command::ApproveVoidRequest {
+            note: s.text.clone(),
+        },
+        11 => Command::RejectVoidRequest {
+            note: s.text.clone(),
+        },
+        12 => Command::GrantChangeOverride {
+            reason: s.text.clone(),
+        },
+        13 => Command::Authorize {
+            validity_days: if p % 3 == 0 { None } else { Some(p % 200) },
+        },
+        14 => Command::ExtendAuthorization {
+            number: pick_number(reg, p),
+            validity_days: p % 200,
+        },
+        15 => Command::RevokeAuthorization {
+            number: pick_number(reg, p),
+        },
+        16 => Command::RecordVerification {
+            number: pick_number(reg, p),
+            section: Section::Archive,
+        },
+        17 => Command::RecordVerification {
+            number: pick_number(reg, p),
+            section: Section::Hukou,
+        },
+        // Void requests need two approvals in order: give them a second slot.
+        _ => Command::ApproveVoidRequest {
+            note: String::new(),
+        },
+    }
+}
+
+/// The actor for a step: usually one the table allows (so sequences get somewhere), sometimes any.
+fn choose_actor<'a>(s: &Step, cmd: &Command, actors: &'a [Actor]) -> &'a Actor {
+    if s.bias < 8 {
+        let allowed: Vec<&Actor> = actors.iter().filter(|a| role_may(a.role(), cmd)).collect();
+        if !allowed.is_empty() {
+            return allowed[s.actor % allowed.len()];
+        }
+    }
+    &actors[s.actor]
+}
+
+/// Starting points along the process, so that short sequences reach every stage.
+fn start(which: u8) -> Registration {
+    match which {
+        0 => Registration::new("prop"),
+        1 => H::ready().reg,
+        2 => H::reported().reg,
+        3 => H::confirmed().reg,
+        _ => H::authorized().0.reg,
+    }
+}
+
+/// What a run reached, to show the property test exercises the later stages.
+#[derive(Default, Debug)]
+struct Reached {
+    authorized: usize,
+    superseded: usize,
+    void_approved: usize,
+    verified: usize,
+}
+
+fn run_sequence(
+    first: u8,
+    steps: &[Step],
+    seed: u8,
+    reached: &mut Reached,
+) -> Result<(), TestCaseError> {
+    let policy = Policy::jiangsu();
+    let actors = actors();
+    let mut reg = start(first);
+    let mut now = day(5, 2);
+    for (i, s) in steps.iter().enumerate() {
+        now += Duration::hours(i64::from(s.hours));
+        let cmd = command(s, &reg);
+        let actor = choose_actor(s, &cmd, &actors);
+        let mut ctx = Context::new(now, &policy);
+        ctx.entropy = [seed.wrapping_add(i as u8); 16];
+        ctx.entropy[0] = i as u8;
+        match apply(&reg, actor, &cmd, &ctx) {
+            Ok(out) => {
+                prop_assert!(
+                    role_may(actor.role(), &cmd),
+                    "{:?} did {}",
+                    actor.role(),
+                    cmd.name()
+                );
+                if let Actor::Counselor { college, .. } = actor {
+                    prop_assert_eq!(
+                        &reg.basic
+                            .as_ref()
+                            .map(|b| b.college.clone())
+                            .unwrap_or_else(|| college.clone()),
+                        college
+                    );
+                }
+                if let Actor::Graduate { id_number } = actor {
+                    prop_assert_eq!(id_number, &sample::basic_info().id_number);
+                }
+                prop_assert!(out.registration.version >= reg.version);
+                prop_assert!(out.registration.data_version >= reg.data_version);
+                prop_assert_eq!(out.audit.version_before, reg.version);
+                prop_assert_eq!(out.audit.version_after, out.registration.version);
+                prop_assert_eq!(
+                    out.registration.version == reg.version,
+                    out.registration == reg
+                );
+                match &cmd {
+                    Command::Authorize { .. } => reached.authorized += 1,
+                    Command::RecordVerification { .. } => reached.verified += 1,
+                    Command::ApproveVoidRequest { .. }
+                        if out.registration.destination_status
+                            == gradreg::DestinationStatus::ChangeOpen =>
+                    {
+                        reached.void_approved += 1
+                    }
+                    _ => {}
+                }
+                let before = reg
+                    .authorizations
+                    .iter()
+                    .filter(|a| a.state == AuthState::Superseded)
+                    .count();
+                let after = out
+                    .registration
+                    .authorizations
+                    .iter()
+                    .filter(|a| a.state == AuthState::Superseded)
+                    .count();
+                reached.superseded += after - before;
+                reg = out.registration;
+            }
+            Err(e) => {
+                prop_assert!((100..1000).contains(&e.code()));
+                prop_assert!(!e.to_string().is_empty());
+                if !role_may(actor.role(), &cmd) {
+                    prop_assert!(
+                        matches!(e, Error::Forbidden { .. }),
+                        "wrong-role refusal must be Forbidden, got {}",
+                        e
+                    );
+                }
+            }
+        }
+        invariants(&reg)?;
+    }
+    Ok(())
+}
+
+fn invariants(reg: &Registration) -> Result<(), TestCaseError> {
+    for a in &reg.authorizations {
+        if a.state == AuthState::Active {
+            prop_assert_eq!(
+                a.data_version,
+                reg.data_version,
+                "active authorization on outdated data"
+            );
+        }
+    }
+    if let Some(v) = reg.confirmed_version {
+        prop_assert_eq!(v, reg.data_version, "confirmation of outdated data");
+    }
+    let json = serde_json::to_string(reg).expect("serialize");
+    let back: Registration = serde_json::from_str(&json).expect("deserialize");
+    prop_assert_eq!(&back, reg, "JSON round trip");
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Random sequences never panic, keep the invariants, and never let an actor do what the
+    /// table forbids.
+    #[test]
+    fn random_sequences_keep_invariants(first in 0u8..5, steps in proptest::collection::vec(step(), 1..60), seed in any::<u8>()) {
+        run_sequence(first, &steps, seed, &mut Reached::default())?;
+    }
+
+    /// Arbitrary JSON never panics the command and registration parsers, and whatever parses
+    /// can be applied without panicking.
+    #[test]
+    fn arbitrary_json_never_panics(s in "\\PC{0,200}") {
+        let policy = Policy::jiangsu();
+        let ctx = Context::new(day(5, 1), &policy);
+        let _ = serde_json::from_str::<Registration>(&s);
+        if let Ok(cmd) = serde_json::from_str::<Command>(&s) {
+            let _ = apply(&Registration::new("x"), &graduate(), &cmd, &ctx);
+        }
+    }
+
+    /// Commands with arbitrary strings in every field never panic and are refused with a code.
+    #[test]
+    fn arbitrary_records_are_refused_cleanly(fields in proptest::collection::vec("\\PC{0,40}", 20)) {
+        let policy = Policy::jiangsu();
+        let ctx = Context::new(day(5, 1), &policy);
+        let f = |i: usize| fields[i].clone();
+        let info = gradreg::BasicInfo {
+            name: f(0), gender: f(1), id_number: f(2), exam_number: f(3), student_number: f(4),
+            school_code: f(5), school_name: f(6), college: f(7), major_code: f(8), major_name: f(9),
+            education_level: f(10), training_mode: f(11), schooling_length: f(12), enrolment_date: f(13),
+            graduation_date: f(14), origin_region: f(15), ethnicity: f(16), political_status: f(17),
+            phone: f(18), email: f(19),
+        };
+        let r = apply(&Registration::new("x"), &school(), &Command::UploadBasicInfo { info: Box::new(info) }, &ctx);
+        if let Err(e) = r {
+            prop_assert!(matches!(e, Error::InvalidRecord { ref problems } if !problems.is_empty()), "{}", e);
+        }
+        let (h, _) = H::authorized();
+        let mut d = sample::destination_data();
+        d.destination.code = f(0);
+        d.destination.sub_code = Some(f(1));
+        if let Some(a) = d.archive.as_mut() { a.postal_code = f(2); a.phone = f(3); }
+        let _ = apply(&h.reg, &platform(), &report(d), &ctx);
+    }
+}
+
+/// The generator reaches the later stages often: otherwise the property above proves little.
+#[test]
+fn random_sequences_reach_every_stage() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let strategy = (
+        0u8..5,
+        proptest::collection::vec(step(), 1..60),
+        any::<u8>(),
+    );
+    let mut reached = Reached::default();
+    for _ in 0..200 {
+        let (first, steps, seed) = strategy.new_tree(&mut runner).expect("tree").current();
+        run_sequence(first, &steps, seed, &mut reached).expect("invariants");
+    }
+    assert!(reached.authorized >= 30, "{reached:?}");
+    assert!(reached.superseded >= 10, "{reached:?}");
+    assert!(reached.void_approved >= 2, "{reached:?}");
+    assert!(reached.verified >= 20, "{reached:?}");
+}

@@ -1,0 +1,1150 @@
+//! One test (or a few) per rule of DESIGN.md §2; each fails if its rule is broken.
+
+mod common;
+
+use common::*;
+use gradreg::{
+    apply, reminders, sample, Actor, AuthState, AuthStatus, BasicStatus, Command, Context,
+    DestinationStatus, Disclosure, Error, EventKind, LoginReason, Masking, Policy, Recipient,
+    ReminderKind, ReminderOptions, Section, Stage,
+};
+
+// ---------- Rule 1: login ----------
+
+#[test]
+fn rule1_login_refusal_lists_every_reason_with_remedy() {
+    let mut h = H::new();
+    match h.err(&graduate(), Command::Login, day(3, 1)) {
+        Error::LoginRefused { reasons } => assert_eq!(
+            reasons,
+            vec![
+                LoginReason::BasicInfoNotUploaded,
+                LoginReason::StudentRecordNotBound
+            ]
+        ),
+        e => panic!("{e}"),
+    }
+    h.ok(
+        &school(),
+        Command::UploadBasicInfo {
+            info: Box::new(sample::basic_info()),
+        },
+        day(3, 1),
+    );
+    match h.err(&graduate(), Command::Login, day(3, 1)) {
+        Error::LoginRefused { reasons } => assert_eq!(reasons, vec![LoginReason::NoChsiAccount]),
+        e => panic!("{e}"),
+    }
+    // CHSI identity differs in name and ID number, and no student record is bound.
+    let mut acct = sample::chsi_account();
+    acct.name = "张敏".into();
+    acct.id_number = sample::id_number("320102", "20040316", 12, true).unwrap();
+    acct.student_record_bound = false;
+    h.ok(
+        &Actor::Chsi,
+        Command::UpdateChsiAccount {
+            account: Box::new(acct.clone()),
+        },
+        day(3, 2),
+    );
+    let me = Actor::Graduate {
+        id_number: acct.id_number.clone(),
+    };
+    let e = h.err(&me, Command::Login, day(3, 2));
+    match &e {
+        Error::LoginRefused { reasons } => assert_eq!(
+            reasons,
+            &vec![
+                LoginReason::NameMismatch,
+                LoginReason::IdNumberMismatch,
+                LoginReason::StudentRecordNotBound
+            ]
+        ),
+        e => panic!("{e}"),
+    }
+    assert_eq!(e.code(), 202);
+    let text = e.to_string();
+    assert!(
+        text.contains("生源管理") && text.contains("绑定学籍"),
+        "{text}"
+    );
+    // Once CHSI matches and the record is bound, login succeeds.
+    h.ok(
+        &Actor::Chsi,
+        Command::UpdateChsiAccount {
+            account: Box::new(sample::chsi_account()),
+        },
+        day(3, 3),
+    );
+    h.ok(&graduate(), Command::Login, day(3, 3));
+    assert_eq!(h.reg.first_login_at, Some(day(3, 3)));
+}
+
+#[test]
+fn rule1_another_person_cannot_log_in_to_a_registration() {
+    let mut h = H::ready();
+    let stranger = Actor::Graduate {
+        id_number: sample::id_number("110105", "20030101", 1, true).unwrap(),
+    };
+    assert!(matches!(
+        h.err(&stranger, Command::Login, day(3, 4)),
+        Error::Forbidden { .. }
+    ));
+    assert!(matches!(
+        h.err(&stranger, Command::ConfirmDestination, day(3, 4)),
+        Error::Forbidden { .. }
+    ));
+}
+
+// ---------- Rule 2: basic info ----------
+
+#[test]
+fn rule2_first_login_asks_for_review_and_correction_returns_to_review() {
+    let mut h = H::new();
+    h.ok(
+        &school(),
+        Command::UploadBasicInfo {
+            info: Box::new(sample::basic_info()),
+        },
+        day(3, 1),
+    );
+    h.ok(
+        &Actor::Chsi,
+        Command::UpdateChsiAccount {
+            account: Box::new(sample::chsi_account()),
+        },
+        day(3, 1),
+    );
+    // Nothing before login.
+    assert_eq!(
+        h.err(&graduate(), Command::ConfirmBasicInfo, day(3, 1)),
+        Error::NotLoggedIn
+    );
+    let out = h.ok(&graduate(), Command::Login, day(3, 2));
+    assert!(out
+        .events
+        .iter()
+        .any(|e| e.message_zh.contains("核对本人基本信息")));
+    assert_eq!(h.reg.stage(day(3, 2)), Stage::BasicInfoReview);
+    // Request a correction: goes to the counselor.
+    assert_eq!(
+        h.err(
+            &graduate(),
+            Command::RequestBasicInfoCorrection { note: "  ".into() },
+            day(3, 2)
+        ),
+        Error::ReasonRequired
+    );
+    let out = h.ok(
+        &graduate(),
+        Command::RequestBasicInfoCorrection {
+            note: "专业名称有误".into(),
+        },
+        day(3, 2),
+    );
+    assert_eq!(h.reg.basic_status, BasicStatus::CorrectionRequested);
+    assert!(
+        matches!(&out.events[0].recipient, Recipient::Counselor { college } if college == "会计学院")
+    );
+    // While the correction is pending the graduate cannot confirm.
+    assert!(matches!(
+        h.err(&graduate(), Command::ConfirmBasicInfo, day(3, 2)),
+        Error::BasicInfoNotUnderReview(_)
+    ));
+    // Only the counselor of that college (or the school) corrects.
+    let mut fixed = sample::basic_info();
+    fixed.major_name = "会计学（ACCA方向）".into();
+    assert!(matches!(
+        h.err(
+            &other_counselor(),
+            Command::CorrectBasicInfo {
+                info: Box::new(fixed.clone())
+            },
+            day(3, 3)
+        ),
+        Error::Forbidden { .. }
+    ));
+    assert!(matches!(
+        h.err(
+            &graduate(),
+            Command::CorrectBasicInfo {
+                info: Box::new(fixed.clone())
+            },
+            day(3, 3)
+        ),
+        Error::Forbidden { .. }
+    ));
+    let dv = h.reg.data_version;
+    let out = h.ok(
+        &counselor(),
+        Command::CorrectBasicInfo {
+            info: Box::new(fixed.clone()),
+        },
+        day(3, 3),
+    );
+    assert_eq!(
+        h.reg.basic_status,
+        BasicStatus::AwaitingReview,
+        "back to review"
+    );
+    assert_eq!(h.reg.data_version, dv + 1);
+    assert_eq!(out.events[0].kind, EventKind::BasicInfoCorrected);
+    assert_eq!(out.events[0].recipient, Recipient::Graduate);
+    h.ok(&graduate(), Command::ConfirmBasicInfo, day(3, 4));
+    assert_eq!(h.reg.basic_status, BasicStatus::Confirmed);
+    assert_eq!(
+        h.reg.basic.as_ref().unwrap().major_name,
+        "会计学（ACCA方向）"
+    );
+}
+
+#[test]
+fn rule2_phone_and_email_change_only_through_chsi() {
+    let mut h = H::ready();
+    let mut info = sample::basic_info();
+    info.phone = "13900001111".into();
+    let e = h.err(
+        &counselor(),
+        Command::CorrectBasicInfo {
+            info: Box::new(info),
+        },
+        day(3, 5),
+    );
+    assert!(
+        matches!(&e, Error::Forbidden { why, .. } if why.contains("学信网")),
+        "{e}"
+    );
+    // Nobody but CHSI may send the account.
+    for actor in [graduate(), school(), counselor(), platform()] {
+        assert!(matches!(
+            h.err(
+                &actor,
+                Command::UpdateChsiAccount {
+                    account: Box::new(sample::chsi_account())
+                },
+                day(3, 5)
+            ),
+            Error::Forbidden { .. }
+        ));
+    }
+    let mut acct = sample::chsi_account();
+    acct.phone = "13900001111".into();
+    acct.email = "new@example.org".into();
+    let dv = h.reg.data_version;
+    h.ok(
+        &Actor::Chsi,
+        Command::UpdateChsiAccount {
+            account: Box::new(acct),
+        },
+        day(3, 5),
+    );
+    let b = h.reg.basic.as_ref().unwrap();
+    assert_eq!(
+        (b.phone.as_str(), b.email.as_str()),
+        ("13900001111", "new@example.org")
+    );
+    assert_eq!(
+        h.reg.data_version, dv,
+        "contact details are not on the forms"
+    );
+}
+
+#[test]
+fn rule2_upload_is_validated_and_not_silently_replaced() {
+    let mut h = H::new();
+    let mut bad = sample::basic_info();
+    bad.id_number = "3.20102E+17".into();
+    bad.ethnicity = "1".into();
+    match h.err(
+        &school(),
+        Command::UploadBasicInfo {
+            info: Box::new(bad),
+        },
+        day(3, 1),
+    ) {
+        Error::InvalidRecord { problems } => {
+            assert_eq!(problems.len(), 2, "{problems:?}");
+        }
+        e => panic!("{e}"),
+    }
+    h.ok(
+        &school(),
+        Command::UploadBasicInfo {
+            info: Box::new(sample::basic_info()),
+        },
+        day(3, 1),
+    );
+    // An identical re-upload changes nothing; a different one must go through a correction.
+    let out = h.ok(
+        &school(),
+        Command::UploadBasicInfo {
+            info: Box::new(sample::basic_info()),
+        },
+        day(3, 2),
+    );
+    assert!(!out.changed());
+    let mut other = sample::basic_info();
+    other.major_name = "审计学".into();
+    assert_eq!(
+        h.err(
+            &school(),
+            Command::UploadBasicInfo {
+                info: Box::new(other)
+            },
+            day(3, 2)
+        ),
+        Error::BasicInfoAlreadyUploaded
+    );
+}
+
+// ---------- Rule 3: confirmation ----------
+
+#[test]
+fn rule3_confirmation_needs_confirmed_basic_info_and_a_report() {
+    let mut h = H::ready();
+    assert_eq!(
+        h.err(&graduate(), Command::ConfirmDestination, day(4, 1)),
+        Error::DestinationNotReported
+    );
+    // Basic info back under review (a correction) blocks confirmation.
+    let mut h2 = H::reported();
+    let mut fixed = sample::basic_info();
+    fixed.major_name = "审计学".into();
+    h2.ok(
+        &counselor(),
+        Command::CorrectBasicInfo {
+            info: Box::new(fixed),
+        },
+        day(4, 20),
+    );
+    assert_eq!(
+        h2.err(&graduate(), Command::ConfirmDestination, day(4, 21)),
+        Error::BasicInfoNotConfirmed
+    );
+    // Only the graduate confirms.
+    let mut h3 = H::reported();
+    for actor in [school(), counselor(), platform(), Actor::Chsi] {
+        assert!(matches!(
+            h3.err(&actor, Command::ConfirmDestination, day(4, 21)),
+            Error::Forbidden { .. }
+        ));
+    }
+    h3.ok(&graduate(), Command::ConfirmDestination, day(4, 21));
+    assert_eq!(h3.reg.destination_status, DestinationStatus::Confirmed);
+    assert_eq!(h3.reg.confirmed_version, Some(h3.reg.data_version));
+    assert!(matches!(
+        h3.err(&graduate(), Command::ConfirmDestination, day(4, 22)),
+        Error::NotAwaitingConfirmation(_)
+    ));
+}
+
+#[test]
+fn rule3_dispute_goes_to_counselor_and_fix_comes_back() {
+    let mut h = H::reported();
+    let out = h.ok(
+        &graduate(),
+        Command::DisputeDestination {
+            reason: "单位名称有误".into(),
+        },
+        day(4, 21),
+    );
+    assert_eq!(out.events[0].kind, EventKind::DestinationDisputed);
+    assert!(matches!(
+        out.events[0].recipient,
+        Recipient::Counselor { .. }
+    ));
+    assert_eq!(h.reg.stage(day(4, 21)), Stage::Disputed);
+    let dv = h.reg.data_version;
+    let out = h.ok(&platform(), report(changed_data()), day(4, 22));
+    assert_eq!(
+        h.reg.destination_status,
+        DestinationStatus::AwaitingConfirmation
+    );
+    assert_eq!(h.reg.data_version, dv + 1);
+    assert_eq!(
+        out.events.last().unwrap().kind,
+        EventKind::ConfirmationRequested
+    );
+    h.ok(&graduate(), Command::ConfirmDestination, day(4, 23));
+    // The counselor may also find the data right and send it back unchanged.
+    let mut h = H::reported();
+    h.ok(
+        &graduate(),
+        Command::DisputeDestination {
+            reason: "我认为有误".into(),
+        },
+        day(4, 21),
+    );
+    let dv = h.reg.data_version;
+    h.ok(&platform(), report(sample::destination_data()), day(4, 22));
+    assert_eq!(
+        h.reg.destination_status,
+        DestinationStatus::AwaitingConfirmation
+    );
+    assert_eq!(h.reg.data_version, dv);
+}
+
+// ---------- Rule 4: authorization ----------
+
+#[test]
+fn rule4_authorization_needs_confirmation_and_bounded_validity() {
+    let mut h = H::reported();
+    assert_eq!(
+        h.err(
+            &graduate(),
+            Command::Authorize {
+                validity_days: None
+            },
+            day(4, 21)
+        ),
+        Error::DestinationNotConfirmed
+    );
+    h.ok(&graduate(), Command::ConfirmDestination, day(4, 21));
+    for bad in [0u32, 181, u32::MAX] {
+        assert_eq!(
+            h.err(
+                &graduate(),
+                Command::Authorize {
+                    validity_days: Some(bad)
+                },
+                day(4, 22)
+            ),
+            Error::ValidityOutOfBounds {
+                requested: bad,
+                min: 1,
+                max: 180
+            }
+        );
+    }
+    for actor in [school(), counselor(), platform(), archive_dept()] {
+        assert!(matches!(
+            h.err(
+                &actor,
+                Command::Authorize {
+                    validity_days: None
+                },
+                day(4, 22)
+            ),
+            Error::Forbidden { .. }
+        ));
+    }
+    let out = h.ok(
+        &graduate(),
+        Command::Authorize {
+            validity_days: None,
+        },
+        day(4, 22),
+    );
+    let a = &out.registration.authorizations[0];
+    assert_eq!(
+        a.valid_until - a.issued_at,
+        chrono::Duration::days(30),
+        "policy default"
+    );
+    assert_eq!(a.data_version, h.reg.data_version);
+    assert_eq!(a.status_at(day(4, 22)), AuthStatus::Valid);
+    assert!(gradreg::VerificationNumber::parse(&a.number.to_string()).is_ok());
+    let out = h.ok(
+        &graduate(),
+        Command::Authorize {
+            validity_days: Some(180),
+        },
+        day(4, 22),
+    );
+    assert_ne!(out.registration.authorizations[1].number, a.number);
+    assert_eq!(out.events[0].kind, EventKind::AuthorizationIssued);
+}
+
+#[test]
+fn rule4_confirmation_must_match_current_data() {
+    let (h, _) = H::authorized();
+    let mut reg = h.reg.clone();
+    reg.data_version += 1; // data changed behind the confirmation's back (e.g. a restored backup)
+    let policy = Policy::jiangsu();
+    let ctx = Context::new(day(5, 2), &policy);
+    let e = apply(
+        &reg,
+        &graduate(),
+        &Command::Authorize {
+            validity_days: None,
+        },
+        &ctx,
+    )
+    .unwrap_err();
+    assert!(matches!(e, Error::ConfirmationOutdated { .. }), "{e}");
+}
+
+#[test]
+fn rule4_forms_omit_sections_not_registered_at_authorization() {
+    let mut h = H::ready();
+    let mut data = sample::destination_data();
+    data.hukou = None;
+    h.ok(&platform(), report(data), day(4, 20));
+    h.ok(&graduate(), Command::ConfirmDestination, day(4, 21));
+    let out = h.ok(
+        &graduate(),
+        Command::Authorize {
+            validity_days: None,
+        },
+        day(4, 22),
+    );
+    let a = out.registration.authorizations[0].clone();
+    assert!(a.sections.archive && !a.sections.hukou);
+    let t = gradreg::CodeTables::builtin();
+    let hukou = Disclosure::build(&h.reg, &a, Section::Hukou, t, Masking::default()).unwrap();
+    assert!(hukou.hukou.is_none() && hukou.archive.is_none());
+    let archive = Disclosure::build(&h.reg, &a, Section::Archive, t, Masking::default()).unwrap();
+    assert!(archive.archive.is_some() && archive.hukou.is_none());
+    // A hukou department cannot verify a section that was not registered.
+    assert!(matches!(
+        h.err(
+            &hukou_dept(),
+            Command::RecordVerification {
+                number: a.number,
+                section: Section::Hukou
+            },
+            day(4, 23)
+        ),
+        Error::SectionNotRegistered(_)
+    ));
+}
+
+#[test]
+fn rule4_disclosure_masks_id_and_never_shows_contact_or_sensitive_codes() {
+    let (h, n) = H::authorized();
+    let a = h.reg.authorization(&n).unwrap();
+    let d = Disclosure::build(
+        &h.reg,
+        a,
+        Section::Archive,
+        gradreg::CodeTables::builtin(),
+        Masking::default(),
+    )
+    .unwrap();
+    let json = String::from_utf8(d.canonical_bytes()).unwrap();
+    let b = sample::basic_info();
+    assert!(json.contains("320102********"), "{json}");
+    assert!(!json.contains(&b.id_number));
+    for secret in [
+        b.phone.as_str(),
+        b.email.as_str(),
+        "汉族",
+        "共青团员",
+        "ethnicity",
+        "political",
+    ] {
+        assert!(!json.contains(secret), "{secret} leaked: {json}");
+    }
+}
+
+// ---------- Rule 5: changes ----------
+
+#[test]
+fn rule5_updates_before_confirmation_are_free() {
+    let mut h = H::reported();
+    let dv = h.reg.data_version;
+    h.ok(&platform(), report(changed_data()), day(4, 20));
+    assert_eq!(h.reg.data_version, dv + 1);
+    assert_eq!(
+        h.reg.destination_status,
+        DestinationStatus::AwaitingConfirmation
+    );
+    // Only the provincial platform reports.
+    for actor in [graduate(), counselor(), school()] {
+        assert!(matches!(
+            h.err(&actor, report(sample::destination_data()), day(4, 20)),
+            Error::Forbidden { .. }
+        ));
+    }
+}
+
+#[test]
+fn rule5_change_after_confirmation_needs_void_request_college_then_school() {
+    let (mut h, n) = H::authorized();
+    assert_eq!(
+        h.err(&platform(), report(changed_data()), day(5, 2)),
+        Error::ChangeNeedsVoidRequest
+    );
+    assert!(matches!(
+        h.err(
+            &school(),
+            Command::ApproveVoidRequest {
+                note: String::new()
+            },
+            day(5, 2)
+        ),
+        Error::VoidRequestWrongStage(_)
+    ));
+    let out = h.ok(
+        &graduate(),
+        Command::FileVoidRequest {
+            reason: "更换单位".into(),
+        },
+        day(5, 2),
+    );
+    assert!(matches!(
+        out.events[0].recipient,
+        Recipient::Counselor { .. }
+    ));
+    assert_eq!(
+        h.err(
+            &graduate(),
+            Command::FileVoidRequest {
+                reason: "again".into()
+            },
+            day(5, 2)
+        ),
+        Error::VoidRequestOpen
+    );
+    // The school cannot approve before the college; a counselor of another college cannot approve.
+    assert!(matches!(
+        h.err(
+            &school(),
+            Command::ApproveVoidRequest {
+                note: String::new()
+            },
+            day(5, 3)
+        ),
+        Error::VoidRequestWrongStage(_)
+    ));
+    assert!(matches!(
+        h.err(
+            &other_counselor(),
+            Command::ApproveVoidRequest {
+                note: String::new()
+            },
+            day(5, 3)
+        ),
+        Error::Forbidden { .. }
+    ));
+    h.ok(
+        &counselor(),
+        Command::ApproveVoidRequest {
+            note: "属实".into(),
+        },
+        day(5, 3),
+    );
+    assert_eq!(h.reg.stage(day(5, 3)), Stage::VoidRequested);
+    // Still confirmed and the form still valid until the school approves.
+    assert_eq!(h.reg.authorization(&n).unwrap().state, AuthState::Active);
+    assert!(matches!(
+        h.err(
+            &counselor(),
+            Command::ApproveVoidRequest {
+                note: String::new()
+            },
+            day(5, 3)
+        ),
+        Error::VoidRequestWrongStage(_)
+    ));
+    h.ok(
+        &school(),
+        Command::ApproveVoidRequest {
+            note: String::new(),
+        },
+        day(5, 4),
+    );
+    assert_eq!(h.reg.destination_status, DestinationStatus::ChangeOpen);
+    assert_eq!(
+        h.reg.authorization(&n).unwrap().state,
+        AuthState::Superseded
+    );
+    let dv = h.reg.data_version;
+    h.ok(&platform(), report(changed_data()), day(5, 5));
+    assert_eq!(h.reg.data_version, dv + 1);
+    assert_eq!(
+        h.reg.destination_status,
+        DestinationStatus::AwaitingConfirmation
+    );
+    assert!(h.reg.void_request.is_none());
+    // The old form never verifies again.
+    assert_eq!(
+        h.err(
+            &archive_dept(),
+            Command::RecordVerification {
+                number: n,
+                section: Section::Archive
+            },
+            day(5, 6)
+        ),
+        Error::AuthorizationNotActive {
+            state: "superseded".into()
+        }
+    );
+    assert_eq!(
+        h.reg.authorization(&n).unwrap().status_at(day(5, 6)),
+        AuthStatus::Superseded
+    );
+}
+
+#[test]
+fn rule5_rejected_void_request_keeps_the_confirmation() {
+    let (mut h, n) = H::authorized();
+    h.ok(
+        &graduate(),
+        Command::FileVoidRequest {
+            reason: "想换单位".into(),
+        },
+        day(5, 2),
+    );
+    assert_eq!(
+        h.err(
+            &counselor(),
+            Command::RejectVoidRequest {
+                note: String::new()
+            },
+            day(5, 3)
+        ),
+        Error::ReasonRequired
+    );
+    let out = h.ok(
+        &counselor(),
+        Command::RejectVoidRequest {
+            note: "材料不全".into(),
+        },
+        day(5, 3),
+    );
+    assert_eq!(out.events[0].kind, EventKind::VoidRequestRejected);
+    assert_eq!(h.reg.destination_status, DestinationStatus::Confirmed);
+    assert_eq!(
+        h.reg.authorization(&n).unwrap().status_at(day(5, 3)),
+        AuthStatus::Valid
+    );
+    assert_eq!(
+        h.err(&platform(), report(changed_data()), day(5, 4)),
+        Error::ChangeNeedsVoidRequest
+    );
+    // A new request may be filed after a rejection.
+    h.ok(
+        &graduate(),
+        Command::FileVoidRequest {
+            reason: "补齐材料".into(),
+        },
+        day(5, 5),
+    );
+}
+
+#[test]
+fn rule5_any_change_supersedes_every_active_authorization() {
+    let (mut h, n1) = H::authorized();
+    let out = h.ok(
+        &graduate(),
+        Command::Authorize {
+            validity_days: Some(10),
+        },
+        day(5, 2),
+    );
+    let n2 = out.registration.authorizations[1].number;
+    // A basic-info correction after authorization is a change too.
+    let mut fixed = sample::basic_info();
+    fixed.major_name = "财务管理".into();
+    let dv = h.reg.data_version;
+    let out = h.ok(
+        &counselor(),
+        Command::CorrectBasicInfo {
+            info: Box::new(fixed),
+        },
+        day(5, 3),
+    );
+    assert_eq!(h.reg.data_version, dv + 1);
+    assert_eq!(h.reg.confirmed_version, None, "confirmation reset");
+    assert_eq!(
+        h.reg.destination_status,
+        DestinationStatus::AwaitingConfirmation
+    );
+    for n in [n1, n2] {
+        assert_eq!(
+            h.reg.authorization(&n).unwrap().state,
+            AuthState::Superseded
+        );
+    }
+    assert!(out
+        .events
+        .iter()
+        .any(|e| e.kind == EventKind::AuthorizationsSuperseded
+            && e.message_zh.contains(&n1.to_string())));
+    // A revoked authorization stays revoked (not superseded).
+    let (mut h, n) = H::authorized();
+    h.ok(
+        &graduate(),
+        Command::RevokeAuthorization { number: n },
+        day(5, 2),
+    );
+    h.ok(
+        &graduate(),
+        Command::FileVoidRequest { reason: "x".into() },
+        day(5, 3),
+    );
+    h.ok(
+        &counselor(),
+        Command::ApproveVoidRequest {
+            note: String::new(),
+        },
+        day(5, 3),
+    );
+    h.ok(
+        &school(),
+        Command::ApproveVoidRequest {
+            note: String::new(),
+        },
+        day(5, 3),
+    );
+    assert_eq!(h.reg.authorization(&n).unwrap().state, AuthState::Revoked);
+}
+
+// ---------- Rule 6: deadlines ----------
+
+#[test]
+fn rule6_report_after_registration_deadline_is_accepted_and_marked_late() {
+    // Jiangsu: 15 June, end of day UTC+8.
+    let mut h = H::ready();
+    h.ok(
+        &platform(),
+        report(sample::destination_data()),
+        cst(2026, 6, 15, 23, 59, 59),
+    );
+    assert!(!h.reg.late);
+    let mut h = H::ready();
+    let out = h.ok(
+        &platform(),
+        report(sample::destination_data()),
+        cst(2026, 6, 16, 0, 0, 0),
+    );
+    assert!(h.reg.late);
+    assert!(out.events.iter().any(|e| e.kind == EventKind::LateReport));
+    assert_eq!(
+        h.reg.destination_status,
+        DestinationStatus::AwaitingConfirmation
+    );
+}
+
+#[test]
+fn rule6_change_after_change_deadline_needs_school_override() {
+    let mut h = H::reported();
+    h.ok(
+        &platform(),
+        report(changed_data()),
+        cst(2026, 8, 15, 23, 59, 59),
+    );
+    let mut h = H::reported();
+    let e = h.err(
+        &platform(),
+        report(changed_data()),
+        cst(2026, 8, 16, 0, 0, 0),
+    );
+    assert_eq!(
+        e,
+        Error::ChangeDeadlinePassed {
+            deadline: "2026-08-15".into()
+        }
+    );
+    assert_eq!(e.code(), 215);
+    // Only SchoolOffice overrides, and only with a reason.
+    assert!(matches!(
+        h.err(
+            &counselor(),
+            Command::GrantChangeOverride {
+                reason: "特殊情况".into()
+            },
+            day(8, 20)
+        ),
+        Error::Forbidden { .. }
+    ));
+    assert_eq!(
+        h.err(
+            &school(),
+            Command::GrantChangeOverride { reason: "".into() },
+            day(8, 20)
+        ),
+        Error::ReasonRequired
+    );
+    h.ok(
+        &school(),
+        Command::GrantChangeOverride {
+            reason: "单位延迟发放录用通知".into(),
+        },
+        day(8, 20),
+    );
+    let out = h.ok(&platform(), report(changed_data()), day(8, 21));
+    assert!(
+        out.audit.summary.contains("学校特批"),
+        "{}",
+        out.audit.summary
+    );
+    assert!(h.reg.change_override.is_none(), "the override is used up");
+    assert!(matches!(
+        h.err(&platform(), report(sample::destination_data()), day(8, 22)),
+        Error::ChangeDeadlinePassed { .. }
+    ));
+    // Void requests after the deadline are refused too, before anything is voided.
+    let (mut h, _) = H::authorized();
+    assert!(matches!(
+        h.err(
+            &graduate(),
+            Command::FileVoidRequest { reason: "x".into() },
+            day(8, 16)
+        ),
+        Error::ChangeDeadlinePassed { .. }
+    ));
+}
+
+#[test]
+fn rule6_deadlines_are_policy_not_code() {
+    // The national policy allows changes until 31 August.
+    let mut h = H::reported();
+    h.policy = Policy::national();
+    h.ok(
+        &platform(),
+        report(changed_data()),
+        cst(2026, 8, 31, 23, 0, 0),
+    );
+    let mut h = H::reported();
+    h.policy = Policy::national();
+    assert!(matches!(
+        h.err(
+            &platform(),
+            report(changed_data()),
+            cst(2026, 9, 1, 0, 0, 0)
+        ),
+        Error::ChangeDeadlinePassed { .. }
+    ));
+    // A custom policy with a different registration deadline.
+    let mut h = H::ready();
+    h.policy.registration_deadline = gradreg::MonthDay::new(5, 31);
+    h.ok(&platform(), report(sample::destination_data()), day(6, 1));
+    assert!(h.reg.late);
+    // An impossible policy date is an error, not a panic.
+    let mut h = H::ready();
+    h.policy.registration_deadline = gradreg::MonthDay::new(2, 30);
+    assert!(matches!(
+        h.err(&platform(), report(sample::destination_data()), day(6, 1)),
+        Error::InvalidPolicy(_)
+    ));
+}
+
+// ---------- Rule 7: revocation, expiry, extension ----------
+
+#[test]
+fn rule7_revocation() {
+    let (mut h, n) = H::authorized();
+    let out = h.ok(
+        &graduate(),
+        Command::RevokeAuthorization { number: n },
+        day(5, 2),
+    );
+    assert_eq!(out.events[0].kind, EventKind::AuthorizationRevoked);
+    assert_eq!(
+        h.reg.authorization(&n).unwrap().status_at(day(5, 2)),
+        AuthStatus::Revoked
+    );
+    assert_eq!(
+        h.err(
+            &graduate(),
+            Command::RevokeAuthorization { number: n },
+            day(5, 2)
+        ),
+        Error::AuthorizationNotActive {
+            state: "revoked".into()
+        }
+    );
+    assert!(matches!(
+        h.err(
+            &archive_dept(),
+            Command::RecordVerification {
+                number: n,
+                section: Section::Archive
+            },
+            day(5, 3)
+        ),
+        Error::AuthorizationNotActive { .. }
+    ));
+    let unknown = gradreg::VerificationNumber::from_entropy(&[0xEE; 16]);
+    assert!(matches!(
+        h.err(
+            &graduate(),
+            Command::RevokeAuthorization { number: unknown },
+            day(5, 3)
+        ),
+        Error::AuthorizationNotFound(_)
+    ));
+    assert!(matches!(
+        h.err(
+            &school(),
+            Command::RevokeAuthorization { number: n },
+            day(5, 3)
+        ),
+        Error::Forbidden { .. }
+    ));
+}
+
+#[test]
+fn rule7_expiry_and_extension() {
+    let (mut h, n) = H::authorized(); // 1 May 10:00 CST + 30 days
+    let a = h.reg.authorization(&n).unwrap().clone();
+    assert_eq!(
+        a.status_at(a.valid_until - chrono::Duration::seconds(1)),
+        AuthStatus::Valid
+    );
+    assert_eq!(a.status_at(a.valid_until), AuthStatus::Expired);
+    assert_eq!(
+        a.status_at(a.issued_at - chrono::Duration::seconds(1)),
+        AuthStatus::NotYetValid
+    );
+    // Extension sets a later end, within the policy's bound from now.
+    assert_eq!(
+        h.err(
+            &graduate(),
+            Command::ExtendAuthorization {
+                number: n,
+                validity_days: 5
+            },
+            day(5, 2)
+        ),
+        Error::ExtensionNotLater
+    );
+    assert!(matches!(
+        h.err(
+            &graduate(),
+            Command::ExtendAuthorization {
+                number: n,
+                validity_days: 181
+            },
+            day(5, 2)
+        ),
+        Error::ValidityOutOfBounds { .. }
+    ));
+    h.ok(
+        &graduate(),
+        Command::ExtendAuthorization {
+            number: n,
+            validity_days: 60,
+        },
+        day(5, 2),
+    );
+    let a = h.reg.authorization(&n).unwrap();
+    assert_eq!(a.valid_until, day(5, 2) + chrono::Duration::days(60));
+    assert_eq!(a.status_at(day(6, 15)), AuthStatus::Valid);
+    // Past the new end it is expired: no verification, no extension.
+    let late = day(7, 2);
+    assert_eq!(
+        h.err(
+            &archive_dept(),
+            Command::RecordVerification {
+                number: n,
+                section: Section::Archive
+            },
+            late
+        ),
+        Error::AuthorizationExpired
+    );
+    assert_eq!(
+        h.err(
+            &graduate(),
+            Command::ExtendAuthorization {
+                number: n,
+                validity_days: 30
+            },
+            late
+        ),
+        Error::AuthorizationExpired
+    );
+}
+
+// ---------- Rule 8: audit, events, reminders ----------
+
+#[test]
+fn rule8_every_transition_is_audited_with_versions() {
+    let (mut h, n) = H::authorized();
+    h.ok(
+        &archive_dept(),
+        Command::RecordVerification {
+            number: n,
+            section: Section::Archive,
+        },
+        day(5, 3),
+    );
+    assert!(h.audit.len() >= 8);
+    for pair in h.audit.windows(2) {
+        assert_eq!(
+            pair[1].version_before, pair[0].version_after,
+            "versions chain"
+        );
+    }
+    let last = h.audit.last().unwrap();
+    assert_eq!(last.action, "record_verification");
+    assert_eq!(last.actor, archive_dept());
+    assert_eq!(last.at, day(5, 3));
+    assert_eq!(last.version_after, last.version_before + 1);
+    assert_eq!(h.reg.version, last.version_after);
+    // The graduate learns who checked.
+    let ev = h.events.last().unwrap();
+    assert_eq!(ev.kind, EventKind::FormVerified);
+    assert_eq!(ev.recipient, Recipient::Graduate);
+    assert!(ev.message_zh.contains("南京市人才服务中心"));
+    // Reporting asks the graduate to confirm.
+    assert!(h
+        .events
+        .iter()
+        .any(|e| e.kind == EventKind::ConfirmationRequested && e.recipient == Recipient::Graduate));
+    // Departments see only their own section.
+    assert!(matches!(
+        h.err(
+            &hukou_dept(),
+            Command::RecordVerification {
+                number: n,
+                section: Section::Archive
+            },
+            day(5, 3)
+        ),
+        Error::Forbidden { .. }
+    ));
+}
+
+#[test]
+fn rule8_reminders_are_a_pure_function_of_cohort_policy_and_time() {
+    let policy = Policy::jiangsu();
+    let opts = ReminderOptions::default();
+    let not_reported = H::ready().reg;
+    let unconfirmed = H::reported().reg; // reported 20 April
+    let (auth, _) = H::authorized(); // valid until 31 May 10:00 CST
+    let cohort = vec![not_reported.clone(), unconfirmed.clone(), auth.reg.clone()];
+
+    // 10 June: 6 days before the deadline.
+    let now = day(6, 10);
+    let due = reminders(&cohort, &policy, now, &opts);
+    assert_eq!(
+        due,
+        reminders(&cohort, &policy, now, &opts),
+        "deterministic"
+    );
+    let deadline: Vec<_> = due
+        .iter()
+        .filter(|r| matches!(r.kind, ReminderKind::DeadlineApproaching { .. }))
+        .collect();
+    assert_eq!(deadline.len(), 1);
+    assert_eq!(deadline[0].registration_id, not_reported.id);
+    assert_eq!(
+        deadline[0].kind,
+        ReminderKind::DeadlineApproaching { days_left: 6 }
+    );
+    assert!(
+        deadline[0].message_zh.contains("6 天"),
+        "{}",
+        deadline[0].message_zh
+    );
+    assert!(due.iter().any(
+        |r| matches!(r.kind, ReminderKind::Unconfirmed { days_waiting } if days_waiting >= 50)
+    ));
+    // 1 June: not yet near the deadline; the authorization's end is near on 29 May.
+    let early = reminders(&cohort, &policy, day(5, 29), &opts);
+    assert!(!early
+        .iter()
+        .any(|r| matches!(r.kind, ReminderKind::DeadlineApproaching { .. })));
+    assert!(early
+        .iter()
+        .any(|r| matches!(r.kind, ReminderKind::AuthorizationExpiring { .. })));
+    // After the deadline, the counselor hears of the missing registration.
+    let late = reminders(&cohort, &policy, day(6, 16), &opts);
+    assert!(late.iter().any(|r| r.kind == ReminderKind::DeadlineMissed
+        && matches!(r.recipient, Recipient::Counselor { .. })));
+}

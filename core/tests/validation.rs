@@ -1,0 +1,285 @@
+//! Validation of records (DESIGN.md §1): every problem at once, each with field, code and messages.
+
+use gradreg::validate::{check_id_number, id_check_character};
+use gradreg::{sample, CodeTables, Error, Problem, ProblemCode, Validate};
+
+fn codes(problems: &[Problem]) -> Vec<(String, ProblemCode)> {
+    problems.iter().map(|p| (p.field.clone(), p.code)).collect()
+}
+
+fn has(problems: &[Problem], field: &str, code: ProblemCode) -> bool {
+    problems.iter().any(|p| p.field == field && p.code == code)
+}
+
+fn t() -> &'static CodeTables {
+    CodeTables::builtin()
+}
+
+#[test]
+fn every_problem_is_reported_at_once_with_messages() {
+    let mut b = sample::basic_info();
+    b.name = String::new();
+    b.id_number = "3.20102E+17".into();
+    b.education_level = "31.0".into();
+    b.ethnicity = "1".into();
+    b.origin_region = "3201".into();
+    b.phone = "1381234567".into();
+    b.email = "not-an-email".into();
+    b.graduation_date = "2026-02-30".into();
+    b.schooling_length = "4.25".into();
+    let problems = b.problems(t());
+    assert_eq!(
+        codes(&problems),
+        vec![
+            ("name".into(), ProblemCode::Required),
+            ("id_number".into(), ProblemCode::ScientificNotation),
+            ("education_level".into(), ProblemCode::TrailingDecimal),
+            ("schooling_length".into(), ProblemCode::OutOfRange),
+            ("graduation_date".into(), ProblemCode::BadDate),
+            ("origin_region".into(), ProblemCode::BadFormat),
+            ("ethnicity".into(), ProblemCode::LostLeadingZero),
+            ("phone".into(), ProblemCode::BadFormat),
+            ("email".into(), ProblemCode::BadFormat),
+        ]
+    );
+    for p in &problems {
+        assert!(!p.message_zh.is_empty() && !p.message_en.is_empty());
+    }
+    let e = b.validate(t()).unwrap_err();
+    assert_eq!(e.code(), 101);
+    assert!(matches!(e, Error::InvalidRecord { problems } if problems.len() == 9));
+}
+
+#[test]
+fn spreadsheet_damage_is_named_plainly() {
+    let mut b = sample::basic_info();
+    b.id_number = "3.20102E+17".into();
+    b.phone = "13812345678.0".into();
+    b.political_status = "3".into();
+    let p = b.problems(t());
+    let sci = p.iter().find(|p| p.field == "id_number").unwrap();
+    assert_eq!(sci.code, ProblemCode::ScientificNotation);
+    assert!(sci.message_zh.contains("科学计数法") && sci.message_zh.contains("文本格式"));
+    assert!(sci.code.is_spreadsheet_damage());
+    assert!(has(&p, "phone", ProblemCode::TrailingDecimal));
+    let lz = p.iter().find(|p| p.field == "political_status").unwrap();
+    assert_eq!(lz.code, ProblemCode::LostLeadingZero);
+    assert!(lz.message_zh.contains("“03”"), "{}", lz.message_zh);
+    let mut d = sample::destination_data();
+    d.archive.as_mut().unwrap().postal_code = "10000".into();
+    assert!(has(
+        &d.problems(t()),
+        "archive.postal_code",
+        ProblemCode::LostLeadingZero
+    ));
+}
+
+#[test]
+fn id_number_rules() {
+    let good = sample::basic_info().id_number;
+    assert!(check_id_number(&good, Some("1"), t()).is_empty());
+    // Lower-case x is the same check character.
+    let x = "11010519491231002X";
+    assert_eq!(id_check_character(&x[..17]), Some('X'));
+    assert!(check_id_number(&x.to_lowercase(), None, t()).is_empty());
+    // Wrong check character.
+    let mut bad = good.clone();
+    let last = bad.pop().unwrap();
+    bad.push(if last == '0' { '1' } else { '0' });
+    assert_eq!(
+        codes(&check_id_number(&bad, None, t()))[0].1,
+        ProblemCode::BadCheckCharacter
+    );
+    // 30 February is not a birth date (check character made right so only the date is wrong).
+    let first17 = "32010220040230121";
+    let id = format!("{first17}{}", id_check_character(first17).unwrap());
+    assert_eq!(
+        codes(&check_id_number(&id, None, t())),
+        vec![("id_number".into(), ProblemCode::BadBirthDate)]
+    );
+    // Gender digit: 17th digit odd = male.
+    assert_eq!(
+        codes(&check_id_number(&good, Some("2"), t())),
+        vec![("id_number".into(), ProblemCode::GenderMismatch)]
+    );
+    // Unknown province prefix 99.
+    let first17 = "99010220040315121";
+    let id = format!("{first17}{}", id_check_character(first17).unwrap());
+    assert_eq!(
+        codes(&check_id_number(&id, None, t())),
+        vec![("id_number".into(), ProblemCode::UnknownProvince)]
+    );
+    for shape in ["", "1234", "32010220040315121Y", "3201022004031512１X"] {
+        let p = check_id_number(shape, None, t());
+        assert_eq!(p.len(), 1, "{shape:?}: {p:?}");
+    }
+}
+
+#[test]
+fn credit_code_rules() {
+    let mut d = sample::destination_data();
+    assert!(d.problems(t()).is_empty());
+    let e = d.destination.employer.as_mut().unwrap();
+    let good = e.credit_code.clone();
+    // Change the check character.
+    let mut bad = good[..17].to_string();
+    bad.push(if good.ends_with('0') { '1' } else { '0' });
+    e.credit_code = bad;
+    assert!(has(
+        &d.problems(t()),
+        "destination.employer.credit_code",
+        ProblemCode::BadCheckCharacter
+    ));
+    // Letters outside the GB 32100 alphabet (I, O, S, V, Z).
+    d.destination.employer.as_mut().unwrap().credit_code = format!("{}O", &good[..17]);
+    assert!(has(
+        &d.problems(t()),
+        "destination.employer.credit_code",
+        ProblemCode::BadFormat
+    ));
+}
+
+#[test]
+fn codes_regions_contacts() {
+    let mut b = sample::basic_info();
+    b.education_level = "99".into();
+    b.origin_region = "990101".into();
+    b.gender = "3".into();
+    b.exam_number = "2232010215012".into();
+    b.school_code = "1032".into();
+    let p = b.problems(t());
+    assert!(has(&p, "education_level", ProblemCode::UnknownCode));
+    assert!(has(&p, "origin_region", ProblemCode::UnknownRegion));
+    assert!(has(&p, "gender", ProblemCode::UnknownCode));
+    assert!(has(&p, "exam_number", ProblemCode::BadFormat));
+    assert!(has(&p, "school_code", ProblemCode::BadFormat));
+    // A deployment's full region table narrows region checks.
+    let mut tables = t().clone();
+    tables.set_regions(["320102".to_string(), "320106".to_string()]);
+    let mut b = sample::basic_info();
+    assert!(b.problems(&tables).is_empty());
+    b.origin_region = "320199".into();
+    assert!(has(
+        &b.problems(&tables),
+        "origin_region",
+        ProblemCode::UnknownRegion
+    ));
+    // Landline allowed for archive contact, mobile required for the graduate.
+    let mut d = sample::destination_data();
+    d.archive.as_mut().unwrap().phone = "12345".into();
+    assert!(has(
+        &d.problems(t()),
+        "archive.phone",
+        ProblemCode::BadFormat
+    ));
+}
+
+#[test]
+fn destination_consistency() {
+    let t = t();
+    // Employment needs an employer.
+    let mut d = sample::destination_data();
+    d.destination.employer = None;
+    assert!(has(
+        &d.problems(t),
+        "destination.employer",
+        ProblemCode::Missing
+    ));
+    // Not placed must not name one.
+    let mut d = sample::destination_data();
+    d.destination.code = "70".into();
+    assert!(has(
+        &d.problems(t),
+        "destination.employer",
+        ProblemCode::NotAllowed
+    ));
+    // Sub-code must belong to its code.
+    let mut d = sample::destination_data();
+    d.destination.code = "50".into();
+    d.destination.sub_code = Some("801".into());
+    assert!(has(
+        &d.problems(t),
+        "destination.sub_code",
+        ProblemCode::BadFormat
+    ));
+    d.destination.sub_code = Some("502".into());
+    assert!(!has(
+        &d.problems(t),
+        "destination.sub_code",
+        ProblemCode::BadFormat
+    ));
+    // A sub-code put in the code field is explained.
+    let mut d = sample::destination_data();
+    d.destination.code = "502".into();
+    assert!(has(
+        &d.problems(t),
+        "destination.code",
+        ProblemCode::BadFormat
+    ));
+    // Further study and abroad need their parts.
+    let mut d = sample::destination_data();
+    d.destination.code = "80".into();
+    d.destination.employer = None;
+    assert!(has(
+        &d.problems(t),
+        "destination.further_study",
+        ProblemCode::Missing
+    ));
+    d.destination.code = "85".into();
+    assert!(has(
+        &d.problems(t),
+        "destination.abroad",
+        ProblemCode::Missing
+    ));
+    // Hukou migration needs where to.
+    let mut d = sample::destination_data();
+    let h = d.hukou.as_mut().unwrap();
+    h.reason = None;
+    h.police_station.clear();
+    h.region = "3201".into();
+    let p = d.problems(t);
+    assert!(has(&p, "hukou.reason", ProblemCode::Required));
+    assert!(has(&p, "hukou.police_station", ProblemCode::Required));
+    assert!(has(&p, "hukou.region", ProblemCode::BadFormat));
+    // Not migrating needs nothing more.
+    let mut d = sample::destination_data();
+    d.hukou = Some(gradreg::HukouMigration::default());
+    assert!(d.problems(t).is_empty());
+}
+
+#[test]
+fn absurd_values_are_problems_not_panics() {
+    let mut b = sample::basic_info();
+    b.name = "张".repeat(10_000);
+    b.college = "\u{0}bad".into();
+    b.schooling_length = "NaN".into();
+    b.enrolment_date = "2027-09-01".into();
+    let p = b.problems(t());
+    assert!(has(&p, "name", ProblemCode::TooLong));
+    assert!(has(&p, "college", ProblemCode::BadFormat));
+    assert!(has(&p, "schooling_length", ProblemCode::OutOfRange));
+    assert!(
+        has(&p, "graduation_date", ProblemCode::BadDate),
+        "graduation before enrolment"
+    );
+}
+
+#[test]
+fn records_have_a_stable_json_form() {
+    let b = sample::basic_info();
+    let json = serde_json::to_value(&b).unwrap();
+    assert_eq!(json["id_number"], b.id_number);
+    assert_eq!(json["education_level"], "31");
+    let d = sample::destination_data();
+    let json = serde_json::to_value(&d).unwrap();
+    assert_eq!(json["archive"]["method"], "confidential_mail");
+    assert_eq!(json["hukou"]["reason"], "graduation");
+    assert!(json["destination"].get("sub_code").is_none());
+    // Unknown fields are refused rather than silently dropped; archives are never self-carried.
+    let e =
+        serde_json::from_str::<gradreg::BasicInfo>(r#"{"name":"x","nickname":"y"}"#).unwrap_err();
+    assert!(e.to_string().contains("nickname"));
+    let mut v = serde_json::to_value(&d).unwrap();
+    v["archive"]["method"] = "carried_by_graduate".into();
+    assert!(serde_json::from_value::<gradreg::DestinationData>(v).is_err());
+}
