@@ -3,6 +3,9 @@
 # Usage: ./scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$(pwd)
+log_dir=$(mktemp -d)
+trap 'rm -rf "$log_dir"' EXIT
 
 echo "== toolchain components"
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
@@ -14,9 +17,15 @@ echo "== clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 
 echo "== rust tests (unit, integration, property, examples, benches in test mode, doc)"
-cargo test --workspace --all-targets
-cargo test --workspace --doc
+cargo test --workspace --all-targets 2>&1 | tee "$log_dir/cargo.log"
+cargo test -p gradreg --doc 2>&1 | tee -a "$log_dir/cargo.log"
 
 echo "== examples"
 cargo run -q -p gradreg --example walkthrough >/dev/null
-echo "all tests passed"
+
+# Sum the counts of every test runner so the last line tells the whole story.
+read -r passed failed < <(awk '/^test result:/ {
+    for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }
+  } END { print p + 0, f + 0 }' "$log_dir/cargo.log")
+cd "$root"
+echo "all: ${passed} passed, ${failed} failed"
