@@ -19,7 +19,7 @@ fn ready_registration(policy: &Policy) -> (Registration, Actor) {
         (
             Actor::SchoolOffice { id: "s".into() },
             Command::UploadBasicInfo {
-                info: Box::new(basic),
+                info: std::sync::Arc::new(basic),
             },
         ),
         (
@@ -44,13 +44,18 @@ fn bench(c: &mut Criterion) {
     let ctx = Context::new(now, &policy);
     let platform = Actor::ProvincialPlatform { id: "p".into() };
     let report = Command::ReportDestination {
-        data: Box::new(sample::destination_data()),
+        data: std::sync::Arc::new(sample::destination_data()),
     };
     let reported = apply(&reg, &platform, &report, &ctx).unwrap().registration;
     let confirmed = apply(&reported, &g, &Command::ConfirmDestination, &ctx)
         .unwrap()
         .registration;
     let mut group = c.benchmark_group("lifecycle");
+    let data = sample::destination_data();
+    let tables = gradreg::CodeTables::builtin();
+    group.bench_function("validate destination data alone", |b| {
+        b.iter(|| gradreg::Validate::problems(black_box(&data), tables))
+    });
     group.bench_function("report_destination (validates the record)", |b| {
         b.iter(|| apply(black_box(&reg), &platform, &report, &ctx).unwrap())
     });

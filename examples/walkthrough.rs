@@ -106,7 +106,7 @@ fn main() -> Result<(), Error> {
         "学校就业部门上传生源信息",
         &school,
         Command::UploadBasicInfo {
-            info: Box::new(basic.clone()),
+            info: std::sync::Arc::new(basic.clone()),
         },
         at(3, 2, 9),
     )?;
@@ -152,7 +152,7 @@ fn main() -> Result<(), Error> {
         "辅导员在生源管理中更正",
         &counselor,
         Command::CorrectBasicInfo {
-            info: Box::new(corrected),
+            info: std::sync::Arc::new(corrected),
         },
         at(3, 5, 9),
     )?;
@@ -178,7 +178,7 @@ fn main() -> Result<(), Error> {
         "省级平台上报毕业去向",
         &platform,
         Command::ReportDestination {
-            data: Box::new(data),
+            data: std::sync::Arc::new(data),
         },
         at(4, 21, 9),
     )?;
@@ -194,7 +194,7 @@ fn main() -> Result<(), Error> {
         "辅导员在就业方案管理中修改",
         &platform,
         Command::ReportDestination {
-            data: Box::new(sample::destination_data()),
+            data: std::sync::Arc::new(sample::destination_data()),
         },
         at(4, 22, 9),
     )?;
@@ -259,7 +259,7 @@ fn main() -> Result<(), Error> {
         "省级平台直接变更已确认去向",
         &platform,
         Command::ReportDestination {
-            data: Box::new(changed.clone()),
+            data: std::sync::Arc::new(changed.clone()),
         },
         at(7, 1, 9),
     );
@@ -300,7 +300,7 @@ fn main() -> Result<(), Error> {
         "省级平台变更去向",
         &platform,
         Command::ReportDestination {
-            data: Box::new(changed),
+            data: std::sync::Arc::new(changed),
         },
         at(7, 3, 9),
     )?;

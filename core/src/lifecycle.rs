@@ -604,12 +604,12 @@ pub enum Command {
     /// First upload of basic information (an identical re-upload changes nothing).
     UploadBasicInfo {
         /// The record.
-        info: Box<BasicInfo>,
+        info: Arc<BasicInfo>,
     },
     /// Correction of basic information (生源管理); sends the graduate back to review.
     CorrectBasicInfo {
         /// The corrected record. Phone and e-mail must stay as they are.
-        info: Box<BasicInfo>,
+        info: Arc<BasicInfo>,
     },
     /// CHSI reports the graduate's account (identity, binding, phone, e-mail).
     UpdateChsiAccount {
@@ -628,7 +628,7 @@ pub enum Command {
     /// The provincial platform reports or updates destination, archive and hukou data.
     ReportDestination {
         /// The data.
-        data: Box<DestinationData>,
+        data: Arc<DestinationData>,
     },
     /// The graduate confirms the destination (信息无误，确认登记去向).
     ConfirmDestination,
@@ -1127,7 +1127,7 @@ fn step(tx: &mut Tx<'_>, actor: &Actor, command: &Command) -> Result<()> {
                 }
                 return Err(Error::BasicInfoAlreadyUploaded);
             }
-            tx.reg.basic = Some(Arc::new((**info).clone()));
+            tx.reg.basic = Some(Arc::clone(info));
             tx.reg.basic_status = BasicStatus::AwaitingReview;
             tx.reg.data_version = tx.reg.data_version.saturating_add(1);
             tx.summary = "上传生源信息".into();
@@ -1153,7 +1153,7 @@ fn step(tx: &mut Tx<'_>, actor: &Actor, command: &Command) -> Result<()> {
                 tx.summary = "生源信息未变化".into();
                 return Ok(());
             }
-            tx.reg.basic = Some(Arc::new((**info).clone()));
+            tx.reg.basic = Some(Arc::clone(info));
             tx.reg.basic_status = BasicStatus::AwaitingReview;
             tx.reg.correction_note = None;
             tx.summary = "更正生源信息".into();
@@ -1257,7 +1257,7 @@ fn step(tx: &mut Tx<'_>, actor: &Actor, command: &Command) -> Result<()> {
             let year = tx.reg.graduation_year();
             match tx.reg.destination.clone() {
                 None => {
-                    tx.reg.destination = Some(Arc::new((**data).clone()));
+                    tx.reg.destination = Some(Arc::clone(data));
                     tx.reg.destination_status = DestinationStatus::AwaitingConfirmation;
                     tx.reg.reported_at = Some(now);
                     tx.reg.updated_at = Some(now);
@@ -1304,7 +1304,7 @@ fn step(tx: &mut Tx<'_>, actor: &Actor, command: &Command) -> Result<()> {
                         }
                         check_change_deadline(tx, true)?;
                         let was_open = tx.reg.destination_status == DestinationStatus::ChangeOpen;
-                        tx.reg.destination = Some(Arc::new((**data).clone()));
+                        tx.reg.destination = Some(Arc::clone(data));
                         tx.reg.updated_at = Some(now);
                         tx.reg.dispute_reason = None;
                         if was_open {

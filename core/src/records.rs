@@ -57,9 +57,7 @@ pub struct BasicInfo {
 impl BasicInfo {
     /// The graduation year (the year of `graduation_date`), when the date is well formed.
     pub fn graduation_year(&self) -> Option<i32> {
-        chrono::NaiveDate::parse_from_str(&self.graduation_date, "%Y-%m-%d")
-            .ok()
-            .map(|d| chrono::Datelike::year(&d))
+        crate::validate::parse_date(&self.graduation_date).map(|d| chrono::Datelike::year(&d))
     }
 }
 

@@ -106,7 +106,7 @@ fn command(s: &Step, reg: &Registration) -> Command {
                 info.id_number = s.text.clone(); // garbage
             }
             Command::UploadBasicInfo {
-                info: Box::new(info),
+                info: std::sync::Arc::new(info),
             }
         }
         1 => {
@@ -119,7 +119,7 @@ fn command(s: &Step, reg: &Registration) -> Command {
                 info.phone = "13900000000".into();
             }
             Command::CorrectBasicInfo {
-                info: Box::new(info),
+                info: std::sync::Arc::new(info),
             }
         }
         2 => {
@@ -367,7 +367,7 @@ proptest! {
             graduation_date: f(14), origin_region: f(15), ethnicity: f(16), political_status: f(17),
             phone: f(18), email: f(19),
         };
-        let r = apply(&Registration::new("x"), &school(), &Command::UploadBasicInfo { info: Box::new(info) }, &ctx);
+        let r = apply(&Registration::new("x"), &school(), &Command::UploadBasicInfo { info: std::sync::Arc::new(info) }, &ctx);
         if let Err(e) = r {
             prop_assert!(matches!(e, Error::InvalidRecord { ref problems } if !problems.is_empty()), "{}", e);
         }

@@ -27,7 +27,7 @@ fn rule1_login_refusal_lists_every_reason_with_remedy() {
     h.ok(
         &school(),
         Command::UploadBasicInfo {
-            info: Box::new(sample::basic_info()),
+            info: std::sync::Arc::new(sample::basic_info()),
         },
         day(3, 1),
     );
@@ -104,7 +104,7 @@ fn rule2_first_login_asks_for_review_and_correction_returns_to_review() {
     h.ok(
         &school(),
         Command::UploadBasicInfo {
-            info: Box::new(sample::basic_info()),
+            info: std::sync::Arc::new(sample::basic_info()),
         },
         day(3, 1),
     );
@@ -158,7 +158,7 @@ fn rule2_first_login_asks_for_review_and_correction_returns_to_review() {
         h.err(
             &other_counselor(),
             Command::CorrectBasicInfo {
-                info: Box::new(fixed.clone())
+                info: std::sync::Arc::new(fixed.clone())
             },
             day(3, 3)
         ),
@@ -168,7 +168,7 @@ fn rule2_first_login_asks_for_review_and_correction_returns_to_review() {
         h.err(
             &graduate(),
             Command::CorrectBasicInfo {
-                info: Box::new(fixed.clone())
+                info: std::sync::Arc::new(fixed.clone())
             },
             day(3, 3)
         ),
@@ -178,7 +178,7 @@ fn rule2_first_login_asks_for_review_and_correction_returns_to_review() {
     let out = h.ok(
         &counselor(),
         Command::CorrectBasicInfo {
-            info: Box::new(fixed.clone()),
+            info: std::sync::Arc::new(fixed.clone()),
         },
         day(3, 3),
     );
@@ -206,7 +206,7 @@ fn rule2_phone_and_email_change_only_through_chsi() {
     let e = h.err(
         &counselor(),
         Command::CorrectBasicInfo {
-            info: Box::new(info),
+            info: std::sync::Arc::new(info),
         },
         day(3, 5),
     );
@@ -258,7 +258,7 @@ fn rule2_upload_is_validated_and_not_silently_replaced() {
     match h.err(
         &school(),
         Command::UploadBasicInfo {
-            info: Box::new(bad),
+            info: std::sync::Arc::new(bad),
         },
         day(3, 1),
     ) {
@@ -270,7 +270,7 @@ fn rule2_upload_is_validated_and_not_silently_replaced() {
     h.ok(
         &school(),
         Command::UploadBasicInfo {
-            info: Box::new(sample::basic_info()),
+            info: std::sync::Arc::new(sample::basic_info()),
         },
         day(3, 1),
     );
@@ -278,7 +278,7 @@ fn rule2_upload_is_validated_and_not_silently_replaced() {
     let out = h.ok(
         &school(),
         Command::UploadBasicInfo {
-            info: Box::new(sample::basic_info()),
+            info: std::sync::Arc::new(sample::basic_info()),
         },
         day(3, 2),
     );
@@ -289,7 +289,7 @@ fn rule2_upload_is_validated_and_not_silently_replaced() {
         h.err(
             &school(),
             Command::UploadBasicInfo {
-                info: Box::new(other)
+                info: std::sync::Arc::new(other)
             },
             day(3, 2)
         ),
@@ -313,7 +313,7 @@ fn rule3_confirmation_needs_confirmed_basic_info_and_a_report() {
     h2.ok(
         &counselor(),
         Command::CorrectBasicInfo {
-            info: Box::new(fixed),
+            info: std::sync::Arc::new(fixed),
         },
         day(4, 20),
     );
@@ -742,7 +742,7 @@ fn rule5_any_change_supersedes_every_active_authorization() {
     let out = h.ok(
         &counselor(),
         Command::CorrectBasicInfo {
-            info: Box::new(fixed),
+            info: std::sync::Arc::new(fixed),
         },
         day(5, 3),
     );

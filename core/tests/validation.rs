@@ -252,11 +252,15 @@ fn absurd_values_are_problems_not_panics() {
     let mut b = sample::basic_info();
     b.name = "张".repeat(10_000);
     b.college = "\u{0}bad".into();
+    b.major_name = "会计\u{85}学".into();
+    b.school_name = "南京\u{7f}".into();
     b.schooling_length = "NaN".into();
     b.enrolment_date = "2027-09-01".into();
     let p = b.problems(t());
     assert!(has(&p, "name", ProblemCode::TooLong));
     assert!(has(&p, "college", ProblemCode::BadFormat));
+    assert!(has(&p, "major_name", ProblemCode::BadFormat), "C1 control");
+    assert!(has(&p, "school_name", ProblemCode::BadFormat), "DEL");
     assert!(has(&p, "schooling_length", ProblemCode::OutOfRange));
     assert!(
         has(&p, "graduation_date", ProblemCode::BadDate),

@@ -58,7 +58,7 @@ pub fn hukou_dept() -> Actor {
 
 pub fn report(data: gradreg::DestinationData) -> Command {
     Command::ReportDestination {
-        data: Box::new(data),
+        data: std::sync::Arc::new(data),
     }
 }
 
@@ -140,7 +140,7 @@ impl H {
         h.ok(
             &school(),
             Command::UploadBasicInfo {
-                info: Box::new(sample::basic_info()),
+                info: std::sync::Arc::new(sample::basic_info()),
             },
             day(3, 1),
         );
