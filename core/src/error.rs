@@ -149,6 +149,42 @@ pub enum Error {
     /// A verification number has a wrong check symbol: a typo.
     #[error("核验编号有误（校验位不符），请检查是否输错 / verification number has a typo (check symbol mismatch)")]
     NumberTypo,
+
+    // ---- 5xx storage ----
+    /// The store failed (an SQLite error not covered by a more specific code).
+    #[error("存储错误 / storage error: {0}")]
+    Storage(String),
+    /// Another writer changed the registration first; reload and apply again.
+    #[error("登记已被其他操作修改（期望版本 {expected}，实际 {found}），请重试 / registration {id} changed concurrently (expected version {expected}, found {found})")]
+    Conflict {
+        /// The registration.
+        id: String,
+        /// The version the writer started from.
+        expected: u64,
+        /// The version found in the store.
+        found: u64,
+    },
+    /// No registration with that id.
+    #[error("没有该登记 / no registration {0}")]
+    NotFound(String),
+    /// The database is locked by another process for longer than the busy timeout.
+    #[error("数据库被占用，请稍后再试 / database is busy or locked: {0}")]
+    Busy(String),
+    /// The database file is corrupt or not a database.
+    #[error("数据库文件损坏或不是数据库 / database file is corrupt or not a database: {0}")]
+    Corrupt(String),
+    /// The disk is full.
+    #[error("磁盘已满 / disk full: {0}")]
+    DiskFull(String),
+    /// A file could not be read or written.
+    #[error("文件读写错误 / I/O error: {0}")]
+    Io(String),
+    /// The same ID number is already registered under another key.
+    #[error("身份证号已在其他登记中使用（{other}）/ ID number already registered as {other}")]
+    DuplicateIdNumber {
+        /// The other registration's id.
+        other: String,
+    },
 }
 
 fn state_zh(state: &str) -> &'static str {
@@ -200,6 +236,14 @@ impl Error {
             Error::ReasonRequired => 222,
             Error::NumberMalformed(_) => 301,
             Error::NumberTypo => 302,
+            Error::Storage(_) => 501,
+            Error::Conflict { .. } => 502,
+            Error::NotFound(_) => 503,
+            Error::Busy(_) => 504,
+            Error::Corrupt(_) => 505,
+            Error::DiskFull(_) => 506,
+            Error::Io(_) => 507,
+            Error::DuplicateIdNumber { .. } => 508,
         }
     }
 
@@ -214,6 +258,12 @@ impl Error {
             5 => "storage",
             _ => "internal",
         }
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Io(e.to_string())
     }
 }
 
@@ -274,6 +324,20 @@ mod tests {
             Error::ReasonRequired,
             Error::NumberMalformed(String::new()),
             Error::NumberTypo,
+            Error::Storage(String::new()),
+            Error::Conflict {
+                id: String::new(),
+                expected: 0,
+                found: 1,
+            },
+            Error::NotFound(String::new()),
+            Error::Busy(String::new()),
+            Error::Corrupt(String::new()),
+            Error::DiskFull(String::new()),
+            Error::Io(String::new()),
+            Error::DuplicateIdNumber {
+                other: String::new(),
+            },
         ];
         let mut seen = std::collections::BTreeSet::new();
         for e in &all {

@@ -26,6 +26,7 @@ pub mod error;
 pub mod lifecycle;
 pub mod policy;
 pub mod records;
+pub mod registry;
 pub mod reminders;
 pub mod sample;
 pub mod tables;
@@ -44,6 +45,7 @@ pub use records::{
     Abroad, ArchiveMethod, ArchiveTransfer, BasicInfo, ChsiAccount, Destination, DestinationData,
     Employer, HukouMigration, HukouReason, Study,
 };
+pub use registry::{Query, Registry, Statistics};
 pub use reminders::{reminders, reminders_for, Reminder, ReminderKind, ReminderOptions};
 pub use tables::{Category, CodeTables, Table};
 pub use validate::{Problem, ProblemCode, Validate};

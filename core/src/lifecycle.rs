@@ -421,6 +421,28 @@ impl Stage {
         Stage::Authorized,
     ];
 
+    /// Parses the snake_case name.
+    pub fn parse(s: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// The Chinese name.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Stage::NotUploaded => "未上传生源",
+            Stage::NotLoggedIn => "未登录",
+            Stage::BasicInfoReview => "待核对基本信息",
+            Stage::CorrectionRequested => "基本信息待更正",
+            Stage::AwaitingReport => "待登记去向",
+            Stage::AwaitingConfirmation => "待确认去向",
+            Stage::Disputed => "去向有异议",
+            Stage::VoidRequested => "作废申请审核中",
+            Stage::ChangeOpen => "待变更去向",
+            Stage::Confirmed => "已确认",
+            Stage::Authorized => "已授权核验",
+        }
+    }
+
     /// The snake_case name.
     pub fn as_str(self) -> &'static str {
         match self {

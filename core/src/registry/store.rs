@@ -1,0 +1,475 @@
+//! The store interface behind the registry, and the in-memory store.
+//!
+//! A store keeps registrations (with optimistic versions), a summary row per registration for
+//! queries, the hash-chained audit log, the event outbox, the index of verification numbers, and
+//! verification attempts. The interface is small and transactional (one call commits a batch
+//! atomically) so that a server database could implement it as well as the embedded SQLite.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::lifecycle::{
+    AuditEntry, AuthState, DestinationStatus, Event, Outcome, Registration, Stage,
+};
+
+/// The query columns of one registration, kept beside it so queries and statistics need not
+/// parse every record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Registration id.
+    pub id: String,
+    /// Registration version.
+    pub version: u64,
+    /// 姓名.
+    pub name: String,
+    /// 身份证号 (upper case).
+    pub id_number: String,
+    /// 学院.
+    pub college: String,
+    /// 专业代码.
+    pub major_code: String,
+    /// 专业名称.
+    pub major_name: String,
+    /// Stage when written.
+    pub stage: Stage,
+    /// Latest end of validity among active authorizations.
+    pub active_until: Option<DateTime<Utc>>,
+    /// Most specific destination code, when reported.
+    pub destination_code: Option<String>,
+    /// The first report was late.
+    pub late: bool,
+    /// Since when the destination has awaited confirmation.
+    pub awaiting_since: Option<DateTime<Utc>>,
+    /// Graduation year, from basic information.
+    pub graduation_year: Option<i32>,
+}
+
+impl Summary {
+    /// The summary of `reg` as of `at` (the instant of the command that wrote it).
+    pub fn of(reg: &Registration, at: DateTime<Utc>) -> Summary {
+        let b = reg.basic.as_deref();
+        let text = |f: fn(&crate::records::BasicInfo) -> &String| {
+            b.map(|b| f(b).clone()).unwrap_or_default()
+        };
+        Summary {
+            id: reg.id.clone(),
+            version: reg.version,
+            name: text(|b| &b.name),
+            id_number: text(|b| &b.id_number).to_ascii_uppercase(),
+            college: text(|b| &b.college),
+            major_code: text(|b| &b.major_code),
+            major_name: text(|b| &b.major_name),
+            stage: reg.stage(at),
+            active_until: reg
+                .authorizations
+                .iter()
+                .filter(|a| a.state == AuthState::Active)
+                .map(|a| a.valid_until)
+                .max(),
+            destination_code: reg
+                .destination
+                .as_ref()
+                .map(|d| d.destination.effective_code().to_string()),
+            late: reg.late,
+            awaiting_since: (reg.destination_status == DestinationStatus::AwaitingConfirmation)
+                .then(|| reg.updated_at.or(reg.reported_at))
+                .flatten(),
+            graduation_year: reg.graduation_year(),
+        }
+    }
+
+    /// The stage at `now`: an authorized registration whose authorizations have all ended is
+    /// merely confirmed.
+    pub fn stage_at(&self, now: DateTime<Utc>) -> Stage {
+        match (self.stage, self.active_until) {
+            (Stage::Authorized, Some(end)) if end > now => Stage::Authorized,
+            (Stage::Authorized, _) => Stage::Confirmed,
+            (s, _) => s,
+        }
+    }
+}
+
+/// One command's result to commit.
+#[derive(Debug, Clone, Copy)]
+pub struct Commit<'a> {
+    /// The version the command started from (0 for a registration not yet stored).
+    pub expected_version: u64,
+    /// The outcome to store.
+    pub outcome: &'a Outcome,
+}
+
+/// A stored audit entry with its place in the hash chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    /// Position in the log, from 1, without gaps.
+    pub seq: u64,
+    /// The entry as stored (canonical JSON).
+    pub entry_json: String,
+    /// Hash of the previous record (32 zero bytes for the first).
+    pub prev_hash: [u8; 32],
+    /// SHA-256 of `prev_hash` followed by `entry_json`.
+    pub hash: [u8; 32],
+}
+
+impl AuditRecord {
+    /// The entry.
+    pub fn entry(&self) -> Result<AuditEntry> {
+        Ok(serde_json::from_str(&self.entry_json)?)
+    }
+}
+
+/// The hash of an audit record.
+pub fn chain_hash(prev: &[u8; 32], entry_json: &str) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(prev);
+    h.update(entry_json.as_bytes());
+    h.finalize().into()
+}
+
+/// What is wrong with an audit record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChainFault {
+    /// The record's content does not match its hash: it was edited.
+    Edited,
+    /// Records before this one are missing.
+    Removed,
+    /// The record does not follow the one before it: records were reordered or replaced.
+    Reordered,
+    /// Records at the end of the log are missing (the stored head is further on).
+    Truncated,
+}
+
+/// The result of checking the audit chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainReport {
+    /// Records checked.
+    pub records: u64,
+    /// The first faulty record: its sequence number and what is wrong.
+    pub first_fault: Option<(u64, ChainFault)>,
+}
+
+impl ChainReport {
+    /// Whether the chain is intact.
+    pub fn intact(&self) -> bool {
+        self.first_fault.is_none()
+    }
+}
+
+/// The latest record of the chain: publish it elsewhere to anchor the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ChainHead {
+    /// Sequence number of the last record (0 when empty).
+    pub seq: u64,
+    /// Its hash (zeros when empty).
+    pub hash: [u8; 32],
+}
+
+/// Checks records in sequence order against each other and against the stored head.
+pub fn check_chain<I: IntoIterator<Item = AuditRecord>>(
+    records: I,
+    head: ChainHead,
+) -> ChainReport {
+    let mut prev = ChainHead::default();
+    let mut n = 0u64;
+    for r in records {
+        n += 1;
+        let fault = if chain_hash(&r.prev_hash, &r.entry_json) != r.hash {
+            Some(ChainFault::Edited)
+        } else if r.prev_hash != prev.hash || r.seq != prev.seq + 1 {
+            if r.seq > prev.seq + 1 {
+                Some(ChainFault::Removed)
+            } else {
+                Some(ChainFault::Reordered)
+            }
+        } else {
+            None
+        };
+        if let Some(f) = fault {
+            return ChainReport {
+                records: n,
+                first_fault: Some((r.seq, f)),
+            };
+        }
+        prev = ChainHead {
+            seq: r.seq,
+            hash: r.hash,
+        };
+    }
+    let first_fault = if head.seq > prev.seq {
+        Some((prev.seq + 1, ChainFault::Truncated))
+    } else if head != prev {
+        Some((prev.seq, ChainFault::Reordered))
+    } else {
+        None
+    };
+    ChainReport {
+        records: n,
+        first_fault,
+    }
+}
+
+/// Filter pushed down to the store.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Filter {
+    /// Only this college.
+    pub college: Option<String>,
+    /// Only this major code.
+    pub major_code: Option<String>,
+}
+
+impl Filter {
+    /// Whether a summary passes.
+    pub fn matches(&self, s: &Summary) -> bool {
+        self.college.as_ref().is_none_or(|c| c == &s.college)
+            && self.major_code.as_ref().is_none_or(|m| m == &s.major_code)
+    }
+}
+
+/// Where registrations live. Implementations must be safe to share between threads.
+pub trait Store: Send + Sync {
+    /// Loads one registration.
+    fn load(&self, id: &str) -> Result<Option<Registration>>;
+
+    /// Commits a batch atomically: every registration is written only if its stored version
+    /// still equals `expected_version` (absent counts as 0), its audit entry is appended to the
+    /// chain and its events to the outbox. On any failure nothing is written
+    /// ([`Error::Conflict`] for a version mismatch, [`Error::DuplicateIdNumber`] when an ID
+    /// number is already used by another registration).
+    fn commit(&self, batch: &[Commit<'_>]) -> Result<()>;
+
+    /// The registration holding an authorization with this verification number (compact form).
+    fn find_by_number(&self, number: &str) -> Result<Option<String>>;
+
+    /// The registration of an ID number (any case).
+    fn find_by_id_number(&self, id_number: &str) -> Result<Option<String>>;
+
+    /// Summaries passing `filter`, ordered by id.
+    fn summaries(&self, filter: &Filter) -> Result<Vec<Summary>>;
+
+    /// Calls `f` with every registration, ordered by id.
+    fn for_each(&self, f: &mut dyn FnMut(Registration) -> Result<()>) -> Result<()>;
+
+    /// Number of registrations.
+    fn count(&self) -> Result<u64>;
+
+    /// Audit records in sequence order, all or of one registration.
+    fn audit(&self, registration_id: Option<&str>) -> Result<Vec<AuditRecord>>;
+
+    /// The stored head of the audit chain.
+    fn audit_head(&self) -> Result<ChainHead>;
+
+    /// Events with sequence numbers above `after`, oldest first, at most `limit`.
+    fn events_after(&self, after: u64, limit: usize) -> Result<Vec<(u64, Event)>>;
+
+    /// Records a verification attempt by a verifier.
+    fn record_attempt(&self, verifier: &str, at: DateTime<Utc>, ok: bool) -> Result<()>;
+
+    /// Failed attempts by a verifier at or after `since`.
+    fn failures_since(&self, verifier: &str, since: DateTime<Utc>) -> Result<u32>;
+}
+
+#[derive(Default)]
+struct Inner {
+    regs: std::collections::BTreeMap<String, (Registration, Summary)>,
+    numbers: HashMap<String, String>,
+    id_numbers: HashMap<String, String>,
+    audit: Vec<AuditRecord>,
+    events: Vec<(u64, Event)>,
+    attempts: HashMap<String, Vec<(DateTime<Utc>, bool)>>,
+}
+
+/// A store in memory, for tests and short-lived tools.
+#[derive(Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Inner>> {
+        self.inner
+            .lock()
+            .map_err(|_| Error::Storage("memory store poisoned by a panic".into()))
+    }
+}
+
+/// Serializes an audit entry canonically (compact JSON, declaration order).
+pub(crate) fn entry_json(entry: &AuditEntry) -> Result<String> {
+    Ok(serde_json::to_string(entry)?)
+}
+
+impl Store for MemoryStore {
+    fn load(&self, id: &str) -> Result<Option<Registration>> {
+        Ok(self.lock()?.regs.get(id).map(|(r, _)| r.clone()))
+    }
+
+    fn commit(&self, batch: &[Commit<'_>]) -> Result<()> {
+        let mut g = self.lock()?;
+        // Check everything first so that a failure leaves the store as it was.
+        let mut ids_seen: HashMap<&str, u64> = HashMap::new();
+        let mut id_numbers_claimed: HashMap<String, &str> = HashMap::new();
+        for c in batch {
+            let reg = &c.outcome.registration;
+            let found = match ids_seen.get(reg.id.as_str()) {
+                Some(v) => *v,
+                None => g.regs.get(&reg.id).map_or(0, |(r, _)| r.version),
+            };
+            if found != c.expected_version {
+                return Err(Error::Conflict {
+                    id: reg.id.clone(),
+                    expected: c.expected_version,
+                    found,
+                });
+            }
+            ids_seen.insert(&reg.id, reg.version);
+            if let Some(b) = &reg.basic {
+                let key = b.id_number.to_ascii_uppercase();
+                let other = id_numbers_claimed
+                    .get(&key)
+                    .map(|s| s.to_string())
+                    .or_else(|| g.id_numbers.get(&key).cloned());
+                if let Some(other) = other.filter(|o| o != &reg.id) {
+                    return Err(Error::DuplicateIdNumber { other });
+                }
+                id_numbers_claimed.insert(key, &reg.id);
+            }
+        }
+        let mut head = g
+            .audit
+            .last()
+            .map(|r| (r.seq, r.hash))
+            .unwrap_or((0, [0; 32]));
+        let mut jsons = Vec::with_capacity(batch.len());
+        for c in batch {
+            jsons.push(entry_json(&c.outcome.audit)?);
+        }
+        for (c, json) in batch.iter().zip(jsons) {
+            let reg = &c.outcome.registration;
+            if let Some((old, _)) = g.regs.get(&reg.id) {
+                if let Some(b) = &old.basic {
+                    let key = b.id_number.to_ascii_uppercase();
+                    g.id_numbers.remove(&key);
+                }
+            }
+            if let Some(b) = &reg.basic {
+                g.id_numbers
+                    .insert(b.id_number.to_ascii_uppercase(), reg.id.clone());
+            }
+            for a in &reg.authorizations {
+                g.numbers
+                    .insert(a.number.as_compact().to_string(), reg.id.clone());
+            }
+            let summary = Summary::of(reg, c.outcome.audit.at);
+            g.regs.insert(reg.id.clone(), (reg.clone(), summary));
+            let hash = chain_hash(&head.1, &json);
+            g.audit.push(AuditRecord {
+                seq: head.0 + 1,
+                entry_json: json,
+                prev_hash: head.1,
+                hash,
+            });
+            head = (head.0 + 1, hash);
+            for e in &c.outcome.events {
+                let seq = g.events.len() as u64 + 1;
+                g.events.push((seq, e.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    fn find_by_number(&self, number: &str) -> Result<Option<String>> {
+        Ok(self.lock()?.numbers.get(number).cloned())
+    }
+
+    fn find_by_id_number(&self, id_number: &str) -> Result<Option<String>> {
+        Ok(self
+            .lock()?
+            .id_numbers
+            .get(&id_number.to_ascii_uppercase())
+            .cloned())
+    }
+
+    fn summaries(&self, filter: &Filter) -> Result<Vec<Summary>> {
+        Ok(self
+            .lock()?
+            .regs
+            .values()
+            .filter(|(_, s)| filter.matches(s))
+            .map(|(_, s)| s.clone())
+            .collect())
+    }
+
+    fn for_each(&self, f: &mut dyn FnMut(Registration) -> Result<()>) -> Result<()> {
+        let regs: Vec<Registration> = self.lock()?.regs.values().map(|(r, _)| r.clone()).collect();
+        for r in regs {
+            f(r)?;
+        }
+        Ok(())
+    }
+
+    fn count(&self) -> Result<u64> {
+        Ok(self.lock()?.regs.len() as u64)
+    }
+
+    fn audit(&self, registration_id: Option<&str>) -> Result<Vec<AuditRecord>> {
+        let g = self.lock()?;
+        let mut out = Vec::new();
+        for r in &g.audit {
+            if let Some(id) = registration_id {
+                if r.entry()?.registration_id != id {
+                    continue;
+                }
+            }
+            out.push(r.clone());
+        }
+        Ok(out)
+    }
+
+    fn audit_head(&self) -> Result<ChainHead> {
+        Ok(self
+            .lock()?
+            .audit
+            .last()
+            .map(|r| ChainHead {
+                seq: r.seq,
+                hash: r.hash,
+            })
+            .unwrap_or_default())
+    }
+
+    fn events_after(&self, after: u64, limit: usize) -> Result<Vec<(u64, Event)>> {
+        Ok(self
+            .lock()?
+            .events
+            .iter()
+            .filter(|(s, _)| *s > after)
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    fn record_attempt(&self, verifier: &str, at: DateTime<Utc>, ok: bool) -> Result<()> {
+        self.lock()?
+            .attempts
+            .entry(verifier.to_string())
+            .or_default()
+            .push((at, ok));
+        Ok(())
+    }
+
+    fn failures_since(&self, verifier: &str, since: DateTime<Utc>) -> Result<u32> {
+        Ok(self.lock()?.attempts.get(verifier).map_or(0, |v| {
+            v.iter().filter(|(t, ok)| !ok && *t >= since).count() as u32
+        }))
+    }
+}

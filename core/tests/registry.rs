@@ -1,0 +1,508 @@
+//! The registry over both stores: commands in transactions, queries, statistics, export, the
+//! audit chain, concurrency and bad storage.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use gradreg::registry::sqlite::SqliteStore;
+use gradreg::registry::{ChainFault, MemoryStore, Query, Registry};
+use gradreg::{sample, Actor, Command, Error, Policy, ReminderOptions, Section, Stage};
+
+fn registries() -> Vec<(&'static str, Registry)> {
+    vec![
+        ("memory", Registry::in_memory(Policy::jiangsu()).unwrap()),
+        (
+            "sqlite",
+            Registry::with_store(
+                Box::new(SqliteStore::open_in_memory().unwrap()),
+                Policy::jiangsu(),
+            )
+            .unwrap(),
+        ),
+    ]
+}
+
+fn info(student: &str, seq: u32, college: &str, major: (&str, &str)) -> gradreg::BasicInfo {
+    let mut b = sample::basic_info();
+    b.student_number = student.into();
+    b.id_number = sample::id_number("320102", "20040315", seq, true).unwrap();
+    b.college = college.into();
+    b.major_code = major.0.into();
+    b.major_name = major.1.into();
+    b
+}
+
+fn upload(r: &Registry, b: &gradreg::BasicInfo) -> String {
+    let id = format!("{}:{}", b.school_code, b.student_number);
+    r.apply(
+        &id,
+        &school(),
+        &Command::UploadBasicInfo {
+            info: Arc::new(b.clone()),
+        },
+        day(3, 1),
+    )
+    .unwrap();
+    id
+}
+
+/// Walks one graduate (already uploaded) to an authorization.
+fn walk(
+    r: &Registry,
+    id: &str,
+    b: &gradreg::BasicInfo,
+    data: gradreg::DestinationData,
+    confirm: bool,
+) {
+    let g = Actor::Graduate {
+        id_number: b.id_number.clone(),
+    };
+    let mut acct = sample::chsi_account();
+    acct.id_number = b.id_number.clone();
+    r.apply(
+        id,
+        &Actor::Chsi,
+        &Command::UpdateChsiAccount {
+            account: Box::new(acct),
+        },
+        day(3, 2),
+    )
+    .unwrap();
+    r.apply(id, &g, &Command::Login, day(3, 3)).unwrap();
+    r.apply(id, &g, &Command::ConfirmBasicInfo, day(3, 3))
+        .unwrap();
+    r.apply(id, &platform(), &report(data), day(4, 20)).unwrap();
+    if confirm {
+        r.apply(id, &g, &Command::ConfirmDestination, day(4, 21))
+            .unwrap();
+        r.apply(
+            id,
+            &g,
+            &Command::Authorize {
+                validity_days: Some(30),
+            },
+            day(5, 1),
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn commands_queries_and_statistics_agree_on_both_stores() {
+    for (name, r) in registries() {
+        let acc = ("120203K", "会计学");
+        let cs = ("080901", "计算机科学与技术");
+        let b1 = info("s1", 1, "会计学院", acc);
+        let b2 = info("s2", 2, "会计学院", acc);
+        let b3 = info("s3", 3, "信息工程学院", cs);
+        let b4 = info("s4", 4, "信息工程学院", cs);
+        let ids: Vec<String> = [&b1, &b2, &b3, &b4].iter().map(|b| upload(&r, b)).collect();
+        walk(&r, &ids[0], &b1, sample::destination_data(), true);
+        let mut not_placed = sample::destination_data();
+        not_placed.destination.code = "70".into();
+        not_placed.destination.employer = None;
+        not_placed.destination.job_category = None;
+        walk(&r, &ids[2], &b3, not_placed, false);
+        let now = day(5, 2);
+        assert_eq!(r.store().count().unwrap(), 4, "{name}");
+        assert_eq!(r.get(&ids[0]).unwrap().stage(now), Stage::Authorized);
+        // Queries by stage, college and major.
+        let authorized = r
+            .query(
+                &Query {
+                    stages: vec![Stage::Authorized],
+                    ..Query::default()
+                },
+                now,
+            )
+            .unwrap();
+        assert_eq!(
+            authorized.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+            vec![ids[0].as_str()]
+        );
+        let college = r
+            .query(
+                &Query {
+                    college: Some("信息工程学院".into()),
+                    ..Query::default()
+                },
+                now,
+            )
+            .unwrap();
+        assert_eq!(college.len(), 2, "{name}");
+        let major = r
+            .query(
+                &Query {
+                    major_code: Some("120203K".into()),
+                    stages: vec![Stage::NotLoggedIn],
+                    ..Query::default()
+                },
+                now,
+            )
+            .unwrap();
+        assert_eq!(major.len(), 1);
+        // After its end the authorization no longer counts.
+        let later = r
+            .query(
+                &Query {
+                    stages: vec![Stage::Confirmed],
+                    ..Query::default()
+                },
+                day(6, 10),
+            )
+            .unwrap();
+        assert_eq!(
+            later.len(),
+            1,
+            "{name}: expired authorization is merely confirmed"
+        );
+        // Stuck: awaiting confirmation since 20 April.
+        assert_eq!(r.stuck(10, now).unwrap().len(), 1);
+        assert_eq!(r.stuck(20, day(5, 5)).unwrap().len(), 0);
+        // Statistics: placement 1 of 4 overall; by college.
+        let st = r.statistics(now).unwrap();
+        assert_eq!(st.total, 4);
+        assert_eq!(st.by_stage.get(&Stage::Authorized), Some(&1));
+        assert_eq!(st.by_stage.get(&Stage::NotLoggedIn), Some(&2));
+        assert_eq!(st.by_destination.get("10"), Some(&1));
+        assert_eq!(st.by_destination.get("70"), Some(&1));
+        assert_eq!(
+            (st.overall.graduates, st.overall.reported, st.overall.placed),
+            (4, 2, 1)
+        );
+        assert!((st.overall.rate - 0.25).abs() < 1e-9);
+        let acc_row = st.by_college.iter().find(|p| p.key == "会计学院").unwrap();
+        assert!((acc_row.rate - 0.5).abs() < 1e-9);
+        let cs_row = st
+            .by_major
+            .iter()
+            .find(|p| p.key.starts_with("080901"))
+            .unwrap();
+        assert_eq!((cs_row.graduates, cs_row.placed), (2, 0));
+        // Late: after 15 June, the two with nothing reported.
+        assert_eq!(r.late(day(6, 16)).unwrap().len(), 2);
+        assert_eq!(r.late(day(6, 10)).unwrap().len(), 0);
+        // Reminders over the registry.
+        let due = r
+            .reminders(day(6, 10), &ReminderOptions::default())
+            .unwrap();
+        assert_eq!(
+            due.iter()
+                .filter(|x| matches!(x.kind, gradreg::ReminderKind::DeadlineApproaching { .. }))
+                .count(),
+            2
+        );
+        // Lookups.
+        let number = r.get(&ids[0]).unwrap().authorizations[0].number;
+        assert_eq!(r.find_by_number(&number).unwrap().unwrap().id, ids[0]);
+        assert_eq!(
+            r.find_by_id_number(&b2.id_number.to_lowercase())
+                .unwrap()
+                .unwrap()
+                .id,
+            ids[1]
+        );
+        assert!(matches!(r.get("nobody"), Err(Error::NotFound(_))));
+        // The audit chain is intact and every command is in it.
+        let report = r.check_audit().unwrap();
+        assert!(report.intact(), "{name}: {report:?}");
+        assert_eq!(r.audit(Some(&ids[0])).unwrap().len(), 7);
+        // Events went to the outbox.
+        assert!(r.events_after(0, 1000).unwrap().len() >= 10);
+    }
+}
+
+#[test]
+fn csv_export_masks_ids_and_guards_formulas() {
+    let r = Registry::in_memory(Policy::jiangsu()).unwrap();
+    let mut b = info("s1", 1, "=HYPERLINK(\"x\")", ("120203K", "会计学"));
+    b.major_name = "会计学,\"ACCA\"".into();
+    upload(&r, &b);
+    let mut out = Vec::new();
+    let n = r
+        .export_csv(&Query::default(), day(3, 2), &mut out)
+        .unwrap();
+    assert_eq!(n, 1);
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.starts_with('\u{feff}'));
+    assert!(text.contains("\"会计学,\"\"ACCA\"\"\""), "{text}");
+    assert!(text.contains("'=HYPERLINK"), "{text}");
+    assert!(!text.contains(&b.id_number));
+    assert!(text.contains("320102********"));
+}
+
+#[test]
+fn duplicate_id_numbers_and_stale_versions_are_refused() {
+    for (name, r) in registries() {
+        let b = info("s1", 1, "会计学院", ("120203K", "会计学"));
+        let id = upload(&r, &b);
+        let mut twin = b.clone();
+        twin.student_number = "s9".into();
+        let e = r
+            .apply(
+                "10327:s9",
+                &school(),
+                &Command::UploadBasicInfo {
+                    info: Arc::new(twin),
+                },
+                day(3, 1),
+            )
+            .unwrap_err();
+        assert_eq!(e, Error::DuplicateIdNumber { other: id.clone() }, "{name}");
+        assert_eq!(r.store().count().unwrap(), 1);
+        let e = r
+            .apply_at_version(&id, 0, &Actor::Chsi, &Command::Login, day(3, 2))
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::Conflict {
+                    expected: 0,
+                    found: 1,
+                    ..
+                }
+            ),
+            "{name}: {e}"
+        );
+        assert_eq!(e.code(), 502);
+    }
+}
+
+/// Two threads issue commands on one graduate at once: every command lands.
+#[test]
+fn two_writers_never_lose_an_update() {
+    let dir = tempdir();
+    let path = dir.join("reg.db");
+    let r = Arc::new(Registry::open(&path, Policy::jiangsu()).unwrap());
+    let b = sample::basic_info();
+    let id = upload(&r, &b);
+    walk(&r, &id, &b, sample::destination_data(), true);
+    let number = r.get(&id).unwrap().authorizations[0].number;
+    let v0 = r.get(&id).unwrap().version;
+    // A second registry on the same file, as a second process would have.
+    let r2 = Arc::new(Registry::open(&path, Policy::jiangsu()).unwrap());
+    const N: u64 = 100;
+    let handles: Vec<_> = [
+        (r.clone(), archive_dept(), Section::Archive),
+        (r2.clone(), hukou_dept(), Section::Hukou),
+    ]
+    .into_iter()
+    .map(|(reg, dept, section)| {
+        let id = id.clone();
+        std::thread::spawn(move || {
+            for _ in 0..N {
+                reg.apply(
+                    &id,
+                    &dept,
+                    &Command::RecordVerification { number, section },
+                    day(5, 2),
+                )
+                .unwrap();
+            }
+        })
+    })
+    .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let reg = r.get(&id).unwrap();
+    assert_eq!(reg.version, v0 + 2 * N, "every update is there");
+    let audit = r.audit(Some(&id)).unwrap();
+    let verifications = audit
+        .iter()
+        .filter(|a| a.entry().unwrap().action == "record_verification")
+        .count();
+    assert_eq!(verifications as u64, 2 * N);
+    assert!(r.check_audit().unwrap().intact());
+    std::fs::remove_dir_all(dir).ok();
+}
+
+fn tempdir() -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "gradreg-test-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn populated(path: &std::path::Path) -> Registry {
+    let r = Registry::open(path, Policy::jiangsu()).unwrap();
+    let b = sample::basic_info();
+    let id = upload(&r, &b);
+    walk(&r, &id, &b, sample::destination_data(), true);
+    r
+}
+
+#[test]
+fn audit_log_is_append_only_and_tampering_is_found() {
+    let dir = tempdir();
+    let path = dir.join("audit.db");
+    let r = populated(&path);
+    let n = r.audit(None).unwrap().len() as u64;
+    assert_eq!(n, 7);
+    assert!(r.check_audit().unwrap().intact());
+    // The database refuses edits through SQL.
+    let raw = SqliteStore::open(&path).unwrap();
+    assert!(raw
+        .execute_raw("UPDATE audit SET entry = 'x' WHERE seq = 3")
+        .is_err());
+    assert!(raw.execute_raw("DELETE FROM audit WHERE seq = 3").is_err());
+    // Someone with the file drops the triggers and edits an entry.
+    raw.execute_raw(
+        "DROP TRIGGER audit_append_only_update; DROP TRIGGER audit_append_only_delete; \
+         UPDATE audit SET entry = replace(entry, 'jyc01', 'jyc02') WHERE seq = 1;",
+    )
+    .unwrap();
+    assert_eq!(
+        r.check_audit().unwrap().first_fault,
+        Some((1, ChainFault::Edited))
+    );
+    drop(r);
+    drop(raw);
+
+    // Removed in the middle.
+    let path = dir.join("removed.db");
+    let r = populated(&path);
+    let raw = SqliteStore::open(&path).unwrap();
+    raw.execute_raw("DROP TRIGGER audit_append_only_delete; DELETE FROM audit WHERE seq = 4;")
+        .unwrap();
+    assert_eq!(
+        r.check_audit().unwrap().first_fault,
+        Some((5, ChainFault::Removed))
+    );
+
+    // Removed at the end.
+    let path = dir.join("tail.db");
+    let r = populated(&path);
+    let raw = SqliteStore::open(&path).unwrap();
+    raw.execute_raw("DROP TRIGGER audit_append_only_delete; DELETE FROM audit WHERE seq >= 7;")
+        .unwrap();
+    assert_eq!(
+        r.check_audit().unwrap().first_fault,
+        Some((7, ChainFault::Truncated))
+    );
+
+    // Reordered: two records swap places.
+    let path = dir.join("swap.db");
+    let r = populated(&path);
+    let raw = SqliteStore::open(&path).unwrap();
+    raw.execute_raw(
+        "DROP TRIGGER audit_append_only_update; \
+         UPDATE audit SET seq = -2 WHERE seq = 2; UPDATE audit SET seq = 2 WHERE seq = 3; \
+         UPDATE audit SET seq = 3 WHERE seq = -2;",
+    )
+    .unwrap();
+    assert_eq!(
+        r.check_audit().unwrap().first_fault,
+        Some((2, ChainFault::Reordered))
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn memory_store_chain_check_finds_edits() {
+    let store = MemoryStore::new();
+    let r = Registry::with_store(Box::new(store), Policy::jiangsu()).unwrap();
+    let b = sample::basic_info();
+    let id = upload(&r, &b);
+    walk(&r, &id, &b, sample::destination_data(), true);
+    let mut records = r.audit(None).unwrap();
+    let head = r.store().audit_head().unwrap();
+    assert!(gradreg::registry::check_chain(records.clone(), head).intact());
+    records[2].entry_json = records[2].entry_json.replace("graduate", "school_office");
+    assert_eq!(
+        gradreg::registry::check_chain(records, head).first_fault,
+        Some((3, ChainFault::Edited))
+    );
+}
+
+#[test]
+fn locked_corrupt_and_full_databases_give_clear_errors() {
+    let dir = tempdir();
+    // Locked: another connection holds the write lock.
+    let path = dir.join("locked.db");
+    let r = Registry::with_store(
+        Box::new(
+            SqliteStore::open_with_timeout(&path, std::time::Duration::from_millis(100)).unwrap(),
+        ),
+        Policy::jiangsu(),
+    )
+    .unwrap();
+    let locker = rusqlite_lock(&path);
+    let e = r
+        .apply(
+            "x",
+            &school(),
+            &Command::UploadBasicInfo {
+                info: Arc::new(sample::basic_info()),
+            },
+            day(3, 1),
+        )
+        .unwrap_err();
+    assert!(matches!(e, Error::Busy(_)), "{e}");
+    assert_eq!(e.code(), 504);
+    drop(locker);
+    assert_eq!(r.store().count().unwrap(), 0, "nothing half-written");
+    // Corrupt: not a database.
+    let bad = dir.join("corrupt.db");
+    std::fs::write(&bad, vec![0x5Au8; 8192]).unwrap();
+    let e = Registry::open(&bad, Policy::jiangsu()).err().unwrap();
+    assert!(matches!(e, Error::Corrupt(_)), "{e}");
+    // Full: the file may not grow past a few pages.
+    let full = dir.join("full.db");
+    let r = Registry::open(&full, Policy::jiangsu()).unwrap();
+    let raw = SqliteStore::open(&full).unwrap();
+    let pages: i64 = {
+        raw.execute_raw("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+        std::fs::metadata(&full).unwrap().len() as i64 / 4096
+    };
+    drop(raw);
+    let r = {
+        drop(r);
+        let store = SqliteStore::open(&full).unwrap();
+        store
+            .execute_raw(&format!("PRAGMA max_page_count = {}", pages + 1))
+            .unwrap();
+        Registry::with_store(Box::new(store), Policy::jiangsu()).unwrap()
+    };
+    let mut failures = 0;
+    for i in 0..200u32 {
+        let mut b = info(&format!("f{i}"), i % 100, "会计学院", ("120203K", "会计学"));
+        b.id_number =
+            sample::id_number("320102", &format!("2004{:02}15", 1 + i % 12), i % 100, true)
+                .unwrap();
+        b.major_name = "会计学".repeat(20);
+        let before = r.store().count().unwrap();
+        match r.apply(
+            &format!("10327:f{i}"),
+            &school(),
+            &Command::UploadBasicInfo { info: Arc::new(b) },
+            day(3, 1),
+        ) {
+            Ok(_) => {}
+            Err(e) => {
+                assert!(matches!(e, Error::DiskFull(_)), "{e}");
+                assert_eq!(r.store().count().unwrap(), before, "left as it was");
+                failures += 1;
+                break;
+            }
+        }
+    }
+    assert_eq!(failures, 1, "the page limit must be reached");
+    assert!(r.check_audit().unwrap().intact());
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// Holds SQLite's write lock on `path` until dropped.
+fn rusqlite_lock(path: &std::path::Path) -> SqliteStore {
+    let s = SqliteStore::open(path).unwrap();
+    s.execute_raw("BEGIN IMMEDIATE").unwrap();
+    s
+}
