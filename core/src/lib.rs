@@ -45,7 +45,7 @@ pub use records::{
     Abroad, ArchiveMethod, ArchiveTransfer, BasicInfo, ChsiAccount, Destination, DestinationData,
     Employer, HukouMigration, HukouReason, Study,
 };
-pub use registry::{Query, Registry, Statistics};
+pub use registry::{Query, Registry, Statistics, UploadResult};
 pub use reminders::{reminders, reminders_for, Reminder, ReminderKind, ReminderOptions};
 pub use tables::{Category, CodeTables, Table};
 pub use validate::{Problem, ProblemCode, Validate};

@@ -95,6 +95,22 @@ impl Placement {
     }
 }
 
+/// What happened to one record of a batch upload.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UploadResult {
+    /// A new registration was created.
+    Created,
+    /// An existing registration's basic information was corrected.
+    Corrected,
+    /// The record was already there, identical.
+    Unchanged,
+    /// The record was refused.
+    Refused {
+        /// Why.
+        error: Error,
+    },
+}
+
 /// Statistics of the whole registry at an instant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Statistics {
@@ -235,6 +251,90 @@ impl Registry {
             }
         }
         Err(last.unwrap_or_else(|| Error::Storage("retries exhausted".into())))
+    }
+
+    /// Uploads many basic-information records (key, record) at `now` by `actor` in one
+    /// transaction: a new key creates a registration, a changed record is a correction, an
+    /// identical one changes nothing. Records the state machine refuses (invalid, wrong
+    /// college, an ID number already used by another key, a key given twice) are reported and
+    /// left out; with `all_or_nothing`, any refusal leaves the store untouched.
+    pub fn upload_batch(
+        &self,
+        records: &[(String, Arc<crate::records::BasicInfo>)],
+        actor: &Actor,
+        now: DateTime<Utc>,
+        all_or_nothing: bool,
+    ) -> Result<Vec<UploadResult>> {
+        let ctx = self.context(now)?;
+        let mut results = Vec::with_capacity(records.len());
+        let mut outcomes = Vec::with_capacity(records.len());
+        let mut keys = std::collections::HashMap::new();
+        let mut id_numbers = std::collections::HashMap::new();
+        for (i, (key, info)) in records.iter().enumerate() {
+            if let Some(first) = keys.insert(key.as_str(), i) {
+                results.push(UploadResult::Refused {
+                    error: Error::InvalidArgument(format!(
+                        "key {key} appears twice (first at record {})",
+                        first + 1
+                    )),
+                });
+                continue;
+            }
+            let idn = info.id_number.to_ascii_uppercase();
+            if let Some(other) = id_numbers.insert(idn.clone(), key.clone()) {
+                results.push(UploadResult::Refused {
+                    error: Error::DuplicateIdNumber { other },
+                });
+                continue;
+            }
+            if let Some(other) = self.store.find_by_id_number(&idn)?.filter(|o| o != key) {
+                results.push(UploadResult::Refused {
+                    error: Error::DuplicateIdNumber { other },
+                });
+                continue;
+            }
+            let current = self
+                .store
+                .load(key)?
+                .unwrap_or_else(|| Registration::new(key.as_str()));
+            let existed = current.basic.is_some();
+            let command = if existed {
+                Command::CorrectBasicInfo {
+                    info: Arc::clone(info),
+                }
+            } else {
+                Command::UploadBasicInfo {
+                    info: Arc::clone(info),
+                }
+            };
+            match apply(&current, actor, &command, &ctx) {
+                Ok(out) if !out.changed() => results.push(UploadResult::Unchanged),
+                Ok(out) => {
+                    results.push(if existed {
+                        UploadResult::Corrected
+                    } else {
+                        UploadResult::Created
+                    });
+                    outcomes.push((current.version, out));
+                }
+                Err(error) => results.push(UploadResult::Refused { error }),
+            }
+        }
+        let refused = results
+            .iter()
+            .any(|r| matches!(r, UploadResult::Refused { .. }));
+        if all_or_nothing && refused {
+            return Ok(results);
+        }
+        let commits: Vec<Commit<'_>> = outcomes
+            .iter()
+            .map(|(v, out)| Commit {
+                expected_version: *v,
+                outcome: out,
+            })
+            .collect();
+        self.store.commit(&commits)?;
+        Ok(results)
     }
 
     /// Applies a command only if the registration is still at `expected_version` (no retry):

@@ -189,3 +189,16 @@ impl H {
         (h, n)
     }
 }
+
+/// The i-th of a run of distinct valid basic-information records (unique ID and student
+/// numbers for i below 182,500).
+pub fn synthetic_basic(i: u32) -> gradreg::BasicInfo {
+    let day = chrono::NaiveDate::from_ymd_opt(2001, 1, 1).unwrap()
+        + chrono::Duration::days(i64::from(i / 100 % 1825));
+    let birth = day.format("%Y%m%d").to_string();
+    let mut b = sample::basic_info();
+    b.id_number = sample::id_number("320102", &birth, i % 100, true).unwrap();
+    b.student_number = format!("2022{i:07}");
+    b.name = format!("学生{}", ["甲", "乙", "丙", "丁"][i as usize % 4]);
+    b
+}
