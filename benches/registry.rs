@@ -1,0 +1,174 @@
+//! Registry figures (DESIGN.md §9): roster import rows/s into SQLite, lookup latency by
+//! verification number at 1,000,000 graduates, and database size per million.
+//!
+//! `cargo bench -p gradreg-benches --bench registry` (builds two 1,000,000-row databases under
+//! the system temp folder; takes a few minutes).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{TimeZone, Utc};
+use criterion::{criterion_group, criterion_main, Criterion};
+use gradreg::registry::sqlite::SqliteStore;
+use gradreg::registry::{Commit, Store};
+use gradreg::{
+    apply, sample, Actor, Command, Context, Outcome, Policy, Registration, Registry,
+    VerificationNumber,
+};
+use gradreg_benches::{full_run, synthetic_basic};
+use std::hint::black_box;
+
+fn size_mb(path: &std::path::Path) -> f64 {
+    let wal = path.with_extension("db-wal");
+    let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+        + std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0);
+    bytes as f64 / 1e6
+}
+
+/// Imports `n` rows in batches through `upload_batch`; returns rows per second.
+fn import(path: &std::path::Path, n: u32) -> f64 {
+    let _ = std::fs::remove_file(path);
+    let r = Registry::open(path, Policy::jiangsu()).expect("open");
+    let school = Actor::SchoolOffice { id: "bench".into() };
+    let now = Utc.with_ymd_and_hms(2026, 3, 1, 2, 0, 0).unwrap();
+    let t = Instant::now();
+    let mut i = 0;
+    while i < n {
+        let end = (i + 20_000).min(n);
+        let batch: Vec<_> = (i..end).map(synthetic_basic).collect();
+        r.upload_batch(&batch, &school, now, true).expect("batch");
+        i = end;
+    }
+    f64::from(n) / t.elapsed().as_secs_f64()
+}
+
+/// Builds `n` authorized registrations directly (bypassing the commands, which are measured
+/// elsewhere) and returns some of their verification numbers.
+fn authorized_db(path: &std::path::Path, n: u32) -> Vec<VerificationNumber> {
+    let policy = Policy::jiangsu();
+    let now = Utc.with_ymd_and_hms(2026, 5, 1, 2, 0, 0).unwrap();
+    let ctx = Context::new(now, &policy);
+    let basic = sample::basic_info();
+    let g = Actor::Graduate {
+        id_number: basic.id_number.clone(),
+    };
+    let steps = vec![
+        (
+            Actor::SchoolOffice { id: "s".into() },
+            Command::UploadBasicInfo {
+                info: Arc::new(basic),
+            },
+        ),
+        (
+            Actor::Chsi,
+            Command::UpdateChsiAccount {
+                account: Box::new(sample::chsi_account()),
+            },
+        ),
+        (g.clone(), Command::Login),
+        (g.clone(), Command::ConfirmBasicInfo),
+        (
+            Actor::ProvincialPlatform { id: "p".into() },
+            Command::ReportDestination {
+                data: Arc::new(sample::destination_data()),
+            },
+        ),
+        (g.clone(), Command::ConfirmDestination),
+        (
+            g.clone(),
+            Command::Authorize {
+                validity_days: Some(180),
+            },
+        ),
+    ];
+    let mut template = Registration::new("t");
+    let mut last = None;
+    for (a, c) in &steps {
+        let out = apply(&template, a, c, &ctx).expect("template step");
+        template = out.registration.clone();
+        last = Some(out);
+    }
+    let last = last.expect("steps");
+    if std::fs::metadata(path).is_ok() {
+        let store = SqliteStore::open(path).expect("open");
+        if store.count().unwrap_or(0) == u64::from(n) {
+            return (0..1000u32.min(n))
+                .map(|i| number_of(i * (n / 1000u32.min(n))))
+                .collect();
+        }
+        drop(store);
+        let _ = std::fs::remove_file(path);
+    }
+    let store = SqliteStore::open(path).expect("open");
+    let mut i = 0;
+    while i < n {
+        let end = (i + 20_000).min(n);
+        let outs: Vec<Outcome> = (i..end)
+            .map(|k| {
+                let (id, info) = synthetic_basic(k);
+                let mut reg = template.clone();
+                reg.id = id.clone();
+                reg.basic = Some(info);
+                reg.authorizations[0].number = number_of(k);
+                let mut out = last.clone();
+                out.audit.registration_id = id;
+                out.registration = reg;
+                out.events.clear();
+                out
+            })
+            .collect();
+        let commits: Vec<Commit<'_>> = outs
+            .iter()
+            .map(|o| Commit {
+                expected_version: 0,
+                outcome: o,
+            })
+            .collect();
+        store.commit(&commits).expect("commit");
+        i = end;
+    }
+    (0..1000u32.min(n))
+        .map(|i| number_of(i * (n / 1000u32.min(n))))
+        .collect()
+}
+
+fn number_of(k: u32) -> VerificationNumber {
+    let mut e = [0u8; 16];
+    e[..4].copy_from_slice(&k.to_be_bytes());
+    e[4] = 0xA5;
+    VerificationNumber::from_entropy(&e)
+}
+
+fn bench(c: &mut Criterion) {
+    let n: u32 = if full_run() { 1_000_000 } else { 2_000 };
+    let dir = std::env::temp_dir();
+    let import_db = dir.join(format!("gradreg-bench-import-{n}.db"));
+    let rate = import(&import_db, n);
+    println!("import: {n} rows in batches of 20,000 → {rate:.0} rows/s (budget ≥ 50,000); database {:.1} MB per million", size_mb(&import_db) * 1e6 / f64::from(n));
+    let _ = std::fs::remove_file(&import_db);
+
+    let lookup_db = dir.join(format!("gradreg-bench-lookup-{n}.db"));
+    let numbers = authorized_db(&lookup_db, n);
+    println!(
+        "authorized registrations: {n}, database {:.1} MB per million",
+        size_mb(&lookup_db) * 1e6 / f64::from(n)
+    );
+    let store = SqliteStore::open(&lookup_db).expect("open");
+    let mut k = 0usize;
+    c.bench_function(
+        &format!("lookup by verification number + load, {n} graduates"),
+        |b| {
+            b.iter(|| {
+                k = (k + 1) % numbers.len();
+                let id = store
+                    .find_by_number(numbers[k].as_compact())
+                    .expect("find")
+                    .expect("present");
+                black_box(store.load(&id).expect("load"))
+            })
+        },
+    );
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
