@@ -20,7 +20,8 @@ use crate::lifecycle::{Event, Registration, Stage};
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS registrations (
-    id TEXT PRIMARY KEY,
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
     version INTEGER NOT NULL,
     id_number TEXT NOT NULL,
     name TEXT NOT NULL,
@@ -34,8 +35,8 @@ CREATE TABLE IF NOT EXISTS registrations (
     awaiting_since INTEGER,
     graduation_year INTEGER,
     data TEXT NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS registrations_id_number ON registrations(id_number);
+);
+CREATE UNIQUE INDEX IF NOT EXISTS registrations_id_number ON registrations(id_number) WHERE id_number <> '';
 CREATE INDEX IF NOT EXISTS registrations_college_major ON registrations(college, major_code);
 CREATE TABLE IF NOT EXISTS numbers (number TEXT PRIMARY KEY, registration_id TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS audit (
@@ -131,6 +132,8 @@ impl SqliteStore {
             conn.execute_batch("PRAGMA synchronous=NORMAL")
                 .map_err(db_err)?;
         }
+        conn.execute_batch("PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY")
+            .map_err(db_err)?;
         conn.execute_batch(SCHEMA).map_err(db_err)?;
         let version: Option<String> = conn
             .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
@@ -177,6 +180,36 @@ impl SqliteStore {
     #[doc(hidden)]
     pub fn execute_raw(&self, sql: &str) -> Result<()> {
         self.lock()?.execute_batch(sql).map_err(db_err)
+    }
+}
+
+fn is_unique_violation(e: &rusqlite::Error, column: &str) -> bool {
+    match e {
+        rusqlite::Error::SqliteFailure(f, Some(msg)) => {
+            f.code == ErrorCode::ConstraintViolation
+                && msg.contains("UNIQUE")
+                && msg.trim_end().ends_with(column)
+        }
+        _ => false,
+    }
+}
+
+/// The conflict error for a write that found another version.
+fn conflict(tx: &Connection, id: &str, expected: u64) -> Error {
+    let found = tx
+        .query_row(
+            "SELECT version FROM registrations WHERE id = ?1",
+            [id],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()
+        .ok()
+        .flatten()
+        .map_or(0, |v| u64::try_from(v).unwrap_or(0));
+    Error::Conflict {
+        id: id.to_string(),
+        expected,
+        found,
     }
 }
 
@@ -235,25 +268,20 @@ impl Store for SqliteStore {
                 .unwrap_or((0, [0; 32]))
         };
         {
-            let mut get_version = tx
-                .prepare_cached("SELECT version FROM registrations WHERE id = ?1")
+            const COLUMNS: &str =
+                "id, version, id_number, name, college, major_code, major_name, stage, \
+                active_until, destination_code, late, awaiting_since, graduation_year, data";
+            let mut insert = tx
+                .prepare_cached(&format!(
+                    "INSERT INTO registrations({COLUMNS}) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+                ))
                 .map_err(db_err)?;
-            let mut by_id_number = tx
+            let mut update = tx
                 .prepare_cached(
-                    "SELECT id FROM registrations WHERE id_number = ?1 AND id <> ?2 LIMIT 1",
-                )
-                .map_err(db_err)?;
-            let mut upsert = tx
-                .prepare_cached(
-                    "INSERT INTO registrations(id, version, id_number, name, college, major_code, major_name, stage, \
-                     active_until, destination_code, late, awaiting_since, graduation_year, data) \
-                     VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
-                     ON CONFLICT(id) DO UPDATE SET version = excluded.version, id_number = excluded.id_number, \
-                     name = excluded.name, college = excluded.college, major_code = excluded.major_code, \
-                     major_name = excluded.major_name, stage = excluded.stage, active_until = excluded.active_until, \
-                     destination_code = excluded.destination_code, late = excluded.late, \
-                     awaiting_since = excluded.awaiting_since, graduation_year = excluded.graduation_year, \
-                     data = excluded.data",
+                    "UPDATE registrations SET version = ?2, id_number = ?3, name = ?4, college = ?5, \
+                     major_code = ?6, major_name = ?7, stage = ?8, active_until = ?9, destination_code = ?10, \
+                     late = ?11, awaiting_since = ?12, graduation_year = ?13, data = ?14 \
+                     WHERE id = ?1 AND version = ?15",
                 )
                 .map_err(db_err)?;
             let mut number = tx
@@ -269,47 +297,65 @@ impl Store for SqliteStore {
                 .map_err(db_err)?;
             for cm in batch {
                 let reg = &cm.outcome.registration;
-                let found: u64 = get_version
-                    .query_row([&reg.id], |r| r.get::<_, i64>(0))
-                    .optional()
-                    .map_err(db_err)?
-                    .map_or(0, |v| u64::try_from(v).unwrap_or(0));
-                if found != cm.expected_version {
-                    return Err(Error::Conflict {
-                        id: reg.id.clone(),
-                        expected: cm.expected_version,
-                        found,
-                    });
-                }
                 let s = Summary::of(reg, cm.outcome.audit.at);
-                if !s.id_number.is_empty() {
-                    let other: Option<String> = by_id_number
-                        .query_row(params![s.id_number, reg.id], |r| r.get(0))
-                        .optional()
-                        .map_err(db_err)?;
-                    if let Some(other) = other {
-                        return Err(Error::DuplicateIdNumber { other });
-                    }
-                }
                 let data = serde_json::to_string(reg)?;
-                upsert
-                    .execute(params![
+                let version = i64::try_from(reg.version).unwrap_or(i64::MAX);
+                let active_until = millis(s.active_until);
+                let awaiting_since = millis(s.awaiting_since);
+                let written = if cm.expected_version == 0 {
+                    insert.execute(params![
                         reg.id,
-                        i64::try_from(reg.version).unwrap_or(i64::MAX),
+                        version,
                         s.id_number,
                         s.name,
                         s.college,
                         s.major_code,
                         s.major_name,
                         s.stage.as_str(),
-                        millis(s.active_until),
+                        active_until,
                         s.destination_code,
                         s.late,
-                        millis(s.awaiting_since),
+                        awaiting_since,
                         s.graduation_year,
                         data
                     ])
-                    .map_err(db_err)?;
+                } else {
+                    update.execute(params![
+                        reg.id,
+                        version,
+                        s.id_number,
+                        s.name,
+                        s.college,
+                        s.major_code,
+                        s.major_name,
+                        s.stage.as_str(),
+                        active_until,
+                        s.destination_code,
+                        s.late,
+                        awaiting_since,
+                        s.graduation_year,
+                        data,
+                        i64::try_from(cm.expected_version).unwrap_or(i64::MAX)
+                    ])
+                };
+                match written {
+                    Ok(1) => {}
+                    Ok(_) => return Err(conflict(&tx, &reg.id, cm.expected_version)),
+                    Err(e) if is_unique_violation(&e, "registrations.id_number") => {
+                        let other: String = tx
+                            .query_row(
+                                "SELECT id FROM registrations WHERE id_number = ?1",
+                                [&s.id_number],
+                                |r| r.get(0),
+                            )
+                            .map_err(db_err)?;
+                        return Err(Error::DuplicateIdNumber { other });
+                    }
+                    Err(e) if is_unique_violation(&e, "registrations.id") => {
+                        return Err(conflict(&tx, &reg.id, cm.expected_version))
+                    }
+                    Err(e) => return Err(db_err(e)),
+                }
                 for a in &reg.authorizations {
                     number
                         .execute(params![a.number.as_compact(), reg.id])
