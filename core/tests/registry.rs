@@ -506,3 +506,39 @@ fn rusqlite_lock(path: &std::path::Path) -> SqliteStore {
     s.execute_raw("BEGIN IMMEDIATE").unwrap();
     s
 }
+
+#[test]
+fn apply_batch_commits_in_order_and_leaves_out_refusals() {
+    for (name, r) in registries() {
+        let b = sample::basic_info();
+        let id = upload(&r, &b);
+        let g = graduate();
+        let cmds = vec![
+            (
+                id.clone(),
+                Actor::Chsi,
+                Command::UpdateChsiAccount {
+                    account: Box::new(sample::chsi_account()),
+                },
+            ),
+            (id.clone(), g.clone(), Command::ConfirmBasicInfo), // refused: not logged in yet
+            (id.clone(), g.clone(), Command::Login),
+            (id.clone(), g.clone(), Command::ConfirmBasicInfo),
+            ("10327:none".to_string(), g.clone(), Command::Login), // refused: nothing uploaded
+        ];
+        let results = r.apply_batch(&cmds, day(3, 3)).unwrap();
+        assert_eq!(results.len(), 5);
+        assert_eq!(results[1].as_ref().unwrap_err(), &Error::NotLoggedIn);
+        assert!(
+            results[0].is_ok() && results[2].is_ok() && results[3].is_ok(),
+            "{name}"
+        );
+        assert!(matches!(results[4], Err(Error::LoginRefused { .. })));
+        let reg = r.get(&id).unwrap();
+        assert_eq!(reg.version, 4);
+        assert_eq!(reg.basic_status, gradreg::BasicStatus::Confirmed);
+        assert!(r.find("10327:none").unwrap().is_none());
+        assert!(r.check_audit().unwrap().intact());
+        assert_eq!(r.audit(Some(&id)).unwrap().len(), 4);
+    }
+}

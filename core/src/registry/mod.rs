@@ -337,6 +337,55 @@ impl Registry {
         Ok(results)
     }
 
+    /// Applies many commands at `now` in one transaction, in order (later commands on the same
+    /// registration see the earlier ones). Each command's result is returned in place; refused
+    /// commands are left out and the rest commit together.
+    pub fn apply_batch(
+        &self,
+        commands: &[(String, Actor, Command)],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Result<Outcome>>> {
+        let mut ctx = self.context(now)?;
+        let mut working: std::collections::HashMap<&str, (u64, Registration)> =
+            std::collections::HashMap::new();
+        let mut results = Vec::with_capacity(commands.len());
+        let mut outcomes: Vec<(u64, Outcome)> = Vec::new();
+        for (id, actor, command) in commands {
+            if !working.contains_key(id.as_str()) {
+                let current = self
+                    .store
+                    .load(id)?
+                    .unwrap_or_else(|| Registration::new(id.as_str()));
+                working.insert(id, (current.version, current));
+            }
+            let Some((stored_version, current)) = working.get_mut(id.as_str()) else {
+                continue;
+            };
+            ctx.entropy = Context::os_entropy()?;
+            match apply(current, actor, command, &ctx) {
+                Ok(out) => {
+                    if out.changed() {
+                        *current = out.registration.clone();
+                        outcomes.push((*stored_version, out.clone()));
+                        // Later commits of this registration start from this one's version.
+                        *stored_version = out.registration.version;
+                    }
+                    results.push(Ok(out));
+                }
+                Err(e) => results.push(Err(e)),
+            }
+        }
+        let commits: Vec<Commit<'_>> = outcomes
+            .iter()
+            .map(|(v, out)| Commit {
+                expected_version: *v,
+                outcome: out,
+            })
+            .collect();
+        self.store.commit(&commits)?;
+        Ok(results)
+    }
+
     /// Applies a command only if the registration is still at `expected_version` (no retry):
     /// for callers that showed a user a particular version.
     pub fn apply_at_version(
