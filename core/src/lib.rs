@@ -27,6 +27,7 @@ pub mod lifecycle;
 pub mod policy;
 pub mod records;
 pub mod reminders;
+pub mod roster;
 pub mod sample;
 pub mod tables;
 pub mod validate;
@@ -45,5 +46,9 @@ pub use records::{
     Employer, HukouMigration, HukouReason, Study,
 };
 pub use reminders::{reminders, reminders_for, Reminder, ReminderKind, ReminderOptions};
+pub use roster::{
+    parse_roster, parse_roster_file, CellProblem, Encoding, Format, HeaderAliases, HeaderStyle,
+    ParsedRoster, RosterOptions, RosterRow,
+};
 pub use tables::{Category, CodeTables, Table};
 pub use validate::{Problem, ProblemCode, Validate};
