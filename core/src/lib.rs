@@ -21,6 +21,7 @@
 #![deny(missing_docs)]
 
 pub mod codes;
+pub mod cohort;
 pub mod disclosure;
 pub mod error;
 pub mod lifecycle;
@@ -33,6 +34,7 @@ pub mod tables;
 pub mod validate;
 
 pub use codes::VerificationNumber;
+pub use cohort::{generate, roster_csv, Cohort, CohortSpec, Graduate};
 pub use disclosure::{Disclosure, Masking};
 pub use error::{Error, Result};
 pub use lifecycle::{
