@@ -532,6 +532,12 @@ fn find_header(
     })
 }
 
+fn cmp_ignore_case(a: &str, b: &str) -> std::cmp::Ordering {
+    a.bytes()
+        .map(|c| c.to_ascii_uppercase())
+        .cmp(b.bytes().map(|c| c.to_ascii_uppercase()))
+}
+
 /// Turns rows of cells into records and problems.
 struct Builder<'t> {
     tables: &'t CodeTables,
@@ -540,8 +546,6 @@ struct Builder<'t> {
     /// Header texts as written (trimmed), by column.
     headers: Vec<String>,
     width: usize,
-    first_id: HashMap<String, usize>,
-    first_student: HashMap<String, usize>,
     rows: Vec<RosterRow>,
     problems: Vec<CellProblem>,
 }
@@ -593,8 +597,6 @@ impl<'t> Builder<'t> {
             cols: map,
             width: headers.len(),
             headers,
-            first_id: HashMap::new(),
-            first_student: HashMap::new(),
             rows: Vec::new(),
             problems: Vec::new(),
         })
@@ -648,43 +650,55 @@ impl<'t> Builder<'t> {
                 message_en: p.message_en,
             });
         }
-        self.duplicate(row, 2, &info.id_number, "身份证号", "ID number");
-        self.duplicate(row, 4, &info.student_number, "学号", "student number");
         let ok = self.problems.len() == before;
         self.rows.push(RosterRow { row, info, ok });
     }
 
-    fn duplicate(&mut self, row: usize, f: usize, value: &str, zh: &str, en: &str) {
-        if value.is_empty() {
+    /// Reports ID numbers and student numbers (compared ignoring ASCII case) that appeared on an
+    /// earlier row, naming that row. Sorting instead of hashing keeps the cost predictable
+    /// whatever the input.
+    fn duplicates(&mut self) {
+        let mut found = Vec::new();
+        for (f, zh, en) in [(2, "身份证号", "ID number"), (4, "学号", "student number")] {
+            let mut keys: Vec<(&str, usize)> = self
+                .rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (field_ref(&r.info, f), i))
+                .filter(|(v, _)| !v.is_empty())
+                .collect();
+            keys.sort_unstable_by(|a, b| cmp_ignore_case(a.0, b.0).then(a.1.cmp(&b.1)));
+            for group in keys.chunk_by(|a, b| a.0.eq_ignore_ascii_case(b.0)) {
+                let first = self.rows[group[0].1].row;
+                for &(value, i) in &group[1..] {
+                    found.push((i, f, first, zh, en, value.to_string()));
+                }
+            }
+        }
+        if found.is_empty() {
             return;
         }
-        let key = value.to_ascii_uppercase();
-        let seen = if f == 2 {
-            &mut self.first_id
-        } else {
-            &mut self.first_student
-        };
-        match seen.get(&key) {
-            Some(&first) => {
-                let column = self.cols[f]
-                    .map(|c| self.headers[c].clone())
-                    .unwrap_or_default();
-                self.problems.push(CellProblem {
-                    row,
-                    column,
-                    field: FIELDS[f].to_string(),
-                    code: ProblemCode::Duplicate,
-                    message_zh: format!("{zh}“{value}”与第 {first} 行重复"),
-                    message_en: format!("{en} {value:?} repeats row {first}"),
-                });
-            }
-            None => {
-                seen.insert(key, row);
-            }
+        for (i, f, first, zh, en, value) in found {
+            let row = &mut self.rows[i];
+            row.ok = false;
+            let column = self.cols[f]
+                .map(|c| self.headers[c].clone())
+                .unwrap_or_default();
+            self.problems.push(CellProblem {
+                row: row.row,
+                column,
+                field: FIELDS[f].to_string(),
+                code: ProblemCode::Duplicate,
+                message_zh: format!("{zh}“{value}”与第 {first} 行重复"),
+                message_en: format!("{en} {value:?} repeats row {first}"),
+            });
         }
+        // Back into row order; a stable sort keeps each row's own problems first.
+        self.problems.sort_by_key(|p| p.row);
     }
 
-    fn finish(self, format: Format, encoding: &'static str) -> ParsedRoster {
+    fn finish(mut self, format: Format, encoding: &'static str) -> ParsedRoster {
+        self.duplicates();
         ParsedRoster {
             rows: self.rows,
             problems: self.problems,
@@ -781,6 +795,8 @@ fn parse_csv(
         }
     })?;
     let mut b = Builder::new(&header, aliases, tables)?;
+    b.rows
+        .reserve(text.bytes().filter(|&c| c == b'\n').count().min(1 << 24));
     while reader.read_byte_record(&mut rec).map_err(csv_error)? {
         let line = lines.of(&rec);
         b.row(line, rec.len(), |i| rec.get(i).map(cell_str));
