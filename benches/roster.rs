@@ -1,0 +1,71 @@
+//! Roster import: parsing and validating a generated 100,000-row CSV roster (DESIGN.md §9: the
+//! registry imports ≥ 50,000 rows/s into SQLite, so parsing and validation should stay well under
+//! 10 µs per row).
+//!
+//! `cargo bench -p gradreg-benches --bench roster`
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use gradreg::cohort::{generate, roster_csv, CohortSpec, HeaderStyle};
+use gradreg::roster::{parse_roster, RosterOptions};
+use gradreg::CodeTables;
+
+const ROWS: usize = 100_000;
+
+fn bench(c: &mut Criterion) {
+    let spec = CohortSpec {
+        size: ROWS,
+        ..CohortSpec::default()
+    };
+    let t0 = Instant::now();
+    let graduates: Vec<_> = generate(&spec).collect();
+    let generated = t0.elapsed();
+    let csv = roster_csv(&graduates, HeaderStyle::Chinese);
+    let (gb, _, _) = encoding_rs::GB18030.encode(&csv);
+    let tables = CodeTables::builtin();
+    let opts = RosterOptions::default();
+
+    // One plain timing first, so the figure is printed even with criterion's output filtered.
+    let t0 = Instant::now();
+    let parsed = parse_roster(csv.as_bytes(), &opts, tables).expect("roster parses");
+    let secs = t0.elapsed().as_secs_f64();
+    assert_eq!(parsed.rows.len(), ROWS);
+    assert!(parsed.problems.is_empty());
+    println!(
+        "roster: generated {ROWS} graduates in {:.2} s; parsed + validated {ROWS} rows ({:.1} MB UTF-8 CSV) in {:.3} s = {:.0} rows/s ({:.2} µs/row)",
+        generated.as_secs_f64(),
+        csv.len() as f64 / 1e6,
+        secs,
+        ROWS as f64 / secs,
+        secs * 1e6 / ROWS as f64
+    );
+
+    // The share of validation alone, on the same records.
+    let t0 = Instant::now();
+    let n: usize = graduates
+        .iter()
+        .map(|g| gradreg::Validate::problems(black_box(&g.basic), tables).len())
+        .sum();
+    let vsecs = t0.elapsed().as_secs_f64();
+    assert_eq!(n, 0);
+    println!(
+        "roster: BasicInfo validation alone: {:.2} µs/row",
+        vsecs * 1e6 / ROWS as f64
+    );
+
+    let mut group = c.benchmark_group("roster");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(ROWS as u64));
+    group.bench_function("parse 100k-row UTF-8 CSV", |b| {
+        b.iter(|| parse_roster(black_box(csv.as_bytes()), &opts, tables).expect("parses"))
+    });
+    group.bench_function("parse 100k-row GB18030 CSV", |b| {
+        b.iter(|| parse_roster(black_box(&gb), &opts, tables).expect("parses"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
