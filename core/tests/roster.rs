@@ -852,3 +852,35 @@ proptest! {
         no_panic(&bytes);
     }
 }
+
+#[test]
+fn header_only_roster_has_no_rows() {
+    let p = parse(format!("{HEADER}\r\n").as_bytes()).unwrap();
+    assert!(p.rows.is_empty() && p.problems.is_empty());
+}
+
+#[test]
+fn a_deployment_adds_its_own_headers() {
+    use gradreg::roster::{parse_roster_with, HeaderAliases};
+    let text = format!(
+        "{}\n{}\n",
+        HEADER.replace("身份证号", "证件号码"),
+        sample_line(&sample_id(), "2022010123")
+    );
+    let err = parse(text.as_bytes()).unwrap_err();
+    assert!(matches!(err, Error::RosterMissingColumns { .. }));
+    let mut aliases = HeaderAliases::builtin().clone();
+    aliases.load_tsv("证件号码\tid_number\n").unwrap();
+    let p = parse_roster_with(text.as_bytes(), &RosterOptions::default(), t(), &aliases).unwrap();
+    assert!(p.rows[0].ok);
+    assert_eq!(p.rows[0].info.id_number, sample_id());
+}
+
+#[test]
+fn declared_gb18030_reports_undecodable_bytes() {
+    let err = parse_as(b"xm,sfzh\n\x81\x20,1\n", Format::Csv, Encoding::Gb18030).unwrap_err();
+    assert!(
+        matches!(&err, Error::RosterEncoding { encoding, line: 2, .. } if encoding == "gb18030"),
+        "{err:?}"
+    );
+}
