@@ -532,12 +532,6 @@ fn find_header(
     })
 }
 
-fn cmp_ignore_case(a: &str, b: &str) -> std::cmp::Ordering {
-    a.bytes()
-        .map(|c| c.to_ascii_uppercase())
-        .cmp(b.bytes().map(|c| c.to_ascii_uppercase()))
-}
-
 /// Turns rows of cells into records and problems.
 struct Builder<'t> {
     tables: &'t CodeTables,
@@ -660,18 +654,32 @@ impl<'t> Builder<'t> {
     fn duplicates(&mut self) {
         let mut found = Vec::new();
         for (f, zh, en) in [(2, "身份证号", "ID number"), (4, "学号", "student number")] {
-            let mut keys: Vec<(&str, usize)> = self
+            // Upper-case only the rare values with lower-case letters, then compare bytes.
+            // Sorted by a 16-byte numeric prefix first: most comparisons end there.
+            let mut keys: Vec<(u128, Cow<'_, str>, usize)> = self
                 .rows
                 .iter()
                 .enumerate()
                 .map(|(i, r)| (field_ref(&r.info, f), i))
                 .filter(|(v, _)| !v.is_empty())
+                .map(|(v, i)| {
+                    let key = if v.bytes().any(|c| c.is_ascii_lowercase()) {
+                        Cow::Owned(v.to_ascii_uppercase())
+                    } else {
+                        Cow::Borrowed(v)
+                    };
+                    let mut prefix = [0u8; 16];
+                    let n = key.len().min(16);
+                    prefix[..n].copy_from_slice(&key.as_bytes()[..n]);
+                    (u128::from_be_bytes(prefix), key, i)
+                })
                 .collect();
-            keys.sort_unstable_by(|a, b| cmp_ignore_case(a.0, b.0).then(a.1.cmp(&b.1)));
-            for group in keys.chunk_by(|a, b| a.0.eq_ignore_ascii_case(b.0)) {
-                let first = self.rows[group[0].1].row;
-                for &(value, i) in &group[1..] {
-                    found.push((i, f, first, zh, en, value.to_string()));
+            keys.sort_unstable();
+            for group in keys.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1) {
+                let first = self.rows[group[0].2].row;
+                for (_, _, i) in &group[1..] {
+                    let value = field_ref(&self.rows[*i].info, f).to_string();
+                    found.push((*i, f, first, zh, en, value));
                 }
             }
         }
@@ -799,7 +807,10 @@ fn parse_csv(
         .reserve(text.bytes().filter(|&c| c == b'\n').count().min(1 << 24));
     while reader.read_byte_record(&mut rec).map_err(csv_error)? {
         let line = lines.of(&rec);
-        b.row(line, rec.len(), |i| rec.get(i).map(cell_str));
+        // One UTF-8 check per record; fields split at ASCII bytes, so their ranges are character
+        // boundaries (and `get` cannot panic if they were not).
+        let whole = cell_str(rec.as_slice());
+        b.row(line, rec.len(), |i| rec.range(i).and_then(|r| whole.get(r)));
     }
     Ok(b.finish(Format::Csv, label))
 }
