@@ -33,6 +33,29 @@
 //! - other numbers become their shortest decimal text at Excel's 15-digit precision (`3.5`);
 //! - a date cell becomes `YYYY-MM-DD`; `TRUE`/`FALSE` and error values (`#N/A`) stay as Excel
 //!   shows them.
+//!
+//! ```
+//! use gradreg::cohort::{generate, roster_csv, CohortSpec, HeaderStyle};
+//! use gradreg::roster::{parse_roster, RosterOptions};
+//! use gradreg::CodeTables;
+//!
+//! let spec = CohortSpec { size: 3, ..CohortSpec::default() };
+//! let graduates: Vec<_> = generate(&spec).collect();
+//! let csv = roster_csv(&graduates, HeaderStyle::Pinyin);
+//! let opts = RosterOptions::default();
+//! let roster = parse_roster(csv.as_bytes(), &opts, CodeTables::builtin())?;
+//! assert_eq!(roster.rows.len(), 3);
+//! assert!(roster.problems.is_empty());
+//!
+//! // A spreadsheet turned the first graduate's ID number into scientific notation.
+//! let damaged = csv.replace(&graduates[0].basic.id_number, "3.20102E+17");
+//! let roster = parse_roster(damaged.as_bytes(), &opts, CodeTables::builtin())?;
+//! let p = &roster.problems[0];
+//! assert_eq!((p.row, p.column.as_str()), (2, "sfzh"));
+//! assert_eq!(p.code.as_str(), "scientific_notation");
+//! assert!(!roster.rows[0].ok && roster.rows[1].ok);
+//! # Ok::<(), gradreg::Error>(())
+//! ```
 
 use std::borrow::Cow;
 use std::collections::HashMap;
