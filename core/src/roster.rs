@@ -19,7 +19,8 @@
 //!   number or student number that appeared on an earlier row.
 //! - **Cells** are taken as text, trimmed of surrounding white space; the `="…"` wrapper that
 //!   exports use to keep digits as text is removed. Nothing else is repaired: spreadsheet damage
-//!   stays visible so that validation names it. Rows whose cells are all empty are skipped.
+//!   stays visible so that validation names it. Rows whose roster columns are all empty are
+//!   skipped (blank rows, and template rows with nothing but a 序号).
 //!
 //! # Excel numbers
 //! An XLSX cell may hold a number where the roster needs text. It is turned into the text the
@@ -628,17 +629,20 @@ impl<'t> Builder<'t> {
 
     /// Adds a data row of `len` cells; `cell(i)` is the raw text of cell `i`.
     fn row<'c>(&mut self, row: usize, len: usize, cell: impl Fn(usize) -> Option<&'c str>) {
-        if (0..len).all(|i| cell(i).is_none_or(|v| clean(v).is_empty())) {
-            return;
-        }
         let mut info = BasicInfo::default();
+        let mut any = false;
         for (f, col) in self.cols.iter().enumerate() {
             if let Some(v) = col.and_then(&cell) {
                 let v = clean(v);
                 if !v.is_empty() {
                     *field_mut(&mut info, f) = v.to_string();
+                    any = true;
                 }
             }
+        }
+        if !any {
+            // Blank, or only cells outside the roster's columns (a pre-numbered template row).
+            return;
         }
         let before = self.problems.len();
         if len != self.width {

@@ -113,7 +113,11 @@ fn pinyin_headers_read_the_same_records() {
         .replace("xm,", "\u{feff} XM ,")
         .replace("sfzh", "*SfZh")
         .replace("email", "EMAIL ");
-    let odd = format!("序号,{head}\r\n{}", prefix_lines(body, "7,"));
+    let odd = format!(
+        "序号,{head}\r\n{}{}",
+        prefix_lines(body, "7,"),
+        "8,,,,,,,,,,,,,,,,,,,,\r\n9,,,,,,,,,,,,,,,,,,,,\r\n"
+    );
     let p = parse(odd.as_bytes()).unwrap();
     assert_eq!(infos(&p), basics(&g));
     assert!(p.problems.is_empty());
@@ -139,6 +143,8 @@ fn tab_separated_and_title_rows_and_blank_rows() {
     let mut lines: Vec<&str> = body.split("\r\n").filter(|l| !l.is_empty()).collect();
     lines.insert(3, ",,,,");
     lines.insert(5, "");
+    lines.push("");
+    lines.push(",,,,,,,,,,,,,,,,,,,,,,,,,,,,");
     let text = format!(
         "2026届毕业生生源信息,,\r\n{head}\r\n{}\r\n",
         lines.join("\r\n")
