@@ -49,6 +49,8 @@ pub enum ProblemCode {
     Missing,
     /// A part that does not belong with the destination code is present.
     NotAllowed,
+    /// A value that must be unique appears again (for instance an ID number twice in a roster).
+    Duplicate,
 }
 
 impl ProblemCode {
@@ -71,6 +73,7 @@ impl ProblemCode {
             ProblemCode::LostLeadingZero => "lost_leading_zero",
             ProblemCode::Missing => "missing",
             ProblemCode::NotAllowed => "not_allowed",
+            ProblemCode::Duplicate => "duplicate",
         }
     }
 
