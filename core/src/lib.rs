@@ -48,7 +48,7 @@ pub use records::{
     Abroad, ArchiveMethod, ArchiveTransfer, BasicInfo, ChsiAccount, Destination, DestinationData,
     Employer, HukouMigration, HukouReason, Study,
 };
-pub use registry::{Query, Registry, Statistics, UploadResult};
+pub use registry::{ImportMode, ImportReport, Query, Registry, Statistics, UploadResult};
 pub use reminders::{reminders, reminders_for, Reminder, ReminderKind, ReminderOptions};
 pub use roster::{
     parse_roster, parse_roster_file, CellProblem, Encoding, Format, HeaderAliases, HeaderStyle,

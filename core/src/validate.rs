@@ -51,6 +51,9 @@ pub enum ProblemCode {
     NotAllowed,
     /// A value that must be unique appears again (for instance an ID number twice in a roster).
     Duplicate,
+    /// The registry refused the record (the message says why: for example an ID number already
+    /// registered under another student number).
+    Refused,
 }
 
 impl ProblemCode {
@@ -74,6 +77,7 @@ impl ProblemCode {
             ProblemCode::Missing => "missing",
             ProblemCode::NotAllowed => "not_allowed",
             ProblemCode::Duplicate => "duplicate",
+            ProblemCode::Refused => "refused",
         }
     }
 
