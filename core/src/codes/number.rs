@@ -111,6 +111,30 @@ impl VerificationNumber {
         Ok(VerificationNumber(out))
     }
 
+    /// The 75 random bits in 10 bytes, big-endian, the top 5 bits zero (the check symbol is
+    /// left out: it follows from the rest). This is the form carried in tokens.
+    pub fn to_packed(&self) -> [u8; 10] {
+        let mut bits: u128 = 0;
+        for &c in &self.0[..15] {
+            bits = (bits << 5) | u128::from(crockford_value(c).unwrap_or(0));
+        }
+        let bytes = bits.to_be_bytes();
+        let mut out = [0u8; 10];
+        out.copy_from_slice(&bytes[6..16]);
+        out
+    }
+
+    /// The number packed by [`to_packed`](Self::to_packed), with its check symbol recomputed;
+    /// `None` when any of the top 5 bits is set (a non-canonical packing).
+    pub fn from_packed(packed: &[u8; 10]) -> Option<Self> {
+        if packed[0] & 0xf8 != 0 {
+            return None;
+        }
+        let mut e = [0u8; 16];
+        e[..10].copy_from_slice(packed);
+        Some(Self::from_entropy(&e))
+    }
+
     /// The 16 symbols without hyphens.
     pub fn as_compact(&self) -> &str {
         // Only ASCII from CROCKFORD is ever stored.
@@ -185,6 +209,19 @@ mod tests {
             serde_json::from_str::<VerificationNumber>(&json).unwrap(),
             n
         );
+    }
+
+    #[test]
+    fn packing_round_trips_and_is_canonical() {
+        for seed in 0..=255u8 {
+            let n = VerificationNumber::from_entropy(&[seed; 16]);
+            let p = n.to_packed();
+            assert_eq!(p[0] & 0xf8, 0);
+            assert_eq!(VerificationNumber::from_packed(&p), Some(n));
+            let mut bad = p;
+            bad[0] |= 0x08;
+            assert_eq!(VerificationNumber::from_packed(&bad), None);
+        }
     }
 
     #[test]
