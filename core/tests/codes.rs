@@ -752,3 +752,51 @@ fn department_sections_and_name_rules() {
     assert_eq!(department_section(&Actor::Chsi), None);
     assert!(names_match("艾力·买买提", "艾力・买买提"));
 }
+
+/// The QR version (level M, alphanumeric mode) each kind of token needs. Run with
+/// `cargo test -p gradreg --test codes qr_versions -- --nocapture` to see the figures.
+#[test]
+fn qr_versions_at_level_m() {
+    use gradreg::codes::qr::version_for_alphanumeric_m;
+    let f = fixture();
+    let mut table = Vec::new();
+    for (alg, ring) in [("hmac-sha256", hmac_ring()), ("ed25519", ed_ring())] {
+        for prefix in ["", "HTTPS://VERIFY.EXAMPLE.CN/V/"] {
+            for embed in [false, true] {
+                let tok = issue_token(
+                    &ring,
+                    &f.reg.authorizations[0],
+                    &disclosure(&f.reg, Section::Archive),
+                    &IssueOptions {
+                        prefix: prefix.into(),
+                        embed_disclosure: embed,
+                    },
+                )
+                .unwrap();
+                let v = version_for_alphanumeric_m(&tok).expect("fits in a QR code");
+                println!(
+                    "{alg:12} prefix={:5} embedded={:5} chars={:5} version={v}",
+                    !prefix.is_empty(),
+                    embed,
+                    tok.len()
+                );
+                table.push((alg, !prefix.is_empty(), embed, tok.len(), v));
+            }
+        }
+    }
+    // Without the disclosure the token has a fixed length: 66 signed bytes plus the tag.
+    let bare: Vec<_> = table.iter().filter(|r| !r.1 && !r.2).collect();
+    assert_eq!(bare[0].3, 4 + ((66usize + 32) * 8).div_ceil(5));
+    assert_eq!(bare[1].3, 4 + ((66usize + 64) * 8).div_ceil(5));
+    // Embedding the disclosure costs many versions; it must still fit.
+    for r in &table {
+        let without = table
+            .iter()
+            .find(|o| o.0 == r.0 && o.1 == r.1 && !o.2)
+            .unwrap()
+            .4;
+        if r.2 {
+            assert!(r.4 > without + 5, "{r:?}");
+        }
+    }
+}

@@ -161,15 +161,42 @@ pub fn issue_raw(
     disclosure: &Disclosure,
     opts: &IssueOptions,
 ) -> Result<String> {
-    if !opts.prefix.is_empty() && (!opts.prefix.ends_with('/') || !is_qr_alphanumeric(&opts.prefix))
-    {
-        return Err(Error::TokenIssue(
-            "the prefix must be upper-case QR alphanumeric characters ending in '/'".into(),
-        ));
-    }
     if disclosure.section != section {
         return Err(Error::TokenIssue(
             "the disclosure is for another section".into(),
+        ));
+    }
+    let canonical = disclosure.canonical_bytes();
+    let digest: [u8; 32] = Sha256::digest(&canonical).into();
+    let embedded = opts.embed_disclosure.then_some(canonical.as_slice());
+    sign_claims(
+        ring,
+        section,
+        number,
+        issued_at,
+        expires_at,
+        &digest,
+        embedded,
+        &opts.prefix,
+    )
+}
+
+/// Signs a token whose disclosure digest is already known: the cryptographic core of
+/// [`issue_raw`]. `embedded`, when given, must be the canonical bytes whose SHA-256 is `digest`.
+#[allow(clippy::too_many_arguments)]
+pub fn sign_claims(
+    ring: &KeyRing,
+    section: Section,
+    number: &VerificationNumber,
+    issued_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    digest: &[u8; 32],
+    embedded: Option<&[u8]>,
+    prefix: &str,
+) -> Result<String> {
+    if !prefix.is_empty() && (!prefix.ends_with('/') || !is_qr_alphanumeric(prefix)) {
+        return Err(Error::TokenIssue(
+            "the prefix must be upper-case QR alphanumeric characters ending in '/'".into(),
         ));
     }
     let secs = |t: DateTime<Utc>| {
@@ -180,40 +207,32 @@ pub fn issue_raw(
     if exp <= iat {
         return Err(Error::TokenIssue("expiry must be after issue".into()));
     }
+    let kid = ring.active().ok_or(Error::NoActiveKey)?;
     let alg = ring
-        .active()
-        .and_then(|id| ring.get(id))
+        .get(kid)
         .map(|k| k.algorithm())
         .ok_or(Error::NoActiveKey)?;
-    let kid = ring.active().ok_or(Error::NoActiveKey)?;
-    let canonical = disclosure.canonical_bytes();
-    let digest: [u8; 32] = Sha256::digest(&canonical).into();
-    let mut m = Vec::with_capacity(HEADER_LEN + 2 + canonical.len() + 64);
+    let mut m = Vec::with_capacity(HEADER_LEN + 2 + embedded.map_or(0, <[u8]>::len) + 64);
     m.push(FORMAT_VERSION);
     m.push(alg.byte());
     m.extend_from_slice(&kid.0.to_be_bytes());
-    m.push(if opts.embed_disclosure {
-        FLAG_EMBEDDED
-    } else {
-        0
-    });
+    m.push(if embedded.is_some() { FLAG_EMBEDDED } else { 0 });
     m.push(section_byte(section));
     m.extend_from_slice(&number.to_packed());
     m.extend_from_slice(&iat.to_be_bytes());
     m.extend_from_slice(&exp.to_be_bytes());
-    m.extend_from_slice(&digest);
-    if opts.embed_disclosure {
-        let len = u16::try_from(canonical.len())
+    m.extend_from_slice(digest);
+    if let Some(content) = embedded {
+        let len = u16::try_from(content.len())
             .map_err(|_| Error::TokenIssue("disclosure too large to embed".into()))?;
         m.extend_from_slice(&len.to_be_bytes());
-        m.extend_from_slice(&canonical);
+        m.extend_from_slice(content);
     }
     let (sig_alg, sig_kid, tag) = ring.sign(&m)?;
     debug_assert_eq!((sig_alg, sig_kid), (alg, kid));
     m.extend_from_slice(&tag);
-    let mut out =
-        String::with_capacity(opts.prefix.len() + VERSION_TAG.len() + m.len() * 8 / 5 + 1);
-    out.push_str(&opts.prefix);
+    let mut out = String::with_capacity(prefix.len() + VERSION_TAG.len() + m.len() * 8 / 5 + 1);
+    out.push_str(prefix);
     out.push_str(VERSION_TAG);
     base32_encode_into(&m, &mut out);
     Ok(out)
@@ -358,21 +377,38 @@ pub fn base32_encode(bytes: &[u8]) -> String {
 }
 
 fn base32_encode_into(bytes: &[u8], out: &mut String) {
-    let mut acc: u32 = 0;
-    let mut nbits = 0u32;
-    for &b in bytes {
-        acc = (acc << 8) | u32::from(b);
-        nbits += 8;
-        while nbits >= 5 {
-            nbits -= 5;
-            out.push(char::from(B32[((acc >> nbits) & 0x1f) as usize]));
+    let mut buf = Vec::with_capacity(bytes.len().div_ceil(5) * 8);
+    let mut chunks = bytes.chunks_exact(5);
+    for c in &mut chunks {
+        let v = u64::from_be_bytes([0, 0, 0, c[0], c[1], c[2], c[3], c[4]]);
+        for k in (0..8).rev() {
+            buf.push(B32[((v >> (5 * k)) & 0x1f) as usize]);
         }
-        acc &= (1 << nbits) - 1;
     }
-    if nbits > 0 {
-        out.push(char::from(B32[((acc << (5 - nbits)) & 0x1f) as usize]));
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut five = [0u8; 5];
+        five[..rest.len()].copy_from_slice(rest);
+        let v = u64::from_be_bytes([0, 0, 0, five[0], five[1], five[2], five[3], five[4]]);
+        let chars = (rest.len() * 8).div_ceil(5);
+        for k in 0..chars {
+            buf.push(B32[((v >> (35 - 5 * k)) & 0x1f) as usize]);
+        }
     }
+    // Only characters of the base32 alphabet were pushed.
+    out.push_str(std::str::from_utf8(&buf).unwrap_or(""));
 }
+
+/// Base32 values by byte; 0xff for bytes outside the upper-case alphabet.
+const B32_VALUES: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut i = 0;
+    while i < 32 {
+        t[B32[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
 
 /// Strict RFC 4648 base32 decoding without padding: upper case only, no lengths that no byte
 /// string encodes to (1, 3 or 6 modulo 8), and unused trailing bits zero, so that every byte
@@ -381,16 +417,28 @@ pub fn base32_decode(s: &str) -> Option<Vec<u8>> {
     if matches!(s.len() % 8, 1 | 3 | 6) {
         return None;
     }
-    let mut out = Vec::with_capacity(s.len() * 5 / 8);
+    let input = s.as_bytes();
+    let mut out = Vec::with_capacity(input.len() * 5 / 8);
+    let mut chunks = input.chunks_exact(8);
+    for c in &mut chunks {
+        let mut v: u64 = 0;
+        for &ch in c {
+            let x = B32_VALUES[ch as usize];
+            if x == 0xff {
+                return None;
+            }
+            v = (v << 5) | u64::from(x);
+        }
+        out.extend_from_slice(&v.to_be_bytes()[3..]);
+    }
     let mut acc: u32 = 0;
     let mut nbits = 0u32;
-    for c in s.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'2'..=b'7' => c - b'2' + 26,
-            _ => return None,
-        };
-        acc = (acc << 5) | u32::from(v);
+    for &ch in chunks.remainder() {
+        let x = B32_VALUES[ch as usize];
+        if x == 0xff {
+            return None;
+        }
+        acc = (acc << 5) | u32::from(x);
         nbits += 5;
         if nbits >= 8 {
             nbits -= 8;
@@ -429,6 +477,16 @@ mod tests {
         assert_eq!(base32_decode("my"), None);
         assert_eq!(base32_decode("MZX"), None);
         assert_eq!(base32_decode("MY======"), None);
+    }
+
+    #[test]
+    fn base32_round_trips_every_length() {
+        for n in 0..80usize {
+            let bytes: Vec<u8> = (0..n).map(|i| (i as u8).wrapping_mul(151) ^ 0x3d).collect();
+            let enc = base32_encode(&bytes);
+            assert_eq!(enc.len(), (n * 8).div_ceil(5));
+            assert_eq!(base32_decode(&enc), Some(bytes));
+        }
     }
 
     #[test]

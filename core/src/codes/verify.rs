@@ -891,6 +891,18 @@ mod tests {
     }
 
     #[test]
+    fn verdicts_serialize_with_their_name() {
+        assert_eq!(
+            serde_json::to_value(Verdict::NoMatch).unwrap(),
+            serde_json::json!({"verdict": "no_match"})
+        );
+        assert_eq!(
+            serde_json::to_value(VerdictKind::NotYetValid).unwrap(),
+            serde_json::json!("not_yet_valid")
+        );
+    }
+
+    #[test]
     fn names_compare_after_normalization() {
         assert!(names_match("张明", " 张 明 "));
         assert!(names_match("买买提·艾力", "买买提•艾力"));
