@@ -800,3 +800,37 @@ fn qr_versions_at_level_m() {
         }
     }
 }
+
+#[test]
+fn extreme_clocks_and_windows_do_not_panic() {
+    let f = fixture();
+    let ring = hmac_ring();
+    let tok = token(&ring, &f.reg, Section::Archive, false);
+    let opts = ScanOptions {
+        required_prefix: None,
+        leeway: Duration::MAX,
+    };
+    for now in [DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::MIN_UTC] {
+        let o = verify_token(
+            &tok,
+            &ring,
+            &archive_dept(),
+            now,
+            &status(&f.registry),
+            &opts,
+        );
+        assert!(!o.verdict.is_valid());
+        let mut v = OnlineVerifier::new(CodeTables::builtin());
+        v.window = Duration::MAX;
+        let log = MemoryAttemptLog::new();
+        let r = v.verify(
+            &archive_dept(),
+            "张明",
+            &f.transfer.to_string(),
+            now,
+            &f.registry,
+            &log,
+        );
+        assert!(!r.is_valid());
+    }
+}

@@ -424,7 +424,11 @@ pub fn verify_token(
         Err(r) => return ScanOutcome::fail(r.step, r.kind, None),
     };
     let c = &decoded.claims;
-    if now + opts.leeway < c.issued_at {
+    // Saturating: a clock or leeway at the edge of the representable range must not panic.
+    let late_clock = now
+        .checked_add_signed(opts.leeway)
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    if late_clock < c.issued_at {
         return ScanOutcome::fail(Step::TimeWindow, VerdictKind::NotYetValid, Some(decoded));
     }
     if now >= c.expires_at {
@@ -728,7 +732,10 @@ impl<'a> OnlineVerifier<'a> {
         else {
             return Verdict::WrongSection;
         };
-        match attempts.failures_since(&who, now - self.window) {
+        let since = now
+            .checked_sub_signed(self.window)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        match attempts.failures_since(&who, since) {
             Err(Unavailable) => return Verdict::Indeterminate,
             Ok(n) if n >= self.limit => return Verdict::RateLimited,
             Ok(_) => {}
