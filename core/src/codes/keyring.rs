@@ -221,6 +221,21 @@ fn os_random_32() -> Result<[u8; 32]> {
     Ok(b)
 }
 
+/// A tag on the stack.
+enum Tag {
+    Hmac([u8; 32]),
+    Ed25519([u8; 64]),
+}
+
+impl Tag {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Tag::Hmac(t) => t,
+            Tag::Ed25519(t) => t,
+        }
+    }
+}
+
 /// Why a tag did not verify.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VerifyFailure {
@@ -383,15 +398,27 @@ impl KeyRing {
 
     /// Signs `message` with the active key: its algorithm, id and tag.
     pub fn sign(&self, message: &[u8]) -> Result<(Algorithm, KeyId, Vec<u8>)> {
+        let (alg, id, tag) = self.sign_tag(message)?;
+        Ok((alg, id, tag.as_slice().to_vec()))
+    }
+
+    /// Signs the bytes of `buf` with the active key and appends the tag to `buf`.
+    pub(crate) fn sign_append(&self, buf: &mut Vec<u8>) -> Result<(Algorithm, KeyId)> {
+        let (alg, id, tag) = self.sign_tag(buf)?;
+        buf.extend_from_slice(tag.as_slice());
+        Ok((alg, id))
+    }
+
+    fn sign_tag(&self, message: &[u8]) -> Result<(Algorithm, KeyId, Tag)> {
         let id = self.active.ok_or(Error::NoActiveKey)?;
         let key = self.keys.get(&id).ok_or(Error::NoActiveKey)?;
         let tag = match &key.material {
             Material::Hmac(mac) => {
                 let mut m = mac.clone();
                 m.update(message);
-                m.finalize().into_bytes().to_vec()
+                Tag::Hmac(m.finalize().into_bytes().into())
             }
-            Material::Ed25519Signing(sk) => sk.sign(message).to_bytes().to_vec(),
+            Material::Ed25519Signing(sk) => Tag::Ed25519(sk.sign(message).to_bytes()),
             Material::Ed25519Public(_) => return Err(Error::NoActiveKey),
         };
         Ok((key.algorithm(), id, tag))

@@ -228,14 +228,14 @@ pub fn sign_claims(
         m.extend_from_slice(&len.to_be_bytes());
         m.extend_from_slice(content);
     }
-    let (sig_alg, sig_kid, tag) = ring.sign(&m)?;
+    let (sig_alg, sig_kid) = ring.sign_append(&mut m)?;
     debug_assert_eq!((sig_alg, sig_kid), (alg, kid));
-    m.extend_from_slice(&tag);
-    let mut out = String::with_capacity(prefix.len() + VERSION_TAG.len() + m.len() * 8 / 5 + 1);
-    out.push_str(prefix);
-    out.push_str(VERSION_TAG);
+    let mut out = Vec::with_capacity(prefix.len() + VERSION_TAG.len() + (m.len() * 8).div_ceil(5));
+    out.extend_from_slice(prefix.as_bytes());
+    out.extend_from_slice(VERSION_TAG.as_bytes());
     base32_encode_into(&m, &mut out);
-    Ok(out)
+    // The prefix was checked to be ASCII and the rest is base32.
+    String::from_utf8(out).map_err(|_| Error::TokenIssue("non-ASCII token".into()))
 }
 
 fn section_byte(s: Section) -> u8 {
@@ -371,13 +371,14 @@ pub fn decode(token: &str, ring: &KeyRing) -> std::result::Result<DecodedToken, 
 
 /// RFC 4648 base32, upper case, without padding.
 pub fn base32_encode(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 8 / 5 + 1);
-    base32_encode_into(bytes, &mut s);
-    s
+    let mut buf = Vec::with_capacity((bytes.len() * 8).div_ceil(5));
+    base32_encode_into(bytes, &mut buf);
+    // Only characters of the base32 alphabet were written.
+    String::from_utf8(buf).unwrap_or_default()
 }
 
-fn base32_encode_into(bytes: &[u8], out: &mut String) {
-    let mut buf = Vec::with_capacity(bytes.len().div_ceil(5) * 8);
+/// Appends the base32 text of `bytes` to `buf`.
+fn base32_encode_into(bytes: &[u8], buf: &mut Vec<u8>) {
     let mut chunks = bytes.chunks_exact(5);
     for c in &mut chunks {
         let v = u64::from_be_bytes([0, 0, 0, c[0], c[1], c[2], c[3], c[4]]);
@@ -395,8 +396,6 @@ fn base32_encode_into(bytes: &[u8], out: &mut String) {
             buf.push(B32[((v >> (35 - 5 * k)) & 0x1f) as usize]);
         }
     }
-    // Only characters of the base32 alphabet were pushed.
-    out.push_str(std::str::from_utf8(&buf).unwrap_or(""));
 }
 
 /// Base32 values by byte; 0xff for bytes outside the upper-case alphabet.
