@@ -533,7 +533,15 @@ mod tests {
             ring.add_retired(Key::hmac(KeyId(1), &secret(9))),
             Err(Error::DuplicateKeyId(1))
         ));
+        // Retiring the active key stops signing, not verifying; re-activating resumes it.
+        ring.retire_active();
+        assert_eq!(ring.sign(b"hello"), Err(Error::NoActiveKey));
+        assert_eq!(ring.verify(alg2, id2, b"hello", &sig), Ok(()));
+        ring.activate(KeyId(1)).unwrap();
+        assert_eq!(ring.sign(b"hello").unwrap().1, KeyId(1));
+        assert_eq!(ring.activate(KeyId(42)), Err(Error::KeyNotFound(42)));
         ring.remove(KeyId(1)).unwrap();
+        assert_eq!(ring.active(), None);
         assert_eq!(
             ring.verify(alg, id, b"hello", &tag),
             Err(VerifyFailure::UnknownKey)
