@@ -72,7 +72,8 @@ pub struct VerificationNumber([u8; 16]);
 
 impl VerificationNumber {
     /// Builds a number from 75 bits of caller-supplied randomness (the first 10 bytes of
-    /// `entropy`, top 5 bits of the 10th byte ignored) and appends the check symbol.
+    /// `entropy` read big-endian, the top 5 bits of the first byte ignored) and appends the
+    /// check symbol.
     pub fn from_entropy(entropy: &[u8; 16]) -> Self {
         let mut bits: u128 = 0;
         for &b in &entropy[..10] {
