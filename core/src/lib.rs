@@ -1,7 +1,8 @@
 //! # gradreg
 //!
 //! The core of China's graduate destination registration (高校毕业生毕业去向登记): records and
-//! their validation, the registration state machine, verification numbers, and reminders.
+//! their validation, the registration state machine, verification numbers, reminders, and the
+//! registration forms (SVG, PDF and PNG with the `render` feature).
 //!
 //! The state machine is a pure function ([`lifecycle::apply`]): time, policy and randomness are
 //! passed in, so every step is deterministic and testable.
@@ -23,6 +24,7 @@
 pub mod codes;
 pub mod disclosure;
 pub mod error;
+pub mod forms;
 pub mod lifecycle;
 pub mod policy;
 pub mod records;
