@@ -19,6 +19,10 @@ pub const MAX_FIELD_CHARS: usize = 200;
 /// code would be too dense to scan from a printed form.
 pub const MAX_TOKEN_CHARS: usize = 1200;
 
+/// Longest value printed in a half-width cell; a pair with a longer value is printed as two
+/// full-width rows instead, so that every value that passes validation fits its box.
+pub const PAIR_MAX_CHARS: usize = 24;
+
 /// Options of the form's content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct FormOptions {
@@ -64,6 +68,16 @@ impl Row {
             Row::Wide(f) => vec![f],
             Row::Pair(a, b) => vec![a, b],
         }
+    }
+}
+
+/// Two fields side by side, or one under the other when either is too long for half a row.
+fn pair(a: Field, b: Field) -> Vec<Row> {
+    let long = |f: &Field| f.value.chars().count() > PAIR_MAX_CHARS;
+    if long(&a) || long(&b) {
+        vec![Row::Wide(a), Row::Wide(b)]
+    } else {
+        vec![Row::Pair(a, b)]
     }
 }
 
@@ -290,20 +304,20 @@ fn basic_block(d: &Disclosure) -> Block {
     Block {
         key: "basic".into(),
         heading: "基本信息".into(),
-        rows: vec![
-            Row::Pair(
+        rows: [
+            pair(
                 Field::new("identity.name", "姓名", &i.name),
                 Field::new("identity.gender", "性别", &i.gender),
             ),
-            Row::Pair(
+            pair(
                 Field::new("identity.id_number", "身份证号", &i.id_number_masked),
                 Field::new("identity.education_level", "学历", &i.education_level),
             ),
-            Row::Pair(
+            pair(
                 Field::new("identity.school_name", "毕业院校", &i.school_name),
                 Field::new("identity.college", "院系", &i.college),
             ),
-            Row::Pair(
+            pair(
                 Field::new("identity.major_name", "专业", &i.major_name),
                 Field::new(
                     "identity.graduation_date",
@@ -311,7 +325,8 @@ fn basic_block(d: &Disclosure) -> Block {
                     date_text(&i.graduation_date),
                 ),
             ),
-        ],
+        ]
+        .concat(),
     }
 }
 
@@ -341,7 +356,7 @@ fn destination_block(d: &Disclosure, tables: &CodeTables) -> Block {
                 .map(|r| region_text(r, tables))
                 .unwrap_or_default(),
         );
-        rows.push(Row::Pair(credit, region));
+        rows.extend(pair(credit, region));
     }
     if let Some(school) = &s.school {
         let abroad = s.country_region.is_some();
@@ -352,7 +367,7 @@ fn destination_block(d: &Disclosure, tables: &CodeTables) -> Block {
         };
         let school = Field::new("destination.school", label, school);
         match &s.country_region {
-            Some(c) => rows.push(Row::Pair(
+            Some(c) => rows.extend(pair(
                 school,
                 Field::new("destination.country_region", "留学国家（地区）", c),
             )),
@@ -375,17 +390,17 @@ fn archive_block(d: &Disclosure) -> Option<Block> {
             &a.receiving_unit,
         )),
         Row::Wide(Field::new("archive.address", "接收单位地址", &a.address)),
-        Row::Pair(
-            Field::new("archive.postal_code", "邮政编码", &a.postal_code),
-            Field::new("archive.method", "转递方式", a.method.name_zh()),
-        ),
-        Row::Pair(
-            Field::new("archive.contact", "联系人", &a.contact),
-            Field::new("archive.phone", "联系电话", &a.phone),
-        ),
     ];
+    rows.extend(pair(
+        Field::new("archive.postal_code", "邮政编码", &a.postal_code),
+        Field::new("archive.method", "转递方式", a.method.name_zh()),
+    ));
+    rows.extend(pair(
+        Field::new("archive.contact", "联系人", &a.contact),
+        Field::new("archive.phone", "联系电话", &a.phone),
+    ));
     if a.transfer_number.is_some() || a.tracking_number.is_some() {
-        rows.push(Row::Pair(
+        rows.extend(pair(
             Field::new(
                 "archive.transfer_number",
                 "转递编号",
@@ -414,7 +429,7 @@ fn hukou_block(d: &Disclosure, tables: &CodeTables) -> Option<Block> {
         if h.migrate { "是" } else { "否" },
     );
     if h.migrate {
-        rows.push(Row::Pair(
+        rows.extend(pair(
             migrate,
             Field::new(
                 "hukou.reason",

@@ -35,6 +35,10 @@ const SUBTITLE_SIZE: f32 = 3.6;
 const QR_X: f32 = 158.0;
 const QR_Y: f32 = 9.0;
 const QR_SIDE: f32 = 34.0;
+/// One dot at 150 dpi, in mm. The QR code is placed on this grid and its module is a whole
+/// number of dots, so that at 75, 150, 300 and 600 dpi every module is whole pixels and the
+/// code stays sharp without anti-aliasing.
+const DOT: f32 = 25.4 / 150.0;
 const QR_CAPTION_Y: f32 = 46.4;
 const QR_NUMBER_Y: f32 = 50.6;
 const QR_NUMBER_SIZE: f32 = 3.0;
@@ -49,9 +53,10 @@ const HEADING_SIZE: f32 = 3.9;
 const NOTE_SIZE: f32 = 3.0;
 const NOTE_HEAD_SIZE: f32 = 3.4;
 
-/// Largest QR code on a page, modules per side including the quiet zone: at 150 dpi a module
-/// stays at least 2.3 pixels wide, which phone cameras and decoders read reliably.
-pub const MAX_PAGE_QR_MODULES: usize = 85;
+/// Largest QR code on a page, modules per side including the quiet zone (version 18 at level M,
+/// about 750 alphanumeric characters): a module stays at least two dots of 1/150 inch (0.34 mm),
+/// two whole pixels at 150 dpi, which decoders and phone cameras read reliably.
+pub const MAX_PAGE_QR_MODULES: usize = 100;
 
 /// Bold is drawn as a thin outline around the glyphs, since one regular face is embedded.
 const BOLD_STROKE: f32 = 0.12;
@@ -237,6 +242,7 @@ struct Page {
     border: (f32, f32, f32, f32),
     texts: Vec<Text>,
     qr: QrMatrix,
+    qr_box: QrBox,
 }
 
 /// A cell's text, placed: lines centred vertically in the row.
@@ -257,11 +263,11 @@ fn place(texts: &mut Vec<Text>, fitted: Fitted, x: f32, row_top: f32, row_h: f32
     }
 }
 
-fn rows_height(fitted: &[&Fitted]) -> f32 {
+fn rows_height(fitted: &[&Fitted], k: f32) -> f32 {
     fitted
         .iter()
-        .map(|f| f.size * LINE_FACTOR * f.lines.len() as f32 + 2.0 * ROW_PAD)
-        .fold(ROW_MIN_H, f32::max)
+        .map(|f| f.size * LINE_FACTOR * f.lines.len() as f32 + 2.0 * ROW_PAD * k)
+        .fold(ROW_MIN_H * k, f32::max)
 }
 
 fn fit_field(
@@ -270,22 +276,30 @@ fn fit_field(
     value: &str,
     box_w: f32,
     max_lines: usize,
+    k: f32,
 ) -> Result<Fitted> {
     let chars = m.measure(value, key)?;
-    fit(&chars, box_w, VALUE_SIZE, VALUE_MIN, max_lines).ok_or_else(|| Error::FieldTooLong {
-        field: key.to_string(),
-        chars: value.chars().count(),
+    fit(&chars, box_w, VALUE_SIZE * k, VALUE_MIN * k, max_lines).ok_or_else(|| {
+        Error::FieldTooLong {
+            field: key.to_string(),
+            chars: value.chars().count(),
+        }
     })
 }
 
-fn fit_label(m: &Metrics<'_>, key: &str, label: &str) -> Result<Fitted> {
+fn fit_label(m: &Metrics<'_>, key: &str, label: &str, k: f32) -> Result<Fitted> {
     let field = format!("label.{key}");
     let chars = m.measure(label, &field)?;
-    fit(&chars, LABEL_W - 2.0 * LABEL_PAD, LABEL_SIZE, LABEL_MIN, 2).ok_or_else(|| {
-        Error::FieldTooLong {
-            field,
-            chars: label.chars().count(),
-        }
+    fit(
+        &chars,
+        LABEL_W - 2.0 * LABEL_PAD,
+        LABEL_SIZE * k,
+        LABEL_MIN * k,
+        2,
+    )
+    .ok_or_else(|| Error::FieldTooLong {
+        field,
+        chars: label.chars().count(),
     })
 }
 
@@ -297,7 +311,23 @@ fn single(m: &Metrics<'_>, text: &str, field: &str, size: f32, max_w: f32) -> Re
     })
 }
 
+/// Scales of the table's type and spacing, tried in order until the form fits one page: only
+/// records with many long values need the smaller ones.
+const SCALES: [f32; 4] = [1.0, 0.88, 0.78, 0.7];
+
 fn layout(form: &Form, m: &Metrics<'_>) -> Result<Page> {
+    let mut overflow = None;
+    for k in SCALES {
+        match layout_at(form, m, k) {
+            Err(e @ Error::FormOverflow { .. }) => overflow = Some(e),
+            other => return other,
+        }
+    }
+    Err(overflow.unwrap_or(Error::FormOverflow { needed_mm: 0 }))
+}
+
+/// Lays out the form with the table's sizes scaled by `k`.
+fn layout_at(form: &Form, m: &Metrics<'_>, k: f32) -> Result<Page> {
     let qr = QrMatrix::encode(&form.token)?;
     if qr.size_with_quiet_zone() > MAX_PAGE_QR_MODULES {
         return Err(Error::QrPayloadInvalid(format!(
@@ -332,6 +362,7 @@ fn layout(form: &Form, m: &Metrics<'_>) -> Result<Page> {
         text: subtitle.lines.into_iter().next().unwrap_or_default(),
     });
     let number = form.number_text();
+    let qr_box = qr_box(qr.size_with_quiet_zone());
     let under_qr = [
         ("核验编号", "number.caption", QR_CAPTION_Y),
         (number.as_str(), "number", QR_NUMBER_Y),
@@ -339,7 +370,7 @@ fn layout(form: &Form, m: &Metrics<'_>) -> Result<Page> {
     for (text, field, y) in under_qr {
         let fitted = single(m, text, field, QR_NUMBER_SIZE, QR_SIDE + 4.0)?;
         texts.push(Text {
-            x: QR_X + QR_SIDE / 2.0,
+            x: qr_box.x + qr_box.side / 2.0,
             y,
             size: fitted.size,
             anchor: Anchor::Middle,
@@ -355,30 +386,30 @@ fn layout(form: &Form, m: &Metrics<'_>) -> Result<Page> {
             m,
             &block.heading,
             &format!("heading.{}", block.key),
-            HEADING_SIZE,
+            HEADING_SIZE * k,
             RIGHT - LEFT - 4.0,
         )?;
-        fills.push((LEFT, y, RIGHT - LEFT, HEADING_H, "#dcdcdc"));
+        fills.push((LEFT, y, RIGHT - LEFT, HEADING_H * k, "#dcdcdc"));
         place(
             &mut texts,
             heading,
             PAGE_W / 2.0,
             y,
-            HEADING_H,
+            HEADING_H * k,
             Anchor::Middle,
         );
         if let Some(t) = texts.last_mut() {
             t.bold = true;
         }
-        y += HEADING_H;
+        y += HEADING_H * k;
         let _ = write!(lines, "M{} {}H{}", n(LEFT), n(y), n(RIGHT));
         for row in &block.rows {
             match row {
                 Row::Wide(f) => {
-                    let label = fit_label(m, &f.key, &f.label)?;
+                    let label = fit_label(m, &f.key, &f.label, k)?;
                     let value_w = RIGHT - LEFT - LABEL_W - 2.0 * VALUE_PAD;
-                    let value = fit_field(m, &f.key, &f.value, value_w, 4)?;
-                    let h = rows_height(&[&label, &value]);
+                    let value = fit_field(m, &f.key, &f.value, value_w, 4, k)?;
+                    let h = rows_height(&[&label, &value], k);
                     fills.push((LEFT, y, LABEL_W, h, "#f0f0f0"));
                     place(
                         &mut texts,
@@ -401,11 +432,11 @@ fn layout(form: &Form, m: &Metrics<'_>) -> Result<Page> {
                 }
                 Row::Pair(a, b) => {
                     let value_w = PAIR_VALUE_W - 2.0 * VALUE_PAD;
-                    let la = fit_label(m, &a.key, &a.label)?;
-                    let va = fit_field(m, &a.key, &a.value, value_w, 3)?;
-                    let lb = fit_label(m, &b.key, &b.label)?;
-                    let vb = fit_field(m, &b.key, &b.value, value_w, 3)?;
-                    let h = rows_height(&[&la, &va, &lb, &vb]);
+                    let la = fit_label(m, &a.key, &a.label, k)?;
+                    let va = fit_field(m, &a.key, &a.value, value_w, 3, k)?;
+                    let lb = fit_label(m, &b.key, &b.label, k)?;
+                    let vb = fit_field(m, &b.key, &b.value, value_w, 3, k)?;
+                    let h = rows_height(&[&la, &va, &lb, &vb], k);
                     let half = (RIGHT - LEFT) / 2.0;
                     fills.push((LEFT, y, LABEL_W, h, "#f0f0f0"));
                     fills.push((LEFT + half, y, LABEL_W, h, "#f0f0f0"));
@@ -503,7 +534,30 @@ fn layout(form: &Form, m: &Metrics<'_>) -> Result<Page> {
         border,
         texts,
         qr,
+        qr_box,
     })
+}
+
+/// Where the QR code goes: its top-left corner and module pitch, on the dot grid, in the
+/// bottom-right corner of the QR area (so the verification number sits right under it).
+#[derive(Clone, Copy)]
+struct QrBox {
+    x: f32,
+    y: f32,
+    pitch: f32,
+    side: f32,
+}
+
+fn qr_box(modules: usize) -> QrBox {
+    let dots = (QR_SIDE / modules as f32 / DOT).floor().max(1.0);
+    let pitch = dots * DOT;
+    let side = pitch * modules as f32;
+    QrBox {
+        x: ((QR_X + QR_SIDE - side) / DOT).round() * DOT,
+        y: ((QR_Y + QR_SIDE - side) / DOT).round() * DOT,
+        pitch,
+        side,
+    }
 }
 
 /// A number in mm with at most two decimals, trailing zeros dropped.
@@ -624,14 +678,15 @@ pub(crate) fn form_svg(form: &Form, m: &Metrics<'_>, family: &str) -> Result<Str
         s.push_str("</text>\n");
     }
     let modules = page.qr.size_with_quiet_zone();
-    let scale = QR_SIDE / modules as f32;
+    let b = page.qr_box;
     let _ = writeln!(
         s,
-        "<g transform=\"translate({} {}) scale({scale})\" shape-rendering=\"crispEdges\">\
+        "<g transform=\"translate({:.5} {:.5}) scale({:.6})\" shape-rendering=\"crispEdges\">\
          <rect width=\"{modules}\" height=\"{modules}\" fill=\"#fff\"/>\
          <path fill=\"#000\" d=\"{}\"/></g>",
-        n(QR_X),
-        n(QR_Y),
+        b.x,
+        b.y,
+        b.pitch,
         page.qr.path_data()
     );
     s.push_str("</svg>\n");

@@ -150,9 +150,10 @@ fn to_png(tree: &usvg::Tree, dpi: u32) -> Result<Vec<u8>> {
     let mut pixmap = tiny_skia::Pixmap::new(w, h)
         .ok_or_else(|| Error::InvalidRenderSize(format!("{w}×{h} pixels")))?;
     pixmap.fill(tiny_skia::Color::WHITE);
-    let size = tree.size();
-    let transform =
-        tiny_skia::Transform::from_scale(w as f32 / size.width(), h as f32 / size.height());
+    // The tree is in CSS pixels (96 per inch): scale to `dpi` exactly, so that the QR code's
+    // modules, placed on a 1/150-inch grid, fall on whole pixels.
+    let scale = dpi as f32 / 96.0;
+    let transform = tiny_skia::Transform::from_scale(scale, scale);
     resvg::render(tree, transform, &mut pixmap.as_mut());
     // The page is opaque (white background), so premultiplied equals straight colour.
     let gray: Vec<u8> = pixmap
