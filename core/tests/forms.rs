@@ -630,10 +630,16 @@ fn the_same_input_gives_the_same_bytes() {
     let two = r.render(&form, DEFAULT_DPI).unwrap();
     assert_eq!(one, two);
     // A second renderer on the same font, and the single-format calls, agree too.
-    let other = Renderer::with_font(r.font().clone());
+    let other = Renderer::with_font(r.font().clone()).unwrap();
     assert_eq!(other.svg(&form).unwrap(), one.svg);
     assert_eq!(other.pdf(&form).unwrap(), one.pdf);
     assert_eq!(other.png(&form, DEFAULT_DPI).unwrap(), one.png);
+    // The page with the QR code encoded beforehand is the same page; another token's code is
+    // refused.
+    let qr = gradreg::forms::QrMatrix::encode(&form.token).unwrap();
+    assert_eq!(r.svg_with_qr(&form, &qr).unwrap(), one.svg);
+    let stranger = gradreg::forms::QrMatrix::encode("GR1:OTHER").unwrap();
+    assert_eq!(r.svg_with_qr(&form, &stranger).unwrap_err().code(), 406);
     // Form content is a value: rebuilt, it is equal.
     assert_eq!(form_for(&reg, &auth, Section::Archive), form);
 }

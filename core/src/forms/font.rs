@@ -87,10 +87,16 @@ impl Font {
     /// `GRADREG_FONT` when set, else the first usable CJK font of the system (see the module
     /// documentation for the order).
     pub fn discover() -> Result<Font> {
-        if let Some(path) = std::env::var_os(FONT_ENV).filter(|v| !v.is_empty()) {
-            return Font::from_path(Path::new(&path));
+        Font::discover_with(std::env::var_os(FONT_ENV))
+    }
+
+    /// [`Font::discover`] with the value of `GRADREG_FONT` given: a non-empty value is the font
+    /// file to use; otherwise the system's CJK fonts are searched.
+    pub fn discover_with(env_value: Option<std::ffi::OsString>) -> Result<Font> {
+        match env_value.filter(|v| !v.is_empty()) {
+            Some(path) => Font::from_path(Path::new(&path)),
+            None => Font::system(),
         }
-        Font::system()
     }
 
     /// The first usable CJK font among the system's fonts, ignoring `GRADREG_FONT`.
@@ -364,6 +370,28 @@ mod tests {
         assert_eq!(rank("DejaVuSans.ttf"), None);
         assert!(is_font_file("msyh.TTC"));
         assert!(!is_font_file("fonts.dir"));
+    }
+
+    #[test]
+    fn the_environment_variable_comes_before_the_system_fonts() {
+        let e = Font::discover_with(Some("/nonexistent/gradreg-font.ttf".into())).unwrap_err();
+        assert_eq!(e.code(), 402, "a wrong setting is reported, not replaced");
+        // An empty value is the same as none.
+        let empty = Font::discover_with(Some("".into()));
+        let none = Font::discover_with(None);
+        assert_eq!(
+            empty
+                .as_ref()
+                .map(|f| f.origin().to_string())
+                .map_err(|e| e.code()),
+            none.as_ref()
+                .map(|f| f.origin().to_string())
+                .map_err(|e| e.code())
+        );
+        if let Ok(system) = none {
+            let via_env = Font::discover_with(Some(system.origin().into())).unwrap();
+            assert_eq!(via_env.family(), system.family());
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 
 use crate::error::{Error, Result};
 use crate::forms::content::{Form, Row};
+use crate::forms::font::Font;
 use crate::forms::qr::QrMatrix;
 
 /// Page width, mm (A4).
@@ -62,18 +63,38 @@ pub const MAX_PAGE_QR_MODULES: usize = 100;
 const BOLD_STROKE: f32 = 0.12;
 
 /// Text measurement with the font's advances; every character is checked for a glyph.
-pub(crate) struct Metrics<'a> {
-    face: ttf_parser::Face<'a>,
+///
+/// Built once per renderer: the advances of the Basic Multilingual Plane are kept in a table
+/// (two bytes per character), so measuring a form costs no font-table lookups; characters
+/// beyond it are looked up in the font itself.
+pub(crate) struct Metrics {
+    font: Font,
+    bmp: Vec<u16>,
     upem: f32,
 }
+
+/// Table entry of a character the font has no glyph for.
+const NO_GLYPH: u16 = u16::MAX;
 
 /// A character with its advance in em.
 type Measured = (char, f32);
 
-impl<'a> Metrics<'a> {
-    pub(crate) fn new(face: ttf_parser::Face<'a>) -> Metrics<'a> {
+impl Metrics {
+    pub(crate) fn new(font: &Font) -> Result<Metrics> {
+        let face = font.face()?;
         let upem = f32::from(face.units_per_em().max(1));
-        Metrics { face, upem }
+        let bmp = (0u32..=0xFFFF)
+            .map(|cp| {
+                char::from_u32(cp)
+                    .and_then(|c| advance_units(&face, c))
+                    .map_or(NO_GLYPH, |a| a.min(NO_GLYPH - 1))
+            })
+            .collect();
+        Ok(Metrics {
+            font: font.clone(),
+            bmp,
+            upem,
+        })
     }
 
     /// Normalises whitespace (control characters become spaces, runs collapse, ends trimmed)
@@ -111,13 +132,26 @@ impl<'a> Metrics<'a> {
     }
 
     fn advance(&self, c: char) -> Option<f32> {
-        let g = self.face.glyph_index(c)?;
-        if g.0 == 0 {
-            return None;
-        }
-        let adv = self.face.glyph_hor_advance(g).unwrap_or(0);
-        Some(f32::from(adv) / self.upem)
+        let units = match self.bmp.get(c as usize) {
+            Some(&NO_GLYPH) => None,
+            Some(&u) => Some(u),
+            None => self
+                .font
+                .face()
+                .ok()
+                .and_then(|face| advance_units(&face, c)),
+        }?;
+        Some(f32::from(units) / self.upem)
     }
+}
+
+/// The advance of `c` in font units, `None` when the font has no glyph for it.
+fn advance_units(face: &ttf_parser::Face<'_>, c: char) -> Option<u16> {
+    let g = face.glyph_index(c)?;
+    if g.0 == 0 {
+        return None;
+    }
+    Some(face.glyph_hor_advance(g).unwrap_or(0))
 }
 
 fn em_width(chars: &[Measured]) -> f32 {
@@ -271,7 +305,7 @@ fn rows_height(fitted: &[&Fitted], k: f32) -> f32 {
 }
 
 fn fit_field(
-    m: &Metrics<'_>,
+    m: &Metrics,
     key: &str,
     value: &str,
     box_w: f32,
@@ -287,7 +321,7 @@ fn fit_field(
     })
 }
 
-fn fit_label(m: &Metrics<'_>, key: &str, label: &str, k: f32) -> Result<Fitted> {
+fn fit_label(m: &Metrics, key: &str, label: &str, k: f32) -> Result<Fitted> {
     let field = format!("label.{key}");
     let chars = m.measure(label, &field)?;
     fit(
@@ -303,7 +337,7 @@ fn fit_label(m: &Metrics<'_>, key: &str, label: &str, k: f32) -> Result<Fitted> 
     })
 }
 
-fn single(m: &Metrics<'_>, text: &str, field: &str, size: f32, max_w: f32) -> Result<Fitted> {
+fn single(m: &Metrics, text: &str, field: &str, size: f32, max_w: f32) -> Result<Fitted> {
     let chars = m.measure(text, field)?;
     fit(&chars, max_w, size, size * 0.6, 1).ok_or_else(|| Error::FieldTooLong {
         field: field.to_string(),
@@ -315,10 +349,10 @@ fn single(m: &Metrics<'_>, text: &str, field: &str, size: f32, max_w: f32) -> Re
 /// records with many long values need the smaller ones.
 const SCALES: [f32; 4] = [1.0, 0.88, 0.78, 0.7];
 
-fn layout(form: &Form, m: &Metrics<'_>) -> Result<Page> {
+fn layout(form: &Form, m: &Metrics, qr: &QrMatrix) -> Result<Page> {
     let mut overflow = None;
     for k in SCALES {
-        match layout_at(form, m, k) {
+        match layout_at(form, m, k, qr) {
             Err(e @ Error::FormOverflow { .. }) => overflow = Some(e),
             other => return other,
         }
@@ -327,8 +361,7 @@ fn layout(form: &Form, m: &Metrics<'_>) -> Result<Page> {
 }
 
 /// Lays out the form with the table's sizes scaled by `k`.
-fn layout_at(form: &Form, m: &Metrics<'_>, k: f32) -> Result<Page> {
-    let qr = QrMatrix::encode(&form.token)?;
+fn layout_at(form: &Form, m: &Metrics, k: f32, qr: &QrMatrix) -> Result<Page> {
     if qr.size_with_quiet_zone() > MAX_PAGE_QR_MODULES {
         return Err(Error::QrPayloadInvalid(format!(
             "{} characters make a QR code of {} modules: too dense to scan from the printed form (at most {})",
@@ -533,7 +566,7 @@ fn layout_at(form: &Form, m: &Metrics<'_>, k: f32) -> Result<Page> {
         lines,
         border,
         texts,
-        qr,
+        qr: qr.clone(),
         qr_box,
     })
 }
@@ -620,9 +653,10 @@ fn families(primary: &str) -> String {
     list.join(", ")
 }
 
-/// Lays out `form` with the font's metrics and writes the page as SVG.
-pub(crate) fn form_svg(form: &Form, m: &Metrics<'_>, family: &str) -> Result<String> {
-    let page = layout(form, m)?;
+/// Lays out `form` with the font's metrics and writes the page as SVG, with `qr` as the form's
+/// QR code (the caller encoded `form.token`).
+pub(crate) fn form_svg(form: &Form, m: &Metrics, family: &str, qr: &QrMatrix) -> Result<String> {
+    let page = layout(form, m, qr)?;
     let mut s = String::with_capacity(16 * 1024 + page.texts.len() * 96);
     let _ = writeln!(
         s,

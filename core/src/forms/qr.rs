@@ -19,6 +19,7 @@ pub const MAX_MODULE_PX: u32 = 64;
 /// A QR code's modules.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QrMatrix {
+    payload: String,
     size: usize,
     dark: Vec<bool>,
 }
@@ -33,7 +34,16 @@ impl QrMatrix {
             .map_err(|e| Error::QrPayloadInvalid(e.to_string()))?;
         let size = code.size;
         let dark = code.data[..size * size].iter().map(|m| m.value()).collect();
-        Ok(QrMatrix { size, dark })
+        Ok(QrMatrix {
+            payload: payload.to_string(),
+            size,
+            dark,
+        })
+    }
+
+    /// The text the code carries.
+    pub fn payload(&self) -> &str {
+        &self.payload
     }
 
     /// Modules per side, without the quiet zone (21 for version 1 … 177 for version 40).

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::forms::content::Form;
 use crate::forms::font::{Font, FontSource};
 use crate::forms::page::{self, Metrics};
+use crate::forms::qr::QrMatrix;
 
 /// The default PNG resolution (dots per inch).
 pub const DEFAULT_DPI: u32 = 150;
@@ -45,6 +46,7 @@ pub struct RenderedForm {
 #[derive(Clone)]
 pub struct Renderer {
     font: Font,
+    metrics: Arc<Metrics>,
     fontdb: Arc<usvg::fontdb::Database>,
 }
 
@@ -60,13 +62,18 @@ impl Renderer {
     /// A renderer with the font from `source` (caller's bytes or path, else `GRADREG_FONT`,
     /// else the system's CJK fonts).
     pub fn new(source: FontSource) -> Result<Renderer> {
-        Ok(Renderer::with_font(Font::load(source)?))
+        Renderer::with_font(Font::load(source)?)
     }
 
     /// A renderer with an already loaded font.
-    pub fn with_font(font: Font) -> Renderer {
+    pub fn with_font(font: Font) -> Result<Renderer> {
+        let metrics = Arc::new(Metrics::new(&font)?);
         let fontdb = Arc::new(font.database());
-        Renderer { font, fontdb }
+        Ok(Renderer {
+            font,
+            metrics,
+            fontdb,
+        })
     }
 
     /// The font in use.
@@ -82,9 +89,21 @@ impl Renderer {
 
     /// The form as SVG (A4, millimetre units, text as text, the QR code as one path).
     pub fn svg(&self, form: &Form) -> Result<String> {
+        let qr = QrMatrix::encode(&form.token)?;
+        self.svg_with_qr(form, &qr)
+    }
+
+    /// The form as SVG with its QR code already encoded (`qr` must be
+    /// `QrMatrix::encode(&form.token)`; a mismatch is refused). Lets a caller that encodes the
+    /// code once, or measures the page alone, skip the encoding.
+    pub fn svg_with_qr(&self, form: &Form, qr: &QrMatrix) -> Result<String> {
         form.check_lengths()?;
-        let face = self.font.face()?;
-        page::form_svg(form, &Metrics::new(face), self.font.family())
+        if qr.payload() != form.token {
+            return Err(Error::QrPayloadInvalid(
+                "the QR matrix was encoded from another token".into(),
+            ));
+        }
+        page::form_svg(form, &self.metrics, self.font.family(), qr)
     }
 
     /// The form as a one-page A4 PDF, text searchable, font embedded and subset.
