@@ -1,0 +1,140 @@
+//! Forms: QR matrix, form → SVG, → PDF, → PNG (150 dpi), and PNG on one thread vs two.
+//!
+//! Budgets (DESIGN.md §9): QR matrix ≤ fast_qr's time for the same payload; SVG ≤ 100 µs;
+//! PDF ≤ 5 ms; PNG ≤ 17 ms; two threads ≥ 1.9× one.
+//!
+//! `cargo bench -p gradreg-benches --bench forms`
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use gradreg::forms::{FontSource, Form, FormOptions, QrMatrix, Renderer, DEFAULT_DPI};
+use gradreg::{CodeTables, Section};
+use gradreg_benches::{authorized_sample, cst};
+
+/// A token of 150 characters, as the signed tokens are: QR-alphanumeric upper-case base32.
+fn token() -> String {
+    let body = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43UOV3HO6DZPIYTEMZUGU3DOOBZ";
+    let mut t = String::from("GR1:");
+    while t.len() < 150 {
+        t.push_str(body);
+    }
+    t.truncate(150);
+    t
+}
+
+fn form() -> Form {
+    let (reg, auth) = authorized_sample();
+    Form::build(
+        &reg,
+        &auth,
+        Section::Archive,
+        &token(),
+        cst(6, 20, 10),
+        CodeTables::builtin(),
+        FormOptions::default(),
+    )
+    .expect("form")
+}
+
+fn bench_qr(c: &mut Criterion) {
+    let t = token();
+    let mut g = c.benchmark_group("forms/qr_matrix_150B_level_M");
+    g.bench_function("gradreg QrMatrix::encode", |b| {
+        b.iter(|| QrMatrix::encode(black_box(&t)).expect("qr"))
+    });
+    g.bench_function("fast_qr direct (budget anchor)", |b| {
+        b.iter(|| {
+            fast_qr::QRBuilder::new(black_box(t.as_bytes()))
+                .ecl(fast_qr::ECL::M)
+                .build()
+                .expect("qr")
+        })
+    });
+    g.bench_function("qrcode direct (peer)", |b| {
+        b.iter(|| {
+            qrcode::QrCode::with_error_correction_level(black_box(t.as_bytes()), qrcode::EcLevel::M)
+                .expect("qr")
+        })
+    });
+    g.finish();
+}
+
+fn bench_render(c: &mut Criterion) {
+    let renderer = match Renderer::new(FontSource::Auto) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("skipping the rendering benchmarks: {e}");
+            return;
+        }
+    };
+    let form = form();
+    let mut g = c.benchmark_group("forms/render");
+    g.bench_function("form to SVG (QR matrix included)", |b| {
+        b.iter(|| renderer.svg(black_box(&form)).expect("svg"))
+    });
+    let qr = QrMatrix::encode(&form.token).expect("qr");
+    g.bench_function("form to SVG (QR matrix given)", |b| {
+        b.iter(|| renderer.svg_with_qr(black_box(&form), &qr).expect("svg"))
+    });
+    g.sample_size(30);
+    g.bench_function("form to PDF", |b| {
+        b.iter(|| renderer.pdf(black_box(&form)).expect("pdf"))
+    });
+    g.bench_function("form to PNG 150 dpi", |b| {
+        b.iter(|| renderer.png(black_box(&form), DEFAULT_DPI).expect("png"))
+    });
+    g.finish();
+
+    // Throughput of one renderer shared by two threads against one thread, same work.
+    let pages = 16;
+    let one = |n: usize| {
+        for _ in 0..n {
+            black_box(renderer.png(&form, DEFAULT_DPI).expect("png"));
+        }
+    };
+    let mut g = c.benchmark_group("forms/png_threads");
+    g.sample_size(10);
+    g.bench_function(format!("{pages} pages, 1 thread"), |b| {
+        b.iter(|| one(pages))
+    });
+    g.bench_function(format!("{pages} pages, 2 threads"), |b| {
+        b.iter(|| {
+            std::thread::scope(|s| {
+                let h = s.spawn(|| one(pages / 2));
+                one(pages / 2);
+                h.join().expect("thread");
+            })
+        })
+    });
+    g.finish();
+
+    // The ratio, from medians of a few timed rounds (criterion reports each side above).
+    let time = |threads: usize| -> Duration {
+        let mut runs: Vec<Duration> = (0..5)
+            .map(|_| {
+                let start = Instant::now();
+                std::thread::scope(|s| {
+                    for _ in 1..threads {
+                        s.spawn(|| one(pages / threads));
+                    }
+                    one(pages / threads);
+                });
+                start.elapsed()
+            })
+            .collect();
+        runs.sort();
+        runs[runs.len() / 2]
+    };
+    let (t1, t2) = (time(1), time(2));
+    println!(
+        "forms/png_threads: 1 thread {:.1} ms/page, 2 threads {:.1} ms/page, throughput ratio {:.2}× (budget ≥ 1.9×)",
+        t1.as_secs_f64() * 1e3 / pages as f64,
+        t2.as_secs_f64() * 1e3 / pages as f64,
+        t1.as_secs_f64() / t2.as_secs_f64()
+    );
+}
+
+criterion_group!(benches, bench_qr, bench_render);
+criterion_main!(benches);
