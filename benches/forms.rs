@@ -88,7 +88,7 @@ fn bench_render(c: &mut Criterion) {
     g.finish();
 
     // Throughput of one renderer shared by two threads against one thread, same work.
-    let pages = 16;
+    let pages = if measuring() { 16 } else { 2 };
     let one = |n: usize| {
         for _ in 0..n {
             black_box(renderer.png(&form, DEFAULT_DPI).expect("png"));
@@ -111,6 +111,9 @@ fn bench_render(c: &mut Criterion) {
     g.finish();
 
     // The ratio, from medians of a few timed rounds (criterion reports each side above).
+    if !measuring() {
+        return;
+    }
     let time = |threads: usize| -> Duration {
         let mut runs: Vec<Duration> = (0..5)
             .map(|_| {
@@ -136,5 +139,74 @@ fn bench_render(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, bench_qr, bench_render);
+/// On-CPU time of the calling thread (Linux `schedstat`), to tell work from waiting for a core
+/// when the machine is shared.
+fn thread_cpu() -> Option<Duration> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
+}
+
+/// Prints the on-CPU time per call of `f` (median of 5 rounds of `n` calls).
+fn cpu_per_call(name: &str, n: u32, mut f: impl FnMut()) {
+    let mut rounds = Vec::new();
+    for _ in 0..5 {
+        let (Some(a), wall) = (thread_cpu(), Instant::now()) else {
+            return;
+        };
+        for _ in 0..n {
+            f();
+        }
+        let (Some(b), wall) = (thread_cpu(), wall.elapsed()) else {
+            return;
+        };
+        rounds.push(((b - a) / n, wall / n));
+    }
+    rounds.sort();
+    let (cpu, wall) = rounds[rounds.len() / 2];
+    println!("{name}: on-CPU {cpu:.2?} per call (wall {wall:.2?})");
+}
+
+/// Whether this is a measuring run (`cargo bench`), not `cargo test`'s quick pass over the
+/// benchmarks, which runs unoptimised and must not time hundreds of pages.
+fn measuring() -> bool {
+    std::env::args().any(|a| a == "--bench")
+}
+
+fn bench_cpu_time(_: &mut Criterion) {
+    if !measuring() {
+        return;
+    }
+    let Ok(renderer) = Renderer::new(FontSource::Auto) else {
+        return;
+    };
+    let form = form();
+    let t = token();
+    let qr = QrMatrix::encode(&form.token).expect("qr");
+    cpu_per_call("cpu/qr_matrix gradreg", 200, || {
+        black_box(QrMatrix::encode(&t).expect("qr"));
+    });
+    cpu_per_call("cpu/qr_matrix fast_qr", 200, || {
+        black_box(
+            fast_qr::QRBuilder::new(t.as_bytes())
+                .ecl(fast_qr::ECL::M)
+                .build()
+                .expect("qr"),
+        );
+    });
+    cpu_per_call("cpu/svg (QR given)", 500, || {
+        black_box(renderer.svg_with_qr(&form, &qr).expect("svg"));
+    });
+    cpu_per_call("cpu/svg (QR included)", 200, || {
+        black_box(renderer.svg(&form).expect("svg"));
+    });
+    cpu_per_call("cpu/pdf", 10, || {
+        black_box(renderer.pdf(&form).expect("pdf"));
+    });
+    cpu_per_call("cpu/png 150 dpi", 10, || {
+        black_box(renderer.png(&form, DEFAULT_DPI).expect("png"));
+    });
+}
+
+criterion_group!(benches, bench_qr, bench_render, bench_cpu_time);
 criterion_main!(benches);

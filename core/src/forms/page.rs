@@ -435,7 +435,7 @@ fn layout_at(form: &Form, m: &Metrics, k: f32, qr: &QrMatrix) -> Result<Page> {
             t.bold = true;
         }
         y += HEADING_H * k;
-        let _ = write!(lines, "M{} {}H{}", n(LEFT), n(y), n(RIGHT));
+        push_cmd(&mut lines, LEFT, y, 'H', RIGHT);
         for row in &block.rows {
             match row {
                 Row::Wide(f) => {
@@ -460,7 +460,7 @@ fn layout_at(form: &Form, m: &Metrics, k: f32, qr: &QrMatrix) -> Result<Page> {
                         h,
                         Anchor::Start,
                     );
-                    let _ = write!(lines, "M{} {}v{}", n(LEFT + LABEL_W), n(y), n(h));
+                    push_cmd(&mut lines, LEFT + LABEL_W, y, 'v', h);
                     y += h;
                 }
                 Row::Pair(a, b) => {
@@ -499,12 +499,12 @@ fn layout_at(form: &Form, m: &Metrics, k: f32, qr: &QrMatrix) -> Result<Page> {
                         Anchor::Start,
                     );
                     for x in [LEFT + LABEL_W, LEFT + half, LEFT + half + LABEL_W] {
-                        let _ = write!(lines, "M{} {}v{}", n(x), n(y), n(h));
+                        push_cmd(&mut lines, x, y, 'v', h);
                     }
                     y += h;
                 }
             }
-            let _ = write!(lines, "M{} {}H{}", n(LEFT), n(y), n(RIGHT));
+            push_cmd(&mut lines, LEFT, y, 'H', RIGHT);
         }
     }
     let border = (LEFT, TABLE_TOP, RIGHT - LEFT, y - TABLE_TOP);
@@ -591,6 +591,51 @@ fn qr_box(modules: usize) -> QrBox {
         pitch,
         side,
     }
+}
+
+/// Appends a non-negative integer in decimal.
+pub(crate) fn push_uint(s: &mut String, mut v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for &b in &buf[i..] {
+        s.push(char::from(b));
+    }
+}
+
+/// Appends a number with at most two decimals, trailing zeros dropped (as [`n`] formats it).
+fn push_num(s: &mut String, v: f32) {
+    let h = (v * 100.0).round() as i64;
+    if h < 0 {
+        s.push('-');
+    }
+    let a = h.unsigned_abs();
+    push_uint(s, a / 100);
+    let frac = a % 100;
+    if frac != 0 {
+        s.push('.');
+        s.push(char::from(b'0' + (frac / 10) as u8));
+        if frac % 10 != 0 {
+            s.push(char::from(b'0' + (frac % 10) as u8));
+        }
+    }
+}
+
+/// Appends a path command pair such as `M18 55H192` or `M48 55v9.4`.
+fn push_cmd(s: &mut String, x: f32, y: f32, op: char, z: f32) {
+    s.push('M');
+    push_num(s, x);
+    s.push(' ');
+    push_num(s, y);
+    s.push(op);
+    push_num(s, z);
 }
 
 /// A number in mm with at most two decimals, trailing zeros dropped.
@@ -689,14 +734,14 @@ pub(crate) fn form_svg(form: &Form, m: &Metrics, family: &str, qr: &QrMatrix) ->
         n(bw),
         n(bh)
     );
-    for t in &page.texts {
-        let _ = write!(
-            s,
-            "<text x=\"{}\" y=\"{}\" font-size=\"{}\"",
-            n(t.x),
-            n(t.y),
-            n(t.size)
-        );
+    for t in page.texts.iter().filter(|t| !t.text.is_empty()) {
+        s.push_str("<text x=\"");
+        push_num(&mut s, t.x);
+        s.push_str("\" y=\"");
+        push_num(&mut s, t.y);
+        s.push_str("\" font-size=\"");
+        push_num(&mut s, t.size);
+        s.push('"');
         if t.anchor == Anchor::Middle {
             s.push_str(" text-anchor=\"middle\"");
         }
@@ -743,6 +788,15 @@ mod tests {
         assert_eq!(n(3.5).to_string(), "3.5");
         assert_eq!(n(0.125).to_string(), "0.13");
         assert_eq!(n(-2.05).to_string(), "-2.05");
+        for v in [0.0, 18.0, 3.5, 0.125, -2.05, 9.4, 192.0, 0.07, 1234.56] {
+            let mut s = String::new();
+            push_num(&mut s, v);
+            assert_eq!(s, n(v).to_string());
+        }
+        let mut s = String::new();
+        push_uint(&mut s, 0);
+        push_uint(&mut s, 1_234_567);
+        assert_eq!(s, "01234567");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 
 use crate::error::{Error, Result};
 use crate::forms::content::check_token;
+use crate::forms::page::push_uint;
 
 /// Modules of the quiet zone around the code.
 pub const QUIET_ZONE: usize = 4;
@@ -79,14 +80,16 @@ impl QrMatrix {
                     while x < self.size && self.is_dark(x, y) {
                         x += 1;
                     }
-                    let _ = write!(
-                        d,
-                        "M{} {}h{}v1h-{}z",
-                        start + QUIET_ZONE,
-                        y + QUIET_ZONE,
-                        x - start,
-                        x - start
-                    );
+                    let run = (x - start) as u64;
+                    d.push('M');
+                    push_uint(&mut d, (start + QUIET_ZONE) as u64);
+                    d.push(' ');
+                    push_uint(&mut d, (y + QUIET_ZONE) as u64);
+                    d.push('h');
+                    push_uint(&mut d, run);
+                    d.push_str("v1h-");
+                    push_uint(&mut d, run);
+                    d.push('z');
                 } else {
                     x += 1;
                 }
