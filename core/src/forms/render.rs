@@ -174,14 +174,13 @@ fn to_png(tree: &usvg::Tree, dpi: u32) -> Result<Vec<u8>> {
     let scale = dpi as f32 / 96.0;
     let transform = tiny_skia::Transform::from_scale(scale, scale);
     resvg::render(tree, transform, &mut pixmap.as_mut());
-    // The page is opaque (white background), so premultiplied equals straight colour.
-    let gray: Vec<u8> = pixmap
-        .data()
-        .chunks_exact(4)
-        .map(|p| {
-            ((77 * u32::from(p[0]) + 150 * u32::from(p[1]) + 29 * u32::from(p[2]) + 128) >> 8) as u8
-        })
-        .collect();
+    // The page is opaque (white background) and drawn in neutral grays only (black, white and
+    // the light grays of the label cells), so every pixel has R = G = B: the green channel is
+    // the gray value.
+    let mut gray = vec![0u8; pixmap.data().len() / 4];
+    for (g, px) in gray.iter_mut().zip(pixmap.data().chunks_exact(4)) {
+        *g = px[1];
+    }
     super::png::encode_gray(&gray, w, h, Some(dpi))
 }
 
