@@ -831,3 +831,25 @@ fn fonts_from_bytes_path_and_system() {
     let system = Font::system().unwrap();
     assert!(system.covers(&['中', '国']));
 }
+
+#[test]
+fn png_pages_are_white_to_every_edge_at_any_resolution() {
+    let r = renderer_or_skip!();
+    let (reg, auth) = authorized();
+    let form = form_for(&reg, &auth, Section::Hukou);
+    for dpi in [72, 100, 150] {
+        let img = image::load_from_memory(&r.png(&form, dpi).unwrap())
+            .unwrap()
+            .to_luma8();
+        let (w, h) = img.dimensions();
+        for (x, y) in [
+            (0, 0),
+            (w - 1, 0),
+            (0, h - 1),
+            (w - 1, h - 1),
+            (w - 1, h / 2),
+        ] {
+            assert_eq!(img.get_pixel(x, y)[0], 255, "{dpi} dpi at ({x}, {y})");
+        }
+    }
+}

@@ -709,7 +709,8 @@ pub(crate) fn form_svg(form: &Form, m: &Metrics, family: &str, qr: &QrMatrix) ->
          viewBox=\"0 0 210 297\" font-family=\"{}\">",
         families(family)
     );
-    s.push_str("<rect width=\"210\" height=\"297\" fill=\"#fff\"/>\n");
+    // Oversized so that it covers every edge pixel at any resolution.
+    s.push_str("<rect x=\"-1\" y=\"-1\" width=\"212\" height=\"299\" fill=\"#fff\"/>\n");
     for (x, y, w, h, fill) in &page.fills {
         let _ = writeln!(
             s,

@@ -168,7 +168,7 @@ fn to_png(tree: &usvg::Tree, dpi: u32) -> Result<Vec<u8>> {
     let (w, h) = (px(page::PAGE_W, dpi), px(page::PAGE_H, dpi));
     let mut pixmap = tiny_skia::Pixmap::new(w, h)
         .ok_or_else(|| Error::InvalidRenderSize(format!("{w}×{h} pixels")))?;
-    pixmap.fill(tiny_skia::Color::WHITE);
+    // No fill: the page's first element is an opaque white rectangle over the whole page.
     // The tree is in CSS pixels (96 per inch): scale to `dpi` exactly, so that the QR code's
     // modules, placed on a 1/150-inch grid, fall on whole pixels.
     let scale = dpi as f32 / 96.0;
