@@ -59,7 +59,9 @@ const NOTE_HEAD_SIZE: f32 = 3.4;
 /// two whole pixels at 150 dpi, which decoders and phone cameras read reliably.
 pub const MAX_PAGE_QR_MODULES: usize = 100;
 
-/// Bold is drawn as a thin outline around the glyphs, since one regular face is embedded.
+/// Bold is drawn as a thin outline around the glyphs, since one regular face is embedded. Only
+/// the title is bold: stroking glyph outlines is the costliest step of rasterising a page
+/// (about a quarter of it when the section headings were bold too).
 const BOLD_STROKE: f32 = 0.12;
 
 /// Text measurement with the font's advances; every character is checked for a glyph.
@@ -431,9 +433,6 @@ fn layout_at(form: &Form, m: &Metrics, k: f32, qr: &QrMatrix) -> Result<Page> {
             HEADING_H * k,
             Anchor::Middle,
         );
-        if let Some(t) = texts.last_mut() {
-            t.bold = true;
-        }
         y += HEADING_H * k;
         push_cmd(&mut lines, LEFT, y, 'H', RIGHT);
         for row in &block.rows {
@@ -517,7 +516,7 @@ fn layout_at(form: &Form, m: &Metrics, k: f32, qr: &QrMatrix) -> Result<Page> {
         y,
         size: head.size,
         anchor: Anchor::Start,
-        bold: true,
+        bold: false,
         text: head.lines.into_iter().next().unwrap_or_default(),
     });
     y += 2.0;
