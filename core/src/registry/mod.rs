@@ -361,6 +361,12 @@ impl Registry {
         if all_or_nothing && refused {
             return Ok(results);
         }
+        self.commit_outcomes(&outcomes)?;
+        Ok(results)
+    }
+
+    /// Commits outcomes, each with the version it started from, in one transaction.
+    fn commit_outcomes(&self, outcomes: &[(u64, Outcome)]) -> Result<()> {
         let commits: Vec<Commit<'_>> = outcomes
             .iter()
             .map(|(v, out)| Commit {
@@ -368,8 +374,7 @@ impl Registry {
                 outcome: out,
             })
             .collect();
-        self.store.commit(&commits)?;
-        Ok(results)
+        self.store.commit(&commits)
     }
 
     /// Imports a roster (CSV in UTF-8, UTF-8 with BOM or GB18030/GBK, or XLSX) uploaded by
@@ -495,14 +500,7 @@ impl Registry {
                 Err(e) => results.push(Err(e)),
             }
         }
-        let commits: Vec<Commit<'_>> = outcomes
-            .iter()
-            .map(|(v, out)| Commit {
-                expected_version: *v,
-                outcome: out,
-            })
-            .collect();
-        self.store.commit(&commits)?;
+        self.commit_outcomes(&outcomes)?;
         Ok(results)
     }
 
