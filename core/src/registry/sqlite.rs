@@ -183,6 +183,27 @@ impl SqliteStore {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The ID-number index is partial (`id_number <> ''`): a lookup must say so or SQLite scans
+    /// the table, which made imports quadratic.
+    #[test]
+    fn id_number_lookups_use_the_partial_index() {
+        let s = SqliteStore::open_in_memory().unwrap();
+        let c = s.lock().unwrap();
+        let plan: String = c
+            .query_row(
+                "EXPLAIN QUERY PLAN SELECT id FROM registrations WHERE id_number = ?1 AND id_number <> '' LIMIT 1",
+                ["X"],
+                |r| r.get(3),
+            )
+            .unwrap();
+        assert!(plan.contains("registrations_id_number"), "{plan}");
+    }
+}
+
 fn is_unique_violation(e: &rusqlite::Error, column: &str) -> bool {
     match e {
         rusqlite::Error::SqliteFailure(f, Some(msg)) => {
@@ -344,7 +365,7 @@ impl Store for SqliteStore {
                     Err(e) if is_unique_violation(&e, "registrations.id_number") => {
                         let other: String = tx
                             .query_row(
-                                "SELECT id FROM registrations WHERE id_number = ?1",
+                                "SELECT id FROM registrations WHERE id_number = ?1 AND id_number <> ''",
                                 [&s.id_number],
                                 |r| r.get(0),
                             )
@@ -401,7 +422,9 @@ impl Store for SqliteStore {
     fn find_by_id_number(&self, id_number: &str) -> Result<Option<String>> {
         let c = self.lock()?;
         let r = c
-            .prepare_cached("SELECT id FROM registrations WHERE id_number = ?1 LIMIT 1")
+            .prepare_cached(
+                "SELECT id FROM registrations WHERE id_number = ?1 AND id_number <> '' LIMIT 1",
+            )
             .map_err(db_err)?
             .query_row([id_number.to_ascii_uppercase()], |r| r.get(0))
             .optional()
