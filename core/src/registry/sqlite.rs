@@ -58,6 +58,11 @@ CREATE TRIGGER IF NOT EXISTS audit_append_only_delete BEFORE DELETE ON audit
 
 const SCHEMA_VERSION: &str = "1";
 
+/// Finds a registration by ID number. The condition `id_number <> ''` lets SQLite use the partial
+/// unique index; without it every lookup scans the table.
+const FIND_BY_ID_NUMBER: &str =
+    "SELECT id FROM registrations WHERE id_number = ?1 AND id_number <> '' LIMIT 1";
+
 /// Maps an SQLite error to the crate's storage codes.
 fn db_err(e: rusqlite::Error) -> Error {
     match &e {
@@ -195,7 +200,7 @@ mod tests {
         let c = s.lock().unwrap();
         let plan: String = c
             .query_row(
-                "EXPLAIN QUERY PLAN SELECT id FROM registrations WHERE id_number = ?1 AND id_number <> '' LIMIT 1",
+                &format!("EXPLAIN QUERY PLAN {FIND_BY_ID_NUMBER}"),
                 ["X"],
                 |r| r.get(3),
             )
@@ -364,11 +369,7 @@ impl Store for SqliteStore {
                     Ok(_) => return Err(conflict(&tx, &reg.id, cm.expected_version)),
                     Err(e) if is_unique_violation(&e, "registrations.id_number") => {
                         let other: String = tx
-                            .query_row(
-                                "SELECT id FROM registrations WHERE id_number = ?1 AND id_number <> ''",
-                                [&s.id_number],
-                                |r| r.get(0),
-                            )
+                            .query_row(FIND_BY_ID_NUMBER, [&s.id_number], |r| r.get(0))
                             .map_err(db_err)?;
                         return Err(Error::DuplicateIdNumber { other });
                     }
