@@ -423,9 +423,7 @@ impl Store for SqliteStore {
     fn find_by_id_number(&self, id_number: &str) -> Result<Option<String>> {
         let c = self.lock()?;
         let r = c
-            .prepare_cached(
-                "SELECT id FROM registrations WHERE id_number = ?1 AND id_number <> '' LIMIT 1",
-            )
+            .prepare_cached(FIND_BY_ID_NUMBER)
             .map_err(db_err)?
             .query_row([id_number.to_ascii_uppercase()], |r| r.get(0))
             .optional()
