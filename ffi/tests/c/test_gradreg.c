@@ -1,0 +1,943 @@
+/*
+ * Tests of the C library: every entry point with NULL for each pointer, invalid UTF-8, malformed
+ * JSON, forged, freed and wrong-kind handles, too-small buffers, and concurrent use of one
+ * registry from several threads. Prints "N passed, N failed" as its last line and exits non-zero
+ * when anything failed.
+ *
+ * Built by scripts/test.sh twice: against libgradreg.a with -fsanitize=address,undefined, and
+ * against libgradreg.so under valgrind.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gradreg.h"
+
+static int passed;
+static int failed;
+
+#define CHECK(cond)                                                                     \
+    do {                                                                                \
+        if (cond) {                                                                     \
+            passed++;                                                                   \
+        } else {                                                                        \
+            failed++;                                                                   \
+            fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);            \
+        }                                                                               \
+    } while (0)
+
+#define CHECK_CODE(expr, want)                                                          \
+    do {                                                                                \
+        uint32_t got_ = (expr);                                                         \
+        if (got_ == (uint32_t)(want)) {                                                 \
+            passed++;                                                                   \
+        } else {                                                                        \
+            char detail_[512];                                                          \
+            if (gradreg_last_error(detail_, sizeof detail_, NULL) != GRADREG_OK) {      \
+                detail_[0] = 0;                                                         \
+            }                                                                           \
+            failed++;                                                                   \
+            fprintf(stderr, "FAIL %s:%d: %s = %u, want %u (%s)\n", __FILE__, __LINE__,  \
+                    #expr, (unsigned)got_, (unsigned)(want), detail_);                  \
+        }                                                                               \
+    } while (0)
+
+/* Instants (seconds since the epoch, UTC). */
+static const int64_t MAY1 = 1777600800;  /* 2026-05-01T02:00:00Z */
+static const int64_t MAY2 = 1777687200;  /* 2026-05-02T02:00:00Z */
+static const int64_t JUN10 = 1781056800; /* 2026-06-10T02:00:00Z */
+
+static const char BAD_UTF8[] = "{\"role\":\"chsi\xff\"}";
+static const char NOT_JSON[] = "{not json";
+static const char *POLICY = "\"jiangsu\"";
+
+/* A sentinel that an output must still hold after a failed call. */
+static char sentinel_byte;
+#define SENTINEL ((char *)&sentinel_byte)
+
+static char *sample(const char *kind) {
+    char *json = NULL;
+    if (gradreg_sample_record(kind, strlen(kind), &json) != GRADREG_OK) {
+        fprintf(stderr, "sample %s failed\n", kind);
+        exit(2);
+    }
+    return json;
+}
+
+/* Records and actors shared by the tests. */
+static char *basic_json;
+static char *chsi_json;
+static char *dest_json;
+static char graduate_actor[128];
+static const char *SCHOOL = "{\"role\":\"school_office\",\"id\":\"jyc01\"}";
+static const char *PLATFORM = "{\"role\":\"provincial_platform\",\"id\":\"js24365\"}";
+static const char *CHSI = "{\"role\":\"chsi\"}";
+
+static char *cmd_with(const char *name, const char *field, const char *json) {
+    size_t n = strlen(name) + strlen(field) + strlen(json) + 64;
+    char *s = malloc(n);
+    if (s == NULL) {
+        exit(2);
+    }
+    snprintf(s, n, "{\"command\":\"%s\",\"%s\":%s}", name, field, json);
+    return s;
+}
+
+/* Copies the JSON string value after `"key":"` into out (at most out_len - 1 bytes). */
+static int json_string_field(const char *json, const char *key, char *out, size_t out_len) {
+    char pattern[64];
+    snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
+    const char *p = strstr(json, pattern);
+    if (p == NULL) {
+        return 0;
+    }
+    p += strlen(pattern);
+    size_t i = 0;
+    while (p[i] != '"' && p[i] != 0 && i + 1 < out_len) {
+        out[i] = p[i];
+        i++;
+    }
+    out[i] = 0;
+    return 1;
+}
+
+/* Applies a command purely; on success replaces *reg with the new registration. */
+static uint32_t step(char **reg, const char *actor, const char *cmd, int64_t now, char **outcome) {
+    char *out = NULL;
+    uint32_t rc = gradreg_registration_apply(*reg, strlen(*reg), actor, strlen(actor), cmd,
+                                             strlen(cmd), POLICY, strlen(POLICY), now, &out);
+    if (rc != GRADREG_OK) {
+        return rc;
+    }
+    /* The new registration is the outcome's "registration" member. */
+    const char *start = strstr(out, "{\"registration\":");
+    if (start == NULL) {
+        gradreg_string_free(out);
+        return 9999;
+    }
+    /* The outcome is {"registration":{...},"events":[...],"audit":{...}}: cut out the object. */
+    const char *p = start + strlen("{\"registration\":");
+    int depth = 0;
+    int in_string = 0;
+    const char *q = p;
+    for (; *q; q++) {
+        if (in_string) {
+            if (*q == '\\') {
+                q++;
+            } else if (*q == '"') {
+                in_string = 0;
+            }
+            continue;
+        }
+        if (*q == '"') {
+            in_string = 1;
+        } else if (*q == '{') {
+            depth++;
+        } else if (*q == '}') {
+            depth--;
+            if (depth == 0) {
+                break;
+            }
+        }
+    }
+    size_t len = (size_t)(q - p) + 1;
+    char *next = malloc(len + 1);
+    if (next == NULL) {
+        exit(2);
+    }
+    memcpy(next, p, len);
+    next[len] = 0;
+    free(*reg);
+    *reg = next;
+    if (outcome != NULL) {
+        *outcome = out;
+    } else {
+        gradreg_string_free(out);
+    }
+    return GRADREG_OK;
+}
+
+static char *dup_str(const char *s) {
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d == NULL) {
+        exit(2);
+    }
+    memcpy(d, s, n);
+    return d;
+}
+
+/* ---- result codes and the last error ---- */
+
+static void test_result_codes(void) {
+    const uint32_t known[] = {
+        GRADREG_OK, GRADREG_ERR_INVALID_RECORD, GRADREG_ERR_MALFORMED_JSON,
+        GRADREG_ERR_INVALID_ARGUMENT, GRADREG_ERR_INVALID_POLICY, GRADREG_ERR_INVALID_CODE_TABLE,
+        GRADREG_ERR_NULL_ARGUMENT, GRADREG_ERR_INVALID_UTF8, GRADREG_ERR_BUFFER_TOO_SMALL,
+        GRADREG_ERR_WRONG_HANDLE, GRADREG_ERR_INVALID_HANDLE, GRADREG_ERR_FORBIDDEN,
+        GRADREG_ERR_LOGIN_REFUSED, GRADREG_ERR_VALIDITY_OUT_OF_BOUNDS, GRADREG_ERR_NUMBER_TYPO,
+        GRADREG_ERR_NOT_FOUND, GRADREG_ERR_CORRUPT, GRADREG_ERR_PANIC, GRADREG_ERR_INTERNAL,
+    };
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        const char *s = gradreg_result_str(known[i]);
+        CHECK(s != NULL && strncmp(s, "unknown", 7) != 0);
+    }
+    CHECK(strncmp(gradreg_result_str(12345), "unknown", 7) == 0);
+    CHECK(strncmp(gradreg_result_str(GRADREG_OK), "ok", 2) == 0);
+    CHECK(gradreg_version() != NULL && strlen(gradreg_version()) > 0);
+}
+
+static void test_last_error(void) {
+    char *out = SENTINEL;
+    size_t needed = 0;
+    char buf[512];
+
+    /* After a success the detail is empty and the code is 0. */
+    char *json = NULL;
+    CHECK_CODE(gradreg_sample_record("basic_info", 10, &json), GRADREG_OK);
+    gradreg_string_free(json);
+    CHECK_CODE(gradreg_last_error(buf, sizeof buf, &needed), GRADREG_OK);
+    CHECK(needed == 1 && buf[0] == 0);
+    CHECK(gradreg_last_error_code() == GRADREG_OK);
+
+    /* A failure leaves a detail starting with the code. */
+    CHECK_CODE(gradreg_basic_info_validate(NOT_JSON, strlen(NOT_JSON), &out, NULL),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK(out == SENTINEL);
+    CHECK(gradreg_last_error_code() == GRADREG_ERR_MALFORMED_JSON);
+    /* Ask for the size only. */
+    CHECK_CODE(gradreg_last_error(NULL, 0, &needed), GRADREG_ERR_BUFFER_TOO_SMALL);
+    CHECK(needed > 10 && needed < sizeof buf);
+    /* A buffer one byte short: nothing is written. */
+    memset(buf, 'x', sizeof buf);
+    CHECK_CODE(gradreg_last_error(buf, needed - 1, NULL), GRADREG_ERR_BUFFER_TOO_SMALL);
+    CHECK(buf[0] == 'x');
+    /* NULL buffer with a length. */
+    CHECK_CODE(gradreg_last_error(NULL, 4096, NULL), GRADREG_ERR_NULL_ARGUMENT);
+    /* Exactly enough. */
+    CHECK_CODE(gradreg_last_error(buf, needed, NULL), GRADREG_OK);
+    CHECK(strlen(buf) == needed - 1);
+    CHECK(strncmp(buf, "[102]", 5) == 0);
+    CHECK(strstr(buf, "json") != NULL);
+    /* Asking does not clear it. */
+    CHECK(gradreg_last_error_code() == GRADREG_ERR_MALFORMED_JSON);
+}
+
+static void test_free_functions(void) {
+    gradreg_string_free(NULL);
+    gradreg_bytes_free(NULL, 0);
+    gradreg_bytes_free(NULL, 10);
+    gradreg_registry_free(NULL);
+    /* A forged handle is left alone. */
+    gradreg_registry_free((gradreg_registry *)(uintptr_t)0x1230);
+    CHECK(1);
+}
+
+/* ---- validation and samples ---- */
+
+typedef uint32_t (*validate_fn)(const char *, size_t, char **, size_t *);
+
+static void check_validator(validate_fn f, const char *good) {
+    char *out = SENTINEL;
+    size_t count = 99;
+    CHECK_CODE(f(good, strlen(good), &out, &count), GRADREG_OK);
+    CHECK(count == 0 && out != SENTINEL && strcmp(out, "[]") == 0);
+    gradreg_string_free(out);
+    /* count_out is optional */
+    out = NULL;
+    CHECK_CODE(f(good, strlen(good), &out, NULL), GRADREG_OK);
+    gradreg_string_free(out);
+
+    out = SENTINEL;
+    count = 99;
+    CHECK_CODE(f(NULL, 3, &out, &count), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK(out == SENTINEL && count == 99);
+    CHECK_CODE(f(good, strlen(good), NULL, &count), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK(count == 99);
+    CHECK_CODE(f(BAD_UTF8, strlen(BAD_UTF8), &out, &count), GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(f(NOT_JSON, strlen(NOT_JSON), &out, &count), GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(f("[]", 2, &out, &count), GRADREG_ERR_MALFORMED_JSON);
+    /* A length shorter than the text: only that prefix is read, which is not JSON. */
+    CHECK_CODE(f(good, 5, &out, &count), GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(f("", 0, &out, &count), GRADREG_ERR_MALFORMED_JSON);
+    CHECK(out == SENTINEL && count == 99);
+}
+
+static void test_validation(void) {
+    check_validator(gradreg_basic_info_validate, basic_json);
+    check_validator(gradreg_destination_validate, dest_json);
+    check_validator(gradreg_chsi_account_validate, chsi_json);
+
+    /* Spreadsheet damage is named, and every problem is listed. */
+    const char *bad = "{\"name\":\"\",\"gender\":\"1\",\"id_number\":\"3.20102E+17\","
+                      "\"phone\":\"1.38123E+10\",\"school_code\":\"10327\"}";
+    char *out = NULL;
+    size_t count = 0;
+    CHECK_CODE(gradreg_basic_info_validate(bad, strlen(bad), &out, &count), GRADREG_OK);
+    CHECK(count >= 3);
+    CHECK(out != NULL && strstr(out, "scientific_notation") != NULL);
+    CHECK(out != NULL && strstr(out, "\"field\":\"name\"") != NULL);
+    gradreg_string_free(out);
+
+    /* Unknown fields are refused. */
+    const char *unknown = "{\"nmae\":\"x\"}";
+    CHECK_CODE(gradreg_basic_info_validate(unknown, strlen(unknown), &out, &count),
+               GRADREG_ERR_MALFORMED_JSON);
+
+    /* Samples. */
+    char *json = SENTINEL;
+    CHECK_CODE(gradreg_sample_record("nobody", 6, &json), GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_sample_record(NULL, 6, &json), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_sample_record("basic_info", 10, NULL), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_sample_record("\xff\xfe", 2, &json), GRADREG_ERR_INVALID_UTF8);
+    CHECK(json == SENTINEL);
+}
+
+/* ---- the pure state machine ---- */
+
+static void test_pure_walk(void) {
+    char *reg = NULL;
+    CHECK_CODE(gradreg_registration_new("10327:2022010123", 16, &reg), GRADREG_OK);
+    CHECK(reg != NULL && strstr(reg, "\"version\":0") != NULL);
+    char *r = dup_str(reg);
+    gradreg_string_free(reg);
+    reg = r;
+
+    const char *stage = NULL;
+    CHECK_CODE(gradreg_registration_stage(reg, strlen(reg), MAY1, &stage), GRADREG_OK);
+    CHECK(stage != NULL && strcmp(stage, "not_uploaded") == 0);
+
+    /* Login before anything is uploaded: refused with every reason. */
+    CHECK_CODE(step(&reg, graduate_actor, "{\"command\":\"login\"}", MAY1, NULL),
+               GRADREG_ERR_LOGIN_REFUSED);
+    char detail[1024];
+    CHECK_CODE(gradreg_last_error(detail, sizeof detail, NULL), GRADREG_OK);
+    CHECK(strstr(detail, "[202]") != NULL);
+
+    char *upload = cmd_with("upload_basic_info", "info", basic_json);
+    /* The graduate may not upload basic information. */
+    CHECK_CODE(step(&reg, graduate_actor, upload, MAY1, NULL), GRADREG_ERR_FORBIDDEN);
+    CHECK_CODE(step(&reg, SCHOOL, upload, MAY1, NULL), GRADREG_OK);
+    free(upload);
+
+    char *account = cmd_with("update_chsi_account", "account", chsi_json);
+    CHECK_CODE(step(&reg, CHSI, account, MAY1, NULL), GRADREG_OK);
+    free(account);
+    CHECK_CODE(step(&reg, graduate_actor, "{\"command\":\"login\"}", MAY1, NULL), GRADREG_OK);
+    CHECK_CODE(step(&reg, graduate_actor, "{\"command\":\"confirm_basic_info\"}", MAY1, NULL),
+               GRADREG_OK);
+    char *report = cmd_with("report_destination", "data", dest_json);
+    CHECK_CODE(step(&reg, PLATFORM, report, MAY1, NULL), GRADREG_OK);
+    free(report);
+    CHECK_CODE(gradreg_registration_stage(reg, strlen(reg), MAY1, &stage), GRADREG_OK);
+    CHECK(strcmp(stage, "awaiting_confirmation") == 0);
+
+    /* Authorizing before confirming is refused. */
+    CHECK_CODE(step(&reg, graduate_actor, "{\"command\":\"authorize\"}", MAY1, NULL),
+               GRADREG_ERR_DESTINATION_NOT_CONFIRMED);
+    CHECK_CODE(step(&reg, graduate_actor, "{\"command\":\"confirm_destination\"}", MAY1, NULL),
+               GRADREG_OK);
+    /* Validity outside the bounds. */
+    CHECK_CODE(step(&reg, graduate_actor, "{\"command\":\"authorize\",\"validity_days\":999}",
+                    MAY1, NULL),
+               GRADREG_ERR_VALIDITY_OUT_OF_BOUNDS);
+    char *outcome = NULL;
+    CHECK_CODE(step(&reg, graduate_actor, "{\"command\":\"authorize\",\"validity_days\":30}",
+                    MAY2, &outcome),
+               GRADREG_OK);
+    CHECK(outcome != NULL && strstr(outcome, "authorization_issued") != NULL);
+    char number[32] = {0};
+    CHECK(outcome != NULL && json_string_field(outcome, "number", number, sizeof number));
+    gradreg_string_free(outcome);
+    CHECK_CODE(gradreg_registration_stage(reg, strlen(reg), MAY2, &stage), GRADREG_OK);
+    CHECK(strcmp(stage, "authorized") == 0);
+
+    /* Revoking a number with a typo, then the real one. */
+    char cmd[160];
+    char typo[32];
+    memcpy(typo, number, sizeof typo);
+    typo[0] = typo[0] == 'A' ? 'B' : 'A';
+    snprintf(cmd, sizeof cmd, "{\"command\":\"revoke_authorization\",\"number\":\"%s\"}", typo);
+    /* The number is checked while the command is read: a typo makes the command malformed, and
+     * the detail says it is a typo. */
+    CHECK_CODE(step(&reg, graduate_actor, cmd, MAY2, NULL), GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_last_error(detail, sizeof detail, NULL), GRADREG_OK);
+    CHECK(strstr(detail, "typo") != NULL);
+    snprintf(cmd, sizeof cmd, "{\"command\":\"revoke_authorization\",\"number\":\"%s\"}",
+             number);
+    CHECK_CODE(step(&reg, graduate_actor, cmd, MAY2, NULL), GRADREG_OK);
+    CHECK_CODE(gradreg_registration_stage(reg, strlen(reg), MAY2, &stage), GRADREG_OK);
+    CHECK(strcmp(stage, "confirmed") == 0);
+
+    /* Reminders over a set of registrations. */
+    size_t n = strlen(reg) + 3;
+    char *regs = malloc(n);
+    if (regs == NULL) {
+        exit(2);
+    }
+    snprintf(regs, n, "[%s]", reg);
+    char *rem = SENTINEL;
+    CHECK_CODE(gradreg_reminders_compute(regs, strlen(regs), POLICY, strlen(POLICY), NULL, 0,
+                                         JUN10, &rem),
+               GRADREG_OK);
+    CHECK(rem != SENTINEL && rem[0] == '[');
+    gradreg_string_free(rem);
+    const char *opts = "{\"deadline_within_days\":30,\"unconfirmed_after_days\":1,"
+                       "\"expiring_within_days\":3}";
+    rem = NULL;
+    CHECK_CODE(gradreg_reminders_compute("[]", 2, POLICY, strlen(POLICY), opts, strlen(opts),
+                                         JUN10, &rem),
+               GRADREG_OK);
+    CHECK(rem != NULL && strcmp(rem, "[]") == 0);
+    gradreg_string_free(rem);
+    rem = SENTINEL;
+    CHECK_CODE(gradreg_reminders_compute(regs, strlen(regs), POLICY, strlen(POLICY), NOT_JSON,
+                                         strlen(NOT_JSON), JUN10, &rem),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_reminders_compute(NULL, 0, POLICY, strlen(POLICY), NULL, 0, JUN10, &rem),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_reminders_compute(regs, strlen(regs), NULL, 0, NULL, 0, JUN10, &rem),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_reminders_compute(regs, strlen(regs), POLICY, strlen(POLICY), NULL, 0,
+                                         JUN10, NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_reminders_compute(BAD_UTF8, strlen(BAD_UTF8), POLICY, strlen(POLICY),
+                                         NULL, 0, JUN10, &rem),
+               GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_reminders_compute(regs, strlen(regs), "\"mars\"", 6, NULL, 0, JUN10, &rem),
+               GRADREG_ERR_INVALID_POLICY);
+    CHECK(rem == SENTINEL);
+    free(regs);
+    free(reg);
+}
+
+static void test_pure_arguments(void) {
+    char *reg = NULL;
+    CHECK_CODE(gradreg_registration_new("k", 1, &reg), GRADREG_OK);
+    const char *login = "{\"command\":\"login\"}";
+    size_t rl = strlen(reg), al = strlen(graduate_actor), cl = strlen(login), pl = strlen(POLICY);
+    char *out = SENTINEL;
+    const char *stage = (const char *)SENTINEL;
+
+    CHECK_CODE(gradreg_registration_new(NULL, 1, &out), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registration_new("k", 1, NULL), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registration_new("\xc3", 1, &out), GRADREG_ERR_INVALID_UTF8);
+
+    /* NULL for each pointer. */
+    CHECK_CODE(gradreg_registration_apply(NULL, rl, graduate_actor, al, login, cl, POLICY, pl,
+                                          MAY1, &out),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registration_apply(reg, rl, NULL, al, login, cl, POLICY, pl, MAY1, &out),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registration_apply(reg, rl, graduate_actor, al, NULL, cl, POLICY, pl,
+                                          MAY1, &out),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registration_apply(reg, rl, graduate_actor, al, login, cl, NULL, pl, MAY1,
+                                          &out),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registration_apply(reg, rl, graduate_actor, al, login, cl, POLICY, pl,
+                                          MAY1, NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    /* Invalid UTF-8 in each text. */
+    CHECK_CODE(gradreg_registration_apply(BAD_UTF8, strlen(BAD_UTF8), graduate_actor, al, login,
+                                          cl, POLICY, pl, MAY1, &out),
+               GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_registration_apply(reg, rl, BAD_UTF8, strlen(BAD_UTF8), login, cl, POLICY,
+                                          pl, MAY1, &out),
+               GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_registration_apply(reg, rl, graduate_actor, al, BAD_UTF8,
+                                          strlen(BAD_UTF8), POLICY, pl, MAY1, &out),
+               GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_registration_apply(reg, rl, graduate_actor, al, login, cl, BAD_UTF8,
+                                          strlen(BAD_UTF8), MAY1, &out),
+               GRADREG_ERR_INVALID_UTF8);
+    /* Malformed JSON in each text. */
+    CHECK_CODE(gradreg_registration_apply(NOT_JSON, strlen(NOT_JSON), graduate_actor, al, login,
+                                          cl, POLICY, pl, MAY1, &out),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_registration_apply(reg, rl, NOT_JSON, strlen(NOT_JSON), login, cl, POLICY,
+                                          pl, MAY1, &out),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_registration_apply(reg, rl, graduate_actor, al, NOT_JSON,
+                                          strlen(NOT_JSON), POLICY, pl, MAY1, &out),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_registration_apply(reg, rl, graduate_actor, al, login, cl, NOT_JSON,
+                                          strlen(NOT_JSON), MAY1, &out),
+               GRADREG_ERR_MALFORMED_JSON);
+    /* Unknown role, unknown command, unknown preset, a 30 February deadline. */
+    const char *alien = "{\"role\":\"alien\"}";
+    CHECK_CODE(gradreg_registration_apply(reg, rl, alien, strlen(alien), login, cl, POLICY, pl,
+                                          MAY1, &out),
+               GRADREG_ERR_MALFORMED_JSON);
+    const char *fly = "{\"command\":\"fly\"}";
+    CHECK_CODE(gradreg_registration_apply(reg, rl, graduate_actor, al, fly, strlen(fly), POLICY,
+                                          pl, MAY1, &out),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_registration_apply(reg, rl, graduate_actor, al, login, cl, "\"mars\"", 6,
+                                          MAY1, &out),
+               GRADREG_ERR_INVALID_POLICY);
+    const char *feb30 = "{\"name\":\"x\",\"registration_deadline\":{\"month\":2,\"day\":30},"
+                        "\"change_deadline\":{\"month\":8,\"day\":15}}";
+    CHECK_CODE(gradreg_registration_apply(reg, rl, graduate_actor, al, login, cl, feb30,
+                                          strlen(feb30), MAY1, &out),
+               GRADREG_ERR_INVALID_POLICY);
+    /* An instant no calendar holds. */
+    CHECK_CODE(gradreg_registration_apply(reg, rl, graduate_actor, al, login, cl, POLICY, pl,
+                                          INT64_MAX, &out),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK(out == SENTINEL);
+
+    CHECK_CODE(gradreg_registration_stage(NULL, rl, MAY1, &stage), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registration_stage(reg, rl, MAY1, NULL), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registration_stage(BAD_UTF8, strlen(BAD_UTF8), MAY1, &stage),
+               GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_registration_stage(NOT_JSON, strlen(NOT_JSON), MAY1, &stage),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_registration_stage(reg, rl, INT64_MIN, &stage),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK(stage == (const char *)SENTINEL);
+    gradreg_string_free(reg);
+}
+
+/* ---- the registry ---- */
+
+static uint32_t reg_apply(gradreg_registry *r, const char *id, const char *actor,
+                          const char *cmd, int64_t now) {
+    char *out = NULL;
+    uint32_t rc = gradreg_registry_apply(r, id, strlen(id), actor, strlen(actor), cmd,
+                                         strlen(cmd), now, &out);
+    gradreg_string_free(out);
+    return rc;
+}
+
+/* Walks graduate `id` (with the sample records) up to a confirmed destination. */
+static void walk_to_confirmed(gradreg_registry *r, const char *id) {
+    char *upload = cmd_with("upload_basic_info", "info", basic_json);
+    char *account = cmd_with("update_chsi_account", "account", chsi_json);
+    char *report = cmd_with("report_destination", "data", dest_json);
+    CHECK_CODE(reg_apply(r, id, SCHOOL, upload, MAY1), GRADREG_OK);
+    CHECK_CODE(reg_apply(r, id, CHSI, account, MAY1), GRADREG_OK);
+    CHECK_CODE(reg_apply(r, id, graduate_actor, "{\"command\":\"login\"}", MAY1), GRADREG_OK);
+    CHECK_CODE(reg_apply(r, id, graduate_actor, "{\"command\":\"confirm_basic_info\"}", MAY1),
+               GRADREG_OK);
+    CHECK_CODE(reg_apply(r, id, PLATFORM, report, MAY1), GRADREG_OK);
+    CHECK_CODE(reg_apply(r, id, graduate_actor, "{\"command\":\"confirm_destination\"}", MAY1),
+               GRADREG_OK);
+    free(upload);
+    free(account);
+    free(report);
+}
+
+static void test_registry_handles(void) {
+    gradreg_registry *r = (gradreg_registry *)SENTINEL;
+    size_t pl = strlen(POLICY);
+    CHECK_CODE(gradreg_registry_new_in_memory(NULL, pl, &r), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_new_in_memory(POLICY, pl, NULL), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_new_in_memory(BAD_UTF8, strlen(BAD_UTF8), &r),
+               GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_registry_new_in_memory(NOT_JSON, strlen(NOT_JSON), &r),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_registry_new_in_memory("\"mars\"", 6, &r), GRADREG_ERR_INVALID_POLICY);
+    CHECK_CODE(gradreg_registry_new(NULL, 3, POLICY, pl, &r), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_new("x.db", 4, NULL, pl, &r), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_new("x.db", 4, POLICY, pl, NULL), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_new("x\xff.db", 5, POLICY, pl, &r), GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_registry_new("x\0.db", 5, POLICY, pl, &r), GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK(r == (gradreg_registry *)SENTINEL);
+
+    /* A file that is not a database. */
+    char dir[] = "/tmp/gradreg-test-XXXXXX";
+    char *made = mkdtemp(dir);
+    CHECK(made != NULL);
+    if (made == NULL) {
+        return;
+    }
+    char path[256];
+    snprintf(path, sizeof path, "%s/not-a-db", dir);
+    FILE *f = fopen(path, "wb");
+    if (f != NULL) {
+        for (int i = 0; i < 64; i++) {
+            fputs("this is not an SQLite database at all. ", f);
+        }
+        fclose(f);
+    }
+    uint32_t rc = gradreg_registry_new(path, strlen(path), POLICY, pl, &r);
+    CHECK(rc == GRADREG_ERR_CORRUPT || rc == GRADREG_ERR_STORAGE);
+    CHECK(r == (gradreg_registry *)SENTINEL);
+    unlink(path);
+
+    /* A real SQLite registry, reopened: the data survives. */
+    snprintf(path, sizeof path, "%s/registry.db", dir);
+    gradreg_registry *db = NULL;
+    CHECK_CODE(gradreg_registry_new(path, strlen(path), POLICY, pl, &db), GRADREG_OK);
+    walk_to_confirmed(db, "10327:2022010123");
+    gradreg_registry_free(db);
+    db = NULL;
+    CHECK_CODE(gradreg_registry_new(path, strlen(path), POLICY, pl, &db), GRADREG_OK);
+    char *json = NULL;
+    CHECK_CODE(gradreg_registry_get(db, "10327:2022010123", 16, &json), GRADREG_OK);
+    CHECK(json != NULL && strstr(json, "\"destination_status\":\"confirmed\"") != NULL);
+    gradreg_string_free(json);
+    gradreg_registry_free(db);
+    const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < 4; i++) {
+        char p[300];
+        snprintf(p, sizeof p, "%s%s", path, suffixes[i]);
+        unlink(p);
+    }
+    rmdir(dir);
+
+    /* Freed, forged and double-freed handles. */
+    gradreg_registry *mem = NULL;
+    CHECK_CODE(gradreg_registry_new_in_memory(POLICY, pl, &mem), GRADREG_OK);
+    CHECK(mem != NULL);
+    gradreg_registry_free(mem);
+    char *out = SENTINEL;
+    CHECK_CODE(gradreg_registry_statistics(mem, MAY1, &out), GRADREG_ERR_INVALID_HANDLE);
+    gradreg_registry_free(mem); /* a second free is a no-op */
+    CHECK_CODE(gradreg_registry_statistics((gradreg_registry *)(uintptr_t)0x4440, MAY1, &out),
+               GRADREG_ERR_INVALID_HANDLE);
+    /* A pointer to ordinary memory is not a handle either (and is never dereferenced). */
+    CHECK_CODE(gradreg_registry_statistics((gradreg_registry *)dir, MAY1, &out),
+               GRADREG_ERR_INVALID_HANDLE);
+    CHECK_CODE(gradreg_registry_statistics(NULL, MAY1, &out), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK(out == SENTINEL);
+}
+
+static void test_registry_operations(void) {
+    gradreg_registry *r = NULL;
+    CHECK_CODE(gradreg_registry_new_in_memory(POLICY, strlen(POLICY), &r), GRADREG_OK);
+    const char *id = "10327:2022010123";
+    size_t il = strlen(id);
+    walk_to_confirmed(r, id);
+
+    char *out = SENTINEL;
+    const char *auth = "{\"command\":\"authorize\"}";
+    size_t al = strlen(graduate_actor), cl = strlen(auth);
+    /* NULL for each pointer of apply. */
+    CHECK_CODE(gradreg_registry_apply(NULL, id, il, graduate_actor, al, auth, cl, MAY2, &out),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_apply(r, NULL, il, graduate_actor, al, auth, cl, MAY2, &out),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_apply(r, id, il, NULL, al, auth, cl, MAY2, &out),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_apply(r, id, il, graduate_actor, al, NULL, cl, MAY2, &out),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_apply(r, id, il, graduate_actor, al, auth, cl, MAY2, NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_apply(r, "\xff", 1, graduate_actor, al, auth, cl, MAY2, &out),
+               GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_registry_apply(r, id, il, BAD_UTF8, strlen(BAD_UTF8), auth, cl, MAY2,
+                                      &out),
+               GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_registry_apply(r, id, il, graduate_actor, al, BAD_UTF8, strlen(BAD_UTF8),
+                                      MAY2, &out),
+               GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_registry_apply(r, id, il, NOT_JSON, strlen(NOT_JSON), auth, cl, MAY2,
+                                      &out),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_registry_apply(r, id, il, graduate_actor, al, NOT_JSON, strlen(NOT_JSON),
+                                      MAY2, &out),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_registry_apply(r, id, il, graduate_actor, al, auth, cl, INT64_MAX, &out),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK(out == SENTINEL);
+    /* A refusal by the state machine: the platform may not authorize. */
+    CHECK_CODE(reg_apply(r, id, PLATFORM, auth, MAY2), GRADREG_ERR_FORBIDDEN);
+    out = NULL;
+    CHECK_CODE(gradreg_registry_apply(r, id, il, graduate_actor, al, auth, cl, MAY2, &out),
+               GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "\"authorization_issued\"") != NULL);
+    gradreg_string_free(out);
+
+    /* get */
+    out = SENTINEL;
+    CHECK_CODE(gradreg_registry_get(r, "nobody", 6, &out), GRADREG_ERR_NOT_FOUND);
+    CHECK_CODE(gradreg_registry_get(NULL, id, il, &out), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_get(r, NULL, il, &out), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_get(r, id, il, NULL), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_get(r, "\xff", 1, &out), GRADREG_ERR_INVALID_UTF8);
+    CHECK(out == SENTINEL);
+    CHECK_CODE(gradreg_registry_get(r, id, il, &out), GRADREG_OK);
+    CHECK(strstr(out, "\"authorizations\":[{") != NULL);
+    gradreg_string_free(out);
+
+    /* query */
+    const char *q = "{\"stages\":[\"authorized\"],\"college\":\"会计学院\"}";
+    out = NULL;
+    CHECK_CODE(gradreg_registry_query(r, q, strlen(q), MAY2, &out), GRADREG_OK);
+    CHECK(out != NULL && strstr(out, id) != NULL);
+    gradreg_string_free(out);
+    out = NULL;
+    CHECK_CODE(gradreg_registry_query(r, NULL, 0, MAY2, &out), GRADREG_OK);
+    CHECK(out != NULL && out[0] == '[');
+    gradreg_string_free(out);
+    const char *q2 = "{\"stages\":[\"disputed\"]}";
+    out = NULL;
+    CHECK_CODE(gradreg_registry_query(r, q2, strlen(q2), MAY2, &out), GRADREG_OK);
+    CHECK(out != NULL && strcmp(out, "[]") == 0);
+    gradreg_string_free(out);
+    out = SENTINEL;
+    const char *badq = "{\"stages\":[\"flying\"]}";
+    CHECK_CODE(gradreg_registry_query(r, badq, strlen(badq), MAY2, &out),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_registry_query(r, BAD_UTF8, strlen(BAD_UTF8), MAY2, &out),
+               GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_registry_query(NULL, NULL, 0, MAY2, &out), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_query(r, NULL, 0, MAY2, NULL), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK(out == SENTINEL);
+
+    /* statistics */
+    out = NULL;
+    CHECK_CODE(gradreg_registry_statistics(r, MAY2, &out), GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "\"total\":1") != NULL);
+    gradreg_string_free(out);
+    CHECK_CODE(gradreg_registry_statistics(r, MAY2, NULL), GRADREG_ERR_NULL_ARGUMENT);
+    out = SENTINEL;
+    CHECK_CODE(gradreg_registry_statistics(r, INT64_MIN, &out), GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK(out == SENTINEL);
+
+    /* reminders */
+    out = NULL;
+    CHECK_CODE(gradreg_registry_reminders(r, NULL, 0, JUN10, &out), GRADREG_OK);
+    CHECK(out != NULL && out[0] == '[');
+    gradreg_string_free(out);
+    out = SENTINEL;
+    CHECK_CODE(gradreg_registry_reminders(r, NOT_JSON, strlen(NOT_JSON), JUN10, &out),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_registry_reminders(r, BAD_UTF8, strlen(BAD_UTF8), JUN10, &out),
+               GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_registry_reminders(NULL, NULL, 0, JUN10, &out), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_reminders(r, NULL, 0, JUN10, NULL), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK(out == SENTINEL);
+
+    /* export */
+    uint8_t *csv = (uint8_t *)SENTINEL;
+    size_t csv_len = 7;
+    CHECK_CODE(gradreg_registry_export_csv(r, NULL, 0, MAY2, &csv, &csv_len), GRADREG_OK);
+    CHECK(csv_len > 3 && csv[0] == 0xEF && csv[1] == 0xBB && csv[2] == 0xBF);
+    CHECK(csv_len > 3 && memchr(csv, '*', csv_len) != NULL); /* the ID number is masked */
+    gradreg_bytes_free(csv, csv_len);
+    csv = (uint8_t *)SENTINEL;
+    csv_len = 7;
+    CHECK_CODE(gradreg_registry_export_csv(r, NULL, 0, MAY2, NULL, &csv_len),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_export_csv(r, NULL, 0, MAY2, &csv, NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_export_csv(NULL, NULL, 0, MAY2, &csv, &csv_len),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_export_csv(r, NOT_JSON, strlen(NOT_JSON), MAY2, &csv, &csv_len),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK(csv == (uint8_t *)SENTINEL && csv_len == 7);
+
+    /* audit */
+    out = NULL;
+    CHECK_CODE(gradreg_registry_check_audit(r, &out), GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "\"first_fault\":null") != NULL);
+    gradreg_string_free(out);
+    CHECK_CODE(gradreg_registry_check_audit(r, NULL), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_check_audit(NULL, &out), GRADREG_ERR_NULL_ARGUMENT);
+
+    /* events */
+    out = NULL;
+    CHECK_CODE(gradreg_registry_events_after(r, 0, 100, &out), GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "\"seq\":1") != NULL);
+    gradreg_string_free(out);
+    out = NULL;
+    CHECK_CODE(gradreg_registry_events_after(r, 0, 0, &out), GRADREG_OK);
+    CHECK(out != NULL && strcmp(out, "[]") == 0);
+    gradreg_string_free(out);
+    CHECK_CODE(gradreg_registry_events_after(r, 0, 1, NULL), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_events_after(NULL, 0, 1, &out), GRADREG_ERR_NULL_ARGUMENT);
+
+    gradreg_registry_free(r);
+}
+
+static void test_registry_batches(void) {
+    gradreg_registry *r = NULL;
+    CHECK_CODE(gradreg_registry_new_in_memory("\"national\"", 10, &r), GRADREG_OK);
+
+    /* upload_batch: one good record, one invalid, one key twice. */
+    size_t n = 3 * strlen(basic_json) + 256;
+    char *records = malloc(n);
+    if (records == NULL) {
+        exit(2);
+    }
+    snprintf(records, n,
+             "[{\"id\":\"a\",\"info\":%s},{\"id\":\"b\",\"info\":{\"name\":\"李\","
+             "\"id_number\":\"3.20102E+17\"}},{\"id\":\"a\",\"info\":%s}]",
+             basic_json, basic_json);
+    char *out = NULL;
+    size_t sl = strlen(SCHOOL), rl = strlen(records);
+    /* all or nothing: nothing is committed */
+    CHECK_CODE(gradreg_registry_upload_batch(r, records, rl, SCHOOL, sl, MAY1, 1, &out),
+               GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "\"refused\"") != NULL);
+    gradreg_string_free(out);
+    out = SENTINEL;
+    CHECK_CODE(gradreg_registry_get(r, "a", 1, &out), GRADREG_ERR_NOT_FOUND);
+    out = NULL;
+    CHECK_CODE(gradreg_registry_upload_batch(r, records, rl, SCHOOL, sl, MAY1, 0, &out),
+               GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "{\"id\":\"a\",\"result\":\"created\"}") != NULL);
+    CHECK(out != NULL && strstr(out, "\"problems\":[") != NULL);
+    gradreg_string_free(out);
+    out = NULL;
+    CHECK_CODE(gradreg_registry_get(r, "a", 1, &out), GRADREG_OK);
+    gradreg_string_free(out);
+    out = SENTINEL;
+    CHECK_CODE(gradreg_registry_upload_batch(NULL, records, rl, SCHOOL, sl, MAY1, 0, &out),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_upload_batch(r, NULL, rl, SCHOOL, sl, MAY1, 0, &out),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_upload_batch(r, records, rl, NULL, sl, MAY1, 0, &out),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_upload_batch(r, records, rl, SCHOOL, sl, MAY1, 0, NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_upload_batch(r, NOT_JSON, strlen(NOT_JSON), SCHOOL, sl, MAY1, 0,
+                                             &out),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_registry_upload_batch(r, records, rl, BAD_UTF8, strlen(BAD_UTF8), MAY1, 0,
+                                             &out),
+               GRADREG_ERR_INVALID_UTF8);
+    CHECK(out == SENTINEL);
+    free(records);
+
+    /* apply_batch: a login, and a refused authorization. */
+    char batch[512];
+    snprintf(batch, sizeof batch,
+             "[{\"id\":\"a\",\"actor\":%s,\"command\":{\"command\":\"confirm_basic_info\"}},"
+             "{\"id\":\"a\",\"actor\":%s,\"command\":{\"command\":\"authorize\"}}]",
+             graduate_actor, graduate_actor);
+    out = NULL;
+    CHECK_CODE(gradreg_registry_apply_batch(r, batch, strlen(batch), MAY1, &out), GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "{\"error\":{\"code\":") != NULL);
+    gradreg_string_free(out);
+    out = SENTINEL;
+    CHECK_CODE(gradreg_registry_apply_batch(NULL, batch, strlen(batch), MAY1, &out),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_apply_batch(r, NULL, 3, MAY1, &out), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_apply_batch(r, batch, strlen(batch), MAY1, NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_apply_batch(r, NOT_JSON, strlen(NOT_JSON), MAY1, &out),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_registry_apply_batch(r, BAD_UTF8, strlen(BAD_UTF8), MAY1, &out),
+               GRADREG_ERR_INVALID_UTF8);
+    CHECK(out == SENTINEL);
+    gradreg_registry_free(r);
+}
+
+/* ---- threads ---- */
+
+#define THREADS 4
+#define PER_THREAD 6
+
+struct worker {
+    gradreg_registry *registry;
+    int index;
+    int failures;
+};
+
+static void *work(void *arg) {
+    struct worker *w = arg;
+    char *upload = cmd_with("upload_basic_info", "info", basic_json);
+    for (int i = 0; i < PER_THREAD; i++) {
+        /* Everyone works on the same graduate too, so version conflicts happen and are
+         * retried inside the library. */
+        const char *ids[2] = {"shared", NULL};
+        char own[32];
+        snprintf(own, sizeof own, "t%d-%d", w->index, i);
+        ids[1] = own;
+        for (int k = 0; k < 2; k++) {
+            char *out = NULL;
+            uint32_t rc = gradreg_registry_apply(w->registry, ids[k], strlen(ids[k]), SCHOOL,
+                                                 strlen(SCHOOL), upload, strlen(upload), MAY1,
+                                                 &out);
+            gradreg_string_free(out);
+            /* The shared one succeeds (first upload or an identical re-upload); an own key
+             * with the same ID number is refused as a duplicate after the first. */
+            if (k == 0 && rc != GRADREG_OK) {
+                w->failures++;
+            }
+            if (k == 1 && rc != GRADREG_OK && rc != GRADREG_ERR_DUPLICATE_ID_NUMBER) {
+                w->failures++;
+            }
+        }
+        /* Each thread's last error is its own. */
+        char *bad = SENTINEL;
+        if (gradreg_basic_info_validate(NOT_JSON, strlen(NOT_JSON), &bad, NULL) !=
+                GRADREG_ERR_MALFORMED_JSON ||
+            gradreg_last_error_code() != GRADREG_ERR_MALFORMED_JSON) {
+            w->failures++;
+        }
+        char *stats = NULL;
+        if (gradreg_registry_statistics(w->registry, MAY1, &stats) != GRADREG_OK ||
+            gradreg_last_error_code() != GRADREG_OK) {
+            w->failures++;
+        }
+        gradreg_string_free(stats);
+    }
+    free(upload);
+    return NULL;
+}
+
+static void test_threads(void) {
+    gradreg_registry *r = NULL;
+    CHECK_CODE(gradreg_registry_new_in_memory(POLICY, strlen(POLICY), &r), GRADREG_OK);
+    pthread_t threads[THREADS];
+    struct worker workers[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        workers[i].registry = r;
+        workers[i].index = i;
+        workers[i].failures = 0;
+        CHECK(pthread_create(&threads[i], NULL, work, &workers[i]) == 0);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(threads[i], NULL);
+        CHECK(workers[i].failures == 0);
+    }
+    char *out = NULL;
+    CHECK_CODE(gradreg_registry_get(r, "shared", 6, &out), GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "\"version\":1,") != NULL);
+    gradreg_string_free(out);
+    out = NULL;
+    CHECK_CODE(gradreg_registry_check_audit(r, &out), GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "\"first_fault\":null") != NULL);
+    gradreg_string_free(out);
+    gradreg_registry_free(r);
+}
+
+int main(void) {
+    basic_json = sample("basic_info");
+    chsi_json = sample("chsi_account");
+    dest_json = sample("destination");
+    char id_number[32];
+    if (!json_string_field(basic_json, "id_number", id_number, sizeof id_number)) {
+        fprintf(stderr, "no id_number in the sample\n");
+        return 2;
+    }
+    snprintf(graduate_actor, sizeof graduate_actor,
+             "{\"role\":\"graduate\",\"id_number\":\"%s\"}", id_number);
+
+    test_result_codes();
+    test_last_error();
+    test_free_functions();
+    test_validation();
+    test_pure_walk();
+    test_pure_arguments();
+    test_registry_handles();
+    test_registry_operations();
+    test_registry_batches();
+    test_threads();
+
+    gradreg_string_free(basic_json);
+    gradreg_string_free(chsi_json);
+    gradreg_string_free(dest_json);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
