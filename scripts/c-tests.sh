@@ -59,6 +59,11 @@ LD_LIBRARY_PATH="$libdir" "$work/walkthrough" "$work/example.db" >/dev/null
 LD_LIBRARY_PATH="$libdir" valgrind -q --error-exitcode=1 --leak-check=full \
   "$work/walkthrough" >/dev/null
 tail -3 "$work/example.log"
+# The complete example in docs/c.md compiles and runs as printed.
+awk '/^## A complete example/ { f = 1 } f && /^```c$/ { p = 1; next } p && /^```$/ { exit } p' \
+  docs/c.md >"$work/doc_example.c"
+cc "${strict[@]}" "${cflags[@]}" "$work/doc_example.c" "${libs[@]}" -o "$work/doc_example"
+LD_LIBRARY_PATH="$libdir" "$work/doc_example" >/dev/null
 
 echo "-- C tests: static library under AddressSanitizer and UBSan"
 cc "${strict[@]}" "${cflags[@]}" -fsanitize=address,undefined -fno-sanitize-recover=all \
