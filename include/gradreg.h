@@ -11,7 +11,8 @@
  *    gradreg_result_str() describes a code, gradreg_last_error() copies this thread's detail;
  *  - records cross as UTF-8 JSON; strings and buffers the library returns are freed only with
  *    gradreg_string_free() and gradreg_bytes_free(), never with free();
- *  - instants are int64_t seconds since 1970-01-01T00:00:00Z;
+ *  - instants are int64_t seconds since 1970-01-01T00:00:00Z, from year 0000 to 9999
+ *    (GRADREG_ERR_INVALID_ARGUMENT outside);
  *  - every function checks its pointers and catches internal panics: no input crashes the host.
  *
  * SPDX-License-Identifier: MIT OR Apache-2.0

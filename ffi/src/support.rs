@@ -198,11 +198,23 @@ fn json_any<T: DeserializeOwned>(text: &str, name: &str) -> FfiResult<T> {
         .map_err(|e| gradreg::Error::MalformedJson(format!("argument `{name}`: {e}")).into())
 }
 
-/// The instant given as seconds since 1970-01-01T00:00:00Z.
+/// 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the instants whose RFC 3339 text (the JSON
+/// form of every instant) has a four-digit year and reads back.
+const FIRST_INSTANT: i64 = -62_167_219_200;
+const LAST_INSTANT: i64 = 253_402_300_799;
+
+/// The instant given as seconds since 1970-01-01T00:00:00Z, between the years 0 and 9999.
 pub(crate) fn instant_arg(unix_seconds: i64) -> FfiResult<DateTime<Utc>> {
-    DateTime::from_timestamp(unix_seconds, 0).ok_or_else(|| {
-        gradreg::Error::InvalidArgument(format!("instant {unix_seconds} is out of range")).into()
-    })
+    (FIRST_INSTANT..=LAST_INSTANT)
+        .contains(&unix_seconds)
+        .then(|| DateTime::from_timestamp(unix_seconds, 0))
+        .flatten()
+        .ok_or_else(|| {
+            gradreg::Error::InvalidArgument(format!(
+                "instant {unix_seconds} is outside the years 0000 to 9999"
+            ))
+            .into()
+        })
 }
 
 /// A policy argument: `"jiangsu"`, `"national"` or a full policy object.
@@ -253,7 +265,7 @@ impl<T> Out<T> {
     /// Writes the value.
     pub(crate) fn write(self, value: T) {
         // SAFETY: checked non-NULL in `new`; the caller promises it points to writable memory.
-        unsafe { self.0.write(value) }
+        unsafe { self.0.write_unaligned(value) }
     }
 }
 

@@ -655,6 +655,31 @@ static void test_registry_operations(void) {
     CHECK(out != NULL && strstr(out, "\"authorization_issued\"") != NULL);
     gradreg_string_free(out);
 
+    /* Instants outside 0000–9999 are refused; at the edge nothing panics. */
+    out = SENTINEL;
+    CHECK_CODE(gradreg_registry_apply(r, id, il, graduate_actor, al, auth, cl, 253402300800LL,
+                                      &out),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_registry_apply(r, id, il, graduate_actor, al, auth, cl, -62167219201LL,
+                                      &out),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK(out == SENTINEL);
+    const int64_t edges[] = {253402300799LL, -62167219200LL, 0};
+    for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+        char *o = NULL;
+        uint32_t rc = gradreg_registration_apply(
+            "{\"id\":\"e\",\"version\":0,\"data_version\":0}", 39, SCHOOL, strlen(SCHOOL),
+            "{\"command\":\"login\"}", 19, POLICY, strlen(POLICY), edges[i], &o);
+        CHECK(rc != GRADREG_ERR_PANIC && rc != GRADREG_OK);
+        gradreg_string_free(o);
+        o = NULL;
+        CHECK(gradreg_registry_statistics(r, edges[i], &o) == GRADREG_OK);
+        gradreg_string_free(o);
+        o = NULL;
+        CHECK(gradreg_registry_reminders(r, NULL, 0, edges[i], &o) == GRADREG_OK);
+        gradreg_string_free(o);
+    }
+
     /* get */
     out = SENTINEL;
     CHECK_CODE(gradreg_registry_get(r, "nobody", 6, &out), GRADREG_ERR_NOT_FOUND);
