@@ -1,7 +1,8 @@
 //! # gradreg
 //!
 //! The core of China's graduate destination registration (高校毕业生毕业去向登记): records and
-//! their validation, the registration state machine, verification numbers, and reminders.
+//! their validation, the registration state machine, verification and transfer numbers,
+//! signed tokens and their verification, and reminders.
 //!
 //! The state machine is a pure function ([`lifecycle::apply`]): time, policy and randomness are
 //! passed in, so every step is deterministic and testable.
@@ -21,6 +22,7 @@
 #![deny(missing_docs)]
 
 pub mod codes;
+pub mod cohort;
 pub mod disclosure;
 pub mod error;
 pub mod lifecycle;
@@ -28,11 +30,18 @@ pub mod policy;
 pub mod records;
 pub mod registry;
 pub mod reminders;
+pub mod roster;
 pub mod sample;
 pub mod tables;
 pub mod validate;
 
-pub use codes::VerificationNumber;
+pub use codes::{
+    decode_token, issue_token, verify_token, Algorithm, AttemptLog, DecodedToken, Finding,
+    IssueOptions, Key, KeyId, KeyRing, MemoryAttemptLog, MemoryRegistry, OnlineVerifier,
+    RegistryLookup, RegistryStatus, ScanOptions, ScanOutcome, StatusAnswer, StatusSource, Step,
+    TokenClaims, TransferNumber, Unavailable, Verdict, VerdictKind, VerificationNumber,
+};
+pub use cohort::{generate, roster_csv, Cohort, CohortSpec, Graduate};
 pub use disclosure::{Disclosure, Masking};
 pub use error::{Error, Result};
 pub use lifecycle::{
@@ -45,7 +54,11 @@ pub use records::{
     Abroad, ArchiveMethod, ArchiveTransfer, BasicInfo, ChsiAccount, Destination, DestinationData,
     Employer, HukouMigration, HukouReason, Study,
 };
-pub use registry::{Query, Registry, Statistics, UploadResult};
+pub use registry::{ImportMode, ImportReport, Query, Registry, Statistics, UploadResult};
 pub use reminders::{reminders, reminders_for, Reminder, ReminderKind, ReminderOptions};
+pub use roster::{
+    parse_roster, parse_roster_file, CellProblem, Encoding, Format, HeaderAliases, HeaderStyle,
+    ParsedRoster, RosterOptions, RosterRow,
+};
 pub use tables::{Category, CodeTables, Table};
 pub use validate::{Problem, ProblemCode, Validate};
