@@ -58,6 +58,51 @@
 #define GRADREG_ERR_INVALID_CODE_TABLE 105
 
 /**
+ * 106: a roster file is empty.
+ */
+#define GRADREG_ERR_ROSTER_EMPTY 106
+
+/**
+ * 107: no header row was found in a roster.
+ */
+#define GRADREG_ERR_ROSTER_NO_HEADER 107
+
+/**
+ * 108: required columns are missing from a roster (the detail names every one).
+ */
+#define GRADREG_ERR_ROSTER_MISSING_COLUMNS 108
+
+/**
+ * 109: several header cells of a roster name the same field.
+ */
+#define GRADREG_ERR_ROSTER_DUPLICATE_COLUMNS 109
+
+/**
+ * 110: a CSV roster cannot be decoded in its encoding (the detail gives the line).
+ */
+#define GRADREG_ERR_ROSTER_ENCODING 110
+
+/**
+ * 111: an XLSX roster is corrupt or truncated.
+ */
+#define GRADREG_ERR_ROSTER_XLSX 111
+
+/**
+ * 112: an XLSX roster has no worksheet.
+ */
+#define GRADREG_ERR_ROSTER_NO_SHEET 112
+
+/**
+ * 113: a roster file could not be read.
+ */
+#define GRADREG_ERR_ROSTER_IO 113
+
+/**
+ * 114: a roster is in a format that cannot be read (legacy `.xls`, encrypted, UTF-16).
+ */
+#define GRADREG_ERR_ROSTER_UNSUPPORTED_FORMAT 114
+
+/**
  * 190: a required pointer argument is NULL.
  */
 #define GRADREG_ERR_NULL_ARGUMENT 190
@@ -204,6 +249,43 @@
 #define GRADREG_ERR_NUMBER_TYPO 302
 
 /**
+ * 303: a transfer number is not `ZD` followed by 12 Crockford base32 symbols.
+ */
+#define GRADREG_ERR_TRANSFER_NUMBER_MALFORMED 303
+
+/**
+ * 304: a transfer number has a wrong check symbol (a typo).
+ */
+#define GRADREG_ERR_TRANSFER_NUMBER_TYPO 304
+
+/**
+ * 305: a key was refused (empty, too short, weak or a test key in a production ring, or a
+ * public key where a signing key is needed).
+ */
+#define GRADREG_ERR_KEY_REFUSED 305
+
+/**
+ * 306: a key with this id is already in the ring.
+ */
+#define GRADREG_ERR_DUPLICATE_KEY_ID 306
+
+/**
+ * 307: no key with this id is in the ring.
+ */
+#define GRADREG_ERR_KEY_NOT_FOUND 307
+
+/**
+ * 308: the ring has no active signing key.
+ */
+#define GRADREG_ERR_NO_ACTIVE_KEY 308
+
+/**
+ * 309: a token cannot be issued as asked (a prefix outside the QR alphanumeric set, a
+ * disclosure too large to embed).
+ */
+#define GRADREG_ERR_TOKEN_ISSUE 309
+
+/**
  * 501: the store failed.
  */
 #define GRADREG_ERR_STORAGE 501
@@ -253,6 +335,81 @@
  * 991: an internal error (for example a result that could not be serialized).
  */
 #define GRADREG_ERR_INTERNAL 991
+
+/**
+ * In force; the verdict JSON carries what the department may see.
+ */
+#define GRADREG_VERDICT_VALID 0
+
+/**
+ * Past its validity.
+ */
+#define GRADREG_VERDICT_EXPIRED 1
+
+/**
+ * Before its issue time.
+ */
+#define GRADREG_VERDICT_NOT_YET_VALID 2
+
+/**
+ * Revoked by the graduate.
+ */
+#define GRADREG_VERDICT_REVOKED 3
+
+/**
+ * The data changed after it was issued: never accept such a form.
+ */
+#define GRADREG_VERDICT_SUPERSEDED 4
+
+/**
+ * No such number, or the name does not match (indistinguishable on purpose).
+ */
+#define GRADREG_VERDICT_NO_MATCH 5
+
+/**
+ * Not a token or number of this format.
+ */
+#define GRADREG_VERDICT_MALFORMED 6
+
+/**
+ * The MAC or signature does not verify.
+ */
+#define GRADREG_VERDICT_BAD_SIGNATURE 7
+
+/**
+ * No key with the token's key id and algorithm.
+ */
+#define GRADREG_VERDICT_UNKNOWN_KEY 8
+
+/**
+ * Not the verifier's section (an archive department scanning a hukou form …).
+ */
+#define GRADREG_VERDICT_WRONG_SECTION 9
+
+/**
+ * A typed number's check symbol is wrong: ask for it again.
+ */
+#define GRADREG_VERDICT_TYPO 10
+
+/**
+ * Too many failed attempts by this verifier.
+ */
+#define GRADREG_VERDICT_RATE_LIMITED 11
+
+/**
+ * The status could not be learned: neither valid nor invalid, try again.
+ */
+#define GRADREG_VERDICT_INDETERMINATE 12
+
+/**
+ * A key ring (opaque): key ids, at most one active signing key, retired keys kept for
+ * verification. Made by `gradreg_keyring_new`, freed by `gradreg_keyring_free`.
+ *
+ * Thread rules: one ring may be used from several threads at once; signing and verifying
+ * read it, adding, activating and removing keys write it, and writers wait for readers. A
+ * handle is a token, not an address: never dereference it.
+ */
+typedef struct gradreg_keyring gradreg_keyring;
 
 /**
  * A registry (opaque). Made by `gradreg_registry_new` or `gradreg_registry_new_in_memory`,
@@ -339,6 +496,142 @@ void gradreg_string_free(char *s);
  */
 void gradreg_bytes_free(uint8_t *bytes,
                         size_t len);
+
+/**
+ * Makes an empty key ring.
+ *
+ * - `test_mode`: 0 for production (keys shorter than 32 bytes, empty or all-equal keys and
+ *   keys marked as test keys are refused with `GRADREG_ERR_KEY_REFUSED`); non-zero for a test
+ *   ring that accepts them. Never use a test ring in production.
+ * - `keyring_out`: receives the handle; free it with `gradreg_keyring_free`.
+ *
+ * Returns `GRADREG_OK` or `GRADREG_ERR_NULL_ARGUMENT`. Thread-safe.
+ *
+ * # Safety
+ * `keyring_out` must be writable.
+ */
+uint32_t gradreg_keyring_new(int test_mode,
+                             gradreg_keyring **keyring_out);
+
+/**
+ * Frees a key ring (its secrets are wiped). NULL is a no-op; so is a handle that is already
+ * freed or of another kind.
+ *
+ * # Safety
+ * None beyond passing a value this library returned (or NULL).
+ */
+void gradreg_keyring_free(gradreg_keyring *keyring);
+
+/**
+ * Adds an HMAC-SHA256 key (the default algorithm: the issuer and the systems it trusts share
+ * the secret).
+ *
+ * - `key_id`: the key's id, printed in every token it signs; unique in the ring.
+ * - `secret`, `secret_len`: the secret bytes (at least 32 in a production ring). They are copied.
+ * - `active`: non-zero to make it the signing key (the previous active key is retired and keeps
+ *   verifying); 0 to add it for verification only.
+ *
+ * Returns `GRADREG_OK`, `GRADREG_ERR_KEY_REFUSED`, `GRADREG_ERR_DUPLICATE_KEY_ID`, and the
+ * NULL and handle codes. Thread-safe.
+ *
+ * # Safety
+ * `secret` must point to `secret_len` readable bytes.
+ */
+uint32_t gradreg_keyring_add_hmac(const gradreg_keyring *keyring,
+                                  uint32_t key_id,
+                                  const uint8_t *secret,
+                                  size_t secret_len,
+                                  int active);
+
+/**
+ * Adds an Ed25519 signing key from its 32-byte seed (the RFC 8032 private key), so that third
+ * parties can verify with the public key alone (`gradreg_keyring_public_key`).
+ *
+ * - `seed`, `seed_len`: exactly 32 bytes (else `GRADREG_ERR_INVALID_ARGUMENT`).
+ * - `key_id`, `active`: as in `gradreg_keyring_add_hmac`.
+ *
+ * Returns as `gradreg_keyring_add_hmac`. Thread-safe.
+ *
+ * # Safety
+ * `seed` must point to `seed_len` readable bytes.
+ */
+uint32_t gradreg_keyring_add_ed25519(const gradreg_keyring *keyring,
+                                     uint32_t key_id,
+                                     const uint8_t *seed,
+                                     size_t seed_len,
+                                     int active);
+
+/**
+ * Adds an Ed25519 public key for verification only (a verifier's ring).
+ *
+ * - `public_key`, `public_key_len`: exactly 32 bytes, a valid curve point (else
+ *   `GRADREG_ERR_INVALID_ARGUMENT` or `GRADREG_ERR_KEY_REFUSED`).
+ *
+ * Returns as `gradreg_keyring_add_hmac`. Thread-safe.
+ *
+ * # Safety
+ * `public_key` must point to `public_key_len` readable bytes.
+ */
+uint32_t gradreg_keyring_add_ed25519_public(const gradreg_keyring *keyring,
+                                            uint32_t key_id,
+                                            const uint8_t *public_key,
+                                            size_t public_key_len);
+
+/**
+ * Makes an existing signing key the active one (the previous active key is retired).
+ *
+ * Returns `GRADREG_OK`, `GRADREG_ERR_KEY_NOT_FOUND`, `GRADREG_ERR_KEY_REFUSED` (a public key
+ * cannot sign), and the handle codes. Thread-safe.
+ *
+ * # Safety
+ * None beyond passing a handle this library returned.
+ */
+uint32_t gradreg_keyring_activate(const gradreg_keyring *keyring,
+                                  uint32_t key_id);
+
+/**
+ * Removes a key: tokens it signed no longer verify (use this when a key leaked).
+ *
+ * Returns `GRADREG_OK`, `GRADREG_ERR_KEY_NOT_FOUND`, and the handle codes. Thread-safe.
+ *
+ * # Safety
+ * None beyond passing a handle this library returned.
+ */
+uint32_t gradreg_keyring_remove(const gradreg_keyring *keyring,
+                                uint32_t key_id);
+
+/**
+ * Copies the 32-byte Ed25519 public key of key `key_id` into `public_key_out` (to hand to
+ * third-party verifiers).
+ *
+ * - `public_key_out`, `public_key_len`: a buffer of at least 32 bytes
+ *   (`GRADREG_ERR_BUFFER_TOO_SMALL` otherwise; nothing written).
+ *
+ * Returns `GRADREG_OK`, `GRADREG_ERR_KEY_NOT_FOUND` (also for an HMAC key, which has no public
+ * part), and the NULL and handle codes. Thread-safe.
+ *
+ * # Safety
+ * `public_key_out` must point to `public_key_len` writable bytes.
+ */
+uint32_t gradreg_keyring_public_key(const gradreg_keyring *keyring,
+                                    uint32_t key_id,
+                                    uint8_t *public_key_out,
+                                    size_t public_key_len);
+
+/**
+ * Describes the ring, without any secret: `{"test_mode":false,"active":2,
+ * "keys":[{"id":1,"algorithm":"hmac-sha256","can_sign":true},
+ * {"id":2,"algorithm":"ed25519","can_sign":true}]}` (`active` is null when no key signs).
+ *
+ * - `info_json_out`: free it with `gradreg_string_free`.
+ *
+ * Returns `GRADREG_OK`, and the NULL and handle codes. Thread-safe.
+ *
+ * # Safety
+ * `info_json_out` must be writable.
+ */
+uint32_t gradreg_keyring_info(const gradreg_keyring *keyring,
+                              char **info_json_out);
 
 /**
  * A new, empty registration under the caller's key, as JSON.
@@ -835,6 +1128,183 @@ uint32_t gradreg_registry_events_after(const gradreg_registry *registry,
                                        uint64_t after,
                                        size_t limit,
                                        char **events_json_out);
+
+/**
+ * Reads a roster: CSV (UTF-8, UTF-8 with a byte-order mark, GB18030/GBK) or XLSX, with Chinese
+ * headers (身份证号, 姓名 …) or the pinyin abbreviations of exports (sfzh, xm, xbdm …).
+ *
+ * - `bytes`, `bytes_len`: the file's contents.
+ * - `options_json`: may be NULL to detect both; else `{"format":"auto","encoding":"auto"}` (both
+ *   fields required) with
+ *   `format` `auto`, `csv` or `xlsx` and `encoding` `auto`, `utf8` or `gb18030`.
+ * - `roster_json_out`: receives `{"rows":[{"row":2,"info":{…basic info…},"ok":true}],
+ *   "problems":[{"row":3,"column":"身份证号","field":"id_number",
+ *   "code":"scientific_notation","message_zh":"…","message_en":"…"}],"format":"csv",
+ *   "encoding":"utf-8"}` (rows are numbered as in the spreadsheet, the header being row 1;
+ *   every data row is listed, good or bad); free it with `gradreg_string_free`. To store the
+ *   rows, use `gradreg_registry_import_roster`.
+ *
+ * Returns `GRADREG_OK` even when cells are bad (see `problems`); a 1xx roster code when the
+ * file cannot be read as a roster at all (`GRADREG_ERR_ROSTER_EMPTY`,
+ * `GRADREG_ERR_ROSTER_MISSING_COLUMNS` …); the JSON, NULL and UTF-8 codes. Thread-safe.
+ *
+ * # Safety
+ * `bytes` must point to `bytes_len` readable bytes; `options_json`, when not NULL, to
+ * `options_len`; `roster_json_out` must be writable.
+ */
+uint32_t gradreg_roster_parse(const uint8_t *bytes,
+                              size_t bytes_len,
+                              const char *options_json,
+                              size_t options_len,
+                              char **roster_json_out);
+
+/**
+ * Imports a roster into a registry: every good row becomes (or corrects) the registration keyed
+ * `school_code:student_number`, uploaded by `actor_json`. Re-importing the same file changes
+ * nothing.
+ *
+ * - `registry`: the handle.
+ * - `bytes`, `bytes_len`, `options_json`: the file and how to read it, as in
+ *   `gradreg_roster_parse`.
+ * - `actor_json`: the uploader: `{"role":"school_office","id":"jyc01"}` or a counselor of the
+ *   rows' college.
+ * - `now_unix`: seconds since 1970-01-01T00:00:00Z.
+ * - `all_or_nothing`: non-zero to import nothing when any row has a problem; 0 to import the
+ *   good rows (in transactions of 20,000) and report the others.
+ * - `report_json_out`: receives `{"format":"csv","encoding":"utf-8","rows":120,"created":118,
+ *   "corrected":0,"unchanged":0,"rejected":2,"problems":[{"row":7,"column":"身份证号",
+ *   "field":"id_number","code":"bad_check_character","message_zh":"…","message_en":"…"}]}`;
+ *   free it with `gradreg_string_free`.
+ *
+ * Returns `GRADREG_OK` even when rows were rejected (see the report); a 1xx roster code when the
+ * file cannot be read as a roster at all; 5xx on storage errors; the JSON, NULL, UTF-8 and
+ * handle codes. Thread-safe.
+ *
+ * # Safety
+ * `bytes` must point to `bytes_len` readable bytes, each other text pointer to its length's;
+ * `report_json_out` must be writable.
+ */
+uint32_t gradreg_registry_import_roster(const gradreg_registry *registry,
+                                        const uint8_t *bytes,
+                                        size_t bytes_len,
+                                        const char *options_json,
+                                        size_t options_len,
+                                        const char *actor_json,
+                                        size_t actor_len,
+                                        int64_t now_unix,
+                                        int all_or_nothing,
+                                        char **report_json_out);
+
+/**
+ * Issues the signed token (the QR payload) of one form of an authorization, signed with the
+ * ring's active key. Print it as the form's QR code (`gradreg_renderer_render` does).
+ *
+ * - `keyring`: a ring with an active signing key (`GRADREG_ERR_NO_ACTIVE_KEY` otherwise).
+ * - `registration_json`: the registration holding the authorization (from
+ *   `gradreg_registry_get` or an outcome); its data must be the data the authorization was
+ *   issued for (`GRADREG_ERR_CONFIRMATION_OUTDATED` otherwise).
+ * - `number`, `number_len`: the verification number, `XXXX-XXXX-XXXX-XXXX` (case, spaces and
+ *   hyphens do not matter).
+ * - `section`, `section_len`: `"archive"` or `"hukou"` (`GRADREG_ERR_SECTION_NOT_REGISTERED` when
+ *   that section was not registered at authorization time).
+ * - `options_json`: may be NULL; else `{"prefix":"HTTPS://VERIFY.EXAMPLE.CN/V/",
+ *   "embed_disclosure":false}` (the prefix is the deployment's URL, QR alphanumeric characters
+ *   ending in `/`, not signed; embedding the disclosure makes a much larger QR code).
+ * - `token_out`: receives the token, ASCII, such as `GR1.…`; free it with
+ *   `gradreg_string_free`.
+ *
+ * Returns `GRADREG_OK`; `GRADREG_ERR_NUMBER_MALFORMED`, `GRADREG_ERR_NUMBER_TYPO`,
+ * `GRADREG_ERR_AUTHORIZATION_NOT_FOUND`, `GRADREG_ERR_TOKEN_ISSUE`, and the JSON, NULL,
+ * UTF-8 and handle codes. Thread-safe.
+ *
+ * # Safety
+ * Text pointers must point to their lengths' readable bytes; `token_out` must be writable.
+ */
+uint32_t gradreg_token_issue(const gradreg_keyring *keyring,
+                             const char *registration_json,
+                             size_t registration_len,
+                             const char *number,
+                             size_t number_len,
+                             const char *section,
+                             size_t section_len,
+                             const char *options_json,
+                             size_t options_len,
+                             char **token_out);
+
+/**
+ * Verifies a scanned token (the QR code of a form) for a department: prefix, decoding, key
+ * id, signature (checked before any field is trusted), content, time window, section, then the
+ * authorization's status in the registry (revoked, superseded). Every answer is a verdict, never
+ * an error: a forged, damaged or foreign token is `bad_signature`, `malformed` or
+ * `unknown_key`.
+ *
+ * - `keyring`: the keys to verify with (verify-only keys are enough).
+ * - `registry`: where the authorization's current status is looked up.
+ * - `token`, `token_len`: the scanned text.
+ * - `verifier_json`: the department: `{"role":"archive_dept","id":"nj-rc","name":"南京市人才服务中心"}`
+ *   (it sees the archive form) or `{"role":"hukou_dept",…}` (the hukou form); anyone else gets
+ *   `wrong_section`.
+ * - `options_json`: may be NULL; else `{"required_prefix":"HTTPS://VERIFY.EXAMPLE.CN/V/",
+ *   "leeway_seconds":300}` (both optional).
+ * - `now_unix`: seconds since 1970-01-01T00:00:00Z.
+ * - `verdict_out`: receives the verdict code: `GRADREG_VERDICT_VALID` (0) … (see the
+ *   `GRADREG_VERDICT_` constants).
+ * - `verdict_json_out`: receives `{"verdict":"valid","code":0,"message_zh":"核验通过，信息有效",
+ *   "number":"…","expires_at":"…","disclosure":{"section":"archive","identity":{…},
+ *   "destination":{…},"archive":{…}},"failed_at":null}`, or for a refusal
+ *   `{"verdict":"revoked","code":3,"message_zh":"…","failed_at":"status"}`; free it with
+ *   `gradreg_string_free`.
+ *
+ * Returns `GRADREG_OK` whatever the verdict; the JSON, NULL, UTF-8 and handle codes otherwise.
+ * Thread-safe.
+ *
+ * # Safety
+ * Text pointers must point to their lengths' readable bytes; the out pointers must be writable.
+ */
+uint32_t gradreg_token_verify(const gradreg_keyring *keyring,
+                              const gradreg_registry *registry,
+                              const char *token,
+                              size_t token_len,
+                              const char *verifier_json,
+                              size_t verifier_len,
+                              const char *options_json,
+                              size_t options_len,
+                              int64_t now_unix,
+                              uint32_t *verdict_out,
+                              char **verdict_json_out);
+
+/**
+ * Verifies a form online by the graduate's name and its verification number (or the transfer
+ * number `ZD-…` printed for the archive), for a department, and records the attempt. An unknown
+ * number and a wrong name give the same `no_match`, so the query cannot be used to learn
+ * names; each counts as a failed attempt of that verifier, and past 10 failures in an hour
+ * the verifier gets `rate_limited`. A malformed number or a typo is answered before any lookup
+ * and not counted.
+ *
+ * - `registry`: the registry (its attempt log is kept in the same database).
+ * - `verifier_json`: the department, as in `gradreg_token_verify`.
+ * - `name`, `name_len`: the graduate's name as typed (spaces and the middle-dot variants do not
+ *   matter).
+ * - `number`, `number_len`: the verification number or transfer number as typed.
+ * - `now_unix`, `verdict_out`, `verdict_json_out`: as in `gradreg_token_verify` (without
+ *   `failed_at`).
+ *
+ * Returns `GRADREG_OK` whatever the verdict; the JSON, NULL, UTF-8 and handle codes otherwise.
+ * Thread-safe.
+ *
+ * # Safety
+ * Text pointers must point to their lengths' readable bytes; the out pointers must be writable.
+ */
+uint32_t gradreg_registry_verify_online(const gradreg_registry *registry,
+                                        const char *verifier_json,
+                                        size_t verifier_len,
+                                        const char *name,
+                                        size_t name_len,
+                                        const char *number,
+                                        size_t number_len,
+                                        int64_t now_unix,
+                                        uint32_t *verdict_out,
+                                        char **verdict_json_out);
 
 #ifdef __cplusplus
 }  // extern "C"

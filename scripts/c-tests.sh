@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The C library's checks, run by scripts/test.sh after the Rust tests (it reuses their debug
-# build): the generated header is current, the C example builds with -Werror through pkg-config
-# and runs, and the C tests pass linked statically under AddressSanitizer/UBSan and linked
-# dynamically under valgrind. Prints "c: N passed, N failed" last.
+# build): the generated header is current, the C examples build with -Werror through pkg-config
+# and run (the walkthrough also under AddressSanitizer/UBSan and valgrind), and the C tests pass
+# linked statically under AddressSanitizer/UBSan and linked dynamically under valgrind. Prints "c: N passed, N failed" last.
 #
 # Usage: scripts/c-tests.sh [HEADER_SNAPSHOT]
 #   HEADER_SNAPSHOT: a copy of include/gradreg.h taken before anything was built; when given,
@@ -21,12 +21,12 @@ command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 echo "-- build libgradreg (debug) and generate include/gradreg.h"
 cargo build -q -p gradreg-ffi
-libdir="$root/target/debug"
+libdir="${CARGO_TARGET_DIR:-$root/target}/debug"
 test -f "$libdir/libgradreg.a" && test -f "$libdir/libgradreg.so"
 
 if [[ $# -ge 1 ]]; then
@@ -52,13 +52,17 @@ if command -v c++ >/dev/null 2>&1; then
   c++ -std=c++17 -Wall -Wextra -Wpedantic -Werror "${cflags[@]}" -c "$work/h.cpp" -o "$work/hpp.o"
 fi
 
-echo "-- examples/c (pkg-config, shared library)"
+echo "-- examples/c: pkg-config and the shared library; the static one under ASan/UBSan; valgrind"
+sanitize=(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+vg=(valgrind -q --error-exitcode=1 --leak-check=full --suppressions="$root/ffi/tests/c/valgrind.supp")
 cc "${strict[@]}" "${cflags[@]}" examples/c/walkthrough.c "${libs[@]}" -o "$work/walkthrough"
-LD_LIBRARY_PATH="$libdir" "$work/walkthrough" >"$work/example.log"
-LD_LIBRARY_PATH="$libdir" "$work/walkthrough" "$work/example.db" >/dev/null
-LD_LIBRARY_PATH="$libdir" valgrind -q --error-exitcode=1 --leak-check=full \
-  "$work/walkthrough" >/dev/null
-tail -3 "$work/example.log"
+cc "${strict[@]}" "${cflags[@]}" "${sanitize[@]}" examples/c/walkthrough.c "$libdir/libgradreg.a" \
+  "${private[@]}" -o "$work/walkthrough_asan"
+(cd "$work" && LD_LIBRARY_PATH="$libdir" ./walkthrough >example.log)
+(cd "$work" && LD_LIBRARY_PATH="$libdir" ./walkthrough example.db >/dev/null)
+(cd "$work" && ./walkthrough_asan >/dev/null)
+(cd "$work" && LD_LIBRARY_PATH="$libdir" "${vg[@]}" ./walkthrough >/dev/null)
+grep -E 'verdict [0-9]+' "$work/example.log"
 # The complete example in docs/c.md compiles and runs as printed.
 awk '/^## A complete example/ { f = 1 } f && /^```c$/ { p = 1; next } p && /^```$/ { exit } p' \
   docs/c.md >"$work/doc_example.c"
@@ -66,9 +70,8 @@ cc "${strict[@]}" "${cflags[@]}" "$work/doc_example.c" "${libs[@]}" -o "$work/do
 LD_LIBRARY_PATH="$libdir" "$work/doc_example" >/dev/null
 
 echo "-- C tests: static library under AddressSanitizer and UBSan"
-cc "${strict[@]}" "${cflags[@]}" -fsanitize=address,undefined -fno-sanitize-recover=all \
-  -fno-omit-frame-pointer ffi/tests/c/test_gradreg.c "$libdir/libgradreg.a" "${private[@]}" \
-  -o "$work/test_asan"
+cc "${strict[@]}" "${cflags[@]}" "${sanitize[@]}" ffi/tests/c/test_gradreg.c \
+  "$libdir/libgradreg.a" "${private[@]}" -o "$work/test_asan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
   "$work/test_asan" >"$work/asan.log" 2>&1 || { cat "$work/asan.log"; exit 1; }
 tail -1 "$work/asan.log"
@@ -76,8 +79,8 @@ tail -1 "$work/asan.log"
 echo "-- C tests: shared library under valgrind"
 cc "${strict[@]}" "${cflags[@]}" ffi/tests/c/test_gradreg.c "${libs[@]}" -lpthread \
   -o "$work/test_shared"
-LD_LIBRARY_PATH="$libdir" valgrind -q --error-exitcode=1 --leak-check=full \
-  "$work/test_shared" >"$work/valgrind.log" 2>&1 || { cat "$work/valgrind.log"; exit 1; }
+LD_LIBRARY_PATH="$libdir" "${vg[@]}" "$work/test_shared" >"$work/valgrind.log" 2>&1 ||
+  { cat "$work/valgrind.log"; exit 1; }
 tail -1 "$work/valgrind.log"
 
 read -r passed failed < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ { p += $1; f += $3 }

@@ -1,7 +1,9 @@
 /*
  * A graduate's registration through the C library, step by step: validate the school's record,
  * walk the graduate through upload → CHSI account → login → confirmation → report → confirm →
- * authorize in a registry, and print what each step answers.
+ * authorize in a registry, issue the signed QR token of the archive form, then verify it as an
+ * archive office would (scanning the QR code, and online by name and number) and print the
+ * verdicts.
  *
  * Build (from the repository root, after `cargo build -p gradreg-ffi`):
  *   cc -std=c11 -Wall -Wextra -Wpedantic -Werror examples/c/walkthrough.c \
@@ -54,6 +56,17 @@ static const char *SCHOOL = "{\"role\":\"school_office\",\"id\":\"jyc01\"}";
 static const char *CHSI = "{\"role\":\"chsi\"}";
 static const char *PLATFORM = "{\"role\":\"provincial_platform\",\"id\":\"js24365\"}";
 static const char *KEY = "10327:2022010123";
+static const char *ARCHIVE_DEPT =
+    "{\"role\":\"archive_dept\",\"id\":\"nj-rc\",\"name\":\"南京市人才服务中心\"}";
+static const char *HUKOU_DEPT =
+    "{\"role\":\"hukou_dept\",\"id\":\"nj-gl\",\"name\":\"鼓楼分局宁海路派出所\"}";
+
+/* A demonstration signing key. A real issuer loads its secret from a key store; never put one in
+ * source code. */
+static const uint8_t DEMO_SECRET[32] = {
+    0x5d, 0x1e, 0xa4, 0x7b, 0x33, 0xc8, 0x90, 0x02, 0x6f, 0xe1, 0x48, 0xbd, 0x27, 0x94, 0x0a, 0xd6,
+    0x81, 0x3c, 0xf5, 0x6a, 0x17, 0xb2, 0x4e, 0xc9, 0x08, 0x73, 0xde, 0x35, 0x9f, 0x60, 0xab, 0x14,
+};
 
 /* 2026-05-01 10:00 in China (02:00 UTC), and a day later. */
 static const int64_t MAY1 = 1777600800;
@@ -72,6 +85,17 @@ static int report(const char *what, uint32_t rc) {
     printf("  refused  %s\n           %s\n           %s\n", what, gradreg_result_str(rc),
            detail);
     return 0;
+}
+
+/* Prints a verdict: its code and the JSON's "verdict" and "message_zh". */
+static void print_verdict(const char *what, uint32_t rc, uint32_t verdict, const char *json) {
+    if (!report(what, rc)) {
+        return;
+    }
+    const char *msg = strstr(json, "\"message_zh\":\"");
+    const char *end = msg != NULL ? strchr(msg + 14, '"') : NULL;
+    printf("           verdict %u: %.*s\n", verdict, end != NULL ? (int)(end - msg - 14) : 0,
+           end != NULL ? msg + 14 : "");
 }
 
 /* Builds {"command":NAME,FIELD:JSON} in a malloc'd string. */
@@ -159,14 +183,67 @@ int main(int argc, char **argv) {
     free(account);
     free(reported);
 
+    char number[32] = {0};
     if (ok) {
         const char *p = strstr(outcome, "\"number\":\"");
         if (p != NULL) {
-            printf("\n  核验编号 (verification number): %.19s\n", p + strlen("\"number\":\""));
+            memcpy(number, p + strlen("\"number\":\""), 19);
+            printf("\n  核验编号 (verification number): %s\n", number);
         }
         gradreg_string_free(outcome);
+        ok = number[0] != 0;
+    }
 
-        printf("\n4. Ask the registry\n");
+    /* The registration as stored: the forms and tokens are built from it. */
+    char *registration = NULL;
+    ok = ok && report("read the registration back",
+                      gradreg_registry_get(registry, KEY, strlen(KEY), &registration));
+
+    printf("\n4. Issue the archive form's signed token (its QR code)\n");
+    gradreg_keyring *ring = NULL;
+    char *token = NULL;
+    ok = ok && report("key ring", gradreg_keyring_new(0, &ring));
+    ok = ok && report("add the signing key",
+                      gradreg_keyring_add_hmac(ring, 1, DEMO_SECRET, sizeof DEMO_SECRET, 1));
+    ok = ok && report("token of the archive form",
+                      gradreg_token_issue(ring, registration, strlen(registration), number,
+                                          strlen(number), "archive", 7, NULL, 0, &token));
+    if (ok) {
+        printf("           %s\n", token);
+    }
+
+    if (ok) {
+        printf("\n5. Verify, as the receiving offices do\n");
+        uint32_t verdict = 0;
+        char *json = NULL;
+        uint32_t rc = gradreg_token_verify(ring, registry, token, strlen(token), ARCHIVE_DEPT,
+                                           strlen(ARCHIVE_DEPT), NULL, 0, MAY2, &verdict, &json);
+        print_verdict("archive office scans the QR code", rc, verdict, json);
+        if (rc == GRADREG_OK) {
+            printf("           %s\n", json);
+        }
+        gradreg_string_free(json);
+        json = NULL;
+        rc = gradreg_token_verify(ring, registry, token, strlen(token), HUKOU_DEPT,
+                                  strlen(HUKOU_DEPT), NULL, 0, MAY2, &verdict, &json);
+        print_verdict("hukou office scans the archive form's QR code", rc, verdict, json);
+        gradreg_string_free(json);
+        json = NULL;
+        const char *name = "张明";
+        rc = gradreg_registry_verify_online(registry, ARCHIVE_DEPT, strlen(ARCHIVE_DEPT), name,
+                                            strlen(name), number, strlen(number), MAY2, &verdict,
+                                            &json);
+        print_verdict("archive office types 张明 + the number", rc, verdict, json);
+        gradreg_string_free(json);
+        json = NULL;
+        const char *wrong = "李华";
+        rc = gradreg_registry_verify_online(registry, ARCHIVE_DEPT, strlen(ARCHIVE_DEPT), wrong,
+                                            strlen(wrong), number, strlen(number), MAY2, &verdict,
+                                            &json);
+        print_verdict("archive office types 李华 + the number", rc, verdict, json);
+        gradreg_string_free(json);
+
+        printf("\n6. Ask the registry\n");
         char *stats = NULL;
         if (report("statistics", gradreg_registry_statistics(registry, MAY2, &stats))) {
             printf("           %s\n", stats);
@@ -178,6 +255,9 @@ int main(int argc, char **argv) {
             gradreg_string_free(audit);
         }
     }
+    gradreg_string_free(token);
+    gradreg_string_free(registration);
+    gradreg_keyring_free(ring);
     gradreg_registry_free(registry);
     return ok ? 0 : 1;
 }

@@ -24,6 +24,24 @@ pub const GRADREG_ERR_INVALID_ARGUMENT: u32 = 103;
 pub const GRADREG_ERR_INVALID_POLICY: u32 = 104;
 /// 105: a code table could not be read.
 pub const GRADREG_ERR_INVALID_CODE_TABLE: u32 = 105;
+/// 106: a roster file is empty.
+pub const GRADREG_ERR_ROSTER_EMPTY: u32 = 106;
+/// 107: no header row was found in a roster.
+pub const GRADREG_ERR_ROSTER_NO_HEADER: u32 = 107;
+/// 108: required columns are missing from a roster (the detail names every one).
+pub const GRADREG_ERR_ROSTER_MISSING_COLUMNS: u32 = 108;
+/// 109: several header cells of a roster name the same field.
+pub const GRADREG_ERR_ROSTER_DUPLICATE_COLUMNS: u32 = 109;
+/// 110: a CSV roster cannot be decoded in its encoding (the detail gives the line).
+pub const GRADREG_ERR_ROSTER_ENCODING: u32 = 110;
+/// 111: an XLSX roster is corrupt or truncated.
+pub const GRADREG_ERR_ROSTER_XLSX: u32 = 111;
+/// 112: an XLSX roster has no worksheet.
+pub const GRADREG_ERR_ROSTER_NO_SHEET: u32 = 112;
+/// 113: a roster file could not be read.
+pub const GRADREG_ERR_ROSTER_IO: u32 = 113;
+/// 114: a roster is in a format that cannot be read (legacy `.xls`, encrypted, UTF-16).
+pub const GRADREG_ERR_ROSTER_UNSUPPORTED_FORMAT: u32 = 114;
 /// 190: a required pointer argument is NULL.
 pub const GRADREG_ERR_NULL_ARGUMENT: u32 = 190;
 /// 191: a text argument is not valid UTF-8.
@@ -86,6 +104,23 @@ pub const GRADREG_ERR_NUMBER_MALFORMED: u32 = 301;
 /// 302: a verification number has a wrong check symbol (a typo).
 pub const GRADREG_ERR_NUMBER_TYPO: u32 = 302;
 
+/// 303: a transfer number is not `ZD` followed by 12 Crockford base32 symbols.
+pub const GRADREG_ERR_TRANSFER_NUMBER_MALFORMED: u32 = 303;
+/// 304: a transfer number has a wrong check symbol (a typo).
+pub const GRADREG_ERR_TRANSFER_NUMBER_TYPO: u32 = 304;
+/// 305: a key was refused (empty, too short, weak or a test key in a production ring, or a
+/// public key where a signing key is needed).
+pub const GRADREG_ERR_KEY_REFUSED: u32 = 305;
+/// 306: a key with this id is already in the ring.
+pub const GRADREG_ERR_DUPLICATE_KEY_ID: u32 = 306;
+/// 307: no key with this id is in the ring.
+pub const GRADREG_ERR_KEY_NOT_FOUND: u32 = 307;
+/// 308: the ring has no active signing key.
+pub const GRADREG_ERR_NO_ACTIVE_KEY: u32 = 308;
+/// 309: a token cannot be issued as asked (a prefix outside the QR alphanumeric set, a
+/// disclosure too large to embed).
+pub const GRADREG_ERR_TOKEN_ISSUE: u32 = 309;
+
 /// 501: the store failed.
 pub const GRADREG_ERR_STORAGE: u32 = 501;
 /// 502: another writer changed the registration first; reload and apply again.
@@ -109,6 +144,39 @@ pub const GRADREG_ERR_PANIC: u32 = 990;
 /// 991: an internal error (for example a result that could not be serialized).
 pub const GRADREG_ERR_INTERNAL: u32 = 991;
 
+// ---- verdicts ----
+//
+// A verification's answer (`verdict_out` of `gradreg_token_verify` and
+// `gradreg_registry_verify_online`): not a result code; those calls return `GRADREG_OK` whatever
+// the verdict.
+
+/// In force; the verdict JSON carries what the department may see.
+pub const GRADREG_VERDICT_VALID: u32 = 0;
+/// Past its validity.
+pub const GRADREG_VERDICT_EXPIRED: u32 = 1;
+/// Before its issue time.
+pub const GRADREG_VERDICT_NOT_YET_VALID: u32 = 2;
+/// Revoked by the graduate.
+pub const GRADREG_VERDICT_REVOKED: u32 = 3;
+/// The data changed after it was issued: never accept such a form.
+pub const GRADREG_VERDICT_SUPERSEDED: u32 = 4;
+/// No such number, or the name does not match (indistinguishable on purpose).
+pub const GRADREG_VERDICT_NO_MATCH: u32 = 5;
+/// Not a token or number of this format.
+pub const GRADREG_VERDICT_MALFORMED: u32 = 6;
+/// The MAC or signature does not verify.
+pub const GRADREG_VERDICT_BAD_SIGNATURE: u32 = 7;
+/// No key with the token's key id and algorithm.
+pub const GRADREG_VERDICT_UNKNOWN_KEY: u32 = 8;
+/// Not the verifier's section (an archive department scanning a hukou form …).
+pub const GRADREG_VERDICT_WRONG_SECTION: u32 = 9;
+/// A typed number's check symbol is wrong: ask for it again.
+pub const GRADREG_VERDICT_TYPO: u32 = 10;
+/// Too many failed attempts by this verifier.
+pub const GRADREG_VERDICT_RATE_LIMITED: u32 = 11;
+/// The status could not be learned: neither valid nor invalid, try again.
+pub const GRADREG_VERDICT_INDETERMINATE: u32 = 12;
+
 /// The static description of a code.
 fn describe(code: u32) -> &'static CStr {
     match code {
@@ -118,6 +186,21 @@ fn describe(code: u32) -> &'static CStr {
         GRADREG_ERR_INVALID_ARGUMENT => c"invalid_argument: 参数无效 / invalid argument",
         GRADREG_ERR_INVALID_POLICY => c"invalid_policy: 政策配置无效 / invalid policy",
         GRADREG_ERR_INVALID_CODE_TABLE => c"invalid_code_table: 代码表无效 / invalid code table",
+        GRADREG_ERR_ROSTER_EMPTY => c"roster_empty: 名单文件为空 / roster is empty",
+        GRADREG_ERR_ROSTER_NO_HEADER => c"roster_no_header: 名单没有表头 / roster has no header row",
+        GRADREG_ERR_ROSTER_MISSING_COLUMNS => {
+            c"roster_missing_columns: 名单缺少必需列 / roster lacks required columns"
+        }
+        GRADREG_ERR_ROSTER_DUPLICATE_COLUMNS => {
+            c"roster_duplicate_columns: 名单有重复列 / roster names a field twice"
+        }
+        GRADREG_ERR_ROSTER_ENCODING => c"roster_encoding: 名单编码无法识别 / roster encoding error",
+        GRADREG_ERR_ROSTER_XLSX => c"roster_xlsx: XLSX 文件损坏 / corrupt XLSX roster",
+        GRADREG_ERR_ROSTER_NO_SHEET => c"roster_no_sheet: XLSX 没有工作表 / XLSX has no sheet",
+        GRADREG_ERR_ROSTER_IO => c"roster_io: 名单文件读取失败 / roster cannot be read",
+        GRADREG_ERR_ROSTER_UNSUPPORTED_FORMAT => {
+            c"roster_unsupported_format: 不支持的名单格式 / unsupported roster format"
+        }
         GRADREG_ERR_NULL_ARGUMENT => c"null_argument: 参数为空指针 / a required pointer is NULL",
         GRADREG_ERR_INVALID_UTF8 => c"invalid_utf8: 文本不是有效的 UTF-8 / text is not valid UTF-8",
         GRADREG_ERR_BUFFER_TOO_SMALL => c"buffer_too_small: 缓冲区太小 / buffer too small",
@@ -181,6 +264,17 @@ fn describe(code: u32) -> &'static CStr {
         GRADREG_ERR_REASON_REQUIRED => c"reason_required: 必须填写原因 / a reason is required",
         GRADREG_ERR_NUMBER_MALFORMED => c"number_malformed: 核验编号格式错误 / malformed verification number",
         GRADREG_ERR_NUMBER_TYPO => c"number_typo: 核验编号校验位不符 / verification number typo",
+        GRADREG_ERR_TRANSFER_NUMBER_MALFORMED => {
+            c"transfer_number_malformed: 转递编号格式错误 / malformed transfer number"
+        }
+        GRADREG_ERR_TRANSFER_NUMBER_TYPO => {
+            c"transfer_number_typo: 转递编号校验位不符 / transfer number typo"
+        }
+        GRADREG_ERR_KEY_REFUSED => c"key_refused: 密钥被拒绝 / key refused",
+        GRADREG_ERR_DUPLICATE_KEY_ID => c"duplicate_key_id: 密钥编号已存在 / key id already in the ring",
+        GRADREG_ERR_KEY_NOT_FOUND => c"key_not_found: 没有该密钥 / no such key",
+        GRADREG_ERR_NO_ACTIVE_KEY => c"no_active_key: 没有可用的签名密钥 / no active signing key",
+        GRADREG_ERR_TOKEN_ISSUE => c"token_issue: 无法生成核验码 / cannot issue token",
         GRADREG_ERR_STORAGE => c"storage: 存储错误 / storage error",
         GRADREG_ERR_CONFLICT => c"conflict: 登记已被其他操作修改 / concurrent change, retry",
         GRADREG_ERR_NOT_FOUND => c"not_found: 没有该登记 / no such registration",
@@ -319,6 +413,37 @@ mod tests {
             (GRADREG_ERR_INVALID_ARGUMENT, Error::InvalidArgument(s())),
             (GRADREG_ERR_INVALID_POLICY, Error::InvalidPolicy(s())),
             (GRADREG_ERR_INVALID_CODE_TABLE, Error::InvalidCodeTable(s())),
+            (GRADREG_ERR_ROSTER_EMPTY, Error::RosterEmpty),
+            (GRADREG_ERR_ROSTER_NO_HEADER, Error::RosterNoHeader),
+            (
+                GRADREG_ERR_ROSTER_MISSING_COLUMNS,
+                Error::RosterMissingColumns { columns: vec![] },
+            ),
+            (
+                GRADREG_ERR_ROSTER_DUPLICATE_COLUMNS,
+                Error::RosterDuplicateColumns { columns: vec![] },
+            ),
+            (
+                GRADREG_ERR_ROSTER_ENCODING,
+                Error::RosterEncoding {
+                    encoding: s(),
+                    offset: 0,
+                    line: 1,
+                },
+            ),
+            (GRADREG_ERR_ROSTER_XLSX, Error::RosterXlsx(s())),
+            (GRADREG_ERR_ROSTER_NO_SHEET, Error::RosterNoSheet),
+            (
+                GRADREG_ERR_ROSTER_IO,
+                Error::RosterIo {
+                    path: s(),
+                    message: s(),
+                },
+            ),
+            (
+                GRADREG_ERR_ROSTER_UNSUPPORTED_FORMAT,
+                Error::RosterUnsupportedFormat(s()),
+            ),
             (
                 GRADREG_ERR_FORBIDDEN,
                 Error::Forbidden {
@@ -405,6 +530,16 @@ mod tests {
             (GRADREG_ERR_REASON_REQUIRED, Error::ReasonRequired),
             (GRADREG_ERR_NUMBER_MALFORMED, Error::NumberMalformed(s())),
             (GRADREG_ERR_NUMBER_TYPO, Error::NumberTypo),
+            (
+                GRADREG_ERR_TRANSFER_NUMBER_MALFORMED,
+                Error::TransferNumberMalformed(s()),
+            ),
+            (GRADREG_ERR_TRANSFER_NUMBER_TYPO, Error::TransferNumberTypo),
+            (GRADREG_ERR_KEY_REFUSED, Error::KeyRefused(s())),
+            (GRADREG_ERR_DUPLICATE_KEY_ID, Error::DuplicateKeyId(1)),
+            (GRADREG_ERR_KEY_NOT_FOUND, Error::KeyNotFound(1)),
+            (GRADREG_ERR_NO_ACTIVE_KEY, Error::NoActiveKey),
+            (GRADREG_ERR_TOKEN_ISSUE, Error::TokenIssue(s())),
             (GRADREG_ERR_STORAGE, Error::Storage(s())),
             (
                 GRADREG_ERR_CONFLICT,
@@ -433,6 +568,29 @@ mod tests {
                 !text.starts_with("unknown"),
                 "{constant} has no description"
             );
+        }
+        let verdicts = [
+            ("valid", GRADREG_VERDICT_VALID),
+            ("expired", GRADREG_VERDICT_EXPIRED),
+            ("not_yet_valid", GRADREG_VERDICT_NOT_YET_VALID),
+            ("revoked", GRADREG_VERDICT_REVOKED),
+            ("superseded", GRADREG_VERDICT_SUPERSEDED),
+            ("no_match", GRADREG_VERDICT_NO_MATCH),
+            ("malformed", GRADREG_VERDICT_MALFORMED),
+            ("bad_signature", GRADREG_VERDICT_BAD_SIGNATURE),
+            ("unknown_key", GRADREG_VERDICT_UNKNOWN_KEY),
+            ("wrong_section", GRADREG_VERDICT_WRONG_SECTION),
+            ("typo", GRADREG_VERDICT_TYPO),
+            ("rate_limited", GRADREG_VERDICT_RATE_LIMITED),
+            ("indeterminate", GRADREG_VERDICT_INDETERMINATE),
+        ];
+        assert_eq!(verdicts.len(), gradreg::VerdictKind::ALL.len());
+        for kind in gradreg::VerdictKind::ALL {
+            let constant = verdicts
+                .iter()
+                .find(|(n, _)| *n == kind.as_str())
+                .map(|v| v.1);
+            assert_eq!(constant, Some(kind.code()), "{}", kind.as_str());
         }
         let pc = include_str!("../../include/gradreg.pc");
         let version = format!("Version: {}", env!("CARGO_PKG_VERSION"));

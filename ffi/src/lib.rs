@@ -16,7 +16,10 @@
 #![allow(non_camel_case_types)]
 
 pub mod codes;
+pub mod keyring;
 pub mod lifecycle;
 pub mod records;
 pub mod registry;
+pub mod roster;
 mod support;
+pub mod verify;

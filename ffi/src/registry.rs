@@ -28,10 +28,9 @@ pub struct gradreg_registry {
 
 const KIND: &str = "gradreg_registry";
 
-fn get(handle: *const gradreg_registry) -> FfiResult<Arc<Registry>> {
+pub(crate) fn get(handle: *const gradreg_registry) -> FfiResult<Arc<Registry>> {
     lookup(handle as usize, "registry", KIND, |o| match o {
         Object::Registry(r) => Some(Arc::clone(r)),
-        #[allow(unreachable_patterns)]
         _ => None,
     })
 }

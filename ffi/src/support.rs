@@ -335,12 +335,15 @@ pub(crate) unsafe fn copy_out(
 pub(crate) enum Object {
     /// A registry.
     Registry(Arc<gradreg::Registry>),
+    /// A key ring; adding and removing keys write it.
+    KeyRing(Arc<RwLock<gradreg::KeyRing>>),
 }
 
 impl Object {
     fn kind(&self) -> &'static str {
         match self {
             Object::Registry(_) => "gradreg_registry",
+            Object::KeyRing(_) => "gradreg_keyring",
         }
     }
 }
@@ -435,8 +438,16 @@ mod tests {
         let t = register(Object::Registry(Arc::new(reg))).unwrap();
         assert!(lookup(t, "h", "gradreg_registry", |o| match o {
             Object::Registry(r) => Some(r.clone()),
+            _ => None,
         })
         .is_ok());
+        let err = lookup(t, "h", "gradreg_keyring", |o| match o {
+            Object::KeyRing(r) => Some(r.clone()),
+            _ => None,
+        })
+        .err()
+        .unwrap();
+        assert_eq!(err.code_and_message().0, GRADREG_ERR_WRONG_HANDLE);
         release(t, |o| matches!(o, Object::Registry(_)));
         let err = lookup(t, "h", "gradreg_registry", |_| Some(()))
             .err()

@@ -857,6 +857,436 @@ static void test_registry_batches(void) {
     gradreg_registry_free(r);
 }
 
+
+/* ---- key rings, tokens, verification, forms, rosters ---- */
+
+static const char *ARCHIVE_DEPT =
+    "{\"role\":\"archive_dept\",\"id\":\"nj-rc\",\"name\":\"南京市人才服务中心\"}";
+static const char *HUKOU_DEPT =
+    "{\"role\":\"hukou_dept\",\"id\":\"nj-gl\",\"name\":\"鼓楼分局宁海路派出所\"}";
+
+static const uint8_t SECRET[32] = {
+    0x3a, 0x91, 0x5c, 0x07, 0xee, 0x42, 0x18, 0xd3, 0x66, 0x2b, 0xf0, 0x84, 0x19, 0xa7, 0x5e, 0xc2,
+    0x70, 0x0d, 0x9b, 0x33, 0xe8, 0x46, 0x21, 0xbf, 0x58, 0x8c, 0x14, 0xfa, 0x63, 0xd9, 0x02, 0x7e,
+};
+static const uint8_t SEED[32] = {
+    0x11, 0x8f, 0x2e, 0x73, 0xc4, 0x5a, 0x09, 0xb6, 0xd1, 0x47, 0x3c, 0xe0, 0x95, 0x28, 0x7b, 0xf4,
+    0x06, 0x6d, 0xa2, 0x59, 0xce, 0x31, 0x84, 0x1f, 0xba, 0x67, 0x0e, 0xd8, 0x43, 0x9a, 0x25, 0xfc,
+};
+
+static void test_keyring(void) {
+    gradreg_keyring *ring = (gradreg_keyring *)SENTINEL;
+    CHECK_CODE(gradreg_keyring_new(0, NULL), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK(ring == (gradreg_keyring *)SENTINEL);
+    CHECK_CODE(gradreg_keyring_new(0, &ring), GRADREG_OK);
+
+    /* A production ring refuses a short key; a test ring takes it. */
+    CHECK_CODE(gradreg_keyring_add_hmac(ring, 1, SECRET, 8, 1), GRADREG_ERR_KEY_REFUSED);
+    CHECK_CODE(gradreg_keyring_add_hmac(ring, 1, NULL, 32, 1), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_keyring_add_hmac(NULL, 1, SECRET, 32, 1), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_keyring_add_hmac(ring, 1, SECRET, 32, 1), GRADREG_OK);
+    CHECK_CODE(gradreg_keyring_add_hmac(ring, 1, SECRET, 32, 1), GRADREG_ERR_DUPLICATE_KEY_ID);
+    CHECK_CODE(gradreg_keyring_add_ed25519(ring, 2, SEED, 31, 0), GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_keyring_add_ed25519(ring, 2, NULL, 32, 0), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_keyring_add_ed25519(ring, 2, SEED, 32, 0), GRADREG_OK);
+    CHECK_CODE(gradreg_keyring_activate(ring, 9), GRADREG_ERR_KEY_NOT_FOUND);
+    CHECK_CODE(gradreg_keyring_activate(NULL, 1), GRADREG_ERR_NULL_ARGUMENT);
+
+    uint8_t public_key[32];
+    memset(public_key, 0, sizeof public_key);
+    CHECK_CODE(gradreg_keyring_public_key(ring, 2, public_key, 31),
+               GRADREG_ERR_BUFFER_TOO_SMALL);
+    CHECK(public_key[0] == 0);
+    CHECK_CODE(gradreg_keyring_public_key(ring, 2, NULL, 32), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_keyring_public_key(ring, 1, public_key, 32), GRADREG_ERR_KEY_NOT_FOUND);
+    CHECK_CODE(gradreg_keyring_public_key(ring, 2, public_key, 32), GRADREG_OK);
+
+    /* A verifier's ring holds the public key only. */
+    gradreg_keyring *verifier = NULL;
+    CHECK_CODE(gradreg_keyring_new(0, &verifier), GRADREG_OK);
+    CHECK_CODE(gradreg_keyring_add_ed25519_public(verifier, 2, public_key, 32), GRADREG_OK);
+    CHECK_CODE(gradreg_keyring_add_ed25519_public(verifier, 3, public_key, 16),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_keyring_add_ed25519_public(verifier, 3, NULL, 32),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_keyring_activate(verifier, 2), GRADREG_ERR_KEY_REFUSED);
+
+    char *info = SENTINEL;
+    CHECK_CODE(gradreg_keyring_info(ring, NULL), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_keyring_info(NULL, &info), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK(info == SENTINEL);
+    CHECK_CODE(gradreg_keyring_info(ring, &info), GRADREG_OK);
+    CHECK(info != SENTINEL && strstr(info, "\"active\":1") != NULL);
+    CHECK(info != SENTINEL && strstr(info, "\"ed25519\"") != NULL);
+    gradreg_string_free(info);
+    CHECK_CODE(gradreg_keyring_remove(ring, 7), GRADREG_ERR_KEY_NOT_FOUND);
+    CHECK_CODE(gradreg_keyring_remove(verifier, 2), GRADREG_OK);
+
+    gradreg_keyring *test_ring = NULL;
+    CHECK_CODE(gradreg_keyring_new(1, &test_ring), GRADREG_OK);
+    CHECK_CODE(gradreg_keyring_add_hmac(test_ring, 1, (const uint8_t *)"short", 5, 1),
+               GRADREG_OK);
+
+    /* Wrong kinds: a key ring is not a registry, a registry is not a key ring. */
+    gradreg_registry *registry = NULL;
+    CHECK_CODE(gradreg_registry_new_in_memory(POLICY, strlen(POLICY), &registry), GRADREG_OK);
+    char *out = SENTINEL;
+    CHECK_CODE(gradreg_registry_statistics((gradreg_registry *)ring, MAY1, &out),
+               GRADREG_ERR_WRONG_HANDLE);
+    CHECK_CODE(gradreg_keyring_info((gradreg_keyring *)registry, &out), GRADREG_ERR_WRONG_HANDLE);
+    CHECK_CODE(gradreg_keyring_add_hmac((gradreg_keyring *)registry, 5, SECRET, 32, 1),
+               GRADREG_ERR_WRONG_HANDLE);
+    CHECK(out == SENTINEL);
+    /* Freeing through the wrong free function leaves both alone. */
+    gradreg_registry_free((gradreg_registry *)ring);
+    gradreg_keyring_free((gradreg_keyring *)registry);
+    CHECK_CODE(gradreg_keyring_info(ring, &out), GRADREG_OK);
+    gradreg_string_free(out);
+    out = NULL;
+    CHECK_CODE(gradreg_registry_statistics(registry, MAY1, &out), GRADREG_OK);
+    gradreg_string_free(out);
+
+    gradreg_registry_free(registry);
+    gradreg_keyring_free(test_ring);
+    gradreg_keyring_free(verifier);
+    gradreg_keyring_free(ring);
+    gradreg_keyring_free(ring); /* a second free is a no-op */
+    gradreg_keyring_free(NULL);
+    CHECK_CODE(gradreg_keyring_info(ring, &out), GRADREG_ERR_INVALID_HANDLE);
+}
+
+/* A registry with the sample graduate authorized; *reg_json and number receive the
+ * registration and the verification number. */
+static gradreg_registry *authorized_registry(char **reg_json, char number[32]) {
+    gradreg_registry *r = NULL;
+    CHECK_CODE(gradreg_registry_new_in_memory(POLICY, strlen(POLICY), &r), GRADREG_OK);
+    walk_to_confirmed(r, "g1");
+    CHECK_CODE(reg_apply(r, "g1", graduate_actor, "{\"command\":\"authorize\"}", MAY2),
+               GRADREG_OK);
+    *reg_json = NULL;
+    CHECK_CODE(gradreg_registry_get(r, "g1", 2, reg_json), GRADREG_OK);
+    number[0] = 0;
+    CHECK(*reg_json != NULL && json_string_field(*reg_json, "number", number, 32));
+    return r;
+}
+
+static uint32_t verify_scan(gradreg_keyring *ring, gradreg_registry *r, const char *token,
+                            const char *verifier, int64_t now) {
+    uint32_t verdict = 99;
+    char *json = NULL;
+    uint32_t rc = gradreg_token_verify(ring, r, token, strlen(token), verifier, strlen(verifier),
+                                       NULL, 0, now, &verdict, &json);
+    gradreg_string_free(json);
+    return rc == GRADREG_OK ? verdict : 1000 + rc;
+}
+
+static uint32_t verify_online(gradreg_registry *r, const char *verifier, const char *name,
+                              const char *number, int64_t now) {
+    uint32_t verdict = 99;
+    char *json = NULL;
+    uint32_t rc = gradreg_registry_verify_online(r, verifier, strlen(verifier), name,
+                                                 strlen(name), number, strlen(number), now,
+                                                 &verdict, &json);
+    gradreg_string_free(json);
+    return rc == GRADREG_OK ? verdict : 1000 + rc;
+}
+
+static void test_tokens_and_verification(void) {
+    char *reg = NULL;
+    char number[32];
+    gradreg_registry *r = authorized_registry(&reg, number);
+    size_t rl = strlen(reg), nl = strlen(number);
+    gradreg_keyring *ring = NULL;
+    CHECK_CODE(gradreg_keyring_new(0, &ring), GRADREG_OK);
+
+    char *token = SENTINEL;
+    /* No active key yet. */
+    CHECK_CODE(gradreg_token_issue(ring, reg, rl, number, nl, "archive", 7, NULL, 0, &token),
+               GRADREG_ERR_NO_ACTIVE_KEY);
+    CHECK_CODE(gradreg_keyring_add_hmac(ring, 1, SECRET, 32, 1), GRADREG_OK);
+    /* NULL for each pointer, bad text, wrong values. */
+    CHECK_CODE(gradreg_token_issue(NULL, reg, rl, number, nl, "archive", 7, NULL, 0, &token),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_token_issue(ring, NULL, rl, number, nl, "archive", 7, NULL, 0, &token),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_token_issue(ring, reg, rl, NULL, nl, "archive", 7, NULL, 0, &token),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_token_issue(ring, reg, rl, number, nl, NULL, 7, NULL, 0, &token),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_token_issue(ring, reg, rl, number, nl, "archive", 7, NULL, 0, NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_token_issue(ring, reg, rl, number, nl, "moon", 4, NULL, 0, &token),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_token_issue(ring, reg, rl, number, nl, "archive", 7, NOT_JSON,
+                                   strlen(NOT_JSON), &token),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_token_issue(ring, NOT_JSON, strlen(NOT_JSON), number, nl, "archive", 7,
+                                   NULL, 0, &token),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_token_issue(ring, reg, rl, "\xff", 1, "archive", 7, NULL, 0, &token),
+               GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_token_issue(ring, reg, rl, "ABC", 3, "archive", 7, NULL, 0, &token),
+               GRADREG_ERR_NUMBER_MALFORMED);
+    char typo[32];
+    memcpy(typo, number, sizeof typo);
+    typo[1] = typo[1] == 'A' ? 'B' : 'A';
+    CHECK_CODE(gradreg_token_issue(ring, reg, rl, typo, nl, "archive", 7, NULL, 0, &token),
+               GRADREG_ERR_NUMBER_TYPO);
+    const char *bad_prefix = "{\"prefix\":\"https://lower.case/\"}";
+    CHECK_CODE(gradreg_token_issue(ring, reg, rl, number, nl, "archive", 7, bad_prefix,
+                                   strlen(bad_prefix), &token),
+               GRADREG_ERR_TOKEN_ISSUE);
+    CHECK(token == SENTINEL);
+    CHECK_CODE(gradreg_token_issue(ring, reg, rl, number, nl, "archive", 7, NULL, 0, &token),
+               GRADREG_OK);
+    CHECK(token != SENTINEL && strlen(token) > 20);
+    char *hukou_token = NULL;
+    const char *prefix = "{\"prefix\":\"HTTPS://VERIFY.EXAMPLE.CN/V/\"}";
+    CHECK_CODE(gradreg_token_issue(ring, reg, rl, number, nl, "hukou", 5, prefix, strlen(prefix),
+                                   &hukou_token),
+               GRADREG_OK);
+    CHECK(hukou_token != NULL && strncmp(hukou_token, "HTTPS://VERIFY.EXAMPLE.CN/V/", 28) == 0);
+
+    /* Scanned verification. */
+    uint32_t verdict = 99;
+    char *json = SENTINEL;
+    size_t tl = strlen(token), vl = strlen(ARCHIVE_DEPT);
+    CHECK_CODE(gradreg_token_verify(ring, r, token, tl, ARCHIVE_DEPT, vl, NULL, 0, MAY2, &verdict,
+                                    &json),
+               GRADREG_OK);
+    CHECK(verdict == GRADREG_VERDICT_VALID);
+    CHECK(json != SENTINEL && strstr(json, "\"verdict\":\"valid\"") != NULL);
+    CHECK(json != SENTINEL && strstr(json, "\"archive\":{") != NULL);
+    CHECK(json != SENTINEL && strstr(json, "13812345678") == NULL); /* never the phone */
+    gradreg_string_free(json);
+    CHECK(verify_scan(ring, r, token, HUKOU_DEPT, MAY2) == GRADREG_VERDICT_WRONG_SECTION);
+    CHECK(verify_scan(ring, r, token, graduate_actor, MAY2) == GRADREG_VERDICT_WRONG_SECTION);
+    CHECK(verify_scan(ring, r, hukou_token, HUKOU_DEPT, MAY2) == GRADREG_VERDICT_VALID);
+    CHECK(verify_scan(ring, r, token, ARCHIVE_DEPT, MAY2 + 40 * 86400) ==
+          GRADREG_VERDICT_EXPIRED);
+    CHECK(verify_scan(ring, r, "GR1.NOTATOKEN", ARCHIVE_DEPT, MAY2) != GRADREG_VERDICT_VALID);
+    CHECK(verify_scan(ring, r, "hello", ARCHIVE_DEPT, MAY2) == GRADREG_VERDICT_MALFORMED);
+    /* A flipped character: the signature (or the encoding) no longer holds. */
+    char *tampered = dup_str(token);
+    size_t mid = strlen(tampered) / 2;
+    tampered[mid] = tampered[mid] == 'A' ? 'B' : 'A';
+    uint32_t v = verify_scan(ring, r, tampered, ARCHIVE_DEPT, MAY2);
+    CHECK(v == GRADREG_VERDICT_BAD_SIGNATURE || v == GRADREG_VERDICT_MALFORMED);
+    free(tampered);
+    /* Another issuer's ring does not know the key. */
+    gradreg_keyring *other = NULL;
+    CHECK_CODE(gradreg_keyring_new(1, &other), GRADREG_OK);
+    CHECK_CODE(gradreg_keyring_add_hmac(other, 1, (const uint8_t *)"another secret", 14, 1),
+               GRADREG_OK);
+    v = verify_scan(other, r, token, ARCHIVE_DEPT, MAY2);
+    CHECK(v == GRADREG_VERDICT_BAD_SIGNATURE || v == GRADREG_VERDICT_UNKNOWN_KEY);
+    gradreg_keyring_free(other);
+    const char *opts = "{\"required_prefix\":\"HTTPS://VERIFY.EXAMPLE.CN/V/\"}";
+    verdict = 99;
+    json = NULL;
+    CHECK_CODE(gradreg_token_verify(ring, r, token, tl, ARCHIVE_DEPT, vl, opts, strlen(opts), MAY2,
+                                    &verdict, &json),
+               GRADREG_OK);
+    CHECK(verdict == GRADREG_VERDICT_MALFORMED);
+    CHECK(json != NULL && strstr(json, "\"failed_at\":\"prefix\"") != NULL);
+    gradreg_string_free(json);
+    /* Arguments. */
+    json = SENTINEL;
+    verdict = 99;
+    CHECK_CODE(gradreg_token_verify(NULL, r, token, tl, ARCHIVE_DEPT, vl, NULL, 0, MAY2, &verdict,
+                                    &json),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_token_verify(ring, NULL, token, tl, ARCHIVE_DEPT, vl, NULL, 0, MAY2,
+                                    &verdict, &json),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_token_verify(ring, r, NULL, tl, ARCHIVE_DEPT, vl, NULL, 0, MAY2, &verdict,
+                                    &json),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_token_verify(ring, r, token, tl, NULL, vl, NULL, 0, MAY2, &verdict, &json),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_token_verify(ring, r, token, tl, ARCHIVE_DEPT, vl, NULL, 0, MAY2, NULL,
+                                    &json),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_token_verify(ring, r, token, tl, ARCHIVE_DEPT, vl, NULL, 0, MAY2, &verdict,
+                                    NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_token_verify(ring, r, "\xff", 1, ARCHIVE_DEPT, vl, NULL, 0, MAY2, &verdict,
+                                    &json),
+               GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_token_verify(ring, r, token, tl, NOT_JSON, strlen(NOT_JSON), NULL, 0, MAY2,
+                                    &verdict, &json),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_token_verify(ring, r, token, tl, ARCHIVE_DEPT, vl, NOT_JSON,
+                                    strlen(NOT_JSON), MAY2, &verdict, &json),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_token_verify((gradreg_keyring *)r, r, token, tl, ARCHIVE_DEPT, vl, NULL, 0,
+                                    MAY2, &verdict, &json),
+               GRADREG_ERR_WRONG_HANDLE);
+    CHECK_CODE(gradreg_token_verify(ring, (gradreg_registry *)ring, token, tl, ARCHIVE_DEPT, vl,
+                                    NULL, 0, MAY2, &verdict, &json),
+               GRADREG_ERR_WRONG_HANDLE);
+    CHECK(json == SENTINEL && verdict == 99);
+
+    /* Online verification by name and number. */
+    CHECK(verify_online(r, ARCHIVE_DEPT, "张明", number, MAY2) == GRADREG_VERDICT_VALID);
+    CHECK(verify_online(r, HUKOU_DEPT, "张 明", number, MAY2) == GRADREG_VERDICT_VALID);
+    CHECK(verify_online(r, ARCHIVE_DEPT, "李四", number, MAY2) == GRADREG_VERDICT_NO_MATCH);
+    CHECK(verify_online(r, ARCHIVE_DEPT, "张明", typo, MAY2) == GRADREG_VERDICT_TYPO);
+    CHECK(verify_online(r, ARCHIVE_DEPT, "张明", "12", MAY2) == GRADREG_VERDICT_MALFORMED);
+    CHECK(verify_online(r, SCHOOL, "张明", number, MAY2) == GRADREG_VERDICT_WRONG_SECTION);
+    /* Failed attempts count per verifier: past the limit the verifier is refused. */
+    const char *guesser = "{\"role\":\"archive_dept\",\"id\":\"guesser\",\"name\":\"x\"}";
+    for (int i = 0; i < 10; i++) {
+        CHECK(verify_online(r, guesser, "李四", number, MAY2) == GRADREG_VERDICT_NO_MATCH);
+    }
+    CHECK(verify_online(r, guesser, "张明", number, MAY2) == GRADREG_VERDICT_RATE_LIMITED);
+    CHECK(verify_online(r, ARCHIVE_DEPT, "张明", number, MAY2) == GRADREG_VERDICT_VALID);
+    json = SENTINEL;
+    verdict = 99;
+    size_t av = strlen(ARCHIVE_DEPT);
+    CHECK_CODE(gradreg_registry_verify_online(NULL, ARCHIVE_DEPT, av, "a", 1, number, nl, MAY2,
+                                              &verdict, &json),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_verify_online(r, NULL, av, "a", 1, number, nl, MAY2, &verdict,
+                                              &json),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_verify_online(r, ARCHIVE_DEPT, av, NULL, 1, number, nl, MAY2,
+                                              &verdict, &json),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_verify_online(r, ARCHIVE_DEPT, av, "a", 1, NULL, nl, MAY2,
+                                              &verdict, &json),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_verify_online(r, ARCHIVE_DEPT, av, "a", 1, number, nl, MAY2, NULL,
+                                              &json),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_verify_online(r, ARCHIVE_DEPT, av, "a", 1, number, nl, MAY2,
+                                              &verdict, NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_verify_online(r, ARCHIVE_DEPT, av, "\xe5\xbc", 2, number, nl,
+                                              MAY2, &verdict, &json),
+               GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_registry_verify_online(r, NOT_JSON, strlen(NOT_JSON), "a", 1, number, nl,
+                                              MAY2, &verdict, &json),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_registry_verify_online((gradreg_registry *)ring, ARCHIVE_DEPT, av, "a", 1,
+                                              number, nl, MAY2, &verdict, &json),
+               GRADREG_ERR_WRONG_HANDLE);
+    CHECK(json == SENTINEL && verdict == 99);
+
+    /* After revocation both ways say revoked. */
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "{\"command\":\"revoke_authorization\",\"number\":\"%s\"}", number);
+    CHECK_CODE(reg_apply(r, "g1", graduate_actor, cmd, MAY2 + 60), GRADREG_OK);
+    CHECK(verify_scan(ring, r, token, ARCHIVE_DEPT, MAY2 + 120) == GRADREG_VERDICT_REVOKED);
+    CHECK(verify_online(r, ARCHIVE_DEPT, "张明", number, MAY2 + 120) == GRADREG_VERDICT_REVOKED);
+
+    gradreg_string_free(token);
+    gradreg_string_free(hukou_token);
+    gradreg_keyring_free(ring);
+    gradreg_registry_free(r);
+    free(reg);
+}
+
+static void test_roster(void) {
+    const char *csv =
+        "\xef\xbb\xbf" "姓名,性别代码,身份证号,学号,院校代码,院校名称,学院,专业代码,专业名称,"
+        "学历代码,毕业日期\r\n"
+        "张明,1,320102200403151217,2022010123,10327,南京财经大学,会计学院,120203K,会计学,31,"
+        "2026-06-30\r\n"
+        "李华,2,3.20102E+17,2022010124,10327,南京财经大学,会计学院,120203K,会计学,31,"
+        "2026-06-30\r\n";
+    char *out = SENTINEL;
+    CHECK_CODE(gradreg_roster_parse((const uint8_t *)csv, strlen(csv), NULL, 0, &out), GRADREG_OK);
+    CHECK(out != SENTINEL && strstr(out, "\"row\":2") != NULL);
+    CHECK(out != SENTINEL && strstr(out, "scientific_notation") != NULL);
+    gradreg_string_free(out);
+    const char *opts = "{\"format\":\"csv\",\"encoding\":\"utf8\"}";
+    out = NULL;
+    CHECK_CODE(gradreg_roster_parse((const uint8_t *)csv, strlen(csv), opts, strlen(opts), &out),
+               GRADREG_OK);
+    gradreg_string_free(out);
+    out = SENTINEL;
+    CHECK_CODE(gradreg_roster_parse((const uint8_t *)"", 0, NULL, 0, &out),
+               GRADREG_ERR_ROSTER_EMPTY);
+    const char *headless = "a,b,c\r\n1,2,3\r\n";
+    uint32_t rc = gradreg_roster_parse((const uint8_t *)headless, strlen(headless), NULL, 0, &out);
+    CHECK(rc == GRADREG_ERR_ROSTER_NO_HEADER || rc == GRADREG_ERR_ROSTER_MISSING_COLUMNS);
+    const char *partial = "姓名,身份证号\r\n张明,320102200403151217\r\n";
+    CHECK_CODE(gradreg_roster_parse((const uint8_t *)partial, strlen(partial), NULL, 0, &out),
+               GRADREG_ERR_ROSTER_MISSING_COLUMNS);
+    CHECK_CODE(gradreg_roster_parse(NULL, 3, NULL, 0, &out), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_roster_parse((const uint8_t *)csv, strlen(csv), NULL, 0, NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_roster_parse((const uint8_t *)csv, strlen(csv), NOT_JSON, strlen(NOT_JSON),
+                                    &out),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_roster_parse((const uint8_t *)csv, strlen(csv), BAD_UTF8, strlen(BAD_UTF8),
+                                    &out),
+               GRADREG_ERR_INVALID_UTF8);
+    /* A legacy .xls is named as such. */
+    const uint8_t xls[16] = {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0, 0, 0, 0, 0, 0};
+    CHECK_CODE(gradreg_roster_parse(xls, sizeof xls, NULL, 0, &out),
+               GRADREG_ERR_ROSTER_UNSUPPORTED_FORMAT);
+    CHECK(out == SENTINEL);
+
+    /* Import into a registry: all or nothing refuses the file with a bad row; good rows import
+     * the good one; importing again changes nothing. */
+    gradreg_registry *r = NULL;
+    CHECK_CODE(gradreg_registry_new_in_memory(POLICY, strlen(POLICY), &r), GRADREG_OK);
+    size_t cl = strlen(csv), sl = strlen(SCHOOL);
+    out = NULL;
+    CHECK_CODE(gradreg_registry_import_roster(r, (const uint8_t *)csv, cl, NULL, 0, SCHOOL, sl,
+                                              MAY1, 1, &out),
+               GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "\"created\":0") != NULL);
+    gradreg_string_free(out);
+    out = NULL;
+    CHECK_CODE(gradreg_registry_import_roster(r, (const uint8_t *)csv, cl, NULL, 0, SCHOOL, sl,
+                                              MAY1, 0, &out),
+               GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "\"created\":1") != NULL);
+    CHECK(out != NULL && strstr(out, "\"rejected\":1") != NULL);
+    gradreg_string_free(out);
+    out = NULL;
+    CHECK_CODE(gradreg_registry_import_roster(r, (const uint8_t *)csv, cl, NULL, 0, SCHOOL, sl,
+                                              MAY1, 0, &out),
+               GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "\"unchanged\":1") != NULL);
+    gradreg_string_free(out);
+    out = NULL;
+    CHECK_CODE(gradreg_registry_get(r, "10327:2022010123", 16, &out), GRADREG_OK);
+    gradreg_string_free(out);
+    out = SENTINEL;
+    CHECK_CODE(gradreg_registry_import_roster(NULL, (const uint8_t *)csv, cl, NULL, 0, SCHOOL, sl,
+                                              MAY1, 0, &out),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_import_roster(r, NULL, cl, NULL, 0, SCHOOL, sl, MAY1, 0, &out),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_import_roster(r, (const uint8_t *)csv, cl, NULL, 0, NULL, sl,
+                                              MAY1, 0, &out),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_import_roster(r, (const uint8_t *)csv, cl, NULL, 0, SCHOOL, sl,
+                                              MAY1, 0, NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_import_roster(r, (const uint8_t *)csv, cl, NOT_JSON,
+                                              strlen(NOT_JSON), SCHOOL, sl, MAY1, 0, &out),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_registry_import_roster(r, (const uint8_t *)csv, cl, NULL, 0, BAD_UTF8,
+                                              strlen(BAD_UTF8), MAY1, 0, &out),
+               GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_registry_import_roster(r, (const uint8_t *)"", 0, NULL, 0, SCHOOL, sl, MAY1,
+                                              0, &out),
+               GRADREG_ERR_ROSTER_EMPTY);
+    gradreg_keyring *ring = NULL;
+    CHECK_CODE(gradreg_keyring_new(0, &ring), GRADREG_OK);
+    CHECK_CODE(gradreg_registry_import_roster((gradreg_registry *)ring, (const uint8_t *)csv, cl,
+                                              NULL, 0, SCHOOL, sl, MAY1, 0, &out),
+               GRADREG_ERR_WRONG_HANDLE);
+    CHECK(out == SENTINEL);
+    gradreg_keyring_free(ring);
+    gradreg_registry_free(r);
+}
+
 /* ---- threads ---- */
 
 #define THREADS 4
@@ -937,6 +1367,71 @@ static void test_threads(void) {
     gradreg_registry_free(r);
 }
 
+
+/* Several threads issue and verify with one key ring and one registry while the main thread adds
+ * and removes keys. */
+struct codes_worker {
+    gradreg_keyring *ring;
+    gradreg_registry *registry;
+    const char *reg;
+    const char *number;
+    int failures;
+};
+
+static void *codes_work(void *arg) {
+    struct codes_worker *w = arg;
+    size_t rl = strlen(w->reg), nl = strlen(w->number);
+    for (int i = 0; i < 3; i++) {
+        char *token = NULL;
+        if (gradreg_token_issue(w->ring, w->reg, rl, w->number, nl, "archive", 7, NULL, 0,
+                                &token) != GRADREG_OK) {
+            w->failures++;
+            continue;
+        }
+        if (verify_scan(w->ring, w->registry, token, ARCHIVE_DEPT, MAY2) !=
+            GRADREG_VERDICT_VALID) {
+            w->failures++;
+        }
+        if (verify_online(w->registry, ARCHIVE_DEPT, "张明", w->number, MAY2) !=
+            GRADREG_VERDICT_VALID) {
+            w->failures++;
+        }
+        gradreg_string_free(token);
+    }
+    return NULL;
+}
+
+static void test_threads_codes(void) {
+    char *reg = NULL;
+    char number[32];
+    gradreg_registry *r = authorized_registry(&reg, number);
+    gradreg_keyring *ring = NULL;
+    CHECK_CODE(gradreg_keyring_new(0, &ring), GRADREG_OK);
+    CHECK_CODE(gradreg_keyring_add_hmac(ring, 1, SECRET, 32, 1), GRADREG_OK);
+    pthread_t threads[THREADS];
+    struct codes_worker workers[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        workers[i].ring = ring;
+        workers[i].registry = r;
+        workers[i].reg = reg;
+        workers[i].number = number;
+        workers[i].failures = 0;
+        CHECK(pthread_create(&threads[i], NULL, codes_work, &workers[i]) == 0);
+    }
+    /* Writers of the ring wait for readers; retired keys keep verifying. */
+    for (uint32_t id = 10; id < 14; id++) {
+        CHECK_CODE(gradreg_keyring_add_ed25519(ring, id, SEED, 32, 0), GRADREG_OK);
+        CHECK_CODE(gradreg_keyring_remove(ring, id), GRADREG_OK);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(threads[i], NULL);
+        CHECK(workers[i].failures == 0);
+    }
+    gradreg_keyring_free(ring);
+    gradreg_registry_free(r);
+    free(reg);
+}
+
 int main(void) {
     basic_json = sample("basic_info");
     chsi_json = sample("chsi_account");
@@ -959,7 +1454,10 @@ int main(void) {
     test_registry_operations();
     test_registry_batches();
     test_threads();
-
+    test_keyring();
+    test_tokens_and_verification();
+    test_roster();
+    test_threads_codes();
     gradreg_string_free(basic_json);
     gradreg_string_free(chsi_json);
     gradreg_string_free(dest_json);
