@@ -286,6 +286,46 @@
 #define GRADREG_ERR_TOKEN_ISSUE 309
 
 /**
+ * 401: no usable CJK font was found.
+ */
+#define GRADREG_ERR_FONT_NOT_FOUND 401
+
+/**
+ * 402: a font could not be read or used.
+ */
+#define GRADREG_ERR_FONT_INVALID 402
+
+/**
+ * 403: the font has no glyph for a character of the form (the detail names it).
+ */
+#define GRADREG_ERR_MISSING_GLYPH 403
+
+/**
+ * 404: a field is too long to fit its box on the form.
+ */
+#define GRADREG_ERR_FIELD_TOO_LONG 404
+
+/**
+ * 405: a size or resolution is out of range (PNG: 72 to 600 dpi).
+ */
+#define GRADREG_ERR_INVALID_RENDER_SIZE 405
+
+/**
+ * 406: the QR payload is empty, not printable ASCII, or too long.
+ */
+#define GRADREG_ERR_QR_PAYLOAD_INVALID 406
+
+/**
+ * 407: the form's content does not fit on one A4 page.
+ */
+#define GRADREG_ERR_FORM_OVERFLOW 407
+
+/**
+ * 408: a rendering step failed.
+ */
+#define GRADREG_ERR_RENDER_FAILED 408
+
+/**
  * 501: the store failed.
  */
 #define GRADREG_ERR_STORAGE 501
@@ -423,6 +463,16 @@ typedef struct gradreg_keyring gradreg_keyring;
  */
 typedef struct gradreg_registry gradreg_registry;
 
+/**
+ * A form renderer (opaque) holding one CJK font in memory. Made by `gradreg_renderer_new` or
+ * `gradreg_renderer_new_from_font`, freed by `gradreg_renderer_free`.
+ *
+ * Thread rules: one renderer may be used from several threads at once (the font is shared,
+ * read-only); make one per process and keep it. A handle is a token, not an address: never
+ * dereference it.
+ */
+typedef struct gradreg_renderer gradreg_renderer;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -496,6 +546,91 @@ void gradreg_string_free(char *s);
  */
 void gradreg_bytes_free(uint8_t *bytes,
                         size_t len);
+
+/**
+ * Makes a renderer with a font file, or finds one.
+ *
+ * - `font_path`, `font_path_len`: a `.ttf`, `.otf`, `.ttc` or `.otc` file with CJK glyphs; NULL
+ *   to use the file named by the environment variable `GRADREG_FONT`, else the system's CJK
+ *   fonts (Noto Sans CJK, WenQuanYi, Source Han, …). The font is read once, into memory.
+ * - `renderer_out`: receives the handle; free it with `gradreg_renderer_free`.
+ *
+ * Returns `GRADREG_OK`, `GRADREG_ERR_FONT_NOT_FOUND`, `GRADREG_ERR_FONT_INVALID`, and the NULL
+ * and UTF-8 codes. Thread-safe.
+ *
+ * # Safety
+ * `font_path`, when not NULL, must point to `font_path_len` readable bytes; `renderer_out` must
+ * be writable.
+ */
+uint32_t gradreg_renderer_new(const char *font_path,
+                              size_t font_path_len,
+                              gradreg_renderer **renderer_out);
+
+/**
+ * Makes a renderer with font file contents the caller already holds (copied).
+ *
+ * - `font`, `font_len`: the bytes of a `.ttf`, `.otf`, `.ttc` or `.otc` file with CJK glyphs.
+ * - `renderer_out`: as in `gradreg_renderer_new`.
+ *
+ * Returns `GRADREG_OK`, `GRADREG_ERR_FONT_INVALID`, `GRADREG_ERR_NULL_ARGUMENT`. Thread-safe.
+ *
+ * # Safety
+ * `font` must point to `font_len` readable bytes; `renderer_out` must be writable.
+ */
+uint32_t gradreg_renderer_new_from_font(const uint8_t *font,
+                                        size_t font_len,
+                                        gradreg_renderer **renderer_out);
+
+/**
+ * Frees a renderer. NULL is a no-op; so is a handle that is already freed or of another kind.
+ *
+ * # Safety
+ * None beyond passing a value this library returned (or NULL).
+ */
+void gradreg_renderer_free(gradreg_renderer *renderer);
+
+/**
+ * Renders one form of an authorization: 毕业生去向登记信息表（档案）or（户口）with the
+ * verification number and the QR code of `token`, 基本信息 with the ID number masked,
+ * 毕业去向信息, then 档案转递信息 or 户口迁移信息 when registered at authorization time, the
+ * validity, the time of issue and how to verify. The same input gives the same bytes.
+ *
+ * - `renderer`: the handle.
+ * - `registration_json`: the registration holding the authorization (see
+ *   `gradreg_token_issue`); the authorization must be in force at `now_unix`
+ *   (`GRADREG_ERR_AUTHORIZATION_EXPIRED`, `GRADREG_ERR_AUTHORIZATION_NOT_ACTIVE` otherwise).
+ * - `number`: the verification number; `section`: `"archive"` or `"hukou"`.
+ * - `token`: the QR payload from `gradreg_token_issue` (printable ASCII).
+ * - `format`, `format_len`: `"svg"`, `"pdf"` (A4, text kept as text, font embedded and subset)
+ *   or `"png"` (grayscale).
+ * - `dpi`: for PNG, 72 to 600 (150 by default when 0; 300 for print); ignored otherwise.
+ * - `now_unix`: the time of issue printed on the form, seconds since 1970-01-01T00:00:00Z.
+ * - `bytes_out`, `bytes_len_out`: receive the file's bytes (SVG is UTF-8 text, not
+ *   NUL-terminated); free them with `gradreg_bytes_free(bytes, len)`.
+ *
+ * Returns `GRADREG_OK`; `GRADREG_ERR_MISSING_GLYPH` when the font lacks a character of the form
+ * (the detail names it: nothing is left blank), `GRADREG_ERR_FIELD_TOO_LONG`,
+ * `GRADREG_ERR_QR_PAYLOAD_INVALID`, `GRADREG_ERR_INVALID_RENDER_SIZE`, other 4xx and 2xx codes,
+ * and the JSON, NULL, UTF-8 and handle codes. Thread-safe.
+ *
+ * # Safety
+ * Text pointers must point to their lengths' readable bytes; the out pointers must be writable.
+ */
+uint32_t gradreg_renderer_render(const gradreg_renderer *renderer,
+                                 const char *registration_json,
+                                 size_t registration_len,
+                                 const char *number,
+                                 size_t number_len,
+                                 const char *section,
+                                 size_t section_len,
+                                 const char *token,
+                                 size_t token_len,
+                                 const char *format,
+                                 size_t format_len,
+                                 uint32_t dpi,
+                                 int64_t now_unix,
+                                 uint8_t **bytes_out,
+                                 size_t *bytes_len_out);
 
 /**
  * Makes an empty key ring.

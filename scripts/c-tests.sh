@@ -18,6 +18,13 @@ missing=()
 command -v cc >/dev/null 2>&1 || missing+=(gcc)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
+# A CJK font for the forms (the example renders the archive form; the tests render all formats).
+font="${GRADREG_FONT:-}"
+for f in /usr/share/fonts/truetype/wqy/wqy-microhei.ttc \
+  /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc; do
+  [[ -f "$f" ]] && font="$f"
+done
+[[ -n "$font" ]] || missing+=(fonts-wqy-microhei)
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
@@ -58,10 +65,13 @@ vg=(valgrind -q --error-exitcode=1 --leak-check=full --suppressions="$root/ffi/t
 cc "${strict[@]}" "${cflags[@]}" examples/c/walkthrough.c "${libs[@]}" -o "$work/walkthrough"
 cc "${strict[@]}" "${cflags[@]}" "${sanitize[@]}" examples/c/walkthrough.c "$libdir/libgradreg.a" \
   "${private[@]}" -o "$work/walkthrough_asan"
+# The example writes archive-form.pdf and archive-form.png into the current directory.
 (cd "$work" && LD_LIBRARY_PATH="$libdir" ./walkthrough >example.log)
 (cd "$work" && LD_LIBRARY_PATH="$libdir" ./walkthrough example.db >/dev/null)
 (cd "$work" && ./walkthrough_asan >/dev/null)
 (cd "$work" && LD_LIBRARY_PATH="$libdir" "${vg[@]}" ./walkthrough >/dev/null)
+head -c 5 "$work/archive-form.pdf" | grep -q '%PDF-'
+head -c 4 "$work/archive-form.png" | grep -q 'PNG'
 grep -E 'verdict [0-9]+' "$work/example.log"
 # The complete example in docs/c.md compiles and runs as printed.
 awk '/^## A complete example/ { f = 1 } f && /^```c$/ { p = 1; next } p && /^```$/ { exit } p' \

@@ -1,9 +1,12 @@
 /*
  * A graduate's registration through the C library, step by step: validate the school's record,
  * walk the graduate through upload → CHSI account → login → confirmation → report → confirm →
- * authorize in a registry, issue the signed QR token of the archive form, then verify it as an
- * archive office would (scanning the QR code, and online by name and number) and print the
- * verdicts.
+ * authorize in a registry, issue the signed QR token of the archive form, render that form to PDF
+ * and PNG, then verify it as an archive office would (scanning the QR code, and online by name and
+ * number) and print the verdicts.
+ *
+ * The forms are written to the current directory (archive-form.pdf, archive-form.png). A CJK font
+ * is needed: the one named by GRADREG_FONT, else a system font (fonts-wqy-microhei on Debian).
  *
  * Build (from the repository root, after `cargo build -p gradreg-ffi`):
  *   cc -std=c11 -Wall -Wextra -Wpedantic -Werror examples/c/walkthrough.c \
@@ -85,6 +88,16 @@ static int report(const char *what, uint32_t rc) {
     printf("  refused  %s\n           %s\n           %s\n", what, gradreg_result_str(rc),
            detail);
     return 0;
+}
+
+/* Writes a buffer to a file; returns 1 on success. */
+static int write_file(const char *path, const uint8_t *bytes, size_t len) {
+    FILE *f = fopen(path, "wb");
+    if (f == NULL) {
+        return 0;
+    }
+    size_t written = fwrite(bytes, 1, len, f);
+    return fclose(f) == 0 && written == len;
 }
 
 /* Prints a verdict: its code and the JSON's "verdict" and "message_zh". */
@@ -199,7 +212,7 @@ int main(int argc, char **argv) {
     ok = ok && report("read the registration back",
                       gradreg_registry_get(registry, KEY, strlen(KEY), &registration));
 
-    printf("\n4. Issue the archive form's signed token (its QR code)\n");
+    printf("\n4. Issue the archive form: signed token, PDF and PNG\n");
     gradreg_keyring *ring = NULL;
     char *token = NULL;
     ok = ok && report("key ring", gradreg_keyring_new(0, &ring));
@@ -211,6 +224,28 @@ int main(int argc, char **argv) {
     if (ok) {
         printf("           %s\n", token);
     }
+    gradreg_renderer *renderer = NULL;
+    int rendered = ok && report("renderer (CJK font)", gradreg_renderer_new(NULL, 0, &renderer));
+    const char *formats[2] = {"pdf", "png"};
+    const char *files[2] = {"archive-form.pdf", "archive-form.png"};
+    for (int i = 0; rendered && i < 2; i++) {
+        uint8_t *bytes = NULL;
+        size_t len = 0;
+        char what[64];
+        snprintf(what, sizeof what, "render %s", files[i]);
+        rendered = report(what, gradreg_renderer_render(renderer, registration,
+                                                         strlen(registration), number,
+                                                         strlen(number), "archive", 7, token,
+                                                         strlen(token), formats[i], 3, 150, MAY2,
+                                                         &bytes, &len));
+        if (rendered) {
+            rendered = write_file(files[i], bytes, len);
+            printf("           %zu bytes → %s%s\n", len, files[i], rendered ? "" : " (not written)");
+        }
+        gradreg_bytes_free(bytes, len);
+    }
+    gradreg_renderer_free(renderer);
+    ok = ok && rendered;
 
     if (ok) {
         printf("\n5. Verify, as the receiving offices do\n");

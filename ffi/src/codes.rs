@@ -121,6 +121,23 @@ pub const GRADREG_ERR_NO_ACTIVE_KEY: u32 = 308;
 /// disclosure too large to embed).
 pub const GRADREG_ERR_TOKEN_ISSUE: u32 = 309;
 
+/// 401: no usable CJK font was found.
+pub const GRADREG_ERR_FONT_NOT_FOUND: u32 = 401;
+/// 402: a font could not be read or used.
+pub const GRADREG_ERR_FONT_INVALID: u32 = 402;
+/// 403: the font has no glyph for a character of the form (the detail names it).
+pub const GRADREG_ERR_MISSING_GLYPH: u32 = 403;
+/// 404: a field is too long to fit its box on the form.
+pub const GRADREG_ERR_FIELD_TOO_LONG: u32 = 404;
+/// 405: a size or resolution is out of range (PNG: 72 to 600 dpi).
+pub const GRADREG_ERR_INVALID_RENDER_SIZE: u32 = 405;
+/// 406: the QR payload is empty, not printable ASCII, or too long.
+pub const GRADREG_ERR_QR_PAYLOAD_INVALID: u32 = 406;
+/// 407: the form's content does not fit on one A4 page.
+pub const GRADREG_ERR_FORM_OVERFLOW: u32 = 407;
+/// 408: a rendering step failed.
+pub const GRADREG_ERR_RENDER_FAILED: u32 = 408;
+
 /// 501: the store failed.
 pub const GRADREG_ERR_STORAGE: u32 = 501;
 /// 502: another writer changed the registration first; reload and apply again.
@@ -275,6 +292,14 @@ fn describe(code: u32) -> &'static CStr {
         GRADREG_ERR_KEY_NOT_FOUND => c"key_not_found: 没有该密钥 / no such key",
         GRADREG_ERR_NO_ACTIVE_KEY => c"no_active_key: 没有可用的签名密钥 / no active signing key",
         GRADREG_ERR_TOKEN_ISSUE => c"token_issue: 无法生成核验码 / cannot issue token",
+        GRADREG_ERR_FONT_NOT_FOUND => c"font_not_found: 找不到中文字体 / no CJK font found",
+        GRADREG_ERR_FONT_INVALID => c"font_invalid: 字体无法使用 / font cannot be used",
+        GRADREG_ERR_MISSING_GLYPH => c"missing_glyph: 字体缺少字符 / font lacks a character",
+        GRADREG_ERR_FIELD_TOO_LONG => c"field_too_long: 字段过长 / field too long for the form",
+        GRADREG_ERR_INVALID_RENDER_SIZE => c"invalid_render_size: 尺寸或分辨率无效 / invalid size or dpi",
+        GRADREG_ERR_QR_PAYLOAD_INVALID => c"qr_payload_invalid: 二维码内容无效 / invalid QR payload",
+        GRADREG_ERR_FORM_OVERFLOW => c"form_overflow: 内容超出一页 / form does not fit one page",
+        GRADREG_ERR_RENDER_FAILED => c"render_failed: 渲染失败 / rendering failed",
         GRADREG_ERR_STORAGE => c"storage: 存储错误 / storage error",
         GRADREG_ERR_CONFLICT => c"conflict: 登记已被其他操作修改 / concurrent change, retry",
         GRADREG_ERR_NOT_FOUND => c"not_found: 没有该登记 / no such registration",
@@ -540,6 +565,41 @@ mod tests {
             (GRADREG_ERR_KEY_NOT_FOUND, Error::KeyNotFound(1)),
             (GRADREG_ERR_NO_ACTIVE_KEY, Error::NoActiveKey),
             (GRADREG_ERR_TOKEN_ISSUE, Error::TokenIssue(s())),
+            (
+                GRADREG_ERR_FONT_NOT_FOUND,
+                Error::FontNotFound { searched: s() },
+            ),
+            (
+                GRADREG_ERR_FONT_INVALID,
+                Error::FontInvalid {
+                    origin: s(),
+                    reason: s(),
+                },
+            ),
+            (
+                GRADREG_ERR_MISSING_GLYPH,
+                Error::MissingGlyph {
+                    character: 'x',
+                    field: s(),
+                },
+            ),
+            (
+                GRADREG_ERR_FIELD_TOO_LONG,
+                Error::FieldTooLong {
+                    field: s(),
+                    chars: 0,
+                },
+            ),
+            (
+                GRADREG_ERR_INVALID_RENDER_SIZE,
+                Error::InvalidRenderSize(s()),
+            ),
+            (GRADREG_ERR_QR_PAYLOAD_INVALID, Error::QrPayloadInvalid(s())),
+            (
+                GRADREG_ERR_FORM_OVERFLOW,
+                Error::FormOverflow { needed_mm: 0 },
+            ),
+            (GRADREG_ERR_RENDER_FAILED, Error::RenderFailed(s())),
             (GRADREG_ERR_STORAGE, Error::Storage(s())),
             (
                 GRADREG_ERR_CONFLICT,

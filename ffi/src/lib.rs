@@ -16,6 +16,7 @@
 #![allow(non_camel_case_types)]
 
 pub mod codes;
+pub mod forms;
 pub mod keyring;
 pub mod lifecycle;
 pub mod records;

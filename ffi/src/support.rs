@@ -337,6 +337,8 @@ pub(crate) enum Object {
     Registry(Arc<gradreg::Registry>),
     /// A key ring; adding and removing keys write it.
     KeyRing(Arc<RwLock<gradreg::KeyRing>>),
+    /// A form renderer.
+    Renderer(Arc<gradreg::forms::Renderer>),
 }
 
 impl Object {
@@ -344,6 +346,7 @@ impl Object {
         match self {
             Object::Registry(_) => "gradreg_registry",
             Object::KeyRing(_) => "gradreg_keyring",
+            Object::Renderer(_) => "gradreg_renderer",
         }
     }
 }

@@ -7,7 +7,7 @@
  * Built by scripts/test.sh twice: against libgradreg.a with -fsanitize=address,undefined, and
  * against libgradreg.so under valgrind.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* memmem */
 
 #include <pthread.h>
 #include <stdint.h>
@@ -1187,6 +1187,115 @@ static void test_tokens_and_verification(void) {
     free(reg);
 }
 
+/* One renderer for the tests: finding and reading a system font takes a while under valgrind. */
+static gradreg_renderer *shared_renderer;
+
+static void test_renderer(void) {
+    gradreg_renderer *renderer = (gradreg_renderer *)SENTINEL;
+    CHECK_CODE(gradreg_renderer_new(NULL, 0, NULL), GRADREG_ERR_NULL_ARGUMENT);
+    const char *missing = "/nonexistent/font.ttf";
+    uint32_t rc = gradreg_renderer_new(missing, strlen(missing), &renderer);
+    CHECK(rc == GRADREG_ERR_FONT_INVALID || rc == GRADREG_ERR_FONT_NOT_FOUND);
+    CHECK_CODE(gradreg_renderer_new("\xff", 1, &renderer), GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_renderer_new_from_font((const uint8_t *)"not a font", 10, &renderer),
+               GRADREG_ERR_FONT_INVALID);
+    CHECK_CODE(gradreg_renderer_new_from_font(NULL, 10, &renderer), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_renderer_new_from_font((const uint8_t *)"x", 1, NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK(renderer == (gradreg_renderer *)SENTINEL);
+    rc = gradreg_renderer_new(NULL, 0, &renderer);
+    if (rc == GRADREG_ERR_FONT_NOT_FOUND) {
+        fprintf(stderr, "note: no CJK font on this machine: form rendering not tested\n");
+        return;
+    }
+    CHECK_CODE(rc, GRADREG_OK);
+    shared_renderer = renderer;
+
+    char *reg = NULL;
+    char number[32];
+    gradreg_registry *r = authorized_registry(&reg, number);
+    gradreg_keyring *ring = NULL;
+    CHECK_CODE(gradreg_keyring_new(0, &ring), GRADREG_OK);
+    CHECK_CODE(gradreg_keyring_add_hmac(ring, 1, SECRET, 32, 1), GRADREG_OK);
+    size_t rl = strlen(reg), nl = strlen(number);
+    char *token = NULL;
+    CHECK_CODE(gradreg_token_issue(ring, reg, rl, number, nl, "archive", 7, NULL, 0, &token),
+               GRADREG_OK);
+    if (token == NULL) {
+        return;
+    }
+    size_t tl = strlen(token);
+    const char *formats[3] = {"svg", "pdf", "png"};
+    const char *magic[3] = {"<svg", "%PDF", "\x89PNG"};
+    for (int i = 0; i < 3; i++) {
+        uint8_t *bytes = NULL;
+        size_t len = 0;
+        CHECK_CODE(gradreg_renderer_render(renderer, reg, rl, number, nl, "archive", 7, token, tl,
+                                           formats[i], 3, 72, MAY2, &bytes, &len),
+                   GRADREG_OK);
+        CHECK(bytes != NULL && len > 100);
+        if (bytes != NULL && len > 4) {
+            CHECK(i == 0 ? memmem(bytes, len < 512 ? len : 512, magic[0], 4) != NULL
+                         : memcmp(bytes, magic[i], 4) == 0);
+        }
+        gradreg_bytes_free(bytes, len);
+    }
+    uint8_t *bytes = (uint8_t *)SENTINEL;
+    size_t len = 7;
+    CHECK_CODE(gradreg_renderer_render(renderer, reg, rl, number, nl, "archive", 7, token, tl,
+                                       "png", 3, 10, MAY2, &bytes, &len),
+               GRADREG_ERR_INVALID_RENDER_SIZE);
+    CHECK_CODE(gradreg_renderer_render(renderer, reg, rl, number, nl, "archive", 7, token, tl,
+                                       "gif", 3, 0, MAY2, &bytes, &len),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_renderer_render(renderer, reg, rl, number, nl, "archive", 7, "\x01", 1,
+                                       "svg", 3, 0, MAY2, &bytes, &len),
+               GRADREG_ERR_QR_PAYLOAD_INVALID);
+    /* After the validity the form is refused. */
+    CHECK_CODE(gradreg_renderer_render(renderer, reg, rl, number, nl, "archive", 7, token, tl,
+                                       "svg", 3, 0, MAY2 + 40 * 86400, &bytes, &len),
+               GRADREG_ERR_AUTHORIZATION_EXPIRED);
+    CHECK_CODE(gradreg_renderer_render(NULL, reg, rl, number, nl, "archive", 7, token, tl, "svg",
+                                       3, 0, MAY2, &bytes, &len),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_renderer_render(renderer, NULL, rl, number, nl, "archive", 7, token, tl,
+                                       "svg", 3, 0, MAY2, &bytes, &len),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_renderer_render(renderer, reg, rl, NULL, nl, "archive", 7, token, tl,
+                                       "svg", 3, 0, MAY2, &bytes, &len),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_renderer_render(renderer, reg, rl, number, nl, NULL, 7, token, tl, "svg",
+                                       3, 0, MAY2, &bytes, &len),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_renderer_render(renderer, reg, rl, number, nl, "archive", 7, NULL, tl,
+                                       "svg", 3, 0, MAY2, &bytes, &len),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_renderer_render(renderer, reg, rl, number, nl, "archive", 7, token, tl,
+                                       NULL, 3, 0, MAY2, &bytes, &len),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_renderer_render(renderer, reg, rl, number, nl, "archive", 7, token, tl,
+                                       "svg", 3, 0, MAY2, NULL, &len),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_renderer_render(renderer, reg, rl, number, nl, "archive", 7, token, tl,
+                                       "svg", 3, 0, MAY2, &bytes, NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_renderer_render(renderer, NOT_JSON, strlen(NOT_JSON), number, nl,
+                                       "archive", 7, token, tl, "svg", 3, 0, MAY2, &bytes, &len),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_renderer_render(renderer, reg, rl, number, nl, "archive", 7, token, tl,
+                                       "sv\xff", 3, 0, MAY2, &bytes, &len),
+               GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_renderer_render((gradreg_renderer *)ring, reg, rl, number, nl, "archive",
+                                       7, token, tl, "svg", 3, 0, MAY2, &bytes, &len),
+               GRADREG_ERR_WRONG_HANDLE);
+    CHECK(bytes == (uint8_t *)SENTINEL && len == 7);
+
+    gradreg_string_free(token);
+    gradreg_keyring_free(ring);
+    gradreg_registry_free(r);
+    free(reg);
+}
+
 static void test_roster(void) {
     const char *csv =
         "\xef\xbb\xbf" "姓名,性别代码,身份证号,学号,院校代码,院校名称,学院,专业代码,专业名称,"
@@ -1368,11 +1477,12 @@ static void test_threads(void) {
 }
 
 
-/* Several threads issue and verify with one key ring and one registry while the main thread adds
- * and removes keys. */
+/* Several threads issue, verify and render with one key ring, one registry and one renderer
+ * while the main thread adds and removes a key. */
 struct codes_worker {
     gradreg_keyring *ring;
     gradreg_registry *registry;
+    gradreg_renderer *renderer;
     const char *reg;
     const char *number;
     int failures;
@@ -1396,6 +1506,16 @@ static void *codes_work(void *arg) {
             GRADREG_VERDICT_VALID) {
             w->failures++;
         }
+        if (w->renderer != NULL) {
+            uint8_t *svg = NULL;
+            size_t len = 0;
+            if (gradreg_renderer_render(w->renderer, w->reg, rl, w->number, nl, "archive", 7,
+                                        token, strlen(token), "svg", 3, 0, MAY2, &svg,
+                                        &len) != GRADREG_OK) {
+                w->failures++;
+            }
+            gradreg_bytes_free(svg, len);
+        }
         gradreg_string_free(token);
     }
     return NULL;
@@ -1408,11 +1528,13 @@ static void test_threads_codes(void) {
     gradreg_keyring *ring = NULL;
     CHECK_CODE(gradreg_keyring_new(0, &ring), GRADREG_OK);
     CHECK_CODE(gradreg_keyring_add_hmac(ring, 1, SECRET, 32, 1), GRADREG_OK);
+    gradreg_renderer *renderer = shared_renderer;
     pthread_t threads[THREADS];
     struct codes_worker workers[THREADS];
     for (int i = 0; i < THREADS; i++) {
         workers[i].ring = ring;
         workers[i].registry = r;
+        workers[i].renderer = renderer;
         workers[i].reg = reg;
         workers[i].number = number;
         workers[i].failures = 0;
@@ -1456,8 +1578,23 @@ int main(void) {
     test_threads();
     test_keyring();
     test_tokens_and_verification();
+    test_renderer();
     test_roster();
     test_threads_codes();
+    /* The renderer is freed last; freeing twice and freeing NULL are no-ops. */
+    gradreg_renderer_free(shared_renderer);
+    gradreg_renderer_free(shared_renderer);
+    gradreg_renderer_free(NULL);
+    char *after = SENTINEL;
+    uint8_t *none = (uint8_t *)SENTINEL;
+    size_t none_len = 0;
+    if (shared_renderer != NULL) {
+        CHECK_CODE(gradreg_renderer_render(shared_renderer, "{}", 2, "x", 1, "archive", 7, "T", 1,
+                                           "svg", 3, 0, MAY2, &none, &none_len),
+                   GRADREG_ERR_INVALID_HANDLE);
+    }
+    CHECK(after == SENTINEL && none == (uint8_t *)SENTINEL);
+
     gradreg_string_free(basic_json);
     gradreg_string_free(chsi_json);
     gradreg_string_free(dest_json);
