@@ -920,6 +920,19 @@ static void test_keyring(void) {
     CHECK(info != SENTINEL && strstr(info, "\"ed25519\"") != NULL);
     gradreg_string_free(info);
     CHECK_CODE(gradreg_keyring_remove(ring, 7), GRADREG_ERR_KEY_NOT_FOUND);
+    /* A NULL handle for every key ring function. */
+    CHECK_CODE(gradreg_keyring_remove(NULL, 1), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_keyring_add_ed25519(NULL, 5, SEED, 32, 0), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_keyring_add_ed25519_public(NULL, 5, public_key, 32),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_keyring_public_key(NULL, 2, public_key, 32), GRADREG_ERR_NULL_ARGUMENT);
+    /* A forged handle for every key ring function. */
+    gradreg_keyring *forged = (gradreg_keyring *)(uintptr_t)0x7770;
+    CHECK_CODE(gradreg_keyring_remove(forged, 1), GRADREG_ERR_INVALID_HANDLE);
+    CHECK_CODE(gradreg_keyring_activate(forged, 1), GRADREG_ERR_INVALID_HANDLE);
+    CHECK_CODE(gradreg_keyring_add_hmac(forged, 5, SECRET, 32, 1), GRADREG_ERR_INVALID_HANDLE);
+    CHECK_CODE(gradreg_keyring_public_key(forged, 2, public_key, 32),
+               GRADREG_ERR_INVALID_HANDLE);
     CHECK_CODE(gradreg_keyring_remove(verifier, 2), GRADREG_OK);
 
     gradreg_keyring *test_ring = NULL;
