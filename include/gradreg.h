@@ -980,8 +980,9 @@ uint32_t gradreg_chsi_account_validate(const char *json,
  * A synthetic sample record, valid, for examples and tests (ID numbers and credit codes carry
  * correct check characters; the person is 张明 of 南京财经大学 会计学院, graduating in 2026).
  *
- * - `kind`, `kind_len`: `"basic_info"`, `"chsi_account"` (matching the basic info) or
- *   `"destination"` (an employment destination with archive and hukou data).
+ * - `kind`, `kind_len`: `"basic_info"`, `"chsi_account"` (matching the basic info),
+ *   `"destination"` (an employment destination with archive and hukou data) or
+ *   `"destination_with_transfer_number"` (the same with a 转递编号 `ZD-…` in the archive data).
  * - `json_out`: receives the record as JSON; free it with `gradreg_string_free`.
  *
  * Returns `GRADREG_OK`, `GRADREG_ERR_INVALID_ARGUMENT` for another kind,

@@ -120,8 +120,9 @@ pub unsafe extern "C" fn gradreg_chsi_account_validate(
 /// A synthetic sample record, valid, for examples and tests (ID numbers and credit codes carry
 /// correct check characters; the person is 张明 of 南京财经大学 会计学院, graduating in 2026).
 ///
-/// - `kind`, `kind_len`: `"basic_info"`, `"chsi_account"` (matching the basic info) or
-///   `"destination"` (an employment destination with archive and hukou data).
+/// - `kind`, `kind_len`: `"basic_info"`, `"chsi_account"` (matching the basic info),
+///   `"destination"` (an employment destination with archive and hukou data) or
+///   `"destination_with_transfer_number"` (the same with a 转递编号 `ZD-…` in the archive data).
 /// - `json_out`: receives the record as JSON; free it with `gradreg_string_free`.
 ///
 /// Returns `GRADREG_OK`, `GRADREG_ERR_INVALID_ARGUMENT` for another kind,
@@ -143,9 +144,17 @@ pub unsafe extern "C" fn gradreg_sample_record(
             "basic_info" => json_string(&gradreg::sample::basic_info())?,
             "chsi_account" => json_string(&gradreg::sample::chsi_account())?,
             "destination" => json_string(&gradreg::sample::destination_data())?,
+            "destination_with_transfer_number" => {
+                let mut data = gradreg::sample::destination_data();
+                if let Some(archive) = data.archive.as_mut() {
+                    let number = gradreg::TransferNumber::from_entropy(&[0x5a; 16]);
+                    archive.transfer_number = Some(number.to_string());
+                }
+                json_string(&data)?
+            }
             other => {
                 return Err(gradreg::Error::InvalidArgument(format!(
-                    "unknown sample kind {other:?} (basic_info, chsi_account, destination)"
+                    "unknown sample kind {other:?} (basic_info, chsi_account, destination, destination_with_transfer_number)"
                 ))
                 .into())
             }

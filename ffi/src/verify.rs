@@ -3,12 +3,10 @@
 
 use std::ffi::c_char;
 
-use chrono::{DateTime, Duration, Utc};
-use gradreg::registry::Registry;
+use chrono::Duration;
 use gradreg::{
-    Actor, AttemptLog, CodeTables, Disclosure, IssueOptions, Masking, OnlineVerifier, Registration,
-    RegistryLookup, RegistryStatus, ScanOptions, Section, TransferNumber, Unavailable, Verdict,
-    VerificationNumber,
+    Actor, CodeTables, Disclosure, IssueOptions, Masking, OnlineVerifier, Registration,
+    ScanOptions, Section, Verdict, VerificationNumber,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -134,60 +132,6 @@ pub unsafe extern "C" fn gradreg_token_issue(
     })
 }
 
-/// The registry as the verifiers' status source, registry lookup and attempt log.
-struct Source<'a>(&'a Registry);
-
-impl RegistryLookup for Source<'_> {
-    fn by_verification_number(
-        &self,
-        number: &VerificationNumber,
-    ) -> Result<Option<Registration>, Unavailable> {
-        self.0.find_by_number(number).map_err(|_| Unavailable)
-    }
-
-    fn by_transfer_number(
-        &self,
-        number: &TransferNumber,
-    ) -> Result<Option<Registration>, Unavailable> {
-        // The store has no index of transfer numbers: scan (an office-sized registry).
-        let mut found = None;
-        self.0
-            .store()
-            .for_each(&mut |reg| {
-                let matches = found.is_none()
-                    && reg
-                        .destination
-                        .as_ref()
-                        .and_then(|d| d.archive.as_ref())
-                        .and_then(|a| a.transfer_number.as_deref())
-                        .and_then(|t| TransferNumber::parse(t).ok())
-                        .is_some_and(|t| &t == number);
-                if matches {
-                    found = Some(reg);
-                }
-                Ok(())
-            })
-            .map_err(|_| Unavailable)?;
-        Ok(found)
-    }
-}
-
-impl AttemptLog for Source<'_> {
-    fn failures_since(&self, verifier: &str, since: DateTime<Utc>) -> Result<u32, Unavailable> {
-        self.0
-            .store()
-            .failures_since(verifier, since)
-            .map_err(|_| Unavailable)
-    }
-
-    fn record_failure(&self, verifier: &str, at: DateTime<Utc>) -> Result<(), Unavailable> {
-        self.0
-            .store()
-            .record_attempt(verifier, at, false)
-            .map_err(|_| Unavailable)
-    }
-}
-
 #[derive(Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 struct ScanArgs {
@@ -265,16 +209,8 @@ pub unsafe extern "C" fn gradreg_token_verify(
             })?;
         }
         let now = instant_arg(now_unix)?;
-        let source = Source(&registry);
-        let status = RegistryStatus {
-            lookup: &source,
-            tables: CodeTables::builtin(),
-            masking: Masking::default(),
-        };
         let outcome = keyring::read(keyring, |ring| {
-            Ok(gradreg::verify_token(
-                token, ring, &verifier, now, &status, &opts,
-            ))
+            Ok(registry.verify_token(token, ring, &verifier, now, &opts))
         })?;
         let mut value = verdict_json(&outcome.verdict);
         value["failed_at"] = json!(outcome.failed_at.map(|s| s.as_str()));
@@ -333,9 +269,13 @@ pub unsafe extern "C" fn gradreg_registry_verify_online(
         };
         let verifier: Actor = json_object(verifier, "verifier_json")?;
         let now = instant_arg(now_unix)?;
-        let source = Source(&registry);
-        let verdict = OnlineVerifier::new(CodeTables::builtin())
-            .verify(&verifier, name, number, now, &source, &source);
+        let verdict = registry.verify_online(
+            &OnlineVerifier::new(registry.tables()),
+            &verifier,
+            name,
+            number,
+            now,
+        );
         let text = json_string(&verdict_json(&verdict))?;
         code_out.write(verdict.code());
         out.write(text);

@@ -1186,6 +1186,36 @@ static void test_tokens_and_verification(void) {
                GRADREG_ERR_WRONG_HANDLE);
     CHECK(json == SENTINEL && verdict == 99);
 
+    /* Online by the transfer number (转递编号) printed for the archive. */
+    {
+        char *data = sample("destination_with_transfer_number");
+        char transfer[40] = {0};
+        CHECK(json_string_field(data, "transfer_number", transfer, sizeof transfer));
+        gradreg_registry *t = NULL;
+        CHECK_CODE(gradreg_registry_new_in_memory(POLICY, strlen(POLICY), &t), GRADREG_OK);
+        char *upload = cmd_with("upload_basic_info", "info", basic_json);
+        char *account = cmd_with("update_chsi_account", "account", chsi_json);
+        char *report = cmd_with("report_destination", "data", data);
+        CHECK_CODE(reg_apply(t, "g2", SCHOOL, upload, MAY1), GRADREG_OK);
+        CHECK_CODE(reg_apply(t, "g2", CHSI, account, MAY1), GRADREG_OK);
+        CHECK_CODE(reg_apply(t, "g2", graduate_actor, "{\"command\":\"login\"}", MAY1), GRADREG_OK);
+        CHECK_CODE(reg_apply(t, "g2", graduate_actor, "{\"command\":\"confirm_basic_info\"}", MAY1),
+                   GRADREG_OK);
+        CHECK_CODE(reg_apply(t, "g2", PLATFORM, report, MAY1), GRADREG_OK);
+        CHECK_CODE(reg_apply(t, "g2", graduate_actor, "{\"command\":\"confirm_destination\"}",
+                             MAY1),
+                   GRADREG_OK);
+        CHECK_CODE(reg_apply(t, "g2", graduate_actor, "{\"command\":\"authorize\"}", MAY2),
+                   GRADREG_OK);
+        CHECK(verify_online(t, ARCHIVE_DEPT, "张明", transfer, MAY2) == GRADREG_VERDICT_VALID);
+        CHECK(verify_online(t, ARCHIVE_DEPT, "李四", transfer, MAY2) == GRADREG_VERDICT_NO_MATCH);
+        free(upload);
+        free(account);
+        free(report);
+        gradreg_string_free(data);
+        gradreg_registry_free(t);
+    }
+
     /* After revocation both ways say revoked. */
     char cmd[160];
     snprintf(cmd, sizeof cmd, "{\"command\":\"revoke_authorization\",\"number\":\"%s\"}", number);
