@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 log_dir=$(mktemp -d)
 trap 'rm -rf "$log_dir"' EXIT
+# The checked-in C header, before any build regenerates it (scripts/c-tests.sh compares).
+cp include/gradreg.h "$log_dir/gradreg.h.committed"
 
 echo "== toolchain components"
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
@@ -37,15 +39,21 @@ cargo test -p gradreg --doc 2>&1 | tee -a "$log_dir/cargo.log"
 echo "== examples"
 cargo run -q -p gradreg --example walkthrough >/dev/null
 cargo run -q -p gradreg --example season -- target/season-example >/dev/null
-
 cargo run -q -p gradreg --example forms -- target/forms-example >/dev/null
 
 echo "== core without rendering (no C code, no render crates)"
 cargo build -q -p gradreg --no-default-features
 
+echo "== C library (header, example, tests under ASan/UBSan and valgrind)"
+./scripts/c-tests.sh "$log_dir/gradreg.h.committed" 2>&1 | tee "$log_dir/c.log"
+
 # Sum the counts of every test runner so the last line tells the whole story.
 read -r passed failed < <(awk '/^test result:/ {
     for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }
   } END { print p + 0, f + 0 }' "$log_dir/cargo.log")
+read -r c_passed c_failed < <(awk '/^c: [0-9]+ passed, [0-9]+ failed$/ { p += $2; f += $4 }
+  END { print p + 0, f + 0 }' "$log_dir/c.log")
+passed=$((passed + c_passed))
+failed=$((failed + c_failed))
 cd "$root"
 echo "all: ${passed} passed, ${failed} failed"

@@ -12,7 +12,9 @@
 //! | 900–999 | internal errors |
 //!
 //! The C library returns these numbers as its result codes and the Python package exposes them as
-//! `.code` on its exceptions.
+//! `.code` on its exceptions. 190–199 and 990–999 belong to the C library's own checks (NULL
+//! argument, invalid UTF-8, buffer too small, wrong or stale handle; a caught panic, an internal
+//! error) and are never given to a variant here.
 
 use crate::lifecycle::LoginReason;
 use crate::validate::Problem;

@@ -1050,6 +1050,13 @@ fn authorize_actor(reg: &Registration, actor: &Actor, cmd: &Command) -> Result<(
     Ok(())
 }
 
+/// `now` plus `days`, or an error when that instant is beyond what the calendar holds (a clock
+/// passed in at the edge of the representable range must not panic).
+fn validity_end(now: DateTime<Utc>, days: u32) -> Result<DateTime<Utc>> {
+    now.checked_add_signed(Duration::days(i64::from(days)))
+        .ok_or_else(|| Error::InvalidArgument(format!("{now} plus {days} days is out of range")))
+}
+
 /// Applies `command` by `actor` to `reg` under `ctx`. Pure: the same inputs give the same output.
 pub fn apply(
     reg: &Registration,
@@ -1552,7 +1559,7 @@ fn step(tx: &mut Tx<'_>, actor: &Actor, command: &Command) -> Result<()> {
                 archive: data.is_some_and(|d| d.archive.is_some()),
                 hukou: data.is_some_and(|d| d.hukou.is_some()),
             };
-            let valid_until = now + Duration::days(i64::from(days));
+            let valid_until = validity_end(now, days)?;
             tx.reg.authorizations.push(Authorization {
                 number,
                 issued_at: now,
@@ -1602,7 +1609,7 @@ fn step(tx: &mut Tx<'_>, actor: &Actor, command: &Command) -> Result<()> {
                     })
                 }
             }
-            let new_end = now + Duration::days(i64::from(*validity_days));
+            let new_end = validity_end(now, *validity_days)?;
             if new_end <= auth.valid_until {
                 return Err(Error::ExtensionNotLater);
             }

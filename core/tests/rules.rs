@@ -1148,3 +1148,32 @@ fn rule8_reminders_are_a_pure_function_of_cohort_policy_and_time() {
     assert!(late.iter().any(|r| r.kind == ReminderKind::DeadlineMissed
         && matches!(r.recipient, Recipient::Counselor { .. })));
 }
+
+#[test]
+fn rule7_validity_at_the_edge_of_the_calendar_is_an_error_not_a_panic() {
+    let mut h = H::confirmed();
+    let edge = chrono::DateTime::<chrono::Utc>::MAX_UTC - chrono::Duration::days(10);
+    assert!(matches!(
+        h.err(
+            &graduate(),
+            Command::Authorize {
+                validity_days: Some(30)
+            },
+            edge
+        ),
+        Error::InvalidArgument(_)
+    ));
+    // By then the authorization has expired; either way the answer is an error.
+    let (mut h, n) = H::authorized();
+    assert!(matches!(
+        h.err(
+            &graduate(),
+            Command::ExtendAuthorization {
+                number: n,
+                validity_days: 30
+            },
+            edge
+        ),
+        Error::InvalidArgument(_) | Error::AuthorizationExpired
+    ));
+}

@@ -1,0 +1,535 @@
+//! The registry handle: registrations, the audit log and the event outbox in SQLite (or in
+//! memory), with every command applied in a transaction under a version check.
+
+use std::ffi::{c_char, c_int};
+use std::sync::Arc;
+
+use gradreg::{Actor, BasicInfo, Command, Error, Query, Registry, UploadResult};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::lifecycle::reminder_options;
+use crate::support::{
+    guard, guard_void, instant_arg, json_arg, json_object, json_string, lookup, opt_str_arg,
+    owned_bytes, policy_arg, register, release, str_arg, FfiResult, Object, Out,
+};
+
+/// A registry (opaque). Made by `gradreg_registry_new` or `gradreg_registry_new_in_memory`,
+/// freed by `gradreg_registry_free`.
+///
+/// Thread rules: one handle may be used from several threads at once; each call is one
+/// transaction, and concurrent commands on the same graduate are retried on the new state, so
+/// no update is lost. Freeing a handle while another thread is inside a call on it is safe (that
+/// call finishes; later calls get `GRADREG_ERR_INVALID_HANDLE`), but using a handle after
+/// freeing it is a bug in the caller. A handle is a token, not an address: never dereference it.
+pub struct gradreg_registry {
+    _private: [u8; 0],
+}
+
+const KIND: &str = "gradreg_registry";
+
+pub(crate) fn get(handle: *const gradreg_registry) -> FfiResult<Arc<Registry>> {
+    lookup(handle as usize, "registry", KIND, |o| match o {
+        Object::Registry(r) => Some(Arc::clone(r)),
+        _ => None,
+    })
+}
+
+fn publish(registry: Registry, out: Out<*mut gradreg_registry>) -> FfiResult {
+    let token = register(Object::Registry(Arc::new(registry)))?;
+    out.write(token as *mut gradreg_registry);
+    Ok(())
+}
+
+/// Opens (creating when absent) a registry in an SQLite database file.
+///
+/// - `path`, `path_len`: the file's path, UTF-8 (not NUL-terminated).
+/// - `policy_json`: `"jiangsu"`, `"national"` or a policy object (see
+///   `gradreg_registration_apply`).
+/// - `registry_out`: receives the handle; free it with `gradreg_registry_free`.
+///
+/// Returns `GRADREG_OK`; a 5xx code when the file cannot be opened (`GRADREG_ERR_CORRUPT` for a
+/// file that is not a database, `GRADREG_ERR_IO`, `GRADREG_ERR_BUSY`, `GRADREG_ERR_STORAGE`);
+/// `GRADREG_ERR_INVALID_POLICY`, `GRADREG_ERR_MALFORMED_JSON`, `GRADREG_ERR_NULL_ARGUMENT`,
+/// `GRADREG_ERR_INVALID_UTF8`. Thread-safe; several handles (or processes) may open the same
+/// file.
+///
+/// # Safety
+/// `path` and `policy_json` must point to their lengths' readable bytes; `registry_out` must be
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn gradreg_registry_new(
+    path: *const c_char,
+    path_len: usize,
+    policy_json: *const c_char,
+    policy_len: usize,
+    registry_out: *mut *mut gradreg_registry,
+) -> u32 {
+    guard(|| {
+        let out = Out::new(registry_out, "registry_out")?;
+        // SAFETY: forwarded.
+        let (path, policy) = unsafe {
+            (
+                str_arg(path, path_len, "path")?,
+                str_arg(policy_json, policy_len, "policy_json")?,
+            )
+        };
+        if path.contains('\0') {
+            return Err(Error::InvalidArgument("path holds a NUL byte".into()).into());
+        }
+        let policy = policy_arg(policy, "policy_json")?;
+        publish(Registry::open(path, policy)?, out)
+    })
+}
+
+/// Makes a registry kept in memory only (for tests and short-lived tools): everything is lost
+/// when it is freed.
+///
+/// Arguments, return values and thread rules as `gradreg_registry_new`, without the path.
+///
+/// # Safety
+/// `policy_json` must point to `policy_len` readable bytes; `registry_out` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn gradreg_registry_new_in_memory(
+    policy_json: *const c_char,
+    policy_len: usize,
+    registry_out: *mut *mut gradreg_registry,
+) -> u32 {
+    guard(|| {
+        let out = Out::new(registry_out, "registry_out")?;
+        // SAFETY: forwarded.
+        let policy = unsafe { str_arg(policy_json, policy_len, "policy_json") }?;
+        let policy = policy_arg(policy, "policy_json")?;
+        publish(Registry::in_memory(policy)?, out)
+    })
+}
+
+/// Frees a registry handle and closes its database once no call is using it. NULL is a no-op;
+/// so is a handle that is already freed or of another kind (it is left alone).
+///
+/// # Safety
+/// None beyond passing a value this library returned (or NULL).
+#[no_mangle]
+pub unsafe extern "C" fn gradreg_registry_free(registry: *mut gradreg_registry) {
+    guard_void(|| release(registry as usize, |o| matches!(o, Object::Registry(_))));
+}
+
+/// Applies one command to the graduate `id` at `now_unix` and commits it, with its audit entry
+/// and events, in one transaction. A registration that does not exist yet is created by the
+/// command (only `upload_basic_info` can succeed on it). A concurrent change by another writer
+/// is handled by applying the command again to the new state.
+///
+/// - `registry`: the handle.
+/// - `id`, `id_len`: the graduate's key.
+/// - `actor_json`, `command_json`: as in `gradreg_registration_apply`.
+/// - `now_unix`: seconds since 1970-01-01T00:00:00Z.
+/// - `outcome_json_out`: receives the outcome, as in `gradreg_registration_apply`; free it with
+///   `gradreg_string_free`.
+///
+/// Returns `GRADREG_OK`; 2xx when the state machine refuses; `GRADREG_ERR_INVALID_RECORD`;
+/// 5xx on storage errors; `GRADREG_ERR_MALFORMED_JSON`, `GRADREG_ERR_INVALID_ARGUMENT`,
+/// `GRADREG_ERR_NULL_ARGUMENT`, `GRADREG_ERR_INVALID_UTF8`, `GRADREG_ERR_WRONG_HANDLE`,
+/// `GRADREG_ERR_INVALID_HANDLE`. Thread-safe.
+///
+/// # Safety
+/// Text pointers must point to their lengths' readable bytes; `outcome_json_out` must be
+/// writable.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn gradreg_registry_apply(
+    registry: *const gradreg_registry,
+    id: *const c_char,
+    id_len: usize,
+    actor_json: *const c_char,
+    actor_len: usize,
+    command_json: *const c_char,
+    command_len: usize,
+    now_unix: i64,
+    outcome_json_out: *mut *mut c_char,
+) -> u32 {
+    guard(|| {
+        let out = Out::new(outcome_json_out, "outcome_json_out")?;
+        let reg = get(registry)?;
+        // SAFETY: forwarded.
+        let (id, actor, command) = unsafe {
+            (
+                str_arg(id, id_len, "id")?,
+                str_arg(actor_json, actor_len, "actor_json")?,
+                str_arg(command_json, command_len, "command_json")?,
+            )
+        };
+        let actor: Actor = json_object(actor, "actor_json")?;
+        let command: Command = json_object(command, "command_json")?;
+        let outcome = reg.apply(id, &actor, &command, instant_arg(now_unix)?)?;
+        out.write(json_string(&outcome)?);
+        Ok(())
+    })
+}
+
+/// An error as JSON: `{"code":…,"message":"…"}`, with `problems` for an invalid record and
+/// `reasons` for a refused login.
+pub(crate) fn error_json(e: &Error) -> Value {
+    let mut v = json!({ "code": e.code(), "message": e.to_string() });
+    match e {
+        Error::InvalidRecord { problems } => v["problems"] = json!(problems),
+        Error::LoginRefused { reasons } => v["reasons"] = json!(reasons),
+        _ => {}
+    }
+    v
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchCommand {
+    id: String,
+    actor: Actor,
+    command: Command,
+}
+
+/// Applies many commands at `now_unix` in one transaction, in order: later commands on the same
+/// graduate see the earlier ones. Refused commands are left out and the rest commit together.
+///
+/// - `commands_json`: an array of `{"id":"…","actor":{…},"command":{…}}` (actor and command as
+///   in `gradreg_registration_apply`).
+/// - `results_json_out`: receives an array with one element per command, in order: `{"ok":
+///   outcome}` or `{"error":{"code":216,"message":"…"}}` (with `problems` for an invalid record,
+///   `reasons` for a refused login); free it with `gradreg_string_free`.
+///
+/// Returns `GRADREG_OK` even when some commands were refused (see the results); a 5xx code when
+/// the transaction failed (nothing committed); the argument and handle codes as
+/// `gradreg_registry_apply`. Thread-safe.
+///
+/// # Safety
+/// `commands_json` must point to `commands_len` readable bytes; `results_json_out` must be
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn gradreg_registry_apply_batch(
+    registry: *const gradreg_registry,
+    commands_json: *const c_char,
+    commands_len: usize,
+    now_unix: i64,
+    results_json_out: *mut *mut c_char,
+) -> u32 {
+    guard(|| {
+        let out = Out::new(results_json_out, "results_json_out")?;
+        let reg = get(registry)?;
+        // SAFETY: forwarded.
+        let text = unsafe { str_arg(commands_json, commands_len, "commands_json") }?;
+        let batch: Vec<BatchCommand> = json_arg(text, "commands_json")?;
+        let batch: Vec<(String, Actor, Command)> = batch
+            .into_iter()
+            .map(|c| (c.id, c.actor, c.command))
+            .collect();
+        let results = reg.apply_batch(&batch, instant_arg(now_unix)?)?;
+        let rendered: Vec<Value> = results
+            .iter()
+            .map(|r| match r {
+                Ok(outcome) => json!({ "ok": outcome }),
+                Err(e) => json!({ "error": error_json(e) }),
+            })
+            .collect();
+        out.write(json_string(&rendered)?);
+        Ok(())
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UploadRecord {
+    id: String,
+    info: BasicInfo,
+}
+
+/// Uploads many basic-information records (the school's 生源 upload) in one transaction: a new
+/// key creates a registration, a changed record is a correction, an identical one changes
+/// nothing. Refused records (invalid, an ID number used by another key, a key given twice) are
+/// reported; with `all_or_nothing` non-zero any refusal leaves the registry untouched.
+///
+/// - `records_json`: an array of `{"id":"10327:2022010123","info":{…basic info…}}` (see
+///   `gradreg_basic_info_validate`).
+/// - `actor_json`: the uploader: `{"role":"school_office","id":"jyc01"}` or a counselor of the
+///   records' college.
+/// - `now_unix`: seconds since 1970-01-01T00:00:00Z.
+/// - `all_or_nothing`: 0 to commit the accepted records, non-zero to commit only when all are
+///   accepted.
+/// - `results_json_out`: receives an array, one per record, in order: `{"id":"…","result":
+///   "created"}` (`created`, `corrected`, `unchanged`) or `{"id":"…","result":"refused",
+///   "error":{"code":101,"message":"…","problems":[…]}}`; free it with `gradreg_string_free`.
+///
+/// Returns `GRADREG_OK` even when records were refused (see the results); a 5xx code when the
+/// transaction failed; the argument and handle codes as `gradreg_registry_apply`. Thread-safe.
+///
+/// # Safety
+/// Text pointers must point to their lengths' readable bytes; `results_json_out` must be
+/// writable.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn gradreg_registry_upload_batch(
+    registry: *const gradreg_registry,
+    records_json: *const c_char,
+    records_len: usize,
+    actor_json: *const c_char,
+    actor_len: usize,
+    now_unix: i64,
+    all_or_nothing: c_int,
+    results_json_out: *mut *mut c_char,
+) -> u32 {
+    guard(|| {
+        let out = Out::new(results_json_out, "results_json_out")?;
+        let reg = get(registry)?;
+        // SAFETY: forwarded.
+        let (records, actor) = unsafe {
+            (
+                str_arg(records_json, records_len, "records_json")?,
+                str_arg(actor_json, actor_len, "actor_json")?,
+            )
+        };
+        let records: Vec<UploadRecord> = json_arg(records, "records_json")?;
+        let actor: Actor = json_object(actor, "actor_json")?;
+        let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
+        let records: Vec<(String, Arc<BasicInfo>)> = records
+            .into_iter()
+            .map(|r| (r.id, Arc::new(r.info)))
+            .collect();
+        let results = reg.upload_batch(
+            &records,
+            &actor,
+            instant_arg(now_unix)?,
+            all_or_nothing != 0,
+        )?;
+        let rendered: Vec<Value> = ids
+            .iter()
+            .zip(&results)
+            .map(|(id, r)| match r {
+                UploadResult::Created => json!({ "id": id, "result": "created" }),
+                UploadResult::Corrected => json!({ "id": id, "result": "corrected" }),
+                UploadResult::Unchanged => json!({ "id": id, "result": "unchanged" }),
+                UploadResult::Refused { error } => {
+                    json!({ "id": id, "result": "refused", "error": error_json(error) })
+                }
+            })
+            .collect();
+        out.write(json_string(&rendered)?);
+        Ok(())
+    })
+}
+
+/// One registration by key.
+///
+/// - `id`, `id_len`: the graduate's key.
+/// - `registration_json_out`: receives the registration (see `gradreg_registration_apply`);
+///   free it with `gradreg_string_free`.
+///
+/// Returns `GRADREG_OK`, `GRADREG_ERR_NOT_FOUND` when there is none, other 5xx codes, and the
+/// argument and handle codes. Thread-safe.
+///
+/// # Safety
+/// `id` must point to `id_len` readable bytes; `registration_json_out` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn gradreg_registry_get(
+    registry: *const gradreg_registry,
+    id: *const c_char,
+    id_len: usize,
+    registration_json_out: *mut *mut c_char,
+) -> u32 {
+    guard(|| {
+        let out = Out::new(registration_json_out, "registration_json_out")?;
+        let reg = get(registry)?;
+        // SAFETY: forwarded.
+        let id = unsafe { str_arg(id, id_len, "id") }?;
+        out.write(json_string(&reg.get(id)?)?);
+        Ok(())
+    })
+}
+
+/// Summaries of the registrations matching a query at an instant, ordered by key.
+///
+/// - `query_json`: may be NULL for everyone; else `{"stages":["awaiting_confirmation"],
+///   "college":"会计学院","major_code":"120203K","late":true,"awaiting_confirmation_days":3}`,
+///   every field optional (`stages` empty or absent means any stage; stage names as in
+///   `gradreg_registration_stage`).
+/// - `now_unix`: seconds since 1970-01-01T00:00:00Z.
+/// - `summaries_json_out`: receives an array of `{"id":"…","version":4,"name":"张明",
+///   "id_number":"…","college":"…","major_code":"…","major_name":"…","stage":"confirmed",
+///   "active_until":null,"destination_code":"10","late":false,"awaiting_since":null,
+///   "graduation_year":2026}` (`stage` as stored at the last command; use the query's `stages`
+///   for the stage at `now_unix`); free it with `gradreg_string_free`.
+///
+/// Returns `GRADREG_OK`, 5xx, and the argument and handle codes. Thread-safe.
+///
+/// # Safety
+/// `query_json`, when not NULL, must point to `query_len` readable bytes;
+/// `summaries_json_out` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn gradreg_registry_query(
+    registry: *const gradreg_registry,
+    query_json: *const c_char,
+    query_len: usize,
+    now_unix: i64,
+    summaries_json_out: *mut *mut c_char,
+) -> u32 {
+    guard(|| {
+        let out = Out::new(summaries_json_out, "summaries_json_out")?;
+        let reg = get(registry)?;
+        // SAFETY: forwarded.
+        let query = unsafe { opt_str_arg(query_json, query_len, "query_json") }?;
+        let query: Query = match query {
+            Some(t) => json_object(t, "query_json")?,
+            None => Query::default(),
+        };
+        out.write(json_string(&reg.query(&query, instant_arg(now_unix)?)?)?);
+        Ok(())
+    })
+}
+
+/// Statistics at an instant: counts by stage and by destination code, late reports, and the
+/// placement rate (落实率) overall, by college and by major.
+///
+/// - `statistics_json_out`: receives `{"total":120,"by_stage":{"confirmed":80,…},
+///   "by_destination":{"10":50,…},"late":3,"overall":{"key":"全部","graduates":120,
+///   "reported":100,"placed":90,"rate":0.75},"by_college":[{…}],"by_major":[{…}]}`; free it with
+///   `gradreg_string_free`.
+///
+/// Returns `GRADREG_OK`, 5xx, and the argument and handle codes. Thread-safe.
+///
+/// # Safety
+/// `statistics_json_out` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn gradreg_registry_statistics(
+    registry: *const gradreg_registry,
+    now_unix: i64,
+    statistics_json_out: *mut *mut c_char,
+) -> u32 {
+    guard(|| {
+        let out = Out::new(statistics_json_out, "statistics_json_out")?;
+        let reg = get(registry)?;
+        out.write(json_string(&reg.statistics(instant_arg(now_unix)?)?)?);
+        Ok(())
+    })
+}
+
+/// The reminders due at an instant over the whole registry (see `gradreg_reminders_compute` for
+/// the options and the output form).
+///
+/// # Safety
+/// `options_json`, when not NULL, must point to `options_len` readable bytes;
+/// `reminders_json_out` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn gradreg_registry_reminders(
+    registry: *const gradreg_registry,
+    options_json: *const c_char,
+    options_len: usize,
+    now_unix: i64,
+    reminders_json_out: *mut *mut c_char,
+) -> u32 {
+    guard(|| {
+        let out = Out::new(reminders_json_out, "reminders_json_out")?;
+        let reg = get(registry)?;
+        // SAFETY: forwarded.
+        let options = unsafe { opt_str_arg(options_json, options_len, "options_json") }?;
+        let options = reminder_options(options)?;
+        out.write(json_string(
+            &reg.reminders(instant_arg(now_unix)?, &options)?,
+        )?);
+        Ok(())
+    })
+}
+
+/// The registrations matching a query as CSV for spreadsheets: UTF-8 with a BOM, CRLF line
+/// ends, a header row 登记号,姓名,身份证号,学院,专业代码,专业名称,阶段,毕业去向代码,毕业去向,逾期, and
+/// the ID number masked. Cells that a spreadsheet would run as a formula are prefixed with `'`.
+///
+/// - `query_json`: may be NULL for everyone (see `gradreg_registry_query`).
+/// - `csv_out`, `csv_len_out`: receive the bytes (not NUL-terminated) and their length; free
+///   them with `gradreg_bytes_free(csv, csv_len)`.
+///
+/// Returns `GRADREG_OK`, 5xx, and the argument and handle codes. Thread-safe.
+///
+/// # Safety
+/// `query_json`, when not NULL, must point to `query_len` readable bytes; the out pointers must
+/// be writable.
+#[no_mangle]
+pub unsafe extern "C" fn gradreg_registry_export_csv(
+    registry: *const gradreg_registry,
+    query_json: *const c_char,
+    query_len: usize,
+    now_unix: i64,
+    csv_out: *mut *mut u8,
+    csv_len_out: *mut usize,
+) -> u32 {
+    guard(|| {
+        let out = Out::new(csv_out, "csv_out")?;
+        let len_out = Out::new(csv_len_out, "csv_len_out")?;
+        let reg = get(registry)?;
+        // SAFETY: forwarded.
+        let query = unsafe { opt_str_arg(query_json, query_len, "query_json") }?;
+        let query: Query = match query {
+            Some(t) => json_object(t, "query_json")?,
+            None => Query::default(),
+        };
+        let mut bytes = Vec::new();
+        reg.export_csv(&query, instant_arg(now_unix)?, &mut bytes)?;
+        let (ptr, len) = owned_bytes(bytes);
+        out.write(ptr);
+        len_out.write(len);
+        Ok(())
+    })
+}
+
+/// Checks the hash-chained audit log and names the first edited, removed, reordered or
+/// truncated record.
+///
+/// - `report_json_out`: receives `{"records":42,"first_fault":null}` when intact, else
+///   `"first_fault":[17,"edited"]` (sequence number and `edited`, `removed`, `reordered` or
+///   `truncated`); free it with `gradreg_string_free`.
+///
+/// Returns `GRADREG_OK` (also when a fault is found: see the report), 5xx, and the handle and
+/// NULL codes. Thread-safe.
+///
+/// # Safety
+/// `report_json_out` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn gradreg_registry_check_audit(
+    registry: *const gradreg_registry,
+    report_json_out: *mut *mut c_char,
+) -> u32 {
+    guard(|| {
+        let out = Out::new(report_json_out, "report_json_out")?;
+        let reg = get(registry)?;
+        out.write(json_string(&reg.check_audit()?)?);
+        Ok(())
+    })
+}
+
+/// Events of the notification outbox (消息提醒 to send) after sequence number `after`, oldest
+/// first, at most `limit`.
+///
+/// - `after`: 0 for the first; then the last `seq` you processed.
+/// - `limit`: the most to return.
+/// - `events_json_out`: receives an array of `{"seq":1,"event":{"kind":"basic_info_uploaded",
+///   "recipient":{"to":"graduate"},"registration_id":"…","message_zh":"…","message_en":"…"}}`;
+///   free it with `gradreg_string_free`.
+///
+/// Returns `GRADREG_OK`, 5xx, and the handle and NULL codes. Thread-safe.
+///
+/// # Safety
+/// `events_json_out` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn gradreg_registry_events_after(
+    registry: *const gradreg_registry,
+    after: u64,
+    limit: usize,
+    events_json_out: *mut *mut c_char,
+) -> u32 {
+    guard(|| {
+        let out = Out::new(events_json_out, "events_json_out")?;
+        let reg = get(registry)?;
+        let events: Vec<Value> = reg
+            .events_after(after, limit)?
+            .into_iter()
+            .map(|(seq, event)| json!({ "seq": seq, "event": event }))
+            .collect();
+        out.write(json_string(&events)?);
+        Ok(())
+    })
+}

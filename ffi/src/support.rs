@@ -1,0 +1,460 @@
+//! Plumbing shared by every entry point: the panic guard, the thread-local last error, argument
+//! checks, output slots and the handle table. Nothing here is exported to C.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::ffi::{c_char, CString};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock, RwLock};
+
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::codes::{
+    GRADREG_ERR_BUFFER_TOO_SMALL, GRADREG_ERR_INTERNAL, GRADREG_ERR_INVALID_HANDLE,
+    GRADREG_ERR_INVALID_UTF8, GRADREG_ERR_NULL_ARGUMENT, GRADREG_ERR_PANIC,
+    GRADREG_ERR_WRONG_HANDLE, GRADREG_OK,
+};
+
+/// Why an entry point failed.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// An error of the core, reported with its own code.
+    Core(gradreg::Error),
+    /// An error of the C face itself (null pointer, bad UTF-8, handle, buffer size, internal).
+    Ffi { code: u32, message: String },
+}
+
+impl From<gradreg::Error> for Failure {
+    fn from(e: gradreg::Error) -> Self {
+        Failure::Core(e)
+    }
+}
+
+impl Failure {
+    pub(crate) fn ffi(code: u32, message: impl Into<String>) -> Self {
+        Failure::Ffi {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn code_and_message(&self) -> (u32, String) {
+        match self {
+            Failure::Core(e) => (e.code(), e.to_string()),
+            Failure::Ffi { code, message } => (*code, message.clone()),
+        }
+    }
+}
+
+/// Result type of the entry points' bodies.
+pub(crate) type FfiResult<T = ()> = Result<T, Failure>;
+
+thread_local! {
+    static LAST_ERROR: RefCell<Option<(u32, CString)>> = const { RefCell::new(None) };
+}
+
+fn set_last_error(code: u32, message: &str) {
+    // A message may quote caller input that holds NUL bytes; keep it printable as a C string.
+    let cleaned: String = message
+        .chars()
+        .map(|c| if c == '\0' { '\u{fffd}' } else { c })
+        .collect();
+    let text = CString::new(format!("[{code}] {cleaned}")).unwrap_or_default();
+    LAST_ERROR.with(|slot| *slot.borrow_mut() = Some((code, text)));
+}
+
+fn clear_last_error() {
+    LAST_ERROR.with(|slot| *slot.borrow_mut() = None);
+}
+
+/// Gives `f` this thread's last error (code and detail), if the last call failed.
+pub(crate) fn with_last_error<R>(f: impl FnOnce(Option<&(u32, CString)>) -> R) -> R {
+    LAST_ERROR.with(|slot| f(slot.borrow().as_ref()))
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic payload".to_string()
+    }
+}
+
+/// The guard of every entry point that returns a result code: clears the thread's last error,
+/// runs the body under `catch_unwind`, and turns an error or a panic into its code and detail.
+pub(crate) fn guard(body: impl FnOnce() -> FfiResult) -> u32 {
+    clear_last_error();
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(())) => GRADREG_OK,
+        Ok(Err(failure)) => {
+            let (code, message) = failure.code_and_message();
+            set_last_error(code, &message);
+            code
+        }
+        Err(payload) => {
+            let message = format!(
+                "内部错误（已捕获）/ internal panic caught: {}",
+                panic_message(payload.as_ref())
+            );
+            // Formatting the payload cannot panic again in a way that escapes: it is plain data.
+            set_last_error(GRADREG_ERR_PANIC, &message);
+            GRADREG_ERR_PANIC
+        }
+    }
+}
+
+/// The guard of entry points that return nothing (the free functions): panics are swallowed.
+pub(crate) fn guard_void(body: impl FnOnce()) {
+    let _ = catch_unwind(AssertUnwindSafe(body));
+}
+
+// ---- arguments ----
+
+/// Borrows a required UTF-8 string argument given as pointer and length.
+///
+/// # Safety
+/// When not NULL, `ptr` must point to `len` readable bytes that stay valid for the call.
+pub(crate) unsafe fn str_arg<'a>(ptr: *const c_char, len: usize, name: &str) -> FfiResult<&'a str> {
+    if ptr.is_null() {
+        return Err(null_argument(name));
+    }
+    bytes_to_str(ptr, len, name)
+}
+
+/// Borrows an optional UTF-8 string argument: NULL means absent (the length is then ignored).
+///
+/// # Safety
+/// As [`str_arg`].
+pub(crate) unsafe fn opt_str_arg<'a>(
+    ptr: *const c_char,
+    len: usize,
+    name: &str,
+) -> FfiResult<Option<&'a str>> {
+    if ptr.is_null() {
+        return Ok(None);
+    }
+    bytes_to_str(ptr, len, name).map(Some)
+}
+
+unsafe fn bytes_to_str<'a>(ptr: *const c_char, len: usize, name: &str) -> FfiResult<&'a str> {
+    let bytes = bytes_arg(ptr.cast(), len, name)?;
+    std::str::from_utf8(bytes).map_err(|e| {
+        Failure::ffi(
+            GRADREG_ERR_INVALID_UTF8,
+            format!(
+                "参数 {name} 不是有效的 UTF-8 / argument `{name}` is not valid UTF-8 (at byte {})",
+                e.valid_up_to()
+            ),
+        )
+    })
+}
+
+/// Borrows a required byte buffer argument.
+///
+/// # Safety
+/// As [`str_arg`].
+pub(crate) unsafe fn bytes_arg<'a>(ptr: *const u8, len: usize, name: &str) -> FfiResult<&'a [u8]> {
+    if ptr.is_null() {
+        return Err(null_argument(name));
+    }
+    if len > isize::MAX as usize {
+        return Err(
+            gradreg::Error::InvalidArgument(format!("length of `{name}` is too large")).into(),
+        );
+    }
+    if len == 0 {
+        return Ok(&[]);
+    }
+    // SAFETY: the caller promises `len` readable bytes at `ptr`; both were checked above.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// Parses JSON text into `T`, naming the argument in the error. A record (a Rust struct or a
+/// tagged enum) must be a JSON object: serde would also read a struct from an array of its
+/// fields in order, which no caller means.
+pub(crate) fn json_arg<T: DeserializeOwned>(text: &str, name: &str) -> FfiResult<T> {
+    json_any(text, name)
+}
+
+/// Parses a JSON object into `T` (see [`json_arg`]).
+pub(crate) fn json_object<T: DeserializeOwned>(text: &str, name: &str) -> FfiResult<T> {
+    if !text.trim_start().starts_with('{') {
+        return Err(gradreg::Error::MalformedJson(format!(
+            "argument `{name}`: expected a JSON object"
+        ))
+        .into());
+    }
+    json_any(text, name)
+}
+
+fn json_any<T: DeserializeOwned>(text: &str, name: &str) -> FfiResult<T> {
+    serde_json::from_str(text)
+        .map_err(|e| gradreg::Error::MalformedJson(format!("argument `{name}`: {e}")).into())
+}
+
+/// 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the instants whose RFC 3339 text (the JSON
+/// form of every instant) has a four-digit year and reads back.
+const FIRST_INSTANT: i64 = -62_167_219_200;
+const LAST_INSTANT: i64 = 253_402_300_799;
+
+/// The instant given as seconds since 1970-01-01T00:00:00Z, between the years 0 and 9999.
+pub(crate) fn instant_arg(unix_seconds: i64) -> FfiResult<DateTime<Utc>> {
+    (FIRST_INSTANT..=LAST_INSTANT)
+        .contains(&unix_seconds)
+        .then(|| DateTime::from_timestamp(unix_seconds, 0))
+        .flatten()
+        .ok_or_else(|| {
+            gradreg::Error::InvalidArgument(format!(
+                "instant {unix_seconds} is outside the years 0000 to 9999"
+            ))
+            .into()
+        })
+}
+
+/// A policy argument: `"jiangsu"`, `"national"` or a full policy object.
+pub(crate) fn policy_arg(text: &str, name: &str) -> FfiResult<gradreg::Policy> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum PolicyArg {
+        Preset(String),
+        Full(gradreg::Policy),
+    }
+    let policy = match json_arg::<PolicyArg>(text, name)? {
+        PolicyArg::Preset(p) if p == "jiangsu" => gradreg::Policy::jiangsu(),
+        PolicyArg::Preset(p) if p == "national" => gradreg::Policy::national(),
+        PolicyArg::Preset(p) => {
+            return Err(gradreg::Error::InvalidPolicy(format!(
+                "unknown preset {p:?} (use \"jiangsu\", \"national\" or a policy object)"
+            ))
+            .into())
+        }
+        PolicyArg::Full(p) => p,
+    };
+    policy.check()?;
+    Ok(policy)
+}
+
+pub(crate) fn null_argument(name: &str) -> Failure {
+    Failure::ffi(
+        GRADREG_ERR_NULL_ARGUMENT,
+        format!("参数 {name} 为空指针 / argument `{name}` is NULL"),
+    )
+}
+
+// ---- outputs ----
+
+/// An output pointer, checked for NULL before any work is done and written only on success.
+pub(crate) struct Out<T>(*mut T);
+
+impl<T> Out<T> {
+    /// Checks `ptr` (it must not be NULL).
+    pub(crate) fn new(ptr: *mut T, name: &str) -> FfiResult<Self> {
+        if ptr.is_null() {
+            Err(null_argument(name))
+        } else {
+            Ok(Out(ptr))
+        }
+    }
+
+    /// Writes the value.
+    pub(crate) fn write(self, value: T) {
+        // SAFETY: checked non-NULL in `new`; the caller promises it points to writable memory.
+        unsafe { self.0.write_unaligned(value) }
+    }
+}
+
+/// Serializes `value` as JSON into a NUL-terminated string the caller frees with
+/// `gradreg_string_free`.
+pub(crate) fn json_string<T: Serialize + ?Sized>(value: &T) -> FfiResult<*mut c_char> {
+    let text = serde_json::to_string(value).map_err(|e| {
+        Failure::ffi(
+            GRADREG_ERR_INTERNAL,
+            format!("cannot serialize result: {e}"),
+        )
+    })?;
+    owned_c_string(text)
+}
+
+/// Moves a string into a C string the caller frees with `gradreg_string_free`.
+pub(crate) fn owned_c_string(text: String) -> FfiResult<*mut c_char> {
+    CString::new(text)
+        .map(CString::into_raw)
+        .map_err(|_| Failure::ffi(GRADREG_ERR_INTERNAL, "result holds a NUL byte"))
+}
+
+/// Moves bytes into a buffer the caller frees with `gradreg_bytes_free(ptr, len)`.
+pub(crate) fn owned_bytes(bytes: Vec<u8>) -> (*mut u8, usize) {
+    let boxed = bytes.into_boxed_slice();
+    let len = boxed.len();
+    (Box::into_raw(boxed).cast::<u8>(), len)
+}
+
+/// Copies `text` and its terminating NUL into a caller's buffer, reporting the size needed.
+///
+/// # Safety
+/// When not NULL, `buf` must point to `buf_len` writable bytes.
+pub(crate) unsafe fn copy_out(
+    text: &[u8],
+    buf: *mut c_char,
+    buf_len: usize,
+    needed_out: *mut usize,
+) -> FfiResult {
+    let needed = text.len() + 1;
+    if !needed_out.is_null() {
+        // SAFETY: non-NULL, and the caller promises it is writable.
+        unsafe { needed_out.write(needed) };
+    }
+    if buf_len < needed {
+        return Err(Failure::ffi(
+            GRADREG_ERR_BUFFER_TOO_SMALL,
+            format!("缓冲区太小 / buffer too small: {needed} bytes needed, {buf_len} given"),
+        ));
+    }
+    if buf.is_null() {
+        return Err(null_argument("buf"));
+    }
+    // SAFETY: `buf` holds at least `needed` writable bytes (checked above).
+    unsafe {
+        std::ptr::copy_nonoverlapping(text.as_ptr(), buf.cast::<u8>(), text.len());
+        buf.add(text.len()).write(0);
+    }
+    Ok(())
+}
+
+// ---- handles ----
+
+/// What a handle refers to. Calls clone the `Arc` out of the table, so a handle freed while
+/// another thread is inside a call stays alive until that call returns.
+#[derive(Clone)]
+pub(crate) enum Object {
+    /// A registry.
+    Registry(Arc<gradreg::Registry>),
+    /// A key ring; adding and removing keys write it.
+    KeyRing(Arc<RwLock<gradreg::KeyRing>>),
+    /// A form renderer.
+    Renderer(Arc<gradreg::forms::Renderer>),
+}
+
+impl Object {
+    fn kind(&self) -> &'static str {
+        match self {
+            Object::Registry(_) => "gradreg_registry",
+            Object::KeyRing(_) => "gradreg_keyring",
+            Object::Renderer(_) => "gradreg_renderer",
+        }
+    }
+}
+
+/// Live handles by token. A handle given to C is a token, never a real address: it is never
+/// dereferenced, a stale or forged one is simply not found, and tokens are never reused.
+static HANDLES: LazyLock<RwLock<BTreeMap<usize, Object>>> =
+    LazyLock::new(|| RwLock::new(BTreeMap::new()));
+
+/// Tokens count up in steps of 16 from 16, so that no token is NULL or a small integer.
+static NEXT_TOKEN: AtomicUsize = AtomicUsize::new(1);
+
+/// Registers an object and returns its token.
+pub(crate) fn register(object: Object) -> FfiResult<usize> {
+    let n = NEXT_TOKEN.fetch_add(1, Ordering::Relaxed);
+    let token = n
+        .checked_mul(16)
+        .ok_or_else(|| Failure::ffi(GRADREG_ERR_INTERNAL, "handle tokens exhausted"))?;
+    HANDLES
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(token, object);
+    Ok(token)
+}
+
+/// Looks up a handle, checking its kind with `pick`.
+pub(crate) fn lookup<T>(
+    token: usize,
+    name: &str,
+    expected: &str,
+    pick: impl FnOnce(&Object) -> Option<T>,
+) -> FfiResult<T> {
+    if token == 0 {
+        return Err(null_argument(name));
+    }
+    let table = HANDLES.read().unwrap_or_else(|e| e.into_inner());
+    let Some(object) = table.get(&token) else {
+        return Err(Failure::ffi(
+            GRADREG_ERR_INVALID_HANDLE,
+            format!(
+                "句柄无效（已释放或不是本库创建的）/ `{name}` is not a live handle (freed, or not made by this library)"
+            ),
+        ));
+    };
+    pick(object).ok_or_else(|| {
+        Failure::ffi(
+            GRADREG_ERR_WRONG_HANDLE,
+            format!(
+                "句柄类型错误 / `{name}` is a {} handle, a {expected} was expected",
+                object.kind()
+            ),
+        )
+    })
+}
+
+/// Removes a handle when it is of the expected kind; anything else is left alone.
+pub(crate) fn release(token: usize, is_kind: impl FnOnce(&Object) -> bool) {
+    if token == 0 {
+        return;
+    }
+    let removed = {
+        let mut table = HANDLES.write().unwrap_or_else(|e| e.into_inner());
+        match table.get(&token) {
+            Some(o) if is_kind(o) => table.remove(&token),
+            _ => None,
+        }
+    };
+    // Dropped outside the lock: closing a database may take a moment.
+    drop(removed);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guard_turns_a_panic_into_a_code_and_detail() {
+        let code = guard(|| panic!("boom"));
+        assert_eq!(code, GRADREG_ERR_PANIC);
+        with_last_error(|e| {
+            let (c, text) = e.expect("detail");
+            assert_eq!(*c, GRADREG_ERR_PANIC);
+            assert!(text.to_str().unwrap().contains("boom"));
+        });
+        assert_eq!(guard(|| Ok(())), GRADREG_OK);
+        with_last_error(|e| assert!(e.is_none()));
+    }
+
+    #[test]
+    fn handles_are_checked_by_kind_and_liveness() {
+        let reg = gradreg::Registry::in_memory(gradreg::Policy::jiangsu()).unwrap();
+        let t = register(Object::Registry(Arc::new(reg))).unwrap();
+        assert!(lookup(t, "h", "gradreg_registry", |o| match o {
+            Object::Registry(r) => Some(r.clone()),
+            _ => None,
+        })
+        .is_ok());
+        let err = lookup(t, "h", "gradreg_keyring", |o| match o {
+            Object::KeyRing(r) => Some(r.clone()),
+            _ => None,
+        })
+        .err()
+        .unwrap();
+        assert_eq!(err.code_and_message().0, GRADREG_ERR_WRONG_HANDLE);
+        release(t, |o| matches!(o, Object::Registry(_)));
+        let err = lookup(t, "h", "gradreg_registry", |_| Some(()))
+            .err()
+            .unwrap();
+        assert_eq!(err.code_and_message().0, GRADREG_ERR_INVALID_HANDLE);
+    }
+}
