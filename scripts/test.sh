@@ -23,9 +23,35 @@ cargo test -p gradreg --doc 2>&1 | tee -a "$log_dir/cargo.log"
 echo "== examples"
 cargo run -q -p gradreg --example walkthrough >/dev/null
 
+echo "== python package (wheel in a fresh venv, pytest, stubtest, office example)"
+# The wheel is built in the dev profile, reusing what cargo test compiled above.
+venv="$root/target/py-venv"
+if ! [ -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv" 2>/dev/null || {
+    apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null && python3 -m venv "$venv"
+  }
+fi
+"$venv/bin/python" -m pip install -q maturin pytest mypy
+rm -f target/wheels/gradreg-*.whl
+start=$(date +%s)
+"$venv/bin/maturin" build -q -m python/Cargo.toml -i "$venv/bin/python" -o target/wheels
+wheel=$(ls target/wheels/gradreg-*.whl)
+echo "wheel $(basename "$wheel"): $(du -k "$wheel" | cut -f1) KiB, built in $(($(date +%s) - start)) s"
+"$venv/bin/python" -m pip install -q --force-reinstall --no-deps "$wheel"
+"$venv/bin/python" -m pytest -q -p no:cacheprovider python/tests 2>&1 | tee "$log_dir/pytest.log"
+(cd "$log_dir" && "$venv/bin/python" -m mypy.stubtest gradreg)
+"$venv/bin/python" -m mypy --strict --cache-dir "$log_dir/mypy" python/gradreg python/tests
+mkdir -p "$log_dir/office"
+"$venv/bin/python" examples/python/office.py --registry "$log_dir/office" >/dev/null
+
 # Sum the counts of every test runner so the last line tells the whole story.
 read -r passed failed < <(awk '/^test result:/ {
     for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }
   } END { print p + 0, f + 0 }' "$log_dir/cargo.log")
+read -r py_passed py_failed < <(awk '/ passed| failed/ && /^[=0-9]/ {
+    for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }
+  } END { print p + 0, f + 0 }' "$log_dir/pytest.log")
+passed=$((passed + py_passed))
+failed=$((failed + py_failed))
 cd "$root"
 echo "all: ${passed} passed, ${failed} failed"
