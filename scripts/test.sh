@@ -43,6 +43,14 @@ echo "wheel $(basename "$wheel"): $(du -k "$wheel" | cut -f1) KiB, built in $(($
 "$venv/bin/python" -m mypy --strict --cache-dir "$log_dir/mypy" python/gradreg python/tests
 mkdir -p "$log_dir/office"
 "$venv/bin/python" examples/python/office.py --registry "$log_dir/office" >/dev/null
+# The abi3 floor: the same wheel under Python 3.9, where the machine has one (pyenv).
+py39=$(ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.9.*/bin/python 2>/dev/null | head -n 1 || true)
+if [ -n "$py39" ]; then
+  [ -x target/py39-venv/bin/python ] || "$py39" -m venv target/py39-venv
+  target/py39-venv/bin/python -m pip install -q pytest
+  target/py39-venv/bin/python -m pip install -q --force-reinstall --no-deps "$wheel"
+  target/py39-venv/bin/python -m pytest -q -p no:cacheprovider python/tests 2>&1 | tee -a "$log_dir/pytest.log"
+fi
 
 # Sum the counts of every test runner so the last line tells the whole story.
 read -r passed failed < <(awk '/^test result:/ {

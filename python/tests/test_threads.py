@@ -62,3 +62,42 @@ def test_one_registry_from_many_threads(tmp_path: "object") -> None:
     assert stats.by_stage == {"confirmed": 40}
     assert reg.check_audit().intact
     assert reg.check_audit().records == 40 * 6
+
+
+def test_the_gil_is_released_during_bulk_work() -> None:
+    """A Python thread keeps running while the core uploads a batch: the GIL is released."""
+    import json
+    import threading
+    import time
+
+    reg = Registry.in_memory()
+    rows = []
+    for i in range(1500):
+        b = gradreg.sample.basic_info()
+        b.id_number = gradreg.sample.id_number("320102", f"200401{1 + i // 100:02d}", i % 100, True)
+        b.student_number = f"2022{i:06d}"
+        rows.append([f"k{i}", b.to_dict()])
+    body = json.dumps(rows)  # encoded beforehand, so the call below is native work only
+    actor = Actor.school_office("s")._wire()
+    ticks: List[float] = []
+    stop = threading.Event()
+
+    def spin() -> None:
+        while not stop.is_set():
+            ticks.append(time.perf_counter())
+
+    t = threading.Thread(target=spin)
+    t.start()
+    try:
+        time.sleep(0.01)
+        start = time.perf_counter()
+        out = reg._n.upload_batch(body, actor, NOW.isoformat(), False)
+        end = time.perf_counter()
+    finally:
+        stop.set()
+        t.join()
+    assert all(r["result"] == "created" for r in json.loads(out))
+    during = [x for x in ticks if start < x < end]
+    # Holding the GIL, the core would leave the spinning thread at most a tick or two (the
+    # interpreter's switch interval is 5 ms); released, the thread runs throughout.
+    assert len(during) > 1000, (len(during), end - start)
