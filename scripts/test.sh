@@ -40,7 +40,7 @@ echo "wheel $(basename "$wheel"): $(du -k "$wheel" | cut -f1) KiB, built in $(($
 "$venv/bin/python" -m pip install -q --force-reinstall --no-deps "$wheel"
 "$venv/bin/python" -m pytest -q -p no:cacheprovider python/tests 2>&1 | tee "$log_dir/pytest.log"
 (cd "$log_dir" && "$venv/bin/python" -m mypy.stubtest gradreg)
-"$venv/bin/python" -m mypy --strict --cache-dir "$log_dir/mypy" python/gradreg python/tests
+"$venv/bin/python" -m mypy --strict --cache-dir "$log_dir/mypy" python/gradreg python/tests examples/python
 mkdir -p "$log_dir/office"
 "$venv/bin/python" examples/python/office.py --registry "$log_dir/office" >/dev/null
 # The abi3 floor: the same wheel under Python 3.9, where the machine has one (pyenv).

@@ -15,6 +15,7 @@ Run it with no arguments to use a synthetic cohort in a temporary folder:
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import tempfile
@@ -114,15 +115,13 @@ def main() -> int:
         people = {k: b for (k, b), r in zip(roster, results) if r.ok}
         walk_some(reg, sorted(people), people, now)
 
-        # 2. Who still has to act, and how long is left.
-        year = 2026
-        deadline = policy.registration_deadline_end(year)
-        days_left = (deadline - now).total_seconds() / 86400
+        # 2. Who still has to act, and how long is left before the registration deadline.
         todo_stages = ["not_logged_in", "basic_info_review", "awaiting_report", "awaiting_confirmation", "disputed"]
         todo = reg.query(stages=todo_stages, now=now)
+        md = policy.registration_deadline
         print(f"\n== 未登记或未确认 not registered or not confirmed: {len(todo)}"
-              f" (截止 deadline {policy.registration_deadline.month}月{policy.registration_deadline.day}日,"
-              f" 剩余 {max(0, int(-(-days_left // 1)))} 天 days left)")
+              f" (登记截止 deadline {md.month}月{md.day}日)")
+        print(f"   {'登记号 id':<18}{'姓名':<6}{'学院':<10}{'阶段 stage':<12}剩余天数 days left")
         for s in todo:
             stage_zh = {
                 "not_logged_in": "未登录",
@@ -131,7 +130,12 @@ def main() -> int:
                 "awaiting_confirmation": "待确认去向",
                 "disputed": "去向有异议",
             }[s.stage]
-            print(f"   {s.id}  {s.name}  {s.college:<8}  {stage_zh}")
+            left = "?"
+            if s.graduation_year is not None:
+                end = policy.registration_deadline_end(s.graduation_year)
+                seconds = (end - now).total_seconds()
+                left = "已逾期 overdue" if seconds <= 0 else str(math.ceil(seconds / 86400))
+            print(f"   {s.id:<18}{s.name:<6}{s.college:<10}{stage_zh:<12}{left}")
         reminders = reg.reminders(now)
         print(f"   提醒 reminders due: {len(reminders)}")
 

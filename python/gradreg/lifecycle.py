@@ -219,6 +219,9 @@ class Command:
 
     def to_json(self) -> str:
         """The command as JSON text (checked by the core)."""
+        for v in self._args.values():
+            if isinstance(v, Record):
+                v._check_types()
         return str(_native.normalize("command", dumps(self.to_dict())))
 
     @classmethod
