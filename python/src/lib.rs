@@ -384,7 +384,7 @@ fn hex(bytes: &[u8]) -> String {
 impl NativeRegistry {
     /// Opens (creating when absent) a registry in an SQLite file.
     #[staticmethod]
-    fn open(py: Python<'_>, path: String, policy: String) -> PyResult<Self> {
+    fn open(py: Python<'_>, path: std::path::PathBuf, policy: String) -> PyResult<Self> {
         let inner = run(py, move || {
             let p: Policy = parse("policy", &policy)?;
             Registry::open(&path, p)

@@ -53,3 +53,19 @@ def test_builtin_bases() -> None:
     assert issubclass(gradreg.ArgumentTypeError, TypeError)
     assert issubclass(StorageOSError, OSError)
     assert not issubclass(StateError, ValueError)
+
+
+def test_exceptions_pickle_with_their_code() -> None:
+    """Scripts that fan out with multiprocessing get the same exception back."""
+    import pickle
+
+    b = gradreg.sample.basic_info()
+    b.id_number = "3.20102E+17"
+    with pytest.raises(ValidationError) as info:
+        b.validate()
+    again = pickle.loads(pickle.dumps(info.value))
+    assert type(again) is ValidationError
+    assert again.code == 101
+    assert again.problems == info.value.problems
+    err = StorageOSError("disk full", 506)
+    assert pickle.loads(pickle.dumps(err)).code == 506

@@ -267,3 +267,13 @@ def test_closed_registry_and_bad_arguments() -> None:
         reg.get("nobody")
     assert info.value.code == 503
     assert issubclass(ConflictError, StorageError)
+
+
+def test_a_folder_name_that_is_not_utf8(tmp_path: Path) -> None:
+    """File names are bytes on Linux; one that is not UTF-8 still opens (as os.fsdecode gives it)."""
+    folder = tmp_path / os.fsdecode(b"\xc9\xfa\xd4\xb4-gbk")  # 生源 in GBK
+    folder.mkdir()
+    with Registry.open(folder) as reg:
+        reg.upload({"a": gradreg.sample.basic_info()}, OFFICE, NOW)
+    with Registry.open(folder) as reg:
+        assert reg.get("a").basic == gradreg.sample.basic_info()
