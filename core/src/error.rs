@@ -43,6 +43,52 @@ pub enum Error {
     /// A code table could not be read.
     #[error("代码表无效 / invalid code table: {0}")]
     InvalidCodeTable(String),
+    /// A roster file is empty (no bytes, or only blank lines or empty cells).
+    #[error("名单文件为空 / the roster file is empty")]
+    RosterEmpty,
+    /// No header row was found: none of the first rows names a known column.
+    #[error("名单文件没有可识别的表头行（如“姓名”“身份证号”或 xm、sfzh）/ the roster has no recognisable header row (such as 姓名, 身份证号 or xm, sfzh)")]
+    RosterNoHeader,
+    /// Required columns are missing from the header; every missing column is named.
+    #[error("名单缺少必需的列：{} / the roster lacks required columns: {}", columns.join("、"), columns.join(", "))]
+    RosterMissingColumns {
+        /// The missing columns, each as its Chinese header and field name, such as `身份证号 (id_number)`.
+        columns: Vec<String>,
+    },
+    /// Several header cells name the same field; every such group is named.
+    #[error("名单表头有重复的列：{} / the roster header repeats columns: {}", columns.join("；"), columns.join("; "))]
+    RosterDuplicateColumns {
+        /// Each group of header texts (as written) that name one field, such as `身份证号 = sfzh (id_number)`.
+        columns: Vec<String>,
+    },
+    /// The bytes of a CSV roster cannot be decoded in the declared or detected encoding.
+    #[error("名单文件无法按 {encoding} 解码（第 {line} 行，第 {offset} 字节）：请另存为“CSV UTF-8”或 GB18030 编码 / the roster cannot be decoded as {encoding} (line {line}, byte {offset}): save it as CSV UTF-8 or GB18030")]
+    RosterEncoding {
+        /// The encoding tried, such as `utf-8` or `gb18030`.
+        encoding: String,
+        /// Byte offset of the first undecodable byte (0-based).
+        offset: usize,
+        /// Line of that byte (1-based).
+        line: usize,
+    },
+    /// An XLSX roster is corrupt or truncated.
+    #[error("XLSX 文件已损坏或不完整：{0} / the XLSX file is corrupt or truncated: {0}")]
+    RosterXlsx(String),
+    /// An XLSX roster has no worksheet.
+    #[error("XLSX 文件中没有工作表 / the XLSX file has no worksheet")]
+    RosterNoSheet,
+    /// A roster file could not be read.
+    #[error("无法读取名单文件 {path}：{message} / cannot read the roster file {path}: {message}")]
+    RosterIo {
+        /// The path as given.
+        path: String,
+        /// The operating system's message.
+        message: String,
+    },
+    /// The roster is in a format this build cannot read (legacy `.xls`, an encrypted workbook,
+    /// UTF-16 text, or XLSX when the `xlsx` feature is off).
+    #[error("不支持的名单格式：{0} / unsupported roster format: {0}")]
+    RosterUnsupportedFormat(String),
 
     // ---- 2xx state machine ----
     /// The actor's role may not perform this command on this registration.
@@ -212,6 +258,15 @@ impl Error {
             Error::InvalidArgument(_) => 103,
             Error::InvalidPolicy(_) => 104,
             Error::InvalidCodeTable(_) => 105,
+            Error::RosterEmpty => 106,
+            Error::RosterNoHeader => 107,
+            Error::RosterMissingColumns { .. } => 108,
+            Error::RosterDuplicateColumns { .. } => 109,
+            Error::RosterEncoding { .. } => 110,
+            Error::RosterXlsx(_) => 111,
+            Error::RosterNoSheet => 112,
+            Error::RosterIo { .. } => 113,
+            Error::RosterUnsupportedFormat(_) => 114,
             Error::Forbidden { .. } => 201,
             Error::LoginRefused { .. } => 202,
             Error::NotLoggedIn => 203,
@@ -285,6 +340,22 @@ mod tests {
             Error::InvalidArgument(String::new()),
             Error::InvalidPolicy(String::new()),
             Error::InvalidCodeTable(String::new()),
+            Error::RosterEmpty,
+            Error::RosterNoHeader,
+            Error::RosterMissingColumns { columns: vec![] },
+            Error::RosterDuplicateColumns { columns: vec![] },
+            Error::RosterEncoding {
+                encoding: String::new(),
+                offset: 0,
+                line: 1,
+            },
+            Error::RosterXlsx(String::new()),
+            Error::RosterNoSheet,
+            Error::RosterIo {
+                path: String::new(),
+                message: String::new(),
+            },
+            Error::RosterUnsupportedFormat(String::new()),
             Error::Forbidden {
                 role: String::new(),
                 command: String::new(),

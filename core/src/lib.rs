@@ -21,6 +21,7 @@
 #![deny(missing_docs)]
 
 pub mod codes;
+pub mod cohort;
 pub mod disclosure;
 pub mod error;
 pub mod lifecycle;
@@ -28,11 +29,13 @@ pub mod policy;
 pub mod records;
 pub mod registry;
 pub mod reminders;
+pub mod roster;
 pub mod sample;
 pub mod tables;
 pub mod validate;
 
 pub use codes::VerificationNumber;
+pub use cohort::{generate, roster_csv, Cohort, CohortSpec, Graduate};
 pub use disclosure::{Disclosure, Masking};
 pub use error::{Error, Result};
 pub use lifecycle::{
@@ -45,7 +48,11 @@ pub use records::{
     Abroad, ArchiveMethod, ArchiveTransfer, BasicInfo, ChsiAccount, Destination, DestinationData,
     Employer, HukouMigration, HukouReason, Study,
 };
-pub use registry::{Query, Registry, Statistics, UploadResult};
+pub use registry::{ImportMode, ImportReport, Query, Registry, Statistics, UploadResult};
 pub use reminders::{reminders, reminders_for, Reminder, ReminderKind, ReminderOptions};
+pub use roster::{
+    parse_roster, parse_roster_file, CellProblem, Encoding, Format, HeaderAliases, HeaderStyle,
+    ParsedRoster, RosterOptions, RosterRow,
+};
 pub use tables::{Category, CodeTables, Table};
 pub use validate::{Problem, ProblemCode, Validate};

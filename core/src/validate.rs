@@ -49,6 +49,11 @@ pub enum ProblemCode {
     Missing,
     /// A part that does not belong with the destination code is present.
     NotAllowed,
+    /// A value that must be unique appears again (for instance an ID number twice in a roster).
+    Duplicate,
+    /// The registry refused the record (the message says why: for example an ID number already
+    /// registered under another student number).
+    Refused,
 }
 
 impl ProblemCode {
@@ -71,6 +76,8 @@ impl ProblemCode {
             ProblemCode::LostLeadingZero => "lost_leading_zero",
             ProblemCode::Missing => "missing",
             ProblemCode::NotAllowed => "not_allowed",
+            ProblemCode::Duplicate => "duplicate",
+            ProblemCode::Refused => "refused",
         }
     }
 

@@ -87,7 +87,7 @@ fn step() -> impl Strategy<Value = Step> {
 }
 
 fn pick_number(reg: &Registration, param: u32) -> VerificationNumber {
-    if reg.authorizations.is_empty() || param % 5 == 0 {
+    if reg.authorizations.is_empty() || param.is_multiple_of(5) {
         VerificationNumber::from_entropy(&[param as u8; 16])
     } else {
         reg.authorizations[param as usize % reg.authorizations.len()].number
@@ -112,10 +112,10 @@ fn command(s: &Step, reg: &Registration) -> Command {
         1 => {
             let mut info = sample::basic_info();
             info.major_name = format!("专业{}", p % 7);
-            if p % 5 == 0 {
+            if p.is_multiple_of(5) {
                 info.college = "法学院".into();
             }
-            if p % 13 == 0 {
+            if p.is_multiple_of(13) {
                 info.phone = "13900000000".into();
             }
             Command::CorrectBasicInfo {
@@ -124,11 +124,11 @@ fn command(s: &Step, reg: &Registration) -> Command {
         }
         2 => {
             let mut a = sample::chsi_account();
-            a.student_record_bound = p % 4 != 0;
+            a.student_record_bound = !p.is_multiple_of(4);
             if p % 6 == 1 {
                 a.name = "李四".into();
             }
-            if p % 2 == 0 {
+            if p.is_multiple_of(2) {
                 a.phone = format!("139{:08}", p % 100_000_000);
             }
             Command::UpdateChsiAccount {
@@ -141,7 +141,7 @@ fn command(s: &Step, reg: &Registration) -> Command {
             note: s.text.clone(),
         },
         6 => {
-            let mut d = if p % 2 == 0 {
+            let mut d = if p.is_multiple_of(2) {
                 sample::destination_data()
             } else {
                 changed_data()
@@ -171,7 +171,11 @@ fn command(s: &Step, reg: &Registration) -> Command {
             reason: s.text.clone(),
         },
         13 => Command::Authorize {
-            validity_days: if p % 3 == 0 { None } else { Some(p % 200) },
+            validity_days: if p.is_multiple_of(3) {
+                None
+            } else {
+                Some(p % 200)
+            },
         },
         14 => Command::ExtendAuthorization {
             number: pick_number(reg, p),

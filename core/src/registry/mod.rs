@@ -111,6 +111,41 @@ pub enum UploadResult {
     },
 }
 
+/// How a roster import treats bad rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportMode {
+    /// Any problem in the file imports nothing.
+    #[default]
+    AllOrNothing,
+    /// Rows without problems are imported; the others are reported.
+    GoodRows,
+}
+
+/// What a roster import did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImportReport {
+    /// `csv` or `xlsx`.
+    pub format: String,
+    /// The encoding read (`utf-8`, `utf-8-bom`, `gb18030`, `xlsx`).
+    pub encoding: String,
+    /// Data rows read.
+    pub rows: usize,
+    /// New registrations.
+    pub created: usize,
+    /// Registrations whose basic information changed (a correction).
+    pub corrected: usize,
+    /// Rows identical to what the registry holds.
+    pub unchanged: usize,
+    /// Rows not imported (bad, refused, or everything under all-or-nothing with a problem).
+    pub rejected: usize,
+    /// Every problem, by row and column.
+    pub problems: Vec<crate::roster::CellProblem>,
+}
+
+/// Rows per transaction of a good-rows import: a crash loses at most the batch in flight.
+const IMPORT_BATCH: usize = 20_000;
+
 /// Statistics of the whole registry at an instant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Statistics {
@@ -335,6 +370,91 @@ impl Registry {
             .collect();
         self.store.commit(&commits)?;
         Ok(results)
+    }
+
+    /// Imports a roster (CSV in UTF-8, UTF-8 with BOM or GB18030/GBK, or XLSX) uploaded by
+    /// `actor`: every record becomes a registration keyed `school_code:student_number`.
+    /// Re-importing the same file changes nothing. Under [`ImportMode::AllOrNothing`] a single
+    /// problem leaves the store untouched; under [`ImportMode::GoodRows`] good rows are committed
+    /// in batches and bad ones reported.
+    pub fn import_roster(
+        &self,
+        bytes: &[u8],
+        opts: &crate::roster::RosterOptions,
+        mode: ImportMode,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<ImportReport> {
+        let parsed = crate::roster::parse_roster(bytes, opts, &self.tables)?;
+        let mut report = ImportReport {
+            format: match parsed.format {
+                crate::roster::Format::Xlsx => "xlsx",
+                _ => "csv",
+            }
+            .to_string(),
+            encoding: parsed.encoding.to_string(),
+            rows: parsed.rows.len(),
+            created: 0,
+            corrected: 0,
+            unchanged: 0,
+            rejected: 0,
+            problems: parsed.problems.clone(),
+        };
+        if mode == ImportMode::AllOrNothing && !parsed.problems.is_empty() {
+            report.rejected = parsed.rows.len();
+            return Ok(report);
+        }
+        report.rejected = parsed.rows.iter().filter(|r| !r.ok).count();
+        let good: Vec<(usize, (String, Arc<crate::records::BasicInfo>))> = parsed
+            .rows
+            .into_iter()
+            .filter(|r| r.ok)
+            .map(|r| {
+                let key = format!("{}:{}", r.info.school_code, r.info.student_number);
+                (r.row, (key, Arc::new(r.info)))
+            })
+            .collect();
+        let chunk = match mode {
+            ImportMode::AllOrNothing => good.len().max(1),
+            ImportMode::GoodRows => IMPORT_BATCH,
+        };
+        for part in good.chunks(chunk) {
+            let records: Vec<_> = part.iter().map(|(_, r)| r.clone()).collect();
+            let results =
+                self.upload_batch(&records, actor, now, mode == ImportMode::AllOrNothing)?;
+            let mut refused = 0;
+            for ((row, _), result) in part.iter().zip(&results) {
+                match result {
+                    UploadResult::Created => report.created += 1,
+                    UploadResult::Corrected => report.corrected += 1,
+                    UploadResult::Unchanged => report.unchanged += 1,
+                    UploadResult::Refused { error } => {
+                        refused += 1;
+                        report.problems.push(crate::roster::CellProblem {
+                            row: *row,
+                            column: String::new(),
+                            field: String::new(),
+                            code: crate::validate::ProblemCode::Refused,
+                            message_zh: format!("登记系统拒绝该行：{error}"),
+                            message_en: format!(
+                                "the registry refused this row (code {}): {error}",
+                                error.code()
+                            ),
+                        });
+                    }
+                }
+            }
+            if mode == ImportMode::AllOrNothing && refused > 0 {
+                report.created = 0;
+                report.corrected = 0;
+                report.unchanged = 0;
+                report.rejected = report.rows;
+                return Ok(report);
+            }
+            report.rejected += refused;
+        }
+        report.problems.sort_by_key(|p| p.row);
+        Ok(report)
     }
 
     /// Applies many commands at `now` in one transaction, in order (later commands on the same

@@ -1,0 +1,203 @@
+//! Roster import through the registry: modes, idempotence, encodings, refusals, bad files.
+
+mod common;
+
+use common::*;
+use gradreg::cohort::{generate, roster_csv, CohortSpec, Graduate, HeaderStyle};
+use gradreg::registry::sqlite::SqliteStore;
+use gradreg::roster::RosterOptions;
+use gradreg::{Error, ImportMode, Policy, ProblemCode, Registry};
+
+fn cohort(n: usize) -> Vec<Graduate> {
+    generate(&CohortSpec {
+        size: n,
+        ..CohortSpec::default()
+    })
+    .collect()
+}
+
+fn registry() -> Registry {
+    Registry::with_store(
+        Box::new(SqliteStore::open_in_memory().unwrap()),
+        Policy::jiangsu(),
+    )
+    .unwrap()
+}
+
+fn import(r: &Registry, bytes: &[u8], mode: ImportMode) -> gradreg::ImportReport {
+    r.import_roster(bytes, &RosterOptions::default(), mode, &school(), day(3, 1))
+        .unwrap()
+}
+
+#[test]
+fn import_then_reimport_changes_nothing() {
+    let r = registry();
+    let grads = cohort(300);
+    let csv = roster_csv(&grads, HeaderStyle::Chinese);
+    let rep = import(&r, csv.as_bytes(), ImportMode::AllOrNothing);
+    assert_eq!(
+        (rep.rows, rep.created, rep.rejected),
+        (300, 300, 0),
+        "{:?}",
+        rep.problems
+    );
+    assert!(rep.problems.is_empty());
+    assert_eq!(r.store().count().unwrap(), 300);
+    let audit_before = r.audit(None).unwrap().len();
+    let version_before = r
+        .get(&format!("10327:{}", grads[7].basic.student_number))
+        .unwrap()
+        .version;
+    // The same file again, and the same roster with pinyin headers in GB18030.
+    let rep = import(&r, csv.as_bytes(), ImportMode::AllOrNothing);
+    assert_eq!((rep.created, rep.unchanged), (0, 300));
+    let pinyin = roster_csv(&grads, HeaderStyle::Pinyin);
+    let (gbk, _, _) = encoding_rs::GB18030.encode(&pinyin);
+    let rep = import(&r, &gbk, ImportMode::GoodRows);
+    assert_eq!(rep.encoding, "gb18030");
+    assert_eq!((rep.created, rep.unchanged), (0, 300));
+    assert_eq!(
+        r.audit(None).unwrap().len(),
+        audit_before,
+        "nothing written"
+    );
+    assert_eq!(
+        r.get(&format!("10327:{}", grads[7].basic.student_number))
+            .unwrap()
+            .version,
+        version_before
+    );
+    // One changed record is a correction that sends the graduate back to review.
+    let mut changed = grads.clone();
+    changed[7].basic.major_name = "会计学（注册会计师方向）".into();
+    let rep = import(
+        &r,
+        roster_csv(&changed, HeaderStyle::Chinese).as_bytes(),
+        ImportMode::GoodRows,
+    );
+    assert_eq!((rep.corrected, rep.unchanged), (1, 299));
+    let reg = r
+        .get(&format!("10327:{}", grads[7].basic.student_number))
+        .unwrap();
+    assert_eq!(
+        reg.basic.as_ref().unwrap().major_name,
+        "会计学（注册会计师方向）"
+    );
+    assert!(r.check_audit().unwrap().intact());
+}
+
+#[test]
+fn all_or_nothing_imports_nothing_when_a_cell_is_bad() {
+    let r = registry();
+    let grads = cohort(50);
+    let csv = roster_csv(&grads, HeaderStyle::Chinese);
+    let id = grads[3].basic.id_number.clone();
+    let damaged = csv.replace(&id, "3.20102E+17");
+    let rep = import(&r, damaged.as_bytes(), ImportMode::AllOrNothing);
+    assert_eq!((rep.created, rep.rejected), (0, 50));
+    assert_eq!(r.store().count().unwrap(), 0, "store untouched");
+    let p = &rep.problems[0];
+    assert_eq!(p.code, ProblemCode::ScientificNotation);
+    assert_eq!(p.column, "身份证号");
+    assert_eq!(p.row, 5, "header is row 1, the fourth record is row 5");
+    assert!(p.message_zh.contains("科学计数法"));
+    // The good rows go in under GoodRows.
+    let rep = import(&r, damaged.as_bytes(), ImportMode::GoodRows);
+    assert_eq!((rep.created, rep.rejected), (49, 1));
+    assert_eq!(r.store().count().unwrap(), 49);
+}
+
+#[test]
+fn registry_refusals_are_reported_by_row() {
+    let r = registry();
+    let grads = cohort(20);
+    import(
+        &r,
+        roster_csv(&grads, HeaderStyle::Chinese).as_bytes(),
+        ImportMode::AllOrNothing,
+    );
+    // The same person again under a new student number.
+    let mut again = grads[..3].to_vec();
+    again[1].basic.student_number = "2099000001".into();
+    let csv = roster_csv(&again, HeaderStyle::Chinese);
+    let rep = import(&r, csv.as_bytes(), ImportMode::AllOrNothing);
+    assert_eq!(rep.created, 0);
+    assert_eq!(rep.rejected, 3);
+    let refusal = rep
+        .problems
+        .iter()
+        .find(|p| p.code == ProblemCode::Refused)
+        .unwrap();
+    assert_eq!(refusal.row, 3);
+    assert!(refusal.message_en.contains("508"), "{}", refusal.message_en);
+    assert_eq!(r.store().count().unwrap(), 20);
+    let rep = import(&r, csv.as_bytes(), ImportMode::GoodRows);
+    assert_eq!((rep.unchanged, rep.rejected), (2, 1));
+}
+
+#[test]
+fn unreadable_files_leave_the_store_as_it_was() {
+    let r = registry();
+    let grads = cohort(10);
+    let csv = roster_csv(&grads, HeaderStyle::Chinese);
+    import(&r, csv.as_bytes(), ImportMode::AllOrNothing);
+    let before = r.audit(None).unwrap().len();
+    let missing = csv.replacen("身份证号", "备注", 1);
+    let e = r
+        .import_roster(
+            missing.as_bytes(),
+            &RosterOptions::default(),
+            ImportMode::GoodRows,
+            &school(),
+            day(3, 2),
+        )
+        .unwrap_err();
+    assert!(matches!(e, Error::RosterMissingColumns { .. }), "{e}");
+    for bad in [
+        &b""[..],
+        &b"\xff\xfe\x00garbage"[..],
+        &b"PK\x03\x04truncated-xlsx"[..],
+    ] {
+        let e = r
+            .import_roster(
+                bad,
+                &RosterOptions::default(),
+                ImportMode::GoodRows,
+                &school(),
+                day(3, 2),
+            )
+            .unwrap_err();
+        assert!((100..200).contains(&e.code()), "{e}");
+    }
+    // A file cut in the middle of a line: the cut row is reported, the rest imported.
+    let cut = &csv[..csv.len() - 40];
+    let rep = import(&r, cut.as_bytes(), ImportMode::GoodRows);
+    assert_eq!(rep.rejected, 1, "{:?}", rep.problems);
+    assert_eq!(rep.unchanged, 9);
+    assert_eq!(r.audit(None).unwrap().len(), before);
+}
+
+#[test]
+fn counselors_import_only_their_college() {
+    let r = registry();
+    let grads = cohort(40);
+    let college = grads[0].basic.college.clone();
+    let csv = roster_csv(&grads, HeaderStyle::Chinese);
+    let counselor = gradreg::Actor::Counselor {
+        id: "fdy".into(),
+        college: college.clone(),
+    };
+    let rep = r
+        .import_roster(
+            csv.as_bytes(),
+            &RosterOptions::default(),
+            ImportMode::GoodRows,
+            &counselor,
+            day(3, 1),
+        )
+        .unwrap();
+    let own = grads.iter().filter(|g| g.basic.college == college).count();
+    assert_eq!(rep.created, own);
+    assert_eq!(rep.rejected, 40 - own);
+    assert!(rep.problems.iter().all(|p| p.code == ProblemCode::Refused));
+}

@@ -1,0 +1,892 @@
+//! Roster import (DESIGN.md §5) and the synthetic cohort: encodings, formats, headers, file-level
+//! errors, row problems, spreadsheet damage, duplicates, truncation and arbitrary bytes.
+
+use gradreg::cohort::{generate, roster_csv, CohortSpec, Graduate, HeaderStyle};
+use gradreg::roster::{
+    parse_roster, parse_roster_file, CellProblem, Encoding, Format, ParsedRoster, RosterOptions,
+};
+use gradreg::{BasicInfo, CodeTables, Error, ProblemCode, Validate};
+use proptest::prelude::*;
+
+fn t() -> &'static CodeTables {
+    CodeTables::builtin()
+}
+
+fn cohort(size: usize, seed: u64) -> Vec<Graduate> {
+    generate(&CohortSpec {
+        seed,
+        size,
+        ..CohortSpec::default()
+    })
+    .collect()
+}
+
+fn parse(bytes: &[u8]) -> Result<ParsedRoster, Error> {
+    parse_roster(bytes, &RosterOptions::default(), t())
+}
+
+fn parse_as(bytes: &[u8], format: Format, encoding: Encoding) -> Result<ParsedRoster, Error> {
+    parse_roster(bytes, &RosterOptions { format, encoding }, t())
+}
+
+fn infos(p: &ParsedRoster) -> Vec<BasicInfo> {
+    p.rows.iter().map(|r| r.info.clone()).collect()
+}
+
+fn basics(g: &[Graduate]) -> Vec<BasicInfo> {
+    g.iter().map(|g| g.basic.clone()).collect()
+}
+
+fn find<'a>(p: &'a ParsedRoster, row: usize, field: &str) -> Vec<&'a CellProblem> {
+    p.problems
+        .iter()
+        .filter(|q| q.row == row && q.field == field)
+        .collect()
+}
+
+/// A header and rows around the sample graduate, as CSV text.
+const HEADER: &str =
+    "姓名,性别,身份证号,学号,院校代码,院校名称,学院,专业代码,专业名称,学历,毕业日期,民族,手机号码";
+
+fn sample_line(id: &str, student: &str) -> String {
+    format!("张明,1,{id},{student},10327,南京财经大学,会计学院,120203K,会计学,31,2026-06-30,01,13812345678")
+}
+
+fn sample_id() -> String {
+    gradreg::sample::basic_info().id_number
+}
+
+// ---- encodings and formats ----------------------------------------------------------------
+
+#[test]
+fn every_encoding_reads_the_same_records() {
+    let g = cohort(300, 11);
+    let want = basics(&g);
+    let csv = roster_csv(&g, HeaderStyle::Chinese);
+
+    let utf8 = parse(csv.as_bytes()).unwrap();
+    assert_eq!(utf8.encoding, "utf-8");
+    assert_eq!(utf8.format, Format::Csv);
+    assert_eq!(infos(&utf8), want);
+    assert!(utf8.problems.is_empty(), "{:?}", &utf8.problems[..1]);
+    assert!(utf8.rows.iter().all(|r| r.ok));
+    assert_eq!(utf8.rows[0].row, 2);
+    assert_eq!(utf8.rows[299].row, 301);
+
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice(csv.as_bytes());
+    let p = parse(&bom).unwrap();
+    assert_eq!(p.encoding, "utf-8-bom");
+    assert_eq!(infos(&p), want);
+
+    for enc in [encoding_rs::GB18030, encoding_rs::GBK] {
+        let (bytes, _, unmappable) = enc.encode(&csv);
+        assert!(!unmappable, "{} cannot encode the cohort", enc.name());
+        assert!(std::str::from_utf8(&bytes).is_err());
+        let p = parse(&bytes).unwrap();
+        assert_eq!(p.encoding, "gb18030");
+        assert_eq!(infos(&p), want, "{}", enc.name());
+        let declared = parse_as(&bytes, Format::Csv, Encoding::Gb18030).unwrap();
+        assert_eq!(infos(&declared), want);
+    }
+
+    let declared = parse_as(csv.as_bytes(), Format::Csv, Encoding::Utf8).unwrap();
+    assert_eq!(infos(&declared), want);
+    // A byte-order mark wins over a declared GB18030.
+    let p = parse_as(&bom, Format::Auto, Encoding::Gb18030).unwrap();
+    assert_eq!(p.encoding, "utf-8-bom");
+    assert_eq!(infos(&p), want);
+}
+
+#[test]
+fn pinyin_headers_read_the_same_records() {
+    let g = cohort(100, 12);
+    let csv = roster_csv(&g, HeaderStyle::Pinyin);
+    assert!(csv.starts_with("xm,xbdm,sfzh,"));
+    let p = parse(csv.as_bytes()).unwrap();
+    assert_eq!(infos(&p), basics(&g));
+    assert!(p.problems.is_empty());
+
+    // Case, spaces, byte-order marks and * markers do not matter; unknown columns are ignored.
+    let (head, body) = csv.split_once("\r\n").unwrap();
+    let head = head
+        .replace("xm,", "\u{feff} XM ,")
+        .replace("sfzh", "*SfZh")
+        .replace("email", "EMAIL ");
+    let odd = format!(
+        "序号,{head}\r\n{}{}",
+        prefix_lines(body, "7,"),
+        "8,,,,,,,,,,,,,,,,,,,,\r\n9,,,,,,,,,,,,,,,,,,,,\r\n"
+    );
+    let p = parse(odd.as_bytes()).unwrap();
+    assert_eq!(infos(&p), basics(&g));
+    assert!(p.problems.is_empty());
+}
+
+fn prefix_lines(body: &str, prefix: &str) -> String {
+    body.split("\r\n")
+        .filter(|l| !l.is_empty())
+        .map(|l| format!("{prefix}{l}\r\n"))
+        .collect()
+}
+
+#[test]
+fn tab_separated_and_title_rows_and_blank_rows() {
+    let g = cohort(20, 13);
+    let csv = roster_csv(&g, HeaderStyle::Chinese).replace(',', "\t");
+    let p = parse(csv.as_bytes()).unwrap();
+    assert_eq!(infos(&p), basics(&g));
+
+    // A title row above the header and blank rows between records.
+    let csv = roster_csv(&g, HeaderStyle::Chinese);
+    let (head, body) = csv.split_once("\r\n").unwrap();
+    let mut lines: Vec<&str> = body.split("\r\n").filter(|l| !l.is_empty()).collect();
+    lines.insert(3, ",,,,");
+    lines.insert(5, "");
+    lines.push("");
+    lines.push(",,,,,,,,,,,,,,,,,,,,,,,,,,,,");
+    let text = format!(
+        "2026届毕业生生源信息,,\r\n{head}\r\n{}\r\n",
+        lines.join("\r\n")
+    );
+    let p = parse(text.as_bytes()).unwrap();
+    assert_eq!(infos(&p), basics(&g));
+    assert!(p.problems.is_empty());
+    // Rows are numbered as lines of the file: title 1, header 2, first record 3.
+    assert_eq!(p.rows[0].row, 3);
+    assert_eq!(p.rows[3].row, 7);
+}
+
+#[test]
+fn text_markers_are_unwrapped_and_cells_trimmed() {
+    let text = format!(
+        "{HEADER}\n{}\n",
+        sample_line(&format!("=\"{}\"", sample_id()), " 2022010123 ")
+    );
+    let p = parse(text.as_bytes()).unwrap();
+    assert!(p.problems.is_empty(), "{:?}", p.problems);
+    assert_eq!(p.rows[0].info.id_number, sample_id());
+    assert_eq!(p.rows[0].info.student_number, "2022010123");
+}
+
+#[test]
+fn file_on_disk_and_io_errors() {
+    let g = cohort(10, 14);
+    let dir = std::env::temp_dir().join(format!("gradreg-roster-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("roster.csv");
+    std::fs::write(&path, roster_csv(&g, HeaderStyle::Chinese)).unwrap();
+    let p = parse_roster_file(&path, &RosterOptions::default(), t()).unwrap();
+    assert_eq!(infos(&p), basics(&g));
+    let missing = dir.join("no-such-file.csv");
+    let err = parse_roster_file(&missing, &RosterOptions::default(), t()).unwrap_err();
+    assert!(matches!(err, Error::RosterIo { .. }), "{err:?}");
+    assert_eq!(err.code(), 113);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+// ---- file-level errors --------------------------------------------------------------------
+
+#[test]
+fn file_level_problems_are_typed_errors() {
+    for empty in [&b""[..], b"\n\r\n  \n", b"\xEF\xBB\xBF", b",,,\n,,\n"] {
+        let err = parse(empty).unwrap_err();
+        assert_eq!(err, Error::RosterEmpty, "{empty:?}");
+        assert_eq!(err.code(), 106);
+    }
+
+    let err = parse("a,b,c\n1,2,3\n".as_bytes()).unwrap_err();
+    assert_eq!(err, Error::RosterNoHeader);
+    assert_eq!(err.code(), 107);
+
+    let err =
+        parse("姓名,性别,院校代码,院校名称,学院,专业代码,专业名称,学历,毕业日期\n".as_bytes())
+            .unwrap_err();
+    assert_eq!(
+        err,
+        Error::RosterMissingColumns {
+            columns: vec![
+                "身份证号 (id_number)".into(),
+                "学号 (student_number)".into()
+            ]
+        }
+    );
+    assert_eq!(err.code(), 108);
+    assert!(err.to_string().contains("身份证号"));
+
+    let err = parse(format!("{HEADER},SFZH,xm\n").as_bytes()).unwrap_err();
+    assert_eq!(
+        err,
+        Error::RosterDuplicateColumns {
+            columns: vec![
+                "姓名 = xm (name)".into(),
+                "身份证号 = SFZH (id_number)".into()
+            ]
+        }
+    );
+    assert_eq!(err.code(), 109);
+
+    // GBK bytes declared as UTF-8.
+    let text = format!("{HEADER}\n{}\n", sample_line(&sample_id(), "2022010123"));
+    let (gbk, _, _) = encoding_rs::GBK.encode(&text);
+    let err = parse_as(&gbk, Format::Csv, Encoding::Utf8).unwrap_err();
+    assert_eq!(
+        err,
+        Error::RosterEncoding {
+            encoding: "utf-8".into(),
+            offset: 0,
+            line: 1
+        }
+    );
+    assert_eq!(err.code(), 110);
+    // Bytes that are neither UTF-8 nor GB18030, on line 2.
+    let err = parse(b"xm,sfzh\n\xFF\xFF,1\n").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::RosterEncoding {
+                offset: 8,
+                line: 2,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+
+    let err = parse(b"PK\x03\x04 this is not a workbook").unwrap_err();
+    if cfg!(feature = "xlsx") {
+        assert!(matches!(err, Error::RosterXlsx(_)), "{err:?}");
+        assert_eq!(err.code(), 111);
+    } else {
+        assert_eq!(err.code(), 114);
+    }
+
+    let err = parse(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1 legacy").unwrap_err();
+    assert_eq!(err.code(), 114);
+    let err = parse(b"\xFF\xFEx\x00m\x00").unwrap_err();
+    assert_eq!(err.code(), 114);
+}
+
+// ---- row problems -------------------------------------------------------------------------
+
+#[test]
+fn every_problem_of_every_row_with_row_and_column() {
+    let good = sample_line(&sample_id(), "2022010123");
+    let mut bad_id = sample_id();
+    bad_id.replace_range(17.., if bad_id.ends_with('0') { "1" } else { "0" });
+    let bad = sample_line(&bad_id, "2022010124")
+        .replacen("张明", "", 1)
+        .replace("13812345678", "1381234567");
+    let short = "李华,2,110105200401011234";
+    let text = format!(
+        "{}\n{good}\n{bad}\n{short}\n",
+        HEADER.replace("身份证号", "SFZH")
+    );
+    let p = parse(text.as_bytes()).unwrap();
+    assert_eq!(p.rows.len(), 3);
+    assert!(p.rows[0].ok);
+    assert!(!p.rows[1].ok && !p.rows[2].ok);
+
+    let id = find(&p, 3, "id_number");
+    assert_eq!(id.len(), 1);
+    assert_eq!(id[0].column, "SFZH");
+    assert_eq!(id[0].code, ProblemCode::BadCheckCharacter);
+    let name = find(&p, 3, "name");
+    assert_eq!(
+        (name[0].column.as_str(), name[0].code),
+        ("姓名", ProblemCode::Required)
+    );
+    assert_eq!(find(&p, 3, "phone")[0].column, "手机号码");
+    assert!(!name[0].message_zh.is_empty() && !name[0].message_en.is_empty());
+
+    // The short row: a row-level problem, then the empty required cells.
+    let row4: Vec<&CellProblem> = p.problems_of(4).collect();
+    assert_eq!(row4[0].column, "");
+    assert_eq!(row4[0].field, "");
+    assert_eq!(row4[0].code, ProblemCode::BadFormat);
+    assert!(
+        row4[0].message_en.contains("3 cells"),
+        "{}",
+        row4[0].message_en
+    );
+    assert!(row4
+        .iter()
+        .any(|q| q.field == "student_number" && q.code == ProblemCode::Required));
+    // Problems are in row order.
+    assert!(p.problems.windows(2).all(|w| w[0].row <= w[1].row));
+}
+
+#[test]
+fn duplicate_id_numbers_name_the_first_row() {
+    let g = cohort(400, 15);
+    let x = 5 + g[5..]
+        .iter()
+        .position(|g| g.basic.id_number.ends_with('X'))
+        .expect("an ID number ending in X");
+    let csv = roster_csv(&g[..5], HeaderStyle::Chinese);
+    // Row 7: graduate x; row 8: graduate 1's ID again; row 9: x's ID in lower case.
+    let mut again = g[1].basic.clone();
+    again.student_number = "D0001".into();
+    let mut lower = g[x].basic.clone();
+    lower.id_number = lower.id_number.to_lowercase();
+    lower.student_number = "D0002".into();
+    let extra = [
+        g[x].clone(),
+        Graduate {
+            basic: again,
+            ..g[1].clone()
+        },
+        Graduate {
+            basic: lower,
+            ..g[x].clone()
+        },
+    ];
+    let more = roster_csv(&extra, HeaderStyle::Chinese);
+    let text = format!("{csv}{}", more.split_once("\r\n").unwrap().1);
+    let p = parse(text.as_bytes()).unwrap();
+    assert_eq!(p.rows.len(), 8);
+    let d8 = find(&p, 8, "id_number");
+    assert_eq!(d8.len(), 1);
+    assert_eq!(d8[0].code, ProblemCode::Duplicate);
+    assert_eq!(d8[0].column, "身份证号");
+    assert!(d8[0].message_zh.contains("第 3 行"), "{}", d8[0].message_zh);
+    assert!(d8[0].message_en.contains("row 3"));
+    let d9: Vec<_> = find(&p, 9, "id_number")
+        .into_iter()
+        .filter(|q| q.code == ProblemCode::Duplicate)
+        .collect();
+    assert_eq!(d9.len(), 1, "lower-case x is the same ID number");
+    assert!(d9[0].message_en.contains("row 7"));
+    // The first occurrences stay good; student numbers of rows 8 and 9 are new.
+    assert!(p.rows[1].ok && p.rows[5].ok);
+    assert!(!p.rows[6].ok && !p.rows[7].ok);
+    assert!(find(&p, 8, "student_number").is_empty());
+
+    // A repeated student number is reported too.
+    let text = format!(
+        "{HEADER}\n{}\n{}\n",
+        sample_line(&sample_id(), "2022010123"),
+        sample_line("110105200401011239", "2022010123")
+    );
+    let p = parse(text.as_bytes()).unwrap();
+    let dup = find(&p, 3, "student_number");
+    assert_eq!(dup.len(), 1);
+    assert_eq!(dup[0].code, ProblemCode::Duplicate);
+}
+
+#[test]
+fn spreadsheet_damage_in_csv_text_is_named() {
+    let line = sample_line("3.20102E+17", "2022010123")
+        .replace(",31,", ",31.0,")
+        .replace(",01,", ",1,");
+    let text = format!("{HEADER}\n{line}\n");
+    let p = parse(text.as_bytes()).unwrap();
+    let codes: Vec<(&str, &str, ProblemCode)> = p
+        .problems
+        .iter()
+        .map(|q| (q.column.as_str(), q.field.as_str(), q.code))
+        .collect();
+    assert_eq!(
+        codes,
+        vec![
+            ("身份证号", "id_number", ProblemCode::ScientificNotation),
+            ("学历", "education_level", ProblemCode::TrailingDecimal),
+            ("民族", "ethnicity", ProblemCode::LostLeadingZero),
+        ]
+    );
+    assert!(p.problems[0].message_zh.contains("科学计数法"));
+}
+
+#[test]
+fn truncated_csv_reports_the_cut_row() {
+    let g = cohort(50, 16);
+    let csv = roster_csv(&g, HeaderStyle::Chinese);
+    let cut = &csv[..csv.len() - 40];
+    let p = parse(cut.as_bytes()).unwrap();
+    assert_eq!(p.rows.len(), 50);
+    assert!(p.rows[..49].iter().all(|r| r.ok));
+    let last = &p.rows[49];
+    assert!(!last.ok);
+    let row: Vec<&CellProblem> = p.problems_of(last.row).collect();
+    assert!(row
+        .iter()
+        .any(|q| q.field.is_empty() && q.column.is_empty()));
+}
+
+// ---- XLSX ---------------------------------------------------------------------------------
+
+#[cfg(feature = "xlsx")]
+mod xlsx {
+    use super::*;
+    use rust_xlsxwriter::{ExcelDateTime, Format as XFormat, Workbook};
+
+    /// A cell to write.
+    pub enum C<'a> {
+        S(&'a str),
+        N(f64),
+        D(u16, u8, u8),
+    }
+
+    pub fn workbook(sheets: &[(&str, Vec<Vec<C<'_>>>)]) -> Vec<u8> {
+        let mut wb = Workbook::new();
+        let date = XFormat::new().set_num_format("yyyy-mm-dd");
+        for (name, rows) in sheets {
+            let ws = wb.add_worksheet();
+            ws.set_name(*name).unwrap();
+            for (r, row) in rows.iter().enumerate() {
+                for (c, cell) in row.iter().enumerate() {
+                    let (r, c) = (r as u32, c as u16);
+                    match cell {
+                        C::S(s) => ws.write_string(r, c, *s).map(|_| ()),
+                        C::N(n) => ws.write_number(r, c, *n).map(|_| ()),
+                        C::D(y, m, d) => {
+                            let dt = ExcelDateTime::from_ymd(*y, *m, *d).unwrap();
+                            ws.write_datetime_with_format(r, c, &dt, &date).map(|_| ())
+                        }
+                    }
+                    .unwrap();
+                }
+            }
+        }
+        wb.save_to_buffer().unwrap()
+    }
+
+    fn date(s: &str) -> C<'static> {
+        let y = s[..4].parse().unwrap();
+        let m = s[5..7].parse().unwrap();
+        let d = s[8..10].parse().unwrap();
+        C::D(y, m, d)
+    }
+
+    /// The cohort as a workbook the way an office keeps it: codes as text, dates as Excel
+    /// dates, gender, schooling length and phone numbers as numbers.
+    pub fn cohort_workbook(g: &[Graduate]) -> Vec<u8> {
+        let csv = roster_csv(g, HeaderStyle::Chinese);
+        let header: Vec<String> = csv
+            .lines()
+            .next()
+            .unwrap()
+            .split(',')
+            .map(String::from)
+            .collect();
+        let mut rows = vec![header.iter().map(|h| C::S(h)).collect::<Vec<_>>()];
+        for g in g {
+            let b = &g.basic;
+            let mut row = Vec::new();
+            for (i, v) in [
+                &b.name,
+                &b.gender,
+                &b.id_number,
+                &b.exam_number,
+                &b.student_number,
+                &b.school_code,
+                &b.school_name,
+                &b.college,
+                &b.major_code,
+                &b.major_name,
+                &b.education_level,
+                &b.training_mode,
+                &b.schooling_length,
+                &b.enrolment_date,
+                &b.graduation_date,
+                &b.origin_region,
+                &b.ethnicity,
+                &b.political_status,
+                &b.phone,
+                &b.email,
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                row.push(match i {
+                    1 | 12 | 18 => C::N(v.parse().unwrap()),
+                    13 | 14 => date(v),
+                    _ => C::S(v),
+                });
+            }
+            rows.push(row);
+        }
+        workbook(&[("生源信息", rows)])
+    }
+
+    #[test]
+    fn xlsx_reads_the_same_records_as_csv() {
+        let g = cohort(200, 21);
+        let bytes = cohort_workbook(&g);
+        let p = parse(&bytes).unwrap();
+        assert_eq!(p.format, Format::Xlsx);
+        assert_eq!(p.encoding, "xlsx");
+        assert!(p.problems.is_empty(), "{:?}", p.problems.first());
+        assert_eq!(infos(&p), basics(&g));
+        assert_eq!(p.rows[0].row, 2);
+        let declared = parse_as(&bytes, Format::Xlsx, Encoding::Auto).unwrap();
+        assert_eq!(infos(&declared), basics(&g));
+    }
+
+    #[test]
+    fn xlsx_numeric_cells_keep_the_damage_visible() {
+        let header: Vec<C> = HEADER.split(',').map(C::S).collect();
+        let row = vec![
+            C::S("张明"),
+            C::N(1.0),
+            C::N(320102200403151234.0), // an ID number typed into a number cell
+            C::N(2022010123.0),
+            C::N(10327.0),
+            C::S("南京财经大学"),
+            C::S("会计学院"),
+            C::S("120203K"),
+            C::S("会计学"),
+            C::N(31.0),
+            C::D(2026, 6, 30),
+            C::N(1.0), // 民族 01 as a number
+            C::N(13812345678.0),
+        ];
+        let bytes = workbook(&[("Sheet1", vec![header, row])]);
+        let p = parse(&bytes).unwrap();
+        let info = &p.rows[0].info;
+        assert_eq!(info.id_number, "3.20102E+17");
+        assert_eq!(info.gender, "1");
+        assert_eq!(info.student_number, "2022010123");
+        assert_eq!(info.graduation_date, "2026-06-30");
+        assert_eq!(info.ethnicity, "1");
+        assert_eq!(info.phone, "13812345678");
+        let codes: Vec<(&str, ProblemCode)> = p
+            .problems
+            .iter()
+            .map(|q| (q.column.as_str(), q.code))
+            .collect();
+        assert_eq!(
+            codes,
+            vec![
+                ("身份证号", ProblemCode::ScientificNotation),
+                ("民族", ProblemCode::LostLeadingZero),
+            ]
+        );
+        assert!(p.problems.iter().all(|q| q.row == 2));
+    }
+
+    #[test]
+    fn xlsx_finds_the_roster_sheet_and_row_numbers() {
+        let g = cohort(5, 22);
+        let csv = roster_csv(&g, HeaderStyle::Pinyin);
+        let lines: Vec<Vec<String>> = csv
+            .lines()
+            .map(|l| l.split(',').map(String::from).collect())
+            .collect();
+        let mut rows: Vec<Vec<C>> = vec![vec![C::S("2026届毕业生生源信息")], vec![]];
+        rows.extend(lines.iter().map(|l| l.iter().map(|c| C::S(c)).collect()));
+        let notes = vec![vec![C::S("填写说明")], vec![C::S("身份证号请设为文本格式")]];
+        let bytes = workbook(&[("说明", notes), ("名单", rows)]);
+        let p = parse(&bytes).unwrap();
+        assert_eq!(infos(&p), basics(&g));
+        // Title row 1, blank row 2, header row 3, first record row 4.
+        assert_eq!(p.rows[0].row, 4);
+    }
+
+    #[test]
+    fn truncated_and_headerless_workbooks() {
+        let bytes = cohort_workbook(&cohort(30, 23));
+        for cut in [bytes.len() / 2, bytes.len() - 30, 100] {
+            let err = parse(&bytes[..cut]).unwrap_err();
+            assert_eq!(err.code(), 111, "cut at {cut}: {err:?}");
+        }
+        let no_header = workbook(&[("Sheet1", vec![vec![C::S("a"), C::S("b")], vec![C::N(1.0)]])]);
+        assert_eq!(parse(&no_header).unwrap_err(), Error::RosterNoHeader);
+        let empty = workbook(&[("Sheet1", vec![])]);
+        assert_eq!(parse(&empty).unwrap_err(), Error::RosterEmpty);
+    }
+
+    #[test]
+    fn workbook_without_worksheets() {
+        let bytes = super::zip::stored(&[
+            (
+                "[Content_Types].xml",
+                r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>"#,
+            ),
+            (
+                "_rels/.rels",
+                r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
+            ),
+            (
+                "xl/workbook.xml",
+                r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets></sheets></workbook>"#,
+            ),
+            (
+                "xl/_rels/workbook.xml.rels",
+                r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>"#,
+            ),
+        ]);
+        let err = parse(&bytes).unwrap_err();
+        assert_eq!(err, Error::RosterNoSheet, "{err}");
+        assert_eq!(err.code(), 112);
+    }
+}
+
+/// A minimal zip writer (stored entries) for hand-made workbooks.
+#[cfg(feature = "xlsx")]
+mod zip {
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in data {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 != 0 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    pub fn stored(files: &[(&str, &str)]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut central = Vec::new();
+        for (name, body) in files {
+            let offset = out.len() as u32;
+            let (crc, len) = (crc32(body.as_bytes()), body.len() as u32);
+            let header = |sig: u32, central_entry: bool| {
+                let mut h = Vec::new();
+                h.extend_from_slice(&sig.to_le_bytes());
+                if central_entry {
+                    h.extend_from_slice(&20u16.to_le_bytes()); // made by
+                }
+                h.extend_from_slice(&20u16.to_le_bytes()); // needed
+                h.extend_from_slice(&0u16.to_le_bytes()); // flags
+                h.extend_from_slice(&0u16.to_le_bytes()); // stored
+                h.extend_from_slice(&0u32.to_le_bytes()); // time, date
+                h.extend_from_slice(&crc.to_le_bytes());
+                h.extend_from_slice(&len.to_le_bytes());
+                h.extend_from_slice(&len.to_le_bytes());
+                h.extend_from_slice(&(name.len() as u16).to_le_bytes());
+                h.extend_from_slice(&0u16.to_le_bytes()); // extra
+                if central_entry {
+                    h.extend_from_slice(&0u16.to_le_bytes()); // comment
+                    h.extend_from_slice(&0u16.to_le_bytes()); // disk
+                    h.extend_from_slice(&0u16.to_le_bytes()); // internal attrs
+                    h.extend_from_slice(&0u32.to_le_bytes()); // external attrs
+                    h.extend_from_slice(&offset.to_le_bytes());
+                }
+                h.extend_from_slice(name.as_bytes());
+                h
+            };
+            out.extend(header(0x0403_4b50, false));
+            out.extend_from_slice(body.as_bytes());
+            central.extend(header(0x0201_4b50, true));
+        }
+        let cd_offset = out.len() as u32;
+        out.extend_from_slice(&central);
+        out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+        out.extend_from_slice(&[0, 0, 0, 0]);
+        out.extend_from_slice(&(files.len() as u16).to_le_bytes());
+        out.extend_from_slice(&(files.len() as u16).to_le_bytes());
+        out.extend_from_slice(&(central.len() as u32).to_le_bytes());
+        out.extend_from_slice(&cd_offset.to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out
+    }
+}
+
+// ---- the cohort generator -----------------------------------------------------------------
+
+#[test]
+fn cohort_is_deterministic() {
+    let a = cohort(500, 42);
+    let b = cohort(500, 42);
+    assert_eq!(a, b);
+    let c = cohort(500, 43);
+    assert_ne!(a, c);
+    // A prefix of a larger cohort is the smaller cohort.
+    assert_eq!(&cohort(800, 42)[..500], &a[..]);
+    let spec = CohortSpec::default();
+    assert_eq!(
+        (spec.seed, spec.size, spec.graduation_year),
+        (1, 1000, 2026)
+    );
+    assert_eq!(generate(&spec).len(), 1000);
+}
+
+#[test]
+fn every_generated_record_validates() {
+    let g = cohort(4000, 7);
+    for (i, g) in g.iter().enumerate() {
+        assert_eq!(g.basic.problems(t()), vec![], "basic #{i}: {:?}", g.basic);
+        assert_eq!(g.chsi.problems(t()), vec![], "chsi #{i}");
+        assert_eq!(
+            g.destination.problems(t()),
+            vec![],
+            "destination #{i}: {:?}",
+            g.destination
+        );
+        assert_eq!(g.chsi.id_number, g.basic.id_number);
+        assert_eq!(g.chsi.name, g.basic.name);
+        assert_eq!(g.basic.graduation_year(), Some(2026));
+    }
+}
+
+#[test]
+fn cohort_is_unique_varied_and_realistic() {
+    let g = cohort(20_000, 3);
+    let ids: std::collections::HashSet<_> = g.iter().map(|g| &g.basic.id_number).collect();
+    let students: std::collections::HashSet<_> =
+        g.iter().map(|g| &g.basic.student_number).collect();
+    assert_eq!(ids.len(), g.len());
+    assert_eq!(students.len(), g.len());
+
+    let share = |f: &dyn Fn(&Graduate) -> bool| g.iter().filter(|x| f(x)).count() * 1000 / g.len();
+    let code = |g: &Graduate| g.destination.destination.code.clone();
+    let employed = share(&|x| matches!(code(x).as_str(), "10" | "11" | "12"));
+    assert!((450..650).contains(&employed), "employed {employed}‰");
+    for (c, lo, hi) in [
+        ("80", 100, 260),
+        ("85", 30, 110),
+        ("70", 40, 150),
+        ("71", 10, 80),
+    ] {
+        let s = share(&|x| code(x) == c);
+        assert!((lo..hi).contains(&s), "{c}: {s}‰");
+    }
+    assert!(g
+        .iter()
+        .any(|x| x.destination.destination.sub_code.as_deref() == Some("502")));
+    assert!(g.iter().any(|x| code(x) == "72"));
+    let archive = share(&|x| x.destination.archive.is_some());
+    let hukou = share(&|x| x.destination.hukou.is_some());
+    assert!(
+        archive > 850 && hukou > 750,
+        "archive {archive}‰ hukou {hukou}‰"
+    );
+    assert!(g
+        .iter()
+        .any(|x| x.destination.hukou.as_ref().is_some_and(|h| h.migrate)));
+
+    // Employers carry valid credit codes (checked by validation above); several provinces.
+    let provinces: std::collections::HashSet<_> = g
+        .iter()
+        .map(|x| x.basic.id_number[..2].to_string())
+        .collect();
+    assert!(provinces.len() >= 15, "{provinces:?}");
+    let levels: std::collections::HashSet<_> =
+        g.iter().map(|x| x.basic.education_level.as_str()).collect();
+    assert!(levels.contains("31") && levels.contains("11") && levels.contains("01"));
+    for rare in ["堃", "镕", "喆", "昇"] {
+        assert!(
+            g.iter().any(|x| x.basic.name.contains(rare)),
+            "no name with {rare}"
+        );
+    }
+    assert!(g.iter().any(|x| x.basic.name.contains('·')));
+    for major in ["120203K", "080901", "020301K"] {
+        assert!(g.iter().any(|x| x.basic.major_code == major), "{major}");
+    }
+    // The gender digit matches the gender.
+    for x in &g {
+        let digit = x.basic.id_number.as_bytes()[16] - b'0';
+        assert_eq!(x.basic.gender == "1", digit % 2 == 1);
+    }
+}
+
+// ---- robustness ---------------------------------------------------------------------------
+
+fn no_panic(bytes: &[u8]) {
+    for opts in [
+        RosterOptions::default(),
+        RosterOptions {
+            format: Format::Csv,
+            encoding: Encoding::Utf8,
+        },
+        RosterOptions {
+            format: Format::Csv,
+            encoding: Encoding::Gb18030,
+        },
+        RosterOptions {
+            format: Format::Xlsx,
+            encoding: Encoding::Auto,
+        },
+    ] {
+        let _ = parse_roster(bytes, &opts, t());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+        no_panic(&bytes);
+        let mut zipped = b"PK\x03\x04".to_vec();
+        zipped.extend_from_slice(&bytes);
+        no_panic(&zipped);
+    }
+
+    #[test]
+    fn damaged_rosters_never_panic(
+        cut in 0usize..4000,
+        flips in proptest::collection::vec((0usize..4000, any::<u8>()), 0..8),
+    ) {
+        let csv = roster_csv(&cohort(12, 5), HeaderStyle::Chinese).into_bytes();
+        let mut bytes = csv[..cut.min(csv.len())].to_vec();
+        for (at, b) in &flips {
+            if !bytes.is_empty() {
+                let i = at % bytes.len();
+                bytes[i] = *b;
+            }
+        }
+        no_panic(&bytes);
+    }
+}
+
+#[cfg(feature = "xlsx")]
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn damaged_workbooks_never_panic(
+        cut in 0usize..20_000,
+        flips in proptest::collection::vec((0usize..20_000, any::<u8>()), 0..4),
+    ) {
+        static BOOK: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+        let book = BOOK.get_or_init(|| xlsx::cohort_workbook(&cohort(20, 6)));
+        let mut bytes = book[..cut.min(book.len())].to_vec();
+        for (at, b) in &flips {
+            if !bytes.is_empty() {
+                let i = at % bytes.len();
+                bytes[i] = *b;
+            }
+        }
+        no_panic(&bytes);
+    }
+}
+
+#[test]
+fn header_only_roster_has_no_rows() {
+    let p = parse(format!("{HEADER}\r\n").as_bytes()).unwrap();
+    assert!(p.rows.is_empty() && p.problems.is_empty());
+}
+
+#[test]
+fn a_deployment_adds_its_own_headers() {
+    use gradreg::roster::{parse_roster_with, HeaderAliases};
+    let text = format!(
+        "{}\n{}\n",
+        HEADER.replace("身份证号", "证件号码"),
+        sample_line(&sample_id(), "2022010123")
+    );
+    let err = parse(text.as_bytes()).unwrap_err();
+    assert!(matches!(err, Error::RosterMissingColumns { .. }));
+    let mut aliases = HeaderAliases::builtin().clone();
+    aliases.load_tsv("证件号码\tid_number\n").unwrap();
+    let p = parse_roster_with(text.as_bytes(), &RosterOptions::default(), t(), &aliases).unwrap();
+    assert!(p.rows[0].ok);
+    assert_eq!(p.rows[0].info.id_number, sample_id());
+}
+
+#[test]
+fn declared_gb18030_reports_undecodable_bytes() {
+    let err = parse_as(b"xm,sfzh\n\x81\x20,1\n", Format::Csv, Encoding::Gb18030).unwrap_err();
+    assert!(
+        matches!(&err, Error::RosterEncoding { encoding, line: 2, .. } if encoding == "gb18030"),
+        "{err:?}"
+    );
+}
