@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """What a school's employment office (学校就业部门) runs during the registration season.
 
-1. Upload the roster (生源信息) and print every problem found, row by row.
+1. Import the roster (生源名单, CSV or XLSX) and print every problem found, row by row.
 2. List who has not registered or not confirmed, with the days left before the deadline.
 3. Print placement statistics (落实率) by college.
 4. Export the list of graduates still to act as CSV for the counselors.
@@ -20,65 +20,54 @@ import os
 import sys
 import tempfile
 from datetime import datetime, timezone
-from typing import Dict, List, Tuple
+from typing import List, Tuple
 
 import gradreg
-from gradreg import Actor, BasicInfo, Command, Registry
+from gradreg import Actor, Command, Registry
 
 OFFICE = Actor.school_office("jyzx-001")
 PLATFORM = Actor.provincial_platform("js24365")
-SURNAMES = "王李张刘陈杨黄赵吴周"
-GIVEN = "明华伟芳娜静丽强磊军洋勇艳杰娟涛超秀霞平"
-COLLEGES = [
-    ("会计学院", "120203K", "会计学"),
-    ("信息工程学院", "080901", "计算机科学与技术"),
-    ("经济学院", "020101", "经济学"),
-]
 
 
-def synthetic_roster(n: int) -> List[Tuple[str, BasicInfo]]:
-    """A roster as a school exports it, with the spreadsheet damage real rosters have."""
-    rows = []
-    for i in range(n):
-        b = gradreg.sample.basic_info()
-        b.name = SURNAMES[i % 10] + GIVEN[(i * 7) % 20] + GIVEN[(i * 3) % 20]
-        male = i % 2 == 0
-        b.gender = "1" if male else "2"
-        b.id_number = gradreg.sample.id_number("320102", f"2004{1 + i // 100:02d}15", i % 100, male)
-        b.student_number = f"2022{i:06d}"
-        b.college, b.major_code, b.major_name = COLLEGES[i % 3]
-        b.phone = f"138{i:08d}"
-        b.email = f"s{i:04d}@example.com"
-        if i == 7:
-            b.id_number = "3.20102E+17"  # a spreadsheet turned the ID number into a float
-        if i == 11:
-            b.ethnicity = "1"  # lost leading zero
-            b.phone = "13812345678.0"  # trailing .0
-        rows.append((f"10327:{b.student_number}", b))
-    return rows
+def synthetic_roster(folder: str, size: int) -> Tuple[str, List[gradreg.Graduate]]:
+    """Writes a roster as a school's spreadsheet exports it (GB18030 CSV), with the damage real
+    rosters have, and returns its path and the cohort behind it."""
+    grads = gradreg.generate_cohort(size, seed=2026)
+    lines = gradreg.roster_csv(grads).split("\r\n")
+    header = lines[0].split(",")
+    damage = {
+        (3, "身份证号"): "3.20102E+17",  # Excel turned the ID number into a float
+        (5, "民族代码"): "1",  # lost leading zero
+        (5, "手机号码"): lines[5].split(",")[header.index("手机号码")] + ".0",  # trailing .0
+    }
+    for (row, column), value in damage.items():
+        if column in header and row < len(lines):
+            cells = lines[row - 1].split(",")
+            cells[header.index(column)] = value
+            lines[row - 1] = ",".join(cells)
+    path = os.path.join(folder, "生源名单.csv")
+    with open(path, "wb") as f:
+        f.write("\r\n".join(lines).encode("gb18030"))
+    return path, grads
 
 
-def walk_some(reg: Registry, keys: List[str], people: Dict[str, BasicInfo], now: datetime) -> None:
+def walk_some(reg: Registry, grads: List[gradreg.Graduate], now: datetime) -> None:
     """Moves part of the cohort along, as the season would have by `now`."""
-    for i, key in enumerate(keys):
-        b = people[key]
-        grad = Actor.graduate(b.id_number)
-        chsi = gradreg.ChsiAccount(
-            name=b.name, id_number=b.id_number, student_record_bound=True, phone=b.phone, email=b.email
-        )
-        steps = [(Actor.chsi(), Command.update_chsi_account(chsi))]
+    commands = []
+    for i, g in enumerate(grads):
+        key = f"{g.basic.school_code}:{g.basic.student_number}"
+        grad = Actor.graduate(g.basic.id_number)
+        steps = [(Actor.chsi(), Command.update_chsi_account(g.chsi))]
         if i % 5 != 0:
             steps += [(grad, Command.login()), (grad, Command.confirm_basic_info())]
         if i % 5 in (2, 3, 4):
-            data = gradreg.sample.destination_data()
-            if i % 7 == 0:
-                data = gradreg.DestinationData(destination=gradreg.Destination(code="70"))
-            steps.append((PLATFORM, Command.report_destination(data)))
+            steps.append((PLATFORM, Command.report_destination(g.destination)))
         if i % 5 in (3, 4):
             steps.append((grad, Command.confirm_destination()))
         if i % 5 == 4:
             steps.append((grad, Command.authorize(30)))
-        reg.apply_batch([(key, a, c) for a, c in steps], now)
+        commands += [(key, a, c) for a, c in steps]
+    reg.apply_batch(commands, now)
 
 
 def main() -> int:
@@ -86,6 +75,7 @@ def main() -> int:
     ap.add_argument("--registry", help="registry folder or file (default: a temporary folder)")
     ap.add_argument("--now", help="the instant, RFC 3339 (default: 2026-06-10T09:00:00+08:00)")
     ap.add_argument("--out", help="folder for the CSV export (default: the registry folder)")
+    ap.add_argument("--roster", help="a roster to import (CSV or XLSX; default: a synthetic one)")
     ap.add_argument("--size", type=int, default=60, help="synthetic cohort size")
     args = ap.parse_args()
 
@@ -96,24 +86,21 @@ def main() -> int:
     policy = gradreg.Policy.jiangsu()
 
     with Registry.open(folder, policy) as reg:
-        # 1. The roster and its problems.
-        roster = synthetic_roster(args.size)
-        results = reg.upload(roster, OFFICE, now)
-        print(f"== 生源信息上传 roster upload: {len(roster)} rows")
-        counts: Dict[str, int] = {}
-        for r in results:
-            counts[r.result] = counts.get(r.result, 0) + 1
-        print("   " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-        for row, ((key, _), r) in enumerate(zip(roster, results), start=2):
-            if r.error is None:
-                continue
-            print(f"   第 {row} 行 row {row} ({key}): [{r.error.code}]")
-            for p in getattr(r.error, "problems", []):
-                damage = "  ← 电子表格损坏 spreadsheet damage" if p.is_spreadsheet_damage else ""
-                print(f"     - {p.field}: {p.message_zh}{damage}")
+        # 1. Import the roster and print every problem found.
+        grads: List[gradreg.Graduate] = []
+        if args.roster:
+            roster_path = args.roster
+        else:
+            roster_path, grads = synthetic_roster(out_dir, args.size)
+        report = reg.import_roster(roster_path, OFFICE, now, mode="good_rows")
+        print(f"== 生源名单导入 roster import: {roster_path} ({report.format}, {report.encoding})")
+        print(f"   {report.rows} 行 rows: 新增 created {report.created}, 更正 corrected"
+              f" {report.corrected}, 未变 unchanged {report.unchanged}, 退回 rejected {report.rejected}")
+        for p in report.problems:
+            print(f"   第 {p.row} 行 row {p.row}  {p.column or '(整行 row)'}: {p.message_zh}")
 
-        people = {k: b for (k, b), r in zip(roster, results) if r.ok}
-        walk_some(reg, sorted(people), people, now)
+        ok = [g for g in grads if reg.find(f"{g.basic.school_code}:{g.basic.student_number}")]
+        walk_some(reg, ok, now)
 
         # 2. Who still has to act, and how long is left before the registration deadline.
         todo_stages = ["not_logged_in", "basic_info_review", "awaiting_report", "awaiting_confirmation", "disputed"]
@@ -143,16 +130,16 @@ def main() -> int:
         stats = reg.statistics(now)
         print(f"\n== 毕业去向落实率 placement by college (total {stats.total})")
         print(f"   {'学院 college':<14}{'人数':>6}{'已登记':>8}{'已落实':>8}{'落实率':>9}")
-        for p in stats.by_college + [stats.overall]:
-            print(f"   {p.key:<14}{p.graduates:>6}{p.reported:>8}{p.placed:>8}{p.rate:>9.1%}")
+        for pl in stats.by_college + [stats.overall]:
+            print(f"   {pl.key:<14}{pl.graduates:>6}{pl.reported:>8}{pl.placed:>8}{pl.rate:>9.1%}")
 
         # 4. The list for the counselors.
         path = os.path.join(out_dir, "to-act.csv")
         n = reg.export_csv(path, stages=todo_stages, now=now)
         print(f"\n== CSV: {n} rows written to {path}")
-        report = reg.check_audit()
-        print(f"== 审计日志 audit log: {report.records} records, intact: {report.intact}")
-        if not report.intact:
+        audit = reg.check_audit()
+        print(f"== 审计日志 audit log: {audit.records} records, intact: {audit.intact}")
+        if not audit.intact:
             return 1
     return 0
 

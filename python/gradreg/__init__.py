@@ -66,6 +66,16 @@ from .registry import (
     Summary,
     UploadResult,
 )
+from .roster import (
+    CellProblem,
+    Graduate,
+    ImportReport,
+    Roster,
+    RosterRow,
+    generate_cohort,
+    parse_roster,
+    roster_csv,
+)
 from .tables import TABLES, code_name, is_placed
 
 __all__ = [
@@ -123,6 +133,15 @@ __all__ = [
     "UploadResult",
     "AuditRecord",
     "AuditReport",
+    # rosters
+    "CellProblem",
+    "RosterRow",
+    "Roster",
+    "ImportReport",
+    "Graduate",
+    "parse_roster",
+    "generate_cohort",
+    "roster_csv",
     # codes and tables
     "parse_number",
     "random_number",

@@ -32,6 +32,7 @@ from .lifecycle import (
     _policy_json,
 )
 from .records import BasicInfo
+from .roster import ImportReport, RosterSource, read_source
 
 __all__ = [
     "Registry",
@@ -280,6 +281,27 @@ class Registry:
             )
             for (key, _), r in zip(pairs, out)
         ]
+
+    def import_roster(
+        self,
+        source: RosterSource,
+        actor: Optional[Actor] = None,
+        now: Optional[datetime] = None,
+        mode: str = "all_or_nothing",
+        format: str = "auto",
+        encoding: str = "auto",
+    ) -> ImportReport:
+        """Imports a roster (a CSV or XLSX path, its bytes, or a binary file): every record
+        becomes a registration keyed ``school_code:student_number``; re-importing the same file
+        changes nothing. ``mode`` ``all_or_nothing`` imports nothing when any cell is bad;
+        ``good_rows`` imports the good rows and reports the rest. Parsing and storing run with
+        the GIL released."""
+        data = read_source(source)
+        for name, v in (("mode", mode), ("format", format), ("encoding", encoding)):
+            _need(str, name, v)
+        who = actor if actor is not None else Actor.school_office("gradreg-python")
+        raw = self._n.import_roster(data, format, encoding, mode, _actor_json(who), instant(now))
+        return ImportReport.from_dict(json.loads(raw))
 
     def get(self, id: str) -> Registration:
         """One registration; raises ``StorageError`` (503) when absent."""

@@ -14,7 +14,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use gradreg::registry::UploadResult;
+use gradreg::registry::{ImportMode, UploadResult};
+use gradreg::roster::RosterOptions;
 use gradreg::tables::Table;
 use gradreg::{
     Actor, BasicInfo, ChsiAccount, CodeTables, Command, Context, DestinationData, Error, Policy,
@@ -22,6 +23,7 @@ use gradreg::{
 };
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::PyBytes;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -354,6 +356,60 @@ fn is_placed(code: String) -> Option<bool> {
     CodeTables::builtin().is_placed(&code)
 }
 
+fn roster_options(format: &str, encoding: &str) -> Result<RosterOptions, Error> {
+    parse(
+        "roster options",
+        &json!({ "format": format, "encoding": encoding }).to_string(),
+    )
+}
+
+/// Parses a roster (CSV in UTF-8, UTF-8 with a BOM or GB18030/GBK, or XLSX) into JSON: every
+/// data row, every cell problem, and the format and encoding read.
+#[pyfunction]
+fn parse_roster(
+    py: Python<'_>,
+    data: PyBackedBytes,
+    format: String,
+    encoding: String,
+) -> PyResult<String> {
+    run(py, move || {
+        let opts = roster_options(&format, &encoding)?;
+        to_json(&gradreg::roster::parse_roster(
+            &data,
+            &opts,
+            CodeTables::builtin(),
+        )?)
+    })
+}
+
+/// A synthetic cohort as JSON (`[{"basic", "chsi", "destination"}, ...]`) from a JSON spec
+/// (`seed`, `size`, `school_code`, `school_name`, `graduation_year`).
+#[pyfunction]
+fn generate_cohort(py: Python<'_>, spec: String) -> PyResult<String> {
+    run(py, move || {
+        let spec: gradreg::CohortSpec = parse("cohort spec", &spec)?;
+        if spec.size > 10_000_000 {
+            return Err(Error::InvalidArgument(
+                "a cohort of more than 10,000,000 graduates".into(),
+            ));
+        }
+        let all: Vec<gradreg::Graduate> = gradreg::generate(&spec).collect();
+        to_json(&all)
+    })
+}
+
+/// The basic information of a JSON list of graduates as a UTF-8 CSV roster, headed in
+/// `chinese` or `pinyin` style.
+#[pyfunction]
+fn roster_csv(py: Python<'_>, graduates: String, headers: String) -> PyResult<String> {
+    run(py, move || {
+        let graduates: Vec<gradreg::Graduate> = parse("graduates", &graduates)?;
+        let style: gradreg::roster::HeaderStyle =
+            parse("header style", &json!(headers).to_string())?;
+        Ok(gradreg::roster_csv(&graduates, style))
+    })
+}
+
 /// The registry: registrations, authorizations and the audit log in an SQLite file or in memory.
 /// Every method releases the GIL while it works; one registry may be used from many threads.
 #[pyclass(module = "gradreg._native", frozen)]
@@ -473,6 +529,27 @@ impl NativeRegistry {
         })
     }
 
+    /// Imports a roster (bytes of a CSV or XLSX file) uploaded by `actor`; `mode` is
+    /// `all_or_nothing` or `good_rows`. Returns the import report JSON.
+    #[allow(clippy::too_many_arguments)]
+    fn import_roster(
+        &self,
+        py: Python<'_>,
+        data: PyBackedBytes,
+        format: String,
+        encoding: String,
+        mode: String,
+        actor: String,
+        now: String,
+    ) -> PyResult<String> {
+        self.with(py, move |r| {
+            let opts = roster_options(&format, &encoding)?;
+            let mode: ImportMode = parse("import mode", &json!(mode).to_string())?;
+            let actor: Actor = parse("actor", &actor)?;
+            to_json(&r.import_roster(&data, &opts, mode, &actor, parse_time(&now)?)?)
+        })
+    }
+
     /// One registration as JSON, or `None`.
     fn find(&self, py: Python<'_>, id: String) -> PyResult<Option<String>> {
         self.with(py, move |r| opt_json(r.find(&id)?))
@@ -579,6 +656,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(random_number, m)?)?;
     m.add_function(wrap_pyfunction!(code_name, m)?)?;
     m.add_function(wrap_pyfunction!(is_placed, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_roster, m)?)?;
+    m.add_function(wrap_pyfunction!(generate_cohort, m)?)?;
+    m.add_function(wrap_pyfunction!(roster_csv, m)?)?;
     m.add_class::<NativeRegistry>()?;
     Ok(())
 }
