@@ -195,6 +195,29 @@ pub enum Error {
     /// A verification number has a wrong check symbol: a typo.
     #[error("核验编号有误（校验位不符），请检查是否输错 / verification number has a typo (check symbol mismatch)")]
     NumberTypo,
+    /// A transfer number is not `ZD` followed by 12 Crockford base32 symbols.
+    #[error("转递编号格式错误 / malformed transfer number: {0}")]
+    TransferNumberMalformed(String),
+    /// A transfer number has a wrong check symbol: a typo.
+    #[error("转递编号有误（校验位不符），请检查是否输错 / transfer number has a typo (check symbol mismatch)")]
+    TransferNumberTypo,
+    /// A key was refused: empty, too short, weak or marked as a test key in a production ring,
+    /// or a public key where a signing key is needed.
+    #[error("密钥被拒绝 / key refused: {0}")]
+    KeyRefused(String),
+    /// A key with this id is already in the ring.
+    #[error("密钥编号 {0} 已存在 / key id {0} is already in the ring")]
+    DuplicateKeyId(u32),
+    /// No key with this id is in the ring.
+    #[error("没有编号为 {0} 的密钥 / no key with id {0}")]
+    KeyNotFound(u32),
+    /// The ring has no active signing key.
+    #[error("密钥环没有可用的签名密钥 / the key ring has no active signing key")]
+    NoActiveKey,
+    /// A token cannot be issued as asked (for example a URL prefix outside the QR alphanumeric
+    /// set, or a disclosure too large to embed).
+    #[error("无法生成核验码 / cannot issue token: {0}")]
+    TokenIssue(String),
 
     // ---- 5xx storage ----
     /// The store failed (an SQLite error not covered by a more specific code).
@@ -299,6 +322,13 @@ impl Error {
             Error::DiskFull(_) => 506,
             Error::Io(_) => 507,
             Error::DuplicateIdNumber { .. } => 508,
+            Error::TransferNumberMalformed(_) => 303,
+            Error::TransferNumberTypo => 304,
+            Error::KeyRefused(_) => 305,
+            Error::DuplicateKeyId(_) => 306,
+            Error::KeyNotFound(_) => 307,
+            Error::NoActiveKey => 308,
+            Error::TokenIssue(_) => 309,
         }
     }
 
@@ -409,6 +439,13 @@ mod tests {
             Error::DuplicateIdNumber {
                 other: String::new(),
             },
+            Error::TransferNumberMalformed(String::new()),
+            Error::TransferNumberTypo,
+            Error::KeyRefused(String::new()),
+            Error::DuplicateKeyId(1),
+            Error::KeyNotFound(1),
+            Error::NoActiveKey,
+            Error::TokenIssue(String::new()),
         ];
         let mut seen = std::collections::BTreeSet::new();
         for e in &all {
@@ -417,6 +454,14 @@ mod tests {
             assert!(!e.to_string().is_empty());
         }
         assert_eq!(Error::NumberTypo.group(), "verification");
+        // The codes of the verification group, pinned: they are published C result codes.
+        let pinned: Vec<u32> = all
+            .iter()
+            .map(Error::code)
+            .filter(|c| (300..400).contains(c))
+            .collect();
+        assert_eq!(pinned, (301..=309).collect::<Vec<_>>());
+        assert_eq!(Error::KeyRefused(String::new()).group(), "verification");
         assert_eq!(Error::NotLoggedIn.group(), "state");
     }
 }

@@ -1,7 +1,8 @@
 //! # gradreg
 //!
 //! The core of China's graduate destination registration (高校毕业生毕业去向登记): records and
-//! their validation, the registration state machine, verification numbers, and reminders.
+//! their validation, the registration state machine, verification and transfer numbers,
+//! signed tokens and their verification, and reminders.
 //!
 //! The state machine is a pure function ([`lifecycle::apply`]): time, policy and randomness are
 //! passed in, so every step is deterministic and testable.
@@ -34,7 +35,12 @@ pub mod sample;
 pub mod tables;
 pub mod validate;
 
-pub use codes::VerificationNumber;
+pub use codes::{
+    decode_token, issue_token, verify_token, Algorithm, AttemptLog, DecodedToken, Finding,
+    IssueOptions, Key, KeyId, KeyRing, MemoryAttemptLog, MemoryRegistry, OnlineVerifier,
+    RegistryLookup, RegistryStatus, ScanOptions, ScanOutcome, StatusAnswer, StatusSource, Step,
+    TokenClaims, TransferNumber, Unavailable, Verdict, VerdictKind, VerificationNumber,
+};
 pub use cohort::{generate, roster_csv, Cohort, CohortSpec, Graduate};
 pub use disclosure::{Disclosure, Masking};
 pub use error::{Error, Result};

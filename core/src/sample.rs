@@ -1,11 +1,16 @@
 //! Sample records for examples, tests and benchmarks. Every value is synthetic; ID numbers and
 //! credit codes carry correct check characters.
 
+use crate::codes::TransferNumber;
+use crate::error::Result;
+use crate::lifecycle::{apply, Actor, Command, Context, Registration};
+use crate::policy::Policy;
 use crate::records::{
     ArchiveMethod, ArchiveTransfer, BasicInfo, ChsiAccount, Destination, DestinationData, Employer,
     HukouMigration, HukouReason,
 };
 use crate::validate::{credit_check_character, id_check_character};
+use chrono::{DateTime, Utc};
 
 /// Builds a valid 18-character ID number from a 6-digit region code, a birth date `YYYYMMDD`, a
 /// 2-digit sequence and the gender (`true` for male: odd 17th digit). Returns `None` when the parts
@@ -105,6 +110,63 @@ pub fn destination_data() -> DestinationData {
     }
 }
 
+/// A registration of the sample graduate walked through the state machine up to one
+/// authorization issued at `at` for `validity_days`, with `entropy` for its verification number
+/// and, when given, `transfer` as the archive transfer number.
+pub fn authorized_registration(
+    id: &str,
+    at: DateTime<Utc>,
+    validity_days: u32,
+    entropy: [u8; 16],
+    transfer: Option<TransferNumber>,
+) -> Result<Registration> {
+    let policy = Policy::national();
+    let mut ctx = Context::new(at, &policy);
+    ctx.entropy = entropy;
+    let basic = basic_info();
+    let graduate = Actor::Graduate {
+        id_number: basic.id_number.clone(),
+    };
+    let mut data = destination_data();
+    if let (Some(archive), Some(t)) = (data.archive.as_mut(), transfer) {
+        archive.transfer_number = Some(t.to_string());
+    }
+    let steps = [
+        (
+            Actor::SchoolOffice { id: "s1".into() },
+            Command::UploadBasicInfo {
+                info: std::sync::Arc::new(basic),
+            },
+        ),
+        (
+            Actor::Chsi,
+            Command::UpdateChsiAccount {
+                account: Box::new(chsi_account()),
+            },
+        ),
+        (graduate.clone(), Command::Login),
+        (graduate.clone(), Command::ConfirmBasicInfo),
+        (
+            Actor::ProvincialPlatform { id: "p1".into() },
+            Command::ReportDestination {
+                data: std::sync::Arc::new(data),
+            },
+        ),
+        (graduate.clone(), Command::ConfirmDestination),
+        (
+            graduate,
+            Command::Authorize {
+                validity_days: Some(validity_days),
+            },
+        ),
+    ];
+    let mut reg = Registration::new(id);
+    for (actor, command) in &steps {
+        reg = apply(&reg, actor, command, &ctx)?.registration;
+    }
+    Ok(reg)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,5 +180,9 @@ mod tests {
         assert_eq!(chsi_account().problems(t), vec![]);
         assert_eq!(destination_data().problems(t), vec![]);
         assert!(id_number("3201", "20040315", 1, true).is_none());
+        let at = chrono::DateTime::from_timestamp(1_780_000_000, 0).unwrap();
+        let reg = authorized_registration("r", at, 30, [5; 16], None).unwrap();
+        assert_eq!(reg.authorizations.len(), 1);
+        assert_eq!(reg.authorizations[0].issued_at, at);
     }
 }

@@ -15,14 +15,32 @@ use crate::error::{Error, Result};
 /// Crockford base32 alphabet: `0-9A-Z` without I, L, O, U.
 pub const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
+/// Symbol values by byte: 0–31, or 0xff for bytes that are not symbols. Case is folded, I and L
+/// read as 1, O as 0.
+const CROCKFORD_VALUES: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut i = 0;
+    while i < 32 {
+        let c = CROCKFORD[i];
+        t[c as usize] = i as u8;
+        t[c.to_ascii_lowercase() as usize] = i as u8;
+        i += 1;
+    }
+    t[b'O' as usize] = 0;
+    t[b'o' as usize] = 0;
+    t[b'I' as usize] = 1;
+    t[b'i' as usize] = 1;
+    t[b'L' as usize] = 1;
+    t[b'l' as usize] = 1;
+    t
+};
+
 /// Value of a Crockford symbol, folding case and reading I/L as 1 and O as 0.
+#[inline]
 pub(crate) fn crockford_value(c: u8) -> Option<u8> {
-    let c = c.to_ascii_uppercase();
-    match c {
-        b'O' => Some(0),
-        b'I' | b'L' => Some(1),
-        b'U' => None,
-        _ => CROCKFORD.iter().position(|&a| a == c).map(|p| p as u8),
+    match CROCKFORD_VALUES[c as usize] {
+        0xff => None,
+        v => Some(v),
     }
 }
 
@@ -54,7 +72,8 @@ pub struct VerificationNumber([u8; 16]);
 
 impl VerificationNumber {
     /// Builds a number from 75 bits of caller-supplied randomness (the first 10 bytes of
-    /// `entropy`, top 5 bits of the 10th byte ignored) and appends the check symbol.
+    /// `entropy` read big-endian, the top 5 bits of the first byte ignored) and appends the
+    /// check symbol.
     pub fn from_entropy(entropy: &[u8; 16]) -> Self {
         let mut bits: u128 = 0;
         for &b in &entropy[..10] {
@@ -109,6 +128,30 @@ impl VerificationNumber {
             *v = CROCKFORD[*v as usize];
         }
         Ok(VerificationNumber(out))
+    }
+
+    /// The 75 random bits in 10 bytes, big-endian, the top 5 bits zero (the check symbol is
+    /// left out: it follows from the rest). This is the form carried in tokens.
+    pub fn to_packed(&self) -> [u8; 10] {
+        let mut bits: u128 = 0;
+        for &c in &self.0[..15] {
+            bits = (bits << 5) | u128::from(crockford_value(c).unwrap_or(0));
+        }
+        let bytes = bits.to_be_bytes();
+        let mut out = [0u8; 10];
+        out.copy_from_slice(&bytes[6..16]);
+        out
+    }
+
+    /// The number packed by [`to_packed`](Self::to_packed), with its check symbol recomputed;
+    /// `None` when any of the top 5 bits is set (a non-canonical packing).
+    pub fn from_packed(packed: &[u8; 10]) -> Option<Self> {
+        if packed[0] & 0xf8 != 0 {
+            return None;
+        }
+        let mut e = [0u8; 16];
+        e[..10].copy_from_slice(packed);
+        Some(Self::from_entropy(&e))
     }
 
     /// The 16 symbols without hyphens.
@@ -188,6 +231,45 @@ mod tests {
     }
 
     #[test]
+    fn packing_round_trips_and_is_canonical() {
+        for seed in 0..=255u8 {
+            let n = VerificationNumber::from_entropy(&[seed; 16]);
+            let p = n.to_packed();
+            assert_eq!(p[0] & 0xf8, 0);
+            assert_eq!(VerificationNumber::from_packed(&p), Some(n));
+            let mut bad = p;
+            bad[0] |= 0x08;
+            assert_eq!(VerificationNumber::from_packed(&bad), None);
+        }
+    }
+
+    #[test]
+    fn symbol_values_fold_case_and_lookalikes() {
+        for (i, &c) in CROCKFORD.iter().enumerate() {
+            assert_eq!(crockford_value(c), Some(i as u8));
+            assert_eq!(crockford_value(c.to_ascii_lowercase()), Some(i as u8));
+        }
+        for (c, v) in [
+            (b'O', 0),
+            (b'o', 0),
+            (b'I', 1),
+            (b'i', 1),
+            (b'L', 1),
+            (b'l', 1),
+        ] {
+            assert_eq!(crockford_value(c), Some(v));
+        }
+        let symbols = (0..=255u8)
+            .filter(|&c| crockford_value(c).is_some())
+            .count();
+        // 10 digits, 22 letters in both cases, and I, L, O in both cases.
+        assert_eq!(symbols, 10 + 2 * 22 + 6);
+        assert_eq!(crockford_value(b'U'), None);
+        assert_eq!(crockford_value(b'u'), None);
+        assert_eq!(crockford_value(b'-'), None);
+    }
+
+    #[test]
     fn gf32_double_is_a_bijection() {
         let mut seen = [false; 32];
         for x in 0..32u8 {
@@ -254,6 +336,7 @@ mod tests {
                 }
             }
         }
+        println!("typo detection: {caught} substitutions, transpositions and twin errors over 64 numbers, all caught");
         assert!(caught > 30_000);
     }
 
