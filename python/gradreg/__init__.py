@@ -24,7 +24,7 @@ from ._errors import (
     error_class,
 )
 from ._native import __version__
-from .codes import parse_number, random_number
+from .codes import VERDICTS, KeyRing, Verdict, issue_token, parse_number, random_number, verify_token
 from .lifecycle import (
     STAGES,
     Actor,
@@ -145,6 +145,11 @@ __all__ = [
     # codes and tables
     "parse_number",
     "random_number",
+    "KeyRing",
+    "Verdict",
+    "VERDICTS",
+    "issue_token",
+    "verify_token",
     "TABLES",
     "code_name",
     "is_placed",

@@ -11,7 +11,7 @@ import json
 import os
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import IO, TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _native
 from ._convert import Record, dumps, instant
@@ -33,6 +33,9 @@ from .lifecycle import (
 )
 from .records import BasicInfo
 from .roster import ImportReport, RosterSource, read_source
+
+if TYPE_CHECKING:
+    from .codes import KeyRing, Verdict
 
 __all__ = [
     "Registry",
@@ -302,6 +305,59 @@ class Registry:
         who = actor if actor is not None else Actor.school_office("gradreg-python")
         raw = self._n.import_roster(data, format, encoding, mode, _actor_json(who), instant(now))
         return ImportReport.from_dict(json.loads(raw))
+
+    def verify_online(
+        self,
+        verifier: Actor,
+        name: str,
+        number: str,
+        now: Optional[datetime] = None,
+        limit: int = 10,
+        window_seconds: int = 3600,
+    ) -> "Verdict":
+        """Online verification (核验) by a department: the graduate's name with a verification
+        number or a transfer number (``ZD-…``). An unknown number and a wrong name give the same
+        ``no_match``; failures are counted per verifier and past ``limit`` within the window the
+        answer is ``rate_limited``; a typed number with a wrong check symbol is a ``typo``."""
+        from .codes import Verdict
+
+        _need(Actor, "verifier", verifier)
+        raw = self._n.verify_online(
+            verifier._wire(),
+            _need(str, "name", name),
+            _need(str, "number", number),
+            instant(now),
+            _need(int, "limit", limit),
+            _need(int, "window_seconds", window_seconds),
+        )
+        return Verdict.from_dict(json.loads(raw))
+
+    def verify_scanned(
+        self,
+        token: str,
+        keyring: "KeyRing",
+        verifier: Actor,
+        now: Optional[datetime] = None,
+        required_prefix: Optional[str] = None,
+        leeway_seconds: int = 300,
+    ) -> "Verdict":
+        """Verifies a scanned QR token against the registry (revoked and superseded
+        authorizations never verify as valid)."""
+        from .codes import KeyRing, Verdict
+
+        _need(KeyRing, "keyring", keyring)
+        _need(Actor, "verifier", verifier)
+        if required_prefix is not None:
+            _need(str, "required_prefix", required_prefix)
+        raw = self._n.verify_scanned(
+            _need(str, "token", token),
+            keyring._n,
+            verifier._wire(),
+            instant(now),
+            required_prefix,
+            _need(int, "leeway_seconds", leeway_seconds),
+        )
+        return Verdict.from_dict(json.loads(raw))
 
     def get(self, id: str) -> Registration:
         """One registration; raises ``StorageError`` (503) when absent."""

@@ -11,15 +11,18 @@
 #![deny(missing_docs)]
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
 use gradreg::registry::{ImportMode, UploadResult};
 use gradreg::roster::RosterOptions;
 use gradreg::tables::Table;
 use gradreg::{
-    Actor, BasicInfo, ChsiAccount, CodeTables, Command, Context, DestinationData, Error, Policy,
-    Query, Registration, Registry, ReminderOptions, Validate, VerificationNumber,
+    Actor, AttemptLog, Authorization, BasicInfo, ChsiAccount, CodeTables, Command, Context,
+    DestinationData, Disclosure, Error, IssueOptions, Key, KeyId, KeyRing, Masking, MemoryRegistry,
+    OnlineVerifier, Policy, Query, Registration, Registry, RegistryLookup, RegistryStatus,
+    ReminderOptions, ScanOptions, Section, TransferNumber, Unavailable, Validate, Verdict,
+    VerificationNumber,
 };
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
@@ -410,6 +413,313 @@ fn roster_csv(py: Python<'_>, graduates: String, headers: String) -> PyResult<St
     })
 }
 
+// ---- key rings, tokens and verification ----
+
+fn key_id(id: u32) -> KeyId {
+    KeyId(id)
+}
+
+fn parse_section(s: &str) -> Result<Section, Error> {
+    match s {
+        "archive" => Ok(Section::Archive),
+        "hukou" => Ok(Section::Hukou),
+        other => Err(Error::InvalidArgument(format!(
+            "section must be \"archive\" or \"hukou\", got {other:?}"
+        ))),
+    }
+}
+
+fn lock_err() -> Error {
+    Error::InvalidArgument("key ring lock poisoned".into())
+}
+
+/// A key ring: key ids, one active signing key, retired keys kept for verification. HMAC-SHA256
+/// or Ed25519. In production mode, short, empty and test keys are refused.
+#[pyclass(module = "gradreg._native", frozen)]
+struct NativeKeyRing {
+    inner: Arc<RwLock<KeyRing>>,
+}
+
+impl NativeKeyRing {
+    fn read<T, F>(&self, py: Python<'_>, f: F) -> PyResult<T>
+    where
+        F: FnOnce(&KeyRing) -> Result<T, Error> + Send,
+        T: Send,
+    {
+        let ring = Arc::clone(&self.inner);
+        run(py, move || f(&*ring.read().map_err(|_| lock_err())?))
+    }
+
+    fn write<T, F>(&self, py: Python<'_>, f: F) -> PyResult<T>
+    where
+        F: FnOnce(&mut KeyRing) -> Result<T, Error> + Send,
+        T: Send,
+    {
+        let ring = Arc::clone(&self.inner);
+        run(py, move || f(&mut *ring.write().map_err(|_| lock_err())?))
+    }
+}
+
+fn add_key(ring: &mut KeyRing, key: Key, active: bool) -> Result<(), Error> {
+    if active {
+        ring.add_active(key)
+    } else {
+        ring.add_retired(key)
+    }
+}
+
+fn bytes32(what: &str, b: &[u8]) -> Result<[u8; 32], Error> {
+    b.try_into()
+        .map_err(|_| Error::InvalidArgument(format!("{what} must be 32 bytes, got {}", b.len())))
+}
+
+#[pymethods]
+impl NativeKeyRing {
+    /// An empty ring; `test_mode` accepts short and test keys (never in production).
+    #[new]
+    #[pyo3(signature = (test_mode=false))]
+    fn new(test_mode: bool) -> Self {
+        let ring = if test_mode {
+            KeyRing::test_mode()
+        } else {
+            KeyRing::new()
+        };
+        NativeKeyRing {
+            inner: Arc::new(RwLock::new(ring)),
+        }
+    }
+
+    /// Adds an HMAC-SHA256 key.
+    fn add_hmac(&self, py: Python<'_>, id: u32, secret: Vec<u8>, active: bool) -> PyResult<()> {
+        self.write(py, move |r| {
+            add_key(r, Key::hmac(key_id(id), &secret), active)
+        })
+    }
+
+    /// Adds an Ed25519 signing key from its 32-byte seed.
+    fn add_ed25519_seed(
+        &self,
+        py: Python<'_>,
+        id: u32,
+        seed: Vec<u8>,
+        active: bool,
+    ) -> PyResult<()> {
+        self.write(py, move |r| {
+            let seed = bytes32("an Ed25519 seed", &seed)?;
+            add_key(r, Key::ed25519_signing(key_id(id), &seed), active)
+        })
+    }
+
+    /// Adds an Ed25519 public key (verification only).
+    fn add_ed25519_public(&self, py: Python<'_>, id: u32, public: Vec<u8>) -> PyResult<()> {
+        self.write(py, move |r| {
+            let public = bytes32("an Ed25519 public key", &public)?;
+            r.add_retired(Key::ed25519_public(key_id(id), &public)?)
+        })
+    }
+
+    /// Generates a key from the OS random source: `hmac` or `ed25519`.
+    fn generate(&self, py: Python<'_>, id: u32, algorithm: String, active: bool) -> PyResult<()> {
+        self.write(py, move |r| {
+            let key = match algorithm.as_str() {
+                "hmac" | "hmac-sha256" => Key::generate_hmac(key_id(id))?,
+                "ed25519" => Key::generate_ed25519(key_id(id))?,
+                other => {
+                    return Err(Error::InvalidArgument(format!(
+                        "algorithm must be \"hmac\" or \"ed25519\", got {other:?}"
+                    )))
+                }
+            };
+            add_key(r, key, active)
+        })
+    }
+
+    /// Makes a key the active signing key.
+    fn activate(&self, py: Python<'_>, id: u32) -> PyResult<()> {
+        self.write(py, move |r| r.activate(key_id(id)))
+    }
+
+    /// Retires the active key (kept for verification).
+    fn retire_active(&self, py: Python<'_>) -> PyResult<()> {
+        self.write(py, |r| {
+            r.retire_active();
+            Ok(())
+        })
+    }
+
+    /// Removes a key.
+    fn remove(&self, py: Python<'_>, id: u32) -> PyResult<()> {
+        self.write(py, move |r| r.remove(key_id(id)).map(|_| ()))
+    }
+
+    /// The active key id.
+    fn active(&self, py: Python<'_>) -> PyResult<Option<u32>> {
+        self.read(py, |r| Ok(r.active().map(|k| k.0)))
+    }
+
+    /// Every key id.
+    fn ids(&self, py: Python<'_>) -> PyResult<Vec<u32>> {
+        self.read(py, |r| Ok(r.ids().map(|k| k.0).collect()))
+    }
+
+    /// Whether the ring accepts test keys.
+    fn is_test_mode(&self, py: Python<'_>) -> PyResult<bool> {
+        self.read(py, |r| Ok(r.is_test_mode()))
+    }
+
+    /// The Ed25519 public key of a key id, if it is an Ed25519 key.
+    fn public_key<'py>(&self, py: Python<'py>, id: u32) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        let k = self.read(py, move |r| {
+            Ok(r.get(key_id(id)).and_then(|k| k.ed25519_public_bytes()))
+        })?;
+        Ok(k.map(|b| PyBytes::new(py, &b)))
+    }
+
+    /// A ring with the public halves only (Ed25519 verification keys; HMAC keys are left out).
+    fn public_only(&self, py: Python<'_>) -> PyResult<NativeKeyRing> {
+        let ring = self.read(py, |r| Ok(r.public_only()))?;
+        Ok(NativeKeyRing {
+            inner: Arc::new(RwLock::new(ring)),
+        })
+    }
+}
+
+/// The authorization `number` of a registration, or `AuthorizationNotFound`.
+fn find_auth<'r>(reg: &'r Registration, number: &str) -> Result<&'r Authorization, Error> {
+    let n = VerificationNumber::parse(number)?;
+    reg.authorization(&n)
+        .ok_or_else(|| Error::AuthorizationNotFound(n.to_string()))
+}
+
+fn issue_for(
+    ring: &KeyRing,
+    reg: &Registration,
+    auth: &Authorization,
+    section: Section,
+    prefix: &str,
+    embed: bool,
+) -> Result<String, Error> {
+    let disclosure = Disclosure::build(
+        reg,
+        auth,
+        section,
+        CodeTables::builtin(),
+        Masking::default(),
+    )?;
+    gradreg::issue_token(
+        ring,
+        auth,
+        &disclosure,
+        &IssueOptions {
+            prefix: prefix.to_string(),
+            embed_disclosure: embed,
+        },
+    )
+}
+
+/// Issues the signed QR token of one section of an authorization (the ring's active key).
+#[pyfunction]
+#[pyo3(signature = (ring, registration, number, section, prefix=String::new(), embed=false))]
+fn issue_token(
+    py: Python<'_>,
+    ring: &NativeKeyRing,
+    registration: String,
+    number: String,
+    section: String,
+    prefix: String,
+    embed: bool,
+) -> PyResult<String> {
+    let ring = Arc::clone(&ring.inner);
+    run(py, move || {
+        let reg: Registration = parse("registration", &registration)?;
+        let auth = find_auth(&reg, &number)?;
+        let section = parse_section(&section)?;
+        let ring = ring.read().map_err(|_| lock_err())?;
+        issue_for(&ring, &reg, auth, section, &prefix, embed)
+    })
+}
+
+fn verdict_json(v: &Verdict) -> Result<Value, Error> {
+    let mut j = serde_json::to_value(v).map_err(|e| Error::MalformedJson(e.to_string()))?;
+    if let Value::Object(m) = &mut j {
+        m.insert("code".into(), json!(v.code()));
+    }
+    Ok(j)
+}
+
+/// Registrations given by the caller, as a lookup for verification.
+fn memory_lookup(registrations: &str) -> Result<MemoryRegistry, Error> {
+    let regs: Vec<Registration> = parse("registrations", registrations)?;
+    let mut m = MemoryRegistry::new();
+    for r in regs {
+        m.insert(r);
+    }
+    Ok(m)
+}
+
+fn scan(
+    token: &str,
+    ring: &KeyRing,
+    verifier: &Actor,
+    now: DateTime<Utc>,
+    lookup: &dyn RegistryLookup,
+    required_prefix: Option<String>,
+    leeway_seconds: i64,
+) -> Result<String, Error> {
+    let status = RegistryStatus {
+        lookup,
+        tables: CodeTables::builtin(),
+        masking: Masking::default(),
+    };
+    let out = gradreg::verify_token(
+        token,
+        ring,
+        verifier,
+        now,
+        &status,
+        &ScanOptions {
+            required_prefix,
+            leeway: chrono::Duration::seconds(leeway_seconds),
+        },
+    );
+    let mut j = verdict_json(&out.verdict)?;
+    if let Value::Object(m) = &mut j {
+        m.insert("failed_at".into(), json!(out.failed_at.map(|s| s.as_str())));
+    }
+    to_json(&j)
+}
+
+/// Verifies a scanned token against registrations given as JSON; returns the verdict JSON.
+#[pyfunction]
+#[pyo3(signature = (token, ring, verifier, now, registrations, required_prefix=None, leeway_seconds=300))]
+#[allow(clippy::too_many_arguments)]
+fn verify_scanned(
+    py: Python<'_>,
+    token: String,
+    ring: &NativeKeyRing,
+    verifier: String,
+    now: String,
+    registrations: String,
+    required_prefix: Option<String>,
+    leeway_seconds: i64,
+) -> PyResult<String> {
+    let ring = Arc::clone(&ring.inner);
+    run(py, move || {
+        let verifier: Actor = parse("verifier", &verifier)?;
+        let lookup = memory_lookup(&registrations)?;
+        let ring = ring.read().map_err(|_| lock_err())?;
+        scan(
+            &token,
+            &ring,
+            &verifier,
+            parse_time(&now)?,
+            &lookup,
+            required_prefix,
+            leeway_seconds,
+        )
+    })
+}
+
 /// The registry: registrations, authorizations and the audit log in an SQLite file or in memory.
 /// Every method releases the GIL while it works; one registry may be used from many threads.
 #[pyclass(module = "gradreg._native", frozen)]
@@ -434,6 +744,62 @@ fn opt_json<T: Serialize>(v: Option<T>) -> Result<Option<String>, Error> {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The registry as a lookup for verification: by verification number through its index, by
+/// transfer number by scanning (the registry keeps no transfer-number index).
+struct Lookup<'a>(&'a Registry);
+
+impl RegistryLookup for Lookup<'_> {
+    fn by_verification_number(
+        &self,
+        number: &VerificationNumber,
+    ) -> Result<Option<Registration>, Unavailable> {
+        self.0.find_by_number(number).map_err(|_| Unavailable)
+    }
+
+    fn by_transfer_number(
+        &self,
+        number: &TransferNumber,
+    ) -> Result<Option<Registration>, Unavailable> {
+        let mut found = None;
+        self.0
+            .store()
+            .for_each(&mut |reg| {
+                let matches = reg
+                    .destination
+                    .as_ref()
+                    .and_then(|d| d.archive.as_ref())
+                    .and_then(|a| a.transfer_number.as_deref())
+                    .and_then(|t| TransferNumber::parse(t).ok())
+                    .is_some_and(|t| &t == number);
+                if matches && found.is_none() {
+                    found = Some(reg);
+                }
+                Ok(())
+            })
+            .map_err(|_| Unavailable)?;
+        Ok(found)
+    }
+}
+
+/// The registry's store of verification attempts, for the online verifier's rate limit.
+struct Attempts<'a>(&'a Registry);
+
+impl AttemptLog for Attempts<'_> {
+    fn failures_since(&self, verifier: &str, since: DateTime<Utc>) -> Result<u32, Unavailable> {
+        self.0
+            .store()
+            .failures_since(verifier, since)
+            .map_err(|_| Unavailable)
+    }
+
+    fn record_failure(&self, verifier: &str, at: DateTime<Utc>) -> Result<(), Unavailable> {
+        self.0
+            .store()
+            .record_attempt(verifier, at, false)
+            .map_err(|_| Unavailable)
+    }
 }
 
 #[pymethods]
@@ -550,6 +916,66 @@ impl NativeRegistry {
         })
     }
 
+    /// Online verification by name and verification or transfer number for a department
+    /// (`verifier` JSON); failures are counted per verifier in the registry. Verdict JSON.
+    #[pyo3(signature = (verifier, name, number, now, limit=10, window_seconds=3600))]
+    #[allow(clippy::too_many_arguments)]
+    fn verify_online(
+        &self,
+        py: Python<'_>,
+        verifier: String,
+        name: String,
+        number: String,
+        now: String,
+        limit: u32,
+        window_seconds: i64,
+    ) -> PyResult<String> {
+        self.with(py, move |r| {
+            let verifier: Actor = parse("verifier", &verifier)?;
+            let mut v = OnlineVerifier::new(r.tables());
+            v.limit = limit;
+            v.window = chrono::Duration::seconds(window_seconds.max(0));
+            let verdict = v.verify(
+                &verifier,
+                &name,
+                &number,
+                parse_time(&now)?,
+                &Lookup(r),
+                &Attempts(r),
+            );
+            to_json(&verdict_json(&verdict)?)
+        })
+    }
+
+    /// Verifies a scanned token against the registry; verdict JSON with the failed step.
+    #[pyo3(signature = (token, ring, verifier, now, required_prefix=None, leeway_seconds=300))]
+    #[allow(clippy::too_many_arguments)]
+    fn verify_scanned(
+        &self,
+        py: Python<'_>,
+        token: String,
+        ring: &NativeKeyRing,
+        verifier: String,
+        now: String,
+        required_prefix: Option<String>,
+        leeway_seconds: i64,
+    ) -> PyResult<String> {
+        let ring = Arc::clone(&ring.inner);
+        self.with(py, move |r| {
+            let verifier: Actor = parse("verifier", &verifier)?;
+            let ring = ring.read().map_err(|_| lock_err())?;
+            scan(
+                &token,
+                &ring,
+                &verifier,
+                parse_time(&now)?,
+                &Lookup(r),
+                required_prefix,
+                leeway_seconds,
+            )
+        })
+    }
+
     /// One registration as JSON, or `None`.
     fn find(&self, py: Python<'_>, id: String) -> PyResult<Option<String>> {
         self.with(py, move |r| opt_json(r.find(&id)?))
@@ -659,6 +1085,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse_roster, m)?)?;
     m.add_function(wrap_pyfunction!(generate_cohort, m)?)?;
     m.add_function(wrap_pyfunction!(roster_csv, m)?)?;
+    m.add_function(wrap_pyfunction!(issue_token, m)?)?;
+    m.add_function(wrap_pyfunction!(verify_scanned, m)?)?;
+    m.add_class::<NativeKeyRing>()?;
     m.add_class::<NativeRegistry>()?;
     Ok(())
 }

@@ -122,3 +122,39 @@ def test_the_gil_is_released_during_a_roster_import() -> None:
     )
     assert json.loads(out)["created"] == 1500
     assert spins > 1000, (spins, took)
+
+
+def test_signing_and_verification_from_many_threads() -> None:
+    """Issue and verify tokens from 8 threads at once (one shared key ring) and check every
+    verdict, valid and invalid alike."""
+    import hashlib
+
+    ring = gradreg.KeyRing()
+    ring.add_hmac(1, hashlib.sha256(b"threads").digest(), active=False)
+    ring.generate(2, "ed25519", active=True)
+    regs = [walk(Registration(f"r{i}"), ALL_STEPS) for i in range(4)]
+    archive = Actor.archive_dept("a1", "档案馆")
+    hukou = Actor.hukou_dept("h1", "派出所")
+
+    def work(i: int) -> List[Tuple[str, str]]:
+        reg = regs[i % len(regs)]
+        number = reg.authorizations[0].number
+        out = []
+        for section, dept, other in (("archive", archive, hukou), ("hukou", hukou, archive)):
+            token = gradreg.issue_token(ring, reg, number, section)
+            out.append(("valid", gradreg.verify_token(token, ring, dept, regs, NOW).verdict))
+            out.append(
+                ("wrong_section", gradreg.verify_token(token, ring, other, regs, NOW).verdict)
+            )
+            flipped = token[:-3] + ("A" if token[-3] != "A" else "B") + token[-2:]
+            out.append(
+                ("invalid", "invalid" if not gradreg.verify_token(flipped, ring, dept, regs, NOW).valid else "valid")
+            )
+        return out
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(work, range(48)))
+    assert len(results) == 48
+    for pairs in results:
+        for expected, got in pairs:
+            assert got == expected
