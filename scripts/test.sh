@@ -10,6 +10,20 @@ trap 'rm -rf "$log_dir"' EXIT
 echo "== toolchain components"
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 
+echo "== system packages: a CJK font, pdftotext/pdftoppm and zbarimg for the form tests"
+need=() font="${GRADREG_FONT:-}"
+for f in /usr/share/fonts/truetype/wqy/wqy-microhei.ttc /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc; do
+  [ -f "$f" ] && font="$f"
+done
+[ -n "$font" ] || need+=(fonts-wqy-microhei)
+{ command -v pdftotext && command -v pdftoppm; } >/dev/null 2>&1 || need+=(poppler-utils)
+command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
 echo "== format"
 cargo fmt --all -- --check
 
@@ -22,6 +36,10 @@ cargo test -p gradreg --doc 2>&1 | tee -a "$log_dir/cargo.log"
 
 echo "== examples"
 cargo run -q -p gradreg --example walkthrough >/dev/null
+cargo run -q -p gradreg --example forms -- target/forms-example >/dev/null
+
+echo "== core without rendering (no C code, no render crates)"
+cargo build -q -p gradreg --no-default-features
 
 echo "== python package (wheel in a fresh venv, pytest, stubtest, office example)"
 # The wheel is built in the dev profile, reusing what cargo test compiled above.

@@ -254,6 +254,54 @@ pub enum Error {
         /// The other registration's id.
         other: String,
     },
+
+    // ---- 4xx rendering and fonts ----
+    /// No usable CJK font was found: none given by the caller, none named by `GRADREG_FONT`, none
+    /// in the system's font folders.
+    #[error("未找到可用的中文字体（已查找：{searched}）；请安装 fonts-noto-cjk 或 fonts-wqy-microhei，或用 GRADREG_FONT 指定字体文件 / no CJK font found (searched: {searched})")]
+    FontNotFound {
+        /// Where the search looked.
+        searched: String,
+    },
+    /// A font file could not be read, or is not a font the renderer can use.
+    #[error("字体不可用 / font unusable: {origin}: {reason}")]
+    FontInvalid {
+        /// The path, or `bytes` for data given by the caller.
+        origin: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The font has no glyph for a character of the form: rendering would leave a blank gap.
+    #[error("字体缺少字符「{character}」(U+{code:04X})，字段 {field} / the font has no glyph for {character:?} (U+{code:04X}) in field {field}", code = u32::from(*character))]
+    MissingGlyph {
+        /// The character.
+        character: char,
+        /// The field it occurs in, such as `identity.name` or `label.identity.name`.
+        field: String,
+    },
+    /// A field is too long to fit its box, even wrapped and at the smallest type size.
+    #[error("字段 {field} 过长（{chars} 字），无法排入表格 / field {field} is too long to lay out ({chars} characters)")]
+    FieldTooLong {
+        /// The field, such as `archive.address`.
+        field: String,
+        /// Its length in characters.
+        chars: usize,
+    },
+    /// A size or resolution is outside its allowed range.
+    #[error("尺寸或分辨率无效 / invalid size or resolution: {0}")]
+    InvalidRenderSize(String),
+    /// The QR payload is empty, not printable ASCII, or too long for a scannable code on the form.
+    #[error("二维码内容无效 / QR payload rejected: {0}")]
+    QrPayloadInvalid(String),
+    /// The form's content does not fit on one A4 page.
+    #[error("表格内容超出一页 A4（需要 {needed_mm} 毫米）/ the form does not fit on one A4 page ({needed_mm} mm needed)")]
+    FormOverflow {
+        /// Height the content needs, in millimetres.
+        needed_mm: u32,
+    },
+    /// A rendering step failed inside a rendering library.
+    #[error("渲染失败 / rendering failed: {0}")]
+    RenderFailed(String),
 }
 
 fn state_zh(state: &str) -> &'static str {
@@ -329,6 +377,14 @@ impl Error {
             Error::KeyNotFound(_) => 307,
             Error::NoActiveKey => 308,
             Error::TokenIssue(_) => 309,
+            Error::FontNotFound { .. } => 401,
+            Error::FontInvalid { .. } => 402,
+            Error::MissingGlyph { .. } => 403,
+            Error::FieldTooLong { .. } => 404,
+            Error::InvalidRenderSize(_) => 405,
+            Error::QrPayloadInvalid(_) => 406,
+            Error::FormOverflow { .. } => 407,
+            Error::RenderFailed(_) => 408,
         }
     }
 
@@ -446,6 +502,25 @@ mod tests {
             Error::KeyNotFound(1),
             Error::NoActiveKey,
             Error::TokenIssue(String::new()),
+            Error::FontNotFound {
+                searched: String::new(),
+            },
+            Error::FontInvalid {
+                origin: String::new(),
+                reason: String::new(),
+            },
+            Error::MissingGlyph {
+                character: '堃',
+                field: String::new(),
+            },
+            Error::FieldTooLong {
+                field: String::new(),
+                chars: 0,
+            },
+            Error::InvalidRenderSize(String::new()),
+            Error::QrPayloadInvalid(String::new()),
+            Error::FormOverflow { needed_mm: 0 },
+            Error::RenderFailed(String::new()),
         ];
         let mut seen = std::collections::BTreeSet::new();
         for e in &all {
@@ -463,5 +538,12 @@ mod tests {
         assert_eq!(pinned, (301..=309).collect::<Vec<_>>());
         assert_eq!(Error::KeyRefused(String::new()).group(), "verification");
         assert_eq!(Error::NotLoggedIn.group(), "state");
+        assert_eq!(Error::FormOverflow { needed_mm: 1 }.group(), "render");
+        let glyph = Error::MissingGlyph {
+            character: '堃',
+            field: "identity.name".into(),
+        };
+        assert!(glyph.to_string().contains("U+5803"));
+        assert!(glyph.to_string().contains("identity.name"));
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! The core of China's graduate destination registration (高校毕业生毕业去向登记): records and
 //! their validation, the registration state machine, verification and transfer numbers,
-//! signed tokens and their verification, and reminders.
+//! signed tokens and their verification, reminders, the registry, and the registration forms
+//! (SVG, PDF and PNG with the `render` feature).
 //!
 //! The state machine is a pure function ([`lifecycle::apply`]): time, policy and randomness are
 //! passed in, so every step is deterministic and testable.
@@ -25,6 +26,7 @@ pub mod codes;
 pub mod cohort;
 pub mod disclosure;
 pub mod error;
+pub mod forms;
 pub mod lifecycle;
 pub mod policy;
 pub mod records;

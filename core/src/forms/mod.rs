@@ -1,0 +1,54 @@
+//! Forms (去向登记信息表): the 档案登记信息表 and the 户口登记信息表, as content and as SVG, PDF
+//! and PNG.
+//!
+//! [`Form::build`] turns a registration, one of its authorizations, the section and the QR token
+//! into the form's content: title, verification number and QR payload, 基本信息 (identity with
+//! the ID number masked), 毕业去向信息, then 档案转递信息 or 户口迁移信息 only when that section
+//! was registered at authorization time, and 核验信息 (validity, time of issue in UTC+8, how to
+//! verify online with name + number or by scanning). A form is issued only for an authorization
+//! in force: an expired, revoked or superseded one is refused with a typed error, so that no
+//! printed form ever shows a validity it does not have.
+//!
+//! With the `render` feature (on by default), a [`Renderer`] draws the form:
+//! - **SVG** written directly, with the QR code drawn from its modules as one path on an integer
+//!   grid with a 4-module quiet zone;
+//! - **PDF**, A4, from the same SVG through `usvg` and `svg2pdf`, text kept as text with the font
+//!   embedded and subset;
+//! - **PNG**, grayscale, 150 dpi by default, 300 on request, through `resvg`.
+//!
+//! The same input gives the same bytes in every format. The QR code alone is available through
+//! [`qr_svg`] and [`qr_png`].
+//!
+//! ```no_run
+//! # fn main() -> gradreg::Result<()> {
+//! use gradreg::forms::{Form, FormOptions, FontSource, Renderer, DEFAULT_DPI};
+//! # let (reg, auth, token, now): (gradreg::Registration, gradreg::Authorization, String, chrono::DateTime<chrono::Utc>) = unimplemented!();
+//! let tables = gradreg::CodeTables::builtin();
+//! let form = Form::build(&reg, &auth, gradreg::Section::Archive, &token, now, tables, FormOptions::default())?;
+//! let renderer = Renderer::new(FontSource::Auto)?;
+//! let out = renderer.render(&form, DEFAULT_DPI)?;
+//! std::fs::write("archive.pdf", &out.pdf).ok();
+//! # Ok(()) }
+//! ```
+
+pub mod content;
+#[cfg(feature = "render")]
+pub mod font;
+#[cfg(feature = "render")]
+pub mod page;
+#[cfg(feature = "render")]
+mod png;
+#[cfg(feature = "render")]
+pub mod qr;
+#[cfg(feature = "render")]
+pub mod render;
+
+pub use content::{
+    cst_text, Block, Field, Form, FormOptions, Row, MAX_FIELD_CHARS, MAX_TOKEN_CHARS,
+};
+#[cfg(feature = "render")]
+pub use font::{Font, FontSource, FONT_ENV};
+#[cfg(feature = "render")]
+pub use qr::{qr_png, qr_svg, QrMatrix};
+#[cfg(feature = "render")]
+pub use render::{RenderedForm, Renderer, DEFAULT_DPI, MAX_DPI, MIN_DPI, PRINT_DPI};
