@@ -25,6 +25,7 @@ from ._errors import (
 )
 from ._native import __version__
 from .codes import VERDICTS, KeyRing, Verdict, issue_token, parse_number, random_number, verify_token
+from .forms import FORMATS, SECTIONS, Renderer
 from .lifecycle import (
     STAGES,
     Actor,
@@ -150,6 +151,10 @@ __all__ = [
     "VERDICTS",
     "issue_token",
     "verify_token",
+    # forms
+    "Renderer",
+    "FORMATS",
+    "SECTIONS",
     "TABLES",
     "code_name",
     "is_placed",

@@ -24,6 +24,7 @@ __all__: List[str] = [
     "issue_token",
     "verify_scanned",
     "NativeKeyRing",
+    "NativeRenderer",
     "NativeRegistry",
 ]
 
@@ -78,6 +79,22 @@ class NativeKeyRing:
     def is_test_mode(self) -> bool: ...
     def public_key(self, id: int) -> Optional[bytes]: ...
     def public_only(self) -> NativeKeyRing: ...
+
+@final
+class NativeRenderer:
+    def __new__(cls, path: Optional[str] = None, data: Optional[bytes] = None) -> NativeRenderer: ...
+    def font(self) -> Tuple[str, str]: ...
+    def render(
+        self,
+        ring: NativeKeyRing,
+        registration: str,
+        number: str,
+        section: str,
+        now: str,
+        format: str,
+        dpi: int = 150,
+        prefix: str = ...,
+    ) -> bytes: ...
 
 @final
 class NativeRegistry:

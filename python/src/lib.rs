@@ -14,6 +14,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
+use gradreg::forms::{FontSource, Form, FormOptions, Renderer};
 use gradreg::registry::{ImportMode, UploadResult};
 use gradreg::roster::RosterOptions;
 use gradreg::tables::Table;
@@ -746,6 +747,96 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A font loaded once, and the renderer built on it.
+#[pyclass(module = "gradreg._native", frozen)]
+struct NativeRenderer {
+    inner: Arc<Renderer>,
+}
+
+#[pymethods]
+impl NativeRenderer {
+    /// A renderer with the font at `path`, or the font `data`, else `GRADREG_FONT`, else a
+    /// system CJK font.
+    #[new]
+    #[pyo3(signature = (path=None, data=None))]
+    fn new(
+        py: Python<'_>,
+        path: Option<std::path::PathBuf>,
+        data: Option<PyBackedBytes>,
+    ) -> PyResult<Self> {
+        let r = run(py, move || {
+            let source = match (path, data) {
+                (Some(p), None) => FontSource::Path(p),
+                (None, Some(d)) => FontSource::Bytes(d.to_vec()),
+                (None, None) => FontSource::Auto,
+                (Some(_), Some(_)) => {
+                    return Err(Error::InvalidArgument(
+                        "give a font path or font bytes, not both".into(),
+                    ))
+                }
+            };
+            Renderer::new(source)
+        })?;
+        Ok(NativeRenderer { inner: Arc::new(r) })
+    }
+
+    /// The font's family name and where it came from.
+    fn font(&self) -> (String, String) {
+        (
+            self.inner.font().family().to_string(),
+            self.inner.font().origin().to_string(),
+        )
+    }
+
+    /// Renders the form of `section` of authorization `number`: issues its token with `ring`,
+    /// builds the form at `now` and renders it as `svg`, `pdf` or `png` (at `dpi`).
+    #[pyo3(signature = (ring, registration, number, section, now, format, dpi=150, prefix=String::new()))]
+    #[allow(clippy::too_many_arguments)]
+    fn render<'py>(
+        &self,
+        py: Python<'py>,
+        ring: &NativeKeyRing,
+        registration: String,
+        number: String,
+        section: String,
+        now: String,
+        format: String,
+        dpi: u32,
+        prefix: String,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let renderer = Arc::clone(&self.inner);
+        let ring = Arc::clone(&ring.inner);
+        let bytes = run(py, move || {
+            let reg: Registration = parse("registration", &registration)?;
+            let auth = find_auth(&reg, &number)?;
+            let section = parse_section(&section)?;
+            let now = parse_time(&now)?;
+            let token = {
+                let ring = ring.read().map_err(|_| lock_err())?;
+                issue_for(&ring, &reg, auth, section, &prefix, false)?
+            };
+            let form = Form::build(
+                &reg,
+                auth,
+                section,
+                &token,
+                now,
+                CodeTables::builtin(),
+                FormOptions::default(),
+            )?;
+            match format.as_str() {
+                "svg" => Ok(renderer.svg(&form)?.into_bytes()),
+                "pdf" => renderer.pdf(&form),
+                "png" => renderer.png(&form, dpi),
+                other => Err(Error::InvalidArgument(format!(
+                    "format must be svg, pdf or png, got {other:?}"
+                ))),
+            }
+        })?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+}
+
 /// The registry as a lookup for verification: by verification number through its index, by
 /// transfer number by scanning (the registry keeps no transfer-number index).
 struct Lookup<'a>(&'a Registry);
@@ -1088,6 +1179,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(issue_token, m)?)?;
     m.add_function(wrap_pyfunction!(verify_scanned, m)?)?;
     m.add_class::<NativeKeyRing>()?;
+    m.add_class::<NativeRenderer>()?;
     m.add_class::<NativeRegistry>()?;
     Ok(())
 }

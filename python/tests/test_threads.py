@@ -153,8 +153,45 @@ def test_signing_and_verification_from_many_threads() -> None:
         return out
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(work, range(48)))
-    assert len(results) == 48
+        results = list(pool.map(work, range(24)))
+    assert len(results) == 24
     for pairs in results:
         for expected, got in pairs:
             assert got == expected
+
+
+def test_rendering_and_verification_from_many_threads() -> None:
+    """Four threads render forms (PDF and PNG) and sign and verify their tokens at once, sharing one
+    renderer and one key ring; every result is checked."""
+    import hashlib
+
+    ring = gradreg.KeyRing()
+    ring.add_hmac(1, hashlib.sha256(b"render threads").digest())
+    renderer = gradreg.Renderer()
+    regs = [walk(Registration(f"r{i}"), ALL_STEPS) for i in range(2)]
+    archive = Actor.archive_dept("a1", "档案馆")
+    # PNG at 72 dpi keeps the test quick in the unoptimized build CI tests.
+    expected = {
+        (i, fmt): renderer.render(
+            regs[i], regs[i].authorizations[0].number, "archive", ring, fmt, NOW, dpi=72
+        )
+        for i in range(2)
+        for fmt in ("pdf", "png")
+    }
+
+    def work(j: int) -> Tuple[int, str, bool, bool]:
+        i, fmt = j % 2, ("pdf", "png")[(j // 2) % 2]
+        reg = regs[i]
+        number = reg.authorizations[0].number
+        data = renderer.render(reg, number, "archive", ring, fmt, NOW, dpi=72)
+        token = gradreg.issue_token(ring, reg, number, "archive")
+        verdict = gradreg.verify_token(token, ring, archive, regs, NOW)
+        return i, fmt, data == expected[(i, fmt)], verdict.valid and verdict.number == number
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(work, range(8)))
+    assert len(results) == 8
+    assert {(i, fmt) for i, fmt, _, _ in results} == set(expected)
+    for i, fmt, same_bytes, valid in results:
+        assert same_bytes, (i, fmt)
+        assert valid, i
