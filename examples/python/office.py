@@ -5,6 +5,7 @@
 2. List who has not registered or not confirmed, with the days left before the deadline.
 3. Print placement statistics (落实率) by college.
 4. Export the list of graduates still to act as CSV for the counselors.
+5. Render the forms of one graduate (PDF, PNG, SVG) and check one as an archive department would.
 
 Run it with no arguments to use a synthetic cohort in a temporary folder:
 
@@ -137,6 +138,23 @@ def main() -> int:
         path = os.path.join(out_dir, "to-act.csv")
         n = reg.export_csv(path, stages=todo_stages, now=now)
         print(f"\n== CSV: {n} rows written to {path}")
+        # 5. The forms of one authorized graduate, and an archive department's online check.
+        authorized = reg.query(stages=["authorized"], now=now)
+        if authorized:
+            who = reg.get(authorized[0].id)
+            number = who.authorizations[-1].number
+            ring = gradreg.KeyRing()
+            ring.generate(1, "hmac")  # a deployment loads its own key instead
+            written = gradreg.Renderer().write_forms(
+                who, number, ring, os.path.join(out_dir, "forms"), now=now
+            )
+            print(f"\n== 登记表 forms of {who.id} ({authorized[0].name}), 核验编号 {number}:")
+            for name, path in sorted(written.items()):
+                print(f"   {name:<12} {os.path.getsize(path):>8} bytes  {path}")
+            dept = Actor.archive_dept("da-001", "南京市人才服务中心")
+            verdict = reg.verify_online(dept, authorized[0].name, number, now)
+            print(f"   档案部门在线核验 archive department checks online: {verdict.verdict}")
+
         audit = reg.check_audit()
         print(f"== 审计日志 audit log: {audit.records} records, intact: {audit.intact}")
         if not audit.intact:
