@@ -14,8 +14,8 @@ use gradreg::registry::sqlite::SqliteStore;
 use gradreg::registry::{Commit, Store};
 use gradreg::roster::RosterOptions;
 use gradreg::{
-    apply, sample, Actor, Command, Context, ImportMode, Outcome, Policy, Registration, Registry,
-    VerificationNumber,
+    apply, sample, Actor, Command, Context, ImportMode, OnlineVerifier, Outcome, Policy,
+    Registration, Registry, VerificationNumber,
 };
 use gradreg_benches::{full_run, synthetic_basic};
 use std::hint::black_box;
@@ -167,10 +167,31 @@ fn bench(c: &mut Criterion) {
         "authorized registrations: {n}, database {:.1} MB per million",
         size_mb(&lookup_db) * 1e6 / f64::from(n)
     );
-    let store = SqliteStore::open(&lookup_db).expect("open");
+    let r = Registry::open(&lookup_db, Policy::jiangsu()).expect("open");
+    let mut online = OnlineVerifier::new(r.tables());
+    online.limit = u32::MAX;
+    let dept = Actor::ArchiveDept {
+        id: "bench".into(),
+        name: "bench".into(),
+    };
+    let name = sample::basic_info().name;
+    let now = Utc.with_ymd_and_hms(2026, 5, 2, 2, 0, 0).unwrap();
+    let texts: Vec<String> = numbers.iter().map(|n| n.to_string()).collect();
     let mut k = 0usize;
     c.bench_function(
-        &format!("lookup by verification number + load, {n} graduates"),
+        &format!("online verification (name + number), {n} graduates"),
+        |b| {
+            b.iter(|| {
+                k = (k + 1) % texts.len();
+                let v = r.verify_online(&online, &dept, &name, &texts[k], now);
+                assert!(v.is_valid(), "{v:?}");
+                black_box(v)
+            })
+        },
+    );
+    let store = SqliteStore::open(&lookup_db).expect("open");
+    c.bench_function(
+        &format!("lookup by number + load alone, {n} graduates"),
         |b| {
             b.iter(|| {
                 k = (k + 1) % numbers.len();

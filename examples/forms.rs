@@ -8,7 +8,17 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, TimeZone, Utc};
 use gradreg::forms::{qr_png, qr_svg, FontSource, Form, FormOptions, Renderer, DEFAULT_DPI};
-use gradreg::{apply, sample, Actor, CodeTables, Command, Context, Policy, Registration, Section};
+use gradreg::{
+    apply, issue_token, sample, Actor, CodeTables, Command, Context, Disclosure, IssueOptions, Key,
+    KeyId, KeyRing, Masking, Policy, Registration, Section,
+};
+
+/// Fills `buf` from the operating system's random source (through the library's entropy helper).
+fn getrandom_fill(buf: &mut [u8; 32]) -> Result<(), gradreg::Error> {
+    buf[..16].copy_from_slice(&Context::os_entropy()?);
+    buf[16..].copy_from_slice(&Context::os_entropy()?);
+    Ok(())
+}
 
 fn at(m: u32, d: u32, h: u32) -> DateTime<Utc> {
     gradreg::policy::cst()
@@ -81,6 +91,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("no authorization was issued")?;
     println!("核验编号 {}", auth.number);
 
+    let mut secret = [0u8; 32];
+    getrandom_fill(&mut secret)?;
+    let mut ring = KeyRing::new();
+    ring.add_active(Key::hmac(KeyId(1), &secret))?;
     let renderer = Renderer::new(FontSource::Auto)?;
     println!(
         "font: {} ({})",
@@ -89,14 +103,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let issued = at(6, 20, 9) + chrono::Duration::minutes(5);
     for (section, name) in [(Section::Archive, "archive"), (Section::Hukou, "hukou")] {
-        // A stand-in for the signed token of the `codes` module: QR-alphanumeric ASCII with a
-        // version prefix, carrying the section and the verification number.
-        let token = format!(
-            "GR1:{}:{}:{}",
-            section.as_str().to_ascii_uppercase(),
-            auth.number.as_compact(),
-            issued.format("%Y%m%d%H%M")
-        );
+        // The signed token of the QR code (HMAC-SHA256 under a fresh key of this run).
+        let disclosure = Disclosure::build(
+            &reg,
+            &auth,
+            section,
+            CodeTables::builtin(),
+            Masking::default(),
+        )?;
+        let token = issue_token(&ring, &auth, &disclosure, &IssueOptions::default())?;
         let form = Form::build(
             &reg,
             &auth,

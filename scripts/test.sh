@@ -36,6 +36,7 @@ cargo test -p gradreg --doc 2>&1 | tee -a "$log_dir/cargo.log"
 
 echo "== examples"
 cargo run -q -p gradreg --example walkthrough >/dev/null
+cargo run -q -p gradreg --example season -- target/season-example >/dev/null
 
 cargo run -q -p gradreg --example forms -- target/forms-example >/dev/null
 

@@ -852,7 +852,23 @@ fn check_archive(c: &mut Checker<'_>, a: &ArchiveTransfer) {
     c.text("contact", "联系人", &a.contact, false, 50);
     c.phone("phone", "联系电话", &a.phone, true);
     if let Some(t) = &a.transfer_number {
-        c.text("transfer_number", "转递编号", t, true, 32);
+        if c.text("transfer_number", "转递编号", t, true, 32) {
+            match crate::codes::TransferNumber::parse(t) {
+                Ok(_) => {}
+                Err(crate::error::Error::TransferNumberTypo) => c.push(
+                    "transfer_number",
+                    ProblemCode::BadCheckCharacter,
+                    format!("转递编号“{t}”校验位错误（可能输错了某一位）"),
+                    format!("transfer number {t:?} has a wrong check symbol (a typo)"),
+                ),
+                Err(_) => c.push(
+                    "transfer_number",
+                    ProblemCode::BadFormat,
+                    format!("转递编号“{t}”格式错误，应为 ZD-XXXX-XXXX-XXXX"),
+                    format!("transfer number {t:?} is not of the form ZD-XXXX-XXXX-XXXX"),
+                ),
+            }
+        }
     }
     if let Some(t) = &a.tracking_number {
         if c.text("tracking_number", "邮件号", t, true, 32)

@@ -542,3 +542,130 @@ fn apply_batch_commits_in_order_and_leaves_out_refusals() {
         assert_eq!(r.audit(Some(&id)).unwrap().len(), 4);
     }
 }
+
+/// Online verification by name + verification or transfer number, and scanned tokens, against
+/// the stored registrations; a superseded form never verifies.
+#[test]
+fn verification_against_the_store() {
+    use gradreg::{
+        issue_token, Disclosure, IssueOptions, Key, KeyId, KeyRing, Masking, OnlineVerifier,
+        ScanOptions, TransferNumber, VerdictKind,
+    };
+    let r = Registry::open(tempdir().join("verify.db"), Policy::jiangsu()).unwrap();
+    let b = sample::basic_info();
+    let id = upload(&r, &b);
+    let mut data = sample::destination_data();
+    let transfer = TransferNumber::from_entropy(&[3; 16]);
+    data.archive.as_mut().unwrap().transfer_number = Some(transfer.to_string());
+    walk(&r, &id, &b, data, true);
+    let reg = r.get(&id).unwrap();
+    let auth = reg.authorizations[0].clone();
+    let number = auth.number.to_string();
+    let mut online = OnlineVerifier::new(r.tables());
+    online.limit = 3;
+    let dept = archive_dept();
+    let now = day(5, 2);
+    let v = r.verify_online(&online, &dept, &b.name, &number, now);
+    assert_eq!(v.kind(), VerdictKind::Valid, "{v:?}");
+    assert!(v.disclosure().unwrap().archive.is_some());
+    let v = r.verify_online(&online, &dept, &b.name, &transfer.to_string(), now);
+    assert_eq!(v.kind(), VerdictKind::Valid, "by transfer number: {v:?}");
+    // A wrong name and an unknown number answer alike; past the limit, refused.
+    let unknown = gradreg::VerificationNumber::from_entropy(&[0x77; 16]).to_string();
+    assert_eq!(
+        r.verify_online(&online, &dept, "李四", &number, now).kind(),
+        VerdictKind::NoMatch
+    );
+    assert_eq!(
+        r.verify_online(&online, &dept, &b.name, &unknown, now)
+            .kind(),
+        VerdictKind::NoMatch
+    );
+    let mut typo = number.clone().into_bytes();
+    typo[0] = if typo[0] == b'A' { b'B' } else { b'A' };
+    assert_eq!(
+        r.verify_online(
+            &online,
+            &dept,
+            &b.name,
+            std::str::from_utf8(&typo).unwrap(),
+            now
+        )
+        .kind(),
+        VerdictKind::Typo
+    );
+    assert_eq!(
+        r.verify_online(&online, &dept, "王五", &number, now).kind(),
+        VerdictKind::NoMatch
+    );
+    assert_eq!(
+        r.verify_online(&online, &dept, &b.name, &number, now)
+            .kind(),
+        VerdictKind::RateLimited,
+        "three failures recorded in the store"
+    );
+    // Another department is not limited, and sees only its own section.
+    let v = r.verify_online(&online, &hukou_dept(), &b.name, &number, now);
+    assert_eq!(v.kind(), VerdictKind::Valid);
+    assert!(v.disclosure().unwrap().archive.is_none());
+
+    // Scanned token: valid now; superseded after a void request and a change.
+    let mut ring = KeyRing::new();
+    ring.add_active(Key::hmac(
+        KeyId(1),
+        &(0..32u8)
+            .map(|i| i.wrapping_mul(29) ^ 0x5c)
+            .collect::<Vec<_>>(),
+    ))
+    .unwrap();
+    let disclosure = Disclosure::build(
+        &reg,
+        &auth,
+        Section::Archive,
+        r.tables(),
+        Masking::default(),
+    )
+    .unwrap();
+    let token = issue_token(&ring, &auth, &disclosure, &IssueOptions::default()).unwrap();
+    let scan = r.verify_token(&token, &ring, &dept, now, &ScanOptions::default());
+    assert_eq!(
+        scan.verdict.kind(),
+        VerdictKind::Valid,
+        "{:?}",
+        scan.verdict
+    );
+    let g = graduate();
+    r.apply(
+        &id,
+        &g,
+        &Command::FileVoidRequest {
+            reason: "换单位".into(),
+        },
+        day(5, 3),
+    )
+    .unwrap();
+    r.apply(
+        &id,
+        &counselor(),
+        &Command::ApproveVoidRequest {
+            note: String::new(),
+        },
+        day(5, 3),
+    )
+    .unwrap();
+    r.apply(
+        &id,
+        &school(),
+        &Command::ApproveVoidRequest {
+            note: String::new(),
+        },
+        day(5, 3),
+    )
+    .unwrap();
+    r.apply(&id, &platform(), &report(changed_data()), day(5, 4))
+        .unwrap();
+    let scan = r.verify_token(&token, &ring, &dept, day(5, 5), &ScanOptions::default());
+    assert_eq!(scan.verdict.kind(), VerdictKind::Superseded);
+    let v = r.verify_online(&online, &hukou_dept(), &b.name, &number, day(5, 5));
+    assert_eq!(v.kind(), VerdictKind::Superseded);
+}

@@ -6,9 +6,6 @@
 //! transposition (abc → cba), twin error (aa → bb) and jump twin error (aca → bcb).
 
 use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{Error, Result};
 
@@ -173,31 +170,7 @@ impl fmt::Display for VerificationNumber {
     }
 }
 
-impl fmt::Debug for VerificationNumber {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "VerificationNumber({self})")
-    }
-}
-
-impl FromStr for VerificationNumber {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        Self::parse(s)
-    }
-}
-
-impl Serialize for VerificationNumber {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for VerificationNumber {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Self::parse(&s).map_err(serde::de::Error::custom)
-    }
-}
+typable_number_traits!(VerificationNumber);
 
 #[cfg(test)]
 mod tests {

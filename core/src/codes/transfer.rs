@@ -12,9 +12,6 @@
 //! with `ZD`, so each parser refuses the other's numbers by their symbol count before any check.
 
 use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::number::{crockford_value, damm_check, damm_interim, CROCKFORD};
 use crate::error::{Error, Result};
@@ -127,31 +124,7 @@ impl fmt::Display for TransferNumber {
     }
 }
 
-impl fmt::Debug for TransferNumber {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TransferNumber({self})")
-    }
-}
-
-impl FromStr for TransferNumber {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        Self::parse(s)
-    }
-}
-
-impl Serialize for TransferNumber {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for TransferNumber {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Self::parse(&s).map_err(serde::de::Error::custom)
-    }
-}
+typable_number_traits!(TransferNumber);
 
 #[cfg(test)]
 mod tests {

@@ -286,7 +286,7 @@ impl Store for SqliteStore {
                 .map_err(db_err)?;
             let mut number = tx
                 .prepare_cached(
-                    "INSERT OR IGNORE INTO numbers(number, registration_id) VALUES(?1, ?2)",
+                    "INSERT OR REPLACE INTO numbers(number, registration_id) VALUES(?1, ?2)",
                 )
                 .map_err(db_err)?;
             let mut audit = tx
@@ -356,10 +356,8 @@ impl Store for SqliteStore {
                     }
                     Err(e) => return Err(db_err(e)),
                 }
-                for a in &reg.authorizations {
-                    number
-                        .execute(params![a.number.as_compact(), reg.id])
-                        .map_err(db_err)?;
+                for n in super::store::indexed_numbers(reg) {
+                    number.execute(params![n, reg.id]).map_err(db_err)?;
                 }
                 let json = entry_json(&cm.outcome.audit)?;
                 let hash = chain_hash(&prev, &json);

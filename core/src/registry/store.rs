@@ -303,6 +303,26 @@ impl MemoryStore {
     }
 }
 
+/// The numbers a registration is found by: its verification numbers and, when registered, the
+/// transfer number of its archive transfer (both in compact upper-case form).
+pub(crate) fn indexed_numbers(reg: &Registration) -> Vec<String> {
+    let mut out: Vec<String> = reg
+        .authorizations
+        .iter()
+        .map(|a| a.number.as_compact().to_string())
+        .collect();
+    if let Some(t) = reg
+        .destination
+        .as_ref()
+        .and_then(|d| d.archive.as_ref())
+        .and_then(|a| a.transfer_number.as_deref())
+        .and_then(|t| crate::codes::TransferNumber::parse(t).ok())
+    {
+        out.push(t.as_compact().to_string());
+    }
+    out
+}
+
 /// Serializes an audit entry canonically (compact JSON, declaration order).
 pub(crate) fn entry_json(entry: &AuditEntry) -> Result<String> {
     Ok(serde_json::to_string(entry)?)
@@ -365,9 +385,8 @@ impl Store for MemoryStore {
                 g.id_numbers
                     .insert(b.id_number.to_ascii_uppercase(), reg.id.clone());
             }
-            for a in &reg.authorizations {
-                g.numbers
-                    .insert(a.number.as_compact().to_string(), reg.id.clone());
+            for n in indexed_numbers(reg) {
+                g.numbers.insert(n, reg.id.clone());
             }
             let summary = Summary::of(reg, c.outcome.audit.at);
             g.regs.insert(reg.id.clone(), (reg.clone(), summary));

@@ -1,0 +1,537 @@
+//! The main job: a whole registration season on the embedded SQLite registry.
+//!
+//! Creates a registry in `out/season/` (or the folder given as the first argument), imports a
+//! generated roster of 3,000 graduates (with a few damaged cells, reported), plays the season —
+//! CHSI binding, logins, a basic-info correction, reports (some late), a dispute and its fix,
+//! confirmations, authorizations, a void request approved by college and school and the change it
+//! allows, a revocation, expiries — renders the forms of a few graduates, verifies them online
+//! and by scanning (a superseded form must fail), and prints the statistics and the reminders due.
+//!
+//! `cargo run --release -p gradreg --example season`
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{DateTime, TimeZone, Utc};
+use gradreg::cohort::{generate, roster_csv, CohortSpec, Graduate, HeaderStyle};
+use gradreg::forms::{FontSource, Form, FormOptions, Renderer, DEFAULT_DPI};
+use gradreg::roster::RosterOptions;
+use gradreg::{
+    issue_token, Actor, Command, Context, Disclosure, ImportMode, IssueOptions, Key, KeyId,
+    KeyRing, Masking, OnlineVerifier, Policy, Registry, ReminderKind, ReminderOptions, ScanOptions,
+    Section, Stage,
+};
+
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+const COHORT: usize = 3_000;
+
+fn at(m: u32, d: u32, h: u32) -> DateTime<Utc> {
+    gradreg::policy::cst()
+        .with_ymd_and_hms(2026, m, d, h, 0, 0)
+        .single()
+        .expect("valid time")
+        .with_timezone(&Utc)
+}
+
+/// Applies commands in batches of 500, drawing a progress bar; returns how many were accepted.
+fn run(
+    r: &Registry,
+    title: &str,
+    cmds: Vec<(String, Actor, Command)>,
+    now: DateTime<Utc>,
+) -> Res<usize> {
+    let total = cmds.len();
+    let t = Instant::now();
+    let mut ok = 0;
+    for (i, chunk) in cmds.chunks(500).enumerate() {
+        ok += r
+            .apply_batch(chunk, now)?
+            .iter()
+            .filter(|x| x.is_ok())
+            .count();
+        let done = (i * 500 + chunk.len()).min(total);
+        let bar = "#".repeat(done * 30 / total.max(1));
+        print!("\r  {title:<34} [{bar:<30}] {done}/{total}");
+        std::io::stdout().flush()?;
+    }
+    println!("  {ok} accepted, {:.2} s", t.elapsed().as_secs_f64());
+    Ok(ok)
+}
+
+fn key(g: &Graduate) -> String {
+    format!("{}:{}", g.basic.school_code, g.basic.student_number)
+}
+
+fn graduate(g: &Graduate) -> Actor {
+    Actor::Graduate {
+        id_number: g.basic.id_number.clone(),
+    }
+}
+
+fn main() -> Res<()> {
+    let dir = std::env::args()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("out/season"));
+    std::fs::create_dir_all(&dir)?;
+    let db = dir.join("registry.db");
+    for f in ["registry.db", "registry.db-wal", "registry.db-shm"] {
+        let _ = std::fs::remove_file(dir.join(f));
+    }
+    let started = Instant::now();
+    let r = Registry::open(&db, Policy::jiangsu())?;
+    println!(
+        "毕业去向登记 — one season on {} (policy {})",
+        db.display(),
+        r.policy().name
+    );
+
+    // 1. The school's roster, with three cells a spreadsheet damaged.
+    let grads: Vec<Graduate> = generate(&CohortSpec {
+        size: COHORT,
+        ..CohortSpec::default()
+    })
+    .collect();
+    let mut csv = roster_csv(&grads, HeaderStyle::Chinese);
+    csv = csv.replacen(&grads[10].basic.id_number, "3.20102E+17", 1);
+    csv = csv.replacen(
+        &format!(",{},", grads[20].basic.phone),
+        &format!(",{}.0,", grads[20].basic.phone),
+        1,
+    );
+    std::fs::write(dir.join("roster.csv"), &csv)?;
+    let school = Actor::SchoolOffice { id: "jyc01".into() };
+    let t = Instant::now();
+    let rep = r.import_roster(
+        csv.as_bytes(),
+        &RosterOptions::default(),
+        ImportMode::GoodRows,
+        &school,
+        at(3, 1, 9),
+    )?;
+    println!(
+        "\n[1] roster import ({}, {}): {} rows, {} created, {} rejected, {:.2} s",
+        rep.format,
+        rep.encoding,
+        rep.rows,
+        rep.created,
+        rep.rejected,
+        t.elapsed().as_secs_f64()
+    );
+    for p in &rep.problems {
+        println!(
+            "    row {} column {}: [{}] {}",
+            p.row,
+            p.column,
+            p.code.as_str(),
+            p.message_zh
+        );
+    }
+    let again = r.import_roster(
+        csv.as_bytes(),
+        &RosterOptions::default(),
+        ImportMode::GoodRows,
+        &school,
+        at(3, 2, 9),
+    )?;
+    println!(
+        "    re-import of the same file: {} unchanged, {} created",
+        again.unchanged, again.created
+    );
+    let imported: Vec<&Graduate> = grads
+        .iter()
+        .filter(|g| r.find(&key(g)).ok().flatten().is_some())
+        .collect();
+
+    // 2. CHSI accounts and logins; most confirm their basic info, one asks for a correction.
+    println!("\n[2] login and basic information");
+    let chsi = imported
+        .iter()
+        .map(|g| {
+            let mut a = g.chsi.clone();
+            a.student_record_bound = !key(g).len().is_multiple_of(29); // a few have not bound the record
+            (
+                key(g),
+                Actor::Chsi,
+                Command::UpdateChsiAccount {
+                    account: Box::new(a),
+                },
+            )
+        })
+        .collect();
+    run(&r, "CHSI accounts", chsi, at(3, 3, 9))?;
+    let logins = imported
+        .iter()
+        .map(|g| (key(g), graduate(g), Command::Login))
+        .collect();
+    run(&r, "logins", logins, at(3, 5, 9))?;
+    let fixer = imported[0];
+    let confirms = imported[1..]
+        .iter()
+        .map(|g| (key(g), graduate(g), Command::ConfirmBasicInfo))
+        .collect();
+    run(&r, "basic info confirmed", confirms, at(3, 6, 9))?;
+    let counselor = Actor::Counselor {
+        id: "fdy07".into(),
+        college: fixer.basic.college.clone(),
+    };
+    r.apply(
+        &key(fixer),
+        &graduate(fixer),
+        &Command::RequestBasicInfoCorrection {
+            note: "专业名称有误".into(),
+        },
+        at(3, 6, 10),
+    )?;
+    let mut fixed = fixer.basic.clone();
+    fixed.major_name.push_str("（卓越班）");
+    r.apply(
+        &key(fixer),
+        &counselor,
+        &Command::CorrectBasicInfo {
+            info: Arc::new(fixed),
+        },
+        at(3, 7, 9),
+    )?;
+    r.apply(
+        &key(fixer),
+        &graduate(fixer),
+        &Command::ConfirmBasicInfo,
+        at(3, 7, 20),
+    )?;
+    println!(
+        "  correction: requested, made by the counselor, confirmed again ({})",
+        fixer.basic.name
+    );
+
+    // 3. The provincial platform reports destinations: most in time, some after 15 June.
+    println!("\n[3] destinations reported on the provincial platform");
+    let platform = Actor::ProvincialPlatform {
+        id: "js24365".into(),
+    };
+    let n = imported.len();
+    let report = |gs: &[&Graduate]| {
+        gs.iter()
+            .map(|g| {
+                (
+                    key(g),
+                    platform.clone(),
+                    Command::ReportDestination {
+                        data: Arc::new(g.destination.clone()),
+                    },
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    run(
+        &r,
+        "reports before the deadline",
+        report(&imported[..n * 85 / 100]),
+        at(5, 20, 9),
+    )?;
+
+    // 4. Confirmation; one dispute fixed by the counselor.
+    println!("\n[4] confirmation");
+    let disputer = imported[1];
+    r.apply(
+        &key(disputer),
+        &graduate(disputer),
+        &Command::DisputeDestination {
+            reason: "档案接收单位有误".into(),
+        },
+        at(5, 21, 9),
+    )?;
+    let mut corrected = disputer.destination.clone();
+    if let Some(a) = corrected.archive.as_mut() {
+        a.receiving_unit.push_str("（人事代理部）");
+    }
+    r.apply(
+        &key(disputer),
+        &platform,
+        &Command::ReportDestination {
+            data: Arc::new(corrected),
+        },
+        at(5, 22, 9),
+    )?;
+    println!(
+        "  dispute: filed, fixed on the platform, back for confirmation ({})",
+        disputer.basic.name
+    );
+    let confirms = imported[..n * 80 / 100]
+        .iter()
+        .map(|g| (key(g), graduate(g), Command::ConfirmDestination))
+        .collect();
+    run(&r, "destinations confirmed", confirms, at(6, 1, 9))?;
+
+    // 5. Authorizations (核验授权) with the policy's default validity or a short one.
+    println!("\n[5] authorization");
+    let auths = imported[..n * 70 / 100]
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let days = if i % 10 == 0 { 14 } else { 60 };
+            (
+                key(g),
+                graduate(g),
+                Command::Authorize {
+                    validity_days: Some(days),
+                },
+            )
+        })
+        .collect();
+    run(&r, "authorizations", auths, at(6, 10, 9))?;
+
+    // Statistics and reminders three days before the registration deadline.
+    let stats_day = at(6, 12, 9);
+    let st = r.statistics(stats_day)?;
+    println!(
+        "\n[6] statistics on 12 June: {} graduates, {} late",
+        st.total, st.late
+    );
+    for stage in Stage::ALL {
+        if let Some(c) = st.by_stage.get(&stage) {
+            println!("  {:<12} {c}", stage.name_zh());
+        }
+    }
+    println!(
+        "  落实率 overall {:.1}% ({} of {})",
+        st.overall.rate * 100.0,
+        st.overall.placed,
+        st.overall.graduates
+    );
+    for p in &st.by_college {
+        println!(
+            "  {:<14} {:>5.1}%  ({}/{})",
+            p.key,
+            p.rate * 100.0,
+            p.placed,
+            p.graduates
+        );
+    }
+    let due = r.reminders(stats_day, &ReminderOptions::default())?;
+    let count = |f: fn(&ReminderKind) -> bool| due.iter().filter(|x| f(&x.kind)).count();
+    println!(
+        "  reminders due: {} deadline in ≤ 7 days, {} unconfirmed, {} expiring; e.g. “{}”",
+        count(|k| matches!(k, ReminderKind::DeadlineApproaching { .. })),
+        count(|k| matches!(k, ReminderKind::Unconfirmed { .. })),
+        count(|k| matches!(k, ReminderKind::AuthorizationExpiring { .. })),
+        due.first().map(|x| x.message_zh.as_str()).unwrap_or("")
+    );
+    println!("\n[7] late reports");
+    run(
+        &r,
+        "reports after 15 June (late)",
+        report(&imported[n * 85 / 100..n * 93 / 100]),
+        at(6, 18, 9),
+    )?;
+    // Keys: one active HMAC key from the OS random source.
+    let mut secret = [0u8; 32];
+    secret[..16].copy_from_slice(&Context::os_entropy()?);
+    secret[16..].copy_from_slice(&Context::os_entropy()?);
+    let mut ring = KeyRing::new();
+    ring.add_active(Key::hmac(KeyId(1), &secret))?;
+
+    // 6. Forms for a few graduates, and their tokens.
+    println!("\n[8] forms");
+    let renderer = Renderer::new(FontSource::Auto)?;
+    let forms_dir = dir.join("forms");
+    std::fs::create_dir_all(&forms_dir)?;
+    let chosen: Vec<&Graduate> = imported[2..n * 70 / 100]
+        .iter()
+        .step_by(700)
+        .copied()
+        .take(3)
+        .collect();
+    let mut tokens = Vec::new();
+    for g in &chosen {
+        let reg = r.get(&key(g))?;
+        let auth = reg.authorizations.last().cloned().ok_or("not authorized")?;
+        for section in [Section::Archive, Section::Hukou] {
+            if !auth.sections.has(section) {
+                continue;
+            }
+            let disclosure =
+                Disclosure::build(&reg, &auth, section, r.tables(), Masking::default())?;
+            let token = issue_token(&ring, &auth, &disclosure, &IssueOptions::default())?;
+            let form = Form::build(
+                &reg,
+                &auth,
+                section,
+                &token,
+                at(6, 10, 10),
+                r.tables(),
+                FormOptions::default(),
+            )?;
+            let out = renderer.render(&form, DEFAULT_DPI)?;
+            let stem = forms_dir.join(format!("{}-{}", g.basic.student_number, section.as_str()));
+            std::fs::write(stem.with_extension("pdf"), &out.pdf)?;
+            std::fs::write(stem.with_extension("png"), &out.png)?;
+            std::fs::write(stem.with_extension("svg"), &out.svg)?;
+            tokens.push(((*g).clone(), auth.number, section, token));
+        }
+        println!(
+            "  {} {}: forms written to {}",
+            g.basic.name,
+            auth.number,
+            forms_dir.display()
+        );
+    }
+
+    // 7. Verification by the departments, online and by scanning.
+    println!("\n[9] verification");
+    let archive = Actor::ArchiveDept {
+        id: "nj-rc".into(),
+        name: "南京市人才服务中心".into(),
+    };
+    let hukou = Actor::HukouDept {
+        id: "nj-gl".into(),
+        name: "宁海路派出所".into(),
+    };
+    let online = OnlineVerifier::new(r.tables());
+    let now = at(6, 20, 10);
+    for (g, number, section, token) in &tokens {
+        let dept = if *section == Section::Archive {
+            &archive
+        } else {
+            &hukou
+        };
+        let v = r.verify_online(&online, dept, &g.basic.name, &number.to_string(), now);
+        let s = r.verify_token(token, &ring, dept, now, &ScanOptions::default());
+        println!(
+            "  {} {:<7} online: {:<13} scan: {}",
+            g.basic.name,
+            section.as_str(),
+            v.kind().as_str(),
+            s.verdict.kind().as_str()
+        );
+    }
+    let (g, number, _, _) = &tokens[0];
+    println!(
+        "  wrong name:   {}",
+        r.verify_online(&online, &archive, "李四", &number.to_string(), now)
+            .kind()
+            .as_str()
+    );
+    let v = r.verify_online(&online, &hukou, &g.basic.name, &number.to_string(), now);
+    println!(
+        "  hukou office: {} (sees the hukou section only: archive shown = {})",
+        v.kind().as_str(),
+        v.disclosure().is_some_and(|d| d.archive.is_some())
+    );
+
+    // 8. A change after confirmation: void request, college, school, change; the old form fails.
+    println!("\n[10] change after confirmation");
+    let (g, number, section, token) = tokens[0].clone();
+    let gk = key(&g);
+    let counselor = Actor::Counselor {
+        id: "fdy07".into(),
+        college: g.basic.college.clone(),
+    };
+    r.apply(
+        &gk,
+        &graduate(&g),
+        &Command::FileVoidRequest {
+            reason: "更换用人单位".into(),
+        },
+        at(7, 1, 9),
+    )?;
+    r.apply(
+        &gk,
+        &counselor,
+        &Command::ApproveVoidRequest {
+            note: "情况属实".into(),
+        },
+        at(7, 2, 9),
+    )?;
+    r.apply(
+        &gk,
+        &school,
+        &Command::ApproveVoidRequest {
+            note: String::new(),
+        },
+        at(7, 3, 9),
+    )?;
+    let mut changed = g.destination.clone();
+    if let Some(a) = changed.archive.as_mut() {
+        a.receiving_unit = "苏州市人才服务中心".into();
+        a.address = "江苏省苏州市姑苏区三香路 120 号".into();
+        a.postal_code = "215004".into();
+    }
+    r.apply(
+        &gk,
+        &platform,
+        &Command::ReportDestination {
+            data: Arc::new(changed),
+        },
+        at(7, 4, 9),
+    )?;
+    let dept = if section == Section::Archive {
+        &archive
+    } else {
+        &hukou
+    };
+    let s = r.verify_token(&token, &ring, dept, at(7, 5, 9), &ScanOptions::default());
+    let v = r.verify_online(
+        &online,
+        dept,
+        &g.basic.name,
+        &number.to_string(),
+        at(7, 5, 9),
+    );
+    println!(
+        "  old form after the change — scan: {}, online: {} (must not be valid)",
+        s.verdict.kind().as_str(),
+        v.kind().as_str()
+    );
+    assert!(
+        !s.verdict.is_valid() && !v.is_valid(),
+        "a superseded form verified"
+    );
+
+    // 9. A revocation, and time passing: short authorizations expire.
+    let (g2, number2, _, _) = tokens.last().cloned().ok_or("no tokens")?;
+    r.apply(
+        &key(&g2),
+        &graduate(&g2),
+        &Command::RevokeAuthorization { number: number2 },
+        at(7, 6, 9),
+    )?;
+    let later = at(8, 1, 9);
+    let v = r.verify_online(
+        &online,
+        &archive,
+        &g2.basic.name,
+        &number2.to_string(),
+        later,
+    );
+    println!(
+        "\n[11] revoked form: {}; on 1 August, 14-day authorizations have expired",
+        v.kind().as_str()
+    );
+
+    let st = r.statistics(later)?;
+    println!(
+        "\n[12] on 1 August: {} graduates, {} reported late, 落实率 {:.1}%",
+        st.total,
+        st.late,
+        st.overall.rate * 100.0
+    );
+    println!(
+        "  on 1 August: {} authorized, {} confirmed without a valid authorization",
+        st.by_stage.get(&Stage::Authorized).unwrap_or(&0),
+        st.by_stage.get(&Stage::Confirmed).unwrap_or(&0)
+    );
+    let mut out = std::fs::File::create(dir.join("registrations.csv"))?;
+    let rows = r.export_csv(&gradreg::Query::default(), later, &mut out)?;
+    let chain = r.check_audit()?;
+    println!(
+        "\naudit log: {} records, chain {}; CSV export: {rows} rows; finished in {:.1} s",
+        chain.records,
+        if chain.intact() { "intact" } else { "BROKEN" },
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
