@@ -19,11 +19,10 @@ use gradreg::registry::{ImportMode, UploadResult};
 use gradreg::roster::RosterOptions;
 use gradreg::tables::Table;
 use gradreg::{
-    Actor, AttemptLog, Authorization, BasicInfo, ChsiAccount, CodeTables, Command, Context,
-    DestinationData, Disclosure, Error, IssueOptions, Key, KeyId, KeyRing, Masking, MemoryRegistry,
-    OnlineVerifier, Policy, Query, Registration, Registry, RegistryLookup, RegistryStatus,
-    ReminderOptions, ScanOptions, Section, TransferNumber, Unavailable, Validate, Verdict,
-    VerificationNumber,
+    Actor, Authorization, BasicInfo, ChsiAccount, CodeTables, Command, Context, DestinationData,
+    Disclosure, Error, IssueOptions, Key, KeyId, KeyRing, Masking, MemoryRegistry, OnlineVerifier,
+    Policy, Query, Registration, Registry, RegistryStatus, ReminderOptions, ScanOptions,
+    ScanOutcome, Section, Validate, Verdict, VerificationNumber,
 };
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
@@ -658,31 +657,15 @@ fn memory_lookup(registrations: &str) -> Result<MemoryRegistry, Error> {
     Ok(m)
 }
 
-fn scan(
-    token: &str,
-    ring: &KeyRing,
-    verifier: &Actor,
-    now: DateTime<Utc>,
-    lookup: &dyn RegistryLookup,
-    required_prefix: Option<String>,
-    leeway_seconds: i64,
-) -> Result<String, Error> {
-    let status = RegistryStatus {
-        lookup,
-        tables: CodeTables::builtin(),
-        masking: Masking::default(),
-    };
-    let out = gradreg::verify_token(
-        token,
-        ring,
-        verifier,
-        now,
-        &status,
-        &ScanOptions {
-            required_prefix,
-            leeway: chrono::Duration::seconds(leeway_seconds),
-        },
-    );
+fn scan_options(required_prefix: Option<String>, leeway_seconds: i64) -> ScanOptions {
+    ScanOptions {
+        required_prefix,
+        leeway: chrono::Duration::seconds(leeway_seconds.clamp(0, 86_400)),
+    }
+}
+
+/// The verdict JSON of a scan, with the step that decided it.
+fn outcome_json(out: &ScanOutcome) -> Result<String, Error> {
     let mut j = verdict_json(&out.verdict)?;
     if let Value::Object(m) = &mut j {
         m.insert("failed_at".into(), json!(out.failed_at.map(|s| s.as_str())));
@@ -709,15 +692,20 @@ fn verify_scanned(
         let verifier: Actor = parse("verifier", &verifier)?;
         let lookup = memory_lookup(&registrations)?;
         let ring = ring.read().map_err(|_| lock_err())?;
-        scan(
+        let status = RegistryStatus {
+            lookup: &lookup,
+            tables: CodeTables::builtin(),
+            masking: Masking::default(),
+        };
+        let out = gradreg::verify_token(
             &token,
             &ring,
             &verifier,
             parse_time(&now)?,
-            &lookup,
-            required_prefix,
-            leeway_seconds,
-        )
+            &status,
+            &scan_options(required_prefix, leeway_seconds),
+        );
+        outcome_json(&out)
     })
 }
 
@@ -834,62 +822,6 @@ impl NativeRenderer {
             }
         })?;
         Ok(PyBytes::new(py, &bytes))
-    }
-}
-
-/// The registry as a lookup for verification: by verification number through its index, by
-/// transfer number by scanning (the registry keeps no transfer-number index).
-struct Lookup<'a>(&'a Registry);
-
-impl RegistryLookup for Lookup<'_> {
-    fn by_verification_number(
-        &self,
-        number: &VerificationNumber,
-    ) -> Result<Option<Registration>, Unavailable> {
-        self.0.find_by_number(number).map_err(|_| Unavailable)
-    }
-
-    fn by_transfer_number(
-        &self,
-        number: &TransferNumber,
-    ) -> Result<Option<Registration>, Unavailable> {
-        let mut found = None;
-        self.0
-            .store()
-            .for_each(&mut |reg| {
-                let matches = reg
-                    .destination
-                    .as_ref()
-                    .and_then(|d| d.archive.as_ref())
-                    .and_then(|a| a.transfer_number.as_deref())
-                    .and_then(|t| TransferNumber::parse(t).ok())
-                    .is_some_and(|t| &t == number);
-                if matches && found.is_none() {
-                    found = Some(reg);
-                }
-                Ok(())
-            })
-            .map_err(|_| Unavailable)?;
-        Ok(found)
-    }
-}
-
-/// The registry's store of verification attempts, for the online verifier's rate limit.
-struct Attempts<'a>(&'a Registry);
-
-impl AttemptLog for Attempts<'_> {
-    fn failures_since(&self, verifier: &str, since: DateTime<Utc>) -> Result<u32, Unavailable> {
-        self.0
-            .store()
-            .failures_since(verifier, since)
-            .map_err(|_| Unavailable)
-    }
-
-    fn record_failure(&self, verifier: &str, at: DateTime<Utc>) -> Result<(), Unavailable> {
-        self.0
-            .store()
-            .record_attempt(verifier, at, false)
-            .map_err(|_| Unavailable)
     }
 }
 
@@ -1026,14 +958,7 @@ impl NativeRegistry {
             let mut v = OnlineVerifier::new(r.tables());
             v.limit = limit;
             v.window = chrono::Duration::seconds(window_seconds.max(0));
-            let verdict = v.verify(
-                &verifier,
-                &name,
-                &number,
-                parse_time(&now)?,
-                &Lookup(r),
-                &Attempts(r),
-            );
+            let verdict = r.verify_online(&v, &verifier, &name, &number, parse_time(&now)?);
             to_json(&verdict_json(&verdict)?)
         })
     }
@@ -1055,15 +980,14 @@ impl NativeRegistry {
         self.with(py, move |r| {
             let verifier: Actor = parse("verifier", &verifier)?;
             let ring = ring.read().map_err(|_| lock_err())?;
-            scan(
+            let out = r.verify_token(
                 &token,
                 &ring,
                 &verifier,
                 parse_time(&now)?,
-                &Lookup(r),
-                required_prefix,
-                leeway_seconds,
-            )
+                &scan_options(required_prefix, leeway_seconds),
+            );
+            outcome_json(&out)
         })
     }
 
