@@ -47,6 +47,35 @@ cargo build -q -p gradreg --no-default-features
 echo "== C library (header, example, tests under ASan/UBSan and valgrind)"
 ./scripts/c-tests.sh "$log_dir/gradreg.h.committed" 2>&1 | tee "$log_dir/c.log"
 
+echo "== python package (wheel in a fresh venv, pytest, stubtest, office example)"
+# The wheel is built in the dev profile, reusing what cargo test compiled above.
+venv="$root/target/py-venv"
+if ! [ -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv" 2>/dev/null || {
+    apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null && python3 -m venv "$venv"
+  }
+fi
+"$venv/bin/python" -m pip install -q maturin pytest mypy
+rm -f target/wheels/gradreg-*.whl
+start=$(date +%s)
+"$venv/bin/maturin" build -q -m python/Cargo.toml -i "$venv/bin/python" -o target/wheels
+wheel=$(ls target/wheels/gradreg-*.whl)
+echo "wheel $(basename "$wheel"): $(du -k "$wheel" | cut -f1) KiB, built in $(($(date +%s) - start)) s"
+"$venv/bin/python" -m pip install -q --force-reinstall --no-deps "$wheel"
+"$venv/bin/python" -m pytest -q -p no:cacheprovider python/tests 2>&1 | tee "$log_dir/pytest.log"
+(cd "$log_dir" && "$venv/bin/python" -m mypy.stubtest gradreg)
+"$venv/bin/python" -m mypy --strict --cache-dir "$log_dir/mypy" python/gradreg python/tests examples/python
+mkdir -p "$log_dir/office"
+"$venv/bin/python" examples/python/office.py --registry "$log_dir/office" >/dev/null
+# The abi3 floor: the same wheel under Python 3.9, where the machine has one (pyenv).
+py39=$(ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.9.*/bin/python 2>/dev/null | head -n 1 || true)
+if [ -n "$py39" ]; then
+  [ -x target/py39-venv/bin/python ] || "$py39" -m venv target/py39-venv
+  target/py39-venv/bin/python -m pip install -q pytest
+  target/py39-venv/bin/python -m pip install -q --force-reinstall --no-deps "$wheel"
+  target/py39-venv/bin/python -m pytest -q -p no:cacheprovider python/tests 2>&1 | tee -a "$log_dir/pytest.log"
+fi
+
 # Sum the counts of every test runner so the last line tells the whole story.
 read -r passed failed < <(awk '/^test result:/ {
     for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }
@@ -55,5 +84,11 @@ read -r c_passed c_failed < <(awk '/^c: [0-9]+ passed, [0-9]+ failed$/ { p += $2
   END { print p + 0, f + 0 }' "$log_dir/c.log")
 passed=$((passed + c_passed))
 failed=$((failed + c_failed))
+
+read -r py_passed py_failed < <(awk '/ passed| failed/ && /^[=0-9]/ {
+    for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }
+  } END { print p + 0, f + 0 }' "$log_dir/pytest.log")
+passed=$((passed + py_passed))
+failed=$((failed + py_failed))
 cd "$root"
 echo "all: ${passed} passed, ${failed} failed"

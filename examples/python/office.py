@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""What a school's employment office (学校就业部门) runs during the registration season.
+
+1. Import the roster (生源名单, CSV or XLSX) and print every problem found, row by row.
+2. List who has not registered or not confirmed, with the days left before the deadline.
+3. Print placement statistics (落实率) by college.
+4. Export the list of graduates still to act as CSV for the counselors.
+5. Render the forms of one graduate (PDF, PNG, SVG) and check one as an archive department would.
+
+Run it with no arguments to use a synthetic cohort in a temporary folder:
+
+    python examples/python/office.py
+    python examples/python/office.py --registry /srv/gradreg --now 2026-06-10T09:00:00+08:00
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import tempfile
+from datetime import datetime, timezone
+from typing import List, Tuple
+
+import gradreg
+from gradreg import Actor, Command, Registry
+
+OFFICE = Actor.school_office("jyzx-001")
+PLATFORM = Actor.provincial_platform("js24365")
+
+
+def synthetic_roster(folder: str, size: int) -> Tuple[str, List[gradreg.Graduate]]:
+    """Writes a roster as a school's spreadsheet exports it (GB18030 CSV), with the damage real
+    rosters have, and returns its path and the cohort behind it."""
+    grads = gradreg.generate_cohort(size, seed=2026)
+    lines = gradreg.roster_csv(grads).split("\r\n")
+    header = lines[0].split(",")
+    damage = {
+        (3, "身份证号"): "3.20102E+17",  # Excel turned the ID number into a float
+        (5, "民族代码"): "1",  # lost leading zero
+        (5, "手机号码"): lines[5].split(",")[header.index("手机号码")] + ".0",  # trailing .0
+    }
+    for (row, column), value in damage.items():
+        if column in header and row < len(lines):
+            cells = lines[row - 1].split(",")
+            cells[header.index(column)] = value
+            lines[row - 1] = ",".join(cells)
+    path = os.path.join(folder, "生源名单.csv")
+    with open(path, "wb") as f:
+        f.write("\r\n".join(lines).encode("gb18030"))
+    return path, grads
+
+
+def walk_some(reg: Registry, grads: List[gradreg.Graduate], now: datetime) -> None:
+    """Moves part of the cohort along, as the season would have by `now`."""
+    commands = []
+    for i, g in enumerate(grads):
+        key = f"{g.basic.school_code}:{g.basic.student_number}"
+        grad = Actor.graduate(g.basic.id_number)
+        steps = [(Actor.chsi(), Command.update_chsi_account(g.chsi))]
+        if i % 5 != 0:
+            steps += [(grad, Command.login()), (grad, Command.confirm_basic_info())]
+        if i % 5 in (2, 3, 4):
+            steps.append((PLATFORM, Command.report_destination(g.destination)))
+        if i % 5 in (3, 4):
+            steps.append((grad, Command.confirm_destination()))
+        if i % 5 == 4:
+            steps.append((grad, Command.authorize(30)))
+        commands += [(key, a, c) for a, c in steps]
+    reg.apply_batch(commands, now)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--registry", help="registry folder or file (default: a temporary folder)")
+    ap.add_argument("--now", help="the instant, RFC 3339 (default: 2026-06-10T09:00:00+08:00)")
+    ap.add_argument("--out", help="folder for the CSV export (default: the registry folder)")
+    ap.add_argument("--roster", help="a roster to import (CSV or XLSX; default: a synthetic one)")
+    ap.add_argument("--size", type=int, default=60, help="synthetic cohort size")
+    args = ap.parse_args()
+
+    now = datetime.fromisoformat(args.now or "2026-06-10T09:00:00+08:00")
+    folder = args.registry or tempfile.mkdtemp(prefix="gradreg-office-")
+    out_dir = args.out or (folder if os.path.isdir(folder) else os.path.dirname(folder))
+    os.makedirs(out_dir, exist_ok=True)
+    policy = gradreg.Policy.jiangsu()
+
+    with Registry.open(folder, policy) as reg:
+        # 1. Import the roster and print every problem found.
+        grads: List[gradreg.Graduate] = []
+        if args.roster:
+            roster_path = args.roster
+        else:
+            roster_path, grads = synthetic_roster(out_dir, args.size)
+        report = reg.import_roster(roster_path, OFFICE, now, mode="good_rows")
+        print(f"== 生源名单导入 roster import: {roster_path} ({report.format}, {report.encoding})")
+        print(f"   {report.rows} 行 rows: 新增 created {report.created}, 更正 corrected"
+              f" {report.corrected}, 未变 unchanged {report.unchanged}, 退回 rejected {report.rejected}")
+        for p in report.problems:
+            print(f"   第 {p.row} 行 row {p.row}  {p.column or '(整行 row)'}: {p.message_zh}")
+
+        ok = [g for g in grads if reg.find(f"{g.basic.school_code}:{g.basic.student_number}")]
+        walk_some(reg, ok, now)
+
+        # 2. Who still has to act, and how long is left before the registration deadline.
+        todo_stages = ["not_logged_in", "basic_info_review", "awaiting_report", "awaiting_confirmation", "disputed"]
+        todo = reg.query(stages=todo_stages, now=now)
+        md = policy.registration_deadline
+        print(f"\n== 未登记或未确认 not registered or not confirmed: {len(todo)}"
+              f" (登记截止 deadline {md.month}月{md.day}日)")
+        print(f"   {'登记号 id':<18}{'姓名':<6}{'学院':<10}{'阶段 stage':<12}剩余天数 days left")
+        for s in todo:
+            stage_zh = {
+                "not_logged_in": "未登录",
+                "basic_info_review": "待核对基本信息",
+                "awaiting_report": "待登记去向",
+                "awaiting_confirmation": "待确认去向",
+                "disputed": "去向有异议",
+            }[s.stage]
+            left = "?"
+            if s.graduation_year is not None:
+                end = policy.registration_deadline_end(s.graduation_year)
+                seconds = (end - now).total_seconds()
+                left = "已逾期 overdue" if seconds <= 0 else str(math.ceil(seconds / 86400))
+            print(f"   {s.id:<18}{s.name:<6}{s.college:<10}{stage_zh:<12}{left}")
+        reminders = reg.reminders(now)
+        print(f"   提醒 reminders due: {len(reminders)}")
+
+        # 3. Placement by college.
+        stats = reg.statistics(now)
+        print(f"\n== 毕业去向落实率 placement by college (total {stats.total})")
+        print(f"   {'学院 college':<14}{'人数':>6}{'已登记':>8}{'已落实':>8}{'落实率':>9}")
+        for pl in stats.by_college + [stats.overall]:
+            print(f"   {pl.key:<14}{pl.graduates:>6}{pl.reported:>8}{pl.placed:>8}{pl.rate:>9.1%}")
+
+        # 4. The list for the counselors.
+        path = os.path.join(out_dir, "to-act.csv")
+        n = reg.export_csv(path, stages=todo_stages, now=now)
+        print(f"\n== CSV: {n} rows written to {path}")
+        # 5. The forms of one authorized graduate, and an archive department's online check.
+        authorized = reg.query(stages=["authorized"], now=now)
+        if authorized:
+            who = reg.get(authorized[0].id)
+            number = who.authorizations[-1].number
+            ring = gradreg.KeyRing()
+            ring.generate(1, "hmac")  # a deployment loads its own key instead
+            written = gradreg.Renderer().write_forms(
+                who, number, ring, os.path.join(out_dir, "forms"), now=now
+            )
+            print(f"\n== 登记表 forms of {who.id} ({authorized[0].name}), 核验编号 {number}:")
+            for name, path in sorted(written.items()):
+                print(f"   {name:<12} {os.path.getsize(path):>8} bytes  {path}")
+            dept = Actor.archive_dept("da-001", "南京市人才服务中心")
+            verdict = reg.verify_online(dept, authorized[0].name, number, now)
+            print(f"   档案部门在线核验 archive department checks online: {verdict.verdict}")
+
+        audit = reg.check_audit()
+        print(f"== 审计日志 audit log: {audit.records} records, intact: {audit.intact}")
+        if not audit.intact:
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,510 @@
+"""The registry: registrations, authorizations and the hash-chained audit log in an SQLite file (or
+in memory), with queries, statistics, reminders and CSV export.
+
+Every method releases the GIL while the core works, so one ``Registry`` can serve many threads.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO, TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+
+from . import _native
+from ._convert import Record, dumps, instant
+from ._errors import ArgumentError, ArgumentTypeError, GradregError, _from_json
+from .lifecycle import (
+    Actor,
+    AuditEntry,
+    Command,
+    Event,
+    Outcome,
+    Policy,
+    Registration,
+    Reminder,
+    ReminderOptions,
+    _actor_json,
+    _command_json,
+    _need,
+    _policy_json,
+)
+from .records import BasicInfo
+from .roster import ImportReport, RosterSource, read_source
+
+if TYPE_CHECKING:
+    from .codes import KeyRing, Verdict
+
+__all__ = [
+    "Registry",
+    "Summary",
+    "Placement",
+    "Statistics",
+    "UploadResult",
+    "AuditRecord",
+    "AuditReport",
+    "DEFAULT_FILE_NAME",
+]
+
+#: The database file created inside a folder given to ``Registry.open``.
+DEFAULT_FILE_NAME = "gradreg.sqlite3"
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+@dataclass
+class Summary(Record):
+    """The query columns of one registration."""
+
+    id: str
+    version: int
+    name: str
+    id_number: str
+    college: str
+    major_code: str
+    major_name: str
+    stage: str
+    late: bool
+    active_until: Optional[datetime] = None
+    destination_code: Optional[str] = None
+    awaiting_since: Optional[datetime] = None
+    graduation_year: Optional[int] = None
+
+
+@dataclass
+class Placement(Record):
+    """Placement (落实率) of one group: ``rate = placed / graduates``."""
+
+    key: str
+    graduates: int
+    reported: int
+    placed: int
+    rate: float
+
+
+@dataclass
+class Statistics(Record):
+    """Counts by stage and destination code, and placement by college and major."""
+
+    total: int
+    by_stage: Dict[str, int]
+    by_destination: Dict[str, int]
+    late: int
+    overall: Placement
+    by_college: List[Placement]
+    by_major: List[Placement]
+
+
+@dataclass
+class UploadResult:
+    """What happened to one record of an upload: ``created``, ``corrected``, ``unchanged`` or
+    ``refused`` (then ``error`` says why)."""
+
+    key: str
+    result: str
+    error: Optional[GradregError] = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the record was accepted."""
+        return self.result != "refused"
+
+
+@dataclass
+class AuditRecord:
+    """A stored audit entry with its place in the hash chain (hashes in hex)."""
+
+    seq: int
+    entry: AuditEntry
+    hash: str
+    prev_hash: str
+
+
+@dataclass
+class AuditReport:
+    """The result of checking the audit chain. ``fault`` is ``edited``, ``removed``,
+    ``reordered`` or ``truncated`` at record ``fault_seq``."""
+
+    records: int
+    fault_seq: Optional[int] = None
+    fault: Optional[str] = None
+
+    @property
+    def intact(self) -> bool:
+        """Whether the chain is intact."""
+        return self.fault is None
+
+
+def _path(path: Any) -> str:
+    if not isinstance(path, (str, os.PathLike)):
+        raise ArgumentTypeError(f"path must be str or os.PathLike, got {type(path).__name__}")
+    p = os.fspath(path)
+    if not isinstance(p, str):
+        raise ArgumentTypeError("path must be text, not bytes")
+    return p
+
+
+def _os_error(e: OSError) -> OSError:
+    """Marks a built-in ``OSError`` with the storage I/O code."""
+    try:
+        e.code = 507  # type: ignore[attr-defined]
+    except AttributeError:  # pragma: no cover - OSError instances accept attributes
+        pass
+    return e
+
+
+def _opt_str(name: str, v: Any) -> Optional[str]:
+    if v is not None and not isinstance(v, str):
+        raise ArgumentTypeError(f"{name} must be str or None, got {type(v).__name__}")
+    return v
+
+
+class Registry:
+    """The registry. ``Registry.open(folder_or_file)`` keeps it in SQLite;
+    ``Registry.in_memory()`` for tests. Usable as a context manager."""
+
+    def __init__(self, native: Any, path: Optional[str] = None) -> None:
+        self._native = native
+        #: The database file, or ``None`` in memory.
+        self.path = path
+
+    @classmethod
+    def open(cls, path: PathLike, policy: Optional[Policy] = None) -> "Registry":
+        """Opens (creating when absent) the registry at ``path``: a database file, or a folder
+        that gets ``gradreg.sqlite3``. A missing parent folder raises ``FileNotFoundError``; a
+        file that is not a registry raises ``StorageError`` (505)."""
+        p = _path(path)
+        if os.path.isdir(p):
+            p = os.path.join(p, DEFAULT_FILE_NAME)
+        parent = os.path.dirname(os.path.abspath(p))
+        if not os.path.isdir(parent):
+            raise _os_error(
+                FileNotFoundError(errno.ENOENT, "folder does not exist / 目录不存在", parent)
+            )
+        return cls(_native.NativeRegistry.open(p, _policy_json(policy)), p)
+
+    @classmethod
+    def in_memory(cls, policy: Optional[Policy] = None) -> "Registry":
+        """A registry in memory."""
+        return cls(_native.NativeRegistry.in_memory(_policy_json(policy)))
+
+    def __enter__(self) -> "Registry":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Releases the database (also done when the object is collected)."""
+        self._native = None
+
+    @property
+    def _n(self) -> Any:
+        if self._native is None:
+            raise GradregError("registry is closed / 登记库已关闭", 103)
+        return self._native
+
+    @property
+    def policy(self) -> Policy:
+        """The policy in use."""
+        return Policy.from_dict(json.loads(self._n.policy()))
+
+    def apply(
+        self, id: str, actor: Actor, command: Command, now: Optional[datetime] = None
+    ) -> Outcome:
+        """Applies a command to registration ``id`` and commits it (retrying on a concurrent
+        change); raises ``StateError`` when the state machine refuses."""
+        out = self._n.apply(
+            _need(str, "id", id), _actor_json(actor), _command_json(command), instant(now)
+        )
+        return Outcome.from_dict(json.loads(out))
+
+    def apply_batch(
+        self,
+        commands: Iterable[Tuple[str, Actor, Command]],
+        now: Optional[datetime] = None,
+    ) -> List[Union[Outcome, GradregError]]:
+        """Applies many ``(id, actor, command)`` in one transaction, in order; each result is
+        the outcome or the exception (not raised) of a refused command."""
+        items = []
+        for item in commands:
+            if not isinstance(item, tuple) or len(item) != 3:
+                raise ArgumentTypeError("apply_batch needs (id, actor, command) tuples")
+            rid, actor, command = item
+            items.append(
+                [
+                    _need(str, "id", rid),
+                    json.loads(_actor_json(actor)),
+                    json.loads(_command_json(command)),
+                ]
+            )
+        out = json.loads(self._n.apply_batch(dumps(items), instant(now)))
+        return [
+            Outcome.from_dict(r["ok"]) if "ok" in r else _from_json(r["error"]) for r in out
+        ]
+
+    def upload(
+        self,
+        records: Union[Mapping[str, BasicInfo], Iterable[Tuple[str, BasicInfo]]],
+        actor: Optional[Actor] = None,
+        now: Optional[datetime] = None,
+        all_or_nothing: bool = False,
+    ) -> List[UploadResult]:
+        """Uploads basic information, ``{key: BasicInfo}`` or ``(key, BasicInfo)`` pairs, in one
+        transaction: new keys are created, changed records corrected, identical ones left.
+        Refused records are reported (``result == "refused"``) and left out; with
+        ``all_or_nothing`` any refusal leaves the registry untouched."""
+        pairs: Sequence[Tuple[str, BasicInfo]]
+        if isinstance(records, Mapping):
+            pairs = list(records.items())
+        else:
+            pairs = list(records)
+        body = []
+        for item in pairs:
+            if not isinstance(item, tuple) or len(item) != 2:
+                raise ArgumentTypeError("upload needs (key, BasicInfo) pairs")
+            key, info = item
+            _need(str, "key", key)
+            _need(BasicInfo, "info", info)
+            info._check_types()
+            body.append([key, info.to_dict()])
+        who = actor if actor is not None else Actor.school_office("gradreg-python")
+        out = json.loads(
+            self._n.upload_batch(
+                dumps(body), _actor_json(who), instant(now), bool(all_or_nothing)
+            )
+        )
+        return [
+            UploadResult(
+                key=key,
+                result=r["result"],
+                error=_from_json(r["error"]) if "error" in r else None,
+            )
+            for (key, _), r in zip(pairs, out)
+        ]
+
+    def import_roster(
+        self,
+        source: RosterSource,
+        actor: Optional[Actor] = None,
+        now: Optional[datetime] = None,
+        mode: str = "all_or_nothing",
+        format: str = "auto",
+        encoding: str = "auto",
+    ) -> ImportReport:
+        """Imports a roster (a CSV or XLSX path, its bytes, or a binary file): every record
+        becomes a registration keyed ``school_code:student_number``; re-importing the same file
+        changes nothing. ``mode`` ``all_or_nothing`` imports nothing when any cell is bad;
+        ``good_rows`` imports the good rows and reports the rest. Parsing and storing run with
+        the GIL released."""
+        data = read_source(source)
+        for name, v in (("mode", mode), ("format", format), ("encoding", encoding)):
+            _need(str, name, v)
+        who = actor if actor is not None else Actor.school_office("gradreg-python")
+        raw = self._n.import_roster(data, format, encoding, mode, _actor_json(who), instant(now))
+        return ImportReport.from_dict(json.loads(raw))
+
+    def verify_online(
+        self,
+        verifier: Actor,
+        name: str,
+        number: str,
+        now: Optional[datetime] = None,
+        limit: int = 10,
+        window_seconds: int = 3600,
+    ) -> "Verdict":
+        """Online verification (核验) by a department: the graduate's name with a verification
+        number or a transfer number (``ZD-…``). An unknown number and a wrong name give the same
+        ``no_match``; failures are counted per verifier and past ``limit`` within the window the
+        answer is ``rate_limited``; a typed number with a wrong check symbol is a ``typo``."""
+        from .codes import Verdict
+
+        _need(Actor, "verifier", verifier)
+        raw = self._n.verify_online(
+            verifier._wire(),
+            _need(str, "name", name),
+            _need(str, "number", number),
+            instant(now),
+            _need(int, "limit", limit),
+            _need(int, "window_seconds", window_seconds),
+        )
+        return Verdict.from_dict(json.loads(raw))
+
+    def verify_scanned(
+        self,
+        token: str,
+        keyring: "KeyRing",
+        verifier: Actor,
+        now: Optional[datetime] = None,
+        required_prefix: Optional[str] = None,
+        leeway_seconds: int = 300,
+    ) -> "Verdict":
+        """Verifies a scanned QR token against the registry (revoked and superseded
+        authorizations never verify as valid)."""
+        from .codes import KeyRing, Verdict
+
+        _need(KeyRing, "keyring", keyring)
+        _need(Actor, "verifier", verifier)
+        if required_prefix is not None:
+            _need(str, "required_prefix", required_prefix)
+        raw = self._n.verify_scanned(
+            _need(str, "token", token),
+            keyring._n,
+            verifier._wire(),
+            instant(now),
+            required_prefix,
+            _need(int, "leeway_seconds", leeway_seconds),
+        )
+        return Verdict.from_dict(json.loads(raw))
+
+    def get(self, id: str) -> Registration:
+        """One registration; raises ``StorageError`` (503) when absent."""
+        found = self.find(id)
+        if found is None:
+            raise _from_json(
+                {"code": 503, "message": f"没有该登记 / no registration {id}", "detail": None}
+            )
+        return found
+
+    def find(self, id: str) -> Optional[Registration]:
+        """One registration, or ``None``."""
+        raw = self._n.find(_need(str, "id", id))
+        return None if raw is None else Registration.from_dict(json.loads(raw))
+
+    def find_by_id_number(self, id_number: str) -> Optional[Registration]:
+        """The registration of an ID number, or ``None``."""
+        raw = self._n.find_by_id_number(_need(str, "id_number", id_number))
+        return None if raw is None else Registration.from_dict(json.loads(raw))
+
+    def find_by_number(self, number: str) -> Optional[Registration]:
+        """The registration holding a verification number, or ``None``; a typo raises
+        ``VerificationError`` (302)."""
+        raw = self._n.find_by_number(_need(str, "number", number))
+        return None if raw is None else Registration.from_dict(json.loads(raw))
+
+    def _query(
+        self,
+        stages: Optional[Iterable[str]],
+        college: Optional[str],
+        major_code: Optional[str],
+        late: Optional[bool],
+        awaiting_confirmation_days: Optional[int],
+    ) -> str:
+        if isinstance(stages, str):
+            stages = [stages]
+        q: Dict[str, Any] = {
+            "stages": [_need(str, "stage", s) for s in (stages or [])],
+            "college": _opt_str("college", college),
+            "major_code": _opt_str("major_code", major_code),
+        }
+        if late is not None:
+            q["late"] = _need(bool, "late", late)
+        if awaiting_confirmation_days is not None:
+            q["awaiting_confirmation_days"] = _need(
+                int, "awaiting_confirmation_days", awaiting_confirmation_days
+            )
+        return dumps(q)
+
+    def query(
+        self,
+        stages: Optional[Iterable[str]] = None,
+        college: Optional[str] = None,
+        major_code: Optional[str] = None,
+        late: Optional[bool] = None,
+        awaiting_confirmation_days: Optional[int] = None,
+        now: Optional[datetime] = None,
+    ) -> List[Summary]:
+        """Summaries by stage (any of ``stages``), college and major, ordered by id."""
+        q = self._query(stages, college, major_code, late, awaiting_confirmation_days)
+        return [Summary.from_dict(s) for s in json.loads(self._n.query(q, instant(now)))]
+
+    def late(self, now: Optional[datetime] = None) -> List[Summary]:
+        """Registrations reported late, or with nothing reported after the deadline."""
+        return [Summary.from_dict(s) for s in json.loads(self._n.late(instant(now)))]
+
+    def stuck(self, days: int, now: Optional[datetime] = None) -> List[Summary]:
+        """Registrations whose destination has awaited confirmation for at least ``days``."""
+        return self.query(awaiting_confirmation_days=days, now=now)
+
+    def statistics(self, now: Optional[datetime] = None) -> Statistics:
+        """Counts by stage and destination, and placement rates by college and major."""
+        return Statistics.from_dict(json.loads(self._n.statistics(instant(now))))
+
+    def reminders(
+        self, now: Optional[datetime] = None, options: Optional[ReminderOptions] = None
+    ) -> List[Reminder]:
+        """The reminders due at ``now`` over the whole registry."""
+        opts = options if options is not None else ReminderOptions()
+        _need(ReminderOptions, "options", opts)
+        out = self._n.reminders(instant(now), opts._wire())
+        return [Reminder.from_dict(r) for r in json.loads(out)]
+
+    def csv_bytes(
+        self,
+        stages: Optional[Iterable[str]] = None,
+        college: Optional[str] = None,
+        major_code: Optional[str] = None,
+        late: Optional[bool] = None,
+        now: Optional[datetime] = None,
+    ) -> bytes:
+        """The matching registrations as CSV (UTF-8 with a BOM, ID numbers masked)."""
+        q = self._query(stages, college, major_code, late, None)
+        _, data = self._n.export_csv(q, instant(now))
+        return bytes(data)
+
+    def export_csv(
+        self,
+        dest: Union[PathLike, IO[bytes]],
+        stages: Optional[Iterable[str]] = None,
+        college: Optional[str] = None,
+        major_code: Optional[str] = None,
+        late: Optional[bool] = None,
+        now: Optional[datetime] = None,
+    ) -> int:
+        """Writes the matching registrations as CSV to a path or a binary file; returns the
+        number of rows. File errors are the built-in ``OSError``s, with ``.code`` 507."""
+        q = self._query(stages, college, major_code, late, None)
+        n, data = self._n.export_csv(q, instant(now))
+        if hasattr(dest, "write"):
+            try:
+                dest.write(data)
+            except OSError as e:
+                raise _os_error(e)
+        else:
+            try:
+                with open(_path(dest), "wb") as f:
+                    f.write(data)
+            except OSError as e:
+                raise _os_error(e)
+        return int(n)
+
+    def audit(self, registration_id: Optional[str] = None) -> List[AuditRecord]:
+        """The audit records of one registration (or all), oldest first."""
+        raw = json.loads(self._n.audit(_opt_str("registration_id", registration_id)))
+        return [
+            AuditRecord(
+                seq=r["seq"],
+                entry=AuditEntry.from_dict(r["entry"]),
+                hash=r["hash"],
+                prev_hash=r["prev_hash"],
+            )
+            for r in raw
+        ]
+
+    def check_audit(self) -> AuditReport:
+        """Checks the whole audit chain and names the first edited, removed or reordered
+        record."""
+        raw = json.loads(self._n.check_audit())
+        fault = raw.get("first_fault")
+        if fault:
+            return AuditReport(records=raw["records"], fault_seq=fault[0], fault=fault[1])
+        return AuditReport(records=raw["records"])
+
+    def events_after(self, after: int = 0, limit: int = 1000) -> List[Tuple[int, Event]]:
+        """The notification outbox: events after sequence number ``after``, at most ``limit``."""
+        if _need(int, "after", after) < 0 or _need(int, "limit", limit) < 0:
+            raise ArgumentError("after and limit must not be negative", 103)
+        raw = json.loads(self._n.events_after(after, limit))
+        return [(seq, Event.from_dict(e)) for seq, e in raw]
