@@ -188,27 +188,6 @@ impl SqliteStore {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The ID-number index is partial (`id_number <> ''`): a lookup must say so or SQLite scans
-    /// the table, which made imports quadratic.
-    #[test]
-    fn id_number_lookups_use_the_partial_index() {
-        let s = SqliteStore::open_in_memory().unwrap();
-        let c = s.lock().unwrap();
-        let plan: String = c
-            .query_row(
-                &format!("EXPLAIN QUERY PLAN {FIND_BY_ID_NUMBER}"),
-                ["X"],
-                |r| r.get(3),
-            )
-            .unwrap();
-        assert!(plan.contains("registrations_id_number"), "{plan}");
-    }
-}
-
 fn is_unique_violation(e: &rusqlite::Error, column: &str) -> bool {
     match e {
         rusqlite::Error::SqliteFailure(f, Some(msg)) => {
@@ -571,5 +550,26 @@ impl Store for SqliteStore {
             .query_row(params![verifier, since.timestamp_millis()], |r| r.get(0))
             .map_err(db_err)?;
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The ID-number index is partial (`id_number <> ''`): a lookup must say so or SQLite scans
+    /// the table, which made imports quadratic.
+    #[test]
+    fn id_number_lookups_use_the_partial_index() {
+        let s = SqliteStore::open_in_memory().unwrap();
+        let c = s.lock().unwrap();
+        let plan: String = c
+            .query_row(
+                &format!("EXPLAIN QUERY PLAN {FIND_BY_ID_NUMBER}"),
+                ["X"],
+                |r| r.get(3),
+            )
+            .unwrap();
+        assert!(plan.contains("registrations_id_number"), "{plan}");
     }
 }
