@@ -22,7 +22,11 @@
 //! ```no_run
 //! # fn main() -> gradreg::Result<()> {
 //! use gradreg::forms::{Form, FormOptions, FontSource, Renderer, DEFAULT_DPI};
-//! # let (reg, auth, token, now): (gradreg::Registration, gradreg::Authorization, String, chrono::DateTime<chrono::Utc>) = unimplemented!();
+//! # use chrono::TimeZone;
+//! # let now = chrono::Utc.with_ymd_and_hms(2026, 6, 20, 1, 0, 0).unwrap();
+//! # let reg = gradreg::sample::authorized_registration("doc", now, 30, [7; 16], None)?;
+//! # let auth = reg.authorizations[0].clone();
+//! # let token = "GR1.EXAMPLE".to_string(); // issue_token() gives the signed one
 //! let tables = gradreg::CodeTables::builtin();
 //! let form = Form::build(&reg, &auth, gradreg::Section::Archive, &token, now, tables, FormOptions::default())?;
 //! let renderer = Renderer::new(FontSource::Auto)?;
