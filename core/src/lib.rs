@@ -26,6 +26,7 @@ pub mod codes;
 pub mod cohort;
 pub mod disclosure;
 pub mod error;
+pub mod error_code;
 pub mod forms;
 pub mod lifecycle;
 pub mod policy;
@@ -46,6 +47,7 @@ pub use codes::{
 pub use cohort::{generate, roster_csv, Cohort, CohortSpec, Graduate};
 pub use disclosure::{Disclosure, Masking};
 pub use error::{Error, Result};
+pub use error_code::ErrorCode;
 pub use lifecycle::{
     apply, Actor, AuditEntry, AuthState, AuthStatus, Authorization, BasicStatus, Command, Context,
     DestinationStatus, Event, EventKind, LoginReason, Outcome, Recipient, Registration, Role,
@@ -56,7 +58,9 @@ pub use records::{
     Abroad, ArchiveMethod, ArchiveTransfer, BasicInfo, ChsiAccount, Destination, DestinationData,
     Employer, HukouMigration, HukouReason, Study,
 };
-pub use registry::{ImportMode, ImportReport, Query, Registry, Statistics, UploadResult};
+pub use registry::{
+    database_path, ImportMode, ImportReport, Query, Registry, Statistics, UploadResult,
+};
 pub use reminders::{reminders, reminders_for, Reminder, ReminderKind, ReminderOptions};
 pub use roster::{
     parse_roster, parse_roster_file, CellProblem, Encoding, Format, HeaderAliases, HeaderStyle,

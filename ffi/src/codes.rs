@@ -621,7 +621,7 @@ mod tests {
         ];
         let mut seen = std::collections::BTreeSet::new();
         for (constant, error) in &pairs {
-            assert_eq!(*constant, error.code(), "{error:?}");
+            assert_eq!(*constant, error.code().get(), "{error:?}");
             assert!(seen.insert(*constant));
             let text = describe(*constant).to_str().unwrap();
             assert!(

@@ -169,7 +169,7 @@ pub unsafe extern "C" fn gradreg_registry_apply(
 /// An error as JSON: `{"code":…,"message":"…"}`, with `problems` for an invalid record and
 /// `reasons` for a refused login.
 pub(crate) fn error_json(e: &Error) -> Value {
-    let mut v = json!({ "code": e.code(), "message": e.to_string() });
+    let mut v = json!({ "code": e.code().get(), "message": e.to_string() });
     match e {
         Error::InvalidRecord { problems } => v["problems"] = json!(problems),
         Error::LoginRefused { reasons } => v["reasons"] = json!(reasons),

@@ -44,7 +44,7 @@ impl Failure {
 
     pub(crate) fn code_and_message(&self) -> (u32, String) {
         match self {
-            Failure::Core(e) => (e.code(), e.to_string()),
+            Failure::Core(e) => (e.code().get(), e.to_string()),
             Failure::Ffi { code, message } => (*code, message.clone()),
         }
     }

@@ -59,7 +59,7 @@ fn error_json(e: &Error) -> Value {
         } => json!({ "requested": requested, "min": min, "max": max }),
         _ => Value::Null,
     };
-    json!({ "code": e.code(), "message": e.to_string(), "detail": detail })
+    json!({ "code": e.code().get(), "message": e.to_string(), "detail": detail })
 }
 
 /// Builds the package's exception for a code, message and detail JSON.
@@ -77,7 +77,7 @@ fn make_exception(py: Python<'_>, code: u32, message: &str, detail: &str) -> PyE
 /// Turns a core error into the package's exception.
 fn raise(py: Python<'_>, e: &Error) -> PyErr {
     let v = error_json(e);
-    make_exception(py, e.code(), &e.to_string(), &v["detail"].to_string())
+    make_exception(py, e.code().get(), &e.to_string(), &v["detail"].to_string())
 }
 
 /// The outcome of work done without the GIL: a value, a core error, or a panic message.

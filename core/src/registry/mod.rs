@@ -6,6 +6,7 @@
 //! machine and commits with a version check, retrying on a concurrent change: two writers never
 //! lose an update.
 
+mod path;
 pub mod store;
 
 #[cfg(feature = "sqlite")]
@@ -24,6 +25,7 @@ use crate::policy::Policy;
 use crate::reminders::{reminders_for, Reminder, ReminderOptions};
 use crate::tables::{CodeTables, Table};
 
+pub use path::{database_path, DEFAULT_FILE_NAME};
 pub use store::{
     check_chain, AuditRecord, ChainFault, ChainHead, ChainReport, Commit, Filter, MemoryStore,
     Store, Summary,
@@ -188,10 +190,12 @@ impl Registry {
         Self::with_store(Box::new(MemoryStore::new()), policy)
     }
 
-    /// Opens (creating when absent) a registry in an SQLite file.
+    /// Opens (creating when absent) a registry kept in SQLite at `path`: a database file, or a
+    /// folder, which holds the registry as [`DEFAULT_FILE_NAME`] (see [`database_path`]).
     #[cfg(feature = "sqlite")]
     pub fn open(path: impl AsRef<std::path::Path>, policy: Policy) -> Result<Self> {
-        Self::with_store(Box::new(sqlite::SqliteStore::open(path)?), policy)
+        let file = database_path(path.as_ref())?;
+        Self::with_store(Box::new(sqlite::SqliteStore::open(file)?), policy)
     }
 
     /// Replaces the code tables (for a deployment's own tables).
