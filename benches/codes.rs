@@ -1,5 +1,5 @@
 //! Codes: issuing and verifying tokens, parsing numbers, beside one bare HMAC-SHA256 of the same
-//! bytes measured in the same run (DESIGN.md §9 budget: token sign or verify with HMAC ≤ 1 µs).
+//! bytes measured in the same run (budget in docs/architecture.md: token sign or verify with HMAC ≤ 1 µs).
 //!
 //! `cargo bench -p gradreg-benches --bench codes`
 

@@ -1,4 +1,4 @@
-//! State-machine command cost (DESIGN.md §9 budget: ≤ 2 µs per command).
+//! State-machine command cost (budget in docs/architecture.md: ≤ 2 µs per command).
 //!
 //! `cargo bench -p gradreg-benches --bench lifecycle`
 

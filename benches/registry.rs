@@ -1,4 +1,4 @@
-//! Registry figures (DESIGN.md §9): roster import rows/s into SQLite, lookup latency by
+//! Registry figures (budgets in docs/architecture.md, "Performance budgets"): roster import rows/s into SQLite, lookup latency by
 //! verification number at 1,000,000 graduates, and database size per million.
 //!
 //! `cargo bench -p gradreg-benches --bench registry` (builds two 1,000,000-row databases under

@@ -1,6 +1,6 @@
-//! Roster import: parsing and validating a generated 100,000-row CSV roster (DESIGN.md §9: the
-//! registry imports ≥ 50,000 rows/s into SQLite, so parsing and validation should stay well under
-//! 10 µs per row).
+//! Roster import: parsing and validating a generated 100,000-row CSV roster. The registry's budget
+//! (docs/architecture.md, "Performance budgets") is ≥ 50,000 rows/s into SQLite, so parsing and
+//! validation should stay well under 10 µs per row.
 //!
 //! `cargo bench -p gradreg-benches --bench roster`
 

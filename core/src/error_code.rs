@@ -590,6 +590,16 @@ mod tests {
     }
 
     #[test]
+    fn every_code_is_recorded_in_the_changelog() {
+        // Codes are a promise never to reuse a number: CHANGELOG.md records each one.
+        let changelog = include_str!("../../CHANGELOG.md");
+        for c in ErrorCode::ALL {
+            let row = format!("| {} | `{}` |", c.get(), c.name());
+            assert!(changelog.contains(&row), "CHANGELOG.md lacks the row {row}");
+        }
+    }
+
+    #[test]
     fn names_match_the_variants() {
         // The snake_case name is the variant's name: what C readers see as GRADREG_ERR_<NAME>.
         for c in ErrorCode::ALL {
