@@ -25,6 +25,7 @@ pub fn id_check_character(first17: &str) -> Option<char> {
 
 /// GB 32100 alphabet: digits and upper-case letters without I, O, S, V, Z.
 const CREDIT_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+/// GB 32100 weights of the first 17 characters (3^i mod 31).
 const CREDIT_WEIGHTS: [u32; 17] = [
     1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
 ];

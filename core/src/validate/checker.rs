@@ -323,6 +323,7 @@ impl<'a> Checker<'a> {
     }
 }
 
+/// A message in Chinese and English.
 type Msg = (String, String);
 
 /// Every problem of an ID number (shape, province, birth date, check character, gender digit),

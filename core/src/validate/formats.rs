@@ -63,6 +63,7 @@ pub fn spreadsheet_damage(value: &str) -> Option<ProblemCode> {
     None
 }
 
+/// An 11-digit mainland mobile number (1, then 3–9).
 pub(super) fn is_mobile(v: &str) -> bool {
     let b = v.as_bytes();
     b.len() == 11
@@ -71,6 +72,8 @@ pub(super) fn is_mobile(v: &str) -> bool {
         && b.iter().all(u8::is_ascii_digit)
 }
 
+/// A landline: optional area code (0 and 2–3 digits, with or without a hyphen), 7–8 digits,
+/// optional extension.
 pub(super) fn is_landline(v: &str) -> bool {
     // [0 + 2-3 digits area code [-]] 7-8 digits [- extension]
     let (main, ext) = match v.rsplit_once('-') {
@@ -99,6 +102,7 @@ pub(super) fn is_landline(v: &str) -> bool {
     num_ok && area_ok
 }
 
+/// A plain e-mail address: ASCII local part, dotted domain with an alphabetic top level.
 pub(super) fn is_email(v: &str) -> bool {
     let Some((local, domain)) = v.split_once('@') else {
         return false;
@@ -126,6 +130,7 @@ pub(super) fn is_email(v: &str) -> bool {
     local_ok && domain_ok
 }
 
+/// A person's name: letters (any script), the middle dot, spaces, `-` and `.`.
 pub(super) fn name_ok(v: &str) -> bool {
     v.chars()
         .all(|c| c.is_alphabetic() || c == '·' || c == '•' || c == ' ' || c == '-' || c == '.')
