@@ -302,3 +302,94 @@ impl Outcome {
         self.audit.version_after != self.audit.version_before
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [EventKind; 20] = [
+        EventKind::BasicInfoUploaded,
+        EventKind::BasicInfoCorrected,
+        EventKind::CorrectionRequested,
+        EventKind::BasicInfoConfirmed,
+        EventKind::ChsiAccountUpdated,
+        EventKind::LoggedIn,
+        EventKind::ConfirmationRequested,
+        EventKind::LateReport,
+        EventKind::DestinationConfirmed,
+        EventKind::DestinationDisputed,
+        EventKind::VoidRequestFiled,
+        EventKind::VoidRequestCollegeApproved,
+        EventKind::VoidRequestApproved,
+        EventKind::VoidRequestRejected,
+        EventKind::ChangeOverrideGranted,
+        EventKind::AuthorizationIssued,
+        EventKind::AuthorizationExtended,
+        EventKind::AuthorizationRevoked,
+        EventKind::AuthorizationsSuperseded,
+        EventKind::FormVerified,
+    ];
+
+    #[test]
+    fn every_kind_has_both_messages() {
+        let to = Recipient::Graduate;
+        for kind in ALL {
+            assert!(
+                !kind.message_zh(&to, &EventFacts::NONE).is_empty(),
+                "{kind:?}"
+            );
+            assert!(
+                !kind.message_en(&to, &EventFacts::NONE).is_empty(),
+                "{kind:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn messages_carry_their_facts() {
+        let facts = EventFacts {
+            text: "单位名称有误",
+            by: "南京市人才服务中心",
+            number: "7K2M-0000",
+            days: 30,
+            deadline: "2026-08-31",
+            section: Some(Section::Hukou),
+        };
+        let g = Recipient::Graduate;
+        assert_eq!(
+            EventKind::FormVerified.message_zh(&g, &facts),
+            "南京市人才服务中心 已核验您的户口迁移登记信息表（核验编号 7K2M-0000）"
+        );
+        assert_eq!(
+            EventKind::FormVerified.message_en(&g, &facts),
+            "南京市人才服务中心 verified your hukou form (7K2M-0000)"
+        );
+        assert_eq!(
+            EventKind::AuthorizationIssued.message_en(&g, &facts),
+            "authorization issued: verification number 7K2M-0000, valid for 30 days"
+        );
+        assert_eq!(
+            EventKind::VoidRequestRejected.message_zh(&g, &facts),
+            "您的作废申请被南京市人才服务中心驳回：单位名称有误"
+        );
+        let counselor = Recipient::Counselor {
+            college: "会计学院".into(),
+        };
+        assert!(EventKind::LateReport
+            .message_zh(&counselor, &facts)
+            .contains("（2026-08-31）"));
+        assert!(EventKind::DestinationDisputed
+            .message_en(&counselor, &facts)
+            .ends_with(": 单位名称有误"));
+        // One kind, two recipients, two messages.
+        let platform = Recipient::ProvincialPlatform;
+        assert_ne!(
+            EventKind::VoidRequestApproved.message_zh(&g, &facts),
+            EventKind::VoidRequestApproved.message_zh(&platform, &facts)
+        );
+        assert_ne!(
+            EventKind::VoidRequestApproved.message_en(&g, &facts),
+            EventKind::VoidRequestApproved.message_en(&platform, &facts)
+        );
+    }
+}

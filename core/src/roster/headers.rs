@@ -75,7 +75,7 @@ impl HeaderAliases {
         Ok(())
     }
 
-    /// Adds one header for a [`BasicInfo`] field (named as in [`FIELDS`]).
+    /// Adds one header for a [`BasicInfo`](crate::records::BasicInfo) field (named as in [`FIELDS`]).
     pub fn insert(&mut self, header: &str, field: &str) -> Result<()> {
         let f = field_index(field)
             .ok_or_else(|| Error::InvalidArgument(format!("unknown roster field {field:?}")))?;
