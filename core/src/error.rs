@@ -1,24 +1,12 @@
-//! The crate's one error type, with stable numeric codes.
-//!
-//! Codes are grouped by hundreds and never reused:
-//!
-//! | range | group |
-//! |---|---|
-//! | 100–199 | arguments: malformed records, JSON, parameters |
-//! | 200–299 | the registration state machine |
-//! | 300–399 | numbers, tokens and verification |
-//! | 400–499 | rendering and fonts |
-//! | 500–599 | storage |
-//! | 900–999 | internal errors |
-//!
-//! The C library returns these numbers as its result codes and the Python package exposes them as
-//! `.code` on its exceptions. 190–199 and 990–999 belong to the C library's own checks (NULL
-//! argument, invalid UTF-8, buffer too small, wrong or stale handle; a caught panic, an internal
-//! error) and are never given to a variant here.
+//! The crate's one error type. [`Error::code`] gives each variant's stable [`ErrorCode`]: the
+//! numbers, their names and descriptions are listed once, in [`crate::error_code`], grouped by
+//! hundreds and never reused. The C library returns these numbers as its result codes and the
+//! Python package exposes them as `.code` on its exceptions; the faces' own codes (190–199, 9xx)
+//! are never given to a variant here.
 
+use crate::access::{AuthState, LoginReason, Role};
 pub use crate::error_code::ErrorCode;
-use crate::lifecycle::LoginReason;
-use crate::validate::Problem;
+use crate::problem::Problem;
 
 /// Result type of the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -97,8 +85,8 @@ pub enum Error {
     /// The actor's role may not perform this command on this registration.
     #[error("{role} 无权执行 {command} / {role} may not perform {command}: {why}")]
     Forbidden {
-        /// Role of the actor, such as `counselor`.
-        role: String,
+        /// Role of the actor (shown by its snake_case name, such as `counselor`).
+        role: Role,
         /// Command name, such as `confirm_destination`.
         command: String,
         /// Why not.
@@ -173,10 +161,10 @@ pub enum Error {
     #[error("没有该核验编号的授权 / no authorization with number {0}")]
     AuthorizationNotFound(String),
     /// The authorization was revoked or superseded.
-    #[error("授权{} / authorization is {state}", state_zh(state))]
+    #[error("授权{} / authorization is {state}", state_zh(*state))]
     AuthorizationNotActive {
-        /// `revoked` or `superseded`.
-        state: String,
+        /// [`AuthState::Revoked`] or [`AuthState::Superseded`] (shown by its snake_case name).
+        state: AuthState,
     },
     /// The authorization's validity has ended.
     #[error("授权已过期 / authorization has expired")]
@@ -307,11 +295,11 @@ pub enum Error {
     RenderFailed(String),
 }
 
-fn state_zh(state: &str) -> &'static str {
+fn state_zh(state: AuthState) -> &'static str {
     match state {
-        "revoked" => "已被撤销",
-        "superseded" => "因登记信息变更已失效",
-        _ => "不在有效状态",
+        AuthState::Revoked => "已被撤销",
+        AuthState::Superseded => "因登记信息变更已失效",
+        AuthState::Active => "不在有效状态",
     }
 }
 
@@ -439,7 +427,7 @@ mod tests {
             },
             Error::RosterUnsupportedFormat(String::new()),
             Error::Forbidden {
-                role: String::new(),
+                role: Role::Graduate,
                 command: String::new(),
                 why: String::new(),
             },
@@ -469,7 +457,7 @@ mod tests {
             },
             Error::AuthorizationNotFound(String::new()),
             Error::AuthorizationNotActive {
-                state: String::new(),
+                state: AuthState::Revoked,
             },
             Error::AuthorizationExpired,
             Error::ExtensionNotLater,

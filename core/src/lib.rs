@@ -22,6 +22,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod access;
 pub mod codes;
 pub mod cohort;
 pub mod disclosure;
@@ -30,6 +31,7 @@ pub mod error_code;
 pub mod forms;
 pub mod lifecycle;
 pub mod policy;
+mod problem;
 pub mod records;
 pub mod registry;
 pub mod reminders;

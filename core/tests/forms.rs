@@ -354,7 +354,7 @@ fn forms_are_refused_for_authorizations_not_in_force() {
     assert_eq!(
         build(&revoked, &auth, at(6, 22, 9)).unwrap_err(),
         Error::AuthorizationNotActive {
-            state: "revoked".into()
+            state: AuthState::Revoked
         }
     );
     // Superseded by a change through an approved void request.
@@ -405,7 +405,7 @@ fn forms_are_refused_for_authorizations_not_in_force() {
     assert_eq!(
         build(&changed, &auth, at(7, 3, 10)).unwrap_err(),
         Error::AuthorizationNotActive {
-            state: "superseded".into()
+            state: AuthState::Superseded
         }
     );
     // An authorization the registration does not have.

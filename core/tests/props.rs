@@ -26,7 +26,7 @@ fn actors() -> Vec<Actor> {
     ]
 }
 
-/// The actor table of DESIGN.md §2, written independently of the implementation.
+/// The actor table (who may send which command), written independently of the implementation.
 fn role_may(role: Role, cmd: &Command) -> bool {
     use Command as C;
     match cmd {

@@ -1,4 +1,4 @@
-//! Roster import (DESIGN.md §5) and the synthetic cohort: encodings, formats, headers, file-level
+//! Roster import (`gradreg::roster`) and the synthetic cohort: encodings, formats, headers, file-level
 //! errors, row problems, spreadsheet damage, duplicates, truncation and arbitrary bytes.
 
 use gradreg::cohort::{generate, roster_csv, CohortSpec, Graduate, HeaderStyle};

@@ -1,4 +1,5 @@
-//! One test (or a few) per rule of DESIGN.md §2; each fails if its rule is broken.
+//! One test (or a few) per rule of the registration state machine (`gradreg::lifecycle`: who may
+//! send which command, and in which state); each fails if its rule is broken.
 
 mod common;
 
@@ -668,7 +669,7 @@ fn rule5_change_after_confirmation_needs_void_request_college_then_school() {
             day(5, 6)
         ),
         Error::AuthorizationNotActive {
-            state: "superseded".into()
+            state: AuthState::Superseded
         }
     );
     assert_eq!(
@@ -944,7 +945,7 @@ fn rule7_revocation() {
             day(5, 2)
         ),
         Error::AuthorizationNotActive {
-            state: "revoked".into()
+            state: AuthState::Revoked
         }
     );
     assert!(matches!(

@@ -1,4 +1,5 @@
-//! Validation of records (DESIGN.md §1): every problem at once, each with field, code and messages.
+//! Validation of records (`gradreg::validate`): every problem at once, each with field, code and
+//! messages.
 
 use gradreg::validate::{check_id_number, id_check_character};
 use gradreg::{sample, CodeTables, Error, Problem, ProblemCode, Validate};

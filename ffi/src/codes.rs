@@ -472,7 +472,7 @@ mod tests {
             (
                 GRADREG_ERR_FORBIDDEN,
                 Error::Forbidden {
-                    role: s(),
+                    role: gradreg::Role::Graduate,
                     command: s(),
                     why: s(),
                 },
@@ -541,7 +541,9 @@ mod tests {
             ),
             (
                 GRADREG_ERR_AUTHORIZATION_NOT_ACTIVE,
-                Error::AuthorizationNotActive { state: s() },
+                Error::AuthorizationNotActive {
+                    state: gradreg::AuthState::Revoked,
+                },
             ),
             (
                 GRADREG_ERR_AUTHORIZATION_EXPIRED,

@@ -196,12 +196,12 @@ impl Form {
             AuthStatus::Expired => return Err(Error::AuthorizationExpired),
             AuthStatus::Revoked => {
                 return Err(Error::AuthorizationNotActive {
-                    state: "revoked".into(),
+                    state: crate::lifecycle::AuthState::Revoked,
                 })
             }
             AuthStatus::Superseded => {
                 return Err(Error::AuthorizationNotActive {
-                    state: "superseded".into(),
+                    state: crate::lifecycle::AuthState::Superseded,
                 })
             }
             AuthStatus::NotYetValid => {

@@ -1,0 +1,162 @@
+//! Basic information (生源信息) and the graduate's access: the school's upload and corrections,
+//! CHSI's account report, the graduate's login, confirmation and correction request.
+
+use std::sync::Arc;
+
+use super::super::actor::Actor;
+use super::super::command::Command;
+use super::super::events::{EventFacts, EventKind, Recipient};
+use super::super::permissions::forbidden;
+use super::super::registration::BasicStatus;
+use super::super::tx::{graduate_ready, require_reason, Tx};
+use crate::error::{Error, Result};
+use crate::records::{BasicInfo, ChsiAccount};
+use crate::validate::Validate;
+
+/// `upload_basic_info`: the first upload. An identical re-upload changes nothing; a different
+/// one must be a correction.
+pub(super) fn upload(tx: &mut Tx<'_>, info: &Arc<BasicInfo>) -> Result<()> {
+    info.validate(tx.ctx.tables)?;
+    if let Some(existing) = &tx.reg.basic {
+        if **existing == **info {
+            tx.changed = false;
+            tx.summary = "生源信息未变化".into();
+            return Ok(());
+        }
+        return Err(Error::BasicInfoAlreadyUploaded);
+    }
+    tx.reg.basic = Some(Arc::clone(info));
+    tx.reg.basic_status = BasicStatus::AwaitingReview;
+    tx.reg.data_version = tx.reg.data_version.saturating_add(1);
+    tx.summary = "上传生源信息".into();
+    tx.emit(
+        EventKind::BasicInfoUploaded,
+        Recipient::Graduate,
+        &EventFacts::NONE,
+    );
+    Ok(())
+}
+
+/// `correct_basic_info`: a correction sends the graduate back to review and supersedes the
+/// forms. Phone and e-mail belong to the CHSI account and cannot be corrected here.
+pub(super) fn correct(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    command: &Command,
+    info: &Arc<BasicInfo>,
+) -> Result<()> {
+    let existing = tx.reg.basic.clone().ok_or(Error::BasicInfoMissing)?;
+    info.validate(tx.ctx.tables)?;
+    if info.phone != existing.phone || info.email != existing.email {
+        return Err(forbidden(
+            actor,
+            command,
+            "手机号码、电子邮箱需由本人在学信网账号中修改 / phone and e-mail change only through CHSI",
+        ));
+    }
+    if *existing == **info {
+        tx.changed = false;
+        tx.summary = "生源信息未变化".into();
+        return Ok(());
+    }
+    tx.reg.basic = Some(Arc::clone(info));
+    tx.reg.basic_status = BasicStatus::AwaitingReview;
+    tx.reg.correction_note = None;
+    tx.summary = "更正生源信息".into();
+    tx.data_changed();
+    tx.emit(
+        EventKind::BasicInfoCorrected,
+        Recipient::Graduate,
+        &EventFacts::NONE,
+    );
+    Ok(())
+}
+
+/// `update_chsi_account`: CHSI reports the account; its phone and e-mail replace those of the
+/// basic information.
+pub(super) fn update_chsi_account(tx: &mut Tx<'_>, account: &ChsiAccount) -> Result<()> {
+    account.validate(tx.ctx.tables)?;
+    if tx.reg.chsi.as_ref() == Some(account) {
+        tx.changed = false;
+        tx.summary = "学信网账号未变化".into();
+        return Ok(());
+    }
+    // Phone and e-mail live on CHSI and are not on the forms: no data version change.
+    if let Some(b) = &tx.reg.basic {
+        if b.phone != account.phone || b.email != account.email {
+            let mut nb = (**b).clone();
+            nb.phone = account.phone.clone();
+            nb.email = account.email.clone();
+            tx.reg.basic = Some(Arc::new(nb));
+        }
+    }
+    tx.reg.chsi = Some(account.clone());
+    tx.summary = "学信网账号信息更新".into();
+    tx.emit(
+        EventKind::ChsiAccountUpdated,
+        Recipient::Graduate,
+        &EventFacts::NONE,
+    );
+    Ok(())
+}
+
+/// `login`: refused with every reason that applies; the first login is recorded.
+pub(super) fn login(tx: &mut Tx<'_>) -> Result<()> {
+    let reasons = tx.reg.login_problems();
+    if !reasons.is_empty() {
+        return Err(Error::LoginRefused { reasons });
+    }
+    let first = tx.reg.first_login_at.is_none();
+    if first {
+        tx.reg.first_login_at = Some(tx.now());
+    }
+    tx.summary = if first { "首次登录" } else { "登录" }.into();
+    if tx.reg.basic_status == BasicStatus::AwaitingReview {
+        tx.emit(EventKind::LoggedIn, Recipient::Graduate, &EventFacts::NONE);
+    } else if !first {
+        tx.changed = false;
+    }
+    Ok(())
+}
+
+/// `confirm_basic_info`: the graduate confirms the basic information under review.
+pub(super) fn confirm(tx: &mut Tx<'_>) -> Result<()> {
+    graduate_ready(&tx.reg)?;
+    if tx.reg.basic_status != BasicStatus::AwaitingReview {
+        return Err(Error::BasicInfoNotUnderReview(format!(
+            "{:?}",
+            tx.reg.basic_status
+        )));
+    }
+    tx.reg.basic_status = BasicStatus::Confirmed;
+    tx.summary = "确认基本信息".into();
+    let college = tx.college();
+    tx.emit(
+        EventKind::BasicInfoConfirmed,
+        Recipient::Counselor { college },
+        &EventFacts::NONE,
+    );
+    Ok(())
+}
+
+/// `request_basic_info_correction`: the graduate says what is wrong; the counselor must correct.
+pub(super) fn request_correction(tx: &mut Tx<'_>, note: &str) -> Result<()> {
+    graduate_ready(&tx.reg)?;
+    let note = require_reason(note)?;
+    if tx.reg.basic_status != BasicStatus::AwaitingReview {
+        return Err(Error::BasicInfoNotUnderReview(format!(
+            "{:?}",
+            tx.reg.basic_status
+        )));
+    }
+    tx.reg.basic_status = BasicStatus::CorrectionRequested;
+    tx.summary = format!("申请更正基本信息：{note}");
+    tx.reg.correction_note = Some(note.clone());
+    let college = tx.college();
+    tx.emit(
+        EventKind::CorrectionRequested,
+        Recipient::Counselor { college },
+        &EventFacts::text(&note),
+    );
+    Ok(())
+}

@@ -1,0 +1,91 @@
+//! The registration state machine.
+//!
+//! [`apply`] is a pure function: it takes a [`Registration`], the [`Actor`] doing something, the
+//! [`Command`] and a [`Context`] (the instant, the policy, the code tables and caller-supplied
+//! randomness) and returns the new registration with the [`Event`]s it caused and its
+//! [`AuditEntry`], or an [`Error`] that says why not. It never reads the clock or a random
+//! source.
+//!
+//! Who may do what is the actor table in `permissions.rs`: the school's office and counselors
+//! upload and correct basic information, CHSI reports the account, the provincial platform
+//! reports the destination, the graduate logs in, confirms, disputes, files void requests and
+//! authorizes, the counselor and then the school decide void requests, and archive and hukou
+//! departments record verifications of their own section.
+//!
+//! # Map
+//!
+//! | file | holds |
+//! |---|---|
+//! | `actor.rs` | [`Actor`] and its [`Role`] |
+//! | `registration.rs` | [`Registration`] and the statuses it stores ([`BasicStatus`], [`DestinationStatus`], [`VoidRequest`]) |
+//! | `authorization.rs` | [`Authorization`], [`AuthState`], [`AuthStatus`], form [`Section`]s |
+//! | `stage.rs` | the derived [`Stage`] |
+//! | `command.rs` | [`Command`] |
+//! | `events.rs` | [`Event`], [`EventKind`] with the text of every notification, [`Recipient`], [`AuditEntry`], [`Outcome`] |
+//! | `context.rs` | [`Context`]: instant, policy, tables, entropy |
+//! | `permissions.rs` | the actor table |
+//! | `tx.rs` | the working state of one application and the steps commands share |
+//! | `commands/` | one function per command, and the dispatch |
+//!
+//! [`Role`], [`AuthState`] and [`LoginReason`] are defined in a leaf module that the error type
+//! imports too, and re-exported here.
+
+mod actor;
+mod authorization;
+mod command;
+mod commands;
+mod context;
+mod events;
+mod permissions;
+mod registration;
+mod stage;
+mod tx;
+
+pub use crate::access::LoginReason;
+pub use actor::{Actor, Role};
+pub use authorization::{AuthState, AuthStatus, Authorization, Section, Sections};
+pub use command::Command;
+pub use context::Context;
+pub use events::{AuditEntry, Event, EventKind, Outcome, Recipient};
+pub use registration::{
+    BasicStatus, ChangeOverride, DestinationStatus, Registration, VoidRequest, VoidStage,
+};
+pub use stage::Stage;
+
+#[cfg(doc)]
+use crate::error::Error;
+use crate::error::Result;
+use tx::Tx;
+
+/// Applies `command` by `actor` to `reg` under `ctx`. Pure: the same inputs give the same output.
+pub fn apply(
+    reg: &Registration,
+    actor: &Actor,
+    command: &Command,
+    ctx: &Context<'_>,
+) -> Result<Outcome> {
+    permissions::authorize_actor(reg, actor, command)?;
+    let before_version = reg.version;
+    let before_data = reg.data_version;
+    let mut tx = Tx::new(reg, ctx);
+    commands::step(&mut tx, actor, command)?;
+    if tx.changed {
+        tx.reg.version = tx.reg.version.saturating_add(1);
+    }
+    let audit = AuditEntry {
+        registration_id: tx.reg.id.clone(),
+        at: ctx.now,
+        actor: actor.clone(),
+        action: command.name().to_string(),
+        version_before: before_version,
+        version_after: tx.reg.version,
+        data_version_before: before_data,
+        data_version_after: tx.reg.data_version,
+        summary: tx.summary,
+    };
+    Ok(Outcome {
+        registration: tx.reg,
+        events: tx.events,
+        audit,
+    })
+}

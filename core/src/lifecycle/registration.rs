@@ -1,0 +1,220 @@
+//! One graduate's [`Registration`]: the records, where each part of the process stands
+//! ([`BasicStatus`], [`DestinationStatus`], a [`VoidRequest`]) and every authorization issued.
+//! The derived [`super::Stage`] is in `stage.rs`; the commands that change a registration are in
+//! `commands/`.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::authorization::Authorization;
+use crate::access::LoginReason;
+use crate::codes::number::VerificationNumber;
+use crate::records::{BasicInfo, ChsiAccount, DestinationData};
+
+/// Where the graduate's basic information stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BasicStatus {
+    /// The school has not uploaded it.
+    #[default]
+    NotUploaded,
+    /// Uploaded or corrected; the graduate must review it.
+    AwaitingReview,
+    /// The graduate asked for a correction; the counselor must make it.
+    CorrectionRequested,
+    /// The graduate confirmed it.
+    Confirmed,
+}
+
+/// Where the destination stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DestinationStatus {
+    /// The provincial platform has not reported it.
+    #[default]
+    NotReported,
+    /// Reported or updated; the graduate must confirm or dispute it.
+    AwaitingConfirmation,
+    /// The graduate disputed it; the counselor must fix it on the provincial platform.
+    Disputed,
+    /// The graduate confirmed it.
+    Confirmed,
+    /// A void request was approved: the platform may now change the data.
+    ChangeOpen,
+}
+
+/// Stage of a void request (作废申请).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VoidStage {
+    /// Filed; the college (counselor) must decide.
+    AwaitingCollege,
+    /// Approved by the college; the school must decide.
+    AwaitingSchool,
+    /// Approved by the school: the confirmation is void and a change is open.
+    Approved,
+    /// Rejected by the college or school; the confirmation stands.
+    Rejected,
+}
+
+/// A void request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoidRequest {
+    /// Why the graduate wants to change a confirmed destination.
+    pub reason: String,
+    /// When it was filed.
+    pub filed_at: DateTime<Utc>,
+    /// Its stage.
+    pub stage: VoidStage,
+    /// Notes of the deciders, in order.
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+impl VoidRequest {
+    /// Whether the request still awaits a decision.
+    pub fn is_open(&self) -> bool {
+        matches!(
+            self.stage,
+            VoidStage::AwaitingCollege | VoidStage::AwaitingSchool
+        )
+    }
+}
+
+/// A SchoolOffice override that lets one change through after the change deadline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeOverride {
+    /// Staff id of the SchoolOffice actor.
+    pub by: String,
+    /// Why.
+    pub reason: String,
+    /// When it was granted.
+    pub granted_at: DateTime<Utc>,
+}
+
+/// One graduate's registration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Registration {
+    /// The caller's key for this graduate (for example `school_code:student_number`).
+    pub id: String,
+    /// Bumped by every applied command; a store uses it to refuse lost updates.
+    pub version: u64,
+    /// Bumped by every change of the data shown on the forms (basic info, destination, archive,
+    /// hukou).
+    pub data_version: u32,
+    /// Basic information, once uploaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basic: Option<Arc<BasicInfo>>,
+    /// Where basic information stands.
+    #[serde(default)]
+    pub basic_status: BasicStatus,
+    /// The graduate's note when a correction was requested.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correction_note: Option<String>,
+    /// The CHSI account as CHSI last reported it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chsi: Option<ChsiAccount>,
+    /// First login to the registration system.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_login_at: Option<DateTime<Utc>>,
+    /// Destination, archive and hukou data, once reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination: Option<Arc<DestinationData>>,
+    /// Where the destination stands.
+    #[serde(default)]
+    pub destination_status: DestinationStatus,
+    /// First report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reported_at: Option<DateTime<Utc>>,
+    /// Last report or update.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<DateTime<Utc>>,
+    /// The first report came after the registration deadline.
+    #[serde(default)]
+    pub late: bool,
+    /// When the destination was confirmed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmed_at: Option<DateTime<Utc>>,
+    /// The data version that was confirmed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmed_version: Option<u32>,
+    /// The graduate's reason when disputing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispute_reason: Option<String>,
+    /// The latest void request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub void_request: Option<VoidRequest>,
+    /// An unused SchoolOffice override of the change deadline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_override: Option<ChangeOverride>,
+    /// Every authorization ever issued, oldest first.
+    #[serde(default)]
+    pub authorizations: Vec<Authorization>,
+}
+
+impl Registration {
+    /// A new, empty registration under the caller's key.
+    pub fn new(id: impl Into<String>) -> Self {
+        Registration {
+            id: id.into(),
+            version: 0,
+            data_version: 0,
+            basic: None,
+            basic_status: BasicStatus::NotUploaded,
+            correction_note: None,
+            chsi: None,
+            first_login_at: None,
+            destination: None,
+            destination_status: DestinationStatus::NotReported,
+            reported_at: None,
+            updated_at: None,
+            late: false,
+            confirmed_at: None,
+            confirmed_version: None,
+            dispute_reason: None,
+            void_request: None,
+            change_override: None,
+            authorizations: Vec::new(),
+        }
+    }
+
+    /// The graduation year, from basic information.
+    pub fn graduation_year(&self) -> Option<i32> {
+        self.basic.as_ref().and_then(|b| b.graduation_year())
+    }
+
+    /// The authorization with this number.
+    pub fn authorization(&self, number: &VerificationNumber) -> Option<&Authorization> {
+        self.authorizations.iter().find(|a| &a.number == number)
+    }
+
+    /// Every reason the graduate cannot log in now (empty when they can), each with its remedy.
+    pub fn login_problems(&self) -> Vec<LoginReason> {
+        let mut out = Vec::new();
+        let Some(basic) = &self.basic else {
+            out.push(LoginReason::BasicInfoNotUploaded);
+            // Without basic info there is nothing to compare the CHSI account with.
+            if self.chsi.as_ref().is_none_or(|c| !c.student_record_bound) {
+                out.push(LoginReason::StudentRecordNotBound);
+            }
+            return out;
+        };
+        match &self.chsi {
+            None => out.push(LoginReason::NoChsiAccount),
+            Some(c) => {
+                if c.name.trim() != basic.name.trim() {
+                    out.push(LoginReason::NameMismatch);
+                }
+                if !c.id_number.eq_ignore_ascii_case(&basic.id_number) {
+                    out.push(LoginReason::IdNumberMismatch);
+                }
+                if !c.student_record_bound {
+                    out.push(LoginReason::StudentRecordNotBound);
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,178 @@
+//! The working state of one application of a command ([`Tx`]) and the small steps the commands
+//! share: emitting an event, marking the data as changed, superseding authorizations, checking
+//! the change deadline, and the common preconditions.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::authorization::{AuthState, Authorization};
+use super::context::Context;
+use super::events::{Event, EventFacts, EventKind, Recipient};
+use super::registration::{DestinationStatus, Registration};
+use crate::codes::number::VerificationNumber;
+use crate::error::{Error, Result};
+use crate::policy::MonthDay;
+use crate::records::BasicInfo;
+
+/// Working state of one application.
+pub(super) struct Tx<'c> {
+    /// The registration being changed (a copy of the caller's).
+    pub reg: Registration,
+    /// Notifications so far.
+    pub events: Vec<Event>,
+    /// The audit summary, Chinese.
+    pub summary: String,
+    /// False when the command turned out to change nothing (the version is then kept).
+    pub changed: bool,
+    /// The command's context.
+    pub ctx: &'c Context<'c>,
+}
+
+impl<'c> Tx<'c> {
+    /// A transaction on a copy of `reg`.
+    pub fn new(reg: &Registration, ctx: &'c Context<'c>) -> Self {
+        Tx {
+            reg: reg.clone(),
+            events: Vec::new(),
+            summary: String::new(),
+            changed: true,
+            ctx,
+        }
+    }
+
+    /// The instant of the command.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.ctx.now
+    }
+
+    /// Records an event; its messages are built by the kind from `facts`.
+    pub fn emit(&mut self, kind: EventKind, recipient: Recipient, facts: &EventFacts<'_>) {
+        let message_zh = kind.message_zh(&recipient, facts);
+        let message_en = kind.message_en(&recipient, facts);
+        self.events.push(Event {
+            kind,
+            recipient,
+            registration_id: self.reg.id.clone(),
+            message_zh,
+            message_en,
+        });
+    }
+
+    /// The graduate's college (empty before basic information is uploaded).
+    pub fn college(&self) -> String {
+        self.reg
+            .basic
+            .as_ref()
+            .map(|b| b.college.clone())
+            .unwrap_or_default()
+    }
+
+    /// Marks the data as changed: bumps the data version, resets the destination confirmation
+    /// and supersedes every active authorization.
+    pub fn data_changed(&mut self) {
+        self.reg.data_version = self.reg.data_version.saturating_add(1);
+        self.reg.confirmed_version = None;
+        self.reg.confirmed_at = None;
+        if matches!(
+            self.reg.destination_status,
+            DestinationStatus::Confirmed
+                | DestinationStatus::Disputed
+                | DestinationStatus::ChangeOpen
+        ) {
+            self.reg.destination_status = DestinationStatus::AwaitingConfirmation;
+        }
+        self.supersede_active();
+    }
+
+    /// Supersedes every active authorization (forms issued on old data must never verify) and
+    /// tells the graduate which numbers lapsed.
+    pub fn supersede_active(&mut self) {
+        let now = self.ctx.now;
+        let mut numbers = Vec::new();
+        for a in &mut self.reg.authorizations {
+            if a.state == AuthState::Active {
+                a.state = AuthState::Superseded;
+                a.ended_at = Some(now);
+                numbers.push(a.number.to_string());
+            }
+        }
+        if !numbers.is_empty() {
+            let list = numbers.join("、");
+            self.emit(
+                EventKind::AuthorizationsSuperseded,
+                Recipient::Graduate,
+                &EventFacts::number(&list),
+            );
+        }
+    }
+
+    /// Refuses a change after the change deadline unless an override is in force; consumes the
+    /// override when `consume`.
+    pub fn check_change_deadline(&mut self, consume: bool) -> Result<()> {
+        let Some(year) = self.reg.graduation_year() else {
+            return Ok(());
+        };
+        let end = self.ctx.policy.change_deadline_end(year)?;
+        if self.ctx.now < end {
+            return Ok(());
+        }
+        if self.reg.change_override.is_none() {
+            return Err(Error::ChangeDeadlinePassed {
+                deadline: deadline_day(self.ctx.policy.change_deadline, year),
+            });
+        }
+        if consume {
+            if let Some(o) = self.reg.change_override.take() {
+                self.summary
+                    .push_str(&format!("（逾期变更，学校特批：{}）", o.reason));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A deadline as the day it falls on, `YYYY-MM-DD`.
+pub(super) fn deadline_day(md: MonthDay, year: i32) -> String {
+    format!("{year:04}-{:02}-{:02}", md.month, md.day)
+}
+
+/// A reason or note, trimmed: required, at most 500 characters.
+pub(super) fn require_reason(s: &str) -> Result<String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(Error::ReasonRequired);
+    }
+    if t.chars().count() > 500 {
+        return Err(Error::InvalidArgument(
+            "reason longer than 500 characters".into(),
+        ));
+    }
+    Ok(t.to_string())
+}
+
+/// The precondition of every graduate command but logging in: basic information uploaded and
+/// the graduate logged in once.
+pub(super) fn graduate_ready(reg: &Registration) -> Result<&BasicInfo> {
+    let basic = reg.basic.as_deref().ok_or(Error::BasicInfoMissing)?;
+    if reg.first_login_at.is_none() {
+        return Err(Error::NotLoggedIn);
+    }
+    Ok(basic)
+}
+
+/// The authorization with this number, to change it.
+pub(super) fn find_auth<'r>(
+    reg: &'r mut Registration,
+    number: &VerificationNumber,
+) -> Result<&'r mut Authorization> {
+    reg.authorizations
+        .iter_mut()
+        .find(|a| &a.number == number)
+        .ok_or_else(|| Error::AuthorizationNotFound(number.to_string()))
+}
+
+/// `now` plus `days`, or an error when that instant is beyond what the calendar holds (a clock
+/// passed in at the edge of the representable range must not panic).
+pub(super) fn validity_end(now: DateTime<Utc>, days: u32) -> Result<DateTime<Utc>> {
+    now.checked_add_signed(Duration::days(i64::from(days)))
+        .ok_or_else(|| Error::InvalidArgument(format!("{now} plus {days} days is out of range")))
+}

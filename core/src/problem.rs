@@ -1,0 +1,99 @@
+//! What validation reports: [`Problem`], one problem with one field, and its [`ProblemCode`].
+//!
+//! A leaf module — it imports nothing of the crate — so that the error type
+//! ([`crate::Error::InvalidRecord`]) does not depend on the validation rules. Both types are
+//! re-exported from [`crate::validate`], where they are used.
+
+use serde::{Deserialize, Serialize};
+
+/// What is wrong with a field. The snake_case names are stable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemCode {
+    /// A required field is empty.
+    Required,
+    /// Longer than [`crate::validate::MAX_FIELD_CHARS`] or the field's own limit.
+    TooLong,
+    /// Wrong shape (length, characters).
+    BadFormat,
+    /// The check character of an ID number or credit code is wrong.
+    BadCheckCharacter,
+    /// The birth date inside an ID number is not a real date.
+    BadBirthDate,
+    /// The ID number's gender digit disagrees with the gender field.
+    GenderMismatch,
+    /// The ID number's first two digits are not a known province.
+    UnknownProvince,
+    /// A code is not in its code table.
+    UnknownCode,
+    /// A 6-digit region code is not known.
+    UnknownRegion,
+    /// Not a real `YYYY-MM-DD` date, or dates out of order.
+    BadDate,
+    /// A number outside its range.
+    OutOfRange,
+    /// Spreadsheet damage: a number shown in scientific notation (`3.20102E+17`).
+    ScientificNotation,
+    /// Spreadsheet damage: a trailing `.0` on a number stored as text.
+    TrailingDecimal,
+    /// Spreadsheet damage: leading zeros lost (`1` for `01`).
+    LostLeadingZero,
+    /// A part the destination code needs is missing.
+    Missing,
+    /// A part that does not belong with the destination code is present.
+    NotAllowed,
+    /// A value that must be unique appears again (for instance an ID number twice in a roster).
+    Duplicate,
+    /// The registry refused the record (the message says why: for example an ID number already
+    /// registered under another student number).
+    Refused,
+}
+
+impl ProblemCode {
+    /// The stable snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProblemCode::Required => "required",
+            ProblemCode::TooLong => "too_long",
+            ProblemCode::BadFormat => "bad_format",
+            ProblemCode::BadCheckCharacter => "bad_check_character",
+            ProblemCode::BadBirthDate => "bad_birth_date",
+            ProblemCode::GenderMismatch => "gender_mismatch",
+            ProblemCode::UnknownProvince => "unknown_province",
+            ProblemCode::UnknownCode => "unknown_code",
+            ProblemCode::UnknownRegion => "unknown_region",
+            ProblemCode::BadDate => "bad_date",
+            ProblemCode::OutOfRange => "out_of_range",
+            ProblemCode::ScientificNotation => "scientific_notation",
+            ProblemCode::TrailingDecimal => "trailing_decimal",
+            ProblemCode::LostLeadingZero => "lost_leading_zero",
+            ProblemCode::Missing => "missing",
+            ProblemCode::NotAllowed => "not_allowed",
+            ProblemCode::Duplicate => "duplicate",
+            ProblemCode::Refused => "refused",
+        }
+    }
+
+    /// Whether this code names spreadsheet damage.
+    pub fn is_spreadsheet_damage(self) -> bool {
+        matches!(
+            self,
+            ProblemCode::ScientificNotation
+                | ProblemCode::TrailingDecimal
+                | ProblemCode::LostLeadingZero
+        )
+    }
+}
+
+/// One problem with one field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// Field path, such as `id_number` or `destination.employer.credit_code`.
+    pub field: String,
+    /// What is wrong.
+    pub code: ProblemCode,
+    /// Message in Chinese.
+    pub message_zh: String,
+    /// Message in English.
+    pub message_en: String,
+}

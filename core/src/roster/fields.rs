@@ -1,0 +1,129 @@
+//! The [`BasicInfo`] fields a roster fills, in record order, and the text of a cell as it is
+//! read into a field.
+
+use crate::records::BasicInfo;
+
+/// The [`BasicInfo`] fields a roster can fill, in record order.
+pub const FIELDS: [&str; 20] = [
+    "name",
+    "gender",
+    "id_number",
+    "exam_number",
+    "student_number",
+    "school_code",
+    "school_name",
+    "college",
+    "major_code",
+    "major_name",
+    "education_level",
+    "training_mode",
+    "schooling_length",
+    "enrolment_date",
+    "graduation_date",
+    "origin_region",
+    "ethnicity",
+    "political_status",
+    "phone",
+    "email",
+];
+
+/// The fields a roster must have a column for: those that validation requires.
+pub const REQUIRED_FIELDS: [&str; 11] = [
+    "name",
+    "gender",
+    "id_number",
+    "student_number",
+    "school_code",
+    "school_name",
+    "college",
+    "major_code",
+    "major_name",
+    "education_level",
+    "graduation_date",
+];
+
+/// The number of fields.
+pub(super) const N: usize = FIELDS.len();
+
+/// The index of a field in [`FIELDS`].
+pub(super) fn field_index(name: &str) -> Option<usize> {
+    FIELDS.iter().position(|f| *f == name)
+}
+
+/// The field number `i` (in [`FIELDS`] order) of a record, to fill it.
+pub(super) fn field_mut(info: &mut BasicInfo, i: usize) -> &mut String {
+    match i {
+        0 => &mut info.name,
+        1 => &mut info.gender,
+        2 => &mut info.id_number,
+        3 => &mut info.exam_number,
+        4 => &mut info.student_number,
+        5 => &mut info.school_code,
+        6 => &mut info.school_name,
+        7 => &mut info.college,
+        8 => &mut info.major_code,
+        9 => &mut info.major_name,
+        10 => &mut info.education_level,
+        11 => &mut info.training_mode,
+        12 => &mut info.schooling_length,
+        13 => &mut info.enrolment_date,
+        14 => &mut info.graduation_date,
+        15 => &mut info.origin_region,
+        16 => &mut info.ethnicity,
+        17 => &mut info.political_status,
+        18 => &mut info.phone,
+        _ => &mut info.email,
+    }
+}
+
+/// The value of field number `i` (in [`FIELDS`] order) of a record.
+pub(crate) fn field_ref(info: &BasicInfo, i: usize) -> &str {
+    match i {
+        0 => &info.name,
+        1 => &info.gender,
+        2 => &info.id_number,
+        3 => &info.exam_number,
+        4 => &info.student_number,
+        5 => &info.school_code,
+        6 => &info.school_name,
+        7 => &info.college,
+        8 => &info.major_code,
+        9 => &info.major_name,
+        10 => &info.education_level,
+        11 => &info.training_mode,
+        12 => &info.schooling_length,
+        13 => &info.enrolment_date,
+        14 => &info.graduation_date,
+        15 => &info.origin_region,
+        16 => &info.ethnicity,
+        17 => &info.political_status,
+        18 => &info.phone,
+        _ => &info.email,
+    }
+}
+
+/// Trims a cell and removes an `="…"` text wrapper.
+pub(super) fn clean(s: &str) -> &str {
+    let t = s.trim();
+    match t.strip_prefix("=\"").and_then(|r| r.strip_suffix('"')) {
+        Some(inner) => inner.trim(),
+        None => t,
+    }
+}
+
+/// Whether every cell of a row is empty once cleaned.
+pub(super) fn all_empty(cells: &[String]) -> bool {
+    cells.iter().all(|c| clean(c).is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_unwraps_text_markers() {
+        assert_eq!(clean("  01 "), "01");
+        assert_eq!(clean("=\"320102\""), "320102");
+        assert_eq!(clean("=1+1"), "=1+1");
+    }
+}

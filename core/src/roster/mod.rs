@@ -1,0 +1,251 @@
+//! Roster import (生源信息名单导入): reads the roster a school uploads — CSV in UTF-8 (with or
+//! without a byte-order mark) or GB18030/GBK, or an XLSX workbook — into [`BasicInfo`] records and
+//! a report of every bad cell.
+//!
+//! - **Headers** are matched against an alias table that ships as data
+//!   (`core/data/roster_headers.tsv`): Chinese headers (姓名, 身份证号 …) and the pinyin
+//!   abbreviations of exports (xm, sfzh …), case-insensitively, ignoring surrounding spaces, a
+//!   byte-order mark and `*` required-markers. A deployment extends the table with
+//!   [`HeaderAliases::load_tsv`] and [`parse_roster_with`]. Columns that name no field (序号,
+//!   备注 …) are ignored. The header is the first row, among the first
+//!   [`HEADER_SCAN_ROWS`] non-empty rows, that names at least one known column, so a title row
+//!   above it is skipped.
+//! - **File-level problems** are typed errors: [`Error::RosterEmpty`], [`Error::RosterNoHeader`],
+//!   [`Error::RosterMissingColumns`], [`Error::RosterDuplicateColumns`],
+//!   [`Error::RosterEncoding`], [`Error::RosterXlsx`], [`Error::RosterNoSheet`],
+//!   [`Error::RosterIo`] and [`Error::RosterUnsupportedFormat`].
+//! - **Row problems** are all reported, each with its row and column: every problem of
+//!   [`BasicInfo`] validation, a row whose number of cells differs from the header's, and an ID
+//!   number or student number that appeared on an earlier row.
+//! - **Cells** are taken as text, trimmed of surrounding white space; the `="…"` wrapper that
+//!   exports use to keep digits as text is removed. Nothing else is repaired: spreadsheet damage
+//!   stays visible so that validation names it. Rows whose roster columns are all empty are
+//!   skipped (blank rows, and template rows with nothing but a 序号).
+//!
+//! # Excel numbers
+//! An XLSX cell may hold a number where the roster needs text. It is turned into the text the
+//! damage left behind, never into digits the file does not hold:
+//! - an integer below 10¹⁵ (at most 15 digits, which Excel stores exactly) becomes its digits:
+//!   `1.0` → `"1"` (so a code that lost its leading zero is reported as such), `13812345678.0` →
+//!   `"13812345678"`;
+//! - a number of 10¹⁵ or more has lost digits — Excel keeps 15 significant digits — and becomes
+//!   Excel's own General display, `3.20102E+17`, which validation reports as scientific notation;
+//!   every 18-digit ID number typed into a number cell ends up here;
+//! - other numbers become their shortest decimal text at Excel's 15-digit precision (`3.5`);
+//! - a date cell becomes `YYYY-MM-DD`; `TRUE`/`FALSE` and error values (`#N/A`) stay as Excel
+//!   shows them.
+//!
+//! ```
+//! use gradreg::cohort::{generate, roster_csv, CohortSpec, HeaderStyle};
+//! use gradreg::roster::{parse_roster, RosterOptions};
+//! use gradreg::CodeTables;
+//!
+//! let spec = CohortSpec { size: 3, ..CohortSpec::default() };
+//! let graduates: Vec<_> = generate(&spec).collect();
+//! let csv = roster_csv(&graduates, HeaderStyle::Pinyin);
+//! let opts = RosterOptions::default();
+//! let roster = parse_roster(csv.as_bytes(), &opts, CodeTables::builtin())?;
+//! assert_eq!(roster.rows.len(), 3);
+//! assert!(roster.problems.is_empty());
+//!
+//! // A spreadsheet turned the first graduate's ID number into scientific notation.
+//! let damaged = csv.replace(&graduates[0].basic.id_number, "3.20102E+17");
+//! let roster = parse_roster(damaged.as_bytes(), &opts, CodeTables::builtin())?;
+//! let p = &roster.problems[0];
+//! assert_eq!((p.row, p.column.as_str()), (2, "sfzh"));
+//! assert_eq!(p.code.as_str(), "scientific_notation");
+//! assert!(!roster.rows[0].ok && roster.rows[1].ok);
+//! # Ok::<(), gradreg::Error>(())
+//! ```
+//!
+//! # Map
+//!
+//! | file | holds |
+//! |---|---|
+//! | `mod.rs` | options and results ([`RosterOptions`], [`ParsedRoster`], [`CellProblem`]), the entry points |
+//! | `fields.rs` | the [`BasicInfo`] fields a roster fills ([`FIELDS`]) and cell cleaning |
+//! | `headers.rs` | [`HeaderAliases`] and the search for the header row |
+//! | `decode.rs` | UTF-8 / GB18030 decoding of CSV bytes |
+//! | `csv_file.rs` | reading CSV |
+//! | `xlsx.rs` | reading XLSX (`xlsx` feature) |
+//! | `rows.rs` | rows into records and problems, duplicates |
+
+mod csv_file;
+mod decode;
+mod fields;
+mod headers;
+mod rows;
+#[cfg(feature = "xlsx")]
+mod xlsx;
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+pub(crate) use fields::field_ref;
+pub use fields::{FIELDS, REQUIRED_FIELDS};
+pub use headers::{HeaderAliases, HeaderStyle, HEADER_SCAN_ROWS};
+
+use crate::error::{Error, Result};
+use crate::records::BasicInfo;
+use crate::tables::CodeTables;
+use crate::validate::ProblemCode;
+
+/// The file format of a roster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// Detect: XLSX when the bytes start with the zip signature `PK\x03\x04`, else CSV.
+    #[default]
+    Auto,
+    /// Comma-separated text (a tab-separated file is recognised by its header line).
+    Csv,
+    /// An Office Open XML workbook (needs the `xlsx` cargo feature, on by default).
+    Xlsx,
+}
+
+/// The text encoding of a CSV roster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Encoding {
+    /// Detect: UTF-8 (with or without a byte-order mark) when the bytes are valid UTF-8, else
+    /// GB18030 (a superset of GBK and GB2312).
+    #[default]
+    Auto,
+    /// UTF-8; undecodable bytes are an [`Error::RosterEncoding`].
+    Utf8,
+    /// GB18030 (reads GBK and GB2312 too). A UTF-8 byte-order mark still wins: such a file is
+    /// read as UTF-8.
+    Gb18030,
+}
+
+/// How to read a roster. The default detects both format and encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct RosterOptions {
+    /// File format.
+    pub format: Format,
+    /// Text encoding (CSV only).
+    pub encoding: Encoding,
+}
+
+/// One problem of one cell, or of a whole row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CellProblem {
+    /// 1-based row in the sheet (the header is row 1 when it is the sheet's first line; a CSV
+    /// row is the line the record starts on).
+    pub row: usize,
+    /// The column's header text as written in the file, or `""` for a row-level problem.
+    pub column: String,
+    /// The [`BasicInfo`] field name, such as `id_number`, or `""` for a row-level problem.
+    pub field: String,
+    /// What is wrong ([`ProblemCode::Duplicate`] for a repeated ID or student number).
+    pub code: ProblemCode,
+    /// Message in Chinese.
+    pub message_zh: String,
+    /// Message in English.
+    pub message_en: String,
+}
+
+/// One data row of a roster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterRow {
+    /// 1-based row in the sheet, as in [`CellProblem::row`].
+    pub row: usize,
+    /// The record, every field the text of its cell (empty when the column is absent).
+    pub info: BasicInfo,
+    /// True when the row has no problem at all.
+    pub ok: bool,
+}
+
+/// A parsed roster: every non-empty data row and every problem found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ParsedRoster {
+    /// Data rows in file order, good and bad.
+    pub rows: Vec<RosterRow>,
+    /// Every problem, in row order.
+    pub problems: Vec<CellProblem>,
+    /// The format read: [`Format::Csv`] or [`Format::Xlsx`], never `Auto`.
+    pub format: Format,
+    /// The encoding read: `"utf-8"`, `"utf-8-bom"`, `"gb18030"` or `"xlsx"`.
+    pub encoding: &'static str,
+}
+
+impl ParsedRoster {
+    /// The rows without any problem.
+    pub fn ok_rows(&self) -> impl Iterator<Item = &RosterRow> {
+        self.rows.iter().filter(|r| r.ok)
+    }
+
+    /// The problems of one row.
+    pub fn problems_of(&self, row: usize) -> impl Iterator<Item = &CellProblem> {
+        self.problems.iter().filter(move |p| p.row == row)
+    }
+}
+
+/// Reads a roster from bytes with the built-in header table.
+///
+/// Returns every data row (good and bad) and every problem; a file that cannot be read as a
+/// roster at all is an error (see the module documentation).
+pub fn parse_roster(
+    bytes: &[u8],
+    opts: &RosterOptions,
+    tables: &CodeTables,
+) -> Result<ParsedRoster> {
+    parse_roster_with(bytes, opts, tables, HeaderAliases::builtin())
+}
+
+/// Reads a roster file; an I/O failure is an [`Error::RosterIo`].
+pub fn parse_roster_file(
+    path: &Path,
+    opts: &RosterOptions,
+    tables: &CodeTables,
+) -> Result<ParsedRoster> {
+    let bytes = std::fs::read(path).map_err(|e| Error::RosterIo {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    parse_roster(&bytes, opts, tables)
+}
+
+/// Reads a roster from bytes with a deployment's own header table.
+pub fn parse_roster_with(
+    bytes: &[u8],
+    opts: &RosterOptions,
+    tables: &CodeTables,
+    aliases: &HeaderAliases,
+) -> Result<ParsedRoster> {
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(Error::RosterEmpty);
+    }
+    let format = match opts.format {
+        Format::Auto if bytes.starts_with(b"PK\x03\x04") => Format::Xlsx,
+        Format::Auto if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) => {
+            return Err(Error::RosterUnsupportedFormat(
+                "旧版 .xls 或加密的工作簿，请另存为 .xlsx 或 CSV / a legacy .xls or an encrypted \
+                 workbook: save it as .xlsx or CSV"
+                    .into(),
+            ))
+        }
+        Format::Auto => Format::Csv,
+        f => f,
+    };
+    match format {
+        Format::Xlsx => parse_xlsx(bytes, tables, aliases),
+        _ => csv_file::parse_csv(bytes, opts.encoding, tables, aliases),
+    }
+}
+
+/// Reads an XLSX roster.
+#[cfg(feature = "xlsx")]
+fn parse_xlsx(bytes: &[u8], tables: &CodeTables, aliases: &HeaderAliases) -> Result<ParsedRoster> {
+    xlsx::parse(bytes, tables, aliases)
+}
+
+/// Without the `xlsx` feature, an XLSX roster is an unsupported format.
+#[cfg(not(feature = "xlsx"))]
+fn parse_xlsx(_: &[u8], _: &CodeTables, _: &HeaderAliases) -> Result<ParsedRoster> {
+    Err(Error::RosterUnsupportedFormat(
+        "本版本未包含 XLSX 支持（cargo 特性 xlsx）/ XLSX support is not built in (cargo feature `xlsx`)"
+            .into(),
+    ))
+}
