@@ -1,40 +1,19 @@
-//! Generates `include/gradreg.h` from the crate's source with cbindgen.
+//! Names the shared library for the linker: its soname (install name on Apple platforms) is
+//! `libgradreg.so`, the C library's name, although cargo writes the file as `libgradreg_ffi.so`
+//! (the lib target cannot be called `gradreg`, the core's name). A program linked against it
+//! records `libgradreg.so`, the file `scripts/build-c.sh` puts beside it.
 //!
-//! The header is checked in; it is rewritten only when its content changes, so a build leaves a
-//! current checkout untouched and `git diff --exit-code include/gradreg.h` finds a stale one.
-
-use std::path::PathBuf;
+//! The header is not written here: `scripts/gen-header.sh` regenerates `include/gradreg.h`, and
+//! its `--check` mode fails on a stale one.
 
 fn main() {
-    let crate_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
-    let header = crate_dir.join("../include/gradreg.h");
-    println!("cargo:rerun-if-changed=src");
-    println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed=build.rs");
-    println!("cargo:rerun-if-env-changed=GRADREG_SKIP_HEADER");
-    if std::env::var_os("GRADREG_SKIP_HEADER").is_some() {
-        return;
-    }
-    let config = match cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")) {
-        Ok(c) => c,
-        Err(e) => panic!("ffi/cbindgen.toml: {e}"),
-    };
-    // Parsing the source files directly avoids running `cargo metadata` from inside a build.
-    let bindings = match cbindgen::Builder::new()
-        .with_config(config)
-        .with_src(crate_dir.join("src/lib.rs"))
-        .generate()
-    {
-        Ok(b) => b,
-        Err(e) => panic!("cbindgen could not generate include/gradreg.h: {e}"),
-    };
-    let mut text = Vec::new();
-    bindings.write(&mut text);
-    let current = std::fs::read(&header).unwrap_or_default();
-    if current != text {
-        if let Err(e) = std::fs::write(&header, &text) {
-            // A read-only source tree (a vendored copy) still builds; the checked-in header stays.
-            println!("cargo:warning=could not write {}: {e}", header.display());
-        }
+    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let family = std::env::var("CARGO_CFG_TARGET_FAMILY").unwrap_or_default();
+    let vendor = std::env::var("CARGO_CFG_TARGET_VENDOR").unwrap_or_default();
+    if vendor == "apple" {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-install_name,@rpath/libgradreg.dylib");
+    } else if family.split(',').any(|f| f == "unix") && os != "emscripten" {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libgradreg.so");
     }
 }

@@ -8,12 +8,17 @@
  * The forms are written to the current directory (archive-form.pdf, archive-form.png). A CJK font
  * is needed: the one named by GRADREG_FONT, else a system font (fonts-wqy-microhei on Debian).
  *
- * Build (from the repository root, after `cargo build -p gradreg-ffi`):
+ * Text goes in as a gradreg_str: GRADREG_STR("…") for a literal, gradreg_str_from_c(s) for a
+ * NUL-terminated string, GRADREG_STR_NONE where an optional argument is left out.
+ *
+ * Build (from the repository root, after scripts/build-c.sh, which puts libgradreg.so and
+ * libgradreg.a in target/debug):
  *   cc -std=c11 -Wall -Wextra -Wpedantic -Werror examples/c/walkthrough.c \
  *      $(PKG_CONFIG_PATH=include pkg-config --define-variable=libdir=$PWD/target/debug \
  *        --cflags --libs gradreg) -o walkthrough
  *   LD_LIBRARY_PATH=target/debug ./walkthrough            # in memory
  *   LD_LIBRARY_PATH=target/debug ./walkthrough reg.db     # in an SQLite file
+ *   LD_LIBRARY_PATH=target/debug ./walkthrough data/      # in data/gradreg.sqlite3 (data/ exists)
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -125,8 +130,9 @@ static char *command(const char *name, const char *field, const char *json) {
 static int step(gradreg_registry *registry, const char *what, const char *actor, const char *cmd,
                 int64_t now, char **outcome_out) {
     char *outcome = NULL;
-    uint32_t rc = gradreg_registry_apply(registry, KEY, strlen(KEY), actor, strlen(actor), cmd,
-                                         strlen(cmd), now, &outcome);
+    uint32_t rc = gradreg_registry_apply(registry, gradreg_str_from_c(KEY),
+                                         gradreg_str_from_c(actor), gradreg_str_from_c(cmd), now,
+                                         &outcome);
     int ok = report(what, rc);
     if (ok) {
         /* Print each event's Chinese message: a real system would parse the JSON. */
@@ -153,23 +159,23 @@ int main(int argc, char **argv) {
     printf("gradreg %s\n\n1. Validate the school's records\n", gradreg_version());
     char *problems = NULL;
     size_t count = 0;
-    if (report("basic info", gradreg_basic_info_validate(BASIC_INFO, strlen(BASIC_INFO),
-                                                         &problems, &count))) {
+    if (report("basic info", gradreg_basic_info_validate(gradreg_str_from_c(BASIC_INFO), &problems,
+                                                         &count))) {
         printf("           %zu problem(s): %s\n", count, problems);
         gradreg_string_free(problems);
     }
-    if (report("damaged basic info", gradreg_basic_info_validate(DAMAGED, strlen(DAMAGED),
-                                                                 &problems, &count))) {
+    if (report("damaged basic info",
+               gradreg_basic_info_validate(gradreg_str_from_c(DAMAGED), &problems, &count))) {
         printf("           %zu problem(s): %s\n", count, problems);
         gradreg_string_free(problems);
     }
 
     printf("\n2. Open a registry (%s)\n", argc > 1 ? argv[1] : "in memory");
     gradreg_registry *registry = NULL;
-    const char *policy = "\"jiangsu\"";
-    uint32_t rc = argc > 1 ? gradreg_registry_new(argv[1], strlen(argv[1]), policy,
-                                                  strlen(policy), &registry)
-                           : gradreg_registry_new_in_memory(policy, strlen(policy), &registry);
+    /* A file, or a folder that holds gradreg.sqlite3; a file's folder must exist. */
+    uint32_t rc = argc > 1 ? gradreg_registry_new(gradreg_str_from_c(argv[1]),
+                                                  GRADREG_STR("\"jiangsu\""), &registry)
+                           : gradreg_registry_new_in_memory(GRADREG_STR("\"jiangsu\""), &registry);
     if (!report("open", rc)) {
         return 1;
     }
@@ -210,22 +216,24 @@ int main(int argc, char **argv) {
     /* The registration as stored: the forms and tokens are built from it. */
     char *registration = NULL;
     ok = ok && report("read the registration back",
-                      gradreg_registry_get(registry, KEY, strlen(KEY), &registration));
+                      gradreg_registry_get(registry, gradreg_str_from_c(KEY), &registration));
 
     printf("\n4. Issue the archive form: signed token, PDF and PNG\n");
     gradreg_keyring *ring = NULL;
     char *token = NULL;
     ok = ok && report("key ring", gradreg_keyring_new(0, &ring));
-    ok = ok && report("add the signing key",
-                      gradreg_keyring_add_hmac(ring, 1, DEMO_SECRET, sizeof DEMO_SECRET, 1));
+    const gradreg_bytes secret = {DEMO_SECRET, sizeof DEMO_SECRET};
+    ok = ok && report("add the signing key", gradreg_keyring_add_hmac(ring, 1, secret, 1));
     ok = ok && report("token of the archive form",
-                      gradreg_token_issue(ring, registration, strlen(registration), number,
-                                          strlen(number), "archive", 7, NULL, 0, &token));
+                      gradreg_token_issue(ring, gradreg_str_from_c(registration),
+                                          gradreg_str_from_c(number), GRADREG_STR("archive"),
+                                          GRADREG_STR_NONE, &token));
     if (ok) {
         printf("           %s\n", token);
     }
     gradreg_renderer *renderer = NULL;
-    int rendered = ok && report("renderer (CJK font)", gradreg_renderer_new(NULL, 0, &renderer));
+    int rendered =
+        ok && report("renderer (CJK font)", gradreg_renderer_new(GRADREG_STR_NONE, &renderer));
     const char *formats[2] = {"pdf", "png"};
     const char *files[2] = {"archive-form.pdf", "archive-form.png"};
     for (int i = 0; rendered && i < 2; i++) {
@@ -233,11 +241,11 @@ int main(int argc, char **argv) {
         size_t len = 0;
         char what[64];
         snprintf(what, sizeof what, "render %s", files[i]);
-        rendered = report(what, gradreg_renderer_render(renderer, registration,
-                                                         strlen(registration), number,
-                                                         strlen(number), "archive", 7, token,
-                                                         strlen(token), formats[i], 3, 150, MAY2,
-                                                         &bytes, &len));
+        rendered = report(what, gradreg_renderer_render(
+                                    renderer, gradreg_str_from_c(registration),
+                                    gradreg_str_from_c(number), GRADREG_STR("archive"),
+                                    gradreg_str_from_c(token), gradreg_str_from_c(formats[i]), 150,
+                                    MAY2, &bytes, &len));
         if (rendered) {
             rendered = write_file(files[i], bytes, len);
             printf("           %zu bytes → %s%s\n", len, files[i], rendered ? "" : " (not written)");
@@ -251,30 +259,30 @@ int main(int argc, char **argv) {
         printf("\n5. Verify, as the receiving offices do\n");
         uint32_t verdict = 0;
         char *json = NULL;
-        uint32_t rc = gradreg_token_verify(ring, registry, token, strlen(token), ARCHIVE_DEPT,
-                                           strlen(ARCHIVE_DEPT), NULL, 0, MAY2, &verdict, &json);
+        uint32_t rc = gradreg_token_verify(ring, registry, gradreg_str_from_c(token),
+                                           gradreg_str_from_c(ARCHIVE_DEPT), GRADREG_STR_NONE,
+                                           MAY2, &verdict, &json);
         print_verdict("archive office scans the QR code", rc, verdict, json);
         if (rc == GRADREG_OK) {
             printf("           %s\n", json);
         }
         gradreg_string_free(json);
         json = NULL;
-        rc = gradreg_token_verify(ring, registry, token, strlen(token), HUKOU_DEPT,
-                                  strlen(HUKOU_DEPT), NULL, 0, MAY2, &verdict, &json);
+        rc = gradreg_token_verify(ring, registry, gradreg_str_from_c(token),
+                                  gradreg_str_from_c(HUKOU_DEPT), GRADREG_STR_NONE, MAY2, &verdict,
+                                  &json);
         print_verdict("hukou office scans the archive form's QR code", rc, verdict, json);
         gradreg_string_free(json);
         json = NULL;
-        const char *name = "张明";
-        rc = gradreg_registry_verify_online(registry, ARCHIVE_DEPT, strlen(ARCHIVE_DEPT), name,
-                                            strlen(name), number, strlen(number), MAY2, &verdict,
-                                            &json);
+        rc = gradreg_registry_verify_online(registry, gradreg_str_from_c(ARCHIVE_DEPT),
+                                            GRADREG_STR("张明"), gradreg_str_from_c(number), MAY2,
+                                            &verdict, &json);
         print_verdict("archive office types 张明 + the number", rc, verdict, json);
         gradreg_string_free(json);
         json = NULL;
-        const char *wrong = "李华";
-        rc = gradreg_registry_verify_online(registry, ARCHIVE_DEPT, strlen(ARCHIVE_DEPT), wrong,
-                                            strlen(wrong), number, strlen(number), MAY2, &verdict,
-                                            &json);
+        rc = gradreg_registry_verify_online(registry, gradreg_str_from_c(ARCHIVE_DEPT),
+                                            GRADREG_STR("李华"), gradreg_str_from_c(number), MAY2,
+                                            &verdict, &json);
         print_verdict("archive office types 李华 + the number", rc, verdict, json);
         gradreg_string_free(json);
 

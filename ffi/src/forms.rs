@@ -1,11 +1,11 @@
 //! Rendering the registration forms (去向登记信息表) to SVG, PDF and PNG.
 
-use std::ffi::c_char;
 use std::sync::Arc;
 
 use gradreg::forms::{FontSource, Form, FormOptions, Renderer};
 use gradreg::{CodeTables, Registration};
 
+use crate::args::{gradreg_bytes, gradreg_str};
 use crate::support::{
     bytes_arg, guard, guard_void, instant_arg, json_object, lookup, opt_str_arg, owned_bytes,
     register, release, str_arg, FfiResult, Object, Out,
@@ -39,27 +39,26 @@ fn publish(renderer: Renderer, out: Out<*mut gradreg_renderer>) -> FfiResult {
 
 /// Makes a renderer with a font file, or finds one.
 ///
-/// - `font_path`, `font_path_len`: a `.ttf`, `.otf`, `.ttc` or `.otc` file with CJK glyphs; NULL
-///   to use the file named by the environment variable `GRADREG_FONT`, else the system's CJK
-///   fonts (Noto Sans CJK, WenQuanYi, Source Han, …). The font is read once, into memory.
+/// - `font_path`: a `.ttf`, `.otf`, `.ttc` or `.otc` file with CJK glyphs; none
+///   (`GRADREG_STR_NONE`) to use the file named by the environment variable `GRADREG_FONT`, else
+///   the system's CJK fonts (Noto Sans CJK, WenQuanYi, Source Han, …). The font is read once, into memory.
 /// - `renderer_out`: receives the handle; free it with `gradreg_renderer_free`.
 ///
 /// Returns `GRADREG_OK`, `GRADREG_ERR_FONT_NOT_FOUND`, `GRADREG_ERR_FONT_INVALID`, and the NULL
 /// and UTF-8 codes. Thread-safe.
 ///
 /// # Safety
-/// `font_path`, when not NULL, must point to `font_path_len` readable bytes; `renderer_out` must
-/// be writable.
+/// `font_path` must be `{NULL, 0}` or point to its `len` readable bytes; `renderer_out` must be
+/// writable.
 #[no_mangle]
 pub unsafe extern "C" fn gradreg_renderer_new(
-    font_path: *const c_char,
-    font_path_len: usize,
+    font_path: gradreg_str,
     renderer_out: *mut *mut gradreg_renderer,
 ) -> u32 {
     guard(|| {
         let out = Out::new(renderer_out, "renderer_out")?;
         // SAFETY: forwarded.
-        let path = unsafe { opt_str_arg(font_path, font_path_len, "font_path") }?;
+        let path = unsafe { opt_str_arg(font_path, "font_path") }?;
         let source = match path {
             Some(p) => FontSource::Path(p.into()),
             None => FontSource::Auto,
@@ -70,23 +69,23 @@ pub unsafe extern "C" fn gradreg_renderer_new(
 
 /// Makes a renderer with font file contents the caller already holds (copied).
 ///
-/// - `font`, `font_len`: the bytes of a `.ttf`, `.otf`, `.ttc` or `.otc` file with CJK glyphs.
+/// - `font`: the bytes of a `.ttf`, `.otf`, `.ttc` or `.otc` file with CJK glyphs.
 /// - `renderer_out`: as in `gradreg_renderer_new`.
 ///
 /// Returns `GRADREG_OK`, `GRADREG_ERR_FONT_INVALID`, `GRADREG_ERR_NULL_ARGUMENT`. Thread-safe.
 ///
 /// # Safety
-/// `font` must point to `font_len` readable bytes; `renderer_out` must be writable.
+/// `font` must be `{NULL, 0}` or point to `font.len` readable bytes; `renderer_out` must be
+/// writable.
 #[no_mangle]
 pub unsafe extern "C" fn gradreg_renderer_new_from_font(
-    font: *const u8,
-    font_len: usize,
+    font: gradreg_bytes,
     renderer_out: *mut *mut gradreg_renderer,
 ) -> u32 {
     guard(|| {
         let out = Out::new(renderer_out, "renderer_out")?;
         // SAFETY: forwarded.
-        let bytes = unsafe { bytes_arg(font, font_len, "font") }?;
+        let bytes = unsafe { bytes_arg(font, "font") }?;
         publish(Renderer::new(FontSource::Bytes(bytes.to_vec()))?, out)
     })
 }
@@ -111,7 +110,7 @@ pub unsafe extern "C" fn gradreg_renderer_free(renderer: *mut gradreg_renderer) 
 ///   (`GRADREG_ERR_AUTHORIZATION_EXPIRED`, `GRADREG_ERR_AUTHORIZATION_NOT_ACTIVE` otherwise).
 /// - `number`: the verification number; `section`: `"archive"` or `"hukou"`.
 /// - `token`: the QR payload from `gradreg_token_issue` (printable ASCII).
-/// - `format`, `format_len`: `"svg"`, `"pdf"` (A4, text kept as text, font embedded and subset)
+/// - `format`: `"svg"`, `"pdf"` (A4, text kept as text, font embedded and subset)
 ///   or `"png"` (grayscale).
 /// - `dpi`: for PNG, 72 to 600 (150 by default when 0; 300 for print); ignored otherwise.
 /// - `now_unix`: the time of issue printed on the form, seconds since 1970-01-01T00:00:00Z.
@@ -124,21 +123,17 @@ pub unsafe extern "C" fn gradreg_renderer_free(renderer: *mut gradreg_renderer) 
 /// and the JSON, NULL, UTF-8 and handle codes. Thread-safe.
 ///
 /// # Safety
-/// Text pointers must point to their lengths' readable bytes; the out pointers must be writable.
+/// Each text argument must be `{NULL, 0}` or point to its `len` readable bytes; the out pointers
+/// must be writable.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn gradreg_renderer_render(
     renderer: *const gradreg_renderer,
-    registration_json: *const c_char,
-    registration_len: usize,
-    number: *const c_char,
-    number_len: usize,
-    section: *const c_char,
-    section_len: usize,
-    token: *const c_char,
-    token_len: usize,
-    format: *const c_char,
-    format_len: usize,
+    registration_json: gradreg_str,
+    number: gradreg_str,
+    section: gradreg_str,
+    token: gradreg_str,
+    format: gradreg_str,
     dpi: u32,
     now_unix: i64,
     bytes_out: *mut *mut u8,
@@ -151,11 +146,11 @@ pub unsafe extern "C" fn gradreg_renderer_render(
         // SAFETY: forwarded.
         let (reg, number, section, token, format) = unsafe {
             (
-                str_arg(registration_json, registration_len, "registration_json")?,
-                str_arg(number, number_len, "number")?,
-                str_arg(section, section_len, "section")?,
-                str_arg(token, token_len, "token")?,
-                str_arg(format, format_len, "format")?,
+                str_arg(registration_json, "registration_json")?,
+                str_arg(number, "number")?,
+                str_arg(section, "section")?,
+                str_arg(token, "token")?,
+                str_arg(format, "format")?,
             )
         };
         let reg: Registration = json_object(reg, "registration_json")?;

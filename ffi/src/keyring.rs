@@ -6,6 +6,7 @@ use std::sync::{Arc, RwLock};
 use gradreg::{Key, KeyId, KeyRing};
 use serde_json::json;
 
+use crate::args::gradreg_bytes;
 use crate::support::{
     bytes_arg, guard, guard_void, json_string, lookup, register, release, FfiResult, Object, Out,
 };
@@ -102,7 +103,7 @@ fn add(handle: *const gradreg_keyring, key: Key, active: c_int) -> FfiResult {
 /// the secret).
 ///
 /// - `key_id`: the key's id, printed in every token it signs; unique in the ring.
-/// - `secret`, `secret_len`: the secret bytes (at least 32 in a production ring). They are copied.
+/// - `secret`: the secret bytes (at least 32 in a production ring). They are copied.
 /// - `active`: non-zero to make it the signing key (the previous active key is retired and keeps
 ///   verifying); 0 to add it for verification only.
 ///
@@ -110,18 +111,17 @@ fn add(handle: *const gradreg_keyring, key: Key, active: c_int) -> FfiResult {
 /// NULL and handle codes. Thread-safe.
 ///
 /// # Safety
-/// `secret` must point to `secret_len` readable bytes.
+/// `secret` must be `{NULL, 0}` or point to `secret.len` readable bytes.
 #[no_mangle]
 pub unsafe extern "C" fn gradreg_keyring_add_hmac(
     keyring: *const gradreg_keyring,
     key_id: u32,
-    secret: *const u8,
-    secret_len: usize,
+    secret: gradreg_bytes,
     active: c_int,
 ) -> u32 {
     guard(|| {
         // SAFETY: forwarded.
-        let secret = unsafe { bytes_arg(secret, secret_len, "secret") }?;
+        let secret = unsafe { bytes_arg(secret, "secret") }?;
         add(keyring, Key::hmac(KeyId(key_id), secret), active)
     })
 }
@@ -136,48 +136,46 @@ fn key32(bytes: &[u8], name: &str) -> FfiResult<[u8; 32]> {
 /// Adds an Ed25519 signing key from its 32-byte seed (the RFC 8032 private key), so that third
 /// parties can verify with the public key alone (`gradreg_keyring_public_key`).
 ///
-/// - `seed`, `seed_len`: exactly 32 bytes (else `GRADREG_ERR_INVALID_ARGUMENT`).
+/// - `seed`: exactly 32 bytes (else `GRADREG_ERR_INVALID_ARGUMENT`).
 /// - `key_id`, `active`: as in `gradreg_keyring_add_hmac`.
 ///
 /// Returns as `gradreg_keyring_add_hmac`. Thread-safe.
 ///
 /// # Safety
-/// `seed` must point to `seed_len` readable bytes.
+/// `seed` must be `{NULL, 0}` or point to `seed.len` readable bytes.
 #[no_mangle]
 pub unsafe extern "C" fn gradreg_keyring_add_ed25519(
     keyring: *const gradreg_keyring,
     key_id: u32,
-    seed: *const u8,
-    seed_len: usize,
+    seed: gradreg_bytes,
     active: c_int,
 ) -> u32 {
     guard(|| {
         // SAFETY: forwarded.
-        let seed = key32(unsafe { bytes_arg(seed, seed_len, "seed") }?, "seed")?;
+        let seed = key32(unsafe { bytes_arg(seed, "seed") }?, "seed")?;
         add(keyring, Key::ed25519_signing(KeyId(key_id), &seed), active)
     })
 }
 
 /// Adds an Ed25519 public key for verification only (a verifier's ring).
 ///
-/// - `public_key`, `public_key_len`: exactly 32 bytes, a valid curve point (else
+/// - `public_key`: exactly 32 bytes, a valid curve point (else
 ///   `GRADREG_ERR_INVALID_ARGUMENT` or `GRADREG_ERR_KEY_REFUSED`).
 ///
 /// Returns as `gradreg_keyring_add_hmac`. Thread-safe.
 ///
 /// # Safety
-/// `public_key` must point to `public_key_len` readable bytes.
+/// `public_key` must be `{NULL, 0}` or point to `public_key.len` readable bytes.
 #[no_mangle]
 pub unsafe extern "C" fn gradreg_keyring_add_ed25519_public(
     keyring: *const gradreg_keyring,
     key_id: u32,
-    public_key: *const u8,
-    public_key_len: usize,
+    public_key: gradreg_bytes,
 ) -> u32 {
     guard(|| {
         // SAFETY: forwarded.
         let public = key32(
-            unsafe { bytes_arg(public_key, public_key_len, "public_key") }?,
+            unsafe { bytes_arg(public_key, "public_key") }?,
             "public_key",
         )?;
         add(keyring, Key::ed25519_public(KeyId(key_id), &public)?, 0)
@@ -246,7 +244,7 @@ pub unsafe extern "C" fn gradreg_keyring_public_key(
         })?;
         if public_key_len < public.len() {
             return Err(crate::support::Failure::ffi(
-                crate::codes::GRADREG_ERR_BUFFER_TOO_SMALL,
+                gradreg::ErrorCode::BufferTooSmall,
                 format!("public_key_out needs 32 bytes, {public_key_len} given"),
             ));
         }

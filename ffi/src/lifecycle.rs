@@ -4,13 +4,14 @@ use std::ffi::c_char;
 
 use gradreg::{Actor, CodeTables, Command, Context, Registration, ReminderOptions};
 
+use crate::args::gradreg_str;
 use crate::support::{
     guard, instant_arg, json_arg, json_object, json_string, opt_str_arg, policy_arg, str_arg, Out,
 };
 
 /// A new, empty registration under the caller's key, as JSON.
 ///
-/// - `id`, `id_len`: the caller's key for the graduate, UTF-8 (for example
+/// - `id`: the caller's key for the graduate (for example
 ///   `"10327:2022010123"`, school code and student number).
 /// - `registration_json_out`: receives `{"id":"10327:2022010123","version":0,"data_version":0,
 ///   "basic_status":"not_uploaded","destination_status":"not_reported","late":false,
@@ -20,17 +21,17 @@ use crate::support::{
 /// Thread-safe.
 ///
 /// # Safety
-/// `id` must point to `id_len` readable bytes; `registration_json_out` must be writable.
+/// `id` must be `{NULL, 0}` or point to `id.len` readable bytes; `registration_json_out` must be
+/// writable.
 #[no_mangle]
 pub unsafe extern "C" fn gradreg_registration_new(
-    id: *const c_char,
-    id_len: usize,
+    id: gradreg_str,
     registration_json_out: *mut *mut c_char,
 ) -> u32 {
     guard(|| {
         let out = Out::new(registration_json_out, "registration_json_out")?;
         // SAFETY: forwarded.
-        let id = unsafe { str_arg(id, id_len, "id") }?;
+        let id = unsafe { str_arg(id, "id") }?;
         out.write(json_string(&Registration::new(id))?);
         Ok(())
     })
@@ -82,19 +83,15 @@ pub unsafe extern "C" fn gradreg_registration_new(
 /// `GRADREG_ERR_NULL_ARGUMENT`, `GRADREG_ERR_INVALID_UTF8`. Thread-safe.
 ///
 /// # Safety
-/// Each text pointer must point to its length's readable bytes; `outcome_json_out` must be
-/// writable.
+/// Each text argument must be `{NULL, 0}` or point to its `len` readable bytes;
+/// `outcome_json_out` must be writable.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn gradreg_registration_apply(
-    registration_json: *const c_char,
-    registration_len: usize,
-    actor_json: *const c_char,
-    actor_len: usize,
-    command_json: *const c_char,
-    command_len: usize,
-    policy_json: *const c_char,
-    policy_len: usize,
+    registration_json: gradreg_str,
+    actor_json: gradreg_str,
+    command_json: gradreg_str,
+    policy_json: gradreg_str,
     now_unix: i64,
     outcome_json_out: *mut *mut c_char,
 ) -> u32 {
@@ -103,10 +100,10 @@ pub unsafe extern "C" fn gradreg_registration_apply(
         // SAFETY: forwarded.
         let (reg, actor, command, policy) = unsafe {
             (
-                str_arg(registration_json, registration_len, "registration_json")?,
-                str_arg(actor_json, actor_len, "actor_json")?,
-                str_arg(command_json, command_len, "command_json")?,
-                str_arg(policy_json, policy_len, "policy_json")?,
+                str_arg(registration_json, "registration_json")?,
+                str_arg(actor_json, "actor_json")?,
+                str_arg(command_json, "command_json")?,
+                str_arg(policy_json, "policy_json")?,
             )
         };
         let reg: Registration = json_object(reg, "registration_json")?;
@@ -136,19 +133,18 @@ pub unsafe extern "C" fn gradreg_registration_apply(
 /// `GRADREG_ERR_NULL_ARGUMENT`, `GRADREG_ERR_INVALID_UTF8`. Thread-safe.
 ///
 /// # Safety
-/// `registration_json` must point to `registration_len` readable bytes; `stage_out` must be
-/// writable.
+/// `registration_json` must be `{NULL, 0}` or point to its `len` readable bytes; `stage_out`
+/// must be writable.
 #[no_mangle]
 pub unsafe extern "C" fn gradreg_registration_stage(
-    registration_json: *const c_char,
-    registration_len: usize,
+    registration_json: gradreg_str,
     now_unix: i64,
     stage_out: *mut *const c_char,
 ) -> u32 {
     guard(|| {
         let out = Out::new(stage_out, "stage_out")?;
         // SAFETY: forwarded.
-        let text = unsafe { str_arg(registration_json, registration_len, "registration_json") }?;
+        let text = unsafe { str_arg(registration_json, "registration_json") }?;
         let reg: Registration = json_object(text, "registration_json")?;
         let stage = reg.stage(instant_arg(now_unix)?);
         out.write(stage_name(stage).as_ptr());
@@ -173,7 +169,7 @@ fn stage_name(stage: gradreg::Stage) -> &'static std::ffi::CStr {
     }
 }
 
-/// Parses optional reminder options; NULL means the defaults.
+/// Parses optional reminder options; none means the defaults.
 pub(crate) fn reminder_options(text: Option<&str>) -> crate::support::FfiResult<ReminderOptions> {
     match text {
         None => Ok(ReminderOptions::default()),
@@ -187,7 +183,7 @@ pub(crate) fn reminder_options(text: Option<&str>) -> crate::support::FfiResult<
 ///
 /// - `registrations_json`: a JSON array of registrations.
 /// - `policy_json`: as in `gradreg_registration_apply`.
-/// - `options_json`, `options_len`: may be NULL for the defaults; else
+/// - `options_json`: may be none (`GRADREG_STR_NONE`) for the defaults; else
 ///   `{"deadline_within_days":7,"unconfirmed_after_days":3,"expiring_within_days":3}` (all three
 ///   fields required).
 /// - `now_unix`: seconds since 1970-01-01T00:00:00Z.
@@ -203,16 +199,13 @@ pub(crate) fn reminder_options(text: Option<&str>) -> crate::support::FfiResult<
 /// Thread-safe.
 ///
 /// # Safety
-/// Each non-NULL text pointer must point to its length's readable bytes;
+/// Each text argument must be `{NULL, 0}` or point to its `len` readable bytes;
 /// `reminders_json_out` must be writable.
 #[no_mangle]
 pub unsafe extern "C" fn gradreg_reminders_compute(
-    registrations_json: *const c_char,
-    registrations_len: usize,
-    policy_json: *const c_char,
-    policy_len: usize,
-    options_json: *const c_char,
-    options_len: usize,
+    registrations_json: gradreg_str,
+    policy_json: gradreg_str,
+    options_json: gradreg_str,
     now_unix: i64,
     reminders_json_out: *mut *mut c_char,
 ) -> u32 {
@@ -221,9 +214,9 @@ pub unsafe extern "C" fn gradreg_reminders_compute(
         // SAFETY: forwarded.
         let (regs, policy, options) = unsafe {
             (
-                str_arg(registrations_json, registrations_len, "registrations_json")?,
-                str_arg(policy_json, policy_len, "policy_json")?,
-                opt_str_arg(options_json, options_len, "options_json")?,
+                str_arg(registrations_json, "registrations_json")?,
+                str_arg(policy_json, "policy_json")?,
+                opt_str_arg(options_json, "options_json")?,
             )
         };
         let regs: Vec<Registration> = json_arg(regs, "registrations_json")?;

@@ -4,6 +4,7 @@ use std::ffi::c_char;
 
 use gradreg::{BasicInfo, ChsiAccount, CodeTables, DestinationData, Validate};
 
+use crate::args::gradreg_str;
 use crate::support::{guard, json_object, json_string, str_arg, FfiResult, Out};
 
 /// Parses a record, validates it and writes the problems.
@@ -11,14 +12,13 @@ use crate::support::{guard, json_object, json_string, str_arg, FfiResult, Out};
 /// # Safety
 /// As the entry points that call it.
 unsafe fn validate<T: serde::de::DeserializeOwned + Validate>(
-    json: *const c_char,
-    json_len: usize,
+    json: gradreg_str,
     problems_json_out: *mut *mut c_char,
     problem_count_out: *mut usize,
 ) -> FfiResult {
     let out = Out::new(problems_json_out, "problems_json_out")?;
     // SAFETY: forwarded from the caller.
-    let text = unsafe { str_arg(json, json_len, "json") }?;
+    let text = unsafe { str_arg(json, "json") }?;
     let record: T = json_object(text, "json")?;
     let problems = record.problems(CodeTables::builtin());
     let rendered = json_string(&problems)?;
@@ -32,7 +32,7 @@ unsafe fn validate<T: serde::de::DeserializeOwned + Validate>(
 
 /// Validates a graduate's basic information (生源信息) and lists every problem at once.
 ///
-/// - `json`, `json_len`: the record as UTF-8 JSON (not NUL-terminated; the length counts bytes).
+/// - `json`: the record as UTF-8 JSON.
 ///   Fields (all strings; missing ones count as empty):
 ///   `name`, `gender` (`"1"` 男, `"2"` 女), `id_number` (18 characters, GB 11643),
 ///   `exam_number`, `student_number`, `school_code` (5 digits), `school_name`, `college`,
@@ -53,22 +53,22 @@ unsafe fn validate<T: serde::de::DeserializeOwned + Validate>(
 /// `GRADREG_ERR_INVALID_UTF8`. Outputs are written only on success. Thread-safe.
 ///
 /// # Safety
-/// `json` must point to `json_len` readable bytes; the out pointers must be writable.
+/// `json` must be `{NULL, 0}` or point to `json.len` readable bytes; the out pointers must be
+/// writable.
 #[no_mangle]
 pub unsafe extern "C" fn gradreg_basic_info_validate(
-    json: *const c_char,
-    json_len: usize,
+    json: gradreg_str,
     problems_json_out: *mut *mut c_char,
     problem_count_out: *mut usize,
 ) -> u32 {
     // SAFETY: forwarded.
-    guard(|| unsafe { validate::<BasicInfo>(json, json_len, problems_json_out, problem_count_out) })
+    guard(|| unsafe { validate::<BasicInfo>(json, problems_json_out, problem_count_out) })
 }
 
 /// Validates what the provincial platform reports: destination, archive transfer and hukou
 /// migration (`DestinationData`), listing every problem at once.
 ///
-/// - `json`, `json_len`: UTF-8 JSON:
+/// - `json`: UTF-8 JSON:
 ///   `{"destination":{"code":"10","sub_code":null,"employer":{"name":"…","credit_code":"91…",
 ///   "nature":"39","industry":"63","region":"320106","address":"…"},"job_category":"13",
 ///   "signing_date":"2026-04-20","further_study":{"school":"…","major":"…"},
@@ -85,20 +85,17 @@ pub unsafe extern "C" fn gradreg_basic_info_validate(
 /// As `gradreg_basic_info_validate`.
 #[no_mangle]
 pub unsafe extern "C" fn gradreg_destination_validate(
-    json: *const c_char,
-    json_len: usize,
+    json: gradreg_str,
     problems_json_out: *mut *mut c_char,
     problem_count_out: *mut usize,
 ) -> u32 {
     // SAFETY: forwarded.
-    guard(|| unsafe {
-        validate::<DestinationData>(json, json_len, problems_json_out, problem_count_out)
-    })
+    guard(|| unsafe { validate::<DestinationData>(json, problems_json_out, problem_count_out) })
 }
 
 /// Validates a CHSI (学信网) account as CHSI reports it.
 ///
-/// - `json`, `json_len`: UTF-8 JSON `{"name":"张明","id_number":"…","student_record_bound":true,
+/// - `json`: UTF-8 JSON `{"name":"张明","id_number":"…","student_record_bound":true,
 ///   "phone":"13812345678","email":"a@example.com"}`.
 /// - outputs, return values and thread rules as `gradreg_basic_info_validate`.
 ///
@@ -106,21 +103,18 @@ pub unsafe extern "C" fn gradreg_destination_validate(
 /// As `gradreg_basic_info_validate`.
 #[no_mangle]
 pub unsafe extern "C" fn gradreg_chsi_account_validate(
-    json: *const c_char,
-    json_len: usize,
+    json: gradreg_str,
     problems_json_out: *mut *mut c_char,
     problem_count_out: *mut usize,
 ) -> u32 {
     // SAFETY: forwarded.
-    guard(|| unsafe {
-        validate::<ChsiAccount>(json, json_len, problems_json_out, problem_count_out)
-    })
+    guard(|| unsafe { validate::<ChsiAccount>(json, problems_json_out, problem_count_out) })
 }
 
 /// A synthetic sample record, valid, for examples and tests (ID numbers and credit codes carry
 /// correct check characters; the person is 张明 of 南京财经大学 会计学院, graduating in 2026).
 ///
-/// - `kind`, `kind_len`: `"basic_info"`, `"chsi_account"` (matching the basic info),
+/// - `kind`: `"basic_info"`, `"chsi_account"` (matching the basic info),
 ///   `"destination"` (an employment destination with archive and hukou data) or
 ///   `"destination_with_transfer_number"` (the same with a 转递编号 `ZD-…` in the archive data).
 /// - `json_out`: receives the record as JSON; free it with `gradreg_string_free`.
@@ -129,17 +123,16 @@ pub unsafe extern "C" fn gradreg_chsi_account_validate(
 /// `GRADREG_ERR_NULL_ARGUMENT`, `GRADREG_ERR_INVALID_UTF8`. Thread-safe.
 ///
 /// # Safety
-/// `kind` must point to `kind_len` readable bytes; `json_out` must be writable.
+/// `kind` must be `{NULL, 0}` or point to `kind.len` readable bytes; `json_out` must be writable.
 #[no_mangle]
 pub unsafe extern "C" fn gradreg_sample_record(
-    kind: *const c_char,
-    kind_len: usize,
+    kind: gradreg_str,
     json_out: *mut *mut c_char,
 ) -> u32 {
     guard(|| {
         let out = Out::new(json_out, "json_out")?;
         // SAFETY: forwarded.
-        let kind = unsafe { str_arg(kind, kind_len, "kind") }?;
+        let kind = unsafe { str_arg(kind, "kind") }?;
         let text = match kind {
             "basic_info" => json_string(&gradreg::sample::basic_info())?,
             "chsi_account" => json_string(&gradreg::sample::chsi_account())?,

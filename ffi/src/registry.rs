@@ -8,6 +8,7 @@ use gradreg::{Actor, BasicInfo, Command, Error, Query, Registry, UploadResult};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::args::gradreg_str;
 use crate::lifecycle::reminder_options;
 use crate::support::{
     guard, guard_void, instant_arg, json_arg, json_object, json_string, lookup, opt_str_arg,
@@ -41,39 +42,37 @@ fn publish(registry: Registry, out: Out<*mut gradreg_registry>) -> FfiResult {
     Ok(())
 }
 
-/// Opens (creating when absent) a registry in an SQLite database file.
+/// Opens (creating when absent) a registry kept in SQLite.
 ///
-/// - `path`, `path_len`: the file's path, UTF-8 (not NUL-terminated).
+/// - `path`: a database file (created when absent), or an existing folder, in which the registry
+///   is the file `gradreg.sqlite3` (created when absent). The folder a new file goes in must
+///   exist: a missing one fails with `GRADREG_ERR_IO` (507), whose detail names it, and nothing is
+///   created. The empty path is `GRADREG_ERR_INVALID_ARGUMENT`.
 /// - `policy_json`: `"jiangsu"`, `"national"` or a policy object (see
 ///   `gradreg_registration_apply`).
 /// - `registry_out`: receives the handle; free it with `gradreg_registry_free`.
 ///
 /// Returns `GRADREG_OK`; a 5xx code when the file cannot be opened (`GRADREG_ERR_CORRUPT` for a
-/// file that is not a database, `GRADREG_ERR_IO`, `GRADREG_ERR_BUSY`, `GRADREG_ERR_STORAGE`);
+/// file that is not a database, `GRADREG_ERR_IO` for a missing folder or a file that cannot be
+/// read or written, `GRADREG_ERR_BUSY`, `GRADREG_ERR_STORAGE`); `GRADREG_ERR_INVALID_ARGUMENT`;
 /// `GRADREG_ERR_INVALID_POLICY`, `GRADREG_ERR_MALFORMED_JSON`, `GRADREG_ERR_NULL_ARGUMENT`,
 /// `GRADREG_ERR_INVALID_UTF8`. Thread-safe; several handles (or processes) may open the same
 /// file.
 ///
 /// # Safety
-/// `path` and `policy_json` must point to their lengths' readable bytes; `registry_out` must be
-/// writable.
+/// Each text argument must be `{NULL, 0}` or point to its `len` readable bytes; `registry_out` must
+/// be writable.
 #[no_mangle]
 pub unsafe extern "C" fn gradreg_registry_new(
-    path: *const c_char,
-    path_len: usize,
-    policy_json: *const c_char,
-    policy_len: usize,
+    path: gradreg_str,
+    policy_json: gradreg_str,
     registry_out: *mut *mut gradreg_registry,
 ) -> u32 {
     guard(|| {
         let out = Out::new(registry_out, "registry_out")?;
         // SAFETY: forwarded.
-        let (path, policy) = unsafe {
-            (
-                str_arg(path, path_len, "path")?,
-                str_arg(policy_json, policy_len, "policy_json")?,
-            )
-        };
+        let (path, policy) =
+            unsafe { (str_arg(path, "path")?, str_arg(policy_json, "policy_json")?) };
         if path.contains('\0') {
             return Err(Error::InvalidArgument("path holds a NUL byte".into()).into());
         }
@@ -88,17 +87,17 @@ pub unsafe extern "C" fn gradreg_registry_new(
 /// Arguments, return values and thread rules as `gradreg_registry_new`, without the path.
 ///
 /// # Safety
-/// `policy_json` must point to `policy_len` readable bytes; `registry_out` must be writable.
+/// `policy_json` must be `{NULL, 0}` or point to its `len` readable bytes; `registry_out` must be
+/// writable.
 #[no_mangle]
 pub unsafe extern "C" fn gradreg_registry_new_in_memory(
-    policy_json: *const c_char,
-    policy_len: usize,
+    policy_json: gradreg_str,
     registry_out: *mut *mut gradreg_registry,
 ) -> u32 {
     guard(|| {
         let out = Out::new(registry_out, "registry_out")?;
         // SAFETY: forwarded.
-        let policy = unsafe { str_arg(policy_json, policy_len, "policy_json") }?;
+        let policy = unsafe { str_arg(policy_json, "policy_json") }?;
         let policy = policy_arg(policy, "policy_json")?;
         publish(Registry::in_memory(policy)?, out)
     })
@@ -120,7 +119,7 @@ pub unsafe extern "C" fn gradreg_registry_free(registry: *mut gradreg_registry) 
 /// is handled by applying the command again to the new state.
 ///
 /// - `registry`: the handle.
-/// - `id`, `id_len`: the graduate's key.
+/// - `id`: the graduate's key.
 /// - `actor_json`, `command_json`: as in `gradreg_registration_apply`.
 /// - `now_unix`: seconds since 1970-01-01T00:00:00Z.
 /// - `outcome_json_out`: receives the outcome, as in `gradreg_registration_apply`; free it with
@@ -132,18 +131,15 @@ pub unsafe extern "C" fn gradreg_registry_free(registry: *mut gradreg_registry) 
 /// `GRADREG_ERR_INVALID_HANDLE`. Thread-safe.
 ///
 /// # Safety
-/// Text pointers must point to their lengths' readable bytes; `outcome_json_out` must be
-/// writable.
+/// Each text argument must be `{NULL, 0}` or point to its `len` readable bytes; `outcome_json_out`
+/// must be writable.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn gradreg_registry_apply(
     registry: *const gradreg_registry,
-    id: *const c_char,
-    id_len: usize,
-    actor_json: *const c_char,
-    actor_len: usize,
-    command_json: *const c_char,
-    command_len: usize,
+    id: gradreg_str,
+    actor_json: gradreg_str,
+    command_json: gradreg_str,
     now_unix: i64,
     outcome_json_out: *mut *mut c_char,
 ) -> u32 {
@@ -153,9 +149,9 @@ pub unsafe extern "C" fn gradreg_registry_apply(
         // SAFETY: forwarded.
         let (id, actor, command) = unsafe {
             (
-                str_arg(id, id_len, "id")?,
-                str_arg(actor_json, actor_len, "actor_json")?,
-                str_arg(command_json, command_len, "command_json")?,
+                str_arg(id, "id")?,
+                str_arg(actor_json, "actor_json")?,
+                str_arg(command_json, "command_json")?,
             )
         };
         let actor: Actor = json_object(actor, "actor_json")?;
@@ -200,13 +196,12 @@ struct BatchCommand {
 /// `gradreg_registry_apply`. Thread-safe.
 ///
 /// # Safety
-/// `commands_json` must point to `commands_len` readable bytes; `results_json_out` must be
-/// writable.
+/// `commands_json` must be `{NULL, 0}` or point to its `len` readable bytes; `results_json_out`
+/// must be writable.
 #[no_mangle]
 pub unsafe extern "C" fn gradreg_registry_apply_batch(
     registry: *const gradreg_registry,
-    commands_json: *const c_char,
-    commands_len: usize,
+    commands_json: gradreg_str,
     now_unix: i64,
     results_json_out: *mut *mut c_char,
 ) -> u32 {
@@ -214,7 +209,7 @@ pub unsafe extern "C" fn gradreg_registry_apply_batch(
         let out = Out::new(results_json_out, "results_json_out")?;
         let reg = get(registry)?;
         // SAFETY: forwarded.
-        let text = unsafe { str_arg(commands_json, commands_len, "commands_json") }?;
+        let text = unsafe { str_arg(commands_json, "commands_json") }?;
         let batch: Vec<BatchCommand> = json_arg(text, "commands_json")?;
         let batch: Vec<(String, Actor, Command)> = batch
             .into_iter()
@@ -260,16 +255,14 @@ struct UploadRecord {
 /// transaction failed; the argument and handle codes as `gradreg_registry_apply`. Thread-safe.
 ///
 /// # Safety
-/// Text pointers must point to their lengths' readable bytes; `results_json_out` must be
-/// writable.
+/// Each text argument must be `{NULL, 0}` or point to its `len` readable bytes; `results_json_out`
+/// must be writable.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn gradreg_registry_upload_batch(
     registry: *const gradreg_registry,
-    records_json: *const c_char,
-    records_len: usize,
-    actor_json: *const c_char,
-    actor_len: usize,
+    records_json: gradreg_str,
+    actor_json: gradreg_str,
     now_unix: i64,
     all_or_nothing: c_int,
     results_json_out: *mut *mut c_char,
@@ -280,8 +273,8 @@ pub unsafe extern "C" fn gradreg_registry_upload_batch(
         // SAFETY: forwarded.
         let (records, actor) = unsafe {
             (
-                str_arg(records_json, records_len, "records_json")?,
-                str_arg(actor_json, actor_len, "actor_json")?,
+                str_arg(records_json, "records_json")?,
+                str_arg(actor_json, "actor_json")?,
             )
         };
         let records: Vec<UploadRecord> = json_arg(records, "records_json")?;
@@ -316,7 +309,7 @@ pub unsafe extern "C" fn gradreg_registry_upload_batch(
 
 /// One registration by key.
 ///
-/// - `id`, `id_len`: the graduate's key.
+/// - `id`: the graduate's key.
 /// - `registration_json_out`: receives the registration (see `gradreg_registration_apply`);
 ///   free it with `gradreg_string_free`.
 ///
@@ -324,19 +317,19 @@ pub unsafe extern "C" fn gradreg_registry_upload_batch(
 /// argument and handle codes. Thread-safe.
 ///
 /// # Safety
-/// `id` must point to `id_len` readable bytes; `registration_json_out` must be writable.
+/// `id` must be `{NULL, 0}` or point to `id.len` readable bytes; `registration_json_out` must be
+/// writable.
 #[no_mangle]
 pub unsafe extern "C" fn gradreg_registry_get(
     registry: *const gradreg_registry,
-    id: *const c_char,
-    id_len: usize,
+    id: gradreg_str,
     registration_json_out: *mut *mut c_char,
 ) -> u32 {
     guard(|| {
         let out = Out::new(registration_json_out, "registration_json_out")?;
         let reg = get(registry)?;
         // SAFETY: forwarded.
-        let id = unsafe { str_arg(id, id_len, "id") }?;
+        let id = unsafe { str_arg(id, "id") }?;
         out.write(json_string(&reg.get(id)?)?);
         Ok(())
     })
@@ -344,7 +337,7 @@ pub unsafe extern "C" fn gradreg_registry_get(
 
 /// Summaries of the registrations matching a query at an instant, ordered by key.
 ///
-/// - `query_json`: may be NULL for everyone; else `{"stages":["awaiting_confirmation"],
+/// - `query_json`: may be none (`GRADREG_STR_NONE`) for everyone; else `{"stages":["awaiting_confirmation"],
 ///   "college":"会计学院","major_code":"120203K","late":true,"awaiting_confirmation_days":3}`,
 ///   every field optional (`stages` empty or absent means any stage; stage names as in
 ///   `gradreg_registration_stage`).
@@ -358,13 +351,12 @@ pub unsafe extern "C" fn gradreg_registry_get(
 /// Returns `GRADREG_OK`, 5xx, and the argument and handle codes. Thread-safe.
 ///
 /// # Safety
-/// `query_json`, when not NULL, must point to `query_len` readable bytes;
-/// `summaries_json_out` must be writable.
+/// `query_json` must be `{NULL, 0}` or point to its `len` readable bytes; `summaries_json_out`
+/// must be writable.
 #[no_mangle]
 pub unsafe extern "C" fn gradreg_registry_query(
     registry: *const gradreg_registry,
-    query_json: *const c_char,
-    query_len: usize,
+    query_json: gradreg_str,
     now_unix: i64,
     summaries_json_out: *mut *mut c_char,
 ) -> u32 {
@@ -372,7 +364,7 @@ pub unsafe extern "C" fn gradreg_registry_query(
         let out = Out::new(summaries_json_out, "summaries_json_out")?;
         let reg = get(registry)?;
         // SAFETY: forwarded.
-        let query = unsafe { opt_str_arg(query_json, query_len, "query_json") }?;
+        let query = unsafe { opt_str_arg(query_json, "query_json") }?;
         let query: Query = match query {
             Some(t) => json_object(t, "query_json")?,
             None => Query::default(),
@@ -409,16 +401,15 @@ pub unsafe extern "C" fn gradreg_registry_statistics(
 }
 
 /// The reminders due at an instant over the whole registry (see `gradreg_reminders_compute` for
-/// the options and the output form).
+/// the options, which may be none for the defaults, and the output form).
 ///
 /// # Safety
-/// `options_json`, when not NULL, must point to `options_len` readable bytes;
-/// `reminders_json_out` must be writable.
+/// `options_json` must be `{NULL, 0}` or point to its `len` readable bytes; `reminders_json_out`
+/// must be writable.
 #[no_mangle]
 pub unsafe extern "C" fn gradreg_registry_reminders(
     registry: *const gradreg_registry,
-    options_json: *const c_char,
-    options_len: usize,
+    options_json: gradreg_str,
     now_unix: i64,
     reminders_json_out: *mut *mut c_char,
 ) -> u32 {
@@ -426,7 +417,7 @@ pub unsafe extern "C" fn gradreg_registry_reminders(
         let out = Out::new(reminders_json_out, "reminders_json_out")?;
         let reg = get(registry)?;
         // SAFETY: forwarded.
-        let options = unsafe { opt_str_arg(options_json, options_len, "options_json") }?;
+        let options = unsafe { opt_str_arg(options_json, "options_json") }?;
         let options = reminder_options(options)?;
         out.write(json_string(
             &reg.reminders(instant_arg(now_unix)?, &options)?,
@@ -439,20 +430,19 @@ pub unsafe extern "C" fn gradreg_registry_reminders(
 /// ends, a header row 登记号,姓名,身份证号,学院,专业代码,专业名称,阶段,毕业去向代码,毕业去向,逾期, and
 /// the ID number masked. Cells that a spreadsheet would run as a formula are prefixed with `'`.
 ///
-/// - `query_json`: may be NULL for everyone (see `gradreg_registry_query`).
+/// - `query_json`: may be none for everyone (see `gradreg_registry_query`).
 /// - `csv_out`, `csv_len_out`: receive the bytes (not NUL-terminated) and their length; free
 ///   them with `gradreg_bytes_free(csv, csv_len)`.
 ///
 /// Returns `GRADREG_OK`, 5xx, and the argument and handle codes. Thread-safe.
 ///
 /// # Safety
-/// `query_json`, when not NULL, must point to `query_len` readable bytes; the out pointers must
+/// `query_json` must be `{NULL, 0}` or point to its `len` readable bytes; the out pointers must
 /// be writable.
 #[no_mangle]
 pub unsafe extern "C" fn gradreg_registry_export_csv(
     registry: *const gradreg_registry,
-    query_json: *const c_char,
-    query_len: usize,
+    query_json: gradreg_str,
     now_unix: i64,
     csv_out: *mut *mut u8,
     csv_len_out: *mut usize,
@@ -462,7 +452,7 @@ pub unsafe extern "C" fn gradreg_registry_export_csv(
         let len_out = Out::new(csv_len_out, "csv_len_out")?;
         let reg = get(registry)?;
         // SAFETY: forwarded.
-        let query = unsafe { opt_str_arg(query_json, query_len, "query_json") }?;
+        let query = unsafe { opt_str_arg(query_json, "query_json") }?;
         let query: Query = match query {
             Some(t) => json_object(t, "query_json")?,
             None => Query::default(),

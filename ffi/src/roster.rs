@@ -6,6 +6,7 @@ use std::ffi::{c_char, c_int};
 use gradreg::roster::RosterOptions;
 use gradreg::{Actor, CodeTables, ImportMode};
 
+use crate::args::{gradreg_bytes, gradreg_str};
 use crate::registry::gradreg_registry;
 use crate::support::{
     bytes_arg, guard, instant_arg, json_object, json_string, opt_str_arg, str_arg, Out,
@@ -14,8 +15,8 @@ use crate::support::{
 /// Reads a roster: CSV (UTF-8, UTF-8 with a byte-order mark, GB18030/GBK) or XLSX, with Chinese
 /// headers (身份证号, 姓名 …) or the pinyin abbreviations of exports (sfzh, xm, xbdm …).
 ///
-/// - `bytes`, `bytes_len`: the file's contents.
-/// - `options_json`: may be NULL to detect both; else `{"format":"auto","encoding":"auto"}` (both
+/// - `bytes`: the file's contents.
+/// - `options_json`: may be none (`GRADREG_STR_NONE`) to detect both; else `{"format":"auto","encoding":"auto"}` (both
 ///   fields required) with
 ///   `format` `auto`, `csv` or `xlsx` and `encoding` `auto`, `utf8` or `gb18030`.
 /// - `roster_json_out`: receives `{"rows":[{"row":2,"info":{…basic info…},"ok":true}],
@@ -30,14 +31,12 @@ use crate::support::{
 /// `GRADREG_ERR_ROSTER_MISSING_COLUMNS` …); the JSON, NULL and UTF-8 codes. Thread-safe.
 ///
 /// # Safety
-/// `bytes` must point to `bytes_len` readable bytes; `options_json`, when not NULL, to
-/// `options_len`; `roster_json_out` must be writable.
+/// `bytes` and `options_json` must each be `{NULL, 0}` or point to its `len` readable bytes;
+/// `roster_json_out` must be writable.
 #[no_mangle]
 pub unsafe extern "C" fn gradreg_roster_parse(
-    bytes: *const u8,
-    bytes_len: usize,
-    options_json: *const c_char,
-    options_len: usize,
+    bytes: gradreg_bytes,
+    options_json: gradreg_str,
     roster_json_out: *mut *mut c_char,
 ) -> u32 {
     guard(|| {
@@ -45,8 +44,8 @@ pub unsafe extern "C" fn gradreg_roster_parse(
         // SAFETY: forwarded.
         let (bytes, options) = unsafe {
             (
-                bytes_arg(bytes, bytes_len, "bytes")?,
-                opt_str_arg(options_json, options_len, "options_json")?,
+                bytes_arg(bytes, "bytes")?,
+                opt_str_arg(options_json, "options_json")?,
             )
         };
         let options: RosterOptions = match options {
@@ -64,7 +63,7 @@ pub unsafe extern "C" fn gradreg_roster_parse(
 /// nothing.
 ///
 /// - `registry`: the handle.
-/// - `bytes`, `bytes_len`, `options_json`: the file and how to read it, as in
+/// - `bytes`, `options_json`: the file and how to read it, as in
 ///   `gradreg_roster_parse`.
 /// - `actor_json`: the uploader: `{"role":"school_office","id":"jyc01"}` or a counselor of the
 ///   rows' college.
@@ -81,18 +80,15 @@ pub unsafe extern "C" fn gradreg_roster_parse(
 /// handle codes. Thread-safe.
 ///
 /// # Safety
-/// `bytes` must point to `bytes_len` readable bytes, each other text pointer to its length's;
+/// Each buffer argument must be `{NULL, 0}` or point to its `len` readable bytes;
 /// `report_json_out` must be writable.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn gradreg_registry_import_roster(
     registry: *const gradreg_registry,
-    bytes: *const u8,
-    bytes_len: usize,
-    options_json: *const c_char,
-    options_len: usize,
-    actor_json: *const c_char,
-    actor_len: usize,
+    bytes: gradreg_bytes,
+    options_json: gradreg_str,
+    actor_json: gradreg_str,
     now_unix: i64,
     all_or_nothing: c_int,
     report_json_out: *mut *mut c_char,
@@ -103,9 +99,9 @@ pub unsafe extern "C" fn gradreg_registry_import_roster(
         // SAFETY: forwarded.
         let (bytes, options, actor) = unsafe {
             (
-                bytes_arg(bytes, bytes_len, "bytes")?,
-                opt_str_arg(options_json, options_len, "options_json")?,
-                str_arg(actor_json, actor_len, "actor_json")?,
+                bytes_arg(bytes, "bytes")?,
+                opt_str_arg(options_json, "options_json")?,
+                str_arg(actor_json, "actor_json")?,
             )
         };
         let options: RosterOptions = match options {

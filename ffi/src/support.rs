@@ -13,11 +13,10 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::codes::{
-    GRADREG_ERR_BUFFER_TOO_SMALL, GRADREG_ERR_INTERNAL, GRADREG_ERR_INVALID_HANDLE,
-    GRADREG_ERR_INVALID_UTF8, GRADREG_ERR_NULL_ARGUMENT, GRADREG_ERR_PANIC,
-    GRADREG_ERR_WRONG_HANDLE, GRADREG_OK,
-};
+use gradreg::ErrorCode;
+
+use crate::args::{gradreg_bytes, gradreg_str};
+use crate::codes::GRADREG_OK;
 
 /// Why an entry point failed.
 #[derive(Debug)]
@@ -25,7 +24,7 @@ pub(crate) enum Failure {
     /// An error of the core, reported with its own code.
     Core(gradreg::Error),
     /// An error of the C face itself (null pointer, bad UTF-8, handle, buffer size, internal).
-    Ffi { code: u32, message: String },
+    Ffi { code: ErrorCode, message: String },
 }
 
 impl From<gradreg::Error> for Failure {
@@ -35,16 +34,16 @@ impl From<gradreg::Error> for Failure {
 }
 
 impl Failure {
-    pub(crate) fn ffi(code: u32, message: impl Into<String>) -> Self {
+    pub(crate) fn ffi(code: ErrorCode, message: impl Into<String>) -> Self {
         Failure::Ffi {
             code,
             message: message.into(),
         }
     }
 
-    pub(crate) fn code_and_message(&self) -> (u32, String) {
+    pub(crate) fn code_and_message(&self) -> (ErrorCode, String) {
         match self {
-            Failure::Core(e) => (e.code().get(), e.to_string()),
+            Failure::Core(e) => (e.code(), e.to_string()),
             Failure::Ffi { code, message } => (*code, message.clone()),
         }
     }
@@ -94,8 +93,8 @@ pub(crate) fn guard(body: impl FnOnce() -> FfiResult) -> u32 {
         Ok(Ok(())) => GRADREG_OK,
         Ok(Err(failure)) => {
             let (code, message) = failure.code_and_message();
-            set_last_error(code, &message);
-            code
+            set_last_error(code.get(), &message);
+            code.get()
         }
         Err(payload) => {
             let message = format!(
@@ -103,8 +102,8 @@ pub(crate) fn guard(body: impl FnOnce() -> FfiResult) -> u32 {
                 panic_message(payload.as_ref())
             );
             // Formatting the payload cannot panic again in a way that escapes: it is plain data.
-            set_last_error(GRADREG_ERR_PANIC, &message);
-            GRADREG_ERR_PANIC
+            set_last_error(ErrorCode::Panic.get(), &message);
+            ErrorCode::Panic.get()
         }
     }
 }
@@ -116,37 +115,29 @@ pub(crate) fn guard_void(body: impl FnOnce()) {
 
 // ---- arguments ----
 
-/// Borrows a required UTF-8 string argument given as pointer and length.
+/// Borrows a required text argument: `{NULL, 0}` (no text) and `{NULL, len > 0}` are
+/// `GRADREG_ERR_NULL_ARGUMENT`.
 ///
 /// # Safety
-/// When not NULL, `ptr` must point to `len` readable bytes that stay valid for the call.
-pub(crate) unsafe fn str_arg<'a>(ptr: *const c_char, len: usize, name: &str) -> FfiResult<&'a str> {
-    if ptr.is_null() {
-        return Err(null_argument(name));
-    }
-    bytes_to_str(ptr, len, name)
+/// When not NULL, `text.ptr` must point to `text.len` readable bytes that stay valid for the call.
+pub(crate) unsafe fn str_arg<'a>(text: gradreg_str, name: &str) -> FfiResult<&'a str> {
+    // SAFETY: forwarded.
+    unsafe { opt_str_arg(text, name) }?.ok_or_else(|| null_argument(name))
 }
 
-/// Borrows an optional UTF-8 string argument: NULL means absent (the length is then ignored).
+/// Borrows an optional text argument: `{NULL, 0}` is absent (`None`); `{NULL, len > 0}` is
+/// `GRADREG_ERR_NULL_ARGUMENT`.
 ///
 /// # Safety
 /// As [`str_arg`].
-pub(crate) unsafe fn opt_str_arg<'a>(
-    ptr: *const c_char,
-    len: usize,
-    name: &str,
-) -> FfiResult<Option<&'a str>> {
-    if ptr.is_null() {
+pub(crate) unsafe fn opt_str_arg<'a>(text: gradreg_str, name: &str) -> FfiResult<Option<&'a str>> {
+    // SAFETY: forwarded.
+    let Some(bytes) = (unsafe { opt_slice(text.ptr.cast(), text.len, name) })? else {
         return Ok(None);
-    }
-    bytes_to_str(ptr, len, name).map(Some)
-}
-
-unsafe fn bytes_to_str<'a>(ptr: *const c_char, len: usize, name: &str) -> FfiResult<&'a str> {
-    let bytes = bytes_arg(ptr.cast(), len, name)?;
-    std::str::from_utf8(bytes).map_err(|e| {
+    };
+    std::str::from_utf8(bytes).map(Some).map_err(|e| {
         Failure::ffi(
-            GRADREG_ERR_INVALID_UTF8,
+            ErrorCode::InvalidUtf8,
             format!(
                 "参数 {name} 不是有效的 UTF-8 / argument `{name}` is not valid UTF-8 (at byte {})",
                 e.valid_up_to()
@@ -155,13 +146,29 @@ unsafe fn bytes_to_str<'a>(ptr: *const c_char, len: usize, name: &str) -> FfiRes
     })
 }
 
-/// Borrows a required byte buffer argument.
+/// Borrows a required binary argument: a NULL pointer is `GRADREG_ERR_NULL_ARGUMENT`.
 ///
 /// # Safety
-/// As [`str_arg`].
-pub(crate) unsafe fn bytes_arg<'a>(ptr: *const u8, len: usize, name: &str) -> FfiResult<&'a [u8]> {
+/// When not NULL, `data.ptr` must point to `data.len` readable bytes that stay valid for the call.
+pub(crate) unsafe fn bytes_arg<'a>(data: gradreg_bytes, name: &str) -> FfiResult<&'a [u8]> {
+    // SAFETY: forwarded.
+    unsafe { opt_slice(data.ptr, data.len, name) }?.ok_or_else(|| null_argument(name))
+}
+
+/// `None` for `{NULL, 0}`; an error for `{NULL, len > 0}` and for a length no buffer can have.
+///
+/// # Safety
+/// As [`bytes_arg`].
+unsafe fn opt_slice<'a>(ptr: *const u8, len: usize, name: &str) -> FfiResult<Option<&'a [u8]>> {
     if ptr.is_null() {
-        return Err(null_argument(name));
+        return if len == 0 {
+            Ok(None)
+        } else {
+            Err(Failure::ffi(
+                ErrorCode::NullArgument,
+                format!("参数 {name} 为空指针 / argument `{name}` is NULL with length {len}"),
+            ))
+        };
     }
     if len > isize::MAX as usize {
         return Err(
@@ -169,10 +176,10 @@ pub(crate) unsafe fn bytes_arg<'a>(ptr: *const u8, len: usize, name: &str) -> Ff
         );
     }
     if len == 0 {
-        return Ok(&[]);
+        return Ok(Some(&[]));
     }
     // SAFETY: the caller promises `len` readable bytes at `ptr`; both were checked above.
-    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+    Ok(Some(unsafe { std::slice::from_raw_parts(ptr, len) }))
 }
 
 /// Parses JSON text into `T`, naming the argument in the error. A record (a Rust struct or a
@@ -242,7 +249,7 @@ pub(crate) fn policy_arg(text: &str, name: &str) -> FfiResult<gradreg::Policy> {
 
 pub(crate) fn null_argument(name: &str) -> Failure {
     Failure::ffi(
-        GRADREG_ERR_NULL_ARGUMENT,
+        ErrorCode::NullArgument,
         format!("参数 {name} 为空指针 / argument `{name}` is NULL"),
     )
 }
@@ -272,12 +279,8 @@ impl<T> Out<T> {
 /// Serializes `value` as JSON into a NUL-terminated string the caller frees with
 /// `gradreg_string_free`.
 pub(crate) fn json_string<T: Serialize + ?Sized>(value: &T) -> FfiResult<*mut c_char> {
-    let text = serde_json::to_string(value).map_err(|e| {
-        Failure::ffi(
-            GRADREG_ERR_INTERNAL,
-            format!("cannot serialize result: {e}"),
-        )
-    })?;
+    let text = serde_json::to_string(value)
+        .map_err(|e| Failure::ffi(ErrorCode::Internal, format!("cannot serialize result: {e}")))?;
     owned_c_string(text)
 }
 
@@ -285,7 +288,7 @@ pub(crate) fn json_string<T: Serialize + ?Sized>(value: &T) -> FfiResult<*mut c_
 pub(crate) fn owned_c_string(text: String) -> FfiResult<*mut c_char> {
     CString::new(text)
         .map(CString::into_raw)
-        .map_err(|_| Failure::ffi(GRADREG_ERR_INTERNAL, "result holds a NUL byte"))
+        .map_err(|_| Failure::ffi(ErrorCode::Internal, "result holds a NUL byte"))
 }
 
 /// Moves bytes into a buffer the caller frees with `gradreg_bytes_free(ptr, len)`.
@@ -312,7 +315,7 @@ pub(crate) unsafe fn copy_out(
     }
     if buf_len < needed {
         return Err(Failure::ffi(
-            GRADREG_ERR_BUFFER_TOO_SMALL,
+            ErrorCode::BufferTooSmall,
             format!("缓冲区太小 / buffer too small: {needed} bytes needed, {buf_len} given"),
         ));
     }
@@ -364,7 +367,7 @@ pub(crate) fn register(object: Object) -> FfiResult<usize> {
     let n = NEXT_TOKEN.fetch_add(1, Ordering::Relaxed);
     let token = n
         .checked_mul(16)
-        .ok_or_else(|| Failure::ffi(GRADREG_ERR_INTERNAL, "handle tokens exhausted"))?;
+        .ok_or_else(|| Failure::ffi(ErrorCode::Internal, "handle tokens exhausted"))?;
     HANDLES
         .write()
         .unwrap_or_else(|e| e.into_inner())
@@ -384,8 +387,7 @@ pub(crate) fn lookup<T>(
     }
     let table = HANDLES.read().unwrap_or_else(|e| e.into_inner());
     let Some(object) = table.get(&token) else {
-        return Err(Failure::ffi(
-            GRADREG_ERR_INVALID_HANDLE,
+        return Err(Failure::ffi(ErrorCode::InvalidHandle,
             format!(
                 "句柄无效（已释放或不是本库创建的）/ `{name}` is not a live handle (freed, or not made by this library)"
             ),
@@ -393,7 +395,7 @@ pub(crate) fn lookup<T>(
     };
     pick(object).ok_or_else(|| {
         Failure::ffi(
-            GRADREG_ERR_WRONG_HANDLE,
+            ErrorCode::WrongHandle,
             format!(
                 "句柄类型错误 / `{name}` is a {} handle, a {expected} was expected",
                 object.kind()
@@ -425,10 +427,10 @@ mod tests {
     #[test]
     fn guard_turns_a_panic_into_a_code_and_detail() {
         let code = guard(|| panic!("boom"));
-        assert_eq!(code, GRADREG_ERR_PANIC);
+        assert_eq!(code, ErrorCode::Panic.get());
         with_last_error(|e| {
             let (c, text) = e.expect("detail");
-            assert_eq!(*c, GRADREG_ERR_PANIC);
+            assert_eq!(*c, ErrorCode::Panic.get());
             assert!(text.to_str().unwrap().contains("boom"));
         });
         assert_eq!(guard(|| Ok(())), GRADREG_OK);
@@ -450,11 +452,11 @@ mod tests {
         })
         .err()
         .unwrap();
-        assert_eq!(err.code_and_message().0, GRADREG_ERR_WRONG_HANDLE);
+        assert_eq!(err.code_and_message().0, ErrorCode::WrongHandle);
         release(t, |o| matches!(o, Object::Registry(_)));
         let err = lookup(t, "h", "gradreg_registry", |_| Some(()))
             .err()
             .unwrap();
-        assert_eq!(err.code_and_message().0, GRADREG_ERR_INVALID_HANDLE);
+        assert_eq!(err.code_and_message().0, ErrorCode::InvalidHandle);
     }
 }

@@ -11,6 +11,7 @@ use gradreg::{
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::args::gradreg_str;
 use crate::keyring::{self, gradreg_keyring};
 use crate::registry::{self as reg_handle, gradreg_registry};
 use crate::support::{
@@ -65,11 +66,11 @@ struct TokenOptions {
 /// - `registration_json`: the registration holding the authorization (from
 ///   `gradreg_registry_get` or an outcome); its data must be the data the authorization was
 ///   issued for (`GRADREG_ERR_CONFIRMATION_OUTDATED` otherwise).
-/// - `number`, `number_len`: the verification number, `XXXX-XXXX-XXXX-XXXX` (case, spaces and
+/// - `number`: the verification number, `XXXX-XXXX-XXXX-XXXX` (case, spaces and
 ///   hyphens do not matter).
-/// - `section`, `section_len`: `"archive"` or `"hukou"` (`GRADREG_ERR_SECTION_NOT_REGISTERED` when
+/// - `section`: `"archive"` or `"hukou"` (`GRADREG_ERR_SECTION_NOT_REGISTERED` when
 ///   that section was not registered at authorization time).
-/// - `options_json`: may be NULL; else `{"prefix":"HTTPS://VERIFY.EXAMPLE.CN/V/",
+/// - `options_json`: may be none (`GRADREG_STR_NONE`); else `{"prefix":"HTTPS://VERIFY.EXAMPLE.CN/V/",
 ///   "embed_disclosure":false}` (the prefix is the deployment's URL, QR alphanumeric characters
 ///   ending in `/`, not signed; embedding the disclosure makes a much larger QR code).
 /// - `token_out`: receives the token, ASCII, such as `GR1.…`; free it with
@@ -80,19 +81,16 @@ struct TokenOptions {
 /// UTF-8 and handle codes. Thread-safe.
 ///
 /// # Safety
-/// Text pointers must point to their lengths' readable bytes; `token_out` must be writable.
+/// Each text argument must be `{NULL, 0}` or point to its `len` readable bytes; `token_out` must be
+/// writable.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn gradreg_token_issue(
     keyring: *const gradreg_keyring,
-    registration_json: *const c_char,
-    registration_len: usize,
-    number: *const c_char,
-    number_len: usize,
-    section: *const c_char,
-    section_len: usize,
-    options_json: *const c_char,
-    options_len: usize,
+    registration_json: gradreg_str,
+    number: gradreg_str,
+    section: gradreg_str,
+    options_json: gradreg_str,
     token_out: *mut *mut c_char,
 ) -> u32 {
     guard(|| {
@@ -100,10 +98,10 @@ pub unsafe extern "C" fn gradreg_token_issue(
         // SAFETY: forwarded.
         let (reg, number, section, options) = unsafe {
             (
-                str_arg(registration_json, registration_len, "registration_json")?,
-                str_arg(number, number_len, "number")?,
-                str_arg(section, section_len, "section")?,
-                opt_str_arg(options_json, options_len, "options_json")?,
+                str_arg(registration_json, "registration_json")?,
+                str_arg(number, "number")?,
+                str_arg(section, "section")?,
+                opt_str_arg(options_json, "options_json")?,
             )
         };
         let reg: Registration = json_object(reg, "registration_json")?;
@@ -147,11 +145,11 @@ struct ScanArgs {
 ///
 /// - `keyring`: the keys to verify with (verify-only keys are enough).
 /// - `registry`: where the authorization's current status is looked up.
-/// - `token`, `token_len`: the scanned text.
+/// - `token`: the scanned text.
 /// - `verifier_json`: the department: `{"role":"archive_dept","id":"nj-rc","name":"南京市人才服务中心"}`
 ///   (it sees the archive form) or `{"role":"hukou_dept",…}` (the hukou form); anyone else gets
 ///   `wrong_section`.
-/// - `options_json`: may be NULL; else `{"required_prefix":"HTTPS://VERIFY.EXAMPLE.CN/V/",
+/// - `options_json`: may be none (`GRADREG_STR_NONE`); else `{"required_prefix":"HTTPS://VERIFY.EXAMPLE.CN/V/",
 ///   "leeway_seconds":300}` (both optional).
 /// - `now_unix`: seconds since 1970-01-01T00:00:00Z.
 /// - `verdict_out`: receives the verdict code: `GRADREG_VERDICT_VALID` (0) … (see the
@@ -166,18 +164,16 @@ struct ScanArgs {
 /// Thread-safe.
 ///
 /// # Safety
-/// Text pointers must point to their lengths' readable bytes; the out pointers must be writable.
+/// Each text argument must be `{NULL, 0}` or point to its `len` readable bytes; the out pointers
+/// must be writable.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn gradreg_token_verify(
     keyring: *const gradreg_keyring,
     registry: *const gradreg_registry,
-    token: *const c_char,
-    token_len: usize,
-    verifier_json: *const c_char,
-    verifier_len: usize,
-    options_json: *const c_char,
-    options_len: usize,
+    token: gradreg_str,
+    verifier_json: gradreg_str,
+    options_json: gradreg_str,
     now_unix: i64,
     verdict_out: *mut u32,
     verdict_json_out: *mut *mut c_char,
@@ -189,9 +185,9 @@ pub unsafe extern "C" fn gradreg_token_verify(
         // SAFETY: forwarded.
         let (token, verifier, options) = unsafe {
             (
-                str_arg(token, token_len, "token")?,
-                str_arg(verifier_json, verifier_len, "verifier_json")?,
-                opt_str_arg(options_json, options_len, "options_json")?,
+                str_arg(token, "token")?,
+                str_arg(verifier_json, "verifier_json")?,
+                opt_str_arg(options_json, "options_json")?,
             )
         };
         let verifier: Actor = json_object(verifier, "verifier_json")?;
@@ -230,9 +226,9 @@ pub unsafe extern "C" fn gradreg_token_verify(
 ///
 /// - `registry`: the registry (its attempt log is kept in the same database).
 /// - `verifier_json`: the department, as in `gradreg_token_verify`.
-/// - `name`, `name_len`: the graduate's name as typed (spaces and the middle-dot variants do not
+/// - `name`: the graduate's name as typed (spaces and the middle-dot variants do not
 ///   matter).
-/// - `number`, `number_len`: the verification number or transfer number as typed.
+/// - `number`: the verification number or transfer number as typed.
 /// - `now_unix`, `verdict_out`, `verdict_json_out`: as in `gradreg_token_verify` (without
 ///   `failed_at`).
 ///
@@ -240,17 +236,15 @@ pub unsafe extern "C" fn gradreg_token_verify(
 /// Thread-safe.
 ///
 /// # Safety
-/// Text pointers must point to their lengths' readable bytes; the out pointers must be writable.
+/// Each text argument must be `{NULL, 0}` or point to its `len` readable bytes; the out pointers
+/// must be writable.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn gradreg_registry_verify_online(
     registry: *const gradreg_registry,
-    verifier_json: *const c_char,
-    verifier_len: usize,
-    name: *const c_char,
-    name_len: usize,
-    number: *const c_char,
-    number_len: usize,
+    verifier_json: gradreg_str,
+    name: gradreg_str,
+    number: gradreg_str,
     now_unix: i64,
     verdict_out: *mut u32,
     verdict_json_out: *mut *mut c_char,
@@ -262,9 +256,9 @@ pub unsafe extern "C" fn gradreg_registry_verify_online(
         // SAFETY: forwarded.
         let (verifier, name, number) = unsafe {
             (
-                str_arg(verifier_json, verifier_len, "verifier_json")?,
-                str_arg(name, name_len, "name")?,
-                str_arg(number, number_len, "number")?,
+                str_arg(verifier_json, "verifier_json")?,
+                str_arg(name, "name")?,
+                str_arg(number, "number")?,
             )
         };
         let verifier: Actor = json_object(verifier, "verifier_json")?;

@@ -36,36 +36,38 @@ use crate::error::Error;
 use crate::lifecycle::{Actor, AuthStatus, Authorization, Registration, Section};
 use crate::tables::CodeTables;
 
-/// The kind of a verdict, with its stable code.
+/// The kind of a verdict, with its stable code (the discriminant; the C header exports these as
+/// `GRADREG_VERDICT_*`, generated from this enum).
+#[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VerdictKind {
-    /// 0: in force.
-    Valid,
-    /// 1: past its validity.
-    Expired,
-    /// 2: before its issue time.
-    NotYetValid,
-    /// 3: revoked by the graduate.
-    Revoked,
-    /// 4: the data changed after issue.
-    Superseded,
-    /// 5: unknown number or wrong name.
-    NoMatch,
-    /// 6: not of this format.
-    Malformed,
-    /// 7: MAC or signature does not verify.
-    BadSignature,
-    /// 8: no key with that id and algorithm.
-    UnknownKey,
-    /// 9: not the verifier's section.
-    WrongSection,
-    /// 10: wrong check symbol.
-    Typo,
-    /// 11: too many failed attempts.
-    RateLimited,
-    /// 12: the status source could not be reached.
-    Indeterminate,
+    /// In force: the form may be accepted; the verdict carries what the department may see.
+    Valid = 0,
+    /// Past its validity.
+    Expired = 1,
+    /// Before its issue time.
+    NotYetValid = 2,
+    /// Revoked by the graduate.
+    Revoked = 3,
+    /// The data changed after it was issued: never accept such a form.
+    Superseded = 4,
+    /// No such number, or the name does not match (indistinguishable on purpose).
+    NoMatch = 5,
+    /// Not a token or number of this format.
+    Malformed = 6,
+    /// The MAC or signature does not verify.
+    BadSignature = 7,
+    /// No key with the token's key id and algorithm.
+    UnknownKey = 8,
+    /// Not the verifier's section (an archive department scanning a hukou form …).
+    WrongSection = 9,
+    /// A typed number's check symbol is wrong: ask for it again.
+    Typo = 10,
+    /// Too many failed attempts by this verifier.
+    RateLimited = 11,
+    /// The status source could not be reached: neither valid nor invalid, try again.
+    Indeterminate = 12,
 }
 
 impl VerdictKind {
@@ -88,21 +90,7 @@ impl VerdictKind {
 
     /// The stable numeric code.
     pub fn code(self) -> u32 {
-        match self {
-            VerdictKind::Valid => 0,
-            VerdictKind::Expired => 1,
-            VerdictKind::NotYetValid => 2,
-            VerdictKind::Revoked => 3,
-            VerdictKind::Superseded => 4,
-            VerdictKind::NoMatch => 5,
-            VerdictKind::Malformed => 6,
-            VerdictKind::BadSignature => 7,
-            VerdictKind::UnknownKey => 8,
-            VerdictKind::WrongSection => 9,
-            VerdictKind::Typo => 10,
-            VerdictKind::RateLimited => 11,
-            VerdictKind::Indeterminate => 12,
-        }
+        self as u32
     }
 
     /// The kind with this code.

@@ -1,10 +1,11 @@
 /*
- * Tests of the C library: every entry point with NULL for each pointer, invalid UTF-8, malformed
- * JSON, forged, freed and wrong-kind handles, too-small buffers, and concurrent use of one
- * registry from several threads. Prints "N passed, N failed" as its last line and exits non-zero
- * when anything failed.
+ * Tests of the C library: every code of the header named and described, every entry point with
+ * NULL for each pointer (and none or NULL-with-a-length for each text), invalid UTF-8, malformed
+ * JSON, forged, freed and wrong-kind handles, too-small buffers, where a registry's file goes,
+ * and concurrent use of one registry from several threads. Prints "N passed, N failed" as its
+ * last line and exits non-zero when anything failed.
  *
- * Built by scripts/test.sh twice: against libgradreg.a with -fsanitize=address,undefined, and
+ * Built by scripts/c-tests.sh twice: against libgradreg.a with -fsanitize=address,undefined, and
  * against libgradreg.so under valgrind.
  */
 #define _GNU_SOURCE /* memmem */
@@ -56,13 +57,20 @@ static const char BAD_UTF8[] = "{\"role\":\"chsi\xff\"}";
 static const char NOT_JSON[] = "{not json";
 static const char *POLICY = "\"jiangsu\"";
 
+/* Text and bytes arguments: S for a NUL-terminated string, SN for a pointer and a length (NULL
+ * with a length is an error), B for binary data and BS for the bytes of a C string. */
+#define S(s) gradreg_str_from_c(s)
+#define SN(p, n) ((gradreg_str){(p), (n)})
+#define B(p, n) ((gradreg_bytes){(p), (n)})
+#define BS(s) B((const uint8_t *)(s), strlen(s))
+
 /* A sentinel that an output must still hold after a failed call. */
 static char sentinel_byte;
 #define SENTINEL ((char *)&sentinel_byte)
 
 static char *sample(const char *kind) {
     char *json = NULL;
-    if (gradreg_sample_record(kind, strlen(kind), &json) != GRADREG_OK) {
+    if (gradreg_sample_record(S(kind), &json) != GRADREG_OK) {
         fprintf(stderr, "sample %s failed\n", kind);
         exit(2);
     }
@@ -109,8 +117,7 @@ static int json_string_field(const char *json, const char *key, char *out, size_
 /* Applies a command purely; on success replaces *reg with the new registration. */
 static uint32_t step(char **reg, const char *actor, const char *cmd, int64_t now, char **outcome) {
     char *out = NULL;
-    uint32_t rc = gradreg_registration_apply(*reg, strlen(*reg), actor, strlen(actor), cmd,
-                                             strlen(cmd), POLICY, strlen(POLICY), now, &out);
+    uint32_t rc = gradreg_registration_apply(S(*reg), S(actor), S(cmd), S(POLICY), now, &out);
     if (rc != GRADREG_OK) {
         return rc;
     }
@@ -174,21 +181,107 @@ static char *dup_str(const char *s) {
 
 /* ---- result codes and the last error ---- */
 
-static void test_result_codes(void) {
-    const uint32_t known[] = {
-        GRADREG_OK, GRADREG_ERR_INVALID_RECORD, GRADREG_ERR_MALFORMED_JSON,
-        GRADREG_ERR_INVALID_ARGUMENT, GRADREG_ERR_INVALID_POLICY, GRADREG_ERR_INVALID_CODE_TABLE,
-        GRADREG_ERR_NULL_ARGUMENT, GRADREG_ERR_INVALID_UTF8, GRADREG_ERR_BUFFER_TOO_SMALL,
-        GRADREG_ERR_WRONG_HANDLE, GRADREG_ERR_INVALID_HANDLE, GRADREG_ERR_FORBIDDEN,
-        GRADREG_ERR_LOGIN_REFUSED, GRADREG_ERR_VALIDITY_OUT_OF_BOUNDS, GRADREG_ERR_NUMBER_TYPO,
-        GRADREG_ERR_NOT_FOUND, GRADREG_ERR_CORRUPT, GRADREG_ERR_PANIC, GRADREG_ERR_INTERNAL,
-    };
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
-        const char *s = gradreg_result_str(known[i]);
-        CHECK(s != NULL && strncmp(s, "unknown", 7) != 0);
+/* Every code of the header, written out by name: a code the header lost fails to compile, and a
+ * code the library knows that is missing here fails the scan below. */
+struct named_code {
+    uint32_t code;
+    const char *name;
+};
+#define CODE(name) {GRADREG_ERR_##name, #name}
+static const struct named_code ALL_CODES[] = {
+    CODE(INVALID_RECORD), CODE(MALFORMED_JSON), CODE(INVALID_ARGUMENT), CODE(INVALID_POLICY),
+    CODE(INVALID_CODE_TABLE), CODE(ROSTER_EMPTY), CODE(ROSTER_NO_HEADER),
+    CODE(ROSTER_MISSING_COLUMNS), CODE(ROSTER_DUPLICATE_COLUMNS), CODE(ROSTER_ENCODING),
+    CODE(ROSTER_XLSX), CODE(ROSTER_NO_SHEET), CODE(ROSTER_IO), CODE(ROSTER_UNSUPPORTED_FORMAT),
+    CODE(NULL_ARGUMENT), CODE(INVALID_UTF8), CODE(BUFFER_TOO_SMALL), CODE(WRONG_HANDLE),
+    CODE(INVALID_HANDLE), CODE(FORBIDDEN), CODE(LOGIN_REFUSED), CODE(NOT_LOGGED_IN),
+    CODE(BASIC_INFO_MISSING), CODE(BASIC_INFO_ALREADY_UPLOADED), CODE(BASIC_INFO_NOT_CONFIRMED),
+    CODE(BASIC_INFO_NOT_UNDER_REVIEW), CODE(DESTINATION_NOT_REPORTED),
+    CODE(NOT_AWAITING_CONFIRMATION), CODE(DESTINATION_NOT_CONFIRMED), CODE(CONFIRMATION_OUTDATED),
+    CODE(CHANGE_NEEDS_VOID_REQUEST), CODE(VOID_REQUEST_OPEN), CODE(VOID_REQUEST_WRONG_STAGE),
+    CODE(CHANGE_DEADLINE_PASSED), CODE(VALIDITY_OUT_OF_BOUNDS), CODE(AUTHORIZATION_NOT_FOUND),
+    CODE(AUTHORIZATION_NOT_ACTIVE), CODE(AUTHORIZATION_EXPIRED), CODE(EXTENSION_NOT_LATER),
+    CODE(SECTION_NOT_REGISTERED), CODE(REASON_REQUIRED), CODE(NUMBER_MALFORMED), CODE(NUMBER_TYPO),
+    CODE(TRANSFER_NUMBER_MALFORMED), CODE(TRANSFER_NUMBER_TYPO), CODE(KEY_REFUSED),
+    CODE(DUPLICATE_KEY_ID), CODE(KEY_NOT_FOUND), CODE(NO_ACTIVE_KEY), CODE(TOKEN_ISSUE),
+    CODE(FONT_NOT_FOUND), CODE(FONT_INVALID), CODE(MISSING_GLYPH), CODE(FIELD_TOO_LONG),
+    CODE(INVALID_RENDER_SIZE), CODE(QR_PAYLOAD_INVALID), CODE(FORM_OVERFLOW), CODE(RENDER_FAILED),
+    CODE(STORAGE), CODE(CONFLICT), CODE(NOT_FOUND), CODE(BUSY), CODE(CORRUPT), CODE(DISK_FULL),
+    CODE(IO), CODE(DUPLICATE_ID_NUMBER), CODE(PANIC), CODE(INTERNAL),
+};
+#undef CODE
+#define VERDICT(name) {GRADREG_VERDICT_##name, #name}
+static const struct named_code ALL_VERDICTS[] = {
+    VERDICT(VALID), VERDICT(EXPIRED), VERDICT(NOT_YET_VALID), VERDICT(REVOKED),
+    VERDICT(SUPERSEDED), VERDICT(NO_MATCH), VERDICT(MALFORMED), VERDICT(BAD_SIGNATURE),
+    VERDICT(UNKNOWN_KEY), VERDICT(WRONG_SECTION), VERDICT(TYPO), VERDICT(RATE_LIMITED),
+    VERDICT(INDETERMINATE),
+};
+#undef VERDICT
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Whether `text` starts with `name` in lower case followed by ": ". */
+static int starts_with_lower(const char *text, const char *name) {
+    size_t i = 0;
+    for (; name[i] != 0; i++) {
+        char c = name[i] >= 'A' && name[i] <= 'Z' ? (char)(name[i] - 'A' + 'a') : name[i];
+        if (text[i] != c) {
+            return 0;
+        }
     }
-    CHECK(strncmp(gradreg_result_str(12345), "unknown", 7) == 0);
-    CHECK(strncmp(gradreg_result_str(GRADREG_OK), "ok", 2) == 0);
+    return text[i] == ':' && text[i + 1] == ' ';
+}
+
+static void test_result_codes(void) {
+    /* Every code has its name and a description in both languages: "name: 中文 / English". */
+    for (size_t i = 0; i < COUNT(ALL_CODES); i++) {
+        const char *s = gradreg_result_str(ALL_CODES[i].code);
+        CHECK(s != NULL && starts_with_lower(s, ALL_CODES[i].name));
+        CHECK(s != NULL && strstr(s, " / ") != NULL);
+        CHECK(ALL_CODES[i].code >= 100 && ALL_CODES[i].code <= 999);
+        CHECK(i == 0 || ALL_CODES[i - 1].code < ALL_CODES[i].code); /* unique, in order */
+    }
+    /* Every number the library describes is a code of the header, and no other is described. */
+    size_t described = 0, unlisted = 0, null = 0;
+    for (uint32_t code = 1; code < 1000; code++) {
+        const char *s = gradreg_result_str(code);
+        if (s == NULL) {
+            null++;
+            continue;
+        }
+        if (strncmp(s, "unknown: ", 9) == 0) {
+            continue;
+        }
+        described++;
+        int listed = 0;
+        for (size_t i = 0; i < COUNT(ALL_CODES); i++) {
+            listed |= ALL_CODES[i].code == code;
+        }
+        if (!listed) {
+            unlisted++;
+            fprintf(stderr, "code %u (%s) has no GRADREG_ERR_ constant here\n", code, s);
+        }
+    }
+    CHECK(null == 0 && unlisted == 0);
+    CHECK(described == COUNT(ALL_CODES));
+    CHECK(strncmp(gradreg_result_str(12345), "unknown: ", 9) == 0);
+    CHECK(strncmp(gradreg_result_str(901), "unknown: ", 9) == 0); /* retired, never reused */
+    CHECK(strcmp(gradreg_result_str(GRADREG_OK), "ok: 成功 / success") == 0);
+    CHECK(strcmp(gradreg_result_str(GRADREG_ERR_MALFORMED_JSON),
+                 "malformed_json: JSON 格式错误 / malformed JSON") == 0);
+    /* The same static string every time. */
+    CHECK(gradreg_result_str(GRADREG_ERR_IO) == gradreg_result_str(GRADREG_ERR_IO));
+    /* The enum's type name is a 32-bit code, the type the functions return. */
+    gradreg_err e = GRADREG_ERR_PANIC;
+    CHECK(sizeof e == sizeof(uint32_t) && e == 990);
+
+    /* The verdicts are 0, 1, 2 … in the header's order. */
+    CHECK(COUNT(ALL_VERDICTS) == 13);
+    for (size_t i = 0; i < COUNT(ALL_VERDICTS); i++) {
+        CHECK(ALL_VERDICTS[i].code == i);
+    }
+    gradreg_verdict v = GRADREG_VERDICT_INDETERMINATE;
+    CHECK(sizeof v == sizeof(uint32_t) && v == 12);
     CHECK(gradreg_version() != NULL && strlen(gradreg_version()) > 0);
 }
 
@@ -199,15 +292,14 @@ static void test_last_error(void) {
 
     /* After a success the detail is empty and the code is 0. */
     char *json = NULL;
-    CHECK_CODE(gradreg_sample_record("basic_info", 10, &json), GRADREG_OK);
+    CHECK_CODE(gradreg_sample_record(GRADREG_STR("basic_info"), &json), GRADREG_OK);
     gradreg_string_free(json);
     CHECK_CODE(gradreg_last_error(buf, sizeof buf, &needed), GRADREG_OK);
     CHECK(needed == 1 && buf[0] == 0);
     CHECK(gradreg_last_error_code() == GRADREG_OK);
 
     /* A failure leaves a detail starting with the code. */
-    CHECK_CODE(gradreg_basic_info_validate(NOT_JSON, strlen(NOT_JSON), &out, NULL),
-               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_basic_info_validate(S(NOT_JSON), &out, NULL), GRADREG_ERR_MALFORMED_JSON);
     CHECK(out == SENTINEL);
     CHECK(gradreg_last_error_code() == GRADREG_ERR_MALFORMED_JSON);
     /* Ask for the size only. */
@@ -240,31 +332,33 @@ static void test_free_functions(void) {
 
 /* ---- validation and samples ---- */
 
-typedef uint32_t (*validate_fn)(const char *, size_t, char **, size_t *);
+typedef uint32_t (*validate_fn)(gradreg_str, char **, size_t *);
 
 static void check_validator(validate_fn f, const char *good) {
     char *out = SENTINEL;
     size_t count = 99;
-    CHECK_CODE(f(good, strlen(good), &out, &count), GRADREG_OK);
+    CHECK_CODE(f(S(good), &out, &count), GRADREG_OK);
     CHECK(count == 0 && out != SENTINEL && strcmp(out, "[]") == 0);
     gradreg_string_free(out);
     /* count_out is optional */
     out = NULL;
-    CHECK_CODE(f(good, strlen(good), &out, NULL), GRADREG_OK);
+    CHECK_CODE(f(S(good), &out, NULL), GRADREG_OK);
     gradreg_string_free(out);
 
     out = SENTINEL;
     count = 99;
-    CHECK_CODE(f(NULL, 3, &out, &count), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(f(SN(NULL, 3), &out, &count), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(f(GRADREG_STR_NONE, &out, &count), GRADREG_ERR_NULL_ARGUMENT);
     CHECK(out == SENTINEL && count == 99);
-    CHECK_CODE(f(good, strlen(good), NULL, &count), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(f(S(good), NULL, &count), GRADREG_ERR_NULL_ARGUMENT);
     CHECK(count == 99);
-    CHECK_CODE(f(BAD_UTF8, strlen(BAD_UTF8), &out, &count), GRADREG_ERR_INVALID_UTF8);
-    CHECK_CODE(f(NOT_JSON, strlen(NOT_JSON), &out, &count), GRADREG_ERR_MALFORMED_JSON);
-    CHECK_CODE(f("[]", 2, &out, &count), GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(f(S(BAD_UTF8), &out, &count), GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(f(S(NOT_JSON), &out, &count), GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(f(GRADREG_STR("[]"), &out, &count), GRADREG_ERR_MALFORMED_JSON);
     /* A length shorter than the text: only that prefix is read, which is not JSON. */
-    CHECK_CODE(f(good, 5, &out, &count), GRADREG_ERR_MALFORMED_JSON);
-    CHECK_CODE(f("", 0, &out, &count), GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(f(SN(good, 5), &out, &count), GRADREG_ERR_MALFORMED_JSON);
+    /* The empty text (not none) is read, and is not JSON. */
+    CHECK_CODE(f(GRADREG_STR(""), &out, &count), GRADREG_ERR_MALFORMED_JSON);
     CHECK(out == SENTINEL && count == 99);
 }
 
@@ -278,7 +372,7 @@ static void test_validation(void) {
                       "\"phone\":\"1.38123E+10\",\"school_code\":\"10327\"}";
     char *out = NULL;
     size_t count = 0;
-    CHECK_CODE(gradreg_basic_info_validate(bad, strlen(bad), &out, &count), GRADREG_OK);
+    CHECK_CODE(gradreg_basic_info_validate(S(bad), &out, &count), GRADREG_OK);
     CHECK(count >= 3);
     CHECK(out != NULL && strstr(out, "scientific_notation") != NULL);
     CHECK(out != NULL && strstr(out, "\"field\":\"name\"") != NULL);
@@ -286,15 +380,14 @@ static void test_validation(void) {
 
     /* Unknown fields are refused. */
     const char *unknown = "{\"nmae\":\"x\"}";
-    CHECK_CODE(gradreg_basic_info_validate(unknown, strlen(unknown), &out, &count),
-               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_basic_info_validate(S(unknown), &out, &count), GRADREG_ERR_MALFORMED_JSON);
 
     /* Samples. */
     char *json = SENTINEL;
-    CHECK_CODE(gradreg_sample_record("nobody", 6, &json), GRADREG_ERR_INVALID_ARGUMENT);
-    CHECK_CODE(gradreg_sample_record(NULL, 6, &json), GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_sample_record("basic_info", 10, NULL), GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_sample_record("\xff\xfe", 2, &json), GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_sample_record(GRADREG_STR("nobody"), &json), GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_sample_record(SN(NULL, 6), &json), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_sample_record(GRADREG_STR("basic_info"), NULL), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_sample_record(GRADREG_STR("\xff\xfe"), &json), GRADREG_ERR_INVALID_UTF8);
     CHECK(json == SENTINEL);
 }
 
@@ -302,14 +395,14 @@ static void test_validation(void) {
 
 static void test_pure_walk(void) {
     char *reg = NULL;
-    CHECK_CODE(gradreg_registration_new("10327:2022010123", 16, &reg), GRADREG_OK);
+    CHECK_CODE(gradreg_registration_new(GRADREG_STR("10327:2022010123"), &reg), GRADREG_OK);
     CHECK(reg != NULL && strstr(reg, "\"version\":0") != NULL);
     char *r = dup_str(reg);
     gradreg_string_free(reg);
     reg = r;
 
     const char *stage = NULL;
-    CHECK_CODE(gradreg_registration_stage(reg, strlen(reg), MAY1, &stage), GRADREG_OK);
+    CHECK_CODE(gradreg_registration_stage(S(reg), MAY1, &stage), GRADREG_OK);
     CHECK(stage != NULL && strcmp(stage, "not_uploaded") == 0);
 
     /* Login before anything is uploaded: refused with every reason. */
@@ -334,7 +427,7 @@ static void test_pure_walk(void) {
     char *report = cmd_with("report_destination", "data", dest_json);
     CHECK_CODE(step(&reg, PLATFORM, report, MAY1, NULL), GRADREG_OK);
     free(report);
-    CHECK_CODE(gradreg_registration_stage(reg, strlen(reg), MAY1, &stage), GRADREG_OK);
+    CHECK_CODE(gradreg_registration_stage(S(reg), MAY1, &stage), GRADREG_OK);
     CHECK(strcmp(stage, "awaiting_confirmation") == 0);
 
     /* Authorizing before confirming is refused. */
@@ -354,7 +447,7 @@ static void test_pure_walk(void) {
     char number[32] = {0};
     CHECK(outcome != NULL && json_string_field(outcome, "number", number, sizeof number));
     gradreg_string_free(outcome);
-    CHECK_CODE(gradreg_registration_stage(reg, strlen(reg), MAY2, &stage), GRADREG_OK);
+    CHECK_CODE(gradreg_registration_stage(S(reg), MAY2, &stage), GRADREG_OK);
     CHECK(strcmp(stage, "authorized") == 0);
 
     /* Revoking a number with a typo, then the real one. */
@@ -371,7 +464,7 @@ static void test_pure_walk(void) {
     snprintf(cmd, sizeof cmd, "{\"command\":\"revoke_authorization\",\"number\":\"%s\"}",
              number);
     CHECK_CODE(step(&reg, graduate_actor, cmd, MAY2, NULL), GRADREG_OK);
-    CHECK_CODE(gradreg_registration_stage(reg, strlen(reg), MAY2, &stage), GRADREG_OK);
+    CHECK_CODE(gradreg_registration_stage(S(reg), MAY2, &stage), GRADREG_OK);
     CHECK(strcmp(stage, "confirmed") == 0);
 
     /* Reminders over a set of registrations. */
@@ -382,35 +475,32 @@ static void test_pure_walk(void) {
     }
     snprintf(regs, n, "[%s]", reg);
     char *rem = SENTINEL;
-    CHECK_CODE(gradreg_reminders_compute(regs, strlen(regs), POLICY, strlen(POLICY), NULL, 0,
-                                         JUN10, &rem),
+    CHECK_CODE(gradreg_reminders_compute(S(regs), S(POLICY), GRADREG_STR_NONE, JUN10, &rem),
                GRADREG_OK);
     CHECK(rem != SENTINEL && rem[0] == '[');
     gradreg_string_free(rem);
     const char *opts = "{\"deadline_within_days\":30,\"unconfirmed_after_days\":1,"
                        "\"expiring_within_days\":3}";
     rem = NULL;
-    CHECK_CODE(gradreg_reminders_compute("[]", 2, POLICY, strlen(POLICY), opts, strlen(opts),
-                                         JUN10, &rem),
+    CHECK_CODE(gradreg_reminders_compute(GRADREG_STR("[]"), S(POLICY), S(opts), JUN10, &rem),
                GRADREG_OK);
     CHECK(rem != NULL && strcmp(rem, "[]") == 0);
     gradreg_string_free(rem);
     rem = SENTINEL;
-    CHECK_CODE(gradreg_reminders_compute(regs, strlen(regs), POLICY, strlen(POLICY), NOT_JSON,
-                                         strlen(NOT_JSON), JUN10, &rem),
+    CHECK_CODE(gradreg_reminders_compute(S(regs), S(POLICY), S(NOT_JSON), JUN10, &rem),
                GRADREG_ERR_MALFORMED_JSON);
-    CHECK_CODE(gradreg_reminders_compute(NULL, 0, POLICY, strlen(POLICY), NULL, 0, JUN10, &rem),
+    CHECK_CODE(
+        gradreg_reminders_compute(GRADREG_STR_NONE, S(POLICY), GRADREG_STR_NONE, JUN10, &rem),
+        GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_reminders_compute(S(regs), GRADREG_STR_NONE, GRADREG_STR_NONE, JUN10, &rem),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_reminders_compute(regs, strlen(regs), NULL, 0, NULL, 0, JUN10, &rem),
+    CHECK_CODE(gradreg_reminders_compute(S(regs), S(POLICY), GRADREG_STR_NONE, JUN10, NULL),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_reminders_compute(regs, strlen(regs), POLICY, strlen(POLICY), NULL, 0,
-                                         JUN10, NULL),
-               GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_reminders_compute(BAD_UTF8, strlen(BAD_UTF8), POLICY, strlen(POLICY),
-                                         NULL, 0, JUN10, &rem),
+    CHECK_CODE(gradreg_reminders_compute(S(BAD_UTF8), S(POLICY), GRADREG_STR_NONE, JUN10, &rem),
                GRADREG_ERR_INVALID_UTF8);
-    CHECK_CODE(gradreg_reminders_compute(regs, strlen(regs), "\"mars\"", 6, NULL, 0, JUN10, &rem),
-               GRADREG_ERR_INVALID_POLICY);
+    CHECK_CODE(
+        gradreg_reminders_compute(S(regs), GRADREG_STR("\"mars\""), GRADREG_STR_NONE, JUN10, &rem),
+        GRADREG_ERR_INVALID_POLICY);
     CHECK(rem == SENTINEL);
     free(regs);
     free(reg);
@@ -418,88 +508,82 @@ static void test_pure_walk(void) {
 
 static void test_pure_arguments(void) {
     char *reg = NULL;
-    CHECK_CODE(gradreg_registration_new("k", 1, &reg), GRADREG_OK);
+    CHECK_CODE(gradreg_registration_new(GRADREG_STR("k"), &reg), GRADREG_OK);
     const char *login = "{\"command\":\"login\"}";
-    size_t rl = strlen(reg), al = strlen(graduate_actor), cl = strlen(login), pl = strlen(POLICY);
     char *out = SENTINEL;
     const char *stage = (const char *)SENTINEL;
 
-    CHECK_CODE(gradreg_registration_new(NULL, 1, &out), GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registration_new("k", 1, NULL), GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registration_new("\xc3", 1, &out), GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_registration_new(SN(NULL, 1), &out), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registration_new(GRADREG_STR("k"), NULL), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registration_new(GRADREG_STR("\xc3"), &out), GRADREG_ERR_INVALID_UTF8);
 
     /* NULL for each pointer. */
-    CHECK_CODE(gradreg_registration_apply(NULL, rl, graduate_actor, al, login, cl, POLICY, pl,
+    CHECK_CODE(gradreg_registration_apply(GRADREG_STR_NONE, S(graduate_actor), S(login), S(POLICY),
                                           MAY1, &out),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registration_apply(reg, rl, NULL, al, login, cl, POLICY, pl, MAY1, &out),
-               GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registration_apply(reg, rl, graduate_actor, al, NULL, cl, POLICY, pl,
+    CHECK_CODE(
+        gradreg_registration_apply(S(reg), GRADREG_STR_NONE, S(login), S(POLICY), MAY1, &out),
+        GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registration_apply(S(reg), S(graduate_actor), GRADREG_STR_NONE, S(POLICY),
                                           MAY1, &out),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registration_apply(reg, rl, graduate_actor, al, login, cl, NULL, pl, MAY1,
-                                          &out),
+    CHECK_CODE(gradreg_registration_apply(S(reg), S(graduate_actor), S(login), GRADREG_STR_NONE,
+                                          MAY1, &out),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registration_apply(reg, rl, graduate_actor, al, login, cl, POLICY, pl,
-                                          MAY1, NULL),
-               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(
+        gradreg_registration_apply(S(reg), S(graduate_actor), S(login), S(POLICY), MAY1, NULL),
+        GRADREG_ERR_NULL_ARGUMENT);
     /* Invalid UTF-8 in each text. */
-    CHECK_CODE(gradreg_registration_apply(BAD_UTF8, strlen(BAD_UTF8), graduate_actor, al, login,
-                                          cl, POLICY, pl, MAY1, &out),
+    CHECK_CODE(
+        gradreg_registration_apply(S(BAD_UTF8), S(graduate_actor), S(login), S(POLICY), MAY1, &out),
+        GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_registration_apply(S(reg), S(BAD_UTF8), S(login), S(POLICY), MAY1, &out),
                GRADREG_ERR_INVALID_UTF8);
-    CHECK_CODE(gradreg_registration_apply(reg, rl, BAD_UTF8, strlen(BAD_UTF8), login, cl, POLICY,
-                                          pl, MAY1, &out),
-               GRADREG_ERR_INVALID_UTF8);
-    CHECK_CODE(gradreg_registration_apply(reg, rl, graduate_actor, al, BAD_UTF8,
-                                          strlen(BAD_UTF8), POLICY, pl, MAY1, &out),
-               GRADREG_ERR_INVALID_UTF8);
-    CHECK_CODE(gradreg_registration_apply(reg, rl, graduate_actor, al, login, cl, BAD_UTF8,
-                                          strlen(BAD_UTF8), MAY1, &out),
-               GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(
+        gradreg_registration_apply(S(reg), S(graduate_actor), S(BAD_UTF8), S(POLICY), MAY1, &out),
+        GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(
+        gradreg_registration_apply(S(reg), S(graduate_actor), S(login), S(BAD_UTF8), MAY1, &out),
+        GRADREG_ERR_INVALID_UTF8);
     /* Malformed JSON in each text. */
-    CHECK_CODE(gradreg_registration_apply(NOT_JSON, strlen(NOT_JSON), graduate_actor, al, login,
-                                          cl, POLICY, pl, MAY1, &out),
+    CHECK_CODE(
+        gradreg_registration_apply(S(NOT_JSON), S(graduate_actor), S(login), S(POLICY), MAY1, &out),
+        GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_registration_apply(S(reg), S(NOT_JSON), S(login), S(POLICY), MAY1, &out),
                GRADREG_ERR_MALFORMED_JSON);
-    CHECK_CODE(gradreg_registration_apply(reg, rl, NOT_JSON, strlen(NOT_JSON), login, cl, POLICY,
-                                          pl, MAY1, &out),
-               GRADREG_ERR_MALFORMED_JSON);
-    CHECK_CODE(gradreg_registration_apply(reg, rl, graduate_actor, al, NOT_JSON,
-                                          strlen(NOT_JSON), POLICY, pl, MAY1, &out),
-               GRADREG_ERR_MALFORMED_JSON);
-    CHECK_CODE(gradreg_registration_apply(reg, rl, graduate_actor, al, login, cl, NOT_JSON,
-                                          strlen(NOT_JSON), MAY1, &out),
-               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(
+        gradreg_registration_apply(S(reg), S(graduate_actor), S(NOT_JSON), S(POLICY), MAY1, &out),
+        GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(
+        gradreg_registration_apply(S(reg), S(graduate_actor), S(login), S(NOT_JSON), MAY1, &out),
+        GRADREG_ERR_MALFORMED_JSON);
     /* Unknown role, unknown command, unknown preset, a 30 February deadline. */
     const char *alien = "{\"role\":\"alien\"}";
-    CHECK_CODE(gradreg_registration_apply(reg, rl, alien, strlen(alien), login, cl, POLICY, pl,
-                                          MAY1, &out),
+    CHECK_CODE(gradreg_registration_apply(S(reg), S(alien), S(login), S(POLICY), MAY1, &out),
                GRADREG_ERR_MALFORMED_JSON);
     const char *fly = "{\"command\":\"fly\"}";
-    CHECK_CODE(gradreg_registration_apply(reg, rl, graduate_actor, al, fly, strlen(fly), POLICY,
-                                          pl, MAY1, &out),
+    CHECK_CODE(gradreg_registration_apply(S(reg), S(graduate_actor), S(fly), S(POLICY), MAY1, &out),
                GRADREG_ERR_MALFORMED_JSON);
-    CHECK_CODE(gradreg_registration_apply(reg, rl, graduate_actor, al, login, cl, "\"mars\"", 6,
-                                          MAY1, &out),
+    CHECK_CODE(gradreg_registration_apply(S(reg), S(graduate_actor), S(login),
+                                          GRADREG_STR("\"mars\""), MAY1, &out),
                GRADREG_ERR_INVALID_POLICY);
     const char *feb30 = "{\"name\":\"x\",\"registration_deadline\":{\"month\":2,\"day\":30},"
                         "\"change_deadline\":{\"month\":8,\"day\":15}}";
-    CHECK_CODE(gradreg_registration_apply(reg, rl, graduate_actor, al, login, cl, feb30,
-                                          strlen(feb30), MAY1, &out),
-               GRADREG_ERR_INVALID_POLICY);
+    CHECK_CODE(
+        gradreg_registration_apply(S(reg), S(graduate_actor), S(login), S(feb30), MAY1, &out),
+        GRADREG_ERR_INVALID_POLICY);
     /* An instant no calendar holds. */
-    CHECK_CODE(gradreg_registration_apply(reg, rl, graduate_actor, al, login, cl, POLICY, pl,
-                                          INT64_MAX, &out),
-               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(
+        gradreg_registration_apply(S(reg), S(graduate_actor), S(login), S(POLICY), INT64_MAX, &out),
+        GRADREG_ERR_INVALID_ARGUMENT);
     CHECK(out == SENTINEL);
 
-    CHECK_CODE(gradreg_registration_stage(NULL, rl, MAY1, &stage), GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registration_stage(reg, rl, MAY1, NULL), GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registration_stage(BAD_UTF8, strlen(BAD_UTF8), MAY1, &stage),
-               GRADREG_ERR_INVALID_UTF8);
-    CHECK_CODE(gradreg_registration_stage(NOT_JSON, strlen(NOT_JSON), MAY1, &stage),
-               GRADREG_ERR_MALFORMED_JSON);
-    CHECK_CODE(gradreg_registration_stage(reg, rl, INT64_MIN, &stage),
-               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_registration_stage(GRADREG_STR_NONE, MAY1, &stage),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registration_stage(S(reg), MAY1, NULL), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registration_stage(S(BAD_UTF8), MAY1, &stage), GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_registration_stage(S(NOT_JSON), MAY1, &stage), GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_registration_stage(S(reg), INT64_MIN, &stage), GRADREG_ERR_INVALID_ARGUMENT);
     CHECK(stage == (const char *)SENTINEL);
     gradreg_string_free(reg);
 }
@@ -509,8 +593,7 @@ static void test_pure_arguments(void) {
 static uint32_t reg_apply(gradreg_registry *r, const char *id, const char *actor,
                           const char *cmd, int64_t now) {
     char *out = NULL;
-    uint32_t rc = gradreg_registry_apply(r, id, strlen(id), actor, strlen(actor), cmd,
-                                         strlen(cmd), now, &out);
+    uint32_t rc = gradreg_registry_apply(r, S(id), S(actor), S(cmd), now, &out);
     gradreg_string_free(out);
     return rc;
 }
@@ -533,21 +616,152 @@ static void walk_to_confirmed(gradreg_registry *r, const char *id) {
     free(report);
 }
 
+/* ---- text and byte arguments ---- */
+
+static void test_text_arguments(void) {
+    /* The struct is a pointer and a length, passed by value. */
+    CHECK(sizeof(gradreg_str) == sizeof(const char *) + sizeof(size_t));
+    CHECK(sizeof(gradreg_bytes) == sizeof(const uint8_t *) + sizeof(size_t));
+    /* GRADREG_STR counts the bytes of a literal, without the NUL. */
+    gradreg_str lit = GRADREG_STR("张明");
+    CHECK(lit.len == 6 && memcmp(lit.ptr, "张明", 6) == 0);
+    CHECK(GRADREG_STR("").len == 0 && GRADREG_STR("").ptr != NULL);
+    gradreg_str none = GRADREG_STR_NONE;
+    CHECK(none.ptr == NULL && none.len == 0);
+    /* gradreg_str_from_c: strlen, NULL gives none, and the last error is left alone. */
+    char *out = SENTINEL;
+    CHECK_CODE(gradreg_sample_record(GRADREG_STR("nobody"), &out), GRADREG_ERR_INVALID_ARGUMENT);
+    const char *c = "10327:2022010123";
+    gradreg_str from_c = gradreg_str_from_c(c);
+    CHECK(from_c.ptr == c && from_c.len == 16);
+    gradreg_str from_null = gradreg_str_from_c(NULL);
+    CHECK(from_null.ptr == NULL && from_null.len == 0);
+    CHECK(gradreg_last_error_code() == GRADREG_ERR_INVALID_ARGUMENT);
+
+    /* Only len bytes are read: no NUL is needed. */
+    const char kind[] = {'b', 'a', 's', 'i', 'c', '_', 'i', 'n', 'f', 'o', '!'};
+    out = NULL;
+    CHECK_CODE(gradreg_sample_record(SN(kind, 10), &out), GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "\"id_number\"") != NULL);
+    gradreg_string_free(out);
+    /* The empty text is text (an unknown kind here), not none. */
+    out = SENTINEL;
+    CHECK_CODE(gradreg_sample_record(GRADREG_STR(""), &out), GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_sample_record(SN("basic_info", 0), &out), GRADREG_ERR_INVALID_ARGUMENT);
+    /* None for a required text, and NULL with a length, are NULL arguments. */
+    CHECK_CODE(gradreg_sample_record(GRADREG_STR_NONE, &out), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_sample_record(SN(NULL, 10), &out), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK(out == SENTINEL);
+    char detail[256];
+    CHECK_CODE(gradreg_last_error(detail, sizeof detail, NULL), GRADREG_OK);
+    CHECK(strstr(detail, "kind") != NULL);
+
+    /* For an optional text, none is absent and NULL with a length is still an error. */
+    gradreg_registry *r = NULL;
+    CHECK_CODE(gradreg_registry_new_in_memory(GRADREG_STR("\"jiangsu\""), &r), GRADREG_OK);
+    out = NULL;
+    CHECK_CODE(gradreg_registry_query(r, GRADREG_STR_NONE, MAY1, &out), GRADREG_OK);
+    CHECK(out != NULL && strcmp(out, "[]") == 0);
+    gradreg_string_free(out);
+    out = SENTINEL;
+    CHECK_CODE(gradreg_registry_query(r, SN(NULL, 2), MAY1, &out), GRADREG_ERR_NULL_ARGUMENT);
+    /* The empty text is read, and is not a query. */
+    CHECK_CODE(gradreg_registry_query(r, GRADREG_STR(""), MAY1, &out),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK(out == SENTINEL);
+    gradreg_renderer *renderer = (gradreg_renderer *)SENTINEL;
+    CHECK_CODE(gradreg_renderer_new(SN(NULL, 3), &renderer), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK(renderer == (gradreg_renderer *)SENTINEL);
+    gradreg_registry_free(r);
+
+    /* Bytes: none is an error (every byte argument is required); empty data is data. */
+    gradreg_keyring *ring = NULL;
+    CHECK_CODE(gradreg_keyring_new(0, &ring), GRADREG_OK);
+    CHECK_CODE(gradreg_keyring_add_hmac(ring, 1, B(NULL, 0), 1), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_keyring_add_hmac(ring, 1, B(NULL, 32), 1), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_keyring_add_hmac(ring, 1, BS(""), 1), GRADREG_ERR_KEY_REFUSED);
+    gradreg_keyring_free(ring);
+}
+
+/* ---- where a registry lives: a file, or a folder holding gradreg.sqlite3 ---- */
+
+static void remove_db(const char *path) {
+    const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < 4; i++) {
+        char p[400];
+        snprintf(p, sizeof p, "%s%s", path, suffixes[i]);
+        unlink(p);
+    }
+}
+
+static void test_registry_folder(void) {
+    char dir[] = "/tmp/gradreg-folder-XXXXXX";
+    char *made = mkdtemp(dir);
+    CHECK(made != NULL);
+    if (made == NULL) {
+        return;
+    }
+    /* A folder gets gradreg.sqlite3 inside it. */
+    gradreg_registry *r = NULL;
+    CHECK_CODE(gradreg_registry_new(S(dir), S(POLICY), &r), GRADREG_OK);
+    walk_to_confirmed(r, "10327:2022010123");
+    gradreg_registry_free(r);
+    char file[300];
+    snprintf(file, sizeof file, "%s/gradreg.sqlite3", dir);
+    CHECK(access(file, F_OK) == 0);
+    /* The same registry, opened by its file or by its folder again. */
+    char *json = NULL;
+    r = NULL;
+    CHECK_CODE(gradreg_registry_new(S(file), S(POLICY), &r), GRADREG_OK);
+    CHECK_CODE(gradreg_registry_get(r, GRADREG_STR("10327:2022010123"), &json), GRADREG_OK);
+    gradreg_string_free(json);
+    gradreg_registry_free(r);
+    char slash[300];
+    snprintf(slash, sizeof slash, "%s/", dir);
+    r = NULL;
+    json = NULL;
+    CHECK_CODE(gradreg_registry_new(S(slash), S(POLICY), &r), GRADREG_OK);
+    CHECK_CODE(gradreg_registry_get(r, GRADREG_STR("10327:2022010123"), &json), GRADREG_OK);
+    gradreg_string_free(json);
+    gradreg_registry_free(r);
+
+    /* A file in a folder that does not exist: 507, naming the folder, and nothing is created. */
+    char missing[300];
+    snprintf(missing, sizeof missing, "%s/missing/x.db", dir);
+    r = (gradreg_registry *)SENTINEL;
+    CHECK_CODE(gradreg_registry_new(S(missing), S(POLICY), &r), GRADREG_ERR_IO);
+    CHECK(r == (gradreg_registry *)SENTINEL);
+    char detail[512];
+    CHECK_CODE(gradreg_last_error(detail, sizeof detail, NULL), GRADREG_OK);
+    CHECK(strncmp(detail, "[507]", 5) == 0 && strstr(detail, "missing") != NULL);
+    char missing_dir[300];
+    snprintf(missing_dir, sizeof missing_dir, "%s/missing", dir);
+    CHECK(access(missing_dir, F_OK) != 0);
+    /* The empty path is not a place. */
+    CHECK_CODE(gradreg_registry_new(GRADREG_STR(""), S(POLICY), &r), GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK(r == (gradreg_registry *)SENTINEL);
+
+    remove_db(file);
+    rmdir(dir);
+}
+
 static void test_registry_handles(void) {
     gradreg_registry *r = (gradreg_registry *)SENTINEL;
-    size_t pl = strlen(POLICY);
-    CHECK_CODE(gradreg_registry_new_in_memory(NULL, pl, &r), GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_new_in_memory(POLICY, pl, NULL), GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_new_in_memory(BAD_UTF8, strlen(BAD_UTF8), &r),
+    CHECK_CODE(gradreg_registry_new_in_memory(GRADREG_STR_NONE, &r), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_new_in_memory(S(POLICY), NULL), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_new_in_memory(S(BAD_UTF8), &r), GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_registry_new_in_memory(S(NOT_JSON), &r), GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_registry_new_in_memory(GRADREG_STR("\"mars\""), &r),
+               GRADREG_ERR_INVALID_POLICY);
+    CHECK_CODE(gradreg_registry_new(SN(NULL, 3), S(POLICY), &r), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_new(GRADREG_STR("x.db"), GRADREG_STR_NONE, &r),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_new(GRADREG_STR("x.db"), S(POLICY), NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_new(GRADREG_STR("x\xff.db"), S(POLICY), &r),
                GRADREG_ERR_INVALID_UTF8);
-    CHECK_CODE(gradreg_registry_new_in_memory(NOT_JSON, strlen(NOT_JSON), &r),
-               GRADREG_ERR_MALFORMED_JSON);
-    CHECK_CODE(gradreg_registry_new_in_memory("\"mars\"", 6, &r), GRADREG_ERR_INVALID_POLICY);
-    CHECK_CODE(gradreg_registry_new(NULL, 3, POLICY, pl, &r), GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_new("x.db", 4, NULL, pl, &r), GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_new("x.db", 4, POLICY, pl, NULL), GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_new("x\xff.db", 5, POLICY, pl, &r), GRADREG_ERR_INVALID_UTF8);
-    CHECK_CODE(gradreg_registry_new("x\0.db", 5, POLICY, pl, &r), GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_registry_new(GRADREG_STR("x\0.db"), S(POLICY), &r),
+               GRADREG_ERR_INVALID_ARGUMENT);
     CHECK(r == (gradreg_registry *)SENTINEL);
 
     /* A file that is not a database. */
@@ -566,7 +780,7 @@ static void test_registry_handles(void) {
         }
         fclose(f);
     }
-    uint32_t rc = gradreg_registry_new(path, strlen(path), POLICY, pl, &r);
+    uint32_t rc = gradreg_registry_new(S(path), S(POLICY), &r);
     CHECK(rc == GRADREG_ERR_CORRUPT || rc == GRADREG_ERR_STORAGE);
     CHECK(r == (gradreg_registry *)SENTINEL);
     unlink(path);
@@ -574,13 +788,13 @@ static void test_registry_handles(void) {
     /* A real SQLite registry, reopened: the data survives. */
     snprintf(path, sizeof path, "%s/registry.db", dir);
     gradreg_registry *db = NULL;
-    CHECK_CODE(gradreg_registry_new(path, strlen(path), POLICY, pl, &db), GRADREG_OK);
+    CHECK_CODE(gradreg_registry_new(S(path), S(POLICY), &db), GRADREG_OK);
     walk_to_confirmed(db, "10327:2022010123");
     gradreg_registry_free(db);
     db = NULL;
-    CHECK_CODE(gradreg_registry_new(path, strlen(path), POLICY, pl, &db), GRADREG_OK);
+    CHECK_CODE(gradreg_registry_new(S(path), S(POLICY), &db), GRADREG_OK);
     char *json = NULL;
-    CHECK_CODE(gradreg_registry_get(db, "10327:2022010123", 16, &json), GRADREG_OK);
+    CHECK_CODE(gradreg_registry_get(db, GRADREG_STR("10327:2022010123"), &json), GRADREG_OK);
     CHECK(json != NULL && strstr(json, "\"destination_status\":\"confirmed\"") != NULL);
     gradreg_string_free(json);
     gradreg_registry_free(db);
@@ -594,7 +808,7 @@ static void test_registry_handles(void) {
 
     /* Freed, forged and double-freed handles. */
     gradreg_registry *mem = NULL;
-    CHECK_CODE(gradreg_registry_new_in_memory(POLICY, pl, &mem), GRADREG_OK);
+    CHECK_CODE(gradreg_registry_new_in_memory(S(POLICY), &mem), GRADREG_OK);
     CHECK(mem != NULL);
     gradreg_registry_free(mem);
     char *out = SENTINEL;
@@ -611,110 +825,102 @@ static void test_registry_handles(void) {
 
 static void test_registry_operations(void) {
     gradreg_registry *r = NULL;
-    CHECK_CODE(gradreg_registry_new_in_memory(POLICY, strlen(POLICY), &r), GRADREG_OK);
+    CHECK_CODE(gradreg_registry_new_in_memory(S(POLICY), &r), GRADREG_OK);
     const char *id = "10327:2022010123";
-    size_t il = strlen(id);
     walk_to_confirmed(r, id);
 
     char *out = SENTINEL;
     const char *auth = "{\"command\":\"authorize\"}";
-    size_t al = strlen(graduate_actor), cl = strlen(auth);
     /* NULL for each pointer of apply. */
-    CHECK_CODE(gradreg_registry_apply(NULL, id, il, graduate_actor, al, auth, cl, MAY2, &out),
+    CHECK_CODE(gradreg_registry_apply(NULL, S(id), S(graduate_actor), S(auth), MAY2, &out),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_apply(r, NULL, il, graduate_actor, al, auth, cl, MAY2, &out),
+    CHECK_CODE(gradreg_registry_apply(r, GRADREG_STR_NONE, S(graduate_actor), S(auth), MAY2, &out),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_apply(r, id, il, NULL, al, auth, cl, MAY2, &out),
+    CHECK_CODE(gradreg_registry_apply(r, S(id), GRADREG_STR_NONE, S(auth), MAY2, &out),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_apply(r, id, il, graduate_actor, al, NULL, cl, MAY2, &out),
+    CHECK_CODE(gradreg_registry_apply(r, S(id), S(graduate_actor), GRADREG_STR_NONE, MAY2, &out),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_apply(r, id, il, graduate_actor, al, auth, cl, MAY2, NULL),
+    CHECK_CODE(gradreg_registry_apply(r, S(id), S(graduate_actor), S(auth), MAY2, NULL),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_apply(r, "\xff", 1, graduate_actor, al, auth, cl, MAY2, &out),
+    CHECK_CODE(
+        gradreg_registry_apply(r, GRADREG_STR("\xff"), S(graduate_actor), S(auth), MAY2, &out),
+        GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_registry_apply(r, S(id), S(BAD_UTF8), S(auth), MAY2, &out),
                GRADREG_ERR_INVALID_UTF8);
-    CHECK_CODE(gradreg_registry_apply(r, id, il, BAD_UTF8, strlen(BAD_UTF8), auth, cl, MAY2,
-                                      &out),
+    CHECK_CODE(gradreg_registry_apply(r, S(id), S(graduate_actor), S(BAD_UTF8), MAY2, &out),
                GRADREG_ERR_INVALID_UTF8);
-    CHECK_CODE(gradreg_registry_apply(r, id, il, graduate_actor, al, BAD_UTF8, strlen(BAD_UTF8),
-                                      MAY2, &out),
-               GRADREG_ERR_INVALID_UTF8);
-    CHECK_CODE(gradreg_registry_apply(r, id, il, NOT_JSON, strlen(NOT_JSON), auth, cl, MAY2,
-                                      &out),
+    CHECK_CODE(gradreg_registry_apply(r, S(id), S(NOT_JSON), S(auth), MAY2, &out),
                GRADREG_ERR_MALFORMED_JSON);
-    CHECK_CODE(gradreg_registry_apply(r, id, il, graduate_actor, al, NOT_JSON, strlen(NOT_JSON),
-                                      MAY2, &out),
+    CHECK_CODE(gradreg_registry_apply(r, S(id), S(graduate_actor), S(NOT_JSON), MAY2, &out),
                GRADREG_ERR_MALFORMED_JSON);
-    CHECK_CODE(gradreg_registry_apply(r, id, il, graduate_actor, al, auth, cl, INT64_MAX, &out),
+    CHECK_CODE(gradreg_registry_apply(r, S(id), S(graduate_actor), S(auth), INT64_MAX, &out),
                GRADREG_ERR_INVALID_ARGUMENT);
     CHECK(out == SENTINEL);
     /* A refusal by the state machine: the platform may not authorize. */
     CHECK_CODE(reg_apply(r, id, PLATFORM, auth, MAY2), GRADREG_ERR_FORBIDDEN);
     out = NULL;
-    CHECK_CODE(gradreg_registry_apply(r, id, il, graduate_actor, al, auth, cl, MAY2, &out),
+    CHECK_CODE(gradreg_registry_apply(r, S(id), S(graduate_actor), S(auth), MAY2, &out),
                GRADREG_OK);
     CHECK(out != NULL && strstr(out, "\"authorization_issued\"") != NULL);
     gradreg_string_free(out);
 
     /* Instants outside 0000–9999 are refused; at the edge nothing panics. */
     out = SENTINEL;
-    CHECK_CODE(gradreg_registry_apply(r, id, il, graduate_actor, al, auth, cl, 253402300800LL,
-                                      &out),
+    CHECK_CODE(gradreg_registry_apply(r, S(id), S(graduate_actor), S(auth), 253402300800LL, &out),
                GRADREG_ERR_INVALID_ARGUMENT);
-    CHECK_CODE(gradreg_registry_apply(r, id, il, graduate_actor, al, auth, cl, -62167219201LL,
-                                      &out),
+    CHECK_CODE(gradreg_registry_apply(r, S(id), S(graduate_actor), S(auth), -62167219201LL, &out),
                GRADREG_ERR_INVALID_ARGUMENT);
     CHECK(out == SENTINEL);
     const int64_t edges[] = {253402300799LL, -62167219200LL, 0};
     for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
         char *o = NULL;
         uint32_t rc = gradreg_registration_apply(
-            "{\"id\":\"e\",\"version\":0,\"data_version\":0}", 39, SCHOOL, strlen(SCHOOL),
-            "{\"command\":\"login\"}", 19, POLICY, strlen(POLICY), edges[i], &o);
+            GRADREG_STR("{\"id\":\"e\",\"version\":0,\"data_version\":0}"), S(SCHOOL),
+            GRADREG_STR("{\"command\":\"login\"}"), S(POLICY), edges[i], &o);
         CHECK(rc != GRADREG_ERR_PANIC && rc != GRADREG_OK);
         gradreg_string_free(o);
         o = NULL;
         CHECK(gradreg_registry_statistics(r, edges[i], &o) == GRADREG_OK);
         gradreg_string_free(o);
         o = NULL;
-        CHECK(gradreg_registry_reminders(r, NULL, 0, edges[i], &o) == GRADREG_OK);
+        CHECK(gradreg_registry_reminders(r, GRADREG_STR_NONE, edges[i], &o) == GRADREG_OK);
         gradreg_string_free(o);
     }
 
     /* get */
     out = SENTINEL;
-    CHECK_CODE(gradreg_registry_get(r, "nobody", 6, &out), GRADREG_ERR_NOT_FOUND);
-    CHECK_CODE(gradreg_registry_get(NULL, id, il, &out), GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_get(r, NULL, il, &out), GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_get(r, id, il, NULL), GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_get(r, "\xff", 1, &out), GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_registry_get(r, GRADREG_STR("nobody"), &out), GRADREG_ERR_NOT_FOUND);
+    CHECK_CODE(gradreg_registry_get(NULL, S(id), &out), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_get(r, GRADREG_STR_NONE, &out), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_get(r, S(id), NULL), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_get(r, GRADREG_STR("\xff"), &out), GRADREG_ERR_INVALID_UTF8);
     CHECK(out == SENTINEL);
-    CHECK_CODE(gradreg_registry_get(r, id, il, &out), GRADREG_OK);
+    CHECK_CODE(gradreg_registry_get(r, S(id), &out), GRADREG_OK);
     CHECK(strstr(out, "\"authorizations\":[{") != NULL);
     gradreg_string_free(out);
 
     /* query */
     const char *q = "{\"stages\":[\"authorized\"],\"college\":\"会计学院\"}";
     out = NULL;
-    CHECK_CODE(gradreg_registry_query(r, q, strlen(q), MAY2, &out), GRADREG_OK);
+    CHECK_CODE(gradreg_registry_query(r, S(q), MAY2, &out), GRADREG_OK);
     CHECK(out != NULL && strstr(out, id) != NULL);
     gradreg_string_free(out);
     out = NULL;
-    CHECK_CODE(gradreg_registry_query(r, NULL, 0, MAY2, &out), GRADREG_OK);
+    CHECK_CODE(gradreg_registry_query(r, GRADREG_STR_NONE, MAY2, &out), GRADREG_OK);
     CHECK(out != NULL && out[0] == '[');
     gradreg_string_free(out);
     const char *q2 = "{\"stages\":[\"disputed\"]}";
     out = NULL;
-    CHECK_CODE(gradreg_registry_query(r, q2, strlen(q2), MAY2, &out), GRADREG_OK);
+    CHECK_CODE(gradreg_registry_query(r, S(q2), MAY2, &out), GRADREG_OK);
     CHECK(out != NULL && strcmp(out, "[]") == 0);
     gradreg_string_free(out);
     out = SENTINEL;
     const char *badq = "{\"stages\":[\"flying\"]}";
-    CHECK_CODE(gradreg_registry_query(r, badq, strlen(badq), MAY2, &out),
-               GRADREG_ERR_MALFORMED_JSON);
-    CHECK_CODE(gradreg_registry_query(r, BAD_UTF8, strlen(BAD_UTF8), MAY2, &out),
-               GRADREG_ERR_INVALID_UTF8);
-    CHECK_CODE(gradreg_registry_query(NULL, NULL, 0, MAY2, &out), GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_query(r, NULL, 0, MAY2, NULL), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_query(r, S(badq), MAY2, &out), GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_registry_query(r, S(BAD_UTF8), MAY2, &out), GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_registry_query(NULL, GRADREG_STR_NONE, MAY2, &out),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_query(r, GRADREG_STR_NONE, MAY2, NULL), GRADREG_ERR_NULL_ARGUMENT);
     CHECK(out == SENTINEL);
 
     /* statistics */
@@ -729,34 +935,34 @@ static void test_registry_operations(void) {
 
     /* reminders */
     out = NULL;
-    CHECK_CODE(gradreg_registry_reminders(r, NULL, 0, JUN10, &out), GRADREG_OK);
+    CHECK_CODE(gradreg_registry_reminders(r, GRADREG_STR_NONE, JUN10, &out), GRADREG_OK);
     CHECK(out != NULL && out[0] == '[');
     gradreg_string_free(out);
     out = SENTINEL;
-    CHECK_CODE(gradreg_registry_reminders(r, NOT_JSON, strlen(NOT_JSON), JUN10, &out),
-               GRADREG_ERR_MALFORMED_JSON);
-    CHECK_CODE(gradreg_registry_reminders(r, BAD_UTF8, strlen(BAD_UTF8), JUN10, &out),
-               GRADREG_ERR_INVALID_UTF8);
-    CHECK_CODE(gradreg_registry_reminders(NULL, NULL, 0, JUN10, &out), GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_reminders(r, NULL, 0, JUN10, NULL), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_reminders(r, S(NOT_JSON), JUN10, &out), GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_registry_reminders(r, S(BAD_UTF8), JUN10, &out), GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_registry_reminders(NULL, GRADREG_STR_NONE, JUN10, &out),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_reminders(r, GRADREG_STR_NONE, JUN10, NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
     CHECK(out == SENTINEL);
 
     /* export */
     uint8_t *csv = (uint8_t *)SENTINEL;
     size_t csv_len = 7;
-    CHECK_CODE(gradreg_registry_export_csv(r, NULL, 0, MAY2, &csv, &csv_len), GRADREG_OK);
+    CHECK_CODE(gradreg_registry_export_csv(r, GRADREG_STR_NONE, MAY2, &csv, &csv_len), GRADREG_OK);
     CHECK(csv_len > 3 && csv[0] == 0xEF && csv[1] == 0xBB && csv[2] == 0xBF);
     CHECK(csv_len > 3 && memchr(csv, '*', csv_len) != NULL); /* the ID number is masked */
     gradreg_bytes_free(csv, csv_len);
     csv = (uint8_t *)SENTINEL;
     csv_len = 7;
-    CHECK_CODE(gradreg_registry_export_csv(r, NULL, 0, MAY2, NULL, &csv_len),
+    CHECK_CODE(gradreg_registry_export_csv(r, GRADREG_STR_NONE, MAY2, NULL, &csv_len),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_export_csv(r, NULL, 0, MAY2, &csv, NULL),
+    CHECK_CODE(gradreg_registry_export_csv(r, GRADREG_STR_NONE, MAY2, &csv, NULL),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_export_csv(NULL, NULL, 0, MAY2, &csv, &csv_len),
+    CHECK_CODE(gradreg_registry_export_csv(NULL, GRADREG_STR_NONE, MAY2, &csv, &csv_len),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_export_csv(r, NOT_JSON, strlen(NOT_JSON), MAY2, &csv, &csv_len),
+    CHECK_CODE(gradreg_registry_export_csv(r, S(NOT_JSON), MAY2, &csv, &csv_len),
                GRADREG_ERR_MALFORMED_JSON);
     CHECK(csv == (uint8_t *)SENTINEL && csv_len == 7);
 
@@ -785,7 +991,7 @@ static void test_registry_operations(void) {
 
 static void test_registry_batches(void) {
     gradreg_registry *r = NULL;
-    CHECK_CODE(gradreg_registry_new_in_memory("\"national\"", 10, &r), GRADREG_OK);
+    CHECK_CODE(gradreg_registry_new_in_memory(GRADREG_STR("\"national\""), &r), GRADREG_OK);
 
     /* upload_batch: one good record, one invalid, one key twice. */
     size_t n = 3 * strlen(basic_json) + 256;
@@ -798,37 +1004,32 @@ static void test_registry_batches(void) {
              "\"id_number\":\"3.20102E+17\"}},{\"id\":\"a\",\"info\":%s}]",
              basic_json, basic_json);
     char *out = NULL;
-    size_t sl = strlen(SCHOOL), rl = strlen(records);
     /* all or nothing: nothing is committed */
-    CHECK_CODE(gradreg_registry_upload_batch(r, records, rl, SCHOOL, sl, MAY1, 1, &out),
-               GRADREG_OK);
+    CHECK_CODE(gradreg_registry_upload_batch(r, S(records), S(SCHOOL), MAY1, 1, &out), GRADREG_OK);
     CHECK(out != NULL && strstr(out, "\"refused\"") != NULL);
     gradreg_string_free(out);
     out = SENTINEL;
-    CHECK_CODE(gradreg_registry_get(r, "a", 1, &out), GRADREG_ERR_NOT_FOUND);
+    CHECK_CODE(gradreg_registry_get(r, GRADREG_STR("a"), &out), GRADREG_ERR_NOT_FOUND);
     out = NULL;
-    CHECK_CODE(gradreg_registry_upload_batch(r, records, rl, SCHOOL, sl, MAY1, 0, &out),
-               GRADREG_OK);
+    CHECK_CODE(gradreg_registry_upload_batch(r, S(records), S(SCHOOL), MAY1, 0, &out), GRADREG_OK);
     CHECK(out != NULL && strstr(out, "{\"id\":\"a\",\"result\":\"created\"}") != NULL);
     CHECK(out != NULL && strstr(out, "\"problems\":[") != NULL);
     gradreg_string_free(out);
     out = NULL;
-    CHECK_CODE(gradreg_registry_get(r, "a", 1, &out), GRADREG_OK);
+    CHECK_CODE(gradreg_registry_get(r, GRADREG_STR("a"), &out), GRADREG_OK);
     gradreg_string_free(out);
     out = SENTINEL;
-    CHECK_CODE(gradreg_registry_upload_batch(NULL, records, rl, SCHOOL, sl, MAY1, 0, &out),
+    CHECK_CODE(gradreg_registry_upload_batch(NULL, S(records), S(SCHOOL), MAY1, 0, &out),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_upload_batch(r, NULL, rl, SCHOOL, sl, MAY1, 0, &out),
+    CHECK_CODE(gradreg_registry_upload_batch(r, GRADREG_STR_NONE, S(SCHOOL), MAY1, 0, &out),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_upload_batch(r, records, rl, NULL, sl, MAY1, 0, &out),
+    CHECK_CODE(gradreg_registry_upload_batch(r, S(records), GRADREG_STR_NONE, MAY1, 0, &out),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_upload_batch(r, records, rl, SCHOOL, sl, MAY1, 0, NULL),
+    CHECK_CODE(gradreg_registry_upload_batch(r, S(records), S(SCHOOL), MAY1, 0, NULL),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_upload_batch(r, NOT_JSON, strlen(NOT_JSON), SCHOOL, sl, MAY1, 0,
-                                             &out),
+    CHECK_CODE(gradreg_registry_upload_batch(r, S(NOT_JSON), S(SCHOOL), MAY1, 0, &out),
                GRADREG_ERR_MALFORMED_JSON);
-    CHECK_CODE(gradreg_registry_upload_batch(r, records, rl, BAD_UTF8, strlen(BAD_UTF8), MAY1, 0,
-                                             &out),
+    CHECK_CODE(gradreg_registry_upload_batch(r, S(records), S(BAD_UTF8), MAY1, 0, &out),
                GRADREG_ERR_INVALID_UTF8);
     CHECK(out == SENTINEL);
     free(records);
@@ -840,19 +1041,16 @@ static void test_registry_batches(void) {
              "{\"id\":\"a\",\"actor\":%s,\"command\":{\"command\":\"authorize\"}}]",
              graduate_actor, graduate_actor);
     out = NULL;
-    CHECK_CODE(gradreg_registry_apply_batch(r, batch, strlen(batch), MAY1, &out), GRADREG_OK);
+    CHECK_CODE(gradreg_registry_apply_batch(r, S(batch), MAY1, &out), GRADREG_OK);
     CHECK(out != NULL && strstr(out, "{\"error\":{\"code\":") != NULL);
     gradreg_string_free(out);
     out = SENTINEL;
-    CHECK_CODE(gradreg_registry_apply_batch(NULL, batch, strlen(batch), MAY1, &out),
-               GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_apply_batch(r, NULL, 3, MAY1, &out), GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_apply_batch(r, batch, strlen(batch), MAY1, NULL),
-               GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_apply_batch(r, NOT_JSON, strlen(NOT_JSON), MAY1, &out),
+    CHECK_CODE(gradreg_registry_apply_batch(NULL, S(batch), MAY1, &out), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_apply_batch(r, SN(NULL, 3), MAY1, &out), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_apply_batch(r, S(batch), MAY1, NULL), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_apply_batch(r, S(NOT_JSON), MAY1, &out),
                GRADREG_ERR_MALFORMED_JSON);
-    CHECK_CODE(gradreg_registry_apply_batch(r, BAD_UTF8, strlen(BAD_UTF8), MAY1, &out),
-               GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_registry_apply_batch(r, S(BAD_UTF8), MAY1, &out), GRADREG_ERR_INVALID_UTF8);
     CHECK(out == SENTINEL);
     gradreg_registry_free(r);
 }
@@ -881,14 +1079,14 @@ static void test_keyring(void) {
     CHECK_CODE(gradreg_keyring_new(0, &ring), GRADREG_OK);
 
     /* A production ring refuses a short key; a test ring takes it. */
-    CHECK_CODE(gradreg_keyring_add_hmac(ring, 1, SECRET, 8, 1), GRADREG_ERR_KEY_REFUSED);
-    CHECK_CODE(gradreg_keyring_add_hmac(ring, 1, NULL, 32, 1), GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_keyring_add_hmac(NULL, 1, SECRET, 32, 1), GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_keyring_add_hmac(ring, 1, SECRET, 32, 1), GRADREG_OK);
-    CHECK_CODE(gradreg_keyring_add_hmac(ring, 1, SECRET, 32, 1), GRADREG_ERR_DUPLICATE_KEY_ID);
-    CHECK_CODE(gradreg_keyring_add_ed25519(ring, 2, SEED, 31, 0), GRADREG_ERR_INVALID_ARGUMENT);
-    CHECK_CODE(gradreg_keyring_add_ed25519(ring, 2, NULL, 32, 0), GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_keyring_add_ed25519(ring, 2, SEED, 32, 0), GRADREG_OK);
+    CHECK_CODE(gradreg_keyring_add_hmac(ring, 1, B(SECRET, 8), 1), GRADREG_ERR_KEY_REFUSED);
+    CHECK_CODE(gradreg_keyring_add_hmac(ring, 1, B(NULL, 32), 1), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_keyring_add_hmac(NULL, 1, B(SECRET, 32), 1), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_keyring_add_hmac(ring, 1, B(SECRET, 32), 1), GRADREG_OK);
+    CHECK_CODE(gradreg_keyring_add_hmac(ring, 1, B(SECRET, 32), 1), GRADREG_ERR_DUPLICATE_KEY_ID);
+    CHECK_CODE(gradreg_keyring_add_ed25519(ring, 2, B(SEED, 31), 0), GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_keyring_add_ed25519(ring, 2, B(NULL, 32), 0), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_keyring_add_ed25519(ring, 2, B(SEED, 32), 0), GRADREG_OK);
     CHECK_CODE(gradreg_keyring_activate(ring, 9), GRADREG_ERR_KEY_NOT_FOUND);
     CHECK_CODE(gradreg_keyring_activate(NULL, 1), GRADREG_ERR_NULL_ARGUMENT);
 
@@ -904,10 +1102,10 @@ static void test_keyring(void) {
     /* A verifier's ring holds the public key only. */
     gradreg_keyring *verifier = NULL;
     CHECK_CODE(gradreg_keyring_new(0, &verifier), GRADREG_OK);
-    CHECK_CODE(gradreg_keyring_add_ed25519_public(verifier, 2, public_key, 32), GRADREG_OK);
-    CHECK_CODE(gradreg_keyring_add_ed25519_public(verifier, 3, public_key, 16),
+    CHECK_CODE(gradreg_keyring_add_ed25519_public(verifier, 2, B(public_key, 32)), GRADREG_OK);
+    CHECK_CODE(gradreg_keyring_add_ed25519_public(verifier, 3, B(public_key, 16)),
                GRADREG_ERR_INVALID_ARGUMENT);
-    CHECK_CODE(gradreg_keyring_add_ed25519_public(verifier, 3, NULL, 32),
+    CHECK_CODE(gradreg_keyring_add_ed25519_public(verifier, 3, B(NULL, 32)),
                GRADREG_ERR_NULL_ARGUMENT);
     CHECK_CODE(gradreg_keyring_activate(verifier, 2), GRADREG_ERR_KEY_REFUSED);
 
@@ -922,32 +1120,31 @@ static void test_keyring(void) {
     CHECK_CODE(gradreg_keyring_remove(ring, 7), GRADREG_ERR_KEY_NOT_FOUND);
     /* A NULL handle for every key ring function. */
     CHECK_CODE(gradreg_keyring_remove(NULL, 1), GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_keyring_add_ed25519(NULL, 5, SEED, 32, 0), GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_keyring_add_ed25519_public(NULL, 5, public_key, 32),
+    CHECK_CODE(gradreg_keyring_add_ed25519(NULL, 5, B(SEED, 32), 0), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_keyring_add_ed25519_public(NULL, 5, B(public_key, 32)),
                GRADREG_ERR_NULL_ARGUMENT);
     CHECK_CODE(gradreg_keyring_public_key(NULL, 2, public_key, 32), GRADREG_ERR_NULL_ARGUMENT);
     /* A forged handle for every key ring function. */
     gradreg_keyring *forged = (gradreg_keyring *)(uintptr_t)0x7770;
     CHECK_CODE(gradreg_keyring_remove(forged, 1), GRADREG_ERR_INVALID_HANDLE);
     CHECK_CODE(gradreg_keyring_activate(forged, 1), GRADREG_ERR_INVALID_HANDLE);
-    CHECK_CODE(gradreg_keyring_add_hmac(forged, 5, SECRET, 32, 1), GRADREG_ERR_INVALID_HANDLE);
+    CHECK_CODE(gradreg_keyring_add_hmac(forged, 5, B(SECRET, 32), 1), GRADREG_ERR_INVALID_HANDLE);
     CHECK_CODE(gradreg_keyring_public_key(forged, 2, public_key, 32),
                GRADREG_ERR_INVALID_HANDLE);
     CHECK_CODE(gradreg_keyring_remove(verifier, 2), GRADREG_OK);
 
     gradreg_keyring *test_ring = NULL;
     CHECK_CODE(gradreg_keyring_new(1, &test_ring), GRADREG_OK);
-    CHECK_CODE(gradreg_keyring_add_hmac(test_ring, 1, (const uint8_t *)"short", 5, 1),
-               GRADREG_OK);
+    CHECK_CODE(gradreg_keyring_add_hmac(test_ring, 1, BS("short"), 1), GRADREG_OK);
 
     /* Wrong kinds: a key ring is not a registry, a registry is not a key ring. */
     gradreg_registry *registry = NULL;
-    CHECK_CODE(gradreg_registry_new_in_memory(POLICY, strlen(POLICY), &registry), GRADREG_OK);
+    CHECK_CODE(gradreg_registry_new_in_memory(S(POLICY), &registry), GRADREG_OK);
     char *out = SENTINEL;
     CHECK_CODE(gradreg_registry_statistics((gradreg_registry *)ring, MAY1, &out),
                GRADREG_ERR_WRONG_HANDLE);
     CHECK_CODE(gradreg_keyring_info((gradreg_keyring *)registry, &out), GRADREG_ERR_WRONG_HANDLE);
-    CHECK_CODE(gradreg_keyring_add_hmac((gradreg_keyring *)registry, 5, SECRET, 32, 1),
+    CHECK_CODE(gradreg_keyring_add_hmac((gradreg_keyring *)registry, 5, B(SECRET, 32), 1),
                GRADREG_ERR_WRONG_HANDLE);
     CHECK(out == SENTINEL);
     /* Freeing through the wrong free function leaves both alone. */
@@ -972,12 +1169,12 @@ static void test_keyring(void) {
  * registration and the verification number. */
 static gradreg_registry *authorized_registry(char **reg_json, char number[32]) {
     gradreg_registry *r = NULL;
-    CHECK_CODE(gradreg_registry_new_in_memory(POLICY, strlen(POLICY), &r), GRADREG_OK);
+    CHECK_CODE(gradreg_registry_new_in_memory(S(POLICY), &r), GRADREG_OK);
     walk_to_confirmed(r, "g1");
     CHECK_CODE(reg_apply(r, "g1", graduate_actor, "{\"command\":\"authorize\"}", MAY2),
                GRADREG_OK);
     *reg_json = NULL;
-    CHECK_CODE(gradreg_registry_get(r, "g1", 2, reg_json), GRADREG_OK);
+    CHECK_CODE(gradreg_registry_get(r, GRADREG_STR("g1"), reg_json), GRADREG_OK);
     number[0] = 0;
     CHECK(*reg_json != NULL && json_string_field(*reg_json, "number", number, 32));
     return r;
@@ -987,8 +1184,8 @@ static uint32_t verify_scan(gradreg_keyring *ring, gradreg_registry *r, const ch
                             const char *verifier, int64_t now) {
     uint32_t verdict = 99;
     char *json = NULL;
-    uint32_t rc = gradreg_token_verify(ring, r, token, strlen(token), verifier, strlen(verifier),
-                                       NULL, 0, now, &verdict, &json);
+    uint32_t rc = gradreg_token_verify(ring, r, S(token), S(verifier), GRADREG_STR_NONE, now,
+                                       &verdict, &json);
     gradreg_string_free(json);
     return rc == GRADREG_OK ? verdict : 1000 + rc;
 }
@@ -997,9 +1194,8 @@ static uint32_t verify_online(gradreg_registry *r, const char *verifier, const c
                               const char *number, int64_t now) {
     uint32_t verdict = 99;
     char *json = NULL;
-    uint32_t rc = gradreg_registry_verify_online(r, verifier, strlen(verifier), name,
-                                                 strlen(name), number, strlen(number), now,
-                                                 &verdict, &json);
+    uint32_t rc =
+        gradreg_registry_verify_online(r, S(verifier), S(name), S(number), now, &verdict, &json);
     gradreg_string_free(json);
     return rc == GRADREG_OK ? verdict : 1000 + rc;
 }
@@ -1008,64 +1204,72 @@ static void test_tokens_and_verification(void) {
     char *reg = NULL;
     char number[32];
     gradreg_registry *r = authorized_registry(&reg, number);
-    size_t rl = strlen(reg), nl = strlen(number);
     gradreg_keyring *ring = NULL;
     CHECK_CODE(gradreg_keyring_new(0, &ring), GRADREG_OK);
 
     char *token = SENTINEL;
     /* No active key yet. */
-    CHECK_CODE(gradreg_token_issue(ring, reg, rl, number, nl, "archive", 7, NULL, 0, &token),
+    CHECK_CODE(gradreg_token_issue(ring, S(reg), S(number), GRADREG_STR("archive"),
+                                   GRADREG_STR_NONE, &token),
                GRADREG_ERR_NO_ACTIVE_KEY);
-    CHECK_CODE(gradreg_keyring_add_hmac(ring, 1, SECRET, 32, 1), GRADREG_OK);
+    CHECK_CODE(gradreg_keyring_add_hmac(ring, 1, B(SECRET, 32), 1), GRADREG_OK);
     /* NULL for each pointer, bad text, wrong values. */
-    CHECK_CODE(gradreg_token_issue(NULL, reg, rl, number, nl, "archive", 7, NULL, 0, &token),
+    CHECK_CODE(gradreg_token_issue(NULL, S(reg), S(number), GRADREG_STR("archive"),
+                                   GRADREG_STR_NONE, &token),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_token_issue(ring, NULL, rl, number, nl, "archive", 7, NULL, 0, &token),
+    CHECK_CODE(gradreg_token_issue(ring, GRADREG_STR_NONE, S(number), GRADREG_STR("archive"),
+                                   GRADREG_STR_NONE, &token),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_token_issue(ring, reg, rl, NULL, nl, "archive", 7, NULL, 0, &token),
+    CHECK_CODE(gradreg_token_issue(ring, S(reg), GRADREG_STR_NONE, GRADREG_STR("archive"),
+                                   GRADREG_STR_NONE, &token),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_token_issue(ring, reg, rl, number, nl, NULL, 7, NULL, 0, &token),
+    CHECK_CODE(gradreg_token_issue(ring, S(reg), S(number), SN(NULL, 7), GRADREG_STR_NONE, &token),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_token_issue(ring, reg, rl, number, nl, "archive", 7, NULL, 0, NULL),
+    CHECK_CODE(gradreg_token_issue(ring, S(reg), S(number), GRADREG_STR("archive"),
+                                   GRADREG_STR_NONE, NULL),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_token_issue(ring, reg, rl, number, nl, "moon", 4, NULL, 0, &token),
-               GRADREG_ERR_INVALID_ARGUMENT);
-    CHECK_CODE(gradreg_token_issue(ring, reg, rl, number, nl, "archive", 7, NOT_JSON,
-                                   strlen(NOT_JSON), &token),
+    CHECK_CODE(
+        gradreg_token_issue(ring, S(reg), S(number), GRADREG_STR("moon"), GRADREG_STR_NONE, &token),
+        GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(
+        gradreg_token_issue(ring, S(reg), S(number), GRADREG_STR("archive"), S(NOT_JSON), &token),
+        GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_token_issue(ring, S(NOT_JSON), S(number), GRADREG_STR("archive"),
+                                   GRADREG_STR_NONE, &token),
                GRADREG_ERR_MALFORMED_JSON);
-    CHECK_CODE(gradreg_token_issue(ring, NOT_JSON, strlen(NOT_JSON), number, nl, "archive", 7,
-                                   NULL, 0, &token),
-               GRADREG_ERR_MALFORMED_JSON);
-    CHECK_CODE(gradreg_token_issue(ring, reg, rl, "\xff", 1, "archive", 7, NULL, 0, &token),
+    CHECK_CODE(gradreg_token_issue(ring, S(reg), GRADREG_STR("\xff"), GRADREG_STR("archive"),
+                                   GRADREG_STR_NONE, &token),
                GRADREG_ERR_INVALID_UTF8);
-    CHECK_CODE(gradreg_token_issue(ring, reg, rl, "ABC", 3, "archive", 7, NULL, 0, &token),
+    CHECK_CODE(gradreg_token_issue(ring, S(reg), GRADREG_STR("ABC"), GRADREG_STR("archive"),
+                                   GRADREG_STR_NONE, &token),
                GRADREG_ERR_NUMBER_MALFORMED);
     char typo[32];
     memcpy(typo, number, sizeof typo);
     typo[1] = typo[1] == 'A' ? 'B' : 'A';
-    CHECK_CODE(gradreg_token_issue(ring, reg, rl, typo, nl, "archive", 7, NULL, 0, &token),
+    CHECK_CODE(gradreg_token_issue(ring, S(reg), S(typo), GRADREG_STR("archive"), GRADREG_STR_NONE,
+                                   &token),
                GRADREG_ERR_NUMBER_TYPO);
     const char *bad_prefix = "{\"prefix\":\"https://lower.case/\"}";
-    CHECK_CODE(gradreg_token_issue(ring, reg, rl, number, nl, "archive", 7, bad_prefix,
-                                   strlen(bad_prefix), &token),
-               GRADREG_ERR_TOKEN_ISSUE);
+    CHECK_CODE(
+        gradreg_token_issue(ring, S(reg), S(number), GRADREG_STR("archive"), S(bad_prefix), &token),
+        GRADREG_ERR_TOKEN_ISSUE);
     CHECK(token == SENTINEL);
-    CHECK_CODE(gradreg_token_issue(ring, reg, rl, number, nl, "archive", 7, NULL, 0, &token),
+    CHECK_CODE(gradreg_token_issue(ring, S(reg), S(number), GRADREG_STR("archive"),
+                                   GRADREG_STR_NONE, &token),
                GRADREG_OK);
     CHECK(token != SENTINEL && strlen(token) > 20);
     char *hukou_token = NULL;
     const char *prefix = "{\"prefix\":\"HTTPS://VERIFY.EXAMPLE.CN/V/\"}";
-    CHECK_CODE(gradreg_token_issue(ring, reg, rl, number, nl, "hukou", 5, prefix, strlen(prefix),
-                                   &hukou_token),
-               GRADREG_OK);
+    CHECK_CODE(
+        gradreg_token_issue(ring, S(reg), S(number), GRADREG_STR("hukou"), S(prefix), &hukou_token),
+        GRADREG_OK);
     CHECK(hukou_token != NULL && strncmp(hukou_token, "HTTPS://VERIFY.EXAMPLE.CN/V/", 28) == 0);
 
     /* Scanned verification. */
     uint32_t verdict = 99;
     char *json = SENTINEL;
-    size_t tl = strlen(token), vl = strlen(ARCHIVE_DEPT);
-    CHECK_CODE(gradreg_token_verify(ring, r, token, tl, ARCHIVE_DEPT, vl, NULL, 0, MAY2, &verdict,
-                                    &json),
+    CHECK_CODE(gradreg_token_verify(ring, r, S(token), S(ARCHIVE_DEPT), GRADREG_STR_NONE, MAY2,
+                                    &verdict, &json),
                GRADREG_OK);
     CHECK(verdict == GRADREG_VERDICT_VALID);
     CHECK(json != SENTINEL && strstr(json, "\"verdict\":\"valid\"") != NULL);
@@ -1089,54 +1293,54 @@ static void test_tokens_and_verification(void) {
     /* Another issuer's ring does not know the key. */
     gradreg_keyring *other = NULL;
     CHECK_CODE(gradreg_keyring_new(1, &other), GRADREG_OK);
-    CHECK_CODE(gradreg_keyring_add_hmac(other, 1, (const uint8_t *)"another secret", 14, 1),
-               GRADREG_OK);
+    CHECK_CODE(gradreg_keyring_add_hmac(other, 1, BS("another secret"), 1), GRADREG_OK);
     v = verify_scan(other, r, token, ARCHIVE_DEPT, MAY2);
     CHECK(v == GRADREG_VERDICT_BAD_SIGNATURE || v == GRADREG_VERDICT_UNKNOWN_KEY);
     gradreg_keyring_free(other);
     const char *opts = "{\"required_prefix\":\"HTTPS://VERIFY.EXAMPLE.CN/V/\"}";
     verdict = 99;
     json = NULL;
-    CHECK_CODE(gradreg_token_verify(ring, r, token, tl, ARCHIVE_DEPT, vl, opts, strlen(opts), MAY2,
-                                    &verdict, &json),
-               GRADREG_OK);
+    CHECK_CODE(
+        gradreg_token_verify(ring, r, S(token), S(ARCHIVE_DEPT), S(opts), MAY2, &verdict, &json),
+        GRADREG_OK);
     CHECK(verdict == GRADREG_VERDICT_MALFORMED);
     CHECK(json != NULL && strstr(json, "\"failed_at\":\"prefix\"") != NULL);
     gradreg_string_free(json);
     /* Arguments. */
     json = SENTINEL;
     verdict = 99;
-    CHECK_CODE(gradreg_token_verify(NULL, r, token, tl, ARCHIVE_DEPT, vl, NULL, 0, MAY2, &verdict,
-                                    &json),
-               GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_token_verify(ring, NULL, token, tl, ARCHIVE_DEPT, vl, NULL, 0, MAY2,
+    CHECK_CODE(gradreg_token_verify(NULL, r, S(token), S(ARCHIVE_DEPT), GRADREG_STR_NONE, MAY2,
                                     &verdict, &json),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_token_verify(ring, r, NULL, tl, ARCHIVE_DEPT, vl, NULL, 0, MAY2, &verdict,
-                                    &json),
-               GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_token_verify(ring, r, token, tl, NULL, vl, NULL, 0, MAY2, &verdict, &json),
-               GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_token_verify(ring, r, token, tl, ARCHIVE_DEPT, vl, NULL, 0, MAY2, NULL,
-                                    &json),
-               GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_token_verify(ring, r, token, tl, ARCHIVE_DEPT, vl, NULL, 0, MAY2, &verdict,
-                                    NULL),
-               GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_token_verify(ring, r, "\xff", 1, ARCHIVE_DEPT, vl, NULL, 0, MAY2, &verdict,
-                                    &json),
-               GRADREG_ERR_INVALID_UTF8);
-    CHECK_CODE(gradreg_token_verify(ring, r, token, tl, NOT_JSON, strlen(NOT_JSON), NULL, 0, MAY2,
+    CHECK_CODE(gradreg_token_verify(ring, NULL, S(token), S(ARCHIVE_DEPT), GRADREG_STR_NONE, MAY2,
                                     &verdict, &json),
-               GRADREG_ERR_MALFORMED_JSON);
-    CHECK_CODE(gradreg_token_verify(ring, r, token, tl, ARCHIVE_DEPT, vl, NOT_JSON,
-                                    strlen(NOT_JSON), MAY2, &verdict, &json),
-               GRADREG_ERR_MALFORMED_JSON);
-    CHECK_CODE(gradreg_token_verify((gradreg_keyring *)r, r, token, tl, ARCHIVE_DEPT, vl, NULL, 0,
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_token_verify(ring, r, GRADREG_STR_NONE, S(ARCHIVE_DEPT), GRADREG_STR_NONE,
                                     MAY2, &verdict, &json),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_token_verify(ring, r, S(token), GRADREG_STR_NONE, GRADREG_STR_NONE, MAY2,
+                                    &verdict, &json),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_token_verify(ring, r, S(token), S(ARCHIVE_DEPT), GRADREG_STR_NONE, MAY2,
+                                    NULL, &json),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_token_verify(ring, r, S(token), S(ARCHIVE_DEPT), GRADREG_STR_NONE, MAY2,
+                                    &verdict, NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_token_verify(ring, r, GRADREG_STR("\xff"), S(ARCHIVE_DEPT), GRADREG_STR_NONE,
+                                    MAY2, &verdict, &json),
+               GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_token_verify(ring, r, S(token), S(NOT_JSON), GRADREG_STR_NONE, MAY2,
+                                    &verdict, &json),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_token_verify(ring, r, S(token), S(ARCHIVE_DEPT), S(NOT_JSON), MAY2, &verdict,
+                                    &json),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_token_verify((gradreg_keyring *)r, r, S(token), S(ARCHIVE_DEPT),
+                                    GRADREG_STR_NONE, MAY2, &verdict, &json),
                GRADREG_ERR_WRONG_HANDLE);
-    CHECK_CODE(gradreg_token_verify(ring, (gradreg_registry *)ring, token, tl, ARCHIVE_DEPT, vl,
-                                    NULL, 0, MAY2, &verdict, &json),
+    CHECK_CODE(gradreg_token_verify(ring, (gradreg_registry *)ring, S(token), S(ARCHIVE_DEPT),
+                                    GRADREG_STR_NONE, MAY2, &verdict, &json),
                GRADREG_ERR_WRONG_HANDLE);
     CHECK(json == SENTINEL && verdict == 99);
 
@@ -1156,33 +1360,32 @@ static void test_tokens_and_verification(void) {
     CHECK(verify_online(r, ARCHIVE_DEPT, "张明", number, MAY2) == GRADREG_VERDICT_VALID);
     json = SENTINEL;
     verdict = 99;
-    size_t av = strlen(ARCHIVE_DEPT);
-    CHECK_CODE(gradreg_registry_verify_online(NULL, ARCHIVE_DEPT, av, "a", 1, number, nl, MAY2,
+    CHECK_CODE(gradreg_registry_verify_online(NULL, S(ARCHIVE_DEPT), GRADREG_STR("a"), S(number),
+                                              MAY2, &verdict, &json),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_verify_online(r, GRADREG_STR_NONE, GRADREG_STR("a"), S(number),
+                                              MAY2, &verdict, &json),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_verify_online(r, S(ARCHIVE_DEPT), SN(NULL, 1), S(number), MAY2,
                                               &verdict, &json),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_verify_online(r, NULL, av, "a", 1, number, nl, MAY2, &verdict,
-                                              &json),
+    CHECK_CODE(gradreg_registry_verify_online(r, S(ARCHIVE_DEPT), GRADREG_STR("a"),
+                                              GRADREG_STR_NONE, MAY2, &verdict, &json),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_verify_online(r, ARCHIVE_DEPT, av, NULL, 1, number, nl, MAY2,
-                                              &verdict, &json),
+    CHECK_CODE(gradreg_registry_verify_online(r, S(ARCHIVE_DEPT), GRADREG_STR("a"), S(number), MAY2,
+                                              NULL, &json),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_verify_online(r, ARCHIVE_DEPT, av, "a", 1, NULL, nl, MAY2,
-                                              &verdict, &json),
-               GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_verify_online(r, ARCHIVE_DEPT, av, "a", 1, number, nl, MAY2, NULL,
-                                              &json),
-               GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_verify_online(r, ARCHIVE_DEPT, av, "a", 1, number, nl, MAY2,
+    CHECK_CODE(gradreg_registry_verify_online(r, S(ARCHIVE_DEPT), GRADREG_STR("a"), S(number), MAY2,
                                               &verdict, NULL),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_verify_online(r, ARCHIVE_DEPT, av, "\xe5\xbc", 2, number, nl,
-                                              MAY2, &verdict, &json),
+    CHECK_CODE(gradreg_registry_verify_online(r, S(ARCHIVE_DEPT), GRADREG_STR("\xe5\xbc"),
+                                              S(number), MAY2, &verdict, &json),
                GRADREG_ERR_INVALID_UTF8);
-    CHECK_CODE(gradreg_registry_verify_online(r, NOT_JSON, strlen(NOT_JSON), "a", 1, number, nl,
-                                              MAY2, &verdict, &json),
+    CHECK_CODE(gradreg_registry_verify_online(r, S(NOT_JSON), GRADREG_STR("a"), S(number), MAY2,
+                                              &verdict, &json),
                GRADREG_ERR_MALFORMED_JSON);
-    CHECK_CODE(gradreg_registry_verify_online((gradreg_registry *)ring, ARCHIVE_DEPT, av, "a", 1,
-                                              number, nl, MAY2, &verdict, &json),
+    CHECK_CODE(gradreg_registry_verify_online((gradreg_registry *)ring, S(ARCHIVE_DEPT),
+                                              GRADREG_STR("a"), S(number), MAY2, &verdict, &json),
                GRADREG_ERR_WRONG_HANDLE);
     CHECK(json == SENTINEL && verdict == 99);
 
@@ -1192,7 +1395,7 @@ static void test_tokens_and_verification(void) {
         char transfer[40] = {0};
         CHECK(json_string_field(data, "transfer_number", transfer, sizeof transfer));
         gradreg_registry *t = NULL;
-        CHECK_CODE(gradreg_registry_new_in_memory(POLICY, strlen(POLICY), &t), GRADREG_OK);
+        CHECK_CODE(gradreg_registry_new_in_memory(S(POLICY), &t), GRADREG_OK);
         char *upload = cmd_with("upload_basic_info", "info", basic_json);
         char *account = cmd_with("update_chsi_account", "account", chsi_json);
         char *report = cmd_with("report_destination", "data", data);
@@ -1235,18 +1438,17 @@ static gradreg_renderer *shared_renderer;
 
 static void test_renderer(void) {
     gradreg_renderer *renderer = (gradreg_renderer *)SENTINEL;
-    CHECK_CODE(gradreg_renderer_new(NULL, 0, NULL), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_renderer_new(GRADREG_STR_NONE, NULL), GRADREG_ERR_NULL_ARGUMENT);
     const char *missing = "/nonexistent/font.ttf";
-    uint32_t rc = gradreg_renderer_new(missing, strlen(missing), &renderer);
+    uint32_t rc = gradreg_renderer_new(S(missing), &renderer);
     CHECK(rc == GRADREG_ERR_FONT_INVALID || rc == GRADREG_ERR_FONT_NOT_FOUND);
-    CHECK_CODE(gradreg_renderer_new("\xff", 1, &renderer), GRADREG_ERR_INVALID_UTF8);
-    CHECK_CODE(gradreg_renderer_new_from_font((const uint8_t *)"not a font", 10, &renderer),
+    CHECK_CODE(gradreg_renderer_new(GRADREG_STR("\xff"), &renderer), GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_renderer_new_from_font(BS("not a font"), &renderer),
                GRADREG_ERR_FONT_INVALID);
-    CHECK_CODE(gradreg_renderer_new_from_font(NULL, 10, &renderer), GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_renderer_new_from_font((const uint8_t *)"x", 1, NULL),
-               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_renderer_new_from_font(B(NULL, 10), &renderer), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_renderer_new_from_font(BS("x"), NULL), GRADREG_ERR_NULL_ARGUMENT);
     CHECK(renderer == (gradreg_renderer *)SENTINEL);
-    rc = gradreg_renderer_new(NULL, 0, &renderer);
+    rc = gradreg_renderer_new(GRADREG_STR_NONE, &renderer);
     if (rc == GRADREG_ERR_FONT_NOT_FOUND) {
         fprintf(stderr, "note: no CJK font on this machine: form rendering not tested\n");
         return;
@@ -1259,22 +1461,21 @@ static void test_renderer(void) {
     gradreg_registry *r = authorized_registry(&reg, number);
     gradreg_keyring *ring = NULL;
     CHECK_CODE(gradreg_keyring_new(0, &ring), GRADREG_OK);
-    CHECK_CODE(gradreg_keyring_add_hmac(ring, 1, SECRET, 32, 1), GRADREG_OK);
-    size_t rl = strlen(reg), nl = strlen(number);
+    CHECK_CODE(gradreg_keyring_add_hmac(ring, 1, B(SECRET, 32), 1), GRADREG_OK);
     char *token = NULL;
-    CHECK_CODE(gradreg_token_issue(ring, reg, rl, number, nl, "archive", 7, NULL, 0, &token),
+    CHECK_CODE(gradreg_token_issue(ring, S(reg), S(number), GRADREG_STR("archive"),
+                                   GRADREG_STR_NONE, &token),
                GRADREG_OK);
     if (token == NULL) {
         return;
     }
-    size_t tl = strlen(token);
     const char *formats[3] = {"svg", "pdf", "png"};
     const char *magic[3] = {"<svg", "%PDF", "\x89PNG"};
     for (int i = 0; i < 3; i++) {
         uint8_t *bytes = NULL;
         size_t len = 0;
-        CHECK_CODE(gradreg_renderer_render(renderer, reg, rl, number, nl, "archive", 7, token, tl,
-                                           formats[i], 3, 72, MAY2, &bytes, &len),
+        CHECK_CODE(gradreg_renderer_render(renderer, S(reg), S(number), GRADREG_STR("archive"),
+                                           S(token), S(formats[i]), 72, MAY2, &bytes, &len),
                    GRADREG_OK);
         CHECK(bytes != NULL && len > 100);
         if (bytes != NULL && len > 4) {
@@ -1285,51 +1486,55 @@ static void test_renderer(void) {
     }
     uint8_t *bytes = (uint8_t *)SENTINEL;
     size_t len = 7;
-    CHECK_CODE(gradreg_renderer_render(renderer, reg, rl, number, nl, "archive", 7, token, tl,
-                                       "png", 3, 10, MAY2, &bytes, &len),
+    CHECK_CODE(gradreg_renderer_render(renderer, S(reg), S(number), GRADREG_STR("archive"),
+                                       S(token), GRADREG_STR("png"), 10, MAY2, &bytes, &len),
                GRADREG_ERR_INVALID_RENDER_SIZE);
-    CHECK_CODE(gradreg_renderer_render(renderer, reg, rl, number, nl, "archive", 7, token, tl,
-                                       "gif", 3, 0, MAY2, &bytes, &len),
+    CHECK_CODE(gradreg_renderer_render(renderer, S(reg), S(number), GRADREG_STR("archive"),
+                                       S(token), GRADREG_STR("gif"), 0, MAY2, &bytes, &len),
                GRADREG_ERR_INVALID_ARGUMENT);
-    CHECK_CODE(gradreg_renderer_render(renderer, reg, rl, number, nl, "archive", 7, "\x01", 1,
-                                       "svg", 3, 0, MAY2, &bytes, &len),
+    CHECK_CODE(gradreg_renderer_render(renderer, S(reg), S(number), GRADREG_STR("archive"),
+                                       GRADREG_STR("\x01"), GRADREG_STR("svg"), 0, MAY2, &bytes,
+                                       &len),
                GRADREG_ERR_QR_PAYLOAD_INVALID);
     /* After the validity the form is refused. */
-    CHECK_CODE(gradreg_renderer_render(renderer, reg, rl, number, nl, "archive", 7, token, tl,
-                                       "svg", 3, 0, MAY2 + 40 * 86400, &bytes, &len),
+    CHECK_CODE(gradreg_renderer_render(renderer, S(reg), S(number), GRADREG_STR("archive"),
+                                       S(token), GRADREG_STR("svg"), 0, MAY2 + 40 * 86400, &bytes,
+                                       &len),
                GRADREG_ERR_AUTHORIZATION_EXPIRED);
-    CHECK_CODE(gradreg_renderer_render(NULL, reg, rl, number, nl, "archive", 7, token, tl, "svg",
-                                       3, 0, MAY2, &bytes, &len),
+    CHECK_CODE(gradreg_renderer_render(NULL, S(reg), S(number), GRADREG_STR("archive"), S(token),
+                                       GRADREG_STR("svg"), 0, MAY2, &bytes, &len),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_renderer_render(renderer, NULL, rl, number, nl, "archive", 7, token, tl,
-                                       "svg", 3, 0, MAY2, &bytes, &len),
+    CHECK_CODE(gradreg_renderer_render(renderer, GRADREG_STR_NONE, S(number),
+                                       GRADREG_STR("archive"), S(token), GRADREG_STR("svg"), 0,
+                                       MAY2, &bytes, &len),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_renderer_render(renderer, reg, rl, NULL, nl, "archive", 7, token, tl,
-                                       "svg", 3, 0, MAY2, &bytes, &len),
+    CHECK_CODE(gradreg_renderer_render(renderer, S(reg), GRADREG_STR_NONE, GRADREG_STR("archive"),
+                                       S(token), GRADREG_STR("svg"), 0, MAY2, &bytes, &len),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_renderer_render(renderer, reg, rl, number, nl, NULL, 7, token, tl, "svg",
-                                       3, 0, MAY2, &bytes, &len),
+    CHECK_CODE(gradreg_renderer_render(renderer, S(reg), S(number), SN(NULL, 7), S(token),
+                                       GRADREG_STR("svg"), 0, MAY2, &bytes, &len),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_renderer_render(renderer, reg, rl, number, nl, "archive", 7, NULL, tl,
-                                       "svg", 3, 0, MAY2, &bytes, &len),
+    CHECK_CODE(gradreg_renderer_render(renderer, S(reg), S(number), GRADREG_STR("archive"),
+                                       GRADREG_STR_NONE, GRADREG_STR("svg"), 0, MAY2, &bytes, &len),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_renderer_render(renderer, reg, rl, number, nl, "archive", 7, token, tl,
-                                       NULL, 3, 0, MAY2, &bytes, &len),
+    CHECK_CODE(gradreg_renderer_render(renderer, S(reg), S(number), GRADREG_STR("archive"),
+                                       S(token), SN(NULL, 3), 0, MAY2, &bytes, &len),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_renderer_render(renderer, reg, rl, number, nl, "archive", 7, token, tl,
-                                       "svg", 3, 0, MAY2, NULL, &len),
+    CHECK_CODE(gradreg_renderer_render(renderer, S(reg), S(number), GRADREG_STR("archive"),
+                                       S(token), GRADREG_STR("svg"), 0, MAY2, NULL, &len),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_renderer_render(renderer, reg, rl, number, nl, "archive", 7, token, tl,
-                                       "svg", 3, 0, MAY2, &bytes, NULL),
+    CHECK_CODE(gradreg_renderer_render(renderer, S(reg), S(number), GRADREG_STR("archive"),
+                                       S(token), GRADREG_STR("svg"), 0, MAY2, &bytes, NULL),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_renderer_render(renderer, NOT_JSON, strlen(NOT_JSON), number, nl,
-                                       "archive", 7, token, tl, "svg", 3, 0, MAY2, &bytes, &len),
+    CHECK_CODE(gradreg_renderer_render(renderer, S(NOT_JSON), S(number), GRADREG_STR("archive"),
+                                       S(token), GRADREG_STR("svg"), 0, MAY2, &bytes, &len),
                GRADREG_ERR_MALFORMED_JSON);
-    CHECK_CODE(gradreg_renderer_render(renderer, reg, rl, number, nl, "archive", 7, token, tl,
-                                       "sv\xff", 3, 0, MAY2, &bytes, &len),
+    CHECK_CODE(gradreg_renderer_render(renderer, S(reg), S(number), GRADREG_STR("archive"),
+                                       S(token), GRADREG_STR("sv\xff"), 0, MAY2, &bytes, &len),
                GRADREG_ERR_INVALID_UTF8);
-    CHECK_CODE(gradreg_renderer_render((gradreg_renderer *)ring, reg, rl, number, nl, "archive",
-                                       7, token, tl, "svg", 3, 0, MAY2, &bytes, &len),
+    CHECK_CODE(gradreg_renderer_render((gradreg_renderer *)ring, S(reg), S(number),
+                                       GRADREG_STR("archive"), S(token), GRADREG_STR("svg"), 0,
+                                       MAY2, &bytes, &len),
                GRADREG_ERR_WRONG_HANDLE);
     CHECK(bytes == (uint8_t *)SENTINEL && len == 7);
 
@@ -1348,91 +1553,83 @@ static void test_roster(void) {
         "李华,2,3.20102E+17,2022010124,10327,南京财经大学,会计学院,120203K,会计学,31,"
         "2026-06-30\r\n";
     char *out = SENTINEL;
-    CHECK_CODE(gradreg_roster_parse((const uint8_t *)csv, strlen(csv), NULL, 0, &out), GRADREG_OK);
+    CHECK_CODE(gradreg_roster_parse(BS(csv), GRADREG_STR_NONE, &out), GRADREG_OK);
     CHECK(out != SENTINEL && strstr(out, "\"row\":2") != NULL);
     CHECK(out != SENTINEL && strstr(out, "scientific_notation") != NULL);
     gradreg_string_free(out);
     const char *opts = "{\"format\":\"csv\",\"encoding\":\"utf8\"}";
     out = NULL;
-    CHECK_CODE(gradreg_roster_parse((const uint8_t *)csv, strlen(csv), opts, strlen(opts), &out),
-               GRADREG_OK);
+    CHECK_CODE(gradreg_roster_parse(BS(csv), S(opts), &out), GRADREG_OK);
     gradreg_string_free(out);
     out = SENTINEL;
-    CHECK_CODE(gradreg_roster_parse((const uint8_t *)"", 0, NULL, 0, &out),
-               GRADREG_ERR_ROSTER_EMPTY);
+    CHECK_CODE(gradreg_roster_parse(BS(""), GRADREG_STR_NONE, &out), GRADREG_ERR_ROSTER_EMPTY);
     const char *headless = "a,b,c\r\n1,2,3\r\n";
-    uint32_t rc = gradreg_roster_parse((const uint8_t *)headless, strlen(headless), NULL, 0, &out);
+    uint32_t rc = gradreg_roster_parse(BS(headless), GRADREG_STR_NONE, &out);
     CHECK(rc == GRADREG_ERR_ROSTER_NO_HEADER || rc == GRADREG_ERR_ROSTER_MISSING_COLUMNS);
     const char *partial = "姓名,身份证号\r\n张明,320102200403151217\r\n";
-    CHECK_CODE(gradreg_roster_parse((const uint8_t *)partial, strlen(partial), NULL, 0, &out),
+    CHECK_CODE(gradreg_roster_parse(BS(partial), GRADREG_STR_NONE, &out),
                GRADREG_ERR_ROSTER_MISSING_COLUMNS);
-    CHECK_CODE(gradreg_roster_parse(NULL, 3, NULL, 0, &out), GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_roster_parse((const uint8_t *)csv, strlen(csv), NULL, 0, NULL),
-               GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_roster_parse((const uint8_t *)csv, strlen(csv), NOT_JSON, strlen(NOT_JSON),
-                                    &out),
-               GRADREG_ERR_MALFORMED_JSON);
-    CHECK_CODE(gradreg_roster_parse((const uint8_t *)csv, strlen(csv), BAD_UTF8, strlen(BAD_UTF8),
-                                    &out),
-               GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_roster_parse(B(NULL, 3), GRADREG_STR_NONE, &out), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_roster_parse(BS(csv), GRADREG_STR_NONE, NULL), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_roster_parse(BS(csv), S(NOT_JSON), &out), GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_roster_parse(BS(csv), S(BAD_UTF8), &out), GRADREG_ERR_INVALID_UTF8);
     /* A legacy .xls is named as such. */
     const uint8_t xls[16] = {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0, 0, 0, 0, 0, 0};
-    CHECK_CODE(gradreg_roster_parse(xls, sizeof xls, NULL, 0, &out),
+    CHECK_CODE(gradreg_roster_parse(B(xls, sizeof xls), GRADREG_STR_NONE, &out),
                GRADREG_ERR_ROSTER_UNSUPPORTED_FORMAT);
     CHECK(out == SENTINEL);
 
     /* Import into a registry: all or nothing refuses the file with a bad row; good rows import
      * the good one; importing again changes nothing. */
     gradreg_registry *r = NULL;
-    CHECK_CODE(gradreg_registry_new_in_memory(POLICY, strlen(POLICY), &r), GRADREG_OK);
-    size_t cl = strlen(csv), sl = strlen(SCHOOL);
+    CHECK_CODE(gradreg_registry_new_in_memory(S(POLICY), &r), GRADREG_OK);
     out = NULL;
-    CHECK_CODE(gradreg_registry_import_roster(r, (const uint8_t *)csv, cl, NULL, 0, SCHOOL, sl,
-                                              MAY1, 1, &out),
-               GRADREG_OK);
+    CHECK_CODE(
+        gradreg_registry_import_roster(r, BS(csv), GRADREG_STR_NONE, S(SCHOOL), MAY1, 1, &out),
+        GRADREG_OK);
     CHECK(out != NULL && strstr(out, "\"created\":0") != NULL);
     gradreg_string_free(out);
     out = NULL;
-    CHECK_CODE(gradreg_registry_import_roster(r, (const uint8_t *)csv, cl, NULL, 0, SCHOOL, sl,
-                                              MAY1, 0, &out),
-               GRADREG_OK);
+    CHECK_CODE(
+        gradreg_registry_import_roster(r, BS(csv), GRADREG_STR_NONE, S(SCHOOL), MAY1, 0, &out),
+        GRADREG_OK);
     CHECK(out != NULL && strstr(out, "\"created\":1") != NULL);
     CHECK(out != NULL && strstr(out, "\"rejected\":1") != NULL);
     gradreg_string_free(out);
     out = NULL;
-    CHECK_CODE(gradreg_registry_import_roster(r, (const uint8_t *)csv, cl, NULL, 0, SCHOOL, sl,
-                                              MAY1, 0, &out),
-               GRADREG_OK);
+    CHECK_CODE(
+        gradreg_registry_import_roster(r, BS(csv), GRADREG_STR_NONE, S(SCHOOL), MAY1, 0, &out),
+        GRADREG_OK);
     CHECK(out != NULL && strstr(out, "\"unchanged\":1") != NULL);
     gradreg_string_free(out);
     out = NULL;
-    CHECK_CODE(gradreg_registry_get(r, "10327:2022010123", 16, &out), GRADREG_OK);
+    CHECK_CODE(gradreg_registry_get(r, GRADREG_STR("10327:2022010123"), &out), GRADREG_OK);
     gradreg_string_free(out);
     out = SENTINEL;
-    CHECK_CODE(gradreg_registry_import_roster(NULL, (const uint8_t *)csv, cl, NULL, 0, SCHOOL, sl,
-                                              MAY1, 0, &out),
-               GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_import_roster(r, NULL, cl, NULL, 0, SCHOOL, sl, MAY1, 0, &out),
-               GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_import_roster(r, (const uint8_t *)csv, cl, NULL, 0, NULL, sl,
-                                              MAY1, 0, &out),
-               GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_import_roster(r, (const uint8_t *)csv, cl, NULL, 0, SCHOOL, sl,
-                                              MAY1, 0, NULL),
-               GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_import_roster(r, (const uint8_t *)csv, cl, NOT_JSON,
-                                              strlen(NOT_JSON), SCHOOL, sl, MAY1, 0, &out),
-               GRADREG_ERR_MALFORMED_JSON);
-    CHECK_CODE(gradreg_registry_import_roster(r, (const uint8_t *)csv, cl, NULL, 0, BAD_UTF8,
-                                              strlen(BAD_UTF8), MAY1, 0, &out),
-               GRADREG_ERR_INVALID_UTF8);
-    CHECK_CODE(gradreg_registry_import_roster(r, (const uint8_t *)"", 0, NULL, 0, SCHOOL, sl, MAY1,
+    CHECK_CODE(
+        gradreg_registry_import_roster(NULL, BS(csv), GRADREG_STR_NONE, S(SCHOOL), MAY1, 0, &out),
+        GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(
+        gradreg_registry_import_roster(r, B(NULL, 0), GRADREG_STR_NONE, S(SCHOOL), MAY1, 0, &out),
+        GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_import_roster(r, BS(csv), GRADREG_STR_NONE, GRADREG_STR_NONE, MAY1,
                                               0, &out),
-               GRADREG_ERR_ROSTER_EMPTY);
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(
+        gradreg_registry_import_roster(r, BS(csv), GRADREG_STR_NONE, S(SCHOOL), MAY1, 0, NULL),
+        GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_import_roster(r, BS(csv), S(NOT_JSON), S(SCHOOL), MAY1, 0, &out),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(
+        gradreg_registry_import_roster(r, BS(csv), GRADREG_STR_NONE, S(BAD_UTF8), MAY1, 0, &out),
+        GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(
+        gradreg_registry_import_roster(r, BS(""), GRADREG_STR_NONE, S(SCHOOL), MAY1, 0, &out),
+        GRADREG_ERR_ROSTER_EMPTY);
     gradreg_keyring *ring = NULL;
     CHECK_CODE(gradreg_keyring_new(0, &ring), GRADREG_OK);
-    CHECK_CODE(gradreg_registry_import_roster((gradreg_registry *)ring, (const uint8_t *)csv, cl,
-                                              NULL, 0, SCHOOL, sl, MAY1, 0, &out),
+    CHECK_CODE(gradreg_registry_import_roster((gradreg_registry *)ring, BS(csv), GRADREG_STR_NONE,
+                                              S(SCHOOL), MAY1, 0, &out),
                GRADREG_ERR_WRONG_HANDLE);
     CHECK(out == SENTINEL);
     gradreg_keyring_free(ring);
@@ -1462,9 +1659,8 @@ static void *work(void *arg) {
         ids[1] = own;
         for (int k = 0; k < 2; k++) {
             char *out = NULL;
-            uint32_t rc = gradreg_registry_apply(w->registry, ids[k], strlen(ids[k]), SCHOOL,
-                                                 strlen(SCHOOL), upload, strlen(upload), MAY1,
-                                                 &out);
+            uint32_t rc =
+                gradreg_registry_apply(w->registry, S(ids[k]), S(SCHOOL), S(upload), MAY1, &out);
             gradreg_string_free(out);
             /* The shared one succeeds (first upload or an identical re-upload); an own key
              * with the same ID number is refused as a duplicate after the first. */
@@ -1477,8 +1673,7 @@ static void *work(void *arg) {
         }
         /* Each thread's last error is its own. */
         char *bad = SENTINEL;
-        if (gradreg_basic_info_validate(NOT_JSON, strlen(NOT_JSON), &bad, NULL) !=
-                GRADREG_ERR_MALFORMED_JSON ||
+        if (gradreg_basic_info_validate(S(NOT_JSON), &bad, NULL) != GRADREG_ERR_MALFORMED_JSON ||
             gradreg_last_error_code() != GRADREG_ERR_MALFORMED_JSON) {
             w->failures++;
         }
@@ -1495,7 +1690,7 @@ static void *work(void *arg) {
 
 static void test_threads(void) {
     gradreg_registry *r = NULL;
-    CHECK_CODE(gradreg_registry_new_in_memory(POLICY, strlen(POLICY), &r), GRADREG_OK);
+    CHECK_CODE(gradreg_registry_new_in_memory(S(POLICY), &r), GRADREG_OK);
     pthread_t threads[THREADS];
     struct worker workers[THREADS];
     for (int i = 0; i < THREADS; i++) {
@@ -1509,7 +1704,7 @@ static void test_threads(void) {
         CHECK(workers[i].failures == 0);
     }
     char *out = NULL;
-    CHECK_CODE(gradreg_registry_get(r, "shared", 6, &out), GRADREG_OK);
+    CHECK_CODE(gradreg_registry_get(r, GRADREG_STR("shared"), &out), GRADREG_OK);
     CHECK(out != NULL && strstr(out, "\"version\":1,") != NULL);
     gradreg_string_free(out);
     out = NULL;
@@ -1533,11 +1728,10 @@ struct codes_worker {
 
 static void *codes_work(void *arg) {
     struct codes_worker *w = arg;
-    size_t rl = strlen(w->reg), nl = strlen(w->number);
     for (int i = 0; i < 3; i++) {
         char *token = NULL;
-        if (gradreg_token_issue(w->ring, w->reg, rl, w->number, nl, "archive", 7, NULL, 0,
-                                &token) != GRADREG_OK) {
+        if (gradreg_token_issue(w->ring, S(w->reg), S(w->number), GRADREG_STR("archive"),
+                                GRADREG_STR_NONE, &token) != GRADREG_OK) {
             w->failures++;
             continue;
         }
@@ -1552,9 +1746,9 @@ static void *codes_work(void *arg) {
         if (w->renderer != NULL) {
             uint8_t *svg = NULL;
             size_t len = 0;
-            if (gradreg_renderer_render(w->renderer, w->reg, rl, w->number, nl, "archive", 7,
-                                        token, strlen(token), "svg", 3, 0, MAY2, &svg,
-                                        &len) != GRADREG_OK) {
+            if (gradreg_renderer_render(w->renderer, S(w->reg), S(w->number),
+                                        GRADREG_STR("archive"), S(token), GRADREG_STR("svg"), 0,
+                                        MAY2, &svg, &len) != GRADREG_OK) {
                 w->failures++;
             }
             gradreg_bytes_free(svg, len);
@@ -1570,7 +1764,7 @@ static void test_threads_codes(void) {
     gradreg_registry *r = authorized_registry(&reg, number);
     gradreg_keyring *ring = NULL;
     CHECK_CODE(gradreg_keyring_new(0, &ring), GRADREG_OK);
-    CHECK_CODE(gradreg_keyring_add_hmac(ring, 1, SECRET, 32, 1), GRADREG_OK);
+    CHECK_CODE(gradreg_keyring_add_hmac(ring, 1, B(SECRET, 32), 1), GRADREG_OK);
     gradreg_renderer *renderer = shared_renderer;
     pthread_t threads[THREADS];
     struct codes_worker workers[THREADS];
@@ -1585,7 +1779,7 @@ static void test_threads_codes(void) {
     }
     /* Writers of the ring wait for readers; retired keys keep verifying. */
     for (uint32_t id = 10; id < 14; id++) {
-        CHECK_CODE(gradreg_keyring_add_ed25519(ring, id, SEED, 32, 0), GRADREG_OK);
+        CHECK_CODE(gradreg_keyring_add_ed25519(ring, id, B(SEED, 32), 0), GRADREG_OK);
         CHECK_CODE(gradreg_keyring_remove(ring, id), GRADREG_OK);
     }
     for (int i = 0; i < THREADS; i++) {
@@ -1612,10 +1806,12 @@ int main(void) {
     test_result_codes();
     test_last_error();
     test_free_functions();
+    test_text_arguments();
     test_validation();
     test_pure_walk();
     test_pure_arguments();
     test_registry_handles();
+    test_registry_folder();
     test_registry_operations();
     test_registry_batches();
     test_threads();
@@ -1632,8 +1828,9 @@ int main(void) {
     uint8_t *none = (uint8_t *)SENTINEL;
     size_t none_len = 0;
     if (shared_renderer != NULL) {
-        CHECK_CODE(gradreg_renderer_render(shared_renderer, "{}", 2, "x", 1, "archive", 7, "T", 1,
-                                           "svg", 3, 0, MAY2, &none, &none_len),
+        CHECK_CODE(gradreg_renderer_render(shared_renderer, GRADREG_STR("{}"), GRADREG_STR("x"),
+                                           GRADREG_STR("archive"), GRADREG_STR("T"),
+                                           GRADREG_STR("svg"), 0, MAY2, &none, &none_len),
                    GRADREG_ERR_INVALID_HANDLE);
     }
     CHECK(after == SENTINEL && none == (uint8_t *)SENTINEL);
