@@ -25,6 +25,7 @@ use crate::validate::{credit_check_character, id_check_character};
 
 /// What cohort to generate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CohortSpec {
     /// Seed of the random generator: the same seed gives the same cohort.
     pub seed: u64,
@@ -52,6 +53,7 @@ impl Default for CohortSpec {
 
 /// One synthetic graduate: basic information, CHSI account and reported destination.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Graduate {
     /// Basic information (生源信息) as the school uploads it.
     pub basic: BasicInfo,
@@ -754,6 +756,8 @@ impl Cohort {
             political_status: (*political).into(),
             phone: phone.clone(),
             email: email.clone(),
+            #[cfg(feature = "field-probe")]
+            probe_note: None,
         };
         let chsi = ChsiAccount {
             name,

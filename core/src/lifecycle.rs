@@ -34,6 +34,7 @@ use crate::validate::Validate;
 
 /// Who acts. JSON: `{"role": "counselor", "id": "t001", "college": "会计学院"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "role", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Actor {
     /// The graduate, identified by the ID number of the CHSI account they logged in with.
@@ -79,6 +80,7 @@ pub enum Actor {
 
 /// The role of an actor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// See [`Actor::Graduate`].
@@ -129,6 +131,7 @@ impl Actor {
 
 /// A section of the registration form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Section {
     /// 档案登记信息表: for archive departments.
@@ -157,6 +160,7 @@ impl Section {
 
 /// Where the graduate's basic information stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BasicStatus {
     /// The school has not uploaded it.
@@ -172,6 +176,7 @@ pub enum BasicStatus {
 
 /// Where the destination stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DestinationStatus {
     /// The provincial platform has not reported it.
@@ -189,6 +194,7 @@ pub enum DestinationStatus {
 
 /// Stage of a void request (作废申请).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum VoidStage {
     /// Filed; the college (counselor) must decide.
@@ -203,6 +209,7 @@ pub enum VoidStage {
 
 /// A void request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct VoidRequest {
     /// Why the graduate wants to change a confirmed destination.
     pub reason: String,
@@ -227,6 +234,7 @@ impl VoidRequest {
 
 /// A SchoolOffice override that lets one change through after the change deadline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ChangeOverride {
     /// Staff id of the SchoolOffice actor.
     pub by: String,
@@ -238,6 +246,7 @@ pub struct ChangeOverride {
 
 /// Which sections were registered when an authorization was issued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Sections {
     /// 档案转递 was registered.
     pub archive: bool,
@@ -257,6 +266,7 @@ impl Sections {
 
 /// The stored state of an authorization. Expiry is not stored: it follows from the clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AuthState {
     /// In force (it may still have expired; see [`Authorization::status_at`]).
@@ -269,6 +279,7 @@ pub enum AuthState {
 
 /// The status of an authorization at an instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AuthStatus {
     /// In force.
@@ -286,6 +297,7 @@ pub enum AuthStatus {
 /// An authorization (核验授权): a verification number, a validity period and the data version
 /// it was issued for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Authorization {
     /// 核验编号.
     pub number: VerificationNumber,
@@ -319,6 +331,7 @@ impl Authorization {
 
 /// One graduate's registration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Registration {
     /// The caller's key for this graduate (for example `school_code:student_number`).
     pub id: String,
@@ -379,6 +392,7 @@ pub struct Registration {
 
 /// A derived stage, for queries and statistics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     /// No basic information yet.
@@ -565,6 +579,7 @@ impl Registration {
 
 /// Why a graduate cannot log in (the guide names the school's upload and the CHSI binding).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LoginReason {
     /// The school has not uploaded basic information.
@@ -621,6 +636,7 @@ impl LoginReason {
 
 /// A command. JSON: `{"command": "report_destination", "data": {...}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
     /// First upload of basic information (an identical re-upload changes nothing).
@@ -734,6 +750,7 @@ impl Command {
 
 /// Who an event is for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "to", rename_all = "snake_case")]
 pub enum Recipient {
     /// The graduate (消息提醒 through the official account).
@@ -751,6 +768,7 @@ pub enum Recipient {
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// Basic information uploaded.
@@ -797,6 +815,7 @@ pub enum EventKind {
 
 /// A notification caused by a command. Messages are Chinese first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Event {
     /// What happened.
     pub kind: EventKind,
@@ -812,6 +831,7 @@ pub struct Event {
 
 /// The audit entry of one applied command.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AuditEntry {
     /// The registration.
     pub registration_id: String,
@@ -835,6 +855,7 @@ pub struct AuditEntry {
 
 /// What a successful command produced.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Outcome {
     /// The new registration.
     pub registration: Registration,

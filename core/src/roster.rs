@@ -171,6 +171,7 @@ pub(crate) fn field_ref(info: &BasicInfo, i: usize) -> &str {
 
 /// The file format of a roster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
     /// Detect: XLSX when the bytes start with the zip signature `PK\x03\x04`, else CSV.
@@ -184,6 +185,7 @@ pub enum Format {
 
 /// The text encoding of a CSV roster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Encoding {
     /// Detect: UTF-8 (with or without a byte-order mark) when the bytes are valid UTF-8, else
@@ -199,6 +201,7 @@ pub enum Encoding {
 
 /// How to read a roster. The default detects both format and encoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RosterOptions {
     /// File format.
     pub format: Format,
@@ -208,6 +211,7 @@ pub struct RosterOptions {
 
 /// One problem of one cell, or of a whole row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CellProblem {
     /// 1-based row in the sheet (the header is row 1 when it is the sheet's first line; a CSV
     /// row is the line the record starts on).
@@ -226,6 +230,7 @@ pub struct CellProblem {
 
 /// One data row of a roster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RosterRow {
     /// 1-based row in the sheet, as in [`CellProblem::row`].
     pub row: usize,
@@ -237,6 +242,7 @@ pub struct RosterRow {
 
 /// A parsed roster: every non-empty data row and every problem found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ParsedRoster {
     /// Data rows in file order, good and bad.
     pub rows: Vec<RosterRow>,
@@ -262,6 +268,7 @@ impl ParsedRoster {
 
 /// Which header names a roster writer uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum HeaderStyle {
     /// Chinese headers: 姓名, 身份证号 …

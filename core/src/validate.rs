@@ -15,6 +15,7 @@ pub const MAX_FIELD_CHARS: usize = 200;
 
 /// What is wrong with a field. The snake_case names are stable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemCode {
     /// A required field is empty.
@@ -94,6 +95,7 @@ impl ProblemCode {
 
 /// One problem with one field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Problem {
     /// Field path, such as `id_number` or `destination.employer.credit_code`.
     pub field: String,

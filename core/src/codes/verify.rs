@@ -38,6 +38,7 @@ use crate::tables::CodeTables;
 
 /// The kind of a verdict, with its stable code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum VerdictKind {
     /// 0: in force.
@@ -151,6 +152,7 @@ impl VerdictKind {
 
 /// What a verification found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Finding {
     /// The authorization's verification number.
     pub number: VerificationNumber,
@@ -162,6 +164,7 @@ pub struct Finding {
 
 /// The answer of a verification.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "verdict", rename_all = "snake_case")]
 pub enum Verdict {
     /// In force, with what the verifier's department may see.
@@ -256,6 +259,7 @@ impl Verdict {
 
 /// The steps of scanned-token verification, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Step {
     /// The `GR1.` version tag after the optional URL prefix (and the required prefix, if any).
