@@ -272,12 +272,18 @@ mod tests {
         if !cfg!(feature = "field-probe") {
             assert_eq!(order.last(), Some(&"email"));
         }
-        assert!(defs["Actor"].get("x-order").is_none(), "a tagged enum has no field order");
+        assert!(
+            defs["Actor"].get("x-order").is_none(),
+            "a tagged enum has no field order"
+        );
         // A new registration's defaults leave the id to the caller.
         let fresh = &defs["Registration"]["default"];
         assert_eq!(fresh["version"], 0);
         assert!(fresh.get("id").is_none());
-        assert_eq!(defs["ArchiveTransfer"]["default"]["method"], "confidential_mail");
+        assert_eq!(
+            defs["ArchiveTransfer"]["default"]["method"],
+            "confidential_mail"
+        );
         assert_eq!(defs["ValidityBounds"]["default"]["max_days"], 180);
     }
 
@@ -298,9 +304,6 @@ mod tests {
     fn field_order_is_none_for_enums_and_flattened_structs() {
         assert!(field_order::<Actor>().is_none());
         assert!(field_order::<Reminder>().is_none());
-        assert_eq!(
-            field_order::<MonthDay>(),
-            Some(&["month", "day"][..])
-        );
+        assert_eq!(field_order::<MonthDay>(), Some(&["month", "day"][..]));
     }
 }
