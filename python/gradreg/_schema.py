@@ -442,7 +442,7 @@ def spec_of(name: str) -> Spec:
                 str(p[0][tag]["const"]): frozenset(k for k in p[1] if k != tag) for p in parts
             }
             spec.variant_fields = tuple(extra)
-            tag_field = FieldSpec(tag, _Scalar(str), _NO_DEFAULT, _doc(node))
+            tag_field = FieldSpec(tag, _Scalar(str), _NO_DEFAULT, "One of " + ", ".join(spec.variants) + ".")
             spec.fields = [tag_field] + fields + list(extra.values())
     spec.fields.sort(key=lambda f: not f.required)
     return spec
