@@ -31,6 +31,7 @@ from ._native import __version__
 from .codes import VERDICTS, KeyRing, Verdict, issue_token, parse_number, random_number, verify_token
 from .forms import FORMATS, SECTIONS, Renderer
 from .lifecycle import (
+    REMINDER_KINDS,
     STAGES,
     Actor,
     AuditEntry,
@@ -116,6 +117,7 @@ __all__ = [
     "ChsiAccount",
     # lifecycle
     "STAGES",
+    "REMINDER_KINDS",
     "MonthDay",
     "ValidityBounds",
     "Policy",

@@ -233,12 +233,17 @@ class _Ref(Kind):
 
     def __init__(self, name: str) -> None:
         self.name = name
+        self._class: Optional[Kind] = None
         self._shape: Optional[Kind] = None
 
     def target(self) -> Kind:
+        if self._class is not None:
+            return self._class
         cls = CLASSES.get(self.name)
         if cls is not None:
-            return _Class(cls)
+            # Classes are declared once, at import: from then on the reference is the class.
+            self._class = _Class(cls)
+            return self._class
         if self.name in SPECIAL:
             return SPECIAL[self.name]
         if self._shape is None:

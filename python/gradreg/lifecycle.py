@@ -35,6 +35,7 @@ __all__ = [
     "ReminderOptions",
     "Reminder",
     "STAGES",
+    "REMINDER_KINDS",
     "apply",
     "reminders",
 ]
@@ -348,6 +349,10 @@ class Reminder(_fields.Reminder):
     ``days_left``), ``deadline_missed``, ``basic_info_unreviewed``, ``unconfirmed`` (with
     ``days_waiting``), ``dispute_open`` or ``authorization_expiring`` (with ``number`` and
     ``valid_until``)."""
+
+
+#: Every kind of reminder (the core's ``ReminderKind``), in declaration order.
+REMINDER_KINDS: Tuple[str, ...] = tuple(Reminder._spec.variants)
 
 
 def _policy_json(policy: Optional[Policy]) -> str:

@@ -24,7 +24,6 @@ from ._errors import (
 )
 from .lifecycle import (
     Actor,
-    AuditEntry,
     Command,
     Event,
     Outcome,
