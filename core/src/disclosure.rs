@@ -48,6 +48,7 @@ impl Masking {
 
 /// The graduate's identity as disclosed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Identity {
     /// 姓名.
     pub name: String,
@@ -69,6 +70,7 @@ pub struct Identity {
 
 /// The destination as disclosed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DestinationSummary {
     /// 毕业去向代码 (the sub-code when there is one).
     pub code: String,
@@ -93,6 +95,7 @@ pub struct DestinationSummary {
 
 /// What one department is shown for one authorization.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Disclosure {
     /// Which form.
     pub section: Section,

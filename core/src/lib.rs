@@ -37,6 +37,8 @@ pub mod registry;
 pub mod reminders;
 pub mod roster;
 pub mod sample;
+#[cfg(feature = "schema")]
+pub mod schema;
 pub mod tables;
 pub mod validate;
 

@@ -17,6 +17,7 @@ pub fn cst() -> FixedOffset {
 
 /// A day of the year, applied to a graduation year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MonthDay {
     /// 1–12.
     pub month: u32,
@@ -38,6 +39,7 @@ impl MonthDay {
 
 /// Bounds of an authorization's validity period, in days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ValidityBounds {
     /// Shortest allowed period.
     pub min_days: u32,
@@ -59,6 +61,7 @@ impl Default for ValidityBounds {
 
 /// A deployment's policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Policy {
     /// A name for logs and statistics, such as `jiangsu`.
     pub name: String,

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 /// What is wrong with a field. The snake_case names are stable.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemCode {
@@ -86,6 +87,7 @@ impl ProblemCode {
 }
 
 /// One problem with one field.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     /// Field path, such as `id_number` or `destination.employer.credit_code`.

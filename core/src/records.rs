@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// A graduate's basic information (生源信息), uploaded by the school.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct BasicInfo {
     /// 姓名.
@@ -52,6 +53,11 @@ pub struct BasicInfo {
     pub phone: String,
     /// 电子邮箱; changed only through the graduate's CHSI account.
     pub email: String,
+    /// TEST ONLY (feature `field-probe`): a field that exists to prove a field added here reaches
+    /// every face without a hand edit there. Never part of a release.
+    #[cfg(feature = "field-probe")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probe_note: Option<String>,
 }
 
 impl BasicInfo {
@@ -63,6 +69,7 @@ impl BasicInfo {
 
 /// The employer of a graduate who is employed.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Employer {
     /// 单位名称.
@@ -81,6 +88,7 @@ pub struct Employer {
 
 /// Further study in China (境内升学).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Study {
     /// 升学院校.
@@ -91,6 +99,7 @@ pub struct Study {
 
 /// Study abroad (境外留学).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Abroad {
     /// 留学国家（地区）.
@@ -103,6 +112,7 @@ pub struct Abroad {
 
 /// A graduate's destination (毕业去向).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Destination {
     /// 毕业去向代码, two digits (`10`, `80` …).
@@ -136,6 +146,7 @@ impl Destination {
 
 /// How the personal file (档案) travels. It is never carried by the graduate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ArchiveMethod {
     /// 机要通信.
@@ -159,6 +170,7 @@ impl ArchiveMethod {
 
 /// Archive transfer data (档案转递信息).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ArchiveTransfer {
     /// 档案接收单位.
@@ -188,6 +200,7 @@ pub struct ArchiveTransfer {
 
 /// Why the household registration moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum HukouReason {
     /// 毕业.
@@ -208,6 +221,7 @@ impl HukouReason {
 
 /// Hukou migration data (户口迁移信息).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct HukouMigration {
     /// 是否迁移户口.
@@ -226,6 +240,7 @@ pub struct HukouMigration {
 /// Everything the provincial platform reports: destination, and archive and hukou data when
 /// registered.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct DestinationData {
     /// 毕业去向.
@@ -240,6 +255,7 @@ pub struct DestinationData {
 
 /// The graduate's account on CHSI (学信网), as CHSI reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct ChsiAccount {
     /// Real name on the account.

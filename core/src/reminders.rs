@@ -9,6 +9,7 @@ use crate::policy::Policy;
 
 /// When reminders fire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ReminderOptions {
     /// Remind graduates with nothing reported when the registration deadline is this many days
     /// away or fewer (and after it passes).
@@ -31,6 +32,7 @@ impl Default for ReminderOptions {
 
 /// What a reminder is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ReminderKind {
     /// The registration deadline is near and nothing is reported.
@@ -60,6 +62,7 @@ pub enum ReminderKind {
 
 /// One reminder. Messages are Chinese first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Reminder {
     /// The registration.
     pub registration_id: String,

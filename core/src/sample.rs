@@ -56,6 +56,8 @@ pub fn basic_info() -> BasicInfo {
         political_status: "03".into(),
         phone: "13812345678".into(),
         email: "zhangming@example.com".into(),
+        #[cfg(feature = "field-probe")]
+        probe_note: None,
     }
 }
 

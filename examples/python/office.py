@@ -82,11 +82,12 @@ def main() -> int:
 
     now = datetime.fromisoformat(args.now or "2026-06-10T09:00:00+08:00")
     folder = args.registry or tempfile.mkdtemp(prefix="gradreg-office-")
-    out_dir = args.out or (folder if os.path.isdir(folder) else os.path.dirname(folder))
-    os.makedirs(out_dir, exist_ok=True)
     policy = gradreg.Policy.jiangsu()
 
     with Registry.open(folder, policy) as reg:
+        # Exports go beside the database file, wherever the core's folder rule put it.
+        out_dir = args.out or os.path.dirname(os.path.abspath(reg.path or folder))
+        os.makedirs(out_dir, exist_ok=True)
         # 1. Import the roster and print every problem found.
         grads: List[gradreg.Graduate] = []
         if args.roster:

@@ -1,17 +1,20 @@
 """gradreg: China's graduate destination registration (高校毕业生毕业去向登记) for Python.
 
 Records with validation that reports every problem, the registration state machine, reminders,
-verification numbers and the registry (SQLite), on top of the Rust core. Every exception derives
-from ``GradregError`` and carries ``.code``, the core's stable numeric code.
+verification numbers and the registry (SQLite), on top of the Rust core. The record classes are
+built from the core's schema; every exception derives from ``GradregError`` and carries ``.code``,
+the core's stable numeric code (``ERROR_CODES`` is the core's table).
 """
 
 from __future__ import annotations
 
 from . import sample
 from ._errors import (
+    ERROR_CODES,
     ArgumentError,
     ArgumentTypeError,
     ConflictError,
+    ErrorCode,
     GradregError,
     InternalError,
     LoginRefusedError,
@@ -22,11 +25,13 @@ from ._errors import (
     ValidationError,
     VerificationError,
     error_class,
+    error_code,
 )
 from ._native import __version__
 from .codes import VERDICTS, KeyRing, Verdict, issue_token, parse_number, random_number, verify_token
 from .forms import FORMATS, SECTIONS, Renderer
 from .lifecycle import (
+    REMINDER_KINDS,
     STAGES,
     Actor,
     AuditEntry,
@@ -95,6 +100,9 @@ __all__ = [
     "ConflictError",
     "StorageOSError",
     "InternalError",
+    "ErrorCode",
+    "ERROR_CODES",
+    "error_code",
     "error_class",
     # records
     "Problem",
@@ -109,6 +117,7 @@ __all__ = [
     "ChsiAccount",
     # lifecycle
     "STAGES",
+    "REMINDER_KINDS",
     "MonthDay",
     "ValidityBounds",
     "Policy",

@@ -1,29 +1,33 @@
 """The exceptions of gradreg.
 
 Every exception carries ``.code``, the stable numeric code of the core (the C library's result
-code), grouped by hundreds:
+code). The codes, their names, groups and texts are the core's table, read from the native module
+(``ERROR_CODES``); the class of a code follows its group, except a few codes with a class of their
+own (looked up by name):
 
-====== ===================== ===========================================================
-code   class                 also
-====== ===================== ===========================================================
-1xx    ``ArgumentError``     ``ValueError``
-101    ``ValidationError``   ``ArgumentError``, ``ValueError``; ``.problems`` lists them all
-1xx    ``ArgumentTypeError`` ``TypeError`` (a Python value of the wrong type)
-2xx    ``StateError``
-202    ``LoginRefusedError`` ``StateError``; ``.reasons`` lists every reason with its remedy
-3xx    ``VerificationError``
-4xx    ``RenderError``
-5xx    ``StorageError``
-502    ``ConflictError``     ``StorageError``
-506/7  ``StorageOSError``    ``StorageError``, ``OSError``
-9xx    ``InternalError``
-====== ===================== ===========================================================
+=========================== ===================== ===============================================
+code                        class                 also
+=========================== ===================== ===============================================
+group ``arguments`` (1xx)   ``ArgumentError``     ``ValueError``
+``invalid_record`` (101)    ``ValidationError``   ``ArgumentError``, ``ValueError``; ``.problems``
+(a Python type mismatch)    ``ArgumentTypeError`` ``TypeError``, code ``invalid_argument`` (103)
+group ``state`` (2xx)       ``StateError``
+``login_refused`` (202)     ``LoginRefusedError`` ``StateError``; ``.reasons`` with remedies
+group ``verification``      ``VerificationError``
+group ``render`` (4xx)      ``RenderError``
+group ``storage`` (5xx)     ``StorageError``
+``conflict`` (502)          ``ConflictError``     ``StorageError``
+``disk_full``, ``io``       ``StorageOSError``    ``StorageError``, ``OSError``
+group ``internal`` (9xx)    ``InternalError``     a caught panic is ``panic`` (990)
+=========================== ===================== ===============================================
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Optional, Type
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple, Type
+
+from . import _native
 
 __all__ = [
     "GradregError",
@@ -38,7 +42,38 @@ __all__ = [
     "ConflictError",
     "StorageOSError",
     "InternalError",
+    "ErrorCode",
+    "ERROR_CODES",
+    "error_code",
+    "error_class",
 ]
+
+
+class ErrorCode(NamedTuple):
+    """One row of the core's code table: the number, its stable snake_case name, its group
+    (``arguments``, ``state``, ``verification``, ``render``, ``storage``, ``internal``) and short
+    Chinese and English descriptions."""
+
+    code: int
+    name: str
+    group: str
+    zh: str
+    en: str
+
+
+#: Every error code of the core, in numeric order (read from the native module).
+ERROR_CODES: Tuple[ErrorCode, ...] = tuple(
+    ErrorCode(int(r["code"]), str(r["name"]), str(r["group"]), str(r["zh"]), str(r["en"]))
+    for r in json.loads(_native.error_codes())
+)
+
+_BY_NAME: Dict[str, ErrorCode] = {c.name: c for c in ERROR_CODES}
+
+
+def error_code(name: str) -> int:
+    """The number of the code named ``name`` (``"malformed_json"`` is 102); ``KeyError`` for a
+    name the core does not have."""
+    return _BY_NAME[name].code
 
 
 class GradregError(Exception):
@@ -48,9 +83,11 @@ class GradregError(Exception):
     message: str
     detail: Optional[Dict[str, Any]]
 
-    def __init__(self, message: str, code: int = 900, detail: Optional[Dict[str, Any]] = None):
+    def __init__(
+        self, message: str, code: Optional[int] = None, detail: Optional[Dict[str, Any]] = None
+    ):
         super().__init__(message)
-        self.code = code
+        self.code = error_code("internal") if code is None else code
         self.message = message
         self.detail = detail
 
@@ -63,10 +100,12 @@ class ArgumentError(GradregError, ValueError):
 
 
 class ArgumentTypeError(GradregError, TypeError):
-    """A Python value of the wrong type (code 103, like an invalid argument)."""
+    """A Python value of the wrong type (code ``invalid_argument``, 103)."""
 
-    def __init__(self, message: str, code: int = 103, detail: Optional[Dict[str, Any]] = None):
-        super().__init__(message, code, detail)
+    def __init__(
+        self, message: str, code: Optional[int] = None, detail: Optional[Dict[str, Any]] = None
+    ):
+        super().__init__(message, error_code("invalid_argument") if code is None else code, detail)
 
 
 class ValidationError(ArgumentError):
@@ -109,39 +148,50 @@ class ConflictError(StorageError):
 
 
 class StorageOSError(StorageError, OSError):
-    """506 (disk full) and 507 (a file could not be read or written): also an ``OSError``."""
+    """``disk_full`` (506) and ``io`` (507, a file could not be read or written): also an
+    ``OSError``."""
 
-    def __init__(self, message: str, code: int = 507, detail: Optional[Dict[str, Any]] = None):
-        StorageError.__init__(self, message, code, detail)
+    def __init__(
+        self, message: str, code: Optional[int] = None, detail: Optional[Dict[str, Any]] = None
+    ):
+        StorageError.__init__(self, message, error_code("io") if code is None else code, detail)
 
     def __str__(self) -> str:
         return f"[{self.code}] {self.message}"
 
 
 class InternalError(GradregError):
-    """9xx: a bug in gradreg (a panic in the core is reported as 901)."""
+    """9xx: a bug in gradreg (a panic caught in the core is ``panic``, 990)."""
 
 
-_SPECIAL: Dict[int, Type[GradregError]] = {
-    101: ValidationError,
-    202: LoginRefusedError,
-    502: ConflictError,
-    506: StorageOSError,
-    507: StorageOSError,
+#: The class of each group of codes.
+_GROUPS: Dict[str, Type[GradregError]] = {
+    "arguments": ArgumentError,
+    "state": StateError,
+    "verification": VerificationError,
+    "render": RenderError,
+    "storage": StorageError,
+    "internal": InternalError,
 }
 
-_GROUPS: Dict[int, Type[GradregError]] = {
-    1: ArgumentError,
-    2: StateError,
-    3: VerificationError,
-    4: RenderError,
-    5: StorageError,
+#: The codes with a class of their own, by name.
+_SPECIAL: Dict[str, Type[GradregError]] = {
+    "invalid_record": ValidationError,
+    "login_refused": LoginRefusedError,
+    "conflict": ConflictError,
+    "disk_full": StorageOSError,
+    "io": StorageOSError,
+}
+
+_CLASSES: Dict[int, Type[GradregError]] = {
+    c.code: _SPECIAL.get(c.name) or _GROUPS.get(c.group, InternalError) for c in ERROR_CODES
 }
 
 
 def error_class(code: int) -> Type[GradregError]:
-    """The exception class raised for a numeric code."""
-    return _SPECIAL.get(code) or _GROUPS.get(code // 100, InternalError)
+    """The exception class raised for a numeric code (``InternalError`` for a number that is not
+    a code, such as a retired one)."""
+    return _CLASSES.get(code, InternalError)
 
 
 def _from_native(code: int, message: str, detail_json: str) -> GradregError:

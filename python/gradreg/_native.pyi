@@ -1,9 +1,15 @@
-# Hand-written stubs of the native module gradreg._native (python/src/lib.rs). Records, actors,
+# Hand-written stubs of the native module gradreg._native (python/src/*.rs). Records, actors,
 # commands, policies and results cross as the core's JSON text; instants as RFC 3339 text.
+from pathlib import Path
 from typing import List, Optional, Tuple, final
 
 __all__: List[str] = [
     "__version__",
+    "DEFAULT_FILE_NAME",
+    "error_codes",
+    "schema",
+    "constants",
+    "database_path",
     "problems",
     "normalize",
     "apply",
@@ -29,6 +35,12 @@ __all__: List[str] = [
 ]
 
 __version__: str
+DEFAULT_FILE_NAME: str
+
+def error_codes() -> str: ...
+def schema() -> str: ...
+def constants() -> str: ...
+def database_path(path: str) -> Path: ...
 
 def problems(kind: str, record: str) -> str: ...
 def normalize(kind: str, record: str) -> str: ...

@@ -9,12 +9,11 @@ default, Ed25519 so that third parties verify with a public key.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Iterable, List, Optional, Tuple
 
-from . import _native
-from ._convert import Record, dumps, instant
+from . import _fields, _native
+from ._convert import dumps, instant
 from ._errors import ArgumentTypeError
 from .lifecycle import Actor, Registration, _need
 
@@ -28,22 +27,8 @@ __all__ = [
     "verify_token",
 ]
 
-#: Every verdict, by its stable code (0 to 12).
-VERDICTS = (
-    "valid",
-    "expired",
-    "not_yet_valid",
-    "revoked",
-    "superseded",
-    "no_match",
-    "malformed",
-    "bad_signature",
-    "unknown_key",
-    "wrong_section",
-    "typo",
-    "rate_limited",
-    "indeterminate",
-)
+#: Every verdict, by its stable code (0 to 12): the core's ``VerdictKind::ALL``.
+VERDICTS: Tuple[str, ...] = tuple(json.loads(_native.constants())["verdicts"])
 
 
 def parse_number(text: str) -> str:
@@ -60,20 +45,14 @@ def random_number() -> str:
     return str(_native.random_number())
 
 
-@dataclass
-class Verdict(Record):
-    """The answer of a verification. ``verdict`` is ``valid``, ``expired``, ``not_yet_valid``,
-    ``revoked``, ``superseded``, ``no_match``, ``malformed``, ``bad_signature``, ``unknown_key``,
-    ``wrong_section``, ``typo``, ``rate_limited`` or ``indeterminate``; ``code`` is its stable
-    number (0 for valid). A valid verdict carries the number, the end of validity and the
-    ``disclosure``: only what the verifier's department may see, the ID number masked."""
-
-    verdict: str
-    code: int
-    number: Optional[str] = None
-    expires_at: Optional[datetime] = None
-    disclosure: Optional[Dict[str, Any]] = None
-    failed_at: Optional[str] = None
+class Verdict(_fields.VerdictJson):
+    """The answer of a verification. ``verdict`` is one of ``VERDICTS`` (``valid``,
+    ``expired``, ``not_yet_valid``, ``revoked``, ``superseded``, ``no_match``, ``malformed``,
+    ``bad_signature``, ``unknown_key``, ``wrong_section``, ``typo``, ``rate_limited`` or
+    ``indeterminate``); ``code`` is its stable number (0 for valid). A valid verdict carries
+    the number, the end of validity and the ``disclosure``: only what the verifier's department
+    may see, the ID number masked. ``failed_at`` names the step that decided a scanned token
+    that is not valid."""
 
     @property
     def valid(self) -> bool:

@@ -4,22 +4,24 @@ verification number and signed QR code."""
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import datetime
-from typing import Dict, Optional, Sequence, Union
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 from . import _native
 from ._convert import instant
-from ._errors import ArgumentTypeError, StateError
+from ._errors import ArgumentTypeError, StateError, error_code
 from .codes import KeyRing
 from .lifecycle import Registration, _need
 
 __all__ = ["Renderer", "FORMATS", "SECTIONS"]
 
+_CONSTANTS = json.loads(_native.constants())
 #: The output formats.
-FORMATS = ("svg", "pdf", "png")
-#: The two forms.
-SECTIONS = ("archive", "hukou")
+FORMATS: Tuple[str, ...] = tuple(_CONSTANTS["formats"])
+#: The two forms (the core's sections).
+SECTIONS: Tuple[str, ...] = tuple(_CONSTANTS["sections"])
 
 
 class Renderer:
@@ -86,11 +88,14 @@ class Renderer:
         ``{"archive.pdf": path, ...}``."""
         auth = registration.authorization(number)
         if auth is None:
-            raise StateError(f"没有该核验编号的授权 / no authorization with number {number}", 217)
+            raise StateError(
+                f"没有该核验编号的授权 / no authorization with number {number}",
+                error_code("authorization_not_found"),
+            )
         try:
             os.makedirs(folder, exist_ok=True)
         except OSError as e:
-            e.code = 507  # type: ignore[attr-defined]
+            e.code = error_code("io")  # type: ignore[attr-defined]
             raise
         out: Dict[str, str] = {}
         for section in SECTIONS:
@@ -103,7 +108,7 @@ class Renderer:
                     with open(path, "wb") as f:
                         f.write(data)
                 except OSError as e:
-                    e.code = 507  # type: ignore[attr-defined]
+                    e.code = error_code("io")  # type: ignore[attr-defined]
                     raise
                 out[f"{section}.{fmt}"] = path
         return out

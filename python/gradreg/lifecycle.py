@@ -9,13 +9,13 @@ policy; it returns an ``Outcome`` (the new registration, events, audit entry) or
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-from . import _native
-from ._convert import Record, dumps, instant, parse_instant
-from ._errors import ArgumentError, ArgumentTypeError
+from . import _fields, _native
+from ._convert import dumps, instant, parse_instant
+from ._errors import ArgumentTypeError
+from ._schema import Record
 from .records import BasicInfo, ChsiAccount, DestinationData
 
 __all__ = [
@@ -35,51 +35,25 @@ __all__ = [
     "ReminderOptions",
     "Reminder",
     "STAGES",
+    "REMINDER_KINDS",
     "apply",
     "reminders",
 ]
 
-#: Every stage of a registration, in process order.
-STAGES: Tuple[str, ...] = (
-    "not_uploaded",
-    "not_logged_in",
-    "basic_info_review",
-    "correction_requested",
-    "awaiting_report",
-    "awaiting_confirmation",
-    "disputed",
-    "void_requested",
-    "change_open",
-    "confirmed",
-    "authorized",
-)
+#: Every stage of a registration, in process order (the core's ``Stage::ALL``).
+STAGES: Tuple[str, ...] = tuple(json.loads(_native.constants())["stages"])
 
 
-@dataclass(frozen=True)
-class MonthDay(Record):
+class MonthDay(_fields.MonthDay, frozen=True):
     """A day of the year, applied to a graduation year."""
 
-    month: int
-    day: int
+
+class ValidityBounds(_fields.ValidityBounds, frozen=True):
+    """Bounds of an authorization's validity period, in days (by default 1, 30 and 180)."""
 
 
-@dataclass(frozen=True)
-class ValidityBounds(Record):
-    """Bounds of an authorization's validity period, in days."""
-
-    min_days: int = 1
-    default_days: int = 30
-    max_days: int = 180
-
-
-@dataclass(frozen=True)
-class Policy(Record):
+class Policy(_fields.Policy, frozen=True):
     """Deadlines and validity bounds. A deadline is the end of its day in UTC+8."""
-
-    name: str
-    registration_deadline: MonthDay
-    change_deadline: MonthDay
-    validity: ValidityBounds = field(default_factory=ValidityBounds)
 
     @classmethod
     def jiangsu(cls) -> "Policy":
@@ -111,42 +85,10 @@ def _year(year: Any) -> int:
     return year
 
 
-_ROLE_FIELDS: Dict[str, Tuple[str, ...]] = {
-    "graduate": ("id_number",),
-    "chsi": (),
-    "counselor": ("id", "college"),
-    "school_office": ("id",),
-    "provincial_platform": ("id",),
-    "archive_dept": ("id", "name"),
-    "hukou_dept": ("id", "name"),
-}
-
-
-@dataclass(frozen=True)
-class Actor(Record):
-    """Who acts. Build one with the class methods (``Actor.counselor("t001", "会计学院")``)."""
-
-    role: str
-    id: Optional[str] = None
-    id_number: Optional[str] = None
-    college: Optional[str] = None
-    name: Optional[str] = None
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.role, str):
-            raise ArgumentTypeError(f"Actor.role must be str, got {type(self.role).__name__}")
-        needed = _ROLE_FIELDS.get(self.role)
-        if needed is None:
-            raise ArgumentError(
-                f"unknown role {self.role!r}; one of {', '.join(_ROLE_FIELDS)}", 103
-            )
-        for k in ("id", "id_number", "college", "name"):
-            v = getattr(self, k)
-            if k in needed:
-                if not isinstance(v, str):
-                    raise ArgumentTypeError(f"a {self.role} actor needs {k} as str, got {v!r:.40}")
-            elif v is not None:
-                raise ArgumentError(f"a {self.role} actor has no {k}", 103)
+class Actor(_fields.Actor, frozen=True):
+    """Who acts. Build one with the class methods (``Actor.counselor("t001", "会计学院")``);
+    ``role`` names the kind of actor, and each role has the fields the core gives it (checked
+    when the actor is built)."""
 
     @classmethod
     def graduate(cls, id_number: str) -> "Actor":
@@ -330,25 +272,12 @@ class Command:
         )
 
 
-@dataclass(frozen=True)
-class Sections(Record):
+class Sections(_fields.Sections, frozen=True):
     """Which sections were registered when an authorization was issued."""
 
-    archive: bool = False
-    hukou: bool = False
 
-
-@dataclass
-class Authorization(Record):
+class Authorization(_fields.Authorization):
     """An authorization (核验授权): a verification number and a validity period."""
-
-    number: str
-    issued_at: datetime
-    valid_until: datetime
-    data_version: int
-    sections: Sections
-    state: str
-    ended_at: Optional[datetime] = None
 
     def status_at(self, now: Optional[datetime] = None) -> str:
         """``valid``, ``not_yet_valid``, ``expired``, ``revoked`` or ``superseded`` at ``now``."""
@@ -362,48 +291,16 @@ class Authorization(Record):
         return "valid"
 
 
-@dataclass
-class VoidRequest(Record):
+class VoidRequest(_fields.VoidRequest):
     """A void request (作废申请)."""
 
-    reason: str
-    filed_at: datetime
-    stage: str
-    notes: List[str] = field(default_factory=list)
 
-
-@dataclass
-class ChangeOverride(Record):
+class ChangeOverride(_fields.ChangeOverride):
     """A SchoolOffice override of the change deadline."""
 
-    by: str
-    reason: str
-    granted_at: datetime
 
-
-@dataclass
-class Registration(Record):
+class Registration(_fields.Registration):
     """One graduate's registration. ``Registration("10327:2022010123")`` is a new, empty one."""
-
-    id: str
-    version: int = 0
-    data_version: int = 0
-    basic: Optional[BasicInfo] = None
-    basic_status: str = "not_uploaded"
-    correction_note: Optional[str] = None
-    chsi: Optional[ChsiAccount] = None
-    first_login_at: Optional[datetime] = None
-    destination: Optional[DestinationData] = None
-    destination_status: str = "not_reported"
-    reported_at: Optional[datetime] = None
-    updated_at: Optional[datetime] = None
-    late: bool = False
-    confirmed_at: Optional[datetime] = None
-    confirmed_version: Optional[int] = None
-    dispute_reason: Optional[str] = None
-    void_request: Optional[VoidRequest] = None
-    change_override: Optional[ChangeOverride] = None
-    authorizations: List[Authorization] = field(default_factory=list)
 
     def stage(self, now: Optional[datetime] = None) -> str:
         """The derived stage at ``now`` (one of ``STAGES``)."""
@@ -425,39 +322,17 @@ class Registration(Record):
         return self._wire()
 
 
-@dataclass
-class Event(Record):
-    """A notification caused by a command (消息提醒); messages are Chinese first."""
-
-    kind: str
-    recipient: Dict[str, str]
-    registration_id: str
-    message_zh: str
-    message_en: str
+class Event(_fields.Event):
+    """A notification caused by a command (消息提醒); messages are Chinese first. ``recipient``
+    is ``{"to": ...}`` (with ``college`` for counselors)."""
 
 
-@dataclass
-class AuditEntry(Record):
+class AuditEntry(_fields.AuditEntry):
     """The audit entry of one applied command."""
 
-    registration_id: str
-    at: datetime
-    actor: Actor
-    action: str
-    version_before: int
-    version_after: int
-    data_version_before: int
-    data_version_after: int
-    summary: str
 
-
-@dataclass
-class Outcome(Record):
+class Outcome(_fields.Outcome):
     """What a successful command produced."""
-
-    registration: Registration
-    events: List[Event]
-    audit: AuditEntry
 
     @property
     def changed(self) -> bool:
@@ -465,31 +340,19 @@ class Outcome(Record):
         return self.audit.version_after != self.audit.version_before
 
 
-@dataclass(frozen=True)
-class ReminderOptions(Record):
-    """When reminders fire."""
-
-    deadline_within_days: int = 7
-    unconfirmed_after_days: int = 3
-    expiring_within_days: int = 3
+class ReminderOptions(_fields.ReminderOptions, frozen=True):
+    """When reminders fire (by default 7, 3 and 3 days)."""
 
 
-@dataclass
-class Reminder(Record):
+class Reminder(_fields.Reminder):
     """A reminder due for one registration. ``kind`` is ``deadline_approaching`` (with
     ``days_left``), ``deadline_missed``, ``basic_info_unreviewed``, ``unconfirmed`` (with
     ``days_waiting``), ``dispute_open`` or ``authorization_expiring`` (with ``number`` and
     ``valid_until``)."""
 
-    registration_id: str
-    recipient: Dict[str, str]
-    kind: str
-    message_zh: str
-    message_en: str
-    days_left: Optional[int] = None
-    days_waiting: Optional[int] = None
-    number: Optional[str] = None
-    valid_until: Optional[datetime] = None
+
+#: Every kind of reminder (the core's ``ReminderKind``), in declaration order.
+REMINDER_KINDS: Tuple[str, ...] = tuple(Reminder._spec.variants)
 
 
 def _policy_json(policy: Optional[Policy]) -> str:

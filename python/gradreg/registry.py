@@ -9,16 +9,21 @@ from __future__ import annotations
 import errno
 import json
 import os
-from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
-from . import _native
-from ._convert import Record, dumps, instant
-from ._errors import ArgumentError, ArgumentTypeError, GradregError, _from_json
+from . import _fields, _native
+from ._convert import dumps, instant
+from ._errors import (
+    ArgumentError,
+    ArgumentTypeError,
+    GradregError,
+    StorageOSError,
+    _from_json,
+    error_code,
+)
 from .lifecycle import (
     Actor,
-    AuditEntry,
     Command,
     Event,
     Outcome,
@@ -48,63 +53,27 @@ __all__ = [
     "DEFAULT_FILE_NAME",
 ]
 
-#: The database file created inside a folder given to ``Registry.open``.
-DEFAULT_FILE_NAME = "gradreg.sqlite3"
+#: The database file created inside a folder given to ``Registry.open`` (the core's rule).
+DEFAULT_FILE_NAME: str = _native.DEFAULT_FILE_NAME
 
 PathLike = Union[str, "os.PathLike[str]"]
 
 
-@dataclass
-class Summary(Record):
+class Summary(_fields.Summary):
     """The query columns of one registration."""
 
-    id: str
-    version: int
-    name: str
-    id_number: str
-    college: str
-    major_code: str
-    major_name: str
-    stage: str
-    late: bool
-    active_until: Optional[datetime] = None
-    destination_code: Optional[str] = None
-    awaiting_since: Optional[datetime] = None
-    graduation_year: Optional[int] = None
 
-
-@dataclass
-class Placement(Record):
+class Placement(_fields.Placement):
     """Placement (落实率) of one group: ``rate = placed / graduates``."""
 
-    key: str
-    graduates: int
-    reported: int
-    placed: int
-    rate: float
 
-
-@dataclass
-class Statistics(Record):
+class Statistics(_fields.Statistics):
     """Counts by stage and destination code, and placement by college and major."""
 
-    total: int
-    by_stage: Dict[str, int]
-    by_destination: Dict[str, int]
-    late: int
-    overall: Placement
-    by_college: List[Placement]
-    by_major: List[Placement]
 
-
-@dataclass
-class UploadResult:
+class UploadResult(_fields.UploadResultJson):
     """What happened to one record of an upload: ``created``, ``corrected``, ``unchanged`` or
     ``refused`` (then ``error`` says why)."""
-
-    key: str
-    result: str
-    error: Optional[GradregError] = None
 
     @property
     def ok(self) -> bool:
@@ -112,24 +81,13 @@ class UploadResult:
         return self.result != "refused"
 
 
-@dataclass
-class AuditRecord:
+class AuditRecord(_fields.AuditRecordJson):
     """A stored audit entry with its place in the hash chain (hashes in hex)."""
 
-    seq: int
-    entry: AuditEntry
-    hash: str
-    prev_hash: str
 
-
-@dataclass
-class AuditReport:
+class AuditReport(_fields.AuditReportJson):
     """The result of checking the audit chain. ``fault`` is ``edited``, ``removed``,
     ``reordered`` or ``truncated`` at record ``fault_seq``."""
-
-    records: int
-    fault_seq: Optional[int] = None
-    fault: Optional[str] = None
 
     @property
     def intact(self) -> bool:
@@ -147,9 +105,9 @@ def _path(path: Any) -> str:
 
 
 def _os_error(e: OSError) -> OSError:
-    """Marks a built-in ``OSError`` with the storage I/O code."""
+    """Marks a built-in ``OSError`` with the storage I/O code (``io``)."""
     try:
-        e.code = 507  # type: ignore[attr-defined]
+        e.code = error_code("io")  # type: ignore[attr-defined]
     except AttributeError:  # pragma: no cover - OSError instances accept attributes
         pass
     return e
@@ -173,17 +131,15 @@ class Registry:
     @classmethod
     def open(cls, path: PathLike, policy: Optional[Policy] = None) -> "Registry":
         """Opens (creating when absent) the registry at ``path``: a database file, or a folder
-        that gets ``gradreg.sqlite3``. A missing parent folder raises ``FileNotFoundError``; a
-        file that is not a registry raises ``StorageError`` (505)."""
+        that gets ``gradreg.sqlite3`` (the core's rule, the same in every face). A missing
+        parent folder raises ``FileNotFoundError`` (``.code`` 507); a file that is not a
+        registry raises ``StorageError`` (505)."""
         p = _path(path)
-        if os.path.isdir(p):
-            p = os.path.join(p, DEFAULT_FILE_NAME)
-        parent = os.path.dirname(os.path.abspath(p))
-        if not os.path.isdir(parent):
-            raise _os_error(
-                FileNotFoundError(errno.ENOENT, "folder does not exist / 目录不存在", parent)
-            )
-        return cls(_native.NativeRegistry.open(p, _policy_json(policy)), p)
+        try:
+            db = os.fspath(_native.database_path(p))
+        except StorageOSError as e:
+            raise _os_error(FileNotFoundError(errno.ENOENT, e.message, p)) from None
+        return cls(_native.NativeRegistry.open(db, _policy_json(policy)), db)
 
     @classmethod
     def in_memory(cls, policy: Optional[Policy] = None) -> "Registry":
@@ -203,7 +159,7 @@ class Registry:
     @property
     def _n(self) -> Any:
         if self._native is None:
-            raise GradregError("registry is closed / 登记库已关闭", 103)
+            raise GradregError("registry is closed / 登记库已关闭", error_code("invalid_argument"))
         return self._native
 
     @property
@@ -276,14 +232,7 @@ class Registry:
                 dumps(body), _actor_json(who), instant(now), bool(all_or_nothing)
             )
         )
-        return [
-            UploadResult(
-                key=key,
-                result=r["result"],
-                error=_from_json(r["error"]) if "error" in r else None,
-            )
-            for (key, _), r in zip(pairs, out)
-        ]
+        return [UploadResult.from_dict(r) for r in out]
 
     def import_roster(
         self,
@@ -364,7 +313,11 @@ class Registry:
         found = self.find(id)
         if found is None:
             raise _from_json(
-                {"code": 503, "message": f"没有该登记 / no registration {id}", "detail": None}
+                {
+                    "code": error_code("not_found"),
+                    "message": f"没有该登记 / no registration {id}",
+                    "detail": None,
+                }
             )
         return found
 
@@ -483,28 +436,16 @@ class Registry:
     def audit(self, registration_id: Optional[str] = None) -> List[AuditRecord]:
         """The audit records of one registration (or all), oldest first."""
         raw = json.loads(self._n.audit(_opt_str("registration_id", registration_id)))
-        return [
-            AuditRecord(
-                seq=r["seq"],
-                entry=AuditEntry.from_dict(r["entry"]),
-                hash=r["hash"],
-                prev_hash=r["prev_hash"],
-            )
-            for r in raw
-        ]
+        return [AuditRecord.from_dict(r) for r in raw]
 
     def check_audit(self) -> AuditReport:
         """Checks the whole audit chain and names the first edited, removed or reordered
         record."""
-        raw = json.loads(self._n.check_audit())
-        fault = raw.get("first_fault")
-        if fault:
-            return AuditReport(records=raw["records"], fault_seq=fault[0], fault=fault[1])
-        return AuditReport(records=raw["records"])
+        return AuditReport.from_dict(json.loads(self._n.check_audit()))
 
     def events_after(self, after: int = 0, limit: int = 1000) -> List[Tuple[int, Event]]:
         """The notification outbox: events after sequence number ``after``, at most ``limit``."""
         if _need(int, "after", after) < 0 or _need(int, "limit", limit) < 0:
-            raise ArgumentError("after and limit must not be negative", 103)
+            raise ArgumentError("after and limit must not be negative", error_code("invalid_argument"))
         raw = json.loads(self._n.events_after(after, limit))
         return [(seq, Event.from_dict(e)) for seq, e in raw]

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
 from typing import IO, Any, Iterator, List, Union
 
-from . import _native
-from ._convert import Record, dumps
-from ._errors import ArgumentTypeError
-from .records import BasicInfo, ChsiAccount, DestinationData
+from . import _fields, _native
+from ._convert import dumps
+from ._errors import ArgumentTypeError, error_code
 
 __all__ = [
     "CellProblem",
@@ -30,41 +28,22 @@ __all__ = [
 RosterSource = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, IO[bytes]]
 
 
-@dataclass(frozen=True)
-class CellProblem(Record):
+class CellProblem(_fields.CellProblem, frozen=True):
     """One problem of one cell (or of a whole row when ``column`` is empty). ``row`` is the
     1-based row of the sheet, the header being row 1."""
-
-    row: int
-    column: str
-    field: str
-    code: str
-    message_zh: str
-    message_en: str
 
     def __str__(self) -> str:
         where = f"第 {self.row} 行" + (f"「{self.column}」" if self.column else "")
         return f"{where}: {self.message_zh}"
 
 
-@dataclass
-class RosterRow(Record):
+class RosterRow(_fields.RosterRow):
     """One data row: the record as read (every field the text of its cell) and whether the row
     has no problem at all."""
 
-    row: int
-    info: BasicInfo
-    ok: bool
 
-
-@dataclass
-class Roster(Record):
+class Roster(_fields.ParsedRoster):
     """A parsed roster: every data row, good and bad, and every problem found."""
-
-    rows: List[RosterRow]
-    problems: List[CellProblem]
-    format: str
-    encoding: str
 
     def ok_rows(self) -> Iterator[RosterRow]:
         """The rows without any problem."""
@@ -75,27 +54,12 @@ class Roster(Record):
         return [p for p in self.problems if p.row == row]
 
 
-@dataclass
-class ImportReport(Record):
+class ImportReport(_fields.ImportReport):
     """What a roster import did; ``problems`` names every bad cell and every refused row."""
 
-    format: str
-    encoding: str
-    rows: int
-    created: int
-    corrected: int
-    unchanged: int
-    rejected: int
-    problems: List[CellProblem] = field(default_factory=list)
 
-
-@dataclass
-class Graduate(Record):
+class Graduate(_fields.Graduate):
     """A synthetic graduate: basic information, CHSI account and reported destination."""
-
-    basic: BasicInfo
-    chsi: ChsiAccount
-    destination: DestinationData
 
 
 def _os_error(e: OSError, code: int) -> OSError:
@@ -105,7 +69,8 @@ def _os_error(e: OSError, code: int) -> OSError:
 
 def read_source(source: Any) -> bytes:
     """The bytes of a roster given as a path, bytes or a binary file. A file that cannot be
-    read raises the built-in ``OSError`` (``FileNotFoundError`` …) with ``.code`` 113."""
+    read raises the built-in ``OSError`` (``FileNotFoundError`` …) with ``.code`` ``roster_io``
+    (113)."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         return bytes(source)
     if isinstance(source, (str, os.PathLike)):
@@ -116,12 +81,12 @@ def read_source(source: Any) -> bytes:
             with open(path, "rb") as f:
                 return f.read()
         except OSError as e:
-            raise _os_error(e, 113)
+            raise _os_error(e, error_code("roster_io"))
     if hasattr(source, "read"):
         try:
             data = source.read()
         except OSError as e:
-            raise _os_error(e, 113)
+            raise _os_error(e, error_code("roster_io"))
         if not isinstance(data, bytes):
             raise ArgumentTypeError("a roster file must be opened in binary mode ('rb')")
         return data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Optional, Tuple
 
 from . import _native
@@ -9,19 +10,8 @@ from ._errors import ArgumentTypeError
 
 __all__ = ["TABLES", "code_name", "is_placed"]
 
-#: The names of the code tables.
-TABLES: Tuple[str, ...] = (
-    "destinations",
-    "education_levels",
-    "employer_natures",
-    "industries",
-    "job_categories",
-    "training_modes",
-    "ethnicities",
-    "political_statuses",
-    "provinces",
-    "genders",
-)
+#: The names of the code tables (the core's ``Table::ALL``).
+TABLES: Tuple[str, ...] = tuple(json.loads(_native.constants())["tables"])
 
 
 def code_name(table: str, code: str) -> Optional[str]:

@@ -6,8 +6,8 @@
 //! - [`KeyRing`]: the keys that sign and verify tokens;
 //! - [`verify`]: the verdicts of scanned tokens and of online verification by name and number.
 
-/// Implements `Debug`, `FromStr` and serde (as the displayed text) for a typable number type with
-/// a `parse` function and a `Display` form.
+/// Implements `Debug`, `FromStr`, serde (as the displayed text) and, with the `schema` feature, a
+/// JSON Schema for a typable number type with a `parse` function and a `Display` form.
 macro_rules! typable_number_traits {
     ($ty:ident) => {
         impl std::fmt::Debug for $ty {
@@ -38,6 +38,20 @@ macro_rules! typable_number_traits {
             ) -> std::result::Result<Self, D::Error> {
                 let s = String::deserialize(d)?;
                 Self::parse(&s).map_err(serde::de::Error::custom)
+            }
+        }
+
+        #[cfg(feature = "schema")]
+        impl schemars::JsonSchema for $ty {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($ty).into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({
+                    "type": "string",
+                    "description": concat!("A ", stringify!($ty), " as displayed (any spelling a person types is accepted).")
+                })
             }
         }
     };

@@ -40,6 +40,7 @@ use crate::tables::CodeTables;
 /// `GRADREG_VERDICT_*`, generated from this enum).
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum VerdictKind {
     /// In force: the form may be accepted; the verdict carries what the department may see.
@@ -139,6 +140,7 @@ impl VerdictKind {
 
 /// What a verification found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Finding {
     /// The authorization's verification number.
     pub number: VerificationNumber,
@@ -150,6 +152,7 @@ pub struct Finding {
 
 /// The answer of a verification.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "verdict", rename_all = "snake_case")]
 pub enum Verdict {
     /// In force, with what the verifier's department may see.
@@ -244,6 +247,7 @@ impl Verdict {
 
 /// The steps of scanned-token verification, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Step {
     /// The `GR1.` version tag after the optional URL prefix (and the required prefix, if any).

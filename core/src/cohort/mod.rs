@@ -33,6 +33,7 @@ use crate::validate::id_check_character;
 use data::data;
 
 /// What cohort to generate.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CohortSpec {
     /// Seed of the random generator: the same seed gives the same cohort.
@@ -60,6 +61,7 @@ impl Default for CohortSpec {
 }
 
 /// One synthetic graduate: basic information, CHSI account and reported destination.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Graduate {
     /// Basic information (生源信息) as the school uploads it.
@@ -292,6 +294,8 @@ impl Cohort {
             political_status: (*political).into(),
             phone: phone.clone(),
             email: email.clone(),
+            #[cfg(feature = "field-probe")]
+            probe_note: None,
         };
         let chsi = ChsiAccount {
             name,

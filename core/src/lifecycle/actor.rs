@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::access::Role;
 
 /// Who acts. JSON: `{"role": "counselor", "id": "t001", "college": "会计学院"}`.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "role", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Actor {

@@ -9,6 +9,7 @@ pub use crate::access::AuthState;
 use crate::codes::number::VerificationNumber;
 
 /// A section of the registration form.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Section {
@@ -37,6 +38,7 @@ impl Section {
 }
 
 /// Which sections were registered when an authorization was issued.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct Sections {
     /// 档案转递 was registered.
@@ -56,6 +58,7 @@ impl Sections {
 }
 
 /// The status of an authorization at an instant.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthStatus {
@@ -73,6 +76,7 @@ pub enum AuthStatus {
 
 /// An authorization (核验授权): a verification number, a validity period and the data version
 /// it was issued for.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Authorization {
     /// 核验编号.

@@ -10,6 +10,7 @@ use crate::codes::number::VerificationNumber;
 use crate::records::{BasicInfo, ChsiAccount, DestinationData};
 
 /// A command. JSON: `{"command": "report_destination", "data": {...}}`.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {

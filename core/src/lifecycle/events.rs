@@ -13,6 +13,7 @@ use super::authorization::Section;
 use super::registration::Registration;
 
 /// Who an event is for.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "to", rename_all = "snake_case")]
 pub enum Recipient {
@@ -30,6 +31,7 @@ pub enum Recipient {
 }
 
 /// What happened.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
@@ -248,6 +250,7 @@ impl EventKind {
 }
 
 /// A notification caused by a command. Messages are Chinese first.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     /// What happened.
@@ -263,6 +266,7 @@ pub struct Event {
 }
 
 /// The audit entry of one applied command.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     /// The registration.
@@ -286,6 +290,7 @@ pub struct AuditEntry {
 }
 
 /// What a successful command produced.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Outcome {
     /// The new registration.

@@ -14,6 +14,7 @@ use crate::codes::number::VerificationNumber;
 use crate::records::{BasicInfo, ChsiAccount, DestinationData};
 
 /// Where the graduate's basic information stands.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BasicStatus {
@@ -29,6 +30,7 @@ pub enum BasicStatus {
 }
 
 /// Where the destination stands.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DestinationStatus {
@@ -46,6 +48,7 @@ pub enum DestinationStatus {
 }
 
 /// Stage of a void request (作废申请).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VoidStage {
@@ -60,6 +63,7 @@ pub enum VoidStage {
 }
 
 /// A void request.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VoidRequest {
     /// Why the graduate wants to change a confirmed destination.
@@ -84,6 +88,7 @@ impl VoidRequest {
 }
 
 /// A SchoolOffice override that lets one change through after the change deadline.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangeOverride {
     /// Staff id of the SchoolOffice actor.
@@ -95,6 +100,7 @@ pub struct ChangeOverride {
 }
 
 /// One graduate's registration.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Registration {
     /// The caller's key for this graduate (for example `school_code:student_number`).

@@ -9,6 +9,7 @@ use super::authorization::AuthStatus;
 use super::registration::{BasicStatus, DestinationStatus, Registration, VoidRequest};
 
 /// A derived stage, for queries and statistics.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {

@@ -36,6 +36,7 @@ const MAX_RETRIES: usize = 16;
 
 /// A query over registrations.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Query {
     /// Only these stages (any when empty).
     #[serde(default)]
@@ -57,6 +58,7 @@ pub struct Query {
 
 /// Placement (落实率) of one group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Placement {
     /// College name or major code and name.
     pub key: String,
@@ -115,6 +117,7 @@ pub enum UploadResult {
 
 /// How a roster import treats bad rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ImportMode {
     /// Any problem in the file imports nothing.
@@ -126,6 +129,7 @@ pub enum ImportMode {
 
 /// What a roster import did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ImportReport {
     /// `csv` or `xlsx`.
     pub format: String,
@@ -150,6 +154,7 @@ const IMPORT_BATCH: usize = 20_000;
 
 /// Statistics of the whole registry at an instant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Statistics {
     /// Registrations.
     pub total: u64,

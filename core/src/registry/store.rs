@@ -20,6 +20,7 @@ use crate::lifecycle::{
 /// The query columns of one registration, kept beside it so queries and statistics need not
 /// parse every record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Summary {
     /// Registration id.
     pub id: String,
@@ -133,6 +134,7 @@ pub fn chain_hash(prev: &[u8; 32], entry_json: &str) -> [u8; 32] {
 
 /// What is wrong with an audit record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ChainFault {
     /// The record's content does not match its hash: it was edited.

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 pub const HEADER_SCAN_ROWS: usize = 10;
 
 /// Which header names a roster writer uses.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HeaderStyle {

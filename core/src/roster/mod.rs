@@ -92,6 +92,7 @@ use crate::tables::CodeTables;
 use crate::validate::ProblemCode;
 
 /// The file format of a roster.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
@@ -105,6 +106,7 @@ pub enum Format {
 }
 
 /// The text encoding of a CSV roster.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Encoding {
@@ -120,6 +122,7 @@ pub enum Encoding {
 }
 
 /// How to read a roster. The default detects both format and encoding.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct RosterOptions {
     /// File format.
@@ -129,6 +132,7 @@ pub struct RosterOptions {
 }
 
 /// One problem of one cell, or of a whole row.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CellProblem {
     /// 1-based row in the sheet (the header is row 1 when it is the sheet's first line; a CSV
@@ -147,6 +151,7 @@ pub struct CellProblem {
 }
 
 /// One data row of a roster.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RosterRow {
     /// 1-based row in the sheet, as in [`CellProblem::row`].
@@ -158,6 +163,7 @@ pub struct RosterRow {
 }
 
 /// A parsed roster: every non-empty data row and every problem found.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ParsedRoster {
     /// Data rows in file order, good and bad.

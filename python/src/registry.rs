@@ -1,0 +1,387 @@
+//! The registry: registrations, authorizations and the audit log in an SQLite file or in
+//! memory, and the folder rule every face shares.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use gradreg::registry::store::ChainFault;
+use gradreg::registry::{ImportMode, UploadResult};
+use gradreg::{
+    Actor, AuditEntry, BasicInfo, Command, Error, OnlineVerifier, Policy, Query, Registry,
+    ReminderOptions, VerificationNumber,
+};
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedBytes;
+use pyo3::types::PyBytes;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::codes::{lock_err, scan_options, NativeKeyRing, VerdictJson};
+use crate::errors::{parse, parse_time, run, to_json, ErrorJson};
+use crate::roster::roster_options;
+
+/// What happened to one record of an upload.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UploadKind {
+    /// A new registration was created.
+    Created,
+    /// An existing registration's basic information was corrected.
+    Corrected,
+    /// The record was already there, identical.
+    Unchanged,
+    /// The record was refused (`error` says why).
+    Refused,
+}
+
+/// One record's result of an upload, with its key.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct UploadResultJson {
+    /// The caller's key of the record.
+    pub key: String,
+    /// What happened.
+    pub result: UploadKind,
+    /// Why the record was refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorJson>,
+}
+
+impl UploadResultJson {
+    /// The result of `key` in the package's form.
+    fn of(key: &str, result: UploadResult) -> Self {
+        let (result, error) = match result {
+            UploadResult::Created => (UploadKind::Created, None),
+            UploadResult::Corrected => (UploadKind::Corrected, None),
+            UploadResult::Unchanged => (UploadKind::Unchanged, None),
+            UploadResult::Refused { error } => (UploadKind::Refused, Some(ErrorJson::of(&error))),
+        };
+        UploadResultJson {
+            key: key.to_string(),
+            result,
+            error,
+        }
+    }
+}
+
+/// A stored audit entry with its place in the hash chain, the hashes in hex.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct AuditRecordJson {
+    /// Position in the log, from 1.
+    pub seq: u64,
+    /// The entry.
+    pub entry: AuditEntry,
+    /// SHA-256 of the previous hash followed by the entry, in hex.
+    pub hash: String,
+    /// The previous record's hash, in hex (zeros for the first).
+    pub prev_hash: String,
+}
+
+/// The result of checking the audit chain.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct AuditReportJson {
+    /// Records checked.
+    pub records: u64,
+    /// The sequence number of the first faulty record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault_seq: Option<u64>,
+    /// What is wrong with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault: Option<ChainFault>,
+}
+
+/// The database file a registry opened at `path` uses: `path` itself, or `gradreg.sqlite3`
+/// inside it when it is a folder. A missing parent folder is `Io` (507), naming the folder.
+#[pyfunction]
+fn database_path(py: Python<'_>, path: PathBuf) -> PyResult<PathBuf> {
+    run(py, move || gradreg::database_path(&path))
+}
+
+/// The registry: registrations, authorizations and the audit log in an SQLite file or in memory.
+/// Every method releases the GIL while it works; one registry may be used from many threads.
+#[pyclass(module = "gradreg._native", frozen)]
+pub struct NativeRegistry {
+    inner: Arc<Registry>,
+}
+
+impl NativeRegistry {
+    fn with<T, F>(&self, py: Python<'_>, f: F) -> PyResult<T>
+    where
+        F: FnOnce(&Registry) -> Result<T, Error> + Send,
+        T: Send,
+    {
+        let reg = Arc::clone(&self.inner);
+        run(py, move || f(&reg))
+    }
+}
+
+fn opt_json<T: Serialize>(v: Option<T>) -> Result<Option<String>, Error> {
+    v.map(|v| to_json(&v)).transpose()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[pymethods]
+impl NativeRegistry {
+    /// Opens (creating when absent) a registry at `path`, by the core's folder rule
+    /// ([`database_path`]).
+    #[staticmethod]
+    fn open(py: Python<'_>, path: std::path::PathBuf, policy: String) -> PyResult<Self> {
+        let inner = run(py, move || {
+            let p: Policy = parse("policy", &policy)?;
+            Registry::open(&path, p)
+        })?;
+        Ok(NativeRegistry {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// A registry in memory.
+    #[staticmethod]
+    fn in_memory(py: Python<'_>, policy: String) -> PyResult<Self> {
+        let inner = run(py, move || {
+            let p: Policy = parse("policy", &policy)?;
+            Registry::in_memory(p)
+        })?;
+        Ok(NativeRegistry {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// The policy in use, as JSON.
+    fn policy(&self, py: Python<'_>) -> PyResult<String> {
+        self.with(py, |r| to_json(r.policy()))
+    }
+
+    /// Applies a command and commits it; returns the outcome JSON.
+    fn apply(
+        &self,
+        py: Python<'_>,
+        id: String,
+        actor: String,
+        command: String,
+        now: String,
+    ) -> PyResult<String> {
+        self.with(py, move |r| {
+            let actor: Actor = parse("actor", &actor)?;
+            let command: Command = parse("command", &command)?;
+            to_json(&r.apply(&id, &actor, &command, parse_time(&now)?)?)
+        })
+    }
+
+    /// Applies a JSON list of `[id, actor, command]` in one transaction; returns a JSON list of
+    /// `{"ok": outcome}` or `{"error": {"code", "message", "detail"}}`.
+    fn apply_batch(&self, py: Python<'_>, commands: String, now: String) -> PyResult<String> {
+        self.with(py, move |r| {
+            let cmds: Vec<(String, Actor, Command)> = parse("commands", &commands)?;
+            let results = r.apply_batch(&cmds, parse_time(&now)?)?;
+            let out: Vec<Value> = results
+                .into_iter()
+                .map(|res| match res {
+                    Ok(o) => json!({ "ok": o }),
+                    Err(e) => json!({ "error": ErrorJson::of(&e) }),
+                })
+                .collect();
+            to_json(&out)
+        })
+    }
+
+    /// Uploads a JSON list of `[key, basic_info]` in one transaction; returns a JSON list of
+    /// `{"key", "result": "created" | "corrected" | "unchanged" | "refused", "error"?}`.
+    fn upload_batch(
+        &self,
+        py: Python<'_>,
+        records: String,
+        actor: String,
+        now: String,
+        all_or_nothing: bool,
+    ) -> PyResult<String> {
+        self.with(py, move |r| {
+            let recs: Vec<(String, Arc<BasicInfo>)> = parse("records", &records)?;
+            let actor: Actor = parse("actor", &actor)?;
+            let results = r.upload_batch(&recs, &actor, parse_time(&now)?, all_or_nothing)?;
+            let out: Vec<UploadResultJson> = recs
+                .iter()
+                .zip(results)
+                .map(|((key, _), res)| UploadResultJson::of(key, res))
+                .collect();
+            to_json(&out)
+        })
+    }
+
+    /// Imports a roster (bytes of a CSV or XLSX file) uploaded by `actor`; `mode` is
+    /// `all_or_nothing` or `good_rows`. Returns the import report JSON.
+    #[allow(clippy::too_many_arguments)]
+    fn import_roster(
+        &self,
+        py: Python<'_>,
+        data: PyBackedBytes,
+        format: String,
+        encoding: String,
+        mode: String,
+        actor: String,
+        now: String,
+    ) -> PyResult<String> {
+        self.with(py, move |r| {
+            let opts = roster_options(&format, &encoding)?;
+            let mode: ImportMode = parse("import mode", &json!(mode).to_string())?;
+            let actor: Actor = parse("actor", &actor)?;
+            to_json(&r.import_roster(&data, &opts, mode, &actor, parse_time(&now)?)?)
+        })
+    }
+
+    /// Online verification by name and verification or transfer number for a department
+    /// (`verifier` JSON); failures are counted per verifier in the registry. Verdict JSON.
+    #[pyo3(signature = (verifier, name, number, now, limit=10, window_seconds=3600))]
+    #[allow(clippy::too_many_arguments)]
+    fn verify_online(
+        &self,
+        py: Python<'_>,
+        verifier: String,
+        name: String,
+        number: String,
+        now: String,
+        limit: u32,
+        window_seconds: i64,
+    ) -> PyResult<String> {
+        self.with(py, move |r| {
+            let verifier: Actor = parse("verifier", &verifier)?;
+            let mut v = OnlineVerifier::new(r.tables());
+            v.limit = limit;
+            v.window = chrono::Duration::seconds(window_seconds.max(0));
+            let verdict = r.verify_online(&v, &verifier, &name, &number, parse_time(&now)?);
+            VerdictJson::online(verdict)
+        })
+    }
+
+    /// Verifies a scanned token against the registry; verdict JSON with the failed step.
+    #[pyo3(signature = (token, ring, verifier, now, required_prefix=None, leeway_seconds=300))]
+    #[allow(clippy::too_many_arguments)]
+    fn verify_scanned(
+        &self,
+        py: Python<'_>,
+        token: String,
+        ring: &NativeKeyRing,
+        verifier: String,
+        now: String,
+        required_prefix: Option<String>,
+        leeway_seconds: i64,
+    ) -> PyResult<String> {
+        let ring = Arc::clone(&ring.inner);
+        self.with(py, move |r| {
+            let verifier: Actor = parse("verifier", &verifier)?;
+            let ring = ring.read().map_err(|_| lock_err())?;
+            let out = r.verify_token(
+                &token,
+                &ring,
+                &verifier,
+                parse_time(&now)?,
+                &scan_options(required_prefix, leeway_seconds),
+            );
+            VerdictJson::scanned(out)
+        })
+    }
+
+    /// One registration as JSON, or `None`.
+    fn find(&self, py: Python<'_>, id: String) -> PyResult<Option<String>> {
+        self.with(py, move |r| opt_json(r.find(&id)?))
+    }
+
+    /// The registration of an ID number as JSON, or `None`.
+    fn find_by_id_number(&self, py: Python<'_>, id_number: String) -> PyResult<Option<String>> {
+        self.with(py, move |r| opt_json(r.find_by_id_number(&id_number)?))
+    }
+
+    /// The registration holding a verification number as JSON, or `None`.
+    fn find_by_number(&self, py: Python<'_>, number: String) -> PyResult<Option<String>> {
+        self.with(py, move |r| {
+            let n = VerificationNumber::parse(&number)?;
+            opt_json(r.find_by_number(&n)?)
+        })
+    }
+
+    /// Summaries matching a JSON query at `now`, as JSON.
+    fn query(&self, py: Python<'_>, query: String, now: String) -> PyResult<String> {
+        self.with(py, move |r| {
+            let q: Query = parse("query", &query)?;
+            to_json(&r.query(&q, parse_time(&now)?)?)
+        })
+    }
+
+    /// Late registrations at `now`, as JSON summaries.
+    fn late(&self, py: Python<'_>, now: String) -> PyResult<String> {
+        self.with(py, move |r| to_json(&r.late(parse_time(&now)?)?))
+    }
+
+    /// Statistics at `now`, as JSON.
+    fn statistics(&self, py: Python<'_>, now: String) -> PyResult<String> {
+        self.with(py, move |r| to_json(&r.statistics(parse_time(&now)?)?))
+    }
+
+    /// Reminders due at `now`, as JSON.
+    fn reminders(&self, py: Python<'_>, now: String, options: String) -> PyResult<String> {
+        self.with(py, move |r| {
+            let opts: ReminderOptions = parse("reminder options", &options)?;
+            to_json(&r.reminders(parse_time(&now)?, &opts)?)
+        })
+    }
+
+    /// The registrations matching a JSON query as CSV bytes (UTF-8 with a BOM).
+    fn export_csv<'py>(
+        &self,
+        py: Python<'py>,
+        query: String,
+        now: String,
+    ) -> PyResult<(u64, Bound<'py, PyBytes>)> {
+        let (n, bytes) = self.with(py, move |r| {
+            let q: Query = parse("query", &query)?;
+            let mut buf = Vec::new();
+            let n = r.export_csv(&q, parse_time(&now)?, &mut buf)?;
+            Ok((n, buf))
+        })?;
+        Ok((n, PyBytes::new(py, &bytes)))
+    }
+
+    /// The audit records of one registration (or all) as JSON: seq, entry, hash (hex).
+    #[pyo3(signature = (registration_id=None))]
+    fn audit(&self, py: Python<'_>, registration_id: Option<String>) -> PyResult<String> {
+        self.with(py, move |r| {
+            let mut out = Vec::new();
+            for rec in r.audit(registration_id.as_deref())? {
+                out.push(AuditRecordJson {
+                    seq: rec.seq,
+                    entry: rec.entry()?,
+                    hash: hex(&rec.hash),
+                    prev_hash: hex(&rec.prev_hash),
+                });
+            }
+            to_json(&out)
+        })
+    }
+
+    /// Checks the audit chain; JSON `{"records", "fault_seq"?, "fault"?}`.
+    fn check_audit(&self, py: Python<'_>) -> PyResult<String> {
+        self.with(py, |r| {
+            let report = r.check_audit()?;
+            to_json(&AuditReportJson {
+                records: report.records,
+                fault_seq: report.first_fault.map(|(seq, _)| seq),
+                fault: report.first_fault.map(|(_, fault)| fault),
+            })
+        })
+    }
+
+    /// Events after sequence number `after`, at most `limit`, as JSON `[[seq, event], ...]`.
+    fn events_after(&self, py: Python<'_>, after: u64, limit: usize) -> PyResult<String> {
+        self.with(py, move |r| to_json(&r.events_after(after, limit)?))
+    }
+}
+
+/// Registers this module's function, class and constant.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("DEFAULT_FILE_NAME", gradreg::registry::DEFAULT_FILE_NAME)?;
+    m.add_function(wrap_pyfunction!(database_path, m)?)?;
+    m.add_class::<NativeRegistry>()
+}
