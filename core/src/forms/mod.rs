@@ -41,18 +41,30 @@ pub mod font;
 #[cfg(feature = "render")]
 pub mod page;
 #[cfg(feature = "render")]
+pub mod pdf;
+#[cfg(feature = "render")]
 mod png;
 #[cfg(feature = "render")]
 pub mod qr;
 #[cfg(feature = "render")]
 pub mod render;
+#[cfg(feature = "render")]
+pub mod zip;
 
 pub use content::{
     cst_text, Block, Field, Form, FormOptions, Row, MAX_FIELD_CHARS, MAX_TOKEN_CHARS,
 };
+#[cfg(feature = "bundled-font")]
+pub use font::BUNDLED_FAMILY;
 #[cfg(feature = "render")]
 pub use font::{Font, FontSource, FONT_ENV};
+#[cfg(feature = "render")]
+pub use page::{MAX_PAGE_QR_MODULES, PHONE_QR_MODULES, QR_MODULE_MM};
+#[cfg(feature = "render")]
+pub use pdf::{PdfDocument, PdfOptions};
 #[cfg(feature = "render")]
 pub use qr::{qr_png, qr_svg, QrMatrix};
 #[cfg(feature = "render")]
 pub use render::{RenderedForm, Renderer, DEFAULT_DPI, MAX_DPI, MIN_DPI, PRINT_DPI};
+#[cfg(feature = "render")]
+pub use zip::PngZip;
