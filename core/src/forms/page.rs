@@ -45,13 +45,14 @@ const TABLE_TOP: f32 = 55.0;
 const TABLE_GAP: f32 = 3.0;
 const BOTTOM_LIMIT: f32 = 285.0;
 
-/// The grid of the QR code: 1/210 inch, the pixel of the default PNG resolution. The code is
-/// placed on it and its module is a whole number of dots.
-const DOT: f32 = 25.4 / 210.0;
-/// Module of a phone-grade QR code, in dots: 7 dots = 1/30 inch = 0.847 mm, at least the 0.8 mm
-/// phone cameras need on paper. It is 7 pixels at the default 210 dpi (3.5 after the image is
-/// scaled to half), and whole pixels at 150, 300 and 600 dpi too (5, 10 and 20).
-pub const QR_MODULE_DOTS: u32 = 7;
+/// The grid of a dense QR code: 1/240 inch, the pixel of the default PNG resolution. Its module
+/// is a whole number of dots.
+const DOT: f32 = 25.4 / 240.0;
+/// Module of a phone-grade QR code, in dots: 8 dots = 1/30 inch = 0.847 mm, at least the 0.8 mm
+/// phone cameras need on paper. It is 8 pixels at the default 240 dpi (4 after the image is
+/// scaled to half), and whole pixels at 150, 300 and 600 dpi too (5, 10 and 20): the code is
+/// placed on a grid of its own modules.
+pub const QR_MODULE_DOTS: u32 = 8;
 /// The phone-grade module in millimetres (1/30 inch).
 pub const QR_MODULE_MM: f32 = QR_MODULE_DOTS as f32 * DOT;
 /// Largest QR code drawn with phone-grade modules, modules per side including the quiet zone:
@@ -61,7 +62,7 @@ pub const PHONE_QR_MODULES: usize = 61;
 /// Side of the QR area, mm: a larger code (a token with the disclosure embedded) is drawn with
 /// smaller modules inside it.
 const QR_MAX_SIDE: f32 = PHONE_QR_MODULES as f32 * QR_MODULE_MM;
-/// Smallest module of a dense code, in dots (0.48 mm).
+/// Smallest module of a dense code, in dots (0.42 mm).
 const QR_MIN_DOTS: u32 = 4;
 
 const LABEL_SIZE: f32 = 3.4;
@@ -74,7 +75,7 @@ const NOTE_HEAD_SIZE: f32 = 3.4;
 
 /// Largest QR code on a page, modules per side including the quiet zone (version 18 at level M,
 /// about 750 alphanumeric characters, for tokens with the disclosure embedded): its modules are
-/// four dots (0.48 mm), which scanners read from paper but phones only up close. Up to
+/// at least four dots (0.42 mm), which scanners read from paper but phones only up close. Up to
 /// [`PHONE_QR_MODULES`] the modules are phone-grade ([`QR_MODULE_MM`]).
 pub const MAX_PAGE_QR_MODULES: usize = 100;
 
@@ -679,16 +680,17 @@ pub(crate) fn qr_module_dots(modules: usize) -> u32 {
 
 fn qr_box(modules: usize) -> QrBox {
     let dots = qr_module_dots(modules);
-    let quiet = (dots as usize * super::qr::QUIET_ZONE) as f32;
-    let side_dots = (dots as usize * modules) as f32;
-    // Corners on whole dots: the dark area's right edge at RIGHT, its top at QR_TOP.
-    let right = (RIGHT / DOT).round() + quiet;
-    let top = (QR_TOP / DOT).round() - quiet;
+    let pitch = dots as f32 * DOT;
+    // Corners on the grid of the modules themselves (1/30 inch for a phone-grade code): the
+    // dark area's right edge at RIGHT, its top at QR_TOP.
+    let quiet = super::qr::QUIET_ZONE as f32;
+    let right = (RIGHT / pitch).round() + quiet;
+    let top = (QR_TOP / pitch).round() - quiet;
     QrBox {
-        x: (right - side_dots) * DOT,
-        y: top * DOT,
-        pitch: dots as f32 * DOT,
-        side: side_dots * DOT,
+        x: (right - modules as f32) * pitch,
+        y: top * pitch,
+        pitch,
+        side: modules as f32 * pitch,
     }
 }
 

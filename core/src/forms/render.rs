@@ -15,10 +15,10 @@ use crate::forms::pdf::{PdfDocument, PdfOptions};
 use crate::forms::qr::QrMatrix;
 use crate::forms::zip::PngZip;
 
-/// The default PNG resolution (dots per inch): 210, where a phone-grade QR module (1/30 inch,
-/// 0.847 mm) is 7 whole pixels, so that the page's code still decodes after the image is scaled
-/// to half or blurred, as a phone photo of the page does.
-pub const DEFAULT_DPI: u32 = 210;
+/// The default PNG resolution (dots per inch): 240, where a phone-grade QR module (1/30 inch,
+/// 0.847 mm) is 8 whole pixels, so that the page's code still decodes after the image is scaled
+/// to half and blurred, as a phone photo of the page is.
+pub const DEFAULT_DPI: u32 = 240;
 /// The print-quality PNG resolution.
 pub const PRINT_DPI: u32 = 300;
 /// Lowest accepted PNG resolution.
@@ -205,7 +205,7 @@ impl Renderer {
         PngZip::new(self, out, dpi)
     }
 
-    /// The form as a grayscale PNG at `dpi` ([`MIN_DPI`]..=[`MAX_DPI`]; [`DEFAULT_DPI`] is 210).
+    /// The form as a grayscale PNG at `dpi` ([`MIN_DPI`]..=[`MAX_DPI`]; [`DEFAULT_DPI`] is 240).
     pub fn png(&self, form: &Form, dpi: u32) -> Result<Vec<u8>> {
         check_dpi(dpi)?;
         let tree = self.tree(&self.svg(form)?)?;
@@ -287,6 +287,6 @@ mod tests {
         assert_eq!(check_dpi(0).unwrap_err().code(), 405);
         assert_eq!(check_dpi(10_000).unwrap_err().code(), 405);
         assert_eq!((px(210.0, 150), px(297.0, 150)), (1240, 1754));
-        assert_eq!((px(210.0, 210), px(297.0, 210)), (1736, 2456));
+        assert_eq!((px(210.0, 240), px(297.0, 240)), (1984, 2806));
     }
 }
