@@ -2,7 +2,7 @@
 //! is scaled to half and blurred (as a phone photo of it is), a whole class as one PDF and as a
 //! ZIP of PNGs, and PDF/A-2b. The decoders are rqrr here and Debian's zbarimg where installed
 //! (scripts/test.sh installs it; its forms stage also decodes with ZXing-C++ and checks PDF/A
-//! with pikepdf, see scripts/forms_field_check.py).
+//! with pikepdf, see core/tests/forms_field.py).
 #![cfg(feature = "render")]
 
 use std::path::{Path, PathBuf};
@@ -281,7 +281,7 @@ fn the_default_png_decodes_halved_and_blurred() {
         assert_eq!((img.width(), img.height()), (1984, 2806), "A4 at 240 dpi");
         for (name, variant) in variants(&img) {
             // rqrr, the in-process decoder, reads the page halved or blurred; halved and blurred
-            // is left to zbarimg here and to ZXing-C++ in scripts/forms_field_check.py.
+            // is left to zbarimg here and to ZXing-C++ in core/tests/forms_field.py.
             let decoded = rqrr_decode(&variant);
             if name != "half+blur" {
                 assert_eq!(decoded, vec![f.token.clone()], "rqrr, {name}, {section:?}");
