@@ -273,7 +273,12 @@ fn auto_prefers_the_environment_and_system_fonts_to_the_bundled_one() {
 #[test]
 fn the_default_png_decodes_halved_and_blurred() {
     let r = Renderer::new(FontSource::Auto).unwrap();
-    assert!(QR_MODULE_MM >= 0.8, "{QR_MODULE_MM} mm");
+    const {
+        assert!(
+            QR_MODULE_MM >= 0.8,
+            "phone-grade modules are at least 0.8 mm"
+        )
+    };
     for section in [Section::Archive, Section::Hukou] {
         let f = form(section, 3);
         let png = r.png(&f, DEFAULT_DPI).unwrap();

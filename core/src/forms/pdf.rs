@@ -631,7 +631,7 @@ pub(crate) fn srgb_profile() -> Vec<u8> {
         t
     }
     fn pad(t: &mut Vec<u8>) {
-        while t.len() % 4 != 0 {
+        while !t.len().is_multiple_of(4) {
             t.push(0);
         }
     }
@@ -738,7 +738,7 @@ mod tests {
             let at = u32::from_be_bytes([e[4], e[5], e[6], e[7]]) as usize;
             let len = u32::from_be_bytes([e[8], e[9], e[10], e[11]]) as usize;
             assert!(
-                at % 4 == 0 && at + len <= p.len(),
+                at.is_multiple_of(4) && at + len <= p.len(),
                 "tag {i} inside the profile"
             );
             names.push(String::from_utf8_lossy(&e[..4]).to_string());

@@ -76,13 +76,11 @@ impl Renderer {
     pub fn new(source: FontSource) -> Result<Renderer> {
         let auto = source == FontSource::Auto;
         let font = Font::load(source)?;
-        let mut fallbacks = Vec::new();
-        #[cfg(feature = "bundled-font")]
-        if auto && !font.is_bundled() {
-            fallbacks.push(Font::bundled()?);
-        }
-        #[cfg(not(feature = "bundled-font"))]
-        let _ = auto;
+        let fallbacks = if cfg!(feature = "bundled-font") && auto && !font.is_bundled() {
+            bundled_fallback()?
+        } else {
+            Vec::new()
+        };
         Renderer::with_fonts(font, fallbacks)
     }
 
@@ -233,6 +231,18 @@ impl Renderer {
         };
         usvg::Tree::from_str(svg, &options)
             .map_err(|e| Error::RenderFailed(format!("SVG parsing: {e}")))
+    }
+}
+
+/// The bundled font as the fallback (feature `bundled-font`; none without it).
+fn bundled_fallback() -> Result<Vec<Font>> {
+    #[cfg(feature = "bundled-font")]
+    {
+        Ok(vec![Font::bundled()?])
+    }
+    #[cfg(not(feature = "bundled-font"))]
+    {
+        Ok(Vec::new())
     }
 }
 
