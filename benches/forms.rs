@@ -90,6 +90,11 @@ fn bench_render(c: &mut Criterion) {
     g.bench_function("form to PNG 150 dpi", |b| {
         b.iter(|| renderer.png(black_box(&form), 150).expect("png"))
     });
+    // The same without the bundled fallback font: what the fallback costs.
+    let alone = Renderer::with_font(renderer.font().clone()).expect("renderer");
+    g.bench_function("form to PNG 150 dpi, page font alone", |b| {
+        b.iter(|| alone.png(black_box(&form), 150).expect("png"))
+    });
     g.finish();
 
     // PDF: one page, and a class of 40 in one document (per page: the time divided by 40), with
