@@ -1,15 +1,17 @@
-//! Forms: QR matrix, form → SVG, → PDF, → PNG (150 dpi), and PNG on one thread vs two.
+//! Forms: QR matrix, form → SVG, → PDF (one page, and per page of a 40-page class document, with
+//! the system font and the bundled one), → PNG (the default 240 dpi, and 150 dpi), PNG on one
+//! thread vs two.
 //!
-//! Budgets (DESIGN.md §9): QR matrix ≤ fast_qr's time for the same payload; SVG ≤ 100 µs;
-//! PDF ≤ 5 ms; PNG ≤ 17 ms; two threads ≥ 1.9× one.
+//! Budgets: QR matrix ≤ fast_qr's time for the same payload; SVG ≤ 100 µs; PDF ≤ 5 ms a page;
+//! PNG at 150 dpi ≤ 17 ms; two threads ≥ 1.9× one.
 //!
 //! `cargo bench -p gradreg-benches --bench forms`
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, Criterion};
-use gradreg::forms::{FontSource, Form, FormOptions, QrMatrix, Renderer, DEFAULT_DPI};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use gradreg::forms::{FontSource, Form, FormOptions, PdfOptions, QrMatrix, Renderer, DEFAULT_DPI};
 use gradreg::{CodeTables, Section};
 use gradreg_benches::{authorized_sample, cst};
 
@@ -82,10 +84,38 @@ fn bench_render(c: &mut Criterion) {
     g.bench_function("form to PDF", |b| {
         b.iter(|| renderer.pdf(black_box(&form)).expect("pdf"))
     });
-    g.bench_function("form to PNG 150 dpi", |b| {
+    g.bench_function(format!("form to PNG {DEFAULT_DPI} dpi (default)"), |b| {
         b.iter(|| renderer.png(black_box(&form), DEFAULT_DPI).expect("png"))
     });
+    g.bench_function("form to PNG 150 dpi", |b| {
+        b.iter(|| renderer.png(black_box(&form), 150).expect("png"))
+    });
+    // The same without the bundled fallback font: what the fallback costs.
+    let alone = Renderer::with_font(renderer.font().clone()).expect("renderer");
+    g.bench_function("form to PNG 150 dpi, page font alone", |b| {
+        b.iter(|| alone.png(black_box(&form), 150).expect("png"))
+    });
     g.finish();
+
+    // PDF: one page, and a class of 40 in one document (per page: the time divided by 40), with
+    // the font of the system and with the bundled one.
+    let class: Vec<Form> = (0..40).map(|_| form.clone()).collect();
+    let bundled = Renderer::new(FontSource::Bundled).expect("bundled font");
+    for (font, r) in [("system font", &renderer), ("bundled font", &bundled)] {
+        let mut g = c.benchmark_group(format!("forms/pdf ({font}: {})", r.font().family()));
+        g.sample_size(20);
+        g.bench_function("one form, one document", |b| {
+            b.iter(|| r.pdf(black_box(&form)).expect("pdf"))
+        });
+        g.throughput(Throughput::Elements(class.len() as u64));
+        g.bench_function("40 forms, one document (per page: divide by 40)", |b| {
+            b.iter(|| {
+                r.class_pdf(black_box(&class), &PdfOptions::default())
+                    .expect("pdf")
+            })
+        });
+        g.finish();
+    }
 
     // Throughput of one renderer shared by two threads against one thread, same work.
     let pages = if measuring() { 16 } else { 2 };
@@ -229,8 +259,19 @@ fn bench_cpu_time(_: &mut Criterion) {
     cpu_per_call("cpu/pdf", 10, || {
         black_box(renderer.pdf(&form).expect("pdf"));
     });
-    cpu_per_call("cpu/png 150 dpi", 10, || {
+    let class: Vec<Form> = (0..40).map(|_| form.clone()).collect();
+    cpu_per_call("cpu/pdf 40-page class document (whole document)", 3, || {
+        black_box(
+            renderer
+                .class_pdf(&class, &PdfOptions::default())
+                .expect("pdf"),
+        );
+    });
+    cpu_per_call("cpu/png 240 dpi (default)", 10, || {
         black_box(renderer.png(&form, DEFAULT_DPI).expect("png"));
+    });
+    cpu_per_call("cpu/png 150 dpi", 10, || {
+        black_box(renderer.png(&form, 150).expect("png"));
     });
 }
 

@@ -1,13 +1,16 @@
 //! Walks the sample graduate to an authorization and renders the archive and hukou forms as SVG,
-//! PDF and PNG, plus the QR code alone.
+//! PDF and PNG, plus the QR code alone; then both forms as one class document (a two-page PDF,
+//! the same as PDF/A-2b for the archive, and a ZIP of the PNG pages).
 //!
 //! Run with `cargo run -p gradreg --example forms [OUT_DIR]` (default `out/forms`). The font is
-//! taken from `GRADREG_FONT`, else from the system's CJK fonts.
+//! taken from `GRADREG_FONT`, else from the system's CJK fonts, else the bundled one.
 
 use std::path::PathBuf;
 
 use chrono::{DateTime, TimeZone, Utc};
-use gradreg::forms::{qr_png, qr_svg, FontSource, Form, FormOptions, Renderer, DEFAULT_DPI};
+use gradreg::forms::{
+    qr_png, qr_svg, FontSource, Form, FormOptions, PdfOptions, Renderer, DEFAULT_DPI,
+};
 use gradreg::{
     apply, issue_token, sample, Actor, CodeTables, Command, Context, Disclosure, IssueOptions, Key,
     KeyId, KeyRing, Masking, Policy, Registration, Section,
@@ -102,6 +105,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         renderer.font().origin()
     );
     let issued = at(6, 20, 9) + chrono::Duration::minutes(5);
+    let mut forms = Vec::new();
     for (section, name) in [(Section::Archive, "archive"), (Section::Hukou, "hukou")] {
         // The signed token of the QR code (HMAC-SHA256 under a fresh key of this run).
         let disclosure = Disclosure::build(
@@ -133,6 +137,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         std::fs::write(out_dir.join(format!("{name}-qr.svg")), qr_svg(&token, 8)?)?;
         std::fs::write(out_dir.join(format!("{name}-qr.png")), qr_png(&token, 8)?)?;
+        forms.push(form);
+    }
+
+    // The class documents: every form a page.
+    let class = [
+        (
+            "class.pdf",
+            renderer.class_pdf(&forms, &PdfOptions::default())?,
+        ),
+        (
+            "class-pdfa.pdf",
+            renderer.class_pdf(
+                &forms,
+                &PdfOptions {
+                    archival: true,
+                    title: Some("毕业生去向登记信息表".into()),
+                },
+            )?,
+        ),
+        ("class.zip", renderer.class_png_zip(&forms, DEFAULT_DPI)?),
+    ];
+    for (file, bytes) in class {
+        let path = out_dir.join(file);
+        std::fs::write(&path, &bytes)?;
+        println!("wrote {} ({} bytes)", path.display(), bytes.len());
     }
     Ok(())
 }

@@ -18,6 +18,7 @@ done
 [ -n "$font" ] || need+=(fonts-wqy-microhei)
 { command -v pdftotext && command -v pdftoppm; } >/dev/null 2>&1 || need+=(poppler-utils)
 command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
+command -v qpdf >/dev/null 2>&1 || need+=(qpdf)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -qq
@@ -53,7 +54,7 @@ if ! [ -x "$venv/bin/python" ]; then
     apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null && python3 -m venv "$venv"
   }
 fi
-"$venv/bin/python" -m pip install -q maturin pytest mypy
+"$venv/bin/python" -m pip install -q maturin pytest mypy zxing-cpp pillow pikepdf fonttools
 rm -f target/wheels/gradreg-*.whl
 start=$(date +%s)
 "$venv/bin/maturin" build -q -m python/Cargo.toml -i "$venv/bin/python" -o target/wheels
@@ -77,6 +78,24 @@ if [ -n "$py39" ]; then
 fi
 # A field added to a core record reaches the faces with no hand edit (a test-only core feature).
 ./scripts/field-probe.sh "$venv" 2>&1 | tee -a "$log_dir/pytest.log"
+
+echo "== forms in the field: the season with no CJK font on the system; QR codes for phones; PDF/A-2b"
+# The README's first command on a machine without any CJK font: in a private mount namespace the
+# system's font folders are hidden under empty tmpfs mounts and GRADREG_FONT is unset, so only the
+# bundled font is there. Then zbar and ZXing-C++ decode every form written (at full size, 50 %,
+# blurred by 1 px, and both) and the archival PDF is checked clause by clause.
+field="$root/target/forms-field"
+bin="${CARGO_TARGET_DIR:-$root/target}/debug/examples"
+rm -rf "$field" && mkdir -p "$field/home"
+ns=(unshare --mount)
+[ "$(id -u)" -ne 0 ] && ns=(unshare --user --map-root-user --mount)
+env -u GRADREG_FONT HOME="$field/home" XDG_DATA_HOME="$field/home" "${ns[@]}" sh -ec '
+  for d in /usr/share/fonts /usr/local/share/fonts; do [ -d "$d" ] && mount -t tmpfs none "$d"; done
+  ! ls -R /usr/share/fonts /usr/local/share/fonts 2>/dev/null | grep -qiE "\.(ttf|otf|ttc|otc)$"
+  "$1/season" "$2/season" >"$2/season.log"
+  "$1/forms" "$2/forms" | grep -F "font: Gradreg Sans SC (bundled)"
+' sh "$bin" "$field"
+"$venv/bin/python" core/tests/forms_field.py "$field/season/forms" "$field/forms"
 
 # Sum the counts of every test runner so the last line tells the whole story.
 read -r passed failed < <(awk '/^test result:/ {

@@ -461,7 +461,7 @@ fn png_page_at_150_dpi_scans_with_rqrr_and_zbar() {
     let (reg, auth) = authorized();
     for section in [Section::Archive, Section::Hukou] {
         let form = form_for(&reg, &auth, section);
-        let png = r.png(&form, DEFAULT_DPI).unwrap();
+        let png = r.png(&form, 150).unwrap();
         let img = image::load_from_memory(&png).unwrap();
         assert_eq!((img.width(), img.height()), (1240, 1754));
         assert_eq!(img.color(), image::ColorType::L8, "grayscale");

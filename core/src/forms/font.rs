@@ -7,7 +7,12 @@
 //! 3. else the system's CJK fonts, searched in the usual font folders of Linux, macOS and
 //!    Windows, preferring in this order: Noto Sans CJK / Noto Sans SC, Source Han Sans,
 //!    WenQuanYi Micro Hei, WenQuanYi Zen Hei, Microsoft YaHei, PingFang, SimHei / SimSun, then
-//!    Noto Serif CJK / Source Han Serif and other CJK families; regular weights before others.
+//!    Noto Serif CJK / Source Han Serif and other CJK families; regular weights before others;
+//! 4. else, with the `bundled-font` feature (on by default), the font shipped inside the crate:
+//!    Gradreg Sans SC, a 1.9 MB subset of Noto Sans CJK SC (SIL Open Font License 1.1) covering
+//!    the 8,105 characters of 通用规范汉字表, GB 2312, CJK punctuation, full-width forms, Latin and
+//!    digits ([`Font::bundled`]; `core/fonts/README.md` tells how it is made). So rendering works
+//!    on a machine without any CJK font.
 //!
 //! Collections (`.ttc`, `.otc`) are handled: the face used is the Simplified Chinese one when the
 //! collection names one (`Noto Sans CJK SC`), else the first face that has Chinese glyphs.
@@ -27,6 +32,18 @@ pub const FONT_ENV: &str = "GRADREG_FONT";
 /// Characters a font must have to count as a CJK font in the system search.
 const CJK_PROBE: [char; 6] = ['中', '国', '档', '户', '核', '验'];
 
+/// The family name of the bundled font.
+#[cfg(feature = "bundled-font")]
+pub const BUNDLED_FAMILY: &str = "Gradreg Sans SC";
+
+/// The bundled font's file: a subset of Noto Sans CJK SC, renamed (see `core/fonts/`).
+#[cfg(feature = "bundled-font")]
+static BUNDLED: &[u8] = include_bytes!("../../fonts/GradregSansSC-Regular.otf");
+
+/// The origin reported by [`Font::origin`] for the bundled font.
+#[cfg(feature = "bundled-font")]
+const BUNDLED_ORIGIN: &str = "bundled";
+
 /// Where to take the font from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FontSource {
@@ -34,14 +51,22 @@ pub enum FontSource {
     Bytes(Vec<u8>),
     /// A font file.
     Path(PathBuf),
-    /// `GRADREG_FONT`, else the system's CJK fonts.
+    /// `GRADREG_FONT`, else the system's CJK fonts, else (feature `bundled-font`) the bundled
+    /// font. A renderer made from `Auto` also falls back to the bundled font, character by
+    /// character, for what the chosen font lacks.
     Auto,
+    /// The font bundled with the crate (feature `bundled-font`), whatever the system has.
+    #[cfg(feature = "bundled-font")]
+    Bundled,
 }
+
+/// Font bytes shared without copying: a file read into memory, or the bundled font's static data.
+type SharedBytes = Arc<dyn AsRef<[u8]> + Send + Sync>;
 
 /// A font face held in memory, ready for layout and rendering. Cloning is cheap (shared bytes).
 #[derive(Clone)]
 pub struct Font {
-    data: Arc<Vec<u8>>,
+    data: SharedBytes,
     index: u32,
     family: String,
     origin: String,
@@ -53,7 +78,7 @@ impl std::fmt::Debug for Font {
             .field("family", &self.family)
             .field("index", &self.index)
             .field("origin", &self.origin)
-            .field("bytes", &self.data.len())
+            .field("bytes", &self.bytes().len())
             .finish()
     }
 }
@@ -65,6 +90,28 @@ impl Font {
             FontSource::Bytes(b) => Font::from_bytes(b),
             FontSource::Path(p) => Font::from_path(&p),
             FontSource::Auto => Font::discover(),
+            #[cfg(feature = "bundled-font")]
+            FontSource::Bundled => Font::bundled(),
+        }
+    }
+
+    /// The font shipped with the crate: Gradreg Sans SC (feature `bundled-font`). Its bytes are
+    /// static: loading it copies nothing.
+    #[cfg(feature = "bundled-font")]
+    pub fn bundled() -> Result<Font> {
+        let data: SharedBytes = Arc::new(BUNDLED);
+        Font::from_shared(data, BUNDLED_ORIGIN.to_string())
+    }
+
+    /// Whether this is the bundled font.
+    pub fn is_bundled(&self) -> bool {
+        #[cfg(feature = "bundled-font")]
+        {
+            std::ptr::eq(self.bytes().as_ptr(), BUNDLED.as_ptr())
+        }
+        #[cfg(not(feature = "bundled-font"))]
+        {
+            false
         }
     }
 
@@ -84,18 +131,24 @@ impl Font {
         Font::from_data(data, origin)
     }
 
-    /// `GRADREG_FONT` when set, else the first usable CJK font of the system (see the module
-    /// documentation for the order).
+    /// `GRADREG_FONT` when set, else the first usable CJK font of the system, else the bundled
+    /// font (see the module documentation for the order).
     pub fn discover() -> Result<Font> {
         Font::discover_with(std::env::var_os(FONT_ENV))
     }
 
     /// [`Font::discover`] with the value of `GRADREG_FONT` given: a non-empty value is the font
-    /// file to use; otherwise the system's CJK fonts are searched.
+    /// file to use; otherwise the system's CJK fonts are searched, and when there is none the
+    /// bundled font is used (feature `bundled-font`; without it, [`Error::FontNotFound`]).
     pub fn discover_with(env_value: Option<std::ffi::OsString>) -> Result<Font> {
         match env_value.filter(|v| !v.is_empty()) {
             Some(path) => Font::from_path(Path::new(&path)),
-            None => Font::system(),
+            None => match Font::system() {
+                Ok(font) => Ok(font),
+                #[cfg(feature = "bundled-font")]
+                Err(Error::FontNotFound { .. }) => Font::bundled(),
+                Err(e) => Err(e),
+            },
         }
     }
 
@@ -119,18 +172,23 @@ impl Font {
     }
 
     fn from_data(data: Vec<u8>, origin: String) -> Result<Font> {
+        Font::from_shared(Arc::new(data), origin)
+    }
+
+    fn from_shared(shared: SharedBytes, origin: String) -> Result<Font> {
+        let data: &[u8] = (*shared).as_ref();
         let invalid = |reason: String| Error::FontInvalid {
             origin: origin.clone(),
             reason,
         };
-        let count = ttf_parser::fonts_in_collection(&data).unwrap_or(1);
+        let count = ttf_parser::fonts_in_collection(data).unwrap_or(1);
         if count == 0 {
             return Err(invalid("empty font collection".into()));
         }
         let mut faces = Vec::new();
         let mut first_error = None;
         for index in 0..count {
-            match ttf_parser::Face::parse(&data, index) {
+            match ttf_parser::Face::parse(data, index) {
                 Ok(face) => {
                     let family = family_name(&face);
                     let cjk = CJK_PROBE.iter().all(|&c| face.glyph_index(c).is_some());
@@ -155,7 +213,7 @@ impl Font {
         };
         let family = family.ok_or_else(|| invalid("the font has no family name".into()))?;
         Ok(Font {
-            data: Arc::new(data),
+            data: shared.clone(),
             index,
             family,
             origin,
@@ -189,25 +247,26 @@ impl Font {
         self.covers(&[c])
     }
 
+    /// The font file's bytes (the whole collection for a `.ttc`).
+    pub(crate) fn bytes(&self) -> &[u8] {
+        (*self.data).as_ref()
+    }
+
     pub(crate) fn face(&self) -> Result<ttf_parser::Face<'_>> {
-        ttf_parser::Face::parse(&self.data, self.index).map_err(|e| Error::FontInvalid {
+        ttf_parser::Face::parse(self.bytes(), self.index).map_err(|e| Error::FontInvalid {
             origin: self.origin.clone(),
             reason: e.to_string(),
         })
     }
 
-    /// A font database holding this face only, sharing the bytes (no copy, no file access).
-    pub(crate) fn database(&self) -> fontdb::Database {
-        let mut db = fontdb::Database::new();
-        let shared: Arc<dyn AsRef<[u8]> + Send + Sync> = self.data.clone();
-        let ids = db.load_font_source(fontdb::Source::Binary(shared));
+    /// Adds this face alone to `db`, sharing the bytes (no copy, no file access).
+    pub(crate) fn add_to(&self, db: &mut fontdb::Database) {
+        let ids = db.load_font_source(fontdb::Source::Binary(self.data.clone()));
         for id in ids {
             if db.face(id).map(|f| f.index) != Some(self.index) {
                 db.remove_face(id);
             }
         }
-        db.set_sans_serif_family(self.family.clone());
-        db
     }
 }
 
@@ -388,7 +447,7 @@ mod tests {
                 .map(|f| f.origin().to_string())
                 .map_err(|e| e.code())
         );
-        if let Ok(system) = none {
+        if let Some(system) = none.ok().filter(|f| !f.is_bundled()) {
             let via_env = Font::discover_with(Some(system.origin().into())).unwrap();
             assert_eq!(via_env.family(), system.family());
         }
@@ -403,5 +462,32 @@ mod tests {
         let e = Font::from_path(Path::new("/nonexistent/font.ttf")).unwrap_err();
         assert_eq!(e.code(), 402);
         assert!(e.to_string().contains("/nonexistent/font.ttf"));
+    }
+
+    #[cfg(feature = "bundled-font")]
+    #[test]
+    fn the_bundled_font_is_renamed_and_covers_the_standard_list() {
+        let font = Font::bundled().unwrap();
+        assert_eq!(font.family(), BUNDLED_FAMILY);
+        assert!(font.is_bundled() && font.origin() == "bundled");
+        assert!(!font.family().contains("Noto") && !font.family().contains("Source"));
+        // First, middle and last characters of 通用规范汉字表's three levels, names' rare
+        // characters, punctuation, full-width forms, Latin and digits.
+        assert!(font.covers(&[
+            '一', '厂', '堃', '镕', '喆', '昇', '䶮', '·', '，', '。', '（', '）', 'Ａ', '０', 'A',
+            'z', '9', '—'
+        ]));
+        // A character of Extension B in the list (U+2C2A4 𬊤, a level-3 character).
+        assert!(font.has_glyph('\u{2C2A4}'));
+        // Not a font of everything: a private-use character stays missing.
+        assert!(!font.has_glyph('\u{F0001}'));
+        // Loading it copies nothing: two loads share the static bytes.
+        assert_eq!(
+            Font::bundled().unwrap().bytes().as_ptr(),
+            font.bytes().as_ptr()
+        );
+        assert!(!Font::from_bytes(font.bytes().to_vec())
+            .unwrap()
+            .is_bundled());
     }
 }

@@ -12,9 +12,22 @@
 //! With the `render` feature (on by default), a [`Renderer`] draws the form:
 //! - **SVG** written directly, with the QR code drawn from its modules as one path on an integer
 //!   grid with a 4-module quiet zone;
-//! - **PDF**, A4, from the same SVG through `usvg` and `svg2pdf`, text kept as text with the font
-//!   embedded and subset;
-//! - **PNG**, grayscale, 150 dpi by default, 300 on request, through `resvg`.
+//! - **PDF**, A4, written directly from the same layout: text kept as text (searchable, with
+//!   ToUnicode maps), each font embedded and subset once per document; one form a page, or a
+//!   whole class in one document streamed page by page ([`Renderer::class_pdf`],
+//!   [`Renderer::pdf_document`]); PDF/A-2b on request ([`PdfOptions::archival`]);
+//! - **PNG**, grayscale, 240 dpi by default ([`DEFAULT_DPI`]), any of 72–600 on request, through
+//!   `resvg`; a class as a ZIP of PNG pages ([`Renderer::class_png_zip`], [`Renderer::png_zip`]).
+//!
+//! The QR code is made for phones: its modules are 1/30 inch (0.847 mm, [`QR_MODULE_MM`]) on
+//! paper for every signed token (up to version 9, [`PHONE_QR_MODULES`]), 8 whole pixels at the
+//! default resolution, so that the page's code decodes after the image is scaled to half and
+//! blurred, as a phone photo of it is. Only tokens with the disclosure embedded need larger codes,
+//! drawn with smaller modules in the same area.
+//!
+//! Fonts: the caller's, else `GRADREG_FONT`, else the system's CJK fonts, else the bundled
+//! Gradreg Sans SC (feature `bundled-font`, on by default), which is also the fallback for
+//! characters the chosen font lacks. See [`font`].
 //!
 //! The same input gives the same bytes in every format. The QR code alone is available through
 //! [`qr_svg`] and [`qr_png`].
@@ -41,18 +54,30 @@ pub mod font;
 #[cfg(feature = "render")]
 pub mod page;
 #[cfg(feature = "render")]
+pub mod pdf;
+#[cfg(feature = "render")]
 mod png;
 #[cfg(feature = "render")]
 pub mod qr;
 #[cfg(feature = "render")]
 pub mod render;
+#[cfg(feature = "render")]
+pub mod zip;
 
 pub use content::{
     cst_text, Block, Field, Form, FormOptions, Row, MAX_FIELD_CHARS, MAX_TOKEN_CHARS,
 };
+#[cfg(feature = "bundled-font")]
+pub use font::BUNDLED_FAMILY;
 #[cfg(feature = "render")]
 pub use font::{Font, FontSource, FONT_ENV};
+#[cfg(feature = "render")]
+pub use page::{MAX_PAGE_QR_MODULES, PHONE_QR_MODULES, QR_MODULE_MM};
+#[cfg(feature = "render")]
+pub use pdf::{PdfDocument, PdfOptions};
 #[cfg(feature = "render")]
 pub use qr::{qr_png, qr_svg, QrMatrix};
 #[cfg(feature = "render")]
 pub use render::{RenderedForm, Renderer, DEFAULT_DPI, MAX_DPI, MIN_DPI, PRINT_DPI};
+#[cfg(feature = "render")]
+pub use zip::PngZip;

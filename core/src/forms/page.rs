@@ -33,18 +33,37 @@ const TITLE_Y: f32 = 24.0;
 const TITLE_SIZE: f32 = 6.6;
 const SUBTITLE_Y: f32 = 32.5;
 const SUBTITLE_SIZE: f32 = 3.6;
-const QR_X: f32 = 158.0;
-const QR_Y: f32 = 9.0;
-const QR_SIDE: f32 = 34.0;
-/// One dot at 150 dpi, in mm. The QR code is placed on this grid and its module is a whole
-/// number of dots, so that at 75, 150, 300 and 600 dpi every module is whole pixels and the
-/// code stays sharp without anti-aliasing.
-const DOT: f32 = 25.4 / 150.0;
-const QR_CAPTION_Y: f32 = 46.4;
-const QR_NUMBER_Y: f32 = 50.6;
-const QR_NUMBER_SIZE: f32 = 3.0;
+const NUMBER_Y: f32 = 42.0;
+const NUMBER_SIZE: f32 = 3.4;
+/// Space between the header's centred lines and the QR code's dark modules, mm.
+const QR_GAP: f32 = 3.0;
+/// Top of the QR code's dark modules, mm; its quiet zone lies above, in the page margin.
+const QR_TOP: f32 = 9.0;
+/// Lowest top of the table, mm (the QR code pushes it down when it is taller).
 const TABLE_TOP: f32 = 55.0;
+/// Space between the QR code's quiet zone and the table, mm.
+const TABLE_GAP: f32 = 3.0;
 const BOTTOM_LIMIT: f32 = 285.0;
+
+/// The grid of a dense QR code: 1/240 inch, the pixel of the default PNG resolution. Its module
+/// is a whole number of dots.
+const DOT: f32 = 25.4 / 240.0;
+/// Module of a phone-grade QR code, in dots: 8 dots = 1/30 inch = 0.847 mm, at least the 0.8 mm
+/// phone cameras need on paper. It is 8 pixels at the default 240 dpi (4 after the image is
+/// scaled to half), and whole pixels at 150, 300 and 600 dpi too (5, 10 and 20): the code is
+/// placed on a grid of its own modules.
+pub const QR_MODULE_DOTS: u32 = 8;
+/// The phone-grade module in millimetres (1/30 inch).
+pub const QR_MODULE_MM: f32 = QR_MODULE_DOTS as f32 * DOT;
+/// Largest QR code drawn with phone-grade modules, modules per side including the quiet zone:
+/// version 9 at level M (up to 262 alphanumeric characters: every signed token, with or without
+/// a deployment URL prefix). It is 51.6 mm wide.
+pub const PHONE_QR_MODULES: usize = 61;
+/// Side of the QR area, mm: a larger code (a token with the disclosure embedded) is drawn with
+/// smaller modules inside it.
+const QR_MAX_SIDE: f32 = PHONE_QR_MODULES as f32 * QR_MODULE_MM;
+/// Smallest module of a dense code, in dots (0.42 mm).
+const QR_MIN_DOTS: u32 = 4;
 
 const LABEL_SIZE: f32 = 3.4;
 const LABEL_MIN: f32 = 2.4;
@@ -55,48 +74,93 @@ const NOTE_SIZE: f32 = 3.0;
 const NOTE_HEAD_SIZE: f32 = 3.4;
 
 /// Largest QR code on a page, modules per side including the quiet zone (version 18 at level M,
-/// about 750 alphanumeric characters): a module stays at least two dots of 1/150 inch (0.34 mm),
-/// two whole pixels at 150 dpi, which decoders and phone cameras read reliably.
+/// about 750 alphanumeric characters, for tokens with the disclosure embedded): its modules are
+/// at least four dots (0.42 mm), which scanners read from paper but phones only up close. Up to
+/// [`PHONE_QR_MODULES`] the modules are phone-grade ([`QR_MODULE_MM`]).
 pub const MAX_PAGE_QR_MODULES: usize = 100;
 
 /// Bold is drawn as a thin outline around the glyphs, since one regular face is embedded. Only
 /// the title is bold: stroking glyph outlines is the costliest step of rasterising a page
 /// (about a quarter of it when the section headings were bold too).
-const BOLD_STROKE: f32 = 0.12;
+pub(crate) const BOLD_STROKE: f32 = 0.12;
 
-/// Text measurement with the font's advances; every character is checked for a glyph.
+/// Text measurement with the fonts' advances; every character is checked for a glyph.
 ///
-/// Built once per renderer: the advances of the Basic Multilingual Plane are kept in a table
-/// (two bytes per character), so measuring a form costs no font-table lookups; characters
-/// beyond it are looked up in the font itself.
+/// Built once per renderer from its fonts in order (the first is the page's font, the others
+/// fall back character by character): for every character of the Basic Multilingual Plane the
+/// font that draws it, its glyph and advance are kept in a table, so measuring a form and
+/// writing its PDF cost no font-table lookups; characters beyond it are looked up in the fonts
+/// themselves.
 pub(crate) struct Metrics {
-    font: Font,
-    bmp: Vec<u16>,
-    upem: f32,
+    fonts: Vec<Font>,
+    upem: Vec<f32>,
+    bmp: Vec<Entry>,
 }
 
-/// Table entry of a character the font has no glyph for.
-const NO_GLYPH: u16 = u16::MAX;
+/// A character's glyph in the BMP table: the font's index (`NO_FONT` when no font has it), the
+/// glyph id and the advance in font units.
+#[derive(Clone, Copy)]
+struct Entry {
+    font: u8,
+    gid: u16,
+    advance: u16,
+}
+
+const NO_FONT: u8 = u8::MAX;
+
+/// A character's glyph: which of the renderer's fonts draws it, the glyph id in that font and the
+/// advance in em.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Glyph {
+    pub font: usize,
+    pub gid: u16,
+    pub advance: f32,
+}
 
 /// A character with its advance in em.
 type Measured = (char, f32);
 
 impl Metrics {
-    pub(crate) fn new(font: &Font) -> Result<Metrics> {
-        let face = font.face()?;
-        let upem = f32::from(face.units_per_em().max(1));
+    /// Metrics of `fonts`, the first preferred (at most 254 fonts).
+    pub(crate) fn new(fonts: &[Font]) -> Result<Metrics> {
+        let faces = fonts
+            .iter()
+            .take(usize::from(NO_FONT))
+            .map(|f| f.face())
+            .collect::<Result<Vec<_>>>()?;
+        let upem = faces
+            .iter()
+            .map(|f| f32::from(f.units_per_em().max(1)))
+            .collect();
         let bmp = (0u32..=0xFFFF)
             .map(|cp| {
                 char::from_u32(cp)
-                    .and_then(|c| advance_units(&face, c))
-                    .map_or(NO_GLYPH, |a| a.min(NO_GLYPH - 1))
+                    .and_then(|c| {
+                        faces.iter().enumerate().find_map(|(i, face)| {
+                            glyph_units(face, c).map(|(gid, advance)| Entry {
+                                font: i as u8,
+                                gid,
+                                advance,
+                            })
+                        })
+                    })
+                    .unwrap_or(Entry {
+                        font: NO_FONT,
+                        gid: 0,
+                        advance: 0,
+                    })
             })
             .collect();
         Ok(Metrics {
-            font: font.clone(),
-            bmp,
+            fonts: fonts.iter().take(usize::from(NO_FONT)).cloned().collect(),
             upem,
+            bmp,
         })
+    }
+
+    /// The fonts, in order of preference.
+    pub(crate) fn fonts(&self) -> &[Font] {
+        &self.fonts
     }
 
     /// Normalises whitespace (control characters become spaces, runs collapse, ends trimmed)
@@ -113,12 +177,12 @@ impl Metrics {
                 if out.last().is_none_or(|&(p, _)| p == ' ') {
                     continue;
                 }
-                let w = self.advance(' ').unwrap_or(0.3);
+                let w = self.glyph(' ').map_or(0.3, |g| g.advance);
                 out.push((' ', w));
                 continue;
             }
-            match self.advance(c) {
-                Some(w) => out.push((c, w)),
+            match self.glyph(c) {
+                Some(g) => out.push((c, g.advance)),
                 None => {
                     return Err(Error::MissingGlyph {
                         character: c,
@@ -133,27 +197,39 @@ impl Metrics {
         Ok(out)
     }
 
-    fn advance(&self, c: char) -> Option<f32> {
-        let units = match self.bmp.get(c as usize) {
-            Some(&NO_GLYPH) => None,
-            Some(&u) => Some(u),
-            None => self
-                .font
-                .face()
-                .ok()
-                .and_then(|face| advance_units(&face, c)),
-        }?;
-        Some(f32::from(units) / self.upem)
+    /// The glyph that draws `c`, from the first font that has one.
+    pub(crate) fn glyph(&self, c: char) -> Option<Glyph> {
+        let (font, gid, units) = match self.bmp.get(c as usize) {
+            Some(e) if e.font == NO_FONT => return None,
+            Some(e) => (usize::from(e.font), e.gid, e.advance),
+            None => self.fonts.iter().enumerate().find_map(|(i, f)| {
+                let face = f.face().ok()?;
+                glyph_units(&face, c).map(|(gid, adv)| (i, gid, adv))
+            })?,
+        };
+        Some(Glyph {
+            font,
+            gid,
+            advance: f32::from(units) / self.upem[font],
+        })
+    }
+
+    /// The width of `text` in em (its characters' advances; no kerning).
+    pub(crate) fn width_em(&self, text: &str) -> f32 {
+        text.chars()
+            .filter_map(|c| self.glyph(c))
+            .map(|g| g.advance)
+            .sum()
     }
 }
 
-/// The advance of `c` in font units, `None` when the font has no glyph for it.
-fn advance_units(face: &ttf_parser::Face<'_>, c: char) -> Option<u16> {
+/// The glyph of `c` and its advance in font units, `None` when the font has no glyph for it.
+fn glyph_units(face: &ttf_parser::Face<'_>, c: char) -> Option<(u16, u16)> {
     let g = face.glyph_index(c)?;
     if g.0 == 0 {
         return None;
     }
-    Some(face.glyph_hor_advance(g).unwrap_or(0))
+    Some((g.0, face.glyph_hor_advance(g).unwrap_or(0)))
 }
 
 fn em_width(chars: &[Measured]) -> f32 {
@@ -256,30 +332,49 @@ fn fit(chars: &[Measured], box_w: f32, base: f32, min: f32, max_lines: usize) ->
     None
 }
 
+/// How a text is placed horizontally on its `x`.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Anchor {
+pub(crate) enum Anchor {
+    /// `x` is the start of the text.
     Start,
+    /// `x` is the middle of the text.
     Middle,
 }
 
-struct Text {
-    x: f32,
-    y: f32,
-    size: f32,
-    anchor: Anchor,
-    bold: bool,
-    text: String,
+/// A line of text on the page: baseline at `y`, size in mm.
+pub(crate) struct Text {
+    pub x: f32,
+    pub y: f32,
+    pub size: f32,
+    pub anchor: Anchor,
+    pub bold: bool,
+    pub text: String,
 }
 
-/// Everything drawn on a page.
-struct Page {
-    fills: Vec<(f32, f32, f32, f32, &'static str)>,
-    lines: String,
-    border: (f32, f32, f32, f32),
-    texts: Vec<Text>,
-    qr: QrMatrix,
-    qr_box: QrBox,
+/// A filled rectangle: `x`, `y`, width, height (mm) and its gray level (0 black … 255 white).
+pub(crate) type Fill = (f32, f32, f32, f32, u8);
+
+/// A thin rule: from (`x`, `y`), horizontally to x = `to` (`'H'`) or down by `to` (`'v'`).
+pub(crate) type Rule = (f32, f32, char, f32);
+
+/// Everything drawn on a page, in mm from the top-left corner; the SVG and PDF writers draw it.
+pub(crate) struct Page {
+    pub fills: Vec<Fill>,
+    pub rules: Vec<Rule>,
+    pub border: (f32, f32, f32, f32),
+    pub texts: Vec<Text>,
+    pub qr: QrMatrix,
+    pub qr_box: QrBox,
 }
+
+/// Width of the thin rules and of the table's border, mm.
+pub(crate) const RULE_W: f32 = 0.2;
+/// Width of the table's border, mm.
+pub(crate) const BORDER_W: f32 = 0.45;
+/// Gray of the section headings' cells.
+const HEADING_GRAY: u8 = 0xdc;
+/// Gray of the label cells.
+const LABEL_GRAY: u8 = 0xf0;
 
 /// A cell's text, placed: lines centred vertically in the row.
 fn place(texts: &mut Vec<Text>, fitted: Fitted, x: f32, row_top: f32, row_h: f32, anchor: Anchor) {
@@ -351,7 +446,7 @@ fn single(m: &Metrics, text: &str, field: &str, size: f32, max_w: f32) -> Result
 /// records with many long values need the smaller ones.
 const SCALES: [f32; 4] = [1.0, 0.88, 0.78, 0.7];
 
-fn layout(form: &Form, m: &Metrics, qr: &QrMatrix) -> Result<Page> {
+pub(crate) fn layout(form: &Form, m: &Metrics, qr: &QrMatrix) -> Result<Page> {
     let mut overflow = None;
     for k in SCALES {
         match layout_at(form, m, k, qr) {
@@ -374,48 +469,40 @@ fn layout_at(form: &Form, m: &Metrics, k: f32, qr: &QrMatrix) -> Result<Page> {
     }
     let mut texts = Vec::with_capacity(96);
     let mut fills = Vec::with_capacity(48);
-    let mut lines = String::with_capacity(2048);
+    let mut rules: Vec<Rule> = Vec::with_capacity(64);
 
-    // Header: title, subtitle, QR code with the verification number under it.
-    let centred_w = 2.0 * (QR_X - 3.0 - PAGE_W / 2.0);
-    let title = single(m, &form.title, "title", TITLE_SIZE, centred_w)?;
-    texts.push(Text {
-        x: PAGE_W / 2.0,
-        y: TITLE_Y,
-        size: title.size,
-        anchor: Anchor::Middle,
-        bold: true,
-        text: title.lines.into_iter().next().unwrap_or_default(),
-    });
-    let subtitle = single(m, &form.subtitle, "subtitle", SUBTITLE_SIZE, centred_w)?;
-    texts.push(Text {
-        x: PAGE_W / 2.0,
-        y: SUBTITLE_Y,
-        size: subtitle.size,
-        anchor: Anchor::Middle,
-        bold: false,
-        text: subtitle.lines.into_iter().next().unwrap_or_default(),
-    });
-    let number = form.number_text();
+    // Header: title, subtitle and verification number centred on the page, the QR code in the
+    // top-right corner.
     let qr_box = qr_box(qr.size_with_quiet_zone());
-    let under_qr = [
-        ("核验编号", "number.caption", QR_CAPTION_Y),
-        (number.as_str(), "number", QR_NUMBER_Y),
+    let dark_left = qr_box.x + qr_box.pitch * super::qr::QUIET_ZONE as f32;
+    let centred_w = 2.0 * (dark_left - QR_GAP - PAGE_W / 2.0);
+    let number = format!("核验编号：{}", form.number_text());
+    let header = [
+        (form.title.as_str(), "title", TITLE_Y, TITLE_SIZE, true),
+        (
+            form.subtitle.as_str(),
+            "subtitle",
+            SUBTITLE_Y,
+            SUBTITLE_SIZE,
+            false,
+        ),
+        (number.as_str(), "number", NUMBER_Y, NUMBER_SIZE, false),
     ];
-    for (text, field, y) in under_qr {
-        let fitted = single(m, text, field, QR_NUMBER_SIZE, QR_SIDE + 4.0)?;
+    for (text, field, y, size, bold) in header {
+        let fitted = single(m, text, field, size, centred_w)?;
         texts.push(Text {
-            x: qr_box.x + qr_box.side / 2.0,
+            x: PAGE_W / 2.0,
             y,
             size: fitted.size,
             anchor: Anchor::Middle,
-            bold: false,
+            bold,
             text: fitted.lines.into_iter().next().unwrap_or_default(),
         });
     }
+    let table_top = TABLE_TOP.max(qr_box.y + qr_box.side + TABLE_GAP);
 
     // The table.
-    let mut y = TABLE_TOP;
+    let mut y = table_top;
     for block in &form.blocks {
         let heading = single(
             m,
@@ -424,7 +511,7 @@ fn layout_at(form: &Form, m: &Metrics, k: f32, qr: &QrMatrix) -> Result<Page> {
             HEADING_SIZE * k,
             RIGHT - LEFT - 4.0,
         )?;
-        fills.push((LEFT, y, RIGHT - LEFT, HEADING_H * k, "#dcdcdc"));
+        fills.push((LEFT, y, RIGHT - LEFT, HEADING_H * k, HEADING_GRAY));
         place(
             &mut texts,
             heading,
@@ -434,7 +521,7 @@ fn layout_at(form: &Form, m: &Metrics, k: f32, qr: &QrMatrix) -> Result<Page> {
             Anchor::Middle,
         );
         y += HEADING_H * k;
-        push_cmd(&mut lines, LEFT, y, 'H', RIGHT);
+        rules.push((LEFT, y, 'H', RIGHT));
         for row in &block.rows {
             match row {
                 Row::Wide(f) => {
@@ -442,7 +529,7 @@ fn layout_at(form: &Form, m: &Metrics, k: f32, qr: &QrMatrix) -> Result<Page> {
                     let value_w = RIGHT - LEFT - LABEL_W - 2.0 * VALUE_PAD;
                     let value = fit_field(m, &f.key, &f.value, value_w, 4, k)?;
                     let h = rows_height(&[&label, &value], k);
-                    fills.push((LEFT, y, LABEL_W, h, "#f0f0f0"));
+                    fills.push((LEFT, y, LABEL_W, h, LABEL_GRAY));
                     place(
                         &mut texts,
                         label,
@@ -459,7 +546,7 @@ fn layout_at(form: &Form, m: &Metrics, k: f32, qr: &QrMatrix) -> Result<Page> {
                         h,
                         Anchor::Start,
                     );
-                    push_cmd(&mut lines, LEFT + LABEL_W, y, 'v', h);
+                    rules.push((LEFT + LABEL_W, y, 'v', h));
                     y += h;
                 }
                 Row::Pair(a, b) => {
@@ -470,8 +557,8 @@ fn layout_at(form: &Form, m: &Metrics, k: f32, qr: &QrMatrix) -> Result<Page> {
                     let vb = fit_field(m, &b.key, &b.value, value_w, 3, k)?;
                     let h = rows_height(&[&la, &va, &lb, &vb], k);
                     let half = (RIGHT - LEFT) / 2.0;
-                    fills.push((LEFT, y, LABEL_W, h, "#f0f0f0"));
-                    fills.push((LEFT + half, y, LABEL_W, h, "#f0f0f0"));
+                    fills.push((LEFT, y, LABEL_W, h, LABEL_GRAY));
+                    fills.push((LEFT + half, y, LABEL_W, h, LABEL_GRAY));
                     place(&mut texts, la, LEFT + LABEL_W / 2.0, y, h, Anchor::Middle);
                     place(
                         &mut texts,
@@ -498,15 +585,15 @@ fn layout_at(form: &Form, m: &Metrics, k: f32, qr: &QrMatrix) -> Result<Page> {
                         Anchor::Start,
                     );
                     for x in [LEFT + LABEL_W, LEFT + half, LEFT + half + LABEL_W] {
-                        push_cmd(&mut lines, x, y, 'v', h);
+                        rules.push((x, y, 'v', h));
                     }
                     y += h;
                 }
             }
-            push_cmd(&mut lines, LEFT, y, 'H', RIGHT);
+            rules.push((LEFT, y, 'H', RIGHT));
         }
     }
-    let border = (LEFT, TABLE_TOP, RIGHT - LEFT, y - TABLE_TOP);
+    let border = (LEFT, table_top, RIGHT - LEFT, y - table_top);
 
     // 说明.
     y += 8.0;
@@ -562,7 +649,7 @@ fn layout_at(form: &Form, m: &Metrics, k: f32, qr: &QrMatrix) -> Result<Page> {
     }
     Ok(Page {
         fills,
-        lines,
+        rules,
         border,
         texts,
         qr: qr.clone(),
@@ -570,25 +657,40 @@ fn layout_at(form: &Form, m: &Metrics, k: f32, qr: &QrMatrix) -> Result<Page> {
     })
 }
 
-/// Where the QR code goes: its top-left corner and module pitch, on the dot grid, in the
-/// bottom-right corner of the QR area (so the verification number sits right under it).
-#[derive(Clone, Copy)]
-struct QrBox {
-    x: f32,
-    y: f32,
-    pitch: f32,
-    side: f32,
+/// Where the QR code goes: the top-left corner of its quiet zone, its module pitch and its side
+/// with the quiet zone, in mm, on the dot grid. Its dark modules end at the table's right edge and
+/// start [`QR_TOP`] from the top; the quiet zone reaches into the page margin, which stays white.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct QrBox {
+    pub x: f32,
+    pub y: f32,
+    pub pitch: f32,
+    pub side: f32,
+}
+
+/// The module size in dots for a code of `modules` per side (with the quiet zone): phone-grade up
+/// to [`PHONE_QR_MODULES`], else as large as the QR area allows.
+pub(crate) fn qr_module_dots(modules: usize) -> u32 {
+    if modules <= PHONE_QR_MODULES {
+        QR_MODULE_DOTS
+    } else {
+        ((QR_MAX_SIDE / modules as f32 / DOT).floor() as u32).max(QR_MIN_DOTS)
+    }
 }
 
 fn qr_box(modules: usize) -> QrBox {
-    let dots = (QR_SIDE / modules as f32 / DOT).floor().max(1.0);
-    let pitch = dots * DOT;
-    let side = pitch * modules as f32;
+    let dots = qr_module_dots(modules);
+    let pitch = dots as f32 * DOT;
+    // Corners on the grid of the modules themselves (1/30 inch for a phone-grade code): the
+    // dark area's right edge at RIGHT, its top at QR_TOP.
+    let quiet = super::qr::QUIET_ZONE as f32;
+    let right = (RIGHT / pitch).round() + quiet;
+    let top = (QR_TOP / pitch).round() - quiet;
     QrBox {
-        x: ((QR_X + QR_SIDE - side) / DOT).round() * DOT,
-        y: ((QR_Y + QR_SIDE - side) / DOT).round() * DOT,
+        x: (right - modules as f32) * pitch,
+        y: top * pitch,
         pitch,
-        side,
+        side: modules as f32 * pitch,
     }
 }
 
@@ -628,7 +730,7 @@ fn push_num(s: &mut String, v: f32) {
 }
 
 /// Appends a path command pair such as `M18 55H192` or `M48 55v9.4`.
-fn push_cmd(s: &mut String, x: f32, y: f32, op: char, z: f32) {
+fn push_cmd(s: &mut String, (x, y, op, z): Rule) {
     s.push('M');
     push_num(s, x);
     s.push(' ');
@@ -673,66 +775,90 @@ fn escape_into(out: &mut String, text: &str) {
     }
 }
 
-/// The font-family list of the page: the loaded family first, common CJK families after it for
-/// viewers that open the SVG on their own.
-fn families(primary: &str) -> String {
-    let clean: String = primary
-        .chars()
-        .filter(|c| !matches!(c, '\'' | '"' | '<' | '>' | '&' | ';'))
-        .collect();
-    let mut list = vec![format!("'{clean}'")];
-    for f in [
+/// The font-family list of the page: the loaded families first (the page's font, then its
+/// fallbacks), common CJK families after them for viewers that open the SVG on their own.
+fn families(loaded: &[&str]) -> String {
+    let mut list: Vec<String> = Vec::new();
+    let known = [
         "Noto Sans CJK SC",
         "Source Han Sans SC",
         "WenQuanYi Micro Hei",
         "Microsoft YaHei",
         "PingFang SC",
         "SimHei",
-    ] {
-        if !f.eq_ignore_ascii_case(&clean) {
-            list.push(format!("'{f}'"));
+    ];
+    for family in loaded.iter().copied().chain(known) {
+        let clean: String = family
+            .chars()
+            .filter(|c| !matches!(c, '\'' | '"' | '<' | '>' | '&' | ';' | ','))
+            .collect();
+        let quoted = format!("'{clean}'");
+        if !clean.is_empty() && !list.iter().any(|f| f.eq_ignore_ascii_case(&quoted)) {
+            list.push(quoted);
         }
     }
     list.push("sans-serif".into());
     list.join(", ")
 }
 
-/// Lays out `form` with the font's metrics and writes the page as SVG, with `qr` as the form's
+/// Lays out `form` with the fonts' metrics and writes the page as SVG, with `qr` as the form's
 /// QR code (the caller encoded `form.token`).
-pub(crate) fn form_svg(form: &Form, m: &Metrics, family: &str, qr: &QrMatrix) -> Result<String> {
+pub(crate) fn form_svg(form: &Form, m: &Metrics, qr: &QrMatrix) -> Result<String> {
     let page = layout(form, m, qr)?;
+    // The page font, then the fallback fonts this page draws characters with.
+    let mut used = vec![false; m.fonts().len()];
+    used[0] = true;
+    for t in &page.texts {
+        for c in t.text.chars() {
+            if let Some(g) = m.glyph(c) {
+                used[g.font] = true;
+            }
+        }
+    }
+    let loaded: Vec<&str> = m
+        .fonts()
+        .iter()
+        .zip(&used)
+        .filter(|(_, &u)| u)
+        .map(|(f, _)| f.family())
+        .collect();
     let mut s = String::with_capacity(16 * 1024 + page.texts.len() * 96);
     let _ = writeln!(
         s,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"210mm\" height=\"297mm\" \
          viewBox=\"0 0 210 297\" font-family=\"{}\">",
-        families(family)
+        families(&loaded)
     );
     // Oversized so that it covers every edge pixel at any resolution.
     s.push_str("<rect x=\"-1\" y=\"-1\" width=\"212\" height=\"299\" fill=\"#fff\"/>\n");
-    for (x, y, w, h, fill) in &page.fills {
+    for &(x, y, w, h, gray) in &page.fills {
         let _ = writeln!(
             s,
-            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{fill}\"/>",
-            n(*x),
-            n(*y),
-            n(*w),
-            n(*h)
+            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#{gray:02x}{gray:02x}{gray:02x}\"/>",
+            n(x),
+            n(y),
+            n(w),
+            n(h)
         );
+    }
+    let mut d = String::with_capacity(page.rules.len() * 16);
+    for &rule in &page.rules {
+        push_cmd(&mut d, rule);
     }
     let _ = writeln!(
         s,
-        "<path fill=\"none\" stroke=\"#000\" stroke-width=\"0.2\" d=\"{}\"/>",
-        page.lines
+        "<path fill=\"none\" stroke=\"#000\" stroke-width=\"{}\" d=\"{d}\"/>",
+        n(RULE_W)
     );
     let (bx, by, bw, bh) = page.border;
     let _ = writeln!(
         s,
-        "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#000\" stroke-width=\"0.45\"/>",
+        "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#000\" stroke-width=\"{}\"/>",
         n(bx),
         n(by),
         n(bw),
-        n(bh)
+        n(bh),
+        n(BORDER_W)
     );
     for t in page.texts.iter().filter(|t| !t.text.is_empty()) {
         s.push_str("<text x=\"");

@@ -44,7 +44,7 @@ fn insert_phys(png: &mut Vec<u8>, dpi: u32) {
 }
 
 /// CRC-32 (ISO 3309, as PNG uses it).
-fn crc32(bytes: &[u8]) -> u32 {
+pub(crate) fn crc32(bytes: &[u8]) -> u32 {
     let mut crc = 0xFFFF_FFFFu32;
     for &b in bytes {
         crc ^= u32::from(b);

@@ -1,6 +1,7 @@
-//! The renderer: one font in memory, shared by every thread; SVG written directly, PDF and PNG
-//! from one parsed `usvg` tree.
+//! The renderer: its fonts in memory, shared by every thread; SVG written directly, PDF written
+//! directly from the page's layout, PNG rasterised from the SVG.
 
+use std::io::Write;
 use std::sync::Arc;
 
 use resvg::tiny_skia;
@@ -10,10 +11,14 @@ use crate::error::{Error, Result};
 use crate::forms::content::Form;
 use crate::forms::font::{Font, FontSource};
 use crate::forms::page::{self, Metrics};
+use crate::forms::pdf::{PdfDocument, PdfOptions};
 use crate::forms::qr::QrMatrix;
+use crate::forms::zip::PngZip;
 
-/// The default PNG resolution (dots per inch).
-pub const DEFAULT_DPI: u32 = 150;
+/// The default PNG resolution (dots per inch): 240, where a phone-grade QR module (1/30 inch,
+/// 0.847 mm) is 8 whole pixels, so that the page's code still decodes after the image is scaled
+/// to half and blurred, as a phone photo of the page is.
+pub const DEFAULT_DPI: u32 = 240;
 /// The print-quality PNG resolution.
 pub const PRINT_DPI: u32 = 300;
 /// Lowest accepted PNG resolution.
@@ -26,14 +31,20 @@ pub const MAX_DPI: u32 = 600;
 pub struct RenderedForm {
     /// The page as SVG.
     pub svg: String,
-    /// The page as a one-page A4 PDF with the font embedded and subset.
+    /// The page as a one-page A4 PDF with the fonts embedded and subset.
     pub pdf: Vec<u8>,
     /// The page as a grayscale PNG.
     pub png: Vec<u8>,
 }
 
 /// Renders forms. Create one and share it (`&Renderer` or `Arc<Renderer>`) across threads: the
-/// font is read once and held in memory.
+/// fonts are read once and held in memory.
+///
+/// A renderer has a page font and, optionally, fallback fonts that draw, character by
+/// character, what the page font lacks. [`Renderer::new`] with [`FontSource::Auto`] falls back
+/// to the bundled font (feature `bundled-font`); a font the caller names is used alone
+/// ([`Renderer::with_fonts`] gives fallbacks explicitly). A character no font has is refused
+/// with [`Error::MissingGlyph`].
 ///
 /// ```no_run
 /// # fn main() -> gradreg::Result<()> {
@@ -45,7 +56,6 @@ pub struct RenderedForm {
 /// ```
 #[derive(Clone)]
 pub struct Renderer {
-    font: Font,
     metrics: Arc<Metrics>,
     fontdb: Arc<usvg::fontdb::Database>,
 }
@@ -53,35 +63,70 @@ pub struct Renderer {
 impl std::fmt::Debug for Renderer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Renderer")
-            .field("font", &self.font)
+            .field("fonts", &self.metrics.fonts())
             .finish()
     }
 }
 
 impl Renderer {
     /// A renderer with the font from `source` (caller's bytes or path, else `GRADREG_FONT`,
-    /// else the system's CJK fonts).
+    /// else the system's CJK fonts, else the bundled font). With [`FontSource::Auto`] the
+    /// bundled font (feature `bundled-font`) is also the fallback for characters the chosen
+    /// font lacks.
     pub fn new(source: FontSource) -> Result<Renderer> {
-        Renderer::with_font(Font::load(source)?)
+        let auto = source == FontSource::Auto;
+        let font = Font::load(source)?;
+        let fallbacks = if cfg!(feature = "bundled-font") && auto && !font.is_bundled() {
+            bundled_fallback()?
+        } else {
+            Vec::new()
+        };
+        Renderer::with_fonts(font, fallbacks)
     }
 
-    /// A renderer with an already loaded font.
+    /// A renderer with an already loaded font, used alone.
     pub fn with_font(font: Font) -> Result<Renderer> {
-        let metrics = Arc::new(Metrics::new(&font)?);
-        let fontdb = Arc::new(font.database());
+        Renderer::with_fonts(font, Vec::new())
+    }
+
+    /// A renderer with a page font and fallback fonts, tried in order for each character the
+    /// page font lacks (at most 254 fonts in all).
+    pub fn with_fonts(font: Font, fallbacks: Vec<Font>) -> Result<Renderer> {
+        let mut fonts = vec![font];
+        fonts.extend(fallbacks);
+        if fonts.len() >= usize::from(u8::MAX) {
+            return Err(Error::InvalidArgument(format!(
+                "{} fonts: at most 254",
+                fonts.len()
+            )));
+        }
+        let metrics = Arc::new(Metrics::new(&fonts)?);
+        let mut db = usvg::fontdb::Database::new();
+        for f in &fonts {
+            f.add_to(&mut db);
+        }
+        db.set_sans_serif_family(fonts[0].family().to_string());
         Ok(Renderer {
-            font,
             metrics,
-            fontdb,
+            fontdb: Arc::new(db),
         })
     }
 
-    /// The font in use.
+    /// The page font.
     pub fn font(&self) -> &Font {
-        &self.font
+        &self.metrics.fonts()[0]
     }
 
-    /// Checks that the font has a glyph for every character of the form, without rendering.
+    /// All fonts: the page font, then the fallbacks in order.
+    pub fn fonts(&self) -> &[Font] {
+        self.metrics.fonts()
+    }
+
+    pub(crate) fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Checks that the fonts have a glyph for every character of the form, without rendering.
     /// The error names the first missing character and its field.
     pub fn check(&self, form: &Form) -> Result<()> {
         self.svg(form).map(|_| ())
@@ -103,29 +148,75 @@ impl Renderer {
                 "the QR matrix was encoded from another token".into(),
             ));
         }
-        page::form_svg(form, &self.metrics, self.font.family(), qr)
+        page::form_svg(form, &self.metrics, qr)
     }
 
-    /// The form as a one-page A4 PDF, text searchable, font embedded and subset.
+    /// The form as a one-page A4 PDF, text searchable, fonts embedded and subset.
     pub fn pdf(&self, form: &Form) -> Result<Vec<u8>> {
-        let tree = self.tree(&self.svg(form)?)?;
-        to_pdf(&tree)
+        self.pdf_with(form, &PdfOptions::default())
     }
 
-    /// The form as a grayscale PNG at `dpi` ([`MIN_DPI`]..=[`MAX_DPI`]; [`DEFAULT_DPI`] is 150).
+    /// The form as a one-page A4 PDF with `options` (for instance PDF/A-2b with `archival`).
+    pub fn pdf_with(&self, form: &Form, options: &PdfOptions) -> Result<Vec<u8>> {
+        self.class_pdf([form], options)
+    }
+
+    /// Many forms as one PDF, a page each, in order (a whole class for the counselor to
+    /// print). Each font is subset once for the document and shared by all its pages.
+    pub fn class_pdf<'a, I>(&self, forms: I, options: &PdfOptions) -> Result<Vec<u8>>
+    where
+        I: IntoIterator<Item = &'a Form>,
+    {
+        let mut doc = self.pdf_document(Vec::with_capacity(64 * 1024), options.clone())?;
+        for form in forms {
+            doc.add(form)?;
+        }
+        doc.finish()
+    }
+
+    /// A PDF document written to `out` page by page as forms are added (memory stays flat
+    /// however many pages): see [`PdfDocument`].
+    pub fn pdf_document<W: Write>(
+        &self,
+        out: W,
+        options: PdfOptions,
+    ) -> Result<PdfDocument<'_, W>> {
+        PdfDocument::new(self, out, options)
+    }
+
+    /// Many forms as a ZIP archive of PNG pages at `dpi`, named `001-archive-<number>.png` and
+    /// so on in order.
+    pub fn class_png_zip<'a, I>(&self, forms: I, dpi: u32) -> Result<Vec<u8>>
+    where
+        I: IntoIterator<Item = &'a Form>,
+    {
+        let mut zip = self.png_zip(Vec::new(), dpi)?;
+        for form in forms {
+            zip.add(form)?;
+        }
+        zip.finish()
+    }
+
+    /// A ZIP archive of PNG pages written to `out` page by page as forms are added: see
+    /// [`PngZip`].
+    pub fn png_zip<W: Write>(&self, out: W, dpi: u32) -> Result<PngZip<'_, W>> {
+        PngZip::new(self, out, dpi)
+    }
+
+    /// The form as a grayscale PNG at `dpi` ([`MIN_DPI`]..=[`MAX_DPI`]; [`DEFAULT_DPI`] is 240).
     pub fn png(&self, form: &Form, dpi: u32) -> Result<Vec<u8>> {
         check_dpi(dpi)?;
         let tree = self.tree(&self.svg(form)?)?;
         to_png(&tree, dpi)
     }
 
-    /// The form as SVG, PDF and PNG, parsing the page once for both PDF and PNG.
+    /// The form as SVG, PDF and PNG.
     pub fn render(&self, form: &Form, dpi: u32) -> Result<RenderedForm> {
         check_dpi(dpi)?;
         let svg = self.svg(form)?;
         let tree = self.tree(&svg)?;
         Ok(RenderedForm {
-            pdf: to_pdf(&tree)?,
+            pdf: self.pdf(form)?,
             png: to_png(&tree, dpi)?,
             svg,
         })
@@ -134,7 +225,7 @@ impl Renderer {
     fn tree(&self, svg: &str) -> Result<usvg::Tree> {
         let options = usvg::Options {
             fontdb: self.fontdb.clone(),
-            font_family: self.font.family().to_string(),
+            font_family: self.font().family().to_string(),
             languages: vec!["zh-CN".to_string()],
             ..usvg::Options::default()
         };
@@ -143,20 +234,25 @@ impl Renderer {
     }
 }
 
-fn check_dpi(dpi: u32) -> Result<()> {
+/// The bundled font as the fallback (feature `bundled-font`; none without it).
+fn bundled_fallback() -> Result<Vec<Font>> {
+    #[cfg(feature = "bundled-font")]
+    {
+        Ok(vec![Font::bundled()?])
+    }
+    #[cfg(not(feature = "bundled-font"))]
+    {
+        Ok(Vec::new())
+    }
+}
+
+pub(crate) fn check_dpi(dpi: u32) -> Result<()> {
     if !(MIN_DPI..=MAX_DPI).contains(&dpi) {
         return Err(Error::InvalidRenderSize(format!(
             "{dpi} dpi: must be {MIN_DPI} to {MAX_DPI}"
         )));
     }
     Ok(())
-}
-
-fn to_pdf(tree: &usvg::Tree) -> Result<Vec<u8>> {
-    // The tree's size is in CSS pixels (96 per inch); 96 dpi maps 210 mm to 595.3 pt.
-    let page = svg2pdf::PageOptions { dpi: 96.0 };
-    svg2pdf::to_pdf(tree, svg2pdf::ConversionOptions::default(), page)
-        .map_err(|e| Error::RenderFailed(format!("PDF conversion: {e}")))
 }
 
 /// Pixels for `mm` at `dpi`.
@@ -170,7 +266,7 @@ fn to_png(tree: &usvg::Tree, dpi: u32) -> Result<Vec<u8>> {
         .ok_or_else(|| Error::InvalidRenderSize(format!("{w}×{h} pixels")))?;
     // No fill: the page's first element is an opaque white rectangle over the whole page.
     // The tree is in CSS pixels (96 per inch): scale to `dpi` exactly, so that the QR code's
-    // modules, placed on a 1/150-inch grid, fall on whole pixels.
+    // modules, placed on a grid of whole pixels at the default resolution, stay sharp.
     let scale = dpi as f32 / 96.0;
     let transform = tiny_skia::Transform::from_scale(scale, scale);
     resvg::render(tree, transform, &mut pixmap.as_mut());
@@ -201,5 +297,6 @@ mod tests {
         assert_eq!(check_dpi(0).unwrap_err().code(), 405);
         assert_eq!(check_dpi(10_000).unwrap_err().code(), 405);
         assert_eq!((px(210.0, 150), px(297.0, 150)), (1240, 1754));
+        assert_eq!((px(210.0, 240), px(297.0, 240)), (1984, 2806));
     }
 }
