@@ -3,7 +3,8 @@
 # build): the checked-in header is what the source generates (scripts/gen-header.sh --check,
 # which prints the difference), the C examples build with -Werror through pkg-config and run (the
 # walkthrough also under AddressSanitizer/UBSan and valgrind), and the C tests pass linked
-# statically under AddressSanitizer/UBSan and linked dynamically under valgrind. Prints
+# statically under AddressSanitizer/UBSan and linked dynamically under valgrind, against the debug
+# library and again against the release library (its optimised code is what hosts run). Prints
 # "c: N passed, N failed" last.
 #
 # Usage: scripts/c-tests.sh
@@ -99,6 +100,17 @@ LD_LIBRARY_PATH="$libdir" "${vg[@]}" "$work/test_shared" >"$work/valgrind.log" 2
   { cat "$work/valgrind.log"; exit 1; }
 tail -1 "$work/valgrind.log"
 
+echo "-- examples/c and the C tests against the release library, under valgrind"
+./scripts/build-c.sh --release >/dev/null
+rel="${CARGO_TARGET_DIR:-$root/target}/release"
+cc "${strict[@]}" "${cflags[@]}" examples/c/walkthrough.c -L"$rel" -lgradreg -o "$work/walkthrough_rel"
+(cd "$work" && LD_LIBRARY_PATH="$rel" "${vg[@]}" ./walkthrough_rel >/dev/null)
+cc "${strict[@]}" "${cflags[@]}" ffi/tests/c/test_gradreg.c -L"$rel" -lgradreg -lpthread \
+  -o "$work/test_rel"
+LD_LIBRARY_PATH="$rel" "${vg[@]}" "$work/test_rel" >"$work/valgrind-release.log" 2>&1 ||
+  { cat "$work/valgrind-release.log"; exit 1; }
+tail -1 "$work/valgrind-release.log"
+
 read -r passed failed < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ { p += $1; f += $3 }
-  END { print p + 0, f + 0 }' "$work/asan.log" "$work/valgrind.log")
+  END { print p + 0, f + 0 }' "$work/asan.log" "$work/valgrind.log" "$work/valgrind-release.log")
 echo "c: ${passed} passed, ${failed} failed"

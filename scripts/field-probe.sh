@@ -3,8 +3,9 @@
 #
 # The core's test-only feature `field-probe` adds the optional field `BasicInfo.probe_note`. This
 # script builds the faces with it (reusing the target folder: only gradreg and the face crates
-# recompile) and runs their tests of the field: the Python record class has it, and a record
-# carrying it round-trips through validation, the state machine and a registry file. Nothing under
+# recompile) and runs their tests of the field: the Python record class has it, a record
+# carrying it round-trips through validation, the state machine and a registry file, and a C
+# program stores it in a registry and reads it back. Nothing under
 # python/ or include/ is edited for it.
 #
 # Usage: scripts/field-probe.sh [VENV]   (a virtual environment with maturin and pytest;
@@ -24,8 +25,10 @@ GRADREG_FIELD_PROBE=1 PYTHONPATH="$work/site" "$venv/bin/python" -m pytest -q -p
   python/tests/test_field_probe.py python/tests/test_schema.py python/tests/test_records.py
 
 echo "== field probe: C"
-# ---- C check: to be added by the integrator once the C library's new signatures have landed ----
-# Build the C library with the same feature (cargo build -p gradreg-ffi --features
-# gradreg/field-probe), then have a C test upload a BasicInfo JSON carrying "probe_note" into a
-# registry and read it back with the field intact, with no edit to ffi/ or include/gradreg.h.
-echo "(C half not yet wired: see the comment in scripts/field-probe.sh)"
+# The same feature in the C library (build-c.sh puts it in place as libgradreg.so; the next
+# build-c.sh without the feature, as scripts/c-tests.sh runs it, puts the ordinary one back).
+./scripts/build-c.sh --features gradreg/field-probe >/dev/null
+libdir="${CARGO_TARGET_DIR:-$(pwd)/target}/debug"
+cc -std=c11 -Wall -Wextra -Wpedantic -Werror -Iinclude ffi/tests/c/field_probe.c \
+  -L"$libdir" -lgradreg -o "$work/field_probe"
+LD_LIBRARY_PATH="$libdir" "$work/field_probe"

@@ -7,6 +7,7 @@
 use crate::access::{AuthState, LoginReason, Role};
 pub use crate::error_code::ErrorCode;
 use crate::problem::Problem;
+use std::sync::Arc;
 
 /// Result type of the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -213,7 +214,7 @@ pub enum Error {
     // ---- 5xx storage ----
     /// The store failed (an SQLite error not covered by a more specific code).
     #[error("存储错误 / storage error: {0}")]
-    Storage(String),
+    Storage(#[source] Cause),
     /// Another writer changed the registration first; reload and apply again.
     #[error("登记已被其他操作修改（期望版本 {expected}，实际 {found}），请重试 / registration {id} changed concurrently (expected version {expected}, found {found})")]
     Conflict {
@@ -229,16 +230,16 @@ pub enum Error {
     NotFound(String),
     /// The database is locked by another process for longer than the busy timeout.
     #[error("数据库被占用，请稍后再试 / database is busy or locked: {0}")]
-    Busy(String),
+    Busy(#[source] Cause),
     /// The database file is corrupt or not a database.
     #[error("数据库文件损坏或不是数据库 / database file is corrupt or not a database: {0}")]
-    Corrupt(String),
+    Corrupt(#[source] Cause),
     /// The disk is full.
     #[error("磁盘已满 / disk full: {0}")]
-    DiskFull(String),
+    DiskFull(#[source] Cause),
     /// A file could not be read or written.
     #[error("文件读写错误 / I/O error: {0}")]
-    Io(String),
+    Io(#[source] Cause),
     /// The same ID number is already registered under another key.
     #[error("身份证号已在其他登记中使用（{other}）/ ID number already registered as {other}")]
     DuplicateIdNumber {
@@ -388,7 +389,90 @@ impl Error {
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
-        Error::Io(e.to_string())
+        Error::Io(Cause::from_error(e))
+    }
+}
+
+/// What went wrong below a storage or I/O error: the text shown to people, and the error of the
+/// operating system or the database that caused it, when there is one. In the error chain the
+/// cause is the [`Error`]'s `source()`, and the original error is the cause's `source()` (so a
+/// caller can downcast it to [`std::io::Error`] or the database's error); [`Cause::inner`] gives
+/// it directly.
+///
+/// Two causes are equal when their texts are: the underlying errors are not comparable.
+#[derive(Debug, Clone)]
+pub struct Cause {
+    message: String,
+    inner: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl Cause {
+    /// A cause with a text only.
+    pub fn new(message: impl Into<String>) -> Self {
+        Cause {
+            message: message.into(),
+            inner: None,
+        }
+    }
+
+    /// A cause that keeps the error it came from; its text is that error's.
+    pub fn from_error(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Cause {
+            message: error.to_string(),
+            inner: Some(Arc::new(error)),
+        }
+    }
+
+    /// A cause with its own text that keeps the error it came from.
+    pub fn with_error(
+        message: impl Into<String>,
+        error: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Cause {
+            message: message.into(),
+            inner: Some(Arc::new(error)),
+        }
+    }
+
+    /// The text.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The error this cause came from, if any.
+    pub fn inner(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
+        self.inner.as_deref()
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Cause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        let inner: &(dyn std::error::Error + 'static) = self.inner.as_deref()?;
+        Some(inner)
+    }
+}
+
+impl PartialEq for Cause {
+    fn eq(&self, other: &Self) -> bool {
+        self.message == other.message
+    }
+}
+
+impl From<String> for Cause {
+    fn from(message: String) -> Self {
+        Cause::new(message)
+    }
+}
+
+impl From<&str> for Cause {
+    fn from(message: &str) -> Self {
+        Cause::new(message)
     }
 }
 
@@ -401,6 +485,33 @@ impl From<serde_json::Error> for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn storage_and_io_errors_keep_their_source() {
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "no access");
+        let e = Error::from(io);
+        assert_eq!(e.code(), ErrorCode::Io);
+        let cause = e.source().expect("the cause");
+        let original = cause.source().expect("the original error");
+        let original = original
+            .downcast_ref::<std::io::Error>()
+            .expect("an io::Error");
+        assert_eq!(original.kind(), std::io::ErrorKind::PermissionDenied);
+        assert!(e.to_string().contains("no access"), "{e}");
+        // A cause with a text only ends the chain; causes compare by text.
+        let plain = Error::Storage("retries exhausted".into());
+        assert!(plain.source().unwrap().source().is_none());
+        assert_eq!(plain, Error::Storage(Cause::new("retries exhausted")));
+        let json = serde_json::from_str::<u32>("x").unwrap_err();
+        let corrupt = Error::Corrupt(Cause::with_error("registration a: bad JSON", json));
+        assert!(corrupt.to_string().contains("registration a"));
+        assert!(corrupt
+            .source()
+            .and_then(|c| c.source())
+            .and_then(|s| s.downcast_ref::<serde_json::Error>())
+            .is_some());
+    }
 
     #[test]
     fn codes_are_grouped_and_unique() {
@@ -465,17 +576,17 @@ mod tests {
             Error::ReasonRequired,
             Error::NumberMalformed(String::new()),
             Error::NumberTypo,
-            Error::Storage(String::new()),
+            Error::Storage(Cause::new("")),
             Error::Conflict {
                 id: String::new(),
                 expected: 0,
                 found: 1,
             },
             Error::NotFound(String::new()),
-            Error::Busy(String::new()),
-            Error::Corrupt(String::new()),
-            Error::DiskFull(String::new()),
-            Error::Io(String::new()),
+            Error::Busy(Cause::new("")),
+            Error::Corrupt(Cause::new("")),
+            Error::DiskFull(Cause::new("")),
+            Error::Io(Cause::new("")),
             Error::DuplicateIdNumber {
                 other: String::new(),
             },

@@ -50,7 +50,7 @@ pub use codes::{
 };
 pub use cohort::{generate, roster_csv, Cohort, CohortSpec, Graduate};
 pub use disclosure::{Disclosure, Masking};
-pub use error::{Error, Result};
+pub use error::{Cause, Error, Result};
 pub use error_code::ErrorCode;
 pub use lifecycle::{
     apply, Actor, AuditEntry, AuthState, AuthStatus, Authorization, BasicStatus, Command, Context,

@@ -455,6 +455,12 @@ fn locked_corrupt_and_full_databases_give_clear_errors() {
     std::fs::write(&bad, vec![0x5Au8; 8192]).unwrap();
     let e = Registry::open(&bad, Policy::jiangsu()).err().unwrap();
     assert!(matches!(e, Error::Corrupt(_)), "{e}");
+    // The database's own error is kept as the source of the chain.
+    let source = std::error::Error::source(&e).and_then(std::error::Error::source);
+    assert!(
+        source.is_some_and(|s| s.downcast_ref::<rusqlite::Error>().is_some()),
+        "{e:?}"
+    );
     // Full: the file may not grow past a few pages.
     let full = dir.join("full.db");
     let r = Registry::open(&full, Policy::jiangsu()).unwrap();

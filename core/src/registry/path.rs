@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 
 /// The database file a registry keeps inside a folder given to [`Registry::open`](super::Registry::open).
 pub const DEFAULT_FILE_NAME: &str = "gradreg.sqlite3";
@@ -27,9 +27,9 @@ pub fn database_path(path: &Path) -> Result<PathBuf> {
         _ => Path::new("."),
     };
     if !parent.is_dir() {
-        return Err(Error::Io(format!(
-            "目录不存在 / folder does not exist: {}",
-            parent.display()
+        return Err(Error::Io(Cause::with_error(
+            format!("目录不存在 / folder does not exist: {}", parent.display()),
+            std::io::Error::from(std::io::ErrorKind::NotFound),
         )));
     }
     Ok(path.to_path_buf())

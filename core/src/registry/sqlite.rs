@@ -14,7 +14,7 @@ use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBeha
 use super::store::{
     chain_hash, entry_json, AuditRecord, ChainHead, Commit, Filter, Store, Summary,
 };
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::lifecycle::{Event, Registration, Stage};
 
 const SCHEMA: &str = r#"
@@ -63,19 +63,21 @@ const SCHEMA_VERSION: &str = "1";
 const FIND_BY_ID_NUMBER: &str =
     "SELECT id FROM registrations WHERE id_number = ?1 AND id_number <> '' LIMIT 1";
 
-/// Maps an SQLite error to the crate's storage codes.
+/// Maps an SQLite error to the crate's storage codes, keeping it as the error's source.
 fn db_err(e: rusqlite::Error) -> Error {
-    match &e {
-        rusqlite::Error::SqliteFailure(f, _) => match f.code {
-            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => Error::Busy(e.to_string()),
-            ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase => Error::Corrupt(e.to_string()),
-            ErrorCode::DiskFull => Error::DiskFull(e.to_string()),
-            ErrorCode::CannotOpen | ErrorCode::ReadOnly | ErrorCode::PermissionDenied => {
-                Error::Io(e.to_string())
-            }
-            _ => Error::Storage(e.to_string()),
-        },
-        _ => Error::Storage(e.to_string()),
+    let code = match &e {
+        rusqlite::Error::SqliteFailure(f, _) => Some(f.code),
+        _ => None,
+    };
+    let cause = Cause::from_error(e);
+    match code {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Error::Busy(cause),
+        Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => Error::Corrupt(cause),
+        Some(ErrorCode::DiskFull) => Error::DiskFull(cause),
+        Some(ErrorCode::CannotOpen | ErrorCode::ReadOnly | ErrorCode::PermissionDenied) => {
+            Error::Io(cause)
+        }
+        _ => Error::Storage(cause),
     }
 }
 
@@ -130,9 +132,9 @@ impl SqliteStore {
                 .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
                 .map_err(db_err)?;
             if !mode.eq_ignore_ascii_case("wal") {
-                return Err(Error::Storage(format!(
-                    "could not enable WAL (journal mode {mode})"
-                )));
+                return Err(Error::Storage(
+                    format!("could not enable WAL (journal mode {mode})").into(),
+                ));
             }
             conn.execute_batch("PRAGMA synchronous=NORMAL")
                 .map_err(db_err)?;
@@ -155,7 +157,11 @@ impl SqliteStore {
                 .map_err(db_err)?;
             }
             Some(SCHEMA_VERSION) => {}
-            Some(v) => return Err(Error::Storage(format!("unsupported schema version {v}"))),
+            Some(v) => {
+                return Err(Error::Storage(
+                    format!("unsupported schema version {v}").into(),
+                ))
+            }
         }
         Ok(SqliteStore {
             conn: Mutex::new(conn),
@@ -177,7 +183,7 @@ impl SqliteStore {
         if r == "ok" {
             Ok(())
         } else {
-            Err(Error::Corrupt(r))
+            Err(Error::Corrupt(r.into()))
         }
     }
 
@@ -245,9 +251,9 @@ impl Store for SqliteStore {
             .map_err(db_err)?;
         match data {
             None => Ok(None),
-            Some(d) => serde_json::from_str(&d)
-                .map(Some)
-                .map_err(|e| Error::Corrupt(format!("registration {id}: {e}"))),
+            Some(d) => serde_json::from_str(&d).map(Some).map_err(|e| {
+                Error::Corrupt(Cause::with_error(format!("registration {id}: {e}"), e))
+            }),
         }
     }
 
@@ -464,8 +470,9 @@ impl Store for SqliteStore {
                 return Ok(());
             }
             for (id, data) in page {
-                let reg: Registration = serde_json::from_str(&data)
-                    .map_err(|e| Error::Corrupt(format!("registration {id}: {e}")))?;
+                let reg: Registration = serde_json::from_str(&data).map_err(|e| {
+                    Error::Corrupt(Cause::with_error(format!("registration {id}: {e}"), e))
+                })?;
                 f(reg)?;
                 after = id;
             }
