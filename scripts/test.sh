@@ -77,7 +77,7 @@ if [ -n "$py39" ]; then
   target/py39-venv/bin/python -m pytest -q -p no:cacheprovider python/tests 2>&1 | tee -a "$log_dir/pytest.log"
 fi
 # A field added to a core record reaches the faces with no hand edit (a test-only core feature).
-./scripts/field-probe.sh "$venv" 2>&1 | tee -a "$log_dir/pytest.log"
+./scripts/field-probe.sh "$venv" 2>&1 | tee "$log_dir/probe.log"
 
 echo "== forms in the field: the season with no CJK font on the system; QR codes for phones; PDF/A-2b"
 # The README's first command on a machine without any CJK font: in a private mount namespace the
@@ -95,20 +95,21 @@ env -u GRADREG_FONT HOME="$field/home" XDG_DATA_HOME="$field/home" "${ns[@]}" sh
   "$1/season" "$2/season" >"$2/season.log"
   "$1/forms" "$2/forms" | grep -F "font: Gradreg Sans SC (bundled)"
 ' sh "$bin" "$field"
-"$venv/bin/python" core/tests/forms_field.py "$field/season/forms" "$field/forms"
+"$venv/bin/python" core/tests/forms_field.py "$field/season/forms" "$field/forms" 2>&1 |
+  tee "$log_dir/field.log"
 
 # Sum the counts of every test runner so the last line tells the whole story.
 read -r passed failed < <(awk '/^test result:/ {
     for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }
   } END { print p + 0, f + 0 }' "$log_dir/cargo.log")
-read -r c_passed c_failed < <(awk '/^c: [0-9]+ passed, [0-9]+ failed$/ { p += $2; f += $4 }
-  END { print p + 0, f + 0 }' "$log_dir/c.log")
+read -r c_passed c_failed < <(awk '/^[a-z-]+: [0-9]+ passed, [0-9]+ failed$/ { p += $2; f += $4 }
+  END { print p + 0, f + 0 }' "$log_dir/c.log" "$log_dir/probe.log" "$log_dir/field.log")
 passed=$((passed + c_passed))
 failed=$((failed + c_failed))
 
 read -r py_passed py_failed < <(awk '/ passed| failed/ && /^[=0-9]/ {
     for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }
-  } END { print p + 0, f + 0 }' "$log_dir/pytest.log")
+  } END { print p + 0, f + 0 }' "$log_dir/pytest.log" "$log_dir/probe.log")
 passed=$((passed + py_passed))
 failed=$((failed + py_failed))
 cd "$root"
