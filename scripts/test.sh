@@ -31,6 +31,9 @@ cargo fmt --all -- --check
 echo "== clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 
+echo "== docs (rustdoc warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc -q --workspace --no-deps
+
 echo "== rust tests (unit, integration, property, examples, benches in test mode, doc)"
 cargo test --workspace --all-targets 2>&1 | tee "$log_dir/cargo.log"
 cargo test -p gradreg --doc 2>&1 | tee -a "$log_dir/cargo.log"

@@ -263,6 +263,9 @@ impl ErrorCode {
         Self::ALL.iter().copied().find(|c| c.get() == code)
     }
 
+    /// The code's name, Chinese message and English message. Longer than 150 lines on purpose:
+    /// it is a table, one arm per code, kept in one match so that the compiler checks every code
+    /// has its texts.
     fn texts(self) -> (&'static str, &'static str, &'static str) {
         match self {
             Self::InvalidRecord => (

@@ -11,7 +11,7 @@ use pyo3::types::PyBytes;
 use crate::codes::{find_auth, issue_for, lock_err, parse_section, NativeKeyRing};
 use crate::errors::{parse, parse_time, run};
 
-/// The output formats of [`NativeRenderer::render`].
+/// The output formats of `NativeRenderer.render`.
 pub const FORMATS: [&str; 3] = ["svg", "pdf", "png"];
 
 /// A font loaded once, and the renderer built on it.

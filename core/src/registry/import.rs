@@ -1,0 +1,227 @@
+//! Batch uploads of basic information and roster imports.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::Registry;
+use crate::error::{Error, Result};
+use crate::lifecycle::{apply, Actor, Command, Registration};
+
+/// What happened to one record of a batch upload.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UploadResult {
+    /// A new registration was created.
+    Created,
+    /// An existing registration's basic information was corrected.
+    Corrected,
+    /// The record was already there, identical.
+    Unchanged,
+    /// The record was refused.
+    Refused {
+        /// Why.
+        error: Error,
+    },
+}
+
+/// How a roster import treats bad rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ImportMode {
+    /// Any problem in the file imports nothing.
+    #[default]
+    AllOrNothing,
+    /// Rows without problems are imported; the others are reported.
+    GoodRows,
+}
+
+/// What a roster import did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ImportReport {
+    /// `csv` or `xlsx`.
+    pub format: String,
+    /// The encoding read (`utf-8`, `utf-8-bom`, `gb18030`, `xlsx`).
+    pub encoding: String,
+    /// Data rows read.
+    pub rows: usize,
+    /// New registrations.
+    pub created: usize,
+    /// Registrations whose basic information changed (a correction).
+    pub corrected: usize,
+    /// Rows identical to what the registry holds.
+    pub unchanged: usize,
+    /// Rows not imported (bad, refused, or everything under all-or-nothing with a problem).
+    pub rejected: usize,
+    /// Every problem, by row and column.
+    pub problems: Vec<crate::roster::CellProblem>,
+}
+
+/// Rows per transaction of a good-rows import: a crash loses at most the batch in flight.
+const IMPORT_BATCH: usize = 20_000;
+
+impl Registry {
+    /// Uploads many basic-information records (key, record) at `now` by `actor` in one
+    /// transaction: a new key creates a registration, a changed record is a correction, an
+    /// identical one changes nothing. Records the state machine refuses (invalid, wrong
+    /// college, an ID number already used by another key, a key given twice) are reported and
+    /// left out; with `all_or_nothing`, any refusal leaves the store untouched.
+    pub fn upload_batch(
+        &self,
+        records: &[(String, Arc<crate::records::BasicInfo>)],
+        actor: &Actor,
+        now: DateTime<Utc>,
+        all_or_nothing: bool,
+    ) -> Result<Vec<UploadResult>> {
+        let ctx = self.context(now)?;
+        let mut results = Vec::with_capacity(records.len());
+        let mut outcomes = Vec::with_capacity(records.len());
+        let mut keys = std::collections::HashMap::new();
+        let mut id_numbers = std::collections::HashMap::new();
+        for (i, (key, info)) in records.iter().enumerate() {
+            if let Some(first) = keys.insert(key.as_str(), i) {
+                results.push(UploadResult::Refused {
+                    error: Error::InvalidArgument(format!(
+                        "key {key} appears twice (first at record {})",
+                        first + 1
+                    )),
+                });
+                continue;
+            }
+            let idn = info.id_number.to_ascii_uppercase();
+            if let Some(other) = id_numbers.insert(idn.clone(), key.clone()) {
+                results.push(UploadResult::Refused {
+                    error: Error::DuplicateIdNumber { other },
+                });
+                continue;
+            }
+            if let Some(other) = self.store.find_by_id_number(&idn)?.filter(|o| o != key) {
+                results.push(UploadResult::Refused {
+                    error: Error::DuplicateIdNumber { other },
+                });
+                continue;
+            }
+            let current = self
+                .store
+                .load(key)?
+                .unwrap_or_else(|| Registration::new(key.as_str()));
+            let existed = current.basic.is_some();
+            let command = if existed {
+                Command::CorrectBasicInfo {
+                    info: Arc::clone(info),
+                }
+            } else {
+                Command::UploadBasicInfo {
+                    info: Arc::clone(info),
+                }
+            };
+            match apply(&current, actor, &command, &ctx) {
+                Ok(out) if !out.changed() => results.push(UploadResult::Unchanged),
+                Ok(out) => {
+                    results.push(if existed {
+                        UploadResult::Corrected
+                    } else {
+                        UploadResult::Created
+                    });
+                    outcomes.push((current.version, out));
+                }
+                Err(error) => results.push(UploadResult::Refused { error }),
+            }
+        }
+        let refused = results
+            .iter()
+            .any(|r| matches!(r, UploadResult::Refused { .. }));
+        if all_or_nothing && refused {
+            return Ok(results);
+        }
+        self.commit_outcomes(&outcomes)?;
+        Ok(results)
+    }
+
+    /// Imports a roster (CSV in UTF-8, UTF-8 with BOM or GB18030/GBK, or XLSX) uploaded by
+    /// `actor`: every record becomes a registration keyed `school_code:student_number`.
+    /// Re-importing the same file changes nothing. Under [`ImportMode::AllOrNothing`] a single
+    /// problem leaves the store untouched; under [`ImportMode::GoodRows`] good rows are committed
+    /// in batches and bad ones reported.
+    pub fn import_roster(
+        &self,
+        bytes: &[u8],
+        opts: &crate::roster::RosterOptions,
+        mode: ImportMode,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<ImportReport> {
+        let parsed = crate::roster::parse_roster(bytes, opts, &self.tables)?;
+        let mut report = ImportReport {
+            format: match parsed.format {
+                crate::roster::Format::Xlsx => "xlsx",
+                _ => "csv",
+            }
+            .to_string(),
+            encoding: parsed.encoding.to_string(),
+            rows: parsed.rows.len(),
+            created: 0,
+            corrected: 0,
+            unchanged: 0,
+            rejected: 0,
+            problems: parsed.problems.clone(),
+        };
+        if mode == ImportMode::AllOrNothing && !parsed.problems.is_empty() {
+            report.rejected = parsed.rows.len();
+            return Ok(report);
+        }
+        report.rejected = parsed.rows.iter().filter(|r| !r.ok).count();
+        let good: Vec<(usize, (String, Arc<crate::records::BasicInfo>))> = parsed
+            .rows
+            .into_iter()
+            .filter(|r| r.ok)
+            .map(|r| {
+                let key = format!("{}:{}", r.info.school_code, r.info.student_number);
+                (r.row, (key, Arc::new(r.info)))
+            })
+            .collect();
+        let chunk = match mode {
+            ImportMode::AllOrNothing => good.len().max(1),
+            ImportMode::GoodRows => IMPORT_BATCH,
+        };
+        for part in good.chunks(chunk) {
+            let records: Vec<_> = part.iter().map(|(_, r)| r.clone()).collect();
+            let results =
+                self.upload_batch(&records, actor, now, mode == ImportMode::AllOrNothing)?;
+            let mut refused = 0;
+            for ((row, _), result) in part.iter().zip(&results) {
+                match result {
+                    UploadResult::Created => report.created += 1,
+                    UploadResult::Corrected => report.corrected += 1,
+                    UploadResult::Unchanged => report.unchanged += 1,
+                    UploadResult::Refused { error } => {
+                        refused += 1;
+                        report.problems.push(crate::roster::CellProblem {
+                            row: *row,
+                            column: String::new(),
+                            field: String::new(),
+                            code: crate::validate::ProblemCode::Refused,
+                            message_zh: format!("登记系统拒绝该行：{error}"),
+                            message_en: format!(
+                                "the registry refused this row (code {}): {error}",
+                                error.code()
+                            ),
+                        });
+                    }
+                }
+            }
+            if mode == ImportMode::AllOrNothing && refused > 0 {
+                report.created = 0;
+                report.corrected = 0;
+                report.unchanged = 0;
+                report.rejected = report.rows;
+                return Ok(report);
+            }
+            report.rejected += refused;
+        }
+        report.problems.sort_by_key(|p| p.row);
+        Ok(report)
+    }
+}
