@@ -302,9 +302,10 @@ pub unsafe extern "C" fn gradreg_renderer_render_class(
 /// Returns `GRADREG_OK`; the codes of `gradreg_renderer_render_class`;
 /// `GRADREG_ERR_INVALID_ARGUMENT` when `path` is empty, names no file (`"dir/.."`) or names a
 /// folder; `GRADREG_ERR_IO` when the file cannot be created (a missing folder, no permission:
-/// the detail names the path) or written, or the disk is full. Arguments are checked before the
-/// file is created. Thread-safe; two calls writing the same `path` at once each write their own
-/// temporary file, and the one that finishes last wins.
+/// the detail names the path) or written, or the disk is full. Every argument but the items'
+/// contents (read as their pages are drawn) is checked before the file is created. Thread-safe;
+/// two calls writing the same `path` at once each write their own temporary file, and the one
+/// that finishes last wins.
 ///
 /// # Safety
 /// Each text argument must be `{NULL, 0}` or point to its `len` readable bytes; `pages_out` must

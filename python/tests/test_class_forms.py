@@ -120,15 +120,16 @@ def test_archival_pdf(renderer: Renderer, ring: KeyRing, class40: Items, authori
 def test_a_class_as_a_zip_of_pngs(
     renderer: Renderer, ring: KeyRing, class40: Items, tmp_path: Path
 ) -> None:
+    # 8 pages: a PNG page takes a second or two in a debug build (the C tests write 40).
     path = tmp_path / "class.zip"
-    assert renderer.class_png_zip(class40, ring, NOW, dpi=72, path=path) == 40
+    assert renderer.class_png_zip(class40[:8], ring, NOW, dpi=72, path=path) == 8
     number = class40[0][1]
     with zipfile.ZipFile(path) as z:
         assert z.testzip() is None
         names = z.namelist()
-        assert len(names) == 40
+        assert len(names) == 8
         assert names[0] == f"001-archive-{number}.png"
-        assert names[39] == f"040-hukou-{number}.png"
+        assert names[7] == f"008-hukou-{number}.png"
         for name in names:
             data = z.read(name)
             assert data.startswith(b"\x89PNG\r\n\x1a\n"), name

@@ -1648,11 +1648,21 @@ static uint8_t *read_file(const char *path, size_t *len) {
     return data;
 }
 
+/* Whether this process runs under valgrind, which preloads its own libraries into it. */
+static int under_valgrind(void) {
+    const char *preload = getenv("LD_PRELOAD");
+    return preload != NULL && strstr(preload, "vgpreload") != NULL;
+}
+
 static void test_class(void) {
     gradreg_renderer *renderer = shared_renderer;
     if (renderer == NULL) {
         return;
     }
+    /* A PNG page takes about half a minute under valgrind: there the ZIPs hold 2 pages; the
+     * run under AddressSanitizer, of the same code, writes the ZIP of 40. */
+    const int vg = under_valgrind();
+    const int zip_pages = vg ? 2 : 40;
     char *reg = NULL;
     char number[32];
     gradreg_registry *r = authorized_registry(&reg, number);
@@ -1668,16 +1678,19 @@ static void test_class(void) {
                GRADREG_OK);
     char *class40 = NULL;
     char *class3 = NULL;
+    char *class2 = NULL;
     if (reg == NULL || archive == NULL || hukou == NULL) {
         goto done;
     }
     const char *tokens[2] = {archive, hukou};
     class40 = class_items(reg, number, tokens, 40, -1, NULL);
     class3 = class_items(reg, number, tokens, 3, -1, NULL);
-    CHECK(class40 != NULL && class3 != NULL);
-    if (class40 == NULL || class3 == NULL) {
+    class2 = class_items(reg, number, tokens, 2, -1, NULL);
+    CHECK(class40 != NULL && class3 != NULL && class2 != NULL);
+    if (class40 == NULL || class3 == NULL || class2 == NULL) {
         goto done;
     }
+    const char *zip_class = vg ? class2 : class40;
 
     /* 40 forms, one PDF of 40 pages; each font subset once, so far smaller than 40 PDFs. */
     uint8_t *pdf = NULL;
@@ -1724,21 +1737,21 @@ static void test_class(void) {
     /* A ZIP of PNG pages in memory, named in order. */
     uint8_t *zip = NULL;
     size_t zip_len = 0;
-    CHECK_CODE(gradreg_renderer_render_class(renderer, S(class3), GRADREG_STR("png-zip"), 72,
+    CHECK_CODE(gradreg_renderer_render_class(renderer, S(class2), GRADREG_STR("png-zip"), 72,
                                              MAY2, &zip, &zip_len),
                GRADREG_OK);
     CHECK(zip != NULL && zip_len > 30 && memcmp(zip, "PK\x03\x04", 4) == 0);
     if (zip != NULL && zip_len > 30) {
-        CHECK(zip_entries(zip, zip_len) == 3);
+        CHECK(zip_entries(zip, zip_len) == 2);
         size_t name_len = (size_t)(zip[26] | (zip[27] << 8));
         CHECK(name_len > 12 && memcmp(zip + 30, "001-archive-", 12) == 0);
         CHECK(30 + name_len + 8 < zip_len && memcmp(zip + 30 + name_len, "\x89PNG", 4) == 0);
         CHECK(count_in(zip, zip_len, "002-hukou-") == 2); /* local header, central directory */
-        CHECK(count_in(zip, zip_len, "\x89PNG\r\n") == 3);
+        CHECK(count_in(zip, zip_len, "\x89PNG\r\n") == 2);
     }
     gradreg_bytes_free(zip, zip_len);
 
-    /* Streamed to files: 40 pages each, and nothing else left in the folder. */
+    /* Streamed to files: 40 pages each (the ZIP: see above), nothing else left in the folder. */
     char dir[] = "/tmp/gradreg-class-XXXXXX";
     if (mkdtemp(dir) == NULL) {
         CHECK(0);
@@ -1756,15 +1769,18 @@ static void test_class(void) {
     CHECK(pdf != NULL && memcmp(pdf, "%PDF-", 5) == 0 && pdf_pages(pdf, pdf_len) == 40);
     free(pdf);
     pages = 0;
-    CHECK_CODE(gradreg_renderer_write_class(renderer, S(class40), GRADREG_STR("png-zip"), 72,
+    CHECK_CODE(gradreg_renderer_write_class(renderer, S(zip_class), GRADREG_STR("png-zip"), 72,
                                             MAY2, S(zip_path), &pages),
                GRADREG_OK);
-    CHECK(pages == 40);
+    CHECK(pages == (size_t)zip_pages);
     zip = read_file(zip_path, &zip_len);
-    CHECK(zip != NULL && zip_entries(zip, zip_len) == 40);
+    CHECK(zip != NULL && zip_entries(zip, zip_len) == zip_pages);
     if (zip != NULL) {
-        CHECK(count_in(zip, zip_len, "PK\x03\x04") == 40);
-        CHECK(count_in(zip, zip_len, "040-hukou-") == 2);
+        char last[32];
+        snprintf(last, sizeof last, "%03d-hukou-", zip_pages);
+        CHECK(count_in(zip, zip_len, "PK\x03\x04") == (size_t)zip_pages);
+        CHECK(count_in(zip, zip_len, "\x89PNG\r\n") == (size_t)zip_pages);
+        CHECK(count_in(zip, zip_len, last) == 2);
     }
     free(zip);
     CHECK(files_in(dir) == 2);
@@ -1817,12 +1833,12 @@ static void test_class(void) {
     CHECK_CODE(gradreg_last_error(detail, sizeof detail, NULL), GRADREG_OK);
     CHECK(strncmp(detail, "[103] items_json[2]: ", 21) == 0 && strstr(detail, "front") != NULL);
     free(bad);
-    bad = class_items(reg, number, tokens, 4, 1, "{\"registration\":{},\"number\":\"x\"}");
+    bad = class_items(reg, number, tokens, 4, 0, "{\"registration\":{},\"number\":\"x\"}");
     CHECK_CODE(gradreg_renderer_render_class(renderer, S(bad), GRADREG_STR("png-zip"), 72, MAY2,
                                              &bytes, &len),
                GRADREG_ERR_MALFORMED_JSON);
     CHECK_CODE(gradreg_last_error(detail, sizeof detail, NULL), GRADREG_OK);
-    CHECK(strstr(detail, "items_json[1]") != NULL && strstr(detail, "section") != NULL);
+    CHECK(strstr(detail, "items_json[0]") != NULL && strstr(detail, "section") != NULL);
     free(bad);
     bad = class_items(reg, number, tokens, 3, 0, "[1]");
     CHECK_CODE(gradreg_renderer_render_class(renderer, S(bad), GRADREG_STR("pdf"), 0, MAY2,
@@ -1851,7 +1867,7 @@ static void test_class(void) {
     CHECK_CODE(gradreg_last_error(detail, sizeof detail, NULL), GRADREG_OK);
     CHECK(strncmp(detail, "[103] items_json[39]: ", 22) == 0);
     free(bad);
-    bad = class_items(reg, number, tokens, 3, 2, bad_section);
+    bad = class_items(reg, number, tokens, 2, 1, bad_section);
     CHECK_CODE(gradreg_renderer_write_class(renderer, S(bad), GRADREG_STR("png-zip"), 72, MAY2,
                                             S(empty_path), &pages),
                GRADREG_ERR_INVALID_ARGUMENT);
@@ -1920,6 +1936,7 @@ static void test_class(void) {
 done:
     free(class40);
     free(class3);
+    free(class2);
     gradreg_string_free(archive);
     gradreg_string_free(hukou);
     gradreg_keyring_free(ring);
