@@ -439,10 +439,10 @@ typedef struct gradreg_keyring gradreg_keyring;
 typedef struct gradreg_registry gradreg_registry;
 
 /**
- * A form renderer (opaque) holding one CJK font in memory. Made by `gradreg_renderer_new` or
+ * A form renderer (opaque) holding its fonts in memory. Made by `gradreg_renderer_new` or
  * `gradreg_renderer_new_from_font`, freed by `gradreg_renderer_free`.
  *
- * Thread rules: one renderer may be used from several threads at once (the font is shared,
+ * Thread rules: one renderer may be used from several threads at once (the fonts are shared,
  * read-only); make one per process and keep it. A handle is a token, not an address: never
  * dereference it.
  */
@@ -578,15 +578,21 @@ void gradreg_bytes_free(uint8_t *bytes,
                         size_t len);
 
 /**
- * Makes a renderer with a font file, or finds one.
+ * Makes a renderer with a font file, or finds one. No font needs to be installed: the library
+ * carries its own CJK font (Gradreg Sans SC, a subset of Noto Sans CJK SC), used when neither
+ * the caller nor the system has one.
  *
- * - `font_path`: a `.ttf`, `.otf`, `.ttc` or `.otc` file with CJK glyphs; none
- *   (`GRADREG_STR_NONE`) to use the file named by the environment variable `GRADREG_FONT`, else
- *   the system's CJK fonts (Noto Sans CJK, WenQuanYi, Source Han, …). The font is read once, into memory.
+ * - `font_path`: a `.ttf`, `.otf`, `.ttc` or `.otc` file with CJK glyphs, used alone; none
+ *   (`GRADREG_STR_NONE`) to use the file named by the environment variable `GRADREG_FONT`
+ *   (an error when it is set and unusable), else the system's CJK fonts (Noto Sans CJK,
+ *   Source Han, WenQuanYi, …), else the bundled font. With none, the bundled font also draws,
+ *   character by character, what the chosen font lacks. The font is read once, into memory.
  * - `renderer_out`: receives the handle; free it with `gradreg_renderer_free`.
  *
- * Returns `GRADREG_OK`, `GRADREG_ERR_FONT_NOT_FOUND`, `GRADREG_ERR_FONT_INVALID`, and the NULL
- * and UTF-8 codes. Thread-safe.
+ * Returns `GRADREG_OK`; `GRADREG_ERR_FONT_INVALID` when the file (the one given, or the one
+ * `GRADREG_FONT` names) cannot be read or is not a usable font; the NULL and UTF-8 codes. (A
+ * build of the library without its bundled font may also return `GRADREG_ERR_FONT_NOT_FOUND`.)
+ * Thread-safe.
  *
  * # Safety
  * `font_path` must be `{NULL, 0}` or point to its `len` readable bytes; `renderer_out` must be
@@ -630,9 +636,12 @@ void gradreg_renderer_free(gradreg_renderer *renderer);
  *   (`GRADREG_ERR_AUTHORIZATION_EXPIRED`, `GRADREG_ERR_AUTHORIZATION_NOT_ACTIVE` otherwise).
  * - `number`: the verification number; `section`: `"archive"` or `"hukou"`.
  * - `token`: the QR payload from `gradreg_token_issue` (printable ASCII).
- * - `format`: `"svg"`, `"pdf"` (A4, text kept as text, font embedded and subset)
- *   or `"png"` (grayscale).
- * - `dpi`: for PNG, 72 to 600 (150 by default when 0; 300 for print); ignored otherwise.
+ * - `format`: `"svg"`, `"pdf"` (A4, text kept as text, fonts embedded and subset), `"pdf/a"`
+ *   (that PDF as PDF/A-2b, for archives: XMP metadata naming the part and level, an sRGB
+ *   output intent, no transparency) or `"png"` (grayscale).
+ * - `dpi`: for PNG, 72 to 600 (240 by default when 0, where the QR code's modules are whole
+ *   pixels and the code still decodes from a phone photo of the page; 300 for print); ignored
+ *   otherwise.
  * - `now_unix`: the time of issue printed on the form, seconds since 1970-01-01T00:00:00Z.
  * - `bytes_out`, `bytes_len_out`: receive the file's bytes (SVG is UTF-8 text, not
  *   NUL-terminated); free them with `gradreg_bytes_free(bytes, len)`.
@@ -656,6 +665,84 @@ uint32_t gradreg_renderer_render(const gradreg_renderer *renderer,
                                  int64_t now_unix,
                                  uint8_t **bytes_out,
                                  size_t *bytes_len_out);
+
+/**
+ * Renders a whole class: many forms, in order, as one PDF document with a page each, or as a
+ * ZIP archive of PNG pages; the result in memory. Each font is subset once for the document
+ * and shared by all its pages. For a large class prefer `gradreg_renderer_write_class`, which
+ * streams the pages to a file instead of holding the result in memory.
+ *
+ * - `renderer`: the handle.
+ * - `items_json`: a JSON array of the forms, at least one, each an object with the four
+ *   arguments `gradreg_renderer_render` takes one at a time:
+ *   `{"registration":{…},"number":"XXXX-XXXX-XXXX-XXXX","section":"archive","token":"GR1.…"}`
+ *   — the registration as an object (not as text), the verification number of one of its
+ *   authorizations (in force at `now_unix`), `"archive"` or `"hukou"`, and the QR payload from
+ *   `gradreg_token_issue`. Items are read one at a time, so memory does not grow with the class
+ *   beyond the text itself.
+ * - `format`: `"pdf"` (A4, text kept as text, fonts embedded and subset once), `"pdf/a"` (that
+ *   PDF as PDF/A-2b, for archives) or `"png-zip"` (a ZIP archive, entries stored, of grayscale
+ *   PNG pages named `001-archive-<number>.png`, `002-hukou-<number>.png` … in order).
+ * - `dpi`: for `"png-zip"`, 72 to 600 (240 by default when 0; 300 for print); ignored otherwise.
+ * - `now_unix`: the time of issue printed on every form, seconds since 1970-01-01T00:00:00Z.
+ * - `bytes_out`, `bytes_len_out`: receive the file's bytes; free them with
+ *   `gradreg_bytes_free(bytes, len)`.
+ *
+ * Returns `GRADREG_OK`; `GRADREG_ERR_INVALID_ARGUMENT` for an empty array or an unknown format;
+ * `GRADREG_ERR_MALFORMED_JSON` when `items_json` is not an array of objects with exactly those
+ * fields; `GRADREG_ERR_INVALID_RENDER_SIZE` for a dpi outside 72–600; and for one item, every
+ * code of `gradreg_renderer_render` (`GRADREG_ERR_MISSING_GLYPH`,
+ * `GRADREG_ERR_AUTHORIZATION_EXPIRED`, `GRADREG_ERR_QR_PAYLOAD_INVALID` …). An item's error
+ * stops the class; its detail (`gradreg_last_error`) starts with the item's index in the
+ * array, counting from 0: `"[219] items_json[3]: …"`. Also the NULL, UTF-8 and handle codes.
+ * Thread-safe.
+ *
+ * # Safety
+ * Each text argument must be `{NULL, 0}` or point to its `len` readable bytes; the out pointers
+ * must be writable.
+ */
+uint32_t gradreg_renderer_render_class(const gradreg_renderer *renderer,
+                                       gradreg_str items_json,
+                                       gradreg_str format,
+                                       uint32_t dpi,
+                                       int64_t now_unix,
+                                       uint8_t **bytes_out,
+                                       size_t *bytes_len_out);
+
+/**
+ * Renders a whole class as `gradreg_renderer_render_class` does, streaming it to the file at
+ * `path`: each page is written as soon as it is drawn and then forgotten, so memory stays flat
+ * however large the class (only each page's place in the file is kept until the end).
+ *
+ * The pages are written to a temporary file beside `path` (in the same folder, named
+ * `.<file name>.<process>-<n>.part`), which replaces `path` only once the document is complete
+ * and on disk. On any error the temporary file is removed and `path` is left as it was: a
+ * file already there is kept unchanged, and no partial document is ever found at `path`.
+ *
+ * - `renderer`, `items_json`, `format`, `dpi`, `now_unix`: as in
+ *   `gradreg_renderer_render_class`.
+ * - `path`: the file to write (`.pdf` or `.zip`, as you name it); its folder must exist.
+ * - `pages_out`: receives the number of pages written (the number of items).
+ *
+ * Returns `GRADREG_OK`; the codes of `gradreg_renderer_render_class`;
+ * `GRADREG_ERR_INVALID_ARGUMENT` when `path` is empty, names no file (`"dir/.."`) or names a
+ * folder; `GRADREG_ERR_IO` when the file cannot be created (a missing folder, no permission:
+ * the detail names the path) or written, or the disk is full. Every argument but the items'
+ * contents (read as their pages are drawn) is checked before the file is created. Thread-safe;
+ * two calls writing the same `path` at once each write their own temporary file, and the one
+ * that finishes last wins.
+ *
+ * # Safety
+ * Each text argument must be `{NULL, 0}` or point to its `len` readable bytes; `pages_out` must
+ * be writable.
+ */
+uint32_t gradreg_renderer_write_class(const gradreg_renderer *renderer,
+                                      gradreg_str items_json,
+                                      gradreg_str format,
+                                      uint32_t dpi,
+                                      int64_t now_unix,
+                                      gradreg_str path,
+                                      size_t *pages_out);
 
 /**
  * Makes an empty key ring.

@@ -5,8 +5,9 @@
  * and PNG, then verify it as an archive office would (scanning the QR code, and online by name and
  * number) and print the verdicts.
  *
- * The forms are written to the current directory (archive-form.pdf, archive-form.png). A CJK font
- * is needed: the one named by GRADREG_FONT, else a system font (fonts-wqy-microhei on Debian).
+ * The forms are written to the current directory (archive-form.pdf, archive-form.png). No font
+ * needs to be installed: the library carries a CJK font, and uses the one named by GRADREG_FONT,
+ * else a system CJK font (fonts-wqy-microhei on Debian), when there is one.
  *
  * Text goes in as a gradreg_str: GRADREG_STR("…") for a literal, gradreg_str_from_c(s) for a
  * NUL-terminated string, GRADREG_STR_NONE where an optional argument is left out.

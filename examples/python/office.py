@@ -6,6 +6,7 @@
 3. Print placement statistics (落实率) by college.
 4. Export the list of graduates still to act as CSV for the counselors.
 5. Render the forms of one graduate (PDF, PNG, SVG) and check one as an archive department would.
+6. Print the archive forms of one college's authorized graduates as one class PDF.
 
 Run it with no arguments to use a synthetic cohort in a temporary folder:
 
@@ -146,7 +147,8 @@ def main() -> int:
             number = who.authorizations[-1].number
             ring = gradreg.KeyRing()
             ring.generate(1, "hmac")  # a deployment loads its own key instead
-            written = gradreg.Renderer().write_forms(
+            renderer = gradreg.Renderer()
+            written = renderer.write_forms(
                 who, number, ring, os.path.join(out_dir, "forms"), now=now
             )
             print(f"\n== 登记表 forms of {who.id} ({authorized[0].name}), 核验编号 {number}:")
@@ -155,6 +157,19 @@ def main() -> int:
             dept = Actor.archive_dept("da-001", "南京市人才服务中心")
             verdict = reg.verify_online(dept, authorized[0].name, number, now)
             print(f"   档案部门在线核验 archive department checks online: {verdict.verdict}")
+
+            # 6. One college's authorized graduates, their archive forms in one PDF to print.
+            college = authorized[0].college
+            items = []
+            for s in authorized:
+                r = reg.get(s.id)
+                if s.college == college and r.authorizations[-1].sections.archive:
+                    items.append(gradreg.ClassItem(r, r.authorizations[-1].number, "archive"))
+            if items:
+                path = os.path.join(out_dir, "forms", "class-archive.pdf")
+                pages = renderer.class_pdf(items, ring, now, path=path)
+                print(f"\n== 班级打印 class PDF of {college}: {pages} pages,"
+                      f" {os.path.getsize(path)} bytes  {path}")
 
         audit = reg.check_audit()
         print(f"== 审计日志 audit log: {audit.records} records, intact: {audit.intact}")

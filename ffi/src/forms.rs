@@ -1,21 +1,31 @@
-//! Rendering the registration forms (去向登记信息表) to SVG, PDF and PNG.
+//! Rendering the registration forms (去向登记信息表) to SVG, PDF and PNG, one form or a whole
+//! class at once (one PDF, or a ZIP of PNG pages), in memory or streamed to a file.
 
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use gradreg::forms::{FontSource, Form, FormOptions, Renderer};
-use gradreg::{CodeTables, Registration};
+use chrono::{DateTime, Utc};
+use gradreg::forms::{
+    FontSource, Form, FormOptions, PdfOptions, Renderer, DEFAULT_DPI, MAX_DPI, MIN_DPI,
+};
+use gradreg::{CodeTables, ErrorCode, Registration};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use crate::args::{gradreg_bytes, gradreg_str};
 use crate::support::{
     bytes_arg, guard, guard_void, instant_arg, json_object, lookup, opt_str_arg, owned_bytes,
-    register, release, str_arg, FfiResult, Object, Out,
+    register, release, str_arg, Failure, FfiResult, Object, Out,
 };
 use crate::verify::{authorization_of, section_arg};
 
-/// A form renderer (opaque) holding one CJK font in memory. Made by `gradreg_renderer_new` or
+/// A form renderer (opaque) holding its fonts in memory. Made by `gradreg_renderer_new` or
 /// `gradreg_renderer_new_from_font`, freed by `gradreg_renderer_free`.
 ///
-/// Thread rules: one renderer may be used from several threads at once (the font is shared,
+/// Thread rules: one renderer may be used from several threads at once (the fonts are shared,
 /// read-only); make one per process and keep it. A handle is a token, not an address: never
 /// dereference it.
 pub struct gradreg_renderer {
@@ -37,15 +47,21 @@ fn publish(renderer: Renderer, out: Out<*mut gradreg_renderer>) -> FfiResult {
     Ok(())
 }
 
-/// Makes a renderer with a font file, or finds one.
+/// Makes a renderer with a font file, or finds one. No font needs to be installed: the library
+/// carries its own CJK font (Gradreg Sans SC, a subset of Noto Sans CJK SC), used when neither
+/// the caller nor the system has one.
 ///
-/// - `font_path`: a `.ttf`, `.otf`, `.ttc` or `.otc` file with CJK glyphs; none
-///   (`GRADREG_STR_NONE`) to use the file named by the environment variable `GRADREG_FONT`, else
-///   the system's CJK fonts (Noto Sans CJK, WenQuanYi, Source Han, …). The font is read once, into memory.
+/// - `font_path`: a `.ttf`, `.otf`, `.ttc` or `.otc` file with CJK glyphs, used alone; none
+///   (`GRADREG_STR_NONE`) to use the file named by the environment variable `GRADREG_FONT`
+///   (an error when it is set and unusable), else the system's CJK fonts (Noto Sans CJK,
+///   Source Han, WenQuanYi, …), else the bundled font. With none, the bundled font also draws,
+///   character by character, what the chosen font lacks. The font is read once, into memory.
 /// - `renderer_out`: receives the handle; free it with `gradreg_renderer_free`.
 ///
-/// Returns `GRADREG_OK`, `GRADREG_ERR_FONT_NOT_FOUND`, `GRADREG_ERR_FONT_INVALID`, and the NULL
-/// and UTF-8 codes. Thread-safe.
+/// Returns `GRADREG_OK`; `GRADREG_ERR_FONT_INVALID` when the file (the one given, or the one
+/// `GRADREG_FONT` names) cannot be read or is not a usable font; the NULL and UTF-8 codes. (A
+/// build of the library without its bundled font may also return `GRADREG_ERR_FONT_NOT_FOUND`.)
+/// Thread-safe.
 ///
 /// # Safety
 /// `font_path` must be `{NULL, 0}` or point to its `len` readable bytes; `renderer_out` must be
@@ -110,9 +126,12 @@ pub unsafe extern "C" fn gradreg_renderer_free(renderer: *mut gradreg_renderer) 
 ///   (`GRADREG_ERR_AUTHORIZATION_EXPIRED`, `GRADREG_ERR_AUTHORIZATION_NOT_ACTIVE` otherwise).
 /// - `number`: the verification number; `section`: `"archive"` or `"hukou"`.
 /// - `token`: the QR payload from `gradreg_token_issue` (printable ASCII).
-/// - `format`: `"svg"`, `"pdf"` (A4, text kept as text, font embedded and subset)
-///   or `"png"` (grayscale).
-/// - `dpi`: for PNG, 72 to 600 (150 by default when 0; 300 for print); ignored otherwise.
+/// - `format`: `"svg"`, `"pdf"` (A4, text kept as text, fonts embedded and subset), `"pdf/a"`
+///   (that PDF as PDF/A-2b, for archives: XMP metadata naming the part and level, an sRGB
+///   output intent, no transparency) or `"png"` (grayscale).
+/// - `dpi`: for PNG, 72 to 600 (240 by default when 0, where the QR code's modules are whole
+///   pixels and the code still decodes from a phone photo of the page; 300 for print); ignored
+///   otherwise.
 /// - `now_unix`: the time of issue printed on the form, seconds since 1970-01-01T00:00:00Z.
 /// - `bytes_out`, `bytes_len_out`: receive the file's bytes (SVG is UTF-8 text, not
 ///   NUL-terminated); free them with `gradreg_bytes_free(bytes, len)`.
@@ -169,17 +188,11 @@ pub unsafe extern "C" fn gradreg_renderer_render(
         let bytes = match format {
             "svg" => renderer.svg(&form)?.into_bytes(),
             "pdf" => renderer.pdf(&form)?,
-            "png" => renderer.png(
-                &form,
-                if dpi == 0 {
-                    gradreg::forms::DEFAULT_DPI
-                } else {
-                    dpi
-                },
-            )?,
+            "pdf/a" => renderer.pdf_with(&form, &archival())?,
+            "png" => renderer.png(&form, dpi_or_default(dpi))?,
             other => {
                 return Err(gradreg::Error::InvalidArgument(format!(
-                    "unknown format {other:?} (svg, pdf or png)"
+                    "unknown format {other:?} (svg, pdf, pdf/a or png)"
                 ))
                 .into())
             }
@@ -189,4 +202,429 @@ pub unsafe extern "C" fn gradreg_renderer_render(
         len_out.write(len);
         Ok(())
     })
+}
+
+/// The options of a PDF/A-2b document.
+fn archival() -> PdfOptions {
+    PdfOptions {
+        archival: true,
+        title: None,
+    }
+}
+
+/// The PNG resolution asked for: 0 is the default, 240 dpi.
+fn dpi_or_default(dpi: u32) -> u32 {
+    if dpi == 0 {
+        DEFAULT_DPI
+    } else {
+        dpi
+    }
+}
+
+/// Renders a whole class: many forms, in order, as one PDF document with a page each, or as a
+/// ZIP archive of PNG pages; the result in memory. Each font is subset once for the document
+/// and shared by all its pages. For a large class prefer `gradreg_renderer_write_class`, which
+/// streams the pages to a file instead of holding the result in memory.
+///
+/// - `renderer`: the handle.
+/// - `items_json`: a JSON array of the forms, at least one, each an object with the four
+///   arguments `gradreg_renderer_render` takes one at a time:
+///   `{"registration":{…},"number":"XXXX-XXXX-XXXX-XXXX","section":"archive","token":"GR1.…"}`
+///   — the registration as an object (not as text), the verification number of one of its
+///   authorizations (in force at `now_unix`), `"archive"` or `"hukou"`, and the QR payload from
+///   `gradreg_token_issue`. Items are read one at a time, so memory does not grow with the class
+///   beyond the text itself.
+/// - `format`: `"pdf"` (A4, text kept as text, fonts embedded and subset once), `"pdf/a"` (that
+///   PDF as PDF/A-2b, for archives) or `"png-zip"` (a ZIP archive, entries stored, of grayscale
+///   PNG pages named `001-archive-<number>.png`, `002-hukou-<number>.png` … in order).
+/// - `dpi`: for `"png-zip"`, 72 to 600 (240 by default when 0; 300 for print); ignored otherwise.
+/// - `now_unix`: the time of issue printed on every form, seconds since 1970-01-01T00:00:00Z.
+/// - `bytes_out`, `bytes_len_out`: receive the file's bytes; free them with
+///   `gradreg_bytes_free(bytes, len)`.
+///
+/// Returns `GRADREG_OK`; `GRADREG_ERR_INVALID_ARGUMENT` for an empty array or an unknown format;
+/// `GRADREG_ERR_MALFORMED_JSON` when `items_json` is not an array of objects with exactly those
+/// fields; `GRADREG_ERR_INVALID_RENDER_SIZE` for a dpi outside 72–600; and for one item, every
+/// code of `gradreg_renderer_render` (`GRADREG_ERR_MISSING_GLYPH`,
+/// `GRADREG_ERR_AUTHORIZATION_EXPIRED`, `GRADREG_ERR_QR_PAYLOAD_INVALID` …). An item's error
+/// stops the class; its detail (`gradreg_last_error`) starts with the item's index in the
+/// array, counting from 0: `"[219] items_json[3]: …"`. Also the NULL, UTF-8 and handle codes.
+/// Thread-safe.
+///
+/// # Safety
+/// Each text argument must be `{NULL, 0}` or point to its `len` readable bytes; the out pointers
+/// must be writable.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn gradreg_renderer_render_class(
+    renderer: *const gradreg_renderer,
+    items_json: gradreg_str,
+    format: gradreg_str,
+    dpi: u32,
+    now_unix: i64,
+    bytes_out: *mut *mut u8,
+    bytes_len_out: *mut usize,
+) -> u32 {
+    guard(|| {
+        let out = Out::new(bytes_out, "bytes_out")?;
+        let len_out = Out::new(bytes_len_out, "bytes_len_out")?;
+        let renderer = get(renderer)?;
+        // SAFETY: forwarded.
+        let (items, format) = unsafe {
+            (
+                str_arg(items_json, "items_json")?,
+                str_arg(format, "format")?,
+            )
+        };
+        let class = Class::parse(items, format, dpi, now_unix)?;
+        let (bytes, _) = class.render(&renderer, Vec::with_capacity(64 * 1024))?;
+        let (ptr, len) = owned_bytes(bytes);
+        out.write(ptr);
+        len_out.write(len);
+        Ok(())
+    })
+}
+
+/// Renders a whole class as `gradreg_renderer_render_class` does, streaming it to the file at
+/// `path`: each page is written as soon as it is drawn and then forgotten, so memory stays flat
+/// however large the class (only each page's place in the file is kept until the end).
+///
+/// The pages are written to a temporary file beside `path` (in the same folder, named
+/// `.<file name>.<process>-<n>.part`), which replaces `path` only once the document is complete
+/// and on disk. On any error the temporary file is removed and `path` is left as it was: a
+/// file already there is kept unchanged, and no partial document is ever found at `path`.
+///
+/// - `renderer`, `items_json`, `format`, `dpi`, `now_unix`: as in
+///   `gradreg_renderer_render_class`.
+/// - `path`: the file to write (`.pdf` or `.zip`, as you name it); its folder must exist.
+/// - `pages_out`: receives the number of pages written (the number of items).
+///
+/// Returns `GRADREG_OK`; the codes of `gradreg_renderer_render_class`;
+/// `GRADREG_ERR_INVALID_ARGUMENT` when `path` is empty, names no file (`"dir/.."`) or names a
+/// folder; `GRADREG_ERR_IO` when the file cannot be created (a missing folder, no permission:
+/// the detail names the path) or written, or the disk is full. Every argument but the items'
+/// contents (read as their pages are drawn) is checked before the file is created. Thread-safe;
+/// two calls writing the same `path` at once each write their own temporary file, and the one
+/// that finishes last wins.
+///
+/// # Safety
+/// Each text argument must be `{NULL, 0}` or point to its `len` readable bytes; `pages_out` must
+/// be writable.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn gradreg_renderer_write_class(
+    renderer: *const gradreg_renderer,
+    items_json: gradreg_str,
+    format: gradreg_str,
+    dpi: u32,
+    now_unix: i64,
+    path: gradreg_str,
+    pages_out: *mut usize,
+) -> u32 {
+    guard(|| {
+        let out = Out::new(pages_out, "pages_out")?;
+        let renderer = get(renderer)?;
+        // SAFETY: forwarded.
+        let (items, format, path) = unsafe {
+            (
+                str_arg(items_json, "items_json")?,
+                str_arg(format, "format")?,
+                str_arg(path, "path")?,
+            )
+        };
+        let class = Class::parse(items, format, dpi, now_unix)?;
+        let (pending, file) = PendingFile::create(Path::new(path))?;
+        let writer = BufWriter::with_capacity(256 * 1024, file);
+        let (writer, pages) = class.render(&renderer, writer)?;
+        let file = writer
+            .into_inner()
+            .map_err(|e| io_error(&pending.target, e.error()))?;
+        pending.commit(file)?;
+        out.write(pages);
+        Ok(())
+    })
+}
+
+/// One form of a class, as `items_json` gives it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClassItem<'a> {
+    #[serde(borrow)]
+    registration: &'a RawValue,
+    number: String,
+    section: String,
+    token: String,
+}
+
+/// What a class becomes.
+enum ClassFormat {
+    /// One PDF document.
+    Pdf(PdfOptions),
+    /// A ZIP archive of PNG pages at this resolution.
+    PngZip(u32),
+}
+
+/// A class checked and split into its items (each still JSON text), ready to render.
+struct Class<'a> {
+    items: Vec<&'a RawValue>,
+    format: ClassFormat,
+    now: DateTime<Utc>,
+}
+
+impl<'a> Class<'a> {
+    /// Checks every argument but the items' contents, which are read one at a time as the pages
+    /// are drawn.
+    fn parse(items: &'a str, format: &str, dpi: u32, now_unix: i64) -> FfiResult<Class<'a>> {
+        let format = match format {
+            "pdf" => ClassFormat::Pdf(PdfOptions::default()),
+            "pdf/a" => ClassFormat::Pdf(archival()),
+            "png-zip" => {
+                let dpi = dpi_or_default(dpi);
+                if !(MIN_DPI..=MAX_DPI).contains(&dpi) {
+                    return Err(gradreg::Error::InvalidRenderSize(format!(
+                        "{dpi} dpi: must be {MIN_DPI} to {MAX_DPI}"
+                    ))
+                    .into());
+                }
+                ClassFormat::PngZip(dpi)
+            }
+            other => {
+                return Err(gradreg::Error::InvalidArgument(format!(
+                    "unknown class format {other:?} (pdf, pdf/a or png-zip)"
+                ))
+                .into())
+            }
+        };
+        let now = instant_arg(now_unix)?;
+        if !items.trim_start().starts_with('[') {
+            return Err(gradreg::Error::MalformedJson(
+                "argument `items_json`: expected a JSON array of forms".into(),
+            )
+            .into());
+        }
+        let items: Vec<&RawValue> = serde_json::from_str(items)
+            .map_err(|e| gradreg::Error::MalformedJson(format!("argument `items_json`: {e}")))?;
+        if items.is_empty() {
+            return Err(gradreg::Error::InvalidArgument(
+                "argument `items_json` is an empty array: a class needs at least one form".into(),
+            )
+            .into());
+        }
+        Ok(Class { items, format, now })
+    }
+
+    /// Draws every item on `out`, in order; returns the writer and the number of pages.
+    fn render<W: Write>(&self, renderer: &Renderer, out: W) -> FfiResult<(W, usize)> {
+        match &self.format {
+            ClassFormat::Pdf(options) => {
+                let mut doc = renderer.pdf_document(out, options.clone())?;
+                for (index, item) in self.items.iter().enumerate() {
+                    let form = self.form(index, item)?;
+                    doc.add(&form).map_err(|e| at(index, e.into()))?;
+                }
+                let pages = doc.pages();
+                Ok((doc.finish()?, pages))
+            }
+            ClassFormat::PngZip(dpi) => {
+                let mut zip = renderer.png_zip(out, *dpi)?;
+                for (index, item) in self.items.iter().enumerate() {
+                    let form = self.form(index, item)?;
+                    zip.add(&form).map_err(|e| at(index, e.into()))?;
+                }
+                let pages = zip.pages();
+                Ok((zip.finish()?, pages))
+            }
+        }
+    }
+
+    /// The form of item `index`.
+    fn form(&self, index: usize, item: &RawValue) -> FfiResult<Form> {
+        let name = format!("items_json[{index}]");
+        let item = class_item(item.get(), &name)?;
+        let reg: Registration =
+            json_object(item.registration.get(), &format!("{name}.registration"))?;
+        let built = section_arg(&item.section).and_then(|section| {
+            let auth = authorization_of(&reg, &item.number)?;
+            Ok(Form::build(
+                &reg,
+                auth,
+                section,
+                &item.token,
+                self.now,
+                CodeTables::builtin(),
+                FormOptions::default(),
+            )?)
+        });
+        built.map_err(|f| at(index, f))
+    }
+}
+
+/// Parses one item (a JSON object, borrowing its registration's text).
+fn class_item<'t>(text: &'t str, name: &str) -> FfiResult<ClassItem<'t>> {
+    let malformed = |why: String| -> Failure {
+        gradreg::Error::MalformedJson(format!("argument `{name}`: {why}")).into()
+    };
+    if !text.starts_with('{') {
+        return Err(malformed("expected a JSON object".into()));
+    }
+    serde_json::from_str(text).map_err(|e| malformed(e.to_string()))
+}
+
+/// The failure of item `index`: the same code, the detail starting with the item's place.
+fn at(index: usize, failure: Failure) -> Failure {
+    let (code, message) = failure.code_and_message();
+    Failure::ffi(code, format!("items_json[{index}]: {message}"))
+}
+
+/// `GRADREG_ERR_IO` for a file that cannot be created or written, naming the caller's path.
+fn io_error(path: &Path, e: &std::io::Error) -> Failure {
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let message = if e.kind() == std::io::ErrorKind::NotFound {
+        format!(
+            "文件夹不存在 / cannot write {}: the folder {} does not exist",
+            path.display(),
+            folder.display()
+        )
+    } else {
+        format!("文件无法写入 / cannot write {}: {e}", path.display())
+    };
+    Failure::ffi(ErrorCode::Io, message)
+}
+
+/// A file being written under a temporary name beside its final path: renamed into place by
+/// [`PendingFile::commit`], removed when dropped without it (an error, or a panic unwinding).
+struct PendingFile {
+    temp: PathBuf,
+    target: PathBuf,
+    committed: bool,
+}
+
+/// Numbers the temporary files of one process.
+static PENDING: AtomicU64 = AtomicU64::new(0);
+
+impl PendingFile {
+    /// Creates the temporary file for `target` in `target`'s folder.
+    fn create(target: &Path) -> FfiResult<(PendingFile, File)> {
+        let invalid = |why: &str| -> Failure {
+            gradreg::Error::InvalidArgument(format!("argument `path` ({}) {why}", target.display()))
+                .into()
+        };
+        if target.as_os_str().is_empty() {
+            return Err(invalid("is empty"));
+        }
+        let Some(name) = target.file_name() else {
+            return Err(invalid("names no file"));
+        };
+        if target.is_dir() {
+            return Err(invalid("is a folder"));
+        }
+        let folder = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let temp = folder.join(format!(
+            ".{}.{}-{}.part",
+            name.to_string_lossy(),
+            std::process::id(),
+            PENDING.fetch_add(1, Ordering::Relaxed)
+        ));
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)
+            .map_err(|e| io_error(target, &e))?;
+        let pending = PendingFile {
+            temp,
+            target: target.to_path_buf(),
+            committed: false,
+        };
+        Ok((pending, file))
+    }
+
+    /// Puts the complete file on disk and in place of the target.
+    fn commit(mut self, file: File) -> FfiResult {
+        file.sync_all().map_err(|e| io_error(&self.target, &e))?;
+        drop(file);
+        std::fs::rename(&self.temp, &self.target).map_err(|e| io_error(&self.target, &e))?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for PendingFile {
+    fn drop(&mut self) {
+        if !self.committed {
+            // Nothing more can be done when this fails; the error being reported is the cause.
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "gradreg-ffi-{name}-{}-{}",
+            std::process::id(),
+            PENDING.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_pending_file_replaces_the_target_only_when_committed() {
+        let dir = scratch("pending");
+        let target = dir.join("class.pdf");
+        std::fs::write(&target, b"old").unwrap();
+        {
+            let (_pending, mut file) = PendingFile::create(&target).unwrap();
+            file.write_all(b"half").unwrap();
+            assert_eq!(
+                entries(&dir).len(),
+                2,
+                "the temporary file is beside the target"
+            );
+        }
+        assert_eq!(
+            entries(&dir),
+            ["class.pdf"],
+            "dropped: the temporary file is gone"
+        );
+        assert_eq!(std::fs::read(&target).unwrap(), b"old");
+        let (pending, mut file) = PendingFile::create(&target).unwrap();
+        file.write_all(b"new").unwrap();
+        pending.commit(file).unwrap();
+        assert_eq!(entries(&dir), ["class.pdf"]);
+        assert_eq!(std::fs::read(&target).unwrap(), b"new");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_pending_file_needs_a_file_name_in_an_existing_folder() {
+        let dir = scratch("refused");
+        let code = |p: &Path| PendingFile::create(p).err().unwrap().code_and_message();
+        assert_eq!(code(Path::new("")).0, ErrorCode::InvalidArgument);
+        assert_eq!(code(&dir).0, ErrorCode::InvalidArgument);
+        assert_eq!(code(&dir.join("..")).0, ErrorCode::InvalidArgument);
+        let (c, message) = code(&dir.join("missing").join("class.pdf"));
+        assert_eq!(c, ErrorCode::Io);
+        assert!(message.contains("missing"), "{message}");
+        assert!(entries(&dir).is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

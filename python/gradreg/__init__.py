@@ -29,7 +29,7 @@ from ._errors import (
 )
 from ._native import __version__
 from .codes import VERDICTS, KeyRing, Verdict, issue_token, parse_number, random_number, verify_token
-from .forms import FORMATS, SECTIONS, Renderer
+from .forms import DEFAULT_DPI, FORMATS, SECTIONS, ClassItem, Renderer
 from .lifecycle import (
     REMINDER_KINDS,
     STAGES,
@@ -162,8 +162,10 @@ __all__ = [
     "verify_token",
     # forms
     "Renderer",
+    "ClassItem",
     "FORMATS",
     "SECTIONS",
+    "DEFAULT_DPI",
     "TABLES",
     "code_name",
     "is_placed",

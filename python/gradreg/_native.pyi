@@ -104,9 +104,19 @@ class NativeRenderer:
         section: str,
         now: str,
         format: str,
-        dpi: int = 150,
+        dpi: int = ...,
         prefix: str = ...,
     ) -> bytes: ...
+    def render_class(
+        self,
+        ring: NativeKeyRing,
+        items: List[Tuple[str, str, str]],
+        now: str,
+        format: str,
+        dpi: int = ...,
+        prefix: str = ...,
+        path: Optional[str] = None,
+    ) -> Tuple[int, Optional[bytes]]: ...
 
 @final
 class NativeRegistry:

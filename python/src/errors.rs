@@ -78,6 +78,25 @@ pub fn raise(py: Python<'_>, e: &Error) -> PyErr {
     make_exception(py, e.code(), &j.message, &j.detail.to_string())
 }
 
+/// Turns the error of one item of a list argument into the package's exception: the message
+/// starts with `what[index]: ` and the detail holds `"index"`; an error of the whole list
+/// (`index` none) is raised as it is.
+pub fn raise_at(py: Python<'_>, e: &Error, index: Option<usize>, what: &str) -> PyErr {
+    let Some(index) = index else {
+        return raise(py, e);
+    };
+    let j = ErrorJson::of(e);
+    let detail = match j.detail {
+        Value::Object(mut map) => {
+            map.insert("index".into(), json!(index));
+            Value::Object(map)
+        }
+        _ => json!({ "index": index }),
+    };
+    let message = format!("{what}[{index}]: {}", j.message);
+    make_exception(py, e.code(), &message, &detail.to_string())
+}
+
 /// The outcome of work done without the GIL: a value, a core error, or a panic message.
 enum Done<T> {
     Ok(T),

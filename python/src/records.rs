@@ -37,7 +37,7 @@ fn schema(py: Python<'_>) -> PyResult<String> {
 }
 
 /// The core's fixed lists as JSON: `stages` (process order), `verdicts` (code order), `tables`,
-/// `sections` and `formats`.
+/// `sections`, `formats`, and `default_dpi` (the PNG resolution when none is given).
 #[pyfunction]
 fn constants(py: Python<'_>) -> PyResult<String> {
     run(py, || {
@@ -47,6 +47,7 @@ fn constants(py: Python<'_>) -> PyResult<String> {
             "tables": Table::ALL.map(Table::as_str),
             "sections": [gradreg::Section::Archive.as_str(), gradreg::Section::Hukou.as_str()],
             "formats": FORMATS,
+            "default_dpi": gradreg::forms::DEFAULT_DPI,
         }))
     })
 }

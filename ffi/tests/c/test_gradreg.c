@@ -2,7 +2,8 @@
  * Tests of the C library: every code of the header named and described, every entry point with
  * NULL for each pointer (and none or NULL-with-a-length for each text), invalid UTF-8, malformed
  * JSON, forged, freed and wrong-kind handles, too-small buffers, where a registry's file goes,
- * and concurrent use of one registry from several threads. Prints "N passed, N failed" as its
+ * a class of forms as one PDF or a ZIP of PNG pages (in memory and streamed to a file), and
+ * concurrent use of one registry from several threads. Prints "N passed, N failed" as its
  * last line and exits non-zero when anything failed.
  *
  * Built by scripts/c-tests.sh twice: against libgradreg.a with -fsanitize=address,undefined, and
@@ -10,6 +11,7 @@
  */
 #define _GNU_SOURCE /* memmem */
 
+#include <dirent.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1544,6 +1546,404 @@ static void test_renderer(void) {
     free(reg);
 }
 
+/* ---- a class of forms at once: one PDF, a ZIP of PNG pages, in memory or streamed to a file ---- */
+
+/* Occurrences of `needle` in `len` bytes at `hay`. */
+static size_t count_in(const uint8_t *hay, size_t len, const char *needle) {
+    size_t n = 0, k = strlen(needle);
+    const uint8_t *p = hay, *end = hay + len;
+    while (p < end) {
+        const uint8_t *hit = memmem(p, (size_t)(end - p), needle, k);
+        if (hit == NULL) {
+            break;
+        }
+        n++;
+        p = hit + k;
+    }
+    return n;
+}
+
+/* Page objects of a PDF: "/Type /Page" not followed by "s" (the page tree is /Pages). */
+static size_t pdf_pages(const uint8_t *pdf, size_t len) {
+    return count_in(pdf, len, "/Type /Page") - count_in(pdf, len, "/Type /Pages");
+}
+
+/* The entries of a ZIP archive, from its end-of-central-directory record (the last 22 bytes:
+ * the archive has no comment). */
+static int zip_entries(const uint8_t *zip, size_t len) {
+    if (len < 22 || memcmp(zip + len - 22, "PK\x05\x06", 4) != 0) {
+        return -1;
+    }
+    return zip[len - 12] | (zip[len - 11] << 8);
+}
+
+/* A JSON array of `n` class items; item `bad` (if < n) gets `bad_item` instead. Free it. */
+static char *class_items(const char *reg, const char *number, const char *tokens[2], int n,
+                         int bad, const char *bad_item) {
+    size_t cap = (size_t)n * (strlen(reg) + strlen(tokens[0]) + strlen(tokens[1]) + 200) + 64;
+    if (bad_item != NULL) {
+        cap += strlen(bad_item);
+    }
+    char *json = malloc(cap);
+    if (json == NULL) {
+        return NULL;
+    }
+    size_t at = 0;
+    json[at++] = '[';
+    for (int i = 0; i < n; i++) {
+        if (i > 0) {
+            json[at++] = ',';
+        }
+        if (i == bad && bad_item != NULL) {
+            at += (size_t)snprintf(json + at, cap - at, "%s", bad_item);
+        } else {
+            at += (size_t)snprintf(json + at, cap - at,
+                                   "{\"registration\":%s,\"number\":\"%s\",\"section\":\"%s\","
+                                   "\"token\":\"%s\"}",
+                                   reg, number, i % 2 ? "hukou" : "archive", tokens[i % 2]);
+        }
+    }
+    json[at++] = ']';
+    json[at] = 0;
+    return json;
+}
+
+/* Names in a folder, other than . and .. */
+static int files_in(const char *dir) {
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        return -1;
+    }
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            n++;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+static uint8_t *read_file(const char *path, size_t *len) {
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+    uint8_t *data = NULL;
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long size = ftell(f);
+        if (size > 0 && fseek(f, 0, SEEK_SET) == 0) {
+            data = malloc((size_t)size);
+            if (data != NULL && fread(data, 1, (size_t)size, f) == (size_t)size) {
+                *len = (size_t)size;
+            } else {
+                free(data);
+                data = NULL;
+            }
+        }
+    }
+    fclose(f);
+    return data;
+}
+
+/* Whether this process runs under valgrind, which preloads its own libraries into it. */
+static int under_valgrind(void) {
+    const char *preload = getenv("LD_PRELOAD");
+    return preload != NULL && strstr(preload, "vgpreload") != NULL;
+}
+
+static void test_class(void) {
+    gradreg_renderer *renderer = shared_renderer;
+    if (renderer == NULL) {
+        return;
+    }
+    /* A PNG page takes about half a minute under valgrind: there the ZIPs hold 2 pages; the
+     * run under AddressSanitizer, of the same code, writes the ZIP of 40. */
+    const int vg = under_valgrind();
+    const int zip_pages = vg ? 2 : 40;
+    char *reg = NULL;
+    char number[32];
+    gradreg_registry *r = authorized_registry(&reg, number);
+    gradreg_keyring *ring = NULL;
+    CHECK_CODE(gradreg_keyring_new(0, &ring), GRADREG_OK);
+    CHECK_CODE(gradreg_keyring_add_hmac(ring, 1, B(SECRET, 32), 1), GRADREG_OK);
+    char *archive = NULL, *hukou = NULL;
+    CHECK_CODE(gradreg_token_issue(ring, S(reg), S(number), GRADREG_STR("archive"),
+                                   GRADREG_STR_NONE, &archive),
+               GRADREG_OK);
+    CHECK_CODE(gradreg_token_issue(ring, S(reg), S(number), GRADREG_STR("hukou"),
+                                   GRADREG_STR_NONE, &hukou),
+               GRADREG_OK);
+    char *class40 = NULL;
+    char *class3 = NULL;
+    char *class2 = NULL;
+    if (reg == NULL || archive == NULL || hukou == NULL) {
+        goto done;
+    }
+    const char *tokens[2] = {archive, hukou};
+    class40 = class_items(reg, number, tokens, 40, -1, NULL);
+    class3 = class_items(reg, number, tokens, 3, -1, NULL);
+    class2 = class_items(reg, number, tokens, 2, -1, NULL);
+    CHECK(class40 != NULL && class3 != NULL && class2 != NULL);
+    if (class40 == NULL || class3 == NULL || class2 == NULL) {
+        goto done;
+    }
+    const char *zip_class = vg ? class2 : class40;
+
+    /* 40 forms, one PDF of 40 pages; each font subset once, so far smaller than 40 PDFs. */
+    uint8_t *pdf = NULL;
+    size_t pdf_len = 0;
+    CHECK_CODE(gradreg_renderer_render_class(renderer, S(class40), GRADREG_STR("pdf"), 0, MAY2,
+                                             &pdf, &pdf_len),
+               GRADREG_OK);
+    CHECK(pdf != NULL && pdf_len > 5 && memcmp(pdf, "%PDF-", 5) == 0);
+    if (pdf != NULL) {
+        CHECK(pdf_pages(pdf, pdf_len) == 40);
+        CHECK(count_in(pdf, pdf_len, "/Count 40") == 1);
+        CHECK(count_in(pdf, pdf_len, "pdfaid") == 0);
+    }
+    uint8_t *one = NULL;
+    size_t one_len = 0;
+    CHECK_CODE(gradreg_renderer_render(renderer, S(reg), S(number), GRADREG_STR("archive"),
+                                       S(archive), GRADREG_STR("pdf"), 0, MAY2, &one, &one_len),
+               GRADREG_OK);
+    CHECK(one != NULL && pdf_len < 40 * one_len / 4);
+    gradreg_bytes_free(one, one_len);
+    gradreg_bytes_free(pdf, pdf_len);
+
+    /* PDF/A-2b: for a class, and for one form through gradreg_renderer_render. */
+    pdf = NULL;
+    CHECK_CODE(gradreg_renderer_render_class(renderer, S(class3), GRADREG_STR("pdf/a"), 0, MAY2,
+                                             &pdf, &pdf_len),
+               GRADREG_OK);
+    if (pdf != NULL) {
+        CHECK(pdf_pages(pdf, pdf_len) == 3);
+        CHECK(count_in(pdf, pdf_len, "<pdfaid:part>2</pdfaid:part>") == 1);
+        CHECK(count_in(pdf, pdf_len, "<pdfaid:conformance>B</pdfaid:conformance>") == 1);
+        CHECK(count_in(pdf, pdf_len, "/OutputIntents") == 1);
+    }
+    gradreg_bytes_free(pdf, pdf_len);
+    one = NULL;
+    CHECK_CODE(gradreg_renderer_render(renderer, S(reg), S(number), GRADREG_STR("hukou"),
+                                       S(hukou), GRADREG_STR("pdf/a"), 0, MAY2, &one, &one_len),
+               GRADREG_OK);
+    CHECK(one != NULL && memcmp(one, "%PDF-", 5) == 0 &&
+          count_in(one, one_len, "<pdfaid:part>2</pdfaid:part>") == 1 &&
+          pdf_pages(one, one_len) == 1);
+    gradreg_bytes_free(one, one_len);
+
+    /* A ZIP of PNG pages in memory, named in order. */
+    uint8_t *zip = NULL;
+    size_t zip_len = 0;
+    CHECK_CODE(gradreg_renderer_render_class(renderer, S(class2), GRADREG_STR("png-zip"), 72,
+                                             MAY2, &zip, &zip_len),
+               GRADREG_OK);
+    CHECK(zip != NULL && zip_len > 30 && memcmp(zip, "PK\x03\x04", 4) == 0);
+    if (zip != NULL && zip_len > 30) {
+        CHECK(zip_entries(zip, zip_len) == 2);
+        size_t name_len = (size_t)(zip[26] | (zip[27] << 8));
+        CHECK(name_len > 12 && memcmp(zip + 30, "001-archive-", 12) == 0);
+        CHECK(30 + name_len + 8 < zip_len && memcmp(zip + 30 + name_len, "\x89PNG", 4) == 0);
+        CHECK(count_in(zip, zip_len, "002-hukou-") == 2); /* local header, central directory */
+        CHECK(count_in(zip, zip_len, "\x89PNG\r\n") == 2);
+    }
+    gradreg_bytes_free(zip, zip_len);
+
+    /* Streamed to files: 40 pages each (the ZIP: see above), nothing else left in the folder. */
+    char dir[] = "/tmp/gradreg-class-XXXXXX";
+    if (mkdtemp(dir) == NULL) {
+        CHECK(0);
+        goto done;
+    }
+    char pdf_path[300], zip_path[300];
+    snprintf(pdf_path, sizeof pdf_path, "%s/class.pdf", dir);
+    snprintf(zip_path, sizeof zip_path, "%s/class.zip", dir);
+    size_t pages = 0;
+    CHECK_CODE(gradreg_renderer_write_class(renderer, S(class40), GRADREG_STR("pdf"), 0, MAY2,
+                                            S(pdf_path), &pages),
+               GRADREG_OK);
+    CHECK(pages == 40);
+    pdf = read_file(pdf_path, &pdf_len);
+    CHECK(pdf != NULL && memcmp(pdf, "%PDF-", 5) == 0 && pdf_pages(pdf, pdf_len) == 40);
+    free(pdf);
+    pages = 0;
+    CHECK_CODE(gradreg_renderer_write_class(renderer, S(zip_class), GRADREG_STR("png-zip"), 72,
+                                            MAY2, S(zip_path), &pages),
+               GRADREG_OK);
+    CHECK(pages == (size_t)zip_pages);
+    zip = read_file(zip_path, &zip_len);
+    CHECK(zip != NULL && zip_entries(zip, zip_len) == zip_pages);
+    if (zip != NULL) {
+        char last[32];
+        snprintf(last, sizeof last, "%03d-hukou-", zip_pages);
+        CHECK(count_in(zip, zip_len, "PK\x03\x04") == (size_t)zip_pages);
+        CHECK(count_in(zip, zip_len, "\x89PNG\r\n") == (size_t)zip_pages);
+        CHECK(count_in(zip, zip_len, last) == 2);
+    }
+    free(zip);
+    CHECK(files_in(dir) == 2);
+
+    /* Errors: nothing is written to the outputs, and nothing is left behind. */
+    uint8_t *bytes = (uint8_t *)SENTINEL;
+    size_t len = 7;
+    pages = 7;
+    char detail[512];
+    CHECK_CODE(gradreg_renderer_render_class(renderer, GRADREG_STR("[]"), GRADREG_STR("pdf"), 0,
+                                             MAY2, &bytes, &len),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    char empty_path[300];
+    snprintf(empty_path, sizeof empty_path, "%s/empty.pdf", dir);
+    CHECK_CODE(gradreg_renderer_write_class(renderer, GRADREG_STR(" [ ] "), GRADREG_STR("pdf"), 0,
+                                            MAY2, S(empty_path), &pages),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK(access(empty_path, F_OK) != 0);
+    CHECK_CODE(gradreg_renderer_render_class(renderer, GRADREG_STR("{}"), GRADREG_STR("pdf"), 0,
+                                             MAY2, &bytes, &len),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_renderer_render_class(renderer, S(NOT_JSON), GRADREG_STR("pdf"), 0, MAY2,
+                                             &bytes, &len),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_renderer_render_class(renderer, S(class3), GRADREG_STR("gif"), 0, MAY2,
+                                             &bytes, &len),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_renderer_render_class(renderer, S(class3), GRADREG_STR("png-zip"), 10, MAY2,
+                                             &bytes, &len),
+               GRADREG_ERR_INVALID_RENDER_SIZE);
+    /* A bad item names its index, counting from 0. */
+    char bad_section[2048];
+    snprintf(bad_section, sizeof bad_section,
+             "{\"registration\":{},\"number\":\"%s\",\"section\":\"front\",\"token\":\"T\"}",
+             number);
+    char *bad = class_items(reg, number, tokens, 4, 2, bad_section);
+    CHECK_CODE(gradreg_renderer_render_class(renderer, S(bad), GRADREG_STR("pdf"), 0, MAY2,
+                                             &bytes, &len),
+               GRADREG_ERR_MALFORMED_JSON); /* {} is not a registration */
+    CHECK_CODE(gradreg_last_error(detail, sizeof detail, NULL), GRADREG_OK);
+    CHECK(strstr(detail, "items_json[2].registration") != NULL);
+    free(bad);
+    snprintf(bad_section, sizeof bad_section,
+             "{\"registration\":%s,\"number\":\"%s\",\"section\":\"front\",\"token\":\"T\"}", reg,
+             number);
+    bad = class_items(reg, number, tokens, 4, 2, bad_section);
+    CHECK_CODE(gradreg_renderer_render_class(renderer, S(bad), GRADREG_STR("pdf/a"), 0, MAY2,
+                                             &bytes, &len),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_last_error(detail, sizeof detail, NULL), GRADREG_OK);
+    CHECK(strncmp(detail, "[103] items_json[2]: ", 21) == 0 && strstr(detail, "front") != NULL);
+    free(bad);
+    bad = class_items(reg, number, tokens, 4, 0, "{\"registration\":{},\"number\":\"x\"}");
+    CHECK_CODE(gradreg_renderer_render_class(renderer, S(bad), GRADREG_STR("png-zip"), 72, MAY2,
+                                             &bytes, &len),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_last_error(detail, sizeof detail, NULL), GRADREG_OK);
+    CHECK(strstr(detail, "items_json[0]") != NULL && strstr(detail, "section") != NULL);
+    free(bad);
+    bad = class_items(reg, number, tokens, 3, 0, "[1]");
+    CHECK_CODE(gradreg_renderer_render_class(renderer, S(bad), GRADREG_STR("pdf"), 0, MAY2,
+                                             &bytes, &len),
+               GRADREG_ERR_MALFORMED_JSON);
+    free(bad);
+    /* Every form of a class must be in force: after the validity, the first item fails. */
+    CHECK_CODE(gradreg_renderer_render_class(renderer, S(class3), GRADREG_STR("pdf"), 0,
+                                             MAY2 + 40 * 86400, &bytes, &len),
+               GRADREG_ERR_AUTHORIZATION_EXPIRED);
+    CHECK_CODE(gradreg_last_error(detail, sizeof detail, NULL), GRADREG_OK);
+    CHECK(strncmp(detail, "[219] items_json[0]: ", 21) == 0);
+    CHECK(bytes == (uint8_t *)SENTINEL && len == 7);
+
+    /* The last of 40 items is bad: the streamed file is removed, an existing one kept. */
+    FILE *old = fopen(pdf_path, "wb");
+    CHECK(old != NULL);
+    if (old != NULL) {
+        fputs("old", old);
+        fclose(old);
+    }
+    bad = class_items(reg, number, tokens, 40, 39, bad_section);
+    CHECK_CODE(gradreg_renderer_write_class(renderer, S(bad), GRADREG_STR("pdf"), 0, MAY2,
+                                            S(pdf_path), &pages),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_last_error(detail, sizeof detail, NULL), GRADREG_OK);
+    CHECK(strncmp(detail, "[103] items_json[39]: ", 22) == 0);
+    free(bad);
+    bad = class_items(reg, number, tokens, 2, 1, bad_section);
+    CHECK_CODE(gradreg_renderer_write_class(renderer, S(bad), GRADREG_STR("png-zip"), 72, MAY2,
+                                            S(empty_path), &pages),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    free(bad);
+    CHECK(access(empty_path, F_OK) != 0);
+    CHECK(files_in(dir) == 2);
+    size_t old_len = 0;
+    uint8_t *kept = read_file(pdf_path, &old_len);
+    CHECK(kept != NULL && old_len == 3 && memcmp(kept, "old", 3) == 0);
+    free(kept);
+    /* A folder that does not exist: 507 naming it, and nothing created. */
+    char missing[300];
+    snprintf(missing, sizeof missing, "%s/missing/class.pdf", dir);
+    CHECK_CODE(gradreg_renderer_write_class(renderer, S(class3), GRADREG_STR("pdf"), 0, MAY2,
+                                            S(missing), &pages),
+               GRADREG_ERR_IO);
+    CHECK_CODE(gradreg_last_error(detail, sizeof detail, NULL), GRADREG_OK);
+    CHECK(strncmp(detail, "[507]", 5) == 0 && strstr(detail, "missing") != NULL);
+    /* A folder is not a file; the empty path is not a place. */
+    CHECK_CODE(gradreg_renderer_write_class(renderer, S(class3), GRADREG_STR("pdf"), 0, MAY2,
+                                            S(dir), &pages),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_renderer_write_class(renderer, S(class3), GRADREG_STR("pdf"), 0, MAY2,
+                                            GRADREG_STR(""), &pages),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK(files_in(dir) == 2);
+    CHECK(pages == 7);
+
+    /* NULL, none and handles. */
+    CHECK_CODE(gradreg_renderer_render_class(NULL, S(class3), GRADREG_STR("pdf"), 0, MAY2, &bytes,
+                                             &len),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_renderer_render_class((gradreg_renderer *)ring, S(class3),
+                                             GRADREG_STR("pdf"), 0, MAY2, &bytes, &len),
+               GRADREG_ERR_WRONG_HANDLE);
+    CHECK_CODE(gradreg_renderer_render_class(renderer, GRADREG_STR_NONE, GRADREG_STR("pdf"), 0,
+                                             MAY2, &bytes, &len),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_renderer_render_class(renderer, S(class3), SN(NULL, 3), 0, MAY2, &bytes,
+                                             &len),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_renderer_render_class(renderer, S(class3), GRADREG_STR("pdf"), 0, MAY2,
+                                             NULL, &len),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_renderer_render_class(renderer, S(class3), GRADREG_STR("pdf"), 0, MAY2,
+                                             &bytes, NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_renderer_render_class(renderer, GRADREG_STR("[\xff]"), GRADREG_STR("pdf"),
+                                             0, MAY2, &bytes, &len),
+               GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_renderer_write_class(renderer, S(class3), GRADREG_STR("pdf"), 0, MAY2,
+                                            GRADREG_STR_NONE, &pages),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_renderer_write_class(renderer, S(class3), GRADREG_STR("pdf"), 0, MAY2,
+                                            S(empty_path), NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_renderer_write_class((gradreg_renderer *)ring, S(class3),
+                                            GRADREG_STR("pdf"), 0, MAY2, S(empty_path), &pages),
+               GRADREG_ERR_WRONG_HANDLE);
+    CHECK(access(empty_path, F_OK) != 0);
+    CHECK(bytes == (uint8_t *)SENTINEL && len == 7 && pages == 7);
+
+    unlink(pdf_path);
+    unlink(zip_path);
+    CHECK(rmdir(dir) == 0);
+done:
+    free(class40);
+    free(class3);
+    free(class2);
+    gradreg_string_free(archive);
+    gradreg_string_free(hukou);
+    gradreg_keyring_free(ring);
+    gradreg_registry_free(r);
+    free(reg);
+}
+
 static void test_roster(void) {
     const char *csv =
         "\xef\xbb\xbf" "姓名,性别代码,身份证号,学号,院校代码,院校名称,学院,专业代码,专业名称,"
@@ -1818,6 +2218,7 @@ int main(void) {
     test_keyring();
     test_tokens_and_verification();
     test_renderer();
+    test_class();
     test_roster();
     test_threads_codes();
     /* The renderer is freed last; freeing twice and freeing NULL are no-ops. */
