@@ -28,6 +28,7 @@ pub mod cohort;
 pub mod disclosure;
 pub mod error;
 pub mod error_code;
+pub mod files;
 pub mod forms;
 pub mod lifecycle;
 pub mod policy;

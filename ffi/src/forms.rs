@@ -1,13 +1,12 @@
 //! Rendering the registration forms (去向登记信息表) to SVG, PDF and PNG, one form or a whole
 //! class at once (one PDF, or a ZIP of PNG pages), in memory or streamed to a file.
 
-use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use gradreg::files::PendingFile;
 use gradreg::forms::{
     FontSource, Form, FormOptions, PdfOptions, Renderer, DEFAULT_DPI, MAX_DPI, MIN_DPI,
 };
@@ -333,13 +332,14 @@ pub unsafe extern "C" fn gradreg_renderer_write_class(
             )
         };
         let class = Class::parse(items, format, dpi, now_unix)?;
-        let (pending, file) = PendingFile::create(Path::new(path))?;
+        let target = Path::new(path);
+        let (pending, file) = PendingFile::create(target).map_err(|e| create_error(target, &e))?;
         let writer = BufWriter::with_capacity(256 * 1024, file);
         let (writer, pages) = class.render(&renderer, writer)?;
         let file = writer
             .into_inner()
-            .map_err(|e| io_error(&pending.target, e.error()))?;
-        pending.commit(file)?;
+            .map_err(|e| io_error(target, e.error()))?;
+        pending.commit(file).map_err(|e| io_error(target, &e))?;
         out.write(pages);
         Ok(())
     })
@@ -476,6 +476,17 @@ fn at(index: usize, failure: Failure) -> Failure {
     Failure::ffi(code, format!("items_json[{index}]: {message}"))
 }
 
+/// A class file that cannot be started: `GRADREG_ERR_INVALID_ARGUMENT` for a path that is empty,
+/// names no file or is a folder, else `GRADREG_ERR_IO`.
+fn create_error(target: &Path, e: &std::io::Error) -> Failure {
+    if e.kind() == std::io::ErrorKind::InvalidInput {
+        gradreg::Error::InvalidArgument(format!("argument `path` ({}) {e}", target.display()))
+            .into()
+    } else {
+        io_error(target, e)
+    }
+}
+
 /// `GRADREG_ERR_IO` for a file that cannot be created or written, naming the caller's path.
 fn io_error(path: &Path, e: &std::io::Error) -> Failure {
     let folder = match path.parent() {
@@ -492,139 +503,4 @@ fn io_error(path: &Path, e: &std::io::Error) -> Failure {
         format!("文件无法写入 / cannot write {}: {e}", path.display())
     };
     Failure::ffi(ErrorCode::Io, message)
-}
-
-/// A file being written under a temporary name beside its final path: renamed into place by
-/// [`PendingFile::commit`], removed when dropped without it (an error, or a panic unwinding).
-struct PendingFile {
-    temp: PathBuf,
-    target: PathBuf,
-    committed: bool,
-}
-
-/// Numbers the temporary files of one process.
-static PENDING: AtomicU64 = AtomicU64::new(0);
-
-impl PendingFile {
-    /// Creates the temporary file for `target` in `target`'s folder.
-    fn create(target: &Path) -> FfiResult<(PendingFile, File)> {
-        let invalid = |why: &str| -> Failure {
-            gradreg::Error::InvalidArgument(format!("argument `path` ({}) {why}", target.display()))
-                .into()
-        };
-        if target.as_os_str().is_empty() {
-            return Err(invalid("is empty"));
-        }
-        let Some(name) = target.file_name() else {
-            return Err(invalid("names no file"));
-        };
-        if target.is_dir() {
-            return Err(invalid("is a folder"));
-        }
-        let folder = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let temp = folder.join(format!(
-            ".{}.{}-{}.part",
-            name.to_string_lossy(),
-            std::process::id(),
-            PENDING.fetch_add(1, Ordering::Relaxed)
-        ));
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)
-            .map_err(|e| io_error(target, &e))?;
-        let pending = PendingFile {
-            temp,
-            target: target.to_path_buf(),
-            committed: false,
-        };
-        Ok((pending, file))
-    }
-
-    /// Puts the complete file on disk and in place of the target.
-    fn commit(mut self, file: File) -> FfiResult {
-        file.sync_all().map_err(|e| io_error(&self.target, &e))?;
-        drop(file);
-        std::fs::rename(&self.temp, &self.target).map_err(|e| io_error(&self.target, &e))?;
-        self.committed = true;
-        Ok(())
-    }
-}
-
-impl Drop for PendingFile {
-    fn drop(&mut self) {
-        if !self.committed {
-            // Nothing more can be done when this fails; the error being reported is the cause.
-            let _ = std::fs::remove_file(&self.temp);
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "gradreg-ffi-{name}-{}-{}",
-            std::process::id(),
-            PENDING.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
-    }
-
-    fn entries(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
-
-    #[test]
-    fn a_pending_file_replaces_the_target_only_when_committed() {
-        let dir = scratch("pending");
-        let target = dir.join("class.pdf");
-        std::fs::write(&target, b"old").unwrap();
-        {
-            let (_pending, mut file) = PendingFile::create(&target).unwrap();
-            file.write_all(b"half").unwrap();
-            assert_eq!(
-                entries(&dir).len(),
-                2,
-                "the temporary file is beside the target"
-            );
-        }
-        assert_eq!(
-            entries(&dir),
-            ["class.pdf"],
-            "dropped: the temporary file is gone"
-        );
-        assert_eq!(std::fs::read(&target).unwrap(), b"old");
-        let (pending, mut file) = PendingFile::create(&target).unwrap();
-        file.write_all(b"new").unwrap();
-        pending.commit(file).unwrap();
-        assert_eq!(entries(&dir), ["class.pdf"]);
-        assert_eq!(std::fs::read(&target).unwrap(), b"new");
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn a_pending_file_needs_a_file_name_in_an_existing_folder() {
-        let dir = scratch("refused");
-        let code = |p: &Path| PendingFile::create(p).err().unwrap().code_and_message();
-        assert_eq!(code(Path::new("")).0, ErrorCode::InvalidArgument);
-        assert_eq!(code(&dir).0, ErrorCode::InvalidArgument);
-        assert_eq!(code(&dir.join("..")).0, ErrorCode::InvalidArgument);
-        let (c, message) = code(&dir.join("missing").join("class.pdf"));
-        assert_eq!(c, ErrorCode::Io);
-        assert!(message.contains("missing"), "{message}");
-        assert!(entries(&dir).is_empty());
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
 }

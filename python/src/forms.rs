@@ -1,13 +1,12 @@
 //! The registration forms: a renderer with its fonts, rendering SVG, PDF and PNG, one form or a
 //! whole class at once (one PDF, or a ZIP of PNG pages), as bytes or streamed to a file.
 
-use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
+use gradreg::files::PendingFile;
 use gradreg::forms::{FontSource, Form, FormOptions, PdfOptions, Renderer, DEFAULT_DPI};
 use gradreg::{CodeTables, Error, ErrorCode, KeyRing, Registration};
 use pyo3::exceptions::PyOSError;
@@ -155,7 +154,17 @@ impl NativeRenderer {
                 .map_err(|(index, e)| raise_at(py, &e, index, "items"))?;
             return Ok((pages, Some(PyBytes::new(py, &bytes))));
         };
-        let (pending, file) = PendingFile::create(&path).map_err(|e| e.into_py_err(py))?;
+        let (pending, file) = PendingFile::create(&path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::InvalidInput {
+                CreateError::Refused(Error::InvalidArgument(format!(
+                    "path {:?} {e}",
+                    path.display().to_string()
+                )))
+            } else {
+                CreateError::Os(e, path.clone())
+            }
+            .into_py_err(py)
+        })?;
         let done = run(py, move || {
             let writer = BufWriter::with_capacity(256 * 1024, file);
             let (writer, pages) = match class.render(writer) {
@@ -163,7 +172,7 @@ impl NativeRenderer {
                 Err(item) => return Ok(Err(item)),
             };
             let file = writer.into_inner().map_err(|e| io(&path, e.error()))?;
-            pending.commit(file)?;
+            pending.commit(file).map_err(|e| io(&path, &e))?;
             Ok(Ok(pages))
         })?;
         let pages = done.map_err(|(index, e)| raise_at(py, &e, index, "items"))?;
@@ -275,7 +284,11 @@ impl Class {
 
 /// The storage I/O error (507) for `path`.
 fn io(path: &Path, e: &std::io::Error) -> Error {
-    Error::Io(format!("{}: {e}", path.display()))
+    let kept = std::io::Error::new(e.kind(), e.to_string());
+    Error::Io(gradreg::Cause::with_error(
+        format!("{}: {e}", path.display()),
+        kept,
+    ))
 }
 
 /// A file that cannot be created: a Python `OSError` of the matching subclass
@@ -309,77 +322,6 @@ impl CreateError {
                 }
                 err
             }
-        }
-    }
-}
-
-/// A file being written under a temporary name beside its final path: renamed into place by
-/// [`PendingFile::commit`], removed when dropped without it (an error, or a panic unwinding).
-struct PendingFile {
-    temp: PathBuf,
-    target: PathBuf,
-    committed: bool,
-}
-
-/// Numbers the temporary files of one process.
-static PENDING: AtomicU64 = AtomicU64::new(0);
-
-impl PendingFile {
-    /// Creates the temporary file for `target` in `target`'s folder.
-    fn create(target: &Path) -> Result<(PendingFile, File), CreateError> {
-        let refused = |why: &str| {
-            CreateError::Refused(Error::InvalidArgument(format!(
-                "path {:?} {why}",
-                target.display().to_string()
-            )))
-        };
-        if target.as_os_str().is_empty() {
-            return Err(refused("is empty"));
-        }
-        let Some(name) = target.file_name() else {
-            return Err(refused("names no file"));
-        };
-        if target.is_dir() {
-            return Err(refused("is a folder"));
-        }
-        let folder = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let temp = folder.join(format!(
-            ".{}.{}-{}.part",
-            name.to_string_lossy(),
-            std::process::id(),
-            PENDING.fetch_add(1, Ordering::Relaxed)
-        ));
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)
-            .map_err(|e| CreateError::Os(e, target.to_path_buf()))?;
-        let pending = PendingFile {
-            temp,
-            target: target.to_path_buf(),
-            committed: false,
-        };
-        Ok((pending, file))
-    }
-
-    /// Puts the complete file on disk and in place of the target.
-    fn commit(mut self, file: File) -> Result<(), Error> {
-        file.sync_all().map_err(|e| io(&self.target, &e))?;
-        drop(file);
-        std::fs::rename(&self.temp, &self.target).map_err(|e| io(&self.target, &e))?;
-        self.committed = true;
-        Ok(())
-    }
-}
-
-impl Drop for PendingFile {
-    fn drop(&mut self) {
-        if !self.committed {
-            // Nothing more can be done when this fails; the error being reported is the cause.
-            let _ = std::fs::remove_file(&self.temp);
         }
     }
 }
