@@ -48,6 +48,12 @@ pub enum ProblemCode {
     /// The registry refused the record (the message says why: for example an ID number already
     /// registered under another student number).
     Refused,
+    /// Two columns of one field disagree: a code column and the name column beside it (性别代码
+    /// `1` with 性别 `女`).
+    CodeNameMismatch,
+    /// A value written in a way that has more than one reading (a date `2024/3/4` could be
+    /// either order only in other locales; a name that two codes of the table share).
+    Ambiguous,
 }
 
 impl ProblemCode {
@@ -72,6 +78,8 @@ impl ProblemCode {
             ProblemCode::NotAllowed => "not_allowed",
             ProblemCode::Duplicate => "duplicate",
             ProblemCode::Refused => "refused",
+            ProblemCode::CodeNameMismatch => "code_name_mismatch",
+            ProblemCode::Ambiguous => "ambiguous",
         }
     }
 
@@ -94,6 +102,69 @@ pub struct Problem {
     pub field: String,
     /// What is wrong.
     pub code: ProblemCode,
+    /// Message in Chinese.
+    pub message_zh: String,
+    /// Message in English.
+    pub message_en: String,
+}
+
+/// What a notice tells: a value that was accepted but deserves a look — a roster value rewritten
+/// into its canonical form, or a value that is valid but unusual. The snake_case names are
+/// stable. A notice never makes a record invalid.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeCode {
+    /// A gender written as a word (男 / 女 / 男性 / 女性) became its code.
+    GenderWord,
+    /// A name from a code table (汉族, 中共党员 …) became its code.
+    CodeFromName,
+    /// A code written with or without leading zeros (`1` for `01`, `01` for `1`) became the
+    /// table's form.
+    CodePadding,
+    /// A date written another way (`20240701`, `2024/7/1`, `2024年7月1日`, `202407` …) became
+    /// `YYYY-MM-DD`.
+    DateForm,
+    /// A spreadsheet date serial number (`45474`) became `YYYY-MM-DD`.
+    DateSerial,
+    /// Full-width digits or letters (`１２３`, `Ｘ`) became ASCII.
+    FullWidth,
+    /// A region code that no longer exists (merged or renamed since); valid for the years it
+    /// existed.
+    RegionRetired,
+    /// The region code that starts an ID number did not exist in the holder's birth year (or
+    /// is not in the county list at all): the number may be mistyped.
+    IdRegionYear,
+}
+
+impl NoticeCode {
+    /// The stable snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeCode::GenderWord => "gender_word",
+            NoticeCode::CodeFromName => "code_from_name",
+            NoticeCode::CodePadding => "code_padding",
+            NoticeCode::DateForm => "date_form",
+            NoticeCode::DateSerial => "date_serial",
+            NoticeCode::FullWidth => "full_width",
+            NoticeCode::RegionRetired => "region_retired",
+            NoticeCode::IdRegionYear => "id_region_year",
+        }
+    }
+}
+
+/// One notice about one field: accepted, but worth a look (see [`NoticeCode`]).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    /// Field path, such as `gender`.
+    pub field: String,
+    /// What the notice is about.
+    pub code: NoticeCode,
+    /// The value as written (for a rewritten value), else the value the notice is about.
+    pub before: String,
+    /// The value as read after rewriting; equal to `before` when nothing was rewritten.
+    pub after: String,
     /// Message in Chinese.
     pub message_zh: String,
     /// Message in English.

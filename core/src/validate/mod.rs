@@ -24,7 +24,7 @@ mod checker;
 mod destination;
 mod formats;
 
-pub use crate::problem::{Problem, ProblemCode};
+pub use crate::problem::{Notice, NoticeCode, Problem, ProblemCode};
 pub use check_digits::{credit_check_character, id_check_character, is_valid_credit_code};
 pub use checker::check_id_number;
 pub use formats::{parse_date, spreadsheet_damage};
@@ -39,6 +39,12 @@ pub const MAX_FIELD_CHARS: usize = 200;
 pub trait Validate {
     /// Every problem of the record (empty when valid).
     fn problems(&self, tables: &CodeTables) -> Vec<Problem>;
+
+    /// Every notice about the record: valid but unusual values worth a look (none by
+    /// default). Notices never make a record invalid.
+    fn notices(&self, _tables: &CodeTables) -> Vec<Notice> {
+        Vec::new()
+    }
 
     /// `Ok(())` when valid, else [`Error::InvalidRecord`] with every problem.
     fn validate(&self, tables: &CodeTables) -> Result<()> {
