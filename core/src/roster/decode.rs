@@ -130,6 +130,10 @@ pub(super) fn decode(bytes: &[u8], encoding: Encoding) -> Result<(Cow<'_, str>, 
             Ok((Cow::Borrowed(text), "utf-8"))
         }
         Encoding::Gb18030 => {
+            // A UTF-8 file is named as such before any byte fails to decode.
+            if !bytes.is_ascii() && std::str::from_utf8(bytes).is_ok() {
+                return Err(implausible(encoding));
+            }
             let text = decode_gb18030(bytes, "gb18030")?;
             if !plausible(bytes, encoding, &text) {
                 return Err(implausible(encoding));
