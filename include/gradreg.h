@@ -118,6 +118,14 @@ enum gradreg_err
    */
   GRADREG_ERR_ROSTER_UNSUPPORTED_FORMAT = 114,
   /**
+   * A roster has a header but no data row.
+   */
+  GRADREG_ERR_ROSTER_NO_ROWS = 115,
+  /**
+   * A roster does not read as the encoding the caller forced.
+   */
+  GRADREG_ERR_ROSTER_IMPLAUSIBLE_TEXT = 116,
+  /**
    * A required pointer argument is NULL.
    */
   GRADREG_ERR_NULL_ARGUMENT = 190,

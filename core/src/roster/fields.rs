@@ -27,6 +27,30 @@ pub const FIELDS: [&str; 20] = [
     "email",
 ];
 
+/// The Chinese name of each field in [`FIELDS`], for messages.
+pub(super) const FIELDS_ZH: [&str; 20] = [
+    "姓名",
+    "性别",
+    "身份证号",
+    "考生号",
+    "学号",
+    "院校代码",
+    "院校名称",
+    "学院",
+    "专业代码",
+    "专业名称",
+    "学历",
+    "培养方式",
+    "学制",
+    "入学日期",
+    "毕业日期",
+    "生源地",
+    "民族",
+    "政治面貌",
+    "手机号码",
+    "电子邮箱",
+];
+
 /// The fields a roster must have a column for: those that validation requires.
 pub const REQUIRED_FIELDS: [&str; 11] = [
     "name",

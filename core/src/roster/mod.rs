@@ -2,32 +2,59 @@
 //! without a byte-order mark) or GB18030/GBK, or an XLSX workbook — into [`BasicInfo`] records and
 //! a report of every bad cell.
 //!
-//! - **Headers** are matched against an alias table that ships as data
-//!   (`core/data/roster_headers.tsv`): Chinese headers (姓名, 身份证号 …) and the pinyin
-//!   abbreviations of exports (xm, sfzh …), case-insensitively, ignoring surrounding spaces, a
-//!   byte-order mark and `*` required-markers. A deployment extends the table with
-//!   [`HeaderAliases::load_tsv`] and [`parse_roster_with`]. Columns that name no field (序号,
-//!   备注 …) are ignored. The header is the first row, among the first
-//!   [`HEADER_SCAN_ROWS`] non-empty rows, that names at least one known column, so a title row
-//!   above it is skipped.
+//! - **Headers** are matched against a synonym table that ships as data
+//!   (`core/data/roster_headers.tsv`): the Chinese variants of provincial templates and school
+//!   systems (学历 / 学历层次 / 培养层次, 院系 / 所在院系 / 院系名称 …), the pinyin initials of their
+//!   full and short forms (sfzjhm, sfzh), English names (Student ID) and every field's own name.
+//!   A header is folded before lookup — full-width forms to ASCII, white space and the marks
+//!   `* _ - . :` dropped, letters lower-cased — and looked up again without bracketed notes, so
+//!   `姓名（必填）`, `*身份证 号` and `出生日期(格式:YYYYMMDD)` match. A deployment extends the table
+//!   with [`HeaderAliases::load_tsv`] / [`HeaderAliases::load_file`] and [`parse_roster_with`], or
+//!   per registry ([`Registry::add_header_aliases`](crate::Registry::add_header_aliases)).
+//!   Columns that name no field (序号, 备注 …) are ignored; [`ParsedRoster::columns`] says which
+//!   column became which field and which were ignored, and [`preview_header`] says so before any
+//!   row is read. The header is the row, among the first [`HEADER_SCAN_ROWS`] non-empty rows,
+//!   that names the most fields, so title rows above it are skipped; in a workbook, the sheet
+//!   whose header names the most fields is read (an instructions sheet before the roster is
+//!   passed over) and [`ParsedRoster::sheet`] names it.
+//! - **A code column and a name column** side by side (性别代码 + 性别, 民族代码 + 民族) are both
+//!   normal: the code is read and the name checked against it
+//!   ([`ProblemCode::CodeNameMismatch`] on the name column when they disagree). A name column
+//!   alone is read like a code column.
+//! - **Values** written the usual ways are read into their canonical form, each rewrite reported
+//!   as a [`RosterNotice`] (row, column, before → after) and never silently: 男 / 女 / 男性 / 女性
+//!   for gender; names from the code tables and the synonyms in `core/data/roster_values.tsv`
+//!   for coded fields (汉族 → `01`, 中共党员 → `01`, 本科 → `31`); codes with or without their
+//!   leading zeros (`1` → `01`, `01` → `1`) where the table makes it unambiguous; dates as
+//!   `YYYYMMDD`, `YYYYMM` (the first of the month), `YYYY-M-D`, `YYYY/MM/DD`, `YYYY.MM.DD`,
+//!   `YYYY年M月D日`, with a midnight time, or as a spreadsheet serial number (`46203`); full-width
+//!   digits and letters in every field but the free texts. A value with two readings (`6/7/2026`,
+//!   a name two codes share) stays as written and is a [`ProblemCode::Ambiguous`] problem. No
+//!   check switches off because of how a value is written: the gender ↔ ID-number check runs on
+//!   the code read.
 //! - **File-level problems** are typed errors: [`Error::RosterEmpty`], [`Error::RosterNoHeader`],
-//!   [`Error::RosterMissingColumns`], [`Error::RosterDuplicateColumns`],
-//!   [`Error::RosterEncoding`], [`Error::RosterXlsx`], [`Error::RosterNoSheet`],
+//!   [`Error::RosterNoRows`] (a header and no data row), [`Error::RosterMissingColumns`],
+//!   [`Error::RosterDuplicateColumns`], [`Error::RosterEncoding`],
+//!   [`Error::RosterImplausibleText`] (the caller forced an encoding the text does not read as;
+//!   auto-detection is the default), [`Error::RosterXlsx`], [`Error::RosterNoSheet`],
 //!   [`Error::RosterIo`] and [`Error::RosterUnsupportedFormat`].
 //! - **Row problems** are all reported, each with its row and column: every problem of
 //!   [`BasicInfo`] validation, a row whose number of cells differs from the header's, and an ID
-//!   number or student number that appeared on an earlier row.
+//!   number or student number that appeared on an earlier row. Rows are numbered as the sheet
+//!   numbers them, whatever the line ends (LF, CRLF, or the CR alone of "CSV (Macintosh)").
 //! - **Cells** are taken as text, trimmed of surrounding white space; the `="…"` wrapper that
-//!   exports use to keep digits as text is removed. Nothing else is repaired: spreadsheet damage
-//!   stays visible so that validation names it. Rows whose roster columns are all empty are
-//!   skipped (blank rows, and template rows with nothing but a 序号).
+//!   exports use to keep digits as text is removed. Spreadsheet damage that loses digits
+//!   (`3.20102E+17`, a trailing `.0`) is not repaired: it stays visible so that validation names
+//!   it. Rows whose roster columns are all empty are skipped (blank rows, and template rows with
+//!   nothing but a 序号).
 //!
 //! # Excel numbers
 //! An XLSX cell may hold a number where the roster needs text. It is turned into the text the
 //! damage left behind, never into digits the file does not hold:
 //! - an integer below 10¹⁵ (at most 15 digits, which Excel stores exactly) becomes its digits:
-//!   `1.0` → `"1"` (so a code that lost its leading zero is reported as such), `13812345678.0` →
-//!   `"13812345678"`;
+//!   `1.0` → `"1"` (a code that lost its leading zero is then read as the table writes it, with
+//!   a notice), `13812345678.0` → `"13812345678"`; in a date column, a serial number becomes its
+//!   date, with a notice;
 //! - a number of 10¹⁵ or more has lost digits — Excel keeps 15 significant digits — and becomes
 //!   Excel's own General display, `3.20102E+17`, which validation reports as scientific notation;
 //!   every 18-digit ID number typed into a number cell ends up here;
@@ -64,11 +91,12 @@
 //! |---|---|
 //! | `mod.rs` | options and results ([`RosterOptions`], [`ParsedRoster`], [`CellProblem`]), the entry points |
 //! | `fields.rs` | the [`BasicInfo`] fields a roster fills ([`FIELDS`]) and cell cleaning |
-//! | `headers.rs` | [`HeaderAliases`] and the search for the header row |
+//! | `headers.rs` | [`HeaderAliases`], header folding and the search for the header row |
+//! | `normalize.rs` | values in the usual forms into canonical ones, with notices |
 //! | `decode.rs` | UTF-8 / GB18030 decoding of CSV bytes |
 //! | `csv_file.rs` | reading CSV |
 //! | `xlsx.rs` | reading XLSX (`xlsx` feature) |
-//! | `rows.rs` | rows into records and problems, duplicates |
+//! | `rows.rs` | columns into fields (code and name columns), rows into records, problems and notices, duplicates |
 
 mod csv_file;
 mod decode;
@@ -152,13 +180,15 @@ pub struct CellProblem {
 }
 
 /// A value read from a roster after rewriting it into its canonical form (男 → `1`, 汉族 →
-/// `01`, `20240701` → `2024-07-01` …), or a valid value worth a look. Never silent, never an
-/// error: the row stays good.
+/// `01`, `20240701` → `2024-07-01` …), or a valid value worth a look — with every row it
+/// happened on. Never silent, never an error: the rows stay good. One notice stands for one
+/// column, one value as written and what it became, however many rows wrote it so.
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RosterNotice {
-    /// 1-based row in the sheet, as in [`CellProblem::row`].
-    pub row: usize,
+    /// The 1-based rows of the sheet (as in [`CellProblem::row`]) where the cell was written
+    /// `before`, in row order.
+    pub rows: Vec<usize>,
     /// The column's header text as written in the file.
     pub column: String,
     /// The [`BasicInfo`] field name.
@@ -222,8 +252,8 @@ pub struct ParsedRoster {
     pub rows: Vec<RosterRow>,
     /// Every problem, in row order.
     pub problems: Vec<CellProblem>,
-    /// Every notice (values rewritten into canonical form, valid values worth a look), in row
-    /// order.
+    /// Every notice (values rewritten into canonical form, valid values worth a look), one per
+    /// column and value as written, in the order first met.
     pub notices: Vec<RosterNotice>,
     /// Every column of the header: the field it became, or that it was ignored.
     pub columns: Vec<ColumnUse>,
@@ -250,7 +280,9 @@ impl ParsedRoster {
 
     /// The notices of one row.
     pub fn notices_of(&self, row: usize) -> impl Iterator<Item = &RosterNotice> {
-        self.notices.iter().filter(move |n| n.row == row)
+        self.notices
+            .iter()
+            .filter(move |n| n.rows.binary_search(&row).is_ok())
     }
 
     /// The columns that were not read (no field of the roster).

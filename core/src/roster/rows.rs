@@ -3,8 +3,11 @@
 //! repeated from an earlier row.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
-use super::fields::{clean, field_index, field_mut, field_ref, FIELDS, N, REQUIRED_FIELDS};
+use super::fields::{
+    clean, field_index, field_mut, field_ref, FIELDS, FIELDS_ZH, N, REQUIRED_FIELDS,
+};
 use super::headers::{HeaderAliases, HeaderRole};
 use super::normalize::{Normalizer, Outcome};
 use super::{CellProblem, ColumnUse, ColumnUseKind, Format, ParsedRoster, RosterNotice, RosterRow};
@@ -25,12 +28,12 @@ pub(super) struct Builder<'t> {
     headers: Vec<String>,
     /// How each column was used.
     uses: Vec<ColumnUse>,
-    /// Chinese label of each field, for messages.
-    labels: [String; N],
     width: usize,
     rows: Vec<RosterRow>,
     problems: Vec<CellProblem>,
     notices: Vec<RosterNotice>,
+    /// Per column (and one more for notices of no column): value as written → its notice.
+    noticed: Vec<HashMap<String, usize>>,
 }
 
 /// The columns of a header: for each field, the value columns and the name columns.
@@ -178,10 +181,6 @@ impl<'t> Builder<'t> {
                 (None, n) => cols[f] = n.copied(),
             }
         }
-        let labels = std::array::from_fn(|f| {
-            let l = aliases.label(f);
-            l.split(" (").next().unwrap_or(FIELDS[f]).to_string()
-        });
         Ok(Builder {
             tables,
             norm: Normalizer::new(tables),
@@ -189,8 +188,8 @@ impl<'t> Builder<'t> {
             check,
             uses: map.uses(),
             width: map.headers.len(),
+            noticed: vec![HashMap::new(); map.headers.len() + 1],
             headers: map.headers,
-            labels,
             rows: Vec::new(),
             problems: Vec::new(),
             notices: Vec::new(),
@@ -243,16 +242,14 @@ impl<'t> Builder<'t> {
             match self.norm.value(f, v, self.tables) {
                 Outcome::Kept => *field_mut(&mut info, f) = v.to_string(),
                 Outcome::Rewritten(after, code) => {
-                    let (zh, en) = reason(code);
-                    self.notices.push(RosterNotice {
-                        row,
-                        column: self.headers[col].clone(),
-                        field: FIELDS[f].to_string(),
-                        code,
-                        before: v.to_string(),
-                        after: after.clone(),
-                        message_zh: format!("{}“{v}”按“{after}”读入（{zh}）", self.labels[f]),
-                        message_en: format!("{} {v:?} read as {after:?} ({en})", FIELDS[f]),
+                    self.notice(row, Some(col), f, v, || {
+                        let (zh, en) = reason(code);
+                        (
+                            code,
+                            after.clone(),
+                            format!("{}“{v}”按“{after}”读入（{zh}）", FIELDS_ZH[f]),
+                            format!("{} {v:?} read as {after:?} ({en})", FIELDS[f]),
+                        )
                     });
                     *field_mut(&mut info, f) = after;
                 }
@@ -263,7 +260,7 @@ impl<'t> Builder<'t> {
                         column: self.headers[col].clone(),
                         field: FIELDS[f].to_string(),
                         code: ProblemCode::Ambiguous,
-                        message_zh: format!("{}：{zh}", self.labels[f]),
+                        message_zh: format!("{}：{zh}", FIELDS_ZH[f]),
                         message_en: format!("{}: {en}", FIELDS[f]),
                     });
                     *field_mut(&mut info, f) = v.to_string();
@@ -281,7 +278,7 @@ impl<'t> Builder<'t> {
                         code: ProblemCode::CodeNameMismatch,
                         message_zh: format!(
                             "{}“{name}”（代码 {c}）与代码列“{}”的“{code}”不符",
-                            self.labels[f],
+                            FIELDS_ZH[f],
                             self.headers[self.cols[f].unwrap_or(nc)]
                         ),
                         message_en: format!(
@@ -295,7 +292,7 @@ impl<'t> Builder<'t> {
                         column,
                         field: FIELDS[f].to_string(),
                         code: ProblemCode::UnknownCode,
-                        message_zh: format!("{}“{name}”不在代码表中", self.labels[f]),
+                        message_zh: format!("{}“{name}”不在代码表中", FIELDS_ZH[f]),
                         message_en: format!("{} {name:?} is not in the code table", FIELDS[f]),
                     }),
                 }
@@ -337,19 +334,47 @@ impl<'t> Builder<'t> {
             });
         }
         for n in info.notices(self.tables) {
-            self.notices.push(RosterNotice {
-                row,
-                column: self.column_of(&n.field),
-                field: n.field,
-                code: n.code,
-                before: n.before,
-                after: n.after,
-                message_zh: n.message_zh,
-                message_en: n.message_en,
+            let f = field_index(&n.field).unwrap_or(N);
+            let col = self.cols.get(f).copied().flatten();
+            let before = n.before.clone();
+            self.notice(row, col, f, &before, move || {
+                (n.code, n.after, n.message_zh, n.message_en)
             });
         }
         let ok = self.problems.len() == before;
         self.rows.push(RosterRow { row, info, ok });
+    }
+
+    /// Records that on `row` the cell of column `col` (of field `f`) written `before` drew a
+    /// notice; `make` gives its code, the value read and the messages, the first time only.
+    fn notice(
+        &mut self,
+        row: usize,
+        col: Option<usize>,
+        f: usize,
+        before: &str,
+        make: impl FnOnce() -> (NoticeCode, String, String, String),
+    ) {
+        let slot = col.unwrap_or(self.width).min(self.width);
+        if let Some(&i) = self.noticed[slot].get(before) {
+            let rows = &mut self.notices[i].rows;
+            if rows.last() != Some(&row) {
+                rows.push(row);
+            }
+            return;
+        }
+        let (code, after, message_zh, message_en) = make();
+        self.noticed[slot].insert(before.to_string(), self.notices.len());
+        self.notices.push(RosterNotice {
+            rows: vec![row],
+            column: col.map(|c| self.headers[c].clone()).unwrap_or_default(),
+            field: FIELDS.get(f).map_or("", |s| s).to_string(),
+            code,
+            before: before.to_string(),
+            after,
+            message_zh,
+            message_en,
+        });
     }
 
     /// Reports ID numbers and student numbers (compared ignoring ASCII case) that appeared on an
