@@ -1,8 +1,6 @@
 //! Reading a CSV roster: decode, pick the delimiter (comma, or tab for a tab-separated file),
 //! find the header and hand each record, with the line it starts on, to the row builder.
 
-use std::borrow::Cow;
-
 use super::decode::decode;
 use super::headers::{find_header, FoundHeader, HeaderAliases};
 use super::rows::Builder;
@@ -91,11 +89,7 @@ struct Opened<'a> {
 }
 
 /// Decodes the bytes and finds the header.
-fn open<'a>(
-    text: &'a Cow<'_, str>,
-    label: &'static str,
-    aliases: &HeaderAliases,
-) -> Result<Opened<'a>> {
+fn open<'a>(text: &'a str, label: &'static str, aliases: &HeaderAliases) -> Result<Opened<'a>> {
     if text.trim().is_empty() {
         return Err(Error::RosterEmpty);
     }

@@ -4,7 +4,8 @@
 //! rewrite; a value with more than one reading is left as written and reported as ambiguous.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 use chrono::{Datelike, NaiveDate};
@@ -40,6 +41,32 @@ pub(super) enum Outcome<'a> {
     Ambiguous(&'a str, String, String),
 }
 
+/// FNV-1a: a fast hash for the small fixed indexes built from the code tables (a few hundred
+/// keys chosen by the deployment, so there is no table for an input to flood).
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// A map keyed by short strings, hashed with [`Fnv`].
+type FastMap<V> = HashMap<String, V, BuildHasherDefault<Fnv>>;
+
 /// How a written value maps to a code: one code, or more than one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Target {
@@ -49,10 +76,12 @@ enum Target {
 
 /// The lookup indexes of one roster parse, built from the code tables in use.
 pub(super) struct Normalizer {
-    /// Per coded field (index into [`CODED`]): written name → code.
-    names: [HashMap<String, Target>; 5],
+    /// Per coded field (index into [`CODED`]): the codes of its table.
+    codes: [HashSet<String, BuildHasherDefault<Fnv>>; 5],
+    /// Per coded field: written name → code.
+    names: [FastMap<Target>; 5],
     /// Per coded field: code without leading zeros → code.
-    stripped: [HashMap<String, Target>; 5],
+    stripped: [FastMap<Target>; 5],
 }
 
 /// The built-in value synonyms (`core/data/roster_values.tsv`): table, written form, code.
@@ -66,23 +95,36 @@ fn value_synonyms() -> &'static [(Table, String, String)] {
                 let mut c = l.split('\t');
                 let table = c.next()?;
                 let table = Table::ALL.into_iter().find(|t| t.as_str() == table)?;
-                Some((table, fold_value(c.next()?), c.next()?.trim().to_string()))
+                Some((
+                    table,
+                    fold_value(c.next()?).into_owned(),
+                    c.next()?.trim().to_string(),
+                ))
             })
             .collect()
     })
 }
 
 /// Folds a written value for name lookup: full-width forms to ASCII, trimmed, ASCII lower-case.
-fn fold_value(s: &str) -> String {
-    s.chars()
-        .map(half_width)
-        .collect::<String>()
-        .trim()
-        .to_ascii_lowercase()
+/// Borrowed when nothing changes (the usual 汉族, 男).
+fn fold_value(s: &str) -> Cow<'_, str> {
+    let plain = s.trim().len() == s.len()
+        && !s.bytes().any(|b| b.is_ascii_uppercase())
+        && !s.chars().any(|c| half_width(c) != c);
+    if plain {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(half_width)
+            .collect::<String>()
+            .trim()
+            .to_ascii_lowercase(),
+    )
 }
 
 /// Adds `key → code` to an index, turning a key that names two codes into [`Target::Several`].
-fn add(map: &mut HashMap<String, Target>, key: String, code: &str) {
+fn add(map: &mut FastMap<Target>, key: String, code: &str) {
     match map.get(&key) {
         Some(Target::One(c)) if c == code => {}
         Some(_) => {
@@ -107,14 +149,16 @@ fn strip_zeros(s: &str) -> &str {
 impl Normalizer {
     /// Indexes the coded tables of `tables` and the built-in synonyms.
     pub(super) fn new(tables: &CodeTables) -> Self {
-        let mut names: [HashMap<String, Target>; 5] = Default::default();
-        let mut stripped: [HashMap<String, Target>; 5] = Default::default();
+        let mut codes: [HashSet<String, BuildHasherDefault<Fnv>>; 5] = Default::default();
+        let mut names: [FastMap<Target>; 5] = Default::default();
+        let mut stripped: [FastMap<Target>; 5] = Default::default();
         for (i, (_, table)) in CODED.iter().enumerate() {
             for e in tables.entries(*table) {
-                add(&mut names[i], fold_value(&e.name), &e.code);
+                codes[i].insert(e.code.clone());
+                add(&mut names[i], fold_value(&e.name).into_owned(), &e.code);
                 if *table == Table::Ethnicities {
                     if let Some(short) = e.name.strip_suffix('族').filter(|s| !s.is_empty()) {
-                        add(&mut names[i], fold_value(short), &e.code);
+                        add(&mut names[i], fold_value(short).into_owned(), &e.code);
                     }
                 }
                 if e.code.bytes().all(|b| b.is_ascii_digit()) {
@@ -128,11 +172,15 @@ impl Normalizer {
                 }
             }
         }
-        Normalizer { names, stripped }
+        Normalizer {
+            codes,
+            names,
+            stripped,
+        }
     }
 
-    /// Normalises the cleaned value `v` of field `f` (read against `tables`).
-    pub(super) fn value<'a>(&self, f: usize, v: &'a str, tables: &CodeTables) -> Outcome<'a> {
+    /// Normalises the cleaned value `v` of field `f`.
+    pub(super) fn value<'a>(&self, f: usize, v: &'a str) -> Outcome<'a> {
         if v.is_empty() {
             return Outcome::Kept;
         }
@@ -147,7 +195,7 @@ impl Normalizer {
             }
         }
         if let Some(i) = CODED.iter().position(|(cf, _)| *cf == f) {
-            match self.code(i, CODED[i].1, &current, tables) {
+            match self.code(i, CODED[i].1, &current) {
                 Ok(Some((c, why))) => {
                     current = Cow::Owned(c);
                     code = Some(why);
@@ -159,7 +207,7 @@ impl Normalizer {
             match date(&current) {
                 DateRead::Canonical | DateRead::Unreadable => {}
                 DateRead::Read(d, why) => {
-                    current = Cow::Owned(d.format("%Y-%m-%d").to_string());
+                    current = Cow::Owned(iso(d));
                     code = Some(why);
                 }
                 DateRead::Ambiguous(a, b) => {
@@ -193,9 +241,8 @@ impl Normalizer {
         i: usize,
         table: Table,
         v: &str,
-        tables: &CodeTables,
     ) -> Result<Option<(String, NoticeCode)>, (String, String)> {
-        if tables.contains(table, v) {
+        if self.codes[i].contains(v) {
             return Ok(None);
         }
         let several = |what: &str| {
@@ -219,7 +266,7 @@ impl Normalizer {
         } else {
             NoticeCode::CodeFromName
         };
-        match self.names[i].get(&fold_value(v)) {
+        match self.names[i].get(fold_value(v).as_ref()) {
             Some(Target::One(c)) => Ok(Some((c.clone(), why))),
             Some(Target::Several) => Err(several("代码表")),
             None => Ok(None),
@@ -228,14 +275,13 @@ impl Normalizer {
 
     /// The code a name column's value stands for (a name, a synonym, or a code in any padding),
     /// or `None` when it names no code of the field's table.
-    pub(super) fn resolve(&self, f: usize, v: &str, tables: &CodeTables) -> Option<String> {
+    pub(super) fn resolve(&self, f: usize, v: &str) -> Option<String> {
         let i = CODED.iter().position(|(cf, _)| *cf == f)?;
-        let table = CODED[i].1;
         let hw = fold_value(v);
-        if tables.contains(table, &hw) {
-            return Some(hw);
+        if self.codes[i].contains(hw.as_ref()) {
+            return Some(hw.into_owned());
         }
-        match self.code(i, table, &hw, tables) {
+        match self.code(i, CODED[i].1, &hw) {
             Ok(Some((c, _))) => Some(c),
             _ => None,
         }
@@ -355,6 +401,22 @@ fn date(v: &str) -> DateRead {
     }
 }
 
+/// A date as `YYYY-MM-DD` (years 1900 to 2100 only reach here).
+fn iso(d: NaiveDate) -> String {
+    let mut s = String::with_capacity(10);
+    for (n, w) in [(d.year() as u32, 4), (d.month(), 2), (d.day(), 2)] {
+        if !s.is_empty() {
+            s.push('-');
+        }
+        let digits = n.to_string();
+        for _ in digits.len()..w {
+            s.push('0');
+        }
+        s.push_str(&digits);
+    }
+    s
+}
+
 /// `y-m-d` as a read date, when it exists and the year is plausible.
 fn ymd(y: u32, m: u32, d: u32) -> DateRead {
     match NaiveDate::from_ymd_opt(y as i32, m, d) {
@@ -378,7 +440,7 @@ mod tests {
 
     fn norm(f: usize, v: &str) -> Outcome<'_> {
         let t = CodeTables::builtin();
-        Normalizer::new(t).value(f, v, t)
+        Normalizer::new(t).value(f, v)
     }
 
     fn rewritten(f: usize, v: &str) -> Option<(String, NoticeCode)> {
@@ -454,8 +516,8 @@ mod tests {
         let mut t = CodeTables::builtin().clone();
         t.load_tsv(Table::Ethnicities, "98\t汉族\n", false).unwrap();
         let n = Normalizer::new(&t);
-        assert!(matches!(n.value(16, "汉族", &t), Outcome::Ambiguous(..)));
-        assert!(matches!(n.value(16, "汉", &t), Outcome::Ambiguous(..)));
+        assert!(matches!(n.value(16, "汉族"), Outcome::Ambiguous(..)));
+        assert!(matches!(n.value(16, "汉"), Outcome::Ambiguous(..)));
     }
 
     #[test]

@@ -113,10 +113,10 @@ impl ColumnMap {
                 kind: ColumnUseKind::Ignored,
             })
             .collect();
-        for f in 0..N {
+        for (f, field) in FIELDS.iter().enumerate() {
             let read = self.value[f].first().or(self.name[f].first());
             for &c in self.value[f].iter().chain(&self.name[f]) {
-                uses[c].field = FIELDS[f].to_string();
+                uses[c].field = field.to_string();
                 uses[c].kind = if Some(&c) == read {
                     ColumnUseKind::Read
                 } else {
@@ -239,7 +239,7 @@ impl<'t> Builder<'t> {
                 continue;
             }
             any = true;
-            match self.norm.value(f, v, self.tables) {
+            match self.norm.value(f, v) {
                 Outcome::Kept => *field_mut(&mut info, f) = v.to_string(),
                 Outcome::Rewritten(after, code) => {
                     self.notice(row, Some(col), f, v, || {
@@ -269,7 +269,7 @@ impl<'t> Builder<'t> {
             if let Some(nc) = checked {
                 let code = field_ref(&info, f);
                 let column = self.headers[nc].clone();
-                match self.norm.resolve(f, name, self.tables) {
+                match self.norm.resolve(f, name) {
                     Some(c) if c == code || ambiguous[f] => {}
                     Some(c) => found.push(CellProblem {
                         row,

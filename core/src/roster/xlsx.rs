@@ -95,13 +95,13 @@ fn guarded<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
     })
 }
 
+/// A worksheet picked for reading: its name, the rows after the header search, and the header.
+type Picked = (String, Vec<(usize, Vec<String>)>, FoundHeader);
+
 /// The worksheet whose header names the most fields (the first such on a tie; visible sheets
 /// before hidden ones), with its rows and the header found. An instructions sheet (填写说明)
 /// before the roster is passed over this way.
-fn best_sheet(
-    bytes: &[u8],
-    aliases: &HeaderAliases,
-) -> Result<(String, Vec<(usize, Vec<String>)>, FoundHeader)> {
+fn best_sheet(bytes: &[u8], aliases: &HeaderAliases) -> Result<Picked> {
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(corrupt)?;
     let sheets = book.sheets_metadata().to_vec();
     let mut names: Vec<&str> = sheets
@@ -118,7 +118,7 @@ fn best_sheet(
     if names.is_empty() {
         return Err(Error::RosterNoSheet);
     }
-    let mut best: Option<(String, Vec<(usize, Vec<String>)>, FoundHeader)> = None;
+    let mut best: Option<Picked> = None;
     let mut first_err = None;
     for name in names {
         let range = book.worksheet_range(name).map_err(corrupt)?;
