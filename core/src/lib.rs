@@ -71,5 +71,5 @@ pub use roster::{
     parse_roster, parse_roster_file, CellProblem, Encoding, Format, HeaderAliases, HeaderStyle,
     ParsedRoster, RosterOptions, RosterRow,
 };
-pub use tables::{Category, CodeTables, Table};
+pub use tables::{Category, CodeTables, RegionPeriod, Table};
 pub use validate::{Problem, ProblemCode, Validate};
