@@ -1,12 +1,14 @@
 //! A deterministic synthetic cohort (毕业生群体) for examples, tests and benchmarks.
 //!
 //! [`generate`] yields graduates of one school: basic information with valid ID numbers (real
-//! GB/T 2260 region codes of several provinces, plausible birth dates, the gender digit matching),
+//! GB/T 2260 region codes of several provinces — the county's code in the birth year, which may
+//! have been retired since — plausible birth dates, the gender digit matching),
 //! unique student and ID numbers, plausible names (a few with rare characters such as 堃 镕 喆 昇),
 //! colleges with real major codes, CHSI accounts, and destinations drawn with realistic shares from
 //! the code tables — employers with valid unified social credit codes, further study, study abroad,
 //! grassroots projects and not-yet-placed graduates — with archive and hukou data for most. Every
-//! record passes [`crate::Validate`] with the built-in tables. Everything is synthetic.
+//! record passes [`crate::Validate`] with the built-in tables, with no notice either (origin,
+//! employer and hukou regions are codes in use now). Everything is synthetic.
 //!
 //! The same [`CohortSpec`] gives the same cohort: randomness comes from a small seeded
 //! [`SplitMix64`] generator, never from the operating system.
