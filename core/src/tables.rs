@@ -204,9 +204,21 @@ impl Region {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct CodeTables {
     tables: BTreeMap<Table, BTreeMap<String, Entry>>,
-    /// The region table ([`Table::Regions`]), by code: kept apart because a code has periods.
+    /// The region table ([`Table::Regions`]), by code as a number ([`region_key`]): kept apart
+    /// because a code has periods, and keyed by number because validation looks codes up for
+    /// every row of a roster.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    regions: BTreeMap<String, Region>,
+    regions: BTreeMap<u32, Region>,
+}
+
+/// The lookup key of a 6-digit region code: its value. `None` for anything else, which no region
+/// check accepts.
+fn region_key(code: &str) -> Option<u32> {
+    if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
+        code.parse().ok()
+    } else {
+        None
+    }
 }
 
 impl CodeTables {
@@ -334,23 +346,27 @@ impl CodeTables {
             self.regions.clear();
         }
         for (code, periods) in rows {
-            self.regions
-                .insert(code.clone(), Region::new(code, periods));
+            if let Some(key) = region_key(&code) {
+                self.regions.insert(key, Region::new(code, periods));
+            }
         }
         Ok(())
     }
 
     /// Adds or replaces one row. A row of [`Table::Regions`] becomes a code in use in every
-    /// year, replacing the periods the code had.
+    /// year, replacing the periods the code had (a code that is not 6 digits is ignored).
     pub fn insert(&mut self, table: Table, entry: Entry) {
         if table == Table::Regions {
+            let Some(key) = region_key(&entry.code) else {
+                return;
+            };
             let period = RegionPeriod {
                 name: entry.name.clone(),
                 from: None,
                 to: None,
             };
             self.regions.insert(
-                entry.code.clone(),
+                key,
                 Region {
                     entry,
                     periods: vec![period],
@@ -366,12 +382,15 @@ impl CodeTables {
 
     /// Replaces the region list ([`Table::Regions`]) by exactly these 6-digit codes (GB/T 2260):
     /// a code the table had keeps its name and years; a new one is known for every year, without
-    /// a name. To extend the list instead, or to give names and years, use
-    /// [`CodeTables::load_tsv`] with [`Table::Regions`].
+    /// a name; a code that is not 6 digits is ignored. To extend the list instead, or to give
+    /// names and years, use [`CodeTables::load_tsv`] with [`Table::Regions`].
     pub fn set_regions<I: IntoIterator<Item = String>>(&mut self, codes: I) {
         let mut old = std::mem::take(&mut self.regions);
         for code in codes {
-            let region = old.remove(&code).unwrap_or_else(|| {
+            let Some(key) = region_key(&code) else {
+                continue;
+            };
+            let region = old.remove(&key).unwrap_or_else(|| {
                 Region::new(
                     code.clone(),
                     vec![RegionPeriod {
@@ -381,14 +400,19 @@ impl CodeTables {
                     }],
                 )
             });
-            self.regions.insert(code, region);
+            self.regions.insert(key, region);
         }
+    }
+
+    /// The region of a code, if listed.
+    fn region(&self, code: &str) -> Option<&Region> {
+        region_key(code).and_then(|k| self.regions.get(&k))
     }
 
     /// Looks a code up.
     pub fn get(&self, table: Table, code: &str) -> Option<&Entry> {
         if table == Table::Regions {
-            return self.regions.get(code).map(|r| &r.entry);
+            return self.region(code).map(|r| &r.entry);
         }
         self.tables.get(&table).and_then(|t| t.get(code))
     }
@@ -431,20 +455,20 @@ impl CodeTables {
                     .get(..2)
                     .is_some_and(|p| self.contains(Table::Provinces, p))
         } else {
-            self.regions.contains_key(code)
+            self.region(code).is_some()
         }
     }
 
     /// The periods of a region code (name, first and last year), in the list's order; `None`
     /// when the code is not in the region list.
     pub fn region_years(&self, code: &str) -> Option<&[RegionPeriod]> {
-        self.regions.get(code).map(|r| r.periods.as_slice())
+        self.region(code).map(|r| r.periods.as_slice())
     }
 
     /// Whether a region code was in use in `year` (in any of its periods). With an empty region
     /// list, whether [`CodeTables::region_known`] accepts it.
     pub fn region_existed_in(&self, code: &str, year: i32) -> bool {
-        match self.regions.get(code) {
+        match self.region(code) {
             Some(r) => r.periods.iter().any(|p| p.covers(year)),
             None => self.regions.is_empty() && self.region_known(code),
         }
@@ -453,8 +477,7 @@ impl CodeTables {
     /// Whether a region code is in the list but no longer in use (every period has ended):
     /// merged, renamed under another code, or abolished.
     pub fn region_retired(&self, code: &str) -> bool {
-        self.regions
-            .get(code)
+        self.region(code)
             .is_some_and(|r| !r.periods.iter().any(RegionPeriod::is_current))
     }
 
@@ -622,6 +645,15 @@ mod tests {
         assert_eq!(t.region_years("210311").unwrap().len(), 2);
         // Names come in simplified characters.
         assert_eq!(t.region_name("632858"), Some("冷湖行政委员会"));
+    }
+
+    #[test]
+    fn tables_with_regions_round_trip_through_json() {
+        let t = CodeTables::builtin();
+        let json = serde_json::to_string(t).unwrap();
+        let back: CodeTables = serde_json::from_str(&json).unwrap();
+        assert_eq!(&back, t);
+        assert!(back.region_retired("110103") && back.region_existed_in("110119", 2015));
     }
 
     #[test]
