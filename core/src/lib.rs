@@ -72,5 +72,5 @@ pub use roster::{
     Encoding, Format, HeaderAliases, HeaderPreview, HeaderRole, HeaderStyle, ParsedRoster,
     RosterNotice, RosterOptions, RosterRow,
 };
-pub use tables::{Category, CodeTables, Table};
+pub use tables::{Category, CodeTables, RegionPeriod, Table};
 pub use validate::{Notice, NoticeCode, Problem, ProblemCode, Validate};

@@ -1,11 +1,17 @@
-//! Code tables (毕业去向, 学历, 单位性质, 单位行业, 工作职位类别, 培养方式, 民族, 政治面貌, 省份, 性别).
+//! Code tables (毕业去向, 学历, 单位性质, 单位行业, 工作职位类别, 培养方式, 民族, 政治面貌, 省份, 性别,
+//! 行政区划).
 //!
 //! The tables ship as data (`core/data/*.tsv`, one `code<TAB>name[<TAB>category]` per line, `#` for
 //! comments) and a deployment can extend or replace any of them with its own export, for instance
-//! with [`CodeTables::load_tsv`]. A full GB/T 2260 region list can be added with
-//! [`CodeTables::set_regions`]; without one, a region code is checked for shape and province only.
+//! with [`CodeTables::load_tsv`].
+//!
+//! The region table ([`Table::Regions`], `core/data/regions.tsv`) is the full GB/T 2260 list:
+//! every province-, prefecture- and county-level code with its name and the years it was in use,
+//! retired codes included, one `code<TAB>name<TAB>from<TAB>to` line per period
+//! ([`RegionPeriod`]). [`CodeTables::region_known`] accepts the codes of that list only;
+//! [`CodeTables::region_existed_in`] and [`CodeTables::region_retired`] answer for a year.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
@@ -36,11 +42,14 @@ pub enum Table {
     Provinces,
     /// 性别 (GB/T 2261.1).
     Genders,
+    /// 行政区划代码 (GB/T 2260): 6-digit region codes with the years each was in use. Its rows
+    /// are `code<TAB>name[<TAB>from[<TAB>to]]`; see [`CodeTables::load_tsv`].
+    Regions,
 }
 
 impl Table {
     /// Every table.
-    pub const ALL: [Table; 10] = [
+    pub const ALL: [Table; 11] = [
         Table::Destinations,
         Table::EducationLevels,
         Table::EmployerNatures,
@@ -51,6 +60,7 @@ impl Table {
         Table::PoliticalStatuses,
         Table::Provinces,
         Table::Genders,
+        Table::Regions,
     ];
 
     /// The table's snake_case name, as in JSON.
@@ -66,6 +76,7 @@ impl Table {
             Table::PoliticalStatuses => "political_statuses",
             Table::Provinces => "provinces",
             Table::Genders => "genders",
+            Table::Regions => "regions",
         }
     }
 
@@ -81,6 +92,7 @@ impl Table {
             Table::PoliticalStatuses => include_str!("../data/political_statuses.tsv"),
             Table::Provinces => include_str!("../data/provinces.tsv"),
             Table::Genders => include_str!("../data/genders.tsv"),
+            Table::Regions => include_str!("../data/regions.tsv"),
         }
     }
 }
@@ -134,13 +146,79 @@ pub struct Entry {
     pub category: Option<Category>,
 }
 
+/// One period of a GB/T 2260 region code: the name it had and the years it was in use. A code
+/// that was reused (renamed, or given to another place) has several.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RegionPeriod {
+    /// The name in that period; empty for a code listed without a name
+    /// ([`CodeTables::set_regions`]).
+    pub name: String,
+    /// First year in use (inclusive); `None` when in use since the list began.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<i32>,
+    /// Last year in use (inclusive); `None` when still in use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<i32>,
+}
+
+impl RegionPeriod {
+    /// Whether the code was in use (with this name) in `year`.
+    pub fn covers(&self, year: i32) -> bool {
+        self.from.is_none_or(|f| year >= f) && self.to.is_none_or(|t| year <= t)
+    }
+
+    /// Whether the period is still running (no last year).
+    pub fn is_current(&self) -> bool {
+        self.to.is_none()
+    }
+}
+
+/// A region code: its row (named as in its latest period) and every period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Region {
+    entry: Entry,
+    periods: Vec<RegionPeriod>,
+}
+
+impl Region {
+    /// A region of these periods (at least one), named after the latest: the current one, else
+    /// the one that ended last.
+    fn new(code: String, periods: Vec<RegionPeriod>) -> Self {
+        let latest = periods
+            .iter()
+            .max_by_key(|p| p.to.unwrap_or(i32::MAX))
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
+        Region {
+            entry: Entry {
+                code,
+                name: latest,
+                category: None,
+            },
+            periods,
+        }
+    }
+}
+
 /// All code tables a validation uses. Cheap to share by reference; clone to extend.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct CodeTables {
     tables: BTreeMap<Table, BTreeMap<String, Entry>>,
-    /// Full list of known 6-digit region codes, when the deployment supplies one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    regions: Option<BTreeSet<String>>,
+    /// The region table ([`Table::Regions`]), by code as a number ([`region_key`]): kept apart
+    /// because a code has periods, and keyed by number because validation looks codes up for
+    /// every row of a roster.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    regions: BTreeMap<u32, Region>,
+}
+
+/// The lookup key of a 6-digit region code: its value. `None` for anything else, which no region
+/// check accepts.
+fn region_key(code: &str) -> Option<u32> {
+    if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
+        code.parse().ok()
+    } else {
+        None
+    }
 }
 
 impl CodeTables {
@@ -161,7 +239,15 @@ impl CodeTables {
     /// Loads rows from TSV text (`code<TAB>name[<TAB>category]`, `#` comments, blank lines
     /// ignored). With `replace`, the table is emptied first; otherwise rows are added or override
     /// rows with the same code.
+    ///
+    /// Rows of [`Table::Regions`] are `code<TAB>name[<TAB>from[<TAB>to]]`: a 6-digit code, its
+    /// name, and the first and last year it was in use (4 digits, inclusive; empty or left out
+    /// when open). The lines of one code are its periods, in order; a code in `text` overrides
+    /// every period the table had for it.
     pub fn load_tsv(&mut self, table: Table, text: &str, replace: bool) -> Result<()> {
+        if table == Table::Regions {
+            return self.load_regions_tsv(text, replace);
+        }
         let mut rows = BTreeMap::new();
         for (i, line) in text.lines().enumerate() {
             let line = line.trim_end_matches('\r');
@@ -215,21 +301,119 @@ impl CodeTables {
         Ok(())
     }
 
-    /// Adds or replaces one row.
+    /// The rows of [`Table::Regions`] (see [`CodeTables::load_tsv`]).
+    fn load_regions_tsv(&mut self, text: &str, replace: bool) -> Result<()> {
+        let bad = |line: usize, what: &str| {
+            Error::InvalidCodeTable(format!("{} line {line}: {what}", Table::Regions.as_str()))
+        };
+        let year = |line: usize, s: Option<&str>| -> Result<Option<i32>> {
+            match s.map(str::trim).unwrap_or("") {
+                "" => Ok(None),
+                y if y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()) => {
+                    y.parse().map(Some).map_err(|_| bad(line, "bad year"))
+                }
+                y => Err(bad(line, &format!("year {y:?} is not 4 digits"))),
+            }
+        };
+        let mut rows: BTreeMap<String, Vec<RegionPeriod>> = BTreeMap::new();
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim_end_matches('\r');
+            if line.trim().is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let mut cols = line.split('\t');
+            let code = cols.next().unwrap_or("").trim();
+            let name = cols.next().unwrap_or("").trim();
+            if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) || name.is_empty() {
+                return Err(bad(i + 1, "expected a 6-digit code<TAB>name"));
+            }
+            let from = year(i + 1, cols.next())?;
+            let to = year(i + 1, cols.next())?;
+            if let (Some(f), Some(t)) = (from, to) {
+                if f > t {
+                    return Err(bad(i + 1, "the last year is before the first"));
+                }
+            }
+            rows.entry(code.to_string())
+                .or_default()
+                .push(RegionPeriod {
+                    name: name.to_string(),
+                    from,
+                    to,
+                });
+        }
+        if replace {
+            self.regions.clear();
+        }
+        for (code, periods) in rows {
+            if let Some(key) = region_key(&code) {
+                self.regions.insert(key, Region::new(code, periods));
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds or replaces one row. A row of [`Table::Regions`] becomes a code in use in every
+    /// year, replacing the periods the code had (a code that is not 6 digits is ignored).
     pub fn insert(&mut self, table: Table, entry: Entry) {
+        if table == Table::Regions {
+            let Some(key) = region_key(&entry.code) else {
+                return;
+            };
+            let period = RegionPeriod {
+                name: entry.name.clone(),
+                from: None,
+                to: None,
+            };
+            self.regions.insert(
+                key,
+                Region {
+                    entry,
+                    periods: vec![period],
+                },
+            );
+            return;
+        }
         self.tables
             .entry(table)
             .or_default()
             .insert(entry.code.clone(), entry);
     }
 
-    /// Supplies the full list of valid 6-digit region codes (GB/T 2260).
+    /// Replaces the region list ([`Table::Regions`]) by exactly these 6-digit codes (GB/T 2260):
+    /// a code the table had keeps its name and years; a new one is known for every year, without
+    /// a name; a code that is not 6 digits is ignored. To extend the list instead, or to give
+    /// names and years, use [`CodeTables::load_tsv`] with [`Table::Regions`].
     pub fn set_regions<I: IntoIterator<Item = String>>(&mut self, codes: I) {
-        self.regions = Some(codes.into_iter().collect());
+        let mut old = std::mem::take(&mut self.regions);
+        for code in codes {
+            let Some(key) = region_key(&code) else {
+                continue;
+            };
+            let region = old.remove(&key).unwrap_or_else(|| {
+                Region::new(
+                    code.clone(),
+                    vec![RegionPeriod {
+                        name: String::new(),
+                        from: None,
+                        to: None,
+                    }],
+                )
+            });
+            self.regions.insert(key, region);
+        }
+    }
+
+    /// The region of a code, if listed.
+    fn region(&self, code: &str) -> Option<&Region> {
+        region_key(code).and_then(|k| self.regions.get(&k))
     }
 
     /// Looks a code up.
     pub fn get(&self, table: Table, code: &str) -> Option<&Entry> {
+        if table == Table::Regions {
+            return self.region(code).map(|r| &r.entry);
+        }
         self.tables.get(&table).and_then(|t| t.get(code))
     }
 
@@ -238,28 +422,69 @@ impl CodeTables {
         self.get(table, code).is_some()
     }
 
-    /// The name of a code, if known.
+    /// The name of a code, if known (for a region code, its latest name).
     pub fn name(&self, table: Table, code: &str) -> Option<&str> {
-        self.get(table, code).map(|e| e.name.as_str())
+        self.get(table, code)
+            .map(|e| e.name.as_str())
+            .filter(|n| !n.is_empty())
     }
 
-    /// All rows of a table, ordered by code.
+    /// All rows of a table, ordered by code (for [`Table::Regions`], one row per code, named as
+    /// in its latest period).
     pub fn entries(&self, table: Table) -> impl Iterator<Item = &Entry> {
-        self.tables.get(&table).into_iter().flat_map(|t| t.values())
+        let regions = (table == Table::Regions)
+            .then_some(&self.regions)
+            .into_iter()
+            .flat_map(|r| r.values().map(|r| &r.entry));
+        self.tables
+            .get(&table)
+            .into_iter()
+            .flat_map(|t| t.values())
+            .chain(regions)
     }
 
-    /// Whether a 6-digit region code is known: in the full list when one was supplied, otherwise
-    /// when its first two digits are a known province.
+    /// Whether a 6-digit region code is known: in the region list ([`Table::Regions`]) in any
+    /// period, retired codes included. Province-level `XX0000` and prefecture-level `XXXX00`
+    /// codes count when the list has them (the shipped list does). Only when the list is empty
+    /// (a deployment emptied it) is a code checked for shape and a known province instead.
     pub fn region_known(&self, code: &str) -> bool {
-        match &self.regions {
-            Some(set) => set.contains(code),
-            None => {
-                code.len() == 6
-                    && code
-                        .get(..2)
-                        .is_some_and(|p| self.contains(Table::Provinces, p))
-            }
+        if self.regions.is_empty() {
+            code.len() == 6
+                && code.bytes().all(|b| b.is_ascii_digit())
+                && code
+                    .get(..2)
+                    .is_some_and(|p| self.contains(Table::Provinces, p))
+        } else {
+            self.region(code).is_some()
         }
+    }
+
+    /// The periods of a region code (name, first and last year), in the list's order; `None`
+    /// when the code is not in the region list.
+    pub fn region_years(&self, code: &str) -> Option<&[RegionPeriod]> {
+        self.region(code).map(|r| r.periods.as_slice())
+    }
+
+    /// Whether a region code was in use in `year` (in any of its periods). With an empty region
+    /// list, whether [`CodeTables::region_known`] accepts it.
+    pub fn region_existed_in(&self, code: &str, year: i32) -> bool {
+        match self.region(code) {
+            Some(r) => r.periods.iter().any(|p| p.covers(year)),
+            None => self.regions.is_empty() && self.region_known(code),
+        }
+    }
+
+    /// Whether a region code is in the list but no longer in use (every period has ended):
+    /// merged, renamed under another code, or abolished.
+    pub fn region_retired(&self, code: &str) -> bool {
+        self.region(code)
+            .is_some_and(|r| !r.periods.iter().any(RegionPeriod::is_current))
+    }
+
+    /// The name of a region code: the current one, else the last it had. `None` when the code
+    /// is not in the list or was listed without a name.
+    pub fn region_name(&self, code: &str) -> Option<&str> {
+        self.name(Table::Regions, code)
     }
 
     /// The placement category of a destination code (two- or three-digit).
@@ -334,5 +559,164 @@ mod tests {
         t.set_regions(["320102".to_string()]);
         assert!(t.region_known("320102"));
         assert!(!t.region_known("320103"));
+    }
+
+    #[test]
+    fn every_line_of_the_region_list_is_read() {
+        let text = Table::Regions.builtin_tsv();
+        let lines = text
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .count();
+        let t = CodeTables::builtin();
+        let periods: usize = t
+            .entries(Table::Regions)
+            .map(|e| t.region_years(&e.code).map_or(0, <[RegionPeriod]>::len))
+            .sum();
+        assert_eq!(periods, lines);
+        assert!(lines > 7000, "{lines} lines");
+        // Every line parses on its own, too (a deployment may load any part of it).
+        for (i, line) in text.lines().enumerate() {
+            let mut one = CodeTables::default();
+            one.load_tsv(Table::Regions, line, true)
+                .unwrap_or_else(|e| panic!("line {}: {e}", i + 1));
+        }
+        // Every code sits in a known province, which is itself listed.
+        for e in t.entries(Table::Regions) {
+            assert!(t.contains(Table::Provinces, &e.code[..2]), "{}", e.code);
+            assert!(
+                t.region_known(&format!("{}0000", &e.code[..2])),
+                "{}",
+                e.code
+            );
+        }
+    }
+
+    #[test]
+    fn region_codes_know_their_years() {
+        let t = CodeTables::builtin();
+        assert!(!t.region_known("329999"));
+        assert!(!t.region_known("32010"));
+        for code in [
+            "110000", "110100", "320000", "320100", "320102", "110103", "810000",
+        ] {
+            assert!(t.region_known(code), "{code}");
+        }
+        // 崇文区 was merged into 东城区 in 2010.
+        assert_eq!(t.region_name("110103"), Some("崇文区"));
+        assert_eq!(t.name(Table::Regions, "110103"), Some("崇文区"));
+        assert!(t.region_retired("110103"));
+        assert!(t.region_existed_in("110103", 1995));
+        assert!(t.region_existed_in("110103", 2010));
+        assert!(!t.region_existed_in("110103", 2011));
+        // 延庆区 exists since 2015; 延庆县 had another code.
+        assert!(!t.region_retired("110119"));
+        assert!(!t.region_existed_in("110119", 2014));
+        assert!(t.region_existed_in("110119", 2015));
+        assert!(t.region_existed_in("110119", 2030));
+        assert_eq!(
+            t.region_years("110119"),
+            Some(
+                &[RegionPeriod {
+                    name: "延庆区".into(),
+                    from: Some(2015),
+                    to: None,
+                }][..]
+            )
+        );
+        assert!(!t.region_existed_in("329999", 2000));
+        assert!(!t.region_retired("329999"));
+        assert_eq!(t.region_years("329999"), None);
+        // A reused code keeps each period; its name is the latest. 南通 崇川区 (320602) was
+        // replaced by 320613 in 2020.
+        let p = t.region_years("320602").unwrap();
+        assert_eq!(p.len(), 2);
+        assert_eq!(
+            (p[0].name.as_str(), p[0].from, p[0].to),
+            ("城区", Some(1983), Some(1990))
+        );
+        assert_eq!(t.region_name("320602"), Some("崇川区"));
+        assert!(t.region_retired("320602"));
+        assert_eq!(t.region_name("320613"), Some("崇川区"));
+        // Renamed in place: 东郊区 became 东丽区 (120110), which is in use.
+        assert_eq!(t.region_name("120110"), Some("东丽区"));
+        assert!(!t.region_retired("120110") && t.region_existed_in("120110", 1980));
+        // A period that covered no year in the source ([1983-1982]) is left out.
+        assert_eq!(t.region_years("210311").unwrap().len(), 2);
+        // Names come in simplified characters.
+        assert_eq!(t.region_name("632858"), Some("冷湖行政委员会"));
+    }
+
+    #[test]
+    fn tables_with_regions_round_trip_through_json() {
+        let t = CodeTables::builtin();
+        let json = serde_json::to_string(t).unwrap();
+        let back: CodeTables = serde_json::from_str(&json).unwrap();
+        assert_eq!(&back, t);
+        assert!(back.region_retired("110103") && back.region_existed_in("110119", 2015));
+    }
+
+    #[test]
+    fn deployments_extend_and_replace_regions() {
+        let mut t = CodeTables::builtin().clone();
+        // Extending: a new code, and one code's periods overridden.
+        t.load_tsv(
+            Table::Regions,
+            "# local\n329901\t示范区\t2030\n110103\t崇文区\n",
+            false,
+        )
+        .unwrap();
+        assert!(t.region_known("329901") && t.region_known("110101"));
+        assert!(t.region_existed_in("329901", 2030) && !t.region_existed_in("329901", 2029));
+        assert!(!t.region_retired("110103") && t.region_existed_in("110103", 2020));
+        // Several lines of a code are its periods, in order.
+        t.load_tsv(
+            Table::Regions,
+            "329902\t甲\t\t1999\n329902\t乙\t2001\t2003\n",
+            false,
+        )
+        .unwrap();
+        assert_eq!(t.region_years("329902").map(<[RegionPeriod]>::len), Some(2));
+        assert!(t.region_existed_in("329902", 1950) && !t.region_existed_in("329902", 2000));
+        assert!(t.region_retired("329902"));
+        assert_eq!(t.region_name("329902"), Some("乙"));
+        // Bad rows are refused and leave the table as it was.
+        for bad in [
+            "32990\t短\n",
+            "3299O1\t字母\n",
+            "329903\n",
+            "329903\t名\t99\n",
+            "329903\t名\t2001\t2000\n",
+            "329903\t名\t\t20x0\n",
+        ] {
+            assert!(t.load_tsv(Table::Regions, bad, false).is_err(), "{bad:?}");
+        }
+        assert!(!t.region_known("329903"));
+        // One row added by hand is in use in every year.
+        t.insert(
+            Table::Regions,
+            Entry {
+                code: "329904".into(),
+                name: "新区".into(),
+                category: None,
+            },
+        );
+        assert!(t.region_existed_in("329904", 1900) && t.contains(Table::Regions, "329904"));
+        // set_regions narrows the list, keeping what it knew of a code.
+        t.set_regions(["110103".to_string(), "329999".to_string()]);
+        assert!(t.region_known("329999") && !t.region_known("110101"));
+        assert_eq!(t.region_name("110103"), Some("崇文区"));
+        assert_eq!(t.region_name("329999"), None);
+        assert!(t.region_existed_in("329999", 1990) && !t.region_retired("329999"));
+        assert_eq!(t.entries(Table::Regions).count(), 2);
+        // Replacing.
+        t.load_tsv(Table::Regions, "110101\t东城区\n", true)
+            .unwrap();
+        assert!(t.region_known("110101") && !t.region_known("110103"));
+        // An emptied list falls back to shape and province.
+        t.load_tsv(Table::Regions, "# nothing\n", true).unwrap();
+        assert!(t.region_known("329999") && t.region_existed_in("329999", 1990));
+        assert!(!t.region_known("999999") && !t.region_known("32999"));
+        assert!(!t.region_retired("110103"));
     }
 }

@@ -1,8 +1,10 @@
 //! Validation of records (`gradreg::validate`): every problem at once, each with field, code and
 //! messages.
 
-use gradreg::validate::{check_id_number, id_check_character};
-use gradreg::{sample, CodeTables, Error, Problem, ProblemCode, Validate};
+use gradreg::validate::{check_id_number, check_id_number_notices, id_check_character};
+use gradreg::validate::{Notice, NoticeCode};
+use gradreg::{sample, CodeTables, Error, Problem, ProblemCode, Table, Validate};
+use proptest::prelude::*;
 
 fn codes(problems: &[Problem]) -> Vec<(String, ProblemCode)> {
     problems.iter().map(|p| (p.field.clone(), p.code)).collect()
@@ -14,6 +16,15 @@ fn has(problems: &[Problem], field: &str, code: ProblemCode) -> bool {
 
 fn t() -> &'static CodeTables {
     CodeTables::builtin()
+}
+
+fn notes(notices: &[Notice]) -> Vec<(String, NoticeCode)> {
+    notices.iter().map(|n| (n.field.clone(), n.code)).collect()
+}
+
+/// A valid ID number of this region and birth date (`YYYYMMDD`), male.
+fn id(region: &str, birth: &str) -> String {
+    sample::id_number(region, birth, 12, true).unwrap()
 }
 
 #[test]
@@ -98,10 +109,10 @@ fn id_number_rules() {
         codes(&check_id_number(&id, None, t())),
         vec![("id_number".into(), ProblemCode::BadBirthDate)]
     );
-    // Gender digit: 17th digit odd = male.
+    // Gender digit: 17th digit odd = male; a mismatch is reported on the gender.
     assert_eq!(
         codes(&check_id_number(&good, Some("2"), t())),
-        vec![("id_number".into(), ProblemCode::GenderMismatch)]
+        vec![("gender".into(), ProblemCode::GenderMismatch)]
     );
     // Unknown province prefix 99.
     let first17 = "99010220040315121";
@@ -287,4 +298,201 @@ fn records_have_a_stable_json_form() {
     let mut v = serde_json::to_value(&d).unwrap();
     v["archive"]["method"] = "carried_by_graduate".into();
     assert!(serde_json::from_value::<gradreg::DestinationData>(v).is_err());
+}
+
+#[test]
+fn region_fields_take_the_full_list_and_name_retired_codes() {
+    let mut b = sample::basic_info();
+    assert_eq!(notes(&b.notices(t())), vec![]);
+    // A province that exists, a county that never did.
+    b.origin_region = "329999".into();
+    assert_eq!(
+        codes(&b.problems(t())),
+        vec![("origin_region".into(), ProblemCode::UnknownRegion)]
+    );
+    assert_eq!(notes(&b.notices(t())), vec![]);
+    // Province- and prefecture-level codes are codes of the list.
+    for code in ["320000", "320100"] {
+        b.origin_region = code.into();
+        assert!(b.problems(t()).is_empty(), "{code}");
+        assert!(b.notices(t()).is_empty(), "{code}");
+    }
+    // 崇文区 (until 2010): valid, with a notice.
+    b.origin_region = "110103".into();
+    assert!(b.problems(t()).is_empty());
+    let n = b.notices(t());
+    assert_eq!(
+        notes(&n),
+        vec![("origin_region".into(), NoticeCode::RegionRetired)]
+    );
+    assert_eq!(
+        (n[0].before.as_str(), n[0].after.as_str()),
+        ("110103", "110103")
+    );
+    assert!(n[0].message_zh.contains("崇文区") && n[0].message_zh.contains("2010"));
+    assert!(n[0].message_en.contains("no longer in use"));
+    // The same in destination data: the employer's and the hukou's region.
+    let mut d = sample::destination_data();
+    assert!(d.notices(t()).is_empty());
+    d.destination.employer.as_mut().unwrap().region = "110103".into();
+    d.hukou.as_mut().unwrap().migrate = true;
+    d.hukou.as_mut().unwrap().region = "110104".into();
+    assert!(d.problems(t()).is_empty(), "{:?}", d.problems(t()));
+    assert_eq!(
+        notes(&d.notices(t())),
+        vec![
+            (
+                "destination.employer.region".into(),
+                NoticeCode::RegionRetired
+            ),
+            ("hukou.region".into(), NoticeCode::RegionRetired),
+        ]
+    );
+    d.destination.employer.as_mut().unwrap().region = "329999".into();
+    assert!(has(
+        &d.problems(t()),
+        "destination.employer.region",
+        ProblemCode::UnknownRegion
+    ));
+}
+
+#[test]
+fn id_number_region_must_fit_the_birth_year() {
+    let idr = |region: &str, birth: &str| notes(&check_id_number_notices(&id(region, birth), t()));
+    let year_notice = vec![("id_number".to_string(), NoticeCode::IdRegionYear)];
+    // 崇文区 existed until 2010: someone born there in 1995 keeps that number.
+    assert_eq!(idr("110103", "19950101"), vec![]);
+    assert_eq!(idr("110103", "20110101"), year_notice);
+    // 延庆区 exists since 2015; born in 1990, the number should start with 延庆县 (110229).
+    assert_eq!(idr("110119", "19900101"), year_notice);
+    assert_eq!(idr("110229", "19900101"), vec![]);
+    assert_eq!(idr("110119", "20150101"), vec![]);
+    // Not in the list, but a known province: a notice, never a problem.
+    assert_eq!(idr("329999", "20000101"), year_notice);
+    assert!(check_id_number(&id("329999", "20000101"), None, t()).is_empty());
+    // An unknown province stays a problem, with no notice.
+    let unknown = id("990101", "20000101");
+    assert_eq!(
+        codes(&check_id_number(&unknown, None, t())),
+        vec![("id_number".into(), ProblemCode::UnknownProvince)]
+    );
+    assert_eq!(notes(&check_id_number_notices(&unknown, t())), vec![]);
+    // Residence permits of Hong Kong, Macao and Taiwan residents (810000, 820000, 830000) and
+    // Taiwan's province code: valid for any birth year, no notice.
+    for region in ["810000", "820000", "830000", "710000"] {
+        let n = id(region, "19850101");
+        assert!(check_id_number(&n, None, t()).is_empty(), "{region}");
+        assert_eq!(notes(&check_id_number_notices(&n, t())), vec![], "{region}");
+    }
+    // Other 83 codes are no province.
+    assert!(has(
+        &check_id_number(&id("830100", "19850101"), None, t()),
+        "id_number",
+        ProblemCode::UnknownProvince
+    ));
+    // The message names the code, its years and the birth year.
+    let n = check_id_number_notices(&id("110119", "19900101"), t());
+    assert!(n[0].message_zh.contains("延庆区") && n[0].message_zh.contains("1990"));
+    assert!(n[0].message_en.contains("2015") && n[0].message_en.contains("1990"));
+    // In records: basic information and the CHSI account.
+    let mut b = sample::basic_info();
+    b.id_number = id("110119", "19900101");
+    assert!(b.problems(t()).is_empty());
+    assert_eq!(notes(&b.notices(t())), year_notice);
+    let mut c = sample::chsi_account();
+    c.id_number = b.id_number.clone();
+    assert!(c.problems(t()).is_empty());
+    assert_eq!(notes(&c.notices(t())), year_notice);
+    // A number with a bad birth date gets the problem, not a notice.
+    let first17 = "11011919900230121";
+    let bad = format!("{first17}{}", id_check_character(first17).unwrap());
+    assert_eq!(notes(&check_id_number_notices(&bad, t())), vec![]);
+}
+
+#[test]
+fn gender_mismatch_is_reported_on_the_gender_whatever_its_form() {
+    let male = id("320102", "20040315");
+    let mut b = sample::basic_info();
+    b.id_number = male.clone();
+    for g in ["2", "２", "女", "女性", " 女 "] {
+        b.gender = g.into();
+        let p = b.problems(t());
+        let m: Vec<_> = p
+            .iter()
+            .filter(|p| p.code == ProblemCode::GenderMismatch)
+            .collect();
+        assert_eq!(m.len(), 1, "{g:?}: {p:?}");
+        assert_eq!(m[0].field, "gender");
+        assert!(
+            m[0].message_zh.contains(g) && m[0].message_zh.contains('男'),
+            "{g:?}"
+        );
+        assert!(m[0].message_en.contains("female") && m[0].message_en.contains("(male)"));
+        assert!(!has(&p, "id_number", ProblemCode::GenderMismatch));
+    }
+    for g in ["1", "１", "男", "男性", "", "3", "未知"] {
+        b.gender = g.into();
+        assert!(
+            !has(&b.problems(t()), "gender", ProblemCode::GenderMismatch),
+            "{g:?}"
+        );
+    }
+    // The single-number check reports on `gender` too.
+    let female = sample::id_number("320102", "20040315", 12, false).unwrap();
+    for (number, g) in [(&male, "女"), (&female, "男性"), (&female, "1")] {
+        assert_eq!(
+            codes(&check_id_number(number, Some(g), t())),
+            vec![("gender".into(), ProblemCode::GenderMismatch)],
+            "{g:?}"
+        );
+    }
+    assert!(check_id_number(&female, Some("女"), t()).is_empty());
+}
+
+/// Every (code, first year, last year) of the region list whose province is a known one, with
+/// open ends closed at 1900 and 2100.
+fn listed_periods() -> &'static [(String, i32, i32)] {
+    static PERIODS: std::sync::OnceLock<Vec<(String, i32, i32)>> = std::sync::OnceLock::new();
+    PERIODS.get_or_init(|| {
+        let t = t();
+        t.entries(Table::Regions)
+            .flat_map(|e| {
+                t.region_years(&e.code)
+                    .unwrap_or(&[])
+                    .iter()
+                    .map(|p| (e.code.clone(), p.from.unwrap_or(1900), p.to.unwrap_or(2100)))
+            })
+            .collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// An ID number built from any listed code, born in a year the code was in use, is valid
+    /// and draws no notice.
+    #[test]
+    fn listed_codes_in_their_years_give_no_notice(
+        pick in any::<prop::sample::Index>(),
+        offset in 0u32..1000,
+        day in 1u32..=28,
+        month in 1u32..=12,
+        seq in 0u32..100,
+        male in any::<bool>(),
+    ) {
+        let periods = listed_periods();
+        let (code, from, to) = &periods[pick.index(periods.len())];
+        let year = from + (offset % (to - from + 1) as u32) as i32;
+        let birth = format!("{year:04}{month:02}{day:02}");
+        let number = sample::id_number(code, &birth, seq, male).unwrap();
+        prop_assert_eq!(check_id_number(&number, None, t()), vec![]);
+        prop_assert_eq!(check_id_number_notices(&number, t()), vec![]);
+        // And with a code that does not exist, always a notice or a problem.
+        let unknown = sample::id_number(&format!("{}99", &code[..4]), &birth, seq, male).unwrap();
+        if !t().region_existed_in(&unknown[..6], year) {
+            let p = check_id_number(&unknown, None, t());
+            let n = check_id_number_notices(&unknown, t());
+            prop_assert!(p.len() + n.len() == 1, "{:?} {:?}", p, n);
+        }
+    }
 }

@@ -8,10 +8,11 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-/// A county-level region: code, province, city, district, postal code, telephone area code.
+/// A county-level region: code, province, city, district, postal code, telephone area code, and
+/// the codes it had before.
 #[derive(Debug)]
 pub(super) struct Region {
-    /// GB/T 2260 code.
+    /// GB/T 2260 code, in use now.
     pub code: &'static str,
     /// Province, such as `江苏省`.
     pub province: &'static str,
@@ -23,6 +24,20 @@ pub(super) struct Region {
     pub postal: &'static str,
     /// Telephone area code.
     pub area: &'static str,
+    /// The codes the place had before `code` existed, newest first (for the ID numbers of people
+    /// born then).
+    pub former: Vec<&'static str>,
+}
+
+impl Region {
+    /// The code an ID number of someone born in `year` starts with: `code`, else the first
+    /// former code in use that year (per the built-in region table); `None` when none was.
+    pub(super) fn code_in(&self, year: i32) -> Option<&'static str> {
+        let tables = crate::tables::CodeTables::builtin();
+        std::iter::once(self.code)
+            .chain(self.former.iter().copied())
+            .find(|c| tables.region_existed_in(c, year))
+    }
 }
 
 /// A major: code and name.
@@ -199,7 +214,7 @@ fn load_regions() -> Result<Vec<Region>, String> {
     rows(
         "regions.tsv",
         include_str!("../../data/cohort/regions.tsv"),
-        6,
+        7,
     )
     .map(|row| {
         let r = row?;
@@ -210,6 +225,10 @@ fn load_regions() -> Result<Vec<Region>, String> {
             district: r[3],
             postal: r[4],
             area: r[5],
+            former: r[6]
+                .split(' ')
+                .filter(|c| !c.is_empty() && *c != "-")
+                .collect(),
         })
     })
     .collect()

@@ -1,12 +1,14 @@
 //! A deterministic synthetic cohort (毕业生群体) for examples, tests and benchmarks.
 //!
 //! [`generate`] yields graduates of one school: basic information with valid ID numbers (real
-//! GB/T 2260 region codes of several provinces, plausible birth dates, the gender digit matching),
+//! GB/T 2260 region codes of several provinces — the county's code in the birth year, which may
+//! have been retired since — plausible birth dates, the gender digit matching),
 //! unique student and ID numbers, plausible names (a few with rare characters such as 堃 镕 喆 昇),
 //! colleges with real major codes, CHSI accounts, and destinations drawn with realistic shares from
 //! the code tables — employers with valid unified social credit codes, further study, study abroad,
 //! grassroots projects and not-yet-placed graduates — with archive and hukou data for most. Every
-//! record passes [`crate::Validate`] with the built-in tables. Everything is synthetic.
+//! record passes [`crate::Validate`] with the built-in tables, with no notice either (origin,
+//! employer and hukou regions are codes in use now). Everything is synthetic.
 //!
 //! The same [`CohortSpec`] gives the same cohort: randomness comes from a small seeded
 //! [`SplitMix64`] generator, never from the operating system.
@@ -312,9 +314,11 @@ impl Cohort {
         }
     }
 
-    /// A valid, unique ID number: region, a birth date in `birth_year`, an order code whose
+    /// A valid, unique ID number: the region's code in the birth year (its code then, which
+    /// may have been retired since), a birth date around `birth_year`, an order code whose
     /// parity is the gender, and the check character.
     fn id_number(&mut self, ri: usize, birth_year: i32, male: bool) -> String {
+        let regions = &data().regions;
         loop {
             let jitter = self.rng.below(3) as i32 - 1;
             let y = birth_year + jitter;
@@ -322,6 +326,13 @@ impl Cohort {
             let Some(date) = chrono::NaiveDate::from_yo_opt(y, ordinal) else {
                 continue;
             };
+            // The region's code that year; in a year none of its codes covers (before the
+            // list's first revisions), the next region's that does. Every code of the cohort's
+            // list is distinct, so the region index and the year determine the prefix.
+            let (ri, code) = (0..regions.len())
+                .map(|k| (ri + k) % regions.len())
+                .find_map(|i| regions[i].code_in(y).map(|c| (i, c)))
+                .unwrap_or((ri, regions[ri].code));
             let key = (ri, y, ordinal, male);
             let used = self.id_seq.entry(key).or_insert(0);
             if *used >= 499 {
@@ -333,7 +344,7 @@ impl Cohort {
             *used += 1;
             let order = if male { 2 * c + 1 } else { 2 * c + 2 };
             let (m, d) = (chrono::Datelike::month(&date), chrono::Datelike::day(&date));
-            let first17 = format!("{}{y:04}{m:02}{d:02}{order:03}", data().regions[ri].code);
+            let first17 = format!("{code}{y:04}{m:02}{d:02}{order:03}");
             let check = id_check_character(&first17).unwrap_or('0');
             return format!("{first17}{check}");
         }
@@ -419,11 +430,62 @@ mod tests {
     }
 
     #[test]
-    fn regions_are_known_provinces() {
+    fn regions_are_in_use_and_cover_the_birth_years() {
         let t = crate::tables::CodeTables::builtin();
+        let mut seen = std::collections::HashSet::new();
         for r in &data().regions {
+            // Origins, employers and schools are drawn from `code`: in use now.
             assert!(t.region_known(r.code), "{}", r.code);
+            assert!(!t.region_retired(r.code), "{} is retired", r.code);
             assert_eq!(r.postal.len(), 6);
+            for c in std::iter::once(&r.code).chain(&r.former) {
+                assert!(t.region_known(c), "{c}");
+                // Distinct, so that region and birth year fix an ID number's prefix.
+                assert!(seen.insert(*c), "{c} twice");
+            }
+            // Every region has a code for the birth years of graduates from 2012 to 2052 on
+            // its own (other years borrow another region's code).
+            for y in 1990..=2030 {
+                let c = r.code_in(y).unwrap_or_else(|| panic!("{} in {y}", r.code));
+                assert!(t.region_existed_in(c, y));
+            }
+        }
+        // Before 江宁区 (2000) its ID numbers start with 江宁县.
+        let jiangning = &data().regions[data().region_index("320115")];
+        assert_eq!(jiangning.code_in(1999), Some("320121"));
+        assert_eq!(jiangning.code_in(2000), Some("320115"));
+    }
+
+    #[test]
+    fn a_large_cohort_has_no_problem_and_no_notice() {
+        use crate::validate::Validate;
+        let t = crate::tables::CodeTables::builtin();
+        let spec = CohortSpec {
+            seed: 5,
+            size: 20_000,
+            ..CohortSpec::default()
+        };
+        let mut former = 0;
+        for (i, g) in generate(&spec).enumerate() {
+            assert_eq!(g.basic.problems(t), vec![], "basic #{i}: {:?}", g.basic);
+            assert_eq!(g.basic.notices(t), vec![], "basic #{i}: {:?}", g.basic);
+            assert_eq!(g.chsi.problems(t), vec![], "chsi #{i}");
+            assert_eq!(g.chsi.notices(t), vec![], "chsi #{i}");
+            assert_eq!(g.destination.problems(t), vec![], "destination #{i}");
+            assert_eq!(g.destination.notices(t), vec![], "destination #{i}");
+            former += usize::from(!t.region_existed_in(&g.basic.id_number[..6], 2026));
+        }
+        // Some graduates were born before their county got today's code.
+        assert!(former > 100, "{former} ID numbers with a former code");
+        // Years the list does not cover for a region borrow another region's code.
+        let old = CohortSpec {
+            graduation_year: 2005,
+            size: 2000,
+            ..spec
+        };
+        for g in generate(&old) {
+            assert_eq!(g.basic.problems(t), vec![], "{:?}", g.basic);
+            assert_eq!(g.basic.notices(t), vec![], "{:?}", g.basic);
         }
     }
 }

@@ -3,22 +3,34 @@
 
 use super::checker::Checker;
 use super::formats::name_ok;
-use super::{Problem, ProblemCode, Validate};
+use super::{Notice, Problem, ProblemCode, Validate};
 use crate::records::{BasicInfo, ChsiAccount};
 use crate::tables::{CodeTables, Table};
 
 impl Validate for BasicInfo {
     fn problems(&self, tables: &CodeTables) -> Vec<Problem> {
-        let mut c = Checker::new(tables);
-        check_identity(&mut c, self);
-        check_school(&mut c, self);
-        check_study(&mut c, self);
-        check_background(&mut c, self);
-        c.out
+        check_basic(self, tables).out
+    }
+
+    /// A retired origin region ([`NoticeCode::RegionRetired`](super::NoticeCode)), an ID number
+    /// whose region code did not exist in the birth year
+    /// ([`NoticeCode::IdRegionYear`](super::NoticeCode)).
+    fn notices(&self, tables: &CodeTables) -> Vec<Notice> {
+        check_basic(self, tables).notices
     }
 }
 
-/// Name, gender, ID number (against the gender) and exam number.
+/// Every rule of basic information.
+fn check_basic<'a>(info: &BasicInfo, tables: &'a CodeTables) -> Checker<'a> {
+    let mut c = Checker::new(tables);
+    check_identity(&mut c, info);
+    check_school(&mut c, info);
+    check_study(&mut c, info);
+    check_background(&mut c, info);
+    c
+}
+
+/// Name, gender, ID number (against the gender, whatever its form) and exam number.
 fn check_identity(c: &mut Checker<'_>, info: &BasicInfo) {
     if c.text("name", "姓名", &info.name, true, 50) && !name_ok(&info.name) {
         c.push(
@@ -29,7 +41,7 @@ fn check_identity(c: &mut Checker<'_>, info: &BasicInfo) {
         );
     }
     c.code("gender", "性别", &info.gender, Table::Genders, 1, true);
-    let gender = Some(info.gender.as_str());
+    let gender = Some(("gender", info.gender.as_str()));
     c.id_number("id_number", &info.id_number, gender, true);
     if c.text("exam_number", "考生号", &info.exam_number, false, 20)
         && !c.spreadsheet("exam_number", "考生号", &info.exam_number)
@@ -172,11 +184,22 @@ fn check_background(c: &mut Checker<'_>, info: &BasicInfo) {
 
 impl Validate for ChsiAccount {
     fn problems(&self, tables: &CodeTables) -> Vec<Problem> {
-        let mut c = Checker::new(tables);
-        c.text("name", "姓名", &self.name, true, 50);
-        c.id_number("id_number", &self.id_number, None, true);
-        c.mobile("phone", "手机号码", &self.phone, false);
-        c.email("email", "电子邮箱", &self.email, false);
-        c.out
+        check_chsi(self, tables).out
     }
+
+    /// An ID number whose region code did not exist in the birth year
+    /// ([`NoticeCode::IdRegionYear`](super::NoticeCode)).
+    fn notices(&self, tables: &CodeTables) -> Vec<Notice> {
+        check_chsi(self, tables).notices
+    }
+}
+
+/// Every rule of the CHSI account.
+fn check_chsi<'a>(account: &ChsiAccount, tables: &'a CodeTables) -> Checker<'a> {
+    let mut c = Checker::new(tables);
+    c.text("name", "姓名", &account.name, true, 50);
+    c.id_number("id_number", &account.id_number, None, true);
+    c.mobile("phone", "手机号码", &account.phone, false);
+    c.email("email", "电子邮箱", &account.email, false);
+    c
 }

@@ -1,19 +1,22 @@
-//! The [`Checker`] that collects problems, and the rule for each kind of field: required text
-//! and its length, codes from a code table, region codes, dates, phone numbers, e-mail, postal
-//! codes, ID numbers and credit codes — each with the spreadsheet damage it may show.
+//! The [`Checker`] that collects problems and notices, and the rule for each kind of field:
+//! required text and its length, codes from a code table, region codes (with their years), dates,
+//! phone numbers, e-mail, postal codes, ID numbers and credit codes — each with the spreadsheet
+//! damage it may show.
 
 use super::check_digits::{credit_code_check, id_check_character, CreditCheck};
 use super::formats::{is_email, is_landline, is_mobile, parse_date, scan, spreadsheet_damage};
-use super::{Problem, ProblemCode, MAX_FIELD_CHARS};
+use super::{Notice, NoticeCode, Problem, ProblemCode, MAX_FIELD_CHARS};
 use crate::tables::{CodeTables, Table};
 
-/// Collects problems under a field prefix.
+/// Collects problems and notices under a field prefix.
 pub(super) struct Checker<'a> {
     /// The code tables to check codes against.
     pub(super) tables: &'a CodeTables,
     prefix: Vec<&'static str>,
     /// The problems found so far.
     pub(super) out: Vec<Problem>,
+    /// The notices found so far.
+    pub(super) notices: Vec<Notice>,
 }
 
 impl<'a> Checker<'a> {
@@ -23,20 +26,41 @@ impl<'a> Checker<'a> {
             tables,
             prefix: Vec::new(),
             out: Vec::new(),
+            notices: Vec::new(),
         }
     }
 
-    /// Records a problem of `field` (under the current prefix).
-    pub(super) fn push(&mut self, field: &str, code: ProblemCode, zh: String, en: String) {
+    /// `field` under the current prefix.
+    fn path(&self, field: &str) -> String {
         let mut path = String::new();
         for p in &self.prefix {
             path.push_str(p);
             path.push('.');
         }
         path.push_str(field);
+        path
+    }
+
+    /// Records a problem of `field` (under the current prefix).
+    pub(super) fn push(&mut self, field: &str, code: ProblemCode, zh: String, en: String) {
+        let field = self.path(field);
         self.out.push(Problem {
-            field: path,
+            field,
             code,
+            message_zh: zh,
+            message_en: en,
+        });
+    }
+
+    /// Records a notice about the value of `field` (under the current prefix), which validation
+    /// did not rewrite.
+    fn notice(&mut self, field: &str, code: NoticeCode, value: &str, (zh, en): Msg) {
+        let field = self.path(field);
+        self.notices.push(Notice {
+            field,
+            code,
+            before: value.to_string(),
+            after: value.to_string(),
             message_zh: zh,
             message_en: en,
         });
@@ -161,7 +185,8 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// A 6-digit region code (GB/T 2260) that the tables know.
+    /// A 6-digit region code (GB/T 2260) that the tables know; a code no longer in use is valid
+    /// and draws a [`NoticeCode::RegionRetired`] notice.
     pub(super) fn region(&mut self, field: &str, label: &str, value: &str, required: bool) {
         if !self.text(field, label, value, required, 16) || self.spreadsheet(field, label, value) {
             return;
@@ -179,6 +204,17 @@ impl<'a> Checker<'a> {
                 ProblemCode::UnknownRegion,
                 format!("{label}“{value}”不是已知的行政区划代码"),
                 format!("{field} {value:?} is not a known region code"),
+            );
+        } else if self.tables.region_retired(value) {
+            let (zh, en) = region_note(self.tables, value);
+            self.notice(
+                field,
+                NoticeCode::RegionRetired,
+                value,
+                (
+                    format!("{label}“{value}”{zh}已不再使用（撤销、合并或更名），请确认是否应填写现行代码"),
+                    format!("{field} {value:?}{en} is no longer in use (abolished, merged or renamed): check whether the current code is meant"),
+                ),
             );
         }
     }
@@ -281,21 +317,29 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// An ID number (GB 11643), against the gender code when given.
+    /// An ID number (GB 11643) in `field`, against the gender in `gender` (field, value) when
+    /// given: a mismatch is reported on the gender field. A region code that did not exist in
+    /// the birth year draws a [`NoticeCode::IdRegionYear`] notice.
     pub(super) fn id_number(
         &mut self,
         field: &str,
         value: &str,
-        gender: Option<&str>,
+        gender: Option<(&str, &str)>,
         required: bool,
     ) {
         let label = "身份证号";
         if !self.text(field, label, value, required, 24) || self.spreadsheet(field, label, value) {
             return;
         }
-        for p in id_number_problems(value, gender, self.tables) {
-            let (zh, en) = p.1;
-            self.push(field, p.0, zh, en);
+        let found = id_number_findings(value, gender.map(|g| g.1), self.tables);
+        for (code, (zh, en)) in found.problems {
+            self.push(field, code, zh, en);
+        }
+        if let (Some((gender_field, _)), Some((zh, en))) = (gender, found.gender_mismatch) {
+            self.push(gender_field, ProblemCode::GenderMismatch, zh, en);
+        }
+        if let Some(msg) = found.region_notice {
+            self.notice(field, NoticeCode::IdRegionYear, value, msg);
         }
     }
 
@@ -326,20 +370,69 @@ impl<'a> Checker<'a> {
 /// A message in Chinese and English.
 type Msg = (String, String);
 
-/// Every problem of an ID number (shape, province, birth date, check character, gender digit),
-/// with its messages.
-fn id_number_problems(
-    value: &str,
-    gender: Option<&str>,
-    tables: &CodeTables,
-) -> Vec<(ProblemCode, Msg)> {
-    let mut out = Vec::new();
+/// A region code's name and years for messages, in brackets (`（崇文区，–2010）` in Chinese,
+/// ` (崇文区, –2010)` in English), or nothing when the list has neither.
+fn region_note(tables: &CodeTables, code: &str) -> (String, String) {
+    let mut parts: Vec<String> = tables
+        .region_name(code)
+        .map(str::to_string)
+        .into_iter()
+        .collect();
+    for p in tables.region_years(code).unwrap_or(&[]) {
+        if p.from.is_some() || p.to.is_some() {
+            let year = |y: Option<i32>| y.map(|y| y.to_string()).unwrap_or_default();
+            parts.push(format!("{}–{}", year(p.from), year(p.to)));
+        }
+    }
+    if parts.is_empty() {
+        (String::new(), String::new())
+    } else {
+        (
+            format!("（{}）", parts.join("，")),
+            format!(" ({})", parts.join(", ")),
+        )
+    }
+}
+
+/// The region codes of residence permits for people of Hong Kong, Macao and Taiwan (港澳台居民
+/// 居住证, issued since 2018): the holder's ID-style number starts with one whatever the birth
+/// year. 830000 is no GB/T 2260 code (Taiwan's is 710000) and is accepted for ID numbers only.
+const PERMIT_REGIONS: [&str; 3] = ["810000", "820000", "830000"];
+
+/// What the check of an ID number found.
+struct IdFindings {
+    /// Problems of the number itself (shape, province, birth date, check character).
+    problems: Vec<(ProblemCode, Msg)>,
+    /// The gender digit disagrees with the gender given.
+    gender_mismatch: Option<Msg>,
+    /// The region code did not exist in the birth year, or is not in the list.
+    region_notice: Option<Msg>,
+}
+
+/// Whether a gender value (code or word, half- or full-width) says male (`Some(true)`) or
+/// female (`Some(false)`); `None` when it is neither.
+fn gender_is_male(value: &str) -> Option<bool> {
+    match value.trim() {
+        "1" | "１" | "男" | "男性" => Some(true),
+        "2" | "２" | "女" | "女性" => Some(false),
+        _ => None,
+    }
+}
+
+/// Every finding of an ID number (shape, province, birth date, check character, gender digit,
+/// region code in the birth year), with its messages.
+fn id_number_findings(value: &str, gender: Option<&str>, tables: &CodeTables) -> IdFindings {
+    let mut out = IdFindings {
+        problems: Vec::new(),
+        gender_mismatch: None,
+        region_notice: None,
+    };
     let b = value.as_bytes();
     let shape_ok = b.len() == 18
         && b[..17].iter().all(u8::is_ascii_digit)
         && (b[17].is_ascii_digit() || b[17] == b'X' || b[17] == b'x');
     if !shape_ok {
-        out.push((
+        out.problems.push((
             ProblemCode::BadFormat,
             (
                 "身份证号应为 18 位：17 位数字加 1 位数字或 X".to_string(),
@@ -348,8 +441,11 @@ fn id_number_problems(
         ));
         return out;
     }
-    if !tables.contains(Table::Provinces, &value[..2]) {
-        out.push((
+    let region = &value[..6];
+    let permit = PERMIT_REGIONS.contains(&region);
+    let province_ok = permit || tables.contains(Table::Provinces, &value[..2]);
+    if !province_ok {
+        out.problems.push((
             ProblemCode::UnknownProvince,
             (
                 format!("身份证号前两位“{}”不是已知的省级行政区", &value[..2]),
@@ -358,20 +454,26 @@ fn id_number_problems(
         ));
     }
     let birth = &value[6..14];
-    let date_ok = parse_date(&format!("{}-{}-{}", &birth[..4], &birth[4..6], &birth[6..]))
-        .is_some_and(|d| (1900..=2100).contains(&chrono::Datelike::year(&d)));
-    if !date_ok {
-        out.push((
+    let birth_date = parse_date(&format!("{}-{}-{}", &birth[..4], &birth[4..6], &birth[6..]))
+        .filter(|d| (1900..=2100).contains(&chrono::Datelike::year(d)));
+    match birth_date {
+        None => out.problems.push((
             ProblemCode::BadBirthDate,
             (
                 format!("身份证号中的出生日期“{birth}”不是真实日期"),
                 format!("birth date {birth:?} in the ID number is not a real date"),
             ),
-        ));
+        )),
+        Some(d) => {
+            let year = chrono::Datelike::year(&d);
+            if province_ok && !permit && !tables.region_existed_in(region, year) {
+                out.region_notice = Some(id_region_message(tables, region, year));
+            }
+        }
     }
     let expected = id_check_character(&value[..17]);
     if expected != Some(value.as_bytes()[17].to_ascii_uppercase() as char) {
-        out.push((
+        out.problems.push((
             ProblemCode::BadCheckCharacter,
             (
                 "身份证号校验位错误（可能输错了某一位）".to_string(),
@@ -380,18 +482,21 @@ fn id_number_problems(
         ));
     }
     if let Some(g) = gender {
-        let digit = b[16] - b'0';
-        let implied = if digit % 2 == 1 { "1" } else { "2" };
-        if (g == "1" || g == "2") && g != implied {
-            out.push((
-                ProblemCode::GenderMismatch,
-                (
-                    format!(
-                        "身份证号第 17 位表示{}，与性别“{}”不符",
-                        if implied == "1" { "男" } else { "女" },
-                        if g == "1" { "男" } else { "女" }
-                    ),
-                    "the ID number's gender digit disagrees with the gender field".to_string(),
+        let id_male = (b[16] - b'0') % 2 == 1;
+        if let Some(male) = gender_is_male(g).filter(|m| *m != id_male) {
+            let word = |m: bool| {
+                if m {
+                    ("男", "male")
+                } else {
+                    ("女", "female")
+                }
+            };
+            let (id_zh, id_en) = word(id_male);
+            let (g_zh, g_en) = word(male);
+            out.gender_mismatch = Some((
+                format!("性别“{g}”（{g_zh}）与身份证号第 17 位（表示{id_zh}）不符"),
+                format!(
+                    "gender {g:?} ({g_en}) disagrees with the ID number's gender digit ({id_en})"
                 ),
             ));
         }
@@ -399,9 +504,38 @@ fn id_number_problems(
     out
 }
 
-/// Problems of a single ID number (GB 11643), optionally against a gender code.
+/// The message of an ID number whose region code did not exist in the birth year.
+fn id_region_message(tables: &CodeTables, region: &str, year: i32) -> Msg {
+    if tables.region_known(region) {
+        let (zh, en) = region_note(tables, region);
+        (
+            format!("身份证号前六位“{region}”{zh}在出生年份 {year} 年不是使用中的行政区划代码，号码可能有误"),
+            format!("the ID number's region code {region:?}{en} was not in use in the birth year {year}: the number may be mistyped"),
+        )
+    } else {
+        (
+            format!("身份证号前六位“{region}”不在行政区划代码表中，号码可能有误"),
+            format!("the ID number's region code {region:?} is not in the region list: the number may be mistyped"),
+        )
+    }
+}
+
+/// Problems of a single ID number (GB 11643), optionally against a gender (code `1`/`2` or word
+/// 男/女/男性/女性, half- or full-width). Problems of the number are reported on `id_number`; a
+/// gender mismatch is reported on `gender`. Notices (an unusual region code) are not returned:
+/// see [`check_id_number_notices`].
 pub fn check_id_number(value: &str, gender: Option<&str>, tables: &CodeTables) -> Vec<Problem> {
     let mut c = Checker::new(tables);
-    c.id_number("id_number", value, gender, true);
+    c.id_number("id_number", value, gender.map(|g| ("gender", g)), true);
     c.out
+}
+
+/// Notices about a single ID number (GB 11643) on `id_number`: its region code did not exist in
+/// the birth year, or is not in the region list though its province is known
+/// ([`NoticeCode::IdRegionYear`]). Residence-permit numbers of Hong Kong, Macao and Taiwan
+/// residents (810000, 820000, 830000) draw none.
+pub fn check_id_number_notices(value: &str, tables: &CodeTables) -> Vec<Notice> {
+    let mut c = Checker::new(tables);
+    c.id_number("id_number", value, None, true);
+    c.notices
 }

@@ -3,22 +3,33 @@
 //! migration sections.
 
 use super::checker::Checker;
-use super::{Problem, ProblemCode, Validate};
+use super::{Notice, Problem, ProblemCode, Validate};
 use crate::records::{ArchiveTransfer, Destination, DestinationData, Employer, HukouMigration};
 use crate::tables::{Category, CodeTables, Table};
 
 impl Validate for DestinationData {
     fn problems(&self, tables: &CodeTables) -> Vec<Problem> {
-        let mut c = Checker::new(tables);
-        c.with_prefix("destination", |c| check_destination(c, &self.destination));
-        if let Some(a) = &self.archive {
-            c.with_prefix("archive", |c| check_archive(c, a));
-        }
-        if let Some(h) = &self.hukou {
-            c.with_prefix("hukou", |c| check_hukou(c, h));
-        }
-        c.out
+        check_data(self, tables).out
     }
+
+    /// A retired region code of the employer or of the hukou migration
+    /// ([`NoticeCode::RegionRetired`](super::NoticeCode)).
+    fn notices(&self, tables: &CodeTables) -> Vec<Notice> {
+        check_data(self, tables).notices
+    }
+}
+
+/// Every rule of destination data.
+fn check_data<'a>(data: &DestinationData, tables: &'a CodeTables) -> Checker<'a> {
+    let mut c = Checker::new(tables);
+    c.with_prefix("destination", |c| check_destination(c, &data.destination));
+    if let Some(a) = &data.archive {
+        c.with_prefix("archive", |c| check_archive(c, a));
+    }
+    if let Some(h) = &data.hukou {
+        c.with_prefix("hukou", |c| check_hukou(c, h));
+    }
+    c
 }
 
 /// The destination: its codes, then the parts the code needs or forbids (an employer for

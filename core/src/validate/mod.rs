@@ -11,7 +11,7 @@
 //! | `mod.rs` | the [`Validate`] trait, [`MAX_FIELD_CHARS`] |
 //! | `basic.rs` | the rules of [`BasicInfo`](crate::records::BasicInfo) and [`ChsiAccount`](crate::records::ChsiAccount) |
 //! | `destination.rs` | the rules of [`DestinationData`](crate::records::DestinationData): destination, employer, study, archive, hukou |
-//! | `checker.rs` | the problem collector and the rule for each kind of field |
+//! | `checker.rs` | the problem and notice collector and the rule for each kind of field |
 //! | `formats.rs` | shapes of single values: dates, phones, e-mail, spreadsheet damage |
 //! | `check_digits.rs` | GB 11643 (ID number) and GB 32100 (credit code) check characters |
 //!
@@ -26,7 +26,7 @@ mod formats;
 
 pub use crate::problem::{Notice, NoticeCode, Problem, ProblemCode};
 pub use check_digits::{credit_check_character, id_check_character, is_valid_credit_code};
-pub use checker::check_id_number;
+pub use checker::{check_id_number, check_id_number_notices};
 pub use formats::{parse_date, spreadsheet_damage};
 
 use crate::error::{Error, Result};
