@@ -400,24 +400,69 @@ def write_csv(path, rows, encoding, line_end="\r\n", delimiter=","):
 FIXED_TIME = dt.datetime(2026, 3, 2, 9, 0, 0)
 
 
-def save_workbook(wb, path):
+SST_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+SST_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+
+
+def to_shared_strings(parts):
+    """Moves the inline strings openpyxl writes into a shared-string table, as Excel itself
+    stores text (exports of web systems often keep inline strings)."""
+    strings, index = [], {}
+
+    def shared(m):
+        text = m.group(3)
+        if text not in index:
+            index[text] = len(strings)
+            strings.append(text)
+        return f'<c{m.group(1)} t="s"{m.group(2)}><v>{index[text]}</v></c>'
+
+    count = 0
+    for name in sorted(parts):
+        if name.startswith("xl/worksheets/sheet"):
+            text = parts[name].decode("utf-8")
+            text, n = re.subn(r'<c([^>]*?) t="inlineStr"([^>]*)><is><t[^>]*>(.*?)</t></is></c>',
+                              shared, text)
+            count += n
+            parts[name] = text.encode("utf-8")
+    items = "".join(f"<si><t>{t}</t></si>" for t in strings)
+    parts["xl/sharedStrings.xml"] = (
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        f'count="{count}" uniqueCount="{len(strings)}">{items}</sst>').encode("utf-8")
+    rels = parts["xl/_rels/workbook.xml.rels"].decode("utf-8")
+    parts["xl/_rels/workbook.xml.rels"] = rels.replace(
+        "</Relationships>",
+        f'<Relationship Type="{SST_TYPE}" Target="sharedStrings.xml" Id="rIdSst" /></Relationships>',
+    ).encode("utf-8")
+    types = parts["[Content_Types].xml"].decode("utf-8")
+    parts["[Content_Types].xml"] = types.replace(
+        "</Types>",
+        f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SST_CONTENT}" /></Types>',
+    ).encode("utf-8")
+
+
+def save_workbook(wb, path, shared_strings=False):
     """Saves a workbook with fixed timestamps (in the properties and the zip entries), so that
-    the bytes are the same on every run."""
+    the bytes are the same on every run; with `shared_strings`, text as Excel stores it."""
     wb.properties.creator = "教务系统"
     wb.properties.created = FIXED_TIME
     buf = io.BytesIO()
     wb.save(buf)
     src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    names = [info.filename for info in src.infolist()]
+    parts = {name: src.read(name) for name in names}
+    if shared_strings:
+        to_shared_strings(parts)
+        names.append("xl/sharedStrings.xml")
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
+        for name in names:
+            data = parts[name]
+            if name == "docProps/core.xml":
                 text = data.decode("utf-8")
                 text = re.sub(r"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
                               r"\g<1>2026-03-02T09:00:00Z\g<2>", text)
                 data = text.encode("utf-8")
-            fixed = zipfile.ZipInfo(info.filename, date_time=(2026, 3, 2, 9, 0, 0))
+            fixed = zipfile.ZipInfo(name, date_time=(2026, 3, 2, 9, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o600 << 16
             dst.writestr(fixed, data)
@@ -844,7 +889,7 @@ def f08_instructions_first(rng, key):
         for c, v in enumerate(row, start=1):
             cell = ws.cell(row=r, column=c, value=v if v != "" else None)
             cell.number_format = "@"
-    save_workbook(wb, OUT / name)
+    save_workbook(wb, OUT / name, shared_strings=True)
     s.record(key, 3)
     key.sheet(name, "生源信息")
     key.notice(name, "gender", "gender_word")
@@ -908,7 +953,7 @@ def f09_excel_native(rng, key):
             cell = ws.cell(row=r, column=c, value=v)
             if isinstance(v, dt.date):
                 cell.number_format = "yyyy-mm-dd"
-    save_workbook(wb, OUT / name)
+    save_workbook(wb, OUT / name, shared_strings=True)
     s.record(key, 2)
     key.notice(name, "ethnicity", "code_padding")
     key.notice(name, "political_status", "code_padding")
