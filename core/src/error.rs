@@ -63,6 +63,19 @@ pub enum Error {
         /// Line of that byte (1-based).
         line: usize,
     },
+    /// The roster has a header but not a single data row.
+    #[error("名单只有表头（第 {header_row} 行），没有数据行 / the roster holds a header (row {header_row}) but no data rows")]
+    RosterNoRows {
+        /// 1-based row of the header.
+        header_row: usize,
+    },
+    /// The caller forced an encoding and the text does not read as that encoding (a UTF-8 file
+    /// forced to GB18030 decodes, but to nonsense).
+    #[error("名单文件按指定的 {encoding} 编码读出的是乱码：请改为自动识别编码，或另存为“CSV UTF-8” / the roster does not read as the {encoding} it was declared to be: let the encoding be detected, or save it as CSV UTF-8")]
+    RosterImplausibleText {
+        /// The encoding the caller forced.
+        encoding: String,
+    },
     /// An XLSX roster is corrupt or truncated.
     #[error("XLSX 文件已损坏或不完整：{0} / the XLSX file is corrupt or truncated: {0}")]
     RosterXlsx(String),
@@ -330,6 +343,8 @@ impl Error {
             Error::RosterNoSheet => ErrorCode::RosterNoSheet,
             Error::RosterIo { .. } => ErrorCode::RosterIo,
             Error::RosterUnsupportedFormat(_) => ErrorCode::RosterUnsupportedFormat,
+            Error::RosterNoRows { .. } => ErrorCode::RosterNoRows,
+            Error::RosterImplausibleText { .. } => ErrorCode::RosterImplausibleText,
             Error::Forbidden { .. } => ErrorCode::Forbidden,
             Error::LoginRefused { .. } => ErrorCode::LoginRefused,
             Error::NotLoggedIn => ErrorCode::NotLoggedIn,
@@ -537,6 +552,10 @@ mod tests {
                 message: String::new(),
             },
             Error::RosterUnsupportedFormat(String::new()),
+            Error::RosterNoRows { header_row: 1 },
+            Error::RosterImplausibleText {
+                encoding: String::new(),
+            },
             Error::Forbidden {
                 role: Role::Graduate,
                 command: String::new(),

@@ -56,6 +56,10 @@ pub enum ErrorCode {
     RosterIo = 113,
     /// A roster is in a format that cannot be read (legacy `.xls`, encrypted, UTF-16).
     RosterUnsupportedFormat = 114,
+    /// A roster has a header but no data row.
+    RosterNoRows = 115,
+    /// A roster does not read as the encoding the caller forced.
+    RosterImplausibleText = 116,
     /// A required pointer argument is NULL.
     NullArgument = 190,
     /// A text argument is not valid UTF-8.
@@ -182,7 +186,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in numeric order.
-    pub const ALL: [ErrorCode; 68] = [
+    pub const ALL: [ErrorCode; 70] = [
         ErrorCode::InvalidRecord,
         ErrorCode::MalformedJson,
         ErrorCode::InvalidArgument,
@@ -197,6 +201,8 @@ impl ErrorCode {
         ErrorCode::RosterNoSheet,
         ErrorCode::RosterIo,
         ErrorCode::RosterUnsupportedFormat,
+        ErrorCode::RosterNoRows,
+        ErrorCode::RosterImplausibleText,
         ErrorCode::NullArgument,
         ErrorCode::InvalidUtf8,
         ErrorCode::BufferTooSmall,
@@ -305,6 +311,16 @@ impl ErrorCode {
                 "roster_unsupported_format",
                 "不支持的名单格式",
                 "unsupported roster format",
+            ),
+            Self::RosterNoRows => (
+                "roster_no_rows",
+                "名单没有数据行",
+                "roster has no data rows",
+            ),
+            Self::RosterImplausibleText => (
+                "roster_implausible_text",
+                "名单按指定编码读出乱码",
+                "roster does not read as the declared encoding",
             ),
             Self::NullArgument => (
                 "null_argument",

@@ -68,8 +68,9 @@ pub use registry::{
 };
 pub use reminders::{reminders, reminders_for, Reminder, ReminderKind, ReminderOptions};
 pub use roster::{
-    parse_roster, parse_roster_file, CellProblem, Encoding, Format, HeaderAliases, HeaderStyle,
-    ParsedRoster, RosterOptions, RosterRow,
+    parse_roster, parse_roster_file, preview_header, CellProblem, ColumnUse, ColumnUseKind,
+    Encoding, Format, HeaderAliases, HeaderPreview, HeaderRole, HeaderStyle, ParsedRoster,
+    RosterNotice, RosterOptions, RosterRow,
 };
 pub use tables::{Category, CodeTables, Table};
-pub use validate::{Problem, ProblemCode, Validate};
+pub use validate::{Notice, NoticeCode, Problem, ProblemCode, Validate};

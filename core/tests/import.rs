@@ -201,3 +201,157 @@ fn counselors_import_only_their_college() {
     assert_eq!(rep.rejected, 40 - own);
     assert!(rep.problems.iter().all(|p| p.code == ProblemCode::Refused));
 }
+
+/// A roster of `grads` with the headers an office's template uses, and values written by name.
+fn office_roster(grads: &[Graduate], id_header: &str) -> String {
+    let csv = roster_csv(grads, HeaderStyle::Chinese);
+    let mut lines = csv.lines();
+    let header = lines
+        .next()
+        .unwrap()
+        .replace("身份证号", id_header)
+        .replace("性别代码", "性别")
+        .replace("民族代码", "民族");
+    let cols: Vec<&str> = header.split(',').collect();
+    let g = cols.iter().position(|h| *h == "性别").unwrap();
+    let e = cols.iter().position(|h| *h == "民族").unwrap();
+    let mut out = format!("{header}\r\n");
+    for line in lines {
+        let mut cells: Vec<String> = line.split(',').map(String::from).collect();
+        cells[g] = if cells[g] == "1" { "男" } else { "女" }.into();
+        cells[e] = gradreg::CodeTables::builtin()
+            .name(gradreg::Table::Ethnicities, &cells[e])
+            .unwrap_or(&cells[e])
+            .to_string();
+        out.push_str(&cells.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+#[test]
+fn an_office_adds_its_headers_to_one_registry() {
+    let grads = cohort(20);
+    let text = office_roster(&grads, "学籍身份证");
+    let mut r = registry();
+    let err = r
+        .import_roster(
+            text.as_bytes(),
+            &RosterOptions::default(),
+            ImportMode::AllOrNothing,
+            &school(),
+            day(3, 1),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::RosterMissingColumns { columns } if columns[0].contains("id_number")),
+        "{err:?}"
+    );
+    // A bad line changes nothing; a good file of the office's own headers makes it import.
+    assert!(r.add_header_aliases("学籍身份证\tno_such_field\n").is_err());
+    assert_eq!(r.header_aliases().field("学籍身份证"), None);
+    let dir = std::env::temp_dir().join(format!("gradreg-aliases-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("本校表头.tsv");
+    std::fs::write(&file, "# 本校模板\n学籍身份证\tid_number\n").unwrap();
+    r.load_header_aliases_file(&file).unwrap();
+    assert!(matches!(
+        r.load_header_aliases_file(dir.join("missing.tsv")),
+        Err(Error::RosterIo { .. })
+    ));
+    std::fs::remove_dir_all(&dir).unwrap();
+    let rep = import(&r, text.as_bytes(), ImportMode::AllOrNothing);
+    assert_eq!((rep.created, rep.rejected), (20, 0), "{:?}", rep.problems);
+    // Every 男/女 and every 汉族 … was read as its code, each with a notice.
+    assert_eq!(
+        rep.notices
+            .iter()
+            .filter(|n| n.code == gradreg::NoticeCode::GenderWord)
+            .count(),
+        20
+    );
+    assert!(rep
+        .notices
+        .iter()
+        .any(|n| n.column == "民族" && n.after == "01"));
+    let idc = rep
+        .columns
+        .iter()
+        .find(|c| c.header == "学籍身份证")
+        .unwrap();
+    assert_eq!(idc.field, "id_number");
+    // Another registry keeps the built-in table.
+    assert_eq!(registry().header_aliases().field("学籍身份证"), None);
+}
+
+#[test]
+fn a_dry_run_reports_what_an_import_would_do_and_stores_nothing() {
+    let grads = cohort(30);
+    let text = office_roster(&grads, "身份证件号码");
+    let r = registry();
+    let opts = RosterOptions::default();
+    let dry = r
+        .preview_roster(
+            text.as_bytes(),
+            &opts,
+            ImportMode::AllOrNothing,
+            &school(),
+            day(3, 1),
+        )
+        .unwrap();
+    assert!(dry.dry_run);
+    assert_eq!((dry.rows, dry.created), (30, 30));
+    assert_eq!(r.store().count().unwrap(), 0, "nothing stored");
+    assert!(r.audit(None).unwrap().is_empty());
+    let real = import(&r, text.as_bytes(), ImportMode::AllOrNothing);
+    assert!(!real.dry_run);
+    assert_eq!(real.created, dry.created);
+    assert_eq!(real.notices, dry.notices);
+    // Once imported, the dry run says nothing would change.
+    let again = r
+        .preview_roster(
+            text.as_bytes(),
+            &opts,
+            ImportMode::GoodRows,
+            &school(),
+            day(3, 1),
+        )
+        .unwrap();
+    assert_eq!((again.created, again.unchanged), (0, 30));
+}
+
+#[test]
+fn a_registry_extends_its_own_code_tables() {
+    let grads = cohort(5);
+    let csv = roster_csv(&grads, HeaderStyle::Chinese);
+    let header = csv.lines().next().unwrap();
+    let e = header.split(',').position(|h| h == "民族代码").unwrap();
+    let text: String = csv
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let mut c: Vec<&str> = l.split(',').collect();
+            if i > 0 {
+                c[e] = "60";
+            }
+            c.join(",") + "\r\n"
+        })
+        .collect();
+    let mut r = registry();
+    let rep = import(&r, text.as_bytes(), ImportMode::AllOrNothing);
+    assert_eq!(rep.created, 0);
+    assert!(rep
+        .problems
+        .iter()
+        .all(|p| p.code == ProblemCode::UnknownCode && p.field == "ethnicity"));
+    assert!(r
+        .load_table(gradreg::Table::Ethnicities, "60\n", false)
+        .is_err());
+    r.load_table(gradreg::Table::Ethnicities, "60\t本地新增民族\n", false)
+        .unwrap();
+    let rep = import(&r, text.as_bytes(), ImportMode::AllOrNothing);
+    assert_eq!(rep.created, 5, "{:?}", rep.problems);
+    assert!(!registry()
+        .tables()
+        .contains(gradreg::Table::Ethnicities, "60"));
+}

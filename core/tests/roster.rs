@@ -3,9 +3,10 @@
 
 use gradreg::cohort::{generate, roster_csv, CohortSpec, Graduate, HeaderStyle};
 use gradreg::roster::{
-    parse_roster, parse_roster_file, CellProblem, Encoding, Format, ParsedRoster, RosterOptions,
+    parse_roster, parse_roster_file, CellProblem, ColumnUseKind, Encoding, Format, ParsedRoster,
+    RosterOptions,
 };
-use gradreg::{BasicInfo, CodeTables, Error, ProblemCode, Validate};
+use gradreg::{BasicInfo, CodeTables, Error, NoticeCode, ProblemCode, Validate};
 use proptest::prelude::*;
 
 fn t() -> &'static CodeTables {
@@ -391,10 +392,22 @@ fn spreadsheet_damage_in_csv_text_is_named() {
         vec![
             ("身份证号", "id_number", ProblemCode::ScientificNotation),
             ("学历", "education_level", ProblemCode::TrailingDecimal),
-            ("民族", "ethnicity", ProblemCode::LostLeadingZero),
         ]
     );
     assert!(p.problems[0].message_zh.contains("科学计数法"));
+    // A code that lost its leading zero is read as the table writes it, with a notice.
+    let n: Vec<_> = p.notices.iter().collect();
+    assert_eq!(n.len(), 1);
+    assert_eq!(
+        (
+            n[0].column.as_str(),
+            n[0].code,
+            n[0].before.as_str(),
+            n[0].after.as_str()
+        ),
+        ("民族", gradreg::NoticeCode::CodePadding, "1", "01")
+    );
+    assert_eq!(p.rows[0].info.ethnicity, "01");
 }
 
 #[test]
@@ -548,20 +561,16 @@ mod xlsx {
         assert_eq!(info.gender, "1");
         assert_eq!(info.student_number, "2022010123");
         assert_eq!(info.graduation_date, "2026-06-30");
-        assert_eq!(info.ethnicity, "1");
+        assert_eq!(info.ethnicity, "01", "the number 1 read as the code 01");
         assert_eq!(info.phone, "13812345678");
         let codes: Vec<(&str, ProblemCode)> = p
             .problems
             .iter()
             .map(|q| (q.column.as_str(), q.code))
             .collect();
-        assert_eq!(
-            codes,
-            vec![
-                ("身份证号", ProblemCode::ScientificNotation),
-                ("民族", ProblemCode::LostLeadingZero),
-            ]
-        );
+        assert_eq!(codes, vec![("身份证号", ProblemCode::ScientificNotation)]);
+        assert_eq!(p.notices.len(), 1);
+        assert_eq!(p.notices[0].code, gradreg::NoticeCode::CodePadding);
         assert!(p.problems.iter().all(|q| q.row == 2));
     }
 
@@ -861,8 +870,9 @@ proptest! {
 
 #[test]
 fn header_only_roster_has_no_rows() {
-    let p = parse(format!("{HEADER}\r\n").as_bytes()).unwrap();
-    assert!(p.rows.is_empty() && p.problems.is_empty());
+    let err = parse(format!("标题\r\n{HEADER}\r\n\r\n").as_bytes()).unwrap_err();
+    assert_eq!(err, Error::RosterNoRows { header_row: 2 });
+    assert_eq!(err.code().name(), "roster_no_rows");
 }
 
 #[test]
@@ -870,13 +880,13 @@ fn a_deployment_adds_its_own_headers() {
     use gradreg::roster::{parse_roster_with, HeaderAliases};
     let text = format!(
         "{}\n{}\n",
-        HEADER.replace("身份证号", "证件号码"),
+        HEADER.replace("身份证号", "居民证号"),
         sample_line(&sample_id(), "2022010123")
     );
     let err = parse(text.as_bytes()).unwrap_err();
     assert!(matches!(err, Error::RosterMissingColumns { .. }));
     let mut aliases = HeaderAliases::builtin().clone();
-    aliases.load_tsv("证件号码\tid_number\n").unwrap();
+    aliases.load_tsv("居民证号\tid_number\n").unwrap();
     let p = parse_roster_with(text.as_bytes(), &RosterOptions::default(), t(), &aliases).unwrap();
     assert!(p.rows[0].ok);
     assert_eq!(p.rows[0].info.id_number, sample_id());
@@ -889,4 +899,249 @@ fn declared_gb18030_reports_undecodable_bytes() {
         matches!(&err, Error::RosterEncoding { encoding, line: 2, .. } if encoding == "gb18030"),
         "{err:?}"
     );
+}
+
+// ---- rosters as offices write them ----------------------------------------------------------
+
+/// The sample line with its gender written `g` (the sample holder is a man).
+fn line_with_gender(g: &str) -> String {
+    sample_line(&sample_id(), "2022010123").replacen(",1,", &format!(",{g},"), 1)
+}
+
+#[test]
+fn a_code_column_and_a_name_column_side_by_side() {
+    let header = HEADER
+        .replace("性别", "性别代码,性别")
+        .replace("民族", "民族代码,民族");
+    let good = sample_line(&sample_id(), "2022010123")
+        .replacen(",1,", ",1,男,", 1)
+        .replace(",01,", ",01,汉族,");
+    let bad = sample_line(&sample_id(), "2022010124")
+        .replacen(",1,", ",1,女,", 1)
+        .replace(",01,", ",01,火星族,");
+    let text = format!("{header}\n{good}\n{bad}\n");
+    let p = parse(text.as_bytes()).unwrap();
+    assert!(p.rows[0].ok, "{:?}", p.problems_of(2).collect::<Vec<_>>());
+    assert_eq!(p.rows[0].info.gender, "1");
+    let found: Vec<(&str, &str, ProblemCode)> = p
+        .problems_of(3)
+        .map(|q| (q.column.as_str(), q.field.as_str(), q.code))
+        .collect();
+    assert!(
+        found.contains(&("性别", "gender", ProblemCode::CodeNameMismatch)),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("民族", "ethnicity", ProblemCode::UnknownCode)),
+        "{found:?}"
+    );
+    let uses: Vec<(&str, &str, ColumnUseKind)> = p
+        .columns
+        .iter()
+        .map(|c| (c.header.as_str(), c.field.as_str(), c.kind))
+        .collect();
+    assert!(uses.contains(&("性别代码", "gender", ColumnUseKind::Read)));
+    assert!(uses.contains(&("性别", "gender", ColumnUseKind::Checked)));
+    // With the code cell empty, the name beside it is read (with a notice).
+    let text = format!(
+        "{header}\n{}\n",
+        sample_line(&sample_id(), "2022010123")
+            .replacen(",1,", ",,男,", 1)
+            .replace(",01,", ",01,汉族,")
+    );
+    let p = parse(text.as_bytes()).unwrap();
+    assert!(p.rows[0].ok && p.rows[0].info.gender == "1");
+    assert_eq!(p.notices[0].column, "性别");
+}
+
+#[test]
+fn genders_in_words_keep_the_id_check_on() {
+    // The sample ID number is a man's: 女 / 女性 / ２ must each disagree with it.
+    for g in ["男", "男性", "1", "１"] {
+        let p = parse(format!("{HEADER}\n{}\n", line_with_gender(g)).as_bytes()).unwrap();
+        assert!(p.rows[0].ok, "{g}: {:?}", p.problems);
+        assert_eq!(p.rows[0].info.gender, "1");
+    }
+    for g in ["女", "女性", "2", "２"] {
+        let p = parse(format!("{HEADER}\n{}\n", line_with_gender(g)).as_bytes()).unwrap();
+        assert!(
+            p.problems
+                .iter()
+                .any(|q| q.code == ProblemCode::GenderMismatch),
+            "{g}: the gender check switched off: {:?}",
+            p.problems
+        );
+    }
+}
+
+#[test]
+fn mac_line_ends_give_true_row_numbers() {
+    let text = format!(
+        "{HEADER}\r{}\r{}\r",
+        sample_line(&sample_id(), "2022010123"),
+        sample_line("123", "2022010124")
+    );
+    let p = parse(text.as_bytes()).unwrap();
+    assert_eq!(p.rows.iter().map(|r| r.row).collect::<Vec<_>>(), vec![2, 3]);
+    assert!(p.problems.iter().all(|q| q.row == 3), "{:?}", p.problems);
+}
+
+#[test]
+fn a_forced_encoding_that_reads_as_nonsense_is_refused() {
+    let text = format!("{HEADER}\n{}\n", sample_line(&sample_id(), "2022010123"));
+    let err = parse_as(text.as_bytes(), Format::Csv, Encoding::Gb18030).unwrap_err();
+    assert!(
+        matches!(err, Error::RosterImplausibleText { .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.code().name(), "roster_implausible_text");
+    assert!(parse(text.as_bytes()).is_ok(), "auto-detection reads it");
+    let (gbk, _, _) = encoding_rs::GBK.encode(&text);
+    assert!(parse_as(&gbk, Format::Csv, Encoding::Gb18030).is_ok());
+}
+
+#[test]
+fn values_as_offices_write_them_draw_notices_not_problems() {
+    let line = sample_line(&sample_id(), "２０２２０１０１２３")
+        .replace("2026-06-30", "2026年6月30日")
+        .replace(",31,", ",本科,")
+        .replace(",01,", ",汉族,");
+    let p = parse(format!("{HEADER}\n{line}\n").as_bytes()).unwrap();
+    assert!(p.rows[0].ok, "{:?}", p.problems);
+    let info = &p.rows[0].info;
+    assert_eq!(
+        (
+            info.student_number.as_str(),
+            info.graduation_date.as_str(),
+            info.education_level.as_str(),
+            info.ethnicity.as_str()
+        ),
+        ("2022010123", "2026-06-30", "31", "01")
+    );
+    let notes: Vec<(&str, NoticeCode, &str)> = p
+        .notices
+        .iter()
+        .map(|n| (n.field.as_str(), n.code, n.before.as_str()))
+        .collect();
+    assert_eq!(
+        notes,
+        vec![
+            (
+                "student_number",
+                NoticeCode::FullWidth,
+                "２０２２０１０１２３"
+            ),
+            ("education_level", NoticeCode::CodeFromName, "本科"),
+            ("graduation_date", NoticeCode::DateForm, "2026年6月30日"),
+            ("ethnicity", NoticeCode::CodeFromName, "汉族"),
+        ]
+    );
+    assert!(p.notices[0].message_zh.contains("２０２２０１０１２３"));
+    // A date with two readings stays a problem, named as such (and only once).
+    let line = sample_line(&sample_id(), "2022010123").replace("2026-06-30", "6/7/2026");
+    let p = parse(format!("{HEADER}\n{line}\n").as_bytes()).unwrap();
+    let codes: Vec<_> = p
+        .problems
+        .iter()
+        .map(|q| (q.field.as_str(), q.code))
+        .collect();
+    assert_eq!(codes, vec![("graduation_date", ProblemCode::Ambiguous)]);
+}
+
+#[test]
+fn template_headers_with_notes_and_ignored_columns() {
+    let header = "序号,姓名（必填）,性别,*身份证 号,【必填】学号,学校代码,学校名称,所在院系,专业代码,专业,学历层次,毕业时间(格式:YYYYMMDD),民族,联系电话,备注";
+    let line = format!(
+        "1,{},",
+        sample_line(&sample_id(), "2022010123").replace("2026-06-30", "20260630")
+    );
+    let title = "2026届毕业生生源信息,,,,";
+    let p = parse(format!("{title}\n{header}\n{line}\n").as_bytes()).unwrap();
+    assert!(p.rows[0].ok, "{:?}", p.problems);
+    assert_eq!(p.header_row, 2);
+    assert_eq!(p.rows[0].row, 3);
+    let ignored: Vec<&str> = p.ignored_columns().map(|c| c.header.as_str()).collect();
+    assert_eq!(ignored, vec!["序号", "备注"]);
+    // The preview says the same without reading a row, and lists what is missing.
+    let preview = gradreg::preview_header(
+        header.replace("【必填】学号", "编号").as_bytes(),
+        &RosterOptions::default(),
+        gradreg::HeaderAliases::builtin(),
+    )
+    .unwrap();
+    assert!(!preview.usable());
+    assert_eq!(preview.missing, vec!["学号 (student_number)".to_string()]);
+    assert_eq!(preview.columns.len(), 15);
+}
+
+#[test]
+fn an_instructions_sheet_before_the_roster_is_passed_over() {
+    use rust_xlsxwriter::{ExcelDateTime, Format as XFormat, Workbook};
+    let mut wb = Workbook::new();
+    let help = wb.add_worksheet();
+    help.set_name("填写说明").unwrap();
+    for (r, (a, b)) in [
+        ("字段", "说明"),
+        ("姓名", "与身份证一致"),
+        ("身份证号", "18 位，文本格式"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        help.write_string(r as u32, 0, *a).unwrap();
+        help.write_string(r as u32, 1, *b).unwrap();
+    }
+    let ws = wb.add_worksheet();
+    ws.set_name("生源信息").unwrap();
+    let date = XFormat::new().set_num_format("yyyy-mm-dd");
+    for (c, h) in HEADER.split(',').enumerate() {
+        ws.write_string(0, c as u16, h).unwrap();
+    }
+    for (c, v) in sample_line(&sample_id(), "2022010123")
+        .split(',')
+        .enumerate()
+    {
+        let c = c as u16;
+        match v {
+            "2026-06-30" => {
+                let d = ExcelDateTime::from_ymd(2026, 6, 30).unwrap();
+                ws.write_datetime_with_format(1, c, &d, &date).map(|_| ())
+            }
+            "1" => ws.write_string(1, c, "男").map(|_| ()),
+            _ => ws.write_string(1, c, v).map(|_| ()),
+        }
+        .unwrap();
+    }
+    // The graduation date once more as a bare serial number, as a pasted value leaves it.
+    let bytes = wb.save_to_buffer().unwrap();
+    let p = parse(&bytes).unwrap();
+    assert_eq!(p.sheet.as_deref(), Some("生源信息"));
+    assert!(p.rows[0].ok, "{:?}", p.problems);
+    assert_eq!(p.rows[0].info.graduation_date, "2026-06-30");
+    assert_eq!(
+        p.notices.len(),
+        1,
+        "男 only: a date cell is a date, not a rewrite"
+    );
+
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in HEADER.split(',').enumerate() {
+        ws.write_string(0, c as u16, h).unwrap();
+    }
+    for (c, v) in sample_line(&sample_id(), "2022010123")
+        .split(',')
+        .enumerate()
+    {
+        match v {
+            "2026-06-30" => ws.write_number(1, c as u16, 46203.0).map(|_| ()),
+            _ => ws.write_string(1, c as u16, v).map(|_| ()),
+        }
+        .unwrap();
+    }
+    let p = parse(&wb.save_to_buffer().unwrap()).unwrap();
+    assert!(p.rows[0].ok, "{:?}", p.problems);
+    assert_eq!(p.rows[0].info.graduation_date, "2026-06-30");
+    assert_eq!(p.notices[0].code, NoticeCode::DateSerial);
+    assert_eq!(p.notices[0].before, "46203");
 }

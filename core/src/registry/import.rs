@@ -57,6 +57,17 @@ pub struct ImportReport {
     pub rejected: usize,
     /// Every problem, by row and column.
     pub problems: Vec<crate::roster::CellProblem>,
+    /// Every notice (values read in canonical form, valid values worth a look), by row.
+    pub notices: Vec<crate::roster::RosterNotice>,
+    /// Every column of the header and the field it became (or that it was ignored).
+    pub columns: Vec<crate::roster::ColumnUse>,
+    /// 1-based row of the header.
+    pub header_row: usize,
+    /// The worksheet read, for an XLSX roster.
+    pub sheet: Option<String>,
+    /// True for a dry run ([`Registry::preview_roster`]): the counts say what an import would
+    /// do, and nothing was stored.
+    pub dry_run: bool,
 }
 
 /// Rows per transaction of a good-rows import: a crash loses at most the batch in flight.
@@ -74,6 +85,18 @@ impl Registry {
         actor: &Actor,
         now: DateTime<Utc>,
         all_or_nothing: bool,
+    ) -> Result<Vec<UploadResult>> {
+        self.upload(records, actor, now, all_or_nothing, false)
+    }
+
+    /// [`upload_batch`](Self::upload_batch), committing nothing when `dry_run`.
+    fn upload(
+        &self,
+        records: &[(String, Arc<crate::records::BasicInfo>)],
+        actor: &Actor,
+        now: DateTime<Utc>,
+        all_or_nothing: bool,
+        dry_run: bool,
     ) -> Result<Vec<UploadResult>> {
         let ctx = self.context(now)?;
         let mut results = Vec::with_capacity(records.len());
@@ -133,7 +156,7 @@ impl Registry {
         let refused = results
             .iter()
             .any(|r| matches!(r, UploadResult::Refused { .. }));
-        if all_or_nothing && refused {
+        if (all_or_nothing && refused) || dry_run {
             return Ok(results);
         }
         self.commit_outcomes(&outcomes)?;
@@ -145,6 +168,9 @@ impl Registry {
     /// Re-importing the same file changes nothing. Under [`ImportMode::AllOrNothing`] a single
     /// problem leaves the store untouched; under [`ImportMode::GoodRows`] good rows are committed
     /// in batches and bad ones reported.
+    ///
+    /// Headers are read with this registry's header table ([`Registry::header_aliases`]) and
+    /// values checked against its code tables.
     pub fn import_roster(
         &self,
         bytes: &[u8],
@@ -153,7 +179,35 @@ impl Registry {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<ImportReport> {
-        let parsed = crate::roster::parse_roster(bytes, opts, &self.tables)?;
+        self.import(bytes, opts, mode, actor, now, false)
+    }
+
+    /// A dry run of [`import_roster`](Self::import_roster): the same report — every problem
+    /// and notice, which column became which field, how many registrations would be created,
+    /// corrected or left unchanged, and the rows the registry would refuse — with nothing
+    /// stored.
+    pub fn preview_roster(
+        &self,
+        bytes: &[u8],
+        opts: &crate::roster::RosterOptions,
+        mode: ImportMode,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<ImportReport> {
+        self.import(bytes, opts, mode, actor, now, true)
+    }
+
+    /// Imports, or with `dry_run` only reports what an import would do.
+    fn import(
+        &self,
+        bytes: &[u8],
+        opts: &crate::roster::RosterOptions,
+        mode: ImportMode,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        dry_run: bool,
+    ) -> Result<ImportReport> {
+        let parsed = crate::roster::parse_roster_with(bytes, opts, &self.tables, &self.aliases)?;
         let mut report = ImportReport {
             format: match parsed.format {
                 crate::roster::Format::Xlsx => "xlsx",
@@ -166,9 +220,14 @@ impl Registry {
             corrected: 0,
             unchanged: 0,
             rejected: 0,
-            problems: parsed.problems.clone(),
+            problems: parsed.problems,
+            notices: parsed.notices,
+            columns: parsed.columns,
+            header_row: parsed.header_row,
+            sheet: parsed.sheet,
+            dry_run,
         };
-        if mode == ImportMode::AllOrNothing && !parsed.problems.is_empty() {
+        if mode == ImportMode::AllOrNothing && !report.problems.is_empty() {
             report.rejected = parsed.rows.len();
             return Ok(report);
         }
@@ -183,13 +242,20 @@ impl Registry {
             })
             .collect();
         let chunk = match mode {
+            // A dry run commits nothing, so one batch shows every refusal at once.
+            _ if dry_run => good.len().max(1),
             ImportMode::AllOrNothing => good.len().max(1),
             ImportMode::GoodRows => IMPORT_BATCH,
         };
         for part in good.chunks(chunk) {
             let records: Vec<_> = part.iter().map(|(_, r)| r.clone()).collect();
-            let results =
-                self.upload_batch(&records, actor, now, mode == ImportMode::AllOrNothing)?;
+            let results = self.upload(
+                &records,
+                actor,
+                now,
+                mode == ImportMode::AllOrNothing,
+                dry_run,
+            )?;
             let mut refused = 0;
             for ((row, _), result) in part.iter().zip(&results) {
                 match result {

@@ -45,6 +45,7 @@ pub struct Registry {
     store: Box<dyn Store>,
     policy: Policy,
     tables: Arc<CodeTables>,
+    aliases: Arc<crate::roster::HeaderAliases>,
 }
 
 impl Registry {
@@ -55,6 +56,7 @@ impl Registry {
             store,
             policy,
             tables: Arc::new(CodeTables::builtin().clone()),
+            aliases: Arc::new(crate::roster::HeaderAliases::builtin().clone()),
         })
     }
 
@@ -79,6 +81,51 @@ impl Registry {
     /// The code tables in use.
     pub fn tables(&self) -> &CodeTables {
         &self.tables
+    }
+
+    /// Adds rows to one code table of this registry (or, with `replace`, replaces the table),
+    /// from `code<TAB>name[<TAB>category]` lines as [`CodeTables::load_tsv`] reads them. An
+    /// error leaves the tables as they were.
+    pub fn load_table(
+        &mut self,
+        table: crate::tables::Table,
+        tsv: &str,
+        replace: bool,
+    ) -> Result<()> {
+        let mut next = (*self.tables).clone();
+        next.load_tsv(table, tsv, replace)?;
+        self.tables = Arc::new(next);
+        Ok(())
+    }
+
+    /// The roster header table this registry's imports use (the built-in one unless changed).
+    pub fn header_aliases(&self) -> &crate::roster::HeaderAliases {
+        &self.aliases
+    }
+
+    /// Replaces the roster header table.
+    pub fn set_header_aliases(&mut self, aliases: crate::roster::HeaderAliases) {
+        self.aliases = Arc::new(aliases);
+    }
+
+    /// Adds roster headers from `header<TAB>field[<TAB>name]` lines (see
+    /// [`HeaderAliases::load_tsv`](crate::roster::HeaderAliases::load_tsv)); an error names the
+    /// line and leaves the table as it was.
+    pub fn add_header_aliases(&mut self, tsv: &str) -> Result<()> {
+        let mut next = (*self.aliases).clone();
+        next.load_tsv(tsv)?;
+        self.aliases = Arc::new(next);
+        Ok(())
+    }
+
+    /// Adds roster headers from a file an office keeps (the format of
+    /// [`add_header_aliases`](Self::add_header_aliases)); an unreadable file is an
+    /// [`Error::RosterIo`](crate::Error::RosterIo).
+    pub fn load_header_aliases_file(&mut self, path: impl AsRef<std::path::Path>) -> Result<()> {
+        let mut next = (*self.aliases).clone();
+        next.load_file(path.as_ref())?;
+        self.aliases = Arc::new(next);
+        Ok(())
     }
 
     /// The policy in use.

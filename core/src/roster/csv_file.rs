@@ -1,8 +1,10 @@
 //! Reading a CSV roster: decode, pick the delimiter (comma, or tab for a tab-separated file),
 //! find the header and hand each record, with the line it starts on, to the row builder.
 
+use std::borrow::Cow;
+
 use super::decode::decode;
-use super::headers::{find_header, HeaderAliases};
+use super::headers::{find_header, FoundHeader, HeaderAliases};
 use super::rows::Builder;
 use super::{Encoding, Format, ParsedRoster};
 use crate::error::{Error, Result};
@@ -11,7 +13,7 @@ use crate::tables::CodeTables;
 /// Tab when the first non-empty line has more tabs than commas, else comma.
 fn delimiter(text: &str) -> u8 {
     let first = text
-        .lines()
+        .split(['\r', '\n'])
         .find(|l| !l.trim().is_empty())
         .unwrap_or_default();
     let tabs = first.bytes().filter(|&b| b == b'\t').count();
@@ -30,7 +32,8 @@ fn csv_error(e: csv::Error) -> Error {
 
 /// Line numbers of records. The CSV reader's own positions lag behind after CRLF line ends and
 /// blank lines (they point before the line end it has not consumed yet), so the line is counted
-/// here: from the record's position, skip line ends, then count the newlines passed.
+/// here: from the record's position, skip line ends, then count the line ends passed — LF, CRLF,
+/// or a CR alone (the line end of "CSV (Macintosh)").
 struct Lines<'a> {
     text: &'a [u8],
     offset: usize,
@@ -51,19 +54,88 @@ impl Lines<'_> {
             .take_while(|&&b| b == b'\r' || b == b'\n')
             .count();
         let to = start + skip;
-        self.line += self.text[self.offset..to]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
+        self.line += line_ends(self.text, self.offset, to);
         self.offset = to;
         self.line
     }
+}
+
+/// The line ends in `text[from..to]`: each LF, and each CR not followed by an LF.
+pub(super) fn line_ends(text: &[u8], from: usize, to: usize) -> usize {
+    let part = &text[from..to];
+    let lf = part.iter().filter(|&&b| b == b'\n').count();
+    if !part.contains(&b'\r') {
+        return lf;
+    }
+    let lone_cr = part
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\r' && text.get(from + i + 1) != Some(&b'\n'))
+        .count();
+    lf + lone_cr
 }
 
 /// A cell of the decoded text as `&str`.
 fn cell_str(b: &[u8]) -> &str {
     // The whole text is valid UTF-8 and records split at ASCII bytes, so this cannot fail.
     std::str::from_utf8(b).unwrap_or("")
+}
+
+/// A decoded CSV roster with its reader positioned after the header.
+struct Opened<'a> {
+    text: &'a str,
+    label: &'static str,
+    reader: csv::Reader<&'a [u8]>,
+    lines: Lines<'a>,
+    header: FoundHeader,
+}
+
+/// Decodes the bytes and finds the header.
+fn open<'a>(
+    text: &'a Cow<'_, str>,
+    label: &'static str,
+    aliases: &HeaderAliases,
+) -> Result<Opened<'a>> {
+    if text.trim().is_empty() {
+        return Err(Error::RosterEmpty);
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter(text))
+        .from_reader(text.as_bytes());
+    let mut rec = csv::ByteRecord::new();
+    let mut lines = Lines {
+        text: text.as_bytes(),
+        offset: 0,
+        line: 1,
+    };
+    let header = find_header(aliases, || {
+        if reader.read_byte_record(&mut rec).map_err(csv_error)? {
+            let cells = rec.iter().map(|c| cell_str(c).to_string()).collect();
+            Ok(Some((lines.of(&rec), cells)))
+        } else {
+            Ok(None)
+        }
+    })?;
+    Ok(Opened {
+        text,
+        label,
+        reader,
+        lines,
+        header,
+    })
+}
+
+/// Reads the header of a CSV roster only: the header found and the encoding's name.
+pub(super) fn header(
+    bytes: &[u8],
+    encoding: Encoding,
+    aliases: &HeaderAliases,
+) -> Result<(FoundHeader, &'static str)> {
+    let (text, label) = decode(bytes, encoding)?;
+    let o = open(&text, label, aliases)?;
+    Ok((o.header, o.label))
 }
 
 /// Reads a CSV roster.
@@ -74,30 +146,25 @@ pub(super) fn parse_csv(
     aliases: &HeaderAliases,
 ) -> Result<ParsedRoster> {
     let (text, label) = decode(bytes, encoding)?;
-    if text.trim().is_empty() {
-        return Err(Error::RosterEmpty);
-    }
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter(&text))
-        .from_reader(text.as_bytes());
-    let mut rec = csv::ByteRecord::new();
-    let mut lines = Lines {
-        text: text.as_bytes(),
-        offset: 0,
-        line: 1,
+    let Opened {
+        text,
+        label,
+        mut reader,
+        mut lines,
+        header,
+    } = open(&text, label, aliases)?;
+    let mut b = Builder::new(&header.cells, aliases, tables)?;
+    let lf = text.bytes().filter(|&c| c == b'\n').count();
+    let lines_guess = if lf > 0 {
+        lf
+    } else {
+        text.bytes().filter(|&c| c == b'\r').count()
     };
-    let (_, header) = find_header(aliases, || {
-        if reader.read_byte_record(&mut rec).map_err(csv_error)? {
-            let cells = rec.iter().map(|c| cell_str(c).to_string()).collect();
-            Ok(Some((lines.of(&rec), cells)))
-        } else {
-            Ok(None)
-        }
-    })?;
-    let mut b = Builder::new(&header, aliases, tables)?;
-    b.reserve(text.bytes().filter(|&c| c == b'\n').count().min(1 << 24));
+    b.reserve(lines_guess.min(1 << 24));
+    for (row, cells) in &header.after {
+        b.row(*row, cells.len(), |i| cells.get(i).map(String::as_str));
+    }
+    let mut rec = csv::ByteRecord::new();
     while reader.read_byte_record(&mut rec).map_err(csv_error)? {
         let line = lines.of(&rec);
         // One UTF-8 check per record; fields split at ASCII bytes, so their ranges are character
@@ -105,5 +172,5 @@ pub(super) fn parse_csv(
         let whole = cell_str(rec.as_slice());
         b.row(line, rec.len(), |i| rec.range(i).and_then(|r| whole.get(r)));
     }
-    Ok(b.finish(Format::Csv, label))
+    b.finish(Format::Csv, label, header.row, None)
 }

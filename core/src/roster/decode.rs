@@ -7,12 +7,69 @@ use std::borrow::Cow;
 use super::Encoding;
 use crate::error::{Error, Result};
 
-/// The 1-based line of a byte offset.
+/// The 1-based line of a byte offset (lines end with LF, CRLF or a CR alone).
 fn line_of(bytes: &[u8], offset: usize) -> usize {
-    1 + bytes[..offset.min(bytes.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
+    1 + super::csv_file::line_ends(bytes, 0, offset.min(bytes.len()))
+}
+
+/// Whether text decoded in an encoding the caller forced reads as that encoding: refused when
+/// GB18030 was forced on bytes that are valid UTF-8 with non-ASCII text (a UTF-8 file), when
+/// most double-byte pairs fall outside GB2312's common characters (another encoding read as
+/// GBK), or when UTF-8 was forced on text that is mostly Latin-1 letters and C1 controls (UTF-8
+/// decoded twice, `å§“å`).
+fn plausible(bytes: &[u8], encoding: Encoding, text: &str) -> bool {
+    match encoding {
+        Encoding::Gb18030 => {
+            if !bytes.is_ascii() && std::str::from_utf8(bytes).is_ok() {
+                return false;
+            }
+            let (mut common, mut other) = (0usize, 0usize);
+            let mut i = 0;
+            while i < bytes.len() {
+                let b = bytes[i];
+                if b < 0x80 {
+                    i += 1;
+                    continue;
+                }
+                let t = bytes.get(i + 1).copied().unwrap_or(0);
+                if (0x30..=0x39).contains(&t) {
+                    other += 1; // a four-byte GB18030 sequence: rare characters
+                    i += 4;
+                } else {
+                    if (0xA1..=0xF7).contains(&b) && (0xA1..=0xFE).contains(&t) {
+                        common += 1;
+                    } else {
+                        other += 1;
+                    }
+                    i += 2;
+                }
+            }
+            other <= common
+        }
+        Encoding::Utf8 => {
+            let (mut latin, mut cjk) = (0usize, 0usize);
+            for c in text.chars() {
+                match c {
+                    '\u{80}'..='\u{FF}' => latin += 1,
+                    c if !c.is_ascii() => cjk += 1,
+                    _ => {}
+                }
+            }
+            latin <= cjk || latin < 4
+        }
+        Encoding::Auto => true,
+    }
+}
+
+/// The error for text that decodes but does not read as the forced encoding.
+fn implausible(encoding: Encoding) -> Error {
+    let name = match encoding {
+        Encoding::Gb18030 => "gb18030",
+        _ => "utf-8",
+    };
+    Error::RosterImplausibleText {
+        encoding: name.into(),
+    }
 }
 
 /// `bytes` as UTF-8; an error names the offset (counted from the start of `full`, past
@@ -65,8 +122,24 @@ pub(super) fn decode(bytes: &[u8], encoding: Encoding) -> Result<(Cow<'_, str>, 
         ));
     }
     match encoding {
-        Encoding::Utf8 => Ok((Cow::Borrowed(decode_utf8(bytes, bytes, 0)?), "utf-8")),
-        Encoding::Gb18030 => Ok((Cow::Owned(decode_gb18030(bytes, "gb18030")?), "gb18030")),
+        Encoding::Utf8 => {
+            let text = decode_utf8(bytes, bytes, 0)?;
+            if !plausible(bytes, encoding, text) {
+                return Err(implausible(encoding));
+            }
+            Ok((Cow::Borrowed(text), "utf-8"))
+        }
+        Encoding::Gb18030 => {
+            // A UTF-8 file is named as such before any byte fails to decode.
+            if !bytes.is_ascii() && std::str::from_utf8(bytes).is_ok() {
+                return Err(implausible(encoding));
+            }
+            let text = decode_gb18030(bytes, "gb18030")?;
+            if !plausible(bytes, encoding, &text) {
+                return Err(implausible(encoding));
+            }
+            Ok((Cow::Owned(text), "gb18030"))
+        }
         Encoding::Auto => {
             if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
                 return Err(Error::RosterUnsupportedFormat(
@@ -87,6 +160,39 @@ pub(super) fn decode(bytes: &[u8], encoding: Encoding) -> Result<(Cow<'_, str>, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forced_encodings_must_read_plausibly() {
+        let utf8 = "姓名,身份证号\n张三,1\n".as_bytes();
+        let (gbk, _, _) = encoding_rs::GBK.encode("姓名,身份证号\n张三,1\n");
+        assert!(matches!(
+            decode(utf8, Encoding::Gb18030),
+            Err(Error::RosterImplausibleText { .. })
+        ));
+        assert!(decode(&gbk, Encoding::Gb18030).is_ok());
+        assert!(decode(utf8, Encoding::Utf8).is_ok());
+        assert!(
+            decode(b"name,id\n", Encoding::Gb18030).is_ok(),
+            "ASCII reads as anything"
+        );
+        // UTF-8 decoded as Latin-1 and saved as UTF-8 again.
+        let twice: String = utf8.iter().map(|&b| char::from(b)).collect();
+        assert!(matches!(
+            decode(twice.as_bytes(), Encoding::Utf8),
+            Err(Error::RosterImplausibleText { .. })
+        ));
+        assert_eq!(
+            decode(twice.as_bytes(), Encoding::Auto).unwrap().1,
+            "utf-8",
+            "auto-detection stays as it was"
+        );
+    }
+
+    #[test]
+    fn lines_end_with_a_lone_cr_too() {
+        let err = decode_gb18030(b"a\rb\rc\xFF", "gb18030").unwrap_err();
+        assert!(matches!(err, Error::RosterEncoding { line: 3, .. }));
+    }
 
     #[test]
     fn gb18030_offsets() {

@@ -74,6 +74,7 @@ mod csv_file;
 mod decode;
 mod fields;
 mod headers;
+mod normalize;
 mod rows;
 #[cfg(feature = "xlsx")]
 mod xlsx;
@@ -84,12 +85,12 @@ use serde::{Deserialize, Serialize};
 
 pub(crate) use fields::field_ref;
 pub use fields::{FIELDS, REQUIRED_FIELDS};
-pub use headers::{HeaderAliases, HeaderStyle, HEADER_SCAN_ROWS};
+pub use headers::{HeaderAliases, HeaderRole, HeaderStyle, HEADER_SCAN_ROWS};
 
 use crate::error::{Error, Result};
 use crate::records::BasicInfo;
 use crate::tables::CodeTables;
-use crate::validate::ProblemCode;
+use crate::validate::{NoticeCode, ProblemCode};
 
 /// The file format of a roster.
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -150,6 +151,57 @@ pub struct CellProblem {
     pub message_en: String,
 }
 
+/// A value read from a roster after rewriting it into its canonical form (男 → `1`, 汉族 →
+/// `01`, `20240701` → `2024-07-01` …), or a valid value worth a look. Never silent, never an
+/// error: the row stays good.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterNotice {
+    /// 1-based row in the sheet, as in [`CellProblem::row`].
+    pub row: usize,
+    /// The column's header text as written in the file.
+    pub column: String,
+    /// The [`BasicInfo`] field name.
+    pub field: String,
+    /// What was done or noticed.
+    pub code: NoticeCode,
+    /// The cell as written (trimmed).
+    pub before: String,
+    /// The value read into the record.
+    pub after: String,
+    /// Message in Chinese.
+    pub message_zh: String,
+    /// Message in English.
+    pub message_en: String,
+}
+
+/// How a column of the header was used.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColumnUseKind {
+    /// The field's value is read from this column.
+    Read,
+    /// A name column (性别, 民族 …) checked against the code column read beside it.
+    Checked,
+    /// The header names no field (序号, 备注 …): the column is not read.
+    Ignored,
+}
+
+/// One column of the header and what became of it.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnUse {
+    /// 1-based column.
+    pub column: usize,
+    /// The header text as written (trimmed).
+    pub header: String,
+    /// The [`BasicInfo`] field it fills or checks, `""` when ignored.
+    pub field: String,
+    /// How it was used.
+    pub kind: ColumnUseKind,
+}
+
 /// One data row of a roster.
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -170,6 +222,15 @@ pub struct ParsedRoster {
     pub rows: Vec<RosterRow>,
     /// Every problem, in row order.
     pub problems: Vec<CellProblem>,
+    /// Every notice (values rewritten into canonical form, valid values worth a look), in row
+    /// order.
+    pub notices: Vec<RosterNotice>,
+    /// Every column of the header: the field it became, or that it was ignored.
+    pub columns: Vec<ColumnUse>,
+    /// 1-based row of the header.
+    pub header_row: usize,
+    /// The worksheet read, for an XLSX roster.
+    pub sheet: Option<String>,
     /// The format read: [`Format::Csv`] or [`Format::Xlsx`], never `Auto`.
     pub format: Format,
     /// The encoding read: `"utf-8"`, `"utf-8-bom"`, `"gb18030"` or `"xlsx"`.
@@ -185,6 +246,18 @@ impl ParsedRoster {
     /// The problems of one row.
     pub fn problems_of(&self, row: usize) -> impl Iterator<Item = &CellProblem> {
         self.problems.iter().filter(move |p| p.row == row)
+    }
+
+    /// The notices of one row.
+    pub fn notices_of(&self, row: usize) -> impl Iterator<Item = &RosterNotice> {
+        self.notices.iter().filter(move |n| n.row == row)
+    }
+
+    /// The columns that were not read (no field of the roster).
+    pub fn ignored_columns(&self) -> impl Iterator<Item = &ColumnUse> {
+        self.columns
+            .iter()
+            .filter(|c| c.kind == ColumnUseKind::Ignored)
     }
 }
 
@@ -220,10 +293,76 @@ pub fn parse_roster_with(
     tables: &CodeTables,
     aliases: &HeaderAliases,
 ) -> Result<ParsedRoster> {
+    let format = detect(bytes, opts.format)?;
+    match format {
+        Format::Xlsx => parse_xlsx(bytes, tables, aliases),
+        _ => csv_file::parse_csv(bytes, opts.encoding, tables, aliases),
+    }
+}
+
+/// What a roster's header says before any row is read: which column becomes which field, which
+/// are ignored, and what is missing or repeated. A dry run for a file the importer may refuse.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HeaderPreview {
+    /// The format read: [`Format::Csv`] or [`Format::Xlsx`].
+    pub format: Format,
+    /// The encoding read, as in [`ParsedRoster::encoding`].
+    pub encoding: &'static str,
+    /// The worksheet whose header was taken, for an XLSX roster.
+    pub sheet: Option<String>,
+    /// 1-based row of the header.
+    pub header_row: usize,
+    /// Every column of the header and what it becomes.
+    pub columns: Vec<ColumnUse>,
+    /// Required columns the header lacks, as in [`Error::RosterMissingColumns`].
+    pub missing: Vec<String>,
+    /// Groups of columns naming one field, as in [`Error::RosterDuplicateColumns`].
+    pub duplicated: Vec<String>,
+}
+
+impl HeaderPreview {
+    /// Whether the header can be imported (nothing missing, nothing repeated).
+    pub fn usable(&self) -> bool {
+        self.missing.is_empty() && self.duplicated.is_empty()
+    }
+}
+
+/// Reads only the header of a roster and says what each column becomes; missing and repeated
+/// columns are listed, not errors. Errors are those of a file that has no header at all.
+pub fn preview_header(
+    bytes: &[u8],
+    opts: &RosterOptions,
+    aliases: &HeaderAliases,
+) -> Result<HeaderPreview> {
+    let (format, encoding, sheet, found) = match detect(bytes, opts.format)? {
+        Format::Xlsx => {
+            let (sheet, found) = xlsx_header(bytes, aliases)?;
+            (Format::Xlsx, "xlsx", Some(sheet), found)
+        }
+        _ => {
+            let (found, label) = csv_file::header(bytes, opts.encoding, aliases)?;
+            (Format::Csv, label, None, found)
+        }
+    };
+    let map = rows::ColumnMap::new(&found.cells, aliases);
+    Ok(HeaderPreview {
+        format,
+        encoding,
+        sheet,
+        header_row: found.row,
+        columns: map.uses(),
+        missing: map.missing(aliases),
+        duplicated: map.duplicated(),
+    })
+}
+
+/// The format to read: the declared one, or detected from the first bytes.
+fn detect(bytes: &[u8], format: Format) -> Result<Format> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::RosterEmpty);
     }
-    let format = match opts.format {
+    Ok(match format {
         Format::Auto if bytes.starts_with(b"PK\x03\x04") => Format::Xlsx,
         Format::Auto if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) => {
             return Err(Error::RosterUnsupportedFormat(
@@ -234,11 +373,19 @@ pub fn parse_roster_with(
         }
         Format::Auto => Format::Csv,
         f => f,
-    };
-    match format {
-        Format::Xlsx => parse_xlsx(bytes, tables, aliases),
-        _ => csv_file::parse_csv(bytes, opts.encoding, tables, aliases),
-    }
+    })
+}
+
+/// Reads the header of an XLSX roster.
+#[cfg(feature = "xlsx")]
+fn xlsx_header(bytes: &[u8], aliases: &HeaderAliases) -> Result<(String, headers::FoundHeader)> {
+    xlsx::header(bytes, aliases)
+}
+
+/// Without the `xlsx` feature, an XLSX roster is an unsupported format.
+#[cfg(not(feature = "xlsx"))]
+fn xlsx_header(_: &[u8], _: &HeaderAliases) -> Result<(String, headers::FoundHeader)> {
+    Err(no_xlsx())
 }
 
 /// Reads an XLSX roster.
@@ -250,8 +397,14 @@ fn parse_xlsx(bytes: &[u8], tables: &CodeTables, aliases: &HeaderAliases) -> Res
 /// Without the `xlsx` feature, an XLSX roster is an unsupported format.
 #[cfg(not(feature = "xlsx"))]
 fn parse_xlsx(_: &[u8], _: &CodeTables, _: &HeaderAliases) -> Result<ParsedRoster> {
-    Err(Error::RosterUnsupportedFormat(
+    Err(no_xlsx())
+}
+
+/// The error for an XLSX roster in a build without the `xlsx` feature.
+#[cfg(not(feature = "xlsx"))]
+fn no_xlsx() -> Error {
+    Error::RosterUnsupportedFormat(
         "本版本未包含 XLSX 支持（cargo 特性 xlsx）/ XLSX support is not built in (cargo feature `xlsx`)"
             .into(),
-    ))
+    )
 }

@@ -6,7 +6,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use calamine::{Data, Range, Reader, SheetType, SheetVisible, Xlsx};
 
-use super::headers::{find_header, HeaderAliases};
+use super::headers::{find_header, FoundHeader, HeaderAliases};
 use super::rows::Builder;
 use super::{Format, ParsedRoster};
 use crate::error::{Error, Result};
@@ -85,23 +85,23 @@ fn corrupt(e: impl std::fmt::Display) -> Error {
     Error::RosterXlsx(e.to_string())
 }
 
-/// Reads an XLSX roster: the first visible worksheet with a header row (hidden sheets last).
-pub(super) fn parse(
-    bytes: &[u8],
-    tables: &CodeTables,
-    aliases: &HeaderAliases,
-) -> Result<ParsedRoster> {
-    // A defect in the workbook reader must not take the host down: a panic while reading
-    // malformed bytes is reported as a corrupt file.
-    catch_unwind(AssertUnwindSafe(|| parse_inner(bytes, tables, aliases))).unwrap_or_else(|_| {
+/// Runs `f` with a guard: a defect in the workbook reader must not take the host down, so a
+/// panic while reading malformed bytes is reported as a corrupt file.
+fn guarded<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| {
         Err(Error::RosterXlsx(
             "the workbook reader failed on malformed data".into(),
         ))
     })
 }
 
-/// [`parse`] without the panic guard.
-fn parse_inner(bytes: &[u8], tables: &CodeTables, aliases: &HeaderAliases) -> Result<ParsedRoster> {
+/// The worksheet whose header names the most fields (the first such on a tie; visible sheets
+/// before hidden ones), with its rows and the header found. An instructions sheet (填写说明)
+/// before the roster is passed over this way.
+fn best_sheet(
+    bytes: &[u8],
+    aliases: &HeaderAliases,
+) -> Result<(String, Vec<(usize, Vec<String>)>, FoundHeader)> {
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(corrupt)?;
     let sheets = book.sheets_metadata().to_vec();
     let mut names: Vec<&str> = sheets
@@ -118,17 +118,16 @@ fn parse_inner(bytes: &[u8], tables: &CodeTables, aliases: &HeaderAliases) -> Re
     if names.is_empty() {
         return Err(Error::RosterNoSheet);
     }
+    let mut best: Option<(String, Vec<(usize, Vec<String>)>, FoundHeader)> = None;
     let mut first_err = None;
     for name in names {
         let range = book.worksheet_range(name).map_err(corrupt)?;
         let mut it = rows(&range);
         match find_header(aliases, || Ok(it.next())) {
-            Ok((_, header)) => {
-                let mut b = Builder::new(&header, aliases, tables)?;
-                for (row, cells) in it {
-                    b.row(row, cells.len(), |i| cells.get(i).map(String::as_str));
+            Ok(h) => {
+                if best.as_ref().is_none_or(|(_, _, b)| h.score > b.score) {
+                    best = Some((name.to_string(), it.collect(), h));
                 }
-                return Ok(b.finish(Format::Xlsx, "xlsx"));
             }
             Err(e) => {
                 // Keep "no header" over "empty" so that the message points at the header.
@@ -138,7 +137,29 @@ fn parse_inner(bytes: &[u8], tables: &CodeTables, aliases: &HeaderAliases) -> Re
             }
         }
     }
-    Err(first_err.unwrap_or(Error::RosterEmpty))
+    best.ok_or_else(|| first_err.unwrap_or(Error::RosterEmpty))
+}
+
+/// Reads the header of an XLSX roster only: the sheet and the header found.
+pub(super) fn header(bytes: &[u8], aliases: &HeaderAliases) -> Result<(String, FoundHeader)> {
+    guarded(|| best_sheet(bytes, aliases).map(|(name, _, h)| (name, h)))
+}
+
+/// Reads an XLSX roster from the sheet that [`best_sheet`] picks.
+pub(super) fn parse(
+    bytes: &[u8],
+    tables: &CodeTables,
+    aliases: &HeaderAliases,
+) -> Result<ParsedRoster> {
+    guarded(|| {
+        let (name, rest, header) = best_sheet(bytes, aliases)?;
+        let mut b = Builder::new(&header.cells, aliases, tables)?;
+        b.reserve(header.after.len() + rest.len());
+        for (row, cells) in header.after.iter().chain(&rest) {
+            b.row(*row, cells.len(), |i| cells.get(i).map(String::as_str));
+        }
+        b.finish(Format::Xlsx, "xlsx", header.row, Some(name))
+    })
 }
 
 #[cfg(test)]
