@@ -130,10 +130,21 @@ def excel_text(v):
     return str(v)
 
 
+class Implausible(Exception):
+    """Text that is valid UTF-8 (not ASCII) declared to be GB18030."""
+
+
 def read_csv(raw, forced):
     if raw.startswith(b"\xef\xbb\xbf"):
         text = raw[3:].decode("utf-8")
     elif forced == "gb18030":
+        if not raw.isascii():
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+            else:
+                raise Implausible()
         text = raw.decode("gb18030")  # strict: raises on bytes that are not GB18030
     else:
         try:
@@ -444,6 +455,8 @@ def main():
                 rows = all_rows[k + 1:]
         except UnicodeDecodeError:
             got_error = "roster_encoding"
+        except Implausible:
+            got_error = "roster_implausible_text"
         if got_error is None and rows is not None:
             problems, notices, count = check_rows(rows, cols, regions)
             if count == 0:

@@ -1036,8 +1036,9 @@ def f11_header_only(rng, key):
 
 
 def f12_utf8_forced_gb18030(rng, key):
-    """A UTF-8 roster (no byte-order mark) whose uploader told the importer it is GB18030: its
-    bytes are not GB18030, so the file is refused instead of read as mojibake."""
+    """A UTF-8 roster (no byte-order mark) whose uploader told the importer it is GB18030: the
+    file is refused as text that does not read as the declared encoding, instead of being read as
+    mojibake (its bytes are not even valid GB18030)."""
     name = "12_utf8_forced_gb18030.csv"
     m = Maker(rng, "10327", "南京财经大学", "stu.nufe.edu.cn",
               lambda r, lv, y, n: f"{y}{r.randint(1000, 9999)}{n:03d}")
@@ -1066,7 +1067,7 @@ def f12_utf8_forced_gb18030(rng, key):
     else:
         raise SystemExit(f"{name}: the UTF-8 bytes happen to decode as GB18030")
     key.encoding(name, "gb18030")
-    key.error(name, "roster_encoding")
+    key.error(name, "roster_implausible_text")
 
 
 def f13_gb18030_rare(rng, key):
