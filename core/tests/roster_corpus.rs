@@ -175,8 +175,10 @@ fn score_roster(p: &ParsedRoster, e: &Expected, s: &mut Score) {
     }
     if let Some(rows) = e.rows {
         if p.rows.len() != rows {
-            s.failures
-                .push(format!("{} data rows read, the file has {rows}", p.rows.len()));
+            s.failures.push(format!(
+                "{} data rows read, the file has {rows}",
+                p.rows.len()
+            ));
         }
     }
 }
@@ -188,7 +190,10 @@ fn score_file(path: &Path, e: &Expected) -> Score {
         ..Score::default()
     };
     let bytes = std::fs::read(path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
-    match (parse_roster(&bytes, &options(e), CodeTables::builtin()), &e.error) {
+    match (
+        parse_roster(&bytes, &options(e), CodeTables::builtin()),
+        &e.error,
+    ) {
         (Ok(p), None) => score_roster(&p, e, &mut s),
         (Ok(p), Some(want)) => s.failures.push(format!(
             "read ({} rows, {} problems) but must be refused with {want}",
@@ -265,7 +270,10 @@ fn key_and_files_agree() {
     for e in key.values() {
         let rows: BTreeSet<usize> = e.problems.iter().map(|(r, _, _)| *r).collect();
         assert_eq!(rows.len(), e.problems.len(), "one planted problem per row");
-        assert!(e.error.is_some() || e.rows.is_some(), "each roster states its row count");
+        assert!(
+            e.error.is_some() || e.rows.is_some(),
+            "each roster states its row count"
+        );
         for (_, _, code) in &e.problems {
             *kinds.entry(code.as_str()).or_default() += 1;
         }
