@@ -137,7 +137,7 @@ fn xlsx_of(csv: &str) -> Vec<u8> {
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use gradreg::cohort::{generate, roster_csv, CohortSpec, HeaderStyle};
-use gradreg::roster::{parse_roster, RosterOptions};
+use gradreg::roster::{parse_roster, scan_roster, HeaderAliases, RosterOptions};
 use gradreg::{CodeTables, Table};
 
 /// Rows of the roster: 100,000 when benchmarking (`cargo bench`), a few thousand when

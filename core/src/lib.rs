@@ -68,9 +68,9 @@ pub use registry::{
 };
 pub use reminders::{reminders, reminders_for, Reminder, ReminderKind, ReminderOptions};
 pub use roster::{
-    parse_roster, parse_roster_file, preview_header, CellProblem, ColumnUse, ColumnUseKind,
-    Encoding, Format, HeaderAliases, HeaderPreview, HeaderRole, HeaderStyle, ParsedRoster,
-    RosterNotice, RosterOptions, RosterRow,
+    parse_roster, parse_roster_file, preview_header, scan_roster, CellProblem, ColumnUse,
+    ColumnUseKind, Encoding, Format, HeaderAliases, HeaderPreview, HeaderRole, HeaderStyle,
+    ParsedRoster, RosterNotice, RosterOptions, RosterRow, RosterScan,
 };
 pub use tables::{Category, CodeTables, RegionPeriod, Table};
 pub use validate::{Notice, NoticeCode, Problem, ProblemCode, Validate};

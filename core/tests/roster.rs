@@ -1145,3 +1145,40 @@ fn an_instructions_sheet_before_the_roster_is_passed_over() {
     assert_eq!(p.notices[0].code, NoticeCode::DateSerial);
     assert_eq!(p.notices[0].before, "46203");
 }
+
+#[test]
+fn scanning_row_by_row_sees_what_parsing_keeps() {
+    let g = cohort(300, 9);
+    let mut csv = roster_csv(&g, HeaderStyle::Chinese);
+    // Damage: a repeated ID number, a scientific-notation one, a row with a date in words.
+    csv = csv.replacen(&g[10].basic.id_number, &g[3].basic.id_number, 1);
+    csv = csv.replacen(&g[20].basic.id_number, "3.20102E+17", 1);
+    csv = csv.replacen(&g[30].basic.graduation_date, "2026年6月30日", 1);
+    let opts = RosterOptions::default();
+    let parsed = parse(csv.as_bytes()).unwrap();
+    let (mut rows, mut problems) = (Vec::new(), Vec::new());
+    let scan = gradreg::scan_roster(
+        csv.as_bytes(),
+        &opts,
+        t(),
+        gradreg::HeaderAliases::builtin(),
+        |row, ps| {
+            rows.push(row.clone());
+            problems.extend_from_slice(ps);
+            assert_eq!(row.ok, ps.is_empty());
+        },
+    )
+    .unwrap();
+    assert_eq!(rows, parsed.rows);
+    assert_eq!(problems, parsed.problems);
+    assert_eq!(scan.notices, parsed.notices);
+    assert_eq!(scan.columns, parsed.columns);
+    assert_eq!(
+        (scan.rows, scan.bad_rows, scan.problems),
+        (300, 2, parsed.problems.len())
+    );
+    assert!(parsed
+        .problems
+        .iter()
+        .any(|p| p.code == ProblemCode::Duplicate && p.row == 12));
+}

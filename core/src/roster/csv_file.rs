@@ -3,8 +3,8 @@
 
 use super::decode::decode;
 use super::headers::{find_header, FoundHeader, HeaderAliases};
-use super::rows::Builder;
-use super::{Encoding, Format, ParsedRoster};
+use super::rows::{Builder, Scanned, Sink};
+use super::{Encoding, Format};
 use crate::error::{Error, Result};
 use crate::tables::CodeTables;
 
@@ -132,13 +132,14 @@ pub(super) fn header(
     Ok((o.header, o.label))
 }
 
-/// Reads a CSV roster.
+/// Reads a CSV roster, handing its rows to `sink`.
 pub(super) fn parse_csv(
     bytes: &[u8],
     encoding: Encoding,
     tables: &CodeTables,
     aliases: &HeaderAliases,
-) -> Result<ParsedRoster> {
+    sink: &mut dyn Sink,
+) -> Result<Scanned> {
     let (text, label) = decode(bytes, encoding)?;
     let Opened {
         text,
@@ -147,7 +148,7 @@ pub(super) fn parse_csv(
         mut lines,
         header,
     } = open(&text, label, aliases)?;
-    let mut b = Builder::new(&header.cells, aliases, tables)?;
+    let mut b = Builder::new(&header.cells, aliases, tables, sink)?;
     let lf = text.bytes().filter(|&c| c == b'\n').count();
     let lines_guess = if lf > 0 {
         lf

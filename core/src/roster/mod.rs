@@ -325,10 +325,89 @@ pub fn parse_roster_with(
     tables: &CodeTables,
     aliases: &HeaderAliases,
 ) -> Result<ParsedRoster> {
-    let format = detect(bytes, opts.format)?;
-    match format {
-        Format::Xlsx => parse_xlsx(bytes, tables, aliases),
-        _ => csv_file::parse_csv(bytes, opts.encoding, tables, aliases),
+    let mut all = rows::Collect::default();
+    let s = read(bytes, opts, tables, aliases, &mut all)?;
+    Ok(ParsedRoster {
+        rows: all.rows,
+        problems: all.problems,
+        notices: s.notices,
+        columns: s.columns,
+        header_row: s.header_row,
+        sheet: s.sheet,
+        format: s.format,
+        encoding: s.encoding,
+    })
+}
+
+/// What [`scan_roster`] found besides the rows it handed over.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RosterScan {
+    /// Data rows read.
+    pub rows: usize,
+    /// Rows with at least one problem.
+    pub bad_rows: usize,
+    /// Problems found, in all.
+    pub problems: usize,
+    /// Every notice, as in [`ParsedRoster::notices`].
+    pub notices: Vec<RosterNotice>,
+    /// Every column of the header and what it became.
+    pub columns: Vec<ColumnUse>,
+    /// 1-based row of the header.
+    pub header_row: usize,
+    /// The worksheet read, for an XLSX roster.
+    pub sheet: Option<String>,
+    /// The format read.
+    pub format: Format,
+    /// The encoding read, as in [`ParsedRoster::encoding`].
+    pub encoding: &'static str,
+}
+
+/// Reads a roster row by row without keeping the rows: `each` is called once per data row, in
+/// file order, with the row and its problems (a repeated ID or student number is reported on
+/// the later row, as [`parse_roster`] does). Memory stays about the size of the file whatever
+/// the number of rows, where [`parse_roster`] keeps every record; use it to check a large file
+/// or to feed rows somewhere else as they come.
+pub fn scan_roster(
+    bytes: &[u8],
+    opts: &RosterOptions,
+    tables: &CodeTables,
+    aliases: &HeaderAliases,
+    each: impl FnMut(&RosterRow, &[CellProblem]),
+) -> Result<RosterScan> {
+    /// Hands each row to the caller and keeps nothing.
+    struct Each<F>(F);
+    impl<F: FnMut(&RosterRow, &[CellProblem])> rows::Sink for Each<F> {
+        fn take(&mut self, row: RosterRow, problems: &mut Vec<CellProblem>) {
+            (self.0)(&row, problems);
+            problems.clear();
+        }
+    }
+    let s = read(bytes, opts, tables, aliases, &mut Each(each))?;
+    Ok(RosterScan {
+        rows: s.rows,
+        bad_rows: s.bad_rows,
+        problems: s.problems,
+        notices: s.notices,
+        columns: s.columns,
+        header_row: s.header_row,
+        sheet: s.sheet,
+        format: s.format,
+        encoding: s.encoding,
+    })
+}
+
+/// Reads a roster into `sink`.
+fn read(
+    bytes: &[u8],
+    opts: &RosterOptions,
+    tables: &CodeTables,
+    aliases: &HeaderAliases,
+    sink: &mut dyn rows::Sink,
+) -> Result<rows::Scanned> {
+    match detect(bytes, opts.format)? {
+        Format::Xlsx => parse_xlsx(bytes, tables, aliases, sink),
+        _ => csv_file::parse_csv(bytes, opts.encoding, tables, aliases, sink),
     }
 }
 
@@ -422,13 +501,23 @@ fn xlsx_header(_: &[u8], _: &HeaderAliases) -> Result<(String, headers::FoundHea
 
 /// Reads an XLSX roster.
 #[cfg(feature = "xlsx")]
-fn parse_xlsx(bytes: &[u8], tables: &CodeTables, aliases: &HeaderAliases) -> Result<ParsedRoster> {
-    xlsx::parse(bytes, tables, aliases)
+fn parse_xlsx(
+    bytes: &[u8],
+    tables: &CodeTables,
+    aliases: &HeaderAliases,
+    sink: &mut dyn rows::Sink,
+) -> Result<rows::Scanned> {
+    xlsx::parse(bytes, tables, aliases, sink)
 }
 
 /// Without the `xlsx` feature, an XLSX roster is an unsupported format.
 #[cfg(not(feature = "xlsx"))]
-fn parse_xlsx(_: &[u8], _: &CodeTables, _: &HeaderAliases) -> Result<ParsedRoster> {
+fn parse_xlsx(
+    _: &[u8],
+    _: &CodeTables,
+    _: &HeaderAliases,
+    _: &mut dyn rows::Sink,
+) -> Result<rows::Scanned> {
     Err(no_xlsx())
 }
 

@@ -10,14 +10,70 @@ use super::fields::{
 };
 use super::headers::{HeaderAliases, HeaderRole};
 use super::normalize::{Normalizer, Outcome};
-use super::{CellProblem, ColumnUse, ColumnUseKind, Format, ParsedRoster, RosterNotice, RosterRow};
+use super::{CellProblem, ColumnUse, ColumnUseKind, Format, RosterNotice, RosterRow};
 use crate::error::{Error, Result};
 use crate::records::BasicInfo;
 use crate::tables::CodeTables;
 use crate::validate::{NoticeCode, ProblemCode, Validate};
 
+/// Where the rows of a roster go as they are read.
+pub(super) trait Sink {
+    /// Takes one row and its problems (drained from `problems`).
+    fn take(&mut self, row: RosterRow, problems: &mut Vec<CellProblem>);
+    /// Makes room for about `rows` more rows.
+    fn reserve(&mut self, _rows: usize) {}
+}
+
+/// A sink that keeps every row and every problem.
+#[derive(Default)]
+pub(super) struct Collect {
+    /// The rows, in file order.
+    pub(super) rows: Vec<RosterRow>,
+    /// The problems, in row order.
+    pub(super) problems: Vec<CellProblem>,
+}
+
+impl Sink for Collect {
+    fn take(&mut self, row: RosterRow, problems: &mut Vec<CellProblem>) {
+        self.rows.push(row);
+        self.problems.append(problems);
+    }
+    fn reserve(&mut self, rows: usize) {
+        self.rows.reserve(rows);
+    }
+}
+
+/// What reading a roster found besides its rows.
+pub(super) struct Scanned {
+    /// Data rows read.
+    pub(super) rows: usize,
+    /// Rows with at least one problem.
+    pub(super) bad_rows: usize,
+    /// Problems found.
+    pub(super) problems: usize,
+    /// Notices, one per column and value as written.
+    pub(super) notices: Vec<RosterNotice>,
+    /// How each column was used.
+    pub(super) columns: Vec<ColumnUse>,
+    /// 1-based row of the header.
+    pub(super) header_row: usize,
+    /// The worksheet read.
+    pub(super) sheet: Option<String>,
+    /// The format read.
+    pub(super) format: Format,
+    /// The encoding read.
+    pub(super) encoding: &'static str,
+}
+
 /// Turns rows of cells into records and problems.
-pub(super) struct Builder<'t> {
+pub(super) struct Builder<'t, 's> {
+    sink: &'s mut dyn Sink,
+    /// The problems of the row being read.
+    found: Vec<CellProblem>,
+    /// Rows read, rows with problems, problems.
+    counts: (usize, usize, usize),
+    /// ID numbers and student numbers met so far (upper-cased), with the row of each.
+    seen: [HashMap<String, usize>; 2],
     tables: &'t CodeTables,
     norm: Normalizer,
     /// Field index → the column its value is read from.
@@ -29,8 +85,6 @@ pub(super) struct Builder<'t> {
     /// How each column was used.
     uses: Vec<ColumnUse>,
     width: usize,
-    rows: Vec<RosterRow>,
-    problems: Vec<CellProblem>,
     notices: Vec<RosterNotice>,
     /// Per column (and one more for notices of no column): value as written → its notice.
     noticed: Vec<HashMap<String, usize>>,
@@ -151,13 +205,14 @@ fn reason(code: NoticeCode) -> (&'static str, &'static str) {
     }
 }
 
-impl<'t> Builder<'t> {
-    /// A builder for the columns of `header`; refuses a header with missing or repeated
-    /// columns.
+impl<'t, 's> Builder<'t, 's> {
+    /// A builder for the columns of `header` that hands its rows to `sink`; refuses a header
+    /// with missing or repeated columns.
     pub(super) fn new(
         header: &[String],
         aliases: &HeaderAliases,
         tables: &'t CodeTables,
+        sink: &'s mut dyn Sink,
     ) -> Result<Self> {
         let map = ColumnMap::new(header, aliases);
         let duplicated = map.duplicated();
@@ -182,6 +237,10 @@ impl<'t> Builder<'t> {
             }
         }
         Ok(Builder {
+            sink,
+            found: Vec::new(),
+            counts: (0, 0, 0),
+            seen: Default::default(),
             tables,
             norm: Normalizer::new(tables),
             cols,
@@ -190,15 +249,13 @@ impl<'t> Builder<'t> {
             width: map.headers.len(),
             noticed: vec![HashMap::new(); map.headers.len() + 1],
             headers: map.headers,
-            rows: Vec::new(),
-            problems: Vec::new(),
             notices: Vec::new(),
         })
     }
 
     /// Makes room for about `rows` more rows.
     pub(super) fn reserve(&mut self, rows: usize) {
-        self.rows.reserve(rows);
+        self.sink.reserve(rows);
     }
 
     /// The header text of the column a field was read from.
@@ -221,7 +278,8 @@ impl<'t> Builder<'t> {
         // Fields left as written because they read more than one way; validation of them is
         // replaced by the ambiguity problem.
         let mut ambiguous = [false; N];
-        let mut found: Vec<CellProblem> = Vec::new();
+        let mut found = std::mem::take(&mut self.found);
+        found.clear();
         for f in 0..N {
             let Some(mut col) = self.cols[f] else {
                 continue;
@@ -300,11 +358,12 @@ impl<'t> Builder<'t> {
         }
         if !any {
             // Blank, or only cells outside the roster's columns (a pre-numbered template row).
+            self.found = found;
             return;
         }
-        let before = self.problems.len();
+        let mut problems = Vec::new();
         if len != self.width {
-            self.problems.push(CellProblem {
+            problems.push(CellProblem {
                 row,
                 column: String::new(),
                 field: String::new(),
@@ -319,12 +378,13 @@ impl<'t> Builder<'t> {
                 ),
             });
         }
-        self.problems.append(&mut found);
+        problems.append(&mut found);
+        self.found = found;
         for p in info.problems(self.tables) {
             if field_index(&p.field).is_some_and(|f| ambiguous[f]) {
                 continue;
             }
-            self.problems.push(CellProblem {
+            problems.push(CellProblem {
                 row,
                 column: self.column_of(&p.field),
                 field: p.field,
@@ -341,8 +401,12 @@ impl<'t> Builder<'t> {
                 (n.code, n.after, n.message_zh, n.message_en)
             });
         }
-        let ok = self.problems.len() == before;
-        self.rows.push(RosterRow { row, info, ok });
+        self.duplicates(row, &info, &mut problems);
+        let ok = problems.is_empty();
+        self.counts.0 += 1;
+        self.counts.1 += usize::from(!ok);
+        self.counts.2 += problems.len();
+        self.sink.take(RosterRow { row, info, ok }, &mut problems);
     }
 
     /// Records that on `row` the cell of column `col` (of field `f`) written `before` drew a
@@ -377,79 +441,55 @@ impl<'t> Builder<'t> {
         });
     }
 
-    /// Reports ID numbers and student numbers (compared ignoring ASCII case) that appeared on an
-    /// earlier row, naming that row. Sorting instead of hashing keeps the cost predictable
-    /// whatever the input.
-    fn duplicates(&mut self) {
-        let mut found = Vec::new();
-        for (f, zh, en) in [(2, "身份证号", "ID number"), (4, "学号", "student number")] {
-            // Upper-case only the rare values with lower-case letters, then compare bytes.
-            // Sorted by a 16-byte numeric prefix first: most comparisons end there.
-            let mut keys: Vec<(u128, Cow<'_, str>, usize)> = self
-                .rows
-                .iter()
-                .enumerate()
-                .map(|(i, r)| (field_ref(&r.info, f), i))
-                .filter(|(v, _)| !v.is_empty())
-                .map(|(v, i)| {
-                    let key = if v.bytes().any(|c| c.is_ascii_lowercase()) {
-                        Cow::Owned(v.to_ascii_uppercase())
-                    } else {
-                        Cow::Borrowed(v)
-                    };
-                    let mut prefix = [0u8; 16];
-                    let n = key.len().min(16);
-                    prefix[..n].copy_from_slice(&key.as_bytes()[..n]);
-                    (u128::from_be_bytes(prefix), key, i)
-                })
-                .collect();
-            keys.sort_unstable();
-            for group in keys.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1) {
-                let first = self.rows[group[0].2].row;
-                for (_, _, i) in &group[1..] {
-                    let value = field_ref(&self.rows[*i].info, f).to_string();
-                    found.push((*i, f, first, zh, en, value));
+    /// Reports an ID number or student number (compared ignoring ASCII case) that appeared on
+    /// an earlier row, naming that row. The maps hash with a per-process random key, so no
+    /// input can make their cost grow.
+    fn duplicates(&mut self, row: usize, info: &BasicInfo, out: &mut Vec<CellProblem>) {
+        for (slot, (f, zh, en)) in [(2, "身份证号", "ID number"), (4, "学号", "student number")]
+            .into_iter()
+            .enumerate()
+        {
+            let v = field_ref(info, f);
+            if v.is_empty() {
+                continue;
+            }
+            let key: Cow<'_, str> = if v.bytes().any(|c| c.is_ascii_lowercase()) {
+                Cow::Owned(v.to_ascii_uppercase())
+            } else {
+                Cow::Borrowed(v)
+            };
+            match self.seen[slot].get(key.as_ref()) {
+                Some(&first) => out.push(CellProblem {
+                    row,
+                    column: self.column_of(FIELDS[f]),
+                    field: FIELDS[f].to_string(),
+                    code: ProblemCode::Duplicate,
+                    message_zh: format!("{zh}“{v}”与第 {first} 行重复"),
+                    message_en: format!("{en} {v:?} repeats row {first}"),
+                }),
+                None => {
+                    self.seen[slot].insert(key.into_owned(), row);
                 }
             }
         }
-        if found.is_empty() {
-            return;
-        }
-        for (i, f, first, zh, en, value) in found {
-            let row = &mut self.rows[i];
-            row.ok = false;
-            let column = self.cols[f]
-                .map(|c| self.headers[c].clone())
-                .unwrap_or_default();
-            self.problems.push(CellProblem {
-                row: row.row,
-                column,
-                field: FIELDS[f].to_string(),
-                code: ProblemCode::Duplicate,
-                message_zh: format!("{zh}“{value}”与第 {first} 行重复"),
-                message_en: format!("{en} {value:?} repeats row {first}"),
-            });
-        }
-        // Back into row order; a stable sort keeps each row's own problems first.
-        self.problems.sort_by_key(|p| p.row);
     }
 
-    /// Adds the duplicate problems and returns the roster; a header without a single data row
-    /// is an [`Error::RosterNoRows`].
+    /// What was read besides the rows; a header without a single data row is an
+    /// [`Error::RosterNoRows`].
     pub(super) fn finish(
-        mut self,
+        self,
         format: Format,
         encoding: &'static str,
         header_row: usize,
         sheet: Option<String>,
-    ) -> Result<ParsedRoster> {
-        if self.rows.is_empty() {
+    ) -> Result<Scanned> {
+        if self.counts.0 == 0 {
             return Err(Error::RosterNoRows { header_row });
         }
-        self.duplicates();
-        Ok(ParsedRoster {
-            rows: self.rows,
-            problems: self.problems,
+        Ok(Scanned {
+            rows: self.counts.0,
+            bad_rows: self.counts.1,
+            problems: self.counts.2,
             notices: self.notices,
             columns: self.uses,
             header_row,

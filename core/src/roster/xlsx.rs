@@ -7,8 +7,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use calamine::{Data, Range, Reader, SheetType, SheetVisible, Xlsx};
 
 use super::headers::{find_header, FoundHeader, HeaderAliases};
-use super::rows::Builder;
-use super::{Format, ParsedRoster};
+use super::rows::{Builder, Scanned, Sink};
+use super::Format;
 use crate::error::{Error, Result};
 use crate::tables::CodeTables;
 
@@ -145,15 +145,16 @@ pub(super) fn header(bytes: &[u8], aliases: &HeaderAliases) -> Result<(String, F
     guarded(|| best_sheet(bytes, aliases).map(|(name, _, h)| (name, h)))
 }
 
-/// Reads an XLSX roster from the sheet that [`best_sheet`] picks.
+/// Reads an XLSX roster from the sheet that [`best_sheet`] picks, handing its rows to `sink`.
 pub(super) fn parse(
     bytes: &[u8],
     tables: &CodeTables,
     aliases: &HeaderAliases,
-) -> Result<ParsedRoster> {
+    sink: &mut dyn Sink,
+) -> Result<Scanned> {
     guarded(|| {
         let (name, rest, header) = best_sheet(bytes, aliases)?;
-        let mut b = Builder::new(&header.cells, aliases, tables)?;
+        let mut b = Builder::new(&header.cells, aliases, tables, sink)?;
         b.reserve(header.after.len() + rest.len());
         for (row, cells) in header.after.iter().chain(&rest) {
             b.row(*row, cells.len(), |i| cells.get(i).map(String::as_str));
