@@ -69,9 +69,11 @@
 //! | `csv_file.rs` | reading CSV |
 //! | `xlsx.rs` | reading XLSX (`xlsx` feature) |
 //! | `rows.rs` | rows into records and problems, duplicates |
+//! | `destinations.rs` | destination files (毕业去向, 档案转递, 户口迁移) into [`DestinationData`](crate::records::DestinationData) records ([`parse_destinations`]) |
 
 mod csv_file;
 mod decode;
+mod destinations;
 mod fields;
 mod headers;
 mod normalize;
@@ -83,7 +85,12 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+pub use destinations::{
+    parse_destinations, parse_destinations_with, DestinationHeaders, DestinationRow, Ident,
+    ParsedDestinations, DESTINATION_FIELDS,
+};
 pub(crate) use fields::field_ref;
+pub(crate) use fields::guard_cell;
 pub use fields::{FIELDS, REQUIRED_FIELDS};
 pub use headers::{HeaderAliases, HeaderRole, HeaderStyle, HEADER_SCAN_ROWS};
 
