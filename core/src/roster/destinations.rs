@@ -88,7 +88,7 @@ pub const DESTINATION_FIELDS: [&str; 28] = [
 const K: usize = DESTINATION_FIELDS.len();
 
 /// The roster fields that identify a registration in a destination file, in the order of
-/// [`Ident`].
+/// [`RowIdentity`].
 const IDENTITY: [&str; 4] = ["student_number", "school_code", "id_number", "name"];
 
 /// How a field's cell is read.
@@ -275,7 +275,7 @@ impl DestinationHeaders {
 
 /// What identifies the registration a row reports for.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Ident {
+pub struct RowIdentity {
     /// 学号.
     pub student_number: String,
     /// 院校代码.
@@ -286,7 +286,7 @@ pub struct Ident {
     pub name: String,
 }
 
-impl Ident {
+impl RowIdentity {
     /// The registration key `school_code:student_number`, when both are given.
     pub fn key(&self) -> Option<String> {
         (!self.school_code.is_empty() && !self.student_number.is_empty())
@@ -300,7 +300,7 @@ pub struct DestinationRow {
     /// 1-based row in the sheet, as in [`CellProblem::row`].
     pub row: usize,
     /// Who the row is about.
-    pub ident: Ident,
+    pub ident: RowIdentity,
     /// The record read (as far as it could be read when the row has problems).
     pub data: DestinationData,
     /// True when the row has no problem at all.
@@ -414,7 +414,7 @@ enum Named {
     /// A destination field, with its role.
     Field(usize, HeaderRole),
     /// An identity field (index into [`IDENTITY`]).
-    Ident(usize),
+    RowIdentity(usize),
 }
 
 impl Columns<'_> {
@@ -424,7 +424,10 @@ impl Columns<'_> {
             return Some(Named::Field(i, role));
         }
         let field = self.roster.field(header)?;
-        IDENTITY.iter().position(|f| *f == field).map(Named::Ident)
+        IDENTITY
+            .iter()
+            .position(|f| *f == field)
+            .map(Named::RowIdentity)
     }
 
     /// How many distinct fields a row names.
@@ -433,7 +436,7 @@ impl Columns<'_> {
         for c in cells {
             match self.named(c) {
                 Some(Named::Field(i, _)) => seen[i] = true,
-                Some(Named::Ident(i)) => seen[K + i] = true,
+                Some(Named::RowIdentity(i)) => seen[K + i] = true,
                 None => {}
             }
         }
@@ -707,7 +710,7 @@ impl<'a> Builder<'a> {
                     name[i].push(c)
                 }
                 Some(Named::Field(i, _)) => value[i].push(c),
-                Some(Named::Ident(i)) => ident[i].push(c),
+                Some(Named::RowIdentity(i)) => ident[i].push(c),
                 None => {}
             }
         }
@@ -1013,7 +1016,7 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        let mut ident = Ident::default();
+        let mut ident = RowIdentity::default();
         for (i, slot) in [
             &mut ident.student_number,
             &mut ident.school_code,

@@ -18,7 +18,8 @@
 //!   [`BasicInfo`] validation, a row whose number of cells differs from the header's, and an ID
 //!   number or student number that appeared on an earlier row.
 //! - **Cells** are taken as text, trimmed of surrounding white space; the `="…"` wrapper that
-//!   exports use to keep digits as text is removed. Nothing else is repaired: spreadsheet damage
+//!   exports use to keep digits as text is removed, and so is the `'` that gradreg's own exports
+//!   put before a value starting with `= + - @ '` (see [`Registry::export_records_csv`](crate::Registry::export_records_csv)). Nothing else is repaired: spreadsheet damage
 //!   stays visible so that validation names it. Rows whose roster columns are all empty are
 //!   skipped (blank rows, and template rows with nothing but a 序号).
 //!
@@ -86,8 +87,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 pub use destinations::{
-    parse_destinations, parse_destinations_with, DestinationHeaders, DestinationRow, Ident,
-    ParsedDestinations, DESTINATION_FIELDS,
+    parse_destinations, parse_destinations_with, DestinationHeaders, DestinationRow,
+    ParsedDestinations, RowIdentity, DESTINATION_FIELDS,
 };
 pub(crate) use fields::field_ref;
 pub(crate) use fields::guard_cell;
