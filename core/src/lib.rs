@@ -64,13 +64,14 @@ pub use records::{
     Employer, HukouMigration, HukouReason, Study,
 };
 pub use registry::{
-    database_path, ImportMode, ImportReport, Query, Registry, Statistics, UploadResult,
+    database_path, DestinationImportReport, ImportMode, ImportReport, Query, Registry, Statistics,
+    UploadResult,
 };
 pub use reminders::{reminders, reminders_for, Reminder, ReminderKind, ReminderOptions};
 pub use roster::{
-    parse_roster, parse_roster_file, preview_header, scan_roster, CellProblem, ColumnUse,
-    ColumnUseKind, Encoding, Format, HeaderAliases, HeaderPreview, HeaderRole, HeaderStyle,
-    ParsedRoster, RosterNotice, RosterOptions, RosterRow, RosterScan,
+    parse_destinations, parse_roster, parse_roster_file, preview_header, scan_roster, CellProblem,
+    ColumnUse, ColumnUseKind, Encoding, Format, HeaderAliases, HeaderPreview, HeaderRole,
+    HeaderStyle, ParsedRoster, RosterNotice, RosterOptions, RosterRow, RosterScan,
 };
 pub use tables::{Category, CodeTables, RegionPeriod, Table};
 pub use validate::{Notice, NoticeCode, Problem, ProblemCode, Validate};

@@ -6,12 +6,16 @@
 //! machine and commits with a version check, retrying on a concurrent change: two writers never
 //! lose an update.
 //!
-//! The registry's commands are here; batch uploads and roster imports are in `import`, queries,
-//! reminders and statistics in `query`, the CSV export in `export`, and verification against the
+//! The registry's commands are here; batch uploads and roster imports are in `import`,
+//! destination imports from the provincial platform in `import_destinations`, queries, reminders
+//! and statistics in `query`, the summary CSV export in `export`, the full export (every field,
+//! CSV or XLSX, read back by the importers) in `export_records`, and verification against the
 //! store in `verify`.
 
 mod export;
+mod export_records;
 mod import;
+mod import_destinations;
 mod path;
 mod query;
 pub mod store;
@@ -29,7 +33,11 @@ use crate::lifecycle::{apply, Actor, Command, Context, Event, Outcome, Registrat
 use crate::policy::Policy;
 use crate::tables::CodeTables;
 
+#[cfg(feature = "xlsx")]
+pub use export_records::write_records_xlsx;
+pub use export_records::{record_cells, record_headers, write_records_csv};
 pub use import::{ImportMode, ImportReport, UploadResult};
+pub use import_destinations::{DestinationImportReport, RefusedRow};
 pub use path::{database_path, DEFAULT_FILE_NAME};
 pub use query::{Placement, Query, Statistics};
 pub use store::{

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::tables::CodeTables;
 
 /// Tab when the first non-empty line has more tabs than commas, else comma.
-fn delimiter(text: &str) -> u8 {
+pub(super) fn delimiter(text: &str) -> u8 {
     let first = text
         .split(['\r', '\n'])
         .find(|l| !l.trim().is_empty())

@@ -126,12 +126,32 @@ pub(crate) fn field_ref(info: &BasicInfo, i: usize) -> &str {
     }
 }
 
-/// Trims a cell and removes an `="…"` text wrapper.
+/// The characters that make a spreadsheet read a cell as a formula (`=`, `+`, `-`, `@`), and the
+/// guard's own mark `'`: a cell starting with one of them is written with a `'` before it.
+const GUARDED: [char; 5] = ['=', '+', '-', '@', '\''];
+
+/// A cell as gradreg's exports write it: a value starting with `=`, `+`, `-` or `@` gets a `'`
+/// in front so that a spreadsheet shows it as text instead of running it as a formula, and so
+/// does a value starting with `'` itself, so that [`clean`] can take exactly one `'` off again
+/// and every value reads back as it was.
+pub(crate) fn guard_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(GUARDED) {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// Trims a cell and removes an `="…"` text wrapper, or the `'` that [`guard_cell`] put before a
+/// value starting with `= + - @ '`.
 pub(super) fn clean(s: &str) -> &str {
     let t = s.trim();
-    match t.strip_prefix("=\"").and_then(|r| r.strip_suffix('"')) {
-        Some(inner) => inner.trim(),
-        None => t,
+    if let Some(inner) = t.strip_prefix("=\"").and_then(|r| r.strip_suffix('"')) {
+        return inner.trim();
+    }
+    match t.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(GUARDED) => rest,
+        _ => t,
     }
 }
 
@@ -149,5 +169,21 @@ mod tests {
         assert_eq!(clean("  01 "), "01");
         assert_eq!(clean("=\"320102\""), "320102");
         assert_eq!(clean("=1+1"), "=1+1");
+    }
+
+    #[test]
+    fn guarded_cells_read_back() {
+        for v in [
+            "=1+1", "+86", "-5", "@x", "'", "'=a", "''", "=\"1\"", "plain", "'0123",
+        ] {
+            assert_eq!(clean(&guard_cell(v)), v, "{v}");
+        }
+        assert_eq!(guard_cell("-5"), "'-5");
+        assert_eq!(guard_cell("'x"), "''x");
+        assert_eq!(
+            clean("'0123"),
+            "'0123",
+            "a lone apostrophe before other text stays"
+        );
     }
 }

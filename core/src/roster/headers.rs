@@ -86,7 +86,7 @@ pub(crate) fn fold_header(s: &str) -> String {
 
 /// A folded header without its bracketed notes (`姓名(必填)` → `姓名`, `[必填]学号` → `学号`), or
 /// `None` when it has none.
-fn strip_notes(folded: &str) -> Option<&str> {
+pub(super) fn strip_notes(folded: &str) -> Option<&str> {
     let mut s = folded;
     loop {
         let before = s.len();

@@ -43,10 +43,12 @@
 //!   number or student number that appeared on an earlier row. Rows are numbered as the sheet
 //!   numbers them, whatever the line ends (LF, CRLF, or the CR alone of "CSV (Macintosh)").
 //! - **Cells** are taken as text, trimmed of surrounding white space; the `="…"` wrapper that
-//!   exports use to keep digits as text is removed. Spreadsheet damage that loses digits
-//!   (`3.20102E+17`, a trailing `.0`) is not repaired: it stays visible so that validation names
-//!   it. Rows whose roster columns are all empty are skipped (blank rows, and template rows with
-//!   nothing but a 序号).
+//!   exports use to keep digits as text is removed, and so is the `'` that gradreg's own exports
+//!   put before a value starting with `= + - @ '` (see
+//!   [`Registry::export_records_csv`](crate::Registry::export_records_csv)). Spreadsheet damage
+//!   that loses digits (`3.20102E+17`, a trailing `.0`) is not repaired: it stays visible so that
+//!   validation names it. Rows whose roster columns are all empty are skipped (blank rows, and
+//!   template rows with nothing but a 序号).
 //!
 //! # Excel numbers
 //! An XLSX cell may hold a number where the roster needs text. It is turned into the text the
@@ -97,9 +99,11 @@
 //! | `csv_file.rs` | reading CSV |
 //! | `xlsx.rs` | reading XLSX (`xlsx` feature) |
 //! | `rows.rs` | columns into fields (code and name columns), rows into records, problems and notices, duplicates |
+//! | `destinations.rs` | destination files (毕业去向, 档案转递, 户口迁移) into [`DestinationData`](crate::records::DestinationData) records ([`parse_destinations`]) |
 
 mod csv_file;
 mod decode;
+mod destinations;
 mod fields;
 mod headers;
 mod normalize;
@@ -111,7 +115,12 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+pub use destinations::{
+    parse_destinations, parse_destinations_with, DestinationHeaders, DestinationRow,
+    ParsedDestinations, RowIdentity, DESTINATION_FIELDS,
+};
 pub(crate) use fields::field_ref;
+pub(crate) use fields::guard_cell;
 pub use fields::{FIELDS, REQUIRED_FIELDS};
 pub use headers::{HeaderAliases, HeaderRole, HeaderStyle, HEADER_SCAN_ROWS};
 

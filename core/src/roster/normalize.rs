@@ -295,7 +295,7 @@ impl Normalizer {
 
 /// How a date cell reads.
 #[derive(Debug, PartialEq, Eq)]
-enum DateRead {
+pub(super) enum DateRead {
     /// `YYYY-MM-DD` already.
     Canonical,
     /// Another form: the date and the notice for it.
@@ -310,7 +310,7 @@ enum DateRead {
 const SERIALS: std::ops::RangeInclusive<u32> = 18_264..=73_050;
 
 /// Reads a date written in one of the usual forms.
-fn date(v: &str) -> DateRead {
+pub(super) fn date(v: &str) -> DateRead {
     if parse_date(v).is_some() {
         return DateRead::Canonical;
     }

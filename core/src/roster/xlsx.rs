@@ -50,7 +50,7 @@ fn general_scientific(v: f64) -> String {
 }
 
 /// The text of a cell, as Excel shows it (dates as `YYYY-MM-DD`).
-fn cell_text(d: &Data) -> String {
+pub(super) fn cell_text(d: &Data) -> String {
     match d {
         Data::Empty => String::new(),
         Data::String(s) => s.clone(),
@@ -81,13 +81,13 @@ fn rows(range: &Range<Data>) -> impl Iterator<Item = (usize, Vec<String>)> + '_ 
 }
 
 /// A reader error as a corrupt-workbook error.
-fn corrupt(e: impl std::fmt::Display) -> Error {
+pub(super) fn corrupt(e: impl std::fmt::Display) -> Error {
     Error::RosterXlsx(e.to_string())
 }
 
 /// Runs `f` with a guard: a defect in the workbook reader must not take the host down, so a
 /// panic while reading malformed bytes is reported as a corrupt file.
-fn guarded<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+pub(super) fn guarded<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| {
         Err(Error::RosterXlsx(
             "the workbook reader failed on malformed data".into(),
