@@ -88,9 +88,12 @@ fn decode_utf8<'a>(bytes: &'a [u8], full: &[u8], skipped: usize) -> Result<&'a s
 /// `bytes` as GB18030; an error names the offset and its line, under the encoding `label`.
 fn decode_gb18030(bytes: &[u8], label: &str) -> Result<String> {
     let mut decoder = encoding_rs::GB18030.new_decoder_without_bom_handling();
-    let cap = decoder
-        .max_utf8_buffer_length_without_replacement(bytes.len())
-        .unwrap_or(bytes.len().saturating_mul(3));
+    // GBK's two-byte characters become three UTF-8 bytes and everything else no more bytes than
+    // it had, so 1.5× the input holds the text; the loop below grows the buffer if not.
+    let cap = bytes
+        .len()
+        .saturating_add(bytes.len() / 2)
+        .saturating_add(16);
     let mut out = String::with_capacity(cap);
     let mut pos = 0;
     loop {

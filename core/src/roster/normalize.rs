@@ -403,18 +403,29 @@ pub(super) fn date(v: &str) -> DateRead {
 
 /// A date as `YYYY-MM-DD` (years 1900 to 2100 only reach here).
 fn iso(d: NaiveDate) -> String {
-    let mut s = String::with_capacity(10);
-    for (n, w) in [(d.year() as u32, 4), (d.month(), 2), (d.day(), 2)] {
-        if !s.is_empty() {
-            s.push('-');
-        }
-        let digits = n.to_string();
-        for _ in digits.len()..w {
-            s.push('0');
-        }
-        s.push_str(&digits);
-    }
-    s
+    let (y, m, day) = (d.year().clamp(0, 9999) as u32, d.month(), d.day());
+    let digits = [
+        y / 1000,
+        y / 100 % 10,
+        y / 10 % 10,
+        y % 10,
+        10,
+        m / 10,
+        m % 10,
+        10,
+        day / 10,
+        day % 10,
+    ];
+    digits
+        .iter()
+        .map(|&n| {
+            if n == 10 {
+                '-'
+            } else {
+                char::from(b'0' + n as u8)
+            }
+        })
+        .collect()
 }
 
 /// `y-m-d` as a read date, when it exists and the year is plausible.

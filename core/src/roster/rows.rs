@@ -2,8 +2,8 @@
 //! each, and reports every problem with its row and column — including ID and student numbers
 //! repeated from an earlier row.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 
 use super::fields::{
     clean, field_index, field_mut, field_ref, FIELDS, FIELDS_ZH, N, REQUIRED_FIELDS,
@@ -15,6 +15,68 @@ use crate::error::{Error, Result};
 use crate::records::BasicInfo;
 use crate::tables::CodeTables;
 use crate::validate::{NoticeCode, ProblemCode, Validate};
+
+/// The ID numbers and student numbers a roster has shown so far, kept as 128-bit fingerprints
+/// (two SipHash values under keys drawn at random per parse) with the first row of each, so
+/// that a repeat is found as its row is read without keeping the values. Two different values
+/// share a fingerprint with a chance of about 2⁻¹²⁸ per pair, and the keys are secret, so no
+/// input can arrange it.
+struct Seen {
+    keys: [std::collections::hash_map::RandomState; 2],
+    rows: [HashMap<u128, usize, BuildHasherDefault<Identity>>; 2],
+}
+
+/// A hasher for keys that are already uniformly random fingerprints: the low 64 bits as they
+/// are.
+#[derive(Default)]
+struct Identity(u64);
+
+impl Hasher for Identity {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes.iter().take(8) {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u128(&mut self, v: u128) {
+        self.0 = v as u64;
+    }
+}
+
+impl Seen {
+    fn new() -> Self {
+        Seen {
+            keys: Default::default(),
+            rows: Default::default(),
+        }
+    }
+
+    /// The first row that showed `value` (ignoring ASCII case) in list `slot`, or `None` after
+    /// noting that `row` shows it.
+    fn first(&mut self, slot: usize, value: &str, row: usize) -> Option<usize> {
+        let upper;
+        let bytes = if value.bytes().any(|b| b.is_ascii_lowercase()) {
+            upper = value.to_ascii_uppercase();
+            upper.as_bytes()
+        } else {
+            value.as_bytes()
+        };
+        let fp = self.keys.iter().fold(0u128, |acc, k| {
+            let mut h = k.build_hasher();
+            h.write(bytes);
+            (acc << 64) | u128::from(h.finish())
+        });
+        match self.rows[slot].entry(fp) {
+            std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(row);
+                None
+            }
+        }
+    }
+}
 
 /// Where the rows of a roster go as they are read.
 pub(super) trait Sink {
@@ -72,8 +134,8 @@ pub(super) struct Builder<'t, 's> {
     found: Vec<CellProblem>,
     /// Rows read, rows with problems, problems.
     counts: (usize, usize, usize),
-    /// ID numbers and student numbers met so far (upper-cased), with the row of each.
-    seen: [HashMap<String, usize>; 2],
+    /// ID numbers and student numbers met so far, as fingerprints, with the row of each.
+    seen: Seen,
     tables: &'t CodeTables,
     norm: Normalizer,
     /// Field index → the column its value is read from.
@@ -240,7 +302,7 @@ impl<'t, 's> Builder<'t, 's> {
             sink,
             found: Vec::new(),
             counts: (0, 0, 0),
-            seen: Default::default(),
+            seen: Seen::new(),
             tables,
             norm: Normalizer::new(tables),
             cols,
@@ -256,6 +318,9 @@ impl<'t, 's> Builder<'t, 's> {
     /// Makes room for about `rows` more rows.
     pub(super) fn reserve(&mut self, rows: usize) {
         self.sink.reserve(rows);
+        for m in &mut self.seen.rows {
+            m.reserve(rows);
+        }
     }
 
     /// The header text of the column a field was read from.
@@ -442,8 +507,7 @@ impl<'t, 's> Builder<'t, 's> {
     }
 
     /// Reports an ID number or student number (compared ignoring ASCII case) that appeared on
-    /// an earlier row, naming that row. The maps hash with a per-process random key, so no
-    /// input can make their cost grow.
+    /// an earlier row, naming that row.
     fn duplicates(&mut self, row: usize, info: &BasicInfo, out: &mut Vec<CellProblem>) {
         for (slot, (f, zh, en)) in [(2, "身份证号", "ID number"), (4, "学号", "student number")]
             .into_iter()
@@ -453,23 +517,15 @@ impl<'t, 's> Builder<'t, 's> {
             if v.is_empty() {
                 continue;
             }
-            let key: Cow<'_, str> = if v.bytes().any(|c| c.is_ascii_lowercase()) {
-                Cow::Owned(v.to_ascii_uppercase())
-            } else {
-                Cow::Borrowed(v)
-            };
-            match self.seen[slot].get(key.as_ref()) {
-                Some(&first) => out.push(CellProblem {
+            if let Some(first) = self.seen.first(slot, v, row) {
+                out.push(CellProblem {
                     row,
                     column: self.column_of(FIELDS[f]),
                     field: FIELDS[f].to_string(),
                     code: ProblemCode::Duplicate,
                     message_zh: format!("{zh}“{v}”与第 {first} 行重复"),
                     message_en: format!("{en} {v:?} repeats row {first}"),
-                }),
-                None => {
-                    self.seen[slot].insert(key.into_owned(), row);
-                }
+                });
             }
         }
     }
