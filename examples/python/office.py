@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """What a school's employment office (学校就业部门) runs during the registration season.
 
-1. Import the roster (生源名单, CSV or XLSX) and print every problem found, row by row.
+1. Import the roster (生源名单, CSV or XLSX) as the school's system wrote it (GBK, template
+   headers, 男/女, names for codes, YYYYMMDD dates) and print which column became which field,
+   every problem found, row by row, and every value read from the way it was written.
 2. List who has not registered or not confirmed, with the days left before the deadline.
 3. Print placement statistics (落实率) by college.
 4. Export the list of graduates still to act as CSV for the counselors.
@@ -31,25 +33,55 @@ OFFICE = Actor.school_office("jyzx-001")
 PLATFORM = Actor.provincial_platform("js24365")
 
 
+#: How a provincial template heads the columns gradreg writes (the importer reads both).
+TEMPLATE_HEADERS = {
+    "姓名": "姓名（必填）",
+    "性别代码": "性别",
+    "身份证号": "*身份证件号码",
+    "学号": "【必填】学号",
+    "学历代码": "学历层次",
+    "学院": "所在院系",
+    "入学日期": "入学时间",
+    "毕业日期": "毕业时间(格式:YYYYMMDD)",
+    "生源地代码": "生源地区代码",
+    "民族代码": "民族",
+    "政治面貌代码": "政治面貌",
+    "手机号码": "联系电话",
+}
+
+
 def synthetic_roster(folder: str, size: int) -> Tuple[str, List[gradreg.Graduate]]:
-    """Writes a roster as a school's spreadsheet exports it (GB18030 CSV), with the damage real
-    rosters have, and returns its path and the cohort behind it."""
+    """Writes a roster as a school's information system exports it: GBK, a title row, the
+    provincial template's headers with their markers and notes, 性别 as 男/女, 民族 and 政治面貌 by
+    name, dates as YYYYMMDD, a 序号 column — and the damage real rosters have. Returns its path
+    and the cohort behind it."""
     grads = gradreg.generate_cohort(size, seed=2026)
     lines = gradreg.roster_csv(grads).split("\r\n")
     header = lines[0].split(",")
+    rows = [line.split(",") for line in lines[1:] if line]
+    col = {h: i for i, h in enumerate(header)}
+    for cells in rows:
+        cells[col["性别代码"]] = "男" if cells[col["性别代码"]] == "1" else "女"
+        for field, table in (("民族代码", "ethnicities"), ("政治面貌代码", "political_statuses")):
+            code = cells[col[field]]
+            if code:
+                cells[col[field]] = gradreg.code_name(table, code) or code
+        for field in ("入学日期", "毕业日期"):
+            cells[col[field]] = cells[col[field]].replace("-", "")
     damage = {
         (3, "身份证号"): "3.20102E+17",  # Excel turned the ID number into a float
-        (5, "民族代码"): "1",  # lost leading zero
-        (5, "手机号码"): lines[5].split(",")[header.index("手机号码")] + ".0",  # trailing .0
+        (5, "手机号码"): rows[3][col["手机号码"]] + ".0",  # trailing .0
+        (6, "毕业日期"): "6/7/2026",  # a date with two readings
     }
     for (row, column), value in damage.items():
-        if column in header and row < len(lines):
-            cells = lines[row - 1].split(",")
-            cells[header.index(column)] = value
-            lines[row - 1] = ",".join(cells)
+        if row - 2 < len(rows):
+            rows[row - 2][col[column]] = value
+    out = ["2026届毕业生生源信息（请勿修改表头）"]
+    out.append(",".join(["序号"] + [TEMPLATE_HEADERS.get(h, h) for h in header]))
+    out += [",".join([str(i + 1)] + cells) for i, cells in enumerate(rows)]
     path = os.path.join(folder, "生源名单.csv")
     with open(path, "wb") as f:
-        f.write("\r\n".join(lines).encode("gb18030"))
+        f.write("\r\n".join(out).encode("gbk"))
     return path, grads
 
 
@@ -96,11 +128,21 @@ def main() -> int:
         else:
             roster_path, grads = synthetic_roster(out_dir, args.size)
         report = reg.import_roster(roster_path, OFFICE, now, mode="good_rows")
-        print(f"== 生源名单导入 roster import: {roster_path} ({report.format}, {report.encoding})")
+        print(f"== 生源名单导入 roster import: {roster_path} ({report.format}, {report.encoding},"
+              f" 表头在第 {report.header_row} 行 header on row {report.header_row})")
         print(f"   {report.rows} 行 rows: 新增 created {report.created}, 更正 corrected"
               f" {report.corrected}, 未变 unchanged {report.unchanged}, 退回 rejected {report.rejected}")
+        ignored = [c.header for c in report.columns if c.kind == "ignored"]
+        print("   列 columns: " + "，".join(
+            f"{c.header}→{c.field}" for c in report.columns if c.kind != "ignored")
+            + (f"；未读入 ignored: {'，'.join(ignored)}" if ignored else ""))
         for p in report.problems:
             print(f"   第 {p.row} 行 row {p.row}  {p.column or '(整行 row)'}: {p.message_zh}")
+        print(f"   按通常写法读入 values read as written the usual way: {len(report.notices)}")
+        for n in report.notices:
+            rows = [str(r) for r in n.rows]
+            where = "、".join(rows[:5]) + (f" 等 {len(rows)} 行" if len(rows) > 5 else " 行")
+            print(f"   提示 notice 第 {where}「{n.column}」: {n.before} → {n.after}（{n.message_zh}）")
 
         ok = [g for g in grads if reg.find(f"{g.basic.school_code}:{g.basic.student_number}")]
         walk_some(reg, ok, now)
