@@ -215,3 +215,28 @@ def test_render_and_verify_a_graduate(tmp_path: Path) -> None:
     other_key.write_bytes(bytes(range(1, 33)))
     forged = run("verify", token, "--registry", str(db), "--key", str(other_key), "--now", now)
     assert forged.returncode == 1
+
+
+class _Stream(io.StringIO):
+    def __init__(self, tty: bool) -> None:
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+@pytest.mark.parametrize("tty", [True, False])
+def test_progress_line_only_on_a_terminal(tty: bool) -> None:
+    import time
+
+    from gradreg.cli import _Progress
+
+    stream = _Stream(tty)
+    with _Progress("导入 (importing) x.csv", stream):
+        time.sleep(0.7)
+    text = stream.getvalue()
+    if tty:
+        assert text.startswith("\r导入") and text.count("\r") >= 2
+    else:
+        assert text == ""
