@@ -177,7 +177,8 @@ def _problem_line(p: CellProblem) -> str:
 
 
 def _notice_line(n: RosterNotice) -> str:
-    return f"  第 {n.row} 行「{n.column}」[{n.field}] {n.before} → {n.after}：{n.message_zh}"
+    rows = "、".join(str(r) for r in n.sheet_rows())
+    return f"  第 {rows} 行「{n.column}」[{n.field}] {n.before} → {n.after}：{n.message_zh}"
 
 
 def _roster_json(path: str, roster: Roster) -> Dict[str, Any]:

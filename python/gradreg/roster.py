@@ -48,8 +48,22 @@ class RosterNotice(_fields.RosterNotice, frozen=True):
     ``20240701`` → ``2024-07-01`` …), or a valid value worth a look: ``before`` as written,
     ``after`` as read. Never an error: the row stays good."""
 
+    def sheet_rows(self) -> List[int]:
+        """The 1-based rows of the sheet this notice is about."""
+        return notice_rows(self)
+
     def __str__(self) -> str:
-        return f"第 {self.row} 行「{self.column}」: {self.before} → {self.after}（{self.message_zh}）"
+        rows = "、".join(str(r) for r in self.sheet_rows())
+        return f"第 {rows} 行「{self.column}」: {self.before} → {self.after}（{self.message_zh}）"
+
+
+def notice_rows(notice: Any) -> List[int]:
+    """The rows of a notice: its ``row``, or its ``rows`` where the core reports one notice for
+    every row a value was written the same way."""
+    rows = getattr(notice, "rows", None)
+    if isinstance(rows, list):
+        return [int(r) for r in rows]
+    return [int(getattr(notice, "row"))]
 
 
 class ColumnUse(_fields.ColumnUse, frozen=True):
@@ -85,7 +99,7 @@ class Roster(_fields.ParsedRoster):
 
     def notices_of(self, row: int) -> List[RosterNotice]:
         """The notices of one row."""
-        return [n for n in self.notices if n.row == row]
+        return [n for n in self.notices if row in notice_rows(n)]
 
     def ignored_columns(self) -> List[ColumnUse]:
         """The columns that were not read (no field of the roster)."""
