@@ -9,7 +9,7 @@
 //!
 //! `cargo run --release -p gradreg --example season`
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -36,7 +36,8 @@ fn at(m: u32, d: u32, h: u32) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-/// Applies commands in batches of 500, drawing a progress bar; returns how many were accepted.
+/// Applies commands in batches of 500, drawing a progress bar when standard output is a terminal
+/// (a log gets one plain line per step); returns how many were accepted.
 fn run(
     r: &Registry,
     title: &str,
@@ -45,6 +46,7 @@ fn run(
 ) -> Res<usize> {
     let total = cmds.len();
     let t = Instant::now();
+    let bar_shown = std::io::stdout().is_terminal();
     let mut ok = 0;
     for (i, chunk) in cmds.chunks(500).enumerate() {
         ok += r
@@ -52,10 +54,15 @@ fn run(
             .iter()
             .filter(|x| x.is_ok())
             .count();
-        let done = (i * 500 + chunk.len()).min(total);
-        let bar = "#".repeat(done * 30 / total.max(1));
-        print!("\r  {title:<34} [{bar:<30}] {done}/{total}");
-        std::io::stdout().flush()?;
+        if bar_shown {
+            let done = (i * 500 + chunk.len()).min(total);
+            let bar = "#".repeat(done * 30 / total.max(1));
+            print!("\r  {title:<34} [{bar:<30}] {done}/{total}");
+            std::io::stdout().flush()?;
+        }
+    }
+    if !bar_shown {
+        print!("  {title:<34} {total}/{total}");
     }
     println!("  {ok} accepted, {:.2} s", t.elapsed().as_secs_f64());
     Ok(ok)

@@ -1365,6 +1365,33 @@ uint32_t gradreg_registry_events_after(const gradreg_registry *registry,
                                        char **events_json_out);
 
 /**
+ * Adds rows to one of a registry's code tables, or replaces the table: the registry's imports,
+ * uploads, commands and online verification then accept (and name) the new codes. Other
+ * registries, and the functions without a registry (`gradreg_validate_*`,
+ * `gradreg_roster_parse`), keep the built-in tables.
+ *
+ * - `registry`: the handle.
+ * - `table`: `destinations`, `education_levels`, `employer_natures`, `industries`,
+ *   `job_categories`, `training_modes`, `ethnicities`, `political_statuses`, `provinces` or
+ *   `genders`.
+ * - `tsv`: lines of `code<TAB>name` or `code<TAB>name<TAB>category` (UTF-8), `#` starting a
+ *   comment; a row with a code already present replaces it.
+ * - `replace`: non-zero to empty the table first; 0 to add to it.
+ *
+ * Returns `GRADREG_OK`; `GRADREG_ERR_INVALID_ARGUMENT` for an unknown table;
+ * `GRADREG_ERR_INVALID_CODE_TABLE` for a bad line (the last error's message names it). After
+ * an error the tables are left exactly as they were and the registry stays usable; the NULL, UTF-8 and handle codes. Thread-safe: the change waits
+ * for calls in flight on the same handle, and later calls see the whole new table.
+ *
+ * # Safety
+ * `table` and `tsv` must each be `{NULL, 0}` or point to its `len` readable bytes.
+ */
+uint32_t gradreg_registry_load_table(const gradreg_registry *registry,
+                                     gradreg_str table,
+                                     gradreg_str tsv,
+                                     int replace);
+
+/**
  * Reads a roster: CSV (UTF-8, UTF-8 with a byte-order mark, GB18030/GBK) or XLSX, with Chinese
  * headers (身份证号, 姓名 …) or the pinyin abbreviations of exports (sfzh, xm, xbdm …).
  *
@@ -1390,6 +1417,56 @@ uint32_t gradreg_registry_events_after(const gradreg_registry *registry,
 uint32_t gradreg_roster_parse(gradreg_bytes bytes,
                               gradreg_str options_json,
                               char **roster_json_out);
+
+/**
+ * Reads a roster as `gradreg_roster_parse` does, with an office's own headers added to the
+ * built-in header table.
+ *
+ * - `bytes`, `options_json`, `roster_json_out`: as in `gradreg_roster_parse` (the JSON also
+ *   holds `notices`, `columns`, `header_row` and `sheet`).
+ * - `aliases_tsv`: may be none (`GRADREG_STR_NONE`: the built-in table only); else lines of
+ *   `header<TAB>field` or `header<TAB>field<TAB>name` (a column of names from the field's code
+ *   table, such as 男/女), `#` starting a comment; `field` is a basic-information field name
+ *   (`id_number`, `name` …).
+ *
+ * Returns as `gradreg_roster_parse`; `GRADREG_ERR_INVALID_ARGUMENT` for a bad line of
+ * `aliases_tsv` (the message names the line). Thread-safe.
+ *
+ * # Safety
+ * Each buffer argument must be `{NULL, 0}` or point to its `len` readable bytes;
+ * `roster_json_out` must be writable.
+ */
+uint32_t gradreg_roster_parse_with_aliases(gradreg_bytes bytes,
+                                           gradreg_str options_json,
+                                           gradreg_str aliases_tsv,
+                                           char **roster_json_out);
+
+/**
+ * Reads only the header of a roster and says what each column becomes, before any row is
+ * read: a check of a file the importer may refuse.
+ *
+ * - `bytes`, `options_json`: as in `gradreg_roster_parse`.
+ * - `aliases_tsv`: none, or headers to add to the built-in table, as in
+ *   `gradreg_roster_parse_with_aliases`.
+ * - `preview_json_out`: receives `{"format":"csv","encoding":"utf-8","sheet":null,
+ *   "header_row":1,"columns":[{"column":1,"header":"姓名","field":"name","kind":"read"},
+ *   {"column":2,"header":"备注","field":"","kind":"ignored"}],"missing":["身份证号 (id_number)"],
+ *   "duplicated":[]}` (`kind` is `read`, `checked` for a name column checked against its code
+ *   column, or `ignored`; missing and repeated columns are listed here, not errors); free it
+ *   with `gradreg_string_free`.
+ *
+ * Returns `GRADREG_OK`; `GRADREG_ERR_ROSTER_EMPTY`, `GRADREG_ERR_ROSTER_NO_HEADER` and the
+ * other 1xx codes of a file with no header at all; `GRADREG_ERR_INVALID_ARGUMENT` for a bad
+ * line of `aliases_tsv`; the JSON, NULL and UTF-8 codes. Thread-safe.
+ *
+ * # Safety
+ * Each buffer argument must be `{NULL, 0}` or point to its `len` readable bytes;
+ * `preview_json_out` must be writable.
+ */
+uint32_t gradreg_roster_preview_header(gradreg_bytes bytes,
+                                       gradreg_str options_json,
+                                       gradreg_str aliases_tsv,
+                                       char **preview_json_out);
 
 /**
  * Imports a roster into a registry: every good row becomes (or corrects) the registration keyed
@@ -1424,6 +1501,63 @@ uint32_t gradreg_registry_import_roster(const gradreg_registry *registry,
                                         int64_t now_unix,
                                         int all_or_nothing,
                                         char **report_json_out);
+
+/**
+ * A dry run of `gradreg_registry_import_roster`, with the same arguments: the same report —
+ * every problem and notice, which column became which field (`columns`), how many
+ * registrations would be created, corrected or left unchanged, the rows the registry would
+ * refuse — with `"dry_run":true`, and nothing stored.
+ *
+ * Returns as `gradreg_registry_import_roster`. Thread-safe.
+ *
+ * # Safety
+ * Each buffer argument must be `{NULL, 0}` or point to its `len` readable bytes;
+ * `report_json_out` must be writable.
+ */
+uint32_t gradreg_registry_preview_roster(const gradreg_registry *registry,
+                                         gradreg_bytes bytes,
+                                         gradreg_str options_json,
+                                         gradreg_str actor_json,
+                                         int64_t now_unix,
+                                         int all_or_nothing,
+                                         char **report_json_out);
+
+/**
+ * Adds roster headers to a registry's header table, which its imports and previews read
+ * with: lines of `header<TAB>field` or `header<TAB>field<TAB>name` (a column of names from the
+ * field's code table, such as 男/女), `#` starting a comment; `field` is a basic-information
+ * field name (`id_number`, `name` …). Other registries are not affected.
+ *
+ * - `registry`: the handle.
+ * - `tsv`: the lines (UTF-8).
+ *
+ * Returns `GRADREG_OK`; `GRADREG_ERR_INVALID_ARGUMENT` for a bad line (the last error's message
+ * names it), in which case the table is left exactly as it was and the registry stays usable;
+ * the NULL, UTF-8 and handle codes. Thread-safe: the change waits for calls in flight on the
+ * same handle, and later calls see the whole new table.
+ *
+ * # Safety
+ * `tsv` must be `{NULL, 0}` or point to its `len` readable bytes.
+ */
+uint32_t gradreg_registry_add_header_aliases(const gradreg_registry *registry,
+                                             gradreg_str tsv);
+
+/**
+ * Adds roster headers from a file an office keeps (UTF-8, the lines of
+ * `gradreg_registry_add_header_aliases`).
+ *
+ * - `registry`: the handle.
+ * - `path`: the file.
+ *
+ * Returns `GRADREG_OK`; `GRADREG_ERR_ROSTER_IO` when the file cannot be read;
+ * `GRADREG_ERR_INVALID_ARGUMENT` for a bad line (the table is left as it was); the NULL, UTF-8
+ * and handle codes. Thread-safe, as `gradreg_registry_add_header_aliases`.
+ *
+ * # Safety
+ * `path` must be `{NULL, 0}` or point to its `len` readable bytes.
+ */
+uint32_t gradreg_registry_load_header_aliases_file(const gradreg_registry *registry,
+                                                   gradreg_str path);
 
 /**
  * Issues the signed token (the QR payload) of one form of an authorization, signed with the

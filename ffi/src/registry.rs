@@ -2,7 +2,7 @@
 //! memory), with every command applied in a transaction under a version check.
 
 use std::ffi::{c_char, c_int};
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use gradreg::{Actor, BasicInfo, Command, Error, Query, Registry, UploadResult};
 use serde::Deserialize;
@@ -29,15 +29,29 @@ pub struct gradreg_registry {
 
 const KIND: &str = "gradreg_registry";
 
-pub(crate) fn get(handle: *const gradreg_registry) -> FfiResult<Arc<Registry>> {
+/// The registry behind a handle. Calls read it through [`read`]; the calls that change its
+/// roster header table or code tables write it through [`write`], waiting for the calls in
+/// flight.
+pub(crate) fn get(handle: *const gradreg_registry) -> FfiResult<Arc<RwLock<Registry>>> {
     lookup(handle as usize, "registry", KIND, |o| match o {
         Object::Registry(r) => Some(Arc::clone(r)),
         _ => None,
     })
 }
 
+/// Reads a registry. A write replaces a table in one assignment, so a lock poisoned by a panic
+/// still holds a whole registry and is used as it is.
+pub(crate) fn read(registry: &RwLock<Registry>) -> RwLockReadGuard<'_, Registry> {
+    registry.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Writes a registry (see [`read`] for a poisoned lock).
+pub(crate) fn write(registry: &RwLock<Registry>) -> RwLockWriteGuard<'_, Registry> {
+    registry.write().unwrap_or_else(PoisonError::into_inner)
+}
+
 fn publish(registry: Registry, out: Out<*mut gradreg_registry>) -> FfiResult {
-    let token = register(Object::Registry(Arc::new(registry)))?;
+    let token = register(Object::Registry(Arc::new(RwLock::new(registry))))?;
     out.write(token as *mut gradreg_registry);
     Ok(())
 }
@@ -146,6 +160,7 @@ pub unsafe extern "C" fn gradreg_registry_apply(
     guard(|| {
         let out = Out::new(outcome_json_out, "outcome_json_out")?;
         let reg = get(registry)?;
+        let reg = read(&reg);
         // SAFETY: forwarded.
         let (id, actor, command) = unsafe {
             (
@@ -208,6 +223,7 @@ pub unsafe extern "C" fn gradreg_registry_apply_batch(
     guard(|| {
         let out = Out::new(results_json_out, "results_json_out")?;
         let reg = get(registry)?;
+        let reg = read(&reg);
         // SAFETY: forwarded.
         let text = unsafe { str_arg(commands_json, "commands_json") }?;
         let batch: Vec<BatchCommand> = json_arg(text, "commands_json")?;
@@ -270,6 +286,7 @@ pub unsafe extern "C" fn gradreg_registry_upload_batch(
     guard(|| {
         let out = Out::new(results_json_out, "results_json_out")?;
         let reg = get(registry)?;
+        let reg = read(&reg);
         // SAFETY: forwarded.
         let (records, actor) = unsafe {
             (
@@ -328,6 +345,7 @@ pub unsafe extern "C" fn gradreg_registry_get(
     guard(|| {
         let out = Out::new(registration_json_out, "registration_json_out")?;
         let reg = get(registry)?;
+        let reg = read(&reg);
         // SAFETY: forwarded.
         let id = unsafe { str_arg(id, "id") }?;
         out.write(json_string(&reg.get(id)?)?);
@@ -363,6 +381,7 @@ pub unsafe extern "C" fn gradreg_registry_query(
     guard(|| {
         let out = Out::new(summaries_json_out, "summaries_json_out")?;
         let reg = get(registry)?;
+        let reg = read(&reg);
         // SAFETY: forwarded.
         let query = unsafe { opt_str_arg(query_json, "query_json") }?;
         let query: Query = match query {
@@ -395,6 +414,7 @@ pub unsafe extern "C" fn gradreg_registry_statistics(
     guard(|| {
         let out = Out::new(statistics_json_out, "statistics_json_out")?;
         let reg = get(registry)?;
+        let reg = read(&reg);
         out.write(json_string(&reg.statistics(instant_arg(now_unix)?)?)?);
         Ok(())
     })
@@ -416,6 +436,7 @@ pub unsafe extern "C" fn gradreg_registry_reminders(
     guard(|| {
         let out = Out::new(reminders_json_out, "reminders_json_out")?;
         let reg = get(registry)?;
+        let reg = read(&reg);
         // SAFETY: forwarded.
         let options = unsafe { opt_str_arg(options_json, "options_json") }?;
         let options = reminder_options(options)?;
@@ -451,6 +472,7 @@ pub unsafe extern "C" fn gradreg_registry_export_csv(
         let out = Out::new(csv_out, "csv_out")?;
         let len_out = Out::new(csv_len_out, "csv_len_out")?;
         let reg = get(registry)?;
+        let reg = read(&reg);
         // SAFETY: forwarded.
         let query = unsafe { opt_str_arg(query_json, "query_json") }?;
         let query: Query = match query {
@@ -486,6 +508,7 @@ pub unsafe extern "C" fn gradreg_registry_check_audit(
     guard(|| {
         let out = Out::new(report_json_out, "report_json_out")?;
         let reg = get(registry)?;
+        let reg = read(&reg);
         out.write(json_string(&reg.check_audit()?)?);
         Ok(())
     })
@@ -514,12 +537,53 @@ pub unsafe extern "C" fn gradreg_registry_events_after(
     guard(|| {
         let out = Out::new(events_json_out, "events_json_out")?;
         let reg = get(registry)?;
+        let reg = read(&reg);
         let events: Vec<Value> = reg
             .events_after(after, limit)?
             .into_iter()
             .map(|(seq, event)| json!({ "seq": seq, "event": event }))
             .collect();
         out.write(json_string(&events)?);
+        Ok(())
+    })
+}
+
+/// Adds rows to one of a registry's code tables, or replaces the table: the registry's imports,
+/// uploads, commands and online verification then accept (and name) the new codes. Other
+/// registries, and the functions without a registry (`gradreg_validate_*`,
+/// `gradreg_roster_parse`), keep the built-in tables.
+///
+/// - `registry`: the handle.
+/// - `table`: `destinations`, `education_levels`, `employer_natures`, `industries`,
+///   `job_categories`, `training_modes`, `ethnicities`, `political_statuses`, `provinces` or
+///   `genders`.
+/// - `tsv`: lines of `code<TAB>name` or `code<TAB>name<TAB>category` (UTF-8), `#` starting a
+///   comment; a row with a code already present replaces it.
+/// - `replace`: non-zero to empty the table first; 0 to add to it.
+///
+/// Returns `GRADREG_OK`; `GRADREG_ERR_INVALID_ARGUMENT` for an unknown table;
+/// `GRADREG_ERR_INVALID_CODE_TABLE` for a bad line (the last error's message names it). After
+/// an error the tables are left exactly as they were and the registry stays usable; the NULL, UTF-8 and handle codes. Thread-safe: the change waits
+/// for calls in flight on the same handle, and later calls see the whole new table.
+///
+/// # Safety
+/// `table` and `tsv` must each be `{NULL, 0}` or point to its `len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn gradreg_registry_load_table(
+    registry: *const gradreg_registry,
+    table: gradreg_str,
+    tsv: gradreg_str,
+    replace: c_int,
+) -> u32 {
+    guard(|| {
+        let handle = get(registry)?;
+        // SAFETY: forwarded.
+        let (table, tsv) = unsafe { (str_arg(table, "table")?, str_arg(tsv, "tsv")?) };
+        let table = gradreg::Table::ALL
+            .into_iter()
+            .find(|t| t.as_str() == table)
+            .ok_or_else(|| Error::InvalidArgument(format!("unknown code table {table:?}")))?;
+        write(&handle).load_table(table, tsv, replace != 0)?;
         Ok(())
     })
 }

@@ -3,14 +3,30 @@
 
 use std::ffi::{c_char, c_int};
 
-use gradreg::roster::RosterOptions;
+use gradreg::roster::{HeaderAliases, RosterOptions};
 use gradreg::{Actor, CodeTables, ImportMode};
 
 use crate::args::{gradreg_bytes, gradreg_str};
-use crate::registry::gradreg_registry;
+use crate::registry::{self as reg_handle, gradreg_registry};
 use crate::support::{
-    bytes_arg, guard, instant_arg, json_object, json_string, opt_str_arg, str_arg, Out,
+    bytes_arg, guard, instant_arg, json_object, json_string, opt_str_arg, str_arg, FfiResult, Out,
 };
+
+/// Roster options from an optional JSON object (none: detect both format and encoding).
+fn options_arg(options: Option<&str>) -> FfiResult<RosterOptions> {
+    match options {
+        Some(t) => json_object(t, "options_json"),
+        None => Ok(RosterOptions::default()),
+    }
+}
+
+/// The built-in header table plus the lines of `tsv`, when given.
+fn aliases_arg(tsv: Option<&str>) -> FfiResult<Option<HeaderAliases>> {
+    let Some(tsv) = tsv else { return Ok(None) };
+    let mut table = HeaderAliases::builtin().clone();
+    table.load_tsv(tsv)?;
+    Ok(Some(table))
+}
 
 /// Reads a roster: CSV (UTF-8, UTF-8 with a byte-order mark, GB18030/GBK) or XLSX, with Chinese
 /// headers (身份证号, 姓名 …) or the pinyin abbreviations of exports (sfzh, xm, xbdm …).
@@ -58,6 +74,95 @@ pub unsafe extern "C" fn gradreg_roster_parse(
     })
 }
 
+/// Reads a roster as `gradreg_roster_parse` does, with an office's own headers added to the
+/// built-in header table.
+///
+/// - `bytes`, `options_json`, `roster_json_out`: as in `gradreg_roster_parse` (the JSON also
+///   holds `notices`, `columns`, `header_row` and `sheet`).
+/// - `aliases_tsv`: may be none (`GRADREG_STR_NONE`: the built-in table only); else lines of
+///   `header<TAB>field` or `header<TAB>field<TAB>name` (a column of names from the field's code
+///   table, such as 男/女), `#` starting a comment; `field` is a basic-information field name
+///   (`id_number`, `name` …).
+///
+/// Returns as `gradreg_roster_parse`; `GRADREG_ERR_INVALID_ARGUMENT` for a bad line of
+/// `aliases_tsv` (the message names the line). Thread-safe.
+///
+/// # Safety
+/// Each buffer argument must be `{NULL, 0}` or point to its `len` readable bytes;
+/// `roster_json_out` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn gradreg_roster_parse_with_aliases(
+    bytes: gradreg_bytes,
+    options_json: gradreg_str,
+    aliases_tsv: gradreg_str,
+    roster_json_out: *mut *mut c_char,
+) -> u32 {
+    guard(|| {
+        let out = Out::new(roster_json_out, "roster_json_out")?;
+        // SAFETY: forwarded.
+        let (bytes, options, aliases) = unsafe {
+            (
+                bytes_arg(bytes, "bytes")?,
+                opt_str_arg(options_json, "options_json")?,
+                opt_str_arg(aliases_tsv, "aliases_tsv")?,
+            )
+        };
+        let options = options_arg(options)?;
+        let aliases = aliases_arg(aliases)?;
+        let table = aliases.as_ref().unwrap_or(HeaderAliases::builtin());
+        let parsed =
+            gradreg::roster::parse_roster_with(bytes, &options, CodeTables::builtin(), table)?;
+        out.write(json_string(&parsed)?);
+        Ok(())
+    })
+}
+
+/// Reads only the header of a roster and says what each column becomes, before any row is
+/// read: a check of a file the importer may refuse.
+///
+/// - `bytes`, `options_json`: as in `gradreg_roster_parse`.
+/// - `aliases_tsv`: none, or headers to add to the built-in table, as in
+///   `gradreg_roster_parse_with_aliases`.
+/// - `preview_json_out`: receives `{"format":"csv","encoding":"utf-8","sheet":null,
+///   "header_row":1,"columns":[{"column":1,"header":"姓名","field":"name","kind":"read"},
+///   {"column":2,"header":"备注","field":"","kind":"ignored"}],"missing":["身份证号 (id_number)"],
+///   "duplicated":[]}` (`kind` is `read`, `checked` for a name column checked against its code
+///   column, or `ignored`; missing and repeated columns are listed here, not errors); free it
+///   with `gradreg_string_free`.
+///
+/// Returns `GRADREG_OK`; `GRADREG_ERR_ROSTER_EMPTY`, `GRADREG_ERR_ROSTER_NO_HEADER` and the
+/// other 1xx codes of a file with no header at all; `GRADREG_ERR_INVALID_ARGUMENT` for a bad
+/// line of `aliases_tsv`; the JSON, NULL and UTF-8 codes. Thread-safe.
+///
+/// # Safety
+/// Each buffer argument must be `{NULL, 0}` or point to its `len` readable bytes;
+/// `preview_json_out` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn gradreg_roster_preview_header(
+    bytes: gradreg_bytes,
+    options_json: gradreg_str,
+    aliases_tsv: gradreg_str,
+    preview_json_out: *mut *mut c_char,
+) -> u32 {
+    guard(|| {
+        let out = Out::new(preview_json_out, "preview_json_out")?;
+        // SAFETY: forwarded.
+        let (bytes, options, aliases) = unsafe {
+            (
+                bytes_arg(bytes, "bytes")?,
+                opt_str_arg(options_json, "options_json")?,
+                opt_str_arg(aliases_tsv, "aliases_tsv")?,
+            )
+        };
+        let options = options_arg(options)?;
+        let aliases = aliases_arg(aliases)?;
+        let table = aliases.as_ref().unwrap_or(HeaderAliases::builtin());
+        let preview = gradreg::roster::preview_header(bytes, &options, table)?;
+        out.write(json_string(&preview)?);
+        Ok(())
+    })
+}
+
 /// Imports a roster into a registry: every good row becomes (or corrects) the registration keyed
 /// `school_code:student_number`, uploaded by `actor_json`. Re-importing the same file changes
 /// nothing.
@@ -93,9 +198,76 @@ pub unsafe extern "C" fn gradreg_registry_import_roster(
     all_or_nothing: c_int,
     report_json_out: *mut *mut c_char,
 ) -> u32 {
+    // SAFETY: forwarded.
+    unsafe {
+        import(
+            registry,
+            bytes,
+            options_json,
+            actor_json,
+            now_unix,
+            all_or_nothing,
+            false,
+            report_json_out,
+        )
+    }
+}
+
+/// A dry run of `gradreg_registry_import_roster`, with the same arguments: the same report —
+/// every problem and notice, which column became which field (`columns`), how many
+/// registrations would be created, corrected or left unchanged, the rows the registry would
+/// refuse — with `"dry_run":true`, and nothing stored.
+///
+/// Returns as `gradreg_registry_import_roster`. Thread-safe.
+///
+/// # Safety
+/// Each buffer argument must be `{NULL, 0}` or point to its `len` readable bytes;
+/// `report_json_out` must be writable.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn gradreg_registry_preview_roster(
+    registry: *const gradreg_registry,
+    bytes: gradreg_bytes,
+    options_json: gradreg_str,
+    actor_json: gradreg_str,
+    now_unix: i64,
+    all_or_nothing: c_int,
+    report_json_out: *mut *mut c_char,
+) -> u32 {
+    // SAFETY: forwarded.
+    unsafe {
+        import(
+            registry,
+            bytes,
+            options_json,
+            actor_json,
+            now_unix,
+            all_or_nothing,
+            true,
+            report_json_out,
+        )
+    }
+}
+
+/// An import, or with `dry_run` its preview.
+///
+/// # Safety
+/// As `gradreg_registry_import_roster`.
+#[allow(clippy::too_many_arguments)]
+unsafe fn import(
+    registry: *const gradreg_registry,
+    bytes: gradreg_bytes,
+    options_json: gradreg_str,
+    actor_json: gradreg_str,
+    now_unix: i64,
+    all_or_nothing: c_int,
+    dry_run: bool,
+    report_json_out: *mut *mut c_char,
+) -> u32 {
     guard(|| {
         let out = Out::new(report_json_out, "report_json_out")?;
-        let registry = crate::registry::get(registry)?;
+        let registry = reg_handle::get(registry)?;
+        let registry = reg_handle::read(&registry);
         // SAFETY: forwarded.
         let (bytes, options, actor) = unsafe {
             (
@@ -104,19 +276,75 @@ pub unsafe extern "C" fn gradreg_registry_import_roster(
                 str_arg(actor_json, "actor_json")?,
             )
         };
-        let options: RosterOptions = match options {
-            Some(t) => json_object(t, "options_json")?,
-            None => RosterOptions::default(),
-        };
+        let options = options_arg(options)?;
         let actor: Actor = json_object(actor, "actor_json")?;
         let mode = if all_or_nothing != 0 {
             ImportMode::AllOrNothing
         } else {
             ImportMode::GoodRows
         };
-        let report =
-            registry.import_roster(bytes, &options, mode, &actor, instant_arg(now_unix)?)?;
+        let now = instant_arg(now_unix)?;
+        let report = if dry_run {
+            registry.preview_roster(bytes, &options, mode, &actor, now)?
+        } else {
+            registry.import_roster(bytes, &options, mode, &actor, now)?
+        };
         out.write(json_string(&report)?);
+        Ok(())
+    })
+}
+
+/// Adds roster headers to a registry's header table, which its imports and previews read
+/// with: lines of `header<TAB>field` or `header<TAB>field<TAB>name` (a column of names from the
+/// field's code table, such as 男/女), `#` starting a comment; `field` is a basic-information
+/// field name (`id_number`, `name` …). Other registries are not affected.
+///
+/// - `registry`: the handle.
+/// - `tsv`: the lines (UTF-8).
+///
+/// Returns `GRADREG_OK`; `GRADREG_ERR_INVALID_ARGUMENT` for a bad line (the last error's message
+/// names it), in which case the table is left exactly as it was and the registry stays usable;
+/// the NULL, UTF-8 and handle codes. Thread-safe: the change waits for calls in flight on the
+/// same handle, and later calls see the whole new table.
+///
+/// # Safety
+/// `tsv` must be `{NULL, 0}` or point to its `len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn gradreg_registry_add_header_aliases(
+    registry: *const gradreg_registry,
+    tsv: gradreg_str,
+) -> u32 {
+    guard(|| {
+        let handle = reg_handle::get(registry)?;
+        // SAFETY: forwarded.
+        let tsv = unsafe { str_arg(tsv, "tsv")? };
+        reg_handle::write(&handle).add_header_aliases(tsv)?;
+        Ok(())
+    })
+}
+
+/// Adds roster headers from a file an office keeps (UTF-8, the lines of
+/// `gradreg_registry_add_header_aliases`).
+///
+/// - `registry`: the handle.
+/// - `path`: the file.
+///
+/// Returns `GRADREG_OK`; `GRADREG_ERR_ROSTER_IO` when the file cannot be read;
+/// `GRADREG_ERR_INVALID_ARGUMENT` for a bad line (the table is left as it was); the NULL, UTF-8
+/// and handle codes. Thread-safe, as `gradreg_registry_add_header_aliases`.
+///
+/// # Safety
+/// `path` must be `{NULL, 0}` or point to its `len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn gradreg_registry_load_header_aliases_file(
+    registry: *const gradreg_registry,
+    path: gradreg_str,
+) -> u32 {
+    guard(|| {
+        let handle = reg_handle::get(registry)?;
+        // SAFETY: forwarded.
+        let path = unsafe { str_arg(path, "path")? };
+        reg_handle::write(&handle).load_header_aliases_file(path)?;
         Ok(())
     })
 }

@@ -336,8 +336,8 @@ pub(crate) unsafe fn copy_out(
 /// another thread is inside a call stays alive until that call returns.
 #[derive(Clone)]
 pub(crate) enum Object {
-    /// A registry.
-    Registry(Arc<gradreg::Registry>),
+    /// A registry; changing its header table or code tables writes it.
+    Registry(Arc<RwLock<gradreg::Registry>>),
     /// A key ring; adding and removing keys write it.
     KeyRing(Arc<RwLock<gradreg::KeyRing>>),
     /// A form renderer.
@@ -440,7 +440,7 @@ mod tests {
     #[test]
     fn handles_are_checked_by_kind_and_liveness() {
         let reg = gradreg::Registry::in_memory(gradreg::Policy::jiangsu()).unwrap();
-        let t = register(Object::Registry(Arc::new(reg))).unwrap();
+        let t = register(Object::Registry(Arc::new(RwLock::new(reg)))).unwrap();
         assert!(lookup(t, "h", "gradreg_registry", |o| match o {
             Object::Registry(r) => Some(r.clone()),
             _ => None,

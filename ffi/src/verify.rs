@@ -182,6 +182,7 @@ pub unsafe extern "C" fn gradreg_token_verify(
         let code_out = Out::new(verdict_out, "verdict_out")?;
         let out = Out::new(verdict_json_out, "verdict_json_out")?;
         let registry = reg_handle::get(registry)?;
+        let registry = reg_handle::read(&registry);
         // SAFETY: forwarded.
         let (token, verifier, options) = unsafe {
             (
@@ -253,6 +254,7 @@ pub unsafe extern "C" fn gradreg_registry_verify_online(
         let code_out = Out::new(verdict_out, "verdict_out")?;
         let out = Out::new(verdict_json_out, "verdict_json_out")?;
         let registry = reg_handle::get(registry)?;
+        let registry = reg_handle::read(&registry);
         // SAFETY: forwarded.
         let (verifier, name, number) = unsafe {
             (

@@ -74,12 +74,17 @@ from .registry import (
 )
 from .roster import (
     CellProblem,
+    ColumnUse,
     Graduate,
+    HeaderAliases,
+    HeaderPreview,
     ImportReport,
+    RosterNotice,
     Roster,
     RosterRow,
     generate_cohort,
     parse_roster,
+    preview_header,
     roster_csv,
 )
 from .tables import TABLES, code_name, is_placed
@@ -145,11 +150,16 @@ __all__ = [
     "AuditReport",
     # rosters
     "CellProblem",
+    "RosterNotice",
+    "ColumnUse",
+    "HeaderPreview",
+    "HeaderAliases",
     "RosterRow",
     "Roster",
     "ImportReport",
     "Graduate",
     "parse_roster",
+    "preview_header",
     "generate_cohort",
     "roster_csv",
     # codes and tables

@@ -201,6 +201,18 @@ class ChsiAccount(Record):
     #: 电子邮箱.
     email: str = ...
 
+class ColumnUse(Record, frozen=True):
+    """One column of the header and what became of it."""
+
+    #: 1-based column.
+    column: int
+    #: The header text as written (trimmed).
+    header: str
+    #: The [`BasicInfo`] field it fills or checks, `""` when ignored.
+    field: str
+    #: How it was used.
+    kind: str
+
 class Destination(Record):
     """A graduate's destination (毕业去向)."""
 
@@ -271,6 +283,27 @@ class Graduate(Record):
     #: Destination, archive and hukou data as the provincial platform reports it.
     destination: records.DestinationData
 
+class HeaderPreview(Record):
+    """What a roster's header says before any row is read: which column becomes which field,
+    which are ignored, and what is missing or repeated. A dry run for a file the importer
+    may refuse.
+    """
+
+    #: The format read: [`Format::Csv`] or [`Format::Xlsx`].
+    format: str
+    #: The encoding read, as in [`ParsedRoster::encoding`].
+    encoding: str
+    #: 1-based row of the header.
+    header_row: int
+    #: Every column of the header and what it becomes.
+    columns: List[roster.ColumnUse]
+    #: Required columns the header lacks, as in [`Error::RosterMissingColumns`].
+    missing: List[str]
+    #: Groups of columns naming one field, as in [`Error::RosterDuplicateColumns`].
+    duplicated: List[str]
+    #: The worksheet whose header was taken, for an XLSX roster.
+    sheet: Optional[str] = ...
+
 class HukouMigration(Record):
     """Hukou migration data (户口迁移信息)."""
 
@@ -304,6 +337,16 @@ class ImportReport(Record):
     rejected: int
     #: Every problem, by row and column.
     problems: List[roster.CellProblem]
+    #: Every notice (values read in canonical form, valid values worth a look), by row.
+    notices: List[roster.RosterNotice]
+    #: Every column of the header and the field it became (or that it was ignored).
+    columns: List[roster.ColumnUse]
+    #: 1-based row of the header.
+    header_row: int
+    #: True for a dry run ([`Registry::preview_roster`]): the counts say what an import would
+    dry_run: bool
+    #: The worksheet read, for an XLSX roster.
+    sheet: Optional[str] = ...
 
 class MonthDay(Record, frozen=True):
     """A day of the year, applied to a graduation year."""
@@ -330,10 +373,18 @@ class ParsedRoster(Record):
     rows: List[roster.RosterRow]
     #: Every problem, in row order.
     problems: List[roster.CellProblem]
+    #: Every notice (values rewritten into canonical form, valid values worth a look), in row
+    notices: List[roster.RosterNotice]
+    #: Every column of the header: the field it became, or that it was ignored.
+    columns: List[roster.ColumnUse]
+    #: 1-based row of the header.
+    header_row: int
     #: The format read: [`Format::Csv`] or [`Format::Xlsx`], never `Auto`.
     format: str
     #: The encoding read: `"utf-8"`, `"utf-8-bom"`, `"gb18030"` or `"xlsx"`.
     encoding: str
+    #: The worksheet read, for an XLSX roster.
+    sheet: Optional[str] = ...
 
 class Placement(Record):
     """Placement (落实率) of one group."""
@@ -446,6 +497,29 @@ class ReminderOptions(Record, frozen=True):
     unconfirmed_after_days: int = ...
     #: Remind graduates whose authorization ends within this many days.
     expiring_within_days: int = ...
+
+class RosterNotice(Record, frozen=True):
+    """A value read from a roster after rewriting it into its canonical form (男 → `1`, 汉族 →
+    `01`, `20240701` → `2024-07-01` …), or a valid value worth a look. Never silent, never
+    an error: the row stays good.
+    """
+
+    #: 1-based row in the sheet, as in [`CellProblem::row`].
+    row: int
+    #: The column's header text as written in the file.
+    column: str
+    #: The [`BasicInfo`] field name.
+    field: str
+    #: What was done or noticed.
+    code: str
+    #: The cell as written (trimmed).
+    before: str
+    #: The value read into the record.
+    after: str
+    #: Message in Chinese.
+    message_zh: str
+    #: Message in English.
+    message_en: str
 
 class RosterRow(Record):
     """One data row of a roster."""

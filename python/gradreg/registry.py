@@ -37,7 +37,15 @@ from .lifecycle import (
     _policy_json,
 )
 from .records import BasicInfo
-from .roster import ImportReport, RosterSource, read_source
+from .roster import (
+    AliasesSource,
+    HeaderAliases,
+    ImportReport,
+    RosterSource,
+    _aliases,
+    read_source,
+    read_text,
+)
 
 if TYPE_CHECKING:
     from .codes import KeyRing, Verdict
@@ -254,6 +262,65 @@ class Registry:
         who = actor if actor is not None else Actor.school_office("gradreg-python")
         raw = self._n.import_roster(data, format, encoding, mode, _actor_json(who), instant(now))
         return ImportReport.from_dict(json.loads(raw))
+
+    def preview_roster(
+        self,
+        source: RosterSource,
+        actor: Optional[Actor] = None,
+        now: Optional[datetime] = None,
+        mode: str = "all_or_nothing",
+        format: str = "auto",
+        encoding: str = "auto",
+    ) -> ImportReport:
+        """A dry run of ``import_roster`` with the same arguments: the same report — every
+        problem and notice, which column became which field, how many registrations would be
+        created, corrected or left unchanged, the rows the registry would refuse — with
+        ``dry_run`` true and nothing stored."""
+        data = read_source(source)
+        for name, v in (("mode", mode), ("format", format), ("encoding", encoding)):
+            _need(str, name, v)
+        who = actor if actor is not None else Actor.school_office("gradreg-python")
+        raw = self._n.preview_roster(data, format, encoding, mode, _actor_json(who), instant(now))
+        return ImportReport.from_dict(json.loads(raw))
+
+    def add_header_aliases(self, tsv: str) -> None:
+        """Adds roster headers to this registry's header table (imports and previews read
+        with it), from ``header<TAB>field[<TAB>name]`` lines; ``#`` starts a comment. A bad line
+        raises ``ArgumentError`` naming it, and the table stays as it was. Other registries,
+        and ``parse_roster`` without ``aliases``, are not affected."""
+        self._n.add_header_aliases(_need(str, "tsv", tsv))
+
+    def load_header_aliases(self, path: PathLike) -> None:
+        """Adds roster headers from a file an office keeps (the lines of
+        ``add_header_aliases``, UTF-8). A file that cannot be read raises the built-in
+        ``OSError`` (``FileNotFoundError`` …) with ``.code`` ``roster_io`` (113)."""
+        self._n.add_header_aliases(read_text(path))
+
+    @property
+    def header_aliases(self) -> HeaderAliases:
+        """A copy of this registry's roster header table."""
+        return HeaderAliases._wrap(self._n.header_aliases())
+
+    def set_header_aliases(self, aliases: AliasesSource) -> None:
+        """Replaces this registry's header table: a ``HeaderAliases``, or TSV text or a TSV
+        file's path whose lines are added to the built-in table."""
+        table = _aliases(aliases)
+        if table is None:
+            raise ArgumentTypeError("aliases must be HeaderAliases, TSV text or a path, got None")
+        self._n.set_header_aliases(table._native)
+
+    def load_table(self, table: str, tsv: str, replace: bool = False) -> None:
+        """Adds rows to one of this registry's code tables (``table`` one of ``TABLES``:
+        ``ethnicities``, ``destinations`` …) from ``code<TAB>name[<TAB>category]`` lines, or
+        with ``replace`` replaces the table. Imports, uploads and verification in this registry
+        use the new rows; other registries and the module-level functions keep the built-in
+        tables. A bad line raises ``ArgumentError`` and changes nothing."""
+        self._n.load_table(_need(str, "table", table), _need(str, "tsv", tsv), bool(replace))
+
+    def code_name(self, table: str, code: str) -> Optional[str]:
+        """The name of ``code`` in one of this registry's code tables, or ``None``."""
+        name = self._n.code_name(_need(str, "table", table), _need(str, "code", code))
+        return None if name is None else str(name)
 
     def verify_online(
         self,

@@ -6,14 +6,20 @@ from __future__ import annotations
 
 import json
 import os
-from typing import IO, Any, Iterator, List, Union
+from typing import IO, Any, Iterator, List, Optional, Tuple, Union
 
 from . import _fields, _native
 from ._convert import dumps
-from ._errors import ArgumentTypeError, error_code
+from ._errors import ArgumentError, ArgumentTypeError, error_code
 
 __all__ = [
     "CellProblem",
+    "RosterNotice",
+    "ColumnUse",
+    "HeaderPreview",
+    "HeaderAliases",
+    "AliasesSource",
+    "preview_header",
     "RosterRow",
     "Roster",
     "ImportReport",
@@ -37,6 +43,44 @@ class CellProblem(_fields.CellProblem, frozen=True):
         return f"{where}: {self.message_zh}"
 
 
+class RosterNotice(_fields.RosterNotice, frozen=True):
+    """A value read after rewriting it into its canonical form (男 → ``1``, 汉族 → ``01``,
+    ``20240701`` → ``2024-07-01`` …), or a valid value worth a look: ``before`` as written,
+    ``after`` as read. Never an error: the row stays good."""
+
+    def sheet_rows(self) -> List[int]:
+        """The 1-based rows of the sheet this notice is about."""
+        return notice_rows(self)
+
+    def __str__(self) -> str:
+        rows = "、".join(str(r) for r in self.sheet_rows())
+        return f"第 {rows} 行「{self.column}」: {self.before} → {self.after}（{self.message_zh}）"
+
+
+def notice_rows(notice: Any) -> List[int]:
+    """The rows of a notice: its ``row``, or its ``rows`` where the core reports one notice for
+    every row a value was written the same way."""
+    rows = getattr(notice, "rows", None)
+    if isinstance(rows, list):
+        return [int(r) for r in rows]
+    return [int(getattr(notice, "row"))]
+
+
+class ColumnUse(_fields.ColumnUse, frozen=True):
+    """One column of a roster's header (1-based ``column``) and what became of it: ``kind``
+    ``read`` (the field's value), ``checked`` (a name column checked against its code column)
+    or ``ignored`` (``field`` empty)."""
+
+
+class HeaderPreview(_fields.HeaderPreview):
+    """What a roster's header says before any row is read: each column's field, the required
+    columns ``missing`` and the ``duplicated`` ones."""
+
+    def usable(self) -> bool:
+        """Whether the header can be imported (nothing missing, nothing repeated)."""
+        return not self.missing and not self.duplicated
+
+
 class RosterRow(_fields.RosterRow):
     """One data row: the record as read (every field the text of its cell) and whether the row
     has no problem at all."""
@@ -53,9 +97,125 @@ class Roster(_fields.ParsedRoster):
         """The problems of one row."""
         return [p for p in self.problems if p.row == row]
 
+    def notices_of(self, row: int) -> List[RosterNotice]:
+        """The notices of one row."""
+        return [n for n in self.notices if row in notice_rows(n)]
+
+    def ignored_columns(self) -> List[ColumnUse]:
+        """The columns that were not read (no field of the roster)."""
+        return [c for c in self.columns if c.kind == "ignored"]
+
 
 class ImportReport(_fields.ImportReport):
-    """What a roster import did; ``problems`` names every bad cell and every refused row."""
+    """What a roster import did (or, with ``dry_run`` true, would do); ``problems`` names every
+    bad cell and every refused row, ``notices`` every value read in canonical form, ``columns``
+    which column became which field."""
+
+
+class HeaderAliases:
+    """The table of roster headers and the fields they fill: the built-in one (姓名, 身份证号,
+    xm, sfzh …), extended with an office's own headers. Lines are ``header<TAB>field`` or
+    ``header<TAB>field<TAB>name`` (a column holding names from the field's code table, such as
+    男/女 for ``gender``); ``#`` starts a comment. A bad line raises ``ArgumentError``
+    (``invalid_argument``) naming it and changes nothing."""
+
+    def __init__(self, tsv: Optional[str] = None) -> None:
+        self._native = _native.NativeHeaderAliases()
+        if tsv is not None:
+            self.load_tsv(tsv)
+
+    @classmethod
+    def _wrap(cls, native: Any) -> "HeaderAliases":
+        out = cls.__new__(cls)
+        out._native = native
+        return out
+
+    @classmethod
+    def from_file(cls, path: Union[str, "os.PathLike[str]"]) -> "HeaderAliases":
+        """The built-in table plus the lines of a file."""
+        out = cls()
+        out.load_file(path)
+        return out
+
+    def load_tsv(self, tsv: str) -> None:
+        """Adds ``header<TAB>field[<TAB>name]`` lines."""
+        self._native.load_tsv(_choice("tsv", tsv))
+
+    def load_file(self, path: Union[str, "os.PathLike[str]"]) -> None:
+        """Adds the lines of a file (UTF-8). A file that cannot be read raises the built-in
+        ``OSError`` (``FileNotFoundError`` …) with ``.code`` ``roster_io`` (113)."""
+        self.load_tsv(read_text(path))
+
+    def add(self, header: str, field: str, role: str = "value") -> None:
+        """Adds one header for a ``BasicInfo`` field; ``role`` ``value`` (the value or code) or
+        ``name`` (names from the field's code table)."""
+        self._native.insert(_choice("header", header), _choice("field", field), _choice("role", role))
+
+    def field(self, header: str) -> Optional[str]:
+        """The field a header names, or ``None``."""
+        found = self._native.field_role(_choice("header", header))
+        return None if found is None else str(found[0])
+
+    def role(self, header: str) -> Optional[str]:
+        """What a header's column holds (``value`` or ``name``), or ``None``."""
+        found = self._native.field_role(_choice("header", header))
+        return None if found is None else str(found[1])
+
+    def entries(self) -> List[Tuple[str, str, str]]:
+        """Every header as folded (lower case, no spaces or marks), with its field and role."""
+        return [(str(h), str(f), str(r)) for h, f, r in json.loads(self._native.entries())]
+
+    def copy(self) -> "HeaderAliases":
+        """An independent copy."""
+        return HeaderAliases._wrap(self._native.copy())
+
+    def __contains__(self, header: object) -> bool:
+        return isinstance(header, str) and self._native.field_role(header) is not None
+
+    def __len__(self) -> int:
+        return len(self.entries())
+
+
+#: Header aliases: a ``HeaderAliases``, TSV text (it holds a tab or a line break), or a path.
+AliasesSource = Union[HeaderAliases, str, "os.PathLike[str]"]
+
+
+def read_text(path: Any) -> str:
+    """The UTF-8 text of a table file an office keeps; errors as in ``read_source``."""
+    p = _text_path(path)
+    try:
+        with open(p, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise _os_error(e, error_code("roster_io"))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ArgumentError(
+            f"{p} 不是 UTF-8 文本 / is not UTF-8 text: {e}", error_code("roster_io")
+        ) from None
+
+
+def _text_path(path: Any) -> str:
+    if not isinstance(path, (str, os.PathLike)):
+        raise ArgumentTypeError(f"a path must be str or os.PathLike, got {type(path).__name__}")
+    p = os.fspath(path)
+    if not isinstance(p, str):
+        raise ArgumentTypeError("a path must be text, not bytes")
+    return p
+
+
+def _aliases(aliases: Optional[AliasesSource]) -> Optional[HeaderAliases]:
+    """A ``HeaderAliases`` from what the caller gave: the object itself, TSV text, or a path."""
+    if aliases is None or isinstance(aliases, HeaderAliases):
+        return aliases
+    if isinstance(aliases, str) and ("\t" in aliases or "\n" in aliases):
+        return HeaderAliases(aliases)
+    if isinstance(aliases, (str, os.PathLike)):
+        return HeaderAliases.from_file(aliases)
+    raise ArgumentTypeError(
+        f"aliases must be HeaderAliases, TSV text or a path, got {type(aliases).__name__}"
+    )
 
 
 class Graduate(_fields.Graduate):
@@ -101,17 +261,47 @@ def _choice(name: str, value: Any) -> str:
     return value
 
 
-def parse_roster(source: RosterSource, format: str = "auto", encoding: str = "auto") -> Roster:
-    """Reads a roster and reports every bad cell (row, column, code, message), without storing
-    anything. ``format`` is ``auto``, ``csv`` or ``xlsx``; ``encoding`` (CSV) ``auto``, ``utf8``
-    or ``gb18030``. A file that is not a roster at all raises ``ArgumentError`` (106–114)."""
+def parse_roster(
+    source: RosterSource,
+    format: str = "auto",
+    encoding: str = "auto",
+    aliases: Optional[AliasesSource] = None,
+) -> Roster:
+    """Reads a roster and reports every bad cell (row, column, code, message) and every notice
+    (a value read in canonical form, ``before`` → ``after``), without storing anything.
+    ``format`` is ``auto``, ``csv`` or ``xlsx``; ``encoding`` (CSV) ``auto``, ``utf8`` or
+    ``gb18030``; ``aliases`` the header table (a ``HeaderAliases``, TSV text or a TSV file's
+    path; the built-in table when ``None``). A file that is not a roster at all raises
+    ``ArgumentError`` (106–116)."""
+    table = _aliases(aliases)
     data = read_source(source)
     raw = _native.parse_roster(
         data,
         _choice("format", format),
         _choice("encoding", encoding),
+        None if table is None else table._native,
     )
     return Roster.from_dict(json.loads(raw))
+
+
+def preview_header(
+    source: RosterSource,
+    format: str = "auto",
+    encoding: str = "auto",
+    aliases: Optional[AliasesSource] = None,
+) -> HeaderPreview:
+    """Reads only a roster's header: which column becomes which field, which are ignored, and
+    the required columns missing and the repeated ones (listed, not raised). A file with no
+    header at all raises ``ArgumentError``."""
+    table = _aliases(aliases)
+    data = read_source(source)
+    raw = _native.preview_header(
+        data,
+        _choice("format", format),
+        _choice("encoding", encoding),
+        None if table is None else table._native,
+    )
+    return HeaderPreview.from_dict(json.loads(raw))
 
 
 def generate_cohort(

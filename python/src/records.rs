@@ -25,7 +25,10 @@ pub fn catalog() -> serde_json::Value {
         .add::<VerdictJson>()
         .record::<UploadResultJson>()
         .record::<AuditRecordJson>()
-        .record::<AuditReportJson>();
+        .record::<AuditReportJson>()
+        .record::<gradreg::RosterNotice>()
+        .record::<gradreg::ColumnUse>()
+        .add::<gradreg::HeaderPreview>();
     c.finish()
 }
 
@@ -52,7 +55,8 @@ fn constants(py: Python<'_>) -> PyResult<String> {
     })
 }
 
-fn parse_table(name: &str) -> Result<Table, Error> {
+/// The code table named `name` (as in `Table::as_str`).
+pub fn parse_table(name: &str) -> Result<Table, Error> {
     Table::ALL
         .into_iter()
         .find(|t| t.as_str() == name)

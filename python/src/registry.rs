@@ -2,7 +2,7 @@
 //! memory, and the folder rule every face shares.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use gradreg::registry::store::ChainFault;
 use gradreg::registry::{ImportMode, UploadResult};
@@ -19,7 +19,8 @@ use serde_json::{json, Value};
 
 use crate::codes::{lock_err, scan_options, NativeKeyRing, VerdictJson};
 use crate::errors::{parse, parse_time, run, to_json, ErrorJson};
-use crate::roster::roster_options;
+use crate::records::parse_table;
+use crate::roster::{roster_options, NativeHeaderAliases};
 
 /// What happened to one record of an upload.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema)]
@@ -99,19 +100,43 @@ fn database_path(py: Python<'_>, path: PathBuf) -> PyResult<PathBuf> {
 
 /// The registry: registrations, authorizations and the audit log in an SQLite file or in memory.
 /// Every method releases the GIL while it works; one registry may be used from many threads.
+///
+/// The registry sits behind a read-write lock: every call reads it, and only the calls that
+/// change its roster header table or its code tables write it (they wait for calls in flight).
 #[pyclass(module = "gradreg._native", frozen)]
 pub struct NativeRegistry {
-    inner: Arc<Registry>,
+    inner: Arc<RwLock<Registry>>,
 }
 
 impl NativeRegistry {
+    fn new(registry: Registry) -> Self {
+        NativeRegistry {
+            inner: Arc::new(RwLock::new(registry)),
+        }
+    }
+
     fn with<T, F>(&self, py: Python<'_>, f: F) -> PyResult<T>
     where
         F: FnOnce(&Registry) -> Result<T, Error> + Send,
         T: Send,
     {
         let reg = Arc::clone(&self.inner);
-        run(py, move || f(&reg))
+        // A write replaces a table in one assignment, so a poisoned lock still holds a whole
+        // registry.
+        run(py, move || {
+            f(&reg.read().unwrap_or_else(PoisonError::into_inner))
+        })
+    }
+
+    fn with_mut<T, F>(&self, py: Python<'_>, f: F) -> PyResult<T>
+    where
+        F: FnOnce(&mut Registry) -> Result<T, Error> + Send,
+        T: Send,
+    {
+        let reg = Arc::clone(&self.inner);
+        run(py, move || {
+            f(&mut reg.write().unwrap_or_else(PoisonError::into_inner))
+        })
     }
 }
 
@@ -133,9 +158,7 @@ impl NativeRegistry {
             let p: Policy = parse("policy", &policy)?;
             Registry::open(&path, p)
         })?;
-        Ok(NativeRegistry {
-            inner: Arc::new(inner),
-        })
+        Ok(NativeRegistry::new(inner))
     }
 
     /// A registry in memory.
@@ -145,9 +168,7 @@ impl NativeRegistry {
             let p: Policy = parse("policy", &policy)?;
             Registry::in_memory(p)
         })?;
-        Ok(NativeRegistry {
-            inner: Arc::new(inner),
-        })
+        Ok(NativeRegistry::new(inner))
     }
 
     /// The policy in use, as JSON.
@@ -229,6 +250,70 @@ impl NativeRegistry {
             let mode: ImportMode = parse("import mode", &json!(mode).to_string())?;
             let actor: Actor = parse("actor", &actor)?;
             to_json(&r.import_roster(&data, &opts, mode, &actor, parse_time(&now)?)?)
+        })
+    }
+
+    /// A dry run of `import_roster`: the same report (`dry_run` true), nothing stored.
+    #[allow(clippy::too_many_arguments)]
+    fn preview_roster(
+        &self,
+        py: Python<'_>,
+        data: PyBackedBytes,
+        format: String,
+        encoding: String,
+        mode: String,
+        actor: String,
+        now: String,
+    ) -> PyResult<String> {
+        self.with(py, move |r| {
+            let opts = roster_options(&format, &encoding)?;
+            let mode: ImportMode = parse("import mode", &json!(mode).to_string())?;
+            let actor: Actor = parse("actor", &actor)?;
+            to_json(&r.preview_roster(&data, &opts, mode, &actor, parse_time(&now)?)?)
+        })
+    }
+
+    /// Adds roster headers (`header<TAB>field[<TAB>name]` lines) to this registry's header
+    /// table; an error names the line and changes nothing.
+    fn add_header_aliases(&self, py: Python<'_>, tsv: String) -> PyResult<()> {
+        self.with_mut(py, move |r| r.add_header_aliases(&tsv))
+    }
+
+    /// Replaces this registry's roster header table.
+    fn set_header_aliases(&self, py: Python<'_>, aliases: &NativeHeaderAliases) -> PyResult<()> {
+        let table = aliases.snapshot()?;
+        self.with_mut(py, move |r| {
+            r.set_header_aliases(table);
+            Ok(())
+        })
+    }
+
+    /// A copy of this registry's roster header table.
+    fn header_aliases(&self, py: Python<'_>) -> PyResult<NativeHeaderAliases> {
+        let table = self.with(py, |r| Ok(r.header_aliases().clone()))?;
+        Ok(NativeHeaderAliases::of(table))
+    }
+
+    /// Adds rows (`code<TAB>name[<TAB>category]` lines) to one of this registry's code tables,
+    /// or replaces the table; an error changes nothing.
+    fn load_table(
+        &self,
+        py: Python<'_>,
+        table: String,
+        tsv: String,
+        replace: bool,
+    ) -> PyResult<()> {
+        self.with_mut(py, move |r| {
+            r.load_table(parse_table(&table)?, &tsv, replace)
+        })
+    }
+
+    /// The name of `code` in one of this registry's code tables, or `None`.
+    fn code_name(&self, py: Python<'_>, table: String, code: String) -> PyResult<Option<String>> {
+        self.with(py, move |r| {
+            Ok(r.tables()
+                .name(parse_table(&table)?, &code)
+                .map(str::to_string))
         })
     }
 

@@ -1,6 +1,8 @@
 //! Rosters and synthetic cohorts.
 
-use gradreg::roster::RosterOptions;
+use std::sync::{PoisonError, RwLock};
+
+use gradreg::roster::{HeaderAliases, HeaderRole, RosterOptions};
 use gradreg::{CodeTables, Error};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
@@ -16,22 +18,135 @@ pub fn roster_options(format: &str, encoding: &str) -> Result<RosterOptions, Err
     )
 }
 
+/// A table of roster headers and the fields they fill: the built-in one, extended by an office
+/// (`header<TAB>field[<TAB>name]` lines). Safe to share between threads; a change is one
+/// assignment under a lock.
+#[pyclass(module = "gradreg._native", frozen)]
+pub struct NativeHeaderAliases {
+    inner: RwLock<HeaderAliases>,
+}
+
+impl NativeHeaderAliases {
+    /// Wraps a table.
+    pub fn of(table: HeaderAliases) -> Self {
+        NativeHeaderAliases {
+            inner: RwLock::new(table),
+        }
+    }
+
+    /// A copy of the table as it is now.
+    pub fn snapshot(&self) -> PyResult<HeaderAliases> {
+        Ok(self
+            .inner
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone())
+    }
+
+    /// Changes a copy and stores it when `f` succeeds: an error leaves the table as it was.
+    fn change(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut HeaderAliases) -> Result<(), Error> + Send,
+    ) -> PyResult<()> {
+        let mut next = self.snapshot()?;
+        run(py, move || f(&mut next).map(|()| next)).map(|next| {
+            *self.inner.write().unwrap_or_else(PoisonError::into_inner) = next;
+        })
+    }
+}
+
+#[pymethods]
+impl NativeHeaderAliases {
+    /// The built-in table.
+    #[new]
+    fn py_new() -> Self {
+        NativeHeaderAliases::of(HeaderAliases::builtin().clone())
+    }
+
+    /// Adds `header<TAB>field[<TAB>name]` lines; an error names the line and changes nothing.
+    fn load_tsv(&self, py: Python<'_>, tsv: String) -> PyResult<()> {
+        self.change(py, move |t| t.load_tsv(&tsv))
+    }
+
+    /// Adds one header for a field; `role` is `value` (the column holds the value or code) or
+    /// `name` (names from the field's code table).
+    fn insert(&self, py: Python<'_>, header: String, field: String, role: String) -> PyResult<()> {
+        self.change(py, move |t| {
+            let role: HeaderRole = parse("header role", &json!(role).to_string())?;
+            t.insert_role(&header, &field, role)
+        })
+    }
+
+    /// The field a header names and its role, or `None`.
+    fn field_role(&self, header: String) -> PyResult<Option<(String, String)>> {
+        let t = self.inner.read().unwrap_or_else(PoisonError::into_inner);
+        Ok(t.field_role(&header).map(|(f, role)| {
+            let role = match role {
+                HeaderRole::Value => "value",
+                HeaderRole::Name => "name",
+            };
+            (f.to_string(), role.to_string())
+        }))
+    }
+
+    /// Every header as folded, with its field and role: JSON `[[header, field, role], ...]`.
+    fn entries(&self, py: Python<'_>) -> PyResult<String> {
+        let t = self.snapshot()?;
+        run(py, move || to_json(&t.entries()))
+    }
+
+    /// A copy of this table.
+    fn copy(&self) -> PyResult<NativeHeaderAliases> {
+        Ok(NativeHeaderAliases::of(self.snapshot()?))
+    }
+}
+
+/// The table to read with: the given one, else the built-in one.
+fn aliases_of(aliases: Option<&NativeHeaderAliases>) -> PyResult<Option<HeaderAliases>> {
+    aliases.map(NativeHeaderAliases::snapshot).transpose()
+}
+
 /// Parses a roster (CSV in UTF-8, UTF-8 with a BOM or GB18030/GBK, or XLSX) into JSON: every
-/// data row, every cell problem, and the format and encoding read.
+/// data row, every cell problem and notice, the columns, and the format and encoding read.
 #[pyfunction]
+#[pyo3(signature = (data, format, encoding, aliases=None))]
 fn parse_roster(
     py: Python<'_>,
     data: PyBackedBytes,
     format: String,
     encoding: String,
+    aliases: Option<&NativeHeaderAliases>,
 ) -> PyResult<String> {
+    let aliases = aliases_of(aliases)?;
     run(py, move || {
         let opts = roster_options(&format, &encoding)?;
-        to_json(&gradreg::roster::parse_roster(
+        let table = aliases.as_ref().unwrap_or(HeaderAliases::builtin());
+        to_json(&gradreg::roster::parse_roster_with(
             &data,
             &opts,
             CodeTables::builtin(),
+            table,
         )?)
+    })
+}
+
+/// Reads only a roster's header: JSON of what each column becomes, and the required columns
+/// missing and the repeated ones.
+#[pyfunction]
+#[pyo3(signature = (data, format, encoding, aliases=None))]
+fn preview_header(
+    py: Python<'_>,
+    data: PyBackedBytes,
+    format: String,
+    encoding: String,
+    aliases: Option<&NativeHeaderAliases>,
+) -> PyResult<String> {
+    let aliases = aliases_of(aliases)?;
+    run(py, move || {
+        let opts = roster_options(&format, &encoding)?;
+        let table = aliases.as_ref().unwrap_or(HeaderAliases::builtin());
+        to_json(&gradreg::roster::preview_header(&data, &opts, table)?)
     })
 }
 
@@ -65,7 +180,9 @@ fn roster_csv(py: Python<'_>, graduates: String, headers: String) -> PyResult<St
 
 /// Registers this module's functions.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<NativeHeaderAliases>()?;
     m.add_function(wrap_pyfunction!(parse_roster, m)?)?;
+    m.add_function(wrap_pyfunction!(preview_header, m)?)?;
     m.add_function(wrap_pyfunction!(generate_cohort, m)?)?;
     m.add_function(wrap_pyfunction!(roster_csv, m)?)
 }

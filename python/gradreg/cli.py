@@ -1,0 +1,555 @@
+"""The ``gradreg`` command: check a roster before uploading it, import it into a registry,
+export the registry, render a graduate's form, verify a number or a scanned code.
+
+    gradreg check 名单.csv                     # 列映射、每个问题、每条提示；退出码 0/1/2
+    gradreg import 名单.xlsx --registry data   # 导入（--dry-run 只报告不写入）
+    gradreg export --registry data -o 导出.csv
+    gradreg render --registry data --id 10327:2022010123 --key key.bin -o 表.pdf
+    gradreg verify ABCD-EFGH-JKLM-NPQR --name 张明 --registry data
+
+Exit codes: 0 done, nothing wrong; 1 the roster has problems, rows were rejected, or a
+verification is not valid; 2 an input that cannot be used (a file that cannot be read as a
+roster, a registry that cannot be opened, an unknown graduate …), with the error's code and
+message; 64 a usage error. Messages are Chinese, with English in parentheses where useful.
+Progress is shown only when standard error is a terminal, as one line rewritten in place.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+from datetime import datetime
+from types import TracebackType
+from typing import IO, Any, Dict, List, NoReturn, Optional, Sequence, Type
+
+from . import __version__
+from ._errors import ERROR_CODES, GradregError
+from .lifecycle import Actor
+from .roster import (
+    CellProblem,
+    ColumnUse,
+    HeaderAliases,
+    ImportReport,
+    Roster,
+    RosterNotice,
+    parse_roster,
+    preview_header,
+    read_source,
+)
+
+__all__ = ["main", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_UNUSABLE", "EXIT_USAGE"]
+
+#: Done, nothing wrong.
+EXIT_OK = 0
+#: Problems in the roster, rejected rows, or a verification that is not valid.
+EXIT_PROBLEMS = 1
+#: An input that cannot be used (not a roster, no registry, unknown graduate …).
+EXIT_UNUSABLE = 2
+#: A usage error (BSD ``EX_USAGE``).
+EXIT_USAGE = 64
+
+_ENCODINGS = {"auto": "auto", "utf-8": "utf8", "utf8": "utf8", "gb18030": "gb18030", "gbk": "gb18030"}
+_KINDS = {"read": "读取", "checked": "核对", "ignored": "忽略"}
+_CODE_NAMES = {c.code: c.name for c in ERROR_CODES}
+
+
+class _UsageError(Exception):
+    """A usage error found after parsing (a bad value the parser cannot see)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with exit code 64 for usage errors and Chinese error lines."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: 用法错误 (usage error): {message}\n")
+
+
+class _Progress:
+    """A single status line on standard error, rewritten with ``\\r`` while work runs, shown
+    only when standard error is a terminal (never in a pipe or a log)."""
+
+    def __init__(self, label: str, stream: Optional[IO[str]] = None) -> None:
+        self.label = label
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = _is_tty(self.stream)
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+        self._start = 0.0
+
+    def __enter__(self) -> "_Progress":
+        if self.enabled:
+            self._start = time.monotonic()
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.25):
+            elapsed = time.monotonic() - self._start
+            self.stream.write(f"\r{self.label} … {elapsed:.0f} 秒")
+            self.stream.flush()
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join()
+            # Clear the line so the next output starts clean.
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
+
+def _is_tty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def _out(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _err(text: str) -> None:
+    sys.stderr.write(text + "\n")
+
+
+def _error_dict(e: BaseException) -> Dict[str, Any]:
+    if isinstance(e, GradregError):
+        return {"code": e.code, "name": _CODE_NAMES.get(e.code, ""), "message": e.message}
+    code = getattr(e, "code", None)
+    return {
+        "code": code if isinstance(code, int) else None,
+        "name": _CODE_NAMES.get(code, "") if isinstance(code, int) else "",
+        "message": str(e),
+    }
+
+
+def _fail(e: BaseException, as_json: bool = False) -> int:
+    """Reports an error that makes the input unusable; returns exit code 2."""
+    d = _error_dict(e)
+    if as_json:
+        _out(json.dumps({"error": d}, ensure_ascii=False, indent=2))
+    else:
+        code = f"[{d['code']} {d['name']}] " if d["code"] is not None else ""
+        _err(f"错误 (error): {code}{d['message']}")
+    return EXIT_UNUSABLE
+
+
+def _encoding(value: str) -> str:
+    try:
+        return _ENCODINGS[value.lower()]
+    except KeyError:
+        raise _UsageError(f"未知编码 (unknown encoding) {value!r}: auto、utf-8 或 gb18030") from None
+
+
+def _aliases(path: Optional[str]) -> Optional[HeaderAliases]:
+    return None if path is None else HeaderAliases.from_file(path)
+
+
+# ---- check ----
+
+
+def _column_lines(columns: Sequence[ColumnUse]) -> List[str]:
+    lines = []
+    for c in columns:
+        kind = _KINDS.get(c.kind, c.kind)
+        target = c.field if c.field else "—"
+        lines.append(f"  第 {c.column} 列「{c.header}」→ {target}（{kind}）")
+    return lines
+
+
+def _problem_line(p: CellProblem) -> str:
+    where = f"第 {p.row} 行"
+    if p.column:
+        where += f"「{p.column}」"
+    field = f" [{p.field}]" if p.field else ""
+    return f"  {where}{field} {p.code}: {p.message_zh}"
+
+
+def _notice_line(n: RosterNotice) -> str:
+    rows = "、".join(str(r) for r in n.sheet_rows())
+    return f"  第 {rows} 行「{n.column}」[{n.field}] {n.before} → {n.after}：{n.message_zh}"
+
+
+def _roster_json(path: str, roster: Roster) -> Dict[str, Any]:
+    d = roster.to_dict()
+    good = sum(1 for r in roster.rows if r.ok)
+    return {
+        "file": path,
+        "format": d["format"],
+        "encoding": d["encoding"],
+        "sheet": d.get("sheet"),
+        "header_row": d.get("header_row"),
+        "rows": len(roster.rows),
+        "good_rows": good,
+        "columns": d.get("columns", []),
+        "problems": d["problems"],
+        "notices": d.get("notices", []),
+    }
+
+
+def _print_summary(
+    rows: int, header_row: int, sheet: Optional[str], fmt: str, encoding: str
+) -> None:
+    where = f"工作表「{sheet}」，" if sheet else ""
+    _out(f"格式 (format): {fmt}，编码 (encoding): {encoding}，{where}表头在第 {header_row} 行，数据 {rows} 行")
+
+
+def _check(args: argparse.Namespace) -> int:
+    path: str = args.roster
+    try:
+        encoding = _encoding(args.encoding)
+        aliases = _aliases(args.aliases)
+        data = read_source(path)
+    except _UsageError:
+        raise
+    except (GradregError, OSError) as e:
+        return _fail(e, args.json)
+    try:
+        roster = parse_roster(data, encoding=encoding, aliases=aliases)
+    except GradregError as e:
+        code = _fail(e, args.json)
+        if not args.json:
+            # The header, when there is one, says what is missing or repeated.
+            try:
+                preview = preview_header(data, encoding=encoding, aliases=aliases)
+            except GradregError:
+                return code
+            _err("表头的列 (columns of the header):")
+            for line in _column_lines(preview.columns):
+                _err(line)
+            if preview.missing:
+                _err("缺少的必填列 (missing): " + "、".join(preview.missing))
+            if preview.duplicated:
+                _err("重复的列 (repeated): " + "、".join(preview.duplicated))
+        return code
+    if args.json:
+        _out(json.dumps(_roster_json(path, roster), ensure_ascii=False, indent=2))
+        return EXIT_PROBLEMS if roster.problems else EXIT_OK
+    _print_summary(len(roster.rows), roster.header_row, roster.sheet, roster.format, roster.encoding)
+    _out("列映射 (columns):")
+    for line in _column_lines(roster.columns):
+        _out(line)
+    if roster.problems:
+        _out(f"问题 (problems): {len(roster.problems)} 个")
+        for p in roster.problems:
+            _out(_problem_line(p))
+    if roster.notices:
+        _out(f"提示 (notices): {len(roster.notices)} 条（已按规范读入 / read in canonical form）")
+        for n in roster.notices:
+            _out(_notice_line(n))
+    good = sum(1 for r in roster.rows if r.ok)
+    if roster.problems:
+        _out(f"结果 (result): {good}/{len(roster.rows)} 行无问题；请改正上面的问题后再导入")
+        return EXIT_PROBLEMS
+    _out(f"结果 (result): 全部 {len(roster.rows)} 行无问题，可以导入 (ready to import)")
+    return EXIT_OK
+
+
+# ---- registry commands ----
+
+
+def _open_registry(path: str) -> Any:
+    from .registry import Registry
+
+    return Registry.open(path)
+
+
+def _report_json(report: ImportReport) -> Dict[str, Any]:
+    return dict(report.to_dict())
+
+
+def _import(args: argparse.Namespace) -> int:
+    try:
+        encoding = _encoding(args.encoding)
+        data = read_source(args.roster)
+        registry = _open_registry(args.registry)
+        if args.aliases is not None:
+            registry.load_header_aliases(args.aliases)
+    except _UsageError:
+        raise
+    except (GradregError, OSError) as e:
+        return _fail(e, args.json)
+    actor = (
+        Actor.counselor(args.actor_id, args.actor_college)
+        if args.actor_college
+        else Actor.school_office(args.actor_id)
+    )
+    mode = "good_rows" if args.good_rows else "all_or_nothing"
+    label = "试导入 (dry run)" if args.dry_run else "导入 (importing)"
+    try:
+        with registry, _Progress(f"{label} {os.path.basename(args.roster)}"):
+            run = registry.preview_roster if args.dry_run else registry.import_roster
+            report: ImportReport = run(
+                data, actor=actor, now=args.now, mode=mode, encoding=encoding
+            )
+    except GradregError as e:
+        return _fail(e, args.json)
+    bad = report.rejected > 0 or bool(report.problems)
+    if args.json:
+        _out(json.dumps(_report_json(report), ensure_ascii=False, indent=2))
+        return EXIT_PROBLEMS if bad else EXIT_OK
+    _print_summary(report.rows, report.header_row, report.sheet, report.format, report.encoding)
+    if report.problems:
+        _out(f"问题 (problems): {len(report.problems)} 个")
+    for p in report.problems:
+        _out(_problem_line(p))
+    if report.notices:
+        _out(f"提示 (notices): {len(report.notices)} 条")
+        for n in report.notices:
+            _out(_notice_line(n))
+    head = "试导入，未写入任何数据 (dry run, nothing stored)" if report.dry_run else "导入完成 (imported)"
+    _out(
+        f"{head}: 新建 (created) {report.created}，更正 (corrected) {report.corrected}，"
+        f"未变 (unchanged) {report.unchanged}，拒绝 (rejected) {report.rejected}"
+    )
+    if bad and mode == "all_or_nothing" and report.created + report.corrected == 0:
+        _out("整表导入：有问题时不导入任何行；用 --good-rows 只导入无问题的行")
+    return EXIT_PROBLEMS if bad else EXIT_OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    try:
+        registry = _open_registry(args.registry)
+    except (GradregError, OSError) as e:
+        return _fail(e)
+    with registry:
+        if args.format == "xlsx":
+            writer = getattr(registry, "export_xlsx", None)
+            if writer is None:
+                _err("本版本尚不支持 XLSX 导出，请用 --format csv (XLSX export is not available yet)")
+                return EXIT_UNUSABLE
+        else:
+            writer = registry.export_csv
+        try:
+            if args.output is None or args.output == "-":
+                n = writer(sys.stdout.buffer)
+                sys.stdout.buffer.flush()
+            else:
+                n = writer(args.output)
+        except (GradregError, OSError) as e:
+            return _fail(e)
+    if args.output not in (None, "-"):
+        _err(f"已导出 {n} 条 (exported {n} rows) → {args.output}")
+    return EXIT_OK
+
+
+def _keyring(args: argparse.Namespace) -> Any:
+    from .codes import KeyRing
+
+    path = args.key or os.environ.get("GRADREG_KEY_FILE")
+    if not path:
+        raise _UsageError("需要签名密钥文件：--key FILE 或环境变量 GRADREG_KEY_FILE (a key file is needed)")
+    with open(path, "rb") as f:
+        secret = f.read()
+    ring = KeyRing(test_mode=args.test_key)
+    ring.add_hmac(args.key_id, secret, True)
+    return ring
+
+
+def _render(args: argparse.Namespace) -> int:
+    from .forms import Renderer
+
+    try:
+        ring = _keyring(args)
+        registry = _open_registry(args.registry)
+    except _UsageError:
+        raise
+    except (GradregError, OSError) as e:
+        return _fail(e)
+    with registry:
+        reg = registry.find(args.id)
+    if reg is None:
+        _err(f"错误 (error): 没有这名毕业生 (no registration) {args.id!r}")
+        return EXIT_UNUSABLE
+    number = args.number
+    if number is None:
+        live = [a for a in reg.authorizations if a.state == "active"] or reg.authorizations
+        if not live:
+            _err(f"错误 (error): {args.id} 还没有核验授权 (no authorization)")
+            return EXIT_UNUSABLE
+        number = live[-1].number
+    try:
+        data = Renderer().render(reg, number, args.section, ring, format=args.format, now=args.now)
+        with open(args.output, "wb") as f:
+            f.write(data)
+    except (GradregError, OSError) as e:
+        return _fail(e)
+    _err(f"已生成 (written) {args.output}：{args.section} 表，核验编号 {number}")
+    return EXIT_OK
+
+
+def _verify(args: argparse.Namespace) -> int:
+    try:
+        registry = _open_registry(args.registry)
+        ring = None if args.name else _keyring(args)
+    except _UsageError:
+        raise
+    except (GradregError, OSError) as e:
+        return _fail(e, args.json)
+    verifier = (
+        Actor.hukou_dept(args.verifier_id, args.verifier_name)
+        if args.dept == "hukou"
+        else Actor.archive_dept(args.verifier_id, args.verifier_name)
+    )
+    try:
+        with registry:
+            if args.name:
+                verdict = registry.verify_online(
+                    verifier, args.name, args.token_or_number, now=args.now
+                )
+            else:
+                verdict = registry.verify_scanned(args.token_or_number, ring, verifier, now=args.now)
+    except GradregError as e:
+        return _fail(e, args.json)
+    d = verdict.to_dict()
+    if args.json:
+        _out(json.dumps(d, ensure_ascii=False, indent=2, default=str))
+    else:
+        _out(f"核验结果 (verdict): {d.get('verdict')} — {d.get('message_zh', '')}")
+        disclosure = d.get("disclosure")
+        if isinstance(disclosure, dict):
+            for k, v in disclosure.items():
+                if v not in (None, "", [], {}):
+                    _out(f"  {k}: {v}")
+    return EXIT_OK if verdict.valid else EXIT_PROBLEMS
+
+
+# ---- the parser ----
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="gradreg",
+        description="高校毕业生毕业去向登记：名单检查与导入、导出、表单、核验 "
+        "(graduate destination registration: rosters, export, forms, verification)",
+        epilog="退出码 (exit codes): 0 无问题；1 名单有问题、有行被拒绝或核验未通过；"
+        "2 输入无法使用（不是名单、无法打开登记库 …）；64 用法错误",
+    )
+    p.add_argument("--version", action="version", version=f"gradreg {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
+    sub.required = True
+
+    c = sub.add_parser(
+        "check",
+        help="检查名单，不写入任何数据 (check a roster, store nothing)",
+        description="读取名单（CSV 或 XLSX），列出列映射、每个问题（行/列/字段/说明）和每条提示（原值 → 读入值）",
+    )
+    c.add_argument("roster", metavar="ROSTER", help="名单文件 (.csv 或 .xlsx)")
+    c.add_argument("--encoding", default="auto", help="CSV 编码：auto（默认）、utf-8 或 gb18030")
+    c.add_argument("--aliases", metavar="FILE", help="本单位的表头对照表（每行：表头<TAB>字段[<TAB>name]）")
+    c.add_argument("--json", action="store_true", help="以 JSON 输出 (output JSON)")
+    c.set_defaults(run=_check)
+
+    i = sub.add_parser(
+        "import",
+        help="把名单导入登记库 (import a roster into a registry)",
+        description="导入名单。默认整表导入：有任何问题则不导入；--good-rows 只导入无问题的行；--dry-run 只报告将会发生什么",
+    )
+    i.add_argument("roster", metavar="ROSTER", help="名单文件 (.csv 或 .xlsx)")
+    i.add_argument("--registry", required=True, metavar="PATH", help="登记库：文件，或其中放 gradreg.sqlite3 的目录")
+    i.add_argument("--good-rows", action="store_true", help="只导入无问题的行 (import the good rows)")
+    i.add_argument("--dry-run", action="store_true", help="试导入：报告结果，不写入 (store nothing)")
+    i.add_argument("--encoding", default="auto", help="CSV 编码：auto（默认）、utf-8 或 gb18030")
+    i.add_argument("--aliases", metavar="FILE", help="本单位的表头对照表")
+    i.add_argument("--actor-id", default="gradreg-cli", help="上传者编号（默认 gradreg-cli）")
+    i.add_argument(
+        "--actor-college",
+        metavar="COLLEGE",
+        help="以该学院辅导员身份导入（默认以学校就业部门身份）(upload as a counselor of COLLEGE)",
+    )
+    i.add_argument("--json", action="store_true", help="以 JSON 输出导入报告")
+    _now_arg(i)
+    i.set_defaults(run=_import)
+
+    e = sub.add_parser("export", help="导出登记记录 (export registrations)")
+    e.add_argument("--registry", required=True, metavar="PATH", help="登记库")
+    e.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="导出格式（默认 csv）")
+    e.add_argument("-o", "--output", metavar="FILE", help="输出文件（默认标准输出）")
+    e.set_defaults(run=_export)
+
+    r = sub.add_parser("render", help="生成毕业生的核验表 (render a graduate's form)")
+    r.add_argument("--registry", required=True, metavar="PATH", help="登记库")
+    r.add_argument("--id", required=True, help="登记编号，如 10327:2022010123")
+    r.add_argument("--format", choices=["pdf", "pdf/a", "png", "svg"], default="pdf", help="格式（默认 pdf）")
+    r.add_argument("--section", choices=["archive", "hukou"], default="archive", help="档案表或户籍表（默认 archive）")
+    r.add_argument("--number", help="核验编号（默认取最新的有效授权）")
+    r.add_argument("-o", "--output", required=True, metavar="FILE", help="输出文件")
+    _key_args(r)
+    _now_arg(r)
+    r.set_defaults(run=_render)
+
+    v = sub.add_parser(
+        "verify",
+        help="核验编号（带 --name）或扫描到的二维码内容 (verify a number or a scanned token)",
+    )
+    v.add_argument("token_or_number", metavar="TOKEN_OR_NUMBER", help="核验编号或二维码内容")
+    v.add_argument("--name", help="毕业生姓名：按姓名 + 核验编号在线核验")
+    v.add_argument("--registry", required=True, metavar="PATH", help="登记库")
+    v.add_argument("--dept", choices=["archive", "hukou"], default="archive", help="核验部门类型")
+    v.add_argument("--verifier-id", default="gradreg-cli", help="核验部门编号")
+    v.add_argument("--verifier-name", default="命令行核验", help="核验部门名称")
+    v.add_argument("--json", action="store_true", help="以 JSON 输出")
+    _key_args(v)
+    _now_arg(v)
+    v.set_defaults(run=_verify)
+    return p
+
+
+def _now_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--now",
+        type=_instant,
+        metavar="TIME",
+        help="按该时刻处理，RFC 3339，如 2026-05-01T10:00:00+08:00（默认现在）",
+    )
+
+
+def _instant(text: str) -> datetime:
+    try:
+        t = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"不是 RFC 3339 时刻 (not an RFC 3339 instant): {text!r}") from None
+    if t.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"时刻须带时区 (the instant needs a UTC offset): {text!r}")
+    return t
+
+
+def _key_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--key", metavar="FILE", help="HMAC 签名密钥文件（或环境变量 GRADREG_KEY_FILE）")
+    p.add_argument("--key-id", type=int, default=1, help="密钥编号（默认 1）")
+    p.add_argument("--test-key", action="store_true", help="测试模式密钥环（允许短密钥，仅用于测试）")
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Runs the command with ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else EXIT_USAGE
+    try:
+        code: int = args.run(args)
+    except _UsageError as e:
+        parser.print_usage(sys.stderr)
+        _err(f"gradreg: 用法错误 (usage error): {e}")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        _err("已中断 (interrupted)")
+        return 130
+    sys.stdout.flush()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
