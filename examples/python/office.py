@@ -139,10 +139,10 @@ def main() -> int:
         for p in report.problems:
             print(f"   第 {p.row} 行 row {p.row}  {p.column or '(整行 row)'}: {p.message_zh}")
         print(f"   按通常写法读入 values read as written the usual way: {len(report.notices)}")
-        for n in report.notices:
-            rows = [str(r) for r in n.rows]
+        for note in report.notices:
+            rows = [str(r) for r in note.rows]
             where = "、".join(rows[:5]) + (f" 等 {len(rows)} 行" if len(rows) > 5 else " 行")
-            print(f"   提示 notice 第 {where}「{n.column}」: {n.before} → {n.after}（{n.message_zh}）")
+            print(f"   提示 notice 第 {where}「{note.column}」: {note.message_zh}")
 
         ok = [g for g in grads if reg.find(f"{g.basic.school_code}:{g.basic.student_number}")]
         walk_some(reg, ok, now)

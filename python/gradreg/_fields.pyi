@@ -337,7 +337,7 @@ class ImportReport(Record):
     rejected: int
     #: Every problem, by row and column.
     problems: List[roster.CellProblem]
-    #: Every notice (values read in canonical form, valid values worth a look), by row.
+    #: Every notice: one per column and value as written, with its rows.
     notices: List[roster.RosterNotice]
     #: Every column of the header and the field it became (or that it was ignored).
     columns: List[roster.ColumnUse]
@@ -373,7 +373,7 @@ class ParsedRoster(Record):
     rows: List[roster.RosterRow]
     #: Every problem, in row order.
     problems: List[roster.CellProblem]
-    #: Every notice (values rewritten into canonical form, valid values worth a look), in row
+    #: Every notice: one per column and value as written (a rewrite, or a value worth a look).
     notices: List[roster.RosterNotice]
     #: Every column of the header: the field it became, or that it was ignored.
     columns: List[roster.ColumnUse]
@@ -500,12 +500,13 @@ class ReminderOptions(Record, frozen=True):
 
 class RosterNotice(Record, frozen=True):
     """A value read from a roster after rewriting it into its canonical form (男 → `1`, 汉族 →
-    `01`, `20240701` → `2024-07-01` …), or a valid value worth a look. Never silent, never
-    an error: the row stays good.
+    `01`, `20240701` → `2024-07-01` …), or a valid value worth a look — with every row it
+    happened on. Never silent, never an error: the rows stay good. One notice stands for one
+    column, one value as written and what it became, however many rows wrote it so.
     """
 
-    #: 1-based row in the sheet, as in [`CellProblem::row`].
-    row: int
+    #: Every row (1-based, as in [`CellProblem::row`]) where the cell was written `before`.
+    rows: List[int]
     #: The column's header text as written in the file.
     column: str
     #: The [`BasicInfo`] field name.

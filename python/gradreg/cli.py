@@ -177,8 +177,9 @@ def _problem_line(p: CellProblem) -> str:
 
 
 def _notice_line(n: RosterNotice) -> str:
-    rows = "、".join(str(r) for r in n.sheet_rows())
-    return f"  第 {rows} 行「{n.column}」[{n.field}] {n.before} → {n.after}：{n.message_zh}"
+    rows = "、".join(str(r) for r in n.rows[:10])
+    rows += f" 等 {len(n.rows)} 行" if len(n.rows) > 10 else " 行"
+    return f"  第 {rows}「{n.column}」[{n.field}] {n.before} → {n.after}：{n.message_zh}"
 
 
 def _roster_json(path: str, roster: Roster) -> Dict[str, Any]:

@@ -46,24 +46,17 @@ class CellProblem(_fields.CellProblem, frozen=True):
 class RosterNotice(_fields.RosterNotice, frozen=True):
     """A value read after rewriting it into its canonical form (男 → ``1``, 汉族 → ``01``,
     ``20240701`` → ``2024-07-01`` …), or a valid value worth a look: ``before`` as written,
-    ``after`` as read. Never an error: the row stays good."""
+    ``after`` as read, ``rows`` every row of the sheet where the cell was written so (one notice
+    per column and value). Never an error: the rows stay good."""
 
     def sheet_rows(self) -> List[int]:
         """The 1-based rows of the sheet this notice is about."""
-        return notice_rows(self)
+        return list(self.rows)
 
     def __str__(self) -> str:
-        rows = "、".join(str(r) for r in self.sheet_rows())
-        return f"第 {rows} 行「{self.column}」: {self.before} → {self.after}（{self.message_zh}）"
-
-
-def notice_rows(notice: Any) -> List[int]:
-    """The rows of a notice: its ``row``, or its ``rows`` where the core reports one notice for
-    every row a value was written the same way."""
-    rows = getattr(notice, "rows", None)
-    if isinstance(rows, list):
-        return [int(r) for r in rows]
-    return [int(getattr(notice, "row"))]
+        shown = "、".join(str(r) for r in self.rows[:10])
+        more = f" 等 {len(self.rows)} 行" if len(self.rows) > 10 else " 行"
+        return f"第 {shown}{more}「{self.column}」: {self.before} → {self.after}（{self.message_zh}）"
 
 
 class ColumnUse(_fields.ColumnUse, frozen=True):
@@ -99,7 +92,7 @@ class Roster(_fields.ParsedRoster):
 
     def notices_of(self, row: int) -> List[RosterNotice]:
         """The notices of one row."""
-        return [n for n in self.notices if row in notice_rows(n)]
+        return [n for n in self.notices if row in n.rows]
 
     def ignored_columns(self) -> List[ColumnUse]:
         """The columns that were not read (no field of the roster)."""

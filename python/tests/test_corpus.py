@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import collections
 import os
-from typing import Dict, List, Set, Tuple
+from typing import Any, Dict, List, Set, Tuple
 
 import pytest
 
@@ -17,8 +17,8 @@ from gradreg._errors import GradregError, error_code
 CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "core", "tests", "corpus")
 
 
-def read_key() -> Dict[str, dict]:
-    key: Dict[str, dict] = collections.defaultdict(
+def read_key() -> Dict[str, Dict[str, Any]]:
+    key: Dict[str, Dict[str, Any]] = collections.defaultdict(
         lambda: {"problems": set(), "notices": set(), "error": None, "sheet": None,
                  "rows": None, "encoding": None}
     )

@@ -57,7 +57,7 @@ pub struct ImportReport {
     pub rejected: usize,
     /// Every problem, by row and column.
     pub problems: Vec<crate::roster::CellProblem>,
-    /// Every notice (values read in canonical form, valid values worth a look), by row.
+    /// Every notice: one per column and value as written, with its rows.
     pub notices: Vec<crate::roster::RosterNotice>,
     /// Every column of the header and the field it became (or that it was ignored).
     pub columns: Vec<crate::roster::ColumnUse>,

@@ -315,7 +315,7 @@ pub struct ParsedDestinations {
     /// Every problem, in row order; `field` is the dotted path of the field
     /// (`destination.employer.nature`) or an identity field (`student_number` …).
     pub problems: Vec<CellProblem>,
-    /// Every notice (values rewritten into canonical form), in row order.
+    /// Every notice: one per column and value as written, with its rows.
     pub notices: Vec<RosterNotice>,
     /// Every column of the header: the field it became, or that it was ignored.
     pub columns: Vec<ColumnUse>,

@@ -195,8 +195,8 @@ pub struct CellProblem {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RosterNotice {
-    /// The 1-based rows of the sheet (as in [`CellProblem::row`]) where the cell was written
-    /// `before`, in row order.
+    /// Every row (1-based, as in [`CellProblem::row`]) where the cell was written `before`.
+    /// In row order.
     pub rows: Vec<usize>,
     /// The column's header text as written in the file.
     pub column: String,
@@ -261,8 +261,8 @@ pub struct ParsedRoster {
     pub rows: Vec<RosterRow>,
     /// Every problem, in row order.
     pub problems: Vec<CellProblem>,
-    /// Every notice (values rewritten into canonical form, valid values worth a look), one per
-    /// column and value as written, in the order first met.
+    /// Every notice: one per column and value as written (a rewrite, or a value worth a look).
+    /// In the order first met.
     pub notices: Vec<RosterNotice>,
     /// Every column of the header: the field it became, or that it was ignored.
     pub columns: Vec<ColumnUse>,
