@@ -37,7 +37,9 @@ use std::sync::OnceLock;
 use serde::Serialize;
 
 use super::fields::clean;
-use super::headers::{fold_header, half_width, strip_notes, HeaderAliases, HeaderRole};
+use super::headers::{
+    fold_header, half_width, header_lines, strip_notes, HeaderAliases, HeaderRole,
+};
 use super::normalize::{date, DateRead};
 use super::{
     CellProblem, ColumnUse, ColumnUseKind, Encoding, Format, RosterNotice, RosterOptions,
@@ -195,29 +197,12 @@ impl DestinationHeaders {
     /// it was.
     pub fn load_tsv(&mut self, text: &str) -> Result<()> {
         let mut next = self.clone();
-        for (i, line) in text.lines().enumerate() {
-            let line = line.trim_end_matches('\r');
-            if line.trim().is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let mut cols = line.split('\t');
-            let header = cols.next().unwrap_or("");
-            let field = cols.next().unwrap_or("").trim();
-            let role = match cols.next().map(str::trim) {
-                None | Some("") | Some("value") | Some("code") => HeaderRole::Value,
-                Some("name") => HeaderRole::Name,
-                Some(other) => {
-                    return Err(Error::InvalidArgument(format!(
-                        "destination header table line {}: unknown role {other:?}",
-                        i + 1
-                    )))
-                }
-            };
+        for line in header_lines(text, "destination header table") {
+            let (n, header, field, role) = line?;
             next.insert_role(header, field, role).map_err(|_| {
                 Error::InvalidArgument(format!(
-                    "destination header table line {}: expected header<TAB>field with a \
-                     destination field name",
-                    i + 1
+                    "destination header table line {n}: expected header<TAB>field with a \
+                     destination field name"
                 ))
             })?;
         }

@@ -109,6 +109,34 @@ pub(super) fn strip_notes(folded: &str) -> Option<&str> {
     (s.len() != folded.len() && !s.is_empty()).then_some(s)
 }
 
+/// The lines of a header table (`header<TAB>field[<TAB>name]`, `#` comments and blank lines
+/// skipped) as (1-based line, header, field, role); a role other than `name` (or `value`,
+/// `code`, empty) is an error naming the line of the table called `what`.
+pub(super) fn header_lines<'a>(
+    text: &'a str,
+    what: &'static str,
+) -> impl Iterator<Item = Result<(usize, &'a str, &'a str, HeaderRole)>> + 'a {
+    text.lines()
+        .enumerate()
+        .map(|(i, line)| (i + 1, line.trim_end_matches('\r')))
+        .filter(|(_, line)| !line.trim().is_empty() && !line.starts_with('#'))
+        .map(move |(n, line)| {
+            let mut cols = line.split('\t');
+            let header = cols.next().unwrap_or("");
+            let field = cols.next().unwrap_or("").trim();
+            let role = match cols.next().map(str::trim) {
+                None | Some("") | Some("value") | Some("code") => HeaderRole::Value,
+                Some("name") => HeaderRole::Name,
+                Some(other) => {
+                    return Err(Error::InvalidArgument(format!(
+                        "{what} line {n}: unknown role {other:?} (expected `name` or nothing)"
+                    )))
+                }
+            };
+            Ok((n, header, field, role))
+        })
+}
+
 impl HeaderAliases {
     /// The table shipped with the crate (`core/data/roster_headers.tsv`), plus every field's own
     /// name (`id_number` …).
@@ -135,28 +163,11 @@ impl HeaderAliases {
     /// table as it was.
     pub fn load_tsv(&mut self, text: &str) -> Result<()> {
         let mut next = self.clone();
-        for (i, line) in text.lines().enumerate() {
-            let line = line.trim_end_matches('\r');
-            if line.trim().is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let mut cols = line.split('\t');
-            let header = cols.next().unwrap_or("");
-            let field = cols.next().unwrap_or("").trim();
-            let role = match cols.next().map(str::trim) {
-                None | Some("") | Some("value") | Some("code") => HeaderRole::Value,
-                Some("name") => HeaderRole::Name,
-                Some(other) => {
-                    return Err(Error::InvalidArgument(format!(
-                        "header table line {}: unknown role {other:?} (expected `name` or nothing)",
-                        i + 1
-                    )))
-                }
-            };
+        for line in header_lines(text, "header table") {
+            let (n, header, field, role) = line?;
             next.insert_role(header, field, role).map_err(|_| {
                 Error::InvalidArgument(format!(
-                    "header table line {}: expected header<TAB>field with a BasicInfo field name",
-                    i + 1
+                    "header table line {n}: expected header<TAB>field with a BasicInfo field name"
                 ))
             })?;
         }
