@@ -128,7 +128,7 @@ impl Registry {
 
     /// Adds roster headers from a file an office keeps (the format of
     /// [`add_header_aliases`](Self::add_header_aliases)); an unreadable file is an
-    /// [`Error::RosterIo`](crate::Error::RosterIo).
+    /// [`Error::RosterIo`].
     pub fn load_header_aliases_file(&mut self, path: impl AsRef<std::path::Path>) -> Result<()> {
         let mut next = (*self.aliases).clone();
         next.load_file(path.as_ref())?;
