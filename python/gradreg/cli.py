@@ -548,8 +548,24 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         _err("已中断 (interrupted)")
         return 130
-    sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`gradreg check big.csv | head`): stop quietly, as shell tools
+        # do, with the status a shell gives a command ended by SIGPIPE.
+        _quiet_stdout()
+        return 141
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 141
     return code
+
+
+def _quiet_stdout() -> None:
+    """Points stdout at /dev/null so that the interpreter's final flush cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 if __name__ == "__main__":

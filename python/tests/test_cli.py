@@ -240,3 +240,28 @@ def test_progress_line_only_on_a_terminal(tty: bool) -> None:
         assert text.startswith("\r导入") and text.count("\r") >= 2
     else:
         assert text == ""
+
+
+def test_a_reader_that_goes_away_is_not_an_error(tmp_path: Path) -> None:
+    # 1,500 rows, each with a bad phone: far more output than a pipe holds.
+    lines = gradreg.roster_csv(gradreg.generate_cohort(1500, seed=3)).split("\r\n")
+    phone = lines[0].split(",").index("手机号码")
+    rows = [lines[0]]
+    for line in lines[1:]:
+        if line:
+            cells = line.split(",")
+            cells[phone] = "123"
+            rows.append(",".join(cells))
+    roster = tmp_path / "big.csv"
+    roster.write_text("\r\n".join(rows), encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gradreg", "check", str(roster)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # as `| head -1` does
+    err = proc.stderr.read().decode()
+    assert proc.wait() == 141
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
