@@ -31,7 +31,6 @@
 //!   [`DestinationData`] validation, values that cannot be read, a row that identifies no
 //!   registration, and a name column that disagrees with its code column.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use serde::Serialize;
@@ -168,7 +167,7 @@ fn field_index(name: &str) -> Option<usize> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DestinationHeaders {
     /// Folded header → field index and role.
-    map: HashMap<String, (usize, HeaderRole)>,
+    map: std::collections::BTreeMap<String, (usize, HeaderRole)>,
     /// The first Chinese value header of each field, which the full export writes.
     chinese: [Option<String>; K],
 }
