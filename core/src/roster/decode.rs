@@ -101,7 +101,14 @@ fn decode_gb18030(bytes: &[u8], label: &str) -> Result<String> {
             decoder.decode_to_string_without_replacement(&bytes[pos..], &mut out, true);
         pos += read;
         match result {
-            encoding_rs::DecoderResult::InputEmpty => return Ok(out),
+            encoding_rs::DecoderResult::InputEmpty => {
+                // Give back the room the estimate left over before the rows are read into
+                // memory of their own (a shrink in place for a buffer this large).
+                if out.capacity() - out.len() > out.len() / 16 {
+                    out.shrink_to_fit();
+                }
+                return Ok(out);
+            }
             encoding_rs::DecoderResult::OutputFull => out.reserve(bytes.len() - pos + 16),
             encoding_rs::DecoderResult::Malformed(bad, after) => {
                 let offset = pos.saturating_sub(usize::from(bad) + usize::from(after));

@@ -362,31 +362,41 @@ impl<'t, 's> Builder<'t, 's> {
                 continue;
             }
             any = true;
-            match self.norm.value(f, v) {
-                Outcome::Kept => *field_mut(&mut info, f) = v.to_string(),
-                Outcome::Rewritten(after, code) => {
-                    self.notice(row, Some(col), f, v, || {
-                        let (zh, en) = reason(code);
-                        (
-                            code,
-                            after.clone(),
-                            format!("{}“{v}”按“{after}”读入（{zh}）", FIELDS_ZH[f]),
-                            format!("{} {v:?} read as {after:?} ({en})", FIELDS[f]),
-                        )
-                    });
-                    *field_mut(&mut info, f) = after;
+            // A value this column has already shown is read as it was then, without reading it
+            // afresh: one lookup, and the notice gains the row.
+            if let Some(&i) = self.noticed[col].get(v) {
+                let n = &mut self.notices[i];
+                if n.rows.last() != Some(&row) {
+                    n.rows.push(row);
                 }
-                Outcome::Ambiguous(v, zh, en) => {
-                    ambiguous[f] = true;
-                    found.push(CellProblem {
-                        row,
-                        column: self.headers[col].clone(),
-                        field: FIELDS[f].to_string(),
-                        code: ProblemCode::Ambiguous,
-                        message_zh: format!("{}：{zh}", FIELDS_ZH[f]),
-                        message_en: format!("{}: {en}", FIELDS[f]),
-                    });
-                    *field_mut(&mut info, f) = v.to_string();
+                *field_mut(&mut info, f) = n.after.clone();
+            } else {
+                match self.norm.value(f, v) {
+                    Outcome::Kept => *field_mut(&mut info, f) = v.to_string(),
+                    Outcome::Rewritten(after, code) => {
+                        self.notice(row, Some(col), f, v, || {
+                            let (zh, en) = reason(code);
+                            (
+                                code,
+                                after.clone(),
+                                format!("{}“{v}”按“{after}”读入（{zh}）", FIELDS_ZH[f]),
+                                format!("{} {v:?} read as {after:?} ({en})", FIELDS[f]),
+                            )
+                        });
+                        *field_mut(&mut info, f) = after;
+                    }
+                    Outcome::Ambiguous(v, zh, en) => {
+                        ambiguous[f] = true;
+                        found.push(CellProblem {
+                            row,
+                            column: self.headers[col].clone(),
+                            field: FIELDS[f].to_string(),
+                            code: ProblemCode::Ambiguous,
+                            message_zh: format!("{}：{zh}", FIELDS_ZH[f]),
+                            message_en: format!("{}: {en}", FIELDS[f]),
+                        });
+                        *field_mut(&mut info, f) = v.to_string();
+                    }
                 }
             }
             if let Some(nc) = checked {
@@ -445,7 +455,8 @@ impl<'t, 's> Builder<'t, 's> {
         }
         problems.append(&mut found);
         self.found = found;
-        for p in info.problems(self.tables) {
+        let (found_problems, found_notices) = info.review(self.tables);
+        for p in found_problems {
             if field_index(&p.field).is_some_and(|f| ambiguous[f]) {
                 continue;
             }
@@ -458,7 +469,7 @@ impl<'t, 's> Builder<'t, 's> {
                 message_en: p.message_en,
             });
         }
-        for n in info.notices(self.tables) {
+        for n in found_notices {
             let f = field_index(&n.field).unwrap_or(N);
             let col = self.cols.get(f).copied().flatten();
             let before = n.before.clone();

@@ -18,6 +18,11 @@ impl Validate for BasicInfo {
     fn notices(&self, tables: &CodeTables) -> Vec<Notice> {
         check_basic(self, tables).notices
     }
+
+    fn review(&self, tables: &CodeTables) -> (Vec<Problem>, Vec<Notice>) {
+        let c = check_basic(self, tables);
+        (c.out, c.notices)
+    }
 }
 
 /// Every rule of basic information.
@@ -191,6 +196,11 @@ impl Validate for ChsiAccount {
     /// ([`NoticeCode::IdRegionYear`](super::NoticeCode)).
     fn notices(&self, tables: &CodeTables) -> Vec<Notice> {
         check_chsi(self, tables).notices
+    }
+
+    fn review(&self, tables: &CodeTables) -> (Vec<Problem>, Vec<Notice>) {
+        let c = check_chsi(self, tables);
+        (c.out, c.notices)
     }
 }
 

@@ -17,6 +17,11 @@ impl Validate for DestinationData {
     fn notices(&self, tables: &CodeTables) -> Vec<Notice> {
         check_data(self, tables).notices
     }
+
+    fn review(&self, tables: &CodeTables) -> (Vec<Problem>, Vec<Notice>) {
+        let c = check_data(self, tables);
+        (c.out, c.notices)
+    }
 }
 
 /// Every rule of destination data.

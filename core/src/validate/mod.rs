@@ -46,6 +46,15 @@ pub trait Validate {
         Vec::new()
     }
 
+    /// Every problem and every notice, from one pass over the rules (what [`problems`] and
+    /// [`notices`] give, without checking the record twice).
+    ///
+    /// [`problems`]: Validate::problems
+    /// [`notices`]: Validate::notices
+    fn review(&self, tables: &CodeTables) -> (Vec<Problem>, Vec<Notice>) {
+        (self.problems(tables), self.notices(tables))
+    }
+
     /// `Ok(())` when valid, else [`Error::InvalidRecord`] with every problem.
     fn validate(&self, tables: &CodeTables) -> Result<()> {
         let problems = self.problems(tables);
