@@ -26,6 +26,8 @@ __all__: List[str] = [
     "is_placed",
     "parse_roster",
     "preview_header",
+    "scan_roster",
+    "parse_destinations",
     "generate_cohort",
     "roster_csv",
     "issue_token",
