@@ -34,9 +34,14 @@ use crate::records::{
     HukouMigration, Study,
 };
 use crate::registry::store::{ChainFault, Summary};
-use crate::registry::{ImportMode, ImportReport, Placement, Query, Statistics};
+use crate::registry::{
+    DestinationImportReport, ImportMode, ImportReport, Placement, Query, Statistics,
+};
 use crate::reminders::{Reminder, ReminderOptions};
-use crate::roster::{CellProblem, HeaderStyle, ParsedRoster, RosterOptions, RosterRow};
+use crate::roster::{
+    CellProblem, HeaderStyle, ParsedDestinations, ParsedRoster, RosterOptions, RosterRow,
+    RosterScan,
+};
 use crate::validate::Problem;
 use crate::{CohortSpec, Graduate};
 
@@ -122,6 +127,9 @@ impl Catalog {
             .record::<CellProblem>()
             .record::<RosterRow>()
             .add::<ParsedRoster>()
+            .add::<RosterScan>()
+            .add::<ParsedDestinations>()
+            .add::<DestinationImportReport>()
             .record::<Graduate>()
             .record::<CohortSpec>();
         // Where a face's constructor starts from.

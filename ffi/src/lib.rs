@@ -22,6 +22,7 @@
 
 pub mod args;
 pub mod codes;
+pub mod exchange;
 pub mod forms;
 pub mod keyring;
 pub mod lifecycle;

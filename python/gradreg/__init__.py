@@ -66,7 +66,9 @@ from .records import (
 from .registry import (
     AuditRecord,
     AuditReport,
+    DestinationImportReport,
     Placement,
+    RefusedRow,
     Registry,
     Statistics,
     Summary,
@@ -75,17 +77,23 @@ from .registry import (
 from .roster import (
     CellProblem,
     ColumnUse,
+    DestinationRow,
     Graduate,
     HeaderAliases,
     HeaderPreview,
     ImportReport,
+    ParsedDestinations,
     RosterNotice,
     Roster,
     RosterRow,
+    RosterScan,
+    RowIdentity,
     generate_cohort,
+    parse_destinations,
     parse_roster,
     preview_header,
     roster_csv,
+    scan_roster,
 )
 from .tables import TABLES, code_name, is_placed
 
@@ -148,6 +156,8 @@ __all__ = [
     "UploadResult",
     "AuditRecord",
     "AuditReport",
+    "RefusedRow",
+    "DestinationImportReport",
     # rosters
     "CellProblem",
     "RosterNotice",
@@ -160,6 +170,12 @@ __all__ = [
     "Graduate",
     "parse_roster",
     "preview_header",
+    "RosterScan",
+    "scan_roster",
+    "RowIdentity",
+    "DestinationRow",
+    "ParsedDestinations",
+    "parse_destinations",
     "generate_cohort",
     "roster_csv",
     # codes and tables

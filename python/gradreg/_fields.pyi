@@ -243,6 +243,46 @@ class DestinationData(Record):
     #: 户口迁移, when registered.
     hukou: Optional[records.HukouMigration] = ...
 
+class DestinationImportReport(Record):
+    """What a destination import did."""
+
+    #: `csv` or `xlsx`.
+    format: str
+    #: The encoding read (`utf-8`, `utf-8-bom`, `gb18030`, `xlsx`).
+    encoding: str
+    #: Data rows read.
+    rows: int
+    #: Rows reported (a first report, or an update of the destination).
+    reported: int
+    #: Rows identical to what the registration holds.
+    unchanged: int
+    #: Rows not imported (bad, refused, or everything under all-or-nothing with a problem).
+    rejected: int
+    #: Every problem, by row and column; a refused row has one of code
+    problems: List[roster.CellProblem]
+    #: Every notice (values read in canonical form), by row.
+    notices: List[roster.RosterNotice]
+    #: Every column of the header and the field it became (or that it was ignored).
+    columns: List[roster.ColumnUse]
+    #: 1-based row of the header.
+    header_row: int
+    #: The rows the registry refused, with the error.
+    refused: List[registry.RefusedRow]
+    #: The worksheet read, for an XLSX file.
+    sheet: Optional[str] = ...
+
+class DestinationRow(Record):
+    """One data row of a destination file."""
+
+    #: 1-based row in the sheet, as in [`CellProblem::row`].
+    row: int
+    #: Who the row is about.
+    ident: roster.RowIdentity
+    #: The record read (as far as it could be read when the row has problems).
+    data: records.DestinationData
+    #: True when the row has no problem at all.
+    ok: bool
+
 class Employer(Record):
     """The employer of a graduate who is employed."""
 
@@ -366,6 +406,26 @@ class Outcome(Record):
     #: The audit entry.
     audit: lifecycle.AuditEntry
 
+class ParsedDestinations(Record):
+    """A parsed destination file: every non-empty data row and every problem found."""
+
+    #: Data rows in file order, good and bad.
+    rows: List[roster.DestinationRow]
+    #: Every problem, in row order; `field` is the dotted path of the field
+    problems: List[roster.CellProblem]
+    #: Every notice: one per column and value as written, with its rows.
+    notices: List[roster.RosterNotice]
+    #: Every column of the header: the field it became, or that it was ignored.
+    columns: List[roster.ColumnUse]
+    #: 1-based row of the header.
+    header_row: int
+    #: The format read: [`Format::Csv`] or [`Format::Xlsx`].
+    format: str
+    #: The encoding read, as in [`super::ParsedRoster::encoding`].
+    encoding: str
+    #: The worksheet read, for an XLSX file.
+    sheet: Optional[str] = ...
+
 class ParsedRoster(Record):
     """A parsed roster: every non-empty data row and every problem found."""
 
@@ -423,6 +483,20 @@ class Problem(Record, frozen=True):
     message_zh: str
     #: Message in English.
     message_en: str
+
+class RefusedRow(Record):
+    """A row the registry refused: no such registration, an identity that disagrees with it, or
+    a refusal by the state machine (such as a change of a confirmed destination).
+    """
+
+    #: 1-based row in the sheet.
+    row: int
+    #: The registration the row names (its key, or the ID number it was looked up by).
+    registration: str
+    #: The error's stable numeric code ([`Error::code`]).
+    code: str
+    #: The error's message.
+    message: str
 
 class Registration(Record):
     """One graduate's registration."""
@@ -531,6 +605,40 @@ class RosterRow(Record):
     info: records.BasicInfo
     #: True when the row has no problem at all.
     ok: bool
+
+class RosterScan(Record):
+    """What [`scan_roster`] found besides the rows it handed over."""
+
+    #: Data rows read.
+    rows: int
+    #: Rows with at least one problem.
+    bad_rows: int
+    #: Problems found, in all.
+    problems: int
+    #: Every notice, as in [`ParsedRoster::notices`].
+    notices: List[roster.RosterNotice]
+    #: Every column of the header and what it became.
+    columns: List[roster.ColumnUse]
+    #: 1-based row of the header.
+    header_row: int
+    #: The format read.
+    format: str
+    #: The encoding read, as in [`ParsedRoster::encoding`].
+    encoding: str
+    #: The worksheet read, for an XLSX roster.
+    sheet: Optional[str] = ...
+
+class RowIdentity(Record, frozen=True):
+    """What identifies the registration a row reports for."""
+
+    #: 学号.
+    student_number: str
+    #: 院校代码.
+    school_code: str
+    #: 身份证号 (upper-case).
+    id_number: str
+    #: 姓名, checked against the registration when given.
+    name: str
 
 class Sections(Record, frozen=True):
     """Which sections were registered when an authorization was issued."""

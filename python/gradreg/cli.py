@@ -3,7 +3,8 @@ export the registry, render a graduate's form, verify a number or a scanned code
 
     gradreg check 名单.csv                     # 列映射、每个问题、每条提示；退出码 0/1/2
     gradreg import 名单.xlsx --registry data   # 导入（--dry-run 只报告不写入）
-    gradreg export --registry data -o 导出.csv
+    gradreg export --registry data -o 导出.xlsx --format xlsx   # 全部字段，可再导入
+    gradreg import-destinations 去向.csv --registry data       # 省级平台的去向数据
     gradreg render --registry data --id 10327:2022010123 --key key.bin -o 表.pdf
     gradreg verify ABCD-EFGH-JKLM-NPQR --name 张明 --registry data
 
@@ -36,9 +37,11 @@ from .roster import (
     ImportReport,
     Roster,
     RosterNotice,
+    RosterScan,
     parse_roster,
     preview_header,
     read_source,
+    scan_roster,
 )
 
 __all__ = ["main", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_UNUSABLE", "EXIT_USAGE"]
@@ -51,6 +54,11 @@ EXIT_PROBLEMS = 1
 EXIT_UNUSABLE = 2
 #: A usage error (BSD ``EX_USAGE``).
 EXIT_USAGE = 64
+
+#: ``check`` reads a file larger than this row by row (``scan_roster``), keeping no rows.
+SCAN_BYTES = 16 * 1024 * 1024
+#: How many problems ``check`` lists for a file read row by row.
+SCAN_KEEP = 1000
 
 _ENCODINGS = {"auto": "auto", "utf-8": "utf8", "utf8": "utf8", "gb18030": "gb18030", "gbk": "gb18030"}
 _KINDS = {"read": "读取", "checked": "核对", "ignored": "忽略"}
@@ -216,6 +224,12 @@ def _check(args: argparse.Namespace) -> int:
         raise
     except (GradregError, OSError) as e:
         return _fail(e, args.json)
+    if len(data) > SCAN_BYTES:
+        try:
+            scan, problems = scan_roster(data, encoding=encoding, aliases=aliases, keep=SCAN_KEEP)
+        except GradregError as e:
+            return _fail(e, args.json)
+        return _check_scanned(path, scan, problems, args.json)
     try:
         roster = parse_roster(data, encoding=encoding, aliases=aliases)
     except GradregError as e:
@@ -254,6 +268,46 @@ def _check(args: argparse.Namespace) -> int:
         _out(f"结果 (result): {good}/{len(roster.rows)} 行无问题；请改正上面的问题后再导入")
         return EXIT_PROBLEMS
     _out(f"结果 (result): 全部 {len(roster.rows)} 行无问题，可以导入 (ready to import)")
+    return EXIT_OK
+
+
+def _check_scanned(path: str, scan: RosterScan, problems: List[CellProblem], as_json: bool) -> int:
+    """The report of ``check`` for a file read row by row: the counts, the first problems."""
+    if as_json:
+        d = scan.to_dict()
+        out = {
+            "file": path,
+            "format": d["format"],
+            "encoding": d["encoding"],
+            "sheet": d.get("sheet"),
+            "header_row": d.get("header_row"),
+            "rows": scan.rows,
+            "good_rows": scan.rows - scan.bad_rows,
+            "columns": d.get("columns", []),
+            "problems": [p.to_dict() for p in problems],
+            "problem_count": scan.problems,
+            "notices": d.get("notices", []),
+        }
+        _out(json.dumps(out, ensure_ascii=False, indent=2))
+        return EXIT_PROBLEMS if scan.problems else EXIT_OK
+    _print_summary(scan.rows, scan.header_row, scan.sheet, scan.format, scan.encoding)
+    _out("列映射 (columns):")
+    for line in _column_lines(scan.columns):
+        _out(line)
+    if scan.problems:
+        shown = f"，列出前 {len(problems)} 个" if len(problems) < scan.problems else ""
+        _out(f"问题 (problems): {scan.problems} 个{shown}")
+        for p in problems:
+            _out(_problem_line(p))
+    if scan.notices:
+        _out(f"提示 (notices): {len(scan.notices)} 条（已按规范读入 / read in canonical form）")
+        for n in scan.notices:
+            _out(_notice_line(n))
+    good = scan.rows - scan.bad_rows
+    if scan.problems:
+        _out(f"结果 (result): {good}/{scan.rows} 行无问题；请改正上面的问题后再导入")
+        return EXIT_PROBLEMS
+    _out(f"结果 (result): 全部 {scan.rows} 行无问题，可以导入 (ready to import)")
     return EXIT_OK
 
 
@@ -320,29 +374,70 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    if args.summary and args.format != "csv":
+        raise _UsageError("--summary 只有 CSV 格式 (the summary is CSV only)")
     try:
         registry = _open_registry(args.registry)
     except (GradregError, OSError) as e:
         return _fail(e)
     with registry:
-        if args.format == "xlsx":
-            writer = getattr(registry, "export_xlsx", None)
-            if writer is None:
-                _err("本版本尚不支持 XLSX 导出，请用 --format csv (XLSX export is not available yet)")
-                return EXIT_UNUSABLE
-        else:
-            writer = registry.export_csv
         try:
-            if args.output is None or args.output == "-":
-                n = writer(sys.stdout.buffer)
-                sys.stdout.buffer.flush()
+            to_stdout = args.output is None or args.output == "-"
+            dest: Any = sys.stdout.buffer if to_stdout else args.output
+            if args.summary:
+                n = registry.export_csv(dest, now=args.now)
             else:
-                n = writer(args.output)
+                n = registry.export_records(dest, format=args.format, now=args.now)
+            if to_stdout:
+                sys.stdout.buffer.flush()
         except (GradregError, OSError) as e:
             return _fail(e)
     if args.output not in (None, "-"):
         _err(f"已导出 {n} 条 (exported {n} rows) → {args.output}")
     return EXIT_OK
+
+
+def _import_destinations(args: argparse.Namespace) -> int:
+    try:
+        encoding = _encoding(args.encoding)
+        data = read_source(args.file)
+        registry = _open_registry(args.registry)
+    except _UsageError:
+        raise
+    except (GradregError, OSError) as e:
+        return _fail(e, args.json)
+    actor = Actor.provincial_platform(args.actor_id)
+    mode = "good_rows" if args.good_rows else "all_or_nothing"
+    try:
+        with registry, _Progress(f"导入去向 (importing) {os.path.basename(args.file)}"):
+            report = registry.import_destinations(
+                data, actor=actor, now=args.now, mode=mode, encoding=encoding
+            )
+    except GradregError as e:
+        return _fail(e, args.json)
+    bad = report.rejected > 0 or bool(report.problems)
+    if args.json:
+        _out(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return EXIT_PROBLEMS if bad else EXIT_OK
+    _print_summary(report.rows, report.header_row, report.sheet, report.format, report.encoding)
+    _out("列映射 (columns):")
+    for line in _column_lines(report.columns):
+        _out(line)
+    if report.problems:
+        _out(f"问题 (problems): {len(report.problems)} 个")
+    for p in report.problems:
+        _out(_problem_line(p))
+    if report.notices:
+        _out(f"提示 (notices): {len(report.notices)} 条")
+        for n in report.notices:
+            _out(_notice_line(n))
+    _out(
+        f"导入完成 (imported): 报送 (reported) {report.reported}，未变 (unchanged) "
+        f"{report.unchanged}，拒绝 (rejected) {report.rejected}"
+    )
+    if bad and mode == "all_or_nothing" and report.reported == 0:
+        _out("整表导入：有问题时不导入任何行；用 --good-rows 只导入无问题的行")
+    return EXIT_PROBLEMS if bad else EXIT_OK
 
 
 def _keyring(args: argparse.Namespace) -> Any:
@@ -473,11 +568,37 @@ def _parser() -> argparse.ArgumentParser:
     _now_arg(i)
     i.set_defaults(run=_import)
 
-    e = sub.add_parser("export", help="导出登记记录 (export registrations)")
+    e = sub.add_parser(
+        "export",
+        help="导出登记记录的全部字段 (export every field of the registrations)",
+        description="导出登记号、阶段、基本信息（完整身份证号）、毕业去向、档案转递和户口迁移；"
+        "表头即导入时读取的表头，文件可再导入 (import / import-destinations)",
+    )
     e.add_argument("--registry", required=True, metavar="PATH", help="登记库")
     e.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="导出格式（默认 csv）")
+    e.add_argument(
+        "--summary",
+        action="store_true",
+        help="只导出摘要（登记号、姓名、脱敏身份证号、阶段 …，CSV）(the masked summary)",
+    )
     e.add_argument("-o", "--output", metavar="FILE", help="输出文件（默认标准输出）")
+    _now_arg(e)
     e.set_defaults(run=_export)
+
+    d = sub.add_parser(
+        "import-destinations",
+        help="导入省级平台导出的毕业去向数据 (import the provincial platform's destinations)",
+        description="按学号 + 院校代码或身份证号把每行的毕业去向、档案转递和户口迁移报送到登记。"
+        "默认整表导入：有任何问题或被拒绝的行则不导入；--good-rows 只导入无问题的行",
+    )
+    d.add_argument("file", metavar="FILE", help="去向数据文件 (.csv 或 .xlsx)")
+    d.add_argument("--registry", required=True, metavar="PATH", help="登记库")
+    d.add_argument("--good-rows", action="store_true", help="只导入无问题的行 (import the good rows)")
+    d.add_argument("--encoding", default="auto", help="CSV 编码：auto（默认）、utf-8 或 gb18030")
+    d.add_argument("--actor-id", default="gradreg-cli", help="省级平台编号（默认 gradreg-cli）")
+    d.add_argument("--json", action="store_true", help="以 JSON 输出导入报告")
+    _now_arg(d)
+    d.set_defaults(run=_import_destinations)
 
     r = sub.add_parser("render", help="生成毕业生的核验表 (render a graduate's form)")
     r.add_argument("--registry", required=True, metavar="PATH", help="登记库")

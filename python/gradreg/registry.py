@@ -58,6 +58,8 @@ __all__ = [
     "UploadResult",
     "AuditRecord",
     "AuditReport",
+    "RefusedRow",
+    "DestinationImportReport",
     "DEFAULT_FILE_NAME",
 ]
 
@@ -103,6 +105,22 @@ class AuditReport(_fields.AuditReportJson):
         return self.fault is None
 
 
+class RefusedRow(_fields.RefusedRow):
+    """A destination row the registry refused: no such registration, an identity that
+    disagrees with it, or a refusal by the state machine; ``code`` is the error's code."""
+
+
+class DestinationImportReport(_fields.DestinationImportReport):
+    """What a destination import did: rows ``reported`` (first reports or updates),
+    ``unchanged`` and ``rejected``; ``problems`` names every bad cell and every refused row,
+    ``refused`` the registry's refusals with their error, ``notices`` every value read in
+    canonical form, ``columns`` which column became which field."""
+
+    def ok(self) -> bool:
+        """Whether nothing was rejected."""
+        return self.rejected == 0
+
+
 def _path(path: Any) -> str:
     if not isinstance(path, (str, os.PathLike)):
         raise ArgumentTypeError(f"path must be str or os.PathLike, got {type(path).__name__}")
@@ -119,6 +137,21 @@ def _os_error(e: OSError) -> OSError:
     except AttributeError:  # pragma: no cover - OSError instances accept attributes
         pass
     return e
+
+
+def _write(dest: Any, data: bytes) -> None:
+    """Writes bytes to a binary file object or to a path; file errors carry ``.code`` 507."""
+    if hasattr(dest, "write"):
+        try:
+            dest.write(data)
+        except OSError as e:
+            raise _os_error(e)
+    else:
+        try:
+            with open(_path(dest), "wb") as f:
+                f.write(data)
+        except OSError as e:
+            raise _os_error(e)
 
 
 def _opt_str(name: str, v: Any) -> Optional[str]:
@@ -282,6 +315,32 @@ class Registry:
         who = actor if actor is not None else Actor.school_office("gradreg-python")
         raw = self._n.preview_roster(data, format, encoding, mode, _actor_json(who), instant(now))
         return ImportReport.from_dict(json.loads(raw))
+
+    def import_destinations(
+        self,
+        source: RosterSource,
+        actor: Optional[Actor] = None,
+        now: Optional[datetime] = None,
+        mode: str = "all_or_nothing",
+        format: str = "auto",
+        encoding: str = "auto",
+    ) -> DestinationImportReport:
+        """Imports a destination export of the provincial platform (a CSV or XLSX path, its
+        bytes, or a binary file): each row names a registration — by 学号 + 院校代码 or by
+        身份证号 — and reports its destination, archive transfer and hukou migration as
+        ``actor`` (by default ``Actor.provincial_platform("gradreg-python")``). ``mode``
+        ``all_or_nothing`` stores nothing when any cell is bad or any row is refused;
+        ``good_rows`` stores the good rows and reports the rest. Importing the same file again
+        changes nothing (``unchanged``). The export of ``export_records`` reads back as it was
+        written."""
+        data = read_source(source)
+        for name, v in (("mode", mode), ("format", format), ("encoding", encoding)):
+            _need(str, name, v)
+        who = actor if actor is not None else Actor.provincial_platform("gradreg-python")
+        raw = self._n.import_destinations(
+            data, format, encoding, mode, _actor_json(who), instant(now)
+        )
+        return DestinationImportReport.from_dict(json.loads(raw))
 
     def add_header_aliases(self, tsv: str) -> None:
         """Adds roster headers to this registry's header table (imports and previews read
@@ -487,17 +546,42 @@ class Registry:
         number of rows. File errors are the built-in ``OSError``s, with ``.code`` 507."""
         q = self._query(stages, college, major_code, late, None)
         n, data = self._n.export_csv(q, instant(now))
-        if hasattr(dest, "write"):
-            try:
-                dest.write(data)
-            except OSError as e:
-                raise _os_error(e)
-        else:
-            try:
-                with open(_path(dest), "wb") as f:
-                    f.write(data)
-            except OSError as e:
-                raise _os_error(e)
+        _write(dest, data)
+        return int(n)
+
+    def records_bytes(
+        self,
+        format: str = "csv",
+        stages: Optional[Iterable[str]] = None,
+        college: Optional[str] = None,
+        major_code: Optional[str] = None,
+        late: Optional[bool] = None,
+        now: Optional[datetime] = None,
+    ) -> bytes:
+        """The full export of the matching registrations: 登记号, 阶段 and every field — the
+        basic information with the full ID number, the destination, archive transfer and hukou
+        migration — under the headers ``import_roster`` and ``import_destinations`` read, as
+        ``csv`` (UTF-8 with a BOM) or ``xlsx``."""
+        q = self._query(stages, college, major_code, late, None)
+        _, data = self._n.export_records(q, instant(now), _need(str, "format", format))
+        return bytes(data)
+
+    def export_records(
+        self,
+        dest: Union[PathLike, IO[bytes]],
+        format: str = "csv",
+        stages: Optional[Iterable[str]] = None,
+        college: Optional[str] = None,
+        major_code: Optional[str] = None,
+        late: Optional[bool] = None,
+        now: Optional[datetime] = None,
+    ) -> int:
+        """Writes the full export (see ``records_bytes``) to a path or a binary file; returns
+        the number of registrations written. File errors are the built-in ``OSError``s, with
+        ``.code`` 507."""
+        q = self._query(stages, college, major_code, late, None)
+        n, data = self._n.export_records(q, instant(now), _need(str, "format", format))
+        _write(dest, data)
         return int(n)
 
     def audit(self, registration_id: Optional[str] = None) -> List[AuditRecord]:

@@ -26,6 +26,12 @@ __all__ = [
     "Graduate",
     "RosterSource",
     "parse_roster",
+    "RosterScan",
+    "scan_roster",
+    "RowIdentity",
+    "DestinationRow",
+    "ParsedDestinations",
+    "parse_destinations",
     "generate_cohort",
     "roster_csv",
 ]
@@ -103,6 +109,44 @@ class ImportReport(_fields.ImportReport):
     """What a roster import did (or, with ``dry_run`` true, would do); ``problems`` names every
     bad cell and every refused row, ``notices`` every value read in canonical form, ``columns``
     which column became which field."""
+
+
+class RosterScan(_fields.RosterScan):
+    """What ``scan_roster`` found: the counts of rows, bad rows and problems, every notice and
+    what each column became — without the rows."""
+
+    def ok(self) -> bool:
+        """Whether no row has a problem."""
+        return self.problems == 0
+
+
+class RowIdentity(_fields.RowIdentity, frozen=True):
+    """Who a destination row is about: ``school_code`` + ``student_number`` (the registration
+    key ``school_code:student_number``) or ``id_number``; ``name`` is checked when given."""
+
+    def key(self) -> Optional[str]:
+        """The registration key, when both school code and student number are given."""
+        if self.school_code and self.student_number:
+            return f"{self.school_code}:{self.student_number}"
+        return None
+
+
+class DestinationRow(_fields.DestinationRow):
+    """One data row of a destination export: the registration it names (``ident``), the
+    destination, archive and hukou data read (``data``) and whether the row has no problem."""
+
+
+class ParsedDestinations(_fields.ParsedDestinations):
+    """A parsed destination export: every data row, good and bad, and every problem found
+    (``field`` the dotted path, such as ``destination.employer.nature``)."""
+
+    def ok_rows(self) -> Iterator[DestinationRow]:
+        """The rows without any problem."""
+        return (r for r in self.rows if r.ok)
+
+    def problems_of(self, row: int) -> List[CellProblem]:
+        """The problems of one row."""
+        return [p for p in self.problems if p.row == row]
 
 
 class HeaderAliases:
@@ -275,6 +319,46 @@ def parse_roster(
         None if table is None else table._native,
     )
     return Roster.from_dict(json.loads(raw))
+
+
+def scan_roster(
+    source: RosterSource,
+    format: str = "auto",
+    encoding: str = "auto",
+    aliases: Optional[AliasesSource] = None,
+    keep: int = 1000,
+) -> Tuple[RosterScan, List[CellProblem]]:
+    """Checks a roster row by row without keeping its rows, for files too large for
+    ``parse_roster``: the counts, notices and columns (``RosterScan``) and the first ``keep``
+    problems in file order. Arguments and errors as in ``parse_roster``."""
+    table = _aliases(aliases)
+    if not isinstance(keep, int) or isinstance(keep, bool):
+        raise ArgumentTypeError(f"keep must be int, got {type(keep).__name__}")
+    if keep < 0:
+        raise ArgumentError("keep must not be negative", error_code("invalid_argument"))
+    data = read_source(source)
+    raw = json.loads(
+        _native.scan_roster(
+            data,
+            _choice("format", format),
+            _choice("encoding", encoding),
+            None if table is None else table._native,
+            keep,
+        )
+    )
+    return RosterScan.from_dict(raw["scan"]), [CellProblem.from_dict(p) for p in raw["problems"]]
+
+
+def parse_destinations(
+    source: RosterSource, format: str = "auto", encoding: str = "auto"
+) -> ParsedDestinations:
+    """Reads a destination export of the provincial platform (毕业去向, 档案转递, 户口迁移 by
+    学号 + 院校代码 or 身份证号; CSV in UTF-8 or GB18030/GBK, or XLSX; codes or their names)
+    and reports every bad cell and every notice, without storing anything. A file that is not
+    such an export at all raises ``ArgumentError``."""
+    data = read_source(source)
+    raw = _native.parse_destinations(data, _choice("format", format), _choice("encoding", encoding))
+    return ParsedDestinations.from_dict(json.loads(raw))
 
 
 def preview_header(

@@ -253,6 +253,28 @@ impl NativeRegistry {
         })
     }
 
+    /// Imports a destination export of the provincial platform (bytes of a CSV or XLSX file),
+    /// each row reported to its registration by `actor`; `mode` is `all_or_nothing` or
+    /// `good_rows`. Returns the destination import report JSON.
+    #[allow(clippy::too_many_arguments)]
+    fn import_destinations(
+        &self,
+        py: Python<'_>,
+        data: PyBackedBytes,
+        format: String,
+        encoding: String,
+        mode: String,
+        actor: String,
+        now: String,
+    ) -> PyResult<String> {
+        self.with(py, move |r| {
+            let opts = roster_options(&format, &encoding)?;
+            let mode: ImportMode = parse("import mode", &json!(mode).to_string())?;
+            let actor: Actor = parse("actor", &actor)?;
+            to_json(&r.import_destinations(&data, &opts, mode, &actor, parse_time(&now)?)?)
+        })
+    }
+
     /// A dry run of `import_roster`: the same report (`dry_run` true), nothing stored.
     #[allow(clippy::too_many_arguments)]
     fn preview_roster(
@@ -424,6 +446,34 @@ impl NativeRegistry {
             let q: Query = parse("query", &query)?;
             let mut buf = Vec::new();
             let n = r.export_csv(&q, parse_time(&now)?, &mut buf)?;
+            Ok((n, buf))
+        })?;
+        Ok((n, PyBytes::new(py, &bytes)))
+    }
+
+    /// The full export of the registrations matching a JSON query (every field, under the
+    /// headers the importers read) as `csv` (UTF-8 with a BOM) or `xlsx` bytes, with the number
+    /// of registrations written.
+    fn export_records<'py>(
+        &self,
+        py: Python<'py>,
+        query: String,
+        now: String,
+        format: String,
+    ) -> PyResult<(u64, Bound<'py, PyBytes>)> {
+        let (n, bytes) = self.with(py, move |r| {
+            let q: Query = parse("query", &query)?;
+            let now = parse_time(&now)?;
+            let mut buf = Vec::new();
+            let n = match format.as_str() {
+                "csv" => r.export_records_csv(&q, now, &mut buf)?,
+                "xlsx" => r.export_records_xlsx(&q, now, &mut buf)?,
+                other => {
+                    return Err(Error::InvalidArgument(format!(
+                        "unknown export format {other:?} (csv or xlsx)"
+                    )))
+                }
+            };
             Ok((n, buf))
         })?;
         Ok((n, PyBytes::new(py, &bytes)))

@@ -2,7 +2,7 @@
 
 use std::sync::{PoisonError, RwLock};
 
-use gradreg::roster::{HeaderAliases, HeaderRole, RosterOptions};
+use gradreg::roster::{CellProblem, HeaderAliases, HeaderRole, RosterOptions};
 use gradreg::{CodeTables, Error};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
@@ -131,6 +131,53 @@ fn parse_roster(
     })
 }
 
+/// Reads a roster row by row without keeping the rows: JSON of the counts (rows, bad rows,
+/// problems), the first `keep` problems in file order, every notice and the columns. Memory
+/// stays about the size of the file, however many rows it has.
+#[pyfunction]
+#[pyo3(signature = (data, format, encoding, aliases=None, keep=1000))]
+fn scan_roster(
+    py: Python<'_>,
+    data: PyBackedBytes,
+    format: String,
+    encoding: String,
+    aliases: Option<&NativeHeaderAliases>,
+    keep: usize,
+) -> PyResult<String> {
+    let aliases = aliases_of(aliases)?;
+    run(py, move || {
+        let opts = roster_options(&format, &encoding)?;
+        let table = aliases.as_ref().unwrap_or(HeaderAliases::builtin());
+        let mut kept: Vec<CellProblem> = Vec::new();
+        let scan =
+            gradreg::roster::scan_roster(&data, &opts, CodeTables::builtin(), table, |_, p| {
+                let room = keep.saturating_sub(kept.len());
+                kept.extend(p.iter().take(room).cloned());
+            })?;
+        to_json(&json!({ "scan": scan, "problems": kept }))
+    })
+}
+
+/// Reads a destination export of the provincial platform (CSV or XLSX) into JSON: every data
+/// row with the registration it names, every cell problem and notice, and the columns.
+#[pyfunction]
+#[pyo3(signature = (data, format, encoding))]
+fn parse_destinations(
+    py: Python<'_>,
+    data: PyBackedBytes,
+    format: String,
+    encoding: String,
+) -> PyResult<String> {
+    run(py, move || {
+        let opts = roster_options(&format, &encoding)?;
+        to_json(&gradreg::roster::parse_destinations(
+            &data,
+            &opts,
+            CodeTables::builtin(),
+        )?)
+    })
+}
+
 /// Reads only a roster's header: JSON of what each column becomes, and the required columns
 /// missing and the repeated ones.
 #[pyfunction]
@@ -183,6 +230,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeHeaderAliases>()?;
     m.add_function(wrap_pyfunction!(parse_roster, m)?)?;
     m.add_function(wrap_pyfunction!(preview_header, m)?)?;
+    m.add_function(wrap_pyfunction!(scan_roster, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_destinations, m)?)?;
     m.add_function(wrap_pyfunction!(generate_cohort, m)?)?;
     m.add_function(wrap_pyfunction!(roster_csv, m)?)
 }

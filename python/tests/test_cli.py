@@ -265,3 +265,94 @@ def test_a_reader_that_goes_away_is_not_an_error(tmp_path: Path) -> None:
     err = proc.stderr.read().decode()
     assert proc.wait() == 141
     assert "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+def registry_with_destinations(db: Path, n: int = 6) -> List[gradreg.Graduate]:
+    """A registry file holding ``n`` graduates, each with the destination the platform reported."""
+    grads = gradreg.generate_cohort(n, seed=11)
+    platform = gradreg.Actor.provincial_platform("js24365")
+    with Registry.open(db) as reg:
+        assert reg.import_roster(gradreg.roster_csv(grads).encode("utf-8")).created == n
+        keys = [f"{g.basic.school_code}:{g.basic.student_number}" for g in grads]
+        out = reg.apply_batch(
+            [(k, platform, gradreg.Command.report_destination(g.destination)) for k, g in zip(keys, grads)]
+        )
+        assert not [o for o in out if isinstance(o, gradreg.GradregError)]
+    return grads
+
+
+def test_export_xlsx_imports_into_a_new_registry_with_the_same_counts(tmp_path: Path) -> None:
+    grads = registry_with_destinations(tmp_path / "a.sqlite3")
+    out = tmp_path / "全部.xlsx"
+    done = run("export", "--registry", str(tmp_path / "a.sqlite3"), "--format", "xlsx", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes().startswith(b"PK\x03\x04") and "已导出 6 条" in done.stderr
+    b = tmp_path / "b.sqlite3"
+    roster = run("import", str(out), "--registry", str(b), "--json")
+    assert roster.returncode == 0, roster.stdout
+    assert json.loads(roster.stdout)["created"] == len(grads)
+    dest = run("import-destinations", str(out), "--registry", str(b), "--json")
+    assert dest.returncode == 0, dest.stdout
+    assert json.loads(dest.stdout)["reported"] == len(grads)
+    with Registry.open(tmp_path / "a.sqlite3") as ra, Registry.open(b) as rb:
+        assert [s.id for s in rb.query()] == [s.id for s in ra.query()]
+        assert rb.statistics().to_dict() == ra.statistics().to_dict()
+        for s in ra.query():
+            assert rb.get(s.id).destination == ra.get(s.id).destination
+    # The masked summary is still there.
+    summary = run("export", "--registry", str(b), "--summary")
+    assert summary.returncode == 0 and grads[0].basic.id_number not in summary.stdout
+    assert run("export", "--registry", str(b), "--summary", "--format", "xlsx").returncode == 64
+
+
+def test_import_destinations_exit_codes(tmp_path: Path) -> None:
+    grads = registry_with_destinations(tmp_path / "a.sqlite3", 3)
+    csv_path = tmp_path / "全部.csv"
+    assert run("export", "--registry", str(tmp_path / "a.sqlite3"), "-o", str(csv_path)).returncode == 0
+    db = tmp_path / "b.sqlite3"
+    assert run("import", str(csv_path), "--registry", str(db)).returncode == 0
+    good = run("import-destinations", str(csv_path), "--registry", str(db))
+    assert good.returncode == 0, good.stdout
+    assert "报送 (reported) 3" in good.stdout
+    # A bad cell: exit 1, the row and column named, nothing stored.
+    rows = list(csv.reader(io.StringIO(csv_path.read_text("utf-8-sig"))))
+    column = rows[0].index("毕业去向代码")
+    rows[2][column] = "99"
+    bad_path = tmp_path / "bad.csv"
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    bad_path.write_text(buf.getvalue(), "gbk")
+    fresh = tmp_path / "c.sqlite3"
+    assert run("import", str(csv_path), "--registry", str(fresh)).returncode == 0
+    bad = run("import-destinations", str(bad_path), "--registry", str(fresh))
+    assert bad.returncode == 1 and "第 3 行「毕业去向代码」" in bad.stdout
+    with Registry.open(fresh) as reg:
+        assert all(reg.get(s.id).destination is None for s in reg.query())
+    some = run("import-destinations", str(bad_path), "--registry", str(fresh), "--good-rows", "--json")
+    assert some.returncode == 1 and json.loads(some.stdout)["reported"] == len(grads) - 1
+    # Not a destination file, or no such file: exit 2.
+    junk = tmp_path / "junk.csv"
+    junk.write_text("a,b\n1,2\n", "utf-8")
+    assert run("import-destinations", str(junk), "--registry", str(fresh)).returncode == 2
+    missing = run("import-destinations", str(tmp_path / "none.csv"), "--registry", str(fresh), "--json")
+    assert missing.returncode == 2 and "error" in json.loads(missing.stdout)
+    assert run("import-destinations", str(csv_path)).returncode == 64
+
+
+def test_check_reads_a_large_file_row_by_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gradreg import cli
+
+    rows = rows_of(5)
+    rows[1]["身份证号"] = "3.20102E+17"
+    path = write(tmp_path / "big.csv", rows)
+    whole = run("check", str(path), "--json")
+    monkeypatch.setattr(cli, "SCAN_BYTES", 0)
+    assert cli.main(["check", str(path), "--json"]) == 1
+    scanned = json.loads(capsys.readouterr().out)
+    expected = json.loads(whole.stdout)
+    for k in ("rows", "good_rows", "problems", "notices", "columns", "encoding"):
+        assert scanned[k] == expected[k], k
+    assert cli.main(["check", str(path)]) == 1
+    assert "第 3 行「身份证号」" in capsys.readouterr().out

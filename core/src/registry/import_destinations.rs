@@ -18,6 +18,7 @@ use crate::validate::ProblemCode;
 
 /// A row the registry refused: no such registration, an identity that disagrees with it, or a
 /// refusal by the state machine (such as a change of a confirmed destination).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RefusedRow {
     /// 1-based row in the sheet.
@@ -34,6 +35,7 @@ pub struct RefusedRow {
 }
 
 /// What a destination import did.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DestinationImportReport {
     /// `csv` or `xlsx`.

@@ -258,6 +258,7 @@ impl DestinationHeaders {
 }
 
 /// What identifies the registration a row reports for.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RowIdentity {
     /// 学号.
@@ -279,6 +280,7 @@ impl RowIdentity {
 }
 
 /// One data row of a destination file.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DestinationRow {
     /// 1-based row in the sheet, as in [`CellProblem::row`].
@@ -292,6 +294,7 @@ pub struct DestinationRow {
 }
 
 /// A parsed destination file: every non-empty data row and every problem found.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ParsedDestinations {
     /// Data rows in file order, good and bad.

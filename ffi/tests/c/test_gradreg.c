@@ -2037,6 +2037,153 @@ static void test_roster(void) {
     gradreg_registry_free(r);
 }
 
+/* ---- destinations and the full export ---- */
+
+/* Counts the occurrences of `needle` in the NUL-terminated `hay`. */
+static int count_of(const char *hay, const char *needle) {
+    int n = 0;
+    for (const char *p = strstr(hay, needle); p != NULL; p = strstr(p + 1, needle)) {
+        n++;
+    }
+    return n;
+}
+
+static void test_exchange(void) {
+    /* A registry holding the sample graduate with the platform's report. */
+    const char *id = "10327:2022010123";
+    gradreg_registry *a = NULL;
+    CHECK_CODE(gradreg_registry_new_in_memory(S(POLICY), &a), GRADREG_OK);
+    char *upload = cmd_with("upload_basic_info", "info", basic_json);
+    char *report = cmd_with("report_destination", "data", dest_json);
+    CHECK_CODE(reg_apply(a, id, SCHOOL, upload, MAY1), GRADREG_OK);
+    CHECK_CODE(reg_apply(a, id, PLATFORM, report, MAY1), GRADREG_OK);
+    free(upload);
+    free(report);
+
+    /* The full export: every field, the full ID number, the count written. */
+    uint8_t *csv = NULL;
+    size_t csv_len = 0;
+    uint64_t count = 0;
+    CHECK_CODE(gradreg_registry_export_records(a, GRADREG_STR_NONE, GRADREG_STR("csv"), MAY2, &csv,
+                                               &csv_len, &count),
+               GRADREG_OK);
+    CHECK(count == 1 && csv != NULL && csv_len > 3 && memcmp(csv, "\xef\xbb\xbf", 3) == 0);
+    CHECK(csv != NULL && memmem(csv, csv_len, "登记号", strlen("登记号")) != NULL);
+    CHECK(csv != NULL && memmem(csv, csv_len, "档案转递方式", strlen("档案转递方式")) != NULL);
+    uint8_t *xlsx = NULL;
+    size_t xlsx_len = 0;
+    CHECK_CODE(gradreg_registry_export_records(a, S("{\"stages\":[]}"), GRADREG_STR("xlsx"), MAY2,
+                                               &xlsx, &xlsx_len, &count),
+               GRADREG_OK);
+    CHECK(count == 1 && xlsx != NULL && xlsx_len > 4 && memcmp(xlsx, "PK\x03\x04", 4) == 0);
+
+    /* Both files read back into a fresh registry: the same basic information and destination. */
+    const gradreg_bytes files[2] = {B(csv, csv_len), B(xlsx, xlsx_len)};
+    char *want = NULL;
+    CHECK_CODE(gradreg_registry_get(a, S(id), &want), GRADREG_OK);
+    for (int i = 0; i < 2; i++) {
+        gradreg_registry *b = NULL;
+        CHECK_CODE(gradreg_registry_new_in_memory(S(POLICY), &b), GRADREG_OK);
+        char *out = NULL;
+        CHECK_CODE(gradreg_registry_import_roster(b, files[i], GRADREG_STR_NONE, S(SCHOOL), MAY1, 1,
+                                                  &out),
+                   GRADREG_OK);
+        CHECK(out != NULL && strstr(out, "\"created\":1") != NULL);
+        gradreg_string_free(out);
+        out = NULL;
+        CHECK_CODE(gradreg_registry_import_destinations(b, files[i], GRADREG_STR_NONE, S(PLATFORM),
+                                                        MAY1, 1, &out),
+                   GRADREG_OK);
+        CHECK(out != NULL && strstr(out, "\"reported\":1") != NULL);
+        CHECK(out != NULL && strstr(out, "\"problems\":[]") != NULL);
+        gradreg_string_free(out);
+        out = NULL;
+        CHECK_CODE(gradreg_registry_import_destinations(b, files[i], GRADREG_STR_NONE, S(PLATFORM),
+                                                        MAY1, 1, &out),
+                   GRADREG_OK);
+        CHECK(out != NULL && strstr(out, "\"unchanged\":1") != NULL);
+        gradreg_string_free(out);
+        /* The second registry exports the same CSV. */
+        uint8_t *again = NULL;
+        size_t again_len = 0;
+        CHECK_CODE(gradreg_registry_export_records(b, GRADREG_STR_NONE, GRADREG_STR("csv"), MAY2,
+                                                   &again, &again_len, &count),
+                   GRADREG_OK);
+        CHECK(again_len == csv_len && again != NULL && memcmp(again, csv, csv_len) == 0);
+        gradreg_bytes_free(again, again_len);
+        gradreg_registry_free(b);
+    }
+    gradreg_string_free(want);
+
+    /* A bad cell (row 2, 毕业去向代码) and a registration that is not there (row 3): all or nothing
+     * stores nothing; good rows store neither; the parser alone names the same cell. */
+    const char *dest =
+        "学号,院校代码,毕业去向代码\r\n"
+        "2022010123,10327,99\r\n"
+        "2022019999,10327,70\r\n";
+    char *out = NULL;
+    CHECK_CODE(gradreg_registry_import_destinations(a, BS(dest), GRADREG_STR_NONE, S(PLATFORM),
+                                                    MAY2, 1, &out),
+               GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "\"reported\":0") != NULL);
+    CHECK(out != NULL && strstr(out, "\"rejected\":2") != NULL);
+    CHECK(out != NULL && strstr(out, "\"field\":\"destination.code\"") != NULL);
+    gradreg_string_free(out);
+    out = NULL;
+    CHECK_CODE(gradreg_registry_import_destinations(a, BS(dest), GRADREG_STR_NONE, S(PLATFORM),
+                                                    MAY2, 0, &out),
+               GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "\"refused\":[{\"row\":3") != NULL);
+    CHECK(out != NULL && count_of(out, "\"code\":\"refused\"") == 1);
+    gradreg_string_free(out);
+    out = NULL;
+    CHECK_CODE(gradreg_destinations_parse(BS(dest), GRADREG_STR_NONE, &out), GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "\"row\":2") != NULL && strstr(out, "\"ok\":true") != NULL);
+    CHECK(out != NULL && count_of(out, "\"code\":\"unknown_code\"") == 1);
+    gradreg_string_free(out);
+
+    /* Arguments: nothing is written on failure. */
+    out = SENTINEL;
+    uint8_t *none = (uint8_t *)SENTINEL;
+    size_t none_len = 7;
+    CHECK_CODE(gradreg_registry_import_destinations(NULL, BS(dest), GRADREG_STR_NONE, S(PLATFORM),
+                                                    MAY2, 1, &out),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_import_destinations(a, BS(dest), GRADREG_STR_NONE,
+                                                    GRADREG_STR_NONE, MAY2, 1, &out),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_import_destinations(a, BS(dest), S(NOT_JSON), S(PLATFORM), MAY2, 1,
+                                                    &out),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_registry_import_destinations(a, BS(""), GRADREG_STR_NONE, S(PLATFORM), MAY2,
+                                                    1, &out),
+               GRADREG_ERR_ROSTER_EMPTY);
+    CHECK_CODE(gradreg_registry_import_destinations(a, BS(dest), GRADREG_STR_NONE, S(PLATFORM),
+                                                    MAY2, 1, NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_destinations_parse(B(NULL, 3), GRADREG_STR_NONE, &out),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_export_records(a, GRADREG_STR_NONE, GRADREG_STR("ods"), MAY2, &none,
+                                               &none_len, &count),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_registry_export_records(a, GRADREG_STR_NONE, GRADREG_STR_NONE, MAY2, &none,
+                                               &none_len, &count),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_export_records(a, GRADREG_STR_NONE, GRADREG_STR("csv"), MAY2, &none,
+                                               &none_len, NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_export_records(NULL, GRADREG_STR_NONE, GRADREG_STR("csv"), MAY2,
+                                               &none, &none_len, &count),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_export_records(a, S(NOT_JSON), GRADREG_STR("csv"), MAY2, &none,
+                                               &none_len, &count),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK(out == SENTINEL && none == (uint8_t *)SENTINEL && none_len == 7);
+    gradreg_bytes_free(csv, csv_len);
+    gradreg_bytes_free(xlsx, xlsx_len);
+    gradreg_registry_free(a);
+}
+
 /* ---- threads ---- */
 
 #define THREADS 4
@@ -2322,6 +2469,7 @@ int main(void) {
     test_class();
     test_roster();
     test_roster_aliases_and_tables();
+    test_exchange();
     test_threads_codes();
     /* The renderer is freed last; freeing twice and freeing NULL are no-ops. */
     gradreg_renderer_free(shared_renderer);
