@@ -176,7 +176,14 @@ impl<'a> Checker<'a> {
             self.push(
                 field,
                 ProblemCode::UnknownCode,
-                format!("{label}代码“{value}”不在代码表中"),
+                format!(
+                    "{label}{}“{value}”不在代码表中",
+                    if label.ends_with("代码") {
+                        ""
+                    } else {
+                        "代码"
+                    }
+                ),
                 format!(
                     "{field} code {value:?} is not in the {} table",
                     table.as_str()
