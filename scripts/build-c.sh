@@ -18,6 +18,11 @@ dir="${CARGO_TARGET_DIR:-$(pwd)/target}/$profile"
 placed=()
 for ext in so dylib a; do
   if [[ -f "$dir/libgradreg_ffi.$ext" ]]; then
+    # Already in place (a run with nothing rebuilt): the C name is the same file.
+    if [[ "$dir/libgradreg.$ext" -ef "$dir/libgradreg_ffi.$ext" ]]; then
+      placed+=("libgradreg.$ext")
+      continue
+    fi
     # A hard link (a copy where links fail), then a rename over the old file: a program running
     # with the old library keeps it.
     ln -f "$dir/libgradreg_ffi.$ext" "$dir/.libgradreg.$ext.tmp" 2>/dev/null ||
