@@ -96,7 +96,7 @@ fn main() -> Res<()> {
         r.policy().name
     );
 
-    // 1. The school's roster, with three cells a spreadsheet damaged.
+    // 1. The school's roster, with two cells a spreadsheet damaged.
     let grads: Vec<Graduate> = generate(&CohortSpec {
         size: COHORT,
         ..CohortSpec::default()
