@@ -246,10 +246,8 @@ impl NativeRegistry {
         now: String,
     ) -> PyResult<String> {
         self.with(py, move |r| {
-            let opts = roster_options(&format, &encoding)?;
-            let mode: ImportMode = parse("import mode", &json!(mode).to_string())?;
-            let actor: Actor = parse("actor", &actor)?;
-            to_json(&r.import_roster(&data, &opts, mode, &actor, parse_time(&now)?)?)
+            let (opts, mode, actor, now) = import_args(&format, &encoding, &mode, &actor, &now)?;
+            to_json(&r.import_roster(&data, &opts, mode, &actor, now)?)
         })
     }
 
@@ -268,10 +266,8 @@ impl NativeRegistry {
         now: String,
     ) -> PyResult<String> {
         self.with(py, move |r| {
-            let opts = roster_options(&format, &encoding)?;
-            let mode: ImportMode = parse("import mode", &json!(mode).to_string())?;
-            let actor: Actor = parse("actor", &actor)?;
-            to_json(&r.import_destinations(&data, &opts, mode, &actor, parse_time(&now)?)?)
+            let (opts, mode, actor, now) = import_args(&format, &encoding, &mode, &actor, &now)?;
+            to_json(&r.import_destinations(&data, &opts, mode, &actor, now)?)
         })
     }
 
@@ -288,10 +284,8 @@ impl NativeRegistry {
         now: String,
     ) -> PyResult<String> {
         self.with(py, move |r| {
-            let opts = roster_options(&format, &encoding)?;
-            let mode: ImportMode = parse("import mode", &json!(mode).to_string())?;
-            let actor: Actor = parse("actor", &actor)?;
-            to_json(&r.preview_roster(&data, &opts, mode, &actor, parse_time(&now)?)?)
+            let (opts, mode, actor, now) = import_args(&format, &encoding, &mode, &actor, &now)?;
+            to_json(&r.preview_roster(&data, &opts, mode, &actor, now)?)
         })
     }
 
@@ -519,4 +513,29 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("DEFAULT_FILE_NAME", gradreg::registry::DEFAULT_FILE_NAME)?;
     m.add_function(wrap_pyfunction!(database_path, m)?)?;
     m.add_class::<NativeRegistry>()
+}
+
+/// The arguments every import takes, as the Python layer passes them: file format and
+/// encoding, mode name, actor JSON and RFC 3339 instant.
+fn import_args(
+    format: &str,
+    encoding: &str,
+    mode: &str,
+    actor: &str,
+    now: &str,
+) -> Result<
+    (
+        gradreg::roster::RosterOptions,
+        ImportMode,
+        Actor,
+        chrono::DateTime<chrono::Utc>,
+    ),
+    gradreg::Error,
+> {
+    Ok((
+        roster_options(format, encoding)?,
+        parse("import mode", &json!(mode).to_string())?,
+        parse("actor", actor)?,
+        parse_time(now)?,
+    ))
 }
