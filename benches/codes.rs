@@ -75,6 +75,7 @@ fn bench(c: &mut Criterion) {
     let embed = IssueOptions {
         prefix: String::new(),
         embed_disclosure: true,
+        ..IssueOptions::default()
     };
     let hmac_tok = issue_token(&hmac_ring, auth, &d, &embed).unwrap();
     let ed_tok = issue_token(&ed_ring, auth, &d, &embed).unwrap();

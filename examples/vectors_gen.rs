@@ -223,6 +223,7 @@ pub fn vectors() -> Vec<(String, Value)> {
             &IssueOptions {
                 prefix: prefix.into(),
                 embed_disclosure: embed,
+                ..IssueOptions::default()
             },
         )
         .expect("issue")
@@ -306,6 +307,7 @@ fn to_json(c: &Case, archive: &Disclosure, hukou: &Disclosure) -> Value {
     let opts = ScanOptions {
         required_prefix: c.required_prefix.map(str::to_string),
         leeway: Duration::seconds(LEEWAY),
+        ..ScanOptions::default()
     };
     let now = DateTime::from_timestamp(c.now, 0).expect("time");
     let source = VectorStatus {

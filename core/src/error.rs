@@ -223,6 +223,17 @@ pub enum Error {
     /// set, or a disclosure too large to embed).
     #[error("无法生成核验码 / cannot issue token: {0}")]
     TokenIssue(String),
+    /// A key store file cannot be used: unreadable, readable by others, malformed, or a key in
+    /// it does not load.
+    #[error("密钥库不可用 / key store unusable: {0}")]
+    KeyStore(String),
+    /// A published key set is not valid.
+    #[error("公钥集无效 / invalid key set: {0}")]
+    KeySetInvalid(String),
+    /// A status list is not valid (signature, layout, size, or a key outside its signing
+    /// period).
+    #[error("状态列表无效 / invalid status list: {0}")]
+    StatusListInvalid(String),
 
     // ---- 5xx storage ----
     /// The store failed (an SQLite error not covered by a more specific code).
@@ -384,6 +395,9 @@ impl Error {
             Error::KeyNotFound(_) => ErrorCode::KeyNotFound,
             Error::NoActiveKey => ErrorCode::NoActiveKey,
             Error::TokenIssue(_) => ErrorCode::TokenIssue,
+            Error::KeyStore(_) => ErrorCode::KeyStore,
+            Error::KeySetInvalid(_) => ErrorCode::KeySetInvalid,
+            Error::StatusListInvalid(_) => ErrorCode::StatusListInvalid,
             Error::FontNotFound { .. } => ErrorCode::FontNotFound,
             Error::FontInvalid { .. } => ErrorCode::FontInvalid,
             Error::MissingGlyph { .. } => ErrorCode::MissingGlyph,
@@ -616,6 +630,9 @@ mod tests {
             Error::KeyNotFound(1),
             Error::NoActiveKey,
             Error::TokenIssue(String::new()),
+            Error::KeyStore(String::new()),
+            Error::KeySetInvalid(String::new()),
+            Error::StatusListInvalid(String::new()),
             Error::FontNotFound {
                 searched: String::new(),
             },
@@ -649,7 +666,7 @@ mod tests {
             .map(|e| e.code().get())
             .filter(|c| (300..400).contains(c))
             .collect();
-        assert_eq!(pinned, (301..=309).collect::<Vec<_>>());
+        assert_eq!(pinned, (301..=312).collect::<Vec<_>>());
         assert_eq!(Error::KeyRefused(String::new()).group(), "verification");
         assert_eq!(Error::NotLoggedIn.group(), "state");
         assert_eq!(Error::FormOverflow { needed_mm: 1 }.group(), "render");

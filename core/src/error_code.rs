@@ -139,6 +139,13 @@ pub enum ErrorCode {
     /// A token cannot be issued as asked (a prefix outside the QR alphanumeric set, a
     /// disclosure too large to embed).
     TokenIssue = 309,
+    /// A key store file cannot be used (unreadable, readable by others, malformed, a key that
+    /// does not load).
+    KeyStore = 310,
+    /// A published key set is not valid (format, version, repeated key id, bad public key).
+    KeySetInvalid = 311,
+    /// A status list is not valid (signature, layout, size, key outside its signing period).
+    StatusListInvalid = 312,
 
     // ---- 4xx rendering and fonts ----
     /// No usable CJK font was found.
@@ -186,7 +193,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in numeric order.
-    pub const ALL: [ErrorCode; 70] = [
+    pub const ALL: [ErrorCode; 73] = [
         ErrorCode::InvalidRecord,
         ErrorCode::MalformedJson,
         ErrorCode::InvalidArgument,
@@ -239,6 +246,9 @@ impl ErrorCode {
         ErrorCode::KeyNotFound,
         ErrorCode::NoActiveKey,
         ErrorCode::TokenIssue,
+        ErrorCode::KeyStore,
+        ErrorCode::KeySetInvalid,
+        ErrorCode::StatusListInvalid,
         ErrorCode::FontNotFound,
         ErrorCode::FontInvalid,
         ErrorCode::MissingGlyph,
@@ -470,6 +480,11 @@ impl ErrorCode {
                 "no active signing key",
             ),
             Self::TokenIssue => ("token_issue", "无法生成核验码", "cannot issue token"),
+            Self::KeyStore => ("key_store", "密钥库不可用", "key store unusable"),
+            Self::KeySetInvalid => ("key_set_invalid", "公钥集无效", "invalid key set"),
+            Self::StatusListInvalid => {
+                ("status_list_invalid", "状态列表无效", "invalid status list")
+            }
             Self::FontNotFound => ("font_not_found", "找不到中文字体", "no CJK font found"),
             Self::FontInvalid => ("font_invalid", "字体无法使用", "font cannot be used"),
             Self::MissingGlyph => ("missing_glyph", "字体缺少字符", "font lacks a character"),

@@ -92,6 +92,7 @@ fn token(ring: &KeyRing, reg: &Registration, section: Section, embed: bool) -> S
         &IssueOptions {
             prefix: String::new(),
             embed_disclosure: embed,
+            ..IssueOptions::default()
         },
     )
     .unwrap()
@@ -261,8 +262,13 @@ fn every_failing_step_gives_its_verdict() {
     );
     // Prefix, decoding, key id, signature.
     assert_eq!(
-        scan(&tok.replacen("GR1.", "GR2.", 1), &ring, &a, now, &f),
+        scan(&tok.replacen("GR1.", "GR3.", 1), &ring, &a, now, &f),
         (VerdictKind::Malformed, Some(Step::Prefix))
+    );
+    // A format-1 body under the format-2 tag: the version byte disagrees with the tag.
+    assert_eq!(
+        scan(&tok.replacen("GR1.", "GR2.", 1), &ring, &a, now, &f),
+        (VerdictKind::Malformed, Some(Step::Decoding))
     );
     assert_eq!(
         scan(&tok.to_lowercase(), &ring, &a, now, &f),
@@ -483,6 +489,7 @@ fn issuing_refuses_what_cannot_be_encoded() {
         let opts = IssueOptions {
             prefix: prefix.into(),
             embed_disclosure: false,
+            ..IssueOptions::default()
         };
         assert_eq!(
             issue_token(&ring, auth, &d, &opts).unwrap_err().code(),
@@ -493,6 +500,7 @@ fn issuing_refuses_what_cannot_be_encoded() {
     let opts = IssueOptions {
         prefix: "HTTPS://V.EXAMPLE.CN/V/".into(),
         embed_disclosure: false,
+        ..IssueOptions::default()
     };
     let tok = issue_token(&ring, auth, &d, &opts).unwrap();
     assert!(tok.starts_with("HTTPS://V.EXAMPLE.CN/V/GR1."));
@@ -770,6 +778,7 @@ fn qr_versions_at_level_m() {
                     &IssueOptions {
                         prefix: prefix.into(),
                         embed_disclosure: embed,
+                        ..IssueOptions::default()
                     },
                 )
                 .unwrap();
@@ -809,6 +818,7 @@ fn extreme_clocks_and_windows_do_not_panic() {
     let opts = ScanOptions {
         required_prefix: None,
         leeway: Duration::MAX,
+        ..ScanOptions::default()
     };
     for now in [DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::MIN_UTC] {
         let o = verify_token(

@@ -67,6 +67,7 @@ fn some_tokens() -> Vec<String> {
                     &IssueOptions {
                         prefix: String::new(),
                         embed_disclosure: embed,
+                        ..IssueOptions::default()
                     },
                 )
                 .unwrap(),
@@ -100,8 +101,9 @@ proptest! {
         alg in 0usize..2,
         archive in any::<bool>(),
         embed in any::<bool>(),
+        v2 in any::<bool>(),
         entropy in any::<[u8; 16]>(),
-        issued in 0i64..(1i64 << 40),
+        issued in 0i64..(gradreg::codes::token::MAX_TIME as i64 - 180 * 86_400),
         validity in 1i64..(180 * 86_400),
         name in "\\PC{1,12}",
         prefix in prop_oneof![Just(String::new()), "[A-Z0-9.:]{1,20}/"],
@@ -112,14 +114,18 @@ proptest! {
         let ring = &rings()[alg];
         let number = VerificationNumber::from_entropy(&entropy);
         let (iat, exp) = (DateTime::from_timestamp(issued, 0).unwrap(), DateTime::from_timestamp(issued + validity, 0).unwrap());
-        let opts = IssueOptions { prefix: prefix.clone(), embed_disclosure: embed };
+        let version = if v2 { 2 } else { 1 };
+        let opts = IssueOptions { prefix: prefix.clone(), embed_disclosure: embed, version, ..IssueOptions::default() };
         let tok = issue_raw(ring, section, &number, iat, exp, &d, &opts).unwrap();
+        let tag = if v2 { "GR2." } else { "GR1." };
+        prop_assert!(tok.contains(tag));
         prop_assert!(gradreg::codes::token::is_qr_alphanumeric(&tok));
         let got = decode_token(&tok, ring).unwrap();
         prop_assert_eq!(got.prefix, prefix);
         let c = got.claims;
         prop_assert_eq!((c.section, c.number, c.issued_at, c.expires_at, c.key_id), (section, number, iat, exp, ring.active().unwrap()));
-        prop_assert_eq!(c.digest, gradreg::codes::token::disclosure_digest(&d));
+        prop_assert_eq!(c.version, version);
+        prop_assert_eq!(Some(c.digest), gradreg::codes::token::disclosure_digest_for(version, &d));
         prop_assert_eq!(got.disclosure, if embed { Some(d) } else { None });
     }
 

@@ -61,6 +61,7 @@ fn every_vector_gives_its_verdict_at_every_step() {
         let opts = ScanOptions {
             required_prefix: v["required_prefix"].as_str().map(str::to_string),
             leeway: Duration::seconds(v["leeway_seconds"].as_i64().expect("leeway")),
+            ..ScanOptions::default()
         };
         let now = DateTime::from_timestamp(v["now_unix"].as_i64().expect("now"), 0).expect("now");
         assert_eq!(

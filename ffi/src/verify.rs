@@ -121,6 +121,7 @@ pub unsafe extern "C" fn gradreg_token_issue(
         let opts = IssueOptions {
             prefix: options.prefix,
             embed_disclosure: options.embed_disclosure,
+            ..IssueOptions::default()
         };
         let token = keyring::read(keyring, |ring| {
             Ok(gradreg::issue_token(ring, auth, &disclosure, &opts)?)

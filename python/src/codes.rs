@@ -267,6 +267,7 @@ pub fn issue_for(
         &IssueOptions {
             prefix: prefix.to_string(),
             embed_disclosure: embed,
+            ..IssueOptions::default()
         },
     )
 }
@@ -308,6 +309,7 @@ pub fn scan_options(required_prefix: Option<String>, leeway_seconds: i64) -> Sca
     ScanOptions {
         required_prefix,
         leeway: chrono::Duration::seconds(leeway_seconds.clamp(0, 86_400)),
+        ..ScanOptions::default()
     }
 }
 

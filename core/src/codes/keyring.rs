@@ -10,12 +10,18 @@
 //!   public key alone ([`KeyRing::public_only`]). Verification uses `verify_strict`.
 //!
 //! A production ring refuses keys that are empty, shorter than 32 bytes, made of one repeated
-//! byte, or marked as test keys; [`KeyRing::test_mode`] accepts them (for tests and the published
-//! test vectors only).
+//! byte, or marked as test keys, and Ed25519 public keys that are of small order or not in
+//! canonical encoding; [`KeyRing::test_mode`] accepts them (for tests and the published test
+//! vectors only).
+//!
+//! A key may carry its *signing period* (`valid_from`, `valid_to`): the dates it became the
+//! active key and stopped being it. They are published in the key set and bound what a key may
+//! sign after it was rotated (status lists); see [`super::keyset`].
 
 use std::collections::BTreeMap;
 use std::fmt;
 
+use chrono::{DateTime, Utc};
 use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
@@ -98,6 +104,10 @@ pub struct Key {
     test: bool,
     /// Why a production ring must refuse this key, if it must.
     weakness: Option<String>,
+    /// Start of the signing period, when known.
+    valid_from: Option<DateTime<Utc>>,
+    /// End of the signing period (exclusive), when the key was rotated out.
+    valid_to: Option<DateTime<Utc>>,
 }
 
 impl fmt::Debug for Key {
@@ -108,6 +118,8 @@ impl fmt::Debug for Key {
             .field("algorithm", &self.algorithm())
             .field("can_sign", &self.can_sign())
             .field("test", &self.test)
+            .field("valid_from", &self.valid_from)
+            .field("valid_to", &self.valid_to)
             .finish()
     }
 }
@@ -139,6 +151,8 @@ impl Key {
             material: Material::Hmac(mac),
             test: false,
             weakness: weakness_of(secret),
+            valid_from: None,
+            valid_to: None,
         }
     }
 
@@ -149,20 +163,60 @@ impl Key {
             material: Material::Ed25519Signing(Box::new(SigningKey::from_bytes(seed))),
             test: false,
             weakness: weakness_of(seed),
+            valid_from: None,
+            valid_to: None,
         }
     }
 
     /// An Ed25519 verification-only key from its 32-byte public key. Fails when the bytes are
-    /// not a valid curve point.
+    /// not a curve point; a point of small order or a non-canonical encoding (y ≥ p, or the
+    /// sign bit set on x = 0) is recorded as a weakness, so that a production ring refuses it.
     pub fn ed25519_public(id: KeyId, public: &[u8; 32]) -> Result<Key> {
         let vk = VerifyingKey::from_bytes(public)
             .map_err(|_| Error::KeyRefused(format!("key {id}: not an Ed25519 public key")))?;
+        let weakness = if vk.is_weak() {
+            Some("the Ed25519 public key is of small order".to_string())
+        } else if vk.to_edwards().compress().to_bytes() != *public {
+            Some("the Ed25519 public key is not canonically encoded".to_string())
+        } else {
+            None
+        };
         Ok(Key {
             id,
             material: Material::Ed25519Public(vk),
             test: false,
-            weakness: None,
+            weakness,
+            valid_from: None,
+            valid_to: None,
         })
+    }
+
+    /// Sets the key's signing period: from when it was the active key, until when (exclusive;
+    /// `None` while it still is).
+    pub fn with_period(
+        mut self,
+        valid_from: Option<DateTime<Utc>>,
+        valid_to: Option<DateTime<Utc>>,
+    ) -> Key {
+        self.valid_from = valid_from;
+        self.valid_to = valid_to;
+        self
+    }
+
+    /// Start of the signing period, when known.
+    pub fn valid_from(&self) -> Option<DateTime<Utc>> {
+        self.valid_from
+    }
+
+    /// End of the signing period (exclusive), when the key was rotated out.
+    pub fn valid_to(&self) -> Option<DateTime<Utc>> {
+        self.valid_to
+    }
+
+    /// Whether the key's signing period contains `at` (a key without a period contains every
+    /// instant).
+    pub fn signs_at(&self, at: DateTime<Utc>) -> bool {
+        self.valid_from.is_none_or(|f| at >= f) && self.valid_to.is_none_or(|t| at < t)
     }
 
     /// A new HMAC-SHA256 key of 32 bytes from the operating system's random source.
@@ -385,6 +439,8 @@ impl KeyRing {
                         material: Material::Ed25519Public(public),
                         test: k.test,
                         weakness: None,
+                        valid_from: k.valid_from,
+                        valid_to: k.valid_to,
                     },
                 ))
             })

@@ -3,7 +3,9 @@
 //! - [`VerificationNumber`] (核验编号) and [`TransferNumber`] (转递编号): typable numbers with a
 //!   check symbol;
 //! - [`token`]: the signed QR payload (format in `docs/token-format.md`);
-//! - [`KeyRing`]: the keys that sign and verify tokens;
+//! - [`KeyRing`]: the keys that sign and verify tokens; [`KeyStore`], the file a deployment
+//!   keeps them in; [`KeySet`], the public keys it publishes;
+//! - [`StatusList`]: the signed lists that tell an offline verifier of revocations;
 //! - [`verify`]: the verdicts of scanned tokens and of online verification by name and number.
 
 /// Implements `Debug`, `FromStr`, serde (as the displayed text) and, with the `schema` feature, a
@@ -57,17 +59,25 @@ macro_rules! typable_number_traits {
     };
 }
 
+pub mod compact;
 pub mod keyring;
+pub mod keyset;
+pub mod keystore;
 pub mod number;
 pub mod qr;
+pub mod status_list;
 pub mod token;
 pub mod transfer;
 pub mod verify;
 
 pub use keyring::{Algorithm, Key, KeyId, KeyRing};
+pub use keyset::{KeySet, PublishedKey};
+pub use keystore::{KeyStore, StoredKey};
 pub use number::VerificationNumber;
+pub use status_list::{EntryStatus, StatusList, StatusLists};
 pub use token::{
-    decode as decode_token, issue as issue_token, DecodedToken, IssueOptions, TokenClaims,
+    decode as decode_token, issue as issue_token, DecodedToken, IssueOptions, StatusPointer,
+    TokenClaims,
 };
 pub use transfer::TransferNumber;
 pub use verify::{

@@ -21,6 +21,20 @@
 //!  …     32|64  HMAC-SHA256 tag or Ed25519 signature over every preceding byte
 //! ```
 //!
+//! Format 2 (`GR2.`) keeps the first 34 bytes and adds an optional pointer into the issuer's
+//! signed status list (`flags` bit 1: list id and index, u32 each) and a compact binary
+//! disclosure ([`super::compact`]) instead of embedded JSON; when the disclosure is embedded the
+//! digest is left out (the signature covers the bytes themselves):
+//!
+//! ```text
+//!  0      1     format version = 0x02
+//!  1..34        as format 1
+//! 34      8     [if flag 1] status list id, entry index (u32 big-endian each)
+//!  …      2+L   [if flag 0] L, then the compact disclosure (L bytes)
+//!  …     32     [else] SHA-256 of the compact disclosure
+//!  …     32|64  tag or signature over every preceding byte
+//! ```
+//!
 //! [`decode`] checks the MAC or signature before it reads any field other than the version,
 //! algorithm and key id it needs to find the key, and it never panics, whatever the input.
 
@@ -35,14 +49,39 @@ use crate::disclosure::Disclosure;
 use crate::error::{Error, Result};
 use crate::lifecycle::{Authorization, Section};
 
-/// The format version this crate writes and reads.
+/// Format version 1 (`GR1.`): JSON disclosure, no status pointer.
 pub const FORMAT_VERSION: u8 = 1;
-/// The text that starts the token proper (after any URL prefix).
+/// Format version 2 (`GR2.`): compact disclosure, optional status-list pointer.
+pub const FORMAT_VERSION_2: u8 = 2;
+/// The text that starts a format-1 token proper (after any URL prefix).
 pub const VERSION_TAG: &str = "GR1.";
-/// Length of the fixed part of the signed bytes.
+/// The text that starts a format-2 token proper.
+pub const VERSION_TAG_2: &str = "GR2.";
+/// Length of the fixed part of the signed bytes of format 1.
 pub const HEADER_LEN: usize = 66;
+/// Length of the part of the signed bytes common to both formats.
+pub const COMMON_LEN: usize = 34;
 /// Flag bit: the disclosure is embedded.
 pub const FLAG_EMBEDDED: u8 = 0x01;
+/// Flag bit (format 2): a status-list pointer follows the common part.
+pub const FLAG_STATUS: u8 = 0x02;
+
+/// Where a format-2 token's status is published: entry `index` of the issuer's status list
+/// `list` ([`super::status_list`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct StatusPointer {
+    /// The status list's id.
+    pub list: u32,
+    /// The entry's index in that list.
+    pub index: u32,
+}
+
+/// Removes what scanners append to a token (trailing CR, LF, tab and space; `zbarimg --raw`
+/// adds a newline). Nothing else is changed.
+pub fn trim_scanned(token: &str) -> &str {
+    token.trim_end_matches([' ', '\t', '\r', '\n'])
+}
 
 const B32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
@@ -57,7 +96,7 @@ pub fn is_qr_alphanumeric(s: &str) -> bool {
 /// What a token states, once its signature has been checked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TokenClaims {
-    /// Format version (1).
+    /// Format version (1 or 2).
     pub version: u8,
     /// Algorithm of the tag.
     pub algorithm: Algorithm,
@@ -71,9 +110,12 @@ pub struct TokenClaims {
     pub issued_at: DateTime<Utc>,
     /// End of validity, exclusive (whole seconds).
     pub expires_at: DateTime<Utc>,
-    /// SHA-256 of the disclosure's canonical bytes.
+    /// SHA-256 of the disclosure's canonical bytes (format 1: JSON; format 2: compact; for an
+    /// embedded format-2 disclosure, computed from the embedded bytes).
     #[serde(serialize_with = "hex_ser")]
     pub digest: [u8; 32],
+    /// Format 2: where the status is published.
+    pub status: Option<StatusPointer>,
 }
 
 fn hex_ser<S: serde::Serializer>(d: &[u8; 32], s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -117,23 +159,55 @@ pub struct IssueOptions {
     /// Deployment URL prefix, such as `HTTPS://VERIFY.EXAMPLE.CN/V/`: empty, or QR alphanumeric
     /// characters ending in `/`. It is not signed.
     pub prefix: String,
-    /// Embed the disclosure for offline display (a much larger QR code).
+    /// Embed the disclosure for offline display (a larger QR code).
     pub embed_disclosure: bool,
+    /// The format: 1 (the default when 0) or 2.
+    pub version: u8,
+    /// Format 2: the entry of the issuer's status list that publishes this authorization's
+    /// status (the registry assigns it; see `Registry::issue_token`).
+    pub status: Option<StatusPointer>,
 }
 
-/// SHA-256 of the disclosure's canonical bytes.
+impl IssueOptions {
+    /// Format 2 with the disclosure embedded and no status pointer.
+    pub fn v2_embedded() -> IssueOptions {
+        IssueOptions {
+            embed_disclosure: true,
+            version: FORMAT_VERSION_2,
+            ..IssueOptions::default()
+        }
+    }
+}
+
+/// SHA-256 of the disclosure's canonical bytes (format 1: the JSON).
 pub fn disclosure_digest(d: &Disclosure) -> [u8; 32] {
     Sha256::digest(d.canonical_bytes()).into()
 }
 
+/// SHA-256 of the disclosure's bytes in token format `version` (1: canonical JSON, 2: compact);
+/// `None` when the disclosure has no such bytes (a text too long for the compact form).
+pub fn disclosure_digest_for(version: u8, d: &Disclosure) -> Option<[u8; 32]> {
+    if version == FORMAT_VERSION_2 {
+        super::compact::encode(d)
+            .ok()
+            .map(|b| Sha256::digest(b).into())
+    } else {
+        Some(disclosure_digest(d))
+    }
+}
+
 /// Issues the token of `disclosure` (whose section names the form) for `auth`, signed with the
-/// ring's active key. The validity is the authorization's, in whole seconds.
+/// ring's active key. The validity is the authorization's, in whole seconds. An authorization
+/// that was revoked or superseded gets no token (`AuthorizationNotActive`, as for its forms).
 pub fn issue(
     ring: &KeyRing,
     auth: &Authorization,
     disclosure: &Disclosure,
     opts: &IssueOptions,
 ) -> Result<String> {
+    if auth.state != crate::lifecycle::AuthState::Active {
+        return Err(Error::AuthorizationNotActive { state: auth.state });
+    }
     if !auth.sections.has(disclosure.section) {
         return Err(Error::SectionNotRegistered(
             disclosure.section.name_zh().into(),
@@ -166,6 +240,32 @@ pub fn issue_raw(
             "the disclosure is for another section".into(),
         ));
     }
+    match opts.version {
+        0 | FORMAT_VERSION => {
+            if opts.status.is_some() {
+                return Err(Error::TokenIssue(
+                    "a status pointer needs token format 2".into(),
+                ));
+            }
+        }
+        FORMAT_VERSION_2 => {
+            let compact = super::compact::encode(disclosure)?;
+            return sign_v2(
+                ring,
+                &V2Claims {
+                    section,
+                    number,
+                    issued_at,
+                    expires_at,
+                    status: opts.status,
+                },
+                &compact,
+                opts.embed_disclosure,
+                &opts.prefix,
+            );
+        }
+        v => return Err(Error::TokenIssue(format!("unknown token format {v}"))),
+    }
     let canonical = disclosure.canonical_bytes();
     let digest: [u8; 32] = Sha256::digest(&canonical).into();
     let embedded = opts.embed_disclosure.then_some(canonical.as_slice());
@@ -194,6 +294,55 @@ pub fn sign_claims(
     embedded: Option<&[u8]>,
     prefix: &str,
 ) -> Result<String> {
+    let flags = if embedded.is_some() { FLAG_EMBEDDED } else { 0 };
+    let claims = V2Claims {
+        section,
+        number,
+        issued_at,
+        expires_at,
+        status: None,
+    };
+    let mut m = common_header(
+        ring,
+        FORMAT_VERSION,
+        flags,
+        &claims,
+        prefix,
+        HEADER_LEN + 2 + embedded.map_or(0, <[u8]>::len) + 64,
+    )?;
+    m.extend_from_slice(digest);
+    if let Some(content) = embedded {
+        put_embedded(&mut m, content)?;
+    }
+    finish(ring, m, VERSION_TAG, prefix)
+}
+
+/// The signed fields of a format-2 token other than its disclosure.
+struct V2Claims<'a> {
+    section: Section,
+    number: &'a VerificationNumber,
+    issued_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    status: Option<StatusPointer>,
+}
+
+fn put_embedded(m: &mut Vec<u8>, content: &[u8]) -> Result<()> {
+    let len = u16::try_from(content.len())
+        .map_err(|_| Error::TokenIssue("disclosure too large to embed".into()))?;
+    m.extend_from_slice(&len.to_be_bytes());
+    m.extend_from_slice(content);
+    Ok(())
+}
+
+/// Checks the prefix and times and writes the 34 bytes both formats share.
+fn common_header(
+    ring: &KeyRing,
+    version: u8,
+    flags: u8,
+    c: &V2Claims<'_>,
+    prefix: &str,
+    capacity: usize,
+) -> Result<Vec<u8>> {
     if !prefix.is_empty() && (!prefix.ends_with('/') || !is_qr_alphanumeric(prefix)) {
         return Err(Error::TokenIssue(
             "the prefix must be upper-case QR alphanumeric characters ending in '/'".into(),
@@ -201,9 +350,13 @@ pub fn sign_claims(
     }
     let secs = |t: DateTime<Utc>| {
         u64::try_from(t.timestamp())
-            .map_err(|_| Error::TokenIssue("times before 1970 cannot be encoded".into()))
+            .ok()
+            .filter(|&s| s <= MAX_TIME)
+            .ok_or_else(|| {
+                Error::TokenIssue("times must lie between 1970 and the year 9999".into())
+            })
     };
-    let (iat, exp) = (secs(issued_at)?, secs(expires_at)?);
+    let (iat, exp) = (secs(c.issued_at)?, secs(c.expires_at)?);
     if exp <= iat {
         return Err(Error::TokenIssue("expiry must be after issue".into()));
     }
@@ -212,31 +365,68 @@ pub fn sign_claims(
         .get(kid)
         .map(|k| k.algorithm())
         .ok_or(Error::NoActiveKey)?;
-    let mut m = Vec::with_capacity(HEADER_LEN + 2 + embedded.map_or(0, <[u8]>::len) + 64);
-    m.push(FORMAT_VERSION);
+    let mut m = Vec::with_capacity(capacity);
+    m.push(version);
     m.push(alg.byte());
     m.extend_from_slice(&kid.0.to_be_bytes());
-    m.push(if embedded.is_some() { FLAG_EMBEDDED } else { 0 });
-    m.push(section_byte(section));
-    m.extend_from_slice(&number.to_packed());
+    m.push(flags);
+    m.push(section_byte(c.section));
+    m.extend_from_slice(&c.number.to_packed());
     m.extend_from_slice(&iat.to_be_bytes());
     m.extend_from_slice(&exp.to_be_bytes());
-    m.extend_from_slice(digest);
-    if let Some(content) = embedded {
-        let len = u16::try_from(content.len())
-            .map_err(|_| Error::TokenIssue("disclosure too large to embed".into()))?;
-        m.extend_from_slice(&len.to_be_bytes());
-        m.extend_from_slice(content);
-    }
-    let (sig_alg, sig_kid) = ring.sign_append(&mut m)?;
-    debug_assert_eq!((sig_alg, sig_kid), (alg, kid));
-    let mut out = Vec::with_capacity(prefix.len() + VERSION_TAG.len() + (m.len() * 8).div_ceil(5));
+    Ok(m)
+}
+
+/// Signs `m` with the active key and writes the token text.
+fn finish(ring: &KeyRing, mut m: Vec<u8>, tag: &str, prefix: &str) -> Result<String> {
+    ring.sign_append(&mut m)?;
+    let mut out = Vec::with_capacity(prefix.len() + tag.len() + (m.len() * 8).div_ceil(5));
     out.extend_from_slice(prefix.as_bytes());
-    out.extend_from_slice(VERSION_TAG.as_bytes());
+    out.extend_from_slice(tag.as_bytes());
     base32_encode_into(&m, &mut out);
     // The prefix was checked to be ASCII and the rest is base32.
     String::from_utf8(out).map_err(|_| Error::TokenIssue("non-ASCII token".into()))
 }
+
+/// Signs a format-2 token over the compact disclosure `compact`, embedding it or its digest.
+fn sign_v2(
+    ring: &KeyRing,
+    c: &V2Claims<'_>,
+    compact: &[u8],
+    embed: bool,
+    prefix: &str,
+) -> Result<String> {
+    let mut flags = 0;
+    if embed {
+        flags |= FLAG_EMBEDDED;
+    }
+    if c.status.is_some() {
+        flags |= FLAG_STATUS;
+    }
+    let mut m = common_header(
+        ring,
+        FORMAT_VERSION_2,
+        flags,
+        c,
+        prefix,
+        COMMON_LEN + 8 + 2 + compact.len() + 64,
+    )?;
+    if let Some(p) = c.status {
+        m.extend_from_slice(&p.list.to_be_bytes());
+        m.extend_from_slice(&p.index.to_be_bytes());
+    }
+    if embed {
+        put_embedded(&mut m, compact)?;
+    } else {
+        let digest: [u8; 32] = Sha256::digest(compact).into();
+        m.extend_from_slice(&digest);
+    }
+    finish(ring, m, VERSION_TAG_2, prefix)
+}
+
+/// The latest time a token may carry: 9999-12-31T23:59:59Z (253402300799), so that every
+/// implementation can represent it.
+pub const MAX_TIME: u64 = 253_402_300_799;
 
 fn section_byte(s: Section) -> u8 {
     match s {
@@ -256,12 +446,22 @@ pub fn split_prefix(token: &str) -> (&str, &str) {
 
 /// Decodes a token and checks its signature with `ring`, then reads its fields. The steps, in
 /// order: prefix, decoding, key id, signature, content. Time, section and status are the
-/// verifier's business ([`super::verify`]).
+/// verifier's business ([`super::verify`]). Trailing white space a scanner added is ignored
+/// ([`trim_scanned`]).
 pub fn decode(token: &str, ring: &KeyRing) -> std::result::Result<DecodedToken, Rejection> {
     use VerdictKind::{BadSignature, Malformed, UnknownKey};
+    let token = trim_scanned(token);
     let (prefix, rest) = split_prefix(token);
-    let Some(body) = rest.strip_prefix(VERSION_TAG) else {
-        return Err(reject(Step::Prefix, Malformed, "no GR1. version tag"));
+    let (tag_version, body) = if let Some(b) = rest.strip_prefix(VERSION_TAG) {
+        (FORMAT_VERSION, b)
+    } else if let Some(b) = rest.strip_prefix(VERSION_TAG_2) {
+        (FORMAT_VERSION_2, b)
+    } else {
+        return Err(reject(
+            Step::Prefix,
+            Malformed,
+            "no GR1. or GR2. version tag",
+        ));
     };
     let bytes = base32_decode(body)
         .ok_or_else(|| reject(Step::Decoding, Malformed, "not canonical base32"))?;
@@ -269,15 +469,20 @@ pub fn decode(token: &str, ring: &KeyRing) -> std::result::Result<DecodedToken, 
     let (Some(&version), Some(&alg_byte)) = (bytes.first(), bytes.get(1)) else {
         return Err(reject(Step::Decoding, Malformed, "truncated"));
     };
-    if version != FORMAT_VERSION {
+    if version != tag_version {
         return Err(reject(Step::Decoding, Malformed, "unknown format version"));
     }
     let alg = Algorithm::from_byte(alg_byte)
         .ok_or_else(|| reject(Step::Decoding, Malformed, "unknown algorithm"))?;
+    let min_signed = if version == FORMAT_VERSION {
+        HEADER_LEN
+    } else {
+        COMMON_LEN + 2
+    };
     let signed_len = bytes
         .len()
         .checked_sub(alg.tag_len())
-        .filter(|&n| n >= HEADER_LEN)
+        .filter(|&n| n >= min_signed)
         .ok_or_else(|| reject(Step::Decoding, Malformed, "truncated"))?;
     let kid = KeyId(u32::from_be_bytes([bytes[2], bytes[3], bytes[4], bytes[5]]));
     let (signed, tag) = bytes.split_at(signed_len);
@@ -301,7 +506,12 @@ pub fn decode(token: &str, ring: &KeyRing) -> std::result::Result<DecodedToken, 
     // From here on the bytes are authentic; any inconsistency is an issuer's bug.
     let bad = |detail| reject(Step::Content, Malformed, detail);
     let flags = signed[6];
-    if flags & !FLAG_EMBEDDED != 0 {
+    let known_flags = if version == FORMAT_VERSION {
+        FLAG_EMBEDDED
+    } else {
+        FLAG_EMBEDDED | FLAG_STATUS
+    };
+    if flags & !known_flags != 0 {
         return Err(bad("unknown flags"));
     }
     let section = match signed[7] {
@@ -315,40 +525,63 @@ pub fn decode(token: &str, ring: &KeyRing) -> std::result::Result<DecodedToken, 
     let time = |b: &[u8]| {
         let mut a = [0u8; 8];
         a.copy_from_slice(b);
-        i64::try_from(u64::from_be_bytes(a))
-            .ok()
-            .and_then(|s| DateTime::from_timestamp(s, 0))
+        Some(u64::from_be_bytes(a))
+            .filter(|&s| s <= MAX_TIME)
+            .and_then(|s| DateTime::from_timestamp(s as i64, 0))
     };
     let issued_at = time(&signed[18..26]).ok_or_else(|| bad("issue time out of range"))?;
     let expires_at = time(&signed[26..34]).ok_or_else(|| bad("expiry out of range"))?;
     if expires_at <= issued_at {
         return Err(bad("expiry not after issue"));
     }
+    let mut rest = &signed[COMMON_LEN..];
+    let mut status = None;
+    if flags & FLAG_STATUS != 0 {
+        let p = rest.get(..8).ok_or_else(|| bad("status pointer missing"))?;
+        status = Some(StatusPointer {
+            list: u32::from_be_bytes([p[0], p[1], p[2], p[3]]),
+            index: u32::from_be_bytes([p[4], p[5], p[6], p[7]]),
+        });
+        rest = &rest[8..];
+    }
+    let embedded = flags & FLAG_EMBEDDED != 0;
+    // Format 1 always carries the digest; format 2 only when the disclosure is not embedded.
     let mut digest = [0u8; 32];
-    digest.copy_from_slice(&signed[34..66]);
-    let disclosure = if flags & FLAG_EMBEDDED != 0 {
-        let len_bytes = signed
-            .get(66..68)
+    if version == FORMAT_VERSION || !embedded {
+        let d = rest.get(..32).ok_or_else(|| bad("digest missing"))?;
+        digest.copy_from_slice(d);
+        rest = &rest[32..];
+    }
+    let disclosure = if embedded {
+        let len_bytes = rest
+            .get(..2)
             .ok_or_else(|| bad("embedded length missing"))?;
         let len = usize::from(u16::from_be_bytes([len_bytes[0], len_bytes[1]]));
-        let content = &signed[68..];
+        let content = &rest[2..];
         if content.len() != len {
             return Err(bad("embedded length mismatch"));
         }
         let d_digest: [u8; 32] = Sha256::digest(content).into();
-        if d_digest != digest {
-            return Err(bad("embedded disclosure does not match its digest"));
-        }
-        let d: Disclosure =
-            serde_json::from_slice(content).map_err(|_| bad("embedded disclosure is not JSON"))?;
-        if d.canonical_bytes() != content || d.section != section {
-            return Err(bad(
-                "embedded disclosure is not canonical or not of this section",
-            ));
+        let d = if version == FORMAT_VERSION {
+            if d_digest != digest {
+                return Err(bad("embedded disclosure does not match its digest"));
+            }
+            let d: Disclosure = serde_json::from_slice(content)
+                .map_err(|_| bad("embedded disclosure is not JSON"))?;
+            if d.canonical_bytes() != content {
+                return Err(bad("embedded disclosure is not canonical"));
+            }
+            d
+        } else {
+            digest = d_digest;
+            super::compact::decode(content).map_err(bad)?
+        };
+        if d.section != section || !holds_only_its_section(&d) {
+            return Err(bad("embedded disclosure is not of this section"));
         }
         Some(d)
     } else {
-        if signed.len() != HEADER_LEN {
+        if !rest.is_empty() {
             return Err(bad("trailing bytes"));
         }
         None
@@ -363,10 +596,20 @@ pub fn decode(token: &str, ring: &KeyRing) -> std::result::Result<DecodedToken, 
             issued_at,
             expires_at,
             digest,
+            status,
         },
         disclosure,
         prefix: prefix.to_string(),
     })
+}
+
+/// Whether a disclosure holds its own section's block only (an archive disclosure no hukou
+/// data, and the reverse).
+fn holds_only_its_section(d: &Disclosure) -> bool {
+    match d.section {
+        Section::Archive => d.hukou.is_none(),
+        Section::Hukou => d.archive.is_none(),
+    }
 }
 
 /// RFC 4648 base32, upper case, without padding.

@@ -17,6 +17,9 @@
 //! | 10 | `typo` | a typed number's check symbol is wrong |
 //! | 11 | `rate_limited` | too many failed attempts by this verifier |
 //! | 12 | `indeterminate` | the status source could not be reached: neither valid nor invalid |
+//! | 13 | `valid_offline` | authentic and in force according to a signed status list as of its issue time |
+//! | 14 | `unchecked` | authentic, but no status answer: not revoked as far as anyone here knows |
+//! | 15 | `holder_mismatch` | authentic, but not the form's: another number printed, or another name |
 //!
 //! Nothing here reads the clock or a random source: the instant is passed in.
 //!
@@ -36,7 +39,9 @@ use crate::disclosure::Disclosure;
 use crate::lifecycle::{Actor, Section};
 
 pub use online::{names_match, normalize_name, AttemptLog, MemoryAttemptLog, OnlineVerifier};
-pub use scan::{verify_token, ScanOptions, ScanOutcome};
+pub use scan::{
+    verify_token, verify_token_offline, verify_token_with, ScanOptions, ScanOutcome, StatusCheck,
+};
 pub use status::{
     MemoryRegistry, RegistryLookup, RegistryStatus, StatusAnswer, StatusSource, Unavailable,
 };
@@ -74,11 +79,20 @@ pub enum VerdictKind {
     RateLimited = 11,
     /// The status source could not be reached: neither valid nor invalid, try again.
     Indeterminate = 12,
+    /// Authentic and in force according to the issuer's signed status list as of its issue
+    /// time (offline verification); carries the disclosure and that time.
+    ValidOffline = 13,
+    /// Authentic, but the status was not checked (no status list for it, a stale list, or a
+    /// token that points to none): carries what the token embeds; verify online to be sure.
+    Unchecked = 14,
+    /// Authentic, but not this form's: the number printed on the form or the name given is not
+    /// the token's (a genuine QR pasted onto another graduate's form).
+    HolderMismatch = 15,
 }
 
 impl VerdictKind {
     /// Every kind, in code order.
-    pub const ALL: [VerdictKind; 13] = [
+    pub const ALL: [VerdictKind; 16] = [
         VerdictKind::Valid,
         VerdictKind::Expired,
         VerdictKind::NotYetValid,
@@ -92,6 +106,9 @@ impl VerdictKind {
         VerdictKind::Typo,
         VerdictKind::RateLimited,
         VerdictKind::Indeterminate,
+        VerdictKind::ValidOffline,
+        VerdictKind::Unchecked,
+        VerdictKind::HolderMismatch,
     ];
 
     /// The stable numeric code.
@@ -120,6 +137,9 @@ impl VerdictKind {
             VerdictKind::Typo => "typo",
             VerdictKind::RateLimited => "rate_limited",
             VerdictKind::Indeterminate => "indeterminate",
+            VerdictKind::ValidOffline => "valid_offline",
+            VerdictKind::Unchecked => "unchecked",
+            VerdictKind::HolderMismatch => "holder_mismatch",
         }
     }
 
@@ -139,6 +159,9 @@ impl VerdictKind {
             VerdictKind::Typo => "编号有误（校验位不符），请检查是否输错",
             VerdictKind::RateLimited => "核验失败次数过多，请稍后再试",
             VerdictKind::Indeterminate => "暂时无法确认授权状态，请稍后再试",
+            VerdictKind::ValidOffline => "核验码真实有效（按离线状态列表核对）",
+            VerdictKind::Unchecked => "核验码真实，但未能核对授权状态，请在线核验",
+            VerdictKind::HolderMismatch => "核验码与表上的编号或姓名不符，可能被挪用",
         }
     }
 }
@@ -153,6 +176,66 @@ pub struct Finding {
     pub expires_at: DateTime<Utc>,
     /// What the verifier's department may see.
     pub disclosure: Disclosure,
+}
+
+/// Why an authentic token's status was not checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum UncheckedReason {
+    /// The token points to no status list (format 1, or format 2 without a pointer).
+    NoStatusPointer,
+    /// The verifier holds no status list with the token's list id.
+    NoStatusList,
+    /// The verifier's list is past its next-update time.
+    StaleStatusList,
+    /// The verifier's list was issued after the verifier's clock (beyond the leeway).
+    StatusListNotYetValid,
+    /// The token's entry index is past the end of the list.
+    NoSuchEntry,
+}
+
+impl UncheckedReason {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UncheckedReason::NoStatusPointer => "no_status_pointer",
+            UncheckedReason::NoStatusList => "no_status_list",
+            UncheckedReason::StaleStatusList => "stale_status_list",
+            UncheckedReason::StatusListNotYetValid => "status_list_not_yet_valid",
+            UncheckedReason::NoSuchEntry => "no_such_entry",
+        }
+    }
+
+    /// What to tell the verifier, in Chinese.
+    pub fn message_zh(self) -> &'static str {
+        match self {
+            UncheckedReason::NoStatusPointer => "此核验码不含状态列表位置，只能在线核对是否撤销",
+            UncheckedReason::NoStatusList => "没有此核验码所属的状态列表，请更新状态列表或在线核验",
+            UncheckedReason::StaleStatusList => "状态列表已过期，请更新后再核对或在线核验",
+            UncheckedReason::StatusListNotYetValid => "状态列表的签发时间晚于本机时间，请检查时钟",
+            UncheckedReason::NoSuchEntry => "状态列表中没有此核验码的条目，请在线核验",
+        }
+    }
+}
+
+/// What an offline verification found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct OfflineFinding {
+    /// The authorization's verification number.
+    pub number: VerificationNumber,
+    /// End of validity, exclusive.
+    pub expires_at: DateTime<Utc>,
+    /// What the token embeds (format 2 or an embedded format 1), if anything.
+    pub disclosure: Option<Disclosure>,
+    /// The status list's issue time: the status is known as of this instant (none when not
+    /// checked).
+    pub status_as_of: Option<DateTime<Utc>>,
+    /// The status list's next-update time.
+    pub status_next_update: Option<DateTime<Utc>>,
+    /// Why the status was not checked (`unchecked` only).
+    pub reason: Option<UncheckedReason>,
 }
 
 /// The answer of a verification.
@@ -186,10 +269,17 @@ pub enum Verdict {
     RateLimited,
     /// The status source could not be reached.
     Indeterminate,
+    /// Authentic and in force according to a signed status list as of `status_as_of`.
+    ValidOffline(Box<OfflineFinding>),
+    /// Authentic, status not checked (`reason` says why).
+    Unchecked(Box<OfflineFinding>),
+    /// Authentic, but not this form's number or this graduate's name.
+    HolderMismatch,
 }
 
 impl Verdict {
-    /// The verdict of a kind that carries no data (`Valid` has data: `None` for it).
+    /// The verdict of a kind that carries no data (`Valid`, `ValidOffline` and `Unchecked` have
+    /// data: `None` for them).
     pub fn without_data(kind: VerdictKind) -> Option<Verdict> {
         Some(match kind {
             VerdictKind::Valid => return None,
@@ -205,6 +295,8 @@ impl Verdict {
             VerdictKind::Typo => Verdict::Typo,
             VerdictKind::RateLimited => Verdict::RateLimited,
             VerdictKind::Indeterminate => Verdict::Indeterminate,
+            VerdictKind::HolderMismatch => Verdict::HolderMismatch,
+            VerdictKind::ValidOffline | VerdictKind::Unchecked => return None,
         })
     }
 
@@ -229,6 +321,9 @@ impl Verdict {
             Verdict::Typo => VerdictKind::Typo,
             Verdict::RateLimited => VerdictKind::RateLimited,
             Verdict::Indeterminate => VerdictKind::Indeterminate,
+            Verdict::ValidOffline(_) => VerdictKind::ValidOffline,
+            Verdict::Unchecked(_) => VerdictKind::Unchecked,
+            Verdict::HolderMismatch => VerdictKind::HolderMismatch,
         }
     }
 
@@ -237,15 +332,23 @@ impl Verdict {
         self.kind().code()
     }
 
-    /// Whether it is valid.
+    /// Whether it is valid (online: the status source answered in force).
     pub fn is_valid(&self) -> bool {
         matches!(self, Verdict::Valid(_))
     }
 
-    /// The disclosure of a valid verdict.
+    /// Whether the form may be accepted: `valid`, or `valid_offline` (a signed status list
+    /// says it is in force as of its issue time).
+    pub fn is_accepted(&self) -> bool {
+        matches!(self, Verdict::Valid(_) | Verdict::ValidOffline(_))
+    }
+
+    /// The disclosure of a valid verdict, or what an authentic token embeds (`valid_offline`,
+    /// `unchecked`).
     pub fn disclosure(&self) -> Option<&Disclosure> {
         match self {
             Verdict::Valid(f) => Some(&f.disclosure),
+            Verdict::ValidOffline(f) | Verdict::Unchecked(f) => f.disclosure.as_ref(),
             _ => None,
         }
     }
@@ -272,11 +375,14 @@ pub enum Step {
     Section,
     /// The status source says the authorization is in force.
     Status,
+    /// The number printed on the form and the name given, when the verifier gives them, are
+    /// the token's.
+    Holder,
 }
 
 impl Step {
     /// Every step, in order.
-    pub const ALL: [Step; 8] = [
+    pub const ALL: [Step; 9] = [
         Step::Prefix,
         Step::Decoding,
         Step::KeyId,
@@ -285,6 +391,7 @@ impl Step {
         Step::TimeWindow,
         Step::Section,
         Step::Status,
+        Step::Holder,
     ];
 
     /// The snake_case name (as in the test vectors).
@@ -298,6 +405,7 @@ impl Step {
             Step::TimeWindow => "time_window",
             Step::Section => "section",
             Step::Status => "status",
+            Step::Holder => "holder",
         }
     }
 }
@@ -338,16 +446,22 @@ mod tests {
                 (10, "typo"),
                 (11, "rate_limited"),
                 (12, "indeterminate"),
+                (13, "valid_offline"),
+                (14, "unchecked"),
+                (15, "holder_mismatch"),
             ]
         );
         for k in VerdictKind::ALL {
             assert_eq!(VerdictKind::from_code(k.code()), Some(k));
-            if k != VerdictKind::Valid {
+            if !matches!(
+                k,
+                VerdictKind::Valid | VerdictKind::ValidOffline | VerdictKind::Unchecked
+            ) {
                 assert_eq!(Verdict::without_data(k).map(|v| v.kind()), Some(k));
             }
             assert!(!k.message_zh().is_empty());
         }
-        assert_eq!(VerdictKind::from_code(13), None);
+        assert_eq!(VerdictKind::from_code(16), None);
     }
 
     #[test]

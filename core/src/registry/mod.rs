@@ -19,6 +19,7 @@ mod import_destinations;
 mod path;
 mod query;
 pub mod store;
+pub mod tokens;
 mod verify;
 
 #[cfg(feature = "sqlite")]

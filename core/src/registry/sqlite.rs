@@ -50,6 +50,13 @@ CREATE INDEX IF NOT EXISTS audit_registration ON audit(registration_id);
 CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, registration_id TEXT NOT NULL, event TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS attempts (verifier TEXT NOT NULL, at INTEGER NOT NULL, ok INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS attempts_verifier ON attempts(verifier, at);
+CREATE TABLE IF NOT EXISTS status_slots (slot INTEGER PRIMARY KEY, number TEXT NOT NULL UNIQUE, at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS signing_keys (
+    number TEXT NOT NULL,
+    key_id INTEGER NOT NULL,
+    first_at INTEGER NOT NULL,
+    PRIMARY KEY (number, key_id)
+) WITHOUT ROWID;
 CREATE TRIGGER IF NOT EXISTS audit_append_only_update BEFORE UPDATE ON audit
     BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_append_only_delete BEFORE DELETE ON audit
@@ -557,6 +564,70 @@ impl Store for SqliteStore {
             .query_row(params![verifier, since.timestamp_millis()], |r| r.get(0))
             .map_err(db_err)?;
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    fn record_token(&self, number: &str, key_id: u32, at: DateTime<Utc>) -> Result<u64> {
+        let mut c = self.lock()?;
+        let tx = c
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db_err)?;
+        let ms = at.timestamp_millis();
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO signing_keys(number, key_id, first_at) VALUES(?1, ?2, ?3)",
+        )
+        .map_err(db_err)?
+        .execute(params![number, key_id, ms])
+        .map_err(db_err)?;
+        // Slots are rowids from 1; the published slot is one less.
+        tx.prepare_cached("INSERT OR IGNORE INTO status_slots(number, at) VALUES(?1, ?2)")
+            .map_err(db_err)?
+            .execute(params![number, ms])
+            .map_err(db_err)?;
+        let slot: i64 = tx
+            .prepare_cached("SELECT slot FROM status_slots WHERE number = ?1")
+            .map_err(db_err)?
+            .query_row(params![number], |r| r.get(0))
+            .map_err(db_err)?;
+        tx.commit().map_err(db_err)?;
+        u64::try_from(slot - 1).map_err(|_| Error::Corrupt("status slot below 1".into()))
+    }
+
+    fn signing_keys(&self, number: &str) -> Result<Vec<(u32, DateTime<Utc>)>> {
+        let c = self.lock()?;
+        let mut stmt = c
+            .prepare_cached(
+                "SELECT key_id, first_at FROM signing_keys WHERE number = ?1 ORDER BY key_id",
+            )
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map(params![number], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+            })
+            .map_err(db_err)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (k, ms) = row.map_err(db_err)?;
+            let at = DateTime::from_timestamp_millis(ms)
+                .ok_or_else(|| Error::Corrupt("signing time out of range".into()))?;
+            out.push((u32::try_from(k).unwrap_or(u32::MAX), at));
+        }
+        Ok(out)
+    }
+
+    fn status_slots(&self) -> Result<Vec<(u64, String)>> {
+        let c = self.lock()?;
+        let mut stmt = c
+            .prepare_cached("SELECT slot, number FROM status_slots ORDER BY slot")
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+            .map_err(db_err)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (slot, number) = row.map_err(db_err)?;
+            out.push((u64::try_from(slot - 1).unwrap_or(0), number));
+        }
+        Ok(out)
     }
 }
 

@@ -274,6 +274,18 @@ pub trait Store: Send + Sync {
 
     /// Failed attempts by a verifier at or after `since`.
     fn failures_since(&self, verifier: &str, since: DateTime<Utc>) -> Result<u32>;
+
+    /// Records, in one transaction, that key `key_id` signed a token of the authorization
+    /// `number` (compact form) at `at`, and returns the authorization's status slot: the next
+    /// free one (0, 1, 2 …) on its first token, the same one ever after.
+    fn record_token(&self, number: &str, key_id: u32, at: DateTime<Utc>) -> Result<u64>;
+
+    /// The keys that signed tokens of the authorization `number`, with the first time each did,
+    /// by key id.
+    fn signing_keys(&self, number: &str) -> Result<Vec<(u32, DateTime<Utc>)>>;
+
+    /// Every assigned status slot with its authorization's number, in slot order.
+    fn status_slots(&self) -> Result<Vec<(u64, String)>>;
 }
 
 #[derive(Default)]
@@ -284,6 +296,9 @@ struct Inner {
     audit: Vec<AuditRecord>,
     events: Vec<(u64, Event)>,
     attempts: HashMap<String, Vec<(DateTime<Utc>, bool)>>,
+    slots: Vec<String>,
+    slot_of: HashMap<String, u64>,
+    signers: std::collections::BTreeMap<(String, u32), DateTime<Utc>>,
 }
 
 /// A store in memory, for tests and short-lived tools.
@@ -492,5 +507,41 @@ impl Store for MemoryStore {
         Ok(self.lock()?.attempts.get(verifier).map_or(0, |v| {
             v.iter().filter(|(t, ok)| !ok && *t >= since).count() as u32
         }))
+    }
+
+    fn record_token(&self, number: &str, key_id: u32, at: DateTime<Utc>) -> Result<u64> {
+        let mut inner = self.lock()?;
+        let inner = &mut *inner;
+        inner
+            .signers
+            .entry((number.to_string(), key_id))
+            .or_insert(at);
+        if let Some(&slot) = inner.slot_of.get(number) {
+            return Ok(slot);
+        }
+        let slot = inner.slots.len() as u64;
+        inner.slots.push(number.to_string());
+        inner.slot_of.insert(number.to_string(), slot);
+        Ok(slot)
+    }
+
+    fn signing_keys(&self, number: &str) -> Result<Vec<(u32, DateTime<Utc>)>> {
+        Ok(self
+            .lock()?
+            .signers
+            .iter()
+            .filter(|((n, _), _)| n == number)
+            .map(|((_, k), at)| (*k, *at))
+            .collect())
+    }
+
+    fn status_slots(&self) -> Result<Vec<(u64, String)>> {
+        Ok(self
+            .lock()?
+            .slots
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (i as u64, n.clone()))
+            .collect())
     }
 }
