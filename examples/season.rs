@@ -7,6 +7,12 @@
 //! allows, a revocation, expiries — renders the forms of a few graduates, verifies them online
 //! and by scanning (a superseded form must fail), and prints the statistics and the reminders due.
 //!
+//! The signing keys live in `keys.json` beside the registry (made on the first run, kept after,
+//! readable by its owner only); the public key set and the signed status lists are published in
+//! `published/`. At the end the registry and the keys are opened again, as after a restart, and
+//! a form's QR code, read back from its PNG, verifies online, by scan, and offline from the
+//! published files alone.
+//!
 //! `cargo run --release -p gradreg --example season`
 
 use std::io::{IsTerminal, Write};
@@ -15,13 +21,13 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, TimeZone, Utc};
+use gradreg::codes::{verify_token_offline, Algorithm, KeySet, KeyStore, StatusLists};
 use gradreg::cohort::{generate, roster_csv, CohortSpec, Graduate, HeaderStyle};
 use gradreg::forms::{FontSource, Form, FormOptions, Renderer, DEFAULT_DPI};
 use gradreg::roster::RosterOptions;
 use gradreg::{
-    issue_token, Actor, Command, Context, Disclosure, ImportMode, IssueOptions, Key, KeyId,
-    KeyRing, Masking, OnlineVerifier, Policy, Registry, ReminderKind, ReminderOptions, ScanOptions,
-    Section, Stage,
+    Actor, Command, ImportMode, IssueOptions, KeyRing, OnlineVerifier, Policy, Registry,
+    ReminderKind, ReminderOptions, ScanOptions, Section, Stage,
 };
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
@@ -334,12 +340,19 @@ fn main() -> Res<()> {
         report(&imported[n * 85 / 100..n * 93 / 100]),
         at(6, 18, 9),
     )?;
-    // Keys: one active HMAC key from the OS random source.
-    let mut secret = [0u8; 32];
-    secret[..16].copy_from_slice(&Context::os_entropy()?);
-    secret[16..].copy_from_slice(&Context::os_entropy()?);
-    let mut ring = KeyRing::new();
-    ring.add_active(Key::hmac(KeyId(1), &secret))?;
+    // Keys: the school's key store, made on the first run and kept after (owner-only file).
+    let keys_path = dir.join("keys.json");
+    let store = KeyStore::open_or_create(&keys_path, ISSUER, Algorithm::Ed25519, at(6, 10, 9))?;
+    let ring = store.ring()?;
+    let published = dir.join("published");
+    std::fs::create_dir_all(&published)?;
+    std::fs::write(published.join("keyset.json"), store.key_set()?.to_json())?;
+    println!(
+        "\n  keys: {} (active key {}), public key set in {}",
+        keys_path.display(),
+        store.active().map_or("none".into(), |k| k.to_string()),
+        published.join("keyset.json").display()
+    );
 
     // 6. Forms for a few graduates, and their tokens.
     println!("\n[8] forms");
@@ -360,9 +373,15 @@ fn main() -> Res<()> {
             if !auth.sections.has(section) {
                 continue;
             }
-            let disclosure =
-                Disclosure::build(&reg, &auth, section, r.tables(), Masking::default())?;
-            let token = issue_token(&ring, &auth, &disclosure, &IssueOptions::default())?;
+            // Format 2: the disclosure embedded in compact form and a pointer into the
+            // school's status list, so that an office can verify offline.
+            let token = r.issue_token(
+                &ring,
+                &auth.number,
+                section,
+                &IssueOptions::v2_embedded(),
+                at(6, 10, 10),
+            )?;
             let form = Form::build(
                 &reg,
                 &auth,
@@ -399,6 +418,8 @@ fn main() -> Res<()> {
     };
     let online = OnlineVerifier::new(r.tables());
     let now = at(6, 20, 10);
+    publish_status(&r, &ring, &published, at(6, 20, 9))?;
+    let offline = OfflineVerifier::from_published(&published)?;
     for (g, number, section, token) in &tokens {
         let dept = if *section == Section::Archive {
             &archive
@@ -408,11 +429,18 @@ fn main() -> Res<()> {
         let v = r.verify_online(&online, dept, &g.basic.name, &number.to_string(), now);
         let s = r.verify_token(token, &ring, dept, now, &ScanOptions::default());
         println!(
-            "  {} {:<7} online: {:<13} scan: {}",
+            "  {} {:<7} online: {:<13} scan: {:<13} offline: {} ({} characters, key {})",
             g.basic.name,
             section.as_str(),
             v.kind().as_str(),
-            s.verdict.kind().as_str()
+            s.verdict.kind().as_str(),
+            offline.verdict(token, dept, now),
+            token.len(),
+            r.signing_keys(number)?
+                .iter()
+                .map(|(k, _)| k.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
         );
     }
     let (g, number, _, _) = &tokens[0];
@@ -514,9 +542,18 @@ fn main() -> Res<()> {
         &number2.to_string(),
         later,
     );
+    publish_status(&r, &ring, &published, at(7, 6, 10))?;
+    let offline = OfflineVerifier::from_published(&published)?;
+    let (_, _, revoked_section, revoked_token) = tokens.last().ok_or("no tokens")?;
+    let revoked_dept = if *revoked_section == Section::Archive {
+        &archive
+    } else {
+        &hukou
+    };
     println!(
-        "\n[11] revoked form: {}; on 1 August, 14-day authorizations have expired",
-        v.kind().as_str()
+        "\n[11] revoked form: {} online, {} offline with the list of 6 July; on 1 August, 14-day authorizations have expired",
+        v.kind().as_str(),
+        offline.verdict(revoked_token, revoked_dept, at(7, 6, 11)),
     );
 
     let st = r.statistics(later)?;
@@ -534,6 +571,39 @@ fn main() -> Res<()> {
     let mut out = std::fs::File::create(dir.join("registrations.csv"))?;
     let rows = r.export_csv(&gradreg::Query::default(), later, &mut out)?;
     let chain = r.check_audit()?;
+
+    // 10. A restart: the registry and the keys opened again from their files, and the second
+    // graduate's archive form read back from its PNG.
+    drop(r);
+    let r = Registry::open(&db, Policy::jiangsu())?;
+    let ring = KeyStore::open(&keys_path)?.ring()?;
+    let (g, number, _, _) = tokens
+        .iter()
+        .find(|(g, _, s, _)| *s == Section::Archive && g.basic.name != tokens[0].0.basic.name)
+        .ok_or("no second archive form")?;
+    let png = forms_dir.join(format!("{}-archive.png", g.basic.student_number));
+    let token = read_qr(&png)?;
+    let when = at(7, 6, 11);
+    let s = r.verify_token(&token, &ring, &archive, when, &ScanOptions::default());
+    let v = r.verify_online(
+        &online_after(&r),
+        &archive,
+        &g.basic.name,
+        &number.to_string(),
+        when,
+    );
+    let o = offline.verdict(&token, &archive, when);
+    println!(
+        "\n[13] after a restart, {}'s archive form read from {}: scan {}, online {}, offline {}",
+        g.basic.name,
+        png.display(),
+        s.verdict.kind().as_str(),
+        v.kind().as_str(),
+        o
+    );
+    if !s.verdict.is_valid() || !v.is_valid() || o != "valid_offline" {
+        return Err("a form did not verify after a restart".into());
+    }
     println!(
         "\naudit log: {} records, chain {}; CSV export: {rows} rows; finished in {:.1} s",
         chain.records,
@@ -541,4 +611,78 @@ fn main() -> Res<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Who issues the season's tokens (named in the published key set).
+const ISSUER: &str = "示例大学就业指导中心";
+
+fn online_after(r: &Registry) -> OnlineVerifier<'_> {
+    OnlineVerifier::new(r.tables())
+}
+
+/// Writes the signed status lists of `r` as of `now` (next update a day later) to
+/// `published/status-<list>.txt`.
+fn publish_status(
+    r: &Registry,
+    ring: &KeyRing,
+    published: &std::path::Path,
+    now: DateTime<Utc>,
+) -> Res<()> {
+    let lists = r.status_lists(ring, now, now + chrono::Duration::days(1))?;
+    for l in &lists {
+        std::fs::write(published.join(format!("status-{}.txt", l.list)), &l.text)?;
+    }
+    println!(
+        "  status lists published: {} ({} entries not in force), next update in a day",
+        lists.len(),
+        lists.iter().map(|l| l.not_in_force).sum::<u64>()
+    );
+    Ok(())
+}
+
+/// A verifier that knows only what the school publishes: its key set and its status lists.
+struct OfflineVerifier {
+    ring: KeyRing,
+    lists: StatusLists,
+}
+
+impl OfflineVerifier {
+    fn from_published(dir: &std::path::Path) -> Res<OfflineVerifier> {
+        let ring = KeySet::from_json(&std::fs::read_to_string(dir.join("keyset.json"))?)?.ring()?;
+        let mut lists = StatusLists::new();
+        for e in std::fs::read_dir(dir)? {
+            let path = e?.path();
+            if path.extension().is_some_and(|x| x == "txt") {
+                lists.add_signed(&std::fs::read_to_string(&path)?, &ring)?;
+            }
+        }
+        Ok(OfflineVerifier { ring, lists })
+    }
+
+    fn verdict(&self, token: &str, dept: &Actor, now: DateTime<Utc>) -> &'static str {
+        verify_token_offline(
+            token,
+            &self.ring,
+            dept,
+            now,
+            &self.lists,
+            &ScanOptions::default(),
+        )
+        .verdict
+        .kind()
+        .as_str()
+    }
+}
+
+/// The text of the QR code in a PNG (read with rqrr, a decoder we did not write).
+fn read_qr(path: &std::path::Path) -> Res<String> {
+    let img = image::open(path)?.to_luma8();
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
+        img.get_pixel(x as u32, y as u32)[0]
+    });
+    let grids = prepared.detect_grids();
+    let grid = grids.first().ok_or("no QR code found in the form")?;
+    let (_, text) = grid.decode()?;
+    Ok(text)
 }

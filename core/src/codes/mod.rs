@@ -81,7 +81,8 @@ pub use token::{
 };
 pub use transfer::TransferNumber;
 pub use verify::{
-    verify_token, AttemptLog, Finding, MemoryAttemptLog, MemoryRegistry, OnlineVerifier,
-    RegistryLookup, RegistryStatus, ScanOptions, ScanOutcome, StatusAnswer, StatusSource, Step,
-    Unavailable, Verdict, VerdictKind,
+    verify_token, verify_token_offline, verify_token_with, AttemptLog, Finding, MemoryAttemptLog,
+    MemoryRegistry, OfflineFinding, OnlineVerifier, RegistryLookup, RegistryStatus, ScanOptions,
+    ScanOutcome, StatusAnswer, StatusCheck, StatusSource, Step, Unavailable, UncheckedReason,
+    Verdict, VerdictKind,
 };
