@@ -10,7 +10,7 @@ trap 'rm -rf "$log_dir"' EXIT
 echo "== toolchain components"
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 
-echo "== system packages: a CJK font, pdftotext/pdftoppm and zbarimg for the form tests"
+echo "== system packages: a CJK font, pdftotext/pdftoppm and zbarimg for the form tests, openssl"
 need=() font="${GRADREG_FONT:-}"
 for f in /usr/share/fonts/truetype/wqy/wqy-microhei.ttc /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc; do
   [ -f "$f" ] && font="$f"
@@ -19,6 +19,7 @@ done
 { command -v pdftotext && command -v pdftoppm; } >/dev/null 2>&1 || need+=(poppler-utils)
 command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
 command -v qpdf >/dev/null 2>&1 || need+=(qpdf)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -qq

@@ -584,3 +584,40 @@ proptest! {
         prop_assert!(StatusList::decode(&t, &ring).is_err());
     }
 }
+
+/// The key store's Ed25519 keys are standard PKCS#8: OpenSSL reads them and derives the same
+/// public key the key set publishes (scripts/test.sh installs openssl when missing).
+#[test]
+fn openssl_reads_the_key_store_pem() {
+    let dir = std::env::temp_dir().join(format!("gradreg-pem-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let keys = dir.join("keys.json");
+    KeyStore::create(&keys, "示例大学", Algorithm::Ed25519, day(4, 1)).unwrap();
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&keys).unwrap()).unwrap();
+    let pem = file["keys"][0]["private_key_pem"].as_str().unwrap();
+    assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\n"));
+    let pem_path = dir.join("k.pem");
+    std::fs::write(&pem_path, pem).unwrap();
+    let out = std::process::Command::new("openssl")
+        .args(["pkey", "-in"])
+        .arg(&pem_path)
+        .args(["-pubout", "-outform", "DER"])
+        .output()
+        .expect("openssl is installed (scripts/test.sh installs it)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // SubjectPublicKeyInfo of Ed25519: a 12-byte header, then the 32-byte key.
+    assert_eq!(out.stdout.len(), 44);
+    let set = KeyStore::open(&keys).unwrap().key_set().unwrap();
+    let hex: String = out.stdout[12..]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(set.keys[0].public_key, hex);
+    let _ = std::fs::remove_dir_all(&dir);
+}

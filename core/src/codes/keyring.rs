@@ -641,6 +641,40 @@ mod tests {
     }
 
     #[test]
+    fn production_ring_refuses_small_order_and_non_canonical_public_keys() {
+        // The identity point: small order.
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        // y + p for a small y: decodes to the same point as y, but is not its canonical encoding.
+        let non_canonical = (2u8..19)
+            .map(|y| {
+                // p = 2^255 - 19, little-endian: ed ff … ff 7f; p + y = (0xed + y) ff … ff 7f.
+                let mut b = [0xffu8; 32];
+                b[0] = 0xed + y;
+                b[31] = 0x7f;
+                b
+            })
+            .find(|b| VerifyingKey::from_bytes(b).is_ok_and(|vk| !vk.is_weak()))
+            .expect("some y + p decodes to a point of large order");
+        for (what, bytes) in [("small order", identity), ("non-canonical", non_canonical)] {
+            let key = Key::ed25519_public(KeyId(9), &bytes).unwrap();
+            let mut ring = KeyRing::new();
+            assert!(
+                matches!(ring.add_retired(key.clone()), Err(Error::KeyRefused(_))),
+                "{what}"
+            );
+            KeyRing::test_mode().add_retired(key).unwrap();
+        }
+        // A genuine public key is accepted.
+        let pk = Key::ed25519_signing(KeyId(1), &secret(4))
+            .ed25519_public_bytes()
+            .unwrap();
+        KeyRing::new()
+            .add_retired(Key::ed25519_public(KeyId(1), &pk).unwrap())
+            .unwrap();
+    }
+
+    #[test]
     fn hmac_matches_rfc_4231_case_2() {
         // RFC 4231 test case 2 (key "Jefe"), in a test-mode ring since the key is short.
         let mut ring = KeyRing::test_mode();

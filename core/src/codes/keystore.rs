@@ -118,9 +118,14 @@ impl StoredKey {
         let seed = random_32()?;
         let (private_key_pem, secret_hex) = match alg {
             Algorithm::Ed25519 => {
-                let pem = SigningKey::from_bytes(&seed)
-                    .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
-                    .map_err(|e| Error::KeyStore(format!("cannot encode PKCS#8: {e}")))?;
+                // Version 1 (RFC 8410 §7: the seed alone), which every PKCS#8 reader takes;
+                // OpenSSL 3.0 refuses the version-2 form with the public key attached.
+                let pem = ed25519_dalek::pkcs8::KeypairBytes {
+                    secret_key: seed,
+                    public_key: None,
+                }
+                .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
+                .map_err(|e| Error::KeyStore(format!("cannot encode PKCS#8: {e}")))?;
                 (Some(pem.to_string()), None)
             }
             Algorithm::HmacSha256 => (None, Some(hex(&seed))),
