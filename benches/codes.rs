@@ -1,6 +1,9 @@
 //! Codes: issuing and verifying tokens, parsing numbers, beside one bare HMAC-SHA256 of the same
 //! bytes measured in the same run (budget in docs/architecture.md: token sign or verify with HMAC ≤ 1 µs).
 //!
+//! Offline verification beside them: a format-2 Ed25519 token against a held status list, the
+//! compact disclosure, and reading a signed status list of 131,072 entries.
+//!
 //! `cargo bench -p gradreg-benches --bench codes`
 
 use chrono::{DateTime, Utc};
@@ -181,6 +184,47 @@ fn bench(c: &mut Criterion) {
         b.iter(|| TransferNumber::parse(black_box(&transfer)).unwrap())
     });
     g.finish();
+
+    // Offline: format 2, a status list of the minimum size with a few revocations.
+    let mut v2 = IssueOptions::v2_embedded();
+    v2.status = Some(gradreg::StatusPointer {
+        list: 0,
+        index: 4242,
+    });
+    let v2_tok = issue_token(&ed_ring, auth, &d, &v2).unwrap();
+    let mut list = gradreg::StatusList::new(0, 0, issued, now + chrono::Duration::days(1)).unwrap();
+    for i in (0..131_072).step_by(97) {
+        list.set(i, gradreg::EntryStatus::Revoked).unwrap();
+    }
+    let list_text = list.sign(&ed_ring).unwrap();
+    let mut held = gradreg::StatusLists::new();
+    held.add_signed(&list_text, &ed_public).unwrap();
+    let compact = gradreg::codes::compact::encode(&d).unwrap();
+    let mut g = c.benchmark_group("offline");
+    g.bench_function("verify token format 2 Ed25519 offline (held list)", |b| {
+        b.iter(|| {
+            gradreg::verify_token_offline(black_box(&v2_tok), &ed_public, &who, now, &held, &opts)
+        })
+    });
+    g.bench_function("compact disclosure encode", |b| {
+        b.iter(|| gradreg::codes::compact::encode(black_box(&d)).unwrap())
+    });
+    g.bench_function("compact disclosure decode", |b| {
+        b.iter(|| gradreg::codes::compact::decode(black_box(&compact)).unwrap())
+    });
+    g.bench_function("status list of 131072 entries: check and inflate", |b| {
+        b.iter(|| gradreg::StatusList::decode(black_box(&list_text), &ed_public).unwrap())
+    });
+    g.bench_function("status list of 131072 entries: deflate and sign", |b| {
+        b.iter(|| black_box(&list).sign(&ed_ring).unwrap())
+    });
+    g.finish();
+    println!(
+        "format 2 token: {} characters; status list with {} revocations: {} characters",
+        v2_tok.len(),
+        list.count_not_in_force(),
+        list_text.len()
+    );
 }
 
 criterion_group!(benches, bench);
