@@ -448,6 +448,16 @@ fn token_vectors() -> Vec<(String, Value)> {
     let now = ISSUED + 3600;
     let expires = ISSUED + VALIDITY_DAYS * 86_400;
     let key_set = offline_key_set();
+    let key_set_3 = {
+        let mut ring = KeyRing::test_mode();
+        ring.add_active(
+            Key::ed25519_signing(KeyId(3), &ed_seed_2())
+                .with_period(Some(at(KEY_FROM)), None)
+                .mark_test(),
+        )
+        .expect("test key");
+        serde_json::to_value(KeySet::from_ring(ISSUER, &ring)).expect("key set")
+    };
     let list = signed_list(LIST_ISSUED, LIST_NEXT, |_| {});
     let list_with = |status| {
         signed_list(LIST_ISSUED, LIST_NEXT, |l| {
@@ -627,6 +637,9 @@ fn token_vectors() -> Vec<(String, Value)> {
         Case { holder_name: Some("李华"), ..off("format2-holder-name-mismatch", "the verifier gives the holder name 李华, not the token's 张明", &v2_tok, Some((S::Holder, V::HolderMismatch)), None) },
         off("format2-dotted-name", "the disclosure's name is 买买提·艾力 (with U+00B7 MIDDLE DOT)", &v2(&dotted, true, pointer(LIST_INDEX)), None, None),
         Case { base: Some("format2-dotted-name"), holder_name: Some("买买提•艾力"), ..off("format2-holder-name-dot-variant", "the verifier gives the holder name with U+2022 BULLET for the dot: names compare after unifying the middle-dot variants", &v2(&dotted, true, pointer(LIST_INDEX)), None, None) },
+        off("format2-flipped-signature-bit", "the lowest bit of the signature's last byte flipped", &mutate(&v2_tok, |b| { if let Some(x) = b.last_mut() { *x ^= 1 } }), Some((S::Signature, V::BadSignature)), None),
+        Case { check: Check::Offline { key_set: key_set_3.clone(), lists: vec![] }, ..off("format2-key-not-in-set", "the verifier's key set holds only key 3 (the token is signed with key 2, left out of the set), and no list it can read", &v2_tok, Some((S::KeyId, V::UnknownKey)), None) },
+        off("format2-unknown-flag", "flag bit 2 (unknown in format 2) set, re-signed", &resign(&v2_tok, &ed, |b| b[6] |= 0x04), content_malformed, None),
         off("format2-compact-not-canonical", "the gender written as a literal string (0x00, length 3, 男) instead of table entry 1, the embedded length updated, re-signed", &resign(&v2_tok, &ed, |b| {
             // Common part (34), pointer (8), length (2), then the compact disclosure: section,
             // present bits, the name (one length byte and its bytes), the gender.
@@ -656,7 +669,7 @@ fn token_vectors() -> Vec<(String, Value)> {
 }
 
 /// Why each content case is refused (the decoder's explanation for logs).
-const CONTENT_DETAILS: [(&str, &str); 11] = [
+const CONTENT_DETAILS: [(&str, &str); 12] = [
     ("content-unknown-flag", "unknown flags"),
     ("content-section-3", "unknown section"),
     ("content-number-top-bit", "number packing"),
@@ -679,6 +692,7 @@ const CONTENT_DETAILS: [(&str, &str); 11] = [
         "embedded disclosure is not of this section",
     ),
     ("content-trailing-byte", "trailing bytes"),
+    ("format2-unknown-flag", "unknown flags"),
     ("format2-compact-not-canonical", "a table name written out"),
 ];
 
