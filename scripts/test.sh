@@ -44,6 +44,12 @@ cargo run -q -p gradreg --example walkthrough >/dev/null
 cargo run -q -p gradreg --example season -- target/season-example >/dev/null
 cargo run -q -p gradreg --example forms -- target/forms-example >/dev/null
 
+echo "== a verifier written from docs/token-format.md alone: every vector, and the season's forms"
+# Standard-library Python sharing no code with the library: the vectors, then the season's key set
+# and status lists with the tokens zbarimg reads from its form PNGs, verified offline.
+python3 core/tests/spec_verifier.py vectors docs/vectors 2>&1 | tee "$log_dir/spec.log"
+python3 core/tests/spec_verifier.py season target/season-example 2>&1 | tee -a "$log_dir/spec.log"
+
 echo "== core without rendering (no C code, no render crates)"
 cargo build -q -p gradreg --no-default-features
 
@@ -107,7 +113,7 @@ read -r passed failed < <(awk '/^test result:/ {
     for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }
   } END { print p + 0, f + 0 }' "$log_dir/cargo.log")
 read -r c_passed c_failed < <(awk '/^[a-z-]+: [0-9]+ passed, [0-9]+ failed$/ { p += $2; f += $4 }
-  END { print p + 0, f + 0 }' "$log_dir/c.log" "$log_dir/probe.log" "$log_dir/field.log")
+  END { print p + 0, f + 0 }' "$log_dir/c.log" "$log_dir/probe.log" "$log_dir/field.log" "$log_dir/spec.log")
 passed=$((passed + c_passed))
 failed=$((failed + c_failed))
 
