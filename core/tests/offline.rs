@@ -238,39 +238,7 @@ fn a_data_change_supersedes_the_offline_entry() {
             day(5, 2),
         )
         .unwrap();
-    let c = Actor::Counselor {
-        id: "fdy07".into(),
-        college: sample::basic_info().college,
-    };
-    r.apply(
-        &id,
-        &g,
-        &Command::FileVoidRequest {
-            reason: "换单位".into(),
-        },
-        day(5, 3),
-    )
-    .unwrap();
-    r.apply(
-        &id,
-        &c,
-        &Command::ApproveVoidRequest {
-            note: "属实".into(),
-        },
-        day(5, 3),
-    )
-    .unwrap();
-    r.apply(
-        &id,
-        &school(),
-        &Command::ApproveVoidRequest {
-            note: String::new(),
-        },
-        day(5, 4),
-    )
-    .unwrap();
-    r.apply(&id, &platform(), &report(changed_data()), day(5, 5))
-        .unwrap();
+    change_after_void(&r, &id, &g, day(5, 3));
     let lists = publish(&r, &ring, day(5, 6));
     let (vring, held) = third_party(&KeySet::from_ring("x", &ring).to_json(), &lists);
     let o = verify_token_offline(

@@ -640,36 +640,7 @@ fn verification_against_the_store() {
         "{:?}",
         scan.verdict
     );
-    let g = graduate();
-    r.apply(
-        &id,
-        &g,
-        &Command::FileVoidRequest {
-            reason: "换单位".into(),
-        },
-        day(5, 3),
-    )
-    .unwrap();
-    r.apply(
-        &id,
-        &counselor(),
-        &Command::ApproveVoidRequest {
-            note: String::new(),
-        },
-        day(5, 3),
-    )
-    .unwrap();
-    r.apply(
-        &id,
-        &school(),
-        &Command::ApproveVoidRequest {
-            note: String::new(),
-        },
-        day(5, 3),
-    )
-    .unwrap();
-    r.apply(&id, &platform(), &report(changed_data()), day(5, 4))
-        .unwrap();
+    change_after_void(&r, &id, &graduate(), day(5, 3));
     let scan = r.verify_token(&token, &ring, &dept, day(5, 5), &ScanOptions::default());
     assert_eq!(scan.verdict.kind(), VerdictKind::Superseded);
     let v = r.verify_online(&online, &hukou_dept(), &b.name, &number, day(5, 5));

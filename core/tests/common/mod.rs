@@ -202,3 +202,37 @@ pub fn synthetic_basic(i: u32) -> gradreg::BasicInfo {
     b.name = format!("学生{}", ["甲", "乙", "丙", "丁"][i as usize % 4]);
     b
 }
+
+/// Files a void request as `graduate`, has the college counselor and the school approve it, and
+/// reports the changed destination: the change a confirmed graduate may make (on registry `r`).
+pub fn change_after_void(
+    r: &gradreg::registry::Registry,
+    id: &str,
+    graduate: &Actor,
+    at: DateTime<Utc>,
+) {
+    let steps = [
+        (
+            graduate.clone(),
+            Command::FileVoidRequest {
+                reason: "换单位".into(),
+            },
+        ),
+        (
+            counselor(),
+            Command::ApproveVoidRequest {
+                note: String::new(),
+            },
+        ),
+        (
+            school(),
+            Command::ApproveVoidRequest {
+                note: String::new(),
+            },
+        ),
+        (platform(), report(changed_data())),
+    ];
+    for (actor, cmd) in steps {
+        r.apply(id, &actor, &cmd, at).unwrap();
+    }
+}
