@@ -41,8 +41,8 @@ fn get(handle: *const gradreg_keystore) -> FfiResult<Arc<RwLock<KeyStore>>> {
     })
 }
 
-/// Runs `f` on the store for reading. A change is written to the file before it is made in
-/// memory, so a lock poisoned by a panic still holds a whole store and is used as it is.
+/// Runs `f` on the store for reading. A lock poisoned by a panic is used as it is: a change
+/// that cannot be written to the file is undone in memory, and each field is replaced whole.
 fn read<T>(
     handle: *const gradreg_keystore,
     f: impl FnOnce(&KeyStore) -> FfiResult<T>,
@@ -50,15 +50,6 @@ fn read<T>(
     let store = get(handle)?;
     let guard = store.read().unwrap_or_else(PoisonError::into_inner);
     f(&guard)
-}
-
-fn write<T>(
-    handle: *const gradreg_keystore,
-    f: impl FnOnce(&mut KeyStore) -> FfiResult<T>,
-) -> FfiResult<T> {
-    let store = get(handle)?;
-    let mut guard = store.write().unwrap_or_else(PoisonError::into_inner);
-    f(&mut guard)
 }
 
 /// `"ed25519"` or `"hmac-sha256"`.
@@ -227,10 +218,14 @@ pub unsafe extern "C" fn gradreg_keystore_rotate(
 ) -> u32 {
     guard(|| {
         let out = Out::new(key_id_out, "key_id_out")?;
+        let store = get(keystore)?;
         // SAFETY: forwarded.
         let algorithm = algorithm_arg(unsafe { str_arg(algorithm, "algorithm") }?)?;
         let now = instant_arg(now_unix)?;
-        let kid = write(keystore, |store| Ok(store.rotate(algorithm, now)?))?;
+        let kid = store
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .rotate(algorithm, now)?;
         out.write(kid.0);
         Ok(())
     })
@@ -252,8 +247,13 @@ pub unsafe extern "C" fn gradreg_keystore_retire(
     now_unix: i64,
 ) -> u32 {
     guard(|| {
+        let store = get(keystore)?;
         let now = instant_arg(now_unix)?;
-        write(keystore, |store| Ok(store.retire(KeyId(key_id), now)?))
+        store
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retire(KeyId(key_id), now)?;
+        Ok(())
     })
 }
 

@@ -213,10 +213,10 @@ pub unsafe extern "C" fn gradreg_token_verify_offline(
         let opts = scan_options(options)?;
         let now = instant_arg(now_unix)?;
         let none = StatusLists::new();
-        let guard = held
+        let held = held
             .as_ref()
             .map(|l| l.read().unwrap_or_else(PoisonError::into_inner));
-        let lists = guard.as_deref().unwrap_or(&none);
+        let lists = held.as_deref().unwrap_or(&none);
         let outcome = keyring::read(keyring, |ring| {
             Ok(verify_token_offline(
                 token, ring, &verifier, now, lists, &opts,
