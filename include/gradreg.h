@@ -273,6 +273,19 @@ enum gradreg_err
    */
   GRADREG_ERR_TOKEN_ISSUE = 309,
   /**
+   * A key store file cannot be used (unreadable, readable by others, malformed, a key that
+   * does not load).
+   */
+  GRADREG_ERR_KEY_STORE = 310,
+  /**
+   * A published key set is not valid (format, version, repeated key id, bad public key).
+   */
+  GRADREG_ERR_KEY_SET_INVALID = 311,
+  /**
+   * A status list is not valid (signature, layout, size, key outside its signing period).
+   */
+  GRADREG_ERR_STATUS_LIST_INVALID = 312,
+  /**
    * No usable CJK font was found.
    */
   GRADREG_ERR_FONT_NOT_FOUND = 401,
@@ -415,6 +428,21 @@ enum gradreg_verdict
    * The status source could not be reached: neither valid nor invalid, try again.
    */
   GRADREG_VERDICT_INDETERMINATE = 12,
+  /**
+   * Authentic and in force according to the issuer's signed status list as of its issue
+   * time (offline verification); carries the disclosure and that time.
+   */
+  GRADREG_VERDICT_VALID_OFFLINE = 13,
+  /**
+   * Authentic, but the status was not checked (no status list for it, a stale list, or a
+   * token that points to none): carries what the token embeds; verify online to be sure.
+   */
+  GRADREG_VERDICT_UNCHECKED = 14,
+  /**
+   * Authentic, but not this form's: the number printed on the form or the name given is not
+   * the token's (a genuine QR pasted onto another graduate's form).
+   */
+  GRADREG_VERDICT_HOLDER_MISMATCH = 15,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -433,6 +461,23 @@ typedef uint32_t gradreg_verdict;
  * handle is a token, not an address: never dereference it.
  */
 typedef struct gradreg_keyring gradreg_keyring;
+
+/**
+ * A key store (opaque): a deployment's signing keys, kept in one JSON file readable by its
+ * owner only (mode 0600), with the dates each key was made, signed from, stopped signing and
+ * was retired. Made by `gradreg_keystore_open`, `gradreg_keystore_create` or
+ * `gradreg_keystore_open_or_create`, freed by `gradreg_keystore_free`.
+ *
+ * Every change (`gradreg_keystore_rotate`, `gradreg_keystore_retire`) is written to the file at
+ * once, atomically. Sign and verify with the ring it gives (`gradreg_keystore_keyring`): that
+ * ring is a copy, so take a new one after a change.
+ *
+ * Thread rules: one handle may be used from several threads at once; rotating and retiring
+ * wait for the calls in flight. Two handles (or processes) on the same file do not see each
+ * other's changes: keep one writer. A handle is a token, not an address: never dereference
+ * it.
+ */
+typedef struct gradreg_keystore gradreg_keystore;
 
 /**
  * A registry (opaque). Made by `gradreg_registry_new` or `gradreg_registry_new_in_memory`,
@@ -455,6 +500,18 @@ typedef struct gradreg_registry gradreg_registry;
  * dereference it.
  */
 typedef struct gradreg_renderer gradreg_renderer;
+
+/**
+ * The signed status lists a verifier holds (opaque), by list id, each already checked against
+ * the issuer's key set; for each id the newest list is kept. Made by
+ * `gradreg_status_lists_new`, filled by `gradreg_status_lists_add`, read by
+ * `gradreg_token_verify_offline`, freed by `gradreg_status_lists_free`.
+ *
+ * Thread rules: one handle may be used from several threads at once; verifying reads it,
+ * adding a list writes it, and writers wait for readers. A handle is a token, not an address:
+ * never dereference it.
+ */
+typedef struct gradreg_status_lists gradreg_status_lists;
 
 /**
  * Text passed to the library: `len` bytes of UTF-8 at `ptr`. No NUL terminator is needed, and
@@ -978,6 +1035,204 @@ uint32_t gradreg_keyring_info(const gradreg_keyring *keyring,
                               char **info_json_out);
 
 /**
+ * Opens an existing key store file.
+ *
+ * - `path`: the file. It is refused (`GRADREG_ERR_KEY_STORE`, with the reason in the last
+ *   error) when it is missing or unreadable, when others may read or write it (any mode bit
+ *   beyond 0600: run `chmod 600`), when it is not a gradreg key store of version 1, when a
+ *   key's material does not read or a key id repeats, or when its active key is missing or
+ *   retired. The empty path is `GRADREG_ERR_INVALID_ARGUMENT`.
+ * - `keystore_out`: receives the handle; free it with `gradreg_keystore_free`.
+ *
+ * Returns `GRADREG_OK`, `GRADREG_ERR_KEY_STORE`, `GRADREG_ERR_KEY_REFUSED`,
+ * `GRADREG_ERR_DUPLICATE_KEY_ID`, `GRADREG_ERR_INVALID_ARGUMENT`, and the NULL and UTF-8
+ * codes. Thread-safe.
+ *
+ * # Safety
+ * `path` must be `{NULL, 0}` or point to `path.len` readable bytes; `keystore_out` must be
+ * writable.
+ */
+uint32_t gradreg_keystore_open(gradreg_str path,
+                               gradreg_keystore **keystore_out);
+
+/**
+ * Creates a new key store file (mode 0600) with one active key, made from the system's
+ * random source.
+ *
+ * - `path`: the file; it must not exist (`GRADREG_ERR_KEY_STORE`) and its folder must.
+ * - `issuer`: who issues the tokens (the school, the province), as published in the key set.
+ * - `algorithm`: `"ed25519"` (third parties verify with the public key set) or
+ *   `"hmac-sha256"` (a shared secret that is never published); anything else is
+ *   `GRADREG_ERR_INVALID_ARGUMENT`.
+ * - `now_unix`: seconds since 1970-01-01T00:00:00Z; the key signs from then.
+ * - `keystore_out`: receives the handle; free it with `gradreg_keystore_free`.
+ *
+ * Returns `GRADREG_OK`, `GRADREG_ERR_KEY_STORE`, `GRADREG_ERR_INVALID_ARGUMENT`, and the NULL
+ * and UTF-8 codes. Thread-safe.
+ *
+ * # Safety
+ * Each text argument must be `{NULL, 0}` or point to its `len` readable bytes; `keystore_out`
+ * must be writable.
+ */
+uint32_t gradreg_keystore_create(gradreg_str path,
+                                 gradreg_str issuer,
+                                 gradreg_str algorithm,
+                                 int64_t now_unix,
+                                 gradreg_keystore **keystore_out);
+
+/**
+ * Opens the key store at `path`, or creates it (as `gradreg_keystore_create`) when there is no
+ * file: what a service does at start. `issuer` and `algorithm` are used only when the file is
+ * created (both are still checked).
+ *
+ * Returns as `gradreg_keystore_open` and `gradreg_keystore_create`. Thread-safe.
+ *
+ * # Safety
+ * Each text argument must be `{NULL, 0}` or point to its `len` readable bytes; `keystore_out`
+ * must be writable.
+ */
+uint32_t gradreg_keystore_open_or_create(gradreg_str path,
+                                         gradreg_str issuer,
+                                         gradreg_str algorithm,
+                                         int64_t now_unix,
+                                         gradreg_keystore **keystore_out);
+
+/**
+ * Frees a key store handle (the file stays). NULL is a no-op; so is a handle that is already
+ * freed or of another kind.
+ *
+ * # Safety
+ * None beyond passing a value this library returned (or NULL).
+ */
+void gradreg_keystore_free(gradreg_keystore *keystore);
+
+/**
+ * Rotates: makes a new key of `algorithm` the active one at `now_unix` and writes the file.
+ * The previous active key stops signing and keeps verifying the tokens and lists it signed.
+ *
+ * - `algorithm`: `"ed25519"` or `"hmac-sha256"`.
+ * - `key_id_out`: receives the new key's id (one more than the largest so far).
+ *
+ * Returns `GRADREG_OK`, `GRADREG_ERR_KEY_STORE` (the file could not be written; the store is
+ * left as it was), `GRADREG_ERR_INVALID_ARGUMENT`, and the NULL, UTF-8 and handle codes.
+ * Thread-safe.
+ *
+ * # Safety
+ * `algorithm` must be `{NULL, 0}` or point to its `len` readable bytes; `key_id_out` must be
+ * writable.
+ */
+uint32_t gradreg_keystore_rotate(const gradreg_keystore *keystore,
+                                 gradreg_str algorithm,
+                                 int64_t now_unix,
+                                 uint32_t *key_id_out);
+
+/**
+ * Retires key `key_id` at `now_unix` and writes the file: it leaves the ring and the published
+ * key set, and tokens it signed then give `unknown_key` (use this when a key leaked).
+ * Retiring a retired key again changes nothing.
+ *
+ * Returns `GRADREG_OK`, `GRADREG_ERR_KEY_REFUSED` (the active key: rotate first),
+ * `GRADREG_ERR_KEY_NOT_FOUND`, `GRADREG_ERR_KEY_STORE`, and the handle codes. Thread-safe.
+ *
+ * # Safety
+ * None beyond passing a handle this library returned.
+ */
+uint32_t gradreg_keystore_retire(const gradreg_keystore *keystore,
+                                 uint32_t key_id,
+                                 int64_t now_unix);
+
+/**
+ * Makes a new production key ring holding the store's keys that are not retired, the active
+ * one signing: pass it to `gradreg_token_issue`, `gradreg_registry_issue_token`,
+ * `gradreg_registry_status_lists` and the verify functions. It is a copy: later rotations do
+ * not change it.
+ *
+ * - `keyring_out`: receives the handle; free it with `gradreg_keyring_free`.
+ *
+ * Returns `GRADREG_OK`, `GRADREG_ERR_KEY_STORE`, and the NULL and handle codes. Thread-safe.
+ *
+ * # Safety
+ * `keyring_out` must be writable.
+ */
+uint32_t gradreg_keystore_keyring(const gradreg_keystore *keystore,
+                                  gradreg_keyring **keyring_out);
+
+/**
+ * The store's published key set, to hand to third-party verifiers: the public halves of its
+ * Ed25519 keys that are not retired, with their signing periods (HMAC secrets are never
+ * published): `{"format":"gradreg-key-set","version":1,"issuer":"示例大学","keys":[{"kid":2,
+ * "alg":"ed25519","public_key":"<64 hex digits>","valid_from":"…","valid_to":null}]}`.
+ *
+ * - `key_set_json_out`: free it with `gradreg_string_free`.
+ *
+ * Returns `GRADREG_OK`, `GRADREG_ERR_KEY_STORE`, and the NULL and handle codes. Thread-safe.
+ *
+ * # Safety
+ * `key_set_json_out` must be writable.
+ */
+uint32_t gradreg_keystore_key_set_json(const gradreg_keystore *keystore,
+                                       char **key_set_json_out);
+
+/**
+ * Describes the store, without any secret: `{"path":"/etc/gradreg/keys.json",
+ * "issuer":"示例大学","active":2,"keys":[{"id":1,"algorithm":"ed25519",
+ * "created_at":"2026-05-01T02:00:00Z","valid_from":"2026-05-01T02:00:00Z",
+ * "valid_to":"2026-06-01T02:00:00Z","retired_at":null},…]}` (every key, retired ones
+ * included; `active` is null when no key signs).
+ *
+ * - `info_json_out`: free it with `gradreg_string_free`.
+ *
+ * Returns `GRADREG_OK`, and the NULL and handle codes. Thread-safe.
+ *
+ * # Safety
+ * `info_json_out` must be writable.
+ */
+uint32_t gradreg_keystore_info(const gradreg_keystore *keystore,
+                               char **info_json_out);
+
+/**
+ * Makes a verify-only key ring from a published key set (the JSON of
+ * `gradreg_keystore_key_set_json` or `gradreg_keyring_key_set_json`): what a verifier needs to
+ * check tokens and status lists offline.
+ *
+ * - `key_set_json`: the key set. Refused with `GRADREG_ERR_KEY_SET_INVALID`: not JSON, another
+ *   format or version, a repeated key id, a public key that is not 64 lower-case hex digits, a
+ *   signing period that ends before it starts.
+ * - `test_mode`: 0 for production, which refuses small-order and non-canonical public keys
+ *   and keys marked as test keys (`GRADREG_ERR_KEY_REFUSED`); non-zero for a test ring that
+ *   accepts them (the published test vectors only).
+ * - `keyring_out`: receives the handle; free it with `gradreg_keyring_free`.
+ *
+ * Returns `GRADREG_OK`, `GRADREG_ERR_KEY_SET_INVALID`, `GRADREG_ERR_KEY_REFUSED`, and the
+ * NULL and UTF-8 codes. Thread-safe.
+ *
+ * # Safety
+ * `key_set_json` must be `{NULL, 0}` or point to its `len` readable bytes; `keyring_out` must
+ * be writable.
+ */
+uint32_t gradreg_keyring_from_key_set(gradreg_str key_set_json,
+                                      int test_mode,
+                                      gradreg_keyring **keyring_out);
+
+/**
+ * The key set of a ring's Ed25519 keys (public halves only; HMAC keys are left out) under
+ * `issuer`, in the form of `gradreg_keystore_key_set_json`. A key added without a signing
+ * period is published as valid from 1970-01-01T00:00:00Z.
+ *
+ * - `issuer`: who issues the tokens.
+ * - `key_set_json_out`: free it with `gradreg_string_free`.
+ *
+ * Returns `GRADREG_OK`, and the NULL, UTF-8 and handle codes. Thread-safe.
+ *
+ * # Safety
+ * `issuer` must be `{NULL, 0}` or point to its `len` readable bytes; `key_set_json_out` must be
+ * writable.
+ */
+uint32_t gradreg_keyring_key_set_json(const gradreg_keyring *keyring,
+                                      gradreg_str issuer,
+                                      char **key_set_json_out);
+
+/**
  * A new, empty registration under the caller's key, as JSON.
  *
  * - `id`: the caller's key for the graduate (for example
@@ -1105,6 +1360,186 @@ uint32_t gradreg_reminders_compute(gradreg_str registrations_json,
                                    gradreg_str options_json,
                                    int64_t now_unix,
                                    char **reminders_json_out);
+
+/**
+ * Makes an empty set of status lists.
+ *
+ * - `status_lists_out`: receives the handle; free it with `gradreg_status_lists_free`.
+ *
+ * Returns `GRADREG_OK` or `GRADREG_ERR_NULL_ARGUMENT`. Thread-safe.
+ *
+ * # Safety
+ * `status_lists_out` must be writable.
+ */
+uint32_t gradreg_status_lists_new(gradreg_status_lists **status_lists_out);
+
+/**
+ * Frees a set of status lists. NULL is a no-op; so is a handle that is already freed or of
+ * another kind.
+ *
+ * # Safety
+ * None beyond passing a value this library returned (or NULL).
+ */
+void gradreg_status_lists_free(gradreg_status_lists *status_lists);
+
+/**
+ * Checks a signed status list (`GS1.…`, as published by `gradreg_registry_status_lists`)
+ * with the issuer's keys and adds it: a list older than the one held for the same id is
+ * ignored, a newer one replaces it.
+ *
+ * - `keyring`: the issuer's keys (a ring from `gradreg_keyring_from_key_set` is enough). The
+ *   list must be signed by one of them within its signing period.
+ * - `text`: the list as published (surrounding white space is ignored).
+ *
+ * Returns `GRADREG_OK`; `GRADREG_ERR_STATUS_LIST_INVALID` for a list that is damaged, forged,
+ * signed by an unknown key or outside the key's signing period (nothing is added); and the
+ * NULL, UTF-8 and handle codes. Thread-safe.
+ *
+ * # Safety
+ * `text` must be `{NULL, 0}` or point to `text.len` readable bytes.
+ */
+uint32_t gradreg_status_lists_add(const gradreg_status_lists *status_lists,
+                                  const gradreg_keyring *keyring,
+                                  gradreg_str text);
+
+/**
+ * Describes the lists held: `[{"list":0,"entries":131072,"issued_at":"2026-05-02T02:00:00Z",
+ * "next_update":"2026-05-03T02:00:00Z","not_in_force":1}]`, by list id.
+ *
+ * - `info_json_out`: free it with `gradreg_string_free`.
+ *
+ * Returns `GRADREG_OK`, and the NULL and handle codes. Thread-safe.
+ *
+ * # Safety
+ * `info_json_out` must be writable.
+ */
+uint32_t gradreg_status_lists_info(const gradreg_status_lists *status_lists,
+                                   char **info_json_out);
+
+/**
+ * Verifies a scanned token offline, without the registry: prefix, decoding, key id, signature,
+ * content, time window and section as `gradreg_token_verify`, then the authorization's status
+ * from the issuer's signed status lists, then the holder (printed number, name) when the
+ * options give it. Every answer is a verdict, never an error. Never `valid`:
+ *
+ * - `valid_offline` (`GRADREG_VERDICT_VALID_OFFLINE`): authentic and in force according to the
+ *   list, as of the list's issue time (`status_as_of`), with the disclosure the token embeds;
+ *   the form may be accepted.
+ * - `revoked`, `superseded`: the list says it is no longer in force.
+ * - `unchecked` (`GRADREG_VERDICT_UNCHECKED`): authentic, but no fresh list covers it
+ *   (`reason`: `no_status_pointer` for a format-1 token, `no_status_list`,
+ *   `stale_status_list` when `now_unix` is at or past the list's next update,
+ *   `status_list_not_yet_valid`, `no_such_entry`); verify online or fetch the lists again.
+ * - `holder_mismatch`: authentic, but not the printed number or the named graduate.
+ *
+ * - `keyring`: the issuer's keys (from `gradreg_keyring_from_key_set`).
+ * - `status_lists`: the lists held; NULL when none are held (then every authentic token is
+ *   `unchecked`).
+ * - `token`, `verifier_json`, `options_json`, `now_unix`: as in `gradreg_token_verify`.
+ * - `verdict_out`: receives the verdict code.
+ * - `verdict_json_out`: receives `{"verdict":"valid_offline","code":13,"message_zh":"…",
+ *   "number":"…","expires_at":"…","disclosure":{…},"status_as_of":"…",
+ *   "status_next_update":"…","reason":null,"failed_at":null}`; for `unchecked` also
+ *   `"reason":"stale_status_list","reason_zh":"…"` and `"failed_at":"status"`; for a refusal
+ *   `{"verdict":"revoked","code":3,"message_zh":"…","failed_at":"status"}`. Free it with
+ *   `gradreg_string_free`.
+ *
+ * Returns `GRADREG_OK` whatever the verdict; `GRADREG_ERR_NUMBER_MALFORMED` and
+ * `GRADREG_ERR_NUMBER_TYPO` for the printed number; the JSON, NULL, UTF-8 and handle codes
+ * otherwise. Thread-safe.
+ *
+ * # Safety
+ * Each text argument must be `{NULL, 0}` or point to its `len` readable bytes; the out pointers
+ * must be writable.
+ */
+uint32_t gradreg_token_verify_offline(const gradreg_keyring *keyring,
+                                      const gradreg_status_lists *status_lists,
+                                      gradreg_str token,
+                                      gradreg_str verifier_json,
+                                      gradreg_str options_json,
+                                      int64_t now_unix,
+                                      uint32_t *verdict_out,
+                                      char **verdict_json_out);
+
+/**
+ * Issues the token of one form of an authorization through the registry, signed with the
+ * ring's active key, under the rules of the form itself: a revoked or superseded
+ * authorization gets none (`GRADREG_ERR_AUTHORIZATION_NOT_ACTIVE`), nor an expired one
+ * (`GRADREG_ERR_AUTHORIZATION_EXPIRED`), nor one whose data changed since
+ * (`GRADREG_ERR_CONFIRMATION_OUTDATED`). The registry records the key that signed
+ * (`gradreg_registry_signing_keys`) and gives the authorization its entry in the issuer's
+ * status lists (`gradreg_registry_status_lists`), which a format-2 token points at.
+ *
+ * - `registry`, `keyring`: the handles; the ring needs an active key
+ *   (`GRADREG_ERR_NO_ACTIVE_KEY`).
+ * - `number`: the verification number (case, spaces and hyphens do not matter).
+ * - `section`: `"archive"` or `"hukou"`.
+ * - `options_json`: may be none; else `{"prefix":"HTTPS://VERIFY.EXAMPLE.CN/V/",
+ *   "embed_disclosure":true,"version":2}` as in `gradreg_token_issue`. Use `"version":2` for
+ *   a token that verifies offline (format 2 always carries its disclosure).
+ * - `now_unix`: seconds since 1970-01-01T00:00:00Z.
+ * - `token_out`: receives the token (`GR1.…` or `GR2.…`, after the prefix); free it with
+ *   `gradreg_string_free`.
+ *
+ * Returns `GRADREG_OK`; `GRADREG_ERR_NUMBER_MALFORMED`, `GRADREG_ERR_NUMBER_TYPO`,
+ * `GRADREG_ERR_AUTHORIZATION_NOT_FOUND`, the 2xx codes above,
+ * `GRADREG_ERR_SECTION_NOT_REGISTERED`, `GRADREG_ERR_TOKEN_ISSUE`, 5xx storage codes, and the
+ * JSON, NULL, UTF-8 and handle codes. Thread-safe.
+ *
+ * # Safety
+ * Each text argument must be `{NULL, 0}` or point to its `len` readable bytes; `token_out` must
+ * be writable.
+ */
+uint32_t gradreg_registry_issue_token(const gradreg_registry *registry,
+                                      const gradreg_keyring *keyring,
+                                      gradreg_str number,
+                                      gradreg_str section,
+                                      gradreg_str options_json,
+                                      int64_t now_unix,
+                                      char **token_out);
+
+/**
+ * The issuer's status lists as of `now_unix`, signed with the ring's active key (an Ed25519
+ * key for third parties, who check the lists with the published key set), valid until
+ * `next_update_unix`: one list
+ * per started block of 131072 status entries, at least one. Publish the texts where verifiers
+ * fetch them, again before `next_update_unix`.
+ *
+ * - `json_out`: receives `[{"list":0,"text":"GS1.…","not_in_force":1}]` (`not_in_force`
+ *   counts the revoked and superseded entries); free it with `gradreg_string_free`.
+ *
+ * Returns `GRADREG_OK`; `GRADREG_ERR_NO_ACTIVE_KEY`; `GRADREG_ERR_STATUS_LIST_INVALID` (a next
+ * update not after `now_unix`); 5xx storage codes; and the NULL, argument and handle codes.
+ * Thread-safe.
+ *
+ * # Safety
+ * `json_out` must be writable.
+ */
+uint32_t gradreg_registry_status_lists(const gradreg_registry *registry,
+                                       const gradreg_keyring *keyring,
+                                       int64_t now_unix,
+                                       int64_t next_update_unix,
+                                       char **json_out);
+
+/**
+ * The keys that signed tokens of authorization `number` through
+ * `gradreg_registry_issue_token`, with the first time each did: `[{"key_id":1,
+ * "first_at":"2026-05-02T02:00:00Z"}]` (empty when none was issued). Use it to find the forms
+ * a leaked key signed.
+ *
+ * - `number`: the verification number (case, spaces and hyphens do not matter).
+ * - `json_out`: free it with `gradreg_string_free`.
+ *
+ * Returns `GRADREG_OK`, `GRADREG_ERR_NUMBER_MALFORMED`, `GRADREG_ERR_NUMBER_TYPO`, 5xx storage
+ * codes, and the NULL, UTF-8 and handle codes. Thread-safe.
+ *
+ * # Safety
+ * `number` must be `{NULL, 0}` or point to its `len` readable bytes; `json_out` must be
+ * writable.
+ */
+uint32_t gradreg_registry_signing_keys(const gradreg_registry *registry,
+                                       gradreg_str number,
+                                       char **json_out);
 
 /**
  * Validates a graduate's basic information (生源信息) and lists every problem at once.
@@ -1664,10 +2099,14 @@ uint32_t gradreg_registry_load_header_aliases_file(const gradreg_registry *regis
  * - `section`: `"archive"` or `"hukou"` (`GRADREG_ERR_SECTION_NOT_REGISTERED` when
  *   that section was not registered at authorization time).
  * - `options_json`: may be none (`GRADREG_STR_NONE`); else `{"prefix":"HTTPS://VERIFY.EXAMPLE.CN/V/",
- *   "embed_disclosure":false}` (the prefix is the deployment's URL, QR alphanumeric characters
- *   ending in `/`, not signed; embedding the disclosure makes a much larger QR code).
- * - `token_out`: receives the token, ASCII, such as `GR1.…`; free it with
- *   `gradreg_string_free`.
+ *   "embed_disclosure":false,"version":1}`, every member optional (the prefix is the
+ *   deployment's URL, QR alphanumeric characters ending in `/`, not signed; embedding the
+ *   disclosure makes a larger QR code; `version` is the token format, 1 (the default, also for
+ *   0) or 2, the compact format that can point at a status list: issue through
+ *   `gradreg_registry_issue_token` for that; another version is
+ *   `GRADREG_ERR_INVALID_ARGUMENT`).
+ * - `token_out`: receives the token, ASCII, such as `GR1.…` (`GR2.…` for format 2); free it
+ *   with `gradreg_string_free`.
  *
  * Returns `GRADREG_OK`; `GRADREG_ERR_NUMBER_MALFORMED`, `GRADREG_ERR_NUMBER_TYPO`,
  * `GRADREG_ERR_AUTHORIZATION_NOT_FOUND`, `GRADREG_ERR_TOKEN_ISSUE`, and the JSON, NULL,
@@ -1698,7 +2137,12 @@ uint32_t gradreg_token_issue(const gradreg_keyring *keyring,
  *   (it sees the archive form) or `{"role":"hukou_dept",…}` (the hukou form); anyone else gets
  *   `wrong_section`.
  * - `options_json`: may be none (`GRADREG_STR_NONE`); else `{"required_prefix":"HTTPS://VERIFY.EXAMPLE.CN/V/",
- *   "leeway_seconds":300}` (both optional).
+ *   "leeway_seconds":300,"printed_number":"XXXX-XXXX-XXXX-XXXX","holder_name":"张明"}`, every
+ *   member optional: the prefix is compared without regard to ASCII case; the leeway is the
+ *   clock tolerance before the issue time; `printed_number` is the number printed on the form
+ *   and `holder_name` the name of the graduate presenting it, when the verifier reads them: a
+ *   token of another number or name gives `holder_mismatch`. A malformed printed number is
+ *   `GRADREG_ERR_NUMBER_MALFORMED`, one with a wrong check symbol `GRADREG_ERR_NUMBER_TYPO`.
  * - `now_unix`: seconds since 1970-01-01T00:00:00Z.
  * - `verdict_out`: receives the verdict code: `GRADREG_VERDICT_VALID` (0) … (see the
  *   `GRADREG_VERDICT_` constants).
@@ -1708,8 +2152,9 @@ uint32_t gradreg_token_issue(const gradreg_keyring *keyring,
  *   `{"verdict":"revoked","code":3,"message_zh":"…","failed_at":"status"}`; free it with
  *   `gradreg_string_free`.
  *
- * Returns `GRADREG_OK` whatever the verdict; the JSON, NULL, UTF-8 and handle codes otherwise.
- * Thread-safe.
+ * Returns `GRADREG_OK` whatever the verdict; `GRADREG_ERR_NUMBER_MALFORMED` and
+ * `GRADREG_ERR_NUMBER_TYPO` for the printed number; the JSON, NULL, UTF-8 and handle codes
+ * otherwise. Thread-safe.
  *
  * # Safety
  * Each text argument must be `{NULL, 0}` or point to its `len` readable bytes; the out pointers

@@ -30,6 +30,12 @@ pub(crate) fn get(handle: *const gradreg_keyring) -> FfiResult<Arc<RwLock<KeyRin
     })
 }
 
+/// Registers a ring and returns its handle.
+pub(crate) fn publish(ring: KeyRing) -> FfiResult<*mut gradreg_keyring> {
+    let token = register(Object::KeyRing(Arc::new(RwLock::new(ring))))?;
+    Ok(token as *mut gradreg_keyring)
+}
+
 /// Runs `f` on the ring for reading.
 pub(crate) fn read<T>(
     handle: *const gradreg_keyring,
@@ -72,8 +78,7 @@ pub unsafe extern "C" fn gradreg_keyring_new(
         } else {
             KeyRing::new()
         };
-        let token = register(Object::KeyRing(Arc::new(RwLock::new(ring))))?;
-        out.write(token as *mut gradreg_keyring);
+        out.write(publish(ring)?);
         Ok(())
     })
 }

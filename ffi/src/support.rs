@@ -342,6 +342,10 @@ pub(crate) enum Object {
     KeyRing(Arc<RwLock<gradreg::KeyRing>>),
     /// A form renderer.
     Renderer(Arc<gradreg::forms::Renderer>),
+    /// A key store (its file); rotating and retiring keys write it.
+    KeyStore(Arc<RwLock<gradreg::codes::KeyStore>>),
+    /// The signed status lists a verifier holds; adding a list writes them.
+    StatusLists(Arc<RwLock<gradreg::codes::StatusLists>>),
 }
 
 impl Object {
@@ -350,6 +354,8 @@ impl Object {
             Object::Registry(_) => "gradreg_registry",
             Object::KeyRing(_) => "gradreg_keyring",
             Object::Renderer(_) => "gradreg_renderer",
+            Object::KeyStore(_) => "gradreg_keystore",
+            Object::StatusLists(_) => "gradreg_status_lists",
         }
     }
 }

@@ -43,20 +43,50 @@ pub(crate) fn authorization_of<'r>(
 
 /// A verdict as JSON: the core's form (`{"verdict":"valid","number":…,"expires_at":…,
 /// "disclosure":{…}}` or `{"verdict":"no_match"}`) plus its `code` and `message_zh`.
-fn verdict_json(v: &Verdict) -> Value {
+pub(crate) fn verdict_json(v: &Verdict) -> Value {
     let mut value = serde_json::to_value(v).unwrap_or_else(|_| json!({}));
     if let Value::Object(map) = &mut value {
         map.insert("code".into(), json!(v.code()));
         map.insert("message_zh".into(), json!(v.kind().message_zh()));
+        if let Verdict::Unchecked(f) = v {
+            if let Some(r) = f.reason {
+                map.insert("reason_zh".into(), json!(r.message_zh()));
+            }
+        }
     }
     value
 }
 
+/// The options object of the token-issuing functions.
 #[derive(Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
-struct TokenOptions {
+pub(crate) struct TokenOptions {
     prefix: String,
     embed_disclosure: bool,
+    version: u8,
+}
+
+impl TokenOptions {
+    /// Reads the optional `options_json` argument (none: format 1, no prefix, no disclosure).
+    pub(crate) fn parse(text: Option<&str>) -> FfiResult<IssueOptions> {
+        let options: TokenOptions = match text {
+            Some(t) => json_object(t, "options_json")?,
+            None => TokenOptions::default(),
+        };
+        if options.version > 2 {
+            return Err(gradreg::Error::InvalidArgument(format!(
+                "unknown token format version {} (1 or 2)",
+                options.version
+            ))
+            .into());
+        }
+        Ok(IssueOptions {
+            prefix: options.prefix,
+            embed_disclosure: options.embed_disclosure,
+            version: options.version,
+            ..IssueOptions::default()
+        })
+    }
 }
 
 /// Issues the signed token (the QR payload) of one form of an authorization, signed with the
@@ -71,10 +101,14 @@ struct TokenOptions {
 /// - `section`: `"archive"` or `"hukou"` (`GRADREG_ERR_SECTION_NOT_REGISTERED` when
 ///   that section was not registered at authorization time).
 /// - `options_json`: may be none (`GRADREG_STR_NONE`); else `{"prefix":"HTTPS://VERIFY.EXAMPLE.CN/V/",
-///   "embed_disclosure":false}` (the prefix is the deployment's URL, QR alphanumeric characters
-///   ending in `/`, not signed; embedding the disclosure makes a much larger QR code).
-/// - `token_out`: receives the token, ASCII, such as `GR1.…`; free it with
-///   `gradreg_string_free`.
+///   "embed_disclosure":false,"version":1}`, every member optional (the prefix is the
+///   deployment's URL, QR alphanumeric characters ending in `/`, not signed; embedding the
+///   disclosure makes a larger QR code; `version` is the token format, 1 (the default, also for
+///   0) or 2, the compact format that can point at a status list: issue through
+///   `gradreg_registry_issue_token` for that; another version is
+///   `GRADREG_ERR_INVALID_ARGUMENT`).
+/// - `token_out`: receives the token, ASCII, such as `GR1.…` (`GR2.…` for format 2); free it
+///   with `gradreg_string_free`.
 ///
 /// Returns `GRADREG_OK`; `GRADREG_ERR_NUMBER_MALFORMED`, `GRADREG_ERR_NUMBER_TYPO`,
 /// `GRADREG_ERR_AUTHORIZATION_NOT_FOUND`, `GRADREG_ERR_TOKEN_ISSUE`, and the JSON, NULL,
@@ -106,10 +140,7 @@ pub unsafe extern "C" fn gradreg_token_issue(
         };
         let reg: Registration = json_object(reg, "registration_json")?;
         let section = section_arg(section)?;
-        let options: TokenOptions = match options {
-            Some(t) => json_object(t, "options_json")?,
-            None => TokenOptions::default(),
-        };
+        let opts = TokenOptions::parse(options)?;
         let auth = authorization_of(&reg, number)?;
         let disclosure = Disclosure::build(
             &reg,
@@ -118,11 +149,6 @@ pub unsafe extern "C" fn gradreg_token_issue(
             CodeTables::builtin(),
             Masking::default(),
         )?;
-        let opts = IssueOptions {
-            prefix: options.prefix,
-            embed_disclosure: options.embed_disclosure,
-            ..IssueOptions::default()
-        };
         let token = keyring::read(keyring, |ring| {
             Ok(gradreg::issue_token(ring, auth, &disclosure, &opts)?)
         })?;
@@ -136,6 +162,40 @@ pub unsafe extern "C" fn gradreg_token_issue(
 struct ScanArgs {
     required_prefix: Option<String>,
     leeway_seconds: Option<i64>,
+    printed_number: Option<String>,
+    holder_name: Option<String>,
+}
+
+/// Reads the optional `options_json` of the scan functions: `required_prefix`,
+/// `leeway_seconds`, `printed_number` (parsed as a verification number: a malformed one or a
+/// typo is an error, not a verdict) and `holder_name`.
+pub(crate) fn scan_options(text: Option<&str>) -> FfiResult<ScanOptions> {
+    let args: ScanArgs = match text {
+        Some(t) => json_object(t, "options_json")?,
+        None => ScanArgs::default(),
+    };
+    let mut opts = ScanOptions {
+        required_prefix: args.required_prefix,
+        holder_name: args.holder_name,
+        ..ScanOptions::default()
+    };
+    if let Some(s) = args.leeway_seconds {
+        opts.leeway = Duration::try_seconds(s).ok_or_else(|| {
+            gradreg::Error::InvalidArgument(format!("leeway_seconds {s} is out of range"))
+        })?;
+    }
+    if let Some(n) = args.printed_number {
+        opts.printed_number = Some(VerificationNumber::parse(&n)?);
+    }
+    Ok(opts)
+}
+
+/// A scan's outcome as JSON: the verdict's (see [`verdict_json`]) with `failed_at`, the step
+/// that decided it (null when every step passed).
+pub(crate) fn outcome_json(outcome: &gradreg::ScanOutcome) -> Value {
+    let mut value = verdict_json(&outcome.verdict);
+    value["failed_at"] = json!(outcome.failed_at.map(|s| s.as_str()));
+    value
 }
 
 /// Verifies a scanned token (the QR code of a form) for a department: prefix, decoding, key
@@ -151,7 +211,12 @@ struct ScanArgs {
 ///   (it sees the archive form) or `{"role":"hukou_dept",…}` (the hukou form); anyone else gets
 ///   `wrong_section`.
 /// - `options_json`: may be none (`GRADREG_STR_NONE`); else `{"required_prefix":"HTTPS://VERIFY.EXAMPLE.CN/V/",
-///   "leeway_seconds":300}` (both optional).
+///   "leeway_seconds":300,"printed_number":"XXXX-XXXX-XXXX-XXXX","holder_name":"张明"}`, every
+///   member optional: the prefix is compared without regard to ASCII case; the leeway is the
+///   clock tolerance before the issue time; `printed_number` is the number printed on the form
+///   and `holder_name` the name of the graduate presenting it, when the verifier reads them: a
+///   token of another number or name gives `holder_mismatch`. A malformed printed number is
+///   `GRADREG_ERR_NUMBER_MALFORMED`, one with a wrong check symbol `GRADREG_ERR_NUMBER_TYPO`.
 /// - `now_unix`: seconds since 1970-01-01T00:00:00Z.
 /// - `verdict_out`: receives the verdict code: `GRADREG_VERDICT_VALID` (0) … (see the
 ///   `GRADREG_VERDICT_` constants).
@@ -161,8 +226,9 @@ struct ScanArgs {
 ///   `{"verdict":"revoked","code":3,"message_zh":"…","failed_at":"status"}`; free it with
 ///   `gradreg_string_free`.
 ///
-/// Returns `GRADREG_OK` whatever the verdict; the JSON, NULL, UTF-8 and handle codes otherwise.
-/// Thread-safe.
+/// Returns `GRADREG_OK` whatever the verdict; `GRADREG_ERR_NUMBER_MALFORMED` and
+/// `GRADREG_ERR_NUMBER_TYPO` for the printed number; the JSON, NULL, UTF-8 and handle codes
+/// otherwise. Thread-safe.
 ///
 /// # Safety
 /// Each text argument must be `{NULL, 0}` or point to its `len` readable bytes; the out pointers
@@ -193,26 +259,12 @@ pub unsafe extern "C" fn gradreg_token_verify(
             )
         };
         let verifier: Actor = json_object(verifier, "verifier_json")?;
-        let args: ScanArgs = match options {
-            Some(t) => json_object(t, "options_json")?,
-            None => ScanArgs::default(),
-        };
-        let mut opts = ScanOptions {
-            required_prefix: args.required_prefix,
-            ..ScanOptions::default()
-        };
-        if let Some(s) = args.leeway_seconds {
-            opts.leeway = Duration::try_seconds(s).ok_or_else(|| {
-                gradreg::Error::InvalidArgument(format!("leeway_seconds {s} is out of range"))
-            })?;
-        }
+        let opts = scan_options(options)?;
         let now = instant_arg(now_unix)?;
         let outcome = keyring::read(keyring, |ring| {
             Ok(registry.verify_token(token, ring, &verifier, now, &opts))
         })?;
-        let mut value = verdict_json(&outcome.verdict);
-        value["failed_at"] = json!(outcome.failed_at.map(|s| s.as_str()));
-        let text = json_string(&value)?;
+        let text = json_string(&outcome_json(&outcome))?;
         code_out.write(outcome.verdict.code());
         out.write(text);
         Ok(())

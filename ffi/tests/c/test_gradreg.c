@@ -2,6 +2,7 @@
  * Tests of the C library: every code of the header named and described, every entry point with
  * NULL for each pointer (and none or NULL-with-a-length for each text), invalid UTF-8, malformed
  * JSON, forged, freed and wrong-kind handles, too-small buffers, where a registry's file goes,
+ * key stores on disk (mode 0600), key sets, signed status lists and offline verification,
  * a class of forms as one PDF or a ZIP of PNG pages (in memory and streamed to a file), and
  * concurrent use of one registry from several threads. Prints "N passed, N failed" as its
  * last line and exits non-zero when anything failed.
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gradreg.h"
@@ -207,6 +209,7 @@ static const struct named_code ALL_CODES[] = {
     CODE(SECTION_NOT_REGISTERED), CODE(REASON_REQUIRED), CODE(NUMBER_MALFORMED), CODE(NUMBER_TYPO),
     CODE(TRANSFER_NUMBER_MALFORMED), CODE(TRANSFER_NUMBER_TYPO), CODE(KEY_REFUSED),
     CODE(DUPLICATE_KEY_ID), CODE(KEY_NOT_FOUND), CODE(NO_ACTIVE_KEY), CODE(TOKEN_ISSUE),
+    CODE(KEY_STORE), CODE(KEY_SET_INVALID), CODE(STATUS_LIST_INVALID),
     CODE(FONT_NOT_FOUND), CODE(FONT_INVALID), CODE(MISSING_GLYPH), CODE(FIELD_TOO_LONG),
     CODE(INVALID_RENDER_SIZE), CODE(QR_PAYLOAD_INVALID), CODE(FORM_OVERFLOW), CODE(RENDER_FAILED),
     CODE(STORAGE), CODE(CONFLICT), CODE(NOT_FOUND), CODE(BUSY), CODE(CORRUPT), CODE(DISK_FULL),
@@ -218,7 +221,7 @@ static const struct named_code ALL_VERDICTS[] = {
     VERDICT(VALID), VERDICT(EXPIRED), VERDICT(NOT_YET_VALID), VERDICT(REVOKED),
     VERDICT(SUPERSEDED), VERDICT(NO_MATCH), VERDICT(MALFORMED), VERDICT(BAD_SIGNATURE),
     VERDICT(UNKNOWN_KEY), VERDICT(WRONG_SECTION), VERDICT(TYPO), VERDICT(RATE_LIMITED),
-    VERDICT(INDETERMINATE),
+    VERDICT(INDETERMINATE), VERDICT(VALID_OFFLINE), VERDICT(UNCHECKED), VERDICT(HOLDER_MISMATCH),
 };
 #undef VERDICT
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -279,7 +282,7 @@ static void test_result_codes(void) {
     CHECK(sizeof e == sizeof(uint32_t) && e == 990);
 
     /* The verdicts are 0, 1, 2 … in the header's order. */
-    CHECK(COUNT(ALL_VERDICTS) == 13);
+    CHECK(COUNT(ALL_VERDICTS) == 16);
     for (size_t i = 0; i < COUNT(ALL_VERDICTS); i++) {
         CHECK(ALL_VERDICTS[i].code == i);
     }
@@ -1436,6 +1439,808 @@ static void test_tokens_and_verification(void) {
     free(reg);
 }
 
+/* ---- key stores, key sets, status lists and offline verification ---- */
+
+/* A copy (malloc) of the JSON string value after `"key":"`, or NULL. The values read here hold
+ * no escapes. */
+static char *json_string_dup(const char *json, const char *key) {
+    char pattern[64];
+    snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
+    const char *p = json == NULL ? NULL : strstr(json, pattern);
+    if (p == NULL) {
+        return NULL;
+    }
+    p += strlen(pattern);
+    const char *end = strchr(p, '"');
+    if (end == NULL) {
+        return NULL;
+    }
+    size_t n = (size_t)(end - p);
+    char *out = malloc(n + 1);
+    if (out == NULL) {
+        exit(2);
+    }
+    memcpy(out, p, n);
+    out[n] = 0;
+    return out;
+}
+
+static unsigned file_mode(const char *path) {
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        return 0xffff;
+    }
+    return (unsigned)(st.st_mode & 0777);
+}
+
+static const char *ISSUER = "示例大学";
+
+static void test_keystore(void) {
+    char dir[] = "/tmp/gradreg-keys-XXXXXX";
+    char *made = mkdtemp(dir);
+    CHECK(made != NULL);
+    if (made == NULL) {
+        return;
+    }
+    char path[300];
+    snprintf(path, sizeof path, "%s/keys.json", dir);
+
+    /* Arguments of create: every pointer, bad text, an unknown algorithm, the empty path. */
+    gradreg_keystore *ks = (gradreg_keystore *)SENTINEL;
+    CHECK_CODE(gradreg_keystore_create(S(path), S(ISSUER), GRADREG_STR("ed25519"), MAY1, NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_keystore_create(GRADREG_STR_NONE, S(ISSUER), GRADREG_STR("ed25519"), MAY1,
+                                       &ks),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_keystore_create(S(path), SN(NULL, 2), GRADREG_STR("ed25519"), MAY1, &ks),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_keystore_create(S(path), S(ISSUER), GRADREG_STR_NONE, MAY1, &ks),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_keystore_create(S(path), GRADREG_STR("\xff"), GRADREG_STR("ed25519"), MAY1,
+                                       &ks),
+               GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_keystore_create(S(path), S(ISSUER), GRADREG_STR("rsa"), MAY1, &ks),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_keystore_create(GRADREG_STR(""), S(ISSUER), GRADREG_STR("ed25519"), MAY1,
+                                       &ks),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_keystore_create(S(path), S(ISSUER), GRADREG_STR("ed25519"), INT64_MAX, &ks),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK(ks == (gradreg_keystore *)SENTINEL);
+    CHECK(access(path, F_OK) != 0); /* no refused call made the file */
+
+    /* Created: one active Ed25519 key, a file readable by its owner only. */
+    CHECK_CODE(gradreg_keystore_create(S(path), S(ISSUER), GRADREG_STR("ed25519"), MAY1, &ks),
+               GRADREG_OK);
+    CHECK(file_mode(path) == 0600);
+    gradreg_keystore *again = (gradreg_keystore *)SENTINEL;
+    CHECK_CODE(gradreg_keystore_create(S(path), S(ISSUER), GRADREG_STR("ed25519"), MAY1, &again),
+               GRADREG_ERR_KEY_STORE);
+    CHECK(again == (gradreg_keystore *)SENTINEL);
+
+    char *info = SENTINEL;
+    CHECK_CODE(gradreg_keystore_info(ks, NULL), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_keystore_info(ks, &info), GRADREG_OK);
+    CHECK(info != SENTINEL && strstr(info, "\"active\":1") != NULL);
+    CHECK(info != SENTINEL && strstr(info, "\"issuer\":\"示例大学\"") != NULL);
+    CHECK(info != SENTINEL && strstr(info, "\"algorithm\":\"ed25519\"") != NULL);
+    CHECK(info != SENTINEL && strstr(info, "\"valid_from\":\"2026-05-01T02:00:00Z\"") != NULL);
+    CHECK(info != SENTINEL && strstr(info, "PRIVATE") == NULL); /* never a secret */
+    CHECK(info != SENTINEL && strstr(info, "secret") == NULL);
+    gradreg_string_free(info);
+
+    /* Rotation: key 2 signs from MAY2, key 1 keeps verifying. */
+    uint32_t kid = 77;
+    CHECK_CODE(gradreg_keystore_rotate(ks, GRADREG_STR("rsa"), MAY2, &kid),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_keystore_rotate(ks, GRADREG_STR("ed25519"), MAY2, NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_keystore_rotate(ks, GRADREG_STR_NONE, MAY2, &kid),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK(kid == 77);
+    CHECK_CODE(gradreg_keystore_rotate(ks, GRADREG_STR("ed25519"), MAY2, &kid), GRADREG_OK);
+    CHECK(kid == 2);
+    CHECK(file_mode(path) == 0600);
+    gradreg_keyring *ring = NULL;
+    CHECK_CODE(gradreg_keystore_keyring(ks, &ring), GRADREG_OK);
+    info = NULL;
+    CHECK_CODE(gradreg_keyring_info(ring, &info), GRADREG_OK);
+    CHECK(info != NULL && strstr(info, "\"active\":2") != NULL);
+    CHECK(info != NULL && strstr(info, "\"id\":1") != NULL);
+    CHECK(info != NULL && strstr(info, "\"test_mode\":false") != NULL);
+    gradreg_string_free(info);
+    gradreg_keyring_free(ring);
+
+    /* Retirement: never the active key; an unknown one is not found; key 1 leaves the set. */
+    CHECK_CODE(gradreg_keystore_retire(ks, 2, JUN10), GRADREG_ERR_KEY_REFUSED);
+    CHECK_CODE(gradreg_keystore_retire(ks, 9, JUN10), GRADREG_ERR_KEY_NOT_FOUND);
+    char *set = NULL;
+    CHECK_CODE(gradreg_keystore_key_set_json(ks, &set), GRADREG_OK);
+    CHECK(set != NULL && strstr(set, "\"kid\": 1") != NULL && strstr(set, "\"kid\": 2") != NULL);
+    gradreg_string_free(set);
+    CHECK_CODE(gradreg_keystore_retire(ks, 1, JUN10), GRADREG_OK);
+    CHECK_CODE(gradreg_keystore_retire(ks, 1, JUN10), GRADREG_OK); /* again: nothing changes */
+    set = SENTINEL;
+    CHECK_CODE(gradreg_keystore_key_set_json(ks, NULL), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_keystore_key_set_json(ks, &set), GRADREG_OK);
+    CHECK(set != SENTINEL && strstr(set, "\"format\": \"gradreg-key-set\"") != NULL);
+    CHECK(set != SENTINEL && strstr(set, "\"kid\": 1") == NULL);
+    CHECK(set != SENTINEL && strstr(set, "\"kid\": 2") != NULL);
+    CHECK(set != SENTINEL && strstr(set, "PRIVATE") == NULL);
+    gradreg_string_free(set);
+    gradreg_keystore_free(ks);
+
+    /* Reopened: the same keys and dates, read back from the file. */
+    ks = NULL;
+    CHECK_CODE(gradreg_keystore_open(S(path), NULL), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_keystore_open(S(path), &ks), GRADREG_OK);
+    info = NULL;
+    CHECK_CODE(gradreg_keystore_info(ks, &info), GRADREG_OK);
+    CHECK(info != NULL && strstr(info, "\"active\":2") != NULL);
+    CHECK(info != NULL && strstr(info, "\"retired_at\":\"2026-06-10T02:00:00Z\"") != NULL);
+    CHECK(info != NULL && strstr(info, "\"valid_to\":\"2026-05-02T02:00:00Z\"") != NULL);
+    gradreg_string_free(info);
+    gradreg_keystore_free(ks);
+    /* open_or_create opens what is there: the issuer and algorithm given are not used. */
+    ks = NULL;
+    CHECK_CODE(gradreg_keystore_open_or_create(S(path), GRADREG_STR("别的学校"),
+                                               GRADREG_STR("hmac-sha256"), JUN10, &ks),
+               GRADREG_OK);
+    info = NULL;
+    CHECK_CODE(gradreg_keystore_info(ks, &info), GRADREG_OK);
+    CHECK(info != NULL && strstr(info, "示例大学") != NULL && strstr(info, "hmac") == NULL);
+    gradreg_string_free(info);
+    gradreg_keystore_free(ks);
+
+    /* A file others may read is refused, by open and by open_or_create; 0600 opens again. */
+    CHECK(chmod(path, 0644) == 0);
+    ks = (gradreg_keystore *)SENTINEL;
+    CHECK_CODE(gradreg_keystore_open(S(path), &ks), GRADREG_ERR_KEY_STORE);
+    char detail[512];
+    CHECK_CODE(gradreg_last_error(detail, sizeof detail, NULL), GRADREG_OK);
+    CHECK(strncmp(detail, "[310]", 5) == 0 && strstr(detail, "chmod 600") != NULL);
+    CHECK_CODE(gradreg_keystore_open_or_create(S(path), S(ISSUER), GRADREG_STR("ed25519"), MAY1,
+                                               &ks),
+               GRADREG_ERR_KEY_STORE);
+    CHECK(ks == (gradreg_keystore *)SENTINEL);
+    CHECK(chmod(path, 0600) == 0);
+    CHECK_CODE(gradreg_keystore_open(S(path), &ks), GRADREG_OK);
+    CHECK(ks != (gradreg_keystore *)SENTINEL);
+
+    /* A missing file, and a file that is not a key store. */
+    char missing[300], other[300], hmac_path[300];
+    snprintf(missing, sizeof missing, "%s/missing.json", dir);
+    snprintf(other, sizeof other, "%s/other.json", dir);
+    snprintf(hmac_path, sizeof hmac_path, "%s/hmac.json", dir);
+    gradreg_keystore *none = (gradreg_keystore *)SENTINEL;
+    CHECK_CODE(gradreg_keystore_open(S(missing), &none), GRADREG_ERR_KEY_STORE);
+    FILE *f = fopen(other, "w");
+    CHECK(f != NULL);
+    if (f != NULL) {
+        fputs("{\"format\":\"something-else\",\"version\":1}", f);
+        fclose(f);
+    }
+    CHECK(chmod(other, 0600) == 0);
+    CHECK_CODE(gradreg_keystore_open(S(other), &none), GRADREG_ERR_KEY_STORE);
+    CHECK_CODE(gradreg_keystore_open(GRADREG_STR(""), &none), GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_keystore_open(S(BAD_UTF8), &none), GRADREG_ERR_INVALID_UTF8);
+    CHECK(none == (gradreg_keystore *)SENTINEL);
+    /* open_or_create makes a missing file; HMAC secrets are never published. */
+    gradreg_keystore *hmac = NULL;
+    CHECK_CODE(gradreg_keystore_open_or_create(S(hmac_path), S(ISSUER), GRADREG_STR("hmac-sha256"),
+                                               MAY1, &hmac),
+               GRADREG_OK);
+    CHECK(file_mode(hmac_path) == 0600);
+    set = NULL;
+    CHECK_CODE(gradreg_keystore_key_set_json(hmac, &set), GRADREG_OK);
+    CHECK(set != NULL && strstr(set, "\"keys\": []") != NULL);
+    gradreg_string_free(set);
+
+    /* NULL, forged, wrong-kind and freed handles for every key store function. */
+    gradreg_keystore *forged = (gradreg_keystore *)(uintptr_t)0x5550;
+    gradreg_registry *registry = NULL;
+    CHECK_CODE(gradreg_registry_new_in_memory(S(POLICY), &registry), GRADREG_OK);
+    gradreg_keystore *wrong = (gradreg_keystore *)registry;
+    gradreg_keystore *handles[3] = {NULL, forged, wrong};
+    uint32_t want[3] = {GRADREG_ERR_NULL_ARGUMENT, GRADREG_ERR_INVALID_HANDLE,
+                        GRADREG_ERR_WRONG_HANDLE};
+    for (int i = 0; i < 3; i++) {
+        char *out = SENTINEL;
+        gradreg_keyring *r = (gradreg_keyring *)SENTINEL;
+        kid = 77;
+        CHECK_CODE(gradreg_keystore_rotate(handles[i], GRADREG_STR("ed25519"), MAY2, &kid), want[i]);
+        CHECK_CODE(gradreg_keystore_retire(handles[i], 1, MAY2), want[i]);
+        CHECK_CODE(gradreg_keystore_keyring(handles[i], &r), want[i]);
+        CHECK_CODE(gradreg_keystore_key_set_json(handles[i], &out), want[i]);
+        CHECK_CODE(gradreg_keystore_info(handles[i], &out), want[i]);
+        CHECK(out == SENTINEL && r == (gradreg_keyring *)SENTINEL && kid == 77);
+    }
+    CHECK_CODE(gradreg_keystore_keyring(ks, NULL), GRADREG_ERR_NULL_ARGUMENT);
+    /* The wrong free function leaves a handle alone; the right one frees it once. */
+    gradreg_registry_free((gradreg_registry *)ks);
+    gradreg_keyring_free((gradreg_keyring *)ks);
+    gradreg_keystore_free((gradreg_keystore *)registry);
+    info = NULL;
+    CHECK_CODE(gradreg_keystore_info(ks, &info), GRADREG_OK);
+    gradreg_string_free(info);
+    gradreg_keystore_free(ks);
+    gradreg_keystore_free(ks);
+    gradreg_keystore_free(NULL);
+    info = SENTINEL;
+    CHECK_CODE(gradreg_keystore_info(ks, &info), GRADREG_ERR_INVALID_HANDLE);
+    CHECK(info == SENTINEL);
+    gradreg_keystore_free(hmac);
+    gradreg_registry_free(registry);
+
+    unlink(path);
+    unlink(other);
+    unlink(hmac_path);
+    CHECK(rmdir(dir) == 0); /* no temporary file was left behind */
+}
+
+/* A key set of one Ed25519 key with this public key in hex. */
+static char *key_set_with(const char *public_hex) {
+    char *s = malloc(512);
+    if (s == NULL) {
+        exit(2);
+    }
+    snprintf(s, 512,
+             "{\"format\":\"gradreg-key-set\",\"version\":1,\"issuer\":\"x\",\"keys\":[{\"kid\":1,"
+             "\"alg\":\"ed25519\",\"public_key\":\"%s\",\"valid_from\":\"2026-05-01T00:00:00Z\","
+             "\"valid_to\":null}]}",
+             public_hex);
+    return s;
+}
+
+static void test_key_sets(void) {
+    /* A ring's key set: the Ed25519 key only, the HMAC secret never. */
+    gradreg_keyring *ring = NULL;
+    CHECK_CODE(gradreg_keyring_new(0, &ring), GRADREG_OK);
+    CHECK_CODE(gradreg_keyring_add_hmac(ring, 1, B(SECRET, 32), 1), GRADREG_OK);
+    CHECK_CODE(gradreg_keyring_add_ed25519(ring, 2, B(SEED, 32), 0), GRADREG_OK);
+    char *set = SENTINEL;
+    CHECK_CODE(gradreg_keyring_key_set_json(ring, GRADREG_STR_NONE, &set),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_keyring_key_set_json(ring, S(ISSUER), NULL), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_keyring_key_set_json(NULL, S(ISSUER), &set), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_keyring_key_set_json((gradreg_keyring *)(uintptr_t)0x5560, S(ISSUER), &set),
+               GRADREG_ERR_INVALID_HANDLE);
+    CHECK(set == SENTINEL);
+    CHECK_CODE(gradreg_keyring_key_set_json(ring, S(ISSUER), &set), GRADREG_OK);
+    CHECK(set != SENTINEL && strstr(set, "\"kid\": 2") != NULL && strstr(set, "\"kid\": 1") == NULL);
+    CHECK(set != SENTINEL && strstr(set, "\"issuer\": \"示例大学\"") != NULL);
+
+    /* Imported: a verify-only ring with the same public key. */
+    gradreg_keyring *verifier = (gradreg_keyring *)SENTINEL;
+    CHECK_CODE(gradreg_keyring_from_key_set(S(set), 0, NULL), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_keyring_from_key_set(GRADREG_STR_NONE, 0, &verifier),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_keyring_from_key_set(S(BAD_UTF8), 0, &verifier), GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_keyring_from_key_set(S(NOT_JSON), 0, &verifier),
+               GRADREG_ERR_KEY_SET_INVALID);
+    CHECK_CODE(gradreg_keyring_from_key_set(GRADREG_STR("{}"), 0, &verifier),
+               GRADREG_ERR_KEY_SET_INVALID);
+    CHECK(verifier == (gradreg_keyring *)SENTINEL);
+    CHECK_CODE(gradreg_keyring_from_key_set(S(set), 0, &verifier), GRADREG_OK);
+    uint8_t a[32], b[32];
+    CHECK_CODE(gradreg_keyring_public_key(ring, 2, a, sizeof a), GRADREG_OK);
+    CHECK_CODE(gradreg_keyring_public_key(verifier, 2, b, sizeof b), GRADREG_OK);
+    CHECK(memcmp(a, b, 32) == 0);
+    char *info = NULL;
+    CHECK_CODE(gradreg_keyring_info(verifier, &info), GRADREG_OK);
+    CHECK(info != NULL && strstr(info, "\"can_sign\":false") != NULL);
+    CHECK(info != NULL && strstr(info, "\"active\":null") != NULL);
+    gradreg_string_free(info);
+
+    /* Bad key sets: not hex, a repeated id, another format. */
+    char *bad = key_set_with("zz");
+    gradreg_keyring *refused = (gradreg_keyring *)SENTINEL;
+    CHECK_CODE(gradreg_keyring_from_key_set(S(bad), 0, &refused), GRADREG_ERR_KEY_SET_INVALID);
+    free(bad);
+    const char *other_format = "{\"format\":\"jwks\",\"version\":1,\"issuer\":\"x\",\"keys\":[]}";
+    CHECK_CODE(gradreg_keyring_from_key_set(S(other_format), 0, &refused),
+               GRADREG_ERR_KEY_SET_INVALID);
+    /* A small-order public key (the identity point, 01 00 … 00): refused in production,
+     * accepted by a test ring. */
+    char small[65];
+    memset(small, '0', 64);
+    small[1] = '1';
+    small[64] = 0;
+    char *weak = key_set_with(small);
+    CHECK_CODE(gradreg_keyring_from_key_set(S(weak), 0, &refused), GRADREG_ERR_KEY_REFUSED);
+    CHECK(refused == (gradreg_keyring *)SENTINEL);
+    gradreg_keyring *test_ring = NULL;
+    CHECK_CODE(gradreg_keyring_from_key_set(S(weak), 1, &test_ring), GRADREG_OK);
+    info = NULL;
+    CHECK_CODE(gradreg_keyring_info(test_ring, &info), GRADREG_OK);
+    CHECK(info != NULL && strstr(info, "\"test_mode\":true") != NULL);
+    gradreg_string_free(info);
+    free(weak);
+
+    gradreg_keyring_free(test_ring);
+    gradreg_keyring_free(verifier);
+    gradreg_keyring_free(ring);
+    gradreg_string_free(set);
+}
+
+/* Verifies offline; returns the verdict (or 1000 + the code of a failed call) and, when
+ * json_out is not NULL, the verdict's JSON. */
+static uint32_t verify_off(gradreg_keyring *ring, gradreg_status_lists *lists, const char *token,
+                           const char *options, int64_t now, char **json_out) {
+    uint32_t verdict = 99;
+    char *json = NULL;
+    uint32_t rc = gradreg_token_verify_offline(ring, lists, S(token), S(ARCHIVE_DEPT),
+                                               options == NULL ? GRADREG_STR_NONE : S(options),
+                                               now, &verdict, &json);
+    if (json_out != NULL) {
+        *json_out = json;
+    } else {
+        gradreg_string_free(json);
+    }
+    return rc == GRADREG_OK ? verdict : 1000 + rc;
+}
+
+/* Publishes the registry's status lists and adds the first to a new lists handle, checked with
+ * the verifier's ring; *text_out receives the list's text (free it). */
+static gradreg_status_lists *publish_lists(gradreg_registry *r, gradreg_keyring *issuer,
+                                           gradreg_keyring *verifier, int64_t now,
+                                           int64_t next_update, char **text_out) {
+    char *json = NULL;
+    CHECK_CODE(gradreg_registry_status_lists(r, issuer, now, next_update, &json), GRADREG_OK);
+    char *text = json_string_dup(json, "text");
+    CHECK(text != NULL && strncmp(text, "GS1.", 4) == 0);
+    CHECK(json != NULL && strstr(json, "[{\"list\":0,") == json);
+    gradreg_string_free(json);
+    gradreg_status_lists *lists = NULL;
+    CHECK_CODE(gradreg_status_lists_new(&lists), GRADREG_OK);
+    if (text != NULL) {
+        CHECK_CODE(gradreg_status_lists_add(lists, verifier, S(text)), GRADREG_OK);
+    }
+    *text_out = text;
+    return lists;
+}
+
+static void test_offline_verification(void) {
+    /* The issuer: a registry with the graduate authorized, and an Ed25519 key store. */
+    char *reg = NULL;
+    char number[32];
+    gradreg_registry *r = authorized_registry(&reg, number);
+    char dir[] = "/tmp/gradreg-offline-XXXXXX";
+    char *made = mkdtemp(dir);
+    CHECK(made != NULL);
+    if (made == NULL) {
+        gradreg_registry_free(r);
+        free(reg);
+        return;
+    }
+    char path[300];
+    snprintf(path, sizeof path, "%s/keys.json", dir);
+    gradreg_keystore *ks = NULL;
+    CHECK_CODE(gradreg_keystore_create(S(path), S(ISSUER), GRADREG_STR("ed25519"), MAY1, &ks),
+               GRADREG_OK);
+    gradreg_keyring *ring = NULL;
+    CHECK_CODE(gradreg_keystore_keyring(ks, &ring), GRADREG_OK);
+
+    /* A format-2 token with its disclosure, issued through the registry. */
+    const char *v2 = "{\"version\":2,\"embed_disclosure\":true}";
+    char *token = SENTINEL;
+    CHECK_CODE(gradreg_registry_issue_token(NULL, ring, S(number), GRADREG_STR("archive"), S(v2),
+                                            MAY2, &token),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_issue_token(r, NULL, S(number), GRADREG_STR("archive"), S(v2),
+                                            MAY2, &token),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_issue_token(r, ring, S(number), GRADREG_STR("archive"), S(v2),
+                                            MAY2, NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_issue_token(r, ring, GRADREG_STR_NONE, GRADREG_STR("archive"),
+                                            S(v2), MAY2, &token),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_issue_token(r, ring, S(number), SN(NULL, 4), S(v2), MAY2, &token),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_issue_token((gradreg_registry *)ring, ring, S(number),
+                                            GRADREG_STR("archive"), S(v2), MAY2, &token),
+               GRADREG_ERR_WRONG_HANDLE);
+    CHECK_CODE(gradreg_registry_issue_token(r, (gradreg_keyring *)r, S(number),
+                                            GRADREG_STR("archive"), S(v2), MAY2, &token),
+               GRADREG_ERR_WRONG_HANDLE);
+    CHECK_CODE(gradreg_registry_issue_token(r, ring, GRADREG_STR("ABC"), GRADREG_STR("archive"),
+                                            S(v2), MAY2, &token),
+               GRADREG_ERR_NUMBER_MALFORMED);
+    CHECK_CODE(gradreg_registry_issue_token(r, ring, S(number), GRADREG_STR("moon"), S(v2), MAY2,
+                                            &token),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_registry_issue_token(r, ring, S(number), GRADREG_STR("archive"),
+                                            S(NOT_JSON), MAY2, &token),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_registry_issue_token(r, ring, S(number), GRADREG_STR("archive"),
+                                            GRADREG_STR("{\"version\":7}"), MAY2, &token),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_registry_issue_token(r, ring, S(number), GRADREG_STR("archive"),
+                                            GRADREG_STR("{\"colour\":1}"), MAY2, &token),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK(token == SENTINEL);
+    CHECK_CODE(gradreg_registry_issue_token(r, ring, S(number), GRADREG_STR("archive"), S(v2),
+                                            MAY2, &token),
+               GRADREG_OK);
+    CHECK(token != SENTINEL && strncmp(token, "GR2.", 4) == 0);
+    /* A format-1 token through the registry has no status pointer. */
+    char *token_v1 = NULL;
+    CHECK_CODE(gradreg_registry_issue_token(r, ring, S(number), GRADREG_STR("archive"),
+                                            GRADREG_STR_NONE, MAY2, &token_v1),
+               GRADREG_OK);
+    CHECK(token_v1 != NULL && strncmp(token_v1, "GR1.", 4) == 0);
+    /* gradreg_token_issue takes the version too. */
+    char *direct = NULL;
+    CHECK_CODE(gradreg_token_issue(ring, S(reg), S(number), GRADREG_STR("hukou"),
+                                   GRADREG_STR("{\"version\":2}"), &direct),
+               GRADREG_OK);
+    CHECK(direct != NULL && strncmp(direct, "GR2.", 4) == 0);
+    gradreg_string_free(direct);
+    direct = SENTINEL;
+    CHECK_CODE(gradreg_token_issue(ring, S(reg), S(number), GRADREG_STR("hukou"),
+                                   GRADREG_STR("{\"version\":3}"), &direct),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK(direct == SENTINEL);
+
+    /* The registry recorded the signing key. */
+    char *keys = SENTINEL;
+    CHECK_CODE(gradreg_registry_signing_keys(NULL, S(number), &keys), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_signing_keys(r, GRADREG_STR_NONE, &keys),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_signing_keys(r, S(number), NULL), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_signing_keys(r, GRADREG_STR("12"), &keys),
+               GRADREG_ERR_NUMBER_MALFORMED);
+    CHECK_CODE(gradreg_registry_signing_keys((gradreg_registry *)ring, S(number), &keys),
+               GRADREG_ERR_WRONG_HANDLE);
+    CHECK(keys == SENTINEL);
+    CHECK_CODE(gradreg_registry_signing_keys(r, S(number), &keys), GRADREG_OK);
+    CHECK(keys != SENTINEL && strstr(keys, "\"key_id\":1") != NULL);
+    CHECK(keys != SENTINEL && strstr(keys, "\"first_at\":\"2026-05-02T02:00:00Z\"") != NULL);
+    CHECK(keys != SENTINEL && strstr(keys, "\"key_id\":2") == NULL);
+    gradreg_string_free(keys);
+
+    /* Published lists: nothing revoked yet. */
+    char *lists_json = SENTINEL;
+    CHECK_CODE(gradreg_registry_status_lists(NULL, ring, MAY2 + 60, MAY2 + 86400, &lists_json),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_status_lists(r, NULL, MAY2 + 60, MAY2 + 86400, &lists_json),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_status_lists(r, ring, MAY2 + 60, MAY2 + 86400, NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_status_lists(r, ring, MAY2 + 60, MAY2 + 60, &lists_json),
+               GRADREG_ERR_STATUS_LIST_INVALID);
+    CHECK_CODE(gradreg_registry_status_lists(r, ring, MAY2 + 60, INT64_MIN, &lists_json),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_registry_status_lists(r, (gradreg_keyring *)ks, MAY2 + 60, MAY2 + 86400,
+                                             &lists_json),
+               GRADREG_ERR_WRONG_HANDLE);
+    CHECK(lists_json == SENTINEL);
+    CHECK_CODE(gradreg_registry_status_lists(r, ring, MAY2 + 60, MAY2 + 86400, &lists_json),
+               GRADREG_OK);
+    CHECK(lists_json != SENTINEL && strstr(lists_json, "\"not_in_force\":0") != NULL);
+    char *text = json_string_dup(lists_json, "text");
+    gradreg_string_free(lists_json);
+    CHECK(text != NULL && strncmp(text, "GS1.", 4) == 0);
+
+    /* The verifier holds ONLY the key set JSON and the list texts. */
+    char *set = NULL;
+    CHECK_CODE(gradreg_keystore_key_set_json(ks, &set), GRADREG_OK);
+    gradreg_keyring *verifier = NULL;
+    CHECK_CODE(gradreg_keyring_from_key_set(S(set), 0, &verifier), GRADREG_OK);
+    gradreg_status_lists *lists = NULL;
+    CHECK_CODE(gradreg_status_lists_new(NULL), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_status_lists_new(&lists), GRADREG_OK);
+    CHECK_CODE(gradreg_status_lists_add(lists, verifier, GRADREG_STR_NONE),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_status_lists_add(NULL, verifier, S(text)), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_status_lists_add(lists, NULL, S(text)), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_status_lists_add(lists, verifier, GRADREG_STR("hello")),
+               GRADREG_ERR_STATUS_LIST_INVALID);
+    CHECK_CODE(gradreg_status_lists_add(lists, verifier, S(BAD_UTF8)), GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_status_lists_add((gradreg_status_lists *)verifier, verifier, S(text)),
+               GRADREG_ERR_WRONG_HANDLE);
+    CHECK_CODE(gradreg_status_lists_add(lists, (gradreg_keyring *)lists, S(text)),
+               GRADREG_ERR_WRONG_HANDLE);
+    CHECK_CODE(gradreg_status_lists_add((gradreg_status_lists *)(uintptr_t)0x5570, verifier,
+                                        S(text)),
+               GRADREG_ERR_INVALID_HANDLE);
+    if (text != NULL) {
+        /* A changed character: the signature no longer holds. */
+        char *forged = dup_str(text);
+        size_t mid = strlen(forged) / 2;
+        forged[mid] = forged[mid] == 'A' ? 'B' : 'A';
+        CHECK_CODE(gradreg_status_lists_add(lists, verifier, S(forged)),
+                   GRADREG_ERR_STATUS_LIST_INVALID);
+        free(forged);
+        /* Another issuer's key set does not check it. */
+        gradreg_keyring *stranger = NULL;
+        char *other_set = NULL;
+        CHECK_CODE(gradreg_keyring_new(0, &stranger), GRADREG_OK);
+        CHECK_CODE(gradreg_keyring_add_ed25519(stranger, 1, B(SEED, 32), 1), GRADREG_OK);
+        CHECK_CODE(gradreg_keyring_key_set_json(stranger, GRADREG_STR("别人"), &other_set),
+                   GRADREG_OK);
+        gradreg_keyring *stranger_verifier = NULL;
+        CHECK_CODE(gradreg_keyring_from_key_set(S(other_set), 0, &stranger_verifier), GRADREG_OK);
+        CHECK_CODE(gradreg_status_lists_add(lists, stranger_verifier, S(text)),
+                   GRADREG_ERR_STATUS_LIST_INVALID);
+        gradreg_keyring_free(stranger_verifier);
+        gradreg_keyring_free(stranger);
+        gradreg_string_free(other_set);
+    }
+    char *held = SENTINEL;
+    CHECK_CODE(gradreg_status_lists_info(lists, &held), GRADREG_OK);
+    CHECK(held != SENTINEL && strcmp(held, "[]") == 0); /* nothing refused was added */
+    gradreg_string_free(held);
+    CHECK_CODE(gradreg_status_lists_add(lists, verifier, S(text)), GRADREG_OK);
+    held = NULL;
+    CHECK_CODE(gradreg_status_lists_info(lists, &held), GRADREG_OK);
+    CHECK(held != NULL && strstr(held, "\"list\":0") != NULL);
+    CHECK(held != NULL && strstr(held, "\"entries\":131072") != NULL);
+    CHECK(held != NULL && strstr(held, "\"next_update\":\"2026-05-03T02:00:00Z\"") != NULL);
+    gradreg_string_free(held);
+
+    /* valid_offline, with the disclosure the token carries and the list's time. */
+    char *json = NULL;
+    CHECK(verify_off(verifier, lists, token, NULL, MAY2 + 120, &json) ==
+          GRADREG_VERDICT_VALID_OFFLINE);
+    CHECK(json != NULL && strstr(json, "\"verdict\":\"valid_offline\"") != NULL);
+    CHECK(json != NULL && strstr(json, "\"code\":13") != NULL);
+    CHECK(json != NULL && strstr(json, "\"disclosure\":{") != NULL);
+    CHECK(json != NULL && strstr(json, "\"identity\":{") != NULL);
+    CHECK(json != NULL && strstr(json, "\"status_as_of\":\"2026-05-02T02:01:00Z\"") != NULL);
+    CHECK(json != NULL && strstr(json, "\"failed_at\":null") != NULL);
+    CHECK(json != NULL && strstr(json, "13812345678") == NULL); /* never the phone */
+    gradreg_string_free(json);
+    /* The hukou office does not see the archive form, offline either. */
+    {
+        uint32_t verdict = 99;
+        char *j = NULL;
+        CHECK_CODE(gradreg_token_verify_offline(verifier, lists, S(token), S(HUKOU_DEPT),
+                                                GRADREG_STR_NONE, MAY2 + 120, &verdict, &j),
+                   GRADREG_OK);
+        CHECK(verdict == GRADREG_VERDICT_WRONG_SECTION);
+        gradreg_string_free(j);
+    }
+    /* The holder: the printed number and the name. */
+    char opts[160];
+    snprintf(opts, sizeof opts, "{\"printed_number\":\"%s\",\"holder_name\":\"张明\"}", number);
+    CHECK(verify_off(verifier, lists, token, opts, MAY2 + 120, NULL) ==
+          GRADREG_VERDICT_VALID_OFFLINE);
+    CHECK(verify_off(verifier, lists, token, "{\"holder_name\":\"李四\"}", MAY2 + 120, NULL) ==
+          GRADREG_VERDICT_HOLDER_MISMATCH);
+    {
+        /* The number of another authorization (another registry's graduate). */
+        char *other_reg = NULL;
+        char other[32];
+        gradreg_registry *r2 = authorized_registry(&other_reg, other);
+        CHECK(strcmp(other, number) != 0);
+        snprintf(opts, sizeof opts, "{\"printed_number\":\"%s\"}", other);
+        json = NULL;
+        CHECK(verify_off(verifier, lists, token, opts, MAY2 + 120, &json) ==
+              GRADREG_VERDICT_HOLDER_MISMATCH);
+        CHECK(json != NULL && strstr(json, "\"failed_at\":\"holder\"") != NULL);
+        CHECK(json != NULL && strstr(json, "\"identity\"") == NULL); /* nothing disclosed */
+        gradreg_string_free(json);
+        /* Online too. */
+        uint32_t verdict = 99;
+        char *j = NULL;
+        CHECK_CODE(gradreg_token_verify(ring, r, S(token), S(ARCHIVE_DEPT), S(opts), MAY2 + 120,
+                                        &verdict, &j),
+                   GRADREG_OK);
+        CHECK(verdict == GRADREG_VERDICT_HOLDER_MISMATCH);
+        gradreg_string_free(j);
+        gradreg_registry_free(r2);
+        free(other_reg);
+    }
+    /* A printed number that is no number, or has a typo, is an error, not a verdict. */
+    char typo[32];
+    memcpy(typo, number, sizeof typo);
+    typo[1] = typo[1] == 'A' ? 'B' : 'A';
+    snprintf(opts, sizeof opts, "{\"printed_number\":\"%s\"}", typo);
+    CHECK(verify_off(verifier, lists, token, opts, MAY2 + 120, NULL) ==
+          1000 + GRADREG_ERR_NUMBER_TYPO);
+    CHECK(verify_off(verifier, lists, token, "{\"printed_number\":\"12\"}", MAY2 + 120, NULL) ==
+          1000 + GRADREG_ERR_NUMBER_MALFORMED);
+    CHECK(verify_scan(ring, r, token, ARCHIVE_DEPT, MAY2 + 120) == GRADREG_VERDICT_VALID);
+    {
+        uint32_t verdict = 99;
+        char *j = SENTINEL;
+        CHECK_CODE(gradreg_token_verify(ring, r, S(token), S(ARCHIVE_DEPT), S(opts), MAY2 + 120,
+                                        &verdict, &j),
+                   GRADREG_ERR_NUMBER_TYPO);
+        CHECK(verdict == 99 && j == SENTINEL);
+    }
+
+    /* Unchecked: no lists held (NULL, or an empty handle); a stale list; a format-1 token. */
+    json = NULL;
+    CHECK(verify_off(verifier, NULL, token, NULL, MAY2 + 120, &json) ==
+          GRADREG_VERDICT_UNCHECKED);
+    CHECK(json != NULL && strstr(json, "\"reason\":\"no_status_list\"") != NULL);
+    CHECK(json != NULL && strstr(json, "\"reason_zh\":\"") != NULL);
+    CHECK(json != NULL && strstr(json, "\"failed_at\":\"status\"") != NULL);
+    CHECK(json != NULL && strstr(json, "\"disclosure\":{") != NULL);
+    gradreg_string_free(json);
+    gradreg_status_lists *empty = NULL;
+    CHECK_CODE(gradreg_status_lists_new(&empty), GRADREG_OK);
+    CHECK(verify_off(verifier, empty, token, NULL, MAY2 + 120, NULL) ==
+          GRADREG_VERDICT_UNCHECKED);
+    json = NULL;
+    CHECK(verify_off(verifier, lists, token, NULL, MAY2 + 86400, &json) ==
+          GRADREG_VERDICT_UNCHECKED);
+    CHECK(json != NULL && strstr(json, "\"reason\":\"stale_status_list\"") != NULL);
+    gradreg_string_free(json);
+    json = NULL;
+    CHECK(verify_off(verifier, lists, token_v1, NULL, MAY2 + 120, &json) ==
+          GRADREG_VERDICT_UNCHECKED);
+    CHECK(json != NULL && strstr(json, "\"reason\":\"no_status_pointer\"") != NULL);
+    gradreg_string_free(json);
+    /* Only accepted verdicts say valid: a verifier without the issuer's key cannot. */
+    gradreg_keyring *nobody = NULL;
+    CHECK_CODE(gradreg_keyring_new(0, &nobody), GRADREG_OK);
+    CHECK(verify_off(nobody, lists, token, NULL, MAY2 + 120, NULL) == GRADREG_VERDICT_UNKNOWN_KEY);
+    gradreg_keyring_free(nobody);
+
+    /* Revoked: the graduate revokes, the issuer republishes, the verifier takes the new list. */
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "{\"command\":\"revoke_authorization\",\"number\":\"%s\"}", number);
+    CHECK_CODE(reg_apply(r, "g1", graduate_actor, cmd, MAY2 + 200), GRADREG_OK);
+    char *text2 = NULL;
+    gradreg_status_lists *fresh = publish_lists(r, ring, verifier, MAY2 + 300, MAY2 + 86400, &text2);
+    lists_json = NULL;
+    CHECK_CODE(gradreg_registry_status_lists(r, ring, MAY2 + 300, MAY2 + 86400, &lists_json),
+               GRADREG_OK);
+    CHECK(lists_json != NULL && strstr(lists_json, "\"not_in_force\":1") != NULL);
+    gradreg_string_free(lists_json);
+    json = NULL;
+    CHECK(verify_off(verifier, fresh, token, NULL, MAY2 + 400, &json) == GRADREG_VERDICT_REVOKED);
+    CHECK(json != NULL && strstr(json, "\"failed_at\":\"status\"") != NULL);
+    gradreg_string_free(json);
+    /* The older list added after the newer one changes nothing; the newer replaces the older. */
+    CHECK_CODE(gradreg_status_lists_add(fresh, verifier, S(text)), GRADREG_OK);
+    CHECK(verify_off(verifier, fresh, token, NULL, MAY2 + 400, NULL) == GRADREG_VERDICT_REVOKED);
+    CHECK(verify_off(verifier, lists, token, NULL, MAY2 + 400, NULL) ==
+          GRADREG_VERDICT_VALID_OFFLINE); /* as of its list's time */
+    CHECK_CODE(gradreg_status_lists_add(lists, verifier, S(text2)), GRADREG_OK);
+    CHECK(verify_off(verifier, lists, token, NULL, MAY2 + 400, NULL) == GRADREG_VERDICT_REVOKED);
+    /* No new token for a revoked authorization. */
+    char *refused = SENTINEL;
+    CHECK_CODE(gradreg_registry_issue_token(r, ring, S(number), GRADREG_STR("archive"), S(v2),
+                                            MAY2 + 500, &refused),
+               GRADREG_ERR_AUTHORIZATION_NOT_ACTIVE);
+    CHECK(refused == SENTINEL);
+
+    /* A verify-only ring cannot sign lists or tokens. */
+    lists_json = SENTINEL;
+    CHECK_CODE(gradreg_registry_status_lists(r, verifier, MAY2 + 300, MAY2 + 86400, &lists_json),
+               GRADREG_ERR_NO_ACTIVE_KEY);
+    CHECK(lists_json == SENTINEL);
+
+    /* Every argument of gradreg_token_verify_offline. */
+    uint32_t verdict = 99;
+    json = SENTINEL;
+    CHECK_CODE(gradreg_token_verify_offline(NULL, lists, S(token), S(ARCHIVE_DEPT),
+                                            GRADREG_STR_NONE, MAY2, &verdict, &json),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_token_verify_offline(verifier, lists, GRADREG_STR_NONE, S(ARCHIVE_DEPT),
+                                            GRADREG_STR_NONE, MAY2, &verdict, &json),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_token_verify_offline(verifier, lists, S(token), GRADREG_STR_NONE,
+                                            GRADREG_STR_NONE, MAY2, &verdict, &json),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_token_verify_offline(verifier, lists, S(token), S(ARCHIVE_DEPT),
+                                            SN(NULL, 3), MAY2, &verdict, &json),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_token_verify_offline(verifier, lists, S(token), S(ARCHIVE_DEPT),
+                                            GRADREG_STR_NONE, MAY2, NULL, &json),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_token_verify_offline(verifier, lists, S(token), S(ARCHIVE_DEPT),
+                                            GRADREG_STR_NONE, MAY2, &verdict, NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_token_verify_offline(verifier, lists, GRADREG_STR("\xff"), S(ARCHIVE_DEPT),
+                                            GRADREG_STR_NONE, MAY2, &verdict, &json),
+               GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_token_verify_offline(verifier, lists, S(token), S(NOT_JSON),
+                                            GRADREG_STR_NONE, MAY2, &verdict, &json),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_token_verify_offline(verifier, lists, S(token), S(ARCHIVE_DEPT),
+                                            S(NOT_JSON), MAY2, &verdict, &json),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_token_verify_offline(verifier, lists, S(token), S(ARCHIVE_DEPT),
+                                            GRADREG_STR("{\"holder\":\"x\"}"), MAY2, &verdict,
+                                            &json),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_token_verify_offline(verifier, lists, S(token), S(ARCHIVE_DEPT),
+                                            GRADREG_STR_NONE, INT64_MAX, &verdict, &json),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_token_verify_offline(verifier, (gradreg_status_lists *)(uintptr_t)0x5580,
+                                            S(token), S(ARCHIVE_DEPT), GRADREG_STR_NONE, MAY2,
+                                            &verdict, &json),
+               GRADREG_ERR_INVALID_HANDLE);
+    CHECK_CODE(gradreg_token_verify_offline(verifier, (gradreg_status_lists *)verifier, S(token),
+                                            S(ARCHIVE_DEPT), GRADREG_STR_NONE, MAY2, &verdict,
+                                            &json),
+               GRADREG_ERR_WRONG_HANDLE);
+    CHECK_CODE(gradreg_token_verify_offline((gradreg_keyring *)lists, lists, S(token),
+                                            S(ARCHIVE_DEPT), GRADREG_STR_NONE, MAY2, &verdict,
+                                            &json),
+               GRADREG_ERR_WRONG_HANDLE);
+    CHECK(verdict == 99 && json == SENTINEL);
+    /* Garbage is a verdict, not an error. */
+    uint32_t garbage = verify_off(verifier, lists, "GR2.NOTATOKEN", NULL, MAY2, NULL);
+    CHECK(garbage == GRADREG_VERDICT_MALFORMED || garbage == GRADREG_VERDICT_BAD_SIGNATURE);
+    CHECK(verify_off(verifier, lists, "", NULL, MAY2, NULL) == GRADREG_VERDICT_MALFORMED);
+    /* status_lists_info's arguments. */
+    held = SENTINEL;
+    CHECK_CODE(gradreg_status_lists_info(NULL, &held), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_status_lists_info(lists, NULL), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_status_lists_info((gradreg_status_lists *)r, &held),
+               GRADREG_ERR_WRONG_HANDLE);
+    CHECK(held == SENTINEL);
+
+    /* A rotation: the new key signs the lists from then on. A verifier with the old key set
+     * cannot check them until it fetches the new set, in which the old key still verifies
+     * the tokens it signed. */
+    uint32_t kid = 0;
+    CHECK_CODE(gradreg_keystore_rotate(ks, GRADREG_STR("ed25519"), MAY2 + 600, &kid), GRADREG_OK);
+    CHECK(kid == 2);
+    gradreg_keyring *ring2 = NULL;
+    CHECK_CODE(gradreg_keystore_keyring(ks, &ring2), GRADREG_OK);
+    lists_json = NULL;
+    CHECK_CODE(gradreg_registry_status_lists(r, ring2, MAY2 + 700, MAY2 + 86400, &lists_json),
+               GRADREG_OK);
+    char *text3 = json_string_dup(lists_json, "text");
+    gradreg_string_free(lists_json);
+    CHECK(text3 != NULL);
+    if (text3 != NULL) {
+        CHECK_CODE(gradreg_status_lists_add(lists, verifier, S(text3)),
+                   GRADREG_ERR_STATUS_LIST_INVALID);
+        char *set2 = NULL;
+        CHECK_CODE(gradreg_keystore_key_set_json(ks, &set2), GRADREG_OK);
+        gradreg_keyring *verifier2 = NULL;
+        CHECK_CODE(gradreg_keyring_from_key_set(S(set2), 0, &verifier2), GRADREG_OK);
+        gradreg_status_lists *lists2 = NULL;
+        CHECK_CODE(gradreg_status_lists_new(&lists2), GRADREG_OK);
+        CHECK_CODE(gradreg_status_lists_add(lists2, verifier2, S(text3)), GRADREG_OK);
+        CHECK(verify_off(verifier2, lists2, token, NULL, MAY2 + 800, NULL) ==
+              GRADREG_VERDICT_REVOKED);
+        gradreg_status_lists_free(lists2);
+        gradreg_keyring_free(verifier2);
+        gradreg_string_free(set2);
+        free(text3);
+    }
+    gradreg_keyring_free(ring2);
+
+    /* Frees: the wrong free function leaves a handle alone; the right one frees it once. */
+    gradreg_keyring_free((gradreg_keyring *)lists);
+    gradreg_registry_free((gradreg_registry *)lists);
+    gradreg_status_lists_free((gradreg_status_lists *)verifier);
+    held = NULL;
+    CHECK_CODE(gradreg_status_lists_info(lists, &held), GRADREG_OK);
+    gradreg_string_free(held);
+    CHECK(verify_off(verifier, lists, token, NULL, MAY2 + 400, NULL) == GRADREG_VERDICT_REVOKED);
+    gradreg_status_lists_free(lists);
+    gradreg_status_lists_free(lists);
+    gradreg_status_lists_free(NULL);
+    CHECK(verify_off(verifier, lists, token, NULL, MAY2 + 400, NULL) ==
+          1000 + GRADREG_ERR_INVALID_HANDLE);
+
+    gradreg_status_lists_free(fresh);
+    gradreg_status_lists_free(empty);
+    gradreg_keyring_free(verifier);
+    gradreg_keyring_free(ring);
+    gradreg_keystore_free(ks);
+    gradreg_registry_free(r);
+    gradreg_string_free(token);
+    gradreg_string_free(token_v1);
+    gradreg_string_free(set);
+    free(text);
+    free(text2);
+    free(reg);
+    unlink(path);
+    CHECK(rmdir(dir) == 0);
+}
+
 /* One renderer for the tests: finding and reading a system font takes a while under valgrind. */
 static gradreg_renderer *shared_renderer;
 
@@ -2465,6 +3270,9 @@ int main(void) {
     test_threads();
     test_keyring();
     test_tokens_and_verification();
+    test_keystore();
+    test_key_sets();
+    test_offline_verification();
     test_renderer();
     test_class();
     test_roster();
