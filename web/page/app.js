@@ -129,7 +129,7 @@
     v.append(el("span", { class: "code" }, `结论：${r.verdict}（代码 ${r.code}）${r.failed_at ? `，未通过的步骤：${STEP_ZH[r.failed_at] || r.failed_at}` : ""}`));
     const warn = $("warning");
     const warnings = [];
-    if (r.verdict === "unchecked") warnings.push(`注意：未核对授权状态（是否已撤销或失效）。原因：${r.reason_zh || r.reason}。请更新状态列表或到签发方在线核验后再办理。`);
+    if (r.verdict === "unchecked") warnings.push(`注意：未核对授权状态（是否已撤销或失效）。原因：${r.reason_zh || r.reason}。核对状态之前，请勿据此办理。`);
     if (r.verdict === "valid_offline") warnings.push(`授权状态依据签发方的状态列表，截至 ${cst(r.status_as_of)}；该列表下次更新时间为 ${cst(r.status_next_update)}。`);
     if (r.online_only) warnings.push("此核验码使用 HMAC 签名，只能由签发方在线核验，本页无法离线核验。");
     warn.hidden = warnings.length === 0;

@@ -151,8 +151,8 @@ impl Verifier {
                 "offline",
             ),
         };
-        let mut value = serde_json::to_value(&outcome.verdict)
-            .map_err(|e| invalid(format!("verdict: {e}")))?;
+        let mut value =
+            serde_json::to_value(&outcome.verdict).map_err(|e| invalid(format!("verdict: {e}")))?;
         let Value::Object(map) = &mut value else {
             return Err(invalid("verdict is not an object"));
         };
@@ -342,8 +342,9 @@ fn department(v: &Value) -> Result<Actor, Error> {
                 "department {other:?} (archive_dept or hukou_dept)"
             ))),
         },
-        other => serde_json::from_value(other.clone())
-            .map_err(|e| invalid(format!("department: {e}"))),
+        other => {
+            serde_json::from_value(other.clone()).map_err(|e| invalid(format!("department: {e}")))
+        }
     }
 }
 
@@ -373,5 +374,244 @@ pub fn parse_number(text: &str) -> Value {
             "kind": kind, "result": "malformed", "number": null,
             "message_zh": VerdictKind::Malformed.message_zh(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vector(name: &str) -> Value {
+        let path = format!(
+            "{}/../../docs/vectors/{name}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(&path).expect("vector file");
+        serde_json::from_str(&text).expect("vector JSON")
+    }
+
+    fn offline_verifier(v: &Value) -> Verifier {
+        let mut verifier = Verifier::new();
+        verifier
+            .load_test_keys(&v["key_set"].to_string())
+            .expect("test key set");
+        for l in v["status_lists"].as_array().expect("lists") {
+            verifier
+                .add_status_list(l.as_str().expect("text"))
+                .expect("list");
+        }
+        verifier
+    }
+
+    fn opts(v: &Value, extra: Value) -> String {
+        let mut o = json!({
+            "department": v["verifier_department"],
+            "now": v["now_unix"],
+            "leeway": v["leeway_seconds"],
+        });
+        if let (Value::Object(o), Value::Object(extra)) = (&mut o, extra) {
+            o.extend(extra);
+        }
+        o.to_string()
+    }
+
+    #[test]
+    fn offline_vector_gives_valid_offline_with_steps_claims_and_findings() {
+        let v = vector("format2-valid-offline");
+        let r = offline_verifier(&v)
+            .verify(v["token"].as_str().expect("token"), &opts(&v, json!({})))
+            .expect("verdict");
+        assert_eq!(r["verdict"], "valid_offline");
+        assert_eq!(r["code"], 13);
+        assert_eq!(r["message_zh"], VerdictKind::ValidOffline.message_zh());
+        assert_eq!(r["failed_at"], Value::Null);
+        assert_eq!(r["steps"], v["steps"]);
+        assert_eq!(r["claims"], v["claims"]);
+        assert_eq!(r["disclosure"], v["disclosure"]);
+        assert_eq!(r["status_as_of"], v["status_as_of"]);
+        assert_eq!(r["mode"], "offline");
+        assert_eq!(r["online_only"], false);
+    }
+
+    #[test]
+    fn holder_options_reach_the_core() {
+        let v = vector("format2-valid-offline");
+        let verifier = offline_verifier(&v);
+        let token = v["token"].as_str().expect("token");
+        let r = verifier
+            .verify(token, &opts(&v, json!({"name": "李华"})))
+            .expect("verdict");
+        assert_eq!(r["verdict"], "holder_mismatch");
+        assert_eq!(r["failed_at"], "holder");
+        let r = verifier
+            .verify(
+                token,
+                &opts(&v, json!({"printedNumber": "9d5m pjtb 9d5m pjtm"})),
+            )
+            .expect("verdict");
+        assert_eq!(r["verdict"], "valid_offline");
+        let e = verifier
+            .verify(
+                token,
+                &opts(&v, json!({"printedNumber": "9D5M-PJTB-9D5N-PJTM"})),
+            )
+            .expect_err("typo in the printed number");
+        assert_eq!(e.code().name(), "number_typo");
+    }
+
+    #[test]
+    fn no_list_is_unchecked_with_the_reason_in_chinese() {
+        let v = vector("format2-valid-offline");
+        let mut verifier = Verifier::new();
+        verifier
+            .load_test_keys(&v["key_set"].to_string())
+            .expect("keys");
+        let r = verifier
+            .verify(v["token"].as_str().expect("token"), &opts(&v, json!({})))
+            .expect("verdict");
+        assert_eq!(r["verdict"], "unchecked");
+        assert_eq!(r["reason"], "no_status_list");
+        assert_eq!(
+            r["reason_zh"],
+            gradreg::UncheckedReason::NoStatusList.message_zh()
+        );
+    }
+
+    #[test]
+    fn online_answers_decide_the_status() {
+        let v = vector("valid-hmac");
+        let mut verifier = Verifier::new();
+        verifier
+            .load_test_keys(&v["keys"].to_string())
+            .expect("keys");
+        let token = v["token"].as_str().expect("token");
+        let active = json!({"status": {"status": "active", "disclosure": v["status_disclosure"]}});
+        let r = verifier.verify(token, &opts(&v, active)).expect("verdict");
+        assert_eq!(r["verdict"], "valid");
+        assert_eq!(r["mode"], "online");
+        assert_eq!(r["disclosure"], v["disclosure"]);
+        for (status, verdict) in [
+            ("revoked", "revoked"),
+            ("unknown", "no_match"),
+            ("unreachable", "indeterminate"),
+        ] {
+            let r = verifier
+                .verify(token, &opts(&v, json!({"status": {"status": status}})))
+                .expect("verdict");
+            assert_eq!(r["verdict"], verdict, "{status}");
+        }
+        let e = verifier
+            .verify(token, &opts(&v, json!({"status": {"status": "maybe"}})))
+            .expect_err("unknown status");
+        assert!(matches!(e, Error::InvalidArgument(_)));
+    }
+
+    #[test]
+    fn an_hmac_token_without_its_key_is_unknown_key_and_online_only() {
+        let hmac = vector("valid-hmac");
+        let ed = vector("format2-valid-offline");
+        let verifier = offline_verifier(&ed);
+        let r = verifier
+            .verify(
+                hmac["token"].as_str().expect("token"),
+                &opts(&hmac, json!({})),
+            )
+            .expect("verdict");
+        assert_eq!(r["verdict"], "unknown_key");
+        assert_eq!(r["online_only"], true);
+        // An Ed25519 token signed by a key not in the set is not "online only".
+        let missing = vector("format2-key-not-in-set");
+        let mut v2 = Verifier::new();
+        v2.load_test_keys(&missing["key_set"].to_string())
+            .expect("keys");
+        let r = v2
+            .verify(
+                missing["token"].as_str().expect("token"),
+                &opts(&missing, json!({})),
+            )
+            .expect("verdict");
+        assert_eq!(r["verdict"], "unknown_key");
+        assert_eq!(r["online_only"], false);
+    }
+
+    #[test]
+    fn production_refuses_test_keys_and_malformed_sets() {
+        let mut verifier = Verifier::new();
+        let v = vector("key-set-test-key-in-production");
+        let e = verifier
+            .load_key_set(v["key_set_text"].as_str().expect("text"))
+            .expect_err("test key refused");
+        assert_eq!(e.code() as u32, 305);
+        assert_eq!(error_json(&e)["error"]["code"], 305);
+        let e = verifier.load_key_set("{").expect_err("not JSON");
+        assert_eq!(e.code() as u32, 311);
+        let ok = vector("key-set-valid");
+        let r = verifier
+            .load_key_set(ok["key_set_text"].as_str().expect("text"))
+            .expect("valid set");
+        assert_eq!(r["key_ids"], json!([2, 3]));
+    }
+
+    #[test]
+    fn a_list_that_does_not_verify_is_refused_and_entries_are_probed() {
+        let bad = vector("status-list-flipped-signature-bit");
+        let mut verifier = Verifier::new();
+        verifier
+            .load_test_keys(&bad["key_set"].to_string())
+            .expect("keys");
+        let e = verifier
+            .add_status_list(bad["status_list_text"].as_str().expect("text"))
+            .expect_err("refused");
+        assert_eq!(e.code() as u32, 312);
+        let good = vector("status-list-valid");
+        let info = verifier
+            .add_status_list(good["status_list_text"].as_str().expect("text"))
+            .expect("list");
+        assert_eq!(info["entries"], good["entries"]);
+        for p in good["probe"].as_array().expect("probe") {
+            let i = p[0].as_u64().expect("index") as u32;
+            assert_eq!(verifier.status_entry(7, i), p[1]);
+        }
+        assert_eq!(verifier.status_entry(8, 0), Value::Null);
+    }
+
+    #[test]
+    fn bad_calls_are_typed_errors() {
+        let v = vector("format2-valid-offline");
+        let token = v["token"].as_str().expect("token");
+        let e = Verifier::new()
+            .verify(token, &opts(&v, json!({})))
+            .expect_err("no keys");
+        assert!(matches!(e, Error::InvalidArgument(_)));
+        let verifier = offline_verifier(&v);
+        for bad in [
+            "{",
+            r#"{"now": 1, "colour": "red"}"#,
+            r#"{"department": "archive_dept"}"#,
+            r#"{"now": 1, "department": "police"}"#,
+            r#"{"now": 1, "leeway": -5}"#,
+        ] {
+            assert!(
+                matches!(verifier.verify(token, bad), Err(Error::InvalidArgument(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_parse_as_the_vectors_say() {
+        for name in [
+            "number-verification-valid",
+            "number-verification-typed-loosely",
+            "number-verification-typo",
+            "number-transfer-valid",
+            "number-transfer-malformed",
+        ] {
+            let v = vector(name);
+            let r = parse_number(v["input"].as_str().expect("input"));
+            assert_eq!(r["kind"], v["number_kind"], "{name}");
+            assert_eq!(r["result"], v["result"], "{name}");
+            assert_eq!(r["number"], v["parsed"], "{name}");
+        }
     }
 }

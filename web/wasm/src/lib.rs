@@ -59,7 +59,8 @@ unsafe fn text<'a>(ptr: *const u8, len: usize) -> Result<&'a str, gradreg::Error
     }
     // SAFETY: the caller guarantees `len` readable bytes at `ptr`.
     let bytes = unsafe { std::slice::from_raw_parts(ptr, len) };
-    std::str::from_utf8(bytes).map_err(|_| gradreg::Error::InvalidArgument("text is not UTF-8".into()))
+    std::str::from_utf8(bytes)
+        .map_err(|_| gradreg::Error::InvalidArgument("text is not UTF-8".into()))
 }
 
 fn with_verifier(handle: u32, f: impl FnOnce(&mut Verifier) -> ApiResult) -> ApiResult {
@@ -197,7 +198,8 @@ pub unsafe extern "C" fn gr_verify(
     opts_len: usize,
 ) -> u32 {
     // SAFETY: forwarded.
-    let args = unsafe { text(token_ptr, token_len).and_then(|t| Ok((t, text(opts_ptr, opts_len)?))) };
+    let args =
+        unsafe { text(token_ptr, token_len).and_then(|t| Ok((t, text(opts_ptr, opts_len)?))) };
     answer(args.and_then(|(t, o)| with_verifier(handle, |v| v.verify(t, o))))
 }
 
@@ -210,4 +212,59 @@ pub unsafe extern "C" fn gr_parse_number(ptr: *const u8, len: usize) -> u32 {
     // SAFETY: forwarded.
     let t = unsafe { text(ptr, len) };
     answer(t.map(api::parse_number))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call_with(text: &str, f: impl FnOnce(*const u8, usize) -> u32) -> (u32, Value) {
+        let bytes = text.as_bytes();
+        let ptr = gr_alloc(bytes.len());
+        // SAFETY: `ptr` has room for `bytes.len()` bytes.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptr, bytes.len()) };
+        let rc = f(ptr, bytes.len());
+        // SAFETY: allocated above with this length.
+        unsafe { gr_free(ptr, bytes.len()) };
+        (rc, last())
+    }
+
+    fn last() -> Value {
+        // SAFETY: the result buffer holds `gr_result_len()` bytes until the next call.
+        let bytes = unsafe { std::slice::from_raw_parts(gr_result_ptr(), gr_result_len()) };
+        serde_json::from_slice(bytes).expect("JSON answer")
+    }
+
+    #[test]
+    fn the_exports_exchange_json_through_memory() {
+        let h = gr_verifier_new();
+        assert_ne!(h, 0);
+        // SAFETY (all calls below): pointers from `gr_alloc` with their lengths.
+        let (rc, v) = call_with("{", |p, n| unsafe { gr_load_key_set(h, p, n) });
+        assert_eq!(rc, 311);
+        assert_eq!(v["error"]["name"], "key_set_invalid");
+        let (rc, v) = call_with("9d5m pjtb 9d5m pjtm", |p, n| unsafe {
+            gr_parse_number(p, n)
+        });
+        assert_eq!((rc, &v["number"]), (0, &json_str("9D5M-PJTB-9D5M-PJTM")));
+        // A token verified with no keys loaded: a typed error, not a verdict.
+        let (rc, v) = call_with("GR2.AAAA", |p, n| {
+            let o = br#"{"now":0}"#;
+            unsafe { gr_verify(h, p, n, o.as_ptr(), o.len()) }
+        });
+        assert_eq!(rc, gradreg::ErrorCode::InvalidArgument as u32);
+        assert_eq!(v["error"]["code"], rc);
+        // Text that is not UTF-8, and a freed handle.
+        let bad = [0xffu8, 0xfe];
+        assert_ne!(unsafe { gr_load_key_set(h, bad.as_ptr(), bad.len()) }, 0);
+        gr_verifier_free(h);
+        assert_ne!(gr_status_entry(h, 0, 0), 0);
+        // The slot is reused.
+        assert_eq!(gr_verifier_new(), h);
+        gr_verifier_free(h);
+    }
+
+    fn json_str(s: &str) -> Value {
+        Value::String(s.into())
+    }
 }
