@@ -22,7 +22,7 @@ rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
 raw="$target/wasm32-unknown-unknown/release/gradreg_wasm.wasm"
 if command -v wasm-opt >/dev/null 2>&1; then
   wasm-opt -Oz --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
-    --enable-nontrapping-float-to-int "$raw" -o "$web/pkg/gradreg.wasm"
+    --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue "$raw" -o "$web/pkg/gradreg.wasm"
 else
   echo "web/build.sh: wasm-opt not found (Debian: binaryen), the module is not optimized" >&2
   cp "$raw" "$web/pkg/gradreg.wasm"
