@@ -89,6 +89,24 @@ fi
 # A field added to a core record reaches the faces with no hand edit (a test-only core feature).
 ./scripts/field-probe.sh "$venv" 2>&1 | tee "$log_dir/probe.log"
 
+echo "== web: the verifier as WebAssembly, its package and page, in headless Chromium"
+# Debian's chromium (driven by playwright-core) and binaryen's wasm-opt; the npm packages (test
+# driver, QR decoder vendored into the page) from web/package-lock.json. Every docs/vectors file
+# in the browser, the page on the season's forms (screenshots in target/web/), then the size and
+# speed figures (printed, not asserted).
+web_need=()
+command -v chromium >/dev/null 2>&1 || web_need+=(chromium)
+command -v wasm-opt >/dev/null 2>&1 || web_need+=(binaryen)
+if [ ${#web_need[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${web_need[@]}" >/dev/null
+fi
+(cd web && npm ci --no-audit --no-fund --loglevel=error)
+web/build.sh
+node web/tests/browser.test.mjs target/season-example 2>&1 | tee "$log_dir/web.log"
+node web/tests/bench.mjs
+
 echo "== forms in the field: the season with no CJK font on the system; QR codes for phones; PDF/A-2b"
 # The README's first command on a machine without any CJK font: in a private mount namespace the
 # system's font folders are hidden under empty tmpfs mounts and GRADREG_FONT is unset, so only the
@@ -113,7 +131,8 @@ read -r passed failed < <(awk '/^test result:/ {
     for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }
   } END { print p + 0, f + 0 }' "$log_dir/cargo.log")
 read -r c_passed c_failed < <(awk '/^[a-z-]+: [0-9]+ passed, [0-9]+ failed$/ { p += $2; f += $4 }
-  END { print p + 0, f + 0 }' "$log_dir/c.log" "$log_dir/probe.log" "$log_dir/field.log" "$log_dir/spec.log")
+  END { print p + 0, f + 0 }' "$log_dir/c.log" "$log_dir/probe.log" "$log_dir/field.log" "$log_dir/spec.log" \
+  "$log_dir/web.log")
 passed=$((passed + c_passed))
 failed=$((failed + c_failed))
 
