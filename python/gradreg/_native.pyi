@@ -1,7 +1,7 @@
 # Hand-written stubs of the native module gradreg._native (python/src/*.rs). Records, actors,
 # commands, policies and results cross as the core's JSON text; instants as RFC 3339 text.
 from pathlib import Path
-from typing import List, Optional, Tuple, final
+from typing import Callable, List, Optional, Tuple, final
 
 __all__: List[str] = [
     "__version__",
@@ -32,8 +32,12 @@ __all__: List[str] = [
     "roster_csv",
     "issue_token",
     "verify_scanned",
+    "verify_offline",
     "NativeHeaderAliases",
     "NativeKeyRing",
+    "NativeKeySet",
+    "NativeKeyStore",
+    "NativeStatusLists",
     "NativeRenderer",
     "NativeRegistry",
 ]
@@ -83,15 +87,31 @@ def issue_token(
     section: str,
     prefix: str = ...,
     embed: bool = False,
+    version: int = 1,
+    status: Optional[Tuple[int, int]] = None,
 ) -> str: ...
 def verify_scanned(
     token: str,
     ring: NativeKeyRing,
     verifier: str,
     now: str,
-    registrations: str,
+    registrations: Optional[str] = None,
     required_prefix: Optional[str] = None,
     leeway_seconds: int = 300,
+    printed_number: Optional[str] = None,
+    holder_name: Optional[str] = None,
+    status: Optional[Callable[[str, str, str], Optional[str]]] = None,
+) -> str: ...
+def verify_offline(
+    token: str,
+    ring: NativeKeyRing,
+    verifier: str,
+    now: str,
+    lists: Optional[NativeStatusLists] = None,
+    required_prefix: Optional[str] = None,
+    leeway_seconds: int = 300,
+    printed_number: Optional[str] = None,
+    holder_name: Optional[str] = None,
 ) -> str: ...
 @final
 class NativeKeyRing:
@@ -107,7 +127,39 @@ class NativeKeyRing:
     def ids(self) -> List[int]: ...
     def is_test_mode(self) -> bool: ...
     def public_key(self, id: int) -> Optional[bytes]: ...
+    def key_set(self, issuer: str) -> NativeKeySet: ...
     def public_only(self) -> NativeKeyRing: ...
+
+@final
+class NativeKeyStore:
+    @staticmethod
+    def create(path: str, issuer: str, algorithm: str, now: str) -> NativeKeyStore: ...
+    @staticmethod
+    def open(path: str) -> NativeKeyStore: ...
+    @staticmethod
+    def open_or_create(path: str, issuer: str, algorithm: str, now: str) -> NativeKeyStore: ...
+    def rotate(self, algorithm: str, now: str) -> int: ...
+    def retire(self, kid: int, now: str) -> None: ...
+    def ring(self) -> NativeKeyRing: ...
+    def key_set(self) -> NativeKeySet: ...
+    def info(self) -> str: ...
+
+@final
+class NativeKeySet:
+    @staticmethod
+    def from_json(text: str) -> NativeKeySet: ...
+    @staticmethod
+    def from_ring(issuer: str, ring: NativeKeyRing) -> NativeKeySet: ...
+    def to_json(self) -> str: ...
+    def issuer(self) -> str: ...
+    def ring(self, test_mode: bool) -> NativeKeyRing: ...
+
+@final
+class NativeStatusLists:
+    def __new__(cls) -> NativeStatusLists: ...
+    def add(self, text: str, ring: NativeKeyRing) -> str: ...
+    def lists(self) -> str: ...
+    def status(self, list: int, index: int) -> Optional[str]: ...
 
 @final
 class NativeRenderer:
@@ -185,7 +237,21 @@ class NativeRegistry:
         now: str,
         required_prefix: Optional[str] = None,
         leeway_seconds: int = 300,
+        printed_number: Optional[str] = None,
+        holder_name: Optional[str] = None,
     ) -> str: ...
+    def issue_token(
+        self,
+        ring: NativeKeyRing,
+        number: str,
+        section: str,
+        now: str,
+        prefix: str = ...,
+        embed: bool = False,
+        version: int = 1,
+    ) -> str: ...
+    def signing_keys(self, number: str) -> str: ...
+    def status_lists(self, ring: NativeKeyRing, now: str, next_update: str) -> str: ...
     def find(self, id: str) -> Optional[str]: ...
     def find_by_id_number(self, id_number: str) -> Optional[str]: ...
     def find_by_number(self, number: str) -> Optional[str]: ...

@@ -14,11 +14,12 @@ use serde_json::json;
 use crate::codes::VerdictJson;
 use crate::errors::{parse, run, to_json, ErrorJson};
 use crate::forms::FORMATS;
-use crate::registry::{AuditRecordJson, AuditReportJson, UploadResultJson};
+use crate::keys::{KeyStoreInfo, StatusListInfo, StoredKeyJson};
+use crate::registry::{AuditRecordJson, AuditReportJson, PublishedListJson, UploadResultJson};
 
 /// The schema document of every record type the package exchanges with the core: the core's
 /// catalog and this module's own wire types (verdicts with their code, upload results, audit
-/// records and reports, errors in result lists).
+/// records and reports, errors in result lists, key stores, status lists).
 pub fn catalog() -> serde_json::Value {
     let mut c = Catalog::core();
     c.record::<ErrorJson>()
@@ -28,7 +29,11 @@ pub fn catalog() -> serde_json::Value {
         .record::<AuditReportJson>()
         .record::<gradreg::RosterNotice>()
         .record::<gradreg::ColumnUse>()
-        .add::<gradreg::HeaderPreview>();
+        .add::<gradreg::HeaderPreview>()
+        .add::<KeyStoreInfo>()
+        .add::<StoredKeyJson>()
+        .add::<StatusListInfo>()
+        .record::<PublishedListJson>();
     c.finish()
 }
 
