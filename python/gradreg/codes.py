@@ -175,6 +175,8 @@ class KeyStore:
     (``VerificationError`` ``key_store``, 310). Every change is written to the file before it
     takes effect."""
 
+    _n: "_native.NativeKeyStore"
+
     def __init__(self) -> None:
         raise TypeError("use KeyStore.create, KeyStore.open or KeyStore.open_or_create")
 
@@ -258,6 +260,8 @@ class KeySet:
     """An issuer's published key set (JSON, ``"format": "gradreg-key-set"``): the Ed25519
     public keys with their signing periods. A verifier builds its ring from it with
     ``key_ring()``; in production small-order, non-canonical and test keys are refused."""
+
+    _n: "_native.NativeKeySet"
 
     def __init__(self) -> None:
         raise TypeError("use KeySet.from_json, KeyStore.key_set or KeyRing.key_set")

@@ -430,7 +430,7 @@ impl StatusSource for CallableStatus {
                     now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 ),
             )?;
-            out.extract::<Option<String>>(py).map_err(PyErr::from)
+            out.extract::<Option<String>>(py)
         });
         let text = match got {
             Ok(Some(t)) => t,

@@ -102,7 +102,12 @@ impl NativeKeyStore {
         now: String,
     ) -> PyResult<Self> {
         let store = run(py, move || {
-            KeyStore::create(&path, &issuer, parse_algorithm(&algorithm)?, parse_time(&now)?)
+            KeyStore::create(
+                &path,
+                &issuer,
+                parse_algorithm(&algorithm)?,
+                parse_time(&now)?,
+            )
         })?;
         Ok(Self::of(store))
     }
@@ -124,7 +129,12 @@ impl NativeKeyStore {
         now: String,
     ) -> PyResult<Self> {
         let store = run(py, move || {
-            KeyStore::open_or_create(&path, &issuer, parse_algorithm(&algorithm)?, parse_time(&now)?)
+            KeyStore::open_or_create(
+                &path,
+                &issuer,
+                parse_algorithm(&algorithm)?,
+                parse_time(&now)?,
+            )
         })?;
         Ok(Self::of(store))
     }

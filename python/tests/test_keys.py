@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import List, Tuple
@@ -413,6 +415,105 @@ def test_a_status_callable_answers_for_the_number(authorized: Registration) -> N
     with pytest.raises(RuntimeError, match="status service down"):
         gradreg.verify_token(token, ring, HUKOU, now=NOW, status=broken)
     with pytest.raises(TypeError):
-        gradreg.verify_token(token, ring, HUKOU, now=NOW, status=lambda *a: "valid")  # type: ignore[arg-type,return-value]
+        gradreg.verify_token(token, ring, HUKOU, now=NOW, status=lambda *a: "valid")  # type: ignore[arg-type]
     with pytest.raises(ArgumentError):
         StatusAnswer("fine")
+
+
+# ---- the command: gradreg keys …, gradreg verify --key-set … --status-list … ----
+
+
+def _run(*args: str) -> "subprocess.CompletedProcess[str]":
+    return subprocess.run(
+        [sys.executable, "-m", "gradreg", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+    )
+
+
+def test_the_command_keeps_keys_publishes_and_verifies_offline(tmp_path: Path) -> None:
+    reg, number, grad = _registry(tmp_path)
+    reg.close()
+    db = str(tmp_path / "registry")
+    store = str(tmp_path / "keys.json")
+    before, now = BEFORE.isoformat(), NOW.isoformat()
+
+    init = _run("keys", "init", "--store", store, "--issuer", "南京财经大学", "--now", before)
+    assert init.returncode == 0, init.stderr
+    assert "已创建密钥库" in init.stderr and "当前签名密钥 (active): 1" in init.stdout
+    assert _mode(Path(store)) == 0o600
+    again = _run("keys", "init", "--store", store, "--issuer", "x", "--now", before)
+    assert again.returncode == 2 and "310" in again.stderr
+
+    with Registry.open(db) as r:
+        token = r.issue_token(
+            KeyStore.open(store).key_ring(), number, "archive", embed_disclosure=True, version=2, now=NOW
+        )
+    out = tmp_path / "发布"
+    pub = _run("keys", "publish", "--store", store, "--registry", db, "-o", str(out), "--now", now)
+    assert pub.returncode == 0, pub.stderr
+    assert "公钥集" in pub.stdout and "状态列表" in pub.stdout
+    assert sorted(p.name for p in out.iterdir()) == ["keyset.json", "status-list-0.txt"]
+    key_set = str(out / "keyset.json")
+    status_list = str(out / "status-list-0.txt")
+    assert KeySet.from_file(key_set).key_ids == [1]
+
+    at = (NOW + timedelta(hours=1)).isoformat()
+    ok = _run("verify", token, "--key-set", key_set, "--status-list", status_list, "--now", at)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "valid_offline" in ok.stdout and "状态截至" in ok.stdout
+    as_json = _run(
+        "verify", token, "--key-set", key_set, "--status-list", status_list, "--now", at, "--json"
+    )
+    assert json.loads(as_json.stdout)["verdict"] == "valid_offline"
+    unchecked = _run("verify", token, "--key-set", key_set, "--now", at)
+    assert unchecked.returncode == 1 and "unchecked" in unchecked.stdout and "no_status_list" in unchecked.stdout
+    other = _run(
+        "verify", token, "--key-set", key_set, "--status-list", status_list, "--now", at,
+        "--holder-name", "李四",
+    )
+    assert other.returncode == 1 and "holder_mismatch" in other.stdout
+    # Online, against the registry, with the key set's ring.
+    online = _run("verify", token, "--registry", db, "--key-set", key_set, "--now", at)
+    assert online.returncode == 0 and "valid" in online.stdout
+
+    # Revoked, republished: revoked offline.
+    with Registry.open(db) as r:
+        r.apply(KEY, grad, Command.revoke_authorization(number), NOW + timedelta(hours=2))
+    later = (NOW + timedelta(hours=3)).isoformat()
+    assert _run("keys", "publish", "--store", store, "--registry", db, "-o", str(out), "--now", later).returncode == 0
+    revoked = _run("verify", token, "--key-set", key_set, "--status-list", status_list, "--now", later)
+    assert revoked.returncode == 1 and "revoked" in revoked.stdout
+
+    # Rotate, retire, show.
+    rot = _run("keys", "rotate", "--store", store, "--now", later, "--json")
+    assert rot.returncode == 0 and json.loads(rot.stdout)["active"] == 2
+    refused = _run("keys", "retire", "2", "--store", store, "--now", later)
+    assert refused.returncode == 2 and "305" in refused.stderr
+    assert _run("keys", "retire", "1", "--store", store, "--now", later).returncode == 0
+    show = _run("keys", "show", "--store", store)
+    assert "已停用" in show.stdout and "签名中" in show.stdout and "PRIVATE" not in show.stdout
+    # The old key is retired: the token it signed no longer verifies with the new key set.
+    assert _run("keys", "publish", "--store", store, "--registry", db, "-o", str(out), "--now", later).returncode == 0
+    gone = _run("verify", token, "--key-set", key_set, "--status-list", status_list, "--now", later)
+    assert gone.returncode == 1 and "unknown_key" in gone.stdout
+
+
+def test_the_command_refuses_what_it_cannot_use(tmp_path: Path) -> None:
+    store = tmp_path / "keys.json"
+    assert _run("keys", "init", "--store", str(store), "--issuer", "x").returncode == 0
+    os.chmod(store, 0o644)
+    open_ = _run("keys", "show", "--store", str(store))
+    assert open_.returncode == 2 and "chmod 600" in open_.stderr
+    assert _run("keys").returncode == 64
+    assert _run("keys", "init", "--store", str(tmp_path / "k2.json")).returncode == 64
+    neither = _run("verify", "GR2.AAAA")
+    assert neither.returncode == 64 and "--key-set" in neither.stderr
+    bad = tmp_path / "keyset.json"
+    bad.write_text("{}", encoding="utf-8")
+    invalid = _run("verify", "GR2.AAAA", "--key-set", str(bad))
+    assert invalid.returncode == 2 and "311" in invalid.stderr
+    lists_alone = _run("verify", "GR2.AAAA", "--registry", str(tmp_path / "r"), "--status-list", "x")
+    assert lists_alone.returncode == 64
