@@ -42,6 +42,7 @@ from .codes import (
     Verdict,
     issue_token,
     parse_number,
+    parse_transfer_number,
     random_number,
     verify_offline,
     verify_token,
@@ -214,6 +215,7 @@ __all__ = [
     "issue_token",
     "verify_token",
     "verify_offline",
+    "parse_transfer_number",
     # forms
     "Renderer",
     "ClassItem",

@@ -24,6 +24,7 @@ from .lifecycle import Actor, Registration, _need
 
 __all__ = [
     "parse_number",
+    "parse_transfer_number",
     "random_number",
     "KeyRing",
     "KeyStore",
@@ -54,6 +55,16 @@ def parse_number(text: str) -> str:
     if not isinstance(text, str):
         raise ArgumentTypeError(f"a verification number must be str, got {type(text).__name__}")
     return str(_native.parse_number(text))
+
+
+def parse_transfer_number(text: str) -> str:
+    """Parses a transfer number (转递编号, the number of an archive transfer) as a person types
+    it and returns it as ``ZD-XXXX-XXXX-XXXX``. A wrong check symbol raises
+    ``VerificationError`` ``transfer_number_typo``; anything else malformed
+    ``transfer_number_malformed``."""
+    if not isinstance(text, str):
+        raise ArgumentTypeError(f"a transfer number must be str, got {type(text).__name__}")
+    return str(_native.parse_transfer_number(text))
 
 
 def random_number() -> str:
@@ -520,8 +531,8 @@ def verify_token(
 ) -> Verdict:
     """Verifies a scanned token for a department (``Actor.archive_dept`` or
     ``Actor.hukou_dept``). The signature is checked before any field is trusted. The status
-    comes from ``status`` (a callable answering ``StatusAnswer`` for the token's number) when
-    given, else from the ``registrations`` given (their current state decides revoked and
+    comes from ``status`` (a callable answering ``StatusAnswer`` for the token's number) or
+    from the ``registrations`` given (their current state decides revoked and
     superseded; a number none of them holds is ``no_match``); with neither, the token is
     checked offline with no status list: an authentic one is ``unchecked``, carrying what it
     embeds (see ``verify_offline``). ``printed_number`` (the number printed on the form) and
@@ -530,6 +541,10 @@ def verify_token(
     _need(str, "token", token)
     _need(KeyRing, "keyring", keyring)
     _need(Actor, "verifier", verifier)
+    if status is not None and registrations is not None:
+        raise ArgumentError(
+            "give registrations or a status source, not both", error_code("invalid_argument")
+        )
     regs_json = None
     if registrations is not None:
         regs = []

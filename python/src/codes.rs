@@ -8,7 +8,8 @@ use gradreg::codes::{StatusLists, StatusPointer};
 use gradreg::{
     Actor, AuthStatus, Authorization, CodeTables, Disclosure, Error, IssueOptions, Key, KeyId,
     KeyRing, Masking, MemoryRegistry, Registration, RegistryStatus, ScanOptions, ScanOutcome,
-    Section, StatusAnswer, StatusSource, Step, Unavailable, Verdict, VerificationNumber,
+    Section, StatusAnswer, StatusSource, Step, TransferNumber, Unavailable, Verdict,
+    VerificationNumber,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -61,6 +62,12 @@ fn parse_number(py: Python<'_>, text: String) -> PyResult<String> {
         py,
         move || Ok(VerificationNumber::parse(&text)?.to_string()),
     )
+}
+
+/// Parses a transfer number (转递编号) typed by a person; returns it as `ZD-XXXX-XXXX-XXXX`.
+#[pyfunction]
+fn parse_transfer_number(py: Python<'_>, text: String) -> PyResult<String> {
+    run(py, move || Ok(TransferNumber::parse(&text)?.to_string()))
 }
 
 /// A new random verification number, as `XXXX-XXXX-XXXX-XXXX`.
@@ -541,6 +548,7 @@ fn verify_scanned(
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse_number, m)?)?;
     m.add_function(wrap_pyfunction!(random_number, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_transfer_number, m)?)?;
     m.add_function(wrap_pyfunction!(issue_token, m)?)?;
     m.add_function(wrap_pyfunction!(verify_scanned, m)?)?;
     m.add_class::<NativeKeyRing>()

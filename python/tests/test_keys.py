@@ -418,6 +418,8 @@ def test_a_status_callable_answers_for_the_number(authorized: Registration) -> N
         gradreg.verify_token(token, ring, HUKOU, now=NOW, status=lambda *a: "valid")  # type: ignore[arg-type]
     with pytest.raises(ArgumentError):
         StatusAnswer("fine")
+    with pytest.raises(ArgumentError):
+        gradreg.verify_token(token, ring, HUKOU, [authorized], NOW, status=answer("valid"))
 
 
 # ---- the command: gradreg keys …, gradreg verify --key-set … --status-list … ----
