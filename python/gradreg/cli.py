@@ -662,6 +662,16 @@ def _keys_retire(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _write_published(folder: str, name: str, text: str) -> str:
+    """Writes one published file whole (a reader never sees half of it); returns its path."""
+    path = os.path.join(folder, name)
+    part = path + ".part"
+    with open(part, "w", encoding="utf-8") as f:
+        f.write(text + "\n")
+    os.replace(part, path)
+    return path
+
+
 def _keys_publish(args: argparse.Namespace) -> int:
     from datetime import timedelta, timezone
 
@@ -671,20 +681,22 @@ def _keys_publish(args: argparse.Namespace) -> int:
     try:
         store = _store(args)
         ring = store.key_ring()
-        key_set = store.key_set().to_json()
+        published = store.key_set()
+        if store.active not in published.key_ids:
+            _err(
+                "错误 (error): 当前签名密钥不是 Ed25519，核验部门无法用公钥集核对状态列表；"
+                "请先 gradreg keys rotate --algorithm ed25519 (the active key must be Ed25519)"
+            )
+            return EXIT_UNUSABLE
+        key_set = published.to_json()
         with _open_registry(args.registry) as registry:
             lists = registry.status_lists(
                 ring, now=now, next_update=now + timedelta(hours=args.valid_hours)
             )
         os.makedirs(args.output, exist_ok=True)
-        written = [os.path.join(args.output, "keyset.json")]
-        with open(written[0], "w", encoding="utf-8") as f:
-            f.write(key_set + "\n")
+        written = [_write_published(args.output, "keyset.json", key_set)]
         for pl in lists:
-            path = os.path.join(args.output, f"status-list-{pl.list}.txt")
-            with open(path, "w", encoding="ascii") as f:
-                f.write(pl.text + "\n")
-            written.append(path)
+            written.append(_write_published(args.output, f"status-list-{pl.list}.txt", pl.text))
     except (GradregError, OSError) as e:
         return _fail(e, args.json)
     if args.json:

@@ -519,3 +519,9 @@ def test_the_command_refuses_what_it_cannot_use(tmp_path: Path) -> None:
     assert invalid.returncode == 2 and "311" in invalid.stderr
     lists_alone = _run("verify", "GR2.AAAA", "--registry", str(tmp_path / "r"), "--status-list", "x")
     assert lists_alone.returncode == 64
+    # An HMAC store has nothing a verifier could check lists with: nothing is published.
+    hmac = tmp_path / "hmac.json"
+    assert _run("keys", "init", "--store", str(hmac), "--issuer", "x", "--algorithm", "hmac").returncode == 0
+    out = tmp_path / "out"
+    refused = _run("keys", "publish", "--store", str(hmac), "--registry", str(tmp_path / "r"), "-o", str(out))
+    assert refused.returncode == 2 and "Ed25519" in refused.stderr and not out.exists()
