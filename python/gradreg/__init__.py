@@ -28,7 +28,25 @@ from ._errors import (
     error_code,
 )
 from ._native import __version__
-from .codes import VERDICTS, KeyRing, Verdict, issue_token, parse_number, random_number, verify_token
+from .codes import (
+    STATUS_ANSWERS,
+    VERDICTS,
+    KeyRing,
+    KeySet,
+    KeyStore,
+    KeyStoreInfo,
+    StatusAnswer,
+    StatusListInfo,
+    StatusLists,
+    StoredKey,
+    Verdict,
+    issue_token,
+    parse_number,
+    parse_transfer_number,
+    random_number,
+    verify_offline,
+    verify_token,
+)
 from .forms import DEFAULT_DPI, FORMATS, SECTIONS, ClassItem, Renderer
 from .lifecycle import (
     REMINDER_KINDS,
@@ -68,6 +86,7 @@ from .registry import (
     AuditReport,
     DestinationImportReport,
     Placement,
+    PublishedStatusList,
     RefusedRow,
     Registry,
     Statistics,
@@ -182,10 +201,21 @@ __all__ = [
     "parse_number",
     "random_number",
     "KeyRing",
+    "KeyStore",
+    "KeyStoreInfo",
+    "StoredKey",
+    "KeySet",
+    "StatusLists",
+    "StatusListInfo",
+    "StatusAnswer",
+    "STATUS_ANSWERS",
+    "PublishedStatusList",
     "Verdict",
     "VERDICTS",
     "issue_token",
     "verify_token",
+    "verify_offline",
+    "parse_transfer_number",
     # forms
     "Renderer",
     "ClassItem",

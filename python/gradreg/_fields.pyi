@@ -388,6 +388,20 @@ class ImportReport(Record):
     #: The worksheet read, for an XLSX roster.
     sheet: Optional[str] = ...
 
+class KeyStoreInfo(Record):
+    """What a key store holds, without secrets: its issuer, its file, the active key and every
+    key with its dates.
+    """
+
+    #: Who issues the tokens.
+    issuer: str
+    #: The store's file.
+    path: str
+    #: Every key, retired ones included, in the store's order.
+    keys: List[codes.StoredKey]
+    #: The active key's id.
+    active: Optional[int] = ...
+
 class MonthDay(Record, frozen=True):
     """A day of the year, applied to a graduation year."""
 
@@ -483,6 +497,16 @@ class Problem(Record, frozen=True):
     message_zh: str
     #: Message in English.
     message_en: str
+
+class PublishedListJson(Record):
+    """A signed status list as the registry publishes it."""
+
+    #: The list id (format-2 tokens point at it).
+    list: int
+    #: The signed text, `GS1.…`.
+    text: str
+    #: How many of its entries are not in force (revoked or superseded).
+    not_in_force: int
 
 class RefusedRow(Record):
     """A row the registry refused: no such registration, an identity that disagrees with it, or
@@ -666,6 +690,40 @@ class Statistics(Record):
     #: Placement per major (`code name`).
     by_major: List[registry.Placement]
 
+class StatusListInfo(Record):
+    """One status list a verifier holds, as the package shows it."""
+
+    #: The list id (tokens point at it).
+    list: int
+    #: When it was issued: statuses are known as of this instant.
+    issued_at: datetime
+    #: When the issuer publishes the next one; after it the list is stale.
+    next_update: datetime
+    #: How many entries it has.
+    entries: int
+    #: How many of them are not in force.
+    not_in_force: int
+    #: The key that signed it.
+    key_id: Optional[int] = ...
+
+class StoredKeyJson(Record):
+    """One key of a key store as the package shows it: its id, algorithm and dates, never its
+    secret.
+    """
+
+    #: The key id.
+    kid: int
+    #: `ed25519` or `hmac-sha256`.
+    alg: str
+    #: When it was made.
+    created_at: datetime
+    #: When it was retired (then it verifies nothing and leaves the key set).
+    retired_at: Optional[datetime] = ...
+    #: When it became the active key (none for a key never activated).
+    valid_from: Optional[datetime] = ...
+    #: When it stopped being the active key.
+    valid_to: Optional[datetime] = ...
+
 class Study(Record):
     """Further study in China (境内升学)."""
 
@@ -731,7 +789,7 @@ class VerdictJson(Record):
     scanned token the step that decided it.
     """
 
-    #: One of valid, expired, not_yet_valid, revoked, superseded, no_match, malformed, bad_signature, unknown_key, wrong_section, typo, rate_limited, indeterminate.
+    #: One of valid, expired, not_yet_valid, revoked, superseded, no_match, malformed, bad_signature, unknown_key, wrong_section, typo, rate_limited, indeterminate, valid_offline, unchecked, holder_mismatch.
     verdict: str
     #: The verdict's stable code (0 for valid).
     code: int
@@ -743,6 +801,12 @@ class VerdictJson(Record):
     expires_at: Optional[datetime] = ...
     #: What the verifier's department may see.
     disclosure: Optional[Dict[str, Any]] = ...
+    #: Why the status was not checked (`unchecked` only).
+    reason: Optional[str] = ...
+    #: The status list's issue time: the status is known as of this instant (none when not
+    status_as_of: Optional[datetime] = ...
+    #: The status list's next-update time.
+    status_next_update: Optional[datetime] = ...
 
 class VoidRequest(Record):
     """A void request."""

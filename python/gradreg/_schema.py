@@ -362,6 +362,8 @@ class Spec:
     tag: Optional[str] = None
     #: For each tag value, the fields its variant requires.
     variants: Dict[str, FrozenSet[str]] = dataclasses.field(default_factory=dict)
+    #: For each tag value, every field its variant has (required or optional).
+    variant_allows: Dict[str, FrozenSet[str]] = dataclasses.field(default_factory=dict)
     #: The fields of any variant (optional in the class).
     variant_fields: Tuple[str, ...] = ()
 
@@ -446,6 +448,9 @@ def spec_of(name: str) -> Spec:
             spec.variants = {
                 str(p[0][tag]["const"]): frozenset(k for k in p[1] if k != tag) for p in parts
             }
+            spec.variant_allows = {
+                str(p[0][tag]["const"]): frozenset(k for k in p[2] if k != tag) for p in parts
+            }
             spec.variant_fields = tuple(extra)
             tag_field = FieldSpec(tag, _Scalar(str), _NO_DEFAULT, "One of " + ", ".join(spec.variants) + ".")
             spec.fields = [tag_field] + fields + list(extra.values())
@@ -519,6 +524,7 @@ class Record:
                 f"unknown {spec.tag} {tag!r}; one of {', '.join(spec.variants)}",
                 error_code("invalid_argument"),
             )
+        allows = spec.variant_allows.get(tag, needed)
         kinds = {f.name: f.kind for f in spec.fields}
         for name in spec.variant_fields:
             v = getattr(self, name)
@@ -526,6 +532,9 @@ class Record:
                 if v is None:
                     raise ArgumentTypeError(f"a {tag} {owner} needs {name}, got None")
                 kinds[name].load(f"{owner}.{name}", v)
+            elif name in allows:
+                if v is not None:
+                    kinds[name].load(f"{owner}.{name}", v)
             elif v is not None:
                 raise ArgumentError(f"a {tag} {owner} has no {name}", error_code("invalid_argument"))
 

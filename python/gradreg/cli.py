@@ -7,6 +7,9 @@ export the registry, render a graduate's form, verify a number or a scanned code
     gradreg import-destinations 去向.csv --registry data       # 省级平台的去向数据
     gradreg render --registry data --id 10327:2022010123 --key key.bin -o 表.pdf
     gradreg verify ABCD-EFGH-JKLM-NPQR --name 张明 --registry data
+    gradreg keys init --store keys.json --issuer 南京财经大学      # 签名密钥库（仅本人可读）
+    gradreg keys publish --store keys.json --registry data -o 发布   # 公钥集与状态列表
+    gradreg verify GR2.… --key-set 发布/keyset.json --status-list 发布/status-list-0.txt
 
 Exit codes: 0 done, nothing wrong; 1 the roster has problems, rows were rejected, or a
 verification is not valid; 2 an input that cannot be used (a file that cannot be read as a
@@ -485,19 +488,31 @@ def _render(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _verify(args: argparse.Namespace) -> int:
-    try:
-        registry = _open_registry(args.registry)
-        ring = None if args.name else _keyring(args)
-    except _UsageError:
-        raise
-    except (GradregError, OSError) as e:
-        return _fail(e, args.json)
-    verifier = (
+def _verifier(args: argparse.Namespace) -> Actor:
+    return (
         Actor.hukou_dept(args.verifier_id, args.verifier_name)
         if args.dept == "hukou"
         else Actor.archive_dept(args.verifier_id, args.verifier_name)
     )
+
+
+def _verify(args: argparse.Namespace) -> int:
+    if args.registry is None and args.key_set is None:
+        raise _UsageError("需要 --registry（在线核验）或 --key-set（离线核验）(a registry or a key set is needed)")
+    if args.name and args.registry is None:
+        raise _UsageError("按姓名 + 核验编号核验需要 --registry (online verification needs a registry)")
+    if args.status_list and args.key_set is None:
+        raise _UsageError("--status-list 需要 --key-set (status lists are checked with the issuer's key set)")
+    if args.key_set is not None and args.registry is None:
+        return _verify_offline(args)
+    try:
+        registry = _open_registry(args.registry)
+        ring = None if args.name else (_key_set_ring(args) if args.key_set else _keyring(args))
+    except _UsageError:
+        raise
+    except (GradregError, OSError) as e:
+        return _fail(e, args.json)
+    verifier = _verifier(args)
     try:
         with registry:
             if args.name:
@@ -505,20 +520,199 @@ def _verify(args: argparse.Namespace) -> int:
                     verifier, args.name, args.token_or_number, now=args.now
                 )
             else:
-                verdict = registry.verify_scanned(args.token_or_number, ring, verifier, now=args.now)
+                verdict = registry.verify_scanned(
+                    args.token_or_number,
+                    ring,
+                    verifier,
+                    now=args.now,
+                    printed_number=args.printed_number,
+                    holder_name=args.holder_name,
+                )
     except GradregError as e:
         return _fail(e, args.json)
+    return _print_verdict(verdict, args.json)
+
+
+def _key_set_ring(args: argparse.Namespace) -> Any:
+    from .codes import KeySet
+
+    return KeySet.from_file(args.key_set).key_ring(test_mode=args.test_key)
+
+
+def _verify_offline(args: argparse.Namespace) -> int:
+    from .codes import StatusLists, verify_offline
+
+    try:
+        ring = _key_set_ring(args)
+        lists = StatusLists()
+        for path in args.status_list or []:
+            lists.add_file(path, ring)
+        verdict = verify_offline(
+            args.token_or_number,
+            ring,
+            _verifier(args),
+            now=args.now,
+            status_lists=lists,
+            printed_number=args.printed_number,
+            holder_name=args.holder_name,
+        )
+    except (GradregError, OSError) as e:
+        return _fail(e, args.json)
+    return _print_verdict(verdict, args.json)
+
+
+def _messages() -> Dict[str, Dict[str, str]]:
+    """What each verdict and each reason of an ``unchecked`` verdict tells the verifier, in
+    Chinese (the core's texts)."""
+    from . import _native
+
+    c = json.loads(_native.constants())
+    return {"verdict": c["verdict_messages_zh"], "reason": c["unchecked_reasons_zh"]}
+
+
+def _print_verdict(verdict: Any, as_json: bool) -> int:
+    """Prints a verdict; 0 when the form may be accepted (valid, valid_offline), else 1."""
     d = verdict.to_dict()
-    if args.json:
+    if as_json:
         _out(json.dumps(d, ensure_ascii=False, indent=2, default=str))
     else:
-        _out(f"核验结果 (verdict): {d.get('verdict')} — {d.get('message_zh', '')}")
+        zh = _messages()
+        name = str(d.get("verdict"))
+        _out(f"核验结果 (verdict): {name} — {zh['verdict'].get(name, '')}")
+        if d.get("status_as_of") is not None:
+            _out(f"  状态截至 (status as of): {d['status_as_of']}，下次更新 {d.get('status_next_update')}")
+        if d.get("reason") is not None:
+            reason = str(d["reason"])
+            _out(f"  原因 (reason): {reason} — {zh['reason'].get(reason, '')}")
         disclosure = d.get("disclosure")
         if isinstance(disclosure, dict):
             for k, v in disclosure.items():
                 if v not in (None, "", [], {}):
                     _out(f"  {k}: {v}")
-    return EXIT_OK if verdict.valid else EXIT_PROBLEMS
+    return EXIT_OK if verdict.accepted else EXIT_PROBLEMS
+
+
+# ---- keys ----
+
+
+def _store(args: argparse.Namespace) -> Any:
+    from .codes import KeyStore
+
+    return KeyStore.open(args.store)
+
+
+def _print_store(store: Any, as_json: bool) -> None:
+    info = store.info()
+    if as_json:
+        _out(json.dumps(info.to_dict(), ensure_ascii=False, indent=2, default=str))
+        return
+    _out(f"密钥库 (key store): {info.path}，签发方 (issuer): {info.issuer}，当前签名密钥 (active): {info.active}")
+    for k in info.keys:
+        state = "已停用 (retired)" if k.retired_at is not None else (
+            "签名中 (active)" if k.kid == info.active else "仅核验 (verifies)"
+        )
+        since = k.valid_from.isoformat() if k.valid_from is not None else "—"
+        until = k.valid_to.isoformat() if k.valid_to is not None else "—"
+        _out(f"  密钥 {k.kid} [{k.alg}] {state}，签名期 {since} 至 {until}")
+
+
+def _keys_init(args: argparse.Namespace) -> int:
+    from .codes import KeyStore
+
+    try:
+        store = KeyStore.create(args.store, args.issuer, algorithm=args.algorithm, now=args.now)
+    except (GradregError, OSError) as e:
+        return _fail(e, args.json)
+    if not args.json:
+        _err(f"已创建密钥库 (created) {args.store}（仅本人可读写，权限 0600）")
+    _print_store(store, args.json)
+    return EXIT_OK
+
+
+def _keys_show(args: argparse.Namespace) -> int:
+    try:
+        store = _store(args)
+    except (GradregError, OSError) as e:
+        return _fail(e, args.json)
+    _print_store(store, args.json)
+    return EXIT_OK
+
+
+def _keys_rotate(args: argparse.Namespace) -> int:
+    try:
+        store = _store(args)
+        kid = store.rotate(algorithm=args.algorithm, now=args.now)
+    except (GradregError, OSError) as e:
+        return _fail(e, args.json)
+    if not args.json:
+        _err(f"已启用新签名密钥 (rotated) {kid}；旧密钥继续用于核验")
+    _print_store(store, args.json)
+    return EXIT_OK
+
+
+def _keys_retire(args: argparse.Namespace) -> int:
+    try:
+        store = _store(args)
+        store.retire(args.kid, now=args.now)
+    except (GradregError, OSError) as e:
+        return _fail(e, args.json)
+    if not args.json:
+        _err(f"已停用密钥 (retired) {args.kid}：它签的核验码不再能通过核验，公钥集中也不再列出")
+    _print_store(store, args.json)
+    return EXIT_OK
+
+
+def _write_published(folder: str, name: str, text: str) -> str:
+    """Writes one published file whole (a reader never sees half of it); returns its path."""
+    path = os.path.join(folder, name)
+    part = path + ".part"
+    with open(part, "w", encoding="utf-8") as f:
+        f.write(text + "\n")
+    os.replace(part, path)
+    return path
+
+
+def _keys_publish(args: argparse.Namespace) -> int:
+    from datetime import timedelta, timezone
+
+    if args.valid_hours <= 0:
+        raise _UsageError("--valid-hours 须大于 0 (must be positive)")
+    now = args.now if args.now is not None else datetime.now(timezone.utc)
+    try:
+        store = _store(args)
+        ring = store.key_ring()
+        published = store.key_set()
+        if store.active not in published.key_ids:
+            _err(
+                "错误 (error): 当前签名密钥不是 Ed25519，核验部门无法用公钥集核对状态列表；"
+                "请先 gradreg keys rotate --algorithm ed25519 (the active key must be Ed25519)"
+            )
+            return EXIT_UNUSABLE
+        key_set = published.to_json()
+        with _open_registry(args.registry) as registry:
+            lists = registry.status_lists(
+                ring, now=now, next_update=now + timedelta(hours=args.valid_hours)
+            )
+        os.makedirs(args.output, exist_ok=True)
+        written = [_write_published(args.output, "keyset.json", key_set)]
+        for pl in lists:
+            written.append(_write_published(args.output, f"status-list-{pl.list}.txt", pl.text))
+    except (GradregError, OSError) as e:
+        return _fail(e, args.json)
+    if args.json:
+        _out(json.dumps({
+            "key_set": written[0],
+            "status_lists": [
+                {"list": pl.list, "file": path, "not_in_force": pl.not_in_force}
+                for pl, path in zip(lists, written[1:])
+            ],
+        }, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    _out(f"公钥集 (key set): {written[0]}，{len(json.loads(key_set)['keys'])} 个公钥")
+    for pl, path in zip(lists, written[1:]):
+        _out(f"状态列表 (status list) {pl.list}: {path}，失效条目 {pl.not_in_force} 个")
+    _out(f"有效至 (next update): {(now + timedelta(hours=args.valid_hours)).isoformat()}")
+    return EXIT_OK
 
 
 # ---- the parser ----
@@ -614,10 +808,22 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser(
         "verify",
         help="核验编号（带 --name）或扫描到的二维码内容 (verify a number or a scanned token)",
+        description="在线核验：--registry（核验码另需 --key 或 --key-set）；离线核验核验码：--key-set "
+        "加签发方发布的 --status-list（没有状态列表时结果为 unchecked：真实，但未核对是否撤销）",
     )
     v.add_argument("token_or_number", metavar="TOKEN_OR_NUMBER", help="核验编号或二维码内容")
     v.add_argument("--name", help="毕业生姓名：按姓名 + 核验编号在线核验")
-    v.add_argument("--registry", required=True, metavar="PATH", help="登记库")
+    v.add_argument("--registry", metavar="PATH", help="登记库（在线核验）")
+    v.add_argument("--key-set", metavar="FILE", help="签发方发布的公钥集 keyset.json（Ed25519 核验码）")
+    v.add_argument(
+        "--status-list",
+        metavar="FILE",
+        nargs="+",
+        action="extend",
+        help="签发方发布的状态列表文件（可多个），离线核对是否撤销",
+    )
+    v.add_argument("--printed-number", metavar="NUMBER", help="表上印的核验编号：须与核验码一致")
+    v.add_argument("--holder-name", metavar="NAME", help="持表人姓名：须与核验码一致")
     v.add_argument("--dept", choices=["archive", "hukou"], default="archive", help="核验部门类型")
     v.add_argument("--verifier-id", default="gradreg-cli", help="核验部门编号")
     v.add_argument("--verifier-name", default="命令行核验", help="核验部门名称")
@@ -625,6 +831,40 @@ def _parser() -> argparse.ArgumentParser:
     _key_args(v)
     _now_arg(v)
     v.set_defaults(run=_verify)
+
+    k = sub.add_parser(
+        "keys",
+        help="签名密钥库：创建、轮换、停用、发布公钥集与状态列表 (signing keys)",
+        description="签名密钥保存在仅本人可读写的 JSON 文件中（权限 0600）。publish 把公钥集和登记库的"
+        "状态列表写到一个目录，供核验部门离线核验",
+    )
+    ksub = k.add_subparsers(dest="keys_command", metavar="操作", parser_class=_Parser)
+    ksub.required = True
+    ki = ksub.add_parser("init", help="创建密钥库和第一个签名密钥 (create a key store)")
+    ki.add_argument("--issuer", required=True, help="签发方名称，如学校名称")
+    ki.add_argument("--algorithm", choices=["ed25519", "hmac"], default="ed25519", help="算法（默认 ed25519）")
+    ki.set_defaults(run=_keys_init)
+    ks = ksub.add_parser("show", help="列出密钥及其签名期，不显示密钥本身 (list the keys)")
+    ks.set_defaults(run=_keys_show)
+    kr = ksub.add_parser("rotate", help="启用新的签名密钥，旧密钥继续用于核验 (rotate)")
+    kr.add_argument("--algorithm", choices=["ed25519", "hmac"], default="ed25519", help="算法（默认 ed25519）")
+    kr.set_defaults(run=_keys_rotate)
+    kx = ksub.add_parser("retire", help="停用一个非当前的密钥 (retire a key)")
+    kx.add_argument("kid", type=int, metavar="KID", help="密钥编号")
+    kx.set_defaults(run=_keys_retire)
+    kp = ksub.add_parser(
+        "publish", help="把公钥集和状态列表写到目录 (publish the key set and the status lists)"
+    )
+    kp.add_argument("--registry", required=True, metavar="PATH", help="登记库")
+    kp.add_argument("-o", "--output", required=True, metavar="DIR", help="输出目录")
+    kp.add_argument(
+        "--valid-hours", type=int, default=24, metavar="HOURS", help="状态列表的有效时长（默认 24 小时）"
+    )
+    kp.set_defaults(run=_keys_publish)
+    for action in (ki, ks, kr, kx, kp):
+        action.add_argument("--store", required=True, metavar="FILE", help="密钥库文件")
+        action.add_argument("--json", action="store_true", help="以 JSON 输出")
+        _now_arg(action)
     return p
 
 
@@ -650,7 +890,9 @@ def _instant(text: str) -> datetime:
 def _key_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--key", metavar="FILE", help="HMAC 签名密钥文件（或环境变量 GRADREG_KEY_FILE）")
     p.add_argument("--key-id", type=int, default=1, help="密钥编号（默认 1）")
-    p.add_argument("--test-key", action="store_true", help="测试模式密钥环（允许短密钥，仅用于测试）")
+    p.add_argument(
+        "--test-key", action="store_true", help="测试模式密钥环（允许短密钥和测试公钥，仅用于测试）"
+    )
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

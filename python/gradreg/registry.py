@@ -60,6 +60,7 @@ __all__ = [
     "AuditReport",
     "RefusedRow",
     "DestinationImportReport",
+    "PublishedStatusList",
     "DEFAULT_FILE_NAME",
 ]
 
@@ -103,6 +104,11 @@ class AuditReport(_fields.AuditReportJson):
     def intact(self) -> bool:
         """Whether the chain is intact."""
         return self.fault is None
+
+
+class PublishedStatusList(_fields.PublishedListJson):
+    """A signed status list as the registry publishes it: its id (``list``, format-2 tokens
+    point at it), the signed ``text`` (``GS1.…``) and how many entries are ``not_in_force``."""
 
 
 class RefusedRow(_fields.RefusedRow):
@@ -415,24 +421,86 @@ class Registry:
         now: Optional[datetime] = None,
         required_prefix: Optional[str] = None,
         leeway_seconds: int = 300,
+        printed_number: Optional[str] = None,
+        holder_name: Optional[str] = None,
     ) -> "Verdict":
         """Verifies a scanned QR token against the registry (revoked and superseded
-        authorizations never verify as valid)."""
+        authorizations never verify as valid). ``printed_number`` (the number printed on the
+        form) and ``holder_name``, when given, must be the token's, else ``holder_mismatch``."""
         from .codes import KeyRing, Verdict
 
         _need(KeyRing, "keyring", keyring)
         _need(Actor, "verifier", verifier)
-        if required_prefix is not None:
-            _need(str, "required_prefix", required_prefix)
         raw = self._n.verify_scanned(
             _need(str, "token", token),
             keyring._n,
             verifier._wire(),
             instant(now),
-            required_prefix,
+            _opt_str("required_prefix", required_prefix),
             _need(int, "leeway_seconds", leeway_seconds),
+            _opt_str("printed_number", printed_number),
+            _opt_str("holder_name", holder_name),
         )
         return Verdict.from_dict(json.loads(raw))
+
+    def issue_token(
+        self,
+        key_ring: "KeyRing",
+        number: str,
+        section: str,
+        prefix: str = "",
+        embed_disclosure: bool = False,
+        version: int = 1,
+        now: Optional[datetime] = None,
+    ) -> str:
+        """The signed QR token of ``section`` (``archive`` or ``hukou``) of authorization
+        ``number``, signed with the ring's active key, under the rules of the form itself: a
+        revoked, superseded or expired authorization gets none. The key that signed is recorded
+        (``signing_keys``). ``version`` 2 makes a format-2 token (``GR2.``) pointing at the
+        authorization's entry of the issuer's status lists (``status_lists``), so that a
+        verifier holding them checks revocation offline."""
+        from .codes import KeyRing, _version
+
+        _need(KeyRing, "key_ring", key_ring)
+        return str(
+            self._n.issue_token(
+                key_ring._n,
+                _need(str, "number", number),
+                _need(str, "section", section),
+                instant(now),
+                _need(str, "prefix", prefix),
+                _need(bool, "embed_disclosure", embed_disclosure),
+                _version(version),
+            )
+        )
+
+    def signing_keys(self, number: str) -> List[Tuple[int, datetime]]:
+        """The keys that signed tokens of authorization ``number``, with the first time each
+        did."""
+        from ._convert import parse_instant
+
+        raw = json.loads(self._n.signing_keys(_need(str, "number", number)))
+        return [(int(k), parse_instant(at)) for k, at in raw]
+
+    def status_lists(
+        self,
+        key_ring: "KeyRing",
+        now: Optional[datetime] = None,
+        next_update: Optional[datetime] = None,
+    ) -> List[PublishedStatusList]:
+        """The issuer's status lists as of ``now``, signed with the ring's active key and
+        valid until ``next_update`` (by default one day after ``now``): an entry per
+        authorization that got a format-2 token, revoked or superseded as the registry says.
+        Publish them with the key set; verifiers pass them to ``StatusLists.add``."""
+        from datetime import timedelta, timezone
+
+        from .codes import KeyRing
+
+        _need(KeyRing, "key_ring", key_ring)
+        at = now if now is not None else datetime.now(timezone.utc)
+        until = next_update if next_update is not None else at + timedelta(days=1)
+        raw = json.loads(self._n.status_lists(key_ring._n, instant(at), instant(until)))
+        return [PublishedStatusList.from_dict(d) for d in raw]
 
     def get(self, id: str) -> Registration:
         """One registration; raises ``StorageError`` (503) when absent."""

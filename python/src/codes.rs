@@ -1,18 +1,23 @@
 //! Verification numbers, key rings, signed tokens and the verification of scanned tokens.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
+use chrono::{DateTime, Utc};
+use gradreg::codes::verify::{verify_token_with, StatusCheck};
+use gradreg::codes::{StatusLists, StatusPointer};
 use gradreg::{
-    Actor, Authorization, CodeTables, Disclosure, Error, IssueOptions, Key, KeyId, KeyRing,
-    Masking, MemoryRegistry, Registration, RegistryStatus, ScanOptions, ScanOutcome, Section, Step,
-    Verdict, VerificationNumber,
+    Actor, AuthStatus, Authorization, CodeTables, Disclosure, Error, IssueOptions, Key, KeyId,
+    KeyRing, Masking, MemoryRegistry, Registration, RegistryStatus, ScanOptions, ScanOutcome,
+    Section, StatusAnswer, StatusSource, Step, TransferNumber, Unavailable, Verdict,
+    VerificationNumber,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::errors::{parse, parse_time, run, to_json};
+use crate::errors::{parse, parse_time, raise, run, to_json};
+use crate::keys::NativeKeySet;
 
 /// A verdict as the package reads it: the core's verdict, its stable code, and for a scanned
 /// token the step that decided it.
@@ -57,6 +62,12 @@ fn parse_number(py: Python<'_>, text: String) -> PyResult<String> {
         py,
         move || Ok(VerificationNumber::parse(&text)?.to_string()),
     )
+}
+
+/// Parses a transfer number (转递编号) typed by a person; returns it as `ZD-XXXX-XXXX-XXXX`.
+#[pyfunction]
+fn parse_transfer_number(py: Python<'_>, text: String) -> PyResult<String> {
+    run(py, move || Ok(TransferNumber::parse(&text)?.to_string()))
 }
 
 /// A new random verification number, as `XXXX-XXXX-XXXX-XXXX`.
@@ -228,6 +239,11 @@ impl NativeKeyRing {
         Ok(k.map(|b| PyBytes::new(py, &b)))
     }
 
+    /// The key set to publish for this ring's Ed25519 keys (public halves only) under `issuer`.
+    fn key_set(&self, py: Python<'_>, issuer: String) -> PyResult<NativeKeySet> {
+        NativeKeySet::from_ring(py, issuer, self)
+    }
+
     /// A ring with the public halves only (Ed25519 verification keys; HMAC keys are left out).
     fn public_only(&self, py: Python<'_>) -> PyResult<NativeKeyRing> {
         let ring = self.read(py, |r| Ok(r.public_only()))?;
@@ -244,7 +260,7 @@ pub fn find_auth<'r>(reg: &'r Registration, number: &str) -> Result<&'r Authoriz
         .ok_or_else(|| Error::AuthorizationNotFound(n.to_string()))
 }
 
-/// The token of one section of an authorization, signed with the ring's active key.
+/// The token of one section of an authorization, signed with the ring's active key (format 1).
 pub fn issue_for(
     ring: &KeyRing,
     reg: &Registration,
@@ -253,17 +269,11 @@ pub fn issue_for(
     prefix: &str,
     embed: bool,
 ) -> Result<String, Error> {
-    let disclosure = Disclosure::build(
+    issue_with(
+        ring,
         reg,
         auth,
         section,
-        CodeTables::builtin(),
-        Masking::default(),
-    )?;
-    gradreg::issue_token(
-        ring,
-        auth,
-        &disclosure,
         &IssueOptions {
             prefix: prefix.to_string(),
             embed_disclosure: embed,
@@ -272,9 +282,41 @@ pub fn issue_for(
     )
 }
 
-/// Issues the signed QR token of one section of an authorization (the ring's active key).
+/// The token of one section of an authorization with these options, signed with the ring's
+/// active key.
+pub fn issue_with(
+    ring: &KeyRing,
+    reg: &Registration,
+    auth: &Authorization,
+    section: Section,
+    opts: &IssueOptions,
+) -> Result<String, Error> {
+    let disclosure = Disclosure::build(
+        reg,
+        auth,
+        section,
+        CodeTables::builtin(),
+        Masking::default(),
+    )?;
+    gradreg::issue_token(ring, auth, &disclosure, opts)
+}
+
+/// The format version of a token by the number the package takes (1 or 2).
+pub fn token_version(version: u8) -> Result<u8, Error> {
+    match version {
+        1 | 2 => Ok(version),
+        other => Err(Error::InvalidArgument(format!(
+            "a token format is 1 or 2, got {other}"
+        ))),
+    }
+}
+
+/// Issues the signed QR token of one section of an authorization (the ring's active key):
+/// format 1, or format 2 (`version` 2) pointing at entry `status` = `(list, index)` of the
+/// issuer's status list when given.
 #[pyfunction]
-#[pyo3(signature = (ring, registration, number, section, prefix=String::new(), embed=false))]
+#[pyo3(signature = (ring, registration, number, section, prefix=String::new(), embed=false, version=1, status=None))]
+#[allow(clippy::too_many_arguments)]
 fn issue_token(
     py: Python<'_>,
     ring: &NativeKeyRing,
@@ -283,14 +325,28 @@ fn issue_token(
     section: String,
     prefix: String,
     embed: bool,
+    version: u8,
+    status: Option<(u32, u32)>,
 ) -> PyResult<String> {
     let ring = Arc::clone(&ring.inner);
     run(py, move || {
         let reg: Registration = parse("registration", &registration)?;
         let auth = find_auth(&reg, &number)?;
         let section = parse_section(&section)?;
+        let version = token_version(version)?;
+        if status.is_some() && version != 2 {
+            return Err(Error::InvalidArgument(
+                "a status list entry needs a format-2 token (version=2)".into(),
+            ));
+        }
+        let opts = IssueOptions {
+            prefix,
+            embed_disclosure: embed,
+            version,
+            status: status.map(|(list, index)| StatusPointer { list, index }),
+        };
         let ring = ring.read().map_err(|_| lock_err())?;
-        issue_for(&ring, &reg, auth, section, &prefix, embed)
+        issue_with(&ring, &reg, auth, section, &opts)
     })
 }
 
@@ -304,18 +360,121 @@ fn memory_lookup(registrations: &str) -> Result<MemoryRegistry, Error> {
     Ok(m)
 }
 
-/// Scan options from the required prefix and the leeway in seconds.
-pub fn scan_options(required_prefix: Option<String>, leeway_seconds: i64) -> ScanOptions {
-    ScanOptions {
+/// Scan options from the required prefix, the leeway in seconds, and the number printed on
+/// the form and the holder's name when the verifier gives them (a printed number that does not
+/// parse is refused as a typed number is: 301 or 302).
+pub fn scan_options(
+    required_prefix: Option<String>,
+    leeway_seconds: i64,
+    printed_number: Option<String>,
+    holder_name: Option<String>,
+) -> Result<ScanOptions, Error> {
+    Ok(ScanOptions {
         required_prefix,
         leeway: chrono::Duration::seconds(leeway_seconds.clamp(0, 86_400)),
-        ..ScanOptions::default()
+        printed_number: printed_number
+            .map(|n| VerificationNumber::parse(&n))
+            .transpose()?,
+        holder_name,
+    })
+}
+
+/// How a status callable describes an authorization.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum AnswerStatus {
+    Valid,
+    NotYetValid,
+    Expired,
+    Revoked,
+    Superseded,
+    Unknown,
+}
+
+/// The answer of a status callable, as JSON.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnswerJson {
+    status: AnswerStatus,
+    #[serde(default)]
+    disclosure: Option<Disclosure>,
+}
+
+/// A status source that asks a Python callable `(number, section, now) -> JSON text | None`;
+/// `None` is a source that cannot be reached. What goes wrong in the call is kept and raised
+/// after the verification (which sees the source as unreachable: never valid).
+struct CallableStatus {
+    func: Py<PyAny>,
+    error: Mutex<Option<PyErr>>,
+}
+
+impl CallableStatus {
+    fn keep(&self, e: PyErr) {
+        let mut slot = self.error.lock().unwrap_or_else(PoisonError::into_inner);
+        if slot.is_none() {
+            *slot = Some(e);
+        }
     }
 }
 
-/// Verifies a scanned token against registrations given as JSON; returns the verdict JSON.
+impl StatusSource for CallableStatus {
+    fn status(
+        &self,
+        number: &VerificationNumber,
+        section: Section,
+        now: DateTime<Utc>,
+    ) -> Result<StatusAnswer, Unavailable> {
+        let section = match section {
+            Section::Archive => "archive",
+            Section::Hukou => "hukou",
+        };
+        let got = Python::attach(|py| -> PyResult<Option<String>> {
+            let out = self.func.call1(
+                py,
+                (
+                    number.to_string(),
+                    section,
+                    now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                ),
+            )?;
+            out.extract::<Option<String>>(py)
+        });
+        let text = match got {
+            Ok(Some(t)) => t,
+            Ok(None) => return Err(Unavailable),
+            Err(e) => {
+                self.keep(e);
+                return Err(Unavailable);
+            }
+        };
+        let answer: AnswerJson = match parse("status answer", &text) {
+            Ok(a) => a,
+            Err(e) => {
+                Python::attach(|py| self.keep(raise(py, &e)));
+                return Err(Unavailable);
+            }
+        };
+        let known = |status| StatusAnswer::Known {
+            status,
+            disclosure: answer.disclosure.clone().map(Box::new),
+        };
+        Ok(match answer.status {
+            AnswerStatus::Valid => known(AuthStatus::Valid),
+            AnswerStatus::NotYetValid => known(AuthStatus::NotYetValid),
+            AnswerStatus::Expired => known(AuthStatus::Expired),
+            AnswerStatus::Revoked => known(AuthStatus::Revoked),
+            AnswerStatus::Superseded => known(AuthStatus::Superseded),
+            AnswerStatus::Unknown => StatusAnswer::Unknown,
+        })
+    }
+}
+
+/// Verifies a scanned token; returns the verdict JSON. The status comes from `status` (a
+/// callable answering for a number) when given, else from the registrations given as JSON, else
+/// — neither given — the token is verified offline with no status list (`unchecked` when it is
+/// authentic).
 #[pyfunction]
-#[pyo3(signature = (token, ring, verifier, now, registrations, required_prefix=None, leeway_seconds=300))]
+#[pyo3(signature = (token, ring, verifier, now, registrations=None, required_prefix=None, leeway_seconds=300, printed_number=None, holder_name=None, status=None))]
 #[allow(clippy::too_many_arguments)]
 fn verify_scanned(
     py: Python<'_>,
@@ -323,36 +482,73 @@ fn verify_scanned(
     ring: &NativeKeyRing,
     verifier: String,
     now: String,
-    registrations: String,
+    registrations: Option<String>,
     required_prefix: Option<String>,
     leeway_seconds: i64,
+    printed_number: Option<String>,
+    holder_name: Option<String>,
+    status: Option<Py<PyAny>>,
 ) -> PyResult<String> {
     let ring = Arc::clone(&ring.inner);
-    run(py, move || {
+    let callable = status.map(|func| CallableStatus {
+        func,
+        error: Mutex::new(None),
+    });
+    let source = callable.as_ref();
+    let json = run(py, move || {
         let verifier: Actor = parse("verifier", &verifier)?;
-        let lookup = memory_lookup(&registrations)?;
+        let opts = scan_options(required_prefix, leeway_seconds, printed_number, holder_name)?;
+        let now = parse_time(&now)?;
         let ring = ring.read().map_err(|_| lock_err())?;
-        let status = RegistryStatus {
-            lookup: &lookup,
-            tables: CodeTables::builtin(),
-            masking: Masking::default(),
+        let out = match (source, registrations) {
+            (Some(src), _) => verify_token_with(
+                &token,
+                &ring,
+                &verifier,
+                now,
+                StatusCheck::Online(src),
+                &opts,
+            ),
+            (None, Some(regs)) => {
+                let lookup = memory_lookup(&regs)?;
+                let status = RegistryStatus {
+                    lookup: &lookup,
+                    tables: CodeTables::builtin(),
+                    masking: Masking::default(),
+                };
+                verify_token_with(
+                    &token,
+                    &ring,
+                    &verifier,
+                    now,
+                    StatusCheck::Online(&status),
+                    &opts,
+                )
+            }
+            (None, None) => verify_token_with(
+                &token,
+                &ring,
+                &verifier,
+                now,
+                StatusCheck::Offline(&StatusLists::new()),
+                &opts,
+            ),
         };
-        let out = gradreg::verify_token(
-            &token,
-            &ring,
-            &verifier,
-            parse_time(&now)?,
-            &status,
-            &scan_options(required_prefix, leeway_seconds),
-        );
         VerdictJson::scanned(out)
-    })
+    })?;
+    if let Some(c) = callable {
+        if let Some(e) = c.error.into_inner().unwrap_or_else(PoisonError::into_inner) {
+            return Err(e);
+        }
+    }
+    Ok(json)
 }
 
 /// Registers this module's functions and classes.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse_number, m)?)?;
     m.add_function(wrap_pyfunction!(random_number, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_transfer_number, m)?)?;
     m.add_function(wrap_pyfunction!(issue_token, m)?)?;
     m.add_function(wrap_pyfunction!(verify_scanned, m)?)?;
     m.add_class::<NativeKeyRing>()

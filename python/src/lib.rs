@@ -12,7 +12,8 @@
 //!
 //! One module per domain: [`errors`] (conversions, the code table), [`records`] (validation,
 //! samples, tables, the schema), [`lifecycle`] (the state machine), [`codes`] (numbers, key rings,
-//! tokens, verification), [`forms`], [`registry`] and [`roster`].
+//! tokens, verification), [`keys`] (key stores, key sets, status lists, offline
+//! verification), [`forms`], [`registry`] and [`roster`].
 #![deny(missing_docs)]
 
 use pyo3::prelude::*;
@@ -20,6 +21,7 @@ use pyo3::prelude::*;
 pub mod codes;
 pub mod errors;
 pub mod forms;
+pub mod keys;
 pub mod lifecycle;
 pub mod records;
 pub mod registry;
@@ -33,6 +35,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     records::register(m)?;
     lifecycle::register(m)?;
     codes::register(m)?;
+    keys::register(m)?;
     forms::register(m)?;
     registry::register(m)?;
     roster::register(m)

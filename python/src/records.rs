@@ -1,6 +1,9 @@
 //! Records and their validation, samples, code tables, and the schema the package builds its
 //! record classes from.
 
+use std::collections::BTreeMap;
+
+use gradreg::codes::verify::UncheckedReason;
 use gradreg::schema::Catalog;
 use gradreg::tables::Table;
 use gradreg::{
@@ -14,11 +17,12 @@ use serde_json::json;
 use crate::codes::VerdictJson;
 use crate::errors::{parse, run, to_json, ErrorJson};
 use crate::forms::FORMATS;
-use crate::registry::{AuditRecordJson, AuditReportJson, UploadResultJson};
+use crate::keys::{KeyStoreInfo, StatusListInfo, StoredKeyJson};
+use crate::registry::{AuditRecordJson, AuditReportJson, PublishedListJson, UploadResultJson};
 
 /// The schema document of every record type the package exchanges with the core: the core's
 /// catalog and this module's own wire types (verdicts with their code, upload results, audit
-/// records and reports, errors in result lists).
+/// records and reports, errors in result lists, key stores, status lists).
 pub fn catalog() -> serde_json::Value {
     let mut c = Catalog::core();
     c.record::<ErrorJson>()
@@ -28,7 +32,11 @@ pub fn catalog() -> serde_json::Value {
         .record::<AuditReportJson>()
         .record::<gradreg::RosterNotice>()
         .record::<gradreg::ColumnUse>()
-        .add::<gradreg::HeaderPreview>();
+        .add::<gradreg::HeaderPreview>()
+        .add::<KeyStoreInfo>()
+        .add::<StoredKeyJson>()
+        .add::<StatusListInfo>()
+        .record::<PublishedListJson>();
     c.finish()
 }
 
@@ -39,14 +47,32 @@ fn schema(py: Python<'_>) -> PyResult<String> {
     run(py, || to_json(&catalog()))
 }
 
-/// The core's fixed lists as JSON: `stages` (process order), `verdicts` (code order), `tables`,
-/// `sections`, `formats`, and `default_dpi` (the PNG resolution when none is given).
+/// The core's fixed lists as JSON: `stages` (process order), `verdicts` (code order), what each
+/// verdict and each reason of an `unchecked` verdict tells the verifier in Chinese
+/// (`verdict_messages_zh`, `unchecked_reasons_zh`), `tables`, `sections`, `formats`, and
+/// `default_dpi` (the PNG resolution when none is given).
 #[pyfunction]
 fn constants(py: Python<'_>) -> PyResult<String> {
     run(py, || {
+        let verdict_messages: BTreeMap<&str, &str> = VerdictKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.message_zh()))
+            .collect();
+        let reasons: BTreeMap<&str, &str> = [
+            UncheckedReason::NoStatusPointer,
+            UncheckedReason::NoStatusList,
+            UncheckedReason::StaleStatusList,
+            UncheckedReason::StatusListNotYetValid,
+            UncheckedReason::NoSuchEntry,
+        ]
+        .iter()
+        .map(|r| (r.as_str(), r.message_zh()))
+        .collect();
         to_json(&json!({
             "stages": Stage::ALL.map(Stage::as_str),
             "verdicts": VerdictKind::ALL.map(VerdictKind::as_str),
+            "verdict_messages_zh": verdict_messages,
+            "unchecked_reasons_zh": reasons,
             "tables": Table::ALL.map(Table::as_str),
             "sections": [gradreg::Section::Archive.as_str(), gradreg::Section::Hukou.as_str()],
             "formats": FORMATS,

@@ -7,8 +7,8 @@ use std::sync::{Arc, PoisonError, RwLock};
 use gradreg::registry::store::ChainFault;
 use gradreg::registry::{ImportMode, UploadResult};
 use gradreg::{
-    Actor, AuditEntry, BasicInfo, Command, Error, OnlineVerifier, Policy, Query, Registry,
-    ReminderOptions, VerificationNumber,
+    Actor, AuditEntry, BasicInfo, Command, Error, IssueOptions, OnlineVerifier, Policy, Query,
+    Registry, ReminderOptions, VerificationNumber,
 };
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
@@ -17,7 +17,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::codes::{lock_err, scan_options, NativeKeyRing, VerdictJson};
+use crate::codes::{
+    lock_err, parse_section, scan_options, token_version, NativeKeyRing, VerdictJson,
+};
 use crate::errors::{parse, parse_time, run, to_json, ErrorJson};
 use crate::records::parse_table;
 use crate::roster::{roster_options, NativeHeaderAliases};
@@ -89,6 +91,17 @@ pub struct AuditReportJson {
     /// What is wrong with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fault: Option<ChainFault>,
+}
+
+/// A signed status list as the registry publishes it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct PublishedListJson {
+    /// The list id (format-2 tokens point at it).
+    pub list: u32,
+    /// The signed text, `GS1.…`.
+    pub text: String,
+    /// How many of its entries are not in force (revoked or superseded).
+    pub not_in_force: u64,
 }
 
 /// The database file a registry opened at `path` uses: `path` itself, or `gradreg.sqlite3`
@@ -358,7 +371,7 @@ impl NativeRegistry {
     }
 
     /// Verifies a scanned token against the registry; verdict JSON with the failed step.
-    #[pyo3(signature = (token, ring, verifier, now, required_prefix=None, leeway_seconds=300))]
+    #[pyo3(signature = (token, ring, verifier, now, required_prefix=None, leeway_seconds=300, printed_number=None, holder_name=None))]
     #[allow(clippy::too_many_arguments)]
     fn verify_scanned(
         &self,
@@ -369,19 +382,92 @@ impl NativeRegistry {
         now: String,
         required_prefix: Option<String>,
         leeway_seconds: i64,
+        printed_number: Option<String>,
+        holder_name: Option<String>,
     ) -> PyResult<String> {
         let ring = Arc::clone(&ring.inner);
         self.with(py, move |r| {
             let verifier: Actor = parse("verifier", &verifier)?;
+            let opts = scan_options(required_prefix, leeway_seconds, printed_number, holder_name)?;
             let ring = ring.read().map_err(|_| lock_err())?;
-            let out = r.verify_token(
-                &token,
-                &ring,
-                &verifier,
-                parse_time(&now)?,
-                &scan_options(required_prefix, leeway_seconds),
-            );
+            let out = r.verify_token(&token, &ring, &verifier, parse_time(&now)?, &opts);
             VerdictJson::scanned(out)
+        })
+    }
+
+    /// Issues the token of one section of authorization `number` (format `version`, 1 or 2),
+    /// signed with the ring's active key; the key is recorded and a format-2 token points at
+    /// the authorization's entry of the issuer's status list.
+    #[pyo3(signature = (ring, number, section, now, prefix=String::new(), embed=false, version=1))]
+    #[allow(clippy::too_many_arguments)]
+    fn issue_token(
+        &self,
+        py: Python<'_>,
+        ring: &NativeKeyRing,
+        number: String,
+        section: String,
+        now: String,
+        prefix: String,
+        embed: bool,
+        version: u8,
+    ) -> PyResult<String> {
+        let ring = Arc::clone(&ring.inner);
+        self.with(py, move |r| {
+            let number = VerificationNumber::parse(&number)?;
+            let opts = IssueOptions {
+                prefix,
+                embed_disclosure: embed,
+                version: token_version(version)?,
+                status: None,
+            };
+            let ring = ring.read().map_err(|_| lock_err())?;
+            r.issue_token(
+                &ring,
+                &number,
+                parse_section(&section)?,
+                &opts,
+                parse_time(&now)?,
+            )
+        })
+    }
+
+    /// The keys that signed tokens of authorization `number`, with the first time each did:
+    /// JSON `[[kid, instant], ...]`.
+    fn signing_keys(&self, py: Python<'_>, number: String) -> PyResult<String> {
+        self.with(py, move |r| {
+            let n = VerificationNumber::parse(&number)?;
+            let keys: Vec<(u32, chrono::DateTime<chrono::Utc>)> = r
+                .signing_keys(&n)?
+                .into_iter()
+                .map(|(k, at)| (k.0, at))
+                .collect();
+            to_json(&keys)
+        })
+    }
+
+    /// The issuer's status lists as of `now`, signed with the ring's active key, valid until
+    /// `next_update`: JSON `[{"list", "text", "not_in_force"}, ...]`.
+    fn status_lists(
+        &self,
+        py: Python<'_>,
+        ring: &NativeKeyRing,
+        now: String,
+        next_update: String,
+    ) -> PyResult<String> {
+        let ring = Arc::clone(&ring.inner);
+        self.with(py, move |r| {
+            let ring = ring.read().map_err(|_| lock_err())?;
+            let lists = r.status_lists(&ring, parse_time(&now)?, parse_time(&next_update)?)?;
+            to_json(
+                &lists
+                    .into_iter()
+                    .map(|l| PublishedListJson {
+                        list: l.list,
+                        text: l.text,
+                        not_in_force: l.not_in_force,
+                    })
+                    .collect::<Vec<_>>(),
+            )
         })
     }
 
