@@ -20,10 +20,12 @@
 //!   `resvg`; a class as a ZIP of PNG pages ([`Renderer::class_png_zip`], [`Renderer::png_zip`]).
 //!
 //! The QR code is made for phones: its modules are 1/30 inch (0.847 mm, [`QR_MODULE_MM`]) on
-//! paper for every signed token (up to version 9, [`PHONE_QR_MODULES`]), 8 whole pixels at the
-//! default resolution, so that the page's code decodes after the image is scaled to half and
-//! blurred, as a phone photo of it is. Only tokens with the disclosure embedded need larger codes,
-//! drawn with smaller modules in the same area.
+//! paper for every token without its disclosure and for a format-2 token with its compact
+//! disclosure embedded (up to version 16, [`PHONE_QR_MODULES`]), 8 whole pixels at the default
+//! resolution, so that the page's code decodes after the image is scaled to half and blurred, as
+//! a phone photo of it is. A code wider than version 9 has the header beside it rather than
+//! centred on the page. Longer tokens (up to version 18) are drawn with smaller modules in the
+//! same area.
 //!
 //! Fonts: the caller's, else `GRADREG_FONT`, else the system's CJK fonts, else the bundled
 //! Gradreg Sans SC (feature `bundled-font`, on by default), which is also the fallback for

@@ -37,8 +37,7 @@ const TABLE_TOP: f32 = 55.0;
 const TABLE_GAP: f32 = 3.0;
 const BOTTOM_LIMIT: f32 = 285.0;
 
-/// Side of the QR area, mm: a larger code (a token with the disclosure embedded) is drawn with
-/// smaller modules inside it.
+/// Side of the QR area, mm: a larger code is drawn with smaller modules inside it.
 const QR_MAX_SIDE: f32 = PHONE_QR_MODULES as f32 * QR_MODULE_MM;
 /// Smallest module of a dense code, in dots (0.42 mm).
 const QR_MIN_DOTS: u32 = 4;
@@ -191,6 +190,25 @@ fn layout_at(form: &Form, m: &Metrics, k: f32, qr: &QrMatrix) -> Result<Page> {
 fn header(texts: &mut Vec<Text>, form: &Form, m: &Metrics, qr_box: QrBox) -> Result<()> {
     let dark_left = qr_box.x + qr_box.pitch * QUIET_ZONE as f32;
     let centred_w = 2.0 * (dark_left - QR_GAP - PAGE_W / 2.0);
+    // Centred on the page; beside a code too wide for that (a token with its disclosure
+    // embedded), centred in the space left of the code.
+    let mut placed = Vec::with_capacity(3);
+    match header_at(&mut placed, form, m, PAGE_W / 2.0, centred_w) {
+        Ok(()) => {}
+        Err(Error::FieldTooLong { .. }) => {
+            placed.clear();
+            let left_w = dark_left - QR_GAP - LEFT;
+            header_at(&mut placed, form, m, LEFT + left_w / 2.0, left_w)?;
+        }
+        Err(e) => return Err(e),
+    }
+    texts.extend(placed);
+    Ok(())
+}
+
+/// The header's lines centred on `x` within `width` mm.
+fn header_at(texts: &mut Vec<Text>, form: &Form, m: &Metrics, x: f32, width: f32) -> Result<()> {
+    let centred_w = width;
     let number = format!("核验编号：{}", form.number_text());
     let header = [
         (form.title.as_str(), "title", TITLE_Y, TITLE_SIZE, true),
@@ -206,7 +224,7 @@ fn header(texts: &mut Vec<Text>, form: &Form, m: &Metrics, qr_box: QrBox) -> Res
     for (text, field, y, size, bold) in header {
         let fitted = single(m, text, field, size, centred_w)?;
         texts.push(Text {
-            x: PAGE_W / 2.0,
+            x,
             y,
             size: fitted.size,
             anchor: Anchor::Middle,

@@ -36,14 +36,16 @@ pub const QR_MODULE_DOTS: u32 = 8;
 /// The phone-grade module in millimetres (1/30 inch).
 pub const QR_MODULE_MM: f32 = QR_MODULE_DOTS as f32 * DOT;
 /// Largest QR code drawn with phone-grade modules, modules per side including the quiet zone:
-/// version 9 at level M (up to 262 alphanumeric characters: every signed token, with or without
-/// a deployment URL prefix). It is 51.6 mm wide.
-pub const PHONE_QR_MODULES: usize = 61;
+/// version 16 at level M (up to 656 alphanumeric characters: every token without its disclosure,
+/// and a format-2 token with its compact disclosure embedded, with or without a deployment URL
+/// prefix). It is 75.4 mm wide; a code wider than 61 modules (51.6 mm, version 9) puts the
+/// header beside it instead of centring it on the page, and pushes the table down.
+pub const PHONE_QR_MODULES: usize = 89;
 
 /// Largest QR code on a page, modules per side including the quiet zone (version 18 at level M,
-/// about 750 alphanumeric characters, for tokens with the disclosure embedded): its modules are
-/// at least four dots (0.42 mm), which scanners read from paper but phones only up close. Up to
-/// [`PHONE_QR_MODULES`] the modules are phone-grade ([`QR_MODULE_MM`]).
+/// up to 734 alphanumeric characters): beyond [`PHONE_QR_MODULES`] the modules shrink to fit the
+/// same area, down to four dots (0.42 mm), which scanners read from paper but phones only up
+/// close. A format-1 token with its JSON disclosure embedded is longer and cannot be printed.
 pub const MAX_PAGE_QR_MODULES: usize = 100;
 
 /// Bold is drawn as a thin outline around the glyphs, since one regular face is embedded. Only
