@@ -135,21 +135,17 @@ pub unsafe extern "C" fn gradreg_keystore_create(
     now_unix: i64,
     keystore_out: *mut *mut gradreg_keystore,
 ) -> u32 {
-    guard(|| {
-        let out = Out::new(keystore_out, "keystore_out")?;
-        // SAFETY: forwarded.
-        let (path, issuer, algorithm) = unsafe {
-            (
-                str_arg(path, "path")?,
-                str_arg(issuer, "issuer")?,
-                str_arg(algorithm, "algorithm")?,
-            )
-        };
-        let path = path_arg(path)?;
-        let algorithm = algorithm_arg(algorithm)?;
-        let now = instant_arg(now_unix)?;
-        publish(KeyStore::create(path, issuer, algorithm, now)?, out)
-    })
+    // SAFETY: forwarded.
+    unsafe {
+        new_store(
+            path,
+            issuer,
+            algorithm,
+            now_unix,
+            keystore_out,
+            |p, i, a, n| KeyStore::create(p, i, a, n),
+        )
+    }
 }
 
 /// Opens the key store at `path`, or creates it (as `gradreg_keystore_create`) when there is no
@@ -169,6 +165,32 @@ pub unsafe extern "C" fn gradreg_keystore_open_or_create(
     now_unix: i64,
     keystore_out: *mut *mut gradreg_keystore,
 ) -> u32 {
+    // SAFETY: forwarded.
+    unsafe {
+        new_store(
+            path,
+            issuer,
+            algorithm,
+            now_unix,
+            keystore_out,
+            |p, i, a, n| KeyStore::open_or_create(p, i, a, n),
+        )
+    }
+}
+
+/// The arguments `gradreg_keystore_create` and `gradreg_keystore_open_or_create` share, decoded,
+/// then the store `make` returns published as a handle.
+///
+/// # Safety
+/// As the two entry points.
+unsafe fn new_store(
+    path: gradreg_str,
+    issuer: gradreg_str,
+    algorithm: gradreg_str,
+    now_unix: i64,
+    keystore_out: *mut *mut gradreg_keystore,
+    make: impl FnOnce(&str, &str, Algorithm, chrono::DateTime<chrono::Utc>) -> gradreg::Result<KeyStore>,
+) -> u32 {
     guard(|| {
         let out = Out::new(keystore_out, "keystore_out")?;
         // SAFETY: forwarded.
@@ -182,7 +204,7 @@ pub unsafe extern "C" fn gradreg_keystore_open_or_create(
         let path = path_arg(path)?;
         let algorithm = algorithm_arg(algorithm)?;
         let now = instant_arg(now_unix)?;
-        publish(KeyStore::open_or_create(path, issuer, algorithm, now)?, out)
+        publish(make(path, issuer, algorithm, now)?, out)
     })
 }
 
