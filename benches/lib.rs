@@ -54,7 +54,10 @@ pub fn authorized_sample() -> (Registration, Authorization) {
     };
     let steps: Vec<(Actor, Command, DateTime<Utc>)> = vec![
         (
-            Actor::SchoolOffice { id: "s".into() },
+            Actor::SchoolOffice {
+                id: "s".into(),
+                school: "10327".into(),
+            },
             Command::UploadBasicInfo {
                 info: Arc::new(basic),
             },

@@ -17,7 +17,10 @@ fn ready_registration(policy: &Policy) -> (Registration, Actor) {
     let mut reg = Registration::new("bench");
     let steps: Vec<(Actor, Command)> = vec![
         (
-            Actor::SchoolOffice { id: "s".into() },
+            Actor::SchoolOffice {
+                id: "s".into(),
+                school: "10327".into(),
+            },
             Command::UploadBasicInfo {
                 info: std::sync::Arc::new(basic),
             },

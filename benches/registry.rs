@@ -39,7 +39,10 @@ fn import(path: &std::path::Path, n: u32) -> f64 {
     .collect();
     let csv = roster_csv(&grads, HeaderStyle::Chinese);
     drop(grads);
-    let school = Actor::SchoolOffice { id: "bench".into() };
+    let school = Actor::SchoolOffice {
+        id: "bench".into(),
+        school: "10327".into(),
+    };
     let now = Utc.with_ymd_and_hms(2026, 3, 1, 2, 0, 0).unwrap();
     let t = Instant::now();
     let rep = r
@@ -68,7 +71,10 @@ fn authorized_db(path: &std::path::Path, n: u32) -> Vec<VerificationNumber> {
     };
     let steps = vec![
         (
-            Actor::SchoolOffice { id: "s".into() },
+            Actor::SchoolOffice {
+                id: "s".into(),
+                school: "10327".into(),
+            },
             Command::UploadBasicInfo {
                 info: Arc::new(basic),
             },

@@ -46,7 +46,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let steps: Vec<(Actor, Command, DateTime<Utc>)> = vec![
         (
-            Actor::SchoolOffice { id: "jyc01".into() },
+            Actor::SchoolOffice {
+                id: "jyc01".into(),
+                school: "10327".into(),
+            },
             Command::UploadBasicInfo {
                 info: std::sync::Arc::new(basic.clone()),
             },

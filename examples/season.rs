@@ -116,7 +116,10 @@ fn main() -> Res<()> {
         1,
     );
     std::fs::write(dir.join("roster.csv"), &csv)?;
-    let school = Actor::SchoolOffice { id: "jyc01".into() };
+    let school = Actor::SchoolOffice {
+        id: "jyc01".into(),
+        school: "10327".into(),
+    };
     let t = Instant::now();
     let rep = r.import_roster(
         csv.as_bytes(),
@@ -189,6 +192,7 @@ fn main() -> Res<()> {
     run(&r, "basic info confirmed", confirms, at(3, 6, 9))?;
     let counselor = Actor::Counselor {
         id: "fdy07".into(),
+        school: "10327".into(),
         college: fixer.basic.college.clone(),
     };
     r.apply(
@@ -463,6 +467,7 @@ fn main() -> Res<()> {
     let gk = key(&g);
     let counselor = Actor::Counselor {
         id: "fdy07".into(),
+        school: "10327".into(),
         college: g.basic.college.clone(),
     };
     r.apply(

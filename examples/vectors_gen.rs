@@ -164,6 +164,7 @@ pub fn department(name: &str) -> Actor {
         },
         "school_office" => Actor::SchoolOffice {
             id: "vector-school".into(),
+            school: "10327".into(),
         },
         _ => Actor::ArchiveDept {
             id: "vector-archive".into(),

@@ -72,9 +72,13 @@ fn main() -> Result<(), Error> {
     let graduate = Actor::Graduate {
         id_number: basic.id_number.clone(),
     };
-    let school = Actor::SchoolOffice { id: "jyc01".into() };
+    let school = Actor::SchoolOffice {
+        id: "jyc01".into(),
+        school: "10327".into(),
+    };
     let counselor = Actor::Counselor {
         id: "fdy07".into(),
+        school: "10327".into(),
         college: basic.college.clone(),
     };
     let platform = Actor::ProvincialPlatform {

@@ -99,11 +99,7 @@ pub fn reminders_for(
             message_en: en,
         })
     };
-    let college = reg
-        .basic
-        .as_ref()
-        .map(|b| b.college.clone())
-        .unwrap_or_default();
+    let counselors = Recipient::counselors_of(reg);
     let Some(year) = reg.graduation_year() else {
         return out;
     };
@@ -113,9 +109,7 @@ pub fn reminders_for(
             let left = ceil_days(end - now);
             if now >= end {
                 push(
-                    Recipient::Counselor {
-                        college: college.clone(),
-                    },
+                    counselors.clone(),
                     ReminderKind::DeadlineMissed,
                     format!(
                         "已超过毕业去向登记截止日期（{}月{}日），该毕业生尚未登记去向，请尽快登记",
@@ -155,9 +149,7 @@ pub fn reminders_for(
             }
         }
         DestinationStatus::Disputed => push(
-            Recipient::Counselor {
-                college: college.clone(),
-            },
+            counselors.clone(),
             ReminderKind::DisputeOpen,
             "毕业生对去向信息有异议，尚待在就业方案管理中修改".into(),
             "the graduate's dispute awaits a fix on the provincial platform".into(),

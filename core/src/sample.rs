@@ -135,7 +135,10 @@ pub fn authorized_registration(
     }
     let steps = [
         (
-            Actor::SchoolOffice { id: "s1".into() },
+            Actor::SchoolOffice {
+                id: "s1".into(),
+                school: "10327".into(),
+            },
             Command::UploadBasicInfo {
                 info: std::sync::Arc::new(basic),
             },

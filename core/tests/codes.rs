@@ -254,7 +254,10 @@ fn every_failing_step_gives_its_verdict() {
         scan(
             &tok,
             &ring,
-            &Actor::SchoolOffice { id: "s".into() },
+            &Actor::SchoolOffice {
+                id: "s".into(),
+                school: "10327".into(),
+            },
             now,
             &f
         ),

@@ -55,7 +55,10 @@ fn authorized_with(name: &str, data: DestinationData) -> (Registration, Authoriz
     let mut reg = Registration::new("10327:2022010123");
     reg = run(
         &reg,
-        &Actor::SchoolOffice { id: "s".into() },
+        &Actor::SchoolOffice {
+            id: "s".into(),
+            school: "10327".into(),
+        },
         Command::UploadBasicInfo {
             info: std::sync::Arc::new(basic),
         },
@@ -371,6 +374,7 @@ fn forms_are_refused_for_authorizations_not_in_force() {
         &changed,
         &Actor::Counselor {
             id: "c".into(),
+            school: "10327".into(),
             college: sample::basic_info().college,
         },
         Command::ApproveVoidRequest {
@@ -380,7 +384,10 @@ fn forms_are_refused_for_authorizations_not_in_force() {
     );
     changed = run(
         &changed,
-        &Actor::SchoolOffice { id: "s".into() },
+        &Actor::SchoolOffice {
+            id: "s".into(),
+            school: "10327".into(),
+        },
         Command::ApproveVoidRequest {
             note: String::new(),
         },

@@ -185,6 +185,7 @@ fn counselors_import_only_their_college() {
     let csv = roster_csv(&grads, HeaderStyle::Chinese);
     let counselor = gradreg::Actor::Counselor {
         id: "fdy".into(),
+        school: "10327".into(),
         college: college.clone(),
     };
     let rep = r

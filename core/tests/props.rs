@@ -246,6 +246,15 @@ fn run_sequence(
         let actor = choose_actor(s, &cmd, &actors);
         let mut ctx = Context::new(now, &policy);
         ctx.entropy = [seed.wrapping_add(i as u8); 16];
+        // Staff of another school are refused whatever they send, at every step.
+        for stranger in [other_school_counselor(), other_school_office()] {
+            prop_assert!(
+                apply(&reg, &stranger, &cmd, &ctx).is_err(),
+                "another school's {:?} did {}",
+                stranger.role(),
+                cmd.name()
+            );
+        }
         ctx.entropy[0] = i as u8;
         match apply(&reg, actor, &cmd, &ctx) {
             Ok(out) => {
@@ -255,6 +264,10 @@ fn run_sequence(
                     actor.role(),
                     cmd.name()
                 );
+                if let Some(school) = actor.school() {
+                    let own = reg.basic.as_ref().map(|b| b.school_code.clone());
+                    prop_assert_eq!(own.as_deref().unwrap_or(school), school);
+                }
                 if let Actor::Counselor { college, .. } = actor {
                     prop_assert_eq!(
                         &reg.basic
@@ -371,7 +384,8 @@ proptest! {
             graduation_date: f(14), origin_region: f(15), ethnicity: f(16), political_status: f(17),
             phone: f(18), email: f(19),
         };
-        let r = apply(&Registration::new("x"), &school(), &Command::UploadBasicInfo { info: std::sync::Arc::new(info) }, &ctx);
+        let office = Actor::SchoolOffice { id: "s".into(), school: f(5) };
+        let r = apply(&Registration::new("x"), &office, &Command::UploadBasicInfo { info: std::sync::Arc::new(info) }, &ctx);
         if let Err(e) = r {
             prop_assert!(matches!(e, Error::InvalidRecord { ref problems } if !problems.is_empty()), "{}", e);
         }

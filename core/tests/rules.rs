@@ -145,7 +145,7 @@ fn rule2_first_login_asks_for_review_and_correction_returns_to_review() {
     );
     assert_eq!(h.reg.basic_status, BasicStatus::CorrectionRequested);
     assert!(
-        matches!(&out.events[0].recipient, Recipient::Counselor { college } if college == "会计学院")
+        matches!(&out.events[0].recipient, Recipient::Counselor { school, college } if college == "会计学院" && school == "10327")
     );
     // While the correction is pending the graduate cannot confirm.
     assert!(matches!(
@@ -165,6 +165,21 @@ fn rule2_first_login_asks_for_review_and_correction_returns_to_review() {
         ),
         Error::Forbidden { .. }
     ));
+    // Many schools in one registry: the same-named college of another school, and another
+    // school's office, may not touch this school's graduate.
+    for stranger in [other_school_counselor(), other_school_office()] {
+        let e = h.err(
+            &stranger,
+            Command::CorrectBasicInfo {
+                info: std::sync::Arc::new(fixed.clone()),
+            },
+            day(3, 3),
+        );
+        assert!(
+            matches!(&e, Error::Forbidden { why, .. } if why.contains("own school")),
+            "{e:?}"
+        );
+    }
     assert!(matches!(
         h.err(
             &graduate(),

@@ -5,7 +5,11 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::access::Role;
 
-/// Who acts. JSON: `{"role": "counselor", "id": "t001", "college": "会计学院"}`.
+/// Who acts. JSON: `{"role": "counselor", "id": "t001", "school": "10327", "college": "会计学院"}`.
+///
+/// Staff of a school carry its 院校代码 (`school`): a counselor acts for one college of one
+/// school, the employment office for its own school only. The provincial platform, CHSI and the
+/// departments are not scoped by school.
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "role", rename_all = "snake_case", deny_unknown_fields)]
@@ -18,10 +22,12 @@ pub enum Actor {
     /// CHSI (学信网), reporting the graduate's own account: identity, student-record binding,
     /// phone and e-mail.
     Chsi,
-    /// A counselor (辅导员) of one college.
+    /// A counselor (辅导员) of one college of one school.
     Counselor {
         /// Staff id.
         id: String,
+        /// The school's 院校代码 (5 digits).
+        school: String,
         /// The college they serve.
         college: String,
     },
@@ -29,6 +35,8 @@ pub enum Actor {
     SchoolOffice {
         /// Staff id.
         id: String,
+        /// The school's 院校代码 (5 digits).
+        school: String,
     },
     /// The provincial platform (such as 江苏24365 / 91job).
     ProvincialPlatform {
@@ -52,6 +60,15 @@ pub enum Actor {
 }
 
 impl Actor {
+    /// The school an actor of a school acts for (counselor, employment office); `None` for the
+    /// others.
+    pub fn school(&self) -> Option<&str> {
+        match self {
+            Actor::Counselor { school, .. } | Actor::SchoolOffice { school, .. } => Some(school),
+            _ => None,
+        }
+    }
+
     /// The actor's role.
     pub fn role(&self) -> Role {
         match self {

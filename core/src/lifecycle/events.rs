@@ -19,15 +19,43 @@ use super::registration::Registration;
 pub enum Recipient {
     /// The graduate (消息提醒 through the official account).
     Graduate,
-    /// The counselors of a college.
+    /// The counselors of one college of one school.
     Counselor {
+        /// The school's 院校代码.
+        school: String,
         /// The college.
         college: String,
     },
-    /// The school's employment office.
-    SchoolOffice,
+    /// A school's employment office.
+    SchoolOffice {
+        /// The school's 院校代码.
+        school: String,
+    },
     /// The provincial platform.
     ProvincialPlatform,
+}
+
+impl Recipient {
+    /// The counselors of the graduate's college (school and college empty before basic
+    /// information is uploaded).
+    pub fn counselors_of(reg: &Registration) -> Recipient {
+        let b = reg.basic.as_deref();
+        Recipient::Counselor {
+            school: b.map(|b| b.school_code.clone()).unwrap_or_default(),
+            college: b.map(|b| b.college.clone()).unwrap_or_default(),
+        }
+    }
+
+    /// The employment office of the graduate's school.
+    pub fn school_office_of(reg: &Registration) -> Recipient {
+        Recipient::SchoolOffice {
+            school: reg
+                .basic
+                .as_deref()
+                .map(|b| b.school_code.clone())
+                .unwrap_or_default(),
+        }
+    }
 }
 
 /// What happened.
@@ -378,6 +406,7 @@ mod tests {
             "您的作废申请被南京市人才服务中心驳回：单位名称有误"
         );
         let counselor = Recipient::Counselor {
+            school: "10327".into(),
             college: "会计学院".into(),
         };
         assert!(EventKind::LateReport

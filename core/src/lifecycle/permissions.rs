@@ -12,7 +12,9 @@
 //! | authorize, extend, revoke | Graduate |
 //! | record a verification | ArchiveDept (archive section), HukouDept (hukou section) |
 //!
-//! A counselor acts for their own college only, and a graduate on their own registration only.
+//! Staff of a school (SchoolOffice, Counselor) act for their own school only (the actor's
+//! `school` is the record's 院校代码), a counselor for their own college of it, and a graduate on
+//! their own registration only.
 //! Whether the registration is in a state where the command makes sense is checked by the
 //! command itself (`commands/`).
 
@@ -31,8 +33,8 @@ pub(super) fn forbidden(actor: &Actor, cmd: &Command, why: &str) -> Error {
     }
 }
 
-/// Checks the actor table above (role), then that a counselor acts for their own college and a
-/// graduate on their own registration.
+/// Checks the actor table above (role), then that staff act for their own school (and a counselor
+/// for their own college) and a graduate on their own registration.
 pub(super) fn authorize_actor(reg: &Registration, actor: &Actor, cmd: &Command) -> Result<()> {
     use Command as C;
     let role = actor.role();
@@ -68,24 +70,31 @@ pub(super) fn authorize_actor(reg: &Registration, actor: &Actor, cmd: &Command) 
         };
         return Err(forbidden(actor, cmd, why));
     }
-    // A counselor acts for their own college only.
-    if let Actor::Counselor { college, .. } = actor {
-        let current = reg.basic.as_ref().map(|b| b.college.as_str());
-        let new = match cmd {
-            C::UploadBasicInfo { info } | C::CorrectBasicInfo { info } => {
-                Some(info.college.as_str())
-            }
+    // Staff of a school act for their own school only, and a counselor for their own college
+    // of it: the registration as stored and the record a command brings must both be theirs.
+    if let Some(school) = actor.school() {
+        let college = match actor {
+            Actor::Counselor { college, .. } => Some(college.as_str()),
             _ => None,
         };
-        let ok = current.is_none_or(|c| c == college)
-            && new.is_none_or(|c| c == college)
+        let current = reg.basic.as_deref();
+        let new = match cmd {
+            C::UploadBasicInfo { info } | C::CorrectBasicInfo { info } => Some(&**info),
+            _ => None,
+        };
+        let mine = |b: &crate::records::BasicInfo| {
+            b.school_code == school && college.is_none_or(|c| b.college == c)
+        };
+        let ok = current.is_none_or(mine)
+            && new.is_none_or(mine)
             && (current.is_some() || new.is_some());
         if !ok {
-            return Err(forbidden(
-                actor,
-                cmd,
-                "辅导员只能处理本学院的毕业生 / a counselor acts for their own college only",
-            ));
+            let why = if college.is_some() {
+                "辅导员只能处理本校本学院的毕业生 / a counselor acts for their own college of their own school only"
+            } else {
+                "学校就业部门只能处理本校的毕业生 / a school office acts for its own school only"
+            };
+            return Err(forbidden(actor, cmd, why));
         }
     }
     // A graduate acts on their own registration only.

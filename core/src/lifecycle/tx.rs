@@ -57,15 +57,6 @@ impl<'c> Tx<'c> {
         });
     }
 
-    /// The graduate's college (empty before basic information is uploaded).
-    pub fn college(&self) -> String {
-        self.reg
-            .basic
-            .as_ref()
-            .map(|b| b.college.clone())
-            .unwrap_or_default()
-    }
-
     /// Marks the data as changed: bumps the data version, resets the destination confirmation
     /// and supersedes every active authorization.
     pub fn data_changed(&mut self) {

@@ -24,18 +24,38 @@ pub fn graduate() -> Actor {
     }
 }
 pub fn school() -> Actor {
-    Actor::SchoolOffice { id: "jyc01".into() }
+    Actor::SchoolOffice {
+        id: "jyc01".into(),
+        school: "10327".into(),
+    }
 }
 pub fn counselor() -> Actor {
     Actor::Counselor {
         id: "fdy07".into(),
+        school: "10327".into(),
         college: sample::basic_info().college,
     }
 }
 pub fn other_counselor() -> Actor {
     Actor::Counselor {
         id: "fdy99".into(),
+        school: "10327".into(),
         college: "法学院".into(),
+    }
+}
+/// A counselor of the same-named college at another school (院校代码 10284).
+pub fn other_school_counselor() -> Actor {
+    Actor::Counselor {
+        id: "fdy07".into(),
+        school: "10284".into(),
+        college: sample::basic_info().college,
+    }
+}
+/// The employment office of another school.
+pub fn other_school_office() -> Actor {
+    Actor::SchoolOffice {
+        id: "jyc01".into(),
+        school: "10284".into(),
     }
 }
 pub fn platform() -> Actor {

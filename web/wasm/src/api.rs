@@ -336,7 +336,10 @@ fn department(v: &Value) -> Result<Actor, Error> {
                 id,
                 name: String::new(),
             }),
-            "school_office" => Ok(Actor::SchoolOffice { id }),
+            "school_office" => Ok(Actor::SchoolOffice {
+                id,
+                school: String::new(),
+            }),
             "provincial_platform" => Ok(Actor::ProvincialPlatform { id }),
             other => Err(invalid(format!(
                 "department {other:?} (archive_dept or hukou_dept)"

@@ -130,12 +130,8 @@ pub(super) fn confirm(tx: &mut Tx<'_>) -> Result<()> {
     }
     tx.reg.basic_status = BasicStatus::Confirmed;
     tx.summary = "确认基本信息".into();
-    let college = tx.college();
-    tx.emit(
-        EventKind::BasicInfoConfirmed,
-        Recipient::Counselor { college },
-        &EventFacts::NONE,
-    );
+    let to = Recipient::counselors_of(&tx.reg);
+    tx.emit(EventKind::BasicInfoConfirmed, to, &EventFacts::NONE);
     Ok(())
 }
 
@@ -152,11 +148,7 @@ pub(super) fn request_correction(tx: &mut Tx<'_>, note: &str) -> Result<()> {
     tx.reg.basic_status = BasicStatus::CorrectionRequested;
     tx.summary = format!("申请更正基本信息：{note}");
     tx.reg.correction_note = Some(note.clone());
-    let college = tx.college();
-    tx.emit(
-        EventKind::CorrectionRequested,
-        Recipient::Counselor { college },
-        &EventFacts::text(&note),
-    );
+    let to = Recipient::counselors_of(&tx.reg);
+    tx.emit(EventKind::CorrectionRequested, to, &EventFacts::text(&note));
     Ok(())
 }

@@ -58,11 +58,11 @@ fn first_report(tx: &mut Tx<'_>, data: &Arc<DestinationData>) -> Result<()> {
         if now >= tx.ctx.policy.registration_deadline_end(y)? {
             tx.reg.late = true;
             tx.summary.push_str("（逾期）");
-            let college = tx.college();
+            let to = Recipient::counselors_of(&tx.reg);
             let deadline = deadline_day(tx.ctx.policy.registration_deadline, y);
             tx.emit(
                 EventKind::LateReport,
-                Recipient::Counselor { college },
+                to,
                 &EventFacts {
                     deadline: &deadline,
                     ..EventFacts::NONE
@@ -135,10 +135,10 @@ pub(super) fn dispute(tx: &mut Tx<'_>, reason: &str) -> Result<()> {
     tx.reg.destination_status = DestinationStatus::Disputed;
     tx.summary = format!("对去向信息提出异议：{reason}");
     tx.reg.dispute_reason = Some(reason.clone());
-    let college = tx.college();
+    let to = Recipient::counselors_of(&tx.reg);
     tx.emit(
         EventKind::DestinationDisputed,
-        Recipient::Counselor { college },
+        to,
         &EventFacts::text(&reason),
     );
     Ok(())

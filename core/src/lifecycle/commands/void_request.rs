@@ -43,12 +43,8 @@ pub(super) fn file(tx: &mut Tx<'_>, reason: &str) -> Result<()> {
         notes: Vec::new(),
     });
     tx.summary = format!("提交作废申请：{reason}");
-    let college = tx.college();
-    tx.emit(
-        EventKind::VoidRequestFiled,
-        Recipient::Counselor { college },
-        &EventFacts::text(&reason),
-    );
+    let to = Recipient::counselors_of(&tx.reg);
+    tx.emit(EventKind::VoidRequestFiled, to, &EventFacts::text(&reason));
     Ok(())
 }
 
@@ -65,7 +61,7 @@ pub(super) fn approve(tx: &mut Tx<'_>, actor: &Actor, note: &str) -> Result<()> 
             tx.summary = "学院同意作废申请".into();
             tx.emit(
                 EventKind::VoidRequestCollegeApproved,
-                Recipient::SchoolOffice,
+                Recipient::school_office_of(&tx.reg),
                 &EventFacts::NONE,
             );
         }
@@ -124,7 +120,7 @@ pub(super) fn grant_override(tx: &mut Tx<'_>, actor: &Actor, reason: &str) -> Re
         return Err(Error::BasicInfoMissing);
     }
     let by = match actor {
-        Actor::SchoolOffice { id } => id.clone(),
+        Actor::SchoolOffice { id, .. } => id.clone(),
         _ => String::new(),
     };
     tx.reg.change_override = Some(ChangeOverride {
