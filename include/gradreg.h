@@ -1260,9 +1260,12 @@ uint32_t gradreg_registration_new(gradreg_str id,
  *   earlier apply (the `registration` member of its outcome).
  * - `actor_json`: who acts, tagged by `role`:
  *   `{"role":"graduate","id_number":"320102200403151213"}`, `{"role":"chsi"}`,
- *   `{"role":"counselor","id":"fdy07","college":"会计学院"}`,
- *   `{"role":"school_office","id":"jyc01"}`, `{"role":"provincial_platform","id":"js24365"}`,
- *   `{"role":"archive_dept","id":"…","name":"…"}`, `{"role":"hukou_dept","id":"…","name":"…"}`.
+ *   `{"role":"counselor","id":"fdy07","school":"10327","college":"会计学院"}`,
+ *   `{"role":"school_office","id":"jyc01","school":"10327"}`,
+ *   `{"role":"provincial_platform","id":"js24365"}`, `{"role":"archive_dept","id":"…","name":"…"}`,
+ *   `{"role":"hukou_dept","id":"…","name":"…"}`. Staff of a school (counselor, school office)
+ *   act for their own school only (`school` is the 院校代码 of the graduate's record), a
+ *   counselor for their own college of it.
  * - `command_json`: what to do, tagged by `command`: `{"command":"upload_basic_info","info":{…}}`,
  *   `{"command":"correct_basic_info","info":{…}}`,
  *   `{"command":"update_chsi_account","account":{…}}`, `{"command":"login"}`,
@@ -1736,7 +1739,7 @@ uint32_t gradreg_registry_apply_batch(const gradreg_registry *registry,
  *
  * - `records_json`: an array of `{"id":"10327:2022010123","info":{…basic info…}}` (see
  *   `gradreg_basic_info_validate`).
- * - `actor_json`: the uploader: `{"role":"school_office","id":"jyc01"}` or a counselor of the
+ * - `actor_json`: the uploader: `{"role":"school_office","id":"jyc01","school":"10327"}` or a counselor of the
  *   records' college.
  * - `now_unix`: seconds since 1970-01-01T00:00:00Z.
  * - `all_or_nothing`: 0 to commit the accepted records, non-zero to commit only when all are
@@ -2003,7 +2006,7 @@ uint32_t gradreg_roster_preview_header(gradreg_bytes bytes,
  * - `registry`: the handle.
  * - `bytes`, `options_json`: the file and how to read it, as in
  *   `gradreg_roster_parse`.
- * - `actor_json`: the uploader: `{"role":"school_office","id":"jyc01"}` or a counselor of the
+ * - `actor_json`: the uploader: `{"role":"school_office","id":"jyc01","school":"10327"}` or a counselor of the
  *   rows' college.
  * - `now_unix`: seconds since 1970-01-01T00:00:00Z.
  * - `all_or_nothing`: non-zero to import nothing when any row has a problem; 0 to import the

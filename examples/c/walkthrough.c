@@ -61,7 +61,7 @@ static const char *DESTINATION =
     "\"police_station\":\"南京市公安局鼓楼分局宁海路派出所\",\"region\":\"320106\"}}";
 
 static const char *GRADUATE = "{\"role\":\"graduate\",\"id_number\":\"320102200403151217\"}";
-static const char *SCHOOL = "{\"role\":\"school_office\",\"id\":\"jyc01\"}";
+static const char *SCHOOL = "{\"role\":\"school_office\",\"id\":\"jyc01\",\"school\":\"10327\"}";
 static const char *CHSI = "{\"role\":\"chsi\"}";
 static const char *PLATFORM = "{\"role\":\"provincial_platform\",\"id\":\"js24365\"}";
 static const char *KEY = "10327:2022010123";

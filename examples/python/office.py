@@ -29,7 +29,7 @@ from typing import List, Tuple
 import gradreg
 from gradreg import Actor, Command, Registry
 
-OFFICE = Actor.school_office("jyzx-001")
+OFFICE = Actor.school_office("jyzx-001", "10327")
 PLATFORM = Actor.provincial_platform("js24365")
 
 

@@ -45,9 +45,12 @@ pub unsafe extern "C" fn gradreg_registration_new(
 ///   earlier apply (the `registration` member of its outcome).
 /// - `actor_json`: who acts, tagged by `role`:
 ///   `{"role":"graduate","id_number":"320102200403151213"}`, `{"role":"chsi"}`,
-///   `{"role":"counselor","id":"fdy07","college":"会计学院"}`,
-///   `{"role":"school_office","id":"jyc01"}`, `{"role":"provincial_platform","id":"js24365"}`,
-///   `{"role":"archive_dept","id":"…","name":"…"}`, `{"role":"hukou_dept","id":"…","name":"…"}`.
+///   `{"role":"counselor","id":"fdy07","school":"10327","college":"会计学院"}`,
+///   `{"role":"school_office","id":"jyc01","school":"10327"}`,
+///   `{"role":"provincial_platform","id":"js24365"}`, `{"role":"archive_dept","id":"…","name":"…"}`,
+///   `{"role":"hukou_dept","id":"…","name":"…"}`. Staff of a school (counselor, school office)
+///   act for their own school only (`school` is the 院校代码 of the graduate's record), a
+///   counselor for their own college of it.
 /// - `command_json`: what to do, tagged by `command`: `{"command":"upload_basic_info","info":{…}}`,
 ///   `{"command":"correct_basic_info","info":{…}}`,
 ///   `{"command":"update_chsi_account","account":{…}}`, `{"command":"login"}`,

@@ -258,7 +258,7 @@ struct UploadRecord {
 ///
 /// - `records_json`: an array of `{"id":"10327:2022010123","info":{…basic info…}}` (see
 ///   `gradreg_basic_info_validate`).
-/// - `actor_json`: the uploader: `{"role":"school_office","id":"jyc01"}` or a counselor of the
+/// - `actor_json`: the uploader: `{"role":"school_office","id":"jyc01","school":"10327"}` or a counselor of the
 ///   records' college.
 /// - `now_unix`: seconds since 1970-01-01T00:00:00Z.
 /// - `all_or_nothing`: 0 to commit the accepted records, non-zero to commit only when all are

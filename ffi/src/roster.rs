@@ -170,7 +170,7 @@ pub unsafe extern "C" fn gradreg_roster_preview_header(
 /// - `registry`: the handle.
 /// - `bytes`, `options_json`: the file and how to read it, as in
 ///   `gradreg_roster_parse`.
-/// - `actor_json`: the uploader: `{"role":"school_office","id":"jyc01"}` or a counselor of the
+/// - `actor_json`: the uploader: `{"role":"school_office","id":"jyc01","school":"10327"}` or a counselor of the
 ///   rows' college.
 /// - `now_unix`: seconds since 1970-01-01T00:00:00Z.
 /// - `all_or_nothing`: non-zero to import nothing when any row has a problem; 0 to import the

@@ -20,7 +20,9 @@ class Abroad(Record):
     major: str = ...
 
 class Actor(Record, frozen=True):
-    """Who acts. JSON: `{"role": "counselor", "id": "t001", "college": "会计学院"}`."""
+    """Who acts. JSON: `{"role": "counselor", "id": "t001", "school": "10327", "college":
+    "会计学院"}`.
+    """
 
     #: One of graduate, chsi, counselor, school_office, provincial_platform, archive_dept, hukou_dept.
     role: str
@@ -28,6 +30,8 @@ class Actor(Record, frozen=True):
     id_number: Optional[str] = ...
     #: Staff id.
     id: Optional[str] = ...
+    #: The school's 院校代码 (5 digits).
+    school: Optional[str] = ...
     #: The college they serve.
     college: Optional[str] = ...
     #: Department name, shown to the graduate.

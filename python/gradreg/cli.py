@@ -334,14 +334,15 @@ def _import(args: argparse.Namespace) -> int:
         registry = _open_registry(args.registry)
         if args.aliases is not None:
             registry.load_header_aliases(args.aliases)
+        school = args.actor_school or registry.roster_school(data, encoding=encoding)
     except _UsageError:
         raise
     except (GradregError, OSError) as e:
         return _fail(e, args.json)
     actor = (
-        Actor.counselor(args.actor_id, args.actor_college)
+        Actor.counselor(args.actor_id, school, args.actor_college)
         if args.actor_college
-        else Actor.school_office(args.actor_id)
+        else Actor.school_office(args.actor_id, school)
     )
     mode = "good_rows" if args.good_rows else "all_or_nothing"
     label = "试导入 (dry run)" if args.dry_run else "导入 (importing)"
@@ -753,6 +754,11 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--encoding", default="auto", help="CSV 编码：auto（默认）、utf-8 或 gb18030")
     i.add_argument("--aliases", metavar="FILE", help="本单位的表头对照表")
     i.add_argument("--actor-id", default="gradreg-cli", help="上传者编号（默认 gradreg-cli）")
+    i.add_argument(
+        "--actor-school",
+        metavar="CODE",
+        help="上传者所在学校的院校代码（默认取名单中的院校代码）(the uploader's school code)",
+    )
     i.add_argument(
         "--actor-college",
         metavar="COLLEGE",

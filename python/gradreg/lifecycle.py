@@ -86,7 +86,7 @@ def _year(year: Any) -> int:
 
 
 class Actor(_fields.Actor, frozen=True):
-    """Who acts. Build one with the class methods (``Actor.counselor("t001", "会计学院")``);
+    """Who acts. Build one with the class methods (``Actor.counselor("t001", "10327", "会计学院")``);
     ``role`` names the kind of actor, and each role has the fields the core gives it (checked
     when the actor is built)."""
 
@@ -101,14 +101,16 @@ class Actor(_fields.Actor, frozen=True):
         return cls("chsi")
 
     @classmethod
-    def counselor(cls, id: str, college: str) -> "Actor":
-        """A counselor (辅导员) of one college."""
-        return cls("counselor", id=id, college=college)
+    def counselor(cls, id: str, school: str, college: str) -> "Actor":
+        """A counselor (辅导员) of one college of the school with 院校代码 ``school``; they act
+        for that college of that school only."""
+        return cls("counselor", id=id, school=school, college=college)
 
     @classmethod
-    def school_office(cls, id: str) -> "Actor":
-        """The school's employment office (学校就业部门)."""
-        return cls("school_office", id=id)
+    def school_office(cls, id: str, school: str) -> "Actor":
+        """The employment office (学校就业部门) of the school with 院校代码 ``school``; it acts
+        for that school's graduates only."""
+        return cls("school_office", id=id, school=school)
 
     @classmethod
     def provincial_platform(cls, id: str) -> "Actor":

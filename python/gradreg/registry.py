@@ -70,6 +70,17 @@ DEFAULT_FILE_NAME: str = _native.DEFAULT_FILE_NAME
 PathLike = Union[str, "os.PathLike[str]"]
 
 
+
+def _office_of(schools: "set[str]") -> Actor:
+    """The default uploader: the employment office of the one school the records name."""
+    named = sorted(x for x in schools if x)
+    if len(named) > 1:
+        raise ArgumentError(
+            f"records of {len(named)} schools ({', '.join(named)}): pass the uploading actor",
+            error_code("invalid_argument"),
+        )
+    return Actor.school_office("gradreg-python", named[0] if named else "")
+
 class Summary(_fields.Summary):
     """The query columns of one registration."""
 
@@ -258,7 +269,9 @@ class Registry:
         """Uploads basic information, ``{key: BasicInfo}`` or ``(key, BasicInfo)`` pairs, in one
         transaction: new keys are created, changed records corrected, identical ones left.
         Refused records are reported (``result == "refused"``) and left out; with
-        ``all_or_nothing`` any refusal leaves the registry untouched."""
+        ``all_or_nothing`` any refusal leaves the registry untouched. Without ``actor`` the
+        uploader is the employment office of the records' school (records of several schools
+        need an ``actor``; each is refused unless of the actor's school)."""
         pairs: Sequence[Tuple[str, BasicInfo]]
         if isinstance(records, Mapping):
             pairs = list(records.items())
@@ -273,13 +286,24 @@ class Registry:
             _need(BasicInfo, "info", info)
             info._check_types()
             body.append([key, info.to_dict()])
-        who = actor if actor is not None else Actor.school_office("gradreg-python")
+        who = actor if actor is not None else _office_of({i.school_code for _, i in pairs})
         out = json.loads(
             self._n.upload_batch(
                 dumps(body), _actor_json(who), instant(now), bool(all_or_nothing)
             )
         )
         return [UploadResult.from_dict(r) for r in out]
+
+    def roster_school(self, source: RosterSource, format: str = "auto", encoding: str = "auto") -> str:
+        """The one school (院校代码) the rows of a roster name, ``""`` when none does; a roster of
+        several schools raises ``ArgumentError``. An import without ``actor`` is made by this
+        school's employment office."""
+        for name, v in (("format", format), ("encoding", encoding)):
+            _need(str, name, v)
+        return str(self._n.roster_school(read_source(source), format, encoding))
+
+    def _default_office(self, data: bytes, format: str, encoding: str) -> Actor:
+        return Actor.school_office("gradreg-python", self._n.roster_school(data, format, encoding))
 
     def import_roster(
         self,
@@ -293,12 +317,13 @@ class Registry:
         """Imports a roster (a CSV or XLSX path, its bytes, or a binary file): every record
         becomes a registration keyed ``school_code:student_number``; re-importing the same file
         changes nothing. ``mode`` ``all_or_nothing`` imports nothing when any cell is bad;
-        ``good_rows`` imports the good rows and reports the rest. Parsing and storing run with
-        the GIL released."""
+        ``good_rows`` imports the good rows and reports the rest. Without ``actor`` the uploader
+        is the employment office of the roster's school (a roster of several schools needs an
+        ``actor``). Parsing and storing run with the GIL released."""
         data = read_source(source)
         for name, v in (("mode", mode), ("format", format), ("encoding", encoding)):
             _need(str, name, v)
-        who = actor if actor is not None else Actor.school_office("gradreg-python")
+        who = actor or self._default_office(data, format, encoding)
         raw = self._n.import_roster(data, format, encoding, mode, _actor_json(who), instant(now))
         return ImportReport.from_dict(json.loads(raw))
 
@@ -318,7 +343,7 @@ class Registry:
         data = read_source(source)
         for name, v in (("mode", mode), ("format", format), ("encoding", encoding)):
             _need(str, name, v)
-        who = actor if actor is not None else Actor.school_office("gradreg-python")
+        who = actor or self._default_office(data, format, encoding)
         raw = self._n.preview_roster(data, format, encoding, mode, _actor_json(who), instant(now))
         return ImportReport.from_dict(json.loads(raw))
 

@@ -284,6 +284,18 @@ impl NativeRegistry {
         })
     }
 
+    /// The one school (院校代码) a roster's rows name, "" when none: the default uploader of an
+    /// import is that school's employment office. Several schools raise ArgumentError.
+    fn roster_school(
+        &self,
+        py: Python<'_>,
+        data: PyBackedBytes,
+        format: String,
+        encoding: String,
+    ) -> PyResult<String> {
+        self.with(py, move |r| roster_school(r, &data, &format, &encoding))
+    }
+
     /// A dry run of `import_roster`: the same report (`dry_run` true), nothing stored.
     #[allow(clippy::too_many_arguments)]
     fn preview_roster(
@@ -603,6 +615,33 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 
 /// The arguments every import takes, as the Python layer passes them: file format and
 /// encoding, mode name, actor JSON and RFC 3339 instant.
+/// The one school (院校代码) the rows of a roster name ("" when none does); a roster of several
+/// schools is an argument error.
+fn roster_school(
+    r: &gradreg::Registry,
+    data: &[u8],
+    format: &str,
+    encoding: &str,
+) -> Result<String, gradreg::Error> {
+    let opts = roster_options(format, encoding)?;
+    let parsed = gradreg::roster::parse_roster_with(data, &opts, r.tables(), r.header_aliases())?;
+    let schools: std::collections::BTreeSet<&str> = parsed
+        .rows
+        .iter()
+        .map(|row| row.info.school_code.as_str())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if schools.len() > 1 {
+        return Err(gradreg::Error::InvalidArgument(format!(
+            "a roster of {} schools ({}): pass the uploading actor",
+            schools.len(),
+            schools.into_iter().collect::<Vec<_>>().join(", ")
+        )));
+    }
+    let one = schools.into_iter().next().unwrap_or_default().to_string();
+    Ok(one)
+}
+
 fn import_args(
     format: &str,
     encoding: &str,

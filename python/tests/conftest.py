@@ -19,7 +19,7 @@ def walk(reg: Registration, steps: List[str], now: datetime = NOW) -> Registrati
     basic = gradreg.sample.basic_info()
     grad = Actor.graduate(basic.id_number)
     table = {
-        "upload": (Actor.school_office("s001"), Command.upload_basic_info(basic)),
+        "upload": (Actor.school_office("s001", "10327"), Command.upload_basic_info(basic)),
         "chsi": (Actor.chsi(), Command.update_chsi_account(gradreg.sample.chsi_account())),
         "login": (grad, Command.login()),
         "confirm_basic": (grad, Command.confirm_basic_info()),

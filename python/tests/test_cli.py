@@ -180,7 +180,7 @@ def test_render_and_verify_a_graduate(tmp_path: Path) -> None:
     basic = gradreg.sample.basic_info()
     grad = Actor.graduate(basic.id_number)
     steps = [
-        (Actor.school_office("s001"), Command.upload_basic_info(basic)),
+        (Actor.school_office("s001", "10327"), Command.upload_basic_info(basic)),
         (Actor.chsi(), Command.update_chsi_account(gradreg.sample.chsi_account())),
         (grad, Command.login()),
         (grad, Command.confirm_basic_info()),

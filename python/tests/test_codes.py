@@ -100,7 +100,7 @@ def test_online_verification_through_the_registry(tmp_path: "object") -> None:
     b = gradreg.sample.basic_info()
     grad = Actor.graduate(b.id_number)
     key = "10327:2022010123"
-    reg.upload({key: b}, Actor.school_office("s"), NOW)
+    reg.upload({key: b}, Actor.school_office("s", "10327"), NOW)
     for actor, command in [
         (Actor.chsi(), Command.update_chsi_account(gradreg.sample.chsi_account())),
         (grad, Command.login()),

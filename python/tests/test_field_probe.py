@@ -37,12 +37,12 @@ def test_a_field_added_in_rust_reaches_python(tmp_path: Path) -> None:
     assert json.loads(_native.normalize("basic_info", info._wire()))["probe_note"] == "探针 probe"
     # Through the state machine, and stored in a registry file and read back.
     out = gradreg.apply(
-        gradreg.Registration("r1"), Actor.school_office("s"), gradreg.Command.upload_basic_info(info), NOW
+        gradreg.Registration("r1"), Actor.school_office("s", "10327"), gradreg.Command.upload_basic_info(info), NOW
     )
     assert out.registration.basic is not None
     assert getattr(out.registration.basic, "probe_note") == "探针 probe"
     with Registry.open(tmp_path) as reg:
-        reg.upload({"k": info}, Actor.school_office("s"), NOW)
+        reg.upload({"k": info}, Actor.school_office("s", "10327"), NOW)
     with Registry.open(tmp_path) as reg:
         stored = reg.get("k").basic
         assert stored is not None and getattr(stored, "probe_note") == "探针 probe"

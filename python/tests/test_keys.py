@@ -200,7 +200,7 @@ def _registry(tmp_path: Path) -> Tuple[Registry, str, Actor]:
     reg = Registry.open(str(tmp_path / "registry"))
     b = gradreg.sample.basic_info()
     grad = Actor.graduate(b.id_number)
-    reg.upload({KEY: b}, Actor.school_office("s"), NOW)
+    reg.upload({KEY: b}, Actor.school_office("s", "10327"), NOW)
     for actor, command in [
         (Actor.chsi(), Command.update_chsi_account(gradreg.sample.chsi_account())),
         (grad, Command.login()),

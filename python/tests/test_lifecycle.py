@@ -53,17 +53,17 @@ def test_each_stage_in_order() -> None:
 def test_outcome_has_events_and_audit() -> None:
     basic = gradreg.sample.basic_info()
     out = gradreg.apply(
-        Registration("r1"), Actor.school_office("s001"), Command.upload_basic_info(basic), NOW
+        Registration("r1"), Actor.school_office("s001", "10327"), Command.upload_basic_info(basic), NOW
     )
     assert out.changed
-    assert out.audit.actor == Actor.school_office("s001")
+    assert out.audit.actor == Actor.school_office("s001", "10327")
     assert out.audit.action == "upload_basic_info"
     assert out.audit.at == NOW
     assert out.events and out.events[0].message_zh
     assert out.registration.basic == basic
     # An identical re-upload changes nothing.
     again = gradreg.apply(
-        out.registration, Actor.school_office("s001"), Command.upload_basic_info(basic), NOW
+        out.registration, Actor.school_office("s001", "10327"), Command.upload_basic_info(basic), NOW
     )
     assert not again.changed
 
@@ -82,7 +82,7 @@ def test_refusals_are_state_errors_with_codes() -> None:
         gradreg.apply(reg, grad, Command.confirm_destination(), NOW)
     assert info.value.code == 208
     with pytest.raises(StateError) as info:
-        gradreg.apply(reg, Actor.counselor("t1", "会计学院"), Command.login(), NOW)
+        gradreg.apply(reg, Actor.counselor("t1", "10327", "会计学院"), Command.login(), NOW)
     assert info.value.code == 201
     with pytest.raises(StateError) as info:
         gradreg.apply(reg, grad, Command.authorize(), NOW)
@@ -117,10 +117,10 @@ def test_change_after_confirmation_supersedes_authorization(authorized: Registra
     reg = gradreg.apply(authorized, grad, Command.file_void_request("换单位"), NOW).registration
     assert reg.stage(NOW) == "void_requested"
     reg = gradreg.apply(
-        reg, Actor.counselor("t1", "会计学院"), Command.approve_void_request(), NOW
+        reg, Actor.counselor("t1", "10327", "会计学院"), Command.approve_void_request(), NOW
     ).registration
     reg = gradreg.apply(
-        reg, Actor.school_office("s1"), Command.approve_void_request("同意"), NOW
+        reg, Actor.school_office("s1", "10327"), Command.approve_void_request("同意"), NOW
     ).registration
     data = gradreg.sample.destination_data()
     assert data.destination.employer is not None
@@ -169,7 +169,7 @@ def test_actor_and_command_checks() -> None:
     with pytest.raises(ArgumentError):
         Actor("dean", id="x")
     with pytest.raises(TypeError):
-        Actor.counselor("t1", None)  # type: ignore[arg-type]
+        Actor.counselor("t1", "10327", None)  # type: ignore[arg-type]
     with pytest.raises(ArgumentError):
         Actor("chsi", id="x")
     assert Actor.from_dict(Actor.archive_dept("a1", "南京市人才服务中心").to_dict()).name

@@ -26,7 +26,7 @@ from gradreg import (
 
 from conftest import NOW
 
-OFFICE = Actor.school_office("s001")
+OFFICE = Actor.school_office("s001", "10327")
 GIVEN = "明华伟芳娜静丽强磊军洋勇艳杰娟涛超秀霞平刚桂"
 
 
@@ -277,3 +277,36 @@ def test_a_folder_name_that_is_not_utf8(tmp_path: Path) -> None:
         reg.upload({"a": gradreg.sample.basic_info()}, OFFICE, NOW)
     with Registry.open(folder) as reg:
         assert reg.get("a").basic == gradreg.sample.basic_info()
+
+
+def test_staff_act_for_their_own_school_only() -> None:
+    reg = Registry.in_memory()
+    grads = cohort(3)
+    key, b = next(iter(grads.items()))
+    b2 = BasicInfo.from_dict({**b.to_dict(), "school_code": "10284", "school_name": "南京大学"})
+    # Without an actor the uploader is the office of the records' one school.
+    assert [r.result for r in reg.upload(grads, now=NOW)] == ["created"] * 3
+    other = {"10284:" + b.student_number: b2}
+    with pytest.raises(gradreg.ArgumentError):
+        reg.upload({**grads, **other}, now=NOW)
+    # Another school's office and the same-named college's counselor of another school are
+    # refused; their own school's are not.
+    fixed = BasicInfo.from_dict({**b.to_dict(), "major_name": "会计学（ACCA）"})
+    for stranger in (
+        Actor.school_office("x", "10284"),
+        Actor.counselor("x", "10284", b.college),
+    ):
+        with pytest.raises(StateError, match="own school"):
+            reg.apply(key, stranger, Command.correct_basic_info(fixed), NOW)
+    reg.apply(key, Actor.counselor("c", "10327", b.college), Command.correct_basic_info(fixed), NOW)
+    corrected = reg.get(key).basic
+    assert corrected is not None and corrected.major_name == "会计学（ACCA）"
+    # A roster names its school; one of two schools needs an actor.
+    g1, g2 = gradreg.generate_cohort(2, seed=5)
+    assert reg.roster_school(gradreg.roster_csv([g1]).encode("utf-8")) == g1.basic.school_code
+    g2.basic.school_code = "10284" if g1.basic.school_code != "10284" else "10327"
+    two = gradreg.roster_csv([g1, g2]).encode("utf-8")
+    with pytest.raises(gradreg.ArgumentError):
+        reg.roster_school(two)
+    with pytest.raises(gradreg.ArgumentError):
+        reg.import_roster(two, now=NOW)

@@ -58,7 +58,7 @@ def test_tagged_unions_check_the_variant() -> None:
     with pytest.raises(ArgumentTypeError):
         gradreg.Actor("graduate")
     with pytest.raises(ArgumentError):
-        gradreg.Actor("school_office", id="s", college="x")
+        gradreg.Actor("school_office", id="s", school="10327", college="x")
 
 
 @pytest.fixture

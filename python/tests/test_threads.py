@@ -39,7 +39,7 @@ def test_one_registry_from_many_threads(tmp_path: "object") -> None:
         b.id_number = gradreg.sample.id_number("320102", "20040315", i, True)
         b.student_number = f"2022{i:06d}"
         grads[f"k{i:02d}"] = b
-    reg.upload(grads, Actor.school_office("s"), NOW)
+    reg.upload(grads, Actor.school_office("s", "10327"), NOW)
 
     def work(key: str) -> List[str]:
         b = grads[key]
@@ -105,7 +105,7 @@ def test_the_gil_is_released_during_an_upload() -> None:
         b.student_number = f"2022{i:06d}"
         rows.append([f"k{i}", b.to_dict()])
     body = json.dumps(rows)  # encoded beforehand, so the call below is native work only
-    actor = Actor.school_office("s")._wire()
+    actor = Actor.school_office("s", "10327")._wire()
     out, spins, took = _spinning_while(
         lambda: reg._n.upload_batch(body, actor, NOW.isoformat(), False)
     )
@@ -116,7 +116,7 @@ def test_the_gil_is_released_during_an_upload() -> None:
 def test_the_gil_is_released_during_a_roster_import() -> None:
     reg = Registry.in_memory()
     data = gradreg.roster_csv(gradreg.generate_cohort(1500, seed=3)).encode("gb18030")
-    actor = Actor.school_office("s")._wire()
+    actor = Actor.school_office("s", "10327")._wire()
     out, spins, took = _spinning_while(
         lambda: reg._n.import_roster(data, "auto", "auto", "good_rows", actor, NOW.isoformat())
     )

@@ -69,7 +69,7 @@ def _department(name: str) -> Actor:
     if name == "archive_dept":
         return Actor.archive_dept("vector-archive", "测试档案部门")
     if name == "school_office":
-        return Actor.school_office("vector-school")
+        return Actor.school_office("vector-school", "10327")
     raise AssertionError(f"unknown verifier_department {name!r}")
 
 

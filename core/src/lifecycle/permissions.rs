@@ -85,8 +85,10 @@ pub(super) fn authorize_actor(reg: &Registration, actor: &Actor, cmd: &Command) 
         let mine = |b: &crate::records::BasicInfo| {
             b.school_code == school && college.is_none_or(|c| b.college == c)
         };
+        // A record without a school code is left to validation, which refuses it with the
+        // missing field named.
         let ok = current.is_none_or(mine)
-            && new.is_none_or(mine)
+            && new.is_none_or(|b| b.school_code.trim().is_empty() || mine(b))
             && (current.is_some() || new.is_some());
         if !ok {
             let why = if college.is_some() {

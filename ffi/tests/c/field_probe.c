@@ -32,7 +32,7 @@ static void report_last_error(uint32_t code) {
 
 int main(void) {
     const int64_t may1 = 1777600800; /* 2026-05-01T02:00:00Z */
-    const char *school = "{\"role\":\"school_office\",\"id\":\"jyc01\"}";
+    const char *school = "{\"role\":\"school_office\",\"id\":\"jyc01\",\"school\":\"10327\"}";
     const char *note = "probe-\xe5\xad\x97\xe6\xae\xb5"; /* "probe-字段" */
 
     char *basic = NULL;

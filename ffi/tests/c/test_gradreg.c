@@ -86,7 +86,7 @@ static char *basic_json;
 static char *chsi_json;
 static char *dest_json;
 static char graduate_actor[128];
-static const char *SCHOOL = "{\"role\":\"school_office\",\"id\":\"jyc01\"}";
+static const char *SCHOOL = "{\"role\":\"school_office\",\"id\":\"jyc01\",\"school\":\"10327\"}";
 static const char *PLATFORM = "{\"role\":\"provincial_platform\",\"id\":\"js24365\"}";
 static const char *CHSI = "{\"role\":\"chsi\"}";
 
