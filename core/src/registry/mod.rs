@@ -8,7 +8,7 @@
 //!
 //! The registry's commands are here; batch uploads and roster imports are in `import`,
 //! destination imports from the provincial platform in `import_destinations`, queries, reminders
-//! and statistics in `query`, the summary CSV export in `export`, the full export (every field,
+//! and statistics in `query`, the work lists of a school's staff in `worklists`, the summary CSV export in `export`, the full export (every field,
 //! CSV or XLSX, read back by the importers) in `export_records`, and verification against the
 //! store in `verify`.
 
@@ -21,6 +21,7 @@ mod query;
 pub mod store;
 pub mod tokens;
 mod verify;
+mod worklists;
 
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
@@ -41,6 +42,7 @@ pub use import::{ImportMode, ImportReport, UploadResult};
 pub use import_destinations::{DestinationImportReport, RefusedRow};
 pub use path::{database_path, DEFAULT_FILE_NAME};
 pub use query::{Placement, Query, Statistics};
+pub use worklists::{CannotLogIn, LoginReasonNote, PendingVoidRequest};
 pub use store::{
     check_chain, AuditRecord, ChainFault, ChainHead, ChainReport, Commit, Filter, MemoryStore,
     Store, Summary,
