@@ -852,4 +852,156 @@ mod tests {
             .unwrap();
         assert!(plan.contains("registrations_id_number"), "{plan}");
     }
+
+    /// The registrations table as the first schema made it, before the summary columns of
+    /// schools, cohorts, login state and void requests.
+    const FIRST_SCHEMA: &str = r#"
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO meta(key, value) VALUES('schema', '1');
+CREATE TABLE registrations (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    version INTEGER NOT NULL,
+    id_number TEXT NOT NULL,
+    name TEXT NOT NULL,
+    college TEXT NOT NULL,
+    major_code TEXT NOT NULL,
+    major_name TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    active_until INTEGER,
+    destination_code TEXT,
+    late INTEGER NOT NULL,
+    awaiting_since INTEGER,
+    graduation_year INTEGER,
+    data TEXT NOT NULL
+);
+CREATE UNIQUE INDEX registrations_id_number ON registrations(id_number) WHERE id_number <> '';
+CREATE INDEX registrations_college_major ON registrations(college, major_code);
+"#;
+
+    /// A file written before the summary columns existed gets them on open, filled from the
+    /// stored registrations, once; the rows' other columns are left as they were.
+    #[test]
+    fn an_older_file_gets_the_summary_columns_on_open() {
+        let dir = std::env::temp_dir().join(format!("gradreg-migrate-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("old.sqlite3");
+        let _ = std::fs::remove_file(&file);
+        let at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 5, 1, 2, 0, 0).unwrap();
+        let reg =
+            crate::sample::authorized_registration("10327:2022010123", at, 30, [7; 16], None)
+                .unwrap();
+        let mut pending = reg.clone();
+        pending.id = "10327:2022010999".into();
+        pending.void_request = Some(crate::lifecycle::VoidRequest {
+            reason: "换单位".into(),
+            filed_at: at,
+            stage: VoidStage::AwaitingCollege,
+            notes: Vec::new(),
+        });
+        if let Some(b) = pending.basic.as_mut() {
+            std::sync::Arc::make_mut(b).id_number = String::new();
+        }
+        pending.chsi = None;
+        {
+            let c = Connection::open(&file).unwrap();
+            c.execute_batch(FIRST_SCHEMA).unwrap();
+            for r in [&reg, &pending] {
+                c.execute(
+                    "INSERT INTO registrations(id, version, id_number, name, college, major_code, \
+                     major_name, stage, late, graduation_year, data) \
+                     VALUES(?1, ?2, '', 'old', 'old', 'old', 'old', 'confirmed', 0, 2026, ?3)",
+                    params![r.id, r.version as i64, serde_json::to_string(r).unwrap()],
+                )
+                .unwrap();
+            }
+        }
+        let store = SqliteStore::open(&file).unwrap();
+        let all = store.summaries(&Filter::default()).unwrap();
+        assert_eq!(all.len(), 2);
+        let s = &all[0];
+        assert_eq!(s.id, reg.id);
+        assert_eq!(s.school_code, "10327");
+        assert_eq!(s.school_name, "南京财经大学");
+        assert_eq!(s.education_level, "31");
+        assert_eq!(s.gender, "1");
+        assert_eq!(s.origin_region, "320102");
+        assert_eq!(s.destination_category.as_deref(), Some("10"));
+        assert_eq!(s.destination_region.as_deref(), Some("320106"));
+        assert!(s.logged_in);
+        assert!(s.login_problems.is_empty());
+        assert_eq!(s.void_stage, None);
+        // The columns the first schema had are not rewritten.
+        assert_eq!(s.name, "old");
+        let p = &all[1];
+        assert_eq!(p.void_stage, Some(VoidStage::AwaitingCollege));
+        assert_eq!(p.void_filed_at, Some(at));
+        assert_eq!(p.login_problems, vec![LoginReason::NoChsiAccount]);
+        // Filters on the new columns work on the migrated file.
+        let school = Filter {
+            school: Some("10327".into()),
+            ..Filter::default()
+        };
+        assert_eq!(store.summaries(&school).unwrap().len(), 2);
+        let other = Filter {
+            school: Some("10284".into()),
+            ..Filter::default()
+        };
+        assert!(store.summaries(&other).unwrap().is_empty());
+        drop(store);
+        // Once: a second open leaves the columns alone (a raw edit survives it).
+        let store = SqliteStore::open(&file).unwrap();
+        store
+            .execute_raw("UPDATE registrations SET school_name = 'edited'")
+            .unwrap();
+        drop(store);
+        let store = SqliteStore::open(&file).unwrap();
+        assert_eq!(
+            store.summaries(&Filter::default()).unwrap()[0].school_name,
+            "edited"
+        );
+        let version: String = store
+            .lock()
+            .unwrap()
+            .query_row("SELECT value FROM meta WHERE key = 'summaries'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(version, SUMMARIES_VERSION);
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The migration is one transaction: a stored registration it cannot read fails the open
+    /// and leaves the file as it was, without the new columns.
+    #[test]
+    fn a_failed_migration_changes_nothing() {
+        let dir =
+            std::env::temp_dir().join(format!("gradreg-migrate-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("old.sqlite3");
+        let _ = std::fs::remove_file(&file);
+        {
+            let c = Connection::open(&file).unwrap();
+            c.execute_batch(FIRST_SCHEMA).unwrap();
+            c.execute(
+                "INSERT INTO registrations(id, version, id_number, name, college, major_code, \
+                 major_name, stage, late, data) VALUES('x', 1, '', '', '', '', '', 'confirmed', 0, 'not json')",
+                [],
+            )
+            .unwrap();
+        }
+        assert!(matches!(SqliteStore::open(&file), Err(Error::Corrupt(_))));
+        let c = Connection::open(&file).unwrap();
+        let columns: i64 = c
+            .query_row(
+                "SELECT COUNT(*) FROM pragma_table_info('registrations') WHERE name = 'school_code'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(columns, 0);
+        drop(c);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
