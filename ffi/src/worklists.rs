@@ -105,9 +105,9 @@ pub unsafe extern "C" fn gradreg_registry_pending_void_requests(
 /// - `ids_json`: an array of registration ids.
 /// - `note`: the note (may be empty or none).
 /// - `results_json_out`: receives one element per id, in order: `{"id":"…","void_stage":
-///   "awaiting_school"}` (the request's stage after the approval) or `{"id":"…","error":{"code":
-///   201,"message":"…"}}` (another school's or college's graduate, a request at another stage,
-///   an unknown id …); free it with `gradreg_string_free`.
+///   "awaiting_school"}` (the request's stage after the approval) or `{"error":{"code":201,
+///   "message":"…"},"id":"…"}` (another school's or college's graduate, a request at another
+///   stage, an unknown id …); free it with `gradreg_string_free`.
 ///
 /// Returns `GRADREG_OK` even when some ids were refused (see the results); a 5xx code when the
 /// transaction failed (nothing committed); the argument and handle codes. Thread-safe.
