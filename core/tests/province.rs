@@ -202,20 +202,37 @@ struct Province {
 fn province(r: &Registry) -> Province {
     let nc = "南京财经大学";
     let nd = "南京大学";
-    let a1 = upload(r, grad(A, nc, "a1", 1, "会计学院", "31", 2026, "1", "320102"));
-    let a2 = upload(r, grad(A, nc, "a2", 2, "会计学院", "31", 2026, "2", "340102"));
+    let a1 = upload(
+        r,
+        grad(A, nc, "a1", 1, "会计学院", "31", 2026, "1", "320102"),
+    );
+    let a2 = upload(
+        r,
+        grad(A, nc, "a2", 2, "会计学院", "31", 2026, "2", "340102"),
+    );
     let a3 = upload(
         r,
         grad(A, nc, "a3", 3, "信息工程学院", "31", 2026, "1", "320102"),
     );
-    let b1 = upload(r, grad(B, nd, "b1", 4, "会计学院", "11", 2027, "1", "320102"));
-    let b2 = upload(r, grad(B, nd, "b2", 5, "会计学院", "31", 2026, "2", "320102"));
+    let b1 = upload(
+        r,
+        grad(B, nd, "b1", 4, "会计学院", "11", 2027, "1", "320102"),
+    );
+    let b2 = upload(
+        r,
+        grad(B, nd, "b2", 5, "会计学院", "31", 2026, "2", "320102"),
+    );
     walk(r, &a1, sample::destination_data(), true);
     walk(r, &a2, sanzhi_yifu(), true);
     file_void(r, &a2, day(5, 1));
     chsi(r, &a3, false);
-    r.apply(&a3.id, &platform(), &report(sample::destination_data()), day(4, 20))
-        .unwrap();
+    r.apply(
+        &a3.id,
+        &platform(),
+        &report(sample::destination_data()),
+        day(4, 20),
+    )
+    .unwrap();
     walk(r, &b1, further_study(), true);
     file_void(r, &b1, day(5, 2));
     r.apply(&b2.id, &platform(), &report(not_placed()), day(4, 20))
@@ -488,9 +505,7 @@ fn batch_approval_gives_one_result_per_id_and_refuses_another_schools() {
         let a_acc = counselor_of(A, "会计学院");
         let b1_before = r.get(&p.b1.id).unwrap();
         let ids = vec![p.a2.id.clone(), p.b1.id.clone(), "10327:nobody".to_string()];
-        let results = r
-            .approve_void_requests(&a_acc, &ids, "同意", now)
-            .unwrap();
+        let results = r.approve_void_requests(&a_acc, &ids, "同意", now).unwrap();
         assert_eq!(results.len(), 3, "{name}");
         assert_eq!(results[0].0, p.a2.id);
         let out = results[0].1.as_ref().unwrap();

@@ -42,11 +42,11 @@ pub use import::{ImportMode, ImportReport, UploadResult};
 pub use import_destinations::{DestinationImportReport, RefusedRow};
 pub use path::{database_path, DEFAULT_FILE_NAME};
 pub use query::{Placement, Query, Statistics};
-pub use worklists::{CannotLogIn, LoginReasonNote, PendingVoidRequest};
 pub use store::{
     check_chain, AuditRecord, ChainFault, ChainHead, ChainReport, Commit, Filter, MemoryStore,
     Store, Summary,
 };
+pub use worklists::{CannotLogIn, LoginReasonNote, PendingVoidRequest};
 
 /// How many times [`Registry::apply`] retries after a concurrent change.
 const MAX_RETRIES: usize = 16;

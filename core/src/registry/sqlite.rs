@@ -888,9 +888,8 @@ CREATE INDEX registrations_college_major ON registrations(college, major_code);
         let file = dir.join("old.sqlite3");
         let _ = std::fs::remove_file(&file);
         let at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 5, 1, 2, 0, 0).unwrap();
-        let reg =
-            crate::sample::authorized_registration("10327:2022010123", at, 30, [7; 16], None)
-                .unwrap();
+        let reg = crate::sample::authorized_registration("10327:2022010123", at, 30, [7; 16], None)
+            .unwrap();
         let mut pending = reg.clone();
         pending.id = "10327:2022010999".into();
         pending.void_request = Some(crate::lifecycle::VoidRequest {
@@ -976,8 +975,7 @@ CREATE INDEX registrations_college_major ON registrations(college, major_code);
     /// and leaves the file as it was, without the new columns.
     #[test]
     fn a_failed_migration_changes_nothing() {
-        let dir =
-            std::env::temp_dir().join(format!("gradreg-migrate-bad-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("gradreg-migrate-bad-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("old.sqlite3");
         let _ = std::fs::remove_file(&file);
