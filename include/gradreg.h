@@ -1786,12 +1786,17 @@ uint32_t gradreg_registry_get(const gradreg_registry *registry,
  * - `query_json`: may be none (`GRADREG_STR_NONE`) for everyone; else `{"stages":["awaiting_confirmation"],
  *   "college":"会计学院","major_code":"120203K","late":true,"awaiting_confirmation_days":3}`,
  *   every field optional (`stages` empty or absent means any stage; stage names as in
- *   `gradreg_registration_stage`).
+ *   `gradreg_registration_stage`); also `"school":"10327"`, `"education_level":"31"`,
+ *   `"graduation_year":2026`, `"logged_in":false` and `"can_log_in":false` (whatever the stage),
+ *   `"destination_category":"50"` (a two-digit code matches its sub-codes too).
  * - `now_unix`: seconds since 1970-01-01T00:00:00Z.
  * - `summaries_json_out`: receives an array of `{"id":"…","version":4,"name":"张明",
  *   "id_number":"…","college":"…","major_code":"…","major_name":"…","stage":"confirmed",
  *   "active_until":null,"destination_code":"10","late":false,"awaiting_since":null,
- *   "graduation_year":2026}` (`stage` as stored at the last command; use the query's `stages`
+ *   "graduation_year":2026,"school_code":"10327","school_name":"…","education_level":"31",
+ *   "gender":"1","origin_region":"320102","destination_category":"10",
+ *   "destination_region":"320106","logged_in":true,"login_problems":[],"void_stage":null,
+ *   "void_filed_at":null}` (`stage` as stored at the last command; use the query's `stages`
  *   for the stage at `now_unix`); free it with `gradreg_string_free`.
  *
  * Returns `GRADREG_OK`, 5xx, and the argument and handle codes. Thread-safe.
@@ -2202,6 +2207,118 @@ uint32_t gradreg_registry_verify_online(const gradreg_registry *registry,
                                         int64_t now_unix,
                                         uint32_t *verdict_out,
                                         char **verdict_json_out);
+
+/**
+ * Statistics of the registrations matching a query at an instant: the statistics of one
+ * school (`{"school":"10327"}`), one cohort (`{"graduation_year":2026,"education_level":"31"}`)
+ * or any other subset.
+ *
+ * - `query_json`: a query as in `gradreg_registry_query`, or none for the whole registry.
+ * - `statistics_json_out`: receives the statistics as in `gradreg_registry_statistics`, which
+ *   also carry `by_destination_category` (sub-codes rolled up to their two-digit code),
+ *   `by_destination_province` and `by_destination_city` (`"320000"`, `"320100"`: the
+ *   employer's region), `destination_region_unknown`, `by_education_level`, `by_gender`,
+ *   `by_origin_province` (生源地), `by_graduation_year` and `by_school` (placement per school,
+ *   each `{"key":"10327 南京财经大学","school":"10327",…}`); free it with `gradreg_string_free`.
+ *
+ * Returns `GRADREG_OK`, 5xx, and the argument and handle codes. Thread-safe.
+ *
+ * # Safety
+ * `query_json` must be `{NULL, 0}` or point to its `len` readable bytes; `statistics_json_out`
+ * must be writable.
+ */
+uint32_t gradreg_registry_statistics_for(const gradreg_registry *registry,
+                                         gradreg_str query_json,
+                                         int64_t now_unix,
+                                         char **statistics_json_out);
+
+/**
+ * The void requests awaiting an actor's decision, oldest first: a counselor's
+ * (`{"role":"counselor","id":"fdy01","school":"10327","college":"会计学院"}`) at the college
+ * stage in their college of their school, a school office's
+ * (`{"role":"school_office","id":"jyc01","school":"10327"}`) at the school stage in its school.
+ *
+ * - `list_json_out`: receives an array of `{"id":"…","name":"…","school_code":"10327",
+ *   "college":"…","major_name":"…","stage":"awaiting_college","filed_at":"…","reason":"…",
+ *   "notes":[…]}`; free it with `gradreg_string_free`.
+ *
+ * Returns `GRADREG_OK`; `GRADREG_ERR_FORBIDDEN` for an actor who is not a counselor or a school
+ * office; 5xx, and the argument and handle codes. Thread-safe.
+ *
+ * # Safety
+ * `actor_json` must be `{NULL, 0}` or point to its `len` readable bytes; `list_json_out` must be
+ * writable.
+ */
+uint32_t gradreg_registry_pending_void_requests(const gradreg_registry *registry,
+                                                gradreg_str actor_json,
+                                                int64_t now_unix,
+                                                char **list_json_out);
+
+/**
+ * Approves the void requests of many graduates as one counselor or school office, with one
+ * note, in one transaction: the accepted ones commit together, each refused one is reported.
+ *
+ * - `ids_json`: an array of registration ids.
+ * - `note`: the note (may be empty or none).
+ * - `results_json_out`: receives one element per id, in order: `{"id":"…","void_stage":
+ *   "awaiting_school"}` (the request's stage after the approval) or `{"error":{"code":201,
+ *   "message":"…"},"id":"…"}` (another school's or college's graduate, a request at another
+ *   stage, an unknown id …); free it with `gradreg_string_free`.
+ *
+ * Returns `GRADREG_OK` even when some ids were refused (see the results); a 5xx code when the
+ * transaction failed (nothing committed); the argument and handle codes. Thread-safe.
+ *
+ * # Safety
+ * Each text argument must be `{NULL, 0}` or point to its `len` readable bytes;
+ * `results_json_out` must be writable.
+ */
+uint32_t gradreg_registry_approve_void_requests(const gradreg_registry *registry,
+                                                gradreg_str actor_json,
+                                                gradreg_str ids_json,
+                                                gradreg_str note,
+                                                int64_t now_unix,
+                                                char **results_json_out);
+
+/**
+ * The graduates in a counselor's or school office's scope who cannot log in now, whatever
+ * their stage (a destination may already be reported), each with every reason and its remedy.
+ *
+ * - `list_json_out`: receives an array of `{"id":"…","name":"…","school_code":"10327",
+ *   "college":"…","stage":"awaiting_confirmation","logged_in":false,"reasons":[{"reason":
+ *   "student_record_not_bound","message_zh":"…","message_en":"…"}]}`; free it with
+ *   `gradreg_string_free`.
+ *
+ * Returns `GRADREG_OK`; `GRADREG_ERR_FORBIDDEN` for other actors; 5xx, and the argument and
+ * handle codes. Thread-safe.
+ *
+ * # Safety
+ * `actor_json` must be `{NULL, 0}` or point to its `len` readable bytes; `list_json_out` must be
+ * writable.
+ */
+uint32_t gradreg_registry_cannot_log_in(const gradreg_registry *registry,
+                                        gradreg_str actor_json,
+                                        int64_t now_unix,
+                                        char **list_json_out);
+
+/**
+ * The registrations in a counselor's or school office's scope whose destination has awaited
+ * the graduate's confirmation for at least `days`.
+ *
+ * - `summaries_json_out`: receives an array of summaries as in `gradreg_registry_query`; free it
+ *   with `gradreg_string_free`.
+ *
+ * Returns `GRADREG_OK`; `GRADREG_ERR_FORBIDDEN` for other actors; 5xx, and the argument and
+ * handle codes. Thread-safe.
+ *
+ * # Safety
+ * `actor_json` must be `{NULL, 0}` or point to its `len` readable bytes; `summaries_json_out`
+ * must be writable.
+ */
+uint32_t gradreg_registry_unconfirmed(const gradreg_registry *registry,
+                                      gradreg_str actor_json,
+                                      uint32_t days,
+                                      int64_t now_unix,
+                                      char **summaries_json_out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -33,3 +33,4 @@ pub mod registry;
 pub mod roster;
 mod support;
 pub mod verify;
+pub mod worklists;

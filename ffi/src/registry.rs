@@ -358,12 +358,17 @@ pub unsafe extern "C" fn gradreg_registry_get(
 /// - `query_json`: may be none (`GRADREG_STR_NONE`) for everyone; else `{"stages":["awaiting_confirmation"],
 ///   "college":"会计学院","major_code":"120203K","late":true,"awaiting_confirmation_days":3}`,
 ///   every field optional (`stages` empty or absent means any stage; stage names as in
-///   `gradreg_registration_stage`).
+///   `gradreg_registration_stage`); also `"school":"10327"`, `"education_level":"31"`,
+///   `"graduation_year":2026`, `"logged_in":false` and `"can_log_in":false` (whatever the stage),
+///   `"destination_category":"50"` (a two-digit code matches its sub-codes too).
 /// - `now_unix`: seconds since 1970-01-01T00:00:00Z.
 /// - `summaries_json_out`: receives an array of `{"id":"…","version":4,"name":"张明",
 ///   "id_number":"…","college":"…","major_code":"…","major_name":"…","stage":"confirmed",
 ///   "active_until":null,"destination_code":"10","late":false,"awaiting_since":null,
-///   "graduation_year":2026}` (`stage` as stored at the last command; use the query's `stages`
+///   "graduation_year":2026,"school_code":"10327","school_name":"…","education_level":"31",
+///   "gender":"1","origin_region":"320102","destination_category":"10",
+///   "destination_region":"320106","logged_in":true,"login_problems":[],"void_stage":null,
+///   "void_filed_at":null}` (`stage` as stored at the last command; use the query's `stages`
 ///   for the stage at `now_unix`); free it with `gradreg_string_free`.
 ///
 /// Returns `GRADREG_OK`, 5xx, and the argument and handle codes. Thread-safe.

@@ -84,7 +84,10 @@ from .records import (
 from .registry import (
     AuditRecord,
     AuditReport,
+    CannotLogIn,
     DestinationImportReport,
+    LoginReasonNote,
+    PendingVoidRequest,
     Placement,
     PublishedStatusList,
     RefusedRow,
@@ -92,6 +95,7 @@ from .registry import (
     Statistics,
     Summary,
     UploadResult,
+    VoidApproval,
 )
 from .roster import (
     CellProblem,
@@ -177,6 +181,10 @@ __all__ = [
     "AuditReport",
     "RefusedRow",
     "DestinationImportReport",
+    "PendingVoidRequest",
+    "LoginReasonNote",
+    "CannotLogIn",
+    "VoidApproval",
     # rosters
     "CellProblem",
     "RosterNotice",

@@ -165,6 +165,24 @@ class BasicInfo(Record):
     #: 电子邮箱; changed only through the graduate's CHSI account.
     email: str = ...
 
+class CannotLogIn(Record):
+    """A graduate who cannot log in now, whatever the stage, with every reason."""
+
+    #: Registration id.
+    id: str
+    #: 姓名.
+    name: str
+    #: 院校代码.
+    school_code: str
+    #: 学院.
+    college: str
+    #: The stage at the instant asked (a destination may already be reported).
+    stage: str
+    #: Whether the graduate logged in before (the CHSI account changed since).
+    logged_in: bool
+    #: Every reason, with its remedy.
+    reasons: List[registry.LoginReasonNote]
+
 class CellProblem(Record, frozen=True):
     """One problem of one cell, or of a whole row."""
 
@@ -406,6 +424,16 @@ class KeyStoreInfo(Record):
     #: The active key's id.
     active: Optional[int] = ...
 
+class LoginReasonNote(Record):
+    """One reason a graduate cannot log in, with its remedy."""
+
+    #: The reason's code.
+    reason: str
+    #: The reason and its remedy in Chinese.
+    message_zh: str
+    #: The reason and its remedy in English.
+    message_en: str
+
 class MonthDay(Record, frozen=True):
     """A day of the year, applied to a graduation year."""
 
@@ -464,10 +492,32 @@ class ParsedRoster(Record):
     #: The worksheet read, for an XLSX roster.
     sheet: Optional[str] = ...
 
+class PendingVoidRequest(Record):
+    """A void request awaiting the actor's decision."""
+
+    #: Registration id.
+    id: str
+    #: 姓名.
+    name: str
+    #: 院校代码.
+    school_code: str
+    #: 学院.
+    college: str
+    #: 专业名称.
+    major_name: str
+    #: The request's stage: `awaiting_college` for a counselor, `awaiting_school` for an office.
+    stage: str
+    #: When it was filed.
+    filed_at: datetime
+    #: The graduate's reason.
+    reason: str
+    #: The notes of the deciders so far.
+    notes: List[str]
+
 class Placement(Record):
     """Placement (落实率) of one group."""
 
-    #: College name or major code and name.
+    #: College name, major code and name, or school code and name.
     key: str
     #: Graduates with basic information.
     graduates: int
@@ -477,6 +527,8 @@ class Placement(Record):
     placed: int
     #: `placed / graduates` (0 when there are none).
     rate: float
+    #: The group's school (院校代码): colleges and majors are grouped per school, so two schools'
+    school: str = ...
 
 class Policy(Record, frozen=True):
     """A deployment's policy."""
@@ -693,6 +745,24 @@ class Statistics(Record):
     by_college: List[registry.Placement]
     #: Placement per major (`code name`).
     by_major: List[registry.Placement]
+    #: Count per reported destination's two-digit code, sub-codes rolled up (`502` counts under
+    by_destination_category: Dict[str, int] = ...
+    #: Count per province of the destination's region (`320000`; see
+    by_destination_province: Dict[str, int] = ...
+    #: Count per prefecture (city) of the destination's region (`320100`).
+    by_destination_city: Dict[str, int] = ...
+    #: Reported destinations with no region (further study, study abroad, not placed, or an
+    destination_region_unknown: int = ...
+    #: Graduates with basic information per education level (学历代码).
+    by_education_level: Dict[str, int] = ...
+    #: Graduates with basic information per gender code (`1` 男, `2` 女).
+    by_gender: Dict[str, int] = ...
+    #: Graduates with basic information per province of their 生源地 (`320000`); graduates
+    by_origin_province: Dict[str, int] = ...
+    #: Graduates with basic information per graduation year (`"2026"`).
+    by_graduation_year: Dict[str, int] = ...
+    #: Placement per school (`code name`); the graduates of each add up to
+    by_school: List[registry.Placement] = ...
 
 class StatusListInfo(Record):
     """One status list a verifier holds, as the package shows it."""
@@ -767,6 +837,28 @@ class Summary(Record):
     awaiting_since: Optional[datetime] = ...
     #: Graduation year, from basic information.
     graduation_year: Optional[int] = ...
+    #: 院校代码 (5 digits), from basic information.
+    school_code: str = ...
+    #: 院校名称, from basic information.
+    school_name: str = ...
+    #: 学历代码, from basic information.
+    education_level: str = ...
+    #: 性别代码, from basic information.
+    gender: str = ...
+    #: 生源地代码 (6-digit GB/T 2260), from basic information (may be empty).
+    origin_region: str = ...
+    #: The reported destination's two-digit 毕业去向 code: a sub-code rolled up to the code it
+    destination_category: Optional[str] = ...
+    #: Where the destination is (6-digit GB/T 2260): the employer's 单位所在地 when the reported
+    destination_region: Optional[str] = ...
+    #: The graduate has logged in at least once.
+    logged_in: bool = ...
+    #: Why the graduate cannot log in now, whatever the stage (empty when they can).
+    login_problems: List[str] = ...
+    #: The stage of the latest void request, when one was filed.
+    void_stage: Optional[str] = ...
+    #: When the latest void request was filed.
+    void_filed_at: Optional[datetime] = ...
 
 class UploadResultJson(Record):
     """One record's result of an upload, with its key."""
@@ -811,6 +903,16 @@ class VerdictJson(Record):
     status_as_of: Optional[datetime] = ...
     #: The status list's next-update time.
     status_next_update: Optional[datetime] = ...
+
+class VoidApprovalJson(Record):
+    """One id's result of a batch approval of void requests."""
+
+    #: The registration id.
+    id: str
+    #: The request's stage after the approval (`awaiting_school` after the college,
+    void_stage: Optional[str] = ...
+    #: Why this id was refused.
+    error: Optional[GradregError] = ...
 
 class VoidRequest(Record):
     """A void request."""

@@ -55,6 +55,10 @@ __all__ = [
     "Summary",
     "Placement",
     "Statistics",
+    "PendingVoidRequest",
+    "LoginReasonNote",
+    "CannotLogIn",
+    "VoidApproval",
     "UploadResult",
     "AuditRecord",
     "AuditReport",
@@ -91,6 +95,29 @@ class Placement(_fields.Placement):
 
 class Statistics(_fields.Statistics):
     """Counts by stage and destination code, and placement by college and major."""
+
+
+class PendingVoidRequest(_fields.PendingVoidRequest):
+    """A void request awaiting a counselor's (``awaiting_college``) or a school office's
+    (``awaiting_school``) decision."""
+
+
+class LoginReasonNote(_fields.LoginReasonNote):
+    """One reason a graduate cannot log in (``reason``), with its remedy in Chinese and English."""
+
+
+class CannotLogIn(_fields.CannotLogIn):
+    """A graduate who cannot log in now, whatever the stage, with every reason."""
+
+
+class VoidApproval(_fields.VoidApprovalJson):
+    """One id's result of ``Registry.approve_void_requests``: the request's ``void_stage`` after
+    the approval, or the ``error`` that refused it."""
+
+    @property
+    def ok(self) -> bool:
+        """Whether the approval was accepted."""
+        return self.error is None
 
 
 class UploadResult(_fields.UploadResultJson):
@@ -175,6 +202,33 @@ def _opt_str(name: str, v: Any) -> Optional[str]:
     if v is not None and not isinstance(v, str):
         raise ArgumentTypeError(f"{name} must be str or None, got {type(v).__name__}")
     return v
+
+
+def _with_subset(
+    query: str,
+    school: Optional[str],
+    education_level: Optional[str],
+    graduation_year: Optional[int],
+    logged_in: Optional[bool],
+    can_log_in: Optional[bool],
+    destination_category: Optional[str],
+) -> str:
+    """``query`` (JSON) with the filters of a school, a cohort, the login state and a
+    destination added."""
+    q: Dict[str, Any] = json.loads(query)
+    if school is not None:
+        q["school"] = _need(str, "school", school)
+    if education_level is not None:
+        q["education_level"] = _need(str, "education_level", education_level)
+    if graduation_year is not None:
+        q["graduation_year"] = _need(int, "graduation_year", graduation_year)
+    if logged_in is not None:
+        q["logged_in"] = _need(bool, "logged_in", logged_in)
+    if can_log_in is not None:
+        q["can_log_in"] = _need(bool, "can_log_in", can_log_in)
+    if destination_category is not None:
+        q["destination_category"] = _need(str, "destination_category", destination_category)
+    return dumps(q)
 
 
 class Registry:
@@ -587,9 +641,23 @@ class Registry:
         late: Optional[bool] = None,
         awaiting_confirmation_days: Optional[int] = None,
         now: Optional[datetime] = None,
+        *,
+        school: Optional[str] = None,
+        education_level: Optional[str] = None,
+        graduation_year: Optional[int] = None,
+        logged_in: Optional[bool] = None,
+        can_log_in: Optional[bool] = None,
+        destination_category: Optional[str] = None,
     ) -> List[Summary]:
-        """Summaries by stage (any of ``stages``), college and major, ordered by id."""
+        """Summaries by stage (any of ``stages``), school, college, major, cohort (graduation year,
+        education level), login state whatever the stage (``logged_in``, ``can_log_in``) and
+        destination (``destination_category``: a two-digit code matches its sub-codes too),
+        ordered by id."""
         q = self._query(stages, college, major_code, late, awaiting_confirmation_days)
+        q = _with_subset(
+            q, school, education_level, graduation_year, logged_in, can_log_in,
+            destination_category,
+        )
         return [Summary.from_dict(s) for s in json.loads(self._n.query(q, instant(now)))]
 
     def late(self, now: Optional[datetime] = None) -> List[Summary]:
@@ -603,6 +671,70 @@ class Registry:
     def statistics(self, now: Optional[datetime] = None) -> Statistics:
         """Counts by stage and destination, and placement rates by college and major."""
         return Statistics.from_dict(json.loads(self._n.statistics(instant(now))))
+
+    def statistics_for(
+        self,
+        school: Optional[str] = None,
+        college: Optional[str] = None,
+        major_code: Optional[str] = None,
+        education_level: Optional[str] = None,
+        graduation_year: Optional[int] = None,
+        stages: Optional[Iterable[str]] = None,
+        logged_in: Optional[bool] = None,
+        destination_category: Optional[str] = None,
+        now: Optional[datetime] = None,
+    ) -> Statistics:
+        """The statistics of a subset: one school, one cohort (graduation year, education level)
+        and so on. With no filter, the whole registry's."""
+        q = self._query(stages, college, major_code, None, None)
+        q = _with_subset(
+            q, school, education_level, graduation_year, logged_in, None, destination_category
+        )
+        raw = _native.registry_statistics_for(self._n, q, instant(now))
+        return Statistics.from_dict(json.loads(raw))
+
+    def pending_void_requests(
+        self, actor: Actor, now: Optional[datetime] = None
+    ) -> List[PendingVoidRequest]:
+        """The void requests awaiting ``actor``'s decision, oldest first: a counselor's at the
+        college stage in their college of their school, a school office's at the school stage
+        in its school. Other actors raise ``ForbiddenError`` (201)."""
+        raw = _native.registry_pending_void_requests(self._n, _actor_json(actor), instant(now))
+        return [PendingVoidRequest.from_dict(v) for v in json.loads(raw)]
+
+    def approve_void_requests(
+        self,
+        actor: Actor,
+        ids: Iterable[str],
+        note: str = "",
+        now: Optional[datetime] = None,
+    ) -> List[VoidApproval]:
+        """Approves the void requests of ``ids`` as ``actor`` with one note, in one transaction:
+        one result per id, in order; the accepted ones commit together."""
+        if isinstance(ids, str):
+            ids = [ids]
+        body = dumps([_need(str, "id", i) for i in ids])
+        raw = _native.registry_approve_void_requests(
+            self._n, _actor_json(actor), body, _need(str, "note", note), instant(now)
+        )
+        return [VoidApproval.from_dict(v) for v in json.loads(raw)]
+
+    def cannot_log_in(self, actor: Actor, now: Optional[datetime] = None) -> List[CannotLogIn]:
+        """The graduates in ``actor``'s scope (a counselor's college of their school, a school
+        office's school) who cannot log in now, whatever their stage, with every reason and its
+        remedy."""
+        raw = _native.registry_cannot_log_in(self._n, _actor_json(actor), instant(now))
+        return [CannotLogIn.from_dict(v) for v in json.loads(raw)]
+
+    def unconfirmed(
+        self, actor: Actor, days: int, now: Optional[datetime] = None
+    ) -> List[Summary]:
+        """The registrations in ``actor``'s scope whose destination has awaited confirmation
+        for at least ``days``."""
+        raw = _native.registry_unconfirmed(
+            self._n, _actor_json(actor), _need(int, "days", days), instant(now)
+        )
+        return [Summary.from_dict(s) for s in json.loads(raw)]
 
     def reminders(
         self, now: Optional[datetime] = None, options: Optional[ReminderOptions] = None

@@ -13,7 +13,8 @@
 //! One module per domain: [`errors`] (conversions, the code table), [`records`] (validation,
 //! samples, tables, the schema), [`lifecycle`] (the state machine), [`codes`] (numbers, key rings,
 //! tokens, verification), [`keys`] (key stores, key sets, status lists, offline
-//! verification), [`forms`], [`registry`] and [`roster`].
+//! verification), [`forms`], [`registry`], [`roster`] and [`worklists`] (statistics of a
+//! subset and the staff work lists).
 #![deny(missing_docs)]
 
 use pyo3::prelude::*;
@@ -26,6 +27,7 @@ pub mod lifecycle;
 pub mod records;
 pub mod registry;
 pub mod roster;
+pub mod worklists;
 
 /// The native module `gradreg._native`.
 #[pymodule]
@@ -38,5 +40,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     keys::register(m)?;
     forms::register(m)?;
     registry::register(m)?;
-    roster::register(m)
+    roster::register(m)?;
+    worklists::register(m)
 }

@@ -22,7 +22,7 @@ use crate::registry::{AuditRecordJson, AuditReportJson, PublishedListJson, Uploa
 
 /// The schema document of every record type the package exchanges with the core: the core's
 /// catalog and this module's own wire types (verdicts with their code, upload results, audit
-/// records and reports, errors in result lists, key stores, status lists).
+/// records and reports, errors in result lists, key stores, status lists, work lists).
 pub fn catalog() -> serde_json::Value {
     let mut c = Catalog::core();
     c.record::<ErrorJson>()
@@ -36,7 +36,11 @@ pub fn catalog() -> serde_json::Value {
         .add::<KeyStoreInfo>()
         .add::<StoredKeyJson>()
         .add::<StatusListInfo>()
-        .record::<PublishedListJson>();
+        .record::<PublishedListJson>()
+        .record::<gradreg::registry::PendingVoidRequest>()
+        .record::<gradreg::registry::LoginReasonNote>()
+        .record::<gradreg::registry::CannotLogIn>()
+        .record::<crate::worklists::VoidApprovalJson>();
     c.finish()
 }
 

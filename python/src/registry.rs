@@ -128,7 +128,8 @@ impl NativeRegistry {
         }
     }
 
-    fn with<T, F>(&self, py: Python<'_>, f: F) -> PyResult<T>
+    /// Runs `f` on the registry with the GIL released.
+    pub(crate) fn with<T, F>(&self, py: Python<'_>, f: F) -> PyResult<T>
     where
         F: FnOnce(&Registry) -> Result<T, Error> + Send,
         T: Send,

@@ -8,7 +8,7 @@
 //!
 //! The registry's commands are here; batch uploads and roster imports are in `import`,
 //! destination imports from the provincial platform in `import_destinations`, queries, reminders
-//! and statistics in `query`, the summary CSV export in `export`, the full export (every field,
+//! and statistics in `query`, the work lists of a school's staff in `worklists`, the summary CSV export in `export`, the full export (every field,
 //! CSV or XLSX, read back by the importers) in `export_records`, and verification against the
 //! store in `verify`.
 
@@ -21,6 +21,7 @@ mod query;
 pub mod store;
 pub mod tokens;
 mod verify;
+mod worklists;
 
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
@@ -45,6 +46,7 @@ pub use store::{
     check_chain, AuditRecord, ChainFault, ChainHead, ChainReport, Commit, Filter, MemoryStore,
     Store, Summary,
 };
+pub use worklists::{CannotLogIn, LoginReasonNote, PendingVoidRequest};
 
 /// How many times [`Registry::apply`] retries after a concurrent change.
 const MAX_RETRIES: usize = 16;

@@ -15,7 +15,7 @@ use super::store::{
     chain_hash, entry_json, AuditRecord, ChainHead, Commit, Filter, Store, Summary,
 };
 use crate::error::{Cause, Error, Result};
-use crate::lifecycle::{Event, Registration, Stage};
+use crate::lifecycle::{Event, LoginReason, Registration, Stage, VoidStage};
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -34,7 +34,18 @@ CREATE TABLE IF NOT EXISTS registrations (
     late INTEGER NOT NULL,
     awaiting_since INTEGER,
     graduation_year INTEGER,
-    data TEXT NOT NULL
+    data TEXT NOT NULL,
+    school_code TEXT NOT NULL DEFAULT '',
+    school_name TEXT NOT NULL DEFAULT '',
+    education_level TEXT NOT NULL DEFAULT '',
+    gender TEXT NOT NULL DEFAULT '',
+    origin_region TEXT NOT NULL DEFAULT '',
+    destination_category TEXT,
+    destination_region TEXT,
+    logged_in INTEGER NOT NULL DEFAULT 0,
+    login_problems TEXT NOT NULL DEFAULT '[]',
+    void_stage TEXT,
+    void_filed_at INTEGER
 );
 CREATE UNIQUE INDEX IF NOT EXISTS registrations_id_number ON registrations(id_number) WHERE id_number <> '';
 CREATE INDEX IF NOT EXISTS registrations_college_major ON registrations(college, major_code);
@@ -64,6 +75,32 @@ CREATE TRIGGER IF NOT EXISTS audit_append_only_delete BEFORE DELETE ON audit
 "#;
 
 const SCHEMA_VERSION: &str = "1";
+
+/// The summary columns added after the first schema, with their definitions. A file made before
+/// them gets them on open ([`migrate_summaries`]), filled from the stored registrations.
+const SUMMARY_COLUMNS: [(&str, &str); 11] = [
+    ("school_code", "TEXT NOT NULL DEFAULT ''"),
+    ("school_name", "TEXT NOT NULL DEFAULT ''"),
+    ("education_level", "TEXT NOT NULL DEFAULT ''"),
+    ("gender", "TEXT NOT NULL DEFAULT ''"),
+    ("origin_region", "TEXT NOT NULL DEFAULT ''"),
+    ("destination_category", "TEXT"),
+    ("destination_region", "TEXT"),
+    ("logged_in", "INTEGER NOT NULL DEFAULT 0"),
+    ("login_problems", "TEXT NOT NULL DEFAULT '[]'"),
+    ("void_stage", "TEXT"),
+    ("void_filed_at", "INTEGER"),
+];
+
+/// The version of the summary columns (`meta` key `summaries`); a file below it is migrated on
+/// open.
+const SUMMARIES_VERSION: &str = "2";
+
+/// Every summary column the queries read, in [`summary_from_row`]'s order.
+const SUMMARY_SELECT: &str = "SELECT id, version, name, id_number, college, major_code, \
+     major_name, stage, active_until, destination_code, late, awaiting_since, graduation_year, \
+     school_code, school_name, education_level, gender, origin_region, destination_category, \
+     destination_region, logged_in, login_problems, void_stage, void_filed_at FROM registrations";
 
 /// Finds a registration by ID number. The condition `id_number <> ''` lets SQLite use the partial
 /// unique index; without it every lookup scans the table.
@@ -170,6 +207,8 @@ impl SqliteStore {
                 ))
             }
         }
+        let mut conn = conn;
+        migrate_summaries(&mut conn)?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
         })
@@ -199,6 +238,152 @@ impl SqliteStore {
     pub fn execute_raw(&self, sql: &str) -> Result<()> {
         self.lock()?.execute_batch(sql).map_err(db_err)
     }
+}
+
+/// The text of a void request's stage (its snake_case name).
+fn void_stage_text(stage: Option<VoidStage>) -> Option<String> {
+    stage.and_then(|v| match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(t)) => Some(t),
+        _ => None,
+    })
+}
+
+/// A void request's stage from its text; `None` for none or an unknown name.
+fn void_stage_parse(text: Option<String>) -> Option<VoidStage> {
+    text.and_then(|t| serde_json::from_value(serde_json::Value::String(t)).ok())
+}
+
+/// The login reasons as stored (a JSON array of their snake_case names).
+fn login_problems_text(reasons: &[LoginReason]) -> Result<String> {
+    Ok(serde_json::to_string(reasons)?)
+}
+
+/// The login reasons from their stored text; reasons this build does not know are left out.
+fn login_problems_parse(text: &str) -> Vec<LoginReason> {
+    let names: Vec<serde_json::Value> = serde_json::from_str(text).unwrap_or_default();
+    names
+        .into_iter()
+        .filter_map(|n| serde_json::from_value(n).ok())
+        .collect()
+}
+
+/// A summary from a row selected by [`SUMMARY_SELECT`].
+fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Summary> {
+    let stage: String = r.get(7)?;
+    let problems: String = r.get(21)?;
+    Ok(Summary {
+        id: r.get(0)?,
+        version: u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+        name: r.get(2)?,
+        id_number: r.get(3)?,
+        college: r.get(4)?,
+        major_code: r.get(5)?,
+        major_name: r.get(6)?,
+        stage: Stage::parse(&stage).unwrap_or(Stage::NotUploaded),
+        active_until: from_millis(r.get(8)?),
+        destination_code: r.get(9)?,
+        late: r.get(10)?,
+        awaiting_since: from_millis(r.get(11)?),
+        graduation_year: r.get(12)?,
+        school_code: r.get(13)?,
+        school_name: r.get(14)?,
+        education_level: r.get(15)?,
+        gender: r.get(16)?,
+        origin_region: r.get(17)?,
+        destination_category: r.get(18)?,
+        destination_region: r.get(19)?,
+        logged_in: r.get(20)?,
+        login_problems: login_problems_parse(&problems),
+        void_stage: void_stage_parse(r.get(22)?),
+        void_filed_at: from_millis(r.get(23)?),
+    })
+}
+
+/// Brings the summary columns of a file up to [`SUMMARIES_VERSION`], once, in one transaction:
+/// adds the columns a file made before them lacks, fills every row's from its stored
+/// registration, and indexes the school. A file already there is left alone; on any failure
+/// nothing changes.
+fn migrate_summaries(conn: &mut Connection) -> Result<()> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db_err)?;
+    let done: Option<String> = tx
+        .query_row("SELECT value FROM meta WHERE key = 'summaries'", [], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(db_err)?;
+    if done.as_deref() == Some(SUMMARIES_VERSION) {
+        return Ok(());
+    }
+    let existing: Vec<String> = {
+        let mut stmt = tx
+            .prepare("SELECT name FROM pragma_table_info('registrations')")
+            .map_err(db_err)?;
+        let rows = stmt.query_map([], |r| r.get(0)).map_err(db_err)?;
+        rows.collect::<std::result::Result<_, _>>()
+            .map_err(db_err)?
+    };
+    for (name, def) in SUMMARY_COLUMNS {
+        if !existing.iter().any(|e| e == name) {
+            tx.execute_batch(&format!(
+                "ALTER TABLE registrations ADD COLUMN {name} {def}"
+            ))
+            .map_err(db_err)?;
+        }
+    }
+    tx.execute_batch(
+        "CREATE INDEX IF NOT EXISTS registrations_school ON registrations(school_code, college)",
+    )
+    .map_err(db_err)?;
+    let rows: Vec<(String, String)> = {
+        let mut stmt = tx
+            .prepare("SELECT id, data FROM registrations ORDER BY id")
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(db_err)?;
+        rows.collect::<std::result::Result<_, _>>()
+            .map_err(db_err)?
+    };
+    {
+        let mut update = tx
+            .prepare(
+                "UPDATE registrations SET school_code = ?2, school_name = ?3, education_level = ?4, \
+                 gender = ?5, origin_region = ?6, destination_category = ?7, destination_region = ?8, \
+                 logged_in = ?9, login_problems = ?10, void_stage = ?11, void_filed_at = ?12 WHERE id = ?1",
+            )
+            .map_err(db_err)?;
+        for (id, data) in rows {
+            let reg: Registration = serde_json::from_str(&data).map_err(|e| {
+                Error::Corrupt(Cause::with_error(format!("registration {id}: {e}"), e))
+            })?;
+            // Only the columns that do not depend on the instant are written here.
+            let s = Summary::of(&reg, Utc::now());
+            update
+                .execute(params![
+                    id,
+                    s.school_code,
+                    s.school_name,
+                    s.education_level,
+                    s.gender,
+                    s.origin_region,
+                    s.destination_category,
+                    s.destination_region,
+                    s.logged_in,
+                    login_problems_text(&s.login_problems)?,
+                    void_stage_text(s.void_stage),
+                    millis(s.void_filed_at)
+                ])
+                .map_err(db_err)?;
+        }
+    }
+    tx.execute(
+        "INSERT INTO meta(key, value) VALUES('summaries', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [SUMMARIES_VERSION],
+    )
+    .map_err(db_err)?;
+    tx.commit().map_err(db_err)
 }
 
 fn is_unique_violation(e: &rusqlite::Error, column: &str) -> bool {
@@ -288,18 +473,25 @@ impl Store for SqliteStore {
         {
             const COLUMNS: &str =
                 "id, version, id_number, name, college, major_code, major_name, stage, \
-                active_until, destination_code, late, awaiting_since, graduation_year, data";
+                active_until, destination_code, late, awaiting_since, graduation_year, data, \
+                school_code, school_name, education_level, gender, origin_region, \
+                destination_category, destination_region, logged_in, login_problems, void_stage, \
+                void_filed_at";
             let mut insert = tx
                 .prepare_cached(&format!(
-                    "INSERT INTO registrations({COLUMNS}) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+                    "INSERT INTO registrations({COLUMNS}) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, \
+                     ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)"
                 ))
                 .map_err(db_err)?;
             let mut update = tx
                 .prepare_cached(
                     "UPDATE registrations SET version = ?2, id_number = ?3, name = ?4, college = ?5, \
                      major_code = ?6, major_name = ?7, stage = ?8, active_until = ?9, destination_code = ?10, \
-                     late = ?11, awaiting_since = ?12, graduation_year = ?13, data = ?14 \
-                     WHERE id = ?1 AND version = ?15",
+                     late = ?11, awaiting_since = ?12, graduation_year = ?13, data = ?14, \
+                     school_code = ?15, school_name = ?16, education_level = ?17, gender = ?18, \
+                     origin_region = ?19, destination_category = ?20, destination_region = ?21, \
+                     logged_in = ?22, login_problems = ?23, void_stage = ?24, void_filed_at = ?25 \
+                     WHERE id = ?1 AND version = ?26",
                 )
                 .map_err(db_err)?;
             let mut number = tx
@@ -320,6 +512,9 @@ impl Store for SqliteStore {
                 let version = i64::try_from(reg.version).unwrap_or(i64::MAX);
                 let active_until = millis(s.active_until);
                 let awaiting_since = millis(s.awaiting_since);
+                let login_problems = login_problems_text(&s.login_problems)?;
+                let void_stage = void_stage_text(s.void_stage);
+                let void_filed_at = millis(s.void_filed_at);
                 let written = if cm.expected_version == 0 {
                     insert.execute(params![
                         reg.id,
@@ -335,7 +530,18 @@ impl Store for SqliteStore {
                         s.late,
                         awaiting_since,
                         s.graduation_year,
-                        data
+                        data,
+                        s.school_code,
+                        s.school_name,
+                        s.education_level,
+                        s.gender,
+                        s.origin_region,
+                        s.destination_category,
+                        s.destination_region,
+                        s.logged_in,
+                        login_problems,
+                        void_stage,
+                        void_filed_at
                     ])
                 } else {
                     update.execute(params![
@@ -353,6 +559,17 @@ impl Store for SqliteStore {
                         awaiting_since,
                         s.graduation_year,
                         data,
+                        s.school_code,
+                        s.school_name,
+                        s.education_level,
+                        s.gender,
+                        s.origin_region,
+                        s.destination_category,
+                        s.destination_region,
+                        s.logged_in,
+                        login_problems,
+                        void_stage,
+                        void_filed_at,
                         i64::try_from(cm.expected_version).unwrap_or(i64::MAX)
                     ])
                 };
@@ -426,31 +643,16 @@ impl Store for SqliteStore {
     fn summaries(&self, filter: &Filter) -> Result<Vec<Summary>> {
         let c = self.lock()?;
         let mut stmt = c
-            .prepare_cached(
-                "SELECT id, version, name, id_number, college, major_code, major_name, stage, active_until, \
-                 destination_code, late, awaiting_since, graduation_year FROM registrations \
-                 WHERE (?1 IS NULL OR college = ?1) AND (?2 IS NULL OR major_code = ?2) ORDER BY id",
-            )
+            .prepare_cached(&format!(
+                "{SUMMARY_SELECT} WHERE (?1 IS NULL OR college = ?1) AND (?2 IS NULL OR major_code = ?2) \
+                 AND (?3 IS NULL OR school_code = ?3) ORDER BY id"
+            ))
             .map_err(db_err)?;
         let rows = stmt
-            .query_map(params![filter.college, filter.major_code], |r| {
-                let stage: String = r.get(7)?;
-                Ok(Summary {
-                    id: r.get(0)?,
-                    version: u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
-                    name: r.get(2)?,
-                    id_number: r.get(3)?,
-                    college: r.get(4)?,
-                    major_code: r.get(5)?,
-                    major_name: r.get(6)?,
-                    stage: Stage::parse(&stage).unwrap_or(Stage::NotUploaded),
-                    active_until: from_millis(r.get(8)?),
-                    destination_code: r.get(9)?,
-                    late: r.get(10)?,
-                    awaiting_since: from_millis(r.get(11)?),
-                    graduation_year: r.get(12)?,
-                })
-            })
+            .query_map(
+                params![filter.college, filter.major_code, filter.school],
+                summary_from_row,
+            )
             .map_err(db_err)?;
         rows.collect::<std::result::Result<Vec<_>, _>>()
             .map_err(db_err)
@@ -649,5 +851,155 @@ mod tests {
             )
             .unwrap();
         assert!(plan.contains("registrations_id_number"), "{plan}");
+    }
+
+    /// The registrations table as the first schema made it, before the summary columns of
+    /// schools, cohorts, login state and void requests.
+    const FIRST_SCHEMA: &str = r#"
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO meta(key, value) VALUES('schema', '1');
+CREATE TABLE registrations (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    version INTEGER NOT NULL,
+    id_number TEXT NOT NULL,
+    name TEXT NOT NULL,
+    college TEXT NOT NULL,
+    major_code TEXT NOT NULL,
+    major_name TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    active_until INTEGER,
+    destination_code TEXT,
+    late INTEGER NOT NULL,
+    awaiting_since INTEGER,
+    graduation_year INTEGER,
+    data TEXT NOT NULL
+);
+CREATE UNIQUE INDEX registrations_id_number ON registrations(id_number) WHERE id_number <> '';
+CREATE INDEX registrations_college_major ON registrations(college, major_code);
+"#;
+
+    /// A file written before the summary columns existed gets them on open, filled from the
+    /// stored registrations, once; the rows' other columns are left as they were.
+    #[test]
+    fn an_older_file_gets_the_summary_columns_on_open() {
+        let dir = std::env::temp_dir().join(format!("gradreg-migrate-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("old.sqlite3");
+        let _ = std::fs::remove_file(&file);
+        let at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 5, 1, 2, 0, 0).unwrap();
+        let reg = crate::sample::authorized_registration("10327:2022010123", at, 30, [7; 16], None)
+            .unwrap();
+        let mut pending = reg.clone();
+        pending.id = "10327:2022010999".into();
+        pending.void_request = Some(crate::lifecycle::VoidRequest {
+            reason: "换单位".into(),
+            filed_at: at,
+            stage: VoidStage::AwaitingCollege,
+            notes: Vec::new(),
+        });
+        if let Some(b) = pending.basic.as_mut() {
+            std::sync::Arc::make_mut(b).id_number = String::new();
+        }
+        pending.chsi = None;
+        {
+            let c = Connection::open(&file).unwrap();
+            c.execute_batch(FIRST_SCHEMA).unwrap();
+            for r in [&reg, &pending] {
+                c.execute(
+                    "INSERT INTO registrations(id, version, id_number, name, college, major_code, \
+                     major_name, stage, late, graduation_year, data) \
+                     VALUES(?1, ?2, '', 'old', 'old', 'old', 'old', 'confirmed', 0, 2026, ?3)",
+                    params![r.id, r.version as i64, serde_json::to_string(r).unwrap()],
+                )
+                .unwrap();
+            }
+        }
+        let store = SqliteStore::open(&file).unwrap();
+        let all = store.summaries(&Filter::default()).unwrap();
+        assert_eq!(all.len(), 2);
+        let s = &all[0];
+        assert_eq!(s.id, reg.id);
+        assert_eq!(s.school_code, "10327");
+        assert_eq!(s.school_name, "南京财经大学");
+        assert_eq!(s.education_level, "31");
+        assert_eq!(s.gender, "1");
+        assert_eq!(s.origin_region, "320102");
+        assert_eq!(s.destination_category.as_deref(), Some("10"));
+        assert_eq!(s.destination_region.as_deref(), Some("320106"));
+        assert!(s.logged_in);
+        assert!(s.login_problems.is_empty());
+        assert_eq!(s.void_stage, None);
+        // The columns the first schema had are not rewritten.
+        assert_eq!(s.name, "old");
+        let p = &all[1];
+        assert_eq!(p.void_stage, Some(VoidStage::AwaitingCollege));
+        assert_eq!(p.void_filed_at, Some(at));
+        assert_eq!(p.login_problems, vec![LoginReason::NoChsiAccount]);
+        // Filters on the new columns work on the migrated file.
+        let school = Filter {
+            school: Some("10327".into()),
+            ..Filter::default()
+        };
+        assert_eq!(store.summaries(&school).unwrap().len(), 2);
+        let other = Filter {
+            school: Some("10284".into()),
+            ..Filter::default()
+        };
+        assert!(store.summaries(&other).unwrap().is_empty());
+        drop(store);
+        // Once: a second open leaves the columns alone (a raw edit survives it).
+        let store = SqliteStore::open(&file).unwrap();
+        store
+            .execute_raw("UPDATE registrations SET school_name = 'edited'")
+            .unwrap();
+        drop(store);
+        let store = SqliteStore::open(&file).unwrap();
+        assert_eq!(
+            store.summaries(&Filter::default()).unwrap()[0].school_name,
+            "edited"
+        );
+        let version: String = store
+            .lock()
+            .unwrap()
+            .query_row("SELECT value FROM meta WHERE key = 'summaries'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(version, SUMMARIES_VERSION);
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The migration is one transaction: a stored registration it cannot read fails the open
+    /// and leaves the file as it was, without the new columns.
+    #[test]
+    fn a_failed_migration_changes_nothing() {
+        let dir = std::env::temp_dir().join(format!("gradreg-migrate-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("old.sqlite3");
+        let _ = std::fs::remove_file(&file);
+        {
+            let c = Connection::open(&file).unwrap();
+            c.execute_batch(FIRST_SCHEMA).unwrap();
+            c.execute(
+                "INSERT INTO registrations(id, version, id_number, name, college, major_code, \
+                 major_name, stage, late, data) VALUES('x', 1, '', '', '', '', '', 'confirmed', 0, 'not json')",
+                [],
+            )
+            .unwrap();
+        }
+        assert!(matches!(SqliteStore::open(&file), Err(Error::Corrupt(_))));
+        let c = Connection::open(&file).unwrap();
+        let columns: i64 = c
+            .query_row(
+                "SELECT COUNT(*) FROM pragma_table_info('registrations') WHERE name = 'school_code'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(columns, 0);
+        drop(c);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -14,7 +14,8 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::lifecycle::{
-    AuditEntry, AuthState, DestinationStatus, Event, Outcome, Registration, Stage,
+    AuditEntry, AuthState, DestinationStatus, Event, LoginReason, Outcome, Registration, Stage,
+    VoidStage,
 };
 
 /// The query columns of one registration, kept beside it so queries and statistics need not
@@ -48,6 +49,43 @@ pub struct Summary {
     pub awaiting_since: Option<DateTime<Utc>>,
     /// Graduation year, from basic information.
     pub graduation_year: Option<i32>,
+    /// 院校代码 (5 digits), from basic information.
+    #[serde(default)]
+    pub school_code: String,
+    /// 院校名称, from basic information.
+    #[serde(default)]
+    pub school_name: String,
+    /// 学历代码, from basic information.
+    #[serde(default)]
+    pub education_level: String,
+    /// 性别代码, from basic information.
+    #[serde(default)]
+    pub gender: String,
+    /// 生源地代码 (6-digit GB/T 2260), from basic information (may be empty).
+    #[serde(default)]
+    pub origin_region: String,
+    /// The reported destination's two-digit 毕业去向 code: a sub-code rolled up to the code it
+    /// belongs to (`502` → `50`). [`Summary::destination_code`] keeps the most specific code.
+    #[serde(default)]
+    pub destination_category: Option<String>,
+    /// Where the destination is (6-digit GB/T 2260): the employer's 单位所在地 when the reported
+    /// destination names an employer (the employment codes, and any other code reported with
+    /// one). Further study, study abroad and the codes that are not placements name no place in
+    /// China and have none.
+    #[serde(default)]
+    pub destination_region: Option<String>,
+    /// The graduate has logged in at least once.
+    #[serde(default)]
+    pub logged_in: bool,
+    /// Why the graduate cannot log in now, whatever the stage (empty when they can).
+    #[serde(default)]
+    pub login_problems: Vec<LoginReason>,
+    /// The stage of the latest void request, when one was filed.
+    #[serde(default)]
+    pub void_stage: Option<VoidStage>,
+    /// When the latest void request was filed.
+    #[serde(default)]
+    pub void_filed_at: Option<DateTime<Utc>>,
 }
 
 impl Summary {
@@ -81,6 +119,25 @@ impl Summary {
                 .then(|| reg.updated_at.or(reg.reported_at))
                 .flatten(),
             graduation_year: reg.graduation_year(),
+            school_code: text(|b| &b.school_code),
+            school_name: text(|b| &b.school_name),
+            education_level: text(|b| &b.education_level),
+            gender: text(|b| &b.gender),
+            origin_region: text(|b| &b.origin_region),
+            destination_category: reg
+                .destination
+                .as_ref()
+                .map(|d| category_of(&d.destination)),
+            destination_region: reg
+                .destination
+                .as_ref()
+                .and_then(|d| d.destination.employer.as_ref())
+                .map(|e| e.region.trim().to_string())
+                .filter(|r| !r.is_empty()),
+            logged_in: reg.first_login_at.is_some(),
+            login_problems: reg.login_problems(),
+            void_stage: reg.void_request.as_ref().map(|v| v.stage),
+            void_filed_at: reg.void_request.as_ref().map(|v| v.filed_at),
         }
     }
 
@@ -93,6 +150,17 @@ impl Summary {
             (s, _) => s,
         }
     }
+}
+
+/// The two-digit 毕业去向 code of a destination: its `code`, or the first two digits of a
+/// sub-code reported without it.
+fn category_of(d: &crate::records::Destination) -> String {
+    let code = d.code.trim();
+    if code.len() == 2 {
+        return code.to_string();
+    }
+    let specific = d.effective_code().trim();
+    specific.get(..2).unwrap_or(specific).to_string()
 }
 
 /// One command's result to commit.
@@ -219,6 +287,9 @@ pub fn check_chain<I: IntoIterator<Item = AuditRecord>>(
 /// Filter pushed down to the store.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Filter {
+    /// Only this school (院校代码).
+    #[serde(default)]
+    pub school: Option<String>,
     /// Only this college.
     pub college: Option<String>,
     /// Only this major code.
@@ -228,7 +299,8 @@ pub struct Filter {
 impl Filter {
     /// Whether a summary passes.
     pub fn matches(&self, s: &Summary) -> bool {
-        self.college.as_ref().is_none_or(|c| c == &s.college)
+        self.school.as_ref().is_none_or(|c| c == &s.school_code)
+            && self.college.as_ref().is_none_or(|c| c == &s.college)
             && self.major_code.as_ref().is_none_or(|m| m == &s.major_code)
     }
 }

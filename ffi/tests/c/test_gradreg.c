@@ -1062,6 +1062,198 @@ static void test_registry_batches(void) {
 }
 
 
+/* ---- work lists and statistics by school ---- */
+
+/* A copy of `text` with every `from` replaced by `to` (free it with free). */
+static char *replaced(const char *text, const char *from, const char *to) {
+    size_t n = strlen(text) + 1, lf = strlen(from), lt = strlen(to);
+    for (const char *p = strstr(text, from); p != NULL; p = strstr(p + lf, from)) {
+        n += lt;
+    }
+    char *out = malloc(n);
+    if (out == NULL) {
+        exit(2);
+    }
+    char *w = out;
+    const char *r = text;
+    for (const char *p = strstr(r, from); p != NULL; p = strstr(r, from)) {
+        memcpy(w, r, (size_t)(p - r));
+        w += p - r;
+        memcpy(w, to, lt);
+        w += lt;
+        r = p + lf;
+    }
+    strcpy(w, r);
+    return out;
+}
+
+static void apply_ok(gradreg_registry *r, const char *id, const char *actor, const char *cmd) {
+    char *out = NULL;
+    CHECK_CODE(gradreg_registry_apply(r, S(id), S(actor), S(cmd), MAY1, &out), GRADREG_OK);
+    gradreg_string_free(out);
+}
+
+/* Uploads `basic` as `office`; with `chsi`, walks the graduate to a confirmed destination and a
+ * void request awaiting the college. */
+static void walk_to_void(gradreg_registry *r, const char *id, const char *office,
+                         const char *basic, const char *chsi, const char *id_number) {
+    char grad[128];
+    snprintf(grad, sizeof grad, "{\"role\":\"graduate\",\"id_number\":\"%s\"}", id_number);
+    char *upload = cmd_with("upload_basic_info", "info", basic);
+    apply_ok(r, id, office, upload);
+    free(upload);
+    if (chsi == NULL) {
+        return;
+    }
+    char *account = cmd_with("update_chsi_account", "account", chsi);
+    apply_ok(r, id, CHSI, account);
+    free(account);
+    apply_ok(r, id, grad, "{\"command\":\"login\"}");
+    apply_ok(r, id, grad, "{\"command\":\"confirm_basic_info\"}");
+    char *report = cmd_with("report_destination", "data", dest_json);
+    apply_ok(r, id, PLATFORM, report);
+    free(report);
+    apply_ok(r, id, grad, "{\"command\":\"confirm_destination\"}");
+    apply_ok(r, id, grad, "{\"command\":\"file_void_request\",\"reason\":\"换单位\"}");
+}
+
+static void test_worklists(void) {
+    static const char *OFFICE_A = "{\"role\":\"school_office\",\"id\":\"jyc01\",\"school\":\"10327\"}";
+    static const char *OFFICE_B = "{\"role\":\"school_office\",\"id\":\"jyc01\",\"school\":\"10284\"}";
+    static const char *COUNSELOR_A =
+        "{\"role\":\"counselor\",\"id\":\"fdy01\",\"school\":\"10327\",\"college\":\"会计学院\"}";
+    static const char *COUNSELOR_B =
+        "{\"role\":\"counselor\",\"id\":\"fdy01\",\"school\":\"10284\",\"college\":\"会计学院\"}";
+    char id_a[32];
+    CHECK(json_string_field(basic_json, "id_number", id_a, sizeof id_a));
+    const char *id_b = "32010220040506001X";
+    const char *id_c = "320102200405060036";
+    /* School B's graduate: the sample at 南京大学 with another ID and student number. */
+    char *b1 = replaced(basic_json, "\"10327\"", "\"10284\"");
+    char *b2 = replaced(b1, "南京财经大学", "南京大学");
+    char *basic_b = replaced(b2, id_a, id_b);
+    char *chsi_b = replaced(chsi_json, id_a, id_b);
+    char *basic_c = replaced(basic_json, id_a, id_c);
+    char *c1 = replaced(basic_c, "2022010123", "2022010999");
+    gradreg_registry *r = NULL;
+    CHECK_CODE(gradreg_registry_new_in_memory(GRADREG_STR("\"jiangsu\""), &r), GRADREG_OK);
+    walk_to_void(r, "10327:a", OFFICE_A, basic_json, chsi_json, id_a);
+    walk_to_void(r, "10284:b", OFFICE_B, basic_b, chsi_b, id_b);
+    /* 10327:c has no CHSI account, and a destination reported: it cannot log in. */
+    walk_to_void(r, "10327:c", OFFICE_A, c1, NULL, id_c);
+    char *report = cmd_with("report_destination", "data", dest_json);
+    apply_ok(r, "10327:c", PLATFORM, report);
+    free(report);
+
+    /* Pending void requests: each school's counselor sees their own graduate only. */
+    char *out = NULL;
+    CHECK_CODE(gradreg_registry_pending_void_requests(r, S(COUNSELOR_A), MAY2, &out), GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "\"id\":\"10327:a\"") != NULL);
+    CHECK(out != NULL && strstr(out, "10284:b") == NULL);
+    CHECK(out != NULL && strstr(out, "\"stage\":\"awaiting_college\"") != NULL);
+    CHECK(out != NULL && strstr(out, "\"reason\":\"换单位\"") != NULL);
+    gradreg_string_free(out);
+    out = NULL;
+    CHECK_CODE(gradreg_registry_pending_void_requests(r, S(COUNSELOR_B), MAY2, &out), GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "\"id\":\"10284:b\"") != NULL);
+    CHECK(out != NULL && strstr(out, "10327:a") == NULL);
+    gradreg_string_free(out);
+    out = SENTINEL;
+    CHECK_CODE(gradreg_registry_pending_void_requests(r, S(PLATFORM), MAY2, &out),
+               GRADREG_ERR_FORBIDDEN);
+    CHECK_CODE(gradreg_registry_pending_void_requests(NULL, S(COUNSELOR_A), MAY2, &out),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_pending_void_requests(r, GRADREG_STR_NONE, MAY2, &out),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_pending_void_requests(r, S(NOT_JSON), MAY2, &out),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_registry_pending_void_requests(r, S(COUNSELOR_A), MAY2, NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK(out == SENTINEL);
+
+    /* Batch approval: ours goes on to the school, the other school's is refused. */
+    out = NULL;
+    CHECK_CODE(gradreg_registry_approve_void_requests(
+                   r, S(COUNSELOR_A), S("[\"10327:a\",\"10284:b\"]"), S("同意"), MAY2, &out),
+               GRADREG_OK);
+    CHECK(out != NULL &&
+          strstr(out, "{\"id\":\"10327:a\",\"void_stage\":\"awaiting_school\"}") != NULL);
+    CHECK(out != NULL && strstr(out, "{\"error\":{\"code\":201,") != NULL);
+    CHECK(out != NULL && strstr(out, "},\"id\":\"10284:b\"}") != NULL);
+    gradreg_string_free(out);
+    out = NULL;
+    CHECK_CODE(gradreg_registry_pending_void_requests(r, S(OFFICE_A), MAY2, &out), GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "\"stage\":\"awaiting_school\"") != NULL);
+    gradreg_string_free(out);
+    out = NULL;
+    CHECK_CODE(gradreg_registry_pending_void_requests(r, S(COUNSELOR_B), MAY2, &out), GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "10284:b") != NULL); /* untouched */
+    gradreg_string_free(out);
+    out = SENTINEL;
+    CHECK_CODE(gradreg_registry_approve_void_requests(r, S(COUNSELOR_A), S("{}"),
+                                                      GRADREG_STR_NONE, MAY2, &out),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_registry_approve_void_requests(r, S(COUNSELOR_A), GRADREG_STR_NONE,
+                                                      GRADREG_STR_NONE, MAY2, &out),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK(out == SENTINEL);
+
+    /* Cannot log in, with the reason and its remedy: school A's office, not school B's. */
+    out = NULL;
+    CHECK_CODE(gradreg_registry_cannot_log_in(r, S(OFFICE_A), MAY2, &out), GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "\"id\":\"10327:c\"") != NULL);
+    CHECK(out != NULL && strstr(out, "\"reason\":\"no_chsi_account\"") != NULL);
+    CHECK(out != NULL && strstr(out, "未找到您的学信网账号") != NULL);
+    CHECK(out != NULL && strstr(out, "\"stage\":\"awaiting_confirmation\"") != NULL);
+    gradreg_string_free(out);
+    out = NULL;
+    CHECK_CODE(gradreg_registry_cannot_log_in(r, S(OFFICE_B), MAY2, &out), GRADREG_OK);
+    CHECK(out != NULL && strcmp(out, "[]") == 0);
+    gradreg_string_free(out);
+
+    /* Unconfirmed for 30 days on 10 June: 10327:c, reported on 1 May. */
+    out = NULL;
+    CHECK_CODE(gradreg_registry_unconfirmed(r, S(OFFICE_A), 30, JUN10, &out), GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "\"id\":\"10327:c\"") != NULL);
+    gradreg_string_free(out);
+    out = NULL;
+    CHECK_CODE(gradreg_registry_unconfirmed(r, S(OFFICE_B), 30, JUN10, &out), GRADREG_OK);
+    CHECK(out != NULL && strcmp(out, "[]") == 0);
+    gradreg_string_free(out);
+
+    /* Statistics by school add up to the whole. */
+    out = NULL;
+    CHECK_CODE(gradreg_registry_statistics_for(r, S("{\"school\":\"10327\"}"), MAY2, &out),
+               GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "\"total\":2,") != NULL);
+    CHECK(out != NULL && strstr(out, "\"key\":\"10327 南京财经大学\"") != NULL);
+    CHECK(out != NULL && strstr(out, "\"by_destination_category\":{\"10\":2}") != NULL);
+    gradreg_string_free(out);
+    out = NULL;
+    CHECK_CODE(gradreg_registry_statistics_for(r, S("{\"school\":\"10284\"}"), MAY2, &out),
+               GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "\"total\":1,") != NULL);
+    CHECK(out != NULL && strstr(out, "南京财经大学") == NULL);
+    gradreg_string_free(out);
+    out = NULL;
+    CHECK_CODE(gradreg_registry_statistics_for(r, GRADREG_STR_NONE, MAY2, &out), GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "\"total\":3,") != NULL);
+    CHECK(out != NULL && strstr(out, "\"by_destination_province\":{\"320000\":3}") != NULL);
+    gradreg_string_free(out);
+    out = SENTINEL;
+    CHECK_CODE(gradreg_registry_statistics_for(r, S(NOT_JSON), MAY2, &out),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK(out == SENTINEL);
+
+    gradreg_registry_free(r);
+    free(b1);
+    free(b2);
+    free(basic_b);
+    free(chsi_b);
+    free(basic_c);
+    free(c1);
+}
+
 /* ---- key rings, tokens, verification, forms, rosters ---- */
 
 static const char *ARCHIVE_DEPT =
@@ -3267,6 +3459,7 @@ int main(void) {
     test_registry_folder();
     test_registry_operations();
     test_registry_batches();
+    test_worklists();
     test_threads();
     test_keyring();
     test_tokens_and_verification();
