@@ -674,3 +674,30 @@ fn the_chsi_account_carries_its_document_type() {
     c.id_type = String::new();
     assert!(has(&c.problems(t()), "id_number", ProblemCode::BadFormat));
 }
+
+#[test]
+fn login_compares_the_document_type_and_number_with_chsi() {
+    let mut b = sample::basic_info();
+    b.id_type = "7".into();
+    b.id_number = "K12345678".into();
+    let mut reg = gradreg::Registration::new("r1");
+    reg.basic = Some(std::sync::Arc::new(b.clone()));
+    let mut c = sample::chsi_account();
+    c.id_type = "7".into();
+    c.id_number = "k12345678".into();
+    reg.chsi = Some(c.clone());
+    assert_eq!(reg.login_problems(), vec![]);
+    // The same number under another type is another document.
+    c.id_type = "8".into();
+    reg.chsi = Some(c.clone());
+    assert_eq!(
+        reg.login_problems(),
+        vec![gradreg::LoginReason::IdNumberMismatch]
+    );
+    // An empty type and 1 are both 居民身份证.
+    let mut b = sample::basic_info();
+    b.id_type = "1".into();
+    reg.basic = Some(std::sync::Arc::new(b));
+    reg.chsi = Some(sample::chsi_account());
+    assert_eq!(reg.login_problems(), vec![]);
+}

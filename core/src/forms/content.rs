@@ -212,8 +212,13 @@ impl Form {
             }
         }
         let disclosure = Disclosure::build(reg, stored, section, tables, options.masking)?;
+        let id_label = reg
+            .basic
+            .as_deref()
+            .map(|b| crate::validate::id_number_label(&b.id_type, tables))
+            .unwrap_or_else(|| "身份证号".to_string());
         let mut blocks = vec![
-            basic_block(&disclosure),
+            basic_block(&disclosure, &id_label),
             destination_block(&disclosure, tables),
         ];
         match section {
@@ -299,7 +304,9 @@ impl Form {
     }
 }
 
-fn basic_block(d: &Disclosure) -> Block {
+/// The 基本信息 block; `id_label` names the document whose masked number it shows (身份证号,
+/// 护照号码 …).
+fn basic_block(d: &Disclosure, id_label: &str) -> Block {
     let i = &d.identity;
     Block {
         key: "basic".into(),
@@ -310,7 +317,7 @@ fn basic_block(d: &Disclosure) -> Block {
                 Field::new("identity.gender", "性别", &i.gender),
             ),
             pair(
-                Field::new("identity.id_number", "身份证号", &i.id_number_masked),
+                Field::new("identity.id_number", id_label, &i.id_number_masked),
                 Field::new("identity.education_level", "学历", &i.education_level),
             ),
             pair(
