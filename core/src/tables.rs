@@ -657,6 +657,22 @@ mod tests {
     }
 
     #[test]
+    fn industries_cover_every_gb_t_4754_2017_section_once() {
+        let mut letters: Vec<&str> = Table::Industries
+            .builtin_tsv()
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| l.split('\t').nth(2))
+            .collect();
+        letters.sort_unstable();
+        let sections: Vec<String> = ('A'..='T').map(String::from).collect();
+        assert_eq!(letters, sections);
+        let t = CodeTables::builtin();
+        assert_eq!(t.entries(Table::Industries).count(), 21);
+        assert_eq!(t.name(Table::Industries, "97"), Some("军队"));
+    }
+
+    #[test]
     fn countries_are_found_however_written() {
         let t = CodeTables::builtin();
         assert_eq!(t.name(Table::Countries, "GBR"), Some("英国"));

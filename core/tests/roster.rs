@@ -1379,3 +1379,19 @@ fn destination_files_read_countries_agreements_and_enterprises() {
         assert!(codes.contains(&want), "{want:?} in {codes:?}");
     }
 }
+
+#[test]
+fn education_levels_written_by_their_gb_t_4658_names_or_as_higher_vocational() {
+    for (written, code) in [
+        ("大学本科毕业", "31"),
+        ("大学本科结业", "32"),
+        ("大学专科毕业", "41"),
+        ("高职（专科）", "41"),
+        ("硕士研究生结业", "12"),
+    ] {
+        let line = sample_line(&sample_id(), "2022010123").replace(",31,", &format!(",{written},"));
+        let p = parse(format!("{HEADER}\n{line}\n").as_bytes()).unwrap();
+        assert!(p.problems.is_empty(), "{written}: {:?}", p.problems);
+        assert_eq!(p.rows[0].info.education_level, code, "{written}");
+    }
+}
