@@ -17,12 +17,15 @@ pub struct BasicInfo {
     pub name: String,
     /// 性别代码 (GB/T 2261.1): `1` 男, `2` 女.
     pub gender: String,
-    /// 证件号码: the number of the document [`id_type`](BasicInfo::id_type) names — a 身份证号
-    /// (GB 11643, 18 characters) unless the type says otherwise.
+    /// 证件号码, of the document that `id_type` names (a 身份证号 by default).
+    ///
+    /// A 身份证号 is GB 11643, 18 characters; each other type has its own rule (see
+    /// [`crate::validate::check_document_number`]).
     pub id_number: String,
-    /// 证件类型代码 (see [`crate::tables::Table::IdTypes`]); empty means `1` 居民身份证, so records
-    /// written before the field existed keep their meaning. Each type's number is validated by
-    /// the type's own rule.
+    /// 证件类型代码; empty means `1` 居民身份证.
+    ///
+    /// A code of [`crate::tables::Table::IdTypes`]. Empty is `1`, so records written before the
+    /// field existed keep their meaning. Each type's number is validated by its own rule.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub id_type: String,
     /// 考生号 (14 digits; may be empty).
@@ -123,8 +126,10 @@ pub struct Study {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Abroad {
-    /// 留学国家（地区）: the GB/T 2659 (ISO 3166-1) alpha-3 code, such as `GBR` or `HKG` (see
-    /// [`crate::tables::Table::Countries`]). Forms and disclosures show its Chinese name.
+    /// 留学国家（地区）: a GB/T 2659 alpha-3 code (`GBR`, `HKG`).
+    ///
+    /// A code of [`crate::tables::Table::Countries`] (ISO 3166-1 alpha-3). Forms and disclosures
+    /// show its Chinese name.
     pub country_region: String,
     /// 留学院校.
     pub school: String,
@@ -188,8 +193,9 @@ pub struct Enterprise {
     pub credit_code: String,
     /// 成立日期 `YYYY-MM-DD`.
     pub founding_date: String,
-    /// 本人角色代码 (see [`crate::tables::Table::EnterpriseRoles`]): 法定代表人, 股东, 合伙人,
-    /// 个体工商户经营者 ….
+    /// 本人角色代码 (see [`crate::tables::Table::EnterpriseRoles`]), such as `1` 法定代表人.
+    ///
+    /// The roles are 法定代表人, 股东, 合伙人, 个体工商户经营者, 负责人 and 其他.
     pub role: String,
     /// 企业所在地代码 (6-digit GB/T 2260).
     pub region: String,
@@ -354,10 +360,11 @@ pub struct DestinationData {
 pub struct ChsiAccount {
     /// Real name on the account.
     pub name: String,
-    /// Document number on the account (the number of [`id_type`](ChsiAccount::id_type)).
+    /// Document number on the account, of the document that `id_type` names.
     pub id_number: String,
-    /// 证件类型代码 of the account (see [`crate::tables::Table::IdTypes`]); empty means `1`
-    /// 居民身份证.
+    /// 证件类型代码 of the account; empty means `1` 居民身份证.
+    ///
+    /// A code of [`crate::tables::Table::IdTypes`].
     #[serde(skip_serializing_if = "String::is_empty")]
     pub id_type: String,
     /// Whether the graduate has bound the student record (学籍) to the account.

@@ -142,6 +142,19 @@ fn permanent_card_old(value: &str, tables: &CodeTables) -> Vec<(ProblemCode, Str
     }
 }
 
+/// The problem of a valid 2023 外国人永久居留身份证 number entered as a 居民身份证.
+fn permanent_as_card() -> (ProblemCode, String, String) {
+    (
+        ProblemCode::IdTypeMismatch,
+        "以 9 开头的 18 位号码是外国人永久居留身份证号码，不是居民身份证号码：\
+         请将证件类型填为“外国人永久居留身份证”（4）"
+            .into(),
+        "an 18-character number starting with 9 is a foreign permanent residence ID, \
+         not a resident ID card: set id_type to 4"
+            .into(),
+    )
+}
+
 /// Whether `value` is `prefix` (one of the bytes) followed by `n` digits for one of `lengths`.
 fn letter_digits(value: &str, prefixes: &[u8], lengths: &[usize]) -> bool {
     let b = value.as_bytes();
@@ -181,17 +194,15 @@ impl Checker<'_> {
             return;
         }
         let found: Vec<(ProblemCode, String, String)> = match t {
+            "1" if value.len() == 18
+                && value.starts_with('9')
+                && permanent_card_2023(value, self.tables).is_empty() =>
+            {
+                vec![permanent_as_card()]
+            }
             "1" => {
-                if value.len() == 18 && value.starts_with('9') && permanent_card_2023(value, self.tables).is_empty() {
-                    vec![(
-                        ProblemCode::IdTypeMismatch,
-                        "以 9 开头的 18 位号码是外国人永久居留身份证号码，不是居民身份证号码：请将证件类型填为“外国人永久居留身份证”（4）".into(),
-                        "an 18-character number starting with 9 is a foreign permanent residence ID, not a resident ID card: set id_type to 4".into(),
-                    )]
-                } else {
-                    self.id_layout(field, value, gender, IdRule::IdCard);
-                    return;
-                }
+                self.id_layout(field, value, gender, IdRule::IdCard);
+                return;
             }
             "2" => {
                 self.id_layout(field, value, gender, IdRule::HkMacaoPermit);
