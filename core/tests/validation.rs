@@ -701,3 +701,172 @@ fn login_compares_the_document_type_and_number_with_chsi() {
     reg.chsi = Some(sample::chsi_account());
     assert_eq!(reg.login_problems(), vec![]);
 }
+
+#[test]
+fn study_abroad_takes_a_country_code_and_never_the_mainland() {
+    let mut d = sample::destination_data();
+    d.destination = gradreg::Destination {
+        code: "85".into(),
+        abroad: Some(gradreg::Abroad {
+            country_region: "GBR".into(),
+            school: "伦敦大学学院".into(),
+            major: "金融学".into(),
+        }),
+        ..Default::default()
+    };
+    assert_eq!(d.problems(t()), vec![]);
+    for ok in ["HKG", "MAC", "TWN", "USA"] {
+        d.destination.abroad.as_mut().unwrap().country_region = ok.into();
+        assert_eq!(d.problems(t()), vec![], "{ok}");
+    }
+    let field = "destination.abroad.country_region";
+    for (bad, code) in [
+        ("CHN", ProblemCode::NotAllowed),
+        ("英国", ProblemCode::UnknownCode),
+        ("gbr", ProblemCode::UnknownCode),
+        ("XYZ", ProblemCode::UnknownCode),
+        ("", ProblemCode::Required),
+    ] {
+        d.destination.abroad.as_mut().unwrap().country_region = bad.into();
+        assert_eq!(codes(&d.problems(t())), vec![(field.into(), code)], "{bad}");
+    }
+    // A name says which code it is.
+    d.destination.abroad.as_mut().unwrap().country_region = "英国".into();
+    assert!(d.problems(t())[0].message_zh.contains("GBR"));
+}
+
+#[test]
+fn an_enterprise_belongs_to_entrepreneurship_only_and_is_checked_there() {
+    let credit = sample::credit_code("320113", "MA1XK2P3Q").unwrap();
+    let enterprise = gradreg::Enterprise {
+        name: "南京启明科技有限公司".into(),
+        credit_code: credit.clone(),
+        founding_date: "2025-11-02".into(),
+        role: "1".into(),
+        region: "320113".into(),
+    };
+    let mut d = sample::destination_data();
+    d.destination = gradreg::Destination {
+        code: "75".into(),
+        enterprise: Some(enterprise.clone()),
+        ..Default::default()
+    };
+    assert_eq!(d.problems(t()), vec![]);
+    d.destination.enterprise = None;
+    assert_eq!(
+        codes(&d.problems(t())),
+        vec![("destination.enterprise".into(), ProblemCode::Missing)]
+    );
+    // Every part is checked: the credit code as an employer's, the date, the role, the region.
+    let mut bad = enterprise.clone();
+    bad.credit_code = format!("{}0", &credit[..17]);
+    if bad.credit_code == credit {
+        bad.credit_code = format!("{}1", &credit[..17]);
+    }
+    bad.founding_date = "2025-13-01".into();
+    bad.role = "8".into();
+    bad.region = "329999".into();
+    bad.name = String::new();
+    d.destination.enterprise = Some(bad);
+    assert_eq!(
+        codes(&d.problems(t())),
+        vec![
+            ("destination.enterprise.name".into(), ProblemCode::Required),
+            (
+                "destination.enterprise.credit_code".into(),
+                ProblemCode::BadCheckCharacter
+            ),
+            (
+                "destination.enterprise.founding_date".into(),
+                ProblemCode::BadDate
+            ),
+            (
+                "destination.enterprise.role".into(),
+                ProblemCode::UnknownCode
+            ),
+            (
+                "destination.enterprise.region".into(),
+                ProblemCode::UnknownRegion
+            ),
+        ]
+    );
+    // Refused on any other destination.
+    let mut d = sample::destination_data();
+    d.destination.enterprise = Some(enterprise);
+    assert_eq!(
+        codes(&d.problems(t())),
+        vec![("destination.enterprise".into(), ProblemCode::NotAllowed)]
+    );
+}
+
+#[test]
+fn the_employment_agreement_belongs_to_employment() {
+    let mut d = sample::destination_data();
+    d.destination.agreement_number = Some("JY-2026-000123".into());
+    d.destination.agreement_status = Some(gradreg::AgreementStatus::SignedOnline);
+    assert_eq!(d.problems(t()), vec![]);
+    let json = serde_json::to_value(&d).unwrap();
+    assert_eq!(json["destination"]["agreement_status"], "signed_online");
+    for bad in [
+        "JY1",
+        "JY 2026",
+        "协议123456",
+        "JY-2026-0001234567890123456789012",
+    ] {
+        d.destination.agreement_number = Some(bad.into());
+        let p = d.problems(t());
+        assert_eq!(p.len(), 1, "{bad}: {p:?}");
+        assert_eq!(p[0].field, "destination.agreement_number", "{bad}");
+    }
+    d.destination.agreement_number = Some("3.20102E+17".into());
+    assert!(has(
+        &d.problems(t()),
+        "destination.agreement_number",
+        ProblemCode::ScientificNotation
+    ));
+    // Not for a graduate who is not placed.
+    let mut d = sample::destination_data();
+    d.destination = gradreg::Destination {
+        code: "70".into(),
+        agreement_status: Some(gradreg::AgreementStatus::Terminated),
+        ..Default::default()
+    };
+    assert_eq!(
+        codes(&d.problems(t())),
+        vec![(
+            "destination.agreement_status".into(),
+            ProblemCode::NotAllowed
+        )]
+    );
+}
+
+#[test]
+fn the_new_sheng_yuan_codes_are_checked_against_their_tables() {
+    let mut b = sample::basic_info();
+    b.hardship_category = "7".into();
+    b.teacher_training = "12".into();
+    b.urban_rural = "2".into();
+    b.sponsor_unit = "南京市教育局".into();
+    b.class_name = "会计2201班".into();
+    assert_eq!(b.problems(t()), vec![]);
+    b.hardship_category = "8".into();
+    b.teacher_training = "3".into();
+    b.urban_rural = "城镇".into();
+    b.sponsor_unit = "单".repeat(101);
+    b.class_name = "班".repeat(51);
+    assert_eq!(
+        codes(&b.problems(t())),
+        vec![
+            ("hardship_category".into(), ProblemCode::UnknownCode),
+            ("teacher_training".into(), ProblemCode::UnknownCode),
+            ("urban_rural".into(), ProblemCode::UnknownCode),
+            ("sponsor_unit".into(), ProblemCode::TooLong),
+            ("class_name".into(), ProblemCode::TooLong),
+        ]
+    );
+    // Empty fields stay out of the JSON form, so older records keep their bytes.
+    let json = serde_json::to_string(&sample::basic_info()).unwrap();
+    for f in ["id_type", "hardship_category", "class_name"] {
+        assert!(!json.contains(f), "{f}");
+    }
+}
