@@ -897,4 +897,8 @@ fn a_passport_holders_form_names_the_document_and_masks_it_by_its_rule() {
         form.field("identity.id_number").map(|f| f.label.as_str()),
         Some("身份证号")
     );
+    assert!(form
+        .notes
+        .iter()
+        .any(|n| n.contains("身份证号已作部分隐藏处理")));
 }

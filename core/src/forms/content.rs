@@ -254,7 +254,7 @@ impl Form {
             valid_from: stored.issued_at,
             valid_until: stored.valid_until,
             blocks,
-            notes: notes(section),
+            notes: notes(section, &id_label),
             disclosure,
         };
         form.check_lengths()?;
@@ -503,7 +503,8 @@ fn verification_block(section: Section, auth: &Authorization, issued_at: DateTim
     }
 }
 
-fn notes(section: Section) -> Vec<String> {
+/// The notes under the table; `id_label` names the masked document number (身份证号 …).
+fn notes(section: Section, id_label: &str) -> Vec<String> {
     let (dept, business) = match section {
         Section::Archive => ("档案接收管理部门", "办理档案转递手续"),
         Section::Hukou => ("户籍接收管理部门", "办理户口迁移手续"),
@@ -514,8 +515,7 @@ fn notes(section: Section) -> Vec<String> {
         ),
         "本表仅在有效期内有效；毕业生撤销授权或变更登记信息后，本表即失效，以核验结果为准。"
             .to_string(),
-        "为保护个人信息，身份证号已作部分隐藏处理，本表不显示手机号码、电子邮箱等信息。"
-            .to_string(),
+        format!("为保护个人信息，{id_label}已作部分隐藏处理，本表不显示手机号码、电子邮箱等信息。"),
     ];
     match section {
         Section::Archive => notes.push(
