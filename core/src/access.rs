@@ -97,7 +97,8 @@ pub enum LoginReason {
     NoChsiAccount,
     /// The name on CHSI differs from the uploaded name.
     NameMismatch,
-    /// The ID number on CHSI differs from the uploaded ID number.
+    /// The identity document on CHSI differs from the uploaded one: its number, or its type
+    /// (证件类型; an empty type is 居民身份证).
     IdNumberMismatch,
     /// The graduate has not bound the student record on CHSI.
     StudentRecordNotBound,
@@ -115,7 +116,7 @@ impl LoginReason {
                 "学校上传的姓名与学信网实名信息不一致：请联系辅导员在生源管理中更正"
             }
             LoginReason::IdNumberMismatch => {
-                "学校上传的身份证号与学信网实名信息不一致：请联系辅导员在生源管理中更正"
+                "学校上传的证件类型或证件号码与学信网实名信息不一致：请联系辅导员在生源管理中更正"
             }
             LoginReason::StudentRecordNotBound => {
                 "您尚未在学信网绑定学籍信息：请登录学信网绑定学籍"
@@ -134,7 +135,7 @@ impl LoginReason {
                 "the uploaded name differs from your CHSI identity: ask your counselor to correct it in 生源管理"
             }
             LoginReason::IdNumberMismatch => {
-                "the uploaded ID number differs from your CHSI identity: ask your counselor to correct it in 生源管理"
+                "the uploaded identity document (type or number) differs from your CHSI identity: ask your counselor to correct it in 生源管理"
             }
             LoginReason::StudentRecordNotBound => {
                 "you have not bound your student record on CHSI: log in to CHSI and bind it"

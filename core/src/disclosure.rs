@@ -1,8 +1,9 @@
 //! Disclosure: the minimal content a department sees, and the content printed on a form.
 //!
 //! Archive departments see the archive section, hukou departments the hukou section; both see the
-//! graduate's basic identity with the ID number masked (first 6 and last 4 shown by default) and
-//! the destination. Phone, e-mail, ethnicity and political status are never disclosed.
+//! graduate's basic identity with the document number masked by its type's rule (for a 居民身份证,
+//! first 6 and last 4 shown by default; see [`Masking::apply_document`]) and the destination,
+//! the study-abroad country by its Chinese name. Phone, e-mail, ethnicity and political status are never disclosed.
 
 use serde::{Deserialize, Serialize};
 
@@ -46,6 +47,38 @@ impl Masking {
     }
 }
 
+impl Masking {
+    /// Masks a document number by the rule of its type (a [`Table::IdTypes`] code; empty for
+    /// 居民身份证). Numbers of the GB 11643 layout — 居民身份证, the residence permits of Hong Kong,
+    /// Macao and Taiwan residents and the 18-character 外国人永久居留身份证 — are masked by these
+    /// head and tail (first 6 and last 4 by default). Shorter documents show less, never more
+    /// than these head and tail:
+    ///
+    /// | type | shown | example |
+    /// |---|---|---|
+    /// | 外国人永久居留身份证, 15 characters | nationality letters and last 3 | `USA*********234` |
+    /// | 港澳居民来往内地通行证, 护照 (foreign, Chinese) | first letter and last 3 | `H*****678` |
+    /// | 台湾居民来往大陆通行证 | first 2 and last 2 | `12****78` |
+    /// | a type the tables add | first and last 2 | `A*****89` |
+    pub fn apply_document(&self, id_type: &str, number: &str) -> String {
+        let t = crate::validate::effective_id_type(id_type);
+        let n = number.chars().count();
+        let (head, tail) = match t {
+            "1" | "2" | "3" => return self.apply(number),
+            "4" if n == 18 => return self.apply(number),
+            "4" => (3, 3),
+            "5" | "7" | "8" => (1, 3),
+            "6" => (2, 2),
+            _ => (1, 2),
+        };
+        Masking {
+            head: head.min(self.head),
+            tail: tail.min(self.tail),
+        }
+        .apply(number)
+    }
+}
+
 /// The graduate's identity as disclosed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -54,7 +87,8 @@ pub struct Identity {
     pub name: String,
     /// 性别 (name, such as 男).
     pub gender: String,
-    /// 身份证号, masked.
+    /// The document number (身份证号 unless the record's 证件类型 says otherwise), masked by its
+    /// type's rule ([`Masking::apply_document`]).
     pub id_number_masked: String,
     /// 毕业院校.
     pub school_name: String,
@@ -88,7 +122,8 @@ pub struct DestinationSummary {
     /// 升学院校 or 留学院校.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub school: Option<String>,
-    /// 留学国家（地区）.
+    /// 留学国家（地区）: the Chinese name of the record's country code (英国, 中国香港), or the
+    /// value as recorded when the tables do not know it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_region: Option<String>,
 }
@@ -162,12 +197,15 @@ impl Disclosure {
                 .as_ref()
                 .map(|s| s.school.clone())
                 .or_else(|| d.abroad.as_ref().map(|a| a.school.clone())),
-            country_region: d.abroad.as_ref().map(|a| a.country_region.clone()),
+            country_region: d
+                .abroad
+                .as_ref()
+                .map(|a| name_of(Table::Countries, &a.country_region)),
         };
         let identity = Identity {
             name: basic.name.clone(),
             gender: name_of(Table::Genders, &basic.gender),
-            id_number_masked: masking.apply(&basic.id_number),
+            id_number_masked: masking.apply_document(&basic.id_type, &basic.id_number),
             school_name: basic.school_name.clone(),
             college: basic.college.clone(),
             major_name: basic.major_name.clone(),
@@ -207,5 +245,34 @@ mod tests {
         assert_eq!(m.apply("12345"), "1****");
         assert_eq!(m.apply(""), "");
         assert_eq!(Masking { head: 3, tail: 2 }.apply("ABCDEFGH"), "ABC***GH");
+    }
+
+    #[test]
+    fn each_document_type_is_masked_by_its_own_rule() {
+        let m = Masking::default();
+        for t in ["", "1", "2", "3"] {
+            assert_eq!(
+                m.apply_document(t, "81000019990101123X"),
+                "810000********123X",
+                "{t:?}"
+            );
+        }
+        assert_eq!(
+            m.apply_document("4", "931840199501011234"),
+            "931840********1234"
+        );
+        assert_eq!(m.apply_document("4", "USA319501011234"), "USA*********234");
+        assert_eq!(m.apply_document("5", "H12345678"), "H*****678");
+        assert_eq!(m.apply_document("6", "12345678"), "12****78");
+        assert_eq!(m.apply_document("7", "K12345678"), "K*****678");
+        assert_eq!(m.apply_document("8", "EA1234567"), "E*****567");
+        assert_eq!(m.apply_document("99", "AB123456789"), "A********89");
+        // A stricter deployment stays stricter for every type.
+        let strict = Masking { head: 0, tail: 2 };
+        assert_eq!(strict.apply_document("7", "K12345678"), "*******78");
+        assert_eq!(
+            strict.apply_document("", "32010220040315121X"),
+            "****************1X"
+        );
     }
 }

@@ -62,8 +62,8 @@ pub use lifecycle::{
 };
 pub use policy::{MonthDay, Policy, ValidityBounds};
 pub use records::{
-    Abroad, ArchiveMethod, ArchiveTransfer, BasicInfo, ChsiAccount, Destination, DestinationData,
-    Employer, HukouMigration, HukouReason, Study,
+    Abroad, AgreementStatus, ArchiveMethod, ArchiveTransfer, BasicInfo, ChsiAccount, Destination,
+    DestinationData, Employer, Enterprise, HukouMigration, HukouReason, Study,
 };
 pub use registry::{
     database_path, DestinationImportReport, ImportMode, ImportReport, Query, Registry, Statistics,

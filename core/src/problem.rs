@@ -54,6 +54,10 @@ pub enum ProblemCode {
     /// A value written in a way that has more than one reading (a date `2024/3/4` could be
     /// either order only in other locales; a name that two codes of the table share).
     Ambiguous,
+    /// The document number is of another document type than the record's `id_type` says (a
+    /// Hong Kong residence permit's 81… number entered as a 居民身份证); the message names the
+    /// type the number belongs to.
+    IdTypeMismatch,
 }
 
 impl ProblemCode {
@@ -80,6 +84,7 @@ impl ProblemCode {
             ProblemCode::Refused => "refused",
             ProblemCode::CodeNameMismatch => "code_name_mismatch",
             ProblemCode::Ambiguous => "ambiguous",
+            ProblemCode::IdTypeMismatch => "id_type_mismatch",
         }
     }
 

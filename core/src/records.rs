@@ -17,8 +17,17 @@ pub struct BasicInfo {
     pub name: String,
     /// 性别代码 (GB/T 2261.1): `1` 男, `2` 女.
     pub gender: String,
-    /// 身份证号 (GB 11643, 18 characters).
+    /// 证件号码, of the document that `id_type` names (a 身份证号 by default).
+    ///
+    /// A 身份证号 is GB 11643, 18 characters; each other type has its own rule (see
+    /// [`crate::validate::check_document_number`]).
     pub id_number: String,
+    /// 证件类型代码; empty means `1` 居民身份证.
+    ///
+    /// A code of [`crate::tables::Table::IdTypes`]. Empty is `1`, so records written before the
+    /// field existed keep their meaning. Each type's number is validated by its own rule.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub id_type: String,
     /// 考生号 (14 digits; may be empty).
     pub exam_number: String,
     /// 学号.
@@ -53,6 +62,21 @@ pub struct BasicInfo {
     pub phone: String,
     /// 电子邮箱; changed only through the graduate's CHSI account.
     pub email: String,
+    /// 困难生类别代码 (see [`crate::tables::Table::HardshipCategories`]; may be empty).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub hardship_category: String,
+    /// 师范生类别代码 (see [`crate::tables::Table::TeacherTraining`]; may be empty).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub teacher_training: String,
+    /// 城乡生源代码 (see [`crate::tables::Table::UrbanRural`]; may be empty).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub urban_rural: String,
+    /// 定向/委培单位: the unit a 定向 or 委托培养 student is trained for (may be empty).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub sponsor_unit: String,
+    /// 班级 (may be empty).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub class_name: String,
     /// TEST ONLY (feature `field-probe`): a field that exists to prove a field added here reaches
     /// every face without a hand edit there. Never part of a release.
     #[cfg(feature = "field-probe")]
@@ -102,12 +126,79 @@ pub struct Study {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Abroad {
-    /// 留学国家（地区）.
+    /// 留学国家（地区）: a GB/T 2659 alpha-3 code (`GBR`, `HKG`).
+    ///
+    /// A code of [`crate::tables::Table::Countries`] (ISO 3166-1 alpha-3). Forms and disclosures
+    /// show its Chinese name.
     pub country_region: String,
     /// 留学院校.
     pub school: String,
     /// 留学专业.
     pub major: String,
+}
+
+/// The online-signing status of the employment agreement (就业协议书网签状态).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AgreementStatus {
+    /// 未签约.
+    NotSigned,
+    /// 已网上签约.
+    SignedOnline,
+    /// 已签纸质协议.
+    SignedOnPaper,
+    /// 已解约.
+    Terminated,
+}
+
+impl AgreementStatus {
+    /// Every status, in declaration order.
+    pub const ALL: [AgreementStatus; 4] = [
+        AgreementStatus::NotSigned,
+        AgreementStatus::SignedOnline,
+        AgreementStatus::SignedOnPaper,
+        AgreementStatus::Terminated,
+    ];
+
+    /// The Chinese name.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            AgreementStatus::NotSigned => "未签约",
+            AgreementStatus::SignedOnline => "已网上签约",
+            AgreementStatus::SignedOnPaper => "已签纸质协议",
+            AgreementStatus::Terminated => "已解约",
+        }
+    }
+
+    /// The stable snake_case name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgreementStatus::NotSigned => "not_signed",
+            AgreementStatus::SignedOnline => "signed_online",
+            AgreementStatus::SignedOnPaper => "signed_on_paper",
+            AgreementStatus::Terminated => "terminated",
+        }
+    }
+}
+
+/// The enterprise a graduate founded, for 自主创业 (75).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct Enterprise {
+    /// 企业（个体工商户）名称.
+    pub name: String,
+    /// 统一社会信用代码 (GB 32100, 18 characters), checked like the employer's.
+    pub credit_code: String,
+    /// 成立日期 `YYYY-MM-DD`.
+    pub founding_date: String,
+    /// 本人角色代码 (see [`crate::tables::Table::EnterpriseRoles`]), such as `1` 法定代表人.
+    ///
+    /// The roles are 法定代表人, 股东, 合伙人, 个体工商户经营者, 负责人 and 其他.
+    pub role: String,
+    /// 企业所在地代码 (6-digit GB/T 2260).
+    pub region: String,
 }
 
 /// A graduate's destination (毕业去向).
@@ -135,6 +226,15 @@ pub struct Destination {
     /// Country or region, school and major, for 境外留学 (85).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub abroad: Option<Abroad>,
+    /// 就业协议书编号, for employment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agreement_number: Option<String>,
+    /// 就业协议书网签状态, for employment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agreement_status: Option<AgreementStatus>,
+    /// The enterprise founded, for 自主创业 (75): required there, refused elsewhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enterprise: Option<Enterprise>,
 }
 
 impl Destination {
@@ -260,8 +360,13 @@ pub struct DestinationData {
 pub struct ChsiAccount {
     /// Real name on the account.
     pub name: String,
-    /// ID number on the account.
+    /// Document number on the account, of the document that `id_type` names.
     pub id_number: String,
+    /// 证件类型代码 of the account; empty means `1` 居民身份证.
+    ///
+    /// A code of [`crate::tables::Table::IdTypes`].
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub id_type: String,
     /// Whether the graduate has bound the student record (学籍) to the account.
     pub student_record_bound: bool,
     /// 手机号码.

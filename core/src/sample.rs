@@ -56,6 +56,12 @@ pub fn basic_info() -> BasicInfo {
         political_status: "03".into(),
         phone: "13812345678".into(),
         email: "zhangming@example.com".into(),
+        id_type: String::new(),
+        hardship_category: String::new(),
+        teacher_training: String::new(),
+        urban_rural: String::new(),
+        sponsor_unit: String::new(),
+        class_name: String::new(),
         #[cfg(feature = "field-probe")]
         probe_note: None,
     }
@@ -67,6 +73,7 @@ pub fn chsi_account() -> ChsiAccount {
     ChsiAccount {
         name: b.name,
         id_number: b.id_number,
+        id_type: b.id_type,
         student_record_bound: true,
         phone: b.phone,
         email: b.email,
@@ -91,6 +98,9 @@ pub fn destination_data() -> DestinationData {
             signing_date: Some("2026-04-20".into()),
             further_study: None,
             abroad: None,
+            agreement_number: None,
+            agreement_status: None,
+            enterprise: None,
         },
         archive: Some(ArchiveTransfer {
             receiving_unit: "南京市人才服务中心".into(),

@@ -1,5 +1,5 @@
 //! Code tables (毕业去向, 学历, 单位性质, 单位行业, 工作职位类别, 培养方式, 民族, 政治面貌, 省份, 性别,
-//! 行政区划).
+//! 行政区划, 证件类型, 困难生类别, 师范生类别, 城乡生源, 国家（地区）, 创业角色).
 //!
 //! The tables ship as data (`core/data/*.tsv`, one `code<TAB>name[<TAB>category]` per line, `#` for
 //! comments) and a deployment can extend or replace any of them with its own export, for instance
@@ -45,11 +45,24 @@ pub enum Table {
     /// 行政区划代码 (GB/T 2260): 6-digit region codes with the years each was in use. Its rows
     /// are `code<TAB>name[<TAB>from[<TAB>to]]`; see [`CodeTables::load_tsv`].
     Regions,
+    /// 证件类型 (identity document types): `1` 居民身份证 … `8` 中国护照. Each built-in code has
+    /// its own number rule ([`crate::validate::check_document_number`]).
+    IdTypes,
+    /// 困难生类别 (0 非困难生 … 7, a sum of the flags 1 就业困难, 2 家庭困难, 4 残疾).
+    HardshipCategories,
+    /// 师范生类别 (1 普通师范生, 12 公费师范生, 2 非师范生).
+    TeacherTraining,
+    /// 城乡生源 (1 城镇, 2 农村).
+    UrbanRural,
+    /// 国家（地区） (GB/T 2659 / ISO 3166-1 alpha-3 codes, Chinese short names).
+    Countries,
+    /// 创业角色: the graduate's role in the enterprise founded (法定代表人, 股东 …).
+    EnterpriseRoles,
 }
 
 impl Table {
     /// Every table.
-    pub const ALL: [Table; 11] = [
+    pub const ALL: [Table; 17] = [
         Table::Destinations,
         Table::EducationLevels,
         Table::EmployerNatures,
@@ -61,6 +74,12 @@ impl Table {
         Table::Provinces,
         Table::Genders,
         Table::Regions,
+        Table::IdTypes,
+        Table::HardshipCategories,
+        Table::TeacherTraining,
+        Table::UrbanRural,
+        Table::Countries,
+        Table::EnterpriseRoles,
     ];
 
     /// The table's snake_case name, as in JSON.
@@ -77,6 +96,12 @@ impl Table {
             Table::Provinces => "provinces",
             Table::Genders => "genders",
             Table::Regions => "regions",
+            Table::IdTypes => "id_types",
+            Table::HardshipCategories => "hardship_categories",
+            Table::TeacherTraining => "teacher_training",
+            Table::UrbanRural => "urban_rural",
+            Table::Countries => "countries",
+            Table::EnterpriseRoles => "enterprise_roles",
         }
     }
 
@@ -93,6 +118,12 @@ impl Table {
             Table::Provinces => include_str!("../data/provinces.tsv"),
             Table::Genders => include_str!("../data/genders.tsv"),
             Table::Regions => include_str!("../data/regions.tsv"),
+            Table::IdTypes => include_str!("../data/id_types.tsv"),
+            Table::HardshipCategories => include_str!("../data/hardship_categories.tsv"),
+            Table::TeacherTraining => include_str!("../data/teacher_training.tsv"),
+            Table::UrbanRural => include_str!("../data/urban_rural.tsv"),
+            Table::Countries => include_str!("../data/countries.tsv"),
+            Table::EnterpriseRoles => include_str!("../data/enterprise_roles.tsv"),
         }
     }
 }
@@ -487,6 +518,37 @@ impl CodeTables {
         self.name(Table::Regions, code)
     }
 
+    /// The alpha-3 code of a country (or region) in the shipped list by its ISO 3166-1 numeric
+    /// code (`840` → `USA`), as the 2023 外国人永久居留身份证 number writes nationality.
+    pub fn country_of_numeric(numeric: &str) -> Option<&'static str> {
+        country_aliases().numeric.get(numeric).copied()
+    }
+
+    /// The country code ([`Table::Countries`], alpha-3) a written country or region stands for:
+    /// the code itself in any case (`gbr`), the Chinese name of this table (英国, 中国香港), or,
+    /// for a code of this table, the English short or common name (United Kingdom, South Korea),
+    /// the alpha-2 or numeric code (`GB`, `826`) or a usual Chinese synonym (香港, 台湾, 美利坚合众国)
+    /// from the shipped list. `None` when it names no code of the table.
+    pub fn country_code(&self, written: &str) -> Option<String> {
+        let w = written.trim();
+        let upper = w.to_ascii_uppercase();
+        if upper.len() == 3
+            && upper.bytes().all(|b| b.is_ascii_uppercase())
+            && self.contains(Table::Countries, &upper)
+        {
+            return Some(upper);
+        }
+        if let Some(e) = self.entries(Table::Countries).find(|e| e.name == w) {
+            return Some(e.code.clone());
+        }
+        let folded = fold_country(w);
+        country_aliases()
+            .written
+            .get(&folded)
+            .filter(|c| self.contains(Table::Countries, c))
+            .map(|c| (*c).to_string())
+    }
+
     /// The placement category of a destination code (two- or three-digit).
     pub fn destination_category(&self, code: &str) -> Option<Category> {
         self.get(Table::Destinations, code).and_then(|e| e.category)
@@ -496,6 +558,78 @@ impl CodeTables {
     pub fn is_placed(&self, code: &str) -> Option<bool> {
         self.destination_category(code).map(Category::is_placed)
     }
+}
+
+/// Usual Chinese ways of writing a country or region beyond the short names of
+/// `core/data/countries.tsv` (its official long names and the names rosters write for Hong
+/// Kong, Macao and Taiwan).
+const COUNTRY_SYNONYMS: [(&str, &str); 16] = [
+    ("香港", "HKG"),
+    ("香港特别行政区", "HKG"),
+    ("中国香港特别行政区", "HKG"),
+    ("澳门", "MAC"),
+    ("澳门特别行政区", "MAC"),
+    ("中国澳门特别行政区", "MAC"),
+    ("台湾", "TWN"),
+    ("台湾地区", "TWN"),
+    ("中国台湾地区", "TWN"),
+    ("美利坚合众国", "USA"),
+    ("大不列颠及北爱尔兰联合王国", "GBR"),
+    ("大韩民国", "KOR"),
+    ("俄罗斯联邦", "RUS"),
+    ("澳洲", "AUS"),
+    ("uk", "GBR"),
+    ("usa", "USA"),
+];
+
+/// The ways of writing a country that the shipped list knows besides code and Chinese name.
+struct CountryAliases {
+    /// ISO 3166-1 numeric code → alpha-3.
+    numeric: BTreeMap<String, &'static str>,
+    /// Folded English short or common name, alpha-2, numeric code or Chinese synonym → alpha-3.
+    written: BTreeMap<String, &'static str>,
+}
+
+/// Folds a written country for lookup: trimmed, ASCII lower-case, full-width brackets as ASCII.
+fn fold_country(s: &str) -> String {
+    s.trim()
+        .chars()
+        .map(|c| match c {
+            '（' => '(',
+            '）' => ')',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+/// The columns of `core/data/countries.tsv` beyond the code table's (read once).
+fn country_aliases() -> &'static CountryAliases {
+    static ALIASES: OnceLock<CountryAliases> = OnceLock::new();
+    ALIASES.get_or_init(|| {
+        let mut numeric = BTreeMap::new();
+        let mut written = BTreeMap::new();
+        for line in Table::Countries.builtin_tsv().lines() {
+            if line.starts_with('#') || line.trim().is_empty() {
+                continue;
+            }
+            let cols: Vec<&'static str> = line.split('\t').map(str::trim).collect();
+            let Some(&code) = cols.first() else {
+                continue;
+            };
+            if let Some(n) = cols.get(3).filter(|n| !n.is_empty()) {
+                numeric.insert((*n).to_string(), code);
+            }
+            for alias in cols.iter().skip(1) {
+                if !alias.is_empty() {
+                    written.insert(fold_country(alias), code);
+                }
+            }
+        }
+        for (alias, code) in COUNTRY_SYNONYMS {
+            written.insert(fold_country(alias), code);
+        }
+        CountryAliases { numeric, written }
+    })
 }
 
 #[cfg(test)]
@@ -511,6 +645,74 @@ mod tests {
         assert_eq!(t.name(Table::EducationLevels, "31"), Some("本科生毕业"));
         assert_eq!(t.name(Table::Ethnicities, "01"), Some("汉族"));
         assert_eq!(t.entries(Table::Ethnicities).count(), 58);
+        assert_eq!(t.name(Table::IdTypes, "7"), Some("外国护照"));
+        assert_eq!(
+            t.name(Table::HardshipCategories, "3"),
+            Some("就业困难和家庭困难")
+        );
+        assert_eq!(t.name(Table::TeacherTraining, "12"), Some("公费师范生"));
+        assert_eq!(t.name(Table::UrbanRural, "2"), Some("农村"));
+        assert_eq!(t.name(Table::EnterpriseRoles, "1"), Some("法定代表人"));
+        assert_eq!(t.entries(Table::Countries).count(), 249);
+    }
+
+    #[test]
+    fn industries_cover_every_gb_t_4754_2017_section_once() {
+        let mut letters: Vec<&str> = Table::Industries
+            .builtin_tsv()
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| l.split('\t').nth(2))
+            .collect();
+        letters.sort_unstable();
+        let sections: Vec<String> = ('A'..='T').map(String::from).collect();
+        assert_eq!(letters, sections);
+        let t = CodeTables::builtin();
+        assert_eq!(t.entries(Table::Industries).count(), 21);
+        assert_eq!(t.name(Table::Industries, "97"), Some("军队"));
+    }
+
+    #[test]
+    fn countries_are_found_however_written() {
+        let t = CodeTables::builtin();
+        assert_eq!(t.name(Table::Countries, "GBR"), Some("英国"));
+        assert_eq!(t.name(Table::Countries, "HKG"), Some("中国香港"));
+        assert_eq!(t.name(Table::Countries, "TWN"), Some("中国台湾"));
+        for (written, code) in [
+            ("GBR", "GBR"),
+            ("gbr", "GBR"),
+            ("英国", "GBR"),
+            ("United Kingdom", "GBR"),
+            ("GB", "GBR"),
+            ("826", "GBR"),
+            (" uk ", "GBR"),
+            ("South Korea", "KOR"),
+            ("Korea, Republic of", "KOR"),
+            ("韩国", "KOR"),
+            ("香港", "HKG"),
+            ("Hong Kong", "HKG"),
+            ("台湾", "TWN"),
+            ("刚果（金）", "COD"),
+            ("刚果(金)", "COD"),
+        ] {
+            assert_eq!(t.country_code(written).as_deref(), Some(code), "{written}");
+        }
+        for unknown in ["", "XXX", "火星", "999"] {
+            assert_eq!(t.country_code(unknown), None, "{unknown}");
+        }
+        assert_eq!(CodeTables::country_of_numeric("840"), Some("USA"));
+        assert_eq!(CodeTables::country_of_numeric("000"), None);
+        // A deployment that narrows the table narrows what is found.
+        let mut narrow = t.clone();
+        narrow
+            .load_tsv(Table::Countries, "GBR\t英国\n", true)
+            .unwrap();
+        assert_eq!(
+            narrow.country_code("United Kingdom").as_deref(),
+            Some("GBR")
+        );
+        assert_eq!(narrow.country_code("USA"), None);
+        assert_eq!(narrow.country_code("美利坚合众国"), None);
     }
 
     #[test]

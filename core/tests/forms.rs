@@ -862,3 +862,50 @@ fn png_pages_are_white_to_every_edge_at_any_resolution() {
         }
     }
 }
+
+#[test]
+fn a_passport_holders_form_names_the_document_and_masks_it_by_its_rule() {
+    let mut data = sample::destination_data();
+    data.destination = gradreg::Destination {
+        code: "85".into(),
+        abroad: Some(gradreg::Abroad {
+            country_region: "GBR".into(),
+            school: "伦敦大学学院".into(),
+            major: "金融学".into(),
+        }),
+        ..Default::default()
+    };
+    let (mut reg, auth) = authorized_with("张明", data);
+    // The form shows the document the record names, masked by that document's rule.
+    let mut basic = reg.basic.as_deref().cloned().expect("basic info");
+    basic.id_type = "7".into();
+    basic.id_number = "K12345678".into();
+    reg.basic = Some(std::sync::Arc::new(basic));
+    let form = form_for(&reg, &auth, Section::Archive);
+    let id = form.field("identity.id_number").expect("id field");
+    assert_eq!(
+        (id.label.as_str(), id.value.as_str()),
+        ("外国护照号码", "K*****678")
+    );
+    // The country is shown by its Chinese name, in the form and in its disclosure.
+    assert_eq!(
+        form.disclosure.destination.country_region.as_deref(),
+        Some("英国")
+    );
+    assert_eq!(
+        form.field("destination.country_region")
+            .map(|f| f.value.as_str()),
+        Some("英国")
+    );
+    // A 居民身份证 holder's form keeps its label.
+    let (reg, auth) = authorized();
+    let form = form_for(&reg, &auth, Section::Archive);
+    assert_eq!(
+        form.field("identity.id_number").map(|f| f.label.as_str()),
+        Some("身份证号")
+    );
+    assert!(form
+        .notes
+        .iter()
+        .any(|n| n.contains("身份证号已作部分隐藏处理")));
+}

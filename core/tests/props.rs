@@ -373,7 +373,7 @@ proptest! {
 
     /// Commands with arbitrary strings in every field never panic and are refused with a code.
     #[test]
-    fn arbitrary_records_are_refused_cleanly(fields in proptest::collection::vec("\\PC{0,40}", 20)) {
+    fn arbitrary_records_are_refused_cleanly(fields in proptest::collection::vec("\\PC{0,40}", 26)) {
         let policy = Policy::jiangsu();
         let ctx = Context::new(day(5, 1), &policy);
         let f = |i: usize| fields[i].clone();
@@ -382,7 +382,10 @@ proptest! {
             school_code: f(5), school_name: f(6), college: f(7), major_code: f(8), major_name: f(9),
             education_level: f(10), training_mode: f(11), schooling_length: f(12), enrolment_date: f(13),
             graduation_date: f(14), origin_region: f(15), ethnicity: f(16), political_status: f(17),
-            phone: f(18), email: f(19),
+            phone: f(18), email: f(19), id_type: f(20), hardship_category: f(21),
+            teacher_training: f(22), urban_rural: f(23), sponsor_unit: f(24), class_name: f(25),
+            #[cfg(feature = "field-probe")]
+            probe_note: None,
         };
         let office = Actor::SchoolOffice { id: "s".into(), school: f(5) };
         let r = apply(&Registration::new("x"), &office, &Command::UploadBasicInfo { info: std::sync::Arc::new(info) }, &ctx);

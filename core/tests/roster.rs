@@ -507,6 +507,12 @@ mod xlsx {
                 &b.political_status,
                 &b.phone,
                 &b.email,
+                &b.id_type,
+                &b.hardship_category,
+                &b.teacher_training,
+                &b.urban_rural,
+                &b.sponsor_unit,
+                &b.class_name,
             ]
             .into_iter()
             .enumerate()
@@ -1181,4 +1187,211 @@ fn scanning_row_by_row_sees_what_parsing_keeps() {
         .problems
         .iter()
         .any(|p| p.code == ProblemCode::Duplicate && p.row == 12));
+}
+
+// ---- fields added since the first layout ----------------------------------------------------
+
+#[test]
+fn document_type_and_the_new_sheng_yuan_fields_read_as_offices_write_them() {
+    let header =
+        format!("{HEADER},证件类型,困难生类别,师范生类别代码,城乡生源,定向委培单位,所在班级");
+    let passport = sample_line("K12345678", "2022010123")
+        + ",外国护照,就业困难和家庭困难,12,农村,南京市教育局,会计2201班";
+    let permit_id = gradreg::validate::id_check_character("81000020040315121")
+        .map(|c| format!("81000020040315121{c}"))
+        .unwrap();
+    let permit =
+        sample_line(&permit_id, "2022010124") + ",港澳居民居住证,0,免费师范生,城市,,会计2201班";
+    let card = sample_line(&sample_id(), "2022010125") + ",,,,,,";
+    let p = parse(format!("{header}\n{passport}\n{permit}\n{card}\n").as_bytes()).unwrap();
+    assert!(p.problems.is_empty(), "{:?}", p.problems);
+    let got: Vec<[&str; 6]> = p
+        .rows
+        .iter()
+        .map(|r| {
+            let i = &r.info;
+            [
+                i.id_type.as_str(),
+                i.hardship_category.as_str(),
+                i.teacher_training.as_str(),
+                i.urban_rural.as_str(),
+                i.sponsor_unit.as_str(),
+                i.class_name.as_str(),
+            ]
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ["7", "3", "12", "2", "南京市教育局", "会计2201班"],
+            ["2", "0", "12", "1", "", "会计2201班"],
+            ["", "", "", "", "", ""],
+        ]
+    );
+    let from_names: Vec<(&str, &str)> = p
+        .notices
+        .iter()
+        .filter(|n| n.code == NoticeCode::CodeFromName)
+        .map(|n| (n.field.as_str(), n.before.as_str()))
+        .collect();
+    for want in [
+        ("id_type", "外国护照"),
+        ("hardship_category", "就业困难和家庭困难"),
+        ("urban_rural", "农村"),
+        ("id_type", "港澳居民居住证"),
+        ("teacher_training", "免费师范生"),
+        ("urban_rural", "城市"),
+    ] {
+        assert!(from_names.contains(&want), "{want:?} in {from_names:?}");
+    }
+    // A document type no table knows, and a number that is not of its type, are problems of
+    // their cells.
+    let bad = sample_line(&sample_id(), "2022010126") + ",驾驶证,9,3,郊区,,";
+    let p = parse(format!("{header}\n{bad}\n").as_bytes()).unwrap();
+    let codes: Vec<(&str, ProblemCode)> = p
+        .problems
+        .iter()
+        .map(|q| (q.field.as_str(), q.code))
+        .collect();
+    for want in [
+        ("id_type", ProblemCode::UnknownCode),
+        ("hardship_category", ProblemCode::UnknownCode),
+        ("teacher_training", ProblemCode::UnknownCode),
+        ("urban_rural", ProblemCode::UnknownCode),
+    ] {
+        assert!(codes.contains(&want), "{want:?} in {codes:?}");
+    }
+    let permit_as_card = sample_line(&permit_id, "2022010127") + ",居民身份证,,,,,";
+    let p = parse(format!("{header}\n{permit_as_card}\n").as_bytes()).unwrap();
+    assert_eq!(
+        find(&p, 2, "id_number")
+            .iter()
+            .map(|q| q.code)
+            .collect::<Vec<_>>(),
+        vec![ProblemCode::IdTypeMismatch]
+    );
+}
+
+#[test]
+fn generated_rosters_exercise_the_new_fields_and_read_back_identically() {
+    let g = cohort(3000, 11);
+    let b = basics(&g);
+    let count = |f: &dyn Fn(&BasicInfo) -> bool| b.iter().filter(|i| f(i)).count();
+    assert!(count(&|i| i.id_type == "2") > 5, "HK/Macao permits");
+    assert!(count(&|i| i.id_type == "3") > 2, "Taiwan permits");
+    assert!(count(&|i| !i.hardship_category.is_empty() && i.hardship_category != "0") > 100);
+    assert!(count(&|i| i.hardship_category.is_empty()) > 300);
+    assert!(count(&|i| i.teacher_training == "12") > 5);
+    assert!(count(&|i| i.urban_rural == "2") > 500);
+    assert!(count(&|i| !i.sponsor_unit.is_empty()) > 5);
+    assert_eq!(count(&|i| i.class_name.is_empty()), 0);
+    for style in [HeaderStyle::Chinese, HeaderStyle::Pinyin] {
+        let p = parse(roster_csv(&g, style).as_bytes()).unwrap();
+        assert!(p.problems.is_empty(), "{style:?}: {:?}", &p.problems[..1]);
+        assert_eq!(infos(&p), b, "{style:?}");
+    }
+    // The CHSI account names the same document.
+    assert!(g.iter().all(|g| g.chsi.id_type == g.basic.id_type));
+}
+
+#[test]
+fn destination_files_read_countries_agreements_and_enterprises() {
+    use gradreg::roster::parse_destinations;
+    use gradreg::{AgreementStatus, CodeTables};
+    let id = sample_id();
+    let credit = gradreg::sample::credit_code("320113", "MA1XK2P3Q").unwrap();
+    let header = "学号,身份证号,姓名,毕业去向代码,留学国家（地区）,留学院校,就业协议书编号,网签状态,创业企业名称,创业企业统一社会信用代码,企业成立日期,本人角色,创业企业所在地代码";
+    let rows = [
+        format!("2022010123,{id},张明,85,英国,伦敦大学学院,,,,,,,"),
+        format!("2022010123,{id},张明,85,United Kingdom,伦敦大学学院,,,,,,,"),
+        format!("2022010123,{id},张明,85,gbr,伦敦大学学院,,,,,,,"),
+        format!("2022010123,{id},张明,85,香港,香港大学,,,,,,,"),
+        format!("2022010123,{id},张明,85,火星,火星大学,,,,,,,"),
+        format!("2022010123,{id},张明,10,,,JY-2026-000123,已网签,,,,,"),
+        format!("2022010123,{id},张明,75,,,,,南京启明科技有限公司,{credit},2025-11-02,法定代表人,320113"),
+    ];
+    let csv = format!("{header}\n{}\n", rows.join("\n"));
+    let p = parse_destinations(
+        csv.as_bytes(),
+        &RosterOptions::default(),
+        CodeTables::builtin(),
+    )
+    .unwrap();
+    let country: Vec<String> = p
+        .rows
+        .iter()
+        .take(5)
+        .map(|r| {
+            r.data
+                .destination
+                .abroad
+                .as_ref()
+                .map(|a| a.country_region.clone())
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(country, ["GBR", "GBR", "GBR", "HKG", "火星"]);
+    assert!(p.rows[..4].iter().all(|r| r.ok));
+    assert!(!p.rows[4].ok);
+    let d = &p.rows[5].data.destination;
+    assert_eq!(d.agreement_number.as_deref(), Some("JY-2026-000123"));
+    assert_eq!(d.agreement_status, Some(AgreementStatus::SignedOnline));
+    let e = p.rows[6]
+        .data
+        .destination
+        .enterprise
+        .as_ref()
+        .expect("enterprise");
+    assert_eq!(
+        (
+            e.name.as_str(),
+            e.role.as_str(),
+            e.founding_date.as_str(),
+            e.region.as_str()
+        ),
+        ("南京启明科技有限公司", "1", "2025-11-02", "320113")
+    );
+    assert!(p.rows[6].ok, "{:?}", p.problems);
+    // Enterprise cells on another destination, a bad status: problems.
+    let bad = [
+        format!("2022010123,{id},张明,10,,,JY1,已签字,,,,,"),
+        format!("2022010123,{id},张明,11,,,,,南京启明科技有限公司,{credit},2025-11-02,股东,320113"),
+        format!("2022010123,{id},张明,75,,,,,,,,,"),
+    ];
+    let csv = format!("{header}\n{}\n", bad.join("\n"));
+    let p = parse_destinations(
+        csv.as_bytes(),
+        &RosterOptions::default(),
+        CodeTables::builtin(),
+    )
+    .unwrap();
+    let codes: Vec<(usize, &str, ProblemCode)> = p
+        .problems
+        .iter()
+        .map(|q| (q.row, q.field.as_str(), q.code))
+        .collect();
+    for want in [
+        (2, "destination.agreement_status", ProblemCode::UnknownCode),
+        (2, "destination.agreement_number", ProblemCode::BadFormat),
+        (3, "destination.enterprise", ProblemCode::NotAllowed),
+        (4, "destination.enterprise", ProblemCode::Missing),
+    ] {
+        assert!(codes.contains(&want), "{want:?} in {codes:?}");
+    }
+}
+
+#[test]
+fn education_levels_written_by_their_gb_t_4658_names_or_as_higher_vocational() {
+    for (written, code) in [
+        ("大学本科毕业", "31"),
+        ("大学本科结业", "32"),
+        ("大学专科毕业", "41"),
+        ("高职（专科）", "41"),
+        ("硕士研究生结业", "12"),
+    ] {
+        let line = sample_line(&sample_id(), "2022010123").replace(",31,", &format!(",{written},"));
+        let p = parse(format!("{HEADER}\n{line}\n").as_bytes()).unwrap();
+        assert!(p.problems.is_empty(), "{written}: {:?}", p.problems);
+        assert_eq!(p.rows[0].info.education_level, code, "{written}");
+    }
 }

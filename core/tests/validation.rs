@@ -496,3 +496,377 @@ proptest! {
         }
     }
 }
+
+/// A number of the GB 11643 layout (residence permits, the 2023 permanent-residence card) from
+/// its first 17 characters, with its check character.
+fn with_check(first17: &str) -> String {
+    format!("{first17}{}", id_check_character(first17).unwrap())
+}
+
+#[test]
+fn hong_kong_residence_permit_is_not_an_id_card() {
+    let permit = id("810000", "19990101");
+    let mut b = sample::basic_info();
+    b.id_number = permit.clone();
+    // Entered as an ID card (the default type), the 81… number is refused and the message
+    // names the document it is.
+    let p = b.problems(t());
+    assert!(has(&p, "id_number", ProblemCode::IdTypeMismatch), "{p:?}");
+    assert!(p.iter().any(|p| p.message_zh.contains("港澳居民居住证")));
+    b.id_type = "1".into();
+    assert!(has(
+        &b.problems(t()),
+        "id_number",
+        ProblemCode::IdTypeMismatch
+    ));
+    // As a residence permit it is valid, and its gender digit is still checked.
+    b.id_type = "2".into();
+    assert_eq!(b.problems(t()), vec![]);
+    b.gender = "2".into();
+    assert!(has(&b.problems(t()), "gender", ProblemCode::GenderMismatch));
+    b.gender = "1".into();
+    // A Macao permit (82…) is the same type; a mainland number is not a permit.
+    b.id_number = id("820000", "19990101");
+    assert_eq!(b.problems(t()), vec![]);
+    b.id_number = id("320102", "19990101");
+    assert!(has(
+        &b.problems(t()),
+        "id_number",
+        ProblemCode::IdTypeMismatch
+    ));
+}
+
+#[test]
+fn taiwan_residence_permit_has_its_own_type() {
+    let permit = id("830000", "19980707");
+    let mut b = sample::basic_info();
+    b.id_number = permit.clone();
+    assert!(has(
+        &b.problems(t()),
+        "id_number",
+        ProblemCode::IdTypeMismatch
+    ));
+    b.id_type = "3".into();
+    assert_eq!(b.problems(t()), vec![]);
+    assert_eq!(notes(&b.notices(t())), vec![]);
+    // Not the Hong Kong and Macao permit.
+    b.id_type = "2".into();
+    assert!(has(
+        &b.problems(t()),
+        "id_number",
+        ProblemCode::IdTypeMismatch
+    ));
+    // Its check character is checked as an ID card's.
+    b.id_type = "3".into();
+    let mut bad = permit.clone();
+    bad.replace_range(17.., if permit.ends_with('0') { "1" } else { "0" });
+    b.id_number = bad;
+    assert!(has(
+        &b.problems(t()),
+        "id_number",
+        ProblemCode::BadCheckCharacter
+    ));
+}
+
+#[test]
+fn foreign_permanent_residence_card_of_2023_is_accepted() {
+    // 9, province 31 (上海), nationality 840 (美国), born 1995-01-01, sequence 123.
+    let card = with_check("93184019950101123");
+    let mut b = sample::basic_info();
+    b.id_number = card.clone();
+    assert!(!b.problems(t()).is_empty(), "not an ID card");
+    b.id_type = "4".into();
+    assert_eq!(b.problems(t()), vec![]);
+    // The card carries no gender the record could be compared with.
+    b.gender = "2".into();
+    assert_eq!(b.problems(t()), vec![]);
+    // Wrong check character, unknown province, unknown nationality, impossible birth date.
+    let mut bad = card.clone();
+    bad.replace_range(17.., if card.ends_with('0') { "1" } else { "0" });
+    for (number, code) in [
+        (bad, ProblemCode::BadCheckCharacter),
+        (
+            with_check("99984019950101123"),
+            ProblemCode::UnknownProvince,
+        ),
+        (with_check("93199919950101123"), ProblemCode::UnknownCode),
+        (with_check("93184019950230123"), ProblemCode::BadBirthDate),
+    ] {
+        b.id_number = number.clone();
+        assert!(has(&b.problems(t()), "id_number", code), "{number}");
+    }
+    // The older card: 15 characters, the holder's nationality (alpha-3) then 12 digits.
+    b.id_number = "USA319501011234".into();
+    assert_eq!(b.problems(t()), vec![]);
+    for bad in [
+        "USA31950101123",
+        "XXX319501011234",
+        "USA3195010112A4",
+        "usa319501011234",
+    ] {
+        b.id_number = bad.into();
+        assert!(!b.problems(t()).is_empty(), "{bad}");
+    }
+}
+
+#[test]
+fn passport_holders_can_be_entered() {
+    let mut b = sample::basic_info();
+    b.id_type = "7".into();
+    for ok in ["K12345678", "533123456", "AB1234567", "X1234567890"] {
+        b.id_number = ok.into();
+        assert_eq!(b.problems(t()), vec![], "{ok}");
+    }
+    for bad in [
+        "K1234",
+        "K12-345678",
+        "K1234567890123456789012",
+        "中文12345",
+    ] {
+        b.id_number = bad.into();
+        assert!(
+            has(&b.problems(t()), "id_number", ProblemCode::BadFormat),
+            "{bad}"
+        );
+    }
+    b.id_type = "8".into();
+    for ok in ["E12345678", "G12345678", "EA1234567", "EJ7654321"] {
+        b.id_number = ok.into();
+        assert_eq!(b.problems(t()), vec![], "{ok}");
+    }
+    for bad in ["E1234567", "K12345678", "EI1234567", "EO1234567"] {
+        b.id_number = bad.into();
+        assert!(
+            has(&b.problems(t()), "id_number", ProblemCode::BadFormat),
+            "{bad}"
+        );
+    }
+    // Travel permits.
+    b.id_type = "5".into();
+    for ok in ["H12345678", "M87654321", "H1234567801"] {
+        b.id_number = ok.into();
+        assert_eq!(b.problems(t()), vec![], "{ok}");
+    }
+    b.id_number = "A12345678".into();
+    assert!(has(&b.problems(t()), "id_number", ProblemCode::BadFormat));
+    b.id_type = "6".into();
+    for ok in ["12345678", "1234567890"] {
+        b.id_number = ok.into();
+        assert_eq!(b.problems(t()), vec![], "{ok}");
+    }
+    b.id_number = "123456789".into();
+    assert!(has(&b.problems(t()), "id_number", ProblemCode::BadFormat));
+    // An unknown type is a code problem; the number is then checked for shape only.
+    b.id_type = "99".into();
+    b.id_number = "K12345678".into();
+    assert_eq!(
+        codes(&b.problems(t())),
+        vec![("id_type".into(), ProblemCode::UnknownCode)]
+    );
+}
+
+#[test]
+fn the_chsi_account_carries_its_document_type() {
+    let mut c = sample::chsi_account();
+    c.id_type = "7".into();
+    c.id_number = "K12345678".into();
+    assert_eq!(c.problems(t()), vec![]);
+    c.id_type = String::new();
+    assert!(has(&c.problems(t()), "id_number", ProblemCode::BadFormat));
+}
+
+#[test]
+fn login_compares_the_document_type_and_number_with_chsi() {
+    let mut b = sample::basic_info();
+    b.id_type = "7".into();
+    b.id_number = "K12345678".into();
+    let mut reg = gradreg::Registration::new("r1");
+    reg.basic = Some(std::sync::Arc::new(b.clone()));
+    let mut c = sample::chsi_account();
+    c.id_type = "7".into();
+    c.id_number = "k12345678".into();
+    reg.chsi = Some(c.clone());
+    assert_eq!(reg.login_problems(), vec![]);
+    // The same number under another type is another document.
+    c.id_type = "8".into();
+    reg.chsi = Some(c.clone());
+    assert_eq!(
+        reg.login_problems(),
+        vec![gradreg::LoginReason::IdNumberMismatch]
+    );
+    // An empty type and 1 are both 居民身份证.
+    let mut b = sample::basic_info();
+    b.id_type = "1".into();
+    reg.basic = Some(std::sync::Arc::new(b));
+    reg.chsi = Some(sample::chsi_account());
+    assert_eq!(reg.login_problems(), vec![]);
+}
+
+#[test]
+fn study_abroad_takes_a_country_code_and_never_the_mainland() {
+    let mut d = sample::destination_data();
+    d.destination = gradreg::Destination {
+        code: "85".into(),
+        abroad: Some(gradreg::Abroad {
+            country_region: "GBR".into(),
+            school: "伦敦大学学院".into(),
+            major: "金融学".into(),
+        }),
+        ..Default::default()
+    };
+    assert_eq!(d.problems(t()), vec![]);
+    for ok in ["HKG", "MAC", "TWN", "USA"] {
+        d.destination.abroad.as_mut().unwrap().country_region = ok.into();
+        assert_eq!(d.problems(t()), vec![], "{ok}");
+    }
+    let field = "destination.abroad.country_region";
+    for (bad, code) in [
+        ("CHN", ProblemCode::NotAllowed),
+        ("英国", ProblemCode::UnknownCode),
+        ("gbr", ProblemCode::UnknownCode),
+        ("XYZ", ProblemCode::UnknownCode),
+        ("", ProblemCode::Required),
+    ] {
+        d.destination.abroad.as_mut().unwrap().country_region = bad.into();
+        assert_eq!(codes(&d.problems(t())), vec![(field.into(), code)], "{bad}");
+    }
+    // A name says which code it is.
+    d.destination.abroad.as_mut().unwrap().country_region = "英国".into();
+    assert!(d.problems(t())[0].message_zh.contains("GBR"));
+}
+
+#[test]
+fn an_enterprise_belongs_to_entrepreneurship_only_and_is_checked_there() {
+    let credit = sample::credit_code("320113", "MA1XK2P3Q").unwrap();
+    let enterprise = gradreg::Enterprise {
+        name: "南京启明科技有限公司".into(),
+        credit_code: credit.clone(),
+        founding_date: "2025-11-02".into(),
+        role: "1".into(),
+        region: "320113".into(),
+    };
+    let mut d = sample::destination_data();
+    d.destination = gradreg::Destination {
+        code: "75".into(),
+        enterprise: Some(enterprise.clone()),
+        ..Default::default()
+    };
+    assert_eq!(d.problems(t()), vec![]);
+    d.destination.enterprise = None;
+    assert_eq!(
+        codes(&d.problems(t())),
+        vec![("destination.enterprise".into(), ProblemCode::Missing)]
+    );
+    // Every part is checked: the credit code as an employer's, the date, the role, the region.
+    let mut bad = enterprise.clone();
+    bad.credit_code = format!("{}0", &credit[..17]);
+    if bad.credit_code == credit {
+        bad.credit_code = format!("{}1", &credit[..17]);
+    }
+    bad.founding_date = "2025-13-01".into();
+    bad.role = "8".into();
+    bad.region = "329999".into();
+    bad.name = String::new();
+    d.destination.enterprise = Some(bad);
+    assert_eq!(
+        codes(&d.problems(t())),
+        vec![
+            ("destination.enterprise.name".into(), ProblemCode::Required),
+            (
+                "destination.enterprise.credit_code".into(),
+                ProblemCode::BadCheckCharacter
+            ),
+            (
+                "destination.enterprise.founding_date".into(),
+                ProblemCode::BadDate
+            ),
+            (
+                "destination.enterprise.role".into(),
+                ProblemCode::UnknownCode
+            ),
+            (
+                "destination.enterprise.region".into(),
+                ProblemCode::UnknownRegion
+            ),
+        ]
+    );
+    // Refused on any other destination.
+    let mut d = sample::destination_data();
+    d.destination.enterprise = Some(enterprise);
+    assert_eq!(
+        codes(&d.problems(t())),
+        vec![("destination.enterprise".into(), ProblemCode::NotAllowed)]
+    );
+}
+
+#[test]
+fn the_employment_agreement_belongs_to_employment() {
+    let mut d = sample::destination_data();
+    d.destination.agreement_number = Some("JY-2026-000123".into());
+    d.destination.agreement_status = Some(gradreg::AgreementStatus::SignedOnline);
+    assert_eq!(d.problems(t()), vec![]);
+    let json = serde_json::to_value(&d).unwrap();
+    assert_eq!(json["destination"]["agreement_status"], "signed_online");
+    for bad in [
+        "JY1",
+        "JY 2026",
+        "协议123456",
+        "JY-2026-0001234567890123456789012",
+    ] {
+        d.destination.agreement_number = Some(bad.into());
+        let p = d.problems(t());
+        assert_eq!(p.len(), 1, "{bad}: {p:?}");
+        assert_eq!(p[0].field, "destination.agreement_number", "{bad}");
+    }
+    d.destination.agreement_number = Some("3.20102E+17".into());
+    assert!(has(
+        &d.problems(t()),
+        "destination.agreement_number",
+        ProblemCode::ScientificNotation
+    ));
+    // Not for a graduate who is not placed.
+    let mut d = sample::destination_data();
+    d.destination = gradreg::Destination {
+        code: "70".into(),
+        agreement_status: Some(gradreg::AgreementStatus::Terminated),
+        ..Default::default()
+    };
+    assert_eq!(
+        codes(&d.problems(t())),
+        vec![(
+            "destination.agreement_status".into(),
+            ProblemCode::NotAllowed
+        )]
+    );
+}
+
+#[test]
+fn the_new_sheng_yuan_codes_are_checked_against_their_tables() {
+    let mut b = sample::basic_info();
+    b.hardship_category = "7".into();
+    b.teacher_training = "12".into();
+    b.urban_rural = "2".into();
+    b.sponsor_unit = "南京市教育局".into();
+    b.class_name = "会计2201班".into();
+    assert_eq!(b.problems(t()), vec![]);
+    b.hardship_category = "8".into();
+    b.teacher_training = "3".into();
+    b.urban_rural = "城镇".into();
+    b.sponsor_unit = "单".repeat(101);
+    b.class_name = "班".repeat(51);
+    assert_eq!(
+        codes(&b.problems(t())),
+        vec![
+            ("hardship_category".into(), ProblemCode::UnknownCode),
+            ("teacher_training".into(), ProblemCode::UnknownCode),
+            ("urban_rural".into(), ProblemCode::UnknownCode),
+            ("sponsor_unit".into(), ProblemCode::TooLong),
+            ("class_name".into(), ProblemCode::TooLong),
+        ]
+    );
+    // Empty fields stay out of the JSON form, so older records keep their bytes.
+    let json = serde_json::to_string(&sample::basic_info()).unwrap();
+    for f in ["id_type", "hardship_category", "class_name"] {
+        assert!(!json.contains(f), "{f}");
+    }
+}

@@ -5,8 +5,8 @@
 use super::data::{data, EmployerKind, Region};
 use super::{Cohort, SplitMix64};
 use crate::records::{
-    Abroad, ArchiveMethod, ArchiveTransfer, Destination, DestinationData, Employer, HukouMigration,
-    HukouReason, Study,
+    Abroad, ArchiveMethod, ArchiveTransfer, Destination, DestinationData, Employer, Enterprise,
+    HukouMigration, HukouReason, Study,
 };
 use crate::validate::credit_check_character;
 
@@ -209,6 +209,35 @@ impl Cohort {
                 );
                 (Some(to), HukouReason::FurtherStudy)
             }
+            "75" => {
+                // The second generator, so that the first draws what it always drew.
+                let r = &mut self.extra;
+                let region = &data.regions[data.school_region];
+                let (role, prefix, kind) = *r.pick(&[
+                    ("1", "91", "科技有限公司"),
+                    ("1", "91", "文化传媒有限公司"),
+                    ("2", "91", "信息技术有限公司"),
+                    ("3", "91", "咨询服务中心（有限合伙）"),
+                    ("4", "92", "工作室"),
+                ]);
+                d.enterprise = Some(Enterprise {
+                    name: format!(
+                        "{}{}{kind}",
+                        region.city.trim_end_matches('市'),
+                        rng_word(r)
+                    ),
+                    credit_code: credit_code(r, prefix, region.code),
+                    founding_date: format!(
+                        "{}-{:02}-{:02}",
+                        year - 1 + r.below(2) as i32,
+                        1 + r.below(12),
+                        1 + r.below(28)
+                    ),
+                    role: role.into(),
+                    region: region.code.into(),
+                });
+                (None, HukouReason::Graduation)
+            }
             "85" => {
                 let (country, schools) = rng.pick(&data.abroad);
                 d.abroad = Some(Abroad {
@@ -295,4 +324,13 @@ fn hukou(
     } else {
         HukouMigration::default()
     }
+}
+
+/// Two characters for a made-up enterprise name (字号).
+fn rng_word(r: &mut SplitMix64) -> String {
+    const WORDS: [&str; 12] = [
+        "启明", "青禾", "云帆", "知行", "拾光", "远山", "清源", "星河", "木舟", "晨曦", "北辰",
+        "繁星",
+    ];
+    (*r.pick(&WORDS)).to_string()
 }

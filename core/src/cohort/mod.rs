@@ -145,6 +145,12 @@ pub struct Cohort {
     id_seq: HashMap<(usize, i32, u32, bool), u16>,
     /// (enrolment year, level, college) → student numbers used.
     student_seq: HashMap<(i32, u8, usize), u32>,
+    /// A second generator for the fields added after the first (证件类型, 困难生类别, 师范生类别,
+    /// 城乡生源, 定向/委培单位, 班级, 自主创业 enterprise), so that every value the first one draws
+    /// stays what it was.
+    extra: SplitMix64,
+    /// Residence-permit numbers given out, so that no two graduates share one.
+    permits: std::collections::HashSet<String>,
 }
 
 /// Generates the cohort of `spec`, lazily; the same spec gives the same graduates.
@@ -161,6 +167,8 @@ pub fn generate(spec: &CohortSpec) -> Cohort {
         employers,
         id_seq: HashMap::new(),
         student_seq: HashMap::new(),
+        extra: SplitMix64::new(spec.seed ^ 0x7265_636f_7264_7321),
+        permits: std::collections::HashSet::new(),
     }
 }
 
@@ -275,10 +283,19 @@ impl Cohort {
         } else {
             rng.pick(&data.regions).code
         };
+        let (id_type, id_number) = self.document(id_number);
+        let extra = self.extra_fields(training, major_name, enrol_year, region.city);
+        let rng = &mut self.rng;
         let basic = BasicInfo {
             name: name.clone(),
             gender: if male { "1" } else { "2" }.into(),
             id_number: id_number.clone(),
+            id_type: id_type.clone(),
+            hardship_category: extra.hardship_category,
+            teacher_training: extra.teacher_training,
+            urban_rural: extra.urban_rural,
+            sponsor_unit: extra.sponsor_unit,
+            class_name: extra.class_name,
             exam_number,
             student_number,
             school_code: self.spec.school_code.clone(),
@@ -302,6 +319,7 @@ impl Cohort {
         let chsi = ChsiAccount {
             name,
             id_number,
+            id_type,
             student_record_bound: !rng.chance(20),
             phone,
             email,
@@ -393,8 +411,90 @@ fn person_name(rng: &mut SplitMix64, male: bool, uyghur: bool) -> String {
     name
 }
 
+/// The 生源 fields drawn by the second generator.
+struct ExtraFields {
+    hardship_category: String,
+    teacher_training: String,
+    urban_rural: String,
+    sponsor_unit: String,
+    class_name: String,
+}
+
+impl Cohort {
+    /// The document of a graduate whose ID number would be `id_number`: for about one in a
+    /// hundred, a residence permit of a Hong Kong, Macao or Taiwan resident (the same birth date,
+    /// sequence and gender digit under 810000, 820000 or 830000); else the ID card (empty type).
+    fn document(&mut self, id_number: String) -> (String, String) {
+        if !self.extra.chance(10) {
+            return (String::new(), id_number);
+        }
+        let &(region, id_type) =
+            self.extra
+                .pick(&[("810000", "2"), ("820000", "2"), ("830000", "3")]);
+        let first17 = format!("{region}{}", &id_number[6..17]);
+        let Some(check) = crate::validate::id_check_character(&first17) else {
+            return (String::new(), id_number);
+        };
+        let permit = format!("{first17}{check}");
+        if self.permits.insert(permit.clone()) {
+            (id_type.to_string(), permit)
+        } else {
+            (String::new(), id_number)
+        }
+    }
+
+    /// 困难生类别, 师范生类别, 城乡生源 (each left empty by some schools), the sponsor of a 定向
+    /// student and the class.
+    fn extra_fields(
+        &mut self,
+        training: &str,
+        major_name: &str,
+        enrol_year: i32,
+        city: &str,
+    ) -> ExtraFields {
+        let r = &mut self.extra;
+        let filled = r.chance(800);
+        let pick = |r: &mut SplitMix64, w: &[(u64, &'static str)]| {
+            if filled {
+                (*r.weighted(w)).to_string()
+            } else {
+                String::new()
+            }
+        };
+        let hardship_category = pick(
+            r,
+            &[
+                (850, "0"),
+                (60, "2"),
+                (40, "1"),
+                (20, "3"),
+                (10, "4"),
+                (10, "6"),
+                (5, "5"),
+                (5, "7"),
+            ],
+        );
+        let teacher_training = pick(r, &[(920, "2"), (60, "1"), (20, "12")]);
+        let urban_rural = pick(r, &[(620, "1"), (380, "2")]);
+        let sponsor_unit = if training == "2" {
+            format!("{city}人民政府")
+        } else {
+            String::new()
+        };
+        let short: String = major_name.chars().take(2).collect();
+        let class_name = format!("{short}{:02}{}班", enrol_year % 100, 1 + r.below(4));
+        ExtraFields {
+            hardship_category,
+            teacher_training,
+            urban_rural,
+            sponsor_unit,
+            class_name,
+        }
+    }
+}
+
 /// Writes the basic information of `graduates` as a UTF-8 CSV roster (no byte-order mark, CRLF
-/// line ends) with all twenty columns, headed in `headers` style. [`crate::roster::parse_roster`]
+/// line ends) with a column for every roster field ([`FIELDS`]), headed in `headers` style. [`crate::roster::parse_roster`]
 /// reads it back to exactly the same records.
 pub fn roster_csv(graduates: &[Graduate], headers: HeaderStyle) -> String {
     let aliases = HeaderAliases::builtin();

@@ -212,8 +212,13 @@ impl Form {
             }
         }
         let disclosure = Disclosure::build(reg, stored, section, tables, options.masking)?;
+        let id_label = reg
+            .basic
+            .as_deref()
+            .map(|b| crate::validate::id_number_label(&b.id_type, tables))
+            .unwrap_or_else(|| "身份证号".to_string());
         let mut blocks = vec![
-            basic_block(&disclosure),
+            basic_block(&disclosure, &id_label),
             destination_block(&disclosure, tables),
         ];
         match section {
@@ -249,7 +254,7 @@ impl Form {
             valid_from: stored.issued_at,
             valid_until: stored.valid_until,
             blocks,
-            notes: notes(section),
+            notes: notes(section, &id_label),
             disclosure,
         };
         form.check_lengths()?;
@@ -299,7 +304,9 @@ impl Form {
     }
 }
 
-fn basic_block(d: &Disclosure) -> Block {
+/// The 基本信息 block; `id_label` names the document whose masked number it shows (身份证号,
+/// 护照号码 …).
+fn basic_block(d: &Disclosure, id_label: &str) -> Block {
     let i = &d.identity;
     Block {
         key: "basic".into(),
@@ -310,7 +317,7 @@ fn basic_block(d: &Disclosure) -> Block {
                 Field::new("identity.gender", "性别", &i.gender),
             ),
             pair(
-                Field::new("identity.id_number", "身份证号", &i.id_number_masked),
+                Field::new("identity.id_number", id_label, &i.id_number_masked),
                 Field::new("identity.education_level", "学历", &i.education_level),
             ),
             pair(
@@ -496,7 +503,8 @@ fn verification_block(section: Section, auth: &Authorization, issued_at: DateTim
     }
 }
 
-fn notes(section: Section) -> Vec<String> {
+/// The notes under the table; `id_label` names the masked document number (身份证号 …).
+fn notes(section: Section, id_label: &str) -> Vec<String> {
     let (dept, business) = match section {
         Section::Archive => ("档案接收管理部门", "办理档案转递手续"),
         Section::Hukou => ("户籍接收管理部门", "办理户口迁移手续"),
@@ -507,8 +515,7 @@ fn notes(section: Section) -> Vec<String> {
         ),
         "本表仅在有效期内有效；毕业生撤销授权或变更登记信息后，本表即失效，以核验结果为准。"
             .to_string(),
-        "为保护个人信息，身份证号已作部分隐藏处理，本表不显示手机号码、电子邮箱等信息。"
-            .to_string(),
+        format!("为保护个人信息，{id_label}已作部分隐藏处理，本表不显示手机号码、电子邮箱等信息。"),
     ];
     match section {
         Section::Archive => notes.push(

@@ -213,7 +213,9 @@ impl Registration {
                 if c.name.trim() != basic.name.trim() {
                     out.push(LoginReason::NameMismatch);
                 }
-                if !c.id_number.eq_ignore_ascii_case(&basic.id_number) {
+                let same_type = crate::validate::effective_id_type(&c.id_type)
+                    == crate::validate::effective_id_type(&basic.id_type);
+                if !same_type || !c.id_number.eq_ignore_ascii_case(&basic.id_number) {
                     out.push(LoginReason::IdNumberMismatch);
                 }
                 if !c.student_record_bound {

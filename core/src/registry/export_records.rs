@@ -1,12 +1,12 @@
 //! The full export of registrations: every field an office holds — the basic information (the
-//! 20 roster fields, with the full ID number: this is the office's own data), the destination,
+//! roster fields, with the full document number: this is the office's own data), the destination,
 //! the archive transfer and the hukou migration — plus the registration id (登记号) and stage
 //! (阶段), as CSV or XLSX.
 //!
 //! The headers are the Chinese headers the importers read, so the file goes back in as it came
 //! out: [`Registry::import_roster`] reads the basic information back identically and
 //! [`Registry::import_destinations`] the destination, archive and hukou data. Codes are written
-//! as codes, dates as `YYYY-MM-DD`, 转递方式 and 迁移原因 by their Chinese names, 是否迁移户口
+//! as codes, dates as `YYYY-MM-DD`, 转递方式, 迁移原因 and 网签状态 by their Chinese names, 是否迁移户口
 //! as 是 or 否 (empty when there is no hukou section); an absent section or optional value is an
 //! empty cell.
 //!
@@ -59,6 +59,7 @@ fn destination_cells(d: &DestinationData) -> Vec<String> {
     let e = dest.employer.as_ref();
     let s = dest.further_study.as_ref();
     let ab = dest.abroad.as_ref();
+    let en = dest.enterprise.as_ref();
     let a = d.archive.as_ref();
     let h = d.hukou.as_ref();
     let text = |v: Option<&String>| v.cloned().unwrap_or_default();
@@ -95,6 +96,15 @@ fn destination_cells(d: &DestinationData) -> Vec<String> {
         text(h.map(|h| &h.address)),
         text(h.map(|h| &h.police_station)),
         text(h.map(|h| &h.region)),
+        text(dest.agreement_number.as_ref()),
+        dest.agreement_status
+            .map(|s| s.name_zh().to_string())
+            .unwrap_or_default(),
+        text(en.map(|e| &e.name)),
+        text(en.map(|e| &e.credit_code)),
+        text(en.map(|e| &e.founding_date)),
+        text(en.map(|e| &e.role)),
+        text(en.map(|e| &e.region)),
     ]
 }
 

@@ -46,15 +46,15 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::records::{
-    Abroad, ArchiveMethod, ArchiveTransfer, Destination, DestinationData, Employer, HukouMigration,
-    HukouReason, Study,
+    Abroad, AgreementStatus, ArchiveMethod, ArchiveTransfer, Destination, DestinationData,
+    Employer, Enterprise, HukouMigration, HukouReason, Study,
 };
 use crate::tables::{CodeTables, Table};
 use crate::validate::{NoticeCode, ProblemCode, Validate};
 
 /// The [`DestinationData`] fields a destination file fills, as the dotted paths that validation
 /// problems name, in the order gradreg's full export writes them.
-pub const DESTINATION_FIELDS: [&str; 28] = [
+pub const DESTINATION_FIELDS: [&str; 35] = [
     "destination.code",
     "destination.sub_code",
     "destination.employer.name",
@@ -83,6 +83,13 @@ pub const DESTINATION_FIELDS: [&str; 28] = [
     "hukou.address",
     "hukou.police_station",
     "hukou.region",
+    "destination.agreement_number",
+    "destination.agreement_status",
+    "destination.enterprise.name",
+    "destination.enterprise.credit_code",
+    "destination.enterprise.founding_date",
+    "destination.enterprise.role",
+    "destination.enterprise.region",
 ];
 
 /// The number of destination fields.
@@ -109,6 +116,8 @@ enum Kind {
     Reason,
     /// 是否迁移户口.
     Flag,
+    /// 就业协议书网签状态.
+    Status,
 }
 
 /// The kind of each field of [`DESTINATION_FIELDS`].
@@ -125,7 +134,7 @@ const KINDS: [Kind; K] = [
     Kind::Date,
     Kind::Text,
     Kind::Text,
-    Kind::Text,
+    Kind::Coded(Table::Countries),
     Kind::Text,
     Kind::Text,
     Kind::Text,
@@ -140,6 +149,13 @@ const KINDS: [Kind; K] = [
     Kind::Reason,
     Kind::Text,
     Kind::Text,
+    Kind::Ascii,
+    Kind::Ascii,
+    Kind::Status,
+    Kind::Text,
+    Kind::Ascii,
+    Kind::Date,
+    Kind::Coded(Table::EnterpriseRoles),
     Kind::Ascii,
 ];
 
@@ -156,6 +172,9 @@ mod f {
     pub(super) const METHOD: usize = 20;
     pub(super) const HUKOU: std::ops::RangeInclusive<usize> = 23..=27;
     pub(super) const MIGRATE: usize = 23;
+    pub(super) const AGREEMENT_NUMBER: usize = 28;
+    pub(super) const AGREEMENT_STATUS: usize = 29;
+    pub(super) const ENTERPRISE: std::ops::RangeInclusive<usize> = 30..=34;
 }
 
 /// The index of a destination field.
@@ -164,12 +183,21 @@ fn field_index(name: &str) -> Option<usize> {
 }
 
 /// The table of destination headers and the fields they fill.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DestinationHeaders {
     /// Folded header → field index and role.
     map: std::collections::BTreeMap<String, (usize, HeaderRole)>,
     /// The first Chinese value header of each field, which the full export writes.
     chinese: [Option<String>; K],
+}
+
+impl Default for DestinationHeaders {
+    fn default() -> Self {
+        DestinationHeaders {
+            map: std::collections::BTreeMap::new(),
+            chinese: std::array::from_fn(|_| None),
+        }
+    }
 }
 
 impl DestinationHeaders {
@@ -608,10 +636,33 @@ fn read_code(tables: &CodeTables, table: Table, v: &str) -> CodeRead {
         NoticeCode::CodeFromName
     };
     match found.as_slice() {
+        [] if table == Table::Countries => match tables.country_code(v) {
+            Some(c) => CodeRead::Code(c, NoticeCode::CodeFromName),
+            None => CodeRead::Unknown,
+        },
         [] => CodeRead::Unknown,
         [one] => CodeRead::Code((*one).to_string(), why),
         _ => CodeRead::Several,
     }
+}
+
+/// 就业协议书网签状态 as written: its Chinese name, a usual short form, or its JSON name.
+fn read_status(v: &str) -> Option<AgreementStatus> {
+    let f = fold_value(v);
+    AgreementStatus::ALL
+        .into_iter()
+        .find(|s| f == fold_value(s.name_zh()) || f == s.as_str())
+        .or(match f.as_str() {
+            "未签" | "未网签" | "待签约" => Some(AgreementStatus::NotSigned),
+            "已网签" | "网签" | "网上签约" | "已签约(网签)" => {
+                Some(AgreementStatus::SignedOnline)
+            }
+            "纸质签约" | "已签纸质" | "纸质协议" | "已签约(纸质)" => {
+                Some(AgreementStatus::SignedOnPaper)
+            }
+            "解约" | "已解除" | "解除协议" => Some(AgreementStatus::Terminated),
+            _ => None,
+        })
 }
 
 /// 转递方式 as written: its Chinese name, a short form, or its JSON name.
@@ -690,8 +741,8 @@ impl<'a> Builder<'a> {
                     .to_string()
             })
             .collect();
-        let mut value: [Vec<usize>; K] = Default::default();
-        let mut name: [Vec<usize>; K] = Default::default();
+        let mut value: [Vec<usize>; K] = std::array::from_fn(|_| Vec::new());
+        let mut name: [Vec<usize>; K] = std::array::from_fn(|_| Vec::new());
         let mut ident: [Vec<usize>; 4] = Default::default();
         for (c, h) in texts.iter().enumerate() {
             match cols.named(h) {
@@ -920,6 +971,18 @@ impl<'a> Builder<'a> {
                     format!("{field} {v:?} should be 毕业 or 升学"),
                 ));
             }
+            Kind::Status if read_status(&current).is_none() => {
+                return Err(self.problem(
+                    row,
+                    col,
+                    field,
+                    ProblemCode::UnknownCode,
+                    format!("{label}“{v}”应为未签约、已网上签约、已签纸质协议或已解约"),
+                    format!(
+                        "{field} {v:?} should be one of not_signed, signed_online, signed_on_paper, terminated"
+                    ),
+                ));
+            }
             Kind::Flag if read_flag(&current).is_none() => {
                 return Err(self.problem(
                     row,
@@ -952,7 +1015,7 @@ impl<'a> Builder<'a> {
         let cell = |c: Option<usize>| c.and_then(|c| cells.get(c)).map_or("", |s| clean(s));
         let mut found: Vec<CellProblem> = Vec::new();
         let mut notices: Vec<RosterNotice> = Vec::new();
-        let mut v: [String; K] = Default::default();
+        let mut v: [String; K] = std::array::from_fn(|_| String::new());
         let mut any = false;
         for i in 0..K {
             let Some(mut col) = self.cols[i] else {
@@ -1139,6 +1202,15 @@ impl<'a> Builder<'a> {
                 country_region: v[12].clone(),
                 school: v[13].clone(),
                 major: v[14].clone(),
+            }),
+            agreement_number: opt(f::AGREEMENT_NUMBER),
+            agreement_status: read_status(&v[f::AGREEMENT_STATUS]),
+            enterprise: some(f::ENTERPRISE).then(|| Enterprise {
+                name: v[30].clone(),
+                credit_code: v[31].clone(),
+                founding_date: v[32].clone(),
+                role: v[33].clone(),
+                region: v[34].clone(),
             }),
         };
         let archive = if some(f::ARCHIVE) {

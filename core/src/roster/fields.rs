@@ -3,8 +3,9 @@
 
 use crate::records::BasicInfo;
 
-/// The [`BasicInfo`] fields a roster can fill, in record order.
-pub const FIELDS: [&str; 20] = [
+/// The [`BasicInfo`] fields a roster can fill: the twenty of the first roster layout in record
+/// order, then those added since (证件类型, 困难生类别, 师范生类别, 城乡生源, 定向/委培单位, 班级).
+pub const FIELDS: [&str; 26] = [
     "name",
     "gender",
     "id_number",
@@ -25,10 +26,16 @@ pub const FIELDS: [&str; 20] = [
     "political_status",
     "phone",
     "email",
+    "id_type",
+    "hardship_category",
+    "teacher_training",
+    "urban_rural",
+    "sponsor_unit",
+    "class_name",
 ];
 
 /// The Chinese name of each field in [`FIELDS`], for messages.
-pub(super) const FIELDS_ZH: [&str; 20] = [
+pub(super) const FIELDS_ZH: [&str; 26] = [
     "姓名",
     "性别",
     "身份证号",
@@ -49,6 +56,12 @@ pub(super) const FIELDS_ZH: [&str; 20] = [
     "政治面貌",
     "手机号码",
     "电子邮箱",
+    "证件类型",
+    "困难生类别",
+    "师范生类别",
+    "城乡生源",
+    "定向/委培单位",
+    "班级",
 ];
 
 /// The fields a roster must have a column for: those that validation requires.
@@ -96,7 +109,13 @@ pub(super) fn field_mut(info: &mut BasicInfo, i: usize) -> &mut String {
         16 => &mut info.ethnicity,
         17 => &mut info.political_status,
         18 => &mut info.phone,
-        _ => &mut info.email,
+        19 => &mut info.email,
+        20 => &mut info.id_type,
+        21 => &mut info.hardship_category,
+        22 => &mut info.teacher_training,
+        23 => &mut info.urban_rural,
+        24 => &mut info.sponsor_unit,
+        _ => &mut info.class_name,
     }
 }
 
@@ -122,7 +141,13 @@ pub(crate) fn field_ref(info: &BasicInfo, i: usize) -> &str {
         16 => &info.ethnicity,
         17 => &info.political_status,
         18 => &info.phone,
-        _ => &info.email,
+        19 => &info.email,
+        20 => &info.id_type,
+        21 => &info.hardship_category,
+        22 => &info.teacher_training,
+        23 => &info.urban_rural,
+        24 => &info.sponsor_unit,
+        _ => &info.class_name,
     }
 }
 

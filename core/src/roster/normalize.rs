@@ -15,17 +15,27 @@ use crate::tables::{CodeTables, Table};
 use crate::validate::{parse_date, NoticeCode};
 
 /// Field indices (in [`super::FIELDS`] order) of the coded fields and their tables.
-const CODED: [(usize, Table); 5] = [
+const CODED: [(usize, Table); 9] = [
     (1, Table::Genders),
     (10, Table::EducationLevels),
     (11, Table::TrainingModes),
     (16, Table::Ethnicities),
     (17, Table::PoliticalStatuses),
+    (20, Table::IdTypes),
+    (21, Table::HardshipCategories),
+    (22, Table::TeacherTraining),
+    (23, Table::UrbanRural),
 ];
 
+/// The number of coded fields.
+const NC: usize = CODED.len();
+
 /// Fields whose full-width digits and letters become ASCII: every field but the free texts
-/// (name, school, college, major name), where full-width punctuation is normal writing.
-const ASCII_FIELDS: [usize; 16] = [1, 2, 3, 4, 5, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
+/// (name, school, college, major name, sponsor unit, class), where full-width punctuation is
+/// normal writing.
+const ASCII_FIELDS: [usize; 20] = [
+    1, 2, 3, 4, 5, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23,
+];
 
 /// Date fields.
 const DATES: [usize; 2] = [13, 14];
@@ -77,11 +87,11 @@ enum Target {
 /// The lookup indexes of one roster parse, built from the code tables in use.
 pub(super) struct Normalizer {
     /// Per coded field (index into [`CODED`]): the codes of its table.
-    codes: [HashSet<String, BuildHasherDefault<Fnv>>; 5],
+    codes: [HashSet<String, BuildHasherDefault<Fnv>>; NC],
     /// Per coded field: written name → code.
-    names: [FastMap<Target>; 5],
+    names: [FastMap<Target>; NC],
     /// Per coded field: code without leading zeros → code.
-    stripped: [FastMap<Target>; 5],
+    stripped: [FastMap<Target>; NC],
 }
 
 /// The built-in value synonyms (`core/data/roster_values.tsv`): table, written form, code.
@@ -149,9 +159,9 @@ fn strip_zeros(s: &str) -> &str {
 impl Normalizer {
     /// Indexes the coded tables of `tables` and the built-in synonyms.
     pub(super) fn new(tables: &CodeTables) -> Self {
-        let mut codes: [HashSet<String, BuildHasherDefault<Fnv>>; 5] = Default::default();
-        let mut names: [FastMap<Target>; 5] = Default::default();
-        let mut stripped: [FastMap<Target>; 5] = Default::default();
+        let mut codes: [HashSet<String, BuildHasherDefault<Fnv>>; NC] = Default::default();
+        let mut names: [FastMap<Target>; NC] = Default::default();
+        let mut stripped: [FastMap<Target>; NC] = Default::default();
         for (i, (_, table)) in CODED.iter().enumerate() {
             for e in tables.entries(*table) {
                 codes[i].insert(e.code.clone());

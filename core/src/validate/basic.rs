@@ -35,7 +35,8 @@ fn check_basic<'a>(info: &BasicInfo, tables: &'a CodeTables) -> Checker<'a> {
     c
 }
 
-/// Name, gender, ID number (against the gender, whatever its form) and exam number.
+/// Name, gender, document type and number (the number by its type's rule, against the gender
+/// whatever its form) and exam number.
 fn check_identity(c: &mut Checker<'_>, info: &BasicInfo) {
     if c.text("name", "姓名", &info.name, true, 50) && !name_ok(&info.name) {
         c.push(
@@ -46,8 +47,16 @@ fn check_identity(c: &mut Checker<'_>, info: &BasicInfo) {
         );
     }
     c.code("gender", "性别", &info.gender, Table::Genders, 1, true);
+    c.code(
+        "id_type",
+        "证件类型",
+        &info.id_type,
+        Table::IdTypes,
+        1,
+        false,
+    );
     let gender = Some(("gender", info.gender.as_str()));
-    c.id_number("id_number", &info.id_number, gender, true);
+    c.document("id_number", &info.id_type, &info.id_number, gender, true);
     if c.text("exam_number", "考生号", &info.exam_number, false, 20)
         && !c.spreadsheet("exam_number", "考生号", &info.exam_number)
         && (info.exam_number.len() != 14 || !info.exam_number.bytes().all(|b| b.is_ascii_digit()))
@@ -164,7 +173,8 @@ fn check_study(c: &mut Checker<'_>, info: &BasicInfo) {
     }
 }
 
-/// Origin region, ethnicity, political status, phone and e-mail.
+/// Origin region, ethnicity, political status, phone, e-mail, hardship and teacher-training
+/// categories, urban or rural origin, sponsor unit and class.
 fn check_background(c: &mut Checker<'_>, info: &BasicInfo) {
     c.region("origin_region", "生源地", &info.origin_region, false);
     c.code(
@@ -185,6 +195,38 @@ fn check_background(c: &mut Checker<'_>, info: &BasicInfo) {
     );
     c.mobile("phone", "手机号码", &info.phone, false);
     c.email("email", "电子邮箱", &info.email, false);
+    c.code(
+        "hardship_category",
+        "困难生类别",
+        &info.hardship_category,
+        Table::HardshipCategories,
+        1,
+        false,
+    );
+    c.code(
+        "teacher_training",
+        "师范生类别",
+        &info.teacher_training,
+        Table::TeacherTraining,
+        1,
+        false,
+    );
+    c.code(
+        "urban_rural",
+        "城乡生源",
+        &info.urban_rural,
+        Table::UrbanRural,
+        1,
+        false,
+    );
+    c.text(
+        "sponsor_unit",
+        "定向/委培单位",
+        &info.sponsor_unit,
+        false,
+        100,
+    );
+    c.text("class_name", "班级", &info.class_name, false, 50);
 }
 
 impl Validate for ChsiAccount {
@@ -208,7 +250,21 @@ impl Validate for ChsiAccount {
 fn check_chsi<'a>(account: &ChsiAccount, tables: &'a CodeTables) -> Checker<'a> {
     let mut c = Checker::new(tables);
     c.text("name", "姓名", &account.name, true, 50);
-    c.id_number("id_number", &account.id_number, None, true);
+    c.code(
+        "id_type",
+        "证件类型",
+        &account.id_type,
+        Table::IdTypes,
+        1,
+        false,
+    );
+    c.document(
+        "id_number",
+        &account.id_type,
+        &account.id_number,
+        None,
+        true,
+    );
     c.mobile("phone", "手机号码", &account.phone, false);
     c.email("email", "电子邮箱", &account.email, false);
     c

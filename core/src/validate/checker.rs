@@ -338,7 +338,20 @@ impl<'a> Checker<'a> {
         if !self.text(field, label, value, required, 24) || self.spreadsheet(field, label, value) {
             return;
         }
-        let found = id_number_findings(value, gender.map(|g| g.1), self.tables);
+        self.id_layout(field, value, gender, IdRule::Any);
+    }
+
+    /// A number of the GB 11643 layout in `field` for the documents `rule` allows, against the
+    /// gender in `gender` (field, value) when given. The
+    /// spreadsheet and length checks are the caller's.
+    pub(super) fn id_layout(
+        &mut self,
+        field: &str,
+        value: &str,
+        gender: Option<(&str, &str)>,
+        rule: IdRule,
+    ) {
+        let found = id_number_findings(value, gender.map(|g| g.1), self.tables, rule);
         for (code, (zh, en)) in found.problems {
             self.push(field, code, zh, en);
         }
@@ -426,9 +439,40 @@ fn gender_is_male(value: &str) -> Option<bool> {
     }
 }
 
+/// Which documents a number of the GB 11643 layout (18 characters: region, birth date, sequence,
+/// check character) may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum IdRule {
+    /// Any of them: a 居民身份证 or a residence permit of Hong Kong, Macao or Taiwan residents
+    /// ([`check_id_number`], which knows no document type).
+    Any,
+    /// A 居民身份证: a mainland province; a residence permit's number is refused as the other
+    /// document it is.
+    IdCard,
+    /// A 港澳居民居住证: 810000 (Hong Kong) or 820000 (Macao).
+    HkMacaoPermit,
+    /// A 台湾居民居住证: 830000.
+    TaiwanPermit,
+}
+
+/// The document type (its name, for messages) that a region prefix of the GB 11643 layout
+/// belongs to.
+fn permit_of(region: &str) -> Option<(&'static str, &'static str)> {
+    match region {
+        "810000" | "820000" => Some(("港澳居民居住证", "2")),
+        "830000" => Some(("台湾居民居住证", "3")),
+        _ => None,
+    }
+}
+
 /// Every finding of an ID number (shape, province, birth date, check character, gender digit,
-/// region code in the birth year), with its messages.
-fn id_number_findings(value: &str, gender: Option<&str>, tables: &CodeTables) -> IdFindings {
+/// region code in the birth year), with its messages, for the documents `rule` allows.
+fn id_number_findings(
+    value: &str,
+    gender: Option<&str>,
+    tables: &CodeTables,
+    rule: IdRule,
+) -> IdFindings {
     let mut out = IdFindings {
         problems: Vec::new(),
         gender_mismatch: None,
@@ -450,6 +494,35 @@ fn id_number_findings(value: &str, gender: Option<&str>, tables: &CodeTables) ->
     }
     let region = &value[..6];
     let permit = PERMIT_REGIONS.contains(&region);
+    let wanted: &[&str] = match rule {
+        IdRule::Any | IdRule::IdCard => &[],
+        IdRule::HkMacaoPermit => &["810000", "820000"],
+        IdRule::TaiwanPermit => &["830000"],
+    };
+    let wrong_type = match rule {
+        IdRule::Any => None,
+        IdRule::IdCard => permit_of(region),
+        IdRule::HkMacaoPermit | IdRule::TaiwanPermit if !wanted.contains(&region) => {
+            Some(permit_of(region).unwrap_or(("居民身份证", "1")))
+        }
+        IdRule::HkMacaoPermit | IdRule::TaiwanPermit => None,
+    };
+    if let Some((name, code)) = wrong_type {
+        let (zh, en) = if rule == IdRule::IdCard || permit {
+            (
+                format!("号码以“{region}”开头，是{name}号码，不是所填证件类型的号码：请将证件类型填为“{name}”（{code}）"),
+                format!("a number starting with {region:?} is a {name} number, not one of the document type given: set id_type to {code} ({name})"),
+            )
+        } else {
+            let want = wanted.join("”或“");
+            (
+                format!("居住证号码应以“{want}”开头；“{region}”开头的号码不是所填证件类型的号码"),
+                format!("the residence permit's number must start with {}; a number starting with {region:?} is not one of the document type given", wanted.join(" or ")),
+            )
+        };
+        out.problems.push((ProblemCode::IdTypeMismatch, (zh, en)));
+        return out;
+    }
     let province_ok = permit || tables.contains(Table::Provinces, &value[..2]);
     if !province_ok {
         out.problems.push((

@@ -38,7 +38,8 @@ fn check_data<'a>(data: &DestinationData, tables: &'a CodeTables) -> Checker<'a>
 }
 
 /// The destination: its codes, then the parts the code needs or forbids (an employer for
-/// employment, school and major for further study or study abroad).
+/// employment, the employment agreement for employment only, the enterprise for 自主创业 only,
+/// school and major for further study, country or region, school and major for study abroad).
 fn check_destination(c: &mut Checker<'_>, d: &Destination) {
     check_codes(c, d);
     let category = c.tables.destination_category(&d.code);
@@ -74,6 +75,8 @@ fn check_destination(c: &mut Checker<'_>, d: &Destination) {
     if let Some(s) = &d.signing_date {
         c.date("signing_date", "签约日期", s, true);
     }
+    check_agreement(c, d, category);
+    check_enterprise(c, d, category);
     match (&d.further_study, category) {
         (None, Some(Category::FurtherStudy)) => c.push(
             "further_study",
@@ -95,17 +98,103 @@ fn check_destination(c: &mut Checker<'_>, d: &Destination) {
             "study abroad needs the country or region and school".into(),
         ),
         (Some(a), _) => c.with_prefix("abroad", |c| {
-            c.text(
-                "country_region",
-                "留学国家（地区）",
-                &a.country_region,
-                true,
-                50,
-            );
+            check_country(c, &a.country_region);
             c.text("school", "留学院校", &a.school, true, 100);
             c.text("major", "留学专业", &a.major, false, 100);
         }),
         _ => {}
+    }
+}
+
+/// The country or region of study abroad: a code of [`Table::Countries`], not `CHN` (境外留学
+/// is study outside the mainland; Hong Kong, Macao and Taiwan have codes of their own).
+fn check_country(c: &mut Checker<'_>, code: &str) {
+    let label = "留学国家（地区）";
+    if !c.text("country_region", label, code, true, 50) {
+        return;
+    }
+    if code == "CHN" {
+        c.push(
+            "country_region",
+            ProblemCode::NotAllowed,
+            "境外留学的国家（地区）不能是中国内地；港澳台请填写 HKG、MAC 或 TWN".into(),
+            "study abroad cannot be in mainland China; Hong Kong, Macao and Taiwan are HKG, MAC and TWN".into(),
+        );
+    } else if !c.tables.contains(Table::Countries, code) {
+        let hint = c.tables.country_code(code);
+        c.push(
+            "country_region",
+            ProblemCode::UnknownCode,
+            match &hint {
+                Some(h) => format!("{label}应填写国家（地区）代码：“{code}”应写作“{h}”"),
+                None => format!("{label}“{code}”不是 GB/T 2659 国家（地区）代码"),
+            },
+            match &hint {
+                Some(h) => format!("country_region must be a country code: {code:?} is {h:?}"),
+                None => {
+                    format!("country_region {code:?} is not a GB/T 2659 (ISO 3166-1 alpha-3) code")
+                }
+            },
+        );
+    }
+}
+
+/// The employment agreement's number (就业协议书编号: 4 to 32 letters, digits and `-`) and
+/// status: for employment only.
+fn check_agreement(c: &mut Checker<'_>, d: &Destination, category: Option<Category>) {
+    let present = d.agreement_number.is_some() || d.agreement_status.is_some();
+    if present && category.is_some_and(|k| k != Category::Employed) {
+        c.push(
+            if d.agreement_number.is_some() {
+                "agreement_number"
+            } else {
+                "agreement_status"
+            },
+            ProblemCode::NotAllowed,
+            "只有就业去向可以填写就业协议书".into(),
+            "only an employment destination has an employment agreement".into(),
+        );
+    }
+    if let Some(n) = &d.agreement_number {
+        if c.text("agreement_number", "就业协议书编号", n, true, 32)
+            && !c.spreadsheet("agreement_number", "就业协议书编号", n)
+            && (n.len() < 4 || !n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        {
+            c.push(
+                "agreement_number",
+                ProblemCode::BadFormat,
+                "就业协议书编号应为 4 至 32 位字母、数字或连字符".into(),
+                "agreement number must be 4 to 32 letters, digits or '-'".into(),
+            );
+        }
+    }
+}
+
+/// The enterprise of 自主创业: required there (with every part), refused elsewhere.
+fn check_enterprise(c: &mut Checker<'_>, d: &Destination, category: Option<Category>) {
+    let founding = category == Some(Category::Entrepreneurship);
+    match (&d.enterprise, founding) {
+        (None, true) => c.push(
+            "enterprise",
+            ProblemCode::Missing,
+            "自主创业须填写创办企业的名称、统一社会信用代码、成立日期、本人角色和所在地".into(),
+            "自主创业 needs the enterprise: name, credit code, founding date, role and region"
+                .into(),
+        ),
+        (Some(_), false) => c.push(
+            "enterprise",
+            ProblemCode::NotAllowed,
+            "只有自主创业去向填写创办企业信息".into(),
+            "only 自主创业 (75) names an enterprise founded".into(),
+        ),
+        (Some(e), true) => c.with_prefix("enterprise", |c| {
+            c.text("name", "企业名称", &e.name, true, 100);
+            c.credit_code("credit_code", &e.credit_code, true);
+            c.date("founding_date", "成立日期", &e.founding_date, true);
+            c.code("role", "本人角色", &e.role, Table::EnterpriseRoles, 1, true);
+            c.region("region", "企业所在地", &e.region, true);
+        }),
+        (None, false) => {}
     }
 }
 

@@ -13,6 +13,7 @@
 //! | `destination.rs` | the rules of [`DestinationData`](crate::records::DestinationData): destination, employer, study, archive, hukou |
 //! | `checker.rs` | the problem and notice collector and the rule for each kind of field |
 //! | `formats.rs` | shapes of single values: dates, phones, e-mail, spreadsheet damage |
+//! | `documents.rs` | identity documents (证件类型): the number rule of each type |
 //! | `check_digits.rs` | GB 11643 (ID number) and GB 32100 (credit code) check characters |
 //!
 //! [`Problem`] and [`ProblemCode`] are defined in a leaf module that the error type imports too,
@@ -22,11 +23,13 @@ mod basic;
 mod check_digits;
 mod checker;
 mod destination;
+mod documents;
 mod formats;
 
 pub use crate::problem::{Notice, NoticeCode, Problem, ProblemCode};
 pub use check_digits::{credit_check_character, id_check_character, is_valid_credit_code};
 pub use checker::{check_id_number, check_id_number_notices};
+pub use documents::{check_document_number, effective_id_type, id_number_label, ID_CARD};
 pub use formats::{parse_date, spreadsheet_damage};
 
 use crate::error::{Error, Result};
