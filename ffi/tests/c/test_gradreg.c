@@ -4,6 +4,7 @@
  * JSON, forged, freed and wrong-kind handles, too-small buffers, where a registry's file goes,
  * key stores on disk (mode 0600), key sets, signed status lists and offline verification,
  * a class of forms as one PDF or a ZIP of PNG pages (in memory and streamed to a file), and
+ * notification consumers and the webhook sender against a local server in a child process, and
  * concurrent use of one registry from several threads. Prints "N passed, N failed" as its
  * last line and exits non-zero when anything failed.
  *
@@ -12,8 +13,12 @@
  */
 #define _GNU_SOURCE /* memmem */
 
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,7 +202,7 @@ static const struct named_code ALL_CODES[] = {
     CODE(INVALID_CODE_TABLE), CODE(ROSTER_EMPTY), CODE(ROSTER_NO_HEADER),
     CODE(ROSTER_MISSING_COLUMNS), CODE(ROSTER_DUPLICATE_COLUMNS), CODE(ROSTER_ENCODING),
     CODE(ROSTER_XLSX), CODE(ROSTER_NO_SHEET), CODE(ROSTER_IO), CODE(ROSTER_UNSUPPORTED_FORMAT),
-    CODE(ROSTER_NO_ROWS), CODE(ROSTER_IMPLAUSIBLE_TEXT),
+    CODE(ROSTER_NO_ROWS), CODE(ROSTER_IMPLAUSIBLE_TEXT), CODE(INVALID_WEBHOOK),
     CODE(NULL_ARGUMENT), CODE(INVALID_UTF8), CODE(BUFFER_TOO_SMALL), CODE(WRONG_HANDLE),
     CODE(INVALID_HANDLE), CODE(FORBIDDEN), CODE(LOGIN_REFUSED), CODE(NOT_LOGGED_IN),
     CODE(BASIC_INFO_MISSING), CODE(BASIC_INFO_ALREADY_UPLOADED), CODE(BASIC_INFO_NOT_CONFIRMED),
@@ -213,7 +218,7 @@ static const struct named_code ALL_CODES[] = {
     CODE(FONT_NOT_FOUND), CODE(FONT_INVALID), CODE(MISSING_GLYPH), CODE(FIELD_TOO_LONG),
     CODE(INVALID_RENDER_SIZE), CODE(QR_PAYLOAD_INVALID), CODE(FORM_OVERFLOW), CODE(RENDER_FAILED),
     CODE(STORAGE), CODE(CONFLICT), CODE(NOT_FOUND), CODE(BUSY), CODE(CORRUPT), CODE(DISK_FULL),
-    CODE(IO), CODE(DUPLICATE_ID_NUMBER), CODE(PANIC), CODE(INTERNAL),
+    CODE(IO), CODE(DUPLICATE_ID_NUMBER), CODE(ACK_BEYOND_OUTBOX), CODE(PANIC), CODE(INTERNAL),
 };
 #undef CODE
 #define VERDICT(name) {GRADREG_VERDICT_##name, #name}
@@ -992,6 +997,209 @@ static void test_registry_operations(void) {
     CHECK_CODE(gradreg_registry_events_after(r, 0, 1, NULL), GRADREG_ERR_NULL_ARGUMENT);
     CHECK_CODE(gradreg_registry_events_after(NULL, 0, 1, &out), GRADREG_ERR_NULL_ARGUMENT);
 
+    gradreg_registry_free(r);
+}
+
+/* ---- notifications: consumer cursors, sent reminders, the webhook ---- */
+
+/* A local HTTP server in a child process: answers `count` requests, each with `status`, one
+ * connection each, and exits. Writes its port; returns the child's pid (or -1). */
+static pid_t start_http_server(int count, int status, int *port) {
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    if (s < 0) {
+        return -1;
+    }
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = 0;
+    socklen_t len = sizeof a;
+    if (bind(s, (struct sockaddr *)&a, sizeof a) != 0 || listen(s, 8) != 0 ||
+        getsockname(s, (struct sockaddr *)&a, &len) != 0) {
+        close(s);
+        return -1;
+    }
+    *port = ntohs(a.sin_port);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        for (int i = 0; i < count; i++) {
+            int c = accept(s, NULL, NULL);
+            if (c < 0) {
+                _exit(1);
+            }
+            /* Read the head and the body: enough for a small request. */
+            char buf[65536];
+            size_t got = 0;
+            const char *end = NULL;
+            size_t want = 0;
+            for (;;) {
+                ssize_t n = read(c, buf + got, sizeof buf - 1 - got);
+                if (n <= 0) {
+                    break;
+                }
+                got += (size_t)n;
+                buf[got] = 0;
+                if (end == NULL && (end = strstr(buf, "\r\n\r\n")) != NULL) {
+                    const char *cl = strstr(buf, "ontent-Length:");
+                    if (cl == NULL) {
+                        cl = strstr(buf, "ontent-length:");
+                    }
+                    want = (size_t)(end - buf) + 4 + (cl ? (size_t)strtoul(cl + 14, NULL, 10) : 0);
+                }
+                if (end != NULL && got >= want) {
+                    break;
+                }
+            }
+            char answer[128];
+            int n = snprintf(answer, sizeof answer,
+                             "HTTP/1.1 %d X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                             status);
+            if (write(c, answer, (size_t)n) < 0) {
+                _exit(1);
+            }
+            close(c);
+        }
+        _exit(0);
+    }
+    close(s);
+    return pid;
+}
+
+static void test_notify(void) {
+    gradreg_registry *r = NULL;
+    CHECK_CODE(gradreg_registry_new_in_memory(S(POLICY), &r), GRADREG_OK);
+    walk_to_confirmed(r, "10327:2022010123");
+
+    /* Cursors: pending events come back until acknowledged. */
+    uint64_t cursor = 99;
+    CHECK_CODE(gradreg_registry_consumer_cursor(r, GRADREG_STR("wechat"), &cursor), GRADREG_OK);
+    CHECK(cursor == 0);
+    char *out = NULL;
+    CHECK_CODE(gradreg_registry_pending_events(r, GRADREG_STR("wechat"), 2, &out), GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "\"address\":\"graduate:10327:2022010123\"") != NULL);
+    CHECK(out != NULL && strstr(out, "\"seq\":1}") != NULL && strstr(out, "\"seq\":2}") != NULL);
+    CHECK(out != NULL && strstr(out, "\"id\":\"10327:2022010123#1.0\"") != NULL);
+    CHECK(out != NULL && strstr(out, "\"seq\":3") == NULL);
+    gradreg_string_free(out);
+    out = NULL;
+    CHECK_CODE(gradreg_registry_ack_events(r, GRADREG_STR("wechat"), 2, &cursor), GRADREG_OK);
+    CHECK(cursor == 2);
+    CHECK_CODE(gradreg_registry_ack_events(r, GRADREG_STR("wechat"), 1, &cursor), GRADREG_OK);
+    CHECK(cursor == 2); /* backwards changes nothing */
+    cursor = 77;
+    CHECK_CODE(gradreg_registry_ack_events(r, GRADREG_STR("wechat"), 1000000, &cursor),
+               GRADREG_ERR_ACK_BEYOND_OUTBOX);
+    CHECK(cursor == 77);
+    CHECK_CODE(gradreg_registry_pending_events(r, GRADREG_STR("wechat"), 100, &out), GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "\"seq\":3}") != NULL && strstr(out, "\"seq\":2}") == NULL);
+    gradreg_string_free(out);
+    out = SENTINEL;
+    CHECK_CODE(gradreg_registry_consumer_cursor(r, GRADREG_STR("sms"), &cursor), GRADREG_OK);
+    CHECK(cursor == 0);
+    CHECK_CODE(gradreg_registry_consumer_cursor(r, GRADREG_STR(""), &cursor),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_registry_consumer_cursor(NULL, GRADREG_STR("a"), &cursor),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_consumer_cursor(r, GRADREG_STR_NONE, &cursor),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_consumer_cursor(r, GRADREG_STR("a"), NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_pending_events(r, GRADREG_STR("\xff"), 1, &out),
+               GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_registry_pending_events(r, GRADREG_STR("a"), 1, NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_ack_events(r, GRADREG_STR("a"), 0, NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK(out == SENTINEL);
+
+    /* Sent once. */
+    int now = -1;
+    CHECK_CODE(gradreg_registry_mark_sent(r, GRADREG_STR("wechat"), GRADREG_STR("rem-1"), MAY2, &now),
+               GRADREG_OK);
+    CHECK(now == 1);
+    CHECK_CODE(gradreg_registry_mark_sent(r, GRADREG_STR("wechat"), GRADREG_STR("rem-1"), JUN10, &now),
+               GRADREG_OK);
+    CHECK(now == 0);
+    CHECK_CODE(gradreg_registry_mark_sent(r, GRADREG_STR("sms"), GRADREG_STR("rem-1"), MAY2, &now),
+               GRADREG_OK);
+    CHECK(now == 1);
+    CHECK_CODE(gradreg_registry_mark_sent(r, GRADREG_STR("wechat"), GRADREG_STR(""), MAY2, &now),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_registry_mark_sent(r, GRADREG_STR("wechat"), GRADREG_STR("x"), INT64_MAX, &now),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_registry_mark_sent(r, GRADREG_STR("wechat"), GRADREG_STR_NONE, MAY2, &now),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_mark_sent(r, GRADREG_STR("wechat"), GRADREG_STR("x"), MAY2, NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+
+    /* The webhook: refused setups. */
+    const char *key = "shared-secret";
+    gradreg_bytes secret = B((const uint8_t *)key, strlen(key));
+    out = SENTINEL;
+    CHECK_CODE(gradreg_registry_deliver_webhook(r, GRADREG_STR("ftp://x/"), secret,
+                                                GRADREG_STR("hook"), 10, GRADREG_STR_NONE, &out),
+               GRADREG_ERR_INVALID_WEBHOOK);
+    CHECK_CODE(gradreg_registry_deliver_webhook(r, GRADREG_STR("http://127.0.0.1:9/"),
+                                                B((const uint8_t *)key, 0), GRADREG_STR("hook"),
+                                                10, GRADREG_STR_NONE, &out),
+               GRADREG_ERR_INVALID_WEBHOOK);
+    CHECK_CODE(gradreg_registry_deliver_webhook(r, GRADREG_STR("http://127.0.0.1:9/"), secret,
+                                                GRADREG_STR("hook"), 10, GRADREG_STR("{\"x\":1}"),
+                                                &out),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_registry_deliver_webhook(r, GRADREG_STR("http://127.0.0.1:9/"), secret,
+                                                GRADREG_STR("hook"), 10, GRADREG_STR_NONE, NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK(out == SENTINEL);
+
+    /* A receiver that accepts two requests: two events delivered, the cursor after them. */
+    const char *fast = "{\"max_attempts\":1,\"timeout_ms\":5000}";
+    int port = 0;
+    pid_t child = start_http_server(2, 200, &port);
+    CHECK(child > 0);
+    if (child > 0) {
+        char url[64];
+        snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", port);
+        out = NULL;
+        CHECK_CODE(gradreg_registry_deliver_webhook(r, S(url), secret, GRADREG_STR("hook"), 2,
+                                                    S(fast), &out),
+                   GRADREG_OK);
+        CHECK(out != NULL && strstr(out, "\"failed\":[]") != NULL);
+        CHECK(out != NULL && strstr(out, "\"cursor\":2") != NULL);
+        CHECK(out != NULL && strstr(out, "\"id\":\"10327:2022010123#1.0\",\"seq\":1,\"status\":200") != NULL);
+        gradreg_string_free(out);
+        int st = 0;
+        CHECK(waitpid(child, &st, 0) == child && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        /* The receiver is gone: the next event fails, retryable, and the cursor stays. */
+        out = NULL;
+        CHECK_CODE(gradreg_registry_deliver_webhook(r, S(url), secret, GRADREG_STR("hook"), 10,
+                                                    S(fast), &out),
+                   GRADREG_OK);
+        CHECK(out != NULL && strstr(out, "\"delivered\":[]") != NULL);
+        CHECK(out != NULL && strstr(out, "\"seq\":3,\"permanent\":false,\"status\":null") != NULL);
+        CHECK(out != NULL && strstr(out, "\"cursor\":2") != NULL);
+        gradreg_string_free(out);
+    }
+    /* A receiver that refuses with 400: permanent, reported, nothing moves. */
+    child = start_http_server(1, 400, &port);
+    CHECK(child > 0);
+    if (child > 0) {
+        char url[64];
+        snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", port);
+        out = NULL;
+        CHECK_CODE(gradreg_registry_deliver_webhook(r, S(url), secret, GRADREG_STR("hook"), 10,
+                                                    S(fast), &out),
+                   GRADREG_OK);
+        CHECK(out != NULL && strstr(out, "\"permanent\":true,\"status\":400") != NULL);
+        CHECK(out != NULL && strstr(out, "\"cursor\":2") != NULL);
+        gradreg_string_free(out);
+        int st = 0;
+        CHECK(waitpid(child, &st, 0) == child && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    }
+    CHECK_CODE(gradreg_registry_consumer_cursor(r, GRADREG_STR("hook"), &cursor), GRADREG_OK);
+    CHECK(cursor == 2);
     gradreg_registry_free(r);
 }
 
@@ -3267,6 +3475,7 @@ int main(void) {
     test_registry_folder();
     test_registry_operations();
     test_registry_batches();
+    test_notify();
     test_threads();
     test_keyring();
     test_tokens_and_verification();
