@@ -13,7 +13,8 @@
 //! One module per domain: [`errors`] (conversions, the code table), [`records`] (validation,
 //! samples, tables, the schema), [`lifecycle`] (the state machine), [`codes`] (numbers, key rings,
 //! tokens, verification), [`keys`] (key stores, key sets, status lists, offline
-//! verification), [`forms`], [`registry`] and [`roster`].
+//! verification), [`forms`], [`registry`], [`notify`] (consumer cursors, sent reminders, the webhook) and
+//! [`roster`].
 #![deny(missing_docs)]
 
 use pyo3::prelude::*;
@@ -23,6 +24,7 @@ pub mod errors;
 pub mod forms;
 pub mod keys;
 pub mod lifecycle;
+pub mod notify;
 pub mod records;
 pub mod registry;
 pub mod roster;
@@ -38,5 +40,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     keys::register(m)?;
     forms::register(m)?;
     registry::register(m)?;
+    notify::register(m)?;
     roster::register(m)
 }

@@ -128,7 +128,7 @@ impl NativeRegistry {
         }
     }
 
-    fn with<T, F>(&self, py: Python<'_>, f: F) -> PyResult<T>
+    pub(crate) fn with<T, F>(&self, py: Python<'_>, f: F) -> PyResult<T>
     where
         F: FnOnce(&Registry) -> Result<T, Error> + Send,
         T: Send,

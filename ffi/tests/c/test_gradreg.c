@@ -4,21 +4,20 @@
  * JSON, forged, freed and wrong-kind handles, too-small buffers, where a registry's file goes,
  * key stores on disk (mode 0600), key sets, signed status lists and offline verification,
  * a class of forms as one PDF or a ZIP of PNG pages (in memory and streamed to a file), and
- * notification consumers and the webhook sender against a local server in a child process, and
+ * notification consumers and the webhook sender against a local server in a thread, and
  * concurrent use of one registry from several threads. Prints "N passed, N failed" as its
  * last line and exits non-zero when anything failed.
  *
  * Built by scripts/c-tests.sh twice: against libgradreg.a with -fsanitize=address,undefined, and
  * against libgradreg.so under valgrind.
  */
-#define _GNU_SOURCE /* memmem */
+#define _GNU_SOURCE /* memmem, strcasestr */
 
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1002,11 +1001,70 @@ static void test_registry_operations(void) {
 
 /* ---- notifications: consumer cursors, sent reminders, the webhook ---- */
 
-/* A local HTTP server in a child process: answers `count` requests, each with `status`, one
- * connection each, and exits. Writes its port; returns the child's pid (or -1). */
-static pid_t start_http_server(int count, int status, int *port) {
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    if (s < 0) {
+/* A local HTTP server in a thread: answers `count` requests, each with `status`, one connection
+ * each, then stops. (A thread, not a child process: a forked child would inherit and report the
+ * parent's memory under valgrind.) */
+struct http_server {
+    int sock;
+    int count;
+    int status;
+    int port;
+    int ok;
+    pthread_t thread;
+};
+
+static void *http_server_main(void *arg) {
+    struct http_server *srv = arg;
+    srv->ok = 1;
+    for (int i = 0; i < srv->count; i++) {
+        int c = accept(srv->sock, NULL, NULL);
+        if (c < 0) {
+            srv->ok = 0;
+            break;
+        }
+        /* Read the head and the body: enough for a small request. */
+        char buf[65536];
+        size_t got = 0;
+        const char *end = NULL;
+        size_t want = 0;
+        for (;;) {
+            ssize_t n = read(c, buf + got, sizeof buf - 1 - got);
+            if (n <= 0) {
+                break;
+            }
+            got += (size_t)n;
+            buf[got] = 0;
+            if (end == NULL && (end = strstr(buf, "\r\n\r\n")) != NULL) {
+                const char *cl = strcasestr(buf, "content-length:");
+                want = (size_t)(end - buf) + 4 + (cl ? (size_t)strtoul(cl + 15, NULL, 10) : 0);
+            }
+            if (end != NULL && got >= want) {
+                break;
+            }
+        }
+        if (end == NULL || strcasestr(buf, "gradreg-signature: v1=") == NULL) {
+            srv->ok = 0;
+        }
+        char answer[128];
+        int n = snprintf(answer, sizeof answer,
+                         "HTTP/1.1 %d X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                         srv->status);
+        if (write(c, answer, (size_t)n) < 0) {
+            srv->ok = 0;
+        }
+        close(c);
+    }
+    close(srv->sock);
+    return NULL;
+}
+
+/* Starts a server on 127.0.0.1 with a free port; 0 on success. */
+static int start_http_server(struct http_server *srv, int count, int status) {
+    srv->count = count;
+    srv->status = status;
+    srv->ok = 0;
+    srv->sock = socket(AF_INET, SOCK_STREAM, 0);
+    if (srv->sock < 0) {
         return -1;
     }
     struct sockaddr_in a;
@@ -1015,56 +1073,17 @@ static pid_t start_http_server(int count, int status, int *port) {
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     a.sin_port = 0;
     socklen_t len = sizeof a;
-    if (bind(s, (struct sockaddr *)&a, sizeof a) != 0 || listen(s, 8) != 0 ||
-        getsockname(s, (struct sockaddr *)&a, &len) != 0) {
-        close(s);
+    if (bind(srv->sock, (struct sockaddr *)&a, sizeof a) != 0 || listen(srv->sock, 8) != 0 ||
+        getsockname(srv->sock, (struct sockaddr *)&a, &len) != 0) {
+        close(srv->sock);
         return -1;
     }
-    *port = ntohs(a.sin_port);
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        for (int i = 0; i < count; i++) {
-            int c = accept(s, NULL, NULL);
-            if (c < 0) {
-                _exit(1);
-            }
-            /* Read the head and the body: enough for a small request. */
-            char buf[65536];
-            size_t got = 0;
-            const char *end = NULL;
-            size_t want = 0;
-            for (;;) {
-                ssize_t n = read(c, buf + got, sizeof buf - 1 - got);
-                if (n <= 0) {
-                    break;
-                }
-                got += (size_t)n;
-                buf[got] = 0;
-                if (end == NULL && (end = strstr(buf, "\r\n\r\n")) != NULL) {
-                    const char *cl = strstr(buf, "ontent-Length:");
-                    if (cl == NULL) {
-                        cl = strstr(buf, "ontent-length:");
-                    }
-                    want = (size_t)(end - buf) + 4 + (cl ? (size_t)strtoul(cl + 14, NULL, 10) : 0);
-                }
-                if (end != NULL && got >= want) {
-                    break;
-                }
-            }
-            char answer[128];
-            int n = snprintf(answer, sizeof answer,
-                             "HTTP/1.1 %d X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                             status);
-            if (write(c, answer, (size_t)n) < 0) {
-                _exit(1);
-            }
-            close(c);
-        }
-        _exit(0);
+    srv->port = ntohs(a.sin_port);
+    if (pthread_create(&srv->thread, NULL, http_server_main, srv) != 0) {
+        close(srv->sock);
+        return -1;
     }
-    close(s);
-    return pid;
+    return 0;
 }
 
 static void test_notify(void) {
@@ -1156,22 +1175,22 @@ static void test_notify(void) {
 
     /* A receiver that accepts two requests: two events delivered, the cursor after them. */
     const char *fast = "{\"max_attempts\":1,\"timeout_ms\":5000}";
-    int port = 0;
-    pid_t child = start_http_server(2, 200, &port);
-    CHECK(child > 0);
-    if (child > 0) {
-        char url[64];
-        snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", port);
+    struct http_server srv;
+    char url[64];
+    int started = start_http_server(&srv, 2, 200) == 0;
+    CHECK(started);
+    if (started) {
+        snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", srv.port);
         out = NULL;
         CHECK_CODE(gradreg_registry_deliver_webhook(r, S(url), secret, GRADREG_STR("hook"), 2,
                                                     S(fast), &out),
                    GRADREG_OK);
         CHECK(out != NULL && strstr(out, "\"failed\":[]") != NULL);
         CHECK(out != NULL && strstr(out, "\"cursor\":2") != NULL);
-        CHECK(out != NULL && strstr(out, "\"id\":\"10327:2022010123#1.0\",\"seq\":1,\"status\":200") != NULL);
+        CHECK(out != NULL &&
+              strstr(out, "\"id\":\"10327:2022010123#1.0\",\"seq\":1,\"status\":200") != NULL);
         gradreg_string_free(out);
-        int st = 0;
-        CHECK(waitpid(child, &st, 0) == child && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        CHECK(pthread_join(srv.thread, NULL) == 0 && srv.ok);
         /* The receiver is gone: the next event fails, retryable, and the cursor stays. */
         out = NULL;
         CHECK_CODE(gradreg_registry_deliver_webhook(r, S(url), secret, GRADREG_STR("hook"), 10,
@@ -1183,11 +1202,10 @@ static void test_notify(void) {
         gradreg_string_free(out);
     }
     /* A receiver that refuses with 400: permanent, reported, nothing moves. */
-    child = start_http_server(1, 400, &port);
-    CHECK(child > 0);
-    if (child > 0) {
-        char url[64];
-        snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", port);
+    started = start_http_server(&srv, 1, 400) == 0;
+    CHECK(started);
+    if (started) {
+        snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", srv.port);
         out = NULL;
         CHECK_CODE(gradreg_registry_deliver_webhook(r, S(url), secret, GRADREG_STR("hook"), 10,
                                                     S(fast), &out),
@@ -1195,8 +1213,7 @@ static void test_notify(void) {
         CHECK(out != NULL && strstr(out, "\"permanent\":true,\"status\":400") != NULL);
         CHECK(out != NULL && strstr(out, "\"cursor\":2") != NULL);
         gradreg_string_free(out);
-        int st = 0;
-        CHECK(waitpid(child, &st, 0) == child && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        CHECK(pthread_join(srv.thread, NULL) == 0 && srv.ok);
     }
     CHECK_CODE(gradreg_registry_consumer_cursor(r, GRADREG_STR("hook"), &cursor), GRADREG_OK);
     CHECK(cursor == 2);
