@@ -81,6 +81,7 @@ from .records import (
     Problem,
     Study,
 )
+from .notify import Delivered, DeliveryReport, Failed, PendingEvent
 from .registry import (
     AuditRecord,
     AuditReport,
@@ -177,6 +178,11 @@ __all__ = [
     "AuditReport",
     "RefusedRow",
     "DestinationImportReport",
+    # notifications
+    "PendingEvent",
+    "DeliveryReport",
+    "Delivered",
+    "Failed",
     # rosters
     "CellProblem",
     "RosterNotice",
