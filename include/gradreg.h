@@ -126,6 +126,11 @@ enum gradreg_err
    */
   GRADREG_ERR_ROSTER_IMPLAUSIBLE_TEXT = 116,
   /**
+   * A webhook cannot be set up as asked (a URL that is not `http://` or `https://`, an empty
+   * secret, a zero timeout or attempt count).
+   */
+  GRADREG_ERR_INVALID_WEBHOOK = 130,
+  /**
    * A required pointer argument is NULL.
    */
   GRADREG_ERR_NULL_ARGUMENT = 190,
@@ -349,6 +354,10 @@ enum gradreg_err
    * The ID number is already registered under another key.
    */
   GRADREG_ERR_DUPLICATE_ID_NUMBER = 508,
+  /**
+   * A notification consumer acknowledged an event past the newest one in the outbox.
+   */
+  GRADREG_ERR_ACK_BEYOND_OUTBOX = 513,
   /**
    * The library panicked inside a call; the panic was caught and the call had no effect
    * on handles beyond what it had already committed. Please report it.
@@ -1363,6 +1372,107 @@ uint32_t gradreg_reminders_compute(gradreg_str registrations_json,
                                    gradreg_str options_json,
                                    int64_t now_unix,
                                    char **reminders_json_out);
+
+/**
+ * Where consumer `consumer` stands in the outbox: the `seq` of the last event it acknowledged
+ * (0 before any).
+ *
+ * - `consumer`: 1 to 200 bytes of UTF-8 without control characters (`wechat`, `sms` …).
+ * - `cursor_out`: receives the cursor.
+ *
+ * Returns `GRADREG_OK`, `GRADREG_ERR_INVALID_ARGUMENT` for a bad name, 5xx, and the handle, NULL
+ * and UTF-8 codes. Thread-safe.
+ *
+ * # Safety
+ * `consumer` must be `{NULL, 0}` or point to its `len` readable bytes; `cursor_out` must be
+ * writable.
+ */
+uint32_t gradreg_registry_consumer_cursor(const gradreg_registry *registry,
+                                          gradreg_str consumer,
+                                          uint64_t *cursor_out);
+
+/**
+ * The events consumer `consumer` has not acknowledged, oldest first, at most `limit`. Reading
+ * moves nothing: the same events come back until acknowledged with
+ * `gradreg_registry_ack_events`.
+ *
+ * - `events_json_out`: receives an array of `{"seq":3,"address":"graduate:…","event":{"id":
+ *   "…#2.0","at":"…","kind":…}}` (the event id is the idempotency key to pass on); free it with
+ *   `gradreg_string_free`.
+ *
+ * Returns as `gradreg_registry_consumer_cursor`. Thread-safe.
+ *
+ * # Safety
+ * As `gradreg_registry_consumer_cursor`; `events_json_out` must be writable.
+ */
+uint32_t gradreg_registry_pending_events(const gradreg_registry *registry,
+                                         gradreg_str consumer,
+                                         size_t limit,
+                                         char **events_json_out);
+
+/**
+ * Acknowledges consumer `consumer`'s events up to and including `seq` and writes its cursor
+ * afterwards to `cursor_out`. At or behind the cursor it changes nothing (not an error); past
+ * the newest event it is `GRADREG_ERR_ACK_BEYOND_OUTBOX` and changes nothing.
+ *
+ * Returns `GRADREG_OK`, `GRADREG_ERR_ACK_BEYOND_OUTBOX`, and as
+ * `gradreg_registry_consumer_cursor`. Thread-safe.
+ *
+ * # Safety
+ * As `gradreg_registry_consumer_cursor`.
+ */
+uint32_t gradreg_registry_ack_events(const gradreg_registry *registry,
+                                     gradreg_str consumer,
+                                     uint64_t seq,
+                                     uint64_t *cursor_out);
+
+/**
+ * Records that consumer `consumer` sent the notification `id` (a reminder's id) at `at_unix`.
+ * Writes 1 to `sent_now_out` when recorded now, 0 when it was recorded before: send a reminder
+ * only once it is recorded, or record it after delivery and skip those already recorded.
+ *
+ * Returns `GRADREG_OK`, `GRADREG_ERR_INVALID_ARGUMENT` (bad name, empty id, instant out of
+ * range), 5xx, and the handle, NULL and UTF-8 codes. Thread-safe.
+ *
+ * # Safety
+ * Each text argument must be `{NULL, 0}` or point to its `len` readable bytes; `sent_now_out`
+ * must be writable.
+ */
+uint32_t gradreg_registry_mark_sent(const gradreg_registry *registry,
+                                    gradreg_str consumer,
+                                    gradreg_str id,
+                                    int64_t at_unix,
+                                    int *sent_now_out);
+
+/**
+ * Delivers up to `limit` of consumer `consumer`'s pending events to an HTTP webhook, one signed
+ * POST each, retrying connection errors, timeouts, 408, 429 and 5xx with capped exponential
+ * backoff, and acknowledging each event as soon as the receiver accepts it. The run stops at
+ * the first event not delivered, which stays pending. Blocks for as long as the retries take.
+ *
+ * - `url`: `http://` or `https://`.
+ * - `secret`: the shared HMAC-SHA256 key (not empty).
+ * - `options_json`: `{NULL, 0}` for the defaults, or an object with any of `timeout_ms`
+ *   (10000), `max_attempts` (5), `initial_backoff_ms` (500), `max_backoff_ms` (60000).
+ * - `report_json_out`: receives `{"consumer","delivered":[{"id","seq","status","attempts"}],
+ *   "failed":[{"id","seq","permanent","status","error","attempts"}],"skipped":[],"cursor"}`;
+ *   free it with `gradreg_string_free`. A receiver's refusal is in the report, not the result.
+ *
+ * Returns `GRADREG_OK` (check `failed`), `GRADREG_ERR_INVALID_WEBHOOK`,
+ * `GRADREG_ERR_MALFORMED_JSON`, `GRADREG_ERR_INVALID_ARGUMENT`, 5xx, and the handle, NULL and
+ * UTF-8 codes. Thread-safe.
+ *
+ * # Safety
+ * Each text or byte argument must be `{NULL, 0}` or point to its `len` readable bytes;
+ * `report_json_out` must be writable.
+ */
+uint32_t gradreg_registry_deliver_webhook(const gradreg_registry *registry,
+                                          gradreg_str url,
+                                          gradreg_bytes secret,
+                                          gradreg_str consumer,
+                                          size_t limit,
+                                          gradreg_str options_json,
+                                          char **report_json_out);
 
 /**
  * Makes an empty set of status lists.

@@ -76,6 +76,10 @@ pub enum Error {
         /// The encoding the caller forced.
         encoding: String,
     },
+    /// A webhook cannot be set up as asked: its URL is not `http://` or `https://`, its secret
+    /// is empty, or a timeout or attempt count is zero.
+    #[error("推送地址或参数无效 / invalid webhook: {0}")]
+    InvalidWebhook(String),
     /// An XLSX roster is corrupt or truncated.
     #[error("XLSX 文件已损坏或不完整：{0} / the XLSX file is corrupt or truncated: {0}")]
     RosterXlsx(String),
@@ -270,6 +274,17 @@ pub enum Error {
         /// The other registration's id.
         other: String,
     },
+    /// A notification consumer acknowledged an event past the newest one in the outbox (an
+    /// acknowledgement at or behind its cursor is not an error: it changes nothing).
+    #[error("消费者 {consumer} 确认的序号 {seq} 超出消息队列（最新 {last}）/ consumer {consumer} acknowledged {seq}, past the newest event {last}")]
+    AckBeyondOutbox {
+        /// The consumer.
+        consumer: String,
+        /// The sequence number it acknowledged.
+        seq: u64,
+        /// The newest event's sequence number.
+        last: u64,
+    },
 
     // ---- 4xx rendering and fonts ----
     /// No usable CJK font was found: none given by the caller, none named by `GRADREG_FONT`, none
@@ -388,6 +403,8 @@ impl Error {
             Error::DiskFull(_) => ErrorCode::DiskFull,
             Error::Io(_) => ErrorCode::Io,
             Error::DuplicateIdNumber { .. } => ErrorCode::DuplicateIdNumber,
+            Error::AckBeyondOutbox { .. } => ErrorCode::AckBeyondOutbox,
+            Error::InvalidWebhook(_) => ErrorCode::InvalidWebhook,
             Error::TransferNumberMalformed(_) => ErrorCode::TransferNumberMalformed,
             Error::TransferNumberTypo => ErrorCode::TransferNumberTypo,
             Error::KeyRefused(_) => ErrorCode::KeyRefused,
@@ -623,6 +640,12 @@ mod tests {
             Error::DuplicateIdNumber {
                 other: String::new(),
             },
+            Error::AckBeyondOutbox {
+                consumer: String::new(),
+                seq: 1,
+                last: 0,
+            },
+            Error::InvalidWebhook(String::new()),
             Error::TransferNumberMalformed(String::new()),
             Error::TransferNumberTypo,
             Error::KeyRefused(String::new()),

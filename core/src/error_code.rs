@@ -60,6 +60,9 @@ pub enum ErrorCode {
     RosterNoRows = 115,
     /// A roster does not read as the encoding the caller forced.
     RosterImplausibleText = 116,
+    /// A webhook cannot be set up as asked (a URL that is not `http://` or `https://`, an empty
+    /// secret, a zero timeout or attempt count).
+    InvalidWebhook = 130,
     /// A required pointer argument is NULL.
     NullArgument = 190,
     /// A text argument is not valid UTF-8.
@@ -182,6 +185,8 @@ pub enum ErrorCode {
     Io = 507,
     /// The ID number is already registered under another key.
     DuplicateIdNumber = 508,
+    /// A notification consumer acknowledged an event past the newest one in the outbox.
+    AckBeyondOutbox = 513,
 
     // ---- 9xx internal errors ----
     /// The library panicked inside a call; the panic was caught and the call had no effect
@@ -193,7 +198,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in numeric order.
-    pub const ALL: [ErrorCode; 73] = [
+    pub const ALL: [ErrorCode; 75] = [
         ErrorCode::InvalidRecord,
         ErrorCode::MalformedJson,
         ErrorCode::InvalidArgument,
@@ -210,6 +215,7 @@ impl ErrorCode {
         ErrorCode::RosterUnsupportedFormat,
         ErrorCode::RosterNoRows,
         ErrorCode::RosterImplausibleText,
+        ErrorCode::InvalidWebhook,
         ErrorCode::NullArgument,
         ErrorCode::InvalidUtf8,
         ErrorCode::BufferTooSmall,
@@ -265,6 +271,7 @@ impl ErrorCode {
         ErrorCode::DiskFull,
         ErrorCode::Io,
         ErrorCode::DuplicateIdNumber,
+        ErrorCode::AckBeyondOutbox,
         ErrorCode::Panic,
         ErrorCode::Internal,
     ];
@@ -332,6 +339,7 @@ impl ErrorCode {
                 "名单按指定编码读出乱码",
                 "roster does not read as the declared encoding",
             ),
+            Self::InvalidWebhook => ("invalid_webhook", "推送地址或参数无效", "invalid webhook"),
             Self::NullArgument => (
                 "null_argument",
                 "参数为空指针",
@@ -518,6 +526,11 @@ impl ErrorCode {
                 "duplicate_id_number",
                 "身份证号已在其他登记中使用",
                 "ID number already registered",
+            ),
+            Self::AckBeyondOutbox => (
+                "ack_beyond_outbox",
+                "确认的消息序号超出消息队列",
+                "acknowledged past the newest event",
             ),
             Self::Panic => ("panic", "内部错误（已捕获）", "internal panic caught"),
             Self::Internal => ("internal", "内部错误", "internal error"),

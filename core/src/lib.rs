@@ -31,6 +31,7 @@ pub mod error_code;
 pub mod files;
 pub mod forms;
 pub mod lifecycle;
+pub mod notify;
 pub mod policy;
 mod problem;
 pub mod records;

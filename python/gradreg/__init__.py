@@ -81,6 +81,7 @@ from .records import (
     Problem,
     Study,
 )
+from .notify import Delivered, DeliveryReport, Failed, PendingEvent
 from .registry import (
     AuditRecord,
     AuditReport,
@@ -185,6 +186,11 @@ __all__ = [
     "LoginReasonNote",
     "CannotLogIn",
     "VoidApproval",
+    # notifications
+    "PendingEvent",
+    "DeliveryReport",
+    "Delivered",
+    "Failed",
     # rosters
     "CellProblem",
     "RosterNotice",

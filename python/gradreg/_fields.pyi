@@ -354,6 +354,10 @@ class Event(Record):
     message_zh: str
     #: Message in English.
     message_en: str
+    #: The stable id: `<registration id>#<version>.<index>` (see [`Event`]).
+    id: str = ...
+    #: The instant of the command that caused the event.
+    at: datetime = ...
 
 class Graduate(Record):
     """One synthetic graduate: basic information, CHSI account and reported destination."""

@@ -34,6 +34,12 @@ __all__: List[str] = [
     "issue_token",
     "verify_scanned",
     "verify_offline",
+    "consumer_cursor",
+    "pending_events",
+    "ack_events",
+    "mark_sent",
+    "sent_at",
+    "deliver_webhook",
     "NativeHeaderAliases",
     "NativeKeyRing",
     "NativeKeySet",
@@ -281,3 +287,20 @@ def registry_approve_void_requests(
 ) -> str: ...
 def registry_cannot_log_in(registry: NativeRegistry, actor: str, now: str) -> str: ...
 def registry_unconfirmed(registry: NativeRegistry, actor: str, days: int, now: str) -> str: ...
+# notifications (python/src/notify.rs)
+def consumer_cursor(registry: NativeRegistry, consumer: str) -> int: ...
+def pending_events(registry: NativeRegistry, consumer: str, limit: int) -> str: ...
+def ack_events(registry: NativeRegistry, consumer: str, seq: int) -> int: ...
+def mark_sent(registry: NativeRegistry, consumer: str, id: str, at: str) -> bool: ...
+def sent_at(registry: NativeRegistry, consumer: str, id: str) -> Optional[str]: ...
+def deliver_webhook(
+    registry: NativeRegistry,
+    url: str,
+    secret: bytes,
+    consumer: str,
+    limit: int,
+    timeout_ms: int,
+    max_attempts: int,
+    initial_backoff_ms: int,
+    max_backoff_ms: int,
+) -> str: ...

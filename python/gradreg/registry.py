@@ -36,6 +36,7 @@ from .lifecycle import (
     _need,
     _policy_json,
 )
+from .notify import NotifyMixin
 from .records import BasicInfo
 from .roster import (
     AliasesSource,
@@ -231,9 +232,10 @@ def _with_subset(
     return dumps(q)
 
 
-class Registry:
+class Registry(NotifyMixin):
     """The registry. ``Registry.open(folder_or_file)`` keeps it in SQLite;
-    ``Registry.in_memory()`` for tests. Usable as a context manager."""
+    ``Registry.in_memory()`` for tests. Usable as a context manager. The notification methods
+    (consumer cursors, ``mark_sent``, ``deliver_webhook``) come from ``gradreg.notify``."""
 
     def __init__(self, native: Any, path: Optional[str] = None) -> None:
         self._native = native

@@ -13,8 +13,8 @@
 //! One module per domain: [`errors`] (conversions, the code table), [`records`] (validation,
 //! samples, tables, the schema), [`lifecycle`] (the state machine), [`codes`] (numbers, key rings,
 //! tokens, verification), [`keys`] (key stores, key sets, status lists, offline
-//! verification), [`forms`], [`registry`], [`roster`] and [`worklists`] (statistics of a
-//! subset and the staff work lists).
+//! verification), [`forms`], [`registry`], [`notify`] (consumer cursors, sent reminders, the
+//! webhook), [`roster`] and [`worklists`] (statistics of a subset and the staff work lists).
 #![deny(missing_docs)]
 
 use pyo3::prelude::*;
@@ -24,6 +24,7 @@ pub mod errors;
 pub mod forms;
 pub mod keys;
 pub mod lifecycle;
+pub mod notify;
 pub mod records;
 pub mod registry;
 pub mod roster;
@@ -40,6 +41,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     keys::register(m)?;
     forms::register(m)?;
     registry::register(m)?;
+    notify::register(m)?;
     roster::register(m)?;
     worklists::register(m)
 }

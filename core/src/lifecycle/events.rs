@@ -56,6 +56,27 @@ impl Recipient {
                 .unwrap_or_default(),
         }
     }
+
+    /// A stable address string for this recipient, which a host maps to a channel (a WeChat
+    /// openid, a phone number, an office mailbox) in its own table:
+    ///
+    /// | recipient | address |
+    /// |---|---|
+    /// | the graduate of registration `R` | `graduate:R` |
+    /// | the counselors of college `C` | `counselor:<school>:C` |
+    /// | the school's employment office | `school_office:<school>` |
+    /// | the provincial platform | `provincial_platform` |
+    ///
+    /// `registration_id` is the registration the event or reminder is about (only the graduate's
+    /// address uses it). The parts are the stored texts as they are, joined by `:`.
+    pub fn address(&self, registration_id: &str) -> String {
+        match self {
+            Recipient::Graduate => format!("graduate:{registration_id}"),
+            Recipient::Counselor { school, college } => format!("counselor:{school}:{college}"),
+            Recipient::SchoolOffice { school } => format!("school_office:{school}"),
+            Recipient::ProvincialPlatform => "provincial_platform".to_string(),
+        }
+    }
 }
 
 /// What happened.
@@ -278,9 +299,26 @@ impl EventKind {
 }
 
 /// A notification caused by a command. Messages are Chinese first.
+///
+/// Every event carries a stable [`id`](Event::id), the same in every store, after a restart and
+/// in an export, so that a sender can pass it to a receiver as an idempotency key. Its form is
+/// `<registration id>#<version>.<index>`: the registration, the registration version the command
+/// produced, and the event's place (from 0) among the events of that command. A registration's
+/// versions only grow and every stored command produces a new one, so no two events share an id.
+/// Split it at the **last** `#` (a registration id may itself contain `#`).
+///
+/// Events stored before ids and instants existed load with an empty `id` and `at` at the Unix
+/// epoch; the registry fills such an id in from the outbox as `<registration id>#outbox.<seq>`
+/// when it reads the event back.
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
+    /// The stable id: `<registration id>#<version>.<index>` (see [`Event`]).
+    #[serde(default)]
+    pub id: String,
+    /// The instant of the command that caused the event.
+    #[serde(default)]
+    pub at: DateTime<Utc>,
     /// What happened.
     pub kind: EventKind,
     /// Who should hear of it.
@@ -291,6 +329,19 @@ pub struct Event {
     pub message_zh: String,
     /// Message in English.
     pub message_en: String,
+}
+
+impl Event {
+    /// The id of event number `index` (from 0) among those of the command that produced
+    /// `version` of registration `registration_id`: `<registration id>#<version>.<index>`.
+    pub fn make_id(registration_id: &str, version: u64, index: usize) -> String {
+        format!("{registration_id}#{version}.{index}")
+    }
+
+    /// The recipient's address (see [`Recipient::address`]).
+    pub fn address(&self) -> String {
+        self.recipient.address(&self.registration_id)
+    }
 }
 
 /// The audit entry of one applied command.
@@ -362,6 +413,33 @@ mod tests {
         EventKind::AuthorizationsSuperseded,
         EventKind::FormVerified,
     ];
+
+    #[test]
+    fn addresses_are_stable_strings() {
+        assert_eq!(Recipient::Graduate.address("R-1"), "graduate:R-1");
+        let c = Recipient::Counselor {
+            college: "会计学院".into(),
+        };
+        assert!(c.address("R-1").starts_with("counselor:"));
+        assert!(c.address("R-1").ends_with(":会计学院"));
+        assert!(Recipient::SchoolOffice
+            .address("R-1")
+            .starts_with("school_office:"));
+        assert_eq!(
+            Recipient::ProvincialPlatform.address("R-1"),
+            "provincial_platform"
+        );
+    }
+
+    #[test]
+    fn events_stored_before_ids_still_load() {
+        let old = r#"{"kind":"logged_in","recipient":{"to":"graduate"},"registration_id":"R-1","message_zh":"z","message_en":"e"}"#;
+        let e: Event = serde_json::from_str(old).unwrap();
+        assert_eq!(e.id, "");
+        assert_eq!(e.at, DateTime::<Utc>::default());
+        assert_eq!(e.kind, EventKind::LoggedIn);
+        assert_eq!(Event::make_id("R#1", 7, 2), "R#1#7.2");
+    }
 
     #[test]
     fn every_kind_has_both_messages() {

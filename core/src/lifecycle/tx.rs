@@ -44,11 +44,20 @@ impl<'c> Tx<'c> {
         self.ctx.now
     }
 
-    /// Records an event; its messages are built by the kind from `facts`.
+    /// Records an event; its messages are built by the kind from `facts`. Its id names the
+    /// version this command produces (the current one plus one: events of a command that
+    /// changes nothing are never stored) and its place among the command's events.
     pub fn emit(&mut self, kind: EventKind, recipient: Recipient, facts: &EventFacts<'_>) {
         let message_zh = kind.message_zh(&recipient, facts);
         let message_en = kind.message_en(&recipient, facts);
+        let id = Event::make_id(
+            &self.reg.id,
+            self.reg.version.saturating_add(1),
+            self.events.len(),
+        );
         self.events.push(Event {
+            id,
+            at: self.ctx.now,
             kind,
             recipient,
             registration_id: self.reg.id.clone(),

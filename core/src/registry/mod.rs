@@ -8,7 +8,9 @@
 //!
 //! The registry's commands are here; batch uploads and roster imports are in `import`,
 //! destination imports from the provincial platform in `import_destinations`, queries, reminders
-//! and statistics in `query`, the work lists of a school's staff in `worklists`, the summary CSV export in `export`, the full export (every field,
+//! and statistics in `query`, the work lists of a school's staff in `worklists`, notification
+//! consumers (cursors over the outbox, sent reminders) in `notify`, the summary CSV export in
+//! `export`, the full export (every field,
 //! CSV or XLSX, read back by the importers) in `export_records`, and verification against the
 //! store in `verify`.
 
@@ -16,6 +18,7 @@ mod export;
 mod export_records;
 mod import;
 mod import_destinations;
+mod notify;
 mod path;
 mod query;
 pub mod store;
@@ -320,8 +323,14 @@ impl Registry {
         Ok(check_chain(self.store.audit(None)?, head))
     }
 
-    /// Events (the notification outbox) after sequence number `after`.
+    /// Events (the notification outbox) after sequence number `after`. For consumers that keep
+    /// their place in the registry, see [`Registry::pending_events`].
     pub fn events_after(&self, after: u64, limit: usize) -> Result<Vec<(u64, Event)>> {
-        self.store.events_after(after, limit)
+        Ok(self
+            .store
+            .events_after(after, limit)?
+            .into_iter()
+            .map(notify::with_legacy_id)
+            .collect())
     }
 }

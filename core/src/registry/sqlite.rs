@@ -74,6 +74,19 @@ CREATE TRIGGER IF NOT EXISTS audit_append_only_delete BEFORE DELETE ON audit
     BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 "#;
 
+/// The tables of notification consumers: each consumer's place in the outbox, and the
+/// notifications (reminders, events) each consumer has sent. Created on every open, so a file
+/// written before they existed gains them.
+const NOTIFY_SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS consumer_cursors (consumer TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sent_notifications (
+    consumer TEXT NOT NULL,
+    id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (consumer, id)
+) WITHOUT ROWID;
+"#;
+
 const SCHEMA_VERSION: &str = "1";
 
 /// The summary columns added after the first schema, with their definitions. A file made before
@@ -186,6 +199,7 @@ impl SqliteStore {
         conn.execute_batch("PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY")
             .map_err(db_err)?;
         conn.execute_batch(SCHEMA).map_err(db_err)?;
+        conn.execute_batch(NOTIFY_SCHEMA).map_err(db_err)?;
         let version: Option<String> = conn
             .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
                 r.get(0)
@@ -831,6 +845,79 @@ impl Store for SqliteStore {
         }
         Ok(out)
     }
+
+    fn last_event_seq(&self) -> Result<u64> {
+        let c = self.lock()?;
+        last_event_seq(&c)
+    }
+
+    fn consumer_cursor(&self, name: &str) -> Result<u64> {
+        let c = self.lock()?;
+        consumer_cursor(&c, name)
+    }
+
+    fn ack(&self, name: &str, seq: u64) -> Result<u64> {
+        let mut c = self.lock()?;
+        let tx = c
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db_err)?;
+        let last = last_event_seq(&tx)?;
+        let cursor = consumer_cursor(&tx, name)?;
+        let next = super::store::advance_cursor(name, cursor, seq, last)?;
+        if next != cursor {
+            tx.prepare_cached(
+                "INSERT INTO consumer_cursors(consumer, seq) VALUES(?1, ?2) \
+                 ON CONFLICT(consumer) DO UPDATE SET seq = excluded.seq",
+            )
+            .map_err(db_err)?
+            .execute(params![name, i64::try_from(next).unwrap_or(i64::MAX)])
+            .map_err(db_err)?;
+        }
+        tx.commit().map_err(db_err)?;
+        Ok(next)
+    }
+
+    fn mark_sent(&self, consumer: &str, id: &str, at: DateTime<Utc>) -> Result<bool> {
+        let c = self.lock()?;
+        let n = c
+            .prepare_cached(
+                "INSERT OR IGNORE INTO sent_notifications(consumer, id, at) VALUES(?1, ?2, ?3)",
+            )
+            .map_err(db_err)?
+            .execute(params![consumer, id, at.timestamp_millis()])
+            .map_err(db_err)?;
+        Ok(n == 1)
+    }
+
+    fn sent_at(&self, consumer: &str, id: &str) -> Result<Option<DateTime<Utc>>> {
+        let c = self.lock()?;
+        let ms: Option<i64> = c
+            .prepare_cached("SELECT at FROM sent_notifications WHERE consumer = ?1 AND id = ?2")
+            .map_err(db_err)?
+            .query_row(params![consumer, id], |r| r.get(0))
+            .optional()
+            .map_err(db_err)?;
+        Ok(from_millis(ms))
+    }
+}
+
+/// The newest event's sequence number (0 when the outbox is empty).
+fn last_event_seq(c: &Connection) -> Result<u64> {
+    let n: Option<i64> = c
+        .query_row("SELECT MAX(seq) FROM events", [], |r| r.get(0))
+        .map_err(db_err)?;
+    Ok(n.and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
+}
+
+/// A consumer's cursor (0 when it has none).
+fn consumer_cursor(c: &Connection, name: &str) -> Result<u64> {
+    let n: Option<i64> = c
+        .prepare_cached("SELECT seq FROM consumer_cursors WHERE consumer = ?1")
+        .map_err(db_err)?
+        .query_row([name], |r| r.get(0))
+        .optional()
+        .map_err(db_err)?;
+    Ok(n.and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
 }
 
 #[cfg(test)]

@@ -358,6 +358,42 @@ pub trait Store: Send + Sync {
 
     /// Every assigned status slot with its authorization's number, in slot order.
     fn status_slots(&self) -> Result<Vec<(u64, String)>>;
+
+    // ---- notification consumers: cursors over the outbox and sent reminders ----
+
+    /// The sequence number of the newest event in the outbox (0 when it is empty).
+    fn last_event_seq(&self) -> Result<u64>;
+
+    /// Where consumer `name` stands in the outbox: the sequence number of the last event it
+    /// acknowledged (0 for a consumer that never acknowledged one). Consumers are independent:
+    /// each reads the whole outbox at its own pace.
+    fn consumer_cursor(&self, name: &str) -> Result<u64>;
+
+    /// Acknowledges the events of consumer `name` up to and including `seq`, moving its cursor
+    /// forward, and returns the cursor after the call. Acknowledging at or behind the cursor
+    /// changes nothing (a repeated acknowledgement after a crash is harmless); acknowledging past
+    /// the newest event is [`Error::AckBeyondOutbox`] and changes nothing.
+    fn ack(&self, name: &str, seq: u64) -> Result<u64>;
+
+    /// Records that consumer `consumer` sent the notification `id` (a reminder's or an event's
+    /// id) at `at`. Returns `true` when recorded now, `false` when it was already recorded (the
+    /// first time is kept).
+    fn mark_sent(&self, consumer: &str, id: &str, at: DateTime<Utc>) -> Result<bool>;
+
+    /// When consumer `consumer` recorded notification `id` as sent, if it did.
+    fn sent_at(&self, consumer: &str, id: &str) -> Result<Option<DateTime<Utc>>>;
+}
+
+/// Moves a cursor: the new cursor, or [`Error::AckBeyondOutbox`] when `seq` is past `last`.
+pub(crate) fn advance_cursor(name: &str, cursor: u64, seq: u64, last: u64) -> Result<u64> {
+    if seq > last {
+        return Err(Error::AckBeyondOutbox {
+            consumer: name.to_string(),
+            seq,
+            last,
+        });
+    }
+    Ok(cursor.max(seq))
 }
 
 #[derive(Default)]
@@ -371,6 +407,8 @@ struct Inner {
     slots: Vec<String>,
     slot_of: HashMap<String, u64>,
     signers: std::collections::BTreeMap<(String, u32), DateTime<Utc>>,
+    cursors: HashMap<String, u64>,
+    sent: HashMap<(String, String), DateTime<Utc>>,
 }
 
 /// A store in memory, for tests and short-lived tools.
@@ -615,5 +653,40 @@ impl Store for MemoryStore {
             .enumerate()
             .map(|(i, n)| (i as u64, n.clone()))
             .collect())
+    }
+
+    fn last_event_seq(&self) -> Result<u64> {
+        Ok(self.lock()?.events.last().map_or(0, |(s, _)| *s))
+    }
+
+    fn consumer_cursor(&self, name: &str) -> Result<u64> {
+        Ok(self.lock()?.cursors.get(name).copied().unwrap_or(0))
+    }
+
+    fn ack(&self, name: &str, seq: u64) -> Result<u64> {
+        let mut g = self.lock()?;
+        let last = g.events.last().map_or(0, |(s, _)| *s);
+        let cursor = g.cursors.get(name).copied().unwrap_or(0);
+        let next = advance_cursor(name, cursor, seq, last)?;
+        g.cursors.insert(name.to_string(), next);
+        Ok(next)
+    }
+
+    fn mark_sent(&self, consumer: &str, id: &str, at: DateTime<Utc>) -> Result<bool> {
+        let mut g = self.lock()?;
+        let key = (consumer.to_string(), id.to_string());
+        if g.sent.contains_key(&key) {
+            return Ok(false);
+        }
+        g.sent.insert(key, at);
+        Ok(true)
+    }
+
+    fn sent_at(&self, consumer: &str, id: &str) -> Result<Option<DateTime<Utc>>> {
+        Ok(self
+            .lock()?
+            .sent
+            .get(&(consumer.to_string(), id.to_string()))
+            .copied())
     }
 }

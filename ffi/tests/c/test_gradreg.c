@@ -4,16 +4,20 @@
  * JSON, forged, freed and wrong-kind handles, too-small buffers, where a registry's file goes,
  * key stores on disk (mode 0600), key sets, signed status lists and offline verification,
  * a class of forms as one PDF or a ZIP of PNG pages (in memory and streamed to a file), and
+ * notification consumers and the webhook sender against a local server in a thread, and
  * concurrent use of one registry from several threads. Prints "N passed, N failed" as its
  * last line and exits non-zero when anything failed.
  *
  * Built by scripts/c-tests.sh twice: against libgradreg.a with -fsanitize=address,undefined, and
  * against libgradreg.so under valgrind.
  */
-#define _GNU_SOURCE /* memmem */
+#define _GNU_SOURCE /* memmem, strcasestr */
 
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,7 +201,7 @@ static const struct named_code ALL_CODES[] = {
     CODE(INVALID_CODE_TABLE), CODE(ROSTER_EMPTY), CODE(ROSTER_NO_HEADER),
     CODE(ROSTER_MISSING_COLUMNS), CODE(ROSTER_DUPLICATE_COLUMNS), CODE(ROSTER_ENCODING),
     CODE(ROSTER_XLSX), CODE(ROSTER_NO_SHEET), CODE(ROSTER_IO), CODE(ROSTER_UNSUPPORTED_FORMAT),
-    CODE(ROSTER_NO_ROWS), CODE(ROSTER_IMPLAUSIBLE_TEXT),
+    CODE(ROSTER_NO_ROWS), CODE(ROSTER_IMPLAUSIBLE_TEXT), CODE(INVALID_WEBHOOK),
     CODE(NULL_ARGUMENT), CODE(INVALID_UTF8), CODE(BUFFER_TOO_SMALL), CODE(WRONG_HANDLE),
     CODE(INVALID_HANDLE), CODE(FORBIDDEN), CODE(LOGIN_REFUSED), CODE(NOT_LOGGED_IN),
     CODE(BASIC_INFO_MISSING), CODE(BASIC_INFO_ALREADY_UPLOADED), CODE(BASIC_INFO_NOT_CONFIRMED),
@@ -213,7 +217,7 @@ static const struct named_code ALL_CODES[] = {
     CODE(FONT_NOT_FOUND), CODE(FONT_INVALID), CODE(MISSING_GLYPH), CODE(FIELD_TOO_LONG),
     CODE(INVALID_RENDER_SIZE), CODE(QR_PAYLOAD_INVALID), CODE(FORM_OVERFLOW), CODE(RENDER_FAILED),
     CODE(STORAGE), CODE(CONFLICT), CODE(NOT_FOUND), CODE(BUSY), CODE(CORRUPT), CODE(DISK_FULL),
-    CODE(IO), CODE(DUPLICATE_ID_NUMBER), CODE(PANIC), CODE(INTERNAL),
+    CODE(IO), CODE(DUPLICATE_ID_NUMBER), CODE(ACK_BEYOND_OUTBOX), CODE(PANIC), CODE(INTERNAL),
 };
 #undef CODE
 #define VERDICT(name) {GRADREG_VERDICT_##name, #name}
@@ -992,6 +996,227 @@ static void test_registry_operations(void) {
     CHECK_CODE(gradreg_registry_events_after(r, 0, 1, NULL), GRADREG_ERR_NULL_ARGUMENT);
     CHECK_CODE(gradreg_registry_events_after(NULL, 0, 1, &out), GRADREG_ERR_NULL_ARGUMENT);
 
+    gradreg_registry_free(r);
+}
+
+/* ---- notifications: consumer cursors, sent reminders, the webhook ---- */
+
+/* A local HTTP server in a thread: answers `count` requests, each with `status`, one connection
+ * each, then stops. (A thread, not a child process: a forked child would inherit and report the
+ * parent's memory under valgrind.) */
+struct http_server {
+    int sock;
+    int count;
+    int status;
+    int port;
+    int ok;
+    pthread_t thread;
+};
+
+static void *http_server_main(void *arg) {
+    struct http_server *srv = arg;
+    srv->ok = 1;
+    for (int i = 0; i < srv->count; i++) {
+        int c = accept(srv->sock, NULL, NULL);
+        if (c < 0) {
+            srv->ok = 0;
+            break;
+        }
+        /* Read the head and the body: enough for a small request. */
+        char buf[65536];
+        size_t got = 0;
+        const char *end = NULL;
+        size_t want = 0;
+        for (;;) {
+            ssize_t n = read(c, buf + got, sizeof buf - 1 - got);
+            if (n <= 0) {
+                break;
+            }
+            got += (size_t)n;
+            buf[got] = 0;
+            if (end == NULL && (end = strstr(buf, "\r\n\r\n")) != NULL) {
+                const char *cl = strcasestr(buf, "content-length:");
+                want = (size_t)(end - buf) + 4 + (cl ? (size_t)strtoul(cl + 15, NULL, 10) : 0);
+            }
+            if (end != NULL && got >= want) {
+                break;
+            }
+        }
+        if (end == NULL || strcasestr(buf, "gradreg-signature: v1=") == NULL) {
+            srv->ok = 0;
+        }
+        char answer[128];
+        int n = snprintf(answer, sizeof answer,
+                         "HTTP/1.1 %d X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                         srv->status);
+        if (write(c, answer, (size_t)n) < 0) {
+            srv->ok = 0;
+        }
+        close(c);
+    }
+    close(srv->sock);
+    return NULL;
+}
+
+/* Starts a server on 127.0.0.1 with a free port; 0 on success. */
+static int start_http_server(struct http_server *srv, int count, int status) {
+    srv->count = count;
+    srv->status = status;
+    srv->ok = 0;
+    srv->sock = socket(AF_INET, SOCK_STREAM, 0);
+    if (srv->sock < 0) {
+        return -1;
+    }
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = 0;
+    socklen_t len = sizeof a;
+    if (bind(srv->sock, (struct sockaddr *)&a, sizeof a) != 0 || listen(srv->sock, 8) != 0 ||
+        getsockname(srv->sock, (struct sockaddr *)&a, &len) != 0) {
+        close(srv->sock);
+        return -1;
+    }
+    srv->port = ntohs(a.sin_port);
+    if (pthread_create(&srv->thread, NULL, http_server_main, srv) != 0) {
+        close(srv->sock);
+        return -1;
+    }
+    return 0;
+}
+
+static void test_notify(void) {
+    gradreg_registry *r = NULL;
+    CHECK_CODE(gradreg_registry_new_in_memory(S(POLICY), &r), GRADREG_OK);
+    walk_to_confirmed(r, "10327:2022010123");
+
+    /* Cursors: pending events come back until acknowledged. */
+    uint64_t cursor = 99;
+    CHECK_CODE(gradreg_registry_consumer_cursor(r, GRADREG_STR("wechat"), &cursor), GRADREG_OK);
+    CHECK(cursor == 0);
+    char *out = NULL;
+    CHECK_CODE(gradreg_registry_pending_events(r, GRADREG_STR("wechat"), 2, &out), GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "\"address\":\"graduate:10327:2022010123\"") != NULL);
+    CHECK(out != NULL && strstr(out, "\"seq\":1}") != NULL && strstr(out, "\"seq\":2}") != NULL);
+    CHECK(out != NULL && strstr(out, "\"id\":\"10327:2022010123#1.0\"") != NULL);
+    CHECK(out != NULL && strstr(out, "\"seq\":3") == NULL);
+    gradreg_string_free(out);
+    out = NULL;
+    CHECK_CODE(gradreg_registry_ack_events(r, GRADREG_STR("wechat"), 2, &cursor), GRADREG_OK);
+    CHECK(cursor == 2);
+    CHECK_CODE(gradreg_registry_ack_events(r, GRADREG_STR("wechat"), 1, &cursor), GRADREG_OK);
+    CHECK(cursor == 2); /* backwards changes nothing */
+    cursor = 77;
+    CHECK_CODE(gradreg_registry_ack_events(r, GRADREG_STR("wechat"), 1000000, &cursor),
+               GRADREG_ERR_ACK_BEYOND_OUTBOX);
+    CHECK(cursor == 77);
+    CHECK_CODE(gradreg_registry_pending_events(r, GRADREG_STR("wechat"), 100, &out), GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "\"seq\":3}") != NULL && strstr(out, "\"seq\":2}") == NULL);
+    gradreg_string_free(out);
+    out = SENTINEL;
+    CHECK_CODE(gradreg_registry_consumer_cursor(r, GRADREG_STR("sms"), &cursor), GRADREG_OK);
+    CHECK(cursor == 0);
+    CHECK_CODE(gradreg_registry_consumer_cursor(r, GRADREG_STR(""), &cursor),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_registry_consumer_cursor(NULL, GRADREG_STR("a"), &cursor),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_consumer_cursor(r, GRADREG_STR_NONE, &cursor),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_consumer_cursor(r, GRADREG_STR("a"), NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_pending_events(r, GRADREG_STR("\xff"), 1, &out),
+               GRADREG_ERR_INVALID_UTF8);
+    CHECK_CODE(gradreg_registry_pending_events(r, GRADREG_STR("a"), 1, NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_ack_events(r, GRADREG_STR("a"), 0, NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK(out == SENTINEL);
+
+    /* Sent once. */
+    int now = -1;
+    CHECK_CODE(gradreg_registry_mark_sent(r, GRADREG_STR("wechat"), GRADREG_STR("rem-1"), MAY2, &now),
+               GRADREG_OK);
+    CHECK(now == 1);
+    CHECK_CODE(gradreg_registry_mark_sent(r, GRADREG_STR("wechat"), GRADREG_STR("rem-1"), JUN10, &now),
+               GRADREG_OK);
+    CHECK(now == 0);
+    CHECK_CODE(gradreg_registry_mark_sent(r, GRADREG_STR("sms"), GRADREG_STR("rem-1"), MAY2, &now),
+               GRADREG_OK);
+    CHECK(now == 1);
+    CHECK_CODE(gradreg_registry_mark_sent(r, GRADREG_STR("wechat"), GRADREG_STR(""), MAY2, &now),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_registry_mark_sent(r, GRADREG_STR("wechat"), GRADREG_STR("x"), INT64_MAX, &now),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_registry_mark_sent(r, GRADREG_STR("wechat"), GRADREG_STR_NONE, MAY2, &now),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_mark_sent(r, GRADREG_STR("wechat"), GRADREG_STR("x"), MAY2, NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+
+    /* The webhook: refused setups. */
+    const char *key = "shared-secret";
+    gradreg_bytes secret = B((const uint8_t *)key, strlen(key));
+    out = SENTINEL;
+    CHECK_CODE(gradreg_registry_deliver_webhook(r, GRADREG_STR("ftp://x/"), secret,
+                                                GRADREG_STR("hook"), 10, GRADREG_STR_NONE, &out),
+               GRADREG_ERR_INVALID_WEBHOOK);
+    CHECK_CODE(gradreg_registry_deliver_webhook(r, GRADREG_STR("http://127.0.0.1:9/"),
+                                                B((const uint8_t *)key, 0), GRADREG_STR("hook"),
+                                                10, GRADREG_STR_NONE, &out),
+               GRADREG_ERR_INVALID_WEBHOOK);
+    CHECK_CODE(gradreg_registry_deliver_webhook(r, GRADREG_STR("http://127.0.0.1:9/"), secret,
+                                                GRADREG_STR("hook"), 10, GRADREG_STR("{\"x\":1}"),
+                                                &out),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_registry_deliver_webhook(r, GRADREG_STR("http://127.0.0.1:9/"), secret,
+                                                GRADREG_STR("hook"), 10, GRADREG_STR_NONE, NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK(out == SENTINEL);
+
+    /* A receiver that accepts two requests: two events delivered, the cursor after them. */
+    const char *fast = "{\"max_attempts\":1,\"timeout_ms\":5000}";
+    struct http_server srv;
+    char url[64];
+    int started = start_http_server(&srv, 2, 200) == 0;
+    CHECK(started);
+    if (started) {
+        snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", srv.port);
+        out = NULL;
+        CHECK_CODE(gradreg_registry_deliver_webhook(r, S(url), secret, GRADREG_STR("hook"), 2,
+                                                    S(fast), &out),
+                   GRADREG_OK);
+        CHECK(out != NULL && strstr(out, "\"failed\":[]") != NULL);
+        CHECK(out != NULL && strstr(out, "\"cursor\":2") != NULL);
+        CHECK(out != NULL &&
+              strstr(out, "\"id\":\"10327:2022010123#1.0\",\"seq\":1,\"status\":200") != NULL);
+        gradreg_string_free(out);
+        CHECK(pthread_join(srv.thread, NULL) == 0 && srv.ok);
+        /* The receiver is gone: the next event fails, retryable, and the cursor stays. */
+        out = NULL;
+        CHECK_CODE(gradreg_registry_deliver_webhook(r, S(url), secret, GRADREG_STR("hook"), 10,
+                                                    S(fast), &out),
+                   GRADREG_OK);
+        CHECK(out != NULL && strstr(out, "\"delivered\":[]") != NULL);
+        CHECK(out != NULL && strstr(out, "\"seq\":3,\"permanent\":false,\"status\":null") != NULL);
+        CHECK(out != NULL && strstr(out, "\"cursor\":2") != NULL);
+        gradreg_string_free(out);
+    }
+    /* A receiver that refuses with 400: permanent, reported, nothing moves. */
+    started = start_http_server(&srv, 1, 400) == 0;
+    CHECK(started);
+    if (started) {
+        snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", srv.port);
+        out = NULL;
+        CHECK_CODE(gradreg_registry_deliver_webhook(r, S(url), secret, GRADREG_STR("hook"), 10,
+                                                    S(fast), &out),
+                   GRADREG_OK);
+        CHECK(out != NULL && strstr(out, "\"permanent\":true,\"status\":400") != NULL);
+        CHECK(out != NULL && strstr(out, "\"cursor\":2") != NULL);
+        gradreg_string_free(out);
+        CHECK(pthread_join(srv.thread, NULL) == 0 && srv.ok);
+    }
+    CHECK_CODE(gradreg_registry_consumer_cursor(r, GRADREG_STR("hook"), &cursor), GRADREG_OK);
+    CHECK(cursor == 2);
     gradreg_registry_free(r);
 }
 
@@ -3460,6 +3685,7 @@ int main(void) {
     test_registry_operations();
     test_registry_batches();
     test_worklists();
+    test_notify();
     test_threads();
     test_keyring();
     test_tokens_and_verification();
