@@ -180,8 +180,12 @@ pub enum ErrorCode {
     DiskFull = 506,
     /// A file could not be read or written.
     Io = 507,
-    /// The ID number is already registered under another key.
+    /// The ID number is already registered under another key for the same cohort (graduation
+    /// year and education level); other cohorts of one ID number are allowed.
     DuplicateIdNumber = 508,
+    /// The transfer number (转递编号) is already held by another registration, named in the
+    /// error; numbers are unique and a duplicate never replaces the holder's.
+    DuplicateTransferNumber = 509,
 
     // ---- 9xx internal errors ----
     /// The library panicked inside a call; the panic was caught and the call had no effect
@@ -193,7 +197,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in numeric order.
-    pub const ALL: [ErrorCode; 73] = [
+    pub const ALL: [ErrorCode; 74] = [
         ErrorCode::InvalidRecord,
         ErrorCode::MalformedJson,
         ErrorCode::InvalidArgument,
@@ -265,6 +269,7 @@ impl ErrorCode {
         ErrorCode::DiskFull,
         ErrorCode::Io,
         ErrorCode::DuplicateIdNumber,
+        ErrorCode::DuplicateTransferNumber,
         ErrorCode::Panic,
         ErrorCode::Internal,
     ];
@@ -518,6 +523,11 @@ impl ErrorCode {
                 "duplicate_id_number",
                 "身份证号已在其他登记中使用",
                 "ID number already registered",
+            ),
+            Self::DuplicateTransferNumber => (
+                "duplicate_transfer_number",
+                "转递编号已被其他登记使用",
+                "transfer number already held",
             ),
             Self::Panic => ("panic", "内部错误（已捕获）", "internal panic caught"),
             Self::Internal => ("internal", "内部错误", "internal error"),

@@ -114,13 +114,19 @@ impl Registry {
                 continue;
             }
             let idn = info.id_number.to_ascii_uppercase();
-            if let Some(other) = id_numbers.insert(idn.clone(), key.clone()) {
+            let year = info.graduation_year().unwrap_or(0);
+            let cohort = (idn.clone(), year, info.education_level.clone());
+            if let Some(other) = id_numbers.insert(cohort, key.clone()) {
                 results.push(UploadResult::Refused {
                     error: Error::DuplicateIdNumber { other },
                 });
                 continue;
             }
-            if let Some(other) = self.store.find_by_id_number(&idn)?.filter(|o| o != key) {
+            if let Some(other) = self
+                .find_by_id_number_in(&idn, year, &info.education_level)?
+                .map(|r| r.id)
+                .filter(|o| o != key)
+            {
                 results.push(UploadResult::Refused {
                     error: Error::DuplicateIdNumber { other },
                 });

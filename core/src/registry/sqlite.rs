@@ -12,7 +12,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 
 use super::store::{
-    chain_hash, entry_json, AuditRecord, ChainHead, Commit, Filter, Store, Summary,
+    chain_hash, cohort_index_key, entry_json, transfer_number_of, AuditRecord, ChainHead, Commit,
+    Filter, Store, Summary,
 };
 use crate::error::{Cause, Error, Result};
 use crate::lifecycle::{Event, Registration, Stage};
@@ -36,7 +37,14 @@ CREATE TABLE IF NOT EXISTS registrations (
     graduation_year INTEGER,
     data TEXT NOT NULL
 );
-CREATE UNIQUE INDEX IF NOT EXISTS registrations_id_number ON registrations(id_number) WHERE id_number <> '';
+CREATE INDEX IF NOT EXISTS registrations_id_number ON registrations(id_number) WHERE id_number <> '';
+CREATE TABLE IF NOT EXISTS cohorts (
+    id_number TEXT NOT NULL,
+    graduation_year INTEGER NOT NULL,
+    education_level TEXT NOT NULL,
+    registration_id TEXT NOT NULL UNIQUE,
+    PRIMARY KEY (id_number, graduation_year, education_level)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS registrations_college_major ON registrations(college, major_code);
 CREATE TABLE IF NOT EXISTS numbers (number TEXT PRIMARY KEY, registration_id TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS audit (
@@ -65,10 +73,41 @@ CREATE TRIGGER IF NOT EXISTS audit_append_only_delete BEFORE DELETE ON audit
 
 const SCHEMA_VERSION: &str = "1";
 
-/// Finds a registration by ID number. The condition `id_number <> ''` lets SQLite use the partial
-/// unique index; without it every lookup scans the table.
+/// Finds the registrations of an ID number. The condition `id_number <> ''` lets SQLite use the
+/// partial index; without it every lookup scans the table.
 const FIND_BY_ID_NUMBER: &str =
-    "SELECT id FROM registrations WHERE id_number = ?1 AND id_number <> '' LIMIT 1";
+    "SELECT id FROM registrations WHERE id_number = ?1 AND id_number <> '' ORDER BY id";
+
+/// Files written before one ID number could hold several cohorts kept a unique index on the ID
+/// number alone: replace it by a plain one and fill the cohort index from the stored rows, in one
+/// transaction. A file already migrated is left alone.
+const MIGRATE_COHORTS: &str = r#"
+DROP INDEX registrations_id_number;
+CREATE INDEX registrations_id_number ON registrations(id_number) WHERE id_number <> '';
+INSERT OR IGNORE INTO cohorts(id_number, graduation_year, education_level, registration_id)
+    SELECT id_number, COALESCE(graduation_year, 0),
+           COALESCE(json_extract(data, '$.basic.education_level'), ''), id
+    FROM registrations WHERE id_number <> '';
+"#;
+
+/// Replaces the unique ID-number index of an older file (see [`MIGRATE_COHORTS`]).
+fn migrate_cohorts(conn: &mut Connection) -> Result<()> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db_err)?;
+    let sql: Option<String> = tx
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'registrations_id_number'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db_err)?;
+    if sql.is_some_and(|s| s.to_ascii_uppercase().contains("UNIQUE")) {
+        tx.execute_batch(MIGRATE_COHORTS).map_err(db_err)?;
+    }
+    tx.commit().map_err(db_err)
+}
 
 /// Maps an SQLite error to the crate's storage codes, keeping it as the error's source.
 fn db_err(e: rusqlite::Error) -> Error {
@@ -132,7 +171,7 @@ impl SqliteStore {
         Self::init(conn, false, std::time::Duration::from_secs(5))
     }
 
-    fn init(conn: Connection, wal: bool, busy_timeout: std::time::Duration) -> Result<Self> {
+    fn init(mut conn: Connection, wal: bool, busy_timeout: std::time::Duration) -> Result<Self> {
         conn.busy_timeout(busy_timeout).map_err(db_err)?;
         if wal {
             let mode: String = conn
@@ -149,6 +188,7 @@ impl SqliteStore {
         conn.execute_batch("PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY")
             .map_err(db_err)?;
         conn.execute_batch(SCHEMA).map_err(db_err)?;
+        migrate_cohorts(&mut conn)?;
         let version: Option<String> = conn
             .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
                 r.get(0)
@@ -307,6 +347,30 @@ impl Store for SqliteStore {
                     "INSERT OR REPLACE INTO numbers(number, registration_id) VALUES(?1, ?2)",
                 )
                 .map_err(db_err)?;
+            let mut number_holder = tx
+                .prepare_cached("SELECT registration_id FROM numbers WHERE number = ?1")
+                .map_err(db_err)?;
+            let mut free_number = tx
+                .prepare_cached("DELETE FROM numbers WHERE number = ?1 AND registration_id = ?2")
+                .map_err(db_err)?;
+            let mut cohort_holder = tx
+                .prepare_cached(
+                    "SELECT registration_id FROM cohorts WHERE id_number = ?1 \
+                     AND graduation_year = ?2 AND education_level = ?3",
+                )
+                .map_err(db_err)?;
+            let mut drop_cohort = tx
+                .prepare_cached("DELETE FROM cohorts WHERE registration_id = ?1")
+                .map_err(db_err)?;
+            let mut add_cohort = tx
+                .prepare_cached(
+                    "INSERT INTO cohorts(id_number, graduation_year, education_level, registration_id) \
+                     VALUES(?1, ?2, ?3, ?4)",
+                )
+                .map_err(db_err)?;
+            let mut stored = tx
+                .prepare_cached("SELECT data FROM registrations WHERE id = ?1")
+                .map_err(db_err)?;
             let mut audit = tx
                 .prepare_cached("INSERT INTO audit(seq, registration_id, entry, prev_hash, hash) VALUES(?1, ?2, ?3, ?4, ?5)")
                 .map_err(db_err)?;
@@ -320,6 +384,17 @@ impl Store for SqliteStore {
                 let version = i64::try_from(reg.version).unwrap_or(i64::MAX);
                 let active_until = millis(s.active_until);
                 let awaiting_since = millis(s.awaiting_since);
+                // The transfer number the stored version holds, to free it if it changed.
+                let old_transfer = if cm.expected_version == 0 {
+                    None
+                } else {
+                    let old: Option<String> = stored
+                        .query_row([&reg.id], |r| r.get(0))
+                        .optional()
+                        .map_err(db_err)?;
+                    old.and_then(|d| serde_json::from_str::<Registration>(&d).ok())
+                        .and_then(|o| transfer_number_of(&o))
+                };
                 let written = if cm.expected_version == 0 {
                     insert.execute(params![
                         reg.id,
@@ -359,16 +434,41 @@ impl Store for SqliteStore {
                 match written {
                     Ok(1) => {}
                     Ok(_) => return Err(conflict(&tx, &reg.id, cm.expected_version)),
-                    Err(e) if is_unique_violation(&e, "registrations.id_number") => {
-                        let other: String = tx
-                            .query_row(FIND_BY_ID_NUMBER, [&s.id_number], |r| r.get(0))
-                            .map_err(db_err)?;
-                        return Err(Error::DuplicateIdNumber { other });
-                    }
                     Err(e) if is_unique_violation(&e, "registrations.id") => {
                         return Err(conflict(&tx, &reg.id, cm.expected_version))
                     }
                     Err(e) => return Err(db_err(e)),
+                }
+                drop_cohort.execute([&reg.id]).map_err(db_err)?;
+                if let Some((idn, year, level)) = cohort_index_key(reg) {
+                    let other: Option<String> = cohort_holder
+                        .query_row(params![idn, year, level], |r| r.get(0))
+                        .optional()
+                        .map_err(db_err)?;
+                    if let Some(other) = other.filter(|o| o != &reg.id) {
+                        return Err(Error::DuplicateIdNumber { other });
+                    }
+                    add_cohort
+                        .execute(params![idn, year, level, reg.id])
+                        .map_err(db_err)?;
+                }
+                let transfer = transfer_number_of(reg);
+                if let Some(t) = transfer {
+                    let holder: Option<String> = number_holder
+                        .query_row([t.as_compact()], |r| r.get(0))
+                        .optional()
+                        .map_err(db_err)?;
+                    if let Some(holder) = holder.filter(|o| o != &reg.id) {
+                        return Err(Error::DuplicateTransferNumber {
+                            number: t.to_string(),
+                            holder,
+                        });
+                    }
+                }
+                if let Some(old) = old_transfer.filter(|o| Some(*o) != transfer) {
+                    free_number
+                        .execute(params![old.as_compact(), reg.id])
+                        .map_err(db_err)?;
                 }
                 for n in super::store::indexed_numbers(reg) {
                     number.execute(params![n, reg.id]).map_err(db_err)?;
@@ -412,15 +512,14 @@ impl Store for SqliteStore {
         Ok(r)
     }
 
-    fn find_by_id_number(&self, id_number: &str) -> Result<Option<String>> {
+    fn find_by_id_number(&self, id_number: &str) -> Result<Vec<String>> {
         let c = self.lock()?;
-        let r = c
-            .prepare_cached(FIND_BY_ID_NUMBER)
-            .map_err(db_err)?
-            .query_row([id_number.to_ascii_uppercase()], |r| r.get(0))
-            .optional()
+        let mut stmt = c.prepare_cached(FIND_BY_ID_NUMBER).map_err(db_err)?;
+        let rows = stmt
+            .query_map([id_number.to_ascii_uppercase()], |r| r.get(0))
             .map_err(db_err)?;
-        Ok(r)
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(db_err)
     }
 
     fn summaries(&self, filter: &Filter) -> Result<Vec<Summary>> {
