@@ -44,6 +44,8 @@ from .codes import (
     parse_number,
     parse_transfer_number,
     random_number,
+    random_transfer_number,
+    transfer_number_from_entropy,
     verify_offline,
     verify_token,
 )
@@ -84,6 +86,8 @@ from .records import (
 from .registry import (
     AuditRecord,
     AuditReport,
+    CohortKey,
+    CohortRegistration,
     DestinationImportReport,
     Placement,
     PublishedStatusList,
@@ -169,6 +173,8 @@ __all__ = [
     "reminders",
     # registry
     "Registry",
+    "CohortKey",
+    "CohortRegistration",
     "Summary",
     "Placement",
     "Statistics",
@@ -216,6 +222,8 @@ __all__ = [
     "verify_token",
     "verify_offline",
     "parse_transfer_number",
+    "random_transfer_number",
+    "transfer_number_from_entropy",
     # forms
     "Renderer",
     "ClassItem",
