@@ -276,6 +276,17 @@ fn a_duplicate_transfer_number_is_refused_and_never_re_points() {
         assert_eq!(rep.refused.len(), 1, "{name}: {:?}", rep.problems);
         assert_eq!(rep.refused[0].error, dup, "{name}");
         assert_eq!(rep.refused[0].registration, b, "{name}");
+        // A corrected number frees the old one: c's `other` becomes another, and b may take it.
+        let third = TransferNumber::from_entropy(&[11; 16]);
+        r.apply(&c, &platform(), &report(with_transfer(third)), day(4, 24))
+            .unwrap();
+        r.apply(&b, &platform(), &report(with_transfer(other)), day(4, 24))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            r.store().find_by_number(other.as_compact()).unwrap(),
+            Some(b.clone()),
+            "{name}"
+        );
         // The genuine graduate's archive check by transfer number still answers valid.
         let online = OnlineVerifier::new(r.tables());
         let v = r.verify_online(
