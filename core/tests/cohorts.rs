@@ -405,7 +405,38 @@ fn a_successful_verification_leaves_its_trace() {
     let g = info("s1", 1, 2026, "31");
     let id = upload(&r, &g).unwrap();
     walk(&r, &id, &g, sample::destination_data());
-    let number = r.get(&id).unwrap().authorizations[0].number.to_string();
+    let reg = r.get(&id).unwrap();
+    let auth = reg.authorizations[0].clone();
+    let number = auth.number.to_string();
+    // A scanned form leaves its trace too.
+    let mut ring = gradreg::KeyRing::new();
+    ring.add_active(gradreg::Key::hmac(
+        gradreg::KeyId(1),
+        &(0..32u8)
+            .map(|i| i.wrapping_mul(31) ^ 0x3c)
+            .collect::<Vec<_>>(),
+    ))
+    .unwrap();
+    let disclosure = gradreg::Disclosure::build(
+        &reg,
+        &auth,
+        gradreg::Section::Archive,
+        r.tables(),
+        gradreg::Masking::default(),
+    )
+    .unwrap();
+    let token =
+        gradreg::issue_token(&ring, &auth, &disclosure, &gradreg::IssueOptions::default()).unwrap();
+    let scan_opts = gradreg::ScanOptions::default();
+    let before = r.audit(None).unwrap().len();
+    let scan = r.verify_token(&token, &ring, &archive_dept(), day(5, 2), &scan_opts);
+    assert_eq!(
+        scan.verdict.kind(),
+        VerdictKind::Valid,
+        "{:?}",
+        scan.verdict
+    );
+    assert_eq!(r.audit(None).unwrap().len(), before + 1);
     let before = r.audit(None).unwrap().len();
     SqliteStore::open(dir.join("trace.db"))
         .unwrap()
@@ -417,6 +448,9 @@ fn a_successful_verification_leaves_its_trace() {
     let online = OnlineVerifier::new(r.tables());
     let v = r.verify_online(&online, &archive_dept(), &g.name, &number, day(5, 2));
     assert_eq!(v.kind(), VerdictKind::Indeterminate, "{v:?}");
+    let scan = r.verify_token(&token, &ring, &archive_dept(), day(5, 2), &scan_opts);
+    assert_eq!(scan.verdict.kind(), VerdictKind::Indeterminate);
+    assert_eq!(scan.failed_at, Some(gradreg::Step::Status));
     assert_eq!(r.audit(None).unwrap().len(), before);
     let _ = std::fs::remove_dir_all(dir);
 }

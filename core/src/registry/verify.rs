@@ -101,7 +101,7 @@ impl Registry {
     /// then the authorization's current status in the store (revoked or superseded forms never
     /// verify as valid). A `valid` answer is recorded in the same call, as
     /// [`verify_online`](Self::verify_online) records it; when the trace cannot be recorded the
-    /// verdict is `Indeterminate` (the rest of the outcome, the decoded token, is kept).
+    /// verdict is `Indeterminate` failed at the status step (the decoded token is kept).
     pub fn verify_token(
         &self,
         token: &str,
@@ -117,7 +117,12 @@ impl Registry {
         };
         let mut outcome = crate::codes::verify_token(token, ring, department, now, &status, opts);
         let verdict = std::mem::replace(&mut outcome.verdict, Verdict::Indeterminate);
+        let was_valid = matches!(verdict, Verdict::Valid(_));
         outcome.verdict = self.record_check(verdict, department, now);
+        if was_valid && !matches!(outcome.verdict, Verdict::Valid(_)) {
+            // The status step could not be completed: the check was not recorded.
+            outcome.failed_at = Some(crate::codes::Step::Status);
+        }
         outcome
     }
 }
