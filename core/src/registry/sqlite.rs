@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS cohorts (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS registrations_college_major ON registrations(college, major_code);
 CREATE TABLE IF NOT EXISTS numbers (number TEXT PRIMARY KEY, registration_id TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS numbers_registration ON numbers(registration_id);
 CREATE TABLE IF NOT EXISTS audit (
     seq INTEGER PRIMARY KEY,
     registration_id TEXT NOT NULL,
@@ -350,8 +351,13 @@ impl Store for SqliteStore {
             let mut number_holder = tx
                 .prepare_cached("SELECT registration_id FROM numbers WHERE number = ?1")
                 .map_err(db_err)?;
-            let mut free_number = tx
-                .prepare_cached("DELETE FROM numbers WHERE number = ?1 AND registration_id = ?2")
+            // Transfer numbers have 14 symbols, verification numbers 16: this frees the
+            // registration's transfer numbers other than its current one.
+            let mut free_transfers = tx
+                .prepare_cached(
+                    "DELETE FROM numbers WHERE registration_id = ?1 AND length(number) = 14 \
+                     AND number IS NOT ?2",
+                )
                 .map_err(db_err)?;
             let mut cohort_holder = tx
                 .prepare_cached(
@@ -368,9 +374,7 @@ impl Store for SqliteStore {
                      VALUES(?1, ?2, ?3, ?4)",
                 )
                 .map_err(db_err)?;
-            let mut stored = tx
-                .prepare_cached("SELECT data FROM registrations WHERE id = ?1")
-                .map_err(db_err)?;
+
             let mut audit = tx
                 .prepare_cached("INSERT INTO audit(seq, registration_id, entry, prev_hash, hash) VALUES(?1, ?2, ?3, ?4, ?5)")
                 .map_err(db_err)?;
@@ -384,17 +388,7 @@ impl Store for SqliteStore {
                 let version = i64::try_from(reg.version).unwrap_or(i64::MAX);
                 let active_until = millis(s.active_until);
                 let awaiting_since = millis(s.awaiting_since);
-                // The transfer number the stored version holds, to free it if it changed.
-                let old_transfer = if cm.expected_version == 0 {
-                    None
-                } else {
-                    let old: Option<String> = stored
-                        .query_row([&reg.id], |r| r.get(0))
-                        .optional()
-                        .map_err(db_err)?;
-                    old.and_then(|d| serde_json::from_str::<Registration>(&d).ok())
-                        .and_then(|o| transfer_number_of(&o))
-                };
+
                 let written = if cm.expected_version == 0 {
                     insert.execute(params![
                         reg.id,
@@ -465,11 +459,12 @@ impl Store for SqliteStore {
                         });
                     }
                 }
-                if let Some(old) = old_transfer.filter(|o| Some(*o) != transfer) {
-                    free_number
-                        .execute(params![old.as_compact(), reg.id])
-                        .map_err(db_err)?;
-                }
+                free_transfers
+                    .execute(params![
+                        reg.id,
+                        transfer.map(|t| t.as_compact().to_string())
+                    ])
+                    .map_err(db_err)?;
                 for n in super::store::indexed_numbers(reg) {
                     number.execute(params![n, reg.id]).map_err(db_err)?;
                 }
