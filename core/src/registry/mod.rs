@@ -168,7 +168,8 @@ impl Registry {
     }
 
     /// Every registration of an ID number (any case), one per cohort, newest cohort first (by
-    /// graduation year, then education level code); [`Registration::cohort`] says which each is.
+    /// graduation year descending; within one year by education level code descending, then by
+    /// key); [`Registration::cohort`] says which each is.
     /// Past cohorts are kept, so a graduate with a bachelor's degree in 2024 and a master's in
     /// 2026 has two.
     pub fn find_by_id_number(&self, id_number: &str) -> Result<Vec<Registration>> {
