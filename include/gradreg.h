@@ -351,9 +351,15 @@ enum gradreg_err
    */
   GRADREG_ERR_IO = 507,
   /**
-   * The ID number is already registered under another key.
+   * The ID number is already registered under another key for the same cohort (graduation
+   * year and education level); other cohorts of one ID number are allowed.
    */
   GRADREG_ERR_DUPLICATE_ID_NUMBER = 508,
+  /**
+   * The transfer number (转递编号) is already held by another registration, named in the
+   * error; numbers are unique and a duplicate never replaces the holder's.
+   */
+  GRADREG_ERR_DUPLICATE_TRANSFER_NUMBER = 509,
   /**
    * A notification consumer acknowledged an event past the newest one in the outbox.
    */
@@ -1372,6 +1378,96 @@ uint32_t gradreg_reminders_compute(gradreg_str registrations_json,
                                    gradreg_str options_json,
                                    int64_t now_unix,
                                    char **reminders_json_out);
+
+/**
+ * Every registration of an ID number (any case), one per cohort (graduation year and education
+ * level), newest cohort first.
+ *
+ * - `id_number`: the 身份证号.
+ * - `registrations_json_out`: receives an array of `{"cohort":{"graduation_year":2026,
+ *   "education_level":"11"},"registration":{…}}` (the registration as in
+ *   `gradreg_registry_get`), empty when the number is unknown; free it with
+ *   `gradreg_string_free`.
+ *
+ * Returns `GRADREG_OK`, 5xx, and the argument and handle codes. Thread-safe.
+ *
+ * # Safety
+ * `id_number` must be `{NULL, 0}` or point to its `len` readable bytes;
+ * `registrations_json_out` must be writable.
+ */
+uint32_t gradreg_registry_find_by_id_number(const gradreg_registry *registry,
+                                            gradreg_str id_number,
+                                            char **registrations_json_out);
+
+/**
+ * The registration of an ID number in one cohort.
+ *
+ * - `id_number`: the 身份证号.
+ * - `graduation_year`: the cohort's graduation year.
+ * - `education_level`: its 学历代码 (`"31"` 本科生毕业, `"11"` 硕士生毕业 …).
+ * - `registration_json_out`: receives `{"cohort":{…},"registration":{…}}` as in
+ *   `gradreg_registry_find_by_id_number`; free it with `gradreg_string_free`.
+ *
+ * Returns `GRADREG_OK`, `GRADREG_ERR_NOT_FOUND` when the number has no registration in that
+ * cohort, other 5xx codes, and the argument and handle codes. Thread-safe.
+ *
+ * # Safety
+ * Each text argument must be `{NULL, 0}` or point to its `len` readable bytes;
+ * `registration_json_out` must be writable.
+ */
+uint32_t gradreg_registry_find_by_id_number_in(const gradreg_registry *registry,
+                                               gradreg_str id_number,
+                                               int32_t graduation_year,
+                                               gradreg_str education_level,
+                                               char **registration_json_out);
+
+/**
+ * A new transfer number (转递编号) from the operating system's random source.
+ *
+ * - `number_out`: receives it as `ZD-XXXX-XXXX-XXXX`; free it with `gradreg_string_free`.
+ *
+ * Returns `GRADREG_OK`, `GRADREG_ERR_INVALID_ARGUMENT` when the random source fails,
+ * `GRADREG_ERR_NULL_ARGUMENT`. Thread-safe.
+ *
+ * # Safety
+ * `number_out` must be writable.
+ */
+uint32_t gradreg_transfer_number_random(char **number_out);
+
+/**
+ * A transfer number from 16 bytes of caller-supplied entropy (for tests and reproducible
+ * examples): the low 55 bits of the first 7 bytes, read big-endian, as Rust's
+ * `TransferNumber::from_entropy`.
+ *
+ * - `entropy`: exactly 16 bytes.
+ * - `number_out`: receives it as `ZD-XXXX-XXXX-XXXX`; free it with `gradreg_string_free`.
+ *
+ * Returns `GRADREG_OK`, `GRADREG_ERR_INVALID_ARGUMENT` for another length,
+ * `GRADREG_ERR_NULL_ARGUMENT`. Thread-safe.
+ *
+ * # Safety
+ * `entropy` must be `{NULL, 0}` or point to its `len` readable bytes; `number_out` must be
+ * writable.
+ */
+uint32_t gradreg_transfer_number_from_entropy(gradreg_bytes entropy,
+                                              char **number_out);
+
+/**
+ * Parses a transfer number as a person types it (case, spaces and hyphens ignored, I/L read as
+ * 1 and O as 0) and formats it.
+ *
+ * - `text`: the number.
+ * - `number_out`: receives it as `ZD-XXXX-XXXX-XXXX`; free it with `gradreg_string_free`.
+ *
+ * Returns `GRADREG_OK`; `GRADREG_ERR_TRANSFER_NUMBER_TYPO` (304) for a wrong check symbol,
+ * `GRADREG_ERR_TRANSFER_NUMBER_MALFORMED` (303) for anything else that is not a transfer
+ * number; `GRADREG_ERR_NULL_ARGUMENT`, `GRADREG_ERR_INVALID_UTF8`. Thread-safe.
+ *
+ * # Safety
+ * `text` must be `{NULL, 0}` or point to its `len` readable bytes; `number_out` must be writable.
+ */
+uint32_t gradreg_transfer_number_parse(gradreg_str text,
+                                       char **number_out);
 
 /**
  * Where consumer `consumer` stands in the outbox: the `seq` of the last event it acknowledged

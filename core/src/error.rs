@@ -268,11 +268,20 @@ pub enum Error {
     /// A file could not be read or written.
     #[error("文件读写错误 / I/O error: {0}")]
     Io(#[source] Cause),
-    /// The same ID number is already registered under another key.
-    #[error("身份证号已在其他登记中使用（{other}）/ ID number already registered as {other}")]
+    /// The same ID number is already registered under another key for the same cohort
+    /// (graduation year and education level).
+    #[error("身份证号已在同一届次、同一学历的其他登记中使用（{other}）/ ID number already registered for this cohort as {other}")]
     DuplicateIdNumber {
         /// The other registration's id.
         other: String,
+    },
+    /// A transfer number (转递编号) reported for one registration is already held by another.
+    #[error("转递编号 {number} 已被登记 {holder} 使用 / transfer number {number} is already held by registration {holder}")]
+    DuplicateTransferNumber {
+        /// The number, as displayed (`ZD-XXXX-XXXX-XXXX`).
+        number: String,
+        /// The key of the registration holding it.
+        holder: String,
     },
     /// A notification consumer acknowledged an event past the newest one in the outbox (an
     /// acknowledgement at or behind its cursor is not an error: it changes nothing).
@@ -403,6 +412,7 @@ impl Error {
             Error::DiskFull(_) => ErrorCode::DiskFull,
             Error::Io(_) => ErrorCode::Io,
             Error::DuplicateIdNumber { .. } => ErrorCode::DuplicateIdNumber,
+            Error::DuplicateTransferNumber { .. } => ErrorCode::DuplicateTransferNumber,
             Error::AckBeyondOutbox { .. } => ErrorCode::AckBeyondOutbox,
             Error::InvalidWebhook(_) => ErrorCode::InvalidWebhook,
             Error::TransferNumberMalformed(_) => ErrorCode::TransferNumberMalformed,
@@ -639,6 +649,10 @@ mod tests {
             Error::Io(Cause::new("")),
             Error::DuplicateIdNumber {
                 other: String::new(),
+            },
+            Error::DuplicateTransferNumber {
+                number: String::new(),
+                holder: String::new(),
             },
             Error::AckBeyondOutbox {
                 consumer: String::new(),

@@ -183,8 +183,12 @@ pub enum ErrorCode {
     DiskFull = 506,
     /// A file could not be read or written.
     Io = 507,
-    /// The ID number is already registered under another key.
+    /// The ID number is already registered under another key for the same cohort (graduation
+    /// year and education level); other cohorts of one ID number are allowed.
     DuplicateIdNumber = 508,
+    /// The transfer number (转递编号) is already held by another registration, named in the
+    /// error; numbers are unique and a duplicate never replaces the holder's.
+    DuplicateTransferNumber = 509,
     /// A notification consumer acknowledged an event past the newest one in the outbox.
     AckBeyondOutbox = 513,
 
@@ -198,7 +202,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in numeric order.
-    pub const ALL: [ErrorCode; 75] = [
+    pub const ALL: [ErrorCode; 76] = [
         ErrorCode::InvalidRecord,
         ErrorCode::MalformedJson,
         ErrorCode::InvalidArgument,
@@ -271,6 +275,7 @@ impl ErrorCode {
         ErrorCode::DiskFull,
         ErrorCode::Io,
         ErrorCode::DuplicateIdNumber,
+        ErrorCode::DuplicateTransferNumber,
         ErrorCode::AckBeyondOutbox,
         ErrorCode::Panic,
         ErrorCode::Internal,
@@ -526,6 +531,11 @@ impl ErrorCode {
                 "duplicate_id_number",
                 "身份证号已在其他登记中使用",
                 "ID number already registered",
+            ),
+            Self::DuplicateTransferNumber => (
+                "duplicate_transfer_number",
+                "转递编号已被其他登记使用",
+                "transfer number already held",
             ),
             Self::AckBeyondOutbox => (
                 "ack_beyond_outbox",

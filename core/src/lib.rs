@@ -31,6 +31,7 @@ pub mod error_code;
 pub mod files;
 pub mod forms;
 pub mod lifecycle;
+pub mod names;
 pub mod notify;
 pub mod policy;
 mod problem;
@@ -56,6 +57,7 @@ pub use cohort::{generate, roster_csv, Cohort, CohortSpec, Graduate};
 pub use disclosure::{Disclosure, Masking};
 pub use error::{Cause, Error, Result};
 pub use error_code::ErrorCode;
+pub use lifecycle::CohortKey;
 pub use lifecycle::{
     apply, Actor, AuditEntry, AuthState, AuthStatus, Authorization, BasicStatus, Command, Context,
     DestinationStatus, Event, EventKind, LoginReason, Outcome, Recipient, Registration, Role,

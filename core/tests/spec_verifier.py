@@ -541,8 +541,19 @@ STEPS = ["prefix", "decoding", "key_id", "signature", "content", "time_window", 
 
 
 def normalize_name(n):
-    dots = "•・‧･∙⋅"
-    return "".join("·" if c in dots else c.lower() if c.isascii() else c for c in n if not c.isspace())
+    dots = "\u2022\u30fb\u2027\uff65\u2219\u22c5\u0387\u16eb\u318d\u2e31"
+
+    def fold(c):
+        if c in dots:
+            return "\u00b7"
+        if c == "\u3000":
+            return " "
+        if "\uff01" <= c <= "\uff5e":
+            return chr(ord(c) - 0xFEE0)
+        return c
+
+    folded = (fold(c) for c in n)
+    return "".join(c.lower() if c.isascii() else c for c in folded if not c.isspace())
 
 
 def verify(token, ring, now, department, pinned=None, leeway=300, online=None, lists=None,

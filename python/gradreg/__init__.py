@@ -44,6 +44,8 @@ from .codes import (
     parse_number,
     parse_transfer_number,
     random_number,
+    random_transfer_number,
+    transfer_number_from_entropy,
     verify_offline,
     verify_token,
 )
@@ -86,6 +88,8 @@ from .registry import (
     AuditRecord,
     AuditReport,
     CannotLogIn,
+    CohortKey,
+    CohortRegistration,
     DestinationImportReport,
     LoginReasonNote,
     PendingVoidRequest,
@@ -174,6 +178,8 @@ __all__ = [
     "reminders",
     # registry
     "Registry",
+    "CohortKey",
+    "CohortRegistration",
     "Summary",
     "Placement",
     "Statistics",
@@ -230,6 +236,8 @@ __all__ = [
     "verify_token",
     "verify_offline",
     "parse_transfer_number",
+    "random_transfer_number",
+    "transfer_number_from_entropy",
     # forms
     "Renderer",
     "ClassItem",

@@ -38,6 +38,8 @@ __all__ = [
     "Verdict",
     "VERDICTS",
     "issue_token",
+    "random_transfer_number",
+    "transfer_number_from_entropy",
     "verify_token",
     "verify_offline",
 ]
@@ -65,6 +67,21 @@ def parse_transfer_number(text: str) -> str:
     if not isinstance(text, str):
         raise ArgumentTypeError(f"a transfer number must be str, got {type(text).__name__}")
     return str(_native.parse_transfer_number(text))
+
+
+def random_transfer_number() -> str:
+    """A new transfer number (转递编号) from the operating system's random source, as
+    ``ZD-XXXX-XXXX-XXXX``."""
+    return str(_native.random_transfer_number())
+
+
+def transfer_number_from_entropy(entropy: bytes) -> str:
+    """A transfer number from exactly 16 bytes of entropy (for tests and reproducible examples),
+    as ``ZD-XXXX-XXXX-XXXX``: the same number Rust's ``TransferNumber::from_entropy`` gives.
+    Another length raises ``ArgumentError`` (``invalid_argument``)."""
+    if not isinstance(entropy, (bytes, bytearray)):
+        raise ArgumentTypeError(f"entropy must be bytes, got {type(entropy).__name__}")
+    return str(_native.transfer_number_from_entropy(bytes(entropy)))
 
 
 def random_number() -> str:

@@ -10,7 +10,20 @@ import errno
 import json
 import os
 from datetime import datetime
-from typing import IO, TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import (
+    IO,
+    TYPE_CHECKING,
+    Any,
+    Dict,
+    Iterable,
+    List,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
 
 from . import _fields, _native
 from ._convert import dumps, instant
@@ -53,6 +66,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Registry",
+    "CohortKey",
+    "CohortRegistration",
     "Summary",
     "Placement",
     "Statistics",
@@ -203,6 +218,26 @@ def _opt_str(name: str, v: Any) -> Optional[str]:
     if v is not None and not isinstance(v, str):
         raise ArgumentTypeError(f"{name} must be str or None, got {type(v).__name__}")
     return v
+
+
+class CohortKey(NamedTuple):
+    """The cohort of a registration: one ID number holds one registration per cohort."""
+
+    #: Graduation year (the year of 毕业日期).
+    graduation_year: int
+    #: 学历代码 (``"31"`` 本科生毕业, ``"11"`` 硕士生毕业 …).
+    education_level: str
+
+
+class CohortRegistration(NamedTuple):
+    """One registration of an ID number with the cohort it belongs to."""
+
+    #: Its cohort (``None`` only without basic information).
+    cohort: Optional[CohortKey]
+    #: The registration.
+    registration: Registration
+
+
 
 
 def _with_subset(
@@ -601,9 +636,30 @@ class Registry(NotifyMixin):
         raw = self._n.find(_need(str, "id", id))
         return None if raw is None else Registration.from_dict(json.loads(raw))
 
-    def find_by_id_number(self, id_number: str) -> Optional[Registration]:
-        """The registration of an ID number, or ``None``."""
-        raw = self._n.find_by_id_number(_need(str, "id_number", id_number))
+    def find_by_id_number(self, id_number: str) -> List[CohortRegistration]:
+        """Every registration of an ID number (any case), one per cohort, newest cohort first:
+        a graduate with a bachelor's degree in 2024 and a master's in 2026 has two. Each item
+        says its ``cohort`` (graduation year and education level) beside the ``registration``;
+        an unknown number gives an empty list."""
+        raw = json.loads(self._n.find_by_id_number(_need(str, "id_number", id_number)))
+        return [
+            CohortRegistration(
+                cohort=None if d["cohort"] is None else CohortKey(**d["cohort"]),
+                registration=Registration.from_dict(d["registration"]),
+            )
+            for d in raw
+        ]
+
+    def find_by_id_number_in(
+        self, id_number: str, graduation_year: int, education_level: str
+    ) -> Optional[Registration]:
+        """The registration of an ID number in one cohort (graduation year and 学历代码 such as
+        ``"31"`` 本科生毕业 or ``"11"`` 硕士生毕业), or ``None``."""
+        raw = self._n.find_by_id_number_in(
+            _need(str, "id_number", id_number),
+            _need(int, "graduation_year", graduation_year),
+            _need(str, "education_level", education_level),
+        )
         return None if raw is None else Registration.from_dict(json.loads(raw))
 
     def find_by_number(self, number: str) -> Optional[Registration]:

@@ -70,6 +70,23 @@ fn parse_transfer_number(py: Python<'_>, text: String) -> PyResult<String> {
     run(py, move || Ok(TransferNumber::parse(&text)?.to_string()))
 }
 
+/// A new random transfer number (转递编号), as `ZD-XXXX-XXXX-XXXX`.
+#[pyfunction]
+fn random_transfer_number(py: Python<'_>) -> PyResult<String> {
+    run(py, || Ok(TransferNumber::random()?.to_string()))
+}
+
+/// A transfer number from 16 bytes of entropy (for tests), as `ZD-XXXX-XXXX-XXXX`.
+#[pyfunction]
+fn transfer_number_from_entropy(py: Python<'_>, entropy: Vec<u8>) -> PyResult<String> {
+    run(py, move || {
+        let e: [u8; 16] = entropy.as_slice().try_into().map_err(|_| {
+            Error::InvalidArgument(format!("entropy must be 16 bytes, got {}", entropy.len()))
+        })?;
+        Ok(TransferNumber::from_entropy(&e).to_string())
+    })
+}
+
 /// A new random verification number, as `XXXX-XXXX-XXXX-XXXX`.
 #[pyfunction]
 fn random_number(py: Python<'_>) -> PyResult<String> {
@@ -549,6 +566,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse_number, m)?)?;
     m.add_function(wrap_pyfunction!(random_number, m)?)?;
     m.add_function(wrap_pyfunction!(parse_transfer_number, m)?)?;
+    m.add_function(wrap_pyfunction!(random_transfer_number, m)?)?;
+    m.add_function(wrap_pyfunction!(transfer_number_from_entropy, m)?)?;
     m.add_function(wrap_pyfunction!(issue_token, m)?)?;
     m.add_function(wrap_pyfunction!(verify_scanned, m)?)?;
     m.add_class::<NativeKeyRing>()

@@ -44,6 +44,9 @@ impl ErrorJson {
                 found,
             } => json!({ "id": id, "expected": expected, "found": found }),
             Error::DuplicateIdNumber { other } => json!({ "other": other }),
+            Error::DuplicateTransferNumber { number, holder } => {
+                json!({ "number": number, "holder": holder })
+            }
             Error::ValidityOutOfBounds {
                 requested,
                 min,

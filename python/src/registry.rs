@@ -489,9 +489,31 @@ impl NativeRegistry {
         self.with(py, move |r| opt_json(r.find(&id)?))
     }
 
-    /// The registration of an ID number as JSON, or `None`.
-    fn find_by_id_number(&self, py: Python<'_>, id_number: String) -> PyResult<Option<String>> {
-        self.with(py, move |r| opt_json(r.find_by_id_number(&id_number)?))
+    /// Every registration of an ID number, newest cohort first, as a JSON array of
+    /// `{"cohort": {"graduation_year": …, "education_level": …}, "registration": {…}}`.
+    fn find_by_id_number(&self, py: Python<'_>, id_number: String) -> PyResult<String> {
+        self.with(py, move |r| {
+            let found: Vec<serde_json::Value> = r
+                .find_by_id_number(&id_number)?
+                .iter()
+                .map(|g| serde_json::json!({ "cohort": g.cohort(), "registration": g }))
+                .collect();
+            to_json(&found)
+        })
+    }
+
+    /// The registration of an ID number in one cohort (graduation year, education level) as
+    /// JSON, or `None`.
+    fn find_by_id_number_in(
+        &self,
+        py: Python<'_>,
+        id_number: String,
+        graduation_year: i32,
+        education_level: String,
+    ) -> PyResult<Option<String>> {
+        self.with(py, move |r| {
+            opt_json(r.find_by_id_number_in(&id_number, graduation_year, &education_level)?)
+        })
     }
 
     /// The registration holding a verification number as JSON, or `None`.

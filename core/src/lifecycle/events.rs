@@ -418,13 +418,14 @@ mod tests {
     fn addresses_are_stable_strings() {
         assert_eq!(Recipient::Graduate.address("R-1"), "graduate:R-1");
         let c = Recipient::Counselor {
+            school: "10327".into(),
             college: "会计学院".into(),
         };
-        assert!(c.address("R-1").starts_with("counselor:"));
-        assert!(c.address("R-1").ends_with(":会计学院"));
-        assert!(Recipient::SchoolOffice
-            .address("R-1")
-            .starts_with("school_office:"));
+        assert_eq!(c.address("R-1"), "counselor:10327:会计学院");
+        let office = Recipient::SchoolOffice {
+            school: "10327".into(),
+        };
+        assert_eq!(office.address("R-1"), "school_office:10327");
         assert_eq!(
             Recipient::ProvincialPlatform.address("R-1"),
             "provincial_platform"

@@ -47,6 +47,7 @@ pub use authorization::{AuthState, AuthStatus, Authorization, Section, Sections}
 pub use command::Command;
 pub use context::Context;
 pub use events::{AuditEntry, Event, EventKind, Outcome, Recipient};
+pub use registration::CohortKey;
 pub use registration::{
     BasicStatus, ChangeOverride, DestinationStatus, Registration, VoidRequest, VoidStage,
 };

@@ -99,6 +99,18 @@ pub struct ChangeOverride {
     pub granted_at: DateTime<Utc>,
 }
 
+/// The cohort a registration belongs to: one ID number may hold one registration per cohort (a
+/// bachelor's degree in 2024 and a master's in 2026, say), and the registry keys them by ID
+/// number, graduation year and education level.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CohortKey {
+    /// Graduation year (the year of 毕业日期).
+    pub graduation_year: i32,
+    /// 学历代码 (see [`crate::tables::Table::EducationLevels`]).
+    pub education_level: String,
+}
+
 /// One graduate's registration.
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -191,6 +203,16 @@ impl Registration {
         self.basic.as_ref().and_then(|b| b.graduation_year())
     }
 
+    /// The cohort of this registration (graduation year and education level), once basic
+    /// information with a well-formed graduation date is uploaded.
+    pub fn cohort(&self) -> Option<CohortKey> {
+        let b = self.basic.as_deref()?;
+        Some(CohortKey {
+            graduation_year: b.graduation_year()?,
+            education_level: b.education_level.clone(),
+        })
+    }
+
     /// The authorization with this number.
     pub fn authorization(&self, number: &VerificationNumber) -> Option<&Authorization> {
         self.authorizations.iter().find(|a| &a.number == number)
@@ -210,7 +232,7 @@ impl Registration {
         match &self.chsi {
             None => out.push(LoginReason::NoChsiAccount),
             Some(c) => {
-                if c.name.trim() != basic.name.trim() {
+                if !crate::names::same_name(&c.name, &basic.name) {
                     out.push(LoginReason::NameMismatch);
                 }
                 let same_type = crate::validate::effective_id_type(&c.id_type)

@@ -114,13 +114,27 @@ impl Registry {
                 continue;
             }
             let idn = info.id_number.to_ascii_uppercase();
-            if let Some(other) = id_numbers.insert(idn.clone(), key.clone()) {
+            let year = info.graduation_year().unwrap_or(0);
+            let cohort_key = (idn.clone(), year, info.education_level.clone());
+            if let Some(other) = id_numbers.insert(cohort_key.clone(), key.clone()) {
                 results.push(UploadResult::Refused {
                     error: Error::DuplicateIdNumber { other },
                 });
                 continue;
             }
-            if let Some(other) = self.store.find_by_id_number(&idn)?.filter(|o| o != key) {
+            let mut holder = None;
+            for other in self.store.find_by_id_number(&idn)? {
+                // Another cohort of the same number is allowed (its own record is not loaded).
+                if &other != key
+                    && self.store.load(&other)?.is_some_and(|r| {
+                        super::store::cohort_index_key(&r).as_ref() == Some(&cohort_key)
+                    })
+                {
+                    holder = Some(other);
+                    break;
+                }
+            }
+            if let Some(other) = holder {
                 results.push(UploadResult::Refused {
                     error: Error::DuplicateIdNumber { other },
                 });

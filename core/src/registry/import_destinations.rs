@@ -117,6 +117,7 @@ impl Registry {
         let mut ctx = self.context(now)?;
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut outcomes: Vec<(u64, Outcome)> = Vec::new();
+        let mut claims = super::Claims::default();
         for r in parsed.rows.into_iter().filter(|r| r.ok) {
             let (label, found) = self.registration_of(&r)?;
             let reg = match found {
@@ -145,6 +146,10 @@ impl Registry {
             match apply(&reg, actor, &command, &ctx) {
                 Ok(out) if !out.changed() => report.unchanged += 1,
                 Ok(out) => {
+                    if let Err(error) = self.check_claims(&reg, &out.registration, &mut claims)? {
+                        refuse(&mut report, r.row, reg.id.clone(), error);
+                        continue;
+                    }
                     report.reported += 1;
                     outcomes.push((reg.version, out));
                 }
@@ -179,10 +184,9 @@ impl Registry {
                 (key, reg)
             }
             None => {
-                let reg = match self.store.find_by_id_number(&id.id_number)? {
-                    Some(k) => self.store.load(&k)?,
-                    None => None,
-                };
+                // An ID number may hold several cohorts: a row without a key goes to the
+                // newest one (the graduating cohort; past cohorts are kept for the record).
+                let reg = self.find_by_id_number(&id.id_number)?.into_iter().next();
                 (id.id_number.clone(), reg)
             }
         };
@@ -199,7 +203,7 @@ impl Registry {
                 ))),
             ));
         }
-        if !id.name.is_empty() && basic.name != id.name {
+        if !id.name.is_empty() && !crate::names::same_name(&basic.name, &id.name) {
             return Ok((
                 reg.id.clone(),
                 Err(Error::InvalidArgument(format!(

@@ -45,11 +45,19 @@ pub use import::{ImportMode, ImportReport, UploadResult};
 pub use import_destinations::{DestinationImportReport, RefusedRow};
 pub use path::{database_path, DEFAULT_FILE_NAME};
 pub use query::{Placement, Query, Statistics};
+use store::cohort_index_key;
 pub use store::{
     check_chain, AuditRecord, ChainFault, ChainHead, ChainReport, Commit, Filter, MemoryStore,
     Store, Summary,
 };
 pub use worklists::{CannotLogIn, LoginReasonNote, PendingVoidRequest};
+
+/// Cohorts and transfer numbers claimed by the commands of one batch so far.
+#[derive(Default)]
+pub(crate) struct Claims {
+    cohorts: std::collections::HashMap<store::CohortIndexKey, String>,
+    transfers: std::collections::HashMap<String, String>,
+}
 
 /// How many times [`Registry::apply`] retries after a concurrent change.
 const MAX_RETRIES: usize = 16;
@@ -164,12 +172,100 @@ impl Registry {
         self.store.load(id)
     }
 
-    /// The registration of an ID number.
-    pub fn find_by_id_number(&self, id_number: &str) -> Result<Option<Registration>> {
-        match self.store.find_by_id_number(id_number)? {
-            Some(id) => self.store.load(&id),
-            None => Ok(None),
+    /// Every registration of an ID number (any case), one per cohort, newest cohort first (by
+    /// graduation year descending; within one year by education level code descending, then by
+    /// key); [`Registration::cohort`] says which each is.
+    /// Past cohorts are kept, so a graduate with a bachelor's degree in 2024 and a master's in
+    /// 2026 has two.
+    pub fn find_by_id_number(&self, id_number: &str) -> Result<Vec<Registration>> {
+        let mut out = Vec::new();
+        for id in self.store.find_by_id_number(id_number)? {
+            if let Some(reg) = self.store.load(&id)? {
+                out.push(reg);
+            }
         }
+        out.sort_by(|a, b| b.cohort().cmp(&a.cohort()).then_with(|| a.id.cmp(&b.id)));
+        Ok(out)
+    }
+
+    /// The registration of an ID number in one cohort: graduation year and education level
+    /// (学历代码).
+    pub fn find_by_id_number_in(
+        &self,
+        id_number: &str,
+        graduation_year: i32,
+        education_level: &str,
+    ) -> Result<Option<Registration>> {
+        let want = (
+            id_number.to_ascii_uppercase(),
+            graduation_year,
+            education_level,
+        );
+        for id in self.store.find_by_id_number(id_number)? {
+            if let Some(reg) = self.store.load(&id)? {
+                if cohort_index_key(&reg).is_some_and(|k| (k.0, k.1, k.2.as_str()) == want) {
+                    return Ok(Some(reg));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether `next` (the new state of `previous`) would claim a cohort or a transfer number
+    /// held by another registration, in the store or earlier in the same batch (`claims`). The
+    /// inner `Err` is the refusal ([`Error::DuplicateIdNumber`],
+    /// [`Error::DuplicateTransferNumber`]); otherwise the claims are recorded in `claims`.
+    pub(crate) fn check_claims(
+        &self,
+        previous: &Registration,
+        next: &Registration,
+        claims: &mut Claims,
+    ) -> Result<std::result::Result<(), Error>> {
+        let key = cohort_index_key(next);
+        if let Some(key) = key
+            .as_ref()
+            .filter(|k| cohort_index_key(previous).as_ref() != Some(*k))
+        {
+            let mut other = claims.cohorts.get(key).cloned();
+            if other.is_none() {
+                for id in self.store.find_by_id_number(&key.0)? {
+                    if id != next.id
+                        && self
+                            .store
+                            .load(&id)?
+                            .is_some_and(|r| cohort_index_key(&r).as_ref() == Some(key))
+                    {
+                        other = Some(id);
+                        break;
+                    }
+                }
+            }
+            if let Some(other) = other.filter(|o| o != &next.id) {
+                return Ok(Err(Error::DuplicateIdNumber { other }));
+            }
+        }
+        let transfer = store::transfer_number_of(next);
+        if let Some(t) = transfer.filter(|t| store::transfer_number_of(previous) != Some(*t)) {
+            let holder = match claims.transfers.get(t.as_compact()) {
+                Some(h) => Some(h.clone()),
+                None => self.store.find_by_number(t.as_compact())?,
+            };
+            if let Some(holder) = holder.filter(|h| h != &next.id) {
+                return Ok(Err(Error::DuplicateTransferNumber {
+                    number: t.to_string(),
+                    holder,
+                }));
+            }
+        }
+        if let Some(key) = key {
+            claims.cohorts.insert(key, next.id.clone());
+        }
+        if let Some(t) = transfer {
+            claims
+                .transfers
+                .insert(t.as_compact().to_string(), next.id.clone());
+        }
+        Ok(Ok(()))
     }
 
     /// The registration holding an authorization with this verification number.
@@ -240,7 +336,10 @@ impl Registry {
 
     /// Applies many commands at `now` in one transaction, in order (later commands on the same
     /// registration see the earlier ones). Each command's result is returned in place; refused
-    /// commands are left out and the rest commit together.
+    /// commands are left out and the rest commit together. A command whose result would claim a
+    /// transfer number or a cohort (ID number, graduation year, education level) held by another
+    /// registration, stored or earlier in the batch, is refused with
+    /// [`Error::DuplicateTransferNumber`] or [`Error::DuplicateIdNumber`].
     pub fn apply_batch(
         &self,
         commands: &[(String, Actor, Command)],
@@ -251,6 +350,7 @@ impl Registry {
             std::collections::HashMap::new();
         let mut results = Vec::with_capacity(commands.len());
         let mut outcomes: Vec<(u64, Outcome)> = Vec::new();
+        let mut claims = Claims::default();
         for (id, actor, command) in commands {
             if !working.contains_key(id.as_str()) {
                 let current = self
@@ -264,15 +364,18 @@ impl Registry {
             };
             ctx.entropy = Context::os_entropy()?;
             match apply(current, actor, command, &ctx) {
-                Ok(out) => {
-                    if out.changed() {
-                        *current = out.registration.clone();
-                        outcomes.push((*stored_version, out.clone()));
-                        // Later commits of this registration start from this one's version.
-                        *stored_version = out.registration.version;
+                Ok(out) if out.changed() => {
+                    if let Err(e) = self.check_claims(current, &out.registration, &mut claims)? {
+                        results.push(Err(e));
+                        continue;
                     }
+                    *current = out.registration.clone();
+                    outcomes.push((*stored_version, out.clone()));
+                    // Later commits of this registration start from this one's version.
+                    *stored_version = out.registration.version;
                     results.push(Ok(out));
                 }
+                Ok(out) => results.push(Ok(out)),
                 Err(e) => results.push(Err(e)),
             }
         }

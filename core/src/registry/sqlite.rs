@@ -12,7 +12,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 
 use super::store::{
-    chain_hash, entry_json, AuditRecord, ChainHead, Commit, Filter, Store, Summary,
+    chain_hash, cohort_index_key, entry_json, transfer_number_of, AuditRecord, ChainHead, Commit,
+    Filter, Store, Summary,
 };
 use crate::error::{Cause, Error, Result};
 use crate::lifecycle::{Event, LoginReason, Registration, Stage, VoidStage};
@@ -47,9 +48,17 @@ CREATE TABLE IF NOT EXISTS registrations (
     void_stage TEXT,
     void_filed_at INTEGER
 );
-CREATE UNIQUE INDEX IF NOT EXISTS registrations_id_number ON registrations(id_number) WHERE id_number <> '';
+CREATE INDEX IF NOT EXISTS registrations_id_number ON registrations(id_number) WHERE id_number <> '';
+CREATE TABLE IF NOT EXISTS cohorts (
+    id_number TEXT NOT NULL,
+    graduation_year INTEGER NOT NULL,
+    education_level TEXT NOT NULL,
+    registration_id TEXT NOT NULL UNIQUE,
+    PRIMARY KEY (id_number, graduation_year, education_level)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS registrations_college_major ON registrations(college, major_code);
 CREATE TABLE IF NOT EXISTS numbers (number TEXT PRIMARY KEY, registration_id TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS numbers_registration ON numbers(registration_id);
 CREATE TABLE IF NOT EXISTS audit (
     seq INTEGER PRIMARY KEY,
     registration_id TEXT NOT NULL,
@@ -115,10 +124,41 @@ const SUMMARY_SELECT: &str = "SELECT id, version, name, id_number, college, majo
      school_code, school_name, education_level, gender, origin_region, destination_category, \
      destination_region, logged_in, login_problems, void_stage, void_filed_at FROM registrations";
 
-/// Finds a registration by ID number. The condition `id_number <> ''` lets SQLite use the partial
-/// unique index; without it every lookup scans the table.
+/// Finds the registrations of an ID number. The condition `id_number <> ''` lets SQLite use the
+/// partial index; without it every lookup scans the table.
 const FIND_BY_ID_NUMBER: &str =
-    "SELECT id FROM registrations WHERE id_number = ?1 AND id_number <> '' LIMIT 1";
+    "SELECT id FROM registrations WHERE id_number = ?1 AND id_number <> '' ORDER BY id";
+
+/// Files written before one ID number could hold several cohorts kept a unique index on the ID
+/// number alone: replace it by a plain one and fill the cohort index from the stored rows, in one
+/// transaction. A file already migrated is left alone.
+const MIGRATE_COHORTS: &str = r#"
+DROP INDEX registrations_id_number;
+CREATE INDEX registrations_id_number ON registrations(id_number) WHERE id_number <> '';
+INSERT OR IGNORE INTO cohorts(id_number, graduation_year, education_level, registration_id)
+    SELECT id_number, COALESCE(graduation_year, 0),
+           COALESCE(json_extract(data, '$.basic.education_level'), ''), id
+    FROM registrations WHERE id_number <> '';
+"#;
+
+/// Replaces the unique ID-number index of an older file (see [`MIGRATE_COHORTS`]).
+fn migrate_cohorts(conn: &mut Connection) -> Result<()> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db_err)?;
+    let sql: Option<String> = tx
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'registrations_id_number'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db_err)?;
+    if sql.is_some_and(|s| s.to_ascii_uppercase().contains("UNIQUE")) {
+        tx.execute_batch(MIGRATE_COHORTS).map_err(db_err)?;
+    }
+    tx.commit().map_err(db_err)
+}
 
 /// Maps an SQLite error to the crate's storage codes, keeping it as the error's source.
 fn db_err(e: rusqlite::Error) -> Error {
@@ -182,7 +222,7 @@ impl SqliteStore {
         Self::init(conn, false, std::time::Duration::from_secs(5))
     }
 
-    fn init(conn: Connection, wal: bool, busy_timeout: std::time::Duration) -> Result<Self> {
+    fn init(mut conn: Connection, wal: bool, busy_timeout: std::time::Duration) -> Result<Self> {
         conn.busy_timeout(busy_timeout).map_err(db_err)?;
         if wal {
             let mode: String = conn
@@ -200,6 +240,7 @@ impl SqliteStore {
             .map_err(db_err)?;
         conn.execute_batch(SCHEMA).map_err(db_err)?;
         conn.execute_batch(NOTIFY_SCHEMA).map_err(db_err)?;
+        migrate_cohorts(&mut conn)?;
         let version: Option<String> = conn
             .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
                 r.get(0)
@@ -513,6 +554,33 @@ impl Store for SqliteStore {
                     "INSERT OR REPLACE INTO numbers(number, registration_id) VALUES(?1, ?2)",
                 )
                 .map_err(db_err)?;
+            let mut number_holder = tx
+                .prepare_cached("SELECT registration_id FROM numbers WHERE number = ?1")
+                .map_err(db_err)?;
+            // Transfer numbers have 14 symbols, verification numbers 16: this frees the
+            // registration's transfer numbers other than its current one.
+            let mut free_transfers = tx
+                .prepare_cached(
+                    "DELETE FROM numbers WHERE registration_id = ?1 AND length(number) = 14 \
+                     AND number IS NOT ?2",
+                )
+                .map_err(db_err)?;
+            let mut cohort_holder = tx
+                .prepare_cached(
+                    "SELECT registration_id FROM cohorts WHERE id_number = ?1 \
+                     AND graduation_year = ?2 AND education_level = ?3",
+                )
+                .map_err(db_err)?;
+            let mut drop_cohort = tx
+                .prepare_cached("DELETE FROM cohorts WHERE registration_id = ?1")
+                .map_err(db_err)?;
+            let mut add_cohort = tx
+                .prepare_cached(
+                    "INSERT INTO cohorts(id_number, graduation_year, education_level, registration_id) \
+                     VALUES(?1, ?2, ?3, ?4)",
+                )
+                .map_err(db_err)?;
+
             let mut audit = tx
                 .prepare_cached("INSERT INTO audit(seq, registration_id, entry, prev_hash, hash) VALUES(?1, ?2, ?3, ?4, ?5)")
                 .map_err(db_err)?;
@@ -590,17 +658,43 @@ impl Store for SqliteStore {
                 match written {
                     Ok(1) => {}
                     Ok(_) => return Err(conflict(&tx, &reg.id, cm.expected_version)),
-                    Err(e) if is_unique_violation(&e, "registrations.id_number") => {
-                        let other: String = tx
-                            .query_row(FIND_BY_ID_NUMBER, [&s.id_number], |r| r.get(0))
-                            .map_err(db_err)?;
-                        return Err(Error::DuplicateIdNumber { other });
-                    }
                     Err(e) if is_unique_violation(&e, "registrations.id") => {
                         return Err(conflict(&tx, &reg.id, cm.expected_version))
                     }
                     Err(e) => return Err(db_err(e)),
                 }
+                drop_cohort.execute([&reg.id]).map_err(db_err)?;
+                if let Some((idn, year, level)) = cohort_index_key(reg) {
+                    let other: Option<String> = cohort_holder
+                        .query_row(params![idn, year, level], |r| r.get(0))
+                        .optional()
+                        .map_err(db_err)?;
+                    if let Some(other) = other.filter(|o| o != &reg.id) {
+                        return Err(Error::DuplicateIdNumber { other });
+                    }
+                    add_cohort
+                        .execute(params![idn, year, level, reg.id])
+                        .map_err(db_err)?;
+                }
+                let transfer = transfer_number_of(reg);
+                if let Some(t) = transfer {
+                    let holder: Option<String> = number_holder
+                        .query_row([t.as_compact()], |r| r.get(0))
+                        .optional()
+                        .map_err(db_err)?;
+                    if let Some(holder) = holder.filter(|o| o != &reg.id) {
+                        return Err(Error::DuplicateTransferNumber {
+                            number: t.to_string(),
+                            holder,
+                        });
+                    }
+                }
+                free_transfers
+                    .execute(params![
+                        reg.id,
+                        transfer.map(|t| t.as_compact().to_string())
+                    ])
+                    .map_err(db_err)?;
                 for n in super::store::indexed_numbers(reg) {
                     number.execute(params![n, reg.id]).map_err(db_err)?;
                 }
@@ -643,15 +737,14 @@ impl Store for SqliteStore {
         Ok(r)
     }
 
-    fn find_by_id_number(&self, id_number: &str) -> Result<Option<String>> {
+    fn find_by_id_number(&self, id_number: &str) -> Result<Vec<String>> {
         let c = self.lock()?;
-        let r = c
-            .prepare_cached(FIND_BY_ID_NUMBER)
-            .map_err(db_err)?
-            .query_row([id_number.to_ascii_uppercase()], |r| r.get(0))
-            .optional()
+        let mut stmt = c.prepare_cached(FIND_BY_ID_NUMBER).map_err(db_err)?;
+        let rows = stmt
+            .query_map([id_number.to_ascii_uppercase()], |r| r.get(0))
             .map_err(db_err)?;
-        Ok(r)
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(db_err)
     }
 
     fn summaries(&self, filter: &Filter) -> Result<Vec<Summary>> {

@@ -313,15 +313,18 @@ pub trait Store: Send + Sync {
     /// Commits a batch atomically: every registration is written only if its stored version
     /// still equals `expected_version` (absent counts as 0), its audit entry is appended to the
     /// chain and its events to the outbox. On any failure nothing is written
-    /// ([`Error::Conflict`] for a version mismatch, [`Error::DuplicateIdNumber`] when an ID
-    /// number is already used by another registration).
+    /// ([`Error::Conflict`] for a version mismatch, [`Error::DuplicateIdNumber`] when another
+    /// registration holds the same ID number in the same cohort (graduation year and education
+    /// level, see [`cohort_index_key`]), [`Error::DuplicateTransferNumber`] when another
+    /// registration holds the transfer number). A registration whose transfer number changed
+    /// frees its old one.
     fn commit(&self, batch: &[Commit<'_>]) -> Result<()>;
 
     /// The registration holding an authorization with this verification number (compact form).
     fn find_by_number(&self, number: &str) -> Result<Option<String>>;
 
-    /// The registration of an ID number (any case).
-    fn find_by_id_number(&self, id_number: &str) -> Result<Option<String>>;
+    /// Every registration of an ID number (any case), whatever its cohort, ordered by id.
+    fn find_by_id_number(&self, id_number: &str) -> Result<Vec<String>>;
 
     /// Summaries passing `filter`, ordered by id.
     fn summaries(&self, filter: &Filter) -> Result<Vec<Summary>>;
@@ -400,7 +403,8 @@ pub(crate) fn advance_cursor(name: &str, cursor: u64, seq: u64, last: u64) -> Re
 struct Inner {
     regs: std::collections::BTreeMap<String, (Registration, Summary)>,
     numbers: HashMap<String, String>,
-    id_numbers: HashMap<String, String>,
+    cohorts: HashMap<CohortIndexKey, String>,
+    id_numbers: HashMap<String, std::collections::BTreeSet<String>>,
     audit: Vec<AuditRecord>,
     events: Vec<(u64, Event)>,
     attempts: HashMap<String, Vec<(DateTime<Utc>, bool)>>,
@@ -438,16 +442,33 @@ pub(crate) fn indexed_numbers(reg: &Registration) -> Vec<String> {
         .iter()
         .map(|a| a.number.as_compact().to_string())
         .collect();
-    if let Some(t) = reg
-        .destination
+    if let Some(t) = transfer_number_of(reg) {
+        out.push(t.as_compact().to_string());
+    }
+    out
+}
+
+/// The key under which a store keeps a registration unique: ID number (upper case), graduation
+/// year (0 when the graduation date is not well formed) and education level.
+pub type CohortIndexKey = (String, i32, String);
+
+/// The cohort index key of a registration with basic information.
+pub fn cohort_index_key(reg: &Registration) -> Option<CohortIndexKey> {
+    let b = reg.basic.as_deref()?;
+    Some((
+        b.id_number.to_ascii_uppercase(),
+        b.graduation_year().unwrap_or(0),
+        b.education_level.clone(),
+    ))
+}
+
+/// The transfer number (转递编号) of a registration's archive transfer, when it has a valid one.
+pub(crate) fn transfer_number_of(reg: &Registration) -> Option<crate::codes::TransferNumber> {
+    reg.destination
         .as_ref()
         .and_then(|d| d.archive.as_ref())
         .and_then(|a| a.transfer_number.as_deref())
         .and_then(|t| crate::codes::TransferNumber::parse(t).ok())
-    {
-        out.push(t.as_compact().to_string());
-    }
-    out
 }
 
 /// Serializes an audit entry canonically (compact JSON, declaration order).
@@ -464,7 +485,8 @@ impl Store for MemoryStore {
         let mut g = self.lock()?;
         // Check everything first so that a failure leaves the store as it was.
         let mut ids_seen: HashMap<&str, u64> = HashMap::new();
-        let mut id_numbers_claimed: HashMap<String, &str> = HashMap::new();
+        let mut cohorts_claimed: HashMap<CohortIndexKey, &str> = HashMap::new();
+        let mut transfers_claimed: HashMap<String, &str> = HashMap::new();
         for c in batch {
             let reg = &c.outcome.registration;
             let found = match ids_seen.get(reg.id.as_str()) {
@@ -479,16 +501,29 @@ impl Store for MemoryStore {
                 });
             }
             ids_seen.insert(&reg.id, reg.version);
-            if let Some(b) = &reg.basic {
-                let key = b.id_number.to_ascii_uppercase();
-                let other = id_numbers_claimed
+            if let Some(key) = cohort_index_key(reg) {
+                let other = cohorts_claimed
                     .get(&key)
                     .map(|s| s.to_string())
-                    .or_else(|| g.id_numbers.get(&key).cloned());
+                    .or_else(|| g.cohorts.get(&key).cloned());
                 if let Some(other) = other.filter(|o| o != &reg.id) {
                     return Err(Error::DuplicateIdNumber { other });
                 }
-                id_numbers_claimed.insert(key, &reg.id);
+                cohorts_claimed.insert(key, &reg.id);
+            }
+            if let Some(t) = transfer_number_of(reg) {
+                let key = t.as_compact().to_string();
+                let holder = transfers_claimed
+                    .get(&key)
+                    .map(|s| s.to_string())
+                    .or_else(|| g.numbers.get(&key).cloned());
+                if let Some(holder) = holder.filter(|o| o != &reg.id) {
+                    return Err(Error::DuplicateTransferNumber {
+                        number: t.to_string(),
+                        holder,
+                    });
+                }
+                transfers_claimed.insert(key, &reg.id);
             }
         }
         let mut head = g
@@ -502,15 +537,34 @@ impl Store for MemoryStore {
         }
         for (c, json) in batch.iter().zip(jsons) {
             let reg = &c.outcome.registration;
-            if let Some((old, _)) = g.regs.get(&reg.id) {
-                if let Some(b) = &old.basic {
-                    let key = b.id_number.to_ascii_uppercase();
-                    g.id_numbers.remove(&key);
+            let old = g
+                .regs
+                .get(&reg.id)
+                .map(|(o, _)| (cohort_index_key(o), transfer_number_of(o)));
+            if let Some((old_key, old_transfer)) = old {
+                if let Some(key) = old_key {
+                    if g.cohorts.get(&key) == Some(&reg.id) {
+                        g.cohorts.remove(&key);
+                    }
+                    if let Some(set) = g.id_numbers.get_mut(&key.0) {
+                        set.remove(&reg.id);
+                        if set.is_empty() {
+                            g.id_numbers.remove(&key.0);
+                        }
+                    }
+                }
+                if let Some(t) = old_transfer.filter(|t| Some(*t) != transfer_number_of(reg)) {
+                    if g.numbers.get(t.as_compact()) == Some(&reg.id) {
+                        g.numbers.remove(t.as_compact());
+                    }
                 }
             }
-            if let Some(b) = &reg.basic {
+            if let Some(key) = cohort_index_key(reg) {
                 g.id_numbers
-                    .insert(b.id_number.to_ascii_uppercase(), reg.id.clone());
+                    .entry(key.0.clone())
+                    .or_default()
+                    .insert(reg.id.clone());
+                g.cohorts.insert(key, reg.id.clone());
             }
             for n in indexed_numbers(reg) {
                 g.numbers.insert(n, reg.id.clone());
@@ -537,12 +591,13 @@ impl Store for MemoryStore {
         Ok(self.lock()?.numbers.get(number).cloned())
     }
 
-    fn find_by_id_number(&self, id_number: &str) -> Result<Option<String>> {
+    fn find_by_id_number(&self, id_number: &str) -> Result<Vec<String>> {
         Ok(self
             .lock()?
             .id_numbers
             .get(&id_number.to_ascii_uppercase())
-            .cloned())
+            .map(|set| set.iter().cloned().collect())
+            .unwrap_or_default())
     }
 
     fn summaries(&self, filter: &Filter) -> Result<Vec<Summary>> {

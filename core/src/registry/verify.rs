@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 
 use super::Registry;
-use crate::lifecycle::{Actor, Registration};
+use crate::codes::Verdict;
+use crate::lifecycle::{Actor, Command, Registration};
 
 impl crate::codes::RegistryLookup for Registry {
     fn by_verification_number(
@@ -55,6 +56,13 @@ impl crate::codes::AttemptLog for Registry {
 impl Registry {
     /// Online verification (name + verification or transfer number) against the store, with
     /// the store's per-verifier failure count. An unreachable store gives `Indeterminate`.
+    ///
+    /// A `valid` answer leaves its trace in the same call: the check is applied as
+    /// [`Command::RecordVerification`] by `department` at `now`, so the registration's audit log
+    /// holds it and the graduate gets the `form_verified` event (who checked, which form, when).
+    /// The registry never answers `valid` without that trace: when it cannot be recorded (the
+    /// store is unreachable, busy past its timeout or full), the answer is `Indeterminate` and
+    /// the department asks again. Other answers record nothing beyond the failure count.
     pub fn verify_online(
         &self,
         verifier: &crate::codes::OnlineVerifier<'_>,
@@ -63,12 +71,37 @@ impl Registry {
         number: &str,
         now: DateTime<Utc>,
     ) -> crate::codes::Verdict {
-        verifier.verify(department, name, number, now, self, self)
+        let verdict = verifier.verify(department, name, number, now, self, self);
+        self.record_check(verdict, department, now)
+    }
+
+    /// Records a `valid` answer as [`Command::RecordVerification`] (see
+    /// [`verify_online`](Self::verify_online)); any other answer passes through. A trace that
+    /// cannot be recorded turns the answer into `Indeterminate`.
+    fn record_check(&self, verdict: Verdict, department: &Actor, now: DateTime<Utc>) -> Verdict {
+        let Verdict::Valid(finding) = &verdict else {
+            return verdict;
+        };
+        let Some(section) = crate::codes::verify::department_section(department) else {
+            return verdict;
+        };
+        let number = finding.number;
+        let id = match self.store.find_by_number(number.as_compact()) {
+            Ok(Some(id)) => id,
+            Ok(None) | Err(_) => return Verdict::Indeterminate,
+        };
+        let command = Command::RecordVerification { number, section };
+        match self.apply(&id, department, &command, now) {
+            Ok(_) => verdict,
+            Err(_) => Verdict::Indeterminate,
+        }
     }
 
     /// Verifies a scanned token: signature with `ring`, time window, the department's section,
     /// then the authorization's current status in the store (revoked or superseded forms never
-    /// verify as valid).
+    /// verify as valid). A `valid` answer is recorded in the same call, as
+    /// [`verify_online`](Self::verify_online) records it; when the trace cannot be recorded the
+    /// verdict is `Indeterminate` failed at the status step (the decoded token is kept).
     pub fn verify_token(
         &self,
         token: &str,
@@ -82,6 +115,14 @@ impl Registry {
             tables: &self.tables,
             masking: crate::disclosure::Masking::default(),
         };
-        crate::codes::verify_token(token, ring, department, now, &status, opts)
+        let mut outcome = crate::codes::verify_token(token, ring, department, now, &status, opts);
+        let verdict = std::mem::replace(&mut outcome.verdict, Verdict::Indeterminate);
+        let was_valid = matches!(verdict, Verdict::Valid(_));
+        outcome.verdict = self.record_check(verdict, department, now);
+        if was_valid && !matches!(outcome.verdict, Verdict::Valid(_)) {
+            // The status step could not be completed: the check was not recorded.
+            outcome.failed_at = Some(crate::codes::Step::Status);
+        }
+        outcome
     }
 }

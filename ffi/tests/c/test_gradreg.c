@@ -217,7 +217,8 @@ static const struct named_code ALL_CODES[] = {
     CODE(FONT_NOT_FOUND), CODE(FONT_INVALID), CODE(MISSING_GLYPH), CODE(FIELD_TOO_LONG),
     CODE(INVALID_RENDER_SIZE), CODE(QR_PAYLOAD_INVALID), CODE(FORM_OVERFLOW), CODE(RENDER_FAILED),
     CODE(STORAGE), CODE(CONFLICT), CODE(NOT_FOUND), CODE(BUSY), CODE(CORRUPT), CODE(DISK_FULL),
-    CODE(IO), CODE(DUPLICATE_ID_NUMBER), CODE(ACK_BEYOND_OUTBOX), CODE(PANIC), CODE(INTERNAL),
+    CODE(IO), CODE(DUPLICATE_ID_NUMBER), CODE(DUPLICATE_TRANSFER_NUMBER), CODE(ACK_BEYOND_OUTBOX),
+    CODE(PANIC), CODE(INTERNAL),
 };
 #undef CODE
 #define VERDICT(name) {GRADREG_VERDICT_##name, #name}
@@ -3661,6 +3662,117 @@ static void test_roster_aliases_and_tables(void) {
                GRADREG_ERR_INVALID_HANDLE);
 }
 
+/* A copy of `s` with the first `from` replaced by `to` (the caller frees it). */
+static char *replaced(const char *s, const char *from, const char *to) {
+    const char *at = strstr(s, from);
+    if (at == NULL) {
+        fprintf(stderr, "replaced: %s not found\n", from);
+        exit(2);
+    }
+    size_t head = (size_t)(at - s), n = strlen(s) - strlen(from) + strlen(to) + 1;
+    char *out = malloc(n);
+    if (out == NULL) {
+        exit(2);
+    }
+    memcpy(out, s, head);
+    snprintf(out + head, n - head, "%s%s", to, at + strlen(from));
+    return out;
+}
+
+/* One ID number in two cohorts (a bachelor and a master), found with their cohorts; transfer
+ * numbers issued, parsed and refused when a second graduate reports one already held. */
+static void test_cohorts_and_transfer_numbers(void) {
+    static const char *office = "{\"role\":\"school_office\",\"id\":\"jyc01\",\"school\":\"10327\"}";
+    gradreg_registry *r = NULL;
+    CHECK_CODE(gradreg_registry_new_in_memory(S(POLICY), &r), GRADREG_OK);
+    char id_number[32];
+    CHECK(json_string_field(basic_json, "id_number", id_number, sizeof id_number));
+    char *master = replaced(basic_json, "\"education_level\":\"31\"", "\"education_level\":\"11\"");
+    char *up_bachelor = cmd_with("upload_basic_info", "info", basic_json);
+    char *up_master = cmd_with("upload_basic_info", "info", master);
+    CHECK_CODE(reg_apply(r, "10327:b1", office, up_bachelor, MAY1), GRADREG_OK);
+    CHECK_CODE(reg_apply(r, "10327:m1", office, up_master, MAY1), GRADREG_OK);
+    /* The same cohort under another key is refused. */
+    CHECK_CODE(reg_apply(r, "10327:m2", office, up_master, MAY1), GRADREG_ERR_DUPLICATE_ID_NUMBER);
+
+    char *out = SENTINEL;
+    CHECK_CODE(gradreg_registry_find_by_id_number(r, S(id_number), &out), GRADREG_OK);
+    CHECK(out != SENTINEL && out != NULL);
+    if (out != SENTINEL && out != NULL) {
+        /* Two entries, each with its cohort; newest first: level 31 sorts after 11 in one year. */
+        const char *first = strstr(out, "\"cohort\":");
+        CHECK(first != NULL && strstr(first + 1, "\"cohort\":") != NULL);
+        const char *b = strstr(out, "\"id\":\"10327:b1\"");
+        const char *m = strstr(out, "\"id\":\"10327:m1\"");
+        CHECK(b != NULL && m != NULL && b < m);
+        CHECK(strstr(out, "\"graduation_year\":2026") != NULL);
+        gradreg_string_free(out);
+    }
+    out = NULL;
+    CHECK_CODE(gradreg_registry_find_by_id_number(r, GRADREG_STR("110101199001011237"), &out),
+               GRADREG_OK);
+    CHECK(out != NULL && strcmp(out, "[]") == 0);
+    gradreg_string_free(out);
+    out = NULL;
+    CHECK_CODE(gradreg_registry_find_by_id_number_in(r, S(id_number), 2026, GRADREG_STR("11"), &out),
+               GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "\"id\":\"10327:m1\"") != NULL);
+    gradreg_string_free(out);
+    out = SENTINEL;
+    CHECK_CODE(gradreg_registry_find_by_id_number_in(r, S(id_number), 2025, GRADREG_STR("11"), &out),
+               GRADREG_ERR_NOT_FOUND);
+    CHECK(out == SENTINEL);
+    CHECK_CODE(gradreg_registry_find_by_id_number(r, S(id_number), NULL), GRADREG_ERR_NULL_ARGUMENT);
+
+    /* Transfer numbers: from entropy as Rust gives them, parsed as typed, random. */
+    uint8_t entropy[16];
+    memset(entropy, 3, sizeof entropy);
+    char *number = NULL;
+    CHECK_CODE(gradreg_transfer_number_from_entropy(B(entropy, 16), &number), GRADREG_OK);
+    CHECK(number != NULL && strcmp(number, "ZD-0R30-C1G6-0R3D") == 0);
+    out = SENTINEL;
+    CHECK_CODE(gradreg_transfer_number_from_entropy(B(entropy, 15), &out),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK(out == SENTINEL);
+    out = NULL;
+    CHECK_CODE(gradreg_transfer_number_parse(GRADREG_STR("zd 0r30 c1g6 0r3d"), &out), GRADREG_OK);
+    CHECK(out != NULL && strcmp(out, "ZD-0R30-C1G6-0R3D") == 0);
+    gradreg_string_free(out);
+    out = SENTINEL;
+    CHECK_CODE(gradreg_transfer_number_parse(GRADREG_STR("ZD-0R30-C1G6-0R3E"), &out),
+               GRADREG_ERR_TRANSFER_NUMBER_TYPO);
+    CHECK_CODE(gradreg_transfer_number_parse(GRADREG_STR("HR4J-T23D-9QS6-X9K1"), &out),
+               GRADREG_ERR_TRANSFER_NUMBER_MALFORMED);
+    CHECK(out == SENTINEL);
+    out = NULL;
+    CHECK_CODE(gradreg_transfer_number_random(&out), GRADREG_OK);
+    CHECK(out != NULL && strlen(out) == 17 && strncmp(out, "ZD-", 3) == 0);
+    char *again = NULL;
+    CHECK_CODE(gradreg_transfer_number_parse(S(out), &again), GRADREG_OK);
+    CHECK(again != NULL && strcmp(again, out) == 0);
+    gradreg_string_free(again);
+    gradreg_string_free(out);
+
+    /* A transfer number held by the bachelor cannot be reported for the master. */
+    char *with_number = replaced(dest_json, "\"receiving_unit\":",
+                                 "\"transfer_number\":\"ZD-0R30-C1G6-0R3D\",\"receiving_unit\":");
+    char *report = cmd_with("report_destination", "data", with_number);
+    CHECK_CODE(reg_apply(r, "10327:b1", PLATFORM, report, MAY1), GRADREG_OK);
+    CHECK_CODE(reg_apply(r, "10327:m1", PLATFORM, report, MAY1),
+               GRADREG_ERR_DUPLICATE_TRANSFER_NUMBER);
+    char detail[512];
+    CHECK_CODE(gradreg_last_error(detail, sizeof detail, NULL), GRADREG_OK);
+    CHECK(strstr(detail, "10327:b1") != NULL);
+
+    free(report);
+    free(with_number);
+    gradreg_string_free(number);
+    free(up_master);
+    free(up_bachelor);
+    free(master);
+    gradreg_registry_free(r);
+}
+
 int main(void) {
     basic_json = sample("basic_info");
     chsi_json = sample("chsi_account");
@@ -3698,6 +3810,7 @@ int main(void) {
     test_roster_aliases_and_tables();
     test_exchange();
     test_threads_codes();
+    test_cohorts_and_transfer_numbers();
     /* The renderer is freed last; freeing twice and freeing NULL are no-ops. */
     gradreg_renderer_free(shared_renderer);
     gradreg_renderer_free(shared_renderer);

@@ -91,7 +91,9 @@ impl<'a> OnlineVerifier<'a> {
     ///
     /// Order: the verifier must be an archive or hukou department (else wrong section); past
     /// the failure limit, rate limited; a malformed number is malformed and a wrong check
-    /// symbol a typo, both before any lookup and neither counted; then the lookup. An unknown
+    /// symbol a typo, both before any lookup and neither counted; a transfer number checked by a
+    /// hukou department is the wrong section, before any lookup and not counted (a transfer
+    /// number identifies an archive transfer only); then the lookup. An unknown
     /// number, a wrong name and a registration with no authorization all give the same
     /// [`Verdict::NoMatch`] and each counts one failure; names are compared through their
     /// SHA-256 digests in constant time, with a dummy comparison when the number is unknown. An
@@ -131,6 +133,11 @@ impl<'a> OnlineVerifier<'a> {
             Err(Error::NumberTypo | Error::TransferNumberTypo) => return Verdict::Typo,
             Err(_) => return Verdict::Malformed,
         };
+        // A transfer number identifies an archive transfer only: it never opens the hukou
+        // section. Answered before any lookup, so the answer says nothing about the number.
+        if matches!(num, Num::T(_)) && section == Section::Hukou {
+            return Verdict::WrongSection;
+        }
         let found = match &num {
             Num::V(n) => lookup.by_verification_number(n),
             Num::T(t) => lookup.by_transfer_number(t),
@@ -210,18 +217,11 @@ fn pick_authorization(
         .or_else(|| reg.authorizations.iter().max_by_key(|a| a.issued_at))
 }
 
-/// A name as compared: whitespace removed, the middle-dot variants of names such as 买买提·艾力
-/// unified, ASCII letters folded to lower case.
+/// A name as compared: the crate's one comparison form, [`crate::names::name_key`] (white
+/// space removed, full-width forms and every middle-dot variant of names such as 买买提·艾力
+/// folded, ASCII letters in lower case).
 pub fn normalize_name(name: &str) -> String {
-    name.chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            '\u{2022}' | '\u{30FB}' | '\u{2027}' | '\u{FF65}' | '\u{2219}' | '\u{22C5}' => {
-                '\u{00B7}'
-            }
-            c => c.to_ascii_lowercase(),
-        })
-        .collect()
+    crate::names::name_key(name)
 }
 
 /// Whether two names match after [`normalize_name`], comparing their SHA-256 digests without an
@@ -245,6 +245,7 @@ mod tests {
         assert!(names_match("张明", " 张 明 "));
         assert!(names_match("买买提·艾力", "买买提•艾力"));
         assert!(names_match("Li Lei", "lilei"));
+        assert!(names_match("买买提\u{318D}艾力", "买买提·艾力"));
         assert!(!names_match("张明", "张敏"));
         assert!(!names_match("张明", ""));
     }
