@@ -60,7 +60,7 @@ pub use lifecycle::{
     DestinationStatus, Event, EventKind, LoginReason, Outcome, Recipient, Registration, Role,
     Section, Sections, Stage, VoidRequest, VoidStage,
 };
-pub use policy::{MonthDay, Policy, ValidityBounds};
+pub use policy::{Batch, Deadlines, MonthDay, Policy, ValidityBounds};
 pub use records::{
     Abroad, ArchiveMethod, ArchiveTransfer, BasicInfo, ChsiAccount, Destination, DestinationData,
     Employer, HukouMigration, HukouReason, Study,

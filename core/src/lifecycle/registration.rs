@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::authorization::Authorization;
 use crate::access::LoginReason;
 use crate::codes::number::VerificationNumber;
+use crate::policy::{Deadlines, Policy};
 use crate::records::{BasicInfo, ChsiAccount, DestinationData};
 
 /// Where the graduate's basic information stands.
@@ -189,6 +190,21 @@ impl Registration {
     /// The graduation year, from basic information.
     pub fn graduation_year(&self) -> Option<i32> {
         self.basic.as_ref().and_then(|b| b.graduation_year())
+    }
+
+    /// The graduation date, from basic information, when it is well formed.
+    pub fn graduation_date(&self) -> Option<chrono::NaiveDate> {
+        self.basic
+            .as_ref()
+            .and_then(|b| crate::validate::parse_date(&b.graduation_date))
+    }
+
+    /// The deadlines that apply to this graduate under `policy` (those of their graduation
+    /// batch); `None` without a well-formed graduation date or when the policy's dates do not
+    /// exist in that year.
+    pub fn deadlines(&self, policy: &Policy) -> Option<Deadlines> {
+        self.graduation_date()
+            .and_then(|d| policy.deadlines(d).ok())
     }
 
     /// The authorization with this number.

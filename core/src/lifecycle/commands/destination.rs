@@ -45,7 +45,7 @@ pub(super) fn report(tx: &mut Tx<'_>, data: &Arc<DestinationData>) -> Result<()>
 }
 
 /// The first report: marked late, and the counselor told, when it comes after the registration
-/// deadline.
+/// deadline of the graduate's batch.
 fn first_report(tx: &mut Tx<'_>, data: &Arc<DestinationData>) -> Result<()> {
     let now = tx.now();
     tx.reg.destination = Some(Arc::clone(data));
@@ -54,12 +54,13 @@ fn first_report(tx: &mut Tx<'_>, data: &Arc<DestinationData>) -> Result<()> {
     tx.reg.updated_at = Some(now);
     tx.reg.data_version = tx.reg.data_version.saturating_add(1);
     tx.summary = "上报毕业去向".into();
-    if let Some(y) = tx.reg.graduation_year() {
-        if now >= tx.ctx.policy.registration_deadline_end(y)? {
+    if let Some(date) = tx.reg.graduation_date() {
+        let d = tx.ctx.policy.deadlines(date)?;
+        if now >= d.registration_end {
             tx.reg.late = true;
             tx.summary.push_str("（逾期）");
             let to = Recipient::counselors_of(&tx.reg);
-            let deadline = deadline_day(tx.ctx.policy.registration_deadline, y);
+            let deadline = deadline_day(d.registration_day);
             tx.emit(
                 EventKind::LateReport,
                 to,
