@@ -49,6 +49,7 @@ fn role_may(role: Role, cmd: &Command) -> bool {
         | C::ConfirmDestination
         | C::DisputeDestination { .. }
         | C::FileVoidRequest { .. }
+        | C::WithdrawVoidRequest
         | C::Authorize { .. }
         | C::ExtendAuthorization { .. }
         | C::RevokeAuthorization { .. } => role == Role::Graduate,
@@ -71,7 +72,7 @@ fn step() -> impl Strategy<Value = Step> {
     (
         0u8..10,
         0usize..9,
-        0u8..19,
+        0u8..21,
         any::<u32>(),
         "[\\PC]{0,12}",
         0u32..48,
@@ -192,6 +193,7 @@ fn command(s: &Step, reg: &Registration) -> Command {
             number: pick_number(reg, p),
             section: Section::Hukou,
         },
+        19 => Command::WithdrawVoidRequest,
         // Void requests need two approvals in order: give them a second slot.
         _ => Command::ApproveVoidRequest {
             note: String::new(),
@@ -516,14 +518,8 @@ fn helper_moves(reg: &Registration) -> Vec<(Actor, Command)> {
                 .as_ref()
                 .is_some_and(gradreg::VoidRequest::is_open)
             {
-                for who in [counselor.clone(), office.clone()] {
-                    moves.push((
-                        who,
-                        Command::RejectVoidRequest {
-                            note: "保留原去向".into(),
-                        },
-                    ));
-                }
+                // The graduate keeps the destination: they withdraw the request themselves.
+                moves.push((me.clone(), Command::WithdrawVoidRequest));
             }
             moves.push((
                 me.clone(),
@@ -647,8 +643,12 @@ fn change_open_with_unchanged_data_is_not_a_trap() {
             },
             day(5, 4),
         );
-        h.ok(&platform(), report(sample::destination_data()), day(5, 5));
-        assert_eq!(h.reg.stage(day(5, 5)), gradreg::Stage::ChangeOpen);
+        assert_eq!(h.reg.stage(day(5, 4)), gradreg::Stage::ChangeOpen);
+        reach_authorized(h.reg.clone(), &h.policy, at).unwrap();
+        // The platform sends the same destination: back to the graduate's confirmation.
+        h.ok(&platform(), report(sample::destination_data()), at);
+        assert_eq!(h.reg.stage(at), gradreg::Stage::AwaitingConfirmation);
+        h.ok(&graduate(), Command::ConfirmDestination, at);
         reach_authorized(h.reg.clone(), &h.policy, at).unwrap();
     }
 }

@@ -61,6 +61,9 @@ pub enum VoidStage {
     Approved,
     /// Rejected by the college or school; the confirmation stands.
     Rejected,
+    /// Withdrawn by the graduate before a decision, or left unused after approval (the graduate
+    /// confirmed the unchanged destination again): the confirmation stands.
+    Withdrawn,
 }
 
 /// A void request.

@@ -55,6 +55,18 @@ pub(super) fn correct(
         ));
     }
     if *existing == **info {
+        if tx.reg.basic_status == BasicStatus::CorrectionRequested {
+            // The counselor checked and found the record right: the graduate reviews it again.
+            tx.reg.basic_status = BasicStatus::AwaitingReview;
+            tx.reg.correction_note = None;
+            tx.summary = "生源信息经核实无误，请毕业生重新核对".into();
+            tx.emit(
+                EventKind::BasicInfoRechecked,
+                Recipient::Graduate,
+                &EventFacts::NONE,
+            );
+            return Ok(());
+        }
         tx.changed = false;
         tx.summary = "生源信息未变化".into();
         return Ok(());

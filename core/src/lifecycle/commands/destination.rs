@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::super::events::{EventFacts, EventKind, Recipient};
-use super::super::registration::{BasicStatus, DestinationStatus};
+use super::super::registration::{BasicStatus, DestinationStatus, VoidStage};
 use super::super::tx::{deadline_day, graduate_ready, require_reason, Tx};
 use crate::error::{Error, Result};
 use crate::records::DestinationData;
@@ -26,6 +26,14 @@ pub(super) fn report(tx: &mut Tx<'_>, data: &Arc<DestinationData>) -> Result<()>
                     tx.reg.destination_status = DestinationStatus::AwaitingConfirmation;
                     tx.reg.dispute_reason = None;
                     tx.summary = "去向信息经核实无误，重新提交确认".into();
+                } else if tx.reg.destination_status == DestinationStatus::ChangeOpen {
+                    // The change was approved but the destination stays (the graduate keeps
+                    // the job): the same data comes back for confirmation. Not a change, so
+                    // no deadline applies.
+                    tx.reg.destination_status = DestinationStatus::AwaitingConfirmation;
+                    tx.reg.void_request = None;
+                    tx.reg.updated_at = Some(tx.now());
+                    tx.summary = "去向信息未变更，重新提交确认".into();
                 } else {
                     tx.changed = false;
                     tx.summary = "去向信息未变化".into();
@@ -99,7 +107,9 @@ fn update(tx: &mut Tx<'_>, data: &Arc<DestinationData>) -> Result<()> {
 }
 
 /// `confirm_destination`: the graduate confirms the reported (or disputed) destination; the
-/// confirmed data version is what an authorization needs.
+/// confirmed data version is what an authorization needs. After an approved void request
+/// (`change_open`) the graduate may confirm the unchanged destination again: the request is
+/// then left unused (withdrawn) and its forms stay superseded.
 pub(super) fn confirm(tx: &mut Tx<'_>) -> Result<()> {
     graduate_ready(&tx.reg)?;
     if tx.reg.basic_status != BasicStatus::Confirmed {
@@ -108,6 +118,12 @@ pub(super) fn confirm(tx: &mut Tx<'_>) -> Result<()> {
     match tx.reg.destination_status {
         DestinationStatus::NotReported => return Err(Error::DestinationNotReported),
         DestinationStatus::AwaitingConfirmation | DestinationStatus::Disputed => {}
+        DestinationStatus::ChangeOpen => {
+            if let Some(v) = tx.reg.void_request.as_mut() {
+                v.stage = VoidStage::Withdrawn;
+                v.notes.push("毕业生确认原去向，未变更".into());
+            }
+        }
         s => return Err(Error::NotAwaitingConfirmation(format!("{s:?}"))),
     }
     tx.reg.destination_status = DestinationStatus::Confirmed;
