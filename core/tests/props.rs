@@ -72,7 +72,7 @@ fn step() -> impl Strategy<Value = Step> {
     (
         0u8..10,
         0usize..9,
-        0u8..21,
+        0u8..24,
         any::<u32>(),
         "[\\PC]{0,12}",
         0u32..48,
@@ -194,7 +194,11 @@ fn command(s: &Step, reg: &Registration) -> Command {
             section: Section::Hukou,
         },
         19 => Command::WithdrawVoidRequest,
-        // Void requests need two approvals in order: give them a second slot.
+        // Corrections after confirmation need void requests: give them more slots.
+        20 | 21 => Command::FileVoidRequest {
+            reason: "换单位".into(),
+        },
+        // Void requests need two approvals in order: give them more slots.
         _ => Command::ApproveVoidRequest {
             note: String::new(),
         },
