@@ -1565,3 +1565,175 @@ fn rule6_deadlines_follow_the_graduation_batch() {
     h.ok(&platform(), report(sample::destination_data()), day(7, 1));
     assert!(h.reg.late);
 }
+
+// ---------- Login state and reminders ----------
+
+#[test]
+fn rule1_login_state_is_queryable_whatever_the_stage_and_reminded() {
+    // Jiangsu's usual order: the destination is reported before the graduate can log in (the
+    // CHSI name differs from the upload).
+    let mut h = H::new();
+    h.ok(
+        &school(),
+        Command::UploadBasicInfo {
+            info: std::sync::Arc::new(sample::basic_info()),
+        },
+        day(3, 1),
+    );
+    let mut account = sample::chsi_account();
+    account.name = "李四".into();
+    h.ok(
+        &Actor::Chsi,
+        Command::UpdateChsiAccount {
+            account: Box::new(account),
+        },
+        day(3, 2),
+    );
+    h.ok(&platform(), report(sample::destination_data()), day(4, 20));
+    assert_eq!(h.reg.stage(day(5, 1)), Stage::AwaitingConfirmation);
+    assert!(!h.reg.logged_in());
+    assert_eq!(h.reg.login_problems(), vec![LoginReason::NameMismatch]);
+    let due = reminders([&h.reg], &h.policy, day(5, 1), &ReminderOptions::default());
+    let never: Vec<_> = due
+        .iter()
+        .filter(|r| matches!(&r.kind, ReminderKind::NeverLoggedIn { reasons } if reasons == &[LoginReason::NameMismatch]))
+        .collect();
+    assert_eq!(never.len(), 2, "{due:#?}");
+    let to_graduate = never
+        .iter()
+        .find(|r| r.recipient == Recipient::Graduate)
+        .unwrap();
+    assert!(
+        to_graduate
+            .message_zh
+            .contains(LoginReason::NameMismatch.message_zh()),
+        "{}",
+        to_graduate.message_zh
+    );
+    assert!(never
+        .iter()
+        .any(|r| matches!(r.recipient, Recipient::Counselor { .. })));
+    // Not "log in and confirm": the graduate cannot log in.
+    assert!(!due
+        .iter()
+        .any(|r| matches!(r.kind, ReminderKind::Unconfirmed { .. })));
+    // Once they log in, the login reminder stops and the confirmation reminder takes over.
+    h.ok(
+        &Actor::Chsi,
+        Command::UpdateChsiAccount {
+            account: Box::new(sample::chsi_account()),
+        },
+        day(5, 2),
+    );
+    h.ok(&graduate(), Command::Login, day(5, 2));
+    assert!(h.reg.logged_in());
+    let due = reminders([&h.reg], &h.policy, day(5, 3), &ReminderOptions::default());
+    assert!(!due
+        .iter()
+        .any(|r| matches!(r.kind, ReminderKind::NeverLoggedIn { .. })));
+    assert!(due
+        .iter()
+        .any(|r| matches!(r.kind, ReminderKind::Unconfirmed { .. })));
+}
+
+#[test]
+fn rule8_reminders_have_stable_ids_and_cover_void_requests_and_the_change_deadline() {
+    let policy = Policy::jiangsu();
+    let opts = ReminderOptions::default();
+    let ready = H::ready().reg;
+    // The same reminder on two days has the same id; ids are unique in a run.
+    let a = reminders([&ready], &policy, day(6, 10), &opts);
+    let b = reminders([&ready], &policy, day(6, 12), &opts);
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].id, b[0].id);
+    assert_ne!(
+        a[0].kind, b[0].kind,
+        "days left differ, the reminder is the same"
+    );
+    assert!(a[0].id.starts_with(&ready.id));
+    // Void requests pending: the counselors first, then the school office.
+    let (mut h, _) = H::authorized();
+    h.ok(
+        &graduate(),
+        Command::FileVoidRequest {
+            reason: "换单位".into(),
+        },
+        day(5, 2),
+    );
+    let due = reminders([&h.reg], &policy, day(5, 5), &opts);
+    let pending: Vec<_> = due
+        .iter()
+        .filter(|r| matches!(r.kind, ReminderKind::VoidRequestPending { .. }))
+        .collect();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].recipient, Recipient::counselors_of(&h.reg));
+    assert_eq!(
+        pending[0].kind,
+        ReminderKind::VoidRequestPending {
+            stage: gradreg::VoidStage::AwaitingCollege,
+            days_waiting: 3
+        }
+    );
+    assert!(pending[0].message_zh.contains("换单位"));
+    let college_id = pending[0].id.clone();
+    h.ok(
+        &counselor(),
+        Command::ApproveVoidRequest {
+            note: String::new(),
+        },
+        day(5, 5),
+    );
+    let due = reminders([&h.reg], &policy, day(5, 6), &opts);
+    let pending: Vec<_> = due
+        .iter()
+        .filter(|r| matches!(r.kind, ReminderKind::VoidRequestPending { .. }))
+        .collect();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].recipient, Recipient::school_office_of(&h.reg));
+    assert_ne!(pending[0].id, college_id);
+    // The change deadline approaching: for a reported destination that may still change.
+    let (h, _) = H::authorized();
+    let due = reminders([&h.reg], &policy, day(8, 10), &opts);
+    let change: Vec<_> = due
+        .iter()
+        .filter(|r| matches!(r.kind, ReminderKind::ChangeDeadlineApproaching { .. }))
+        .collect();
+    assert_eq!(change.len(), 1, "{due:#?}");
+    assert_eq!(
+        change[0].kind,
+        ReminderKind::ChangeDeadlineApproaching { days_left: 6 }
+    );
+    assert_eq!(change[0].recipient, Recipient::Graduate);
+    assert!(change[0].message_zh.contains("8月15日"));
+    for quiet in [day(8, 1), day(8, 16)] {
+        assert!(!reminders([&h.reg], &policy, quiet, &opts)
+            .iter()
+            .any(|r| matches!(r.kind, ReminderKind::ChangeDeadlineApproaching { .. })));
+    }
+    // Nothing reported: no change reminder, and the options JSON of before still loads.
+    assert!(!reminders([&ready], &policy, day(8, 10), &opts)
+        .iter()
+        .any(|r| matches!(r.kind, ReminderKind::ChangeDeadlineApproaching { .. })));
+    let old: ReminderOptions = serde_json::from_str(
+        r#"{"deadline_within_days":7,"unconfirmed_after_days":3,"expiring_within_days":3}"#,
+    )
+    .unwrap();
+    assert_eq!(old, opts);
+    // A December graduate is not reminded of the summer deadline.
+    let mut h = H::ready();
+    let mut b = sample::basic_info();
+    b.graduation_date = "2026-12-31".into();
+    h.ok(
+        &school(),
+        Command::CorrectBasicInfo {
+            info: std::sync::Arc::new(b),
+        },
+        day(3, 4),
+    );
+    assert!(reminders([&h.reg], &policy, day(6, 16), &opts)
+        .iter()
+        .all(|r| !matches!(
+            r.kind,
+            ReminderKind::DeadlineMissed | ReminderKind::DeadlineApproaching { .. }
+        )));
+}

@@ -215,6 +215,13 @@ impl Registration {
         self.authorizations.iter().find(|a| &a.number == number)
     }
 
+    /// Whether the graduate has ever logged in to the registration system. Independent of the
+    /// destination's stage: a destination reported before the first login shows as
+    /// `awaiting_confirmation`, yet the graduate has still not logged in.
+    pub fn logged_in(&self) -> bool {
+        self.first_login_at.is_some()
+    }
+
     /// Every reason the graduate cannot log in now (empty when they can), each with its remedy.
     pub fn login_problems(&self) -> Vec<LoginReason> {
         let mut out = Vec::new();
