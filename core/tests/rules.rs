@@ -1737,3 +1737,144 @@ fn rule8_reminders_have_stable_ids_and_cover_void_requests_and_the_change_deadli
             ReminderKind::DeadlineMissed | ReminderKind::DeadlineApproaching { .. }
         )));
 }
+
+// ---------- Extension vs the printed form ----------
+
+/// A source that answers like the registry but does not know the current end (an older status
+/// service): the printed end stands.
+struct StatusOnly<'a>(gradreg::RegistryStatus<'a, gradreg::MemoryRegistry>);
+
+impl gradreg::StatusSource for StatusOnly<'_> {
+    fn status(
+        &self,
+        number: &gradreg::VerificationNumber,
+        section: Section,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<gradreg::StatusAnswer, gradreg::Unavailable> {
+        self.0.status(number, section, now)
+    }
+}
+
+#[test]
+fn rule7_an_extended_authorization_verifies_the_same_by_scan_and_by_number() {
+    use gradreg::{
+        issue_token, verify_token, verify_token_offline, IssueOptions, Key, KeyId, KeyRing,
+        MemoryAttemptLog, MemoryRegistry, OnlineVerifier, RegistryStatus, ScanOptions, StatusLists,
+        Verdict, VerdictKind,
+    };
+    let (mut h, n) = H::authorized(); // 30 days from 1 May: printed end 31 May 10:00 CST
+    let printed_end = h.reg.authorization(&n).unwrap().valid_until;
+    let mut ring = KeyRing::new();
+    ring.add_active(Key::hmac(
+        KeyId(3),
+        &std::array::from_fn::<u8, 32, _>(|i| i as u8 * 5 + 2),
+    ))
+    .unwrap();
+    let disclosure = Disclosure::build(
+        &h.reg,
+        h.reg.authorization(&n).unwrap(),
+        Section::Archive,
+        gradreg::CodeTables::builtin(),
+        Masking::default(),
+    )
+    .unwrap();
+    let tok = issue_token(
+        &ring,
+        h.reg.authorization(&n).unwrap(),
+        &disclosure,
+        &IssueOptions::default(),
+    )
+    .unwrap();
+    h.ok(
+        &graduate(),
+        Command::ExtendAuthorization {
+            number: n,
+            validity_days: 60,
+        },
+        day(5, 20),
+    );
+    let new_end = h.reg.authorization(&n).unwrap().valid_until;
+    assert!(new_end > printed_end);
+    let mut registry = MemoryRegistry::new();
+    registry.insert(h.reg.clone());
+    let source = RegistryStatus {
+        lookup: &registry,
+        tables: gradreg::CodeTables::builtin(),
+        masking: Masking::default(),
+    };
+    let after = day(6, 10);
+    // Online by number: valid until the new end.
+    let online = OnlineVerifier::new(gradreg::CodeTables::builtin()).verify(
+        &archive_dept(),
+        &sample::basic_info().name,
+        &n.to_string(),
+        after,
+        &registry,
+        &MemoryAttemptLog::default(),
+    );
+    let Verdict::Valid(f) = &online else {
+        panic!("{online:?}")
+    };
+    assert_eq!(f.expires_at, new_end);
+    // The scanned form of the same number agrees, and carries the current end.
+    let o = verify_token(
+        &tok,
+        &ring,
+        &archive_dept(),
+        after,
+        &source,
+        &ScanOptions::default(),
+    );
+    let Verdict::Valid(f) = &o.verdict else {
+        panic!("{:?}", o.verdict)
+    };
+    assert_eq!(f.expires_at, new_end);
+    assert_eq!(o.failed_at, None);
+    // Past the new end both say expired.
+    let o = verify_token(
+        &tok,
+        &ring,
+        &archive_dept(),
+        new_end,
+        &source,
+        &ScanOptions::default(),
+    );
+    assert_eq!(o.verdict.kind(), VerdictKind::Expired);
+    // A revoked extension is revoked, not expired.
+    let mut revoked = h.reg.clone();
+    revoked.authorizations[0].state = AuthState::Revoked;
+    let mut rr = MemoryRegistry::new();
+    rr.insert(revoked);
+    let o = verify_token(
+        &tok,
+        &ring,
+        &archive_dept(),
+        after,
+        &RegistryStatus {
+            lookup: &rr,
+            tables: gradreg::CodeTables::builtin(),
+            masking: Masking::default(),
+        },
+        &ScanOptions::default(),
+    );
+    assert_eq!(o.verdict.kind(), VerdictKind::Revoked);
+    // Offline, and with a source that does not know the current end, the printed end stands.
+    let o = verify_token_offline(
+        &tok,
+        &ring,
+        &archive_dept(),
+        after,
+        &StatusLists::new(),
+        &ScanOptions::default(),
+    );
+    assert_eq!(o.verdict.kind(), VerdictKind::Expired);
+    let o = verify_token(
+        &tok,
+        &ring,
+        &archive_dept(),
+        after,
+        &StatusOnly(source),
+        &ScanOptions::default(),
+    );
+    assert_eq!(o.verdict.kind(), VerdictKind::Expired);
+}
