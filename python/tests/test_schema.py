@@ -91,7 +91,7 @@ def test_the_core_lists_come_from_the_native_module() -> None:
     assert gradreg.VERDICTS == tuple(constants["verdicts"]) == _schema.enum_values("VerdictKind")
     assert gradreg.TABLES == tuple(constants["tables"])
     assert gradreg.SECTIONS == _schema.enum_values("Section")
-    assert gradreg.REMINDER_KINDS[0] == "deadline_approaching" and len(gradreg.REMINDER_KINDS) == 6
+    assert gradreg.REMINDER_KINDS[0] == "deadline_approaching" and len(gradreg.REMINDER_KINDS) == 9
     assert gradreg.registry.DEFAULT_FILE_NAME == "gradreg.sqlite3"
 
 
