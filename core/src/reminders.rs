@@ -28,8 +28,10 @@ pub struct ReminderOptions {
     pub unconfirmed_after_days: i64,
     /// Remind graduates whose authorization ends within this many days.
     pub expiring_within_days: i64,
-    /// Remind graduates whose destination may still change when the change deadline is this
-    /// many days away or fewer (0 turns the reminder off). Default 7.
+    /// Days before the change deadline to remind of it (0: never; default 7).
+    ///
+    /// The reminder goes to graduates whose reported destination may still change, or to the
+    /// counselors when an approved change waits for the platform.
     #[serde(default = "default_change_within_days")]
     pub change_deadline_within_days: i64,
 }
@@ -460,4 +462,36 @@ where
     regs.into_iter()
         .flat_map(|r| reminders_for(r, policy, now, opts))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_names_are_the_serde_names() {
+        let kinds = [
+            ReminderKind::DeadlineApproaching { days_left: 1 },
+            ReminderKind::DeadlineMissed,
+            ReminderKind::BasicInfoUnreviewed,
+            ReminderKind::Unconfirmed { days_waiting: 1 },
+            ReminderKind::DisputeOpen,
+            ReminderKind::AuthorizationExpiring {
+                number: String::new(),
+                valid_until: DateTime::<Utc>::MIN_UTC,
+            },
+            ReminderKind::NeverLoggedIn {
+                reasons: Vec::new(),
+            },
+            ReminderKind::VoidRequestPending {
+                stage: VoidStage::AwaitingCollege,
+                days_waiting: 0,
+            },
+            ReminderKind::ChangeDeadlineApproaching { days_left: 1 },
+        ];
+        for k in kinds {
+            let v = serde_json::to_value(&k).unwrap();
+            assert_eq!(v["kind"], k.name());
+        }
+    }
 }
