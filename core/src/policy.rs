@@ -133,7 +133,9 @@ pub struct Policy {
     #[serde(default)]
     pub validity: ValidityBounds,
     /// Graduation batches with their own deadlines, checked in order.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    ///
+    /// A policy saved before batches existed has none.
+    #[serde(default)]
     pub batches: Vec<Batch>,
 }
 
