@@ -1288,7 +1288,7 @@ uint32_t gradreg_registration_new(gradreg_str id,
  *   `{"command":"request_basic_info_correction","note":"…"}`,
  *   `{"command":"report_destination","data":{…}}` (see `gradreg_destination_validate`),
  *   `{"command":"confirm_destination"}`, `{"command":"dispute_destination","reason":"…"}`,
- *   `{"command":"file_void_request","reason":"…"}`,
+ *   `{"command":"file_void_request","reason":"…"}`, `{"command":"withdraw_void_request"}`,
  *   `{"command":"approve_void_request","note":""}`,
  *   `{"command":"reject_void_request","note":"…"}`,
  *   `{"command":"grant_change_override","reason":"…"}`,
@@ -1299,7 +1299,10 @@ uint32_t gradreg_registration_new(gradreg_str id,
  * - `policy_json`: `"jiangsu"`, `"national"`, or a policy object
  *   `{"name":"x","registration_deadline":{"month":6,"day":15},
  *   "change_deadline":{"month":8,"day":15},
- *   "validity":{"min_days":1,"default_days":30,"max_days":180}}`.
+ *   "validity":{"min_days":1,"default_days":30,"max_days":180}}`, optionally with graduation
+ *   batches `"batches":[{"name":"winter","from_month":9,"to_month":12,
+ *   "registration_deadline":{"month":6,"day":15},"change_deadline":{"month":8,"day":15},
+ *   "year_offset":1}]`.
  * - `now_unix`: the instant of the command, seconds since 1970-01-01T00:00:00Z.
  * - `outcome_json_out`: receives `{"registration":{…},"events":[{"kind":"confirmation_requested",
  *   "recipient":{"to":"graduate"},"registration_id":"…","message_zh":"…","message_en":"…"}],
@@ -1350,19 +1353,23 @@ uint32_t gradreg_registration_stage(gradreg_str registration_json,
 /**
  * The reminders (消息提醒) due for a set of registrations at an instant: deadline near or
  * missed with nothing reported, basic information unreviewed, destination unconfirmed, dispute
- * open, authorization expiring. Messages are Chinese first.
+ * open, authorization expiring, never logged in, void request pending, change deadline near.
+ * Messages are Chinese first; each reminder has a stable `id` (the same reminder computed later
+ * has the same id: send each id once).
  *
  * - `registrations_json`: a JSON array of registrations.
  * - `policy_json`: as in `gradreg_registration_apply`.
  * - `options_json`: may be none (`GRADREG_STR_NONE`) for the defaults; else
- *   `{"deadline_within_days":7,"unconfirmed_after_days":3,"expiring_within_days":3}` (all three
- *   fields required).
+ *   `{"deadline_within_days":7,"unconfirmed_after_days":3,"expiring_within_days":3,
+ *   "change_deadline_within_days":7}` (the first three fields required).
  * - `now_unix`: seconds since 1970-01-01T00:00:00Z.
- * - `reminders_json_out`: receives an array of `{"registration_id":"…",
+ * - `reminders_json_out`: receives an array of `{"id":"…","registration_id":"…",
  *   "recipient":{"to":"graduate"},"kind":"deadline_approaching","days_left":3,
  *   "message_zh":"…","message_en":"…"}` (`kind` is one of `deadline_approaching`
  *   (`days_left`), `deadline_missed`, `basic_info_unreviewed`, `unconfirmed`
- *   (`days_waiting`), `dispute_open`, `authorization_expiring` (`number`, `valid_until`));
+ *   (`days_waiting`), `dispute_open`, `authorization_expiring` (`number`, `valid_until`),
+ *   `never_logged_in` (`reasons`), `void_request_pending` (`stage`, `days_waiting`),
+ *   `change_deadline_approaching` (`days_left`));
  *   free it with `gradreg_string_free`.
  *
  * Returns `GRADREG_OK`, `GRADREG_ERR_MALFORMED_JSON`, `GRADREG_ERR_INVALID_POLICY`,

@@ -63,7 +63,7 @@ pub use lifecycle::{
     DestinationStatus, Event, EventKind, LoginReason, Outcome, Recipient, Registration, Role,
     Section, Sections, Stage, VoidRequest, VoidStage,
 };
-pub use policy::{MonthDay, Policy, ValidityBounds};
+pub use policy::{Batch, Deadlines, MonthDay, Policy, ValidityBounds};
 pub use records::{
     Abroad, AgreementStatus, ArchiveMethod, ArchiveTransfer, BasicInfo, ChsiAccount, Destination,
     DestinationData, Employer, Enterprise, HukouMigration, HukouReason, Study,

@@ -49,6 +49,7 @@ fn role_may(role: Role, cmd: &Command) -> bool {
         | C::ConfirmDestination
         | C::DisputeDestination { .. }
         | C::FileVoidRequest { .. }
+        | C::WithdrawVoidRequest
         | C::Authorize { .. }
         | C::ExtendAuthorization { .. }
         | C::RevokeAuthorization { .. } => role == Role::Graduate,
@@ -71,7 +72,7 @@ fn step() -> impl Strategy<Value = Step> {
     (
         0u8..10,
         0usize..9,
-        0u8..19,
+        0u8..24,
         any::<u32>(),
         "[\\PC]{0,12}",
         0u32..48,
@@ -192,7 +193,12 @@ fn command(s: &Step, reg: &Registration) -> Command {
             number: pick_number(reg, p),
             section: Section::Hukou,
         },
-        // Void requests need two approvals in order: give them a second slot.
+        19 => Command::WithdrawVoidRequest,
+        // Corrections after confirmation need void requests: give them more slots.
+        20 | 21 => Command::FileVoidRequest {
+            reason: "换单位".into(),
+        },
+        // Void requests need two approvals in order: give them more slots.
         _ => Command::ApproveVoidRequest {
             note: String::new(),
         },
@@ -421,4 +427,235 @@ fn random_sequences_reach_every_stage() {
     assert!(reached.superseded >= 10, "{reached:?}");
     assert!(reached.void_approved >= 2, "{reached:?}");
     assert!(reached.verified >= 20, "{reached:?}");
+}
+
+/// The graduate's true records: basic information as it stands (or the sample before any
+/// upload) and the destination as it stands (or the sample before any report). The helpers
+/// below never change them: a way out of a state must not need false data.
+fn true_records(reg: &Registration) -> (gradreg::BasicInfo, gradreg::DestinationData) {
+    let basic = reg
+        .basic
+        .as_deref()
+        .cloned()
+        .unwrap_or_else(sample::basic_info);
+    let data = reg
+        .destination
+        .as_deref()
+        .cloned()
+        .unwrap_or_else(sample::destination_data);
+    (basic, data)
+}
+
+/// The next step of the scripted helper path from `reg`: what the graduate or the right actor
+/// does next to reach `authorized` with the data unchanged. `None` when nobody has a move.
+fn helper_moves(reg: &Registration) -> Vec<(Actor, Command)> {
+    use gradreg::{BasicStatus as B, DestinationStatus as D};
+    let (basic, data) = true_records(reg);
+    let office = Actor::SchoolOffice {
+        id: "jyc01".into(),
+        school: basic.school_code.clone(),
+    };
+    let counselor = Actor::Counselor {
+        id: "fdy07".into(),
+        school: basic.school_code.clone(),
+        college: basic.college.clone(),
+    };
+    let me = Actor::Graduate {
+        id_number: basic.id_number.clone(),
+    };
+    let arc_basic = std::sync::Arc::new(basic.clone());
+    let mut moves = Vec::new();
+    if reg.basic.is_none() {
+        moves.push((
+            office.clone(),
+            Command::UploadBasicInfo {
+                info: arc_basic.clone(),
+            },
+        ));
+        return moves;
+    }
+    if !reg.login_problems().is_empty() {
+        // CHSI binds the account with the graduate's identity.
+        let mut a = sample::chsi_account();
+        a.name = basic.name.clone();
+        a.id_number = basic.id_number.clone();
+        a.phone = basic.phone.clone();
+        a.email = basic.email.clone();
+        a.student_record_bound = true;
+        moves.push((
+            Actor::Chsi,
+            Command::UpdateChsiAccount {
+                account: Box::new(a),
+            },
+        ));
+    }
+    if reg.first_login_at.is_none() {
+        moves.push((me.clone(), Command::Login));
+    }
+    match reg.basic_status {
+        // The counselor checks the record and finds it right.
+        B::CorrectionRequested => {
+            for who in [counselor.clone(), office.clone()] {
+                moves.push((
+                    who,
+                    Command::CorrectBasicInfo {
+                        info: arc_basic.clone(),
+                    },
+                ));
+            }
+        }
+        B::AwaitingReview => moves.push((me.clone(), Command::ConfirmBasicInfo)),
+        _ => {}
+    }
+    let same = report(data);
+    match reg.destination_status {
+        D::NotReported => moves.push((platform(), same)),
+        D::AwaitingConfirmation => moves.push((me.clone(), Command::ConfirmDestination)),
+        D::Disputed => {
+            moves.push((platform(), same));
+            moves.push((me.clone(), Command::ConfirmDestination));
+        }
+        D::ChangeOpen => {
+            moves.push((me.clone(), Command::ConfirmDestination));
+            moves.push((platform(), same));
+        }
+        D::Confirmed => {
+            if reg
+                .void_request
+                .as_ref()
+                .is_some_and(gradreg::VoidRequest::is_open)
+            {
+                // The graduate keeps the destination: they withdraw the request themselves.
+                moves.push((me.clone(), Command::WithdrawVoidRequest));
+            }
+            moves.push((
+                me.clone(),
+                Command::Authorize {
+                    validity_days: None,
+                },
+            ));
+        }
+    }
+    moves
+}
+
+/// Drives `reg` along the helper path at `now` (one hour per step): `Ok` once it is
+/// `authorized` with its destination and basic information unchanged, `Err` with the stuck
+/// state otherwise.
+fn reach_authorized(
+    mut reg: Registration,
+    policy: &Policy,
+    mut now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), String> {
+    let (basic0, data0) = true_records(&reg);
+    for i in 0..24u8 {
+        if reg.stage(now) == gradreg::Stage::Authorized {
+            let (basic, data) = true_records(&reg);
+            if basic != basic0 || data != data0 {
+                return Err("the way out changed the graduate's data".into());
+            }
+            return Ok(());
+        }
+        let mut moved = false;
+        for (actor, cmd) in helper_moves(&reg) {
+            let mut ctx = Context::new(now, policy);
+            ctx.entropy = [0xA5 ^ i; 16];
+            ctx.entropy[15] = reg.authorizations.len() as u8;
+            if let Ok(out) = apply(&reg, &actor, &cmd, &ctx) {
+                if out.changed() {
+                    reg = out.registration;
+                    moved = true;
+                    break;
+                }
+            }
+        }
+        if !moved {
+            return Err(format!(
+                "dead end at {:?} (basic {:?}, destination {:?}, void {:?})",
+                reg.stage(now),
+                reg.basic_status,
+                reg.destination_status,
+                reg.void_request.as_ref().map(|v| v.stage)
+            ));
+        }
+        now += Duration::hours(1);
+    }
+    Err(format!("no way out in 24 steps from {:?}", reg.stage(now)))
+}
+
+/// Runs a random sequence and returns the state it reached and the instant.
+fn reach_state(
+    first: u8,
+    steps: &[Step],
+    seed: u8,
+) -> (Registration, chrono::DateTime<chrono::Utc>) {
+    let policy = Policy::jiangsu();
+    let actors = actors();
+    let mut reg = start(first);
+    let mut now = day(5, 2);
+    for (i, s) in steps.iter().enumerate() {
+        now += Duration::hours(i64::from(s.hours));
+        let cmd = command(s, &reg);
+        let actor = choose_actor(s, &cmd, &actors);
+        let mut ctx = Context::new(now, &policy);
+        ctx.entropy = [seed.wrapping_add(i as u8); 16];
+        if let Ok(out) = apply(&reg, actor, &cmd, &ctx) {
+            reg = out.registration;
+        }
+    }
+    (reg, now)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// No state is a trap: from every state random sequences reach (all actors, times across
+    /// both deadlines), the graduate reaches `authorized` again with the right actors' help and
+    /// without changing the data, now or after the change deadline.
+    #[test]
+    fn every_reachable_state_can_reach_authorized(first in 0u8..5, steps in proptest::collection::vec(step(), 1..60), seed in any::<u8>(), later in 0u32..2400) {
+        let policy = Policy::jiangsu();
+        let (reg, now) = reach_state(first, &steps, seed);
+        let at = now + Duration::hours(i64::from(later));
+        if let Err(why) = reach_authorized(reg.clone(), &policy, at) {
+            prop_assert!(false, "{} at {}\n{:#?}", why, at, reg);
+        }
+    }
+}
+
+/// The approved void request that the platform answers with the same destination: the state
+/// the helper path must leave, before and after the change deadline.
+#[test]
+fn change_open_with_unchanged_data_is_not_a_trap() {
+    for at in [day(6, 1), day(9, 1)] {
+        let (mut h, _) = H::authorized();
+        h.ok(
+            &graduate(),
+            Command::FileVoidRequest {
+                reason: "可能换单位".into(),
+            },
+            day(5, 2),
+        );
+        h.ok(
+            &counselor(),
+            Command::ApproveVoidRequest {
+                note: String::new(),
+            },
+            day(5, 3),
+        );
+        h.ok(
+            &school(),
+            Command::ApproveVoidRequest {
+                note: String::new(),
+            },
+            day(5, 4),
+        );
+        assert_eq!(h.reg.stage(day(5, 4)), gradreg::Stage::ChangeOpen);
+        reach_authorized(h.reg.clone(), &h.policy, at).unwrap();
+        // The platform sends the same destination: back to the graduate's confirmation.
+        h.ok(&platform(), report(sample::destination_data()), at);
+        assert_eq!(h.reg.stage(at), gradreg::Stage::AwaitingConfirmation);
+        h.ok(&graduate(), Command::ConfirmDestination, at);
+        reach_authorized(h.reg.clone(), &h.policy, at).unwrap();
+    }
 }

@@ -751,19 +751,43 @@ fn rule5_any_change_supersedes_every_active_authorization() {
         day(5, 2),
     );
     let n2 = out.registration.authorizations[1].number;
-    // A basic-info correction after authorization is a change too.
+    // A basic-info correction of what the forms print is a change too: after confirmation it
+    // needs an approved void request, whose approval supersedes the forms.
     let mut fixed = sample::basic_info();
     fixed.major_name = "财务管理".into();
-    let dv = h.reg.data_version;
-    let out = h.ok(
-        &counselor(),
-        Command::CorrectBasicInfo {
-            info: std::sync::Arc::new(fixed),
+    let correct = |info: &gradreg::BasicInfo| Command::CorrectBasicInfo {
+        info: std::sync::Arc::new(info.clone()),
+    };
+    assert_eq!(
+        h.err(&counselor(), correct(&fixed), day(5, 3)),
+        Error::ChangeNeedsVoidRequest
+    );
+    h.ok(
+        &graduate(),
+        Command::FileVoidRequest {
+            reason: "专业名称有误".into(),
         },
         day(5, 3),
     );
+    h.ok(
+        &counselor(),
+        Command::ApproveVoidRequest {
+            note: String::new(),
+        },
+        day(5, 3),
+    );
+    let out = h.ok(
+        &school(),
+        Command::ApproveVoidRequest {
+            note: String::new(),
+        },
+        day(5, 3),
+    );
+    let dv = h.reg.data_version;
+    h.ok(&counselor(), correct(&fixed), day(5, 3));
     assert_eq!(h.reg.data_version, dv + 1);
     assert_eq!(h.reg.confirmed_version, None, "confirmation reset");
+    assert_eq!(h.reg.void_request, None, "the change used the approval");
     assert_eq!(
         h.reg.destination_status,
         DestinationStatus::AwaitingConfirmation
@@ -1192,4 +1216,665 @@ fn rule7_validity_at_the_edge_of_the_calendar_is_an_error_not_a_panic() {
         ),
         Error::InvalidArgument(_) | Error::AuthorizationExpired
     ));
+}
+
+// ---------- The ways out: no state is a trap ----------
+
+fn approve_void(h: &mut H, at: chrono::DateTime<chrono::Utc>) {
+    for who in [counselor(), school()] {
+        h.ok(
+            &who,
+            Command::ApproveVoidRequest {
+                note: String::new(),
+            },
+            at,
+        );
+    }
+}
+
+#[test]
+fn rule5_the_graduate_withdraws_an_open_void_request_and_the_confirmation_stands() {
+    let (mut h, n) = H::authorized();
+    let file = || Command::FileVoidRequest {
+        reason: "可能换单位".into(),
+    };
+    h.ok(&graduate(), file(), day(5, 2));
+    assert_eq!(h.reg.stage(day(5, 2)), Stage::VoidRequested);
+    assert!(matches!(
+        h.err(&counselor(), Command::WithdrawVoidRequest, day(5, 2)),
+        Error::Forbidden { .. }
+    ));
+    let out = h.ok(&graduate(), Command::WithdrawVoidRequest, day(5, 2));
+    assert_eq!(out.audit.action, "withdraw_void_request");
+    assert!(out.events.iter().any(|e| e.kind == EventKind::VoidRequestWithdrawn
+        && matches!(&e.recipient, Recipient::Counselor { college, .. } if *college == sample::basic_info().college)));
+    assert_eq!(
+        h.reg.void_request.as_ref().map(|v| v.stage),
+        Some(gradreg::VoidStage::Withdrawn)
+    );
+    assert_eq!(h.reg.destination_status, DestinationStatus::Confirmed);
+    assert_eq!(h.reg.stage(day(5, 2)), Stage::Authorized);
+    assert_eq!(h.reg.authorization(&n).unwrap().state, AuthState::Active);
+    // Nothing left to withdraw; the college can no longer decide it.
+    assert!(matches!(
+        h.err(&graduate(), Command::WithdrawVoidRequest, day(5, 2)),
+        Error::VoidRequestWrongStage(_)
+    ));
+    assert!(matches!(
+        h.err(
+            &counselor(),
+            Command::ApproveVoidRequest {
+                note: String::new()
+            },
+            day(5, 2)
+        ),
+        Error::VoidRequestWrongStage(_)
+    ));
+    // At the school's stage, the school office is told.
+    h.ok(&graduate(), file(), day(5, 3));
+    h.ok(
+        &counselor(),
+        Command::ApproveVoidRequest {
+            note: String::new(),
+        },
+        day(5, 3),
+    );
+    let out = h.ok(&graduate(), Command::WithdrawVoidRequest, day(5, 4));
+    assert!(out.events.iter().any(|e| e.recipient
+        == Recipient::SchoolOffice {
+            school: "10327".into()
+        }));
+    // An approved request is left by confirming again, not by withdrawing.
+    h.ok(&graduate(), file(), day(5, 5));
+    approve_void(&mut h, day(5, 5));
+    assert!(matches!(
+        h.err(&graduate(), Command::WithdrawVoidRequest, day(5, 6)),
+        Error::VoidRequestWrongStage(_)
+    ));
+}
+
+#[test]
+fn rule5_after_an_approved_void_request_the_unchanged_destination_can_be_confirmed_again() {
+    // Before and after the change deadline: confirming unchanged data is not a change.
+    for at in [day(5, 10), day(9, 1)] {
+        let (mut h, n) = H::authorized();
+        h.ok(
+            &graduate(),
+            Command::FileVoidRequest {
+                reason: "可能换单位".into(),
+            },
+            day(5, 2),
+        );
+        approve_void(&mut h, day(5, 3));
+        assert_eq!(h.reg.stage(day(5, 3)), Stage::ChangeOpen);
+        let dv = h.reg.data_version;
+        let out = h.ok(&graduate(), Command::ConfirmDestination, at);
+        assert_eq!(h.reg.destination_status, DestinationStatus::Confirmed);
+        assert_eq!(h.reg.confirmed_version, Some(dv));
+        assert_eq!(
+            h.reg.void_request.as_ref().map(|v| v.stage),
+            Some(gradreg::VoidStage::Withdrawn)
+        );
+        assert!(out
+            .events
+            .iter()
+            .any(|e| e.kind == EventKind::DestinationConfirmed));
+        // The forms voided by the approval stay void; new ones can be issued.
+        assert_eq!(
+            h.reg.authorization(&n).unwrap().state,
+            AuthState::Superseded
+        );
+        h.ok(
+            &graduate(),
+            Command::Authorize {
+                validity_days: None,
+            },
+            at,
+        );
+        assert_eq!(h.reg.stage(at), Stage::Authorized);
+    }
+    // The platform re-sending the same destination asks the graduate again, even after the
+    // change deadline (nothing changes).
+    let (mut h, _) = H::authorized();
+    h.ok(
+        &graduate(),
+        Command::FileVoidRequest {
+            reason: "可能换单位".into(),
+        },
+        day(5, 2),
+    );
+    approve_void(&mut h, day(5, 3));
+    let dv = h.reg.data_version;
+    let out = h.ok(&platform(), report(sample::destination_data()), day(9, 1));
+    assert!(out.changed());
+    assert_eq!(h.reg.data_version, dv);
+    assert_eq!(
+        h.reg.destination_status,
+        DestinationStatus::AwaitingConfirmation
+    );
+    assert!(out
+        .events
+        .iter()
+        .any(|e| e.kind == EventKind::ConfirmationRequested));
+    h.ok(&graduate(), Command::ConfirmDestination, day(9, 2));
+    assert_eq!(h.reg.stage(day(9, 2)), Stage::Confirmed);
+}
+
+#[test]
+fn rule2_a_correction_found_right_goes_back_to_the_graduate() {
+    let mut h = H::new();
+    h.ok(
+        &school(),
+        Command::UploadBasicInfo {
+            info: std::sync::Arc::new(sample::basic_info()),
+        },
+        day(3, 1),
+    );
+    h.ok(
+        &Actor::Chsi,
+        Command::UpdateChsiAccount {
+            account: Box::new(sample::chsi_account()),
+        },
+        day(3, 2),
+    );
+    h.ok(&graduate(), Command::Login, day(3, 3));
+    h.ok(
+        &graduate(),
+        Command::RequestBasicInfoCorrection {
+            note: "专业名称不对".into(),
+        },
+        day(3, 3),
+    );
+    let dv = h.reg.data_version;
+    let out = h.ok(
+        &counselor(),
+        Command::CorrectBasicInfo {
+            info: std::sync::Arc::new(sample::basic_info()),
+        },
+        day(3, 4),
+    );
+    assert!(out.changed());
+    assert_eq!(h.reg.basic_status, BasicStatus::AwaitingReview);
+    assert_eq!(h.reg.correction_note, None);
+    assert_eq!(h.reg.data_version, dv, "nothing changed in the data");
+    assert!(out
+        .events
+        .iter()
+        .any(|e| e.kind == EventKind::BasicInfoRechecked && e.recipient == Recipient::Graduate));
+    h.ok(&graduate(), Command::ConfirmBasicInfo, day(3, 5));
+    // The same record sent again outside a correction request still changes nothing.
+    let out = h.ok(
+        &counselor(),
+        Command::CorrectBasicInfo {
+            info: std::sync::Arc::new(sample::basic_info()),
+        },
+        day(3, 6),
+    );
+    assert!(!out.changed());
+}
+
+#[test]
+fn rule5_basic_info_corrections_count_as_changes_when_the_forms_print_them() {
+    let correct = |f: &dyn Fn(&mut gradreg::BasicInfo)| {
+        let mut b = sample::basic_info();
+        f(&mut b);
+        Command::CorrectBasicInfo {
+            info: std::sync::Arc::new(b),
+        }
+    };
+    // Not printed (political status): no change of registered data, forms stay valid.
+    let (mut h, n) = H::authorized();
+    let dv = h.reg.data_version;
+    let out = h.ok(
+        &counselor(),
+        correct(&|b| b.political_status = "01".into()),
+        day(9, 1), // after the change deadline: not a change, so allowed
+    );
+    assert!(out.changed());
+    assert_eq!(h.reg.data_version, dv);
+    assert_eq!(h.reg.confirmed_version, Some(dv));
+    assert_eq!(h.reg.destination_status, DestinationStatus::Confirmed);
+    assert_eq!(h.reg.basic_status, BasicStatus::AwaitingReview);
+    assert_eq!(h.reg.authorization(&n).unwrap().state, AuthState::Active);
+    assert!(!out
+        .events
+        .iter()
+        .any(|e| e.kind == EventKind::AuthorizationsSuperseded));
+    // Printed (name, graduation date, major name …): needs an approved void request.
+    for f in [
+        &(|b: &mut gradreg::BasicInfo| b.name = "张三丰".into())
+            as &dyn Fn(&mut gradreg::BasicInfo),
+        &|b| b.graduation_date = "2026-07-01".into(),
+        &|b| b.major_name = "财务管理".into(),
+    ] {
+        let (mut h, n) = H::authorized();
+        let e = h.err(&counselor(), correct(f), day(5, 2));
+        assert_eq!(e, Error::ChangeNeedsVoidRequest);
+        assert_eq!(e.code(), 212);
+        assert_eq!(h.reg.authorization(&n).unwrap().state, AuthState::Active);
+    }
+    // Reported but not confirmed: free before the change deadline, refused after it without
+    // the school's override, which the correction uses up.
+    let mut h = H::reported();
+    h.ok(
+        &school(),
+        correct(&|b| b.major_name = "财务管理".into()),
+        day(8, 15),
+    );
+    let mut h = H::reported();
+    let e = h.err(
+        &school(),
+        correct(&|b| b.major_name = "财务管理".into()),
+        day(8, 16),
+    );
+    assert_eq!(
+        e,
+        Error::ChangeDeadlinePassed {
+            deadline: "2026-08-15".into()
+        }
+    );
+    h.ok(
+        &school(),
+        Command::GrantChangeOverride {
+            reason: "学籍信息更正".into(),
+        },
+        day(8, 16),
+    );
+    let out = h.ok(
+        &school(),
+        correct(&|b| b.major_name = "财务管理".into()),
+        day(8, 17),
+    );
+    assert!(
+        out.audit.summary.contains("学校特批"),
+        "{}",
+        out.audit.summary
+    );
+    assert!(h.reg.change_override.is_none());
+    assert!(matches!(
+        h.err(
+            &school(),
+            correct(&|b| b.major_name = "审计学".into()),
+            day(8, 18)
+        ),
+        Error::ChangeDeadlinePassed { .. }
+    ));
+    // Before any report, corrections are free whatever the date.
+    let mut h = H::ready();
+    h.ok(
+        &school(),
+        correct(&|b| b.major_name = "财务管理".into()),
+        day(9, 1),
+    );
+}
+
+#[test]
+fn rule6_deadlines_follow_the_graduation_batch() {
+    // A December graduate is in the winter batch: not late in July of their graduation year,
+    // late only after the next registration deadline, and may change until the next change
+    // deadline.
+    let winter = |h: &mut H| {
+        let mut b = sample::basic_info();
+        b.graduation_date = "2026-12-31".into();
+        h.ok(
+            &school(),
+            Command::CorrectBasicInfo {
+                info: std::sync::Arc::new(b),
+            },
+            day(3, 4),
+        );
+        h.ok(&graduate(), Command::ConfirmBasicInfo, day(3, 4));
+    };
+    let mut h = H::ready();
+    winter(&mut h);
+    let out = h.ok(&platform(), report(sample::destination_data()), day(7, 1));
+    assert!(!h.reg.late, "a December graduate is not late in July");
+    assert!(!out.events.iter().any(|e| e.kind == EventKind::LateReport));
+    // Still changeable after the summer change deadline.
+    h.ok(&platform(), report(changed_data()), day(9, 1));
+    let d = h.reg.deadlines(&h.policy).expect("deadlines");
+    assert_eq!(d.batch.as_deref(), Some("winter"));
+    assert_eq!(d.change_day.to_string(), "2027-08-15");
+    let e = h.err(
+        &platform(),
+        report(sample::destination_data()),
+        cst(2027, 8, 16, 0, 0, 0),
+    );
+    assert_eq!(
+        e,
+        Error::ChangeDeadlinePassed {
+            deadline: "2027-08-15".into()
+        }
+    );
+    let mut h = H::ready();
+    winter(&mut h);
+    let out = h.ok(
+        &platform(),
+        report(sample::destination_data()),
+        cst(2027, 6, 16, 0, 0, 0),
+    );
+    assert!(h.reg.late);
+    assert!(out
+        .events
+        .iter()
+        .any(|e| e.kind == EventKind::LateReport && e.message_zh.contains("2027-06-15")));
+    // Without batches (a policy saved before batches existed) the calendar year rules.
+    let mut h = H::ready();
+    winter(&mut h);
+    h.policy.batches.clear();
+    h.ok(&platform(), report(sample::destination_data()), day(7, 1));
+    assert!(h.reg.late);
+}
+
+// ---------- Login state and reminders ----------
+
+#[test]
+fn rule1_login_state_is_queryable_whatever_the_stage_and_reminded() {
+    // Jiangsu's usual order: the destination is reported before the graduate can log in (the
+    // CHSI name differs from the upload).
+    let mut h = H::new();
+    h.ok(
+        &school(),
+        Command::UploadBasicInfo {
+            info: std::sync::Arc::new(sample::basic_info()),
+        },
+        day(3, 1),
+    );
+    let mut account = sample::chsi_account();
+    account.name = "李四".into();
+    h.ok(
+        &Actor::Chsi,
+        Command::UpdateChsiAccount {
+            account: Box::new(account),
+        },
+        day(3, 2),
+    );
+    h.ok(&platform(), report(sample::destination_data()), day(4, 20));
+    assert_eq!(h.reg.stage(day(5, 1)), Stage::AwaitingConfirmation);
+    assert!(!h.reg.logged_in());
+    assert_eq!(h.reg.login_problems(), vec![LoginReason::NameMismatch]);
+    let due = reminders([&h.reg], &h.policy, day(5, 1), &ReminderOptions::default());
+    let never: Vec<_> = due
+        .iter()
+        .filter(|r| matches!(&r.kind, ReminderKind::NeverLoggedIn { reasons } if reasons == &[LoginReason::NameMismatch]))
+        .collect();
+    assert_eq!(never.len(), 2, "{due:#?}");
+    let to_graduate = never
+        .iter()
+        .find(|r| r.recipient == Recipient::Graduate)
+        .unwrap();
+    assert!(
+        to_graduate
+            .message_zh
+            .contains(LoginReason::NameMismatch.message_zh()),
+        "{}",
+        to_graduate.message_zh
+    );
+    assert!(never
+        .iter()
+        .any(|r| matches!(r.recipient, Recipient::Counselor { .. })));
+    // Not "log in and confirm": the graduate cannot log in.
+    assert!(!due
+        .iter()
+        .any(|r| matches!(r.kind, ReminderKind::Unconfirmed { .. })));
+    // Once they log in, the login reminder stops and the confirmation reminder takes over.
+    h.ok(
+        &Actor::Chsi,
+        Command::UpdateChsiAccount {
+            account: Box::new(sample::chsi_account()),
+        },
+        day(5, 2),
+    );
+    h.ok(&graduate(), Command::Login, day(5, 2));
+    assert!(h.reg.logged_in());
+    let due = reminders([&h.reg], &h.policy, day(5, 3), &ReminderOptions::default());
+    assert!(!due
+        .iter()
+        .any(|r| matches!(r.kind, ReminderKind::NeverLoggedIn { .. })));
+    assert!(due
+        .iter()
+        .any(|r| matches!(r.kind, ReminderKind::Unconfirmed { .. })));
+}
+
+#[test]
+fn rule8_reminders_have_stable_ids_and_cover_void_requests_and_the_change_deadline() {
+    let policy = Policy::jiangsu();
+    let opts = ReminderOptions::default();
+    let ready = H::ready().reg;
+    // The same reminder on two days has the same id; ids are unique in a run.
+    let a = reminders([&ready], &policy, day(6, 10), &opts);
+    let b = reminders([&ready], &policy, day(6, 12), &opts);
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].id, b[0].id);
+    assert_ne!(
+        a[0].kind, b[0].kind,
+        "days left differ, the reminder is the same"
+    );
+    assert!(a[0].id.starts_with(&ready.id));
+    // Void requests pending: the counselors first, then the school office.
+    let (mut h, _) = H::authorized();
+    h.ok(
+        &graduate(),
+        Command::FileVoidRequest {
+            reason: "换单位".into(),
+        },
+        day(5, 2),
+    );
+    let due = reminders([&h.reg], &policy, day(5, 5), &opts);
+    let pending: Vec<_> = due
+        .iter()
+        .filter(|r| matches!(r.kind, ReminderKind::VoidRequestPending { .. }))
+        .collect();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].recipient, Recipient::counselors_of(&h.reg));
+    assert_eq!(
+        pending[0].kind,
+        ReminderKind::VoidRequestPending {
+            stage: gradreg::VoidStage::AwaitingCollege,
+            days_waiting: 3
+        }
+    );
+    assert!(pending[0].message_zh.contains("换单位"));
+    let college_id = pending[0].id.clone();
+    h.ok(
+        &counselor(),
+        Command::ApproveVoidRequest {
+            note: String::new(),
+        },
+        day(5, 5),
+    );
+    let due = reminders([&h.reg], &policy, day(5, 6), &opts);
+    let pending: Vec<_> = due
+        .iter()
+        .filter(|r| matches!(r.kind, ReminderKind::VoidRequestPending { .. }))
+        .collect();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].recipient, Recipient::school_office_of(&h.reg));
+    assert_ne!(pending[0].id, college_id);
+    // The change deadline approaching: for a reported destination that may still change.
+    let (h, _) = H::authorized();
+    let due = reminders([&h.reg], &policy, day(8, 10), &opts);
+    let change: Vec<_> = due
+        .iter()
+        .filter(|r| matches!(r.kind, ReminderKind::ChangeDeadlineApproaching { .. }))
+        .collect();
+    assert_eq!(change.len(), 1, "{due:#?}");
+    assert_eq!(
+        change[0].kind,
+        ReminderKind::ChangeDeadlineApproaching { days_left: 6 }
+    );
+    assert_eq!(change[0].recipient, Recipient::Graduate);
+    assert!(change[0].message_zh.contains("8月15日"));
+    for quiet in [day(8, 1), day(8, 16)] {
+        assert!(!reminders([&h.reg], &policy, quiet, &opts)
+            .iter()
+            .any(|r| matches!(r.kind, ReminderKind::ChangeDeadlineApproaching { .. })));
+    }
+    // Nothing reported: no change reminder, and the options JSON of before still loads.
+    assert!(!reminders([&ready], &policy, day(8, 10), &opts)
+        .iter()
+        .any(|r| matches!(r.kind, ReminderKind::ChangeDeadlineApproaching { .. })));
+    let old: ReminderOptions = serde_json::from_str(
+        r#"{"deadline_within_days":7,"unconfirmed_after_days":3,"expiring_within_days":3}"#,
+    )
+    .unwrap();
+    assert_eq!(old, opts);
+    // A December graduate is not reminded of the summer deadline.
+    let mut h = H::ready();
+    let mut b = sample::basic_info();
+    b.graduation_date = "2026-12-31".into();
+    h.ok(
+        &school(),
+        Command::CorrectBasicInfo {
+            info: std::sync::Arc::new(b),
+        },
+        day(3, 4),
+    );
+    assert!(reminders([&h.reg], &policy, day(6, 16), &opts)
+        .iter()
+        .all(|r| !matches!(
+            r.kind,
+            ReminderKind::DeadlineMissed | ReminderKind::DeadlineApproaching { .. }
+        )));
+}
+
+// ---------- Extension vs the printed form ----------
+
+/// A source that answers like the registry but does not know the current end (an older status
+/// service): the printed end stands.
+struct StatusOnly<'a>(gradreg::RegistryStatus<'a, gradreg::MemoryRegistry>);
+
+impl gradreg::StatusSource for StatusOnly<'_> {
+    fn status(
+        &self,
+        number: &gradreg::VerificationNumber,
+        section: Section,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<gradreg::StatusAnswer, gradreg::Unavailable> {
+        self.0.status(number, section, now)
+    }
+}
+
+#[test]
+fn rule7_an_extended_authorization_verifies_the_same_by_scan_and_by_number() {
+    use gradreg::{
+        issue_token, verify_token, verify_token_offline, IssueOptions, Key, KeyId, KeyRing,
+        MemoryAttemptLog, MemoryRegistry, OnlineVerifier, RegistryStatus, ScanOptions, StatusLists,
+        Verdict, VerdictKind,
+    };
+    let (mut h, n) = H::authorized(); // 30 days from 1 May: printed end 31 May 10:00 CST
+    let printed_end = h.reg.authorization(&n).unwrap().valid_until;
+    let mut ring = KeyRing::new();
+    ring.add_active(Key::hmac(
+        KeyId(3),
+        &std::array::from_fn::<u8, 32, _>(|i| i as u8 * 5 + 2),
+    ))
+    .unwrap();
+    let disclosure = Disclosure::build(
+        &h.reg,
+        h.reg.authorization(&n).unwrap(),
+        Section::Archive,
+        gradreg::CodeTables::builtin(),
+        Masking::default(),
+    )
+    .unwrap();
+    let tok = issue_token(
+        &ring,
+        h.reg.authorization(&n).unwrap(),
+        &disclosure,
+        &IssueOptions::default(),
+    )
+    .unwrap();
+    h.ok(
+        &graduate(),
+        Command::ExtendAuthorization {
+            number: n,
+            validity_days: 60,
+        },
+        day(5, 20),
+    );
+    let new_end = h.reg.authorization(&n).unwrap().valid_until;
+    assert!(new_end > printed_end);
+    let mut registry = MemoryRegistry::new();
+    registry.insert(h.reg.clone());
+    let source = RegistryStatus {
+        lookup: &registry,
+        tables: gradreg::CodeTables::builtin(),
+        masking: Masking::default(),
+    };
+    let after = day(6, 10);
+    // Online by number: valid until the new end.
+    let online = OnlineVerifier::new(gradreg::CodeTables::builtin()).verify(
+        &archive_dept(),
+        &sample::basic_info().name,
+        &n.to_string(),
+        after,
+        &registry,
+        &MemoryAttemptLog::default(),
+    );
+    let Verdict::Valid(f) = &online else {
+        panic!("{online:?}")
+    };
+    assert_eq!(f.expires_at, new_end);
+    // The scanned form of the same number agrees, and carries the current end.
+    let o = verify_token(
+        &tok,
+        &ring,
+        &archive_dept(),
+        after,
+        &source,
+        &ScanOptions::default(),
+    );
+    let Verdict::Valid(f) = &o.verdict else {
+        panic!("{:?}", o.verdict)
+    };
+    assert_eq!(f.expires_at, new_end);
+    assert_eq!(o.failed_at, None);
+    // Past the new end both say expired.
+    let o = verify_token(
+        &tok,
+        &ring,
+        &archive_dept(),
+        new_end,
+        &source,
+        &ScanOptions::default(),
+    );
+    assert_eq!(o.verdict.kind(), VerdictKind::Expired);
+    // A revoked extension is revoked, not expired.
+    let mut revoked = h.reg.clone();
+    revoked.authorizations[0].state = AuthState::Revoked;
+    let mut rr = MemoryRegistry::new();
+    rr.insert(revoked);
+    let o = verify_token(
+        &tok,
+        &ring,
+        &archive_dept(),
+        after,
+        &RegistryStatus {
+            lookup: &rr,
+            tables: gradreg::CodeTables::builtin(),
+            masking: Masking::default(),
+        },
+        &ScanOptions::default(),
+    );
+    assert_eq!(o.verdict.kind(), VerdictKind::Revoked);
+    // Offline, and with a source that does not know the current end, the printed end stands.
+    let o = verify_token_offline(
+        &tok,
+        &ring,
+        &archive_dept(),
+        after,
+        &StatusLists::new(),
+        &ScanOptions::default(),
+    );
+    assert_eq!(o.verdict.kind(), VerdictKind::Expired);
+    let o = verify_token(
+        &tok,
+        &ring,
+        &archive_dept(),
+        after,
+        &StatusOnly(source),
+        &ScanOptions::default(),
+    );
+    assert_eq!(o.verdict.kind(), VerdictKind::Expired);
 }

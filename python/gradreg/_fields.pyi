@@ -195,6 +195,25 @@ class CannotLogIn(Record):
     #: Every reason, with its remedy.
     reasons: List[registry.LoginReasonNote]
 
+class Batch(Record, frozen=True):
+    """A graduation batch (毕业批次): the graduates whose graduation month falls in
+    `from_month..=to_month` of a year register and change by the batch's own deadlines, in
+    the graduation year plus `year_offset`.
+    """
+
+    #: A name for statistics and messages, such as `winter`.
+    name: str
+    #: First graduation month of the batch (1–12), inclusive.
+    from_month: int
+    #: Last graduation month of the batch (1–12), inclusive; not before `from_month`.
+    to_month: int
+    #: Registration deadline (a first report after it is accepted but marked late).
+    registration_deadline: lifecycle.MonthDay
+    #: Change deadline (a change after it needs a SchoolOffice override); not before the
+    change_deadline: lifecycle.MonthDay
+    #: Years added to the graduation year to find the deadlines' year (0–2): 1 for a batch
+    year_offset: int = ...
+
 class CellProblem(Record, frozen=True):
     """One problem of one cell, or of a whole row."""
 
@@ -559,12 +578,14 @@ class Policy(Record, frozen=True):
 
     #: A name for logs and statistics, such as `jiangsu`.
     name: str
-    #: Registration deadline of a graduation year (a report after it is accepted but marked late).
+    #: Registration deadline of a graduation year (a report after it is accepted but marked late),
     registration_deadline: lifecycle.MonthDay
-    #: Change deadline of a graduation year (a change after it needs a SchoolOffice override).
+    #: Change deadline of a graduation year (a change after it needs a SchoolOffice override),
     change_deadline: lifecycle.MonthDay
     #: Validity bounds of authorizations.
     validity: lifecycle.ValidityBounds = ...
+    #: Graduation batches with their own deadlines, checked in order.
+    batches: List[lifecycle.Batch] = ...
 
 class Problem(Record, frozen=True):
     """One problem with one field."""
@@ -647,8 +668,10 @@ class Registration(Record):
 class Reminder(Record):
     """One reminder. Messages are Chinese first."""
 
-    #: One of deadline_approaching, deadline_missed, basic_info_unreviewed, unconfirmed, dispute_open, authorization_expiring.
+    #: One of deadline_approaching, deadline_missed, basic_info_unreviewed, unconfirmed, dispute_open, authorization_expiring, never_logged_in, void_request_pending, change_deadline_approaching.
     kind: str
+    #: Stable id: the same reminder computed again later has the same id (registration key,
+    id: str
     #: The registration.
     registration_id: str
     #: Who should be reminded.
@@ -665,6 +688,10 @@ class Reminder(Record):
     number: Optional[str] = ...
     #: When it ends.
     valid_until: Optional[datetime] = ...
+    #: Every reason the graduate cannot log in now, each with its remedy.
+    reasons: Optional[List[str]] = ...
+    #: The stage it waits at.
+    stage: Optional[str] = ...
 
 class ReminderOptions(Record, frozen=True):
     """When reminders fire."""
@@ -675,6 +702,8 @@ class ReminderOptions(Record, frozen=True):
     unconfirmed_after_days: int = ...
     #: Remind graduates whose authorization ends within this many days.
     expiring_within_days: int = ...
+    #: Days before the change deadline to remind of it (0: never; default 7).
+    change_deadline_within_days: int = ...
 
 class RosterNotice(Record, frozen=True):
     """A value read from a roster after rewriting it into its canonical form (男 → `1`, 汉族 →

@@ -20,6 +20,7 @@ from .records import BasicInfo, ChsiAccount, DestinationData
 
 __all__ = [
     "MonthDay",
+    "Batch",
     "ValidityBounds",
     "Policy",
     "Actor",
@@ -52,8 +53,14 @@ class ValidityBounds(_fields.ValidityBounds, frozen=True):
     """Bounds of an authorization's validity period, in days (by default 1, 30 and 180)."""
 
 
+class Batch(_fields.Batch, frozen=True):
+    """A graduation batch: graduates of ``from_month``..``to_month`` register and change by its
+    own deadlines, in the graduation year plus ``year_offset``."""
+
+
 class Policy(_fields.Policy, frozen=True):
-    """Deadlines and validity bounds. A deadline is the end of its day in UTC+8."""
+    """Deadlines, graduation batches and validity bounds. A deadline is the end of its day in
+    UTC+8; a graduate in no batch has the policy's own deadlines of their graduation year."""
 
     @classmethod
     def jiangsu(cls) -> "Policy":
@@ -228,6 +235,11 @@ class Command:
         return cls("file_void_request", {"reason": _need(str, "reason", reason)})
 
     @classmethod
+    def withdraw_void_request(cls) -> "Command":
+        """The graduate withdraws a void request that awaits a decision; the confirmation stands."""
+        return cls("withdraw_void_request")
+
+    @classmethod
     def approve_void_request(cls, note: str = "") -> "Command":
         """The counselor (first) or the school (second) approves the void request."""
         return cls("approve_void_request", {"note": _need(str, "note", note)})
@@ -307,6 +319,10 @@ class Registration(_fields.Registration):
     def stage(self, now: Optional[datetime] = None) -> str:
         """The derived stage at ``now`` (one of ``STAGES``)."""
         return str(_native.stage(self._json(), instant(now)))
+
+    def logged_in(self) -> bool:
+        """Whether the graduate has ever logged in, whatever the destination's stage."""
+        return self.first_login_at is not None
 
     def login_problems(self) -> List[Dict[str, str]]:
         """Every reason the graduate cannot log in (empty when they can), with remedies."""

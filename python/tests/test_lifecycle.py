@@ -235,3 +235,66 @@ def test_code_tables() -> None:
     assert gradreg.is_placed("xx") is None
     with pytest.raises(ArgumentError):
         gradreg.code_name("planets", "10")
+
+
+def test_withdraw_void_request_keeps_the_confirmation(authorized: Registration) -> None:
+    grad = Actor.graduate(gradreg.sample.basic_info().id_number)
+    reg = gradreg.apply(authorized, grad, Command.file_void_request("可能换单位"), NOW).registration
+    assert reg.stage(NOW) == "void_requested"
+    out = gradreg.apply(reg, grad, Command.withdraw_void_request(), NOW)
+    assert out.audit.action == "withdraw_void_request"
+    assert out.registration.void_request is not None
+    assert out.registration.void_request.stage == "withdrawn"
+    assert out.registration.stage(NOW) == "authorized"
+    assert [e.kind for e in out.events] == ["void_request_withdrawn"]
+    assert Command.from_dict({"command": "withdraw_void_request"}) == Command.withdraw_void_request()
+
+
+def test_graduation_batches_in_policies() -> None:
+    js = Policy.jiangsu()
+    assert [b.name for b in js.batches] == ["winter"]
+    assert js.batches[0].from_month == 9 and js.batches[0].year_offset == 1
+    assert Policy.from_dict(js.to_dict()) == js
+    old = Policy.from_dict(
+        {
+            "name": "old",
+            "registration_deadline": {"month": 6, "day": 15},
+            "change_deadline": {"month": 8, "day": 15},
+        }
+    )
+    assert not old.batches
+    old.check()
+    early = Policy.from_dict(
+        {
+            "name": "early",
+            "registration_deadline": {"month": 6, "day": 15},
+            "change_deadline": {"month": 6, "day": 1},
+        }
+    )
+    with pytest.raises(ArgumentError) as info:
+        early.check()
+    assert info.value.code == 104
+
+
+def test_never_logged_in_is_reminded_whatever_the_stage() -> None:
+    basic = gradreg.sample.basic_info()
+    reg = Registration("10327:2022010123")
+    office = Actor.school_office("jyc01", "10327")
+    reg = gradreg.apply(reg, office, Command.upload_basic_info(basic), NOW).registration
+    reg = gradreg.apply(
+        reg,
+        Actor.provincial_platform("js24365"),
+        Command.report_destination(gradreg.sample.destination_data()),
+        NOW,
+    ).registration
+    assert reg.stage(NOW) == "awaiting_confirmation"
+    assert not reg.logged_in()
+    assert [r["reason"] for r in reg.login_problems()] == ["no_chsi_account"]
+    later = NOW + timedelta(days=5)
+    due = gradreg.reminders([reg], later)
+    never = [r for r in due if r.kind == "never_logged_in"]
+    assert {r.recipient["to"] for r in never} == {"graduate", "counselor"}
+    assert all(r.reasons == ["no_chsi_account"] for r in never)
+    again = gradreg.reminders([reg], later + timedelta(days=1))
+    assert {r.id for r in due} == {r.id for r in again}
+    assert len({r.id for r in due}) == len(due)

@@ -24,7 +24,7 @@ def _properties(node: Dict[str, Any]) -> Set[str]:
 
 
 def test_every_record_class_has_exactly_the_fields_of_its_rust_type() -> None:
-    assert len(_schema.CLASSES) == 49
+    assert len(_schema.CLASSES) == 50
     for name, cls in _schema.CLASSES.items():
         fields = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
         assert fields == _properties(_schema.DEFS[name]), name
@@ -91,7 +91,7 @@ def test_the_core_lists_come_from_the_native_module() -> None:
     assert gradreg.VERDICTS == tuple(constants["verdicts"]) == _schema.enum_values("VerdictKind")
     assert gradreg.TABLES == tuple(constants["tables"])
     assert gradreg.SECTIONS == _schema.enum_values("Section")
-    assert gradreg.REMINDER_KINDS[0] == "deadline_approaching" and len(gradreg.REMINDER_KINDS) == 6
+    assert gradreg.REMINDER_KINDS[0] == "deadline_approaching" and len(gradreg.REMINDER_KINDS) == 9
     assert gradreg.registry.DEFAULT_FILE_NAME == "gradreg.sqlite3"
 
 

@@ -55,6 +55,9 @@ pub enum Command {
         /// Why.
         reason: String,
     },
+    /// The graduate withdraws their void request while it awaits a decision: the confirmation
+    /// stands.
+    WithdrawVoidRequest,
     /// The counselor (first) or the school (second) approves the void request.
     ApproveVoidRequest {
         /// Note (may be empty).
@@ -112,6 +115,7 @@ impl Command {
             Command::ConfirmDestination => "confirm_destination",
             Command::DisputeDestination { .. } => "dispute_destination",
             Command::FileVoidRequest { .. } => "file_void_request",
+            Command::WithdrawVoidRequest => "withdraw_void_request",
             Command::ApproveVoidRequest { .. } => "approve_void_request",
             Command::RejectVoidRequest { .. } => "reject_void_request",
             Command::GrantChangeOverride { .. } => "grant_change_override",

@@ -112,6 +112,11 @@ pub enum EventKind {
     VoidRequestApproved,
     /// A void request was rejected.
     VoidRequestRejected,
+    /// The graduate withdrew a void request before a decision.
+    VoidRequestWithdrawn,
+    /// The counselor checked basic information the graduate asked to correct and found it
+    /// right: the graduate must review it again.
+    BasicInfoRechecked,
     /// SchoolOffice granted a change-deadline override.
     ChangeOverrideGranted,
     /// An authorization was issued.
@@ -218,6 +223,12 @@ impl EventKind {
                 _ => "作废申请已获学校批准，请在就业方案管理中变更毕业去向".into(),
             },
             EventKind::VoidRequestRejected => format!("您的作废申请被{by}驳回：{text}"),
+            EventKind::VoidRequestWithdrawn => {
+                "毕业生已撤回去向作废申请，原确认的去向继续有效".into()
+            }
+            EventKind::BasicInfoRechecked => {
+                "辅导员已核实您的基本信息无误，请重新核对：无误请确认，仍有异议请联系辅导员".into()
+            }
             EventKind::ChangeOverrideGranted => {
                 format!("学校就业部门已特批该毕业生逾期变更：{text}")
             }
@@ -284,6 +295,12 @@ impl EventKind {
                 _ => "the void request was approved: update the destination".into(),
             },
             EventKind::VoidRequestRejected => format!("your void request was rejected: {text}"),
+            EventKind::VoidRequestWithdrawn => {
+                "the graduate withdrew the void request: the confirmed destination stands".into()
+            }
+            EventKind::BasicInfoRechecked => {
+                "your counselor found your basic information right: review it again".into()
+            }
             EventKind::ChangeOverrideGranted => {
                 format!("the school allowed a change after the deadline: {text}")
             }
@@ -391,7 +408,7 @@ impl Outcome {
 mod tests {
     use super::*;
 
-    const ALL: [EventKind; 20] = [
+    const ALL: [EventKind; 22] = [
         EventKind::BasicInfoUploaded,
         EventKind::BasicInfoCorrected,
         EventKind::CorrectionRequested,
@@ -406,6 +423,8 @@ mod tests {
         EventKind::VoidRequestCollegeApproved,
         EventKind::VoidRequestApproved,
         EventKind::VoidRequestRejected,
+        EventKind::VoidRequestWithdrawn,
+        EventKind::BasicInfoRechecked,
         EventKind::ChangeOverrideGranted,
         EventKind::AuthorizationIssued,
         EventKind::AuthorizationExtended,

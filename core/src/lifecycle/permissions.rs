@@ -7,7 +7,7 @@
 //! | log in, confirm basic info or request a correction | Graduate |
 //! | report or update destination, archive and hukou data | ProvincialPlatform |
 //! | confirm or dispute the destination | Graduate |
-//! | file a void request | Graduate; approved by the Counselor, then SchoolOffice |
+//! | file or withdraw a void request | Graduate; approved by the Counselor, then SchoolOffice |
 //! | grant a change-deadline override | SchoolOffice |
 //! | authorize, extend, revoke | Graduate |
 //! | record a verification | ArchiveDept (archive section), HukouDept (hukou section) |
@@ -49,6 +49,7 @@ pub(super) fn authorize_actor(reg: &Registration, actor: &Actor, cmd: &Command) 
         | C::ConfirmDestination
         | C::DisputeDestination { .. }
         | C::FileVoidRequest { .. }
+        | C::WithdrawVoidRequest
         | C::Authorize { .. }
         | C::ExtendAuthorization { .. }
         | C::RevokeAuthorization { .. } => &[Role::Graduate],

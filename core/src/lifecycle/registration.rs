@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::authorization::Authorization;
 use crate::access::LoginReason;
 use crate::codes::number::VerificationNumber;
+use crate::policy::{Deadlines, Policy};
 use crate::records::{BasicInfo, ChsiAccount, DestinationData};
 
 /// Where the graduate's basic information stands.
@@ -60,6 +61,9 @@ pub enum VoidStage {
     Approved,
     /// Rejected by the college or school; the confirmation stands.
     Rejected,
+    /// Withdrawn by the graduate before a decision, or left unused after approval (the graduate
+    /// confirmed the unchanged destination again): the confirmation stands.
+    Withdrawn,
 }
 
 /// A void request.
@@ -213,9 +217,31 @@ impl Registration {
         })
     }
 
+    /// The graduation date, from basic information, when it is well formed.
+    pub fn graduation_date(&self) -> Option<chrono::NaiveDate> {
+        self.basic
+            .as_ref()
+            .and_then(|b| crate::validate::parse_date(&b.graduation_date))
+    }
+
+    /// The deadlines that apply to this graduate under `policy` (those of their graduation
+    /// batch); `None` without a well-formed graduation date or when the policy's dates do not
+    /// exist in that year.
+    pub fn deadlines(&self, policy: &Policy) -> Option<Deadlines> {
+        self.graduation_date()
+            .and_then(|d| policy.deadlines(d).ok())
+    }
+
     /// The authorization with this number.
     pub fn authorization(&self, number: &VerificationNumber) -> Option<&Authorization> {
         self.authorizations.iter().find(|a| &a.number == number)
+    }
+
+    /// Whether the graduate has ever logged in to the registration system. Independent of the
+    /// destination's stage: a destination reported before the first login shows as
+    /// `awaiting_confirmation`, yet the graduate has still not logged in.
+    pub fn logged_in(&self) -> bool {
+        self.first_login_at.is_some()
     }
 
     /// Every reason the graduate cannot log in now (empty when they can), each with its remedy.

@@ -2,7 +2,7 @@
 //! share: emitting an event, marking the data as changed, superseding authorizations, checking
 //! the change deadline, and the common preconditions.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::authorization::{AuthState, Authorization};
 use super::context::Context;
@@ -10,7 +10,6 @@ use super::events::{Event, EventFacts, EventKind, Recipient};
 use super::registration::{DestinationStatus, Registration};
 use crate::codes::number::VerificationNumber;
 use crate::error::{Error, Result};
-use crate::policy::MonthDay;
 use crate::records::BasicInfo;
 
 /// Working state of one application.
@@ -105,19 +104,19 @@ impl<'c> Tx<'c> {
         }
     }
 
-    /// Refuses a change after the change deadline unless an override is in force; consumes the
-    /// override when `consume`.
+    /// Refuses a change after the change deadline of the graduate's batch unless an override is
+    /// in force; consumes the override when `consume`.
     pub fn check_change_deadline(&mut self, consume: bool) -> Result<()> {
-        let Some(year) = self.reg.graduation_year() else {
+        let Some(date) = self.reg.graduation_date() else {
             return Ok(());
         };
-        let end = self.ctx.policy.change_deadline_end(year)?;
-        if self.ctx.now < end {
+        let d = self.ctx.policy.deadlines(date)?;
+        if self.ctx.now < d.change_end {
             return Ok(());
         }
         if self.reg.change_override.is_none() {
             return Err(Error::ChangeDeadlinePassed {
-                deadline: deadline_day(self.ctx.policy.change_deadline, year),
+                deadline: deadline_day(d.change_day),
             });
         }
         if consume {
@@ -131,8 +130,8 @@ impl<'c> Tx<'c> {
 }
 
 /// A deadline as the day it falls on, `YYYY-MM-DD`.
-pub(super) fn deadline_day(md: MonthDay, year: i32) -> String {
-    format!("{year:04}-{:02}-{:02}", md.month, md.day)
+pub(super) fn deadline_day(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
 }
 
 /// A reason or note, trimmed: required, at most 500 characters.

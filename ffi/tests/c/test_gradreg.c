@@ -517,6 +517,81 @@ static void test_pure_walk(void) {
     free(reg);
 }
 
+/* A void request the graduate withdraws (the confirmation stands); reminders carry stable ids;
+ * policies with graduation batches load and are checked. */
+static void test_withdraw_and_batches(void) {
+    static const char *OFFICE = "{\"role\":\"school_office\",\"id\":\"jyc01\",\"school\":\"10327\"}";
+    char *reg = NULL;
+    CHECK_CODE(gradreg_registration_new(GRADREG_STR("10327:2022010123"), &reg), GRADREG_OK);
+    char *r = dup_str(reg);
+    gradreg_string_free(reg);
+    reg = r;
+    char *upload = cmd_with("upload_basic_info", "info", basic_json);
+    CHECK_CODE(step(&reg, OFFICE, upload, MAY1, NULL), GRADREG_OK);
+    free(upload);
+    char *account = cmd_with("update_chsi_account", "account", chsi_json);
+    CHECK_CODE(step(&reg, CHSI, account, MAY1, NULL), GRADREG_OK);
+    free(account);
+    CHECK_CODE(step(&reg, graduate_actor, "{\"command\":\"login\"}", MAY1, NULL), GRADREG_OK);
+    CHECK_CODE(step(&reg, graduate_actor, "{\"command\":\"confirm_basic_info\"}", MAY1, NULL),
+               GRADREG_OK);
+    char *report = cmd_with("report_destination", "data", dest_json);
+    CHECK_CODE(step(&reg, PLATFORM, report, MAY1, NULL), GRADREG_OK);
+    free(report);
+    CHECK_CODE(step(&reg, graduate_actor, "{\"command\":\"confirm_destination\"}", MAY1, NULL),
+               GRADREG_OK);
+    /* Nothing to withdraw yet. */
+    CHECK_CODE(step(&reg, graduate_actor, "{\"command\":\"withdraw_void_request\"}", MAY1, NULL),
+               GRADREG_ERR_VOID_REQUEST_WRONG_STAGE);
+    CHECK_CODE(step(&reg, graduate_actor,
+                    "{\"command\":\"file_void_request\",\"reason\":\"可能换单位\"}", MAY1, NULL),
+               GRADREG_OK);
+    const char *stage = NULL;
+    CHECK_CODE(gradreg_registration_stage(S(reg), MAY1, &stage), GRADREG_OK);
+    CHECK(stage != NULL && strcmp(stage, "void_requested") == 0);
+    /* Only the graduate withdraws. */
+    CHECK_CODE(step(&reg, OFFICE, "{\"command\":\"withdraw_void_request\"}", MAY1, NULL),
+               GRADREG_ERR_FORBIDDEN);
+    char *outcome = NULL;
+    CHECK_CODE(step(&reg, graduate_actor, "{\"command\":\"withdraw_void_request\"}", MAY1,
+                    &outcome),
+               GRADREG_OK);
+    CHECK(outcome != NULL && strstr(outcome, "void_request_withdrawn") != NULL);
+    gradreg_string_free(outcome);
+    CHECK(strstr(reg, "\"withdrawn\"") != NULL);
+    CHECK_CODE(gradreg_registration_stage(S(reg), MAY1, &stage), GRADREG_OK);
+    CHECK(strcmp(stage, "confirmed") == 0);
+
+    /* Reminders have ids; a policy with batches is read, a bad batch refused. */
+    size_t n = strlen(reg) + 3;
+    char *regs = malloc(n);
+    if (regs == NULL) {
+        exit(2);
+    }
+    snprintf(regs, n, "[%s]", reg);
+    const char *batches =
+        "{\"name\":\"x\",\"registration_deadline\":{\"month\":6,\"day\":15},"
+        "\"change_deadline\":{\"month\":8,\"day\":15},\"batches\":[{\"name\":\"winter\","
+        "\"from_month\":9,\"to_month\":12,\"registration_deadline\":{\"month\":6,\"day\":15},"
+        "\"change_deadline\":{\"month\":8,\"day\":15},\"year_offset\":1}]}";
+    const int64_t AUG10 = 1786327200; /* 2026-08-10T02:00:00Z */
+    char *rem = NULL;
+    CHECK_CODE(gradreg_reminders_compute(S(regs), S(batches), GRADREG_STR_NONE, AUG10, &rem),
+               GRADREG_OK);
+    CHECK(rem != NULL && strstr(rem, "\"kind\":\"change_deadline_approaching\"") != NULL);
+    CHECK(rem != NULL && strstr(rem, "\"id\":\"10327:2022010123|") != NULL);
+    gradreg_string_free(rem);
+    const char *early =
+        "{\"name\":\"x\",\"registration_deadline\":{\"month\":6,\"day\":15},"
+        "\"change_deadline\":{\"month\":6,\"day\":1}}";
+    rem = SENTINEL;
+    CHECK_CODE(gradreg_reminders_compute(S(regs), S(early), GRADREG_STR_NONE, AUG10, &rem),
+               GRADREG_ERR_INVALID_POLICY);
+    CHECK(rem == SENTINEL);
+    free(regs);
+    free(reg);
+}
+
 static void test_pure_arguments(void) {
     char *reg = NULL;
     CHECK_CODE(gradreg_registration_new(GRADREG_STR("k"), &reg), GRADREG_OK);
@@ -3791,6 +3866,7 @@ int main(void) {
     test_text_arguments();
     test_validation();
     test_pure_walk();
+    test_withdraw_and_batches();
     test_pure_arguments();
     test_registry_handles();
     test_registry_folder();

@@ -92,6 +92,11 @@ impl ScanOutcome {
 /// decoding, key id, signature (before any field is trusted), content, time window, section,
 /// status through `status`, then the holder (printed number, name) when the options give it. An
 /// unreachable status source gives [`Verdict::Indeterminate`], never valid.
+///
+/// The time window is the registry's when the source knows the authorization's current end
+/// ([`StatusSource::valid_until`]): an authorization extended after the form was printed
+/// verifies until its new end, as the online check of its number does, and a valid verdict
+/// carries that end. Offline, or when the source does not know, the printed end stands.
 pub fn verify_token(
     token: &str,
     ring: &KeyRing,
@@ -161,14 +166,23 @@ pub fn verify_token_with(
     if late_clock < c.issued_at {
         return ScanOutcome::fail(Step::TimeWindow, VerdictKind::NotYetValid, Some(decoded));
     }
-    if now >= c.expires_at {
+    // The end of validity: the registry's when an online source knows it (an extension moves
+    // it past the printed end), else the printed one.
+    let expires_at = match check {
+        StatusCheck::Online(status) => match status.valid_until(&c.number) {
+            Ok(Some(end)) => end,
+            Ok(None) | Err(Unavailable) => c.expires_at,
+        },
+        StatusCheck::Offline(_) => c.expires_at,
+    };
+    if now >= expires_at {
         return ScanOutcome::fail(Step::TimeWindow, VerdictKind::Expired, Some(decoded));
     }
     if department_section(verifier) != Some(c.section) {
         return ScanOutcome::fail(Step::Section, VerdictKind::WrongSection, Some(decoded));
     }
     let verdict = match check {
-        StatusCheck::Online(status) => match online_status(&decoded, status, now) {
+        StatusCheck::Online(status) => match online_status(&decoded, status, now, expires_at) {
             Ok(v) => v,
             Err(kind) => return ScanOutcome::fail(Step::Status, kind, Some(decoded)),
         },
@@ -202,11 +216,13 @@ fn holder_matches(decoded: &DecodedToken, verdict: &Verdict, opts: &ScanOptions)
     }
 }
 
-/// The status step against an online source.
+/// The status step against an online source; a valid answer carries `expires_at`, the end of
+/// validity on record.
 fn online_status(
     decoded: &DecodedToken,
     status: &dyn StatusSource,
     now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
 ) -> Result<Verdict, VerdictKind> {
     let c = &decoded.claims;
     let answer = status
@@ -236,7 +252,7 @@ fn online_status(
         .ok_or(VerdictKind::Indeterminate)?;
     Ok(Verdict::Valid(Box::new(Finding {
         number: c.number,
-        expires_at: c.expires_at,
+        expires_at,
         disclosure,
     })))
 }

@@ -42,6 +42,18 @@ pub trait StatusSource {
         section: Section,
         now: DateTime<Utc>,
     ) -> Result<StatusAnswer, Unavailable>;
+
+    /// The end of validity on record for the authorization `number`, extensions included, when
+    /// the source knows it. A scan then judges the time window by it instead of the printed
+    /// end (an extended authorization verifies after the printed end, and the answer carries
+    /// the current end). The default knows nothing (`Ok(None)`): the printed end stands.
+    fn valid_until(
+        &self,
+        number: &VerificationNumber,
+    ) -> Result<Option<DateTime<Utc>>, Unavailable> {
+        let _ = number;
+        Ok(None)
+    }
 }
 
 /// Where online verification finds a registration by number (the SQLite registry implements
@@ -205,5 +217,15 @@ impl<L: RegistryLookup + ?Sized> StatusSource for RegistryStatus<'_, L> {
             self.tables,
             self.masking,
         ))
+    }
+
+    fn valid_until(
+        &self,
+        number: &VerificationNumber,
+    ) -> Result<Option<DateTime<Utc>>, Unavailable> {
+        Ok(self
+            .lookup
+            .by_verification_number(number)?
+            .and_then(|reg| reg.authorization(number).map(|a| a.valid_until)))
     }
 }

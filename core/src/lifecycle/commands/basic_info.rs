@@ -7,7 +7,7 @@ use super::super::actor::Actor;
 use super::super::command::Command;
 use super::super::events::{EventFacts, EventKind, Recipient};
 use super::super::permissions::forbidden;
-use super::super::registration::BasicStatus;
+use super::super::registration::{BasicStatus, DestinationStatus};
 use super::super::tx::{graduate_ready, require_reason, Tx};
 use crate::error::{Error, Result};
 use crate::records::{BasicInfo, ChsiAccount};
@@ -37,8 +37,42 @@ pub(super) fn upload(tx: &mut Tx<'_>, info: &Arc<BasicInfo>) -> Result<()> {
     Ok(())
 }
 
-/// `correct_basic_info`: a correction sends the graduate back to review and supersedes the
-/// forms. Phone and e-mail belong to the CHSI account and cannot be corrected here.
+/// Whether two records differ in what the forms print (name, gender, ID number, school,
+/// college, major, education level, graduation date, and any field not known to stay off the
+/// forms). Fields the forms never show (exam and student numbers, major code, training mode,
+/// schooling length, enrolment date, 生源地, ethnicity, political status, phone and e-mail) do
+/// not count.
+pub(crate) fn form_fields_differ(a: &BasicInfo, b: &BasicInfo) -> bool {
+    fn printed(x: &BasicInfo) -> BasicInfo {
+        BasicInfo {
+            exam_number: String::new(),
+            student_number: String::new(),
+            major_code: String::new(),
+            training_mode: String::new(),
+            schooling_length: String::new(),
+            enrolment_date: String::new(),
+            origin_region: String::new(),
+            ethnicity: String::new(),
+            political_status: String::new(),
+            phone: String::new(),
+            email: String::new(),
+            ..x.clone()
+        }
+    }
+    printed(a) != printed(b)
+}
+
+/// `correct_basic_info`: a correction sends the graduate back to review. Phone and e-mail
+/// belong to the CHSI account and cannot be corrected here.
+///
+/// A correction of what the forms print is a change of registered data, under the rules of any
+/// change: once the destination is confirmed it needs an approved void request
+/// (`change_open`); once a destination is reported, after the change deadline it needs (and
+/// uses up) the school's override; and it supersedes every active authorization. A correction
+/// of fields the forms never show ([`form_fields_differ`]) is not a change: the forms stay
+/// valid, the confirmation stands, and the graduate reviews the record again. A correction that
+/// the graduate asked for and the counselor found right (the same record sent again) returns it
+/// to the graduate's review.
 pub(super) fn correct(
     tx: &mut Tx<'_>,
     actor: &Actor,
@@ -55,14 +89,49 @@ pub(super) fn correct(
         ));
     }
     if *existing == **info {
+        if tx.reg.basic_status == BasicStatus::CorrectionRequested {
+            // The counselor checked and found the record right: the graduate reviews it again.
+            tx.reg.basic_status = BasicStatus::AwaitingReview;
+            tx.reg.correction_note = None;
+            tx.summary = "生源信息经核实无误，请毕业生重新核对".into();
+            tx.emit(
+                EventKind::BasicInfoRechecked,
+                Recipient::Graduate,
+                &EventFacts::NONE,
+            );
+            return Ok(());
+        }
         tx.changed = false;
         tx.summary = "生源信息未变化".into();
         return Ok(());
     }
+    if !form_fields_differ(&existing, info) {
+        tx.reg.basic = Some(Arc::clone(info));
+        tx.reg.basic_status = BasicStatus::AwaitingReview;
+        tx.reg.correction_note = None;
+        tx.summary = "更正生源信息（不涉及登记表内容）".into();
+        tx.emit(
+            EventKind::BasicInfoCorrected,
+            Recipient::Graduate,
+            &EventFacts::NONE,
+        );
+        return Ok(());
+    }
+    let status = tx.reg.destination_status;
+    if status == DestinationStatus::Confirmed {
+        return Err(Error::ChangeNeedsVoidRequest);
+    }
+    if tx.reg.destination.is_some() {
+        tx.check_change_deadline(true)?;
+    }
     tx.reg.basic = Some(Arc::clone(info));
     tx.reg.basic_status = BasicStatus::AwaitingReview;
     tx.reg.correction_note = None;
-    tx.summary = "更正生源信息".into();
+    if status == DestinationStatus::ChangeOpen {
+        // The approved void request is used by this change.
+        tx.reg.void_request = None;
+    }
+    tx.summary = format!("更正生源信息{}", std::mem::take(&mut tx.summary));
     tx.data_changed();
     tx.emit(
         EventKind::BasicInfoCorrected,

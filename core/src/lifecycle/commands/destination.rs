@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::super::events::{EventFacts, EventKind, Recipient};
-use super::super::registration::{BasicStatus, DestinationStatus};
+use super::super::registration::{BasicStatus, DestinationStatus, VoidStage};
 use super::super::tx::{deadline_day, graduate_ready, require_reason, Tx};
 use crate::error::{Error, Result};
 use crate::records::DestinationData;
@@ -26,6 +26,14 @@ pub(super) fn report(tx: &mut Tx<'_>, data: &Arc<DestinationData>) -> Result<()>
                     tx.reg.destination_status = DestinationStatus::AwaitingConfirmation;
                     tx.reg.dispute_reason = None;
                     tx.summary = "去向信息经核实无误，重新提交确认".into();
+                } else if tx.reg.destination_status == DestinationStatus::ChangeOpen {
+                    // The change was approved but the destination stays (the graduate keeps
+                    // the job): the same data comes back for confirmation. Not a change, so
+                    // no deadline applies.
+                    tx.reg.destination_status = DestinationStatus::AwaitingConfirmation;
+                    tx.reg.void_request = None;
+                    tx.reg.updated_at = Some(tx.now());
+                    tx.summary = "去向信息未变更，重新提交确认".into();
                 } else {
                     tx.changed = false;
                     tx.summary = "去向信息未变化".into();
@@ -45,7 +53,7 @@ pub(super) fn report(tx: &mut Tx<'_>, data: &Arc<DestinationData>) -> Result<()>
 }
 
 /// The first report: marked late, and the counselor told, when it comes after the registration
-/// deadline.
+/// deadline of the graduate's batch.
 fn first_report(tx: &mut Tx<'_>, data: &Arc<DestinationData>) -> Result<()> {
     let now = tx.now();
     tx.reg.destination = Some(Arc::clone(data));
@@ -54,12 +62,13 @@ fn first_report(tx: &mut Tx<'_>, data: &Arc<DestinationData>) -> Result<()> {
     tx.reg.updated_at = Some(now);
     tx.reg.data_version = tx.reg.data_version.saturating_add(1);
     tx.summary = "上报毕业去向".into();
-    if let Some(y) = tx.reg.graduation_year() {
-        if now >= tx.ctx.policy.registration_deadline_end(y)? {
+    if let Some(date) = tx.reg.graduation_date() {
+        let d = tx.ctx.policy.deadlines(date)?;
+        if now >= d.registration_end {
             tx.reg.late = true;
             tx.summary.push_str("（逾期）");
             let to = Recipient::counselors_of(&tx.reg);
-            let deadline = deadline_day(tx.ctx.policy.registration_deadline, y);
+            let deadline = deadline_day(d.registration_day);
             tx.emit(
                 EventKind::LateReport,
                 to,
@@ -98,7 +107,9 @@ fn update(tx: &mut Tx<'_>, data: &Arc<DestinationData>) -> Result<()> {
 }
 
 /// `confirm_destination`: the graduate confirms the reported (or disputed) destination; the
-/// confirmed data version is what an authorization needs.
+/// confirmed data version is what an authorization needs. After an approved void request
+/// (`change_open`) the graduate may confirm the unchanged destination again: the request is
+/// then left unused (withdrawn) and its forms stay superseded.
 pub(super) fn confirm(tx: &mut Tx<'_>) -> Result<()> {
     graduate_ready(&tx.reg)?;
     if tx.reg.basic_status != BasicStatus::Confirmed {
@@ -107,6 +118,12 @@ pub(super) fn confirm(tx: &mut Tx<'_>) -> Result<()> {
     match tx.reg.destination_status {
         DestinationStatus::NotReported => return Err(Error::DestinationNotReported),
         DestinationStatus::AwaitingConfirmation | DestinationStatus::Disputed => {}
+        DestinationStatus::ChangeOpen => {
+            if let Some(v) = tx.reg.void_request.as_mut() {
+                v.stage = VoidStage::Withdrawn;
+                v.notes.push("毕业生确认原去向，未变更".into());
+            }
+        }
         s => return Err(Error::NotAwaitingConfirmation(format!("{s:?}"))),
     }
     tx.reg.destination_status = DestinationStatus::Confirmed;

@@ -6,7 +6,7 @@
 //! |---|---|
 //! | `basic_info.rs` | upload and correct basic info, CHSI account, login, confirm or ask to correct basic info |
 //! | `destination.rs` | report or update the destination, confirm or dispute it |
-//! | `void_request.rs` | file, approve or reject a void request; the change-deadline override |
+//! | `void_request.rs` | file, withdraw, approve or reject a void request; the change-deadline override |
 //! | `authorization.rs` | authorize, extend, revoke; record a verification |
 
 mod authorization;
@@ -33,6 +33,7 @@ pub(super) fn step(tx: &mut Tx<'_>, actor: &Actor, command: &Command) -> Result<
         C::ConfirmDestination => destination::confirm(tx),
         C::DisputeDestination { reason } => destination::dispute(tx, reason),
         C::FileVoidRequest { reason } => void_request::file(tx, reason),
+        C::WithdrawVoidRequest => void_request::withdraw(tx),
         C::ApproveVoidRequest { note } => void_request::approve(tx, actor, note),
         C::RejectVoidRequest { note } => void_request::reject(tx, actor, note),
         C::GrantChangeOverride { reason } => void_request::grant_override(tx, actor, reason),

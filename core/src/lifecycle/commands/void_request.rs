@@ -136,3 +136,23 @@ pub(super) fn grant_override(tx: &mut Tx<'_>, actor: &Actor, reason: &str) -> Re
     );
     Ok(())
 }
+
+/// `withdraw_void_request`: the graduate takes back a request that awaits a decision; the
+/// confirmation stands and whoever had to decide is told. An approved request is left by
+/// confirming the unchanged destination again (`confirm_destination`).
+pub(super) fn withdraw(tx: &mut Tx<'_>) -> Result<()> {
+    graduate_ready(&tx.reg)?;
+    let stage = tx.reg.void_request.as_ref().map(|v| v.stage);
+    let to = match stage {
+        Some(VoidStage::AwaitingCollege) => Recipient::counselors_of(&tx.reg),
+        Some(VoidStage::AwaitingSchool) => Recipient::school_office_of(&tx.reg),
+        s => return Err(wrong_stage(s)),
+    };
+    if let Some(v) = tx.reg.void_request.as_mut() {
+        v.stage = VoidStage::Withdrawn;
+        v.notes.push("毕业生撤回".into());
+    }
+    tx.summary = "撤回作废申请".into();
+    tx.emit(EventKind::VoidRequestWithdrawn, to, &EventFacts::NONE);
+    Ok(())
+}
