@@ -553,3 +553,34 @@ fn batch_approval_gives_one_result_per_id_and_refuses_another_schools() {
         assert!(r.pending_void_requests(&office(A), now).unwrap().is_empty());
     }
 }
+
+/// The late list follows each graduate's batch: a December graduate with nothing reported is not
+/// late in June, a June graduate is.
+#[test]
+fn the_late_list_follows_the_graduation_batch() {
+    for (store, r) in registries() {
+        let june = sample::basic_info();
+        let mut december = sample::basic_info();
+        december.student_number = "2022999999".into();
+        december.id_number = sample::id_number("320102", "20040315", 7, true).unwrap();
+        december.graduation_date = "2026-12-20".into();
+        for (key, info) in [("a:june", june), ("a:december", december)] {
+            r.apply(
+                key,
+                &office(A),
+                &Command::UploadBasicInfo {
+                    info: Arc::new(info),
+                },
+                day(3, 1),
+            )
+            .unwrap();
+        }
+        let late: Vec<String> = r
+            .late(day(6, 20))
+            .unwrap()
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        assert_eq!(late, vec!["a:june".to_string()], "{store}");
+    }
+}

@@ -245,19 +245,19 @@ impl Webhook {
     /// consumer `consumer` already sent and recording each delivered one as sent (at the
     /// webhook's clock). A failed reminder is reported and the others are still tried; it is
     /// not recorded, so the next run sends it again.
-    // TODO(merge): once every `Reminder` carries its own stable `id`, take `&[Reminder]`.
     pub fn deliver_reminders(
         &self,
         registry: &Registry,
         consumer: &str,
-        reminders: &[(String, Reminder)],
+        reminders: &[Reminder],
     ) -> Result<DeliveryReport> {
         let mut report = DeliveryReport {
             consumer: consumer.to_string(),
             cursor: registry.consumer_cursor(consumer)?,
             ..DeliveryReport::default()
         };
-        for (id, reminder) in reminders {
+        for reminder in reminders {
+            let id = &reminder.id;
             if registry.sent_at(consumer, id)?.is_some() {
                 report.skipped.push(id.clone());
                 continue;

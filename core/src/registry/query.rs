@@ -228,8 +228,14 @@ impl Registry {
     pub fn late(&self, now: DateTime<Utc>) -> Result<Vec<Summary>> {
         let mut out = Vec::new();
         for s in self.store.summaries(&Filter::default())? {
+            // The deadline is that of the graduate's batch (a December graduate's is later).
             let missed = match (s.destination_code.as_ref(), s.graduation_year) {
-                (None, Some(y)) => now >= self.policy.registration_deadline_end(y)?,
+                (None, Some(_)) => match self.store.load(&s.id)? {
+                    Some(reg) => reg
+                        .deadlines(&self.policy)
+                        .is_some_and(|d| now >= d.registration_end),
+                    None => false,
+                },
                 _ => false,
             };
             if s.late || missed {

@@ -56,6 +56,11 @@ pub(crate) fn form_fields_differ(a: &BasicInfo, b: &BasicInfo) -> bool {
             political_status: String::new(),
             phone: String::new(),
             email: String::new(),
+            hardship_category: String::new(),
+            teacher_training: String::new(),
+            urban_rural: String::new(),
+            sponsor_unit: String::new(),
+            class_name: String::new(),
             ..x.clone()
         }
     }
