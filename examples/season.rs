@@ -1,11 +1,14 @@
 //! The main job: a whole registration season on the embedded SQLite registry.
 //!
-//! Creates a registry in `out/season/` (or the folder given as the first argument), imports a
-//! generated roster of 3,000 graduates (with a few damaged cells, reported), plays the season —
+//! Creates a registry in `out/season/` (or the folder given as the first argument), imports the
+//! generated rosters of two schools — 3,000 graduates of one (with a few damaged cells, reported)
+//! and 600 of another — and a past cohort kept beside them (2024 bachelors, some of whom are 2026
+//! masters at the second school: one ID number, two registrations), plays the season —
 //! CHSI binding, logins, a basic-info correction, reports (some late), a dispute and its fix,
 //! confirmations, authorizations, a void request approved by college and school and the change it
 //! allows, a revocation, expiries — renders the forms of a few graduates, verifies them online
-//! and by scanning (a superseded form must fail), and prints the statistics and the reminders due.
+//! and by scanning (a superseded form must fail), and prints the statistics (split by school)
+//! and the reminders due.
 //!
 //! The signing keys live in `keys.json` beside the registry (made on the first run, kept after,
 //! readable by its owner only); the public key set and the signed status lists are published in
@@ -33,6 +36,13 @@ use gradreg::{
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
 const COHORT: usize = 3_000;
+/// The second school of the province's registry, and its cohort size.
+const SCHOOL_B: (&str, &str) = ("10284", "南京大学");
+const COHORT_B: usize = 600;
+/// The past cohort kept in the registry (2024 bachelors of the first school), and how many of
+/// them are 2026 masters at the second school.
+const PAST: usize = 200;
+const MASTERS: usize = 20;
 
 fn at(m: u32, d: u32, h: u32) -> DateTime<Utc> {
     gradreg::policy::cst()
@@ -146,6 +156,37 @@ fn main() -> Res<()> {
             p.message_zh
         );
     }
+    // The second school of the same registry, imported by its own employment office. (The
+    // generator draws ID numbers from one space for every school; a number it gave the first
+    // school is left out here, as one person graduates once per cohort.)
+    let taken: std::collections::HashSet<&str> =
+        grads.iter().map(|g| g.basic.id_number.as_str()).collect();
+    let grads_b: Vec<Graduate> = generate(&CohortSpec {
+        seed: 2,
+        size: COHORT_B,
+        school_code: SCHOOL_B.0.into(),
+        school_name: SCHOOL_B.1.into(),
+        ..CohortSpec::default()
+    })
+    .filter(|g| !taken.contains(g.basic.id_number.as_str()))
+    .collect();
+    let office_b = Actor::SchoolOffice {
+        id: "jyzx01".into(),
+        school: SCHOOL_B.0.into(),
+    };
+    let rep_b = r.import_roster(
+        roster_csv(&grads_b, HeaderStyle::Chinese).as_bytes(),
+        &RosterOptions::default(),
+        ImportMode::GoodRows,
+        &office_b,
+        at(3, 1, 10),
+    )?;
+    println!(
+        "    second school {} {}: {} rows, {} created (its office only: the first school's office \
+         may not upload them)",
+        SCHOOL_B.0, SCHOOL_B.1, rep_b.rows, rep_b.created
+    );
+    past_cohorts(&r, &school, &office_b)?;
     let again = r.import_roster(
         csv.as_bytes(),
         &RosterOptions::default(),
@@ -157,10 +198,21 @@ fn main() -> Res<()> {
         "    re-import of the same file: {} unchanged, {} created",
         again.unchanged, again.created
     );
-    let imported: Vec<&Graduate> = grads
+    // Both schools' graduates go through the season together, in an order that mixes them.
+    let mut imported: Vec<&Graduate> = grads
         .iter()
+        .chain(&grads_b)
         .filter(|g| r.find(&key(g)).ok().flatten().is_some())
         .collect();
+    imported.sort_by(|a, b| a.basic.id_number.cmp(&b.basic.id_number));
+    if imported[0].basic.school_code != school_of(&school) {
+        // The correction below is made by a counselor of the first school.
+        let first = imported
+            .iter()
+            .position(|g| g.basic.school_code == school_of(&school))
+            .ok_or("no graduate of the first school")?;
+        imported.swap(0, first);
+    }
 
     // 2. CHSI accounts and logins; most confirm their basic info, one asks for a correction.
     println!("\n[2] login and basic information");
@@ -192,7 +244,7 @@ fn main() -> Res<()> {
     run(&r, "basic info confirmed", confirms, at(3, 6, 9))?;
     let counselor = Actor::Counselor {
         id: "fdy07".into(),
-        school: "10327".into(),
+        school: fixer.basic.school_code.clone(),
         college: fixer.basic.college.clone(),
     };
     r.apply(
@@ -321,13 +373,15 @@ fn main() -> Res<()> {
     );
     for p in &st.by_college {
         println!(
-            "  {:<14} {:>5.1}%  ({}/{})",
+            "  {} {:<14} {:>5.1}%  ({}/{})",
+            p.school,
             p.key,
             p.rate * 100.0,
             p.placed,
             p.graduates
         );
     }
+    by_school(&r, stats_day)?;
     let due = r.reminders(stats_day, &ReminderOptions::default())?;
     let count = |f: fn(&ReminderKind) -> bool| due.iter().filter(|x| f(&x.kind)).count();
     println!(
@@ -467,7 +521,7 @@ fn main() -> Res<()> {
     let gk = key(&g);
     let counselor = Actor::Counselor {
         id: "fdy07".into(),
-        school: "10327".into(),
+        school: g.basic.school_code.clone(),
         college: g.basic.college.clone(),
     };
     r.apply(
@@ -486,9 +540,15 @@ fn main() -> Res<()> {
         },
         at(7, 2, 9),
     )?;
+    // The employment office of the graduate's own school decides.
+    let office = if g.basic.school_code == school_of(&school) {
+        &school
+    } else {
+        &office_b
+    };
     r.apply(
         &gk,
-        &school,
+        office,
         &Command::ApproveVoidRequest {
             note: String::new(),
         },
@@ -620,6 +680,124 @@ fn main() -> Res<()> {
 
 /// Who issues the season's tokens (named in the published key set).
 const ISSUER: &str = "示例大学就业指导中心";
+
+/// The school an office acts for.
+fn school_of(actor: &Actor) -> &str {
+    actor.school().unwrap_or_default()
+}
+
+/// The past cohort: 2024 bachelors of the first school, kept beside this year's, and some of them
+/// this year's masters at the second school — one ID number, a registration per cohort.
+fn past_cohorts(r: &Registry, office_a: &Actor, office_b: &Actor) -> Res<()> {
+    let past: Vec<Graduate> = generate(&CohortSpec {
+        seed: 3,
+        size: PAST,
+        graduation_year: 2024,
+        ..CohortSpec::default()
+    })
+    .collect();
+    let records: Vec<(String, Arc<gradreg::BasicInfo>)> = past
+        .iter()
+        .map(|g| (key(g), Arc::new(g.basic.clone())))
+        .collect();
+    let kept = r.upload_batch(&records, office_a, at(3, 1, 11), true)?;
+    let masters: Vec<(String, Arc<gradreg::BasicInfo>)> = past
+        .iter()
+        .take(MASTERS)
+        .enumerate()
+        .map(|(i, g)| {
+            let mut b = g.basic.clone();
+            b.school_code = SCHOOL_B.0.into();
+            b.school_name = SCHOOL_B.1.into();
+            b.student_number = format!("MG24{:05}", i + 1);
+            b.exam_number.clear();
+            b.education_level = "11".into(); // 硕士生毕业
+            b.schooling_length = "2".into();
+            b.enrolment_date = "2024-09-01".into();
+            b.graduation_date = "2026-06-30".into();
+            (
+                format!("{}:{}", b.school_code, b.student_number),
+                Arc::new(b),
+            )
+        })
+        .collect();
+    let made = r.upload_batch(&masters, office_b, at(3, 1, 12), true)?;
+    let one = &past[0].basic.id_number;
+    let held: Vec<String> = r
+        .find_by_id_number(one)?
+        .iter()
+        .filter_map(|reg| {
+            let c = reg.cohort()?;
+            let school = reg.basic.as_ref().map(|b| b.school_code.clone())?;
+            Some(format!(
+                "{} {} at {school} ({})",
+                c.graduation_year,
+                r.tables()
+                    .name(gradreg::tables::Table::EducationLevels, &c.education_level)
+                    .unwrap_or(&c.education_level),
+                reg.id
+            ))
+        })
+        .collect();
+    println!(
+        "    past cohort 2024: {} registrations kept; {} of them are 2026 masters at {}: ID {} holds {}",
+        kept.len(),
+        made.len(),
+        SCHOOL_B.0,
+        gradreg::disclosure::Masking::default().apply(one),
+        held.join(" and ")
+    );
+    if held.len() != 2 {
+        return Err("an ID number should hold one registration per cohort".into());
+    }
+    Ok(())
+}
+
+/// This year's statistics split by school: each school's share adds up to the whole cohort.
+fn by_school(r: &Registry, now: DateTime<Utc>) -> Res<()> {
+    let cohort = gradreg::Query {
+        graduation_year: Some(2026),
+        ..gradreg::Query::default()
+    };
+    let all = r.statistics_for(&cohort, now)?;
+    println!("  by school (2026 cohort, {} graduates):", all.total);
+    let mut sum = 0;
+    for p in &all.by_school {
+        let st = r.statistics_for(
+            &gradreg::Query {
+                school: Some(p.school.clone()),
+                ..cohort.clone()
+            },
+            now,
+        )?;
+        sum += st.total;
+        let top = st
+            .by_destination_category
+            .iter()
+            .max_by_key(|(_, n)| **n)
+            .map(|(c, n)| format!("most often {c} ({n})"))
+            .unwrap_or_default();
+        println!(
+            "  {:<22} {:>5} graduates, {:>5} reported, 落实率 {:>5.1}%, {} late; {top}",
+            p.key,
+            st.total,
+            st.overall.reported,
+            p.rate * 100.0,
+            st.late
+        );
+    }
+    if sum != all.total {
+        return Err("the schools' statistics do not add up to the cohort's".into());
+    }
+    let by_year: Vec<String> = r
+        .statistics(now)?
+        .by_graduation_year
+        .iter()
+        .map(|(y, n)| format!("{y}: {n}"))
+        .collect();
+    println!("  registrations by graduation year: {}", by_year.join(", "));
+    Ok(())
+}
 
 fn online_after(r: &Registry) -> OnlineVerifier<'_> {
     OnlineVerifier::new(r.tables())

@@ -12,7 +12,7 @@ from ._schema import Record
 class Abroad(Record):
     """Study abroad (境外留学)."""
 
-    #: 留学国家（地区）.
+    #: 留学国家（地区）: a GB/T 2659 alpha-3 code (`GBR`, `HKG`).
     country_region: str = ...
     #: 留学院校.
     school: str = ...
@@ -128,8 +128,10 @@ class BasicInfo(Record):
     name: str = ...
     #: 性别代码 (GB/T 2261.1): `1` 男, `2` 女.
     gender: str = ...
-    #: 身份证号 (GB 11643, 18 characters).
+    #: 证件号码, of the document that `id_type` names (a 身份证号 by default).
     id_number: str = ...
+    #: 证件类型代码; empty means `1` 居民身份证.
+    id_type: Optional[str] = ...
     #: 考生号 (14 digits; may be empty).
     exam_number: str = ...
     #: 学号.
@@ -164,6 +166,53 @@ class BasicInfo(Record):
     phone: str = ...
     #: 电子邮箱; changed only through the graduate's CHSI account.
     email: str = ...
+    #: 困难生类别代码 (see [`crate::tables::Table::HardshipCategories`]; may be empty).
+    hardship_category: Optional[str] = ...
+    #: 师范生类别代码 (see [`crate::tables::Table::TeacherTraining`]; may be empty).
+    teacher_training: Optional[str] = ...
+    #: 城乡生源代码 (see [`crate::tables::Table::UrbanRural`]; may be empty).
+    urban_rural: Optional[str] = ...
+    #: 定向/委培单位: the unit a 定向 or 委托培养 student is trained for (may be empty).
+    sponsor_unit: Optional[str] = ...
+    #: 班级 (may be empty).
+    class_name: Optional[str] = ...
+
+class Batch(Record, frozen=True):
+    """A graduation batch (毕业批次): the graduates whose graduation month falls in
+    `from_month..=to_month` of a year register and change by the batch's own deadlines, in
+    the graduation year plus `year_offset`.
+    """
+
+    #: A name for statistics and messages, such as `winter`.
+    name: str
+    #: First graduation month of the batch (1–12), inclusive.
+    from_month: int
+    #: Last graduation month of the batch (1–12), inclusive; not before `from_month`.
+    to_month: int
+    #: Registration deadline (a first report after it is accepted but marked late).
+    registration_deadline: lifecycle.MonthDay
+    #: Change deadline (a change after it needs a SchoolOffice override); not before the
+    change_deadline: lifecycle.MonthDay
+    #: Years added to the graduation year to find the deadlines' year (0–2): 1 for a batch
+    year_offset: int = ...
+
+class CannotLogIn(Record):
+    """A graduate who cannot log in now, whatever the stage, with every reason."""
+
+    #: Registration id.
+    id: str
+    #: 姓名.
+    name: str
+    #: 院校代码.
+    school_code: str
+    #: 学院.
+    college: str
+    #: The stage at the instant asked (a destination may already be reported).
+    stage: str
+    #: Whether the graduate logged in before (the CHSI account changed since).
+    logged_in: bool
+    #: Every reason, with its remedy.
+    reasons: List[registry.LoginReasonNote]
 
 class CellProblem(Record, frozen=True):
     """One problem of one cell, or of a whole row."""
@@ -196,8 +245,10 @@ class ChsiAccount(Record):
 
     #: Real name on the account.
     name: str = ...
-    #: ID number on the account.
+    #: Document number on the account, of the document that `id_type` names.
     id_number: str = ...
+    #: 证件类型代码 of the account; empty means `1` 居民身份证.
+    id_type: Optional[str] = ...
     #: Whether the graduate has bound the student record (学籍) to the account.
     student_record_bound: bool = ...
     #: 手机号码.
@@ -234,6 +285,12 @@ class Destination(Record):
     further_study: Optional[records.Study] = ...
     #: Country or region, school and major, for 境外留学 (85).
     abroad: Optional[records.Abroad] = ...
+    #: 就业协议书编号, for employment.
+    agreement_number: Optional[str] = ...
+    #: 就业协议书网签状态, for employment.
+    agreement_status: Optional[str] = ...
+    #: The enterprise founded, for 自主创业 (75): required there, refused elsewhere.
+    enterprise: Optional[Dict[str, Any]] = ...
 
 class DestinationData(Record):
     """Everything the provincial platform reports: destination, and archive and hukou data when
@@ -316,6 +373,10 @@ class Event(Record):
     message_zh: str
     #: Message in English.
     message_en: str
+    #: The stable id: `<registration id>#<version>.<index>` (see [`Event`]).
+    id: str = ...
+    #: The instant of the command that caused the event.
+    at: datetime = ...
 
 class Graduate(Record):
     """One synthetic graduate: basic information, CHSI account and reported destination."""
@@ -406,6 +467,16 @@ class KeyStoreInfo(Record):
     #: The active key's id.
     active: Optional[int] = ...
 
+class LoginReasonNote(Record):
+    """One reason a graduate cannot log in, with its remedy."""
+
+    #: The reason's code.
+    reason: str
+    #: The reason and its remedy in Chinese.
+    message_zh: str
+    #: The reason and its remedy in English.
+    message_en: str
+
 class MonthDay(Record, frozen=True):
     """A day of the year, applied to a graduation year."""
 
@@ -464,10 +535,32 @@ class ParsedRoster(Record):
     #: The worksheet read, for an XLSX roster.
     sheet: Optional[str] = ...
 
+class PendingVoidRequest(Record):
+    """A void request awaiting the actor's decision."""
+
+    #: Registration id.
+    id: str
+    #: 姓名.
+    name: str
+    #: 院校代码.
+    school_code: str
+    #: 学院.
+    college: str
+    #: 专业名称.
+    major_name: str
+    #: The request's stage: `awaiting_college` for a counselor, `awaiting_school` for an office.
+    stage: str
+    #: When it was filed.
+    filed_at: datetime
+    #: The graduate's reason.
+    reason: str
+    #: The notes of the deciders so far.
+    notes: List[str]
+
 class Placement(Record):
     """Placement (落实率) of one group."""
 
-    #: College name or major code and name.
+    #: College name, major code and name, or school code and name.
     key: str
     #: Graduates with basic information.
     graduates: int
@@ -477,18 +570,22 @@ class Placement(Record):
     placed: int
     #: `placed / graduates` (0 when there are none).
     rate: float
+    #: The group's school (院校代码): colleges and majors are grouped per school, so two schools'
+    school: str = ...
 
 class Policy(Record, frozen=True):
     """A deployment's policy."""
 
     #: A name for logs and statistics, such as `jiangsu`.
     name: str
-    #: Registration deadline of a graduation year (a report after it is accepted but marked late).
+    #: Registration deadline of a graduation year (a report after it is accepted but marked late),
     registration_deadline: lifecycle.MonthDay
-    #: Change deadline of a graduation year (a change after it needs a SchoolOffice override).
+    #: Change deadline of a graduation year (a change after it needs a SchoolOffice override),
     change_deadline: lifecycle.MonthDay
     #: Validity bounds of authorizations.
     validity: lifecycle.ValidityBounds = ...
+    #: Graduation batches with their own deadlines, checked in order.
+    batches: List[lifecycle.Batch] = ...
 
 class Problem(Record, frozen=True):
     """One problem with one field."""
@@ -571,8 +668,10 @@ class Registration(Record):
 class Reminder(Record):
     """One reminder. Messages are Chinese first."""
 
-    #: One of deadline_approaching, deadline_missed, basic_info_unreviewed, unconfirmed, dispute_open, authorization_expiring.
+    #: One of deadline_approaching, deadline_missed, basic_info_unreviewed, unconfirmed, dispute_open, authorization_expiring, never_logged_in, void_request_pending, change_deadline_approaching.
     kind: str
+    #: Stable id: the same reminder computed again later has the same id (registration key,
+    id: str
     #: The registration.
     registration_id: str
     #: Who should be reminded.
@@ -589,6 +688,10 @@ class Reminder(Record):
     number: Optional[str] = ...
     #: When it ends.
     valid_until: Optional[datetime] = ...
+    #: Every reason the graduate cannot log in now, each with its remedy.
+    reasons: Optional[List[str]] = ...
+    #: The stage it waits at.
+    stage: Optional[str] = ...
 
 class ReminderOptions(Record, frozen=True):
     """When reminders fire."""
@@ -599,6 +702,8 @@ class ReminderOptions(Record, frozen=True):
     unconfirmed_after_days: int = ...
     #: Remind graduates whose authorization ends within this many days.
     expiring_within_days: int = ...
+    #: Days before the change deadline to remind of it (0: never; default 7).
+    change_deadline_within_days: int = ...
 
 class RosterNotice(Record, frozen=True):
     """A value read from a roster after rewriting it into its canonical form (男 → `1`, 汉族 →
@@ -693,6 +798,24 @@ class Statistics(Record):
     by_college: List[registry.Placement]
     #: Placement per major (`code name`).
     by_major: List[registry.Placement]
+    #: Count per reported destination's two-digit code, sub-codes rolled up (`502` counts under
+    by_destination_category: Dict[str, int] = ...
+    #: Count per province of the destination's region (`320000`; see
+    by_destination_province: Dict[str, int] = ...
+    #: Count per prefecture (city) of the destination's region (`320100`).
+    by_destination_city: Dict[str, int] = ...
+    #: Reported destinations with no region (further study, study abroad, not placed, or an
+    destination_region_unknown: int = ...
+    #: Graduates with basic information per education level (学历代码).
+    by_education_level: Dict[str, int] = ...
+    #: Graduates with basic information per gender code (`1` 男, `2` 女).
+    by_gender: Dict[str, int] = ...
+    #: Graduates with basic information per province of their 生源地 (`320000`); graduates
+    by_origin_province: Dict[str, int] = ...
+    #: Graduates with basic information per graduation year (`"2026"`).
+    by_graduation_year: Dict[str, int] = ...
+    #: Placement per school (`code name`); the graduates of each add up to
+    by_school: List[registry.Placement] = ...
 
 class StatusListInfo(Record):
     """One status list a verifier holds, as the package shows it."""
@@ -767,6 +890,28 @@ class Summary(Record):
     awaiting_since: Optional[datetime] = ...
     #: Graduation year, from basic information.
     graduation_year: Optional[int] = ...
+    #: 院校代码 (5 digits), from basic information.
+    school_code: str = ...
+    #: 院校名称, from basic information.
+    school_name: str = ...
+    #: 学历代码, from basic information.
+    education_level: str = ...
+    #: 性别代码, from basic information.
+    gender: str = ...
+    #: 生源地代码 (6-digit GB/T 2260), from basic information (may be empty).
+    origin_region: str = ...
+    #: The reported destination's two-digit 毕业去向 code: a sub-code rolled up to the code it
+    destination_category: Optional[str] = ...
+    #: Where the destination is (6-digit GB/T 2260): the employer's 单位所在地 when the reported
+    destination_region: Optional[str] = ...
+    #: The graduate has logged in at least once.
+    logged_in: bool = ...
+    #: Why the graduate cannot log in now, whatever the stage (empty when they can).
+    login_problems: List[str] = ...
+    #: The stage of the latest void request, when one was filed.
+    void_stage: Optional[str] = ...
+    #: When the latest void request was filed.
+    void_filed_at: Optional[datetime] = ...
 
 class UploadResultJson(Record):
     """One record's result of an upload, with its key."""
@@ -811,6 +956,16 @@ class VerdictJson(Record):
     status_as_of: Optional[datetime] = ...
     #: The status list's next-update time.
     status_next_update: Optional[datetime] = ...
+
+class VoidApprovalJson(Record):
+    """One id's result of a batch approval of void requests."""
+
+    #: The registration id.
+    id: str
+    #: The request's stage after the approval (`awaiting_school` after the college,
+    void_stage: Optional[str] = ...
+    #: Why this id was refused.
+    error: Optional[GradregError] = ...
 
 class VoidRequest(Record):
     """A void request."""

@@ -27,7 +27,7 @@ def seeded(reg: Registry) -> str:
     """Uploads the sample graduate and logs them in: several events in the outbox."""
     basic = gradreg.sample.basic_info()
     rid = "10284:2022001"
-    reg.apply(rid, Actor.school_office("s001"), Command.upload_basic_info(basic), NOW)
+    reg.apply(rid, Actor.school_office("s001", "10327"), Command.upload_basic_info(basic), NOW)
     reg.apply(rid, Actor.chsi(), Command.update_chsi_account(gradreg.sample.chsi_account()), NOW)
     reg.apply(rid, Actor.graduate(basic.id_number), Command.login(), NOW)
     return rid

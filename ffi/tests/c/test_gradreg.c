@@ -3738,7 +3738,7 @@ static void test_roster_aliases_and_tables(void) {
 }
 
 /* A copy of `s` with the first `from` replaced by `to` (the caller frees it). */
-static char *replaced(const char *s, const char *from, const char *to) {
+static char *replaced_first(const char *s, const char *from, const char *to) {
     const char *at = strstr(s, from);
     if (at == NULL) {
         fprintf(stderr, "replaced: %s not found\n", from);
@@ -3762,7 +3762,7 @@ static void test_cohorts_and_transfer_numbers(void) {
     CHECK_CODE(gradreg_registry_new_in_memory(S(POLICY), &r), GRADREG_OK);
     char id_number[32];
     CHECK(json_string_field(basic_json, "id_number", id_number, sizeof id_number));
-    char *master = replaced(basic_json, "\"education_level\":\"31\"", "\"education_level\":\"11\"");
+    char *master = replaced_first(basic_json, "\"education_level\":\"31\"", "\"education_level\":\"11\"");
     char *up_bachelor = cmd_with("upload_basic_info", "info", basic_json);
     char *up_master = cmd_with("upload_basic_info", "info", master);
     CHECK_CODE(reg_apply(r, "10327:b1", office, up_bachelor, MAY1), GRADREG_OK);
@@ -3829,7 +3829,7 @@ static void test_cohorts_and_transfer_numbers(void) {
     gradreg_string_free(out);
 
     /* A transfer number held by the bachelor cannot be reported for the master. */
-    char *with_number = replaced(dest_json, "\"receiving_unit\":",
+    char *with_number = replaced_first(dest_json, "\"receiving_unit\":",
                                  "\"transfer_number\":\"ZD-0R30-C1G6-0R3D\",\"receiving_unit\":");
     char *report = cmd_with("report_destination", "data", with_number);
     CHECK_CODE(reg_apply(r, "10327:b1", PLATFORM, report, MAY1), GRADREG_OK);
