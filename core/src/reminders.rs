@@ -337,6 +337,19 @@ fn never_logged_in(reg: &Registration, counselors: &Recipient, push: &mut Push<'
         DestinationStatus::NotReported => "",
         _ => "您的毕业去向已登记，",
     };
+    // Every reason with its remedy, in Chinese and in English.
+    let (why_zh, why_en) = (
+        reasons
+            .iter()
+            .map(|r| r.message_zh())
+            .collect::<Vec<_>>()
+            .join("；"),
+        reasons
+            .iter()
+            .map(|r| r.message_en())
+            .collect::<Vec<_>>()
+            .join("; "),
+    );
     let (zh, en) = if reasons.is_empty() {
         (
             format!("{waiting}您尚未登录毕业去向登记系统，请登录核对基本信息并确认毕业去向"),
@@ -344,22 +357,8 @@ fn never_logged_in(reg: &Registration, counselors: &Recipient, push: &mut Push<'
         )
     } else {
         (
-            format!(
-                "{waiting}您尚无法登录毕业去向登记系统：{}",
-                reasons
-                    .iter()
-                    .map(|r| r.message_zh())
-                    .collect::<Vec<_>>()
-                    .join("；")
-            ),
-            format!(
-                "you cannot log in to the registration system yet: {}",
-                reasons
-                    .iter()
-                    .map(|r| r.message_en())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
+            format!("{waiting}您尚无法登录毕业去向登记系统：{why_zh}"),
+            format!("you cannot log in to the registration system yet: {why_en}"),
         )
     };
     push(
@@ -378,22 +377,8 @@ fn never_logged_in(reg: &Registration, counselors: &Recipient, push: &mut Push<'
         )
     } else {
         (
-            format!(
-                "该毕业生无法登录毕业去向登记系统：{}",
-                reasons
-                    .iter()
-                    .map(|r| r.message_zh())
-                    .collect::<Vec<_>>()
-                    .join("；")
-            ),
-            format!(
-                "the graduate cannot log in: {}",
-                reasons
-                    .iter()
-                    .map(|r| r.message_en())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
+            format!("该毕业生无法登录毕业去向登记系统：{why_zh}"),
+            format!("the graduate cannot log in: {why_en}"),
         )
     };
     push(
