@@ -415,7 +415,12 @@ fn main() -> Res<()> {
     // 6. Forms for a few graduates, and their tokens.
     println!("\n[8] forms");
     let renderer = Renderer::new(FontSource::Auto)?;
+    // The forms of this run only: a folder left by an earlier run is emptied first (the registry
+    // is new each run, so its forms would not verify against it).
     let forms_dir = dir.join("forms");
+    if forms_dir.is_dir() {
+        std::fs::remove_dir_all(&forms_dir)?;
+    }
     std::fs::create_dir_all(&forms_dir)?;
     let chosen: Vec<&Graduate> = imported[2..n * 70 / 100]
         .iter()
