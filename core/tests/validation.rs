@@ -870,3 +870,20 @@ fn the_new_sheng_yuan_codes_are_checked_against_their_tables() {
         assert!(!json.contains(f), "{f}");
     }
 }
+
+/// A minority name is written with whichever middle dot the keyboard gave: every variant the
+/// comparison of names folds is accepted by validation too, and other symbols are not.
+#[test]
+fn names_take_every_middle_dot_the_comparison_folds() {
+    for dot in ['·', '•', '・', '･', '‧', '∙', '⋅'] {
+        let mut b = sample::basic_info();
+        b.name = format!("买买提{dot}艾力");
+        let r = b.validate(t());
+        assert!(r.is_ok(), "{dot:?}: {r:?}");
+    }
+    let mut b = sample::basic_info();
+    b.name = "买买提*艾力".into();
+    assert!(
+        matches!(b.validate(t()), Err(Error::InvalidRecord { ref problems }) if has(problems, "name", ProblemCode::BadFormat))
+    );
+}

@@ -130,10 +130,12 @@ pub(super) fn is_email(v: &str) -> bool {
     local_ok && domain_ok
 }
 
-/// A person's name: letters (any script), the middle dot, spaces, `-` and `.`.
+/// A person's name: letters (any script), a middle dot (every variant the comparison of names
+/// folds, [`crate::names::is_middle_dot`]), spaces, `-` and `.`.
 pub(super) fn name_ok(v: &str) -> bool {
-    v.chars()
-        .all(|c| c.is_alphabetic() || c == '·' || c == '•' || c == ' ' || c == '-' || c == '.')
+    v.chars().all(|c| {
+        c.is_alphabetic() || crate::names::is_middle_dot(c) || c == ' ' || c == '-' || c == '.'
+    })
 }
 
 #[cfg(test)]
