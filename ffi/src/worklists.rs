@@ -4,7 +4,8 @@
 
 use std::ffi::c_char;
 
-use gradreg::{Actor, Query};
+use chrono::{DateTime, Utc};
+use gradreg::{Actor, Query, Registry};
 use serde_json::{json, Value};
 
 use crate::args::gradreg_str;
@@ -21,6 +22,30 @@ unsafe fn actor_arg(actor_json: gradreg_str) -> FfiResult<Actor> {
     // SAFETY: forwarded.
     let text = unsafe { str_arg(actor_json, "actor_json") }?;
     json_object(text, "actor_json")
+}
+
+/// One work list of a staff member: decodes the actor and the instant, runs `list` on the
+/// registry (under its read lock) and writes the result as JSON to `out`.
+///
+/// # Safety
+/// `actor_json` must be `{NULL, 0}` or point to its `len` readable bytes; `out` must be writable.
+unsafe fn work_list<T: serde::Serialize>(
+    registry: *const gradreg_registry,
+    actor_json: gradreg_str,
+    now_unix: i64,
+    out: *mut *mut c_char,
+    out_name: &'static str,
+    list: impl FnOnce(&Registry, &Actor, DateTime<Utc>) -> gradreg::Result<T>,
+) -> u32 {
+    guard(|| {
+        let out = crate::support::Out::new(out, out_name)?;
+        let reg = get(registry)?;
+        let reg = read(&reg);
+        // SAFETY: forwarded.
+        let actor = unsafe { actor_arg(actor_json) }?;
+        out.write(json_string(&list(&reg, &actor, instant_arg(now_unix)?)?)?);
+        Ok(())
+    })
 }
 
 /// Statistics of the registrations matching a query at an instant: the statistics of one
@@ -86,17 +111,17 @@ pub unsafe extern "C" fn gradreg_registry_pending_void_requests(
     now_unix: i64,
     list_json_out: *mut *mut c_char,
 ) -> u32 {
-    guard(|| {
-        let out = crate::support::Out::new(list_json_out, "list_json_out")?;
-        let reg = get(registry)?;
-        let reg = read(&reg);
-        // SAFETY: forwarded.
-        let actor = unsafe { actor_arg(actor_json) }?;
-        out.write(json_string(
-            &reg.pending_void_requests(&actor, instant_arg(now_unix)?)?,
-        )?);
-        Ok(())
-    })
+    // SAFETY: forwarded.
+    unsafe {
+        work_list(
+            registry,
+            actor_json,
+            now_unix,
+            list_json_out,
+            "list_json_out",
+            |r, actor, now| r.pending_void_requests(actor, now),
+        )
+    }
 }
 
 /// Approves the void requests of many graduates as one counselor or school office, with one
@@ -174,17 +199,17 @@ pub unsafe extern "C" fn gradreg_registry_cannot_log_in(
     now_unix: i64,
     list_json_out: *mut *mut c_char,
 ) -> u32 {
-    guard(|| {
-        let out = crate::support::Out::new(list_json_out, "list_json_out")?;
-        let reg = get(registry)?;
-        let reg = read(&reg);
-        // SAFETY: forwarded.
-        let actor = unsafe { actor_arg(actor_json) }?;
-        out.write(json_string(
-            &reg.cannot_log_in(&actor, instant_arg(now_unix)?)?,
-        )?);
-        Ok(())
-    })
+    // SAFETY: forwarded.
+    unsafe {
+        work_list(
+            registry,
+            actor_json,
+            now_unix,
+            list_json_out,
+            "list_json_out",
+            |r, actor, now| r.cannot_log_in(actor, now),
+        )
+    }
 }
 
 /// The registrations in a counselor's or school office's scope whose destination has awaited
@@ -207,17 +232,15 @@ pub unsafe extern "C" fn gradreg_registry_unconfirmed(
     now_unix: i64,
     summaries_json_out: *mut *mut c_char,
 ) -> u32 {
-    guard(|| {
-        let out = crate::support::Out::new(summaries_json_out, "summaries_json_out")?;
-        let reg = get(registry)?;
-        let reg = read(&reg);
-        // SAFETY: forwarded.
-        let actor = unsafe { actor_arg(actor_json) }?;
-        out.write(json_string(&reg.unconfirmed_for(
-            &actor,
-            i64::from(days),
-            instant_arg(now_unix)?,
-        )?)?);
-        Ok(())
-    })
+    // SAFETY: forwarded.
+    unsafe {
+        work_list(
+            registry,
+            actor_json,
+            now_unix,
+            summaries_json_out,
+            "summaries_json_out",
+            |r, actor, now| r.unconfirmed_for(actor, i64::from(days), now),
+        )
+    }
 }
