@@ -28,7 +28,7 @@ use crate::lifecycle::{
     Actor, AuditEntry, AuthStatus, Authorization, ChangeOverride, Command, Event, LoginReason,
     Outcome, Registration, Role, Section, Sections, Stage, VoidRequest,
 };
-use crate::policy::{Batch, MonthDay, Policy, ValidityBounds};
+use crate::policy::{Batch, Deadlines, MonthDay, Policy, ValidityBounds};
 use crate::records::{
     Abroad, ArchiveTransfer, BasicInfo, ChsiAccount, Destination, DestinationData, Employer,
     HukouMigration, Study,
@@ -89,6 +89,7 @@ impl Catalog {
         c.record::<MonthDay>()
             .record::<ValidityBounds>()
             .record::<Batch>()
+            .record::<Deadlines>()
             .record::<Policy>()
             .add::<Actor>()
             .add::<Role>()

@@ -163,8 +163,10 @@ def main() -> int:
                 "disputed": "去向有异议",
             }[s.stage]
             left = "?"
-            if s.graduation_year is not None:
-                end = policy.registration_deadline_end(s.graduation_year)
+            basic = reg.get(s.id).basic
+            if basic is not None:
+                # The graduate's own deadline: that of their graduation batch.
+                end = policy.deadlines(basic.graduation_date).registration_end
                 seconds = (end - now).total_seconds()
                 left = "已逾期 overdue" if seconds <= 0 else str(math.ceil(seconds / 86400))
             print(f"   {s.id:<18}{s.name:<6}{s.college:<10}{stage_zh:<12}{left}")

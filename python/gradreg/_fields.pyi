@@ -268,6 +268,22 @@ class ColumnUse(Record, frozen=True):
     #: How it was used.
     kind: str
 
+class Deadlines(Record, frozen=True):
+    """The deadlines that apply to one graduate: those of their graduation batch, in the year
+    they fall in.
+    """
+
+    #: The day of the registration deadline.
+    registration_day: str
+    #: When the registration deadline passes (the start of the next day in UTC+8).
+    registration_end: datetime
+    #: The day of the change deadline.
+    change_day: str
+    #: When the change deadline passes.
+    change_end: datetime
+    #: The batch's name; `None` for the policy's default deadlines (no batch matched).
+    batch: Optional[str] = ...
+
 class Destination(Record):
     """A graduate's destination (毕业去向)."""
 

@@ -21,6 +21,7 @@ from .records import BasicInfo, ChsiAccount, DestinationData
 __all__ = [
     "MonthDay",
     "Batch",
+    "Deadlines",
     "ValidityBounds",
     "Policy",
     "Actor",
@@ -58,6 +59,11 @@ class Batch(_fields.Batch, frozen=True):
     own deadlines, in the graduation year plus ``year_offset``."""
 
 
+class Deadlines(_fields.Deadlines, frozen=True):
+    """The deadlines of one graduate: those of their graduation batch (``batch``, ``None`` for
+    the policy's default), as days and as the instants they pass."""
+
+
 class Policy(_fields.Policy, frozen=True):
     """Deadlines, graduation batches and validity bounds. A deadline is the end of its day in
     UTC+8; a graduate in no batch has the policy's own deadlines of their graduation year."""
@@ -77,12 +83,25 @@ class Policy(_fields.Policy, frozen=True):
         out of order."""
         _native.normalize("policy", self._wire())
 
+    def deadlines(self, graduation_date: str) -> Deadlines:
+        """The deadlines of a graduate who graduates on ``graduation_date`` (``YYYY-MM-DD``):
+        those of their graduation batch (a December graduate's are a year later under the
+        presets), which late marking, the change deadline and reminders use."""
+        if not isinstance(graduation_date, str):
+            raise ArgumentTypeError(
+                f"graduation_date must be str, got {type(graduation_date).__name__}"
+            )
+        raw = _native.policy_deadlines(self._wire(), graduation_date)
+        return Deadlines.from_dict(json.loads(raw))
+
     def registration_deadline_end(self, year: int) -> datetime:
-        """The instant the registration deadline of ``year`` passes."""
+        """The instant the default registration deadline of ``year`` passes (graduates in no
+        batch; ``deadlines`` gives a graduate's own)."""
         return parse_instant(_native.deadline_end(self._wire(), "registration", _year(year)))
 
     def change_deadline_end(self, year: int) -> datetime:
-        """The instant the change deadline of ``year`` passes."""
+        """The instant the default change deadline of ``year`` passes (graduates in no batch;
+        ``deadlines`` gives a graduate's own)."""
         return parse_instant(_native.deadline_end(self._wire(), "change", _year(year)))
 
 

@@ -91,6 +91,21 @@ fn policy_preset(py: Python<'_>, name: String) -> PyResult<String> {
     to_json(&p).map_err(|e| raise(py, &e))
 }
 
+/// The deadlines of a graduate who graduates on `graduation_date` (`YYYY-MM-DD`): those of
+/// their graduation batch, as JSON.
+#[pyfunction]
+fn policy_deadlines(py: Python<'_>, policy: String, graduation_date: String) -> PyResult<String> {
+    run(py, move || {
+        let p: Policy = parse("policy", &policy)?;
+        let date = gradreg::validate::parse_date(&graduation_date).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "graduation date {graduation_date:?} is not a YYYY-MM-DD date"
+            ))
+        })?;
+        to_json(&p.deadlines(date)?)
+    })
+}
+
 /// When a deadline (`registration` or `change`) of a graduation year passes, RFC 3339.
 #[pyfunction]
 fn deadline_end(py: Python<'_>, policy: String, which: String, year: i32) -> PyResult<String> {
@@ -116,5 +131,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(login_problems, m)?)?;
     m.add_function(wrap_pyfunction!(reminders, m)?)?;
     m.add_function(wrap_pyfunction!(policy_preset, m)?)?;
+    m.add_function(wrap_pyfunction!(policy_deadlines, m)?)?;
     m.add_function(wrap_pyfunction!(deadline_end, m)?)
 }

@@ -274,6 +274,13 @@ def test_graduation_batches_in_policies() -> None:
     with pytest.raises(ArgumentError) as info:
         early.check()
     assert info.value.code == 104
+    # A graduate's own deadlines are those of their batch: December graduates a year later.
+    summer, winter = js.deadlines("2026-06-30"), js.deadlines("2026-12-20")
+    assert summer.batch is None and str(summer.registration_day) == "2026-06-15"
+    assert winter.batch == "winter" and str(winter.registration_day) == "2027-06-15"
+    assert winter.registration_end > summer.change_end
+    with pytest.raises(ArgumentError):
+        js.deadlines("2026-13-01")
 
 
 def test_never_logged_in_is_reminded_whatever_the_stage() -> None:
