@@ -1256,8 +1256,9 @@ uint32_t gradreg_keyring_key_set_json(const gradreg_keyring *keyring,
  *   "basic_status":"not_uploaded","destination_status":"not_reported","late":false,
  *   "authorizations":[]}`; free it with `gradreg_string_free`.
  *
- * Returns `GRADREG_OK`, `GRADREG_ERR_NULL_ARGUMENT` or `GRADREG_ERR_INVALID_UTF8`.
- * Thread-safe.
+ * Returns `GRADREG_OK`; `GRADREG_ERR_INVALID_ARGUMENT` for a key that is empty, longer than 256
+ * bytes or holds a control character (NUL, line breaks …); `GRADREG_ERR_NULL_ARGUMENT` or
+ * `GRADREG_ERR_INVALID_UTF8`. Thread-safe.
  *
  * # Safety
  * `id` must be `{NULL, 0}` or point to `id.len` readable bytes; `registration_json_out` must be
@@ -1922,11 +1923,41 @@ uint32_t gradreg_registry_apply(const gradreg_registry *registry,
                                 char **outcome_json_out);
 
 /**
+ * Applies one command to the graduate `id` only if the registration is still at
+ * `expected_version`, the version the caller read (and showed its user): the check for two
+ * offices correcting the same record from the same version, where the second must not silently
+ * overwrite the first. No retry: a registration at another version (changed meanwhile) is
+ * `GRADREG_ERR_CONFLICT` and nothing is committed; read it again and decide afresh. A
+ * registration that does not exist yet is at version 0.
+ *
+ * - `registry`, `id`, `actor_json`, `command_json`, `now_unix`, `outcome_json_out`: as in
+ *   `gradreg_registry_apply`.
+ * - `expected_version`: the `version` of the registration the caller read.
+ *
+ * Returns `GRADREG_OK`; `GRADREG_ERR_CONFLICT` when the registration is at another version;
+ * otherwise the codes of `gradreg_registry_apply`. Thread-safe.
+ *
+ * # Safety
+ * Each text argument must be `{NULL, 0}` or point to its `len` readable bytes; `outcome_json_out`
+ * must be writable.
+ */
+uint32_t gradreg_registry_apply_at_version(const gradreg_registry *registry,
+                                           gradreg_str id,
+                                           uint64_t expected_version,
+                                           gradreg_str actor_json,
+                                           gradreg_str command_json,
+                                           int64_t now_unix,
+                                           char **outcome_json_out);
+
+/**
  * Applies many commands at `now_unix` in one transaction, in order: later commands on the same
  * graduate see the earlier ones. Refused commands are left out and the rest commit together.
  *
  * - `commands_json`: an array of `{"id":"…","actor":{…},"command":{…}}` (actor and command as
- *   in `gradreg_registration_apply`).
+ *   in `gradreg_registration_apply`), each optionally with `"expected_version":3`: then the
+ *   command is refused with `{"error":{"code":502,…}}` (`GRADREG_ERR_CONFLICT`) unless the
+ *   registration is at that version when its turn comes (counting the batch's earlier
+ *   commands), as `gradreg_registry_apply_at_version` does.
  * - `results_json_out`: receives an array with one element per command, in order: `{"ok":
  *   outcome}` or `{"error":{"code":216,"message":"…"}}` (with `problems` for an invalid record,
  *   `reasons` for a refused login); free it with `gradreg_string_free`.

@@ -57,11 +57,14 @@ pub use cohort::{generate, roster_csv, Cohort, CohortSpec, Graduate};
 pub use disclosure::{Disclosure, Masking};
 pub use error::{Cause, Error, Result};
 pub use error_code::ErrorCode;
-pub use lifecycle::CohortKey;
 pub use lifecycle::{
     apply, Actor, AuditEntry, AuthState, AuthStatus, Authorization, BasicStatus, Command, Context,
     DestinationStatus, Event, EventKind, LoginReason, Outcome, Recipient, Registration, Role,
     Section, Sections, Stage, VoidRequest, VoidStage,
+};
+pub use lifecycle::{
+    check_instant, check_registration_id, CohortKey, FIRST_INSTANT_UNIX, LAST_INSTANT_UNIX,
+    MAX_REGISTRATION_ID_BYTES,
 };
 pub use policy::{Batch, Deadlines, MonthDay, Policy, ValidityBounds};
 pub use records::{
@@ -72,7 +75,9 @@ pub use registry::{
     database_path, DestinationImportReport, ImportMode, ImportReport, Query, Registry, Statistics,
     UploadResult,
 };
-pub use reminders::{reminders, reminders_for, Reminder, ReminderKind, ReminderOptions};
+pub use reminders::{
+    reminders, reminders_for, Reminder, ReminderKind, ReminderOptions, MAX_REMINDER_DAYS,
+};
 pub use roster::{
     parse_destinations, parse_roster, parse_roster_file, preview_header, scan_roster, CellProblem,
     ColumnUse, ColumnUseKind, Encoding, Format, HeaderAliases, HeaderPreview, HeaderRole,

@@ -40,6 +40,36 @@ fn default_change_within_days() -> i64 {
     7
 }
 
+/// The largest number of days a reminder option may hold: the days from 0001-01-01 to
+/// 9999-12-31, the span of every instant the library accepts (a larger window would mean the
+/// same).
+pub const MAX_REMINDER_DAYS: i64 = 3_652_059;
+
+impl ReminderOptions {
+    /// Checks every option is a number of days from 0 to [`MAX_REMINDER_DAYS`]; anything else is
+    /// an [`Error::InvalidArgument`](crate::Error::InvalidArgument) naming the option. The faces
+    /// check options they are given before computing reminders.
+    pub fn check(&self) -> crate::error::Result<()> {
+        for (name, days) in [
+            ("deadline_within_days", self.deadline_within_days),
+            ("unconfirmed_after_days", self.unconfirmed_after_days),
+            ("expiring_within_days", self.expiring_within_days),
+            (
+                "change_deadline_within_days",
+                self.change_deadline_within_days,
+            ),
+        ] {
+            if !(0..=MAX_REMINDER_DAYS).contains(&days) {
+                return Err(crate::error::Error::InvalidArgument(format!(
+                    "提醒选项 {name} 超出范围 / reminder option `{name}` is {days}, \
+                     outside 0 to {MAX_REMINDER_DAYS} days"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Default for ReminderOptions {
     fn default() -> Self {
         ReminderOptions {
@@ -290,7 +320,9 @@ pub fn reminders_for(
     }
     for a in &reg.authorizations {
         if a.status_at(now) == AuthStatus::Valid
-            && a.valid_until - now <= Duration::days(opts.expiring_within_days)
+            // An option beyond what a duration holds (unchecked options) means "always".
+            && Duration::try_days(opts.expiring_within_days)
+                .is_none_or(|window| a.valid_until - now <= window)
         {
             let n = a.number.to_string();
             push(
@@ -452,6 +484,36 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn options_out_of_range_are_argument_errors_and_never_panic() {
+        assert!(ReminderOptions::default().check().is_ok());
+        let huge = ReminderOptions {
+            expiring_within_days: 100_000_000_000_000,
+            ..ReminderOptions::default()
+        };
+        let err = huge.check().unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::InvalidArgument);
+        assert!(err.to_string().contains("expiring_within_days"));
+        for bad in [-1, MAX_REMINDER_DAYS + 1, i64::MAX, i64::MIN] {
+            let o = ReminderOptions {
+                unconfirmed_after_days: bad,
+                ..ReminderOptions::default()
+            };
+            assert!(o.check().is_err(), "{bad}");
+        }
+        // Unchecked options reach the computation without a panic: an authorization valid now
+        // is "expiring" within any window that large.
+        let policy = Policy::jiangsu();
+        let now = DateTime::parse_from_rfc3339("2026-05-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let reg = crate::sample::authorized_registration("r1", now, 30, [7; 16], None).unwrap();
+        let due = reminders_for(&reg, &policy, now, &huge);
+        assert!(due
+            .iter()
+            .any(|r| r.kind.name() == "authorization_expiring"));
+    }
 
     #[test]
     fn kind_names_are_the_serde_names() {

@@ -17,8 +17,9 @@ use crate::support::{
 ///   "basic_status":"not_uploaded","destination_status":"not_reported","late":false,
 ///   "authorizations":[]}`; free it with `gradreg_string_free`.
 ///
-/// Returns `GRADREG_OK`, `GRADREG_ERR_NULL_ARGUMENT` or `GRADREG_ERR_INVALID_UTF8`.
-/// Thread-safe.
+/// Returns `GRADREG_OK`; `GRADREG_ERR_INVALID_ARGUMENT` for a key that is empty, longer than 256
+/// bytes or holds a control character (NUL, line breaks …); `GRADREG_ERR_NULL_ARGUMENT` or
+/// `GRADREG_ERR_INVALID_UTF8`. Thread-safe.
 ///
 /// # Safety
 /// `id` must be `{NULL, 0}` or point to `id.len` readable bytes; `registration_json_out` must be
@@ -32,6 +33,7 @@ pub unsafe extern "C" fn gradreg_registration_new(
         let out = Out::new(registration_json_out, "registration_json_out")?;
         // SAFETY: forwarded.
         let id = unsafe { str_arg(id, "id") }?;
+        gradreg::check_registration_id(id)?;
         out.write(json_string(&Registration::new(id))?);
         Ok(())
     })
@@ -175,12 +177,14 @@ fn stage_name(stage: gradreg::Stage) -> &'static std::ffi::CStr {
     }
 }
 
-/// Parses optional reminder options; none means the defaults.
+/// Parses optional reminder options (none means the defaults) and checks their ranges.
 pub(crate) fn reminder_options(text: Option<&str>) -> crate::support::FfiResult<ReminderOptions> {
-    match text {
-        None => Ok(ReminderOptions::default()),
-        Some(t) => json_object(t, "options_json"),
-    }
+    let options = match text {
+        None => ReminderOptions::default(),
+        Some(t) => json_object(t, "options_json")?,
+    };
+    options.check()?;
+    Ok(options)
 }
 
 /// The reminders (消息提醒) due for a set of registrations at an instant: deadline near or

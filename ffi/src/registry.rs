@@ -177,6 +177,60 @@ pub unsafe extern "C" fn gradreg_registry_apply(
     })
 }
 
+/// Applies one command to the graduate `id` only if the registration is still at
+/// `expected_version`, the version the caller read (and showed its user): the check for two
+/// offices correcting the same record from the same version, where the second must not silently
+/// overwrite the first. No retry: a registration at another version (changed meanwhile) is
+/// `GRADREG_ERR_CONFLICT` and nothing is committed; read it again and decide afresh. A
+/// registration that does not exist yet is at version 0.
+///
+/// - `registry`, `id`, `actor_json`, `command_json`, `now_unix`, `outcome_json_out`: as in
+///   `gradreg_registry_apply`.
+/// - `expected_version`: the `version` of the registration the caller read.
+///
+/// Returns `GRADREG_OK`; `GRADREG_ERR_CONFLICT` when the registration is at another version;
+/// otherwise the codes of `gradreg_registry_apply`. Thread-safe.
+///
+/// # Safety
+/// Each text argument must be `{NULL, 0}` or point to its `len` readable bytes; `outcome_json_out`
+/// must be writable.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn gradreg_registry_apply_at_version(
+    registry: *const gradreg_registry,
+    id: gradreg_str,
+    expected_version: u64,
+    actor_json: gradreg_str,
+    command_json: gradreg_str,
+    now_unix: i64,
+    outcome_json_out: *mut *mut c_char,
+) -> u32 {
+    guard(|| {
+        let out = Out::new(outcome_json_out, "outcome_json_out")?;
+        let reg = get(registry)?;
+        let reg = read(&reg);
+        // SAFETY: forwarded.
+        let (id, actor, command) = unsafe {
+            (
+                str_arg(id, "id")?,
+                str_arg(actor_json, "actor_json")?,
+                str_arg(command_json, "command_json")?,
+            )
+        };
+        let actor: Actor = json_object(actor, "actor_json")?;
+        let command: Command = json_object(command, "command_json")?;
+        let outcome = reg.apply_at_version(
+            id,
+            expected_version,
+            &actor,
+            &command,
+            instant_arg(now_unix)?,
+        )?;
+        out.write(json_string(&outcome)?);
+        Ok(())
+    })
+}
+
 /// An error as JSON: `{"code":…,"message":"…"}`, with `problems` for an invalid record and
 /// `reasons` for a refused login.
 pub(crate) fn error_json(e: &Error) -> Value {
@@ -193,6 +247,10 @@ pub(crate) fn error_json(e: &Error) -> Value {
 #[serde(deny_unknown_fields)]
 struct BatchCommand {
     id: String,
+    /// The version the sender read; the command is refused with a conflict when the
+    /// registration is at another one.
+    #[serde(default)]
+    expected_version: Option<u64>,
     actor: Actor,
     command: Command,
 }
@@ -201,7 +259,10 @@ struct BatchCommand {
 /// graduate see the earlier ones. Refused commands are left out and the rest commit together.
 ///
 /// - `commands_json`: an array of `{"id":"…","actor":{…},"command":{…}}` (actor and command as
-///   in `gradreg_registration_apply`).
+///   in `gradreg_registration_apply`), each optionally with `"expected_version":3`: then the
+///   command is refused with `{"error":{"code":502,…}}` (`GRADREG_ERR_CONFLICT`) unless the
+///   registration is at that version when its turn comes (counting the batch's earlier
+///   commands), as `gradreg_registry_apply_at_version` does.
 /// - `results_json_out`: receives an array with one element per command, in order: `{"ok":
 ///   outcome}` or `{"error":{"code":216,"message":"…"}}` (with `problems` for an invalid record,
 ///   `reasons` for a refused login); free it with `gradreg_string_free`.
@@ -227,11 +288,11 @@ pub unsafe extern "C" fn gradreg_registry_apply_batch(
         // SAFETY: forwarded.
         let text = unsafe { str_arg(commands_json, "commands_json") }?;
         let batch: Vec<BatchCommand> = json_arg(text, "commands_json")?;
-        let batch: Vec<(String, Actor, Command)> = batch
+        let batch: Vec<(String, Option<u64>, Actor, Command)> = batch
             .into_iter()
-            .map(|c| (c.id, c.actor, c.command))
+            .map(|c| (c.id, c.expected_version, c.actor, c.command))
             .collect();
-        let results = reg.apply_batch(&batch, instant_arg(now_unix)?)?;
+        let results = reg.apply_batch_at_versions(&batch, instant_arg(now_unix)?)?;
         let rendered: Vec<Value> = results
             .iter()
             .map(|r| match r {

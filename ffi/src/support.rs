@@ -2,12 +2,12 @@
 //! checks, output slots and the handle table. Nothing here is exported to C.
 
 use std::any::Any;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::ffi::{c_char, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, LazyLock, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Once, RwLock};
 
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
@@ -85,11 +85,48 @@ fn panic_message(payload: &(dyn Any + Send)) -> String {
     }
 }
 
+thread_local! {
+    /// How deep this thread is inside [`guard`] or [`guard_void`]: a panic there is caught and
+    /// reported as a code, so the panic hook stays silent.
+    static GUARD_DEPTH: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Installs, once per process, a panic hook that is silent for panics inside our guards (they
+/// are caught and become `GRADREG_ERR_PANIC` with their detail in the last error) and hands
+/// every other panic to the hook that was there before (the host's, or the default one).
+fn install_quiet_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let inside = GUARD_DEPTH.try_with(|d| d.get() > 0).unwrap_or(false);
+            if !inside {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Runs `f` under `catch_unwind` with this thread marked as inside a guard.
+fn caught<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
+    install_quiet_hook();
+    struct Depth;
+    impl Drop for Depth {
+        fn drop(&mut self) {
+            let _ = GUARD_DEPTH.try_with(|d| d.set(d.get().saturating_sub(1)));
+        }
+    }
+    let _ = GUARD_DEPTH.try_with(|d| d.set(d.get().saturating_add(1)));
+    let _depth = Depth;
+    catch_unwind(AssertUnwindSafe(f))
+}
+
 /// The guard of every entry point that returns a result code: clears the thread's last error,
 /// runs the body under `catch_unwind`, and turns an error or a panic into its code and detail.
+/// A caught panic prints nothing to the host's standard error.
 pub(crate) fn guard(body: impl FnOnce() -> FfiResult) -> u32 {
     clear_last_error();
-    match catch_unwind(AssertUnwindSafe(body)) {
+    match caught(body) {
         Ok(Ok(())) => GRADREG_OK,
         Ok(Err(failure)) => {
             let (code, message) = failure.code_and_message();
@@ -110,7 +147,7 @@ pub(crate) fn guard(body: impl FnOnce() -> FfiResult) -> u32 {
 
 /// The guard of entry points that return nothing (the free functions): panics are swallowed.
 pub(crate) fn guard_void(body: impl FnOnce()) {
-    let _ = catch_unwind(AssertUnwindSafe(body));
+    let _ = caught(body);
 }
 
 // ---- arguments ----
@@ -205,14 +242,15 @@ fn json_any<T: DeserializeOwned>(text: &str, name: &str) -> FfiResult<T> {
         .map_err(|e| gradreg::Error::MalformedJson(format!("argument `{name}`: {e}")).into())
 }
 
-/// 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the instants whose RFC 3339 text (the JSON
-/// form of every instant) has a four-digit year and reads back.
+/// 0000-01-01T00:00:00Z: the first instant whose RFC 3339 text (the JSON form of every instant)
+/// has a four-digit year and reads back.
 const FIRST_INSTANT: i64 = -62_167_219_200;
-const LAST_INSTANT: i64 = 253_402_300_799;
 
-/// The instant given as seconds since 1970-01-01T00:00:00Z, between the years 0 and 9999.
+/// The instant given as seconds since 1970-01-01T00:00:00Z, between the years 0 and 9999 (the
+/// last instant is the core's [`gradreg::LAST_INSTANT_UNIX`]). Reads accept the year 0; every
+/// command the core applies needs the years 0001 to 9999 ([`gradreg::check_instant`]).
 pub(crate) fn instant_arg(unix_seconds: i64) -> FfiResult<DateTime<Utc>> {
-    (FIRST_INSTANT..=LAST_INSTANT)
+    (FIRST_INSTANT..=gradreg::LAST_INSTANT_UNIX)
         .contains(&unix_seconds)
         .then(|| DateTime::from_timestamp(unix_seconds, 0))
         .flatten()
@@ -365,15 +403,83 @@ impl Object {
 static HANDLES: LazyLock<RwLock<BTreeMap<usize, Object>>> =
     LazyLock::new(|| RwLock::new(BTreeMap::new()));
 
-/// Tokens count up in steps of 16 from 16, so that no token is NULL or a small integer.
-static NEXT_TOKEN: AtomicUsize = AtomicUsize::new(1);
+/// How many tokens were handed out so far (the counter the tokens are made from).
+static NEXT_TOKEN: AtomicU64 = AtomicU64::new(0);
 
-/// Registers an object and returns its token.
+/// The process's secret for tokens, drawn once from the operating system's random source (or,
+/// should it fail, from the standard library's randomly keyed hasher).
+static TOKEN_KEY: LazyLock<[u64; 4]> = LazyLock::new(|| {
+    let mut bytes = [0u8; 32];
+    let mut key = [0u64; 4];
+    if gradreg::Context::os_entropy()
+        .and_then(|a| gradreg::Context::os_entropy().map(|b| (a, b)))
+        .map(|(a, b)| {
+            bytes[..16].copy_from_slice(&a);
+            bytes[16..].copy_from_slice(&b);
+        })
+        .is_ok()
+    {
+        for (k, chunk) in key.iter_mut().zip(bytes.chunks_exact(8)) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            *k = u64::from_le_bytes(word);
+        }
+    } else {
+        use std::hash::{BuildHasher, Hasher};
+        for (i, k) in key.iter_mut().enumerate() {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_usize(i);
+            *k = h.finish();
+        }
+    }
+    key
+});
+
+/// One round function of the token permutation: a keyed hash of half a token.
+fn round(key: u64, round: u64, half: u64) -> u64 {
+    use std::hash::{DefaultHasher, Hasher};
+    let mut h = DefaultHasher::new();
+    h.write_u64(key);
+    h.write_u64(round);
+    h.write_u64(half);
+    h.finish()
+}
+
+/// The token of the `n`th handle: a keyed permutation (a four-round Feistel network over the
+/// bits of a pointer, keyed by [`TOKEN_KEY`]) of the counter. Distinct counters give distinct
+/// tokens, so tokens are never reused, and without the key the next or any live token cannot be
+/// told from the ones seen: a made-up handle is almost surely not live.
+fn token_of(n: u64) -> usize {
+    let bits = usize::BITS / 2;
+    let mask = (1u64 << bits) - 1;
+    let (mut left, mut right) = ((n >> bits) & mask, n & mask);
+    for (r, k) in TOKEN_KEY.iter().enumerate() {
+        let next = left ^ (round(*k, r as u64, right) & mask);
+        left = right;
+        right = next;
+    }
+    // At most 2^(usize::BITS) counters exist, and `register` stops before they run out.
+    usize::try_from((left << bits) | right).unwrap_or(0)
+}
+
+/// Registers an object and returns its token: never 0 and never a small number (so never NULL
+/// and no likely forgery), never one given before in this process.
 pub(crate) fn register(object: Object) -> FfiResult<usize> {
-    let n = NEXT_TOKEN.fetch_add(1, Ordering::Relaxed);
-    let token = n
-        .checked_mul(16)
-        .ok_or_else(|| Failure::ffi(ErrorCode::Internal, "handle tokens exhausted"))?;
+    let limit = if usize::BITS >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << usize::BITS) - 1
+    };
+    let token = loop {
+        let n = NEXT_TOKEN.fetch_add(1, Ordering::Relaxed);
+        if n >= limit {
+            return Err(Failure::ffi(ErrorCode::Internal, "handle tokens exhausted"));
+        }
+        let token = token_of(n);
+        if token >= 0x1_0000 {
+            break token;
+        }
+    };
     HANDLES
         .write()
         .unwrap_or_else(|e| e.into_inner())
@@ -441,6 +547,78 @@ mod tests {
         });
         assert_eq!(guard(|| Ok(())), GRADREG_OK);
         with_last_error(|e| assert!(e.is_none()));
+    }
+
+    #[test]
+    fn tokens_are_distinct_large_and_not_in_order() {
+        let tokens: Vec<usize> = (0..4096).map(token_of).collect();
+        let distinct: std::collections::BTreeSet<usize> = tokens.iter().copied().collect();
+        assert_eq!(
+            distinct.len(),
+            tokens.len(),
+            "a keyed permutation never repeats"
+        );
+        // Not the counting pattern of before (16, 32, 48 …) nor any fixed step.
+        let steps: std::collections::BTreeSet<usize> =
+            tokens.windows(2).map(|w| w[1].wrapping_sub(w[0])).collect();
+        assert!(
+            steps.len() > 4000,
+            "tokens follow a pattern: {}",
+            steps.len()
+        );
+        let reg = gradreg::Registry::in_memory(gradreg::Policy::jiangsu()).unwrap();
+        let live = register(Object::Registry(Arc::new(RwLock::new(reg)))).unwrap();
+        assert!(live >= 0x1_0000);
+        // The handles of the old scheme, and the neighbours of a live one, are not live.
+        for forged in (1..=64)
+            .map(|i| i * 16)
+            .chain([live + 16, live - 16, live + 1])
+        {
+            if forged == live {
+                continue;
+            }
+            let err = lookup(forged, "h", "gradreg_registry", |_| Some(()))
+                .err()
+                .unwrap();
+            assert_eq!(err.code_and_message().0, ErrorCode::InvalidHandle);
+        }
+        release(live, |o| matches!(o, Object::Registry(_)));
+    }
+
+    /// Run in a child process by `a_caught_panic_prints_nothing_to_stderr`: panics inside a
+    /// guard, then outside one.
+    #[test]
+    fn panic_child() {
+        if std::env::var_os("GRADREG_PANIC_CHILD").is_none() {
+            return;
+        }
+        assert_eq!(guard(|| panic!("inside-the-guard")), ErrorCode::Panic.get());
+        guard_void(|| panic!("inside-the-void-guard"));
+        let outside = std::thread::spawn(|| panic!("outside-the-guard")).join();
+        assert!(outside.is_err());
+    }
+
+    #[test]
+    fn a_caught_panic_prints_nothing_to_stderr() {
+        let exe = std::env::current_exe().unwrap();
+        let out = std::process::Command::new(exe)
+            .args([
+                "support::tests::panic_child",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("GRADREG_PANIC_CHILD", "1")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{stdout}\n{stderr}");
+        assert!(stdout.contains("1 passed"), "{stdout}");
+        assert!(!stderr.contains("inside-the-guard"), "{stderr}");
+        assert!(!stderr.contains("inside-the-void-guard"), "{stderr}");
+        // Panics outside our guards still reach the hook that was there before.
+        assert!(stderr.contains("outside-the-guard"), "{stderr}");
     }
 
     #[test]

@@ -214,6 +214,20 @@ def _write(dest: Any, data: bytes) -> None:
             raise _os_error(e)
 
 
+def _version(v: Any) -> Optional[int]:
+    """An expected version: None, or an int from 0 to 2**64 - 1."""
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise ArgumentTypeError(f"expected_version must be int or None, got {type(v).__name__}")
+    if not 0 <= v < 2**64:
+        raise ArgumentError(
+            f"expected_version {v} is outside 0 to 2**64 - 1 / 版本号超出范围",
+            error_code("invalid_argument"),
+        )
+    return v
+
+
 def _opt_str(name: str, v: Any) -> Optional[str]:
     if v is not None and not isinstance(v, str):
         raise ArgumentTypeError(f"{name} must be str or None, got {type(v).__name__}")
@@ -317,34 +331,57 @@ class Registry(NotifyMixin):
         return Policy.from_dict(json.loads(self._n.policy()))
 
     def apply(
-        self, id: str, actor: Actor, command: Command, now: Optional[datetime] = None
+        self,
+        id: str,
+        actor: Actor,
+        command: Command,
+        now: Optional[datetime] = None,
+        *,
+        expected_version: Optional[int] = None,
     ) -> Outcome:
         """Applies a command to registration ``id`` and commits it (retrying on a concurrent
-        change); raises ``StateError`` when the state machine refuses."""
+        change); raises ``StateError`` when the state machine refuses.
+
+        With ``expected_version`` (the ``version`` of the registration your user saw), the
+        command commits only if the registration is still at that version: otherwise
+        ``ConflictError`` and nothing changes, so that two offices correcting the same record
+        from one version never both succeed (read it again and decide afresh)."""
         out = self._n.apply(
-            _need(str, "id", id), _actor_json(actor), _command_json(command), instant(now)
+            _need(str, "id", id),
+            _actor_json(actor),
+            _command_json(command),
+            instant(now),
+            _version(expected_version),
         )
         return Outcome.from_dict(json.loads(out))
 
     def apply_batch(
         self,
-        commands: Iterable[Tuple[str, Actor, Command]],
+        commands: Iterable[
+            Union[Tuple[str, Actor, Command], Tuple[str, Actor, Command, Optional[int]]]
+        ],
         now: Optional[datetime] = None,
     ) -> List[Union[Outcome, GradregError]]:
         """Applies many ``(id, actor, command)`` in one transaction, in order; each result is
-        the outcome or the exception (not raised) of a refused command."""
+        the outcome or the exception (not raised) of a refused command. A fourth member,
+        ``expected_version``, refuses that command with ``ConflictError`` unless the
+        registration is at that version when its turn comes (earlier commands of the batch
+        count)."""
         items = []
         for item in commands:
-            if not isinstance(item, tuple) or len(item) != 3:
-                raise ArgumentTypeError("apply_batch needs (id, actor, command) tuples")
-            rid, actor, command = item
-            items.append(
-                [
-                    _need(str, "id", rid),
-                    json.loads(_actor_json(actor)),
-                    json.loads(_command_json(command)),
-                ]
-            )
+            if not isinstance(item, tuple) or len(item) not in (3, 4):
+                raise ArgumentTypeError(
+                    "apply_batch needs (id, actor, command[, expected_version]) tuples"
+                )
+            rid, actor, command = item[:3]
+            entry = [
+                _need(str, "id", rid),
+                json.loads(_actor_json(actor)),
+                json.loads(_command_json(command)),
+            ]
+            if len(item) == 4:
+                entry.append(_version(item[3]))
+            items.append(entry)
         out = json.loads(self._n.apply_batch(dumps(items), instant(now)))
         return [
             Outcome.from_dict(r["ok"]) if "ok" in r else _from_json(r["error"]) for r in out

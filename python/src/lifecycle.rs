@@ -66,6 +66,7 @@ fn reminders(
         let policy: Policy = parse("policy", &policy)?;
         policy.check()?;
         let opts: ReminderOptions = parse("reminder options", &options)?;
+        opts.check()?;
         to_json(&gradreg::reminders(
             &regs,
             &policy,

@@ -190,7 +190,9 @@ impl NativeRegistry {
         self.with(py, |r| to_json(r.policy()))
     }
 
-    /// Applies a command and commits it; returns the outcome JSON.
+    /// Applies a command and commits it; returns the outcome JSON. With `expected_version`,
+    /// only when the registration is still at that version (else a conflict, no retry).
+    #[pyo3(signature = (id, actor, command, now, expected_version=None))]
     fn apply(
         &self,
         py: Python<'_>,
@@ -198,20 +200,39 @@ impl NativeRegistry {
         actor: String,
         command: String,
         now: String,
+        expected_version: Option<u64>,
     ) -> PyResult<String> {
         self.with(py, move |r| {
             let actor: Actor = parse("actor", &actor)?;
             let command: Command = parse("command", &command)?;
-            to_json(&r.apply(&id, &actor, &command, parse_time(&now)?)?)
+            let now = parse_time(&now)?;
+            match expected_version {
+                Some(v) => to_json(&r.apply_at_version(&id, v, &actor, &command, now)?),
+                None => to_json(&r.apply(&id, &actor, &command, now)?),
+            }
         })
     }
 
-    /// Applies a JSON list of `[id, actor, command]` in one transaction; returns a JSON list of
-    /// `{"ok": outcome}` or `{"error": {"code", "message", "detail"}}`.
+    /// Applies a JSON list of `[id, actor, command]` or `[id, actor, command, expected_version]`
+    /// in one transaction; returns a JSON list of `{"ok": outcome}` or
+    /// `{"error": {"code", "message", "detail"}}`.
     fn apply_batch(&self, py: Python<'_>, commands: String, now: String) -> PyResult<String> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Item {
+            Checked(String, Actor, Command, Option<u64>),
+            Plain(String, Actor, Command),
+        }
         self.with(py, move |r| {
-            let cmds: Vec<(String, Actor, Command)> = parse("commands", &commands)?;
-            let results = r.apply_batch(&cmds, parse_time(&now)?)?;
+            let items: Vec<Item> = parse("commands", &commands)?;
+            let cmds: Vec<(String, Option<u64>, Actor, Command)> = items
+                .into_iter()
+                .map(|item| match item {
+                    Item::Checked(id, actor, command, v) => (id, v, actor, command),
+                    Item::Plain(id, actor, command) => (id, None, actor, command),
+                })
+                .collect();
+            let results = r.apply_batch_at_versions(&cmds, parse_time(&now)?)?;
             let out: Vec<Value> = results
                 .into_iter()
                 .map(|res| match res {
@@ -377,7 +398,7 @@ impl NativeRegistry {
             let verifier: Actor = parse("verifier", &verifier)?;
             let mut v = OnlineVerifier::new(r.tables());
             v.limit = limit;
-            v.window = chrono::Duration::seconds(window_seconds.max(0));
+            v.set_window_seconds(window_seconds)?;
             let verdict = r.verify_online(&v, &verifier, &name, &number, parse_time(&now)?);
             VerdictJson::online(verdict)
         })

@@ -45,9 +45,9 @@ pub use crate::access::LoginReason;
 pub use actor::{Actor, Role};
 pub use authorization::{AuthState, AuthStatus, Authorization, Section, Sections};
 pub use command::Command;
-pub use context::Context;
+pub use context::{check_instant, Context, FIRST_INSTANT_UNIX, LAST_INSTANT_UNIX};
 pub use events::{AuditEntry, Event, EventKind, Outcome, Recipient};
-pub use registration::CohortKey;
+pub use registration::{check_registration_id, CohortKey, MAX_REGISTRATION_ID_BYTES};
 pub use registration::{
     BasicStatus, ChangeOverride, DestinationStatus, Registration, VoidRequest, VoidStage,
 };
@@ -59,12 +59,18 @@ use crate::error::Result;
 use tx::Tx;
 
 /// Applies `command` by `actor` to `reg` under `ctx`. Pure: the same inputs give the same output.
+///
+/// Refused before anything else, as an [`Error::InvalidArgument`]: an instant `ctx.now` outside
+/// the years 0001 to 9999 ([`check_instant`]) and a registration key that is empty or holds a
+/// control character ([`check_registration_id`]).
 pub fn apply(
     reg: &Registration,
     actor: &Actor,
     command: &Command,
     ctx: &Context<'_>,
 ) -> Result<Outcome> {
+    ctx.check()?;
+    check_registration_id(&reg.id)?;
     permissions::authorize_actor(reg, actor, command)?;
     let before_version = reg.version;
     let before_data = reg.data_version;

@@ -274,3 +274,33 @@ impl Registration {
         out
     }
 }
+
+/// The longest registration key accepted, in bytes.
+pub const MAX_REGISTRATION_ID_BYTES: usize = 256;
+
+/// Checks a registration key (the caller's id of a graduate, such as `"10327:2022010123"`): not
+/// empty, at most [`MAX_REGISTRATION_ID_BYTES`] bytes, and no control character (NUL, tab, line
+/// breaks, the other C0 and C1 controls, DEL, and the Unicode line and paragraph separators),
+/// which would reach exports, file names and the C strings of the faces. Refused as an
+/// [`Error::InvalidArgument`](crate::Error::InvalidArgument).
+pub fn check_registration_id(id: &str) -> crate::error::Result<()> {
+    let problem = if id.is_empty() {
+        Some("is empty".to_string())
+    } else if id.len() > MAX_REGISTRATION_ID_BYTES {
+        Some(format!(
+            "is {} bytes long (at most {MAX_REGISTRATION_ID_BYTES})",
+            id.len()
+        ))
+    } else {
+        id.char_indices()
+            .find(|(_, c)| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
+            .map(|(i, c)| format!("holds the control character U+{:04X} at byte {i}", c as u32))
+    };
+    match problem {
+        None => Ok(()),
+        Some(p) => Err(crate::error::Error::InvalidArgument(format!(
+            "登记号无效 / registration key {:?} {p}",
+            id.chars().take(64).collect::<String>()
+        ))),
+    }
+}

@@ -170,8 +170,12 @@ pub(super) fn find_auth<'r>(
 }
 
 /// `now` plus `days`, or an error when that instant is beyond what the calendar holds (a clock
-/// passed in at the edge of the representable range must not panic).
+/// passed in at the edge of the representable range must not panic) or after the year 9999,
+/// which no face could read back (see [`check_instant`](super::context::check_instant)).
 pub(super) fn validity_end(now: DateTime<Utc>, days: u32) -> Result<DateTime<Utc>> {
-    now.checked_add_signed(Duration::days(i64::from(days)))
-        .ok_or_else(|| Error::InvalidArgument(format!("{now} plus {days} days is out of range")))
+    let end = now
+        .checked_add_signed(Duration::days(i64::from(days)))
+        .ok_or_else(|| Error::InvalidArgument(format!("{now} plus {days} days is out of range")))?;
+    super::context::check_instant("valid_until", end)?;
+    Ok(end)
 }

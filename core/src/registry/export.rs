@@ -60,14 +60,32 @@ impl Registry {
     }
 }
 
+/// A cell's text with every control character but tab, carriage return and line feed (which
+/// the quoting carries) replaced by U+FFFD: no NUL or other control character ever reaches an
+/// export, whatever a stored field holds.
+pub(super) fn without_controls(c: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |ch: char| ch.is_control() && !matches!(ch, '\t' | '\n' | '\r');
+    if c.contains(bad) {
+        std::borrow::Cow::Owned(
+            c.chars()
+                .map(|ch| if bad(ch) { '\u{fffd}' } else { ch })
+                .collect(),
+        )
+    } else {
+        std::borrow::Cow::Borrowed(c)
+    }
+}
+
 /// Writes one CSV row (RFC 4180 quoting; a leading `=`, `+`, `-` or `@` is prefixed with `'` so
-/// that spreadsheets do not run it as a formula).
+/// that spreadsheets do not run it as a formula; control characters as [`without_controls`]).
 fn write_csv_row<W: Write>(w: &mut W, cells: &[&str]) -> Result<()> {
     let mut line = String::new();
     for (i, c) in cells.iter().enumerate() {
         if i > 0 {
             line.push(',');
         }
+        let cleaned = without_controls(c);
+        let c = cleaned.as_ref();
         let guarded;
         let c = if c.starts_with(['=', '+', '-', '@']) {
             guarded = format!("'{c}");
@@ -86,4 +104,24 @@ fn write_csv_row<W: Write>(w: &mut W, cells: &[&str]) -> Result<()> {
     line.push_str("\r\n");
     w.write_all(line.as_bytes())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_nul_or_control_character_reaches_a_row() {
+        let mut out = Vec::new();
+        write_csv_row(
+            &mut out,
+            &["a\0b", "c\u{1b}[31m", "x\u{7f}", "line\nbreak", "\u{85}"],
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "a\u{fffd}b,c\u{fffd}[31m,x\u{fffd},\"line\nbreak\",\u{fffd}\r\n"
+        );
+    }
 }

@@ -10,6 +10,10 @@
 //! as 是 or 否 (empty when there is no hukou section); an absent section or optional value is an
 //! empty cell.
 //!
+//! # Control characters
+//! No NUL or other control character is ever written: tab, carriage return and line feed are
+//! kept (quoted in CSV), every other control character becomes U+FFFD.
+//!
 //! # Formula guard
 //! A cell whose value starts with `=`, `+`, `-` or `@` would run as a formula when a spreadsheet
 //! opens the file, so it is written with a `'` in front — as the summary export
@@ -127,7 +131,8 @@ fn csv_line(cells: &[String]) -> String {
         if i > 0 {
             line.push(',');
         }
-        let c = guard_cell(c);
+        let cleaned = super::export::without_controls(c);
+        let c = guard_cell(&cleaned);
         if c.contains([',', '"', '\n', '\r']) {
             line.push('"');
             line.push_str(&c.replace('"', "\"\""));
@@ -179,7 +184,11 @@ pub fn write_records_xlsx<'a, W: Write>(
             let col = u16::try_from(c)
                 .map_err(|_| crate::Error::InvalidArgument("too many columns".into()))?;
             sheet
-                .write_string(row, col, guard_cell(v).as_ref())
+                .write_string(
+                    row,
+                    col,
+                    guard_cell(&super::export::without_controls(v)).as_ref(),
+                )
                 .map_err(xerr)?;
         }
         Ok(())

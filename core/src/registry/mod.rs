@@ -345,13 +345,29 @@ impl Registry {
         commands: &[(String, Actor, Command)],
         now: DateTime<Utc>,
     ) -> Result<Vec<Result<Outcome>>> {
+        let checked: Vec<(String, Option<u64>, Actor, Command)> = commands
+            .iter()
+            .map(|(id, actor, command)| (id.clone(), None, actor.clone(), command.clone()))
+            .collect();
+        self.apply_batch_at_versions(&checked, now)
+    }
+
+    /// [`apply_batch`](Self::apply_batch) where a command may carry the version its sender
+    /// read: a command whose registration is not at that version when its turn comes (counting
+    /// the batch's earlier commands) is refused with [`Error::Conflict`] and the rest go on, so
+    /// that two offices correcting the same record from one version never both succeed.
+    pub fn apply_batch_at_versions(
+        &self,
+        commands: &[(String, Option<u64>, Actor, Command)],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Result<Outcome>>> {
         let mut ctx = self.context(now)?;
         let mut working: std::collections::HashMap<&str, (u64, Registration)> =
             std::collections::HashMap::new();
         let mut results = Vec::with_capacity(commands.len());
         let mut outcomes: Vec<(u64, Outcome)> = Vec::new();
         let mut claims = Claims::default();
-        for (id, actor, command) in commands {
+        for (id, expected, actor, command) in commands {
             if !working.contains_key(id.as_str()) {
                 let current = self
                     .store
@@ -362,6 +378,14 @@ impl Registry {
             let Some((stored_version, current)) = working.get_mut(id.as_str()) else {
                 continue;
             };
+            if let Some(expected) = expected.filter(|v| *v != current.version) {
+                results.push(Err(Error::Conflict {
+                    id: id.clone(),
+                    expected,
+                    found: current.version,
+                }));
+                continue;
+            }
             ctx.entropy = Context::os_entropy()?;
             match apply(current, actor, command, &ctx) {
                 Ok(out) if out.changed() => {

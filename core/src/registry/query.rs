@@ -218,7 +218,8 @@ impl Registry {
                 && q.awaiting_confirmation_days.is_none_or(|d| {
                     stage == Stage::AwaitingConfirmation
                         && s.awaiting_since
-                            .is_some_and(|t| now - t >= Duration::days(d))
+                            // Beyond what a duration holds: no wait is that long.
+                            .is_some_and(|t| Duration::try_days(d).is_some_and(|d| now - t >= d))
                 })
         });
         Ok(out)
@@ -258,6 +259,7 @@ impl Registry {
 
     /// The reminders due at `now` over the whole registry.
     pub fn reminders(&self, now: DateTime<Utc>, opts: &ReminderOptions) -> Result<Vec<Reminder>> {
+        opts.check()?;
         let mut out = Vec::new();
         self.store.for_each(&mut |reg| {
             out.extend(reminders_for(&reg, &self.policy, now, opts));

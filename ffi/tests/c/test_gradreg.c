@@ -3848,6 +3848,161 @@ static void test_cohorts_and_transfer_numbers(void) {
     gradreg_registry_free(r);
 }
 
+/* ---- the boundary: versions, handles, instants, keys, options ---- */
+
+/* The sample basic information with a class name (a correction of it). */
+static char *basic_with_class(const char *class_name) {
+    size_t n = strlen(basic_json) + strlen(class_name) + 32;
+    char *s = malloc(n);
+    if (s == NULL) {
+        exit(2);
+    }
+    snprintf(s, n, "%.*s,\"class_name\":\"%s\"}", (int)(strlen(basic_json) - 1), basic_json,
+             class_name);
+    return s;
+}
+
+static void test_boundary(void) {
+    gradreg_registry *r = NULL;
+    CHECK_CODE(gradreg_registry_new_in_memory(S(POLICY), &r), GRADREG_OK);
+    const char *id = "10327:2022010123";
+
+    /* Two offices correct the same record from the version they read: the second is a conflict,
+     * in a single call and in a batch. */
+    char *upload = cmd_with("upload_basic_info", "info", basic_json);
+    char *out = NULL;
+    CHECK_CODE(gradreg_registry_apply_at_version(r, S(id), 0, S(SCHOOL), S(upload), MAY1, &out),
+               GRADREG_OK);
+    gradreg_string_free(out);
+    out = NULL;
+    char *a = basic_with_class("会计2201");
+    char *b = basic_with_class("会计2202");
+    char *fix_a = cmd_with("correct_basic_info", "info", a);
+    char *fix_b = cmd_with("correct_basic_info", "info", b);
+    CHECK_CODE(gradreg_registry_apply_at_version(r, S(id), 1, S(SCHOOL), S(fix_a), MAY1, &out),
+               GRADREG_OK);
+    gradreg_string_free(out);
+    out = SENTINEL;
+    CHECK_CODE(gradreg_registry_apply_at_version(r, S(id), 1, S(SCHOOL), S(fix_b), MAY1, &out),
+               GRADREG_ERR_CONFLICT);
+    CHECK(out == SENTINEL);
+    out = NULL;
+    CHECK_CODE(gradreg_registry_get(r, S(id), &out), GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "会计2201") != NULL && strstr(out, "\"version\":2") != NULL);
+    gradreg_string_free(out);
+    size_t n = strlen(fix_a) + strlen(fix_b) + 512;
+    char *batch = malloc(n);
+    CHECK(batch != NULL);
+    if (batch != NULL) {
+        snprintf(batch, n,
+                 "[{\"id\":\"%s\",\"expected_version\":2,\"actor\":%s,\"command\":%s},"
+                 "{\"id\":\"%s\",\"expected_version\":2,\"actor\":%s,\"command\":%s}]",
+                 id, SCHOOL, fix_b, id, SCHOOL, fix_a);
+        out = NULL;
+        CHECK_CODE(gradreg_registry_apply_batch(r, S(batch), MAY1, &out), GRADREG_OK);
+        CHECK(out != NULL && strncmp(out, "[{\"ok\":", 7) == 0 &&
+              strstr(out, "{\"error\":{\"code\":502") != NULL);
+        gradreg_string_free(out);
+        free(batch);
+    }
+    free(upload);
+    free(a);
+    free(b);
+    free(fix_a);
+    free(fix_b);
+
+    /* Handles are not guessable: the handle after a live one is not the next one made, and
+     * freeing guesses leaves live registries alone. */
+    gradreg_registry *r2 = NULL;
+    CHECK_CODE(gradreg_registry_new_in_memory(S(POLICY), &r2), GRADREG_OK);
+    CHECK(r2 != (gradreg_registry *)((uintptr_t)r + 16));
+    gradreg_registry_free((gradreg_registry *)((uintptr_t)r + 16));
+    gradreg_registry_free((gradreg_registry *)((uintptr_t)r2 - 16));
+    for (uintptr_t guess = 16; guess <= 16 * 1024; guess += 16) {
+        gradreg_registry_free((gradreg_registry *)guess);
+    }
+    out = NULL;
+    CHECK_CODE(gradreg_registry_statistics(r, MAY1, &out), GRADREG_OK);
+    gradreg_string_free(out);
+    out = NULL;
+    CHECK_CODE(gradreg_registry_statistics(r2, MAY1, &out), GRADREG_OK);
+    gradreg_string_free(out);
+    out = SENTINEL;
+    CHECK_CODE(gradreg_registry_statistics((gradreg_registry *)(uintptr_t)32, MAY1, &out),
+               GRADREG_ERR_INVALID_HANDLE);
+    CHECK(out == SENTINEL);
+    gradreg_registry_free(r2);
+
+    /* Instants the faces cannot carry: nothing after 9999-12-31, nothing before 0001-01-01. */
+    const char *late_id = "10327:2022010124";
+    gradreg_registry *r3 = NULL;
+    CHECK_CODE(gradreg_registry_new_in_memory(S(POLICY), &r3), GRADREG_OK);
+    walk_to_confirmed(r3, late_id);
+    const int64_t DEC1_9999 = 253399622400; /* 9999-12-01T00:00:00Z */
+    out = SENTINEL;
+    CHECK_CODE(gradreg_registry_apply(r3, S(late_id), S(graduate_actor),
+                                      GRADREG_STR("{\"command\":\"authorize\",\"validity_days\":60}"),
+                                      DEC1_9999, &out),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK(out == SENTINEL);
+    out = NULL;
+    CHECK_CODE(gradreg_registry_get(r3, S(late_id), &out), GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "\"authorizations\":[]") != NULL);
+    gradreg_string_free(out);
+    out = SENTINEL;
+    CHECK_CODE(gradreg_registry_apply(r3, S(late_id), S(graduate_actor),
+                                      GRADREG_STR("{\"command\":\"login\"}"),
+                                      -62167219200 /* 0000-01-01 */, &out),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    /* Authorized now, a reminder window no duration holds is an argument error, not a panic. */
+    out = NULL;
+    CHECK_CODE(reg_apply(r3, late_id, graduate_actor, "{\"command\":\"authorize\"}", MAY2),
+               GRADREG_OK);
+    const char *huge = "{\"deadline_within_days\":7,\"unconfirmed_after_days\":3,"
+                       "\"expiring_within_days\":100000000000000}";
+    out = SENTINEL;
+    CHECK_CODE(gradreg_registry_reminders(r3, S(huge), MAY2, &out), GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK(out == SENTINEL);
+    char *regs = NULL;
+    CHECK_CODE(gradreg_registry_get(r3, S(late_id), &regs), GRADREG_OK);
+    if (regs != NULL) {
+        size_t m = strlen(regs) + 3;
+        char *list = malloc(m);
+        if (list != NULL) {
+            snprintf(list, m, "[%s]", regs);
+            CHECK_CODE(gradreg_reminders_compute(S(list), S(POLICY), S(huge), MAY2, &out),
+                       GRADREG_ERR_INVALID_ARGUMENT);
+            free(list);
+        }
+        gradreg_string_free(regs);
+    }
+    gradreg_registry_free(r3);
+
+    /* Keys with NUL or control characters are refused; the CSV export never holds a NUL. */
+    const char nul_key[] = {'1', '0', '3', '2', '7', ':', 0, 'x'};
+    out = SENTINEL;
+    CHECK_CODE(gradreg_registration_new(SN(nul_key, sizeof nul_key), &out),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK(out == SENTINEL);
+    char *upload2 = cmd_with("upload_basic_info", "info", basic_json);
+    gradreg_registry *r4 = NULL;
+    CHECK_CODE(gradreg_registry_new_in_memory(S(POLICY), &r4), GRADREG_OK);
+    CHECK_CODE(gradreg_registry_apply(r4, SN(nul_key, sizeof nul_key), S(SCHOOL), S(upload2),
+                                      MAY1, &out),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_registry_apply(r4, GRADREG_STR("10327:\n1"), S(SCHOOL), S(upload2), MAY1,
+                                      &out),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    uint8_t *csv = NULL;
+    size_t csv_len = 0;
+    CHECK_CODE(gradreg_registry_export_csv(r4, GRADREG_STR_NONE, MAY1, &csv, &csv_len), GRADREG_OK);
+    CHECK(csv != NULL && memchr(csv, 0, csv_len) == NULL);
+    gradreg_bytes_free(csv, csv_len);
+    free(upload2);
+    gradreg_registry_free(r4);
+    gradreg_registry_free(r);
+}
+
 int main(void) {
     basic_json = sample("basic_info");
     chsi_json = sample("chsi_account");
@@ -3887,6 +4042,7 @@ int main(void) {
     test_exchange();
     test_threads_codes();
     test_cohorts_and_transfer_numbers();
+    test_boundary();
     /* The renderer is freed last; freeing twice and freeing NULL are no-ops. */
     gradreg_renderer_free(shared_renderer);
     gradreg_renderer_free(shared_renderer);

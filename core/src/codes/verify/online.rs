@@ -86,6 +86,24 @@ impl<'a> OnlineVerifier<'a> {
         }
     }
 
+    /// Sets the window over which failures are counted, in seconds: from 0 to
+    /// [`MAX_WINDOW_SECONDS`](Self::MAX_WINDOW_SECONDS) (a year); anything else is an
+    /// [`Error::InvalidArgument`] and leaves the window as it was.
+    pub fn set_window_seconds(&mut self, seconds: i64) -> crate::error::Result<()> {
+        if !(0..=Self::MAX_WINDOW_SECONDS).contains(&seconds) {
+            return Err(Error::InvalidArgument(format!(
+                "失败计数窗口超出范围 / window_seconds is {seconds}, outside 0 to {}",
+                Self::MAX_WINDOW_SECONDS
+            )));
+        }
+        self.window = Duration::seconds(seconds);
+        Ok(())
+    }
+
+    /// The longest failure window [`set_window_seconds`](Self::set_window_seconds) accepts:
+    /// 366 days.
+    pub const MAX_WINDOW_SECONDS: i64 = 366 * 86_400;
+
     /// Verifies `name` with `number` (a verification number, or a transfer number `ZD-…`) for
     /// `verifier` at `now`.
     ///
@@ -248,6 +266,24 @@ mod tests {
         assert!(names_match("买买提\u{318D}艾力", "买买提·艾力"));
         assert!(!names_match("张明", "张敏"));
         assert!(!names_match("张明", ""));
+    }
+
+    #[test]
+    fn window_out_of_range_is_an_argument_error() {
+        let tables = CodeTables::builtin();
+        let mut v = OnlineVerifier::new(tables);
+        v.set_window_seconds(60).unwrap();
+        assert_eq!(v.window, Duration::seconds(60));
+        for bad in [
+            -1,
+            OnlineVerifier::MAX_WINDOW_SECONDS + 1,
+            1 << 62,
+            i64::MAX,
+        ] {
+            let err = v.set_window_seconds(bad).unwrap_err();
+            assert_eq!(err.code(), crate::ErrorCode::InvalidArgument, "{bad}");
+            assert_eq!(v.window, Duration::seconds(60));
+        }
     }
 
     #[test]
