@@ -638,3 +638,21 @@ proptest! {
         let _ = std::fs::remove_dir_all(dir);
     }
 }
+
+#[test]
+fn an_edited_summary_column_is_found() {
+    let dir = tempdir("summary");
+    let path = dir.join("r.db");
+    let graduates = populated(&path, None);
+    raw(&path)
+        .execute(
+            "UPDATE registrations SET destination_code = '11', college = '伪造学院' WHERE id = ?1",
+            [&graduates[0].0],
+        )
+        .unwrap();
+    let r = Registry::open(&path, Policy::jiangsu()).unwrap();
+    let report = r.check_audit().unwrap();
+    assert_eq!(report.row_faults.len(), 1, "{report:?}");
+    assert_eq!(report.row_faults[0].fault, RowFault::SummaryMismatch);
+    let _ = std::fs::remove_dir_all(dir);
+}

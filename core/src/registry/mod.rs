@@ -59,6 +59,17 @@ pub(crate) struct Claims {
     transfers: std::collections::HashMap<String, String>,
 }
 
+/// A summary with its instants cut to milliseconds, as the SQLite store keeps them.
+fn to_millis(mut s: Summary) -> Summary {
+    let cut = |t: Option<DateTime<Utc>>| {
+        t.and_then(|t| DateTime::<Utc>::from_timestamp_millis(t.timestamp_millis()))
+    };
+    s.active_until = cut(s.active_until);
+    s.awaiting_since = cut(s.awaiting_since);
+    s.void_filed_at = cut(s.void_filed_at);
+    s
+}
+
 /// How many times [`Registry::apply`] retries after a concurrent change.
 const MAX_RETRIES: usize = 16;
 
@@ -468,6 +479,12 @@ impl Registry {
         let mut unbound = 0u64;
         let mut seen = std::collections::HashSet::new();
         let mut holders = std::collections::BTreeMap::new();
+        let mut summaries: std::collections::HashMap<String, Summary> = self
+            .store
+            .summaries(&Filter::default())?
+            .into_iter()
+            .map(|s| (s.id.clone(), s))
+            .collect();
         self.store.stored_rows(&mut |row| {
             let mut fault = match (row.audit_seq, latest.get(&row.id)) {
                 (_, None) => Some(RowFault::Unrecorded),
@@ -484,6 +501,15 @@ impl Registry {
                 Ok(reg) => {
                     for n in store::indexed_numbers(&reg) {
                         holders.insert(n, reg.id.clone());
+                    }
+                    // The summary's stage depends on the instant it was written at; every other
+                    // column follows from the registration alone.
+                    if let Some(stored) = summaries.remove(&reg.id) {
+                        let mut expected = Summary::of(&reg, reg.updated_at.unwrap_or_default());
+                        expected.stage = stored.stage;
+                        if fault.is_none() && to_millis(expected) != to_millis(stored) {
+                            fault = Some(RowFault::SummaryMismatch);
+                        }
                     }
                 }
                 Err(_) => fault = Some(RowFault::Tampered),

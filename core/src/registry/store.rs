@@ -364,6 +364,9 @@ pub enum RowFault {
     NumberMissing,
     /// The number index holds a number no registration holds.
     NumberStray,
+    /// The query columns kept beside the registration (its summary: destination code, school,
+    /// college …) do not say what the registration says: queries and statistics were misled.
+    SummaryMismatch,
 }
 
 /// One stored registration or index entry that does not match the audit log.
