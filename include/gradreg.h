@@ -1872,8 +1872,11 @@ uint32_t gradreg_sample_record(gradreg_str kind,
  * - `registry_out`: receives the handle; free it with `gradreg_registry_free`.
  *
  * Returns `GRADREG_OK`; a 5xx code when the file cannot be opened (`GRADREG_ERR_CORRUPT` for a
- * file that is not a database, `GRADREG_ERR_IO` for a missing folder or a file that cannot be
- * read or written, `GRADREG_ERR_BUSY`, `GRADREG_ERR_STORAGE`); `GRADREG_ERR_INVALID_ARGUMENT`;
+ * file that is not a database or an existing file of 0 bytes — only a missing file makes a new
+ * registry —, `GRADREG_ERR_AUDIT_KEY` for a registry whose audit chain is keyed (open it with
+ * `gradreg_registry_new_with_audit_key`), `GRADREG_ERR_IO` for a missing folder or a file that
+ * cannot be read or written, `GRADREG_ERR_BUSY`, `GRADREG_ERR_STORAGE`);
+ * `GRADREG_ERR_INVALID_ARGUMENT`;
  * `GRADREG_ERR_INVALID_POLICY`, `GRADREG_ERR_MALFORMED_JSON`, `GRADREG_ERR_NULL_ARGUMENT`,
  * `GRADREG_ERR_INVALID_UTF8`. Thread-safe; several handles (or processes) may open the same
  * file.

@@ -233,7 +233,7 @@ def _audit_key(key: Any) -> Optional[str]:
         return None
     if isinstance(key, (bytes, bytearray)):
         return bytes(key).hex()
-    return _need(str, "audit_key", key)
+    return str(_need(str, "audit_key", key))
 
 
 def _opt_str(name: str, v: Any) -> Optional[str]:

@@ -94,8 +94,7 @@ pub struct AuditReportJson {
     /// Stored registrations and number-index entries that do not match the audit log.
     #[serde(default)]
     pub row_faults: Vec<RowProblem>,
-    /// Registrations last written before registrations were bound to the log (served, checked
-    /// only after their next change).
+    /// Registrations last written before they were bound to the log (served, checked later).
     #[serde(default)]
     pub unbound: u64,
 }
