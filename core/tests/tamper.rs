@@ -656,3 +656,79 @@ fn an_edited_summary_column_is_found() {
     assert_eq!(report.row_faults[0].fault, RowFault::SummaryMismatch);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A file written before registrations were bound: its rows are served and reported as unbound,
+/// the next change of a row binds it, and a bound row cannot pass itself off as unbound.
+#[test]
+fn an_older_file_is_migrated_and_its_rows_bound_on_their_next_change() {
+    let dir = tempdir("legacy");
+    let path = dir.join("r.db");
+    let graduates = populated(&path, None);
+    {
+        // Make the file look as the previous release wrote it: no binding columns, and every
+        // record hashed the old way.
+        let c = raw(&path);
+        c.execute_batch(
+            "DROP TRIGGER audit_append_only_update; \
+             ALTER TABLE registrations DROP COLUMN audit_seq; \
+             ALTER TABLE audit DROP COLUMN registration_hash;",
+        )
+        .unwrap();
+        let rows: Vec<(i64, String)> = {
+            let mut s = c
+                .prepare("SELECT seq, entry FROM audit ORDER BY seq")
+                .unwrap();
+            let rows = s.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+            rows.map(|r| r.unwrap()).collect()
+        };
+        let mut prev = [0u8; 32];
+        for (seq, entry) in rows {
+            let hash = gradreg::registry::store::chain_hash(&prev, &entry);
+            c.execute(
+                "UPDATE audit SET prev_hash = ?2, hash = ?3 WHERE seq = ?1",
+                params![seq, &prev[..], &hash[..]],
+            )
+            .unwrap();
+            prev = hash;
+        }
+        c.execute_batch(
+            "CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit \
+             BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;",
+        )
+        .unwrap();
+    }
+    let r = Registry::open(&path, Policy::jiangsu()).unwrap();
+    let report = r.check_audit().unwrap();
+    assert!(report.intact(), "{report:?}");
+    assert_eq!(report.unbound, 2);
+    assert_eq!(verdict(&r, &graduates[0].1), VerdictKind::Valid);
+    // The next change binds the row.
+    let (id, _) = &graduates[0];
+    let g = Actor::Graduate {
+        id_number: info("t1", 1).id_number,
+    };
+    r.apply(
+        id,
+        &g,
+        &Command::FileVoidRequest {
+            reason: "换单位".into(),
+        },
+        day(5, 3),
+    )
+    .unwrap();
+    let report = r.check_audit().unwrap();
+    assert!(report.intact(), "{report:?}");
+    assert_eq!(report.unbound, 1);
+    assert!(r.get(id).is_ok());
+    // A bound row whose link is removed does not pass for an unbound one.
+    raw(&path)
+        .execute(
+            "UPDATE registrations SET audit_seq = NULL WHERE id = ?1",
+            [id],
+        )
+        .unwrap();
+    let r = Registry::open(&path, Policy::jiangsu()).unwrap();
+    assert_eq!(r.get(id).unwrap_err().code(), 514);
+    assert!(!r.check_audit().unwrap().intact());
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -503,8 +503,12 @@ impl Registry {
                         holders.insert(n, reg.id.clone());
                     }
                     // The summary's stage depends on the instant it was written at; every other
-                    // column follows from the registration alone.
-                    if let Some(stored) = summaries.remove(&reg.id) {
+                    // column follows from the registration alone. Rows written before binding
+                    // keep the summary an older release computed, and are not compared.
+                    let stored = summaries
+                        .remove(&reg.id)
+                        .filter(|_| row.audit_seq.is_some());
+                    if let Some(stored) = stored {
                         let mut expected = Summary::of(&reg, reg.updated_at.unwrap_or_default());
                         expected.stage = stored.stage;
                         if fault.is_none() && to_millis(expected) != to_millis(stored) {

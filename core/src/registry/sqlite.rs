@@ -273,18 +273,31 @@ fn check_audit_key(conn: &Connection, key: Option<&AuditKey>) -> Result<()> {
 }
 
 /// Refuses to open an existing file of 0 bytes: only a missing path makes a new registry, so a
-/// file truncated to nothing is not silently taken for an empty registry.
+/// file truncated to nothing is not silently taken for an empty registry. A file another
+/// process has just created is 0 bytes for the moment it takes to write its first page, so an
+/// empty file is given up to half a second to grow before it is refused.
 fn refuse_empty_file(path: &Path) -> Result<()> {
-    match std::fs::metadata(path) {
-        Ok(m) if m.is_file() && m.len() == 0 => Err(Error::Corrupt(
-            format!(
-                "{} is empty (0 bytes), not a registry: only a missing path makes a new one",
-                path.display()
-            )
-            .into(),
-        )),
-        _ => Ok(()),
+    let empty = || {
+        std::fs::metadata(path)
+            .map(|m| m.is_file() && m.len() == 0)
+            .unwrap_or(false)
+    };
+    for _ in 0..10 {
+        if !empty() {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
     }
+    if !empty() {
+        return Ok(());
+    }
+    Err(Error::Corrupt(
+        format!(
+            "{} is empty (0 bytes), not a registry: only a missing path makes a new one",
+            path.display()
+        )
+        .into(),
+    ))
 }
 
 /// A stored registration with what the audit log says of it, read by [`ROW_SELECT`].
