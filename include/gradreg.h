@@ -2105,7 +2105,7 @@ uint32_t gradreg_registry_export_csv(const gradreg_registry *registry,
  *   and/or `"row_faults":[{"registration_id":"…","fault":"tampered"}]` (`tampered`: edited or
  *   rolled back; `missing`: the row was deleted; `unrecorded`: a row without an audit record;
  *   `number_missing` / `number_stray` with `"number"`: the number index lost or gained a
- *   number). `unbound` counts registrations last written by a release before registrations were
+ *   number; `summary_mismatch`: the query columns kept beside it were edited). `unbound` counts registrations last written by a release before registrations were
  *   bound to the log: served, but checked only after their next change. Free it with
  *   `gradreg_string_free`.
  *

@@ -506,7 +506,7 @@ pub unsafe extern "C" fn gradreg_registry_export_csv(
 ///   and/or `"row_faults":[{"registration_id":"…","fault":"tampered"}]` (`tampered`: edited or
 ///   rolled back; `missing`: the row was deleted; `unrecorded`: a row without an audit record;
 ///   `number_missing` / `number_stray` with `"number"`: the number index lost or gained a
-///   number). `unbound` counts registrations last written by a release before registrations were
+///   number; `summary_mismatch`: the query columns kept beside it were edited). `unbound` counts registrations last written by a release before registrations were
 ///   bound to the log: served, but checked only after their next change. Free it with
 ///   `gradreg_string_free`.
 ///
