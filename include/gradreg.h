@@ -365,6 +365,22 @@ enum gradreg_err
    */
   GRADREG_ERR_ACK_BEYOND_OUTBOX = 513,
   /**
+   * A stored registration does not match the audit record that wrote it (edited, rolled back
+   * or deleted behind the library's back), or a record's keyed hash does not verify: the
+   * registration is not served.
+   */
+  GRADREG_ERR_TAMPERED = 514,
+  /**
+   * The audit key does not fit the registry: a keyed registry opened without its key or with
+   * another, or a key given to a registry whose audit log was started without one.
+   */
+  GRADREG_ERR_AUDIT_KEY = 515,
+  /**
+   * This handle found the store damaged or tampered with and refuses to write through it;
+   * repair the file (or restore a backup) and open it again.
+   */
+  GRADREG_ERR_WRITES_REFUSED = 516,
+  /**
    * The library panicked inside a call; the panic was caught and the call had no effect
    * on handles beyond what it had already committed. Please report it.
    */
@@ -1857,8 +1873,11 @@ uint32_t gradreg_sample_record(gradreg_str kind,
  * - `registry_out`: receives the handle; free it with `gradreg_registry_free`.
  *
  * Returns `GRADREG_OK`; a 5xx code when the file cannot be opened (`GRADREG_ERR_CORRUPT` for a
- * file that is not a database, `GRADREG_ERR_IO` for a missing folder or a file that cannot be
- * read or written, `GRADREG_ERR_BUSY`, `GRADREG_ERR_STORAGE`); `GRADREG_ERR_INVALID_ARGUMENT`;
+ * file that is not a database or an existing file of 0 bytes — only a missing file makes a new
+ * registry —, `GRADREG_ERR_AUDIT_KEY` for a registry whose audit chain is keyed (open it with
+ * `gradreg_registry_new_with_audit_key`), `GRADREG_ERR_IO` for a missing folder or a file that
+ * cannot be read or written, `GRADREG_ERR_BUSY`, `GRADREG_ERR_STORAGE`);
+ * `GRADREG_ERR_INVALID_ARGUMENT`;
  * `GRADREG_ERR_INVALID_POLICY`, `GRADREG_ERR_MALFORMED_JSON`, `GRADREG_ERR_NULL_ARGUMENT`,
  * `GRADREG_ERR_INVALID_UTF8`. Thread-safe; several handles (or processes) may open the same
  * file.
@@ -2108,11 +2127,24 @@ uint32_t gradreg_registry_export_csv(const gradreg_registry *registry,
 
 /**
  * Checks the hash-chained audit log and names the first edited, removed, reordered or
- * truncated record.
+ * truncated record; then checks every stored registration against the audit record that wrote
+ * it, and the number index against the registrations.
  *
- * - `report_json_out`: receives `{"records":42,"first_fault":null}` when intact, else
- *   `"first_fault":[17,"edited"]` (sequence number and `edited`, `removed`, `reordered` or
- *   `truncated`); free it with `gradreg_string_free`.
+ * - `report_json_out`: receives `{"records":42,"first_fault":null,"row_faults":[],"unbound":0}`
+ *   when intact, else `"first_fault":[17,"edited"]` (sequence number and `edited`, `removed`,
+ *   `reordered`, `truncated` or, from `gradreg_registry_check_audit_against`, `diverged`)
+ *   and/or `"row_faults":[{"registration_id":"…","fault":"tampered"}]` (`tampered`: edited or
+ *   rolled back; `missing`: the row was deleted; `unrecorded`: a row without an audit record;
+ *   `number_missing` / `number_stray` with `"number"`: the number index lost or gained a
+ *   number; `summary_mismatch`: the query columns kept beside it were edited). `unbound` counts registrations last written by a release before registrations were
+ *   bound to the log: served, but checked only after their next change. Free it with
+ *   `gradreg_string_free`.
+ *
+ * A report with a fault marks the handle damaged: writes through it fail with
+ * `GRADREG_ERR_WRITES_REFUSED` (516) until the file is repaired and opened again. Reading a
+ * registration that does not match its audit record fails with `GRADREG_ERR_TAMPERED` (514)
+ * and a row that does not decode with `GRADREG_ERR_CORRUPT` (505); both mark the handle damaged
+ * too.
  *
  * Returns `GRADREG_OK` (also when a fault is found: see the report), 5xx, and the handle and
  * NULL codes. Thread-safe.
@@ -2122,6 +2154,71 @@ uint32_t gradreg_registry_export_csv(const gradreg_registry *registry,
  */
 uint32_t gradreg_registry_check_audit(const gradreg_registry *registry,
                                       char **report_json_out);
+
+/**
+ * Opens (creating when absent) a registry kept in SQLite whose audit chain is keyed with a
+ * secret the host keeps outside the file (HMAC-SHA256 over every audit record): nobody without
+ * the key can edit the file and recompute the chain, so `gradreg_registry_check_audit` finds
+ * such an edit and the edited registration is never served (`GRADREG_ERR_TAMPERED`, 514).
+ *
+ * - `path`, `policy_json`, `registry_out`: as `gradreg_registry_new`.
+ * - `audit_key_hex`: the key in hex, at least 32 hex digits (16 bytes; 64 digits, 32 random
+ *   bytes, is best). Keep it as safely as the signing keys: whoever holds it can rewrite the log.
+ *
+ * A new registry (or one whose audit log is still empty) is keyed for good: from then on it
+ * opens only with this key. Returns `GRADREG_OK`; `GRADREG_ERR_AUDIT_KEY` (515) for a keyed
+ * registry opened with another key, or a registry started without a key (also one whose key
+ * record was removed from the file); `GRADREG_ERR_INVALID_ARGUMENT` for a key that is not hex
+ * or is too short; and the codes of `gradreg_registry_new`. `gradreg_registry_new` on a keyed
+ * registry fails with 515. Thread-safe.
+ *
+ * # Safety
+ * Each text argument must be `{NULL, 0}` or point to its `len` readable bytes; `registry_out` must
+ * be writable.
+ */
+uint32_t gradreg_registry_new_with_audit_key(gradreg_str path,
+                                             gradreg_str policy_json,
+                                             gradreg_str audit_key_hex,
+                                             gradreg_registry **registry_out);
+
+/**
+ * The head of the audit chain, to keep outside the registry file (another system, a log, a
+ * printout) and to check the registry against later with
+ * `gradreg_registry_check_audit_against`: someone who edits the file and recomputes the chain,
+ * or cuts its last records and moves the stored head back, is found that way.
+ *
+ * - `head_out`: receives the head as text, `gradreg-audit-head:1:<seq>:<64 hex digits>`
+ *   (`seq` 0 and zeros for an empty log); free it with `gradreg_string_free`.
+ *
+ * Returns `GRADREG_OK`, 5xx, and the handle and NULL codes. Thread-safe.
+ *
+ * # Safety
+ * `head_out` must be writable.
+ */
+uint32_t gradreg_registry_audit_head(const gradreg_registry *registry,
+                                     char **head_out);
+
+/**
+ * `gradreg_registry_check_audit`, and the log against a head taken earlier by
+ * `gradreg_registry_audit_head`: a log shorter than the head gives the fault `truncated`; a
+ * record at the head's position with another hash gives `diverged` (the log was rewritten and
+ * its chain recomputed, or the head comes from another registry).
+ *
+ * - `head`: the text `gradreg_registry_audit_head` gave.
+ * - `report_json_out`: as `gradreg_registry_check_audit`.
+ *
+ * Returns `GRADREG_OK` (also when a fault is found: see the report);
+ * `GRADREG_ERR_INVALID_ARGUMENT` for a head that is not in the head's text form; 5xx; the
+ * handle, NULL and UTF-8 codes. A fault marks the handle damaged (see
+ * `gradreg_registry_check_audit`). Thread-safe.
+ *
+ * # Safety
+ * `head` must be `{NULL, 0}` or point to its `len` readable bytes; `report_json_out` must be
+ * writable.
+ */
+uint32_t gradreg_registry_check_audit_against(const gradreg_registry *registry,
+                                              gradreg_str head,
+                                              char **report_json_out);
 
 /**
  * Events of the notification outbox (消息提醒 to send) after sequence number `after`, oldest

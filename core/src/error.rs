@@ -294,6 +294,19 @@ pub enum Error {
         /// The newest event's sequence number.
         last: u64,
     },
+    /// A stored registration does not match the audit record that wrote it, or an audit record
+    /// does not verify under the registry's audit key: it was edited, rolled back or deleted
+    /// behind the library's back, and it is not served.
+    #[error("存储的数据与审计记录不符，可能被篡改 / stored data does not match its audit record (tampered): {0}")]
+    Tampered(String),
+    /// The audit key does not fit the registry (missing, wrong, or given to a registry whose
+    /// audit log was started without one).
+    #[error("审计密钥与登记库不符 / audit key does not fit the registry: {0}")]
+    AuditKey(String),
+    /// This handle found damage or tampering in its store and refuses writes until the file is
+    /// repaired and opened again.
+    #[error("登记库已发现损坏或篡改，拒绝写入；请修复后重新打开 / writes refused: this handle found damage or tampering; repair the file and open it again")]
+    WritesRefused,
 
     // ---- 4xx rendering and fonts ----
     /// No usable CJK font was found: none given by the caller, none named by `GRADREG_FONT`, none
@@ -414,6 +427,9 @@ impl Error {
             Error::DuplicateIdNumber { .. } => ErrorCode::DuplicateIdNumber,
             Error::DuplicateTransferNumber { .. } => ErrorCode::DuplicateTransferNumber,
             Error::AckBeyondOutbox { .. } => ErrorCode::AckBeyondOutbox,
+            Error::Tampered(_) => ErrorCode::Tampered,
+            Error::AuditKey(_) => ErrorCode::AuditKey,
+            Error::WritesRefused => ErrorCode::WritesRefused,
             Error::InvalidWebhook(_) => ErrorCode::InvalidWebhook,
             Error::TransferNumberMalformed(_) => ErrorCode::TransferNumberMalformed,
             Error::TransferNumberTypo => ErrorCode::TransferNumberTypo,
@@ -659,6 +675,9 @@ mod tests {
                 seq: 1,
                 last: 0,
             },
+            Error::Tampered(String::new()),
+            Error::AuditKey(String::new()),
+            Error::WritesRefused,
             Error::InvalidWebhook(String::new()),
             Error::TransferNumberMalformed(String::new()),
             Error::TransferNumberTypo,

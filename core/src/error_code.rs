@@ -191,6 +191,16 @@ pub enum ErrorCode {
     DuplicateTransferNumber = 509,
     /// A notification consumer acknowledged an event past the newest one in the outbox.
     AckBeyondOutbox = 513,
+    /// A stored registration does not match the audit record that wrote it (edited, rolled back
+    /// or deleted behind the library's back), or a record's keyed hash does not verify: the
+    /// registration is not served.
+    Tampered = 514,
+    /// The audit key does not fit the registry: a keyed registry opened without its key or with
+    /// another, or a key given to a registry whose audit log was started without one.
+    AuditKey = 515,
+    /// This handle found the store damaged or tampered with and refuses to write through it;
+    /// repair the file (or restore a backup) and open it again.
+    WritesRefused = 516,
 
     // ---- 9xx internal errors ----
     /// The library panicked inside a call; the panic was caught and the call had no effect
@@ -202,7 +212,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in numeric order.
-    pub const ALL: [ErrorCode; 76] = [
+    pub const ALL: [ErrorCode; 79] = [
         ErrorCode::InvalidRecord,
         ErrorCode::MalformedJson,
         ErrorCode::InvalidArgument,
@@ -277,6 +287,9 @@ impl ErrorCode {
         ErrorCode::DuplicateIdNumber,
         ErrorCode::DuplicateTransferNumber,
         ErrorCode::AckBeyondOutbox,
+        ErrorCode::Tampered,
+        ErrorCode::AuditKey,
+        ErrorCode::WritesRefused,
         ErrorCode::Panic,
         ErrorCode::Internal,
     ];
@@ -541,6 +554,21 @@ impl ErrorCode {
                 "ack_beyond_outbox",
                 "确认的消息序号超出消息队列",
                 "acknowledged past the newest event",
+            ),
+            Self::Tampered => (
+                "tampered",
+                "存储的数据与审计记录不符（被篡改）",
+                "stored data does not match its audit record",
+            ),
+            Self::AuditKey => (
+                "audit_key",
+                "审计密钥与登记库不符",
+                "audit key does not fit the registry",
+            ),
+            Self::WritesRefused => (
+                "writes_refused",
+                "登记库已发现损坏，拒绝写入",
+                "writes refused: damage was found",
             ),
             Self::Panic => ("panic", "内部错误（已捕获）", "internal panic caught"),
             Self::Internal => ("internal", "内部错误", "internal error"),

@@ -67,8 +67,11 @@ fn publish(registry: Registry, out: Out<*mut gradreg_registry>) -> FfiResult {
 /// - `registry_out`: receives the handle; free it with `gradreg_registry_free`.
 ///
 /// Returns `GRADREG_OK`; a 5xx code when the file cannot be opened (`GRADREG_ERR_CORRUPT` for a
-/// file that is not a database, `GRADREG_ERR_IO` for a missing folder or a file that cannot be
-/// read or written, `GRADREG_ERR_BUSY`, `GRADREG_ERR_STORAGE`); `GRADREG_ERR_INVALID_ARGUMENT`;
+/// file that is not a database or an existing file of 0 bytes — only a missing file makes a new
+/// registry —, `GRADREG_ERR_AUDIT_KEY` for a registry whose audit chain is keyed (open it with
+/// `gradreg_registry_new_with_audit_key`), `GRADREG_ERR_IO` for a missing folder or a file that
+/// cannot be read or written, `GRADREG_ERR_BUSY`, `GRADREG_ERR_STORAGE`);
+/// `GRADREG_ERR_INVALID_ARGUMENT`;
 /// `GRADREG_ERR_INVALID_POLICY`, `GRADREG_ERR_MALFORMED_JSON`, `GRADREG_ERR_NULL_ARGUMENT`,
 /// `GRADREG_ERR_INVALID_UTF8`. Thread-safe; several handles (or processes) may open the same
 /// file.
@@ -555,11 +558,24 @@ pub unsafe extern "C" fn gradreg_registry_export_csv(
 }
 
 /// Checks the hash-chained audit log and names the first edited, removed, reordered or
-/// truncated record.
+/// truncated record; then checks every stored registration against the audit record that wrote
+/// it, and the number index against the registrations.
 ///
-/// - `report_json_out`: receives `{"records":42,"first_fault":null}` when intact, else
-///   `"first_fault":[17,"edited"]` (sequence number and `edited`, `removed`, `reordered` or
-///   `truncated`); free it with `gradreg_string_free`.
+/// - `report_json_out`: receives `{"records":42,"first_fault":null,"row_faults":[],"unbound":0}`
+///   when intact, else `"first_fault":[17,"edited"]` (sequence number and `edited`, `removed`,
+///   `reordered`, `truncated` or, from `gradreg_registry_check_audit_against`, `diverged`)
+///   and/or `"row_faults":[{"registration_id":"…","fault":"tampered"}]` (`tampered`: edited or
+///   rolled back; `missing`: the row was deleted; `unrecorded`: a row without an audit record;
+///   `number_missing` / `number_stray` with `"number"`: the number index lost or gained a
+///   number; `summary_mismatch`: the query columns kept beside it were edited). `unbound` counts registrations last written by a release before registrations were
+///   bound to the log: served, but checked only after their next change. Free it with
+///   `gradreg_string_free`.
+///
+/// A report with a fault marks the handle damaged: writes through it fail with
+/// `GRADREG_ERR_WRITES_REFUSED` (516) until the file is repaired and opened again. Reading a
+/// registration that does not match its audit record fails with `GRADREG_ERR_TAMPERED` (514)
+/// and a row that does not decode with `GRADREG_ERR_CORRUPT` (505); both mark the handle damaged
+/// too.
 ///
 /// Returns `GRADREG_OK` (also when a fault is found: see the report), 5xx, and the handle and
 /// NULL codes. Thread-safe.
@@ -576,6 +592,113 @@ pub unsafe extern "C" fn gradreg_registry_check_audit(
         let reg = get(registry)?;
         let reg = read(&reg);
         out.write(json_string(&reg.check_audit()?)?);
+        Ok(())
+    })
+}
+
+/// Opens (creating when absent) a registry kept in SQLite whose audit chain is keyed with a
+/// secret the host keeps outside the file (HMAC-SHA256 over every audit record): nobody without
+/// the key can edit the file and recompute the chain, so `gradreg_registry_check_audit` finds
+/// such an edit and the edited registration is never served (`GRADREG_ERR_TAMPERED`, 514).
+///
+/// - `path`, `policy_json`, `registry_out`: as `gradreg_registry_new`.
+/// - `audit_key_hex`: the key in hex, at least 32 hex digits (16 bytes; 64 digits, 32 random
+///   bytes, is best). Keep it as safely as the signing keys: whoever holds it can rewrite the log.
+///
+/// A new registry (or one whose audit log is still empty) is keyed for good: from then on it
+/// opens only with this key. Returns `GRADREG_OK`; `GRADREG_ERR_AUDIT_KEY` (515) for a keyed
+/// registry opened with another key, or a registry started without a key (also one whose key
+/// record was removed from the file); `GRADREG_ERR_INVALID_ARGUMENT` for a key that is not hex
+/// or is too short; and the codes of `gradreg_registry_new`. `gradreg_registry_new` on a keyed
+/// registry fails with 515. Thread-safe.
+///
+/// # Safety
+/// Each text argument must be `{NULL, 0}` or point to its `len` readable bytes; `registry_out` must
+/// be writable.
+#[no_mangle]
+pub unsafe extern "C" fn gradreg_registry_new_with_audit_key(
+    path: gradreg_str,
+    policy_json: gradreg_str,
+    audit_key_hex: gradreg_str,
+    registry_out: *mut *mut gradreg_registry,
+) -> u32 {
+    guard(|| {
+        let out = Out::new(registry_out, "registry_out")?;
+        // SAFETY: forwarded.
+        let (path, policy, key) = unsafe {
+            (
+                str_arg(path, "path")?,
+                str_arg(policy_json, "policy_json")?,
+                str_arg(audit_key_hex, "audit_key_hex")?,
+            )
+        };
+        if path.contains('\0') {
+            return Err(Error::InvalidArgument("path holds a NUL byte".into()).into());
+        }
+        let policy = policy_arg(policy, "policy_json")?;
+        let key = gradreg::registry::AuditKey::from_hex(key)?;
+        publish(Registry::open_with_audit_key(path, policy, key)?, out)
+    })
+}
+
+/// The head of the audit chain, to keep outside the registry file (another system, a log, a
+/// printout) and to check the registry against later with
+/// `gradreg_registry_check_audit_against`: someone who edits the file and recomputes the chain,
+/// or cuts its last records and moves the stored head back, is found that way.
+///
+/// - `head_out`: receives the head as text, `gradreg-audit-head:1:<seq>:<64 hex digits>`
+///   (`seq` 0 and zeros for an empty log); free it with `gradreg_string_free`.
+///
+/// Returns `GRADREG_OK`, 5xx, and the handle and NULL codes. Thread-safe.
+///
+/// # Safety
+/// `head_out` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn gradreg_registry_audit_head(
+    registry: *const gradreg_registry,
+    head_out: *mut *mut c_char,
+) -> u32 {
+    guard(|| {
+        let out = Out::new(head_out, "head_out")?;
+        let reg = get(registry)?;
+        let reg = read(&reg);
+        out.write(crate::support::owned_c_string(
+            reg.audit_head()?.to_string(),
+        )?);
+        Ok(())
+    })
+}
+
+/// `gradreg_registry_check_audit`, and the log against a head taken earlier by
+/// `gradreg_registry_audit_head`: a log shorter than the head gives the fault `truncated`; a
+/// record at the head's position with another hash gives `diverged` (the log was rewritten and
+/// its chain recomputed, or the head comes from another registry).
+///
+/// - `head`: the text `gradreg_registry_audit_head` gave.
+/// - `report_json_out`: as `gradreg_registry_check_audit`.
+///
+/// Returns `GRADREG_OK` (also when a fault is found: see the report);
+/// `GRADREG_ERR_INVALID_ARGUMENT` for a head that is not in the head's text form; 5xx; the
+/// handle, NULL and UTF-8 codes. A fault marks the handle damaged (see
+/// `gradreg_registry_check_audit`). Thread-safe.
+///
+/// # Safety
+/// `head` must be `{NULL, 0}` or point to its `len` readable bytes; `report_json_out` must be
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn gradreg_registry_check_audit_against(
+    registry: *const gradreg_registry,
+    head: gradreg_str,
+    report_json_out: *mut *mut c_char,
+) -> u32 {
+    guard(|| {
+        let out = Out::new(report_json_out, "report_json_out")?;
+        let reg = get(registry)?;
+        // SAFETY: forwarded.
+        let head = unsafe { str_arg(head, "head") }?;
+        let head = gradreg::registry::ChainHead::parse(head)?;
+        let reg = read(&reg);
+        out.write(json_string(&reg.check_audit_against(&head)?)?);
         Ok(())
     })
 }

@@ -100,6 +100,10 @@ class AuditReportJson(Record):
     fault_seq: Optional[int] = ...
     #: What is wrong with it.
     fault: Optional[str] = ...
+    #: Stored registrations and number-index entries that do not match the audit log.
+    row_faults: List[registry.RowProblem] = ...
+    #: Registrations last written before they were bound to the log (served, checked later).
+    unbound: int = ...
 
 class Authorization(Record):
     """An authorization (核验授权): a verification number, a validity period and the data version
@@ -788,6 +792,16 @@ class RowIdentity(Record, frozen=True):
     id_number: str
     #: 姓名, checked against the registration when given.
     name: str
+
+class RowProblem(Record):
+    """One stored registration or index entry that does not match the audit log."""
+
+    #: The registration.
+    registration_id: str
+    #: What is wrong.
+    fault: str
+    #: The number concerned, for the index faults (compact form).
+    number: Optional[str] = ...
 
 class Sections(Record, frozen=True):
     """Which sections were registered when an authorization was issued."""

@@ -78,6 +78,7 @@ __all__ = [
     "UploadResult",
     "AuditRecord",
     "AuditReport",
+    "RowProblem",
     "RefusedRow",
     "DestinationImportReport",
     "PublishedStatusList",
@@ -150,14 +151,26 @@ class AuditRecord(_fields.AuditRecordJson):
     """A stored audit entry with its place in the hash chain (hashes in hex)."""
 
 
+class RowProblem(_fields.RowProblem):
+    """A stored registration or number-index entry that does not match the audit log:
+    ``registration_id``, ``fault`` (``tampered``: edited or rolled back; ``missing``: its row
+    was deleted; ``unrecorded``: a row without an audit record; ``number_missing`` /
+    ``number_stray``: the number index lost or gained ``number``; ``summary_mismatch``: the
+    query columns kept beside it were edited)."""
+
+
 class AuditReport(_fields.AuditReportJson):
     """The result of checking the audit chain. ``fault`` is ``edited``, ``removed``,
-    ``reordered`` or ``truncated`` at record ``fault_seq``."""
+    ``reordered``, ``truncated`` or (against a kept head) ``diverged`` at record ``fault_seq``;
+    ``row_faults`` lists the stored registrations and number-index entries that do not match the
+    log (each with ``registration_id``, ``fault`` — ``tampered``, ``missing``, ``unrecorded``,
+    ``number_missing``, ``number_stray`` — and ``number`` for the index faults); ``unbound``
+    counts registrations last written before registrations were bound to the log."""
 
     @property
     def intact(self) -> bool:
-        """Whether the chain is intact."""
-        return self.fault is None
+        """Whether the chain, and every stored registration checked against it, is intact."""
+        return self.fault is None and not self.row_faults
 
 
 class PublishedStatusList(_fields.PublishedListJson):
@@ -226,6 +239,13 @@ def _version(v: Any) -> Optional[int]:
             error_code("invalid_argument"),
         )
     return v
+def _audit_key(key: Any) -> Optional[str]:
+    """An audit key as the native module takes it: hex text (bytes are turned into hex)."""
+    if key is None:
+        return None
+    if isinstance(key, (bytes, bytearray)):
+        return bytes(key).hex()
+    return str(_need(str, "audit_key", key))
 
 
 def _opt_str(name: str, v: Any) -> Optional[str]:
@@ -292,22 +312,35 @@ class Registry(NotifyMixin):
         self.path = path
 
     @classmethod
-    def open(cls, path: PathLike, policy: Optional[Policy] = None) -> "Registry":
+    def open(
+        cls,
+        path: PathLike,
+        policy: Optional[Policy] = None,
+        audit_key: Optional[Union[bytes, str]] = None,
+    ) -> "Registry":
         """Opens (creating when absent) the registry at ``path``: a database file, or a folder
         that gets ``gradreg.sqlite3`` (the core's rule, the same in every face). A missing
         parent folder raises ``FileNotFoundError`` (``.code`` 507); a file that is not a
-        registry raises ``StorageError`` (505)."""
+        registry, or an existing file of 0 bytes, raises ``StorageError`` (505).
+
+        ``audit_key`` (at least 16 bytes, or their hex) keys the audit chain with HMAC-SHA256, so
+        that nobody without the key can edit the file and recompute the chain: a new registry is
+        keyed for good, and a keyed registry opens only with its key (``StorageError``, 515 —
+        also for a key given to a registry started without one). Keep the key outside the file,
+        as safely as the signing keys."""
         p = _path(path)
         try:
             db = os.fspath(_native.database_path(p))
         except StorageOSError as e:
             raise _os_error(FileNotFoundError(errno.ENOENT, e.message, p)) from None
-        return cls(_native.NativeRegistry.open(db, _policy_json(policy)), db)
+        return cls(_native.NativeRegistry.open(db, _policy_json(policy), _audit_key(audit_key)), db)
 
     @classmethod
-    def in_memory(cls, policy: Optional[Policy] = None) -> "Registry":
-        """A registry in memory."""
-        return cls(_native.NativeRegistry.in_memory(_policy_json(policy)))
+    def in_memory(
+        cls, policy: Optional[Policy] = None, audit_key: Optional[Union[bytes, str]] = None
+    ) -> "Registry":
+        """A registry in memory (its audit chain keyed with ``audit_key`` when given)."""
+        return cls(_native.NativeRegistry.in_memory(_policy_json(policy), _audit_key(audit_key)))
 
     def __enter__(self) -> "Registry":
         return self
@@ -909,10 +942,25 @@ class Registry(NotifyMixin):
         raw = json.loads(self._n.audit(_opt_str("registration_id", registration_id)))
         return [AuditRecord.from_dict(r) for r in raw]
 
-    def check_audit(self) -> AuditReport:
+    def check_audit(self, expected_head: Optional[str] = None) -> AuditReport:
         """Checks the whole audit chain and names the first edited, removed or reordered
-        record."""
-        return AuditReport.from_dict(json.loads(self._n.check_audit()))
+        record; then every stored registration against the audit record that wrote it, and the
+        number index against the registrations (``row_faults``). With ``expected_head`` (the
+        text ``audit_head`` gave earlier, kept outside the file) it also finds a log cut short
+        (``truncated``) or rewritten with its chain recomputed (``diverged``).
+
+        A report that is not intact marks this registry damaged: its writes raise
+        ``StorageError`` (516) until the file is repaired and opened again. Reading a
+        registration that does not match its audit record raises ``StorageError`` (514), one
+        that does not decode 505."""
+        head = None if expected_head is None else _need(str, "expected_head", expected_head)
+        return AuditReport.from_dict(json.loads(self._n.check_audit(head)))
+
+    def audit_head(self) -> str:
+        """The head of the audit chain as portable text
+        (``gradreg-audit-head:1:<seq>:<64 hex digits>``): keep it outside the registry file — in
+        another system, a log, a printout — and pass it to ``check_audit`` later."""
+        return str(self._n.audit_head())
 
     def events_after(self, after: int = 0, limit: int = 1000) -> List[Tuple[int, Event]]:
         """The notification outbox: events after sequence number ``after``, at most ``limit``."""

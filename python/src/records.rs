@@ -30,6 +30,7 @@ pub fn catalog() -> serde_json::Value {
         .record::<UploadResultJson>()
         .record::<AuditRecordJson>()
         .record::<AuditReportJson>()
+        .record::<gradreg::registry::RowProblem>()
         .record::<gradreg::RosterNotice>()
         .record::<gradreg::ColumnUse>()
         .add::<gradreg::HeaderPreview>()

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, PoisonError, RwLock};
 
-use gradreg::registry::store::ChainFault;
+use gradreg::registry::store::{ChainFault, RowProblem};
 use gradreg::registry::{ImportMode, UploadResult};
 use gradreg::{
     Actor, AuditEntry, BasicInfo, Command, Error, IssueOptions, OnlineVerifier, Policy, Query,
@@ -91,6 +91,12 @@ pub struct AuditReportJson {
     /// What is wrong with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fault: Option<ChainFault>,
+    /// Stored registrations and number-index entries that do not match the audit log.
+    #[serde(default)]
+    pub row_faults: Vec<RowProblem>,
+    /// Registrations last written before they were bound to the log (served, checked later).
+    #[serde(default)]
+    pub unbound: u64,
 }
 
 /// A signed status list as the registry publishes it.
@@ -166,21 +172,43 @@ fn hex(bytes: &[u8]) -> String {
 impl NativeRegistry {
     /// Opens (creating when absent) a registry at `path`, by the core's folder rule
     /// ([`database_path`]).
+    /// With `audit_key` (hex, at least 32 digits), the audit chain is keyed (HMAC-SHA256): a
+    /// new registry is keyed for good, a keyed one opens only with its key (515).
     #[staticmethod]
-    fn open(py: Python<'_>, path: std::path::PathBuf, policy: String) -> PyResult<Self> {
+    #[pyo3(signature = (path, policy, audit_key=None))]
+    fn open(
+        py: Python<'_>,
+        path: std::path::PathBuf,
+        policy: String,
+        audit_key: Option<String>,
+    ) -> PyResult<Self> {
         let inner = run(py, move || {
             let p: Policy = parse("policy", &policy)?;
-            Registry::open(&path, p)
+            match audit_key {
+                Some(k) => Registry::open_with_audit_key(
+                    &path,
+                    p,
+                    gradreg::registry::AuditKey::from_hex(&k)?,
+                ),
+                None => Registry::open(&path, p),
+            }
         })?;
         Ok(NativeRegistry::new(inner))
     }
 
-    /// A registry in memory.
+    /// A registry in memory (its audit chain keyed with `audit_key`, hex, when given).
     #[staticmethod]
-    fn in_memory(py: Python<'_>, policy: String) -> PyResult<Self> {
+    #[pyo3(signature = (policy, audit_key=None))]
+    fn in_memory(py: Python<'_>, policy: String, audit_key: Option<String>) -> PyResult<Self> {
         let inner = run(py, move || {
             let p: Policy = parse("policy", &policy)?;
-            Registry::in_memory(p)
+            match audit_key {
+                Some(k) => Registry::in_memory_with_audit_key(
+                    p,
+                    gradreg::registry::AuditKey::from_hex(&k)?,
+                ),
+                None => Registry::in_memory(p),
+            }
         })?;
         Ok(NativeRegistry::new(inner))
     }
@@ -632,16 +660,29 @@ impl NativeRegistry {
         })
     }
 
-    /// Checks the audit chain; JSON `{"records", "fault_seq"?, "fault"?}`.
-    fn check_audit(&self, py: Python<'_>) -> PyResult<String> {
-        self.with(py, |r| {
-            let report = r.check_audit()?;
+    /// Checks the audit chain and the stored registrations against it, and against `expected_head`
+    /// (the text of `audit_head`) when given; JSON `{"records", "fault_seq"?, "fault"?,
+    /// "row_faults", "unbound"}`.
+    #[pyo3(signature = (expected_head=None))]
+    fn check_audit(&self, py: Python<'_>, expected_head: Option<String>) -> PyResult<String> {
+        self.with(py, move |r| {
+            let report = match expected_head {
+                Some(h) => r.check_audit_against(&gradreg::registry::ChainHead::parse(&h)?)?,
+                None => r.check_audit()?,
+            };
             to_json(&AuditReportJson {
                 records: report.records,
                 fault_seq: report.first_fault.map(|(seq, _)| seq),
                 fault: report.first_fault.map(|(_, fault)| fault),
+                row_faults: report.row_faults,
+                unbound: report.unbound,
             })
         })
+    }
+
+    /// The head of the audit chain as portable text, `gradreg-audit-head:1:<seq>:<hex>`.
+    fn audit_head(&self, py: Python<'_>) -> PyResult<String> {
+        self.with(py, |r| Ok(r.audit_head()?.to_string()))
     }
 
     /// Events after sequence number `after`, at most `limit`, as JSON `[[seq, event], ...]`.

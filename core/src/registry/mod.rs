@@ -47,8 +47,8 @@ pub use path::{database_path, DEFAULT_FILE_NAME};
 pub use query::{Placement, Query, Statistics};
 use store::cohort_index_key;
 pub use store::{
-    check_chain, AuditRecord, ChainFault, ChainHead, ChainReport, Commit, Filter, MemoryStore,
-    Store, Summary,
+    check_chain, check_chain_keyed, AuditKey, AuditRecord, ChainFault, ChainHead, ChainReport,
+    Commit, Filter, MemoryStore, RowFault, RowProblem, Store, StoredRow, Summary,
 };
 pub use worklists::{CannotLogIn, LoginReasonNote, PendingVoidRequest};
 
@@ -57,6 +57,17 @@ pub use worklists::{CannotLogIn, LoginReasonNote, PendingVoidRequest};
 pub(crate) struct Claims {
     cohorts: std::collections::HashMap<store::CohortIndexKey, String>,
     transfers: std::collections::HashMap<String, String>,
+}
+
+/// A summary with its instants cut to milliseconds, as the SQLite store keeps them.
+fn to_millis(mut s: Summary) -> Summary {
+    let cut = |t: Option<DateTime<Utc>>| {
+        t.and_then(|t| DateTime::<Utc>::from_timestamp_millis(t.timestamp_millis()))
+    };
+    s.active_until = cut(s.active_until);
+    s.awaiting_since = cut(s.awaiting_since);
+    s.void_filed_at = cut(s.void_filed_at);
+    s
 }
 
 /// How many times [`Registry::apply`] retries after a concurrent change.
@@ -93,6 +104,28 @@ impl Registry {
     pub fn open(path: impl AsRef<std::path::Path>, policy: Policy) -> Result<Self> {
         let file = database_path(path.as_ref())?;
         Self::with_store(Box::new(sqlite::SqliteStore::open(file)?), policy)
+    }
+
+    /// A registry in memory whose audit chain is keyed with `key` (HMAC-SHA256).
+    pub fn in_memory_with_audit_key(policy: Policy, key: AuditKey) -> Result<Self> {
+        Self::with_store(Box::new(MemoryStore::with_audit_key(key)), policy)
+    }
+
+    /// Like [`Registry::open`], for a registry whose audit chain is keyed with `key`
+    /// (HMAC-SHA256 over every record, so that nobody without the key can edit the store and
+    /// recompute the chain). A new registry (or one whose audit log is still empty) is keyed for
+    /// good; a keyed registry opens only with its key, and a registry started without a key
+    /// refuses one ([`Error::AuditKey`], 515).
+    #[cfg(feature = "sqlite")]
+    pub fn open_with_audit_key(
+        path: impl AsRef<std::path::Path>,
+        policy: Policy,
+        key: AuditKey,
+    ) -> Result<Self> {
+        let file = database_path(path.as_ref())?;
+        let store =
+            sqlite::SqliteStore::open_with(file, std::time::Duration::from_secs(5), Some(key))?;
+        Self::with_store(Box::new(store), policy)
     }
 
     /// Replaces the code tables (for a deployment's own tables).
@@ -444,10 +477,149 @@ impl Registry {
         self.store.audit(registration_id)
     }
 
-    /// Checks the whole audit chain and names the first edited, removed or reordered record.
+    /// Checks the whole audit chain and names the first edited, removed or reordered record
+    /// (under the registry's audit key when it is keyed), then every stored registration against
+    /// the record that wrote it and the number index against the registrations: an edited or
+    /// rolled-back registration, a deleted one, one without a record, and a number missing from
+    /// or stray in the index are each a [`RowProblem`]. Registrations last written before they
+    /// were bound to the log are counted in [`ChainReport::unbound`].
+    ///
+    /// A report that is not intact marks the store damaged: writes through this registry are
+    /// refused from then on ([`Error::WritesRefused`], 516).
     pub fn check_audit(&self) -> Result<ChainReport> {
         let head = self.store.audit_head()?;
-        Ok(check_chain(self.store.audit(None)?, head))
+        let key = self.store.audit_key();
+        let records = self.store.audit(None)?;
+        // The newest record of each registration, with the registration hash it bound.
+        let mut latest: std::collections::HashMap<String, (u64, Option<[u8; 32]>)> =
+            std::collections::HashMap::new();
+        for r in &records {
+            if let Ok(e) = r.entry() {
+                latest.insert(e.registration_id, (r.seq, r.registration_hash));
+            }
+        }
+        let mut report = store::check_chain_keyed(records, head, key.as_ref());
+        let mut rows = Vec::new();
+        let mut unbound = 0u64;
+        let mut seen = std::collections::HashSet::new();
+        let mut holders = std::collections::BTreeMap::new();
+        let mut summaries: std::collections::HashMap<String, Summary> = self
+            .store
+            .summaries(&Filter::default())?
+            .into_iter()
+            .map(|s| (s.id.clone(), s))
+            .collect();
+        self.store.stored_rows(&mut |row| {
+            let mut fault = match (row.audit_seq, latest.get(&row.id)) {
+                (_, None) => Some(RowFault::Unrecorded),
+                (None, Some((_, None))) => {
+                    unbound += 1;
+                    None
+                }
+                (None, Some((_, Some(_)))) => Some(RowFault::Tampered),
+                (Some(seq), Some((newest, rh))) => (seq != *newest
+                    || *rh != Some(store::registration_hash(&row.data)))
+                .then_some(RowFault::Tampered),
+            };
+            match serde_json::from_str::<Registration>(&row.data) {
+                Ok(reg) => {
+                    for n in store::indexed_numbers(&reg) {
+                        holders.insert(n, reg.id.clone());
+                    }
+                    // The summary's stage depends on the instant it was written at; every other
+                    // column follows from the registration alone. Rows written before binding
+                    // keep the summary an older release computed, and are not compared.
+                    let stored = summaries
+                        .remove(&reg.id)
+                        .filter(|_| row.audit_seq.is_some());
+                    if let Some(stored) = stored {
+                        let mut expected = Summary::of(&reg, reg.updated_at.unwrap_or_default());
+                        expected.stage = stored.stage;
+                        if fault.is_none() && to_millis(expected) != to_millis(stored) {
+                            fault = Some(RowFault::SummaryMismatch);
+                        }
+                    }
+                }
+                Err(_) => fault = Some(RowFault::Tampered),
+            }
+            if let Some(fault) = fault {
+                rows.push(RowProblem {
+                    registration_id: row.id.clone(),
+                    fault,
+                    number: None,
+                });
+            }
+            seen.insert(row.id);
+            Ok(())
+        })?;
+        let mut missing: Vec<&String> = latest.keys().filter(|id| !seen.contains(*id)).collect();
+        missing.sort();
+        for id in missing {
+            rows.push(RowProblem {
+                registration_id: id.clone(),
+                fault: RowFault::Missing,
+                number: None,
+            });
+        }
+        let index: std::collections::BTreeMap<String, String> =
+            self.store.number_index()?.into_iter().collect();
+        for (n, id) in &holders {
+            if index.get(n) != Some(id) {
+                rows.push(RowProblem {
+                    registration_id: id.clone(),
+                    fault: RowFault::NumberMissing,
+                    number: Some(n.clone()),
+                });
+            }
+        }
+        for (n, id) in &index {
+            if !holders.contains_key(n) {
+                rows.push(RowProblem {
+                    registration_id: id.clone(),
+                    fault: RowFault::NumberStray,
+                    number: Some(n.clone()),
+                });
+            }
+        }
+        report.row_faults = rows;
+        report.unbound = unbound;
+        if !report.intact() {
+            self.store.mark_damaged();
+        }
+        Ok(report)
+    }
+
+    /// The head of the audit chain (its last record's sequence number and hash), to keep outside
+    /// the registry file — in another system, a log, on paper — as `head.to_string()`, and to
+    /// check the registry against later with [`Registry::check_audit_against`].
+    pub fn audit_head(&self) -> Result<ChainHead> {
+        self.store.audit_head()
+    }
+
+    /// [`Registry::check_audit`], and the log against a head the host kept
+    /// ([`Registry::audit_head`]): a log shorter than the head is
+    /// [`ChainFault::Truncated`]; a record at the head's position with another hash is
+    /// [`ChainFault::Diverged`] (the log was rewritten and its chain recomputed, or the stored
+    /// head moved back). A head from another registry diverges too.
+    pub fn check_audit_against(&self, expected: &ChainHead) -> Result<ChainReport> {
+        let mut report = self.check_audit()?;
+        if expected.seq == 0 {
+            return Ok(report);
+        }
+        let records = self.store.audit(None)?;
+        let last = records.last().map_or(0, |r| r.seq);
+        let anchor = match records.iter().find(|r| r.seq == expected.seq) {
+            None => Some((last.min(expected.seq - 1) + 1, ChainFault::Truncated)),
+            Some(r) if r.hash != expected.hash => Some((expected.seq, ChainFault::Diverged)),
+            Some(_) => None,
+        };
+        if let Some((seq, fault)) = anchor {
+            if report.first_fault.is_none_or(|(s, _)| seq < s) {
+                report.first_fault = Some((seq, fault));
+            }
+            self.store.mark_damaged();
+        }
+        Ok(report)
     }
 
     /// Events (the notification outbox) after sequence number `after`. For consumers that keep

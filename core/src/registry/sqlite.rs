@@ -12,8 +12,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 
 use super::store::{
-    chain_hash, cohort_index_key, entry_json, transfer_number_of, AuditRecord, ChainHead, Commit,
-    Filter, Store, Summary,
+    cohort_index_key, entry_json, record_hash, registration_hash, transfer_number_of, AuditKey,
+    AuditRecord, ChainHead, Commit, Filter, Store, StoredRow, Summary,
 };
 use crate::error::{Cause, Error, Result};
 use crate::lifecycle::{Event, LoginReason, Registration, Stage, VoidStage};
@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS registrations (
     logged_in INTEGER NOT NULL DEFAULT 0,
     login_problems TEXT NOT NULL DEFAULT '[]',
     void_stage TEXT,
-    void_filed_at INTEGER
+    void_filed_at INTEGER,
+    audit_seq INTEGER
 );
 CREATE INDEX IF NOT EXISTS registrations_id_number ON registrations(id_number) WHERE id_number <> '';
 CREATE TABLE IF NOT EXISTS cohorts (
@@ -64,7 +65,8 @@ CREATE TABLE IF NOT EXISTS audit (
     registration_id TEXT NOT NULL,
     entry TEXT NOT NULL,
     prev_hash BLOB NOT NULL,
-    hash BLOB NOT NULL
+    hash BLOB NOT NULL,
+    registration_hash BLOB
 );
 CREATE INDEX IF NOT EXISTS audit_registration ON audit(registration_id);
 CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, registration_id TEXT NOT NULL, event TEXT NOT NULL);
@@ -164,6 +166,11 @@ fn migrate_cohorts(conn: &mut Connection) -> Result<()> {
 fn db_err(e: rusqlite::Error) -> Error {
     let code = match &e {
         rusqlite::Error::SqliteFailure(f, _) => Some(f.code),
+        // A stored value of the wrong type or not valid UTF-8: the file was damaged.
+        rusqlite::Error::FromSqlConversionFailure(..)
+        | rusqlite::Error::InvalidColumnType(..)
+        | rusqlite::Error::IntegralValueOutOfRange(..)
+        | rusqlite::Error::Utf8Error(..) => Some(ErrorCode::DatabaseCorrupt),
         _ => None,
     };
     let cause = Cause::from_error(e);
@@ -197,6 +204,185 @@ fn hash_from(v: Vec<u8>) -> [u8; 32] {
 /// The SQLite store.
 pub struct SqliteStore {
     conn: Mutex<Connection>,
+    key: Option<AuditKey>,
+    damaged: std::sync::atomic::AtomicBool,
+}
+
+/// Adds the columns that bind registrations to the audit log to a file made before them: the
+/// audit record's registration hash and the registration's audit record. Rows written before
+/// stay unbound (served, reported by the audit check) until their next change binds them.
+fn migrate_binding(conn: &Connection) -> Result<()> {
+    for (table, column, def) in [
+        ("audit", "registration_hash", "BLOB"),
+        ("registrations", "audit_seq", "INTEGER"),
+    ] {
+        let present: i64 = conn
+            .query_row(
+                &format!("SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = ?1"),
+                [column],
+                |r| r.get(0),
+            )
+            .map_err(db_err)?;
+        if present == 0 {
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {def}"))
+                .map_err(db_err)?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks the audit key against the file: a keyed file needs its key, and a key is recorded only
+/// in a file whose audit log is still empty.
+fn check_audit_key(conn: &Connection, key: Option<&AuditKey>) -> Result<()> {
+    let stored: Option<String> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'audit_key_check'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db_err)?;
+    match (key, stored) {
+        (None, None) => Ok(()),
+        (None, Some(_)) => Err(Error::AuditKey(
+            "this registry's audit log is keyed: open it with its audit key".into(),
+        )),
+        (Some(k), Some(c)) if k.check_value() == c => Ok(()),
+        (Some(_), Some(_)) => Err(Error::AuditKey(
+            "this is not the audit key of this registry".into(),
+        )),
+        (Some(k), None) => {
+            let started: bool = conn
+                .query_row("SELECT EXISTS(SELECT 1 FROM audit)", [], |r| r.get(0))
+                .map_err(db_err)?;
+            if started {
+                return Err(Error::AuditKey(
+                    "this registry's audit log was started without a key (or its key record was \
+                     removed); a key can only be given to a new registry"
+                        .into(),
+                ));
+            }
+            conn.execute(
+                "INSERT INTO meta(key, value) VALUES('audit_key_check', ?1)",
+                [k.check_value()],
+            )
+            .map_err(db_err)?;
+            Ok(())
+        }
+    }
+}
+
+/// Refuses to open an existing file of 0 bytes: only a missing path makes a new registry, so a
+/// file truncated to nothing is not silently taken for an empty registry. A file another
+/// process has just created is 0 bytes for the moment it takes to write its first page, so an
+/// empty file is given up to half a second to grow before it is refused.
+fn refuse_empty_file(path: &Path) -> Result<()> {
+    let empty = || {
+        std::fs::metadata(path)
+            .map(|m| m.is_file() && m.len() == 0)
+            .unwrap_or(false)
+    };
+    for _ in 0..10 {
+        if !empty() {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    if !empty() {
+        return Ok(());
+    }
+    Err(Error::Corrupt(
+        format!(
+            "{} is empty (0 bytes), not a registry: only a missing path makes a new one",
+            path.display()
+        )
+        .into(),
+    ))
+}
+
+/// A stored registration with what the audit log says of it, read by [`ROW_SELECT`].
+struct BoundRow {
+    id: String,
+    data: String,
+    audit_seq: Option<i64>,
+    record_registration: Option<String>,
+    entry: Option<String>,
+    prev_hash: Option<Vec<u8>>,
+    hash: Option<Vec<u8>>,
+    registration_hash: Option<Vec<u8>>,
+    latest_seq: Option<i64>,
+    latest_bound: Option<bool>,
+}
+
+/// Selects registrations with the audit record that wrote them and the newest record of each.
+const ROW_SELECT: &str = "SELECT r.id, r.data, r.audit_seq, a.registration_id, a.entry, \
+     a.prev_hash, a.hash, a.registration_hash, \
+     (SELECT seq FROM audit WHERE registration_id = r.id ORDER BY seq DESC LIMIT 1), \
+     (SELECT registration_hash IS NOT NULL FROM audit WHERE registration_id = r.id \
+      ORDER BY seq DESC LIMIT 1) \
+     FROM registrations r LEFT JOIN audit a ON a.seq = r.audit_seq";
+
+fn bound_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BoundRow> {
+    Ok(BoundRow {
+        id: r.get(0)?,
+        data: r.get(1)?,
+        audit_seq: r.get(2)?,
+        record_registration: r.get(3)?,
+        entry: r.get(4)?,
+        prev_hash: r.get(5)?,
+        hash: r.get(6)?,
+        registration_hash: r.get(7)?,
+        latest_seq: r.get(8)?,
+        latest_bound: r.get(9)?,
+    })
+}
+
+impl BoundRow {
+    /// Checks the row against its audit record and parses it: [`Error::Tampered`] when it does
+    /// not match, [`Error::Corrupt`] when it does not parse.
+    fn registration(self, key: Option<&AuditKey>) -> Result<Registration> {
+        let id = &self.id;
+        let tampered = |why: String| Err(Error::Tampered(format!("registration {id}: {why}")));
+        match self.audit_seq {
+            None => {
+                // Unbound: allowed only for a row last written before binding existed.
+                if self.latest_seq.is_none() {
+                    return tampered("it has no audit record".into());
+                }
+                if self.latest_bound == Some(true) {
+                    return tampered("it is not the state its latest audit record wrote".into());
+                }
+            }
+            Some(seq) => {
+                let (Some(rec_id), Some(entry), Some(prev), Some(hash)) = (
+                    self.record_registration.as_deref(),
+                    self.entry.as_deref(),
+                    self.prev_hash.as_deref(),
+                    self.hash.as_deref(),
+                ) else {
+                    return tampered(format!("the audit record {seq} that wrote it is missing"));
+                };
+                if rec_id != id {
+                    return tampered(format!("audit record {seq} is of {rec_id}"));
+                }
+                if self.latest_seq != Some(seq) {
+                    return tampered(format!(
+                        "it is an older state: audit record {} is newer than {seq}",
+                        self.latest_seq.unwrap_or(0)
+                    ));
+                }
+                let rh = registration_hash(&self.data);
+                if self.registration_hash.as_deref() != Some(&rh[..]) {
+                    return tampered(format!("it is not what audit record {seq} wrote"));
+                }
+                if record_hash(key, &hash_from(prev.to_vec()), entry, Some(&rh))[..] != *hash {
+                    return tampered(format!("audit record {seq} does not verify"));
+                }
+            }
+        }
+        serde_json::from_str(&self.data)
+            .map_err(|e| Error::Corrupt(Cause::with_error(format!("registration {id}: {e}"), e)))
+    }
 }
 
 impl SqliteStore {
@@ -212,17 +398,34 @@ impl SqliteStore {
         path: impl AsRef<Path>,
         busy_timeout: std::time::Duration,
     ) -> Result<Self> {
+        Self::open_with(path, busy_timeout, None)
+    }
+
+    /// Like [`SqliteStore::open_with_timeout`], with the registry's audit key when its audit
+    /// chain is keyed (HMAC-SHA256): a keyed file opens only with its key
+    /// ([`Error::AuditKey`]), and a key given to a new file keys it for good.
+    pub fn open_with(
+        path: impl AsRef<Path>,
+        busy_timeout: std::time::Duration,
+        audit_key: Option<AuditKey>,
+    ) -> Result<Self> {
+        refuse_empty_file(path.as_ref())?;
         let conn = Connection::open(path.as_ref()).map_err(db_err)?;
-        Self::init(conn, true, busy_timeout)
+        Self::init(conn, true, busy_timeout, audit_key)
     }
 
     /// A private database in memory (for tests).
     pub fn open_in_memory() -> Result<Self> {
         let conn = Connection::open_in_memory().map_err(db_err)?;
-        Self::init(conn, false, std::time::Duration::from_secs(5))
+        Self::init(conn, false, std::time::Duration::from_secs(5), None)
     }
 
-    fn init(mut conn: Connection, wal: bool, busy_timeout: std::time::Duration) -> Result<Self> {
+    fn init(
+        mut conn: Connection,
+        wal: bool,
+        busy_timeout: std::time::Duration,
+        key: Option<AuditKey>,
+    ) -> Result<Self> {
         conn.busy_timeout(busy_timeout).map_err(db_err)?;
         if wal {
             let mode: String = conn
@@ -264,9 +467,31 @@ impl SqliteStore {
         }
         let mut conn = conn;
         migrate_summaries(&mut conn)?;
+        migrate_binding(&conn)?;
+        check_audit_key(&conn, key.as_ref())?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
+            key,
+            damaged: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// Passes `r` on, first recording damage when it is [`Error::Corrupt`] or
+    /// [`Error::Tampered`] (writes are refused from then on).
+    fn noted<T>(&self, r: Result<T>) -> Result<T> {
+        if matches!(r, Err(Error::Corrupt(_) | Error::Tampered(_))) {
+            self.mark_damaged();
+        }
+        r
+    }
+
+    /// [`Error::WritesRefused`] once damage was found through this store.
+    fn refuse_if_damaged(&self) -> Result<()> {
+        if self.damaged() {
+            Err(Error::WritesRefused)
+        } else {
+            Ok(())
+        }
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, Connection>> {
@@ -489,25 +714,24 @@ fn read_head(tx: &Connection) -> Result<ChainHead> {
 
 impl Store for SqliteStore {
     fn load(&self, id: &str) -> Result<Option<Registration>> {
-        let c = self.lock()?;
-        let data: Option<String> = c
-            .prepare_cached("SELECT data FROM registrations WHERE id = ?1")
-            .map_err(db_err)?
-            .query_row([id], |r| r.get(0))
-            .optional()
-            .map_err(db_err)?;
-        match data {
+        let row: Result<Option<BoundRow>> = {
+            let c = self.lock()?;
+            c.prepare_cached(&format!("{ROW_SELECT} WHERE r.id = ?1"))
+                .map_err(db_err)
+                .and_then(|mut s| s.query_row([id], bound_row).optional().map_err(db_err))
+        };
+        let r = match self.noted(row)? {
             None => Ok(None),
-            Some(d) => serde_json::from_str(&d).map(Some).map_err(|e| {
-                Error::Corrupt(Cause::with_error(format!("registration {id}: {e}"), e))
-            }),
-        }
+            Some(row) => row.registration(self.key.as_ref()).map(Some),
+        };
+        self.noted(r)
     }
 
     fn commit(&self, batch: &[Commit<'_>]) -> Result<()> {
         if batch.is_empty() {
             return Ok(());
         }
+        self.refuse_if_damaged()?;
         let mut c = self.lock()?;
         let tx = c
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -582,7 +806,10 @@ impl Store for SqliteStore {
                 .map_err(db_err)?;
 
             let mut audit = tx
-                .prepare_cached("INSERT INTO audit(seq, registration_id, entry, prev_hash, hash) VALUES(?1, ?2, ?3, ?4, ?5)")
+                .prepare_cached("INSERT INTO audit(seq, registration_id, entry, prev_hash, hash, registration_hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6)")
+                .map_err(db_err)?;
+            let mut bind = tx
+                .prepare_cached("UPDATE registrations SET audit_seq = ?2 WHERE id = ?1")
                 .map_err(db_err)?;
             let mut event = tx
                 .prepare_cached("INSERT INTO events(registration_id, event) VALUES(?1, ?2)")
@@ -699,17 +926,22 @@ impl Store for SqliteStore {
                     number.execute(params![n, reg.id]).map_err(db_err)?;
                 }
                 let json = entry_json(&cm.outcome.audit)?;
-                let hash = chain_hash(&prev, &json);
+                // The record binds the registration it wrote, as stored in plaintext.
+                let rh = registration_hash(&data);
+                let hash = record_hash(self.key.as_ref(), &prev, &json, Some(&rh));
                 seq += 1;
+                let seq_value = i64::try_from(seq).unwrap_or(i64::MAX);
                 audit
                     .execute(params![
-                        i64::try_from(seq).unwrap_or(i64::MAX),
+                        seq_value,
                         reg.id,
                         json,
                         &prev[..],
-                        &hash[..]
+                        &hash[..],
+                        &rh[..]
                     ])
                     .map_err(db_err)?;
+                bind.execute(params![reg.id, seq_value]).map_err(db_err)?;
                 prev = hash;
                 for e in &cm.outcome.events {
                     event
@@ -769,26 +1001,25 @@ impl Store for SqliteStore {
         // Read in pages so that `f` may use the store meanwhile.
         let mut after = String::new();
         loop {
-            let page: Vec<(String, String)> = {
+            let page: Result<Vec<BoundRow>> = {
                 let c = self.lock()?;
-                let mut stmt = c
-                    .prepare_cached(
-                        "SELECT id, data FROM registrations WHERE id > ?1 ORDER BY id LIMIT 1000",
-                    )
-                    .map_err(db_err)?;
-                let rows = stmt
-                    .query_map([&after], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .map_err(db_err)?;
-                rows.collect::<std::result::Result<Vec<_>, _>>()
-                    .map_err(db_err)?
+                c.prepare_cached(&format!(
+                    "{ROW_SELECT} WHERE r.id > ?1 ORDER BY r.id LIMIT 1000"
+                ))
+                .map_err(db_err)
+                .and_then(|mut stmt| {
+                    stmt.query_map([&after], bound_row)
+                        .and_then(|rows| rows.collect::<std::result::Result<Vec<_>, _>>())
+                        .map_err(db_err)
+                })
             };
+            let page = self.noted(page)?;
             if page.is_empty() {
                 return Ok(());
             }
-            for (id, data) in page {
-                let reg: Registration = serde_json::from_str(&data).map_err(|e| {
-                    Error::Corrupt(Cause::with_error(format!("registration {id}: {e}"), e))
-                })?;
+            for row in page {
+                let id = row.id.clone();
+                let reg = self.noted(row.registration(self.key.as_ref()))?;
                 f(reg)?;
                 after = id;
             }
@@ -805,23 +1036,25 @@ impl Store for SqliteStore {
 
     fn audit(&self, registration_id: Option<&str>) -> Result<Vec<AuditRecord>> {
         let c = self.lock()?;
-        let mut stmt = c
+        let records = c
             .prepare_cached(
-                "SELECT seq, entry, prev_hash, hash FROM audit WHERE (?1 IS NULL OR registration_id = ?1) ORDER BY seq",
+                "SELECT seq, entry, prev_hash, hash, registration_hash FROM audit \
+                 WHERE (?1 IS NULL OR registration_id = ?1) ORDER BY seq",
             )
-            .map_err(db_err)?;
-        let rows = stmt
-            .query_map([registration_id], |r| {
-                Ok(AuditRecord {
-                    seq: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
-                    entry_json: r.get(1)?,
-                    prev_hash: hash_from(r.get(2)?),
-                    hash: hash_from(r.get(3)?),
+            .and_then(|mut stmt| {
+                stmt.query_map([registration_id], |r| {
+                    Ok(AuditRecord {
+                        seq: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
+                        entry_json: r.get(1)?,
+                        prev_hash: hash_from(r.get(2)?),
+                        hash: hash_from(r.get(3)?),
+                        registration_hash: r.get::<_, Option<Vec<u8>>>(4)?.map(hash_from),
+                    })
                 })
+                .and_then(|rows| rows.collect::<std::result::Result<Vec<_>, _>>())
             })
-            .map_err(db_err)?;
-        rows.collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(db_err)
+            .map_err(db_err);
+        self.noted(records)
     }
 
     fn audit_head(&self) -> Result<ChainHead> {
@@ -845,11 +1078,10 @@ impl Store for SqliteStore {
             .map_err(db_err)?;
         let mut out = Vec::new();
         for row in rows {
-            let (seq, json) = row.map_err(db_err)?;
-            out.push((
-                u64::try_from(seq).unwrap_or(0),
-                serde_json::from_str(&json)?,
-            ));
+            let (seq, json) = self.noted(row.map_err(db_err))?;
+            let event = serde_json::from_str(&json)
+                .map_err(|e| Error::Corrupt(Cause::with_error(format!("event {seq}: {e}"), e)));
+            out.push((u64::try_from(seq).unwrap_or(0), self.noted(event)?));
         }
         Ok(out)
     }
@@ -876,6 +1108,7 @@ impl Store for SqliteStore {
     }
 
     fn record_token(&self, number: &str, key_id: u32, at: DateTime<Utc>) -> Result<u64> {
+        self.refuse_if_damaged()?;
         let mut c = self.lock()?;
         let tx = c
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -950,6 +1183,7 @@ impl Store for SqliteStore {
     }
 
     fn ack(&self, name: &str, seq: u64) -> Result<u64> {
+        self.refuse_if_damaged()?;
         let mut c = self.lock()?;
         let tx = c
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -971,6 +1205,7 @@ impl Store for SqliteStore {
     }
 
     fn mark_sent(&self, consumer: &str, id: &str, at: DateTime<Utc>) -> Result<bool> {
+        self.refuse_if_damaged()?;
         let c = self.lock()?;
         let n = c
             .prepare_cached(
@@ -991,6 +1226,66 @@ impl Store for SqliteStore {
             .optional()
             .map_err(db_err)?;
         Ok(from_millis(ms))
+    }
+
+    fn stored_rows(&self, f: &mut dyn FnMut(StoredRow) -> Result<()>) -> Result<()> {
+        let mut after = String::new();
+        loop {
+            let page: Vec<(String, Option<i64>, String)> = {
+                let c = self.lock()?;
+                let mut stmt = c
+                    .prepare_cached(
+                        "SELECT id, audit_seq, data FROM registrations WHERE id > ?1 \
+                         ORDER BY id LIMIT 1000",
+                    )
+                    .map_err(db_err)?;
+                let rows = stmt
+                    .query_map([&after], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .map_err(db_err)?;
+                self.noted(
+                    rows.collect::<std::result::Result<Vec<_>, _>>()
+                        .map_err(db_err),
+                )?
+            };
+            if page.is_empty() {
+                return Ok(());
+            }
+            for (id, seq, data) in page {
+                after.clone_from(&id);
+                f(StoredRow {
+                    id,
+                    audit_seq: seq.map(|s| u64::try_from(s).unwrap_or(0)),
+                    data,
+                })?;
+            }
+        }
+    }
+
+    fn number_index(&self) -> Result<Vec<(String, String)>> {
+        let c = self.lock()?;
+        let mut stmt = c
+            .prepare_cached("SELECT number, registration_id FROM numbers ORDER BY number")
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(db_err)?;
+        self.noted(
+            rows.collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(db_err),
+        )
+    }
+
+    fn audit_key(&self) -> Option<AuditKey> {
+        self.key.clone()
+    }
+
+    fn mark_damaged(&self) {
+        self.damaged
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn damaged(&self) -> bool {
+        self.damaged.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
 

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
+use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -181,18 +182,38 @@ pub struct AuditRecord {
     pub entry_json: String,
     /// Hash of the previous record (32 zero bytes for the first).
     pub prev_hash: [u8; 32],
-    /// SHA-256 of `prev_hash` followed by `entry_json`.
+    /// The record's hash: see [`record_hash`].
     pub hash: [u8; 32],
+    /// SHA-256 of the registration this record produced, as stored (its canonical plaintext
+    /// JSON; see [`registration_hash`]). `None` for records written before registrations were
+    /// bound to the chain.
+    #[serde(default)]
+    pub registration_hash: Option<[u8; 32]>,
 }
 
 impl AuditRecord {
-    /// The entry.
+    /// The entry. A stored entry that does not parse is damage ([`Error::Corrupt`]).
     pub fn entry(&self) -> Result<AuditEntry> {
-        Ok(serde_json::from_str(&self.entry_json)?)
+        serde_json::from_str(&self.entry_json).map_err(|e| {
+            Error::Corrupt(crate::error::Cause::with_error(
+                format!("audit record {}: {e}", self.seq),
+                e,
+            ))
+        })
+    }
+
+    /// Whether the record's hash is right for its content, under `key` when the chain is keyed.
+    pub fn verifies(&self, key: Option<&AuditKey>) -> bool {
+        match (self.registration_hash.as_ref(), key) {
+            // A keyed chain has no records from before registrations were bound.
+            (None, Some(_)) => false,
+            (rh, key) => record_hash(key, &self.prev_hash, &self.entry_json, rh) == self.hash,
+        }
     }
 }
 
-/// The hash of an audit record.
+/// The hash of an audit record written before registrations were bound to the chain: SHA-256 of
+/// `prev` followed by the entry. Records written now use [`record_hash`].
 pub fn chain_hash(prev: &[u8; 32], entry_json: &str) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(prev);
@@ -200,19 +221,165 @@ pub fn chain_hash(prev: &[u8; 32], entry_json: &str) -> [u8; 32] {
     h.finalize().into()
 }
 
+/// Separates the hashes of bound records from those of older ones.
+const BOUND_DOMAIN: &[u8] = b"gradreg audit record v2\0";
+
+/// The hash of an audit record: with a registration hash, SHA-256 (or HMAC-SHA256 under the
+/// registry's audit key) of a fixed label, `prev`, the registration hash and the entry; without
+/// one (a record from before registrations were bound, never in a keyed chain), [`chain_hash`].
+pub fn record_hash(
+    key: Option<&AuditKey>,
+    prev: &[u8; 32],
+    entry_json: &str,
+    registration_hash: Option<&[u8; 32]>,
+) -> [u8; 32] {
+    let Some(rh) = registration_hash else {
+        return chain_hash(prev, entry_json);
+    };
+    match key {
+        None => {
+            let mut h = Sha256::new();
+            h.update(BOUND_DOMAIN);
+            h.update(prev);
+            h.update(rh);
+            h.update(entry_json.as_bytes());
+            h.finalize().into()
+        }
+        Some(k) => {
+            let mut m = k.mac();
+            m.update(BOUND_DOMAIN);
+            m.update(prev);
+            m.update(rh);
+            m.update(entry_json.as_bytes());
+            m.finalize().into_bytes().into()
+        }
+    }
+}
+
+/// The hash that binds a stored registration to the audit record that wrote it: SHA-256 of its
+/// canonical JSON as stored (in plaintext, so that encrypting the stored column or changing its
+/// key never changes it).
+pub fn registration_hash(data_json: &str) -> [u8; 32] {
+    Sha256::digest(data_json.as_bytes()).into()
+}
+
+/// A secret key for a keyed audit chain (HMAC-SHA256): without it nobody can recompute the chain
+/// after editing the store, so an edit is found even when the head kept in the file was moved.
+/// The host keeps it outside the registry file; a keyed registry opens only with it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuditKey(Vec<u8>);
+
+impl AuditKey {
+    /// The shortest key accepted, in bytes.
+    pub const MIN_LEN: usize = 16;
+
+    /// A key from its bytes (at least [`AuditKey::MIN_LEN`], best 32 random bytes).
+    pub fn new(bytes: &[u8]) -> Result<AuditKey> {
+        if bytes.len() < Self::MIN_LEN {
+            return Err(Error::InvalidArgument(format!(
+                "an audit key needs at least {} bytes, got {}",
+                Self::MIN_LEN,
+                bytes.len()
+            )));
+        }
+        Ok(AuditKey(bytes.to_vec()))
+    }
+
+    /// A key from hexadecimal text (at least 32 hex digits).
+    pub fn from_hex(text: &str) -> Result<AuditKey> {
+        AuditKey::new(&decode_hex(text.trim()).ok_or_else(|| {
+            Error::InvalidArgument("an audit key in hex needs an even number of hex digits".into())
+        })?)
+    }
+
+    fn mac(&self) -> Hmac<Sha256> {
+        // HMAC takes keys of any length.
+        <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| <Hmac<Sha256> as KeyInit>::new(&Default::default()))
+    }
+
+    /// The value a keyed registry keeps to recognise its key (an HMAC of a fixed label, which
+    /// reveals nothing of the key).
+    pub fn check_value(&self) -> String {
+        let mut m = self.mac();
+        m.update(b"gradreg audit key check");
+        hex(&m.finalize().into_bytes())
+    }
+}
+
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuditKey(..)")
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) || !text.is_ascii() {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
+        .collect()
+}
+
 /// What is wrong with an audit record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ChainFault {
-    /// The record's content does not match its hash: it was edited.
+    /// The record's content does not match its hash: it was edited (or, in a keyed chain, its
+    /// hash was recomputed without the key).
     Edited,
     /// Records before this one are missing.
     Removed,
     /// The record does not follow the one before it: records were reordered or replaced.
     Reordered,
-    /// Records at the end of the log are missing (the stored head is further on).
+    /// Records at the end of the log are missing (the stored head, or the head the host kept,
+    /// is further on).
     Truncated,
+    /// The record at the position of the head the host kept has another hash: the log was
+    /// rewritten (and its chain recomputed) after that head was taken.
+    Diverged,
+}
+
+/// What is wrong with a stored registration or the number index, relative to the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RowFault {
+    /// The stored registration does not match the audit record that wrote it (edited, or
+    /// rolled back to an older state), or does not parse.
+    Tampered,
+    /// The audit log names a registration that has no stored row (the row was deleted).
+    Missing,
+    /// A stored registration has no audit record (it was inserted behind the library's back).
+    Unrecorded,
+    /// A number the registration holds (verification or transfer number) is missing from the
+    /// number index, or the index sends it elsewhere.
+    NumberMissing,
+    /// The number index holds a number no registration holds.
+    NumberStray,
+    /// The query columns kept beside the registration (its summary: destination code, school,
+    /// college …) do not say what the registration says: queries and statistics were misled.
+    SummaryMismatch,
+}
+
+/// One stored registration or index entry that does not match the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct RowProblem {
+    /// The registration.
+    pub registration_id: String,
+    /// What is wrong.
+    pub fault: RowFault,
+    /// The number concerned, for the index faults (compact form).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
 }
 
 /// The result of checking the audit chain.
@@ -222,16 +389,27 @@ pub struct ChainReport {
     pub records: u64,
     /// The first faulty record: its sequence number and what is wrong.
     pub first_fault: Option<(u64, ChainFault)>,
+    /// Stored registrations and index entries that do not match the log (by registration id;
+    /// empty from [`check_chain`], which sees the log only).
+    #[serde(default)]
+    pub row_faults: Vec<RowProblem>,
+    /// Registrations last written before registrations were bound to the chain: they are
+    /// served, but cannot be checked until their next change binds them.
+    #[serde(default)]
+    pub unbound: u64,
 }
 
 impl ChainReport {
-    /// Whether the chain is intact.
+    /// Whether the chain, and every stored registration checked against it, is intact.
     pub fn intact(&self) -> bool {
-        self.first_fault.is_none()
+        self.first_fault.is_none() && self.row_faults.is_empty()
     }
 }
 
-/// The latest record of the chain: publish it elsewhere to anchor the log.
+/// The latest record of the chain: publish it elsewhere to anchor the log, and check the log
+/// against it later ([`Registry::check_audit_against`](super::Registry::check_audit_against)).
+/// Its portable text form (`Display`, [`ChainHead::parse`]) is
+/// `gradreg-audit-head:1:<seq>:<64 hex digits>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ChainHead {
     /// Sequence number of the last record (0 when empty).
@@ -240,16 +418,67 @@ pub struct ChainHead {
     pub hash: [u8; 32],
 }
 
-/// Checks records in sequence order against each other and against the stored head.
+/// The prefix of a head's text form.
+const HEAD_PREFIX: &str = "gradreg-audit-head:1:";
+
+impl std::fmt::Display for ChainHead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{HEAD_PREFIX}{}:{}", self.seq, hex(&self.hash))
+    }
+}
+
+impl ChainHead {
+    /// A head from its text form (see [`ChainHead`]); anything else is
+    /// [`Error::InvalidArgument`].
+    pub fn parse(text: &str) -> Result<ChainHead> {
+        let bad = || {
+            Error::InvalidArgument(format!(
+                "not an audit head (want {HEAD_PREFIX}<seq>:<64 hex digits>)"
+            ))
+        };
+        let rest = text.trim().strip_prefix(HEAD_PREFIX).ok_or_else(bad)?;
+        let (seq, hash) = rest.split_once(':').ok_or_else(bad)?;
+        if seq.is_empty() || !seq.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        let seq: u64 = seq.parse().map_err(|_| bad())?;
+        let bytes = decode_hex(hash).filter(|b| b.len() == 32).ok_or_else(bad)?;
+        let mut h = [0u8; 32];
+        h.copy_from_slice(&bytes);
+        Ok(ChainHead { seq, hash: h })
+    }
+}
+
+impl std::str::FromStr for ChainHead {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<ChainHead> {
+        ChainHead::parse(s)
+    }
+}
+
+/// Checks records in sequence order against each other and against the stored head (an
+/// unkeyed chain; see [`check_chain_keyed`]).
 pub fn check_chain<I: IntoIterator<Item = AuditRecord>>(
     records: I,
     head: ChainHead,
 ) -> ChainReport {
+    check_chain_keyed(records, head, None)
+}
+
+/// Checks records in sequence order against each other and against the stored head, each
+/// record's hash under `key` when the chain is keyed. Once one record binds its registration,
+/// every later one must too.
+pub fn check_chain_keyed<I: IntoIterator<Item = AuditRecord>>(
+    records: I,
+    head: ChainHead,
+    key: Option<&AuditKey>,
+) -> ChainReport {
     let mut prev = ChainHead::default();
     let mut n = 0u64;
+    let mut bound = false;
     for r in records {
         n += 1;
-        let fault = if chain_hash(&r.prev_hash, &r.entry_json) != r.hash {
+        let fault = if !r.verifies(key) || (bound && r.registration_hash.is_none()) {
             Some(ChainFault::Edited)
         } else if r.prev_hash != prev.hash || r.seq != prev.seq + 1 {
             if r.seq > prev.seq + 1 {
@@ -264,8 +493,11 @@ pub fn check_chain<I: IntoIterator<Item = AuditRecord>>(
             return ChainReport {
                 records: n,
                 first_fault: Some((r.seq, f)),
+                row_faults: Vec::new(),
+                unbound: 0,
             };
         }
+        bound |= r.registration_hash.is_some();
         prev = ChainHead {
             seq: r.seq,
             hash: r.hash,
@@ -281,7 +513,21 @@ pub fn check_chain<I: IntoIterator<Item = AuditRecord>>(
     ChainReport {
         records: n,
         first_fault,
+        row_faults: Vec::new(),
+        unbound: 0,
     }
+}
+
+/// One stored registration as the store holds it, for checking it against the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRow {
+    /// The registration id.
+    pub id: String,
+    /// The sequence number of the audit record that wrote it (`None` for a row last written
+    /// before registrations were bound to the chain).
+    pub audit_seq: Option<u64>,
+    /// The registration's canonical JSON, in plaintext.
+    pub data: String,
 }
 
 /// Filter pushed down to the store.
@@ -385,6 +631,29 @@ pub trait Store: Send + Sync {
 
     /// When consumer `consumer` recorded notification `id` as sent, if it did.
     fn sent_at(&self, consumer: &str, id: &str) -> Result<Option<DateTime<Utc>>>;
+
+    // ---- checking the stored data against the audit log ----
+
+    /// Calls `f` with every stored registration as stored (plaintext JSON and the audit record
+    /// that wrote it), ordered by id, without parsing or checking it.
+    fn stored_rows(&self, f: &mut dyn FnMut(StoredRow) -> Result<()>) -> Result<()>;
+
+    /// The number index as stored: `(number, registration id)`, ordered by number.
+    fn number_index(&self) -> Result<Vec<(String, String)>>;
+
+    /// The key of a keyed audit chain, when the store was opened with one.
+    fn audit_key(&self) -> Option<AuditKey> {
+        None
+    }
+
+    /// Records that damage or tampering was found through this store: from now on it refuses
+    /// writes ([`Error::WritesRefused`]) until it is opened again.
+    fn mark_damaged(&self) {}
+
+    /// Whether damage or tampering was found through this store.
+    fn damaged(&self) -> bool {
+        false
+    }
 }
 
 /// Moves a cursor: the new cursor, or [`Error::AckBeyondOutbox`] when `seq` is past `last`.
@@ -413,18 +682,30 @@ struct Inner {
     signers: std::collections::BTreeMap<(String, u32), DateTime<Utc>>,
     cursors: HashMap<String, u64>,
     sent: HashMap<(String, String), DateTime<Utc>>,
+    /// The audit record that wrote each registration.
+    written_by: HashMap<String, u64>,
 }
 
 /// A store in memory, for tests and short-lived tools.
 #[derive(Default)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
+    key: Option<AuditKey>,
+    damaged: std::sync::atomic::AtomicBool,
 }
 
 impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty store whose audit chain is keyed with `key` (HMAC-SHA256).
+    pub fn with_audit_key(key: AuditKey) -> Self {
+        MemoryStore {
+            key: Some(key),
+            ..Self::default()
+        }
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, Inner>> {
@@ -482,6 +763,9 @@ impl Store for MemoryStore {
     }
 
     fn commit(&self, batch: &[Commit<'_>]) -> Result<()> {
+        if self.damaged() {
+            return Err(Error::WritesRefused);
+        }
         let mut g = self.lock()?;
         // Check everything first so that a failure leaves the store as it was.
         let mut ids_seen: HashMap<&str, u64> = HashMap::new();
@@ -533,9 +817,12 @@ impl Store for MemoryStore {
             .unwrap_or((0, [0; 32]));
         let mut jsons = Vec::with_capacity(batch.len());
         for c in batch {
-            jsons.push(entry_json(&c.outcome.audit)?);
+            jsons.push((
+                entry_json(&c.outcome.audit)?,
+                registration_hash(&serde_json::to_string(&c.outcome.registration)?),
+            ));
         }
-        for (c, json) in batch.iter().zip(jsons) {
+        for (c, (json, rh)) in batch.iter().zip(jsons) {
             let reg = &c.outcome.registration;
             let old = g
                 .regs
@@ -571,14 +858,16 @@ impl Store for MemoryStore {
             }
             let summary = Summary::of(reg, c.outcome.audit.at);
             g.regs.insert(reg.id.clone(), (reg.clone(), summary));
-            let hash = chain_hash(&head.1, &json);
+            let hash = record_hash(self.key.as_ref(), &head.1, &json, Some(&rh));
             g.audit.push(AuditRecord {
                 seq: head.0 + 1,
                 entry_json: json,
                 prev_hash: head.1,
                 hash,
+                registration_hash: Some(rh),
             });
             head = (head.0 + 1, hash);
+            g.written_by.insert(reg.id.clone(), head.0);
             for e in &c.outcome.events {
                 let seq = g.events.len() as u64 + 1;
                 g.events.push((seq, e.clone()));
@@ -743,5 +1032,48 @@ impl Store for MemoryStore {
             .sent
             .get(&(consumer.to_string(), id.to_string()))
             .copied())
+    }
+
+    fn stored_rows(&self, f: &mut dyn FnMut(StoredRow) -> Result<()>) -> Result<()> {
+        let rows: Vec<StoredRow> = {
+            let g = self.lock()?;
+            let mut rows = Vec::with_capacity(g.regs.len());
+            for (id, (reg, _)) in &g.regs {
+                rows.push(StoredRow {
+                    id: id.clone(),
+                    audit_seq: g.written_by.get(id).copied(),
+                    data: serde_json::to_string(reg)?,
+                });
+            }
+            rows
+        };
+        for r in rows {
+            f(r)?;
+        }
+        Ok(())
+    }
+
+    fn number_index(&self) -> Result<Vec<(String, String)>> {
+        let mut out: Vec<(String, String)> = self
+            .lock()?
+            .numbers
+            .iter()
+            .map(|(n, id)| (n.clone(), id.clone()))
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+
+    fn audit_key(&self) -> Option<AuditKey> {
+        self.key.clone()
+    }
+
+    fn mark_damaged(&self) {
+        self.damaged
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn damaged(&self) -> bool {
+        self.damaged.load(std::sync::atomic::Ordering::SeqCst)
     }
 }

@@ -218,6 +218,7 @@ static const struct named_code ALL_CODES[] = {
     CODE(INVALID_RENDER_SIZE), CODE(QR_PAYLOAD_INVALID), CODE(FORM_OVERFLOW), CODE(RENDER_FAILED),
     CODE(STORAGE), CODE(CONFLICT), CODE(NOT_FOUND), CODE(BUSY), CODE(CORRUPT), CODE(DISK_FULL),
     CODE(IO), CODE(DUPLICATE_ID_NUMBER), CODE(DUPLICATE_TRANSFER_NUMBER), CODE(ACK_BEYOND_OUTBOX),
+    CODE(TAMPERED), CODE(AUDIT_KEY), CODE(WRITES_REFUSED),
     CODE(PANIC), CODE(INTERNAL),
 };
 #undef CODE
@@ -828,6 +829,98 @@ static void test_registry_folder(void) {
     CHECK(r == (gradreg_registry *)SENTINEL);
 
     remove_db(file);
+    rmdir(dir);
+}
+
+/* The audit chain anchored outside the file: the exported head, a keyed chain, and a file of
+ * 0 bytes refused rather than taken for a new registry. */
+static void test_audit_anchor(void) {
+    char dir[] = "/tmp/gradreg-anchor-XXXXXX";
+    char *made = mkdtemp(dir);
+    CHECK(made != NULL);
+    if (made == NULL) {
+        return;
+    }
+    char empty[300];
+    snprintf(empty, sizeof empty, "%s/empty.db", dir);
+    FILE *f = fopen(empty, "wb");
+    if (f != NULL) {
+        fclose(f);
+    }
+    gradreg_registry *r = (gradreg_registry *)SENTINEL;
+    CHECK_CODE(gradreg_registry_new(S(empty), S(POLICY), &r), GRADREG_ERR_CORRUPT);
+    CHECK(r == (gradreg_registry *)SENTINEL);
+
+    const char *key = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+    const char *other = "ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+    char path[300];
+    snprintf(path, sizeof path, "%s/keyed.db", dir);
+    CHECK_CODE(gradreg_registry_new_with_audit_key(S(path), S(POLICY), GRADREG_STR("0011"), &r),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_registry_new_with_audit_key(S(path), S(POLICY), GRADREG_STR_NONE, &r),
+               GRADREG_ERR_NULL_ARGUMENT);
+    r = NULL;
+    CHECK_CODE(gradreg_registry_new_with_audit_key(S(path), S(POLICY), S(key), &r), GRADREG_OK);
+    walk_to_confirmed(r, "10327:2022010123");
+    char *head = NULL;
+    CHECK_CODE(gradreg_registry_audit_head(r, &head), GRADREG_OK);
+    CHECK(head != NULL && strncmp(head, "gradreg-audit-head:1:", 21) == 0);
+    char *out = NULL;
+    if (head != NULL) {
+        CHECK_CODE(gradreg_registry_check_audit_against(r, S(head), &out), GRADREG_OK);
+        CHECK(out != NULL && strstr(out, "\"first_fault\":null") != NULL &&
+              strstr(out, "\"row_faults\":[]") != NULL);
+        gradreg_string_free(out);
+    }
+    /* A head of another chain: the record at its place has another hash. */
+    const char *foreign =
+        "gradreg-audit-head:1:1:0000000000000000000000000000000000000000000000000000000000000000";
+    out = NULL;
+    CHECK_CODE(gradreg_registry_check_audit_against(r, S(foreign), &out), GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "\"diverged\"") != NULL);
+    gradreg_string_free(out);
+    /* A head further on than the log: truncated. */
+    const char *ahead =
+        "gradreg-audit-head:1:999:0000000000000000000000000000000000000000000000000000000000000000";
+    out = NULL;
+    CHECK_CODE(gradreg_registry_check_audit_against(r, S(ahead), &out), GRADREG_OK);
+    CHECK(out != NULL && strstr(out, "\"truncated\"") != NULL);
+    gradreg_string_free(out);
+    out = SENTINEL;
+    CHECK_CODE(gradreg_registry_check_audit_against(r, GRADREG_STR("head"), &out),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_registry_check_audit_against(r, S(foreign), NULL),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_audit_head(r, NULL), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_audit_head(NULL, &out), GRADREG_ERR_NULL_ARGUMENT);
+    CHECK(out == SENTINEL);
+    /* The handle that found a fault refuses writes. */
+    char *upload = cmd_with("upload_basic_info", "info", basic_json);
+    CHECK_CODE(reg_apply(r, "10327:2022010999", SCHOOL, upload, MAY1),
+               GRADREG_ERR_WRITES_REFUSED);
+    free(upload);
+    gradreg_registry_free(r);
+    /* A keyed registry opens only with its key. */
+    r = (gradreg_registry *)SENTINEL;
+    CHECK_CODE(gradreg_registry_new(S(path), S(POLICY), &r), GRADREG_ERR_AUDIT_KEY);
+    CHECK_CODE(gradreg_registry_new_with_audit_key(S(path), S(POLICY), S(other), &r),
+               GRADREG_ERR_AUDIT_KEY);
+    CHECK(r == (gradreg_registry *)SENTINEL);
+    r = NULL;
+    CHECK_CODE(gradreg_registry_new_with_audit_key(S(path), S(POLICY), S(key), &r), GRADREG_OK);
+    char *json = NULL;
+    CHECK_CODE(gradreg_registry_get(r, GRADREG_STR("10327:2022010123"), &json), GRADREG_OK);
+    gradreg_string_free(json);
+    out = NULL;
+    if (head != NULL) {
+        CHECK_CODE(gradreg_registry_check_audit_against(r, S(head), &out), GRADREG_OK);
+        CHECK(out != NULL && strstr(out, "\"first_fault\":null") != NULL);
+        gradreg_string_free(out);
+    }
+    gradreg_string_free(head);
+    gradreg_registry_free(r);
+    remove_db(path);
+    remove_db(empty);
     rmdir(dir);
 }
 
@@ -4025,6 +4118,7 @@ int main(void) {
     test_pure_arguments();
     test_registry_handles();
     test_registry_folder();
+    test_audit_anchor();
     test_registry_operations();
     test_registry_batches();
     test_worklists();

@@ -1,0 +1,734 @@
+//! Tampering with the store and storage damage: every stored registration is bound to the audit
+//! record that wrote it, the number index to the registrations, the chain to a head kept outside
+//! the file (and optionally to a key), and damage gives storage codes and stops writes.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use common::*;
+use gradreg::registry::{AuditKey, ChainFault, ChainHead, Registry, RowFault};
+use gradreg::{sample, Actor, Command, OnlineVerifier, Policy, VerdictKind};
+use proptest::prelude::*;
+use rusqlite::{params, Connection};
+
+fn tempdir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "gradreg-tamper-{tag}-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn info(student: &str, seq: u32) -> gradreg::BasicInfo {
+    let mut b = sample::basic_info();
+    b.student_number = student.into();
+    b.id_number = sample::id_number("320102", "20040315", seq, true).unwrap();
+    b
+}
+
+/// Uploads one graduate and walks them to an authorization; returns the key and the number.
+fn authorized(r: &Registry, b: &gradreg::BasicInfo) -> (String, String) {
+    let id = format!("{}:{}", b.school_code, b.student_number);
+    r.apply(
+        &id,
+        &school(),
+        &Command::UploadBasicInfo {
+            info: Arc::new(b.clone()),
+        },
+        day(3, 1),
+    )
+    .unwrap();
+    let g = Actor::Graduate {
+        id_number: b.id_number.clone(),
+    };
+    let mut acct = sample::chsi_account();
+    acct.id_number = b.id_number.clone();
+    r.apply(
+        &id,
+        &Actor::Chsi,
+        &Command::UpdateChsiAccount {
+            account: Box::new(acct),
+        },
+        day(3, 2),
+    )
+    .unwrap();
+    r.apply(&id, &g, &Command::Login, day(3, 3)).unwrap();
+    r.apply(&id, &g, &Command::ConfirmBasicInfo, day(3, 3))
+        .unwrap();
+    r.apply(
+        &id,
+        &platform(),
+        &report(sample::destination_data()),
+        day(4, 20),
+    )
+    .unwrap();
+    r.apply(&id, &g, &Command::ConfirmDestination, day(4, 21))
+        .unwrap();
+    let out = r
+        .apply(
+            &id,
+            &g,
+            &Command::Authorize {
+                validity_days: Some(30),
+            },
+            day(5, 1),
+        )
+        .unwrap();
+    let number = out.registration.authorizations[0].number.to_string();
+    (id, number)
+}
+
+/// A registry file with two authorized graduates; returns their keys and numbers.
+fn populated(path: &Path, key: Option<AuditKey>) -> Vec<(String, String)> {
+    let r = match key {
+        Some(k) => Registry::open_with_audit_key(path, Policy::jiangsu(), k).unwrap(),
+        None => Registry::open(path, Policy::jiangsu()).unwrap(),
+    };
+    let out = vec![
+        authorized(&r, &info("t1", 1)),
+        authorized(&r, &info("t2", 2)),
+    ];
+    assert!(r.check_audit().unwrap().intact());
+    out
+}
+
+fn raw(path: &Path) -> Connection {
+    Connection::open(path).unwrap()
+}
+
+fn verdict(r: &Registry, number: &str) -> VerdictKind {
+    let online = OnlineVerifier::new(r.tables());
+    r.verify_online(&online, &archive_dept(), "张明", number, day(5, 2))
+        .kind()
+}
+
+fn key() -> AuditKey {
+    AuditKey::new(&[0x42; 32]).unwrap()
+}
+
+const EMPLOYER: &str = "江苏紫金数据科技有限公司";
+
+#[test]
+fn a_direct_edit_of_a_destination_is_found_and_never_served() {
+    let dir = tempdir("edit");
+    let path = dir.join("r.db");
+    let graduates = populated(&path, None);
+    let (id, number) = graduates[0].clone();
+    let r = Registry::open(&path, Policy::jiangsu()).unwrap();
+    assert_eq!(verdict(&r, &number), VerdictKind::Valid);
+    let n = raw(&path)
+        .execute(
+            "UPDATE registrations SET data = replace(data, ?2, '伪造科技有限公司') WHERE id = ?1",
+            params![id, EMPLOYER],
+        )
+        .unwrap();
+    assert_eq!(n, 1);
+    let report = r.check_audit().unwrap();
+    assert!(!report.intact());
+    assert_eq!(report.first_fault, None, "the log itself is whole");
+    assert_eq!(report.row_faults.len(), 1, "{report:?}");
+    assert_eq!(report.row_faults[0].registration_id, id);
+    assert_eq!(report.row_faults[0].fault, RowFault::Tampered);
+    // Never served, through this handle or a new one.
+    let r = Registry::open(&path, Policy::jiangsu()).unwrap();
+    assert_ne!(verdict(&r, &number), VerdictKind::Valid);
+    let e = r.get(&id).unwrap_err();
+    assert_eq!(e.code(), 514, "{e}");
+    // The other graduate is served.
+    let r = Registry::open(&path, Policy::jiangsu()).unwrap();
+    assert_eq!(verdict(&r, &graduates[1].1), VerdictKind::Valid);
+    // Rolling a row back to an older state with its older record is found too.
+    let path = dir.join("rollback.db");
+    let graduates = populated(&path, None);
+    let (id, number) = graduates[0].clone();
+    let c = raw(&path);
+    let (old_seq, old_hash): (i64, Vec<u8>) = c
+        .query_row(
+            "SELECT seq, registration_hash FROM audit WHERE registration_id = ?1 ORDER BY seq DESC LIMIT 1 OFFSET 1",
+            [&id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(old_hash.len(), 32);
+    c.execute(
+        "UPDATE registrations SET audit_seq = ?2 WHERE id = ?1",
+        params![id, old_seq],
+    )
+    .unwrap();
+    let r = Registry::open(&path, Policy::jiangsu()).unwrap();
+    assert_eq!(r.get(&id).unwrap_err().code(), 514);
+    assert_ne!(verdict(&r, &number), VerdictKind::Valid);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn stripped_authorizations_and_deleted_rows_are_found() {
+    let dir = tempdir("strip");
+    let cases: [(&str, &str, RowFault); 5] = [
+        (
+            "strip",
+            "UPDATE registrations SET data = json_set(data, '$.authorizations', json('[]')) WHERE id = ?1",
+            RowFault::Tampered,
+        ),
+        (
+            "numbers",
+            "DELETE FROM numbers WHERE registration_id = ?1",
+            RowFault::NumberMissing,
+        ),
+        (
+            "row",
+            "DELETE FROM registrations WHERE id = ?1",
+            RowFault::Missing,
+        ),
+        (
+            "stray",
+            "INSERT INTO numbers(number, registration_id) VALUES('ABCDEFGHJKLMNPQR', ?1)",
+            RowFault::NumberStray,
+        ),
+        (
+            "inserted",
+            "INSERT INTO registrations(id, version, id_number, name, college, major_code, major_name, \
+             stage, late, data) SELECT 'x' || id, version, '', name, college, major_code, \
+             major_name, stage, late, replace(data, id, 'x' || id) FROM registrations WHERE id = ?1",
+            RowFault::Unrecorded,
+        ),
+    ];
+    for (tag, sql, fault) in cases {
+        let path = dir.join(format!("{tag}.db"));
+        let graduates = populated(&path, None);
+        let (id, _) = &graduates[0];
+        raw(&path).execute(sql, [id]).unwrap();
+        let r = Registry::open(&path, Policy::jiangsu()).unwrap();
+        let report = r.check_audit().unwrap();
+        assert!(!report.intact(), "{tag}");
+        assert!(
+            report.row_faults.iter().any(|p| p.fault == fault),
+            "{tag}: {report:?}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Rewrites a registration in the file and recomputes the chain from its record on, as someone
+/// who knows the format (but not a key) can.
+fn forge_and_recompute(path: &Path, id: &str) {
+    let c = raw(path);
+    c.execute_batch(
+        "DROP TRIGGER audit_append_only_update; DROP TRIGGER audit_append_only_delete;",
+    )
+    .unwrap();
+    c.execute(
+        "UPDATE registrations SET data = replace(data, ?2, '伪造科技有限公司') WHERE id = ?1",
+        params![id, EMPLOYER],
+    )
+    .unwrap();
+    let (data, seq): (String, i64) = c
+        .query_row(
+            "SELECT data, audit_seq FROM registrations WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let rh = gradreg::registry::store::registration_hash(&data);
+    c.execute(
+        "UPDATE audit SET registration_hash = ?2 WHERE seq = ?1",
+        params![seq, &rh[..]],
+    )
+    .unwrap();
+    let rows: Vec<(i64, String, Option<Vec<u8>>)> = {
+        let mut s = c
+            .prepare("SELECT seq, entry, registration_hash FROM audit WHERE seq >= ?1 ORDER BY seq")
+            .unwrap();
+        let rows = s
+            .query_map([seq], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap();
+        rows.map(|r| r.unwrap()).collect()
+    };
+    let mut prev: Vec<u8> = c
+        .query_row("SELECT prev_hash FROM audit WHERE seq = ?1", [seq], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    for (s, entry, rh) in rows {
+        let mut p = [0u8; 32];
+        p.copy_from_slice(&prev);
+        let rh = rh.map(|v| {
+            let mut h = [0u8; 32];
+            h.copy_from_slice(&v);
+            h
+        });
+        let hash = gradreg::registry::store::record_hash(None, &p, &entry, rh.as_ref());
+        c.execute(
+            "UPDATE audit SET prev_hash = ?2, hash = ?3 WHERE seq = ?1",
+            params![s, &p[..], &hash[..]],
+        )
+        .unwrap();
+        prev = hash.to_vec();
+    }
+}
+
+#[test]
+fn a_recomputed_unkeyed_chain_is_caught_by_the_exported_head() {
+    let dir = tempdir("recompute");
+    let path = dir.join("r.db");
+    let graduates = populated(&path, None);
+    let head = Registry::open(&path, Policy::jiangsu())
+        .unwrap()
+        .audit_head()
+        .unwrap();
+    let text = head.to_string();
+    assert!(text.starts_with("gradreg-audit-head:1:"), "{text}");
+    assert_eq!(ChainHead::parse(&text).unwrap(), head);
+    assert!(ChainHead::parse("gradreg-audit-head:1:3:00").is_err());
+    let r = Registry::open(&path, Policy::jiangsu()).unwrap();
+    assert!(r.check_audit_against(&head).unwrap().intact());
+    forge_and_recompute(&path, &graduates[0].0);
+    let r = Registry::open(&path, Policy::jiangsu()).unwrap();
+    // Without a kept head the forgery is consistent ...
+    assert!(r.check_audit().unwrap().intact());
+    // ... but not against the head the host kept.
+    let report = r
+        .check_audit_against(&ChainHead::parse(&text).unwrap())
+        .unwrap();
+    assert_eq!(report.first_fault, Some((head.seq, ChainFault::Diverged)));
+    assert!(!report.intact());
+    // And the handle that found it refuses to write.
+    let e = upload_new(&r, "n1", 9).unwrap_err();
+    assert_eq!(e.code(), 516, "{e}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Uploads a new graduate (a write that changes the store).
+fn upload_new(r: &Registry, student: &str, seq: u32) -> gradreg::Result<gradreg::Outcome> {
+    r.apply(
+        &format!("10327:{student}"),
+        &school(),
+        &Command::UploadBasicInfo {
+            info: Arc::new(info(student, seq)),
+        },
+        day(5, 3),
+    )
+}
+
+#[test]
+fn a_cut_tail_is_caught_against_the_exported_head() {
+    let dir = tempdir("tail");
+    let path = dir.join("r.db");
+    populated(&path, None);
+    let head = Registry::open(&path, Policy::jiangsu())
+        .unwrap()
+        .audit_head()
+        .unwrap();
+    // Cut the last three records and move the stored head back.
+    raw(&path)
+        .execute_batch(&format!(
+            "DROP TRIGGER audit_append_only_delete; DELETE FROM audit WHERE seq > {n}; \
+             UPDATE meta SET value = '{n}' WHERE key = 'audit_head';",
+            n = head.seq - 3
+        ))
+        .unwrap();
+    let r = Registry::open(&path, Policy::jiangsu()).unwrap();
+    let report = r.check_audit_against(&head).unwrap();
+    assert_eq!(
+        report.first_fault,
+        Some((head.seq - 2, ChainFault::Truncated))
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_keyed_chain_cannot_be_recomputed_without_its_key() {
+    let dir = tempdir("keyed");
+    let path = dir.join("r.db");
+    let graduates = populated(&path, Some(key()));
+    // Without the key, or with another, the registry does not open.
+    let e = Registry::open(&path, Policy::jiangsu()).err().unwrap();
+    assert_eq!(e.code(), 515, "{e}");
+    let other = AuditKey::new(&[7; 32]).unwrap();
+    let e = Registry::open_with_audit_key(&path, Policy::jiangsu(), other)
+        .err()
+        .unwrap();
+    assert_eq!(e.code(), 515, "{e}");
+    let r = Registry::open_with_audit_key(&path, Policy::jiangsu(), key()).unwrap();
+    assert!(r.check_audit().unwrap().intact());
+    assert_eq!(verdict(&r, &graduates[0].1), VerdictKind::Valid);
+    drop(r);
+    forge_and_recompute(&path, &graduates[0].0);
+    let r = Registry::open_with_audit_key(&path, Policy::jiangsu(), key()).unwrap();
+    let report = r.check_audit().unwrap();
+    assert!(
+        matches!(report.first_fault, Some((_, ChainFault::Edited))),
+        "{report:?}"
+    );
+    let r = Registry::open_with_audit_key(&path, Policy::jiangsu(), key()).unwrap();
+    assert_eq!(r.get(&graduates[0].0).unwrap_err().code(), 514);
+    assert_ne!(verdict(&r, &graduates[0].1), VerdictKind::Valid);
+    // Removing the key record to pass the file off as unkeyed is refused by the keyed host.
+    raw(&path)
+        .execute("DELETE FROM meta WHERE key = 'audit_key_check'", [])
+        .unwrap();
+    let e = Registry::open_with_audit_key(&path, Policy::jiangsu(), key())
+        .err()
+        .unwrap();
+    assert_eq!(e.code(), 515, "{e}");
+    // An unkeyed registry with records refuses a key; a short key is an argument error.
+    let plain = dir.join("plain.db");
+    populated(&plain, None);
+    let e = Registry::open_with_audit_key(&plain, Policy::jiangsu(), key())
+        .err()
+        .unwrap();
+    assert_eq!(e.code(), 515, "{e}");
+    assert_eq!(AuditKey::new(&[1; 8]).unwrap_err().code(), 103);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn the_memory_store_binds_and_keys_its_chain_too() {
+    for r in [
+        Registry::in_memory(Policy::jiangsu()).unwrap(),
+        Registry::in_memory_with_audit_key(Policy::jiangsu(), key()).unwrap(),
+    ] {
+        authorized(&r, &info("m1", 1));
+        let report = r.check_audit().unwrap();
+        assert!(report.intact(), "{report:?}");
+        assert_eq!(report.unbound, 0);
+        let records = r.audit(None).unwrap();
+        assert!(records.iter().all(|x| x.registration_hash.is_some()));
+        let head = r.audit_head().unwrap();
+        assert!(r.check_audit_against(&head).unwrap().intact());
+        let mut other = head;
+        other.hash[0] ^= 1;
+        assert_eq!(
+            r.check_audit_against(&other).unwrap().first_fault,
+            Some((head.seq, ChainFault::Diverged))
+        );
+    }
+    // Records of a keyed chain do not verify without the key.
+    let r = Registry::in_memory_with_audit_key(Policy::jiangsu(), key()).unwrap();
+    authorized(&r, &info("m2", 2));
+    let head = r.audit_head().unwrap();
+    let records = r.audit(None).unwrap();
+    assert!(gradreg::registry::check_chain_keyed(records.clone(), head, Some(&key())).intact());
+    assert_eq!(
+        gradreg::registry::check_chain(records, head).first_fault,
+        Some((1, ChainFault::Edited))
+    );
+}
+
+#[test]
+fn flipped_bytes_give_the_storage_damage_code() {
+    let dir = tempdir("flip");
+    let path = dir.join("r.db");
+    let graduates = populated(&path, None);
+    let (id, _) = &graduates[0];
+    // A byte of a row turned into one that is not UTF-8.
+    raw(&path)
+        .execute(
+            "UPDATE registrations SET data = CAST(substr(data, 1, 20) || CAST(x'ff' AS TEXT) || substr(data, 22) AS TEXT) WHERE id = ?1",
+            [id],
+        )
+        .unwrap();
+    let r = Registry::open(&path, Policy::jiangsu()).unwrap();
+    let e = r.get(id).unwrap_err();
+    assert_eq!(e.code(), 505, "{e}");
+    // A value of the wrong type.
+    raw(&path)
+        .execute(
+            "UPDATE registrations SET data = x'00ff10' WHERE id = ?1",
+            [&graduates[1].0],
+        )
+        .unwrap();
+    let r = Registry::open(&path, Policy::jiangsu()).unwrap();
+    assert_eq!(r.get(&graduates[1].0).unwrap_err().code(), 505);
+    // An event and an audit entry that no longer parse.
+    raw(&path)
+        .execute_batch(
+            "UPDATE events SET event = substr(event, 2) WHERE seq = 1; \
+             DROP TRIGGER audit_append_only_update; \
+             UPDATE audit SET entry = CAST(x'7bff' AS TEXT) WHERE seq = 1;",
+        )
+        .unwrap();
+    let r = Registry::open(&path, Policy::jiangsu()).unwrap();
+    assert_eq!(r.events_after(0, 10).unwrap_err().code(), 505);
+    assert_eq!(r.audit(None).unwrap_err().code(), 505);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn an_empty_file_is_refused_not_initialised() {
+    let dir = tempdir("empty");
+    let path = dir.join("r.db");
+    std::fs::write(&path, b"").unwrap();
+    let e = Registry::open(&path, Policy::jiangsu()).err().unwrap();
+    assert_eq!(e.code(), 505, "{e}");
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 0, "left as it was");
+    // A folder holding an empty registry file: the same.
+    let e = Registry::open(&dir, Policy::jiangsu()).err();
+    assert!(
+        e.is_none(),
+        "a folder without the file makes a new registry"
+    );
+    std::fs::write(dir.join(gradreg::registry::DEFAULT_FILE_NAME), b"").unwrap();
+    let e = Registry::open(&dir, Policy::jiangsu()).err().unwrap();
+    assert_eq!(e.code(), 505, "{e}");
+    // Not a database at all.
+    std::fs::write(&path, b"hello, not a database, just some text.").unwrap();
+    assert_eq!(
+        Registry::open(&path, Policy::jiangsu())
+            .err()
+            .unwrap()
+            .code(),
+        505
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn writes_are_refused_after_damage_until_reopened() {
+    let dir = tempdir("refuse");
+    let path = dir.join("r.db");
+    let graduates = populated(&path, None);
+    let r = Registry::open(&path, Policy::jiangsu()).unwrap();
+    raw(&path)
+        .execute(
+            "UPDATE registrations SET data = replace(data, ?2, '伪造') WHERE id = ?1",
+            params![graduates[0].0, EMPLOYER],
+        )
+        .unwrap();
+    assert_eq!(r.get(&graduates[0].0).unwrap_err().code(), 514);
+    // A write of another, sound registration through the same handle is refused.
+    let e = upload_new(&r, "n1", 9).unwrap_err();
+    assert_eq!(e.code(), 516, "{e}");
+    // Reopened (say after repair), writes of sound registrations go through again; the
+    // tampered one is still not served.
+    let r = Registry::open(&path, Policy::jiangsu()).unwrap();
+    upload_new(&r, "n1", 9).unwrap();
+    assert_eq!(r.get(&graduates[0].0).unwrap_err().code(), 514);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// An edit of a stored row, as someone with the file might make it.
+#[derive(Debug, Clone)]
+enum Edit {
+    /// Replace the character at this position (modulo the length) of the registration's JSON.
+    Char(usize, char),
+    /// Cut this many characters at this position.
+    Cut(usize, usize),
+    /// Set a field of the JSON to a text value.
+    Field(&'static str, String),
+    /// Point the row at another audit record.
+    Seq(i64),
+    /// Move one of its numbers to the other registration.
+    MoveNumber,
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        (any::<usize>(), any::<char>()).prop_map(|(p, c)| Edit::Char(p, c)),
+        (any::<usize>(), 1usize..40).prop_map(|(p, n)| Edit::Cut(p, n)),
+        (
+            prop::sample::select(vec![
+                "$.basic.name",
+                "$.basic.id_number",
+                "$.destination.destination.employer.name",
+                "$.authorizations[0].valid_until",
+                "$.authorizations[0].state",
+                "$.authorizations[0].number",
+                "$.stage",
+                "$.late",
+            ]),
+            "[a-zA-Z0-9 张王]{0,12}"
+        )
+            .prop_map(|(f, v)| Edit::Field(f, v)),
+        (-3i64..40).prop_map(Edit::Seq),
+        Just(Edit::MoveNumber),
+    ]
+}
+
+/// A template registry file, made once.
+fn template() -> &'static (PathBuf, Vec<(String, String)>) {
+    static T: std::sync::OnceLock<(PathBuf, Vec<(String, String)>)> = std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        let path = tempdir("template").join("t.db");
+        let graduates = populated(&path, None);
+        (path, graduates)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// Any edit of a stored registration that changes it is found by the audit check, and the
+    /// edited registration is not served.
+    #[test]
+    fn random_edits_of_stored_rows_are_always_found(e in edit(), which in 0usize..2) {
+        let (tpl, graduates) = template();
+        let dir = tempdir("prop");
+        let path = dir.join("r.db");
+        std::fs::copy(tpl, &path).unwrap();
+        let (id, _) = &graduates[which];
+        let c = raw(&path);
+        let (data, seq): (String, i64) = c
+            .query_row("SELECT data, audit_seq FROM registrations WHERE id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        let changed = match &e {
+            Edit::Char(p, ch) => {
+                let chars: Vec<char> = data.chars().collect();
+                let i = p % chars.len();
+                let mut out: String = chars[..i].iter().collect();
+                out.push(*ch);
+                out.extend(&chars[i + 1..]);
+                c.execute("UPDATE registrations SET data = ?2 WHERE id = ?1", params![id, out]).unwrap();
+                out != data
+            }
+            Edit::Cut(p, n) => {
+                let chars: Vec<char> = data.chars().collect();
+                let i = p % chars.len();
+                let j = (i + n).min(chars.len());
+                let out: String = chars[..i].iter().chain(&chars[j..]).collect();
+                c.execute("UPDATE registrations SET data = ?2 WHERE id = ?1", params![id, out]).unwrap();
+                out != data
+            }
+            Edit::Field(f, v) => {
+                c.execute(
+                    "UPDATE registrations SET data = json_set(data, ?2, ?3) WHERE id = ?1",
+                    params![id, f, v],
+                )
+                .unwrap();
+                let now: String = c
+                    .query_row("SELECT data FROM registrations WHERE id = ?1", [id], |r| r.get(0))
+                    .unwrap();
+                now != data
+            }
+            Edit::Seq(s) => {
+                c.execute("UPDATE registrations SET audit_seq = ?2 WHERE id = ?1", params![id, s]).unwrap();
+                *s != seq
+            }
+            Edit::MoveNumber => {
+                let other = &graduates[1 - which].0;
+                let number: String = c
+                    .query_row("SELECT number FROM numbers WHERE registration_id = ?1 LIMIT 1", [id], |r| r.get(0))
+                    .unwrap();
+                c.execute("UPDATE numbers SET registration_id = ?2 WHERE number = ?1", params![number, other]).unwrap();
+                true
+            }
+        };
+        drop(c);
+        prop_assume!(changed);
+        let r = Registry::open(&path, Policy::jiangsu()).unwrap();
+        let report = r.check_audit().unwrap();
+        prop_assert!(!report.intact(), "{e:?} not found: {report:?}");
+        if !matches!(e, Edit::MoveNumber) {
+            let r = Registry::open(&path, Policy::jiangsu()).unwrap();
+            let loaded = r.get(id);
+            prop_assert!(loaded.is_err(), "{e:?} served");
+            let code = loaded.unwrap_err().code();
+            prop_assert!(code == 514 || code == 505, "{e:?}: {code}");
+        }
+        drop(r);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+#[test]
+fn an_edited_summary_column_is_found() {
+    let dir = tempdir("summary");
+    let path = dir.join("r.db");
+    let graduates = populated(&path, None);
+    raw(&path)
+        .execute(
+            "UPDATE registrations SET destination_code = '11', college = '伪造学院' WHERE id = ?1",
+            [&graduates[0].0],
+        )
+        .unwrap();
+    let r = Registry::open(&path, Policy::jiangsu()).unwrap();
+    let report = r.check_audit().unwrap();
+    assert_eq!(report.row_faults.len(), 1, "{report:?}");
+    assert_eq!(report.row_faults[0].fault, RowFault::SummaryMismatch);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A file written before registrations were bound: its rows are served and reported as unbound,
+/// the next change of a row binds it, and a bound row cannot pass itself off as unbound.
+#[test]
+fn an_older_file_is_migrated_and_its_rows_bound_on_their_next_change() {
+    let dir = tempdir("legacy");
+    let path = dir.join("r.db");
+    let graduates = populated(&path, None);
+    {
+        // Make the file look as the previous release wrote it: no binding columns, and every
+        // record hashed the old way.
+        let c = raw(&path);
+        c.execute_batch(
+            "DROP TRIGGER audit_append_only_update; \
+             ALTER TABLE registrations DROP COLUMN audit_seq; \
+             ALTER TABLE audit DROP COLUMN registration_hash;",
+        )
+        .unwrap();
+        let rows: Vec<(i64, String)> = {
+            let mut s = c
+                .prepare("SELECT seq, entry FROM audit ORDER BY seq")
+                .unwrap();
+            let rows = s.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+            rows.map(|r| r.unwrap()).collect()
+        };
+        let mut prev = [0u8; 32];
+        for (seq, entry) in rows {
+            let hash = gradreg::registry::store::chain_hash(&prev, &entry);
+            c.execute(
+                "UPDATE audit SET prev_hash = ?2, hash = ?3 WHERE seq = ?1",
+                params![seq, &prev[..], &hash[..]],
+            )
+            .unwrap();
+            prev = hash;
+        }
+        c.execute_batch(
+            "CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit \
+             BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;",
+        )
+        .unwrap();
+    }
+    let r = Registry::open(&path, Policy::jiangsu()).unwrap();
+    let report = r.check_audit().unwrap();
+    assert!(report.intact(), "{report:?}");
+    assert_eq!(report.unbound, 2);
+    assert_eq!(verdict(&r, &graduates[0].1), VerdictKind::Valid);
+    // The next change binds the row.
+    let (id, _) = &graduates[0];
+    let g = Actor::Graduate {
+        id_number: info("t1", 1).id_number,
+    };
+    r.apply(
+        id,
+        &g,
+        &Command::FileVoidRequest {
+            reason: "换单位".into(),
+        },
+        day(5, 3),
+    )
+    .unwrap();
+    let report = r.check_audit().unwrap();
+    assert!(report.intact(), "{report:?}");
+    assert_eq!(report.unbound, 1);
+    assert!(r.get(id).is_ok());
+    // A bound row whose link is removed does not pass for an unbound one.
+    raw(&path)
+        .execute(
+            "UPDATE registrations SET audit_seq = NULL WHERE id = ?1",
+            [id],
+        )
+        .unwrap();
+    let r = Registry::open(&path, Policy::jiangsu()).unwrap();
+    assert_eq!(r.get(id).unwrap_err().code(), 514);
+    assert!(!r.check_audit().unwrap().intact());
+    let _ = std::fs::remove_dir_all(dir);
+}
