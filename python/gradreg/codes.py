@@ -18,8 +18,9 @@ from datetime import datetime
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from . import _fields, _native
-from ._convert import dumps, instant, parse_instant
+from ._convert import dumps, instant, parse_instant, path_text
 from ._errors import ArgumentError, ArgumentTypeError, error_code
+from ._guard import caller_raised
 from .lifecycle import Actor, Registration, _need
 
 __all__ = [
@@ -437,7 +438,12 @@ def _status_callable(source: StatusSource) -> Callable[[str, str, str], Optional
         raise ArgumentTypeError(f"status must be callable, got {type(source).__name__}")
 
     def ask(number: str, section: str, now: str) -> Optional[str]:
-        answer = source(number, section, parse_instant(now))
+        try:
+            answer = source(number, section, parse_instant(now))
+        except BaseException as e:
+            # The caller's own exception: it leaves verify_token as it is.
+            caller_raised(e)
+            raise
         if not isinstance(answer, StatusAnswer):
             raise ArgumentTypeError(
                 f"a status source must return a StatusAnswer, got {type(answer).__name__}"
@@ -448,9 +454,7 @@ def _status_callable(source: StatusSource) -> Callable[[str, str, str], Optional
 
 
 def _path(path: Any) -> str:
-    if not isinstance(path, (str, os.PathLike)):
-        raise ArgumentTypeError(f"a path must be str or os.PathLike, got {type(path).__name__}")
-    return os.fspath(path)
+    return path_text(path, "a path")
 
 
 def _alg(algorithm: Any) -> str:
