@@ -34,7 +34,7 @@ from __future__ import annotations
 import functools
 import inspect
 from types import ModuleType
-from typing import Any, Callable, Dict, Iterable, Optional, Set, TypeVar
+from typing import Any, Callable, Dict, Iterable, Optional, Set, Type, TypeVar
 
 from ._errors import (
     ArgumentError,
@@ -108,10 +108,10 @@ def translate(where: str, e: BaseException) -> Optional[GradregError]:
     return InternalError(f"{where}: 内部错误 / internal error: {_what(e)}", error_code("internal"))
 
 
-_OS_CLASSES: Dict[type, type] = {}
+_OS_CLASSES: Dict[type, Type[GradregError]] = {}
 
 
-def _os_class(kind: type) -> type:
+def _os_class(kind: type) -> Type[GradregError]:
     """``StorageOSError`` joined with the built-in ``OSError`` subclass ``kind``, so that
     ``except FileNotFoundError`` still catches a missing file."""
     if kind is OSError:
@@ -134,7 +134,7 @@ def _storage_os_error(e: OSError) -> GradregError:
     code = getattr(e, "code", None)
     if not isinstance(code, int) or isinstance(code, bool):
         code = error_code("io")
-    out = _os_class(type(e))(str(e), code, None)
+    out: GradregError = _os_class(type(e))(str(e), code, None)
     for attr in ("errno", "strerror", "filename", "filename2"):
         try:
             setattr(out, attr, getattr(e, attr, None))
@@ -147,7 +147,7 @@ def guard(fn: F, where: Optional[str] = None) -> F:
     """``fn`` wrapped so that a foreign exception leaves it as the package's exception."""
     if getattr(fn, _MARK, False):
         return fn
-    name = where or getattr(fn, "__qualname__", getattr(fn, "__name__", "gradreg"))
+    name = where or str(getattr(fn, "__qualname__", getattr(fn, "__name__", "gradreg")))
 
     @functools.wraps(fn)
     def guarded(*args: Any, **kwargs: Any) -> Any:

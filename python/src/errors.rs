@@ -228,7 +228,16 @@ fn error_codes(py: Python<'_>) -> PyResult<String> {
     })
 }
 
+/// TEST ONLY: panics inside [`run`] with `message`, so that the tests see a caught panic become
+/// `InternalError` 990 with nothing printed to stderr. Not part of the package's interface.
+#[pyfunction]
+#[pyo3(name = "_test_panic")]
+fn test_panic(py: Python<'_>, message: String) -> PyResult<()> {
+    run(py, move || -> Result<(), Error> { panic!("{message}") })
+}
+
 /// Registers this module's functions.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(error_codes, m)?)
+    m.add_function(wrap_pyfunction!(error_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(test_panic, m)?)
 }

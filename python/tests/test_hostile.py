@@ -22,10 +22,11 @@ import inspect
 import io
 import os
 import pathlib
+import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
 from types import ModuleType
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -333,7 +334,7 @@ Target = Tuple[str, Optional[str], Callable[..., Any], List[inspect.Parameter]]
 def targets() -> Iterator[Target]:
     """(name, class needing an instance or None, callable, parameters) of every entry point
     that takes at least one argument."""
-    seen: set = set()
+    seen: Set[Any] = set()
     for m in MODULES:
         for name in m.__all__:
             obj = getattr(m, name)
@@ -348,7 +349,7 @@ def targets() -> Iterator[Target]:
                 yield from _class_targets(obj, seen)
 
 
-def _class_targets(cls: type, seen: set) -> Iterator[Target]:
+def _class_targets(cls: type, seen: Set[Any]) -> Iterator[Target]:
     for klass in cls.__mro__:
         if not _ours(klass):
             continue
@@ -606,6 +607,23 @@ def test_known_panics(name: str) -> None:
         KNOWN_PROBES[name]()
     except GradregError as e:
         assert e.code != gradreg.error_code("panic"), str(e)
+
+
+def test_a_caught_panic_prints_nothing() -> None:
+    """A panic inside the core becomes ``InternalError`` 990, and the host's stderr stays
+    clean (the module's panic hook is silent for the panics it catches)."""
+    code = (
+        "import gradreg, gradreg._native as n\n"
+        "try:\n"
+        "    n._test_panic('hostile probe')\n"
+        "except gradreg.InternalError as e:\n"
+        "    print(e.code)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert out.stdout.strip() == str(gradreg.error_code("panic")), out
+    assert out.stderr == ""
 
 
 def test_lone_surrogates_are_argument_errors() -> None:
