@@ -257,7 +257,8 @@ __all__ = [
 
 # The boundary: every public function and method of the package raises only GradregError
 # subclasses (see gradreg/_guard.py).
-from . import _errors, _guard, codes, forms, lifecycle, notify, records, registry, roster, tables  # noqa: E402
+from . import _errors, _guard, codes, forms, lifecycle, notify  # noqa: E402
+from . import records, registry, roster, tables  # noqa: E402
 
 _guard.install(
     [sys.modules[__name__], _errors, codes, forms, lifecycle, notify, records, registry, roster]

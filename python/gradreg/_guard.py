@@ -105,7 +105,9 @@ def translate(where: str, e: BaseException) -> Optional[GradregError]:
         return ArgumentTypeError(f"{where}: 参数类型错误 / wrong type: {_what(e)}")
     if isinstance(e, OSError):
         return _storage_os_error(e)
-    return InternalError(f"{where}: 内部错误 / internal error: {_what(e)}", error_code("internal"))
+    return InternalError(
+        f"{where}: 内部错误 / internal error: {_what(e)}", error_code("internal")
+    )
 
 
 _OS_CLASSES: Dict[type, Type[GradregError]] = {}
@@ -121,7 +123,10 @@ def _os_class(kind: type) -> Type[GradregError]:
         cls = type(
             f"Storage{kind.__name__}",
             (StorageOSError, kind),
-            {"__module__": "gradreg._errors", "__doc__": f"``StorageOSError`` and ``{kind.__name__}``."},
+            {
+                "__module__": "gradreg._errors",
+                "__doc__": f"``StorageOSError`` and ``{kind.__name__}``.",
+            },
         )
         _OS_CLASSES[kind] = cls
     return cls

@@ -465,7 +465,7 @@ def _u32(name: str, v: Any) -> int:
     if not isinstance(v, int) or isinstance(v, bool):
         raise ArgumentTypeError(f"{name} must be int, got {type(v).__name__}")
     if not 0 <= v <= 0xFFFFFFFF:
-        raise ArgumentTypeError(f"{name} must fit in 32 bits")
+        raise ArgumentError(f"{name} must fit in 32 bits, got {v}", error_code("invalid_argument"))
     return v
 
 
@@ -473,7 +473,9 @@ def _key_id(id: Any) -> int:
     if not isinstance(id, int) or isinstance(id, bool):
         raise ArgumentTypeError(f"a key id must be int, got {type(id).__name__}")
     if not 0 <= id <= 0xFFFFFFFF:
-        raise ArgumentTypeError("a key id must fit in 32 bits")
+        raise ArgumentError(
+            f"a key id must fit in 32 bits, got {id}", error_code("invalid_argument")
+        )
     return id
 
 

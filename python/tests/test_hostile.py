@@ -141,7 +141,11 @@ HOSTILE: st.SearchStrategy[Any] = st.one_of(
     st.binary(max_size=64),
     st.sampled_from([b"\x00" * 10, b"\xff\xfe" * 20, bytearray(b"PK\x03\x04")]),
     st.sampled_from([nested_list(10_000), nested_dict(10_000), nested_list(50), nested_dict(50)]),
-    st.dictionaries(st.text(max_size=5), st.one_of(st.none(), st.integers(), st.text(max_size=5)), max_size=4),
+    st.dictionaries(
+        st.text(max_size=5),
+        st.one_of(st.none(), st.integers(), st.text(max_size=5)),
+        max_size=4,
+    ),
     st.lists(st.one_of(st.none(), st.integers(), st.text(max_size=5)), max_size=4),
     st.sampled_from(
         [
@@ -540,7 +544,17 @@ SWEEP: List[Any] = (
 )
 
 #: The values given to each field of a valid record in turn.
-FIELD_SWEEP: List[Any] = [None, -1, 2**62, 10**15, -(2**62), "\ud800", "a\x00b", [None], {"a": None}]
+FIELD_SWEEP: List[Any] = [
+    None,
+    -1,
+    2**62,
+    10**15,
+    -(2**62),
+    "\ud800",
+    "a\x00b",
+    [None],
+    {"a": None},
+]
 
 
 def _sweep(params: List[inspect.Parameter]) -> Iterator[Dict[str, Any]]:
@@ -651,6 +665,8 @@ def test_foreign_exceptions_become_typed_ones() -> None:
     with pytest.raises(gradreg.ArgumentError) as e:
         gradreg.generate_cohort(2**70)
     assert isinstance(e.value, ValueError)
+    with pytest.raises(gradreg.ArgumentError):
+        KeyRing().add_hmac(2**40, b"k" * 32)
     with pytest.raises(gradreg.ArgumentError) as m:
         gradreg.ParsedDestinations.from_dict({})
     assert m.value.code == gradreg.error_code("malformed_json")
