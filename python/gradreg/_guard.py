@@ -12,6 +12,7 @@ raised inside the package                         becomes
 ``UnicodeError`` (a lone surrogate in a ``str``)  ``ArgumentError`` ``invalid_argument``
 ``OverflowError`` (an int out of range)           ``ArgumentError`` ``invalid_argument``
 ``RecursionError`` (nesting too deep)             ``ArgumentError`` ``invalid_argument``
+``MemoryError`` (a value too large)               ``ArgumentError`` ``invalid_argument``
 ``ValueError`` (a NUL in a path, ...)             ``ArgumentError`` ``invalid_argument``
 ``KeyError``, ``IndexError``                      ``ArgumentError`` ``invalid_argument``
 ``TypeError``, ``AttributeError``                 ``ArgumentTypeError`` (also a ``TypeError``)
@@ -94,6 +95,8 @@ def translate(where: str, e: BaseException) -> Optional[GradregError]:
         )
     if isinstance(e, OverflowError):
         return ArgumentError(f"{where}: 数值超出范围 / number out of range: {_what(e)}", bad)
+    if isinstance(e, MemoryError):
+        return ArgumentError(f"{where}: 内存不足 / value too large for memory: {_what(e)}", bad)
     if isinstance(e, RecursionError):
         return ArgumentError(
             f"{where}: 嵌套过深 / value nested too deeply: {_what(e)}",

@@ -679,6 +679,54 @@ def test_foreign_exceptions_become_typed_ones() -> None:
     assert isinstance(t.value, TypeError)
 
 
+def test_the_boundary_maps_each_foreign_exception() -> None:
+    """Each built-in exception raised inside the package leaves it as the class the docs name,
+    with the original as ``__cause__``."""
+    from gradreg import _guard
+
+    def raising(e: BaseException) -> Callable[[], None]:
+        def f() -> None:
+            raise e
+
+        return _guard.guard(f, "probe")
+
+    bad = gradreg.error_code("invalid_argument")
+    cases: List[Tuple[BaseException, type, int]] = [
+        (
+            UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed"),
+            gradreg.ArgumentError,
+            bad,
+        ),
+        (OverflowError("too big"), gradreg.ArgumentError, bad),
+        (RecursionError("deep"), gradreg.ArgumentError, bad),
+        (MemoryError(), gradreg.ArgumentError, bad),
+        (ValueError("embedded null byte"), gradreg.ArgumentError, bad),
+        (KeyError("x"), gradreg.ArgumentError, bad),
+        (IndexError("i"), gradreg.ArgumentError, bad),
+        (TypeError("t"), gradreg.ArgumentTypeError, bad),
+        (AttributeError("a"), gradreg.ArgumentTypeError, bad),
+        (RuntimeError("r"), gradreg.InternalError, gradreg.error_code("internal")),
+    ]
+    for original, cls, code in cases:
+        with pytest.raises(cls) as info:
+            raising(original)()
+        got = info.value
+        assert type(got) is cls and isinstance(got, GradregError), original
+        assert got.code == code
+        assert got.__cause__ is original
+    with pytest.raises(FileNotFoundError) as nf:
+        raising(FileNotFoundError(2, "No such file or directory", "x.txt"))()
+    assert isinstance(nf.value, gradreg.StorageOSError)
+    assert (nf.value.errno, nf.value.filename) == (2, "x.txt")
+    assert nf.value.code == gradreg.error_code("io")
+    with pytest.raises(KeyboardInterrupt):
+        raising(KeyboardInterrupt())()
+    mine = ValueError("the caller's")
+    with pytest.raises(ValueError) as own:
+        raising(_guard.caller_raised(mine))()
+    assert own.value is mine
+
+
 def test_callback_exceptions_pass_through() -> None:
     """An exception raised by the caller's own status source is the caller's: it is not
     wrapped."""
