@@ -37,6 +37,7 @@ import inspect
 from types import ModuleType
 from typing import Any, Callable, Dict, Iterable, Optional, Set, Type, TypeVar
 
+from . import _errors
 from ._errors import (
     ArgumentError,
     ArgumentTypeError,
@@ -132,6 +133,8 @@ def _os_class(kind: type) -> Type[GradregError]:
             },
         )
         _OS_CLASSES[kind] = cls
+        # Reachable by name (pickle, repr), as the other exception classes are.
+        setattr(_errors, cls.__name__, cls)
     return cls
 
 
