@@ -64,7 +64,7 @@ if ! [ -x "$venv/bin/python" ]; then
     apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null && python3 -m venv "$venv"
   }
 fi
-"$venv/bin/python" -m pip install -q maturin pytest mypy zxing-cpp pillow pikepdf fonttools
+"$venv/bin/python" -m pip install -q maturin pytest hypothesis mypy zxing-cpp pillow pikepdf fonttools
 rm -f target/wheels/gradreg-*.whl
 start=$(date +%s)
 "$venv/bin/maturin" build -q -m python/Cargo.toml -i "$venv/bin/python" -o target/wheels
@@ -82,7 +82,7 @@ mkdir -p "$log_dir/office"
 py39=$(ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.9.*/bin/python 2>/dev/null | head -n 1 || true)
 if [ -n "$py39" ]; then
   [ -x target/py39-venv/bin/python ] || "$py39" -m venv target/py39-venv
-  target/py39-venv/bin/python -m pip install -q pytest
+  target/py39-venv/bin/python -m pip install -q pytest hypothesis
   target/py39-venv/bin/python -m pip install -q --force-reinstall --no-deps "$wheel"
   target/py39-venv/bin/python -m pytest -q -p no:cacheprovider python/tests 2>&1 | tee -a "$log_dir/pytest.log"
 fi

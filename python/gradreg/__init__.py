@@ -8,6 +8,8 @@ the core's stable numeric code (``ERROR_CODES`` is the core's table).
 
 from __future__ import annotations
 
+import sys
+
 from . import sample
 from ._errors import (
     ERROR_CODES,
@@ -254,3 +256,13 @@ __all__ = [
     "code_name",
     "is_placed",
 ]
+
+# The boundary: every public function and method of the package raises only GradregError
+# subclasses (see gradreg/_guard.py).
+from . import _errors, _guard, codes, forms, lifecycle, notify  # noqa: E402
+from . import records, registry, roster, tables  # noqa: E402
+
+_guard.install(
+    [sys.modules[__name__], _errors, codes, forms, lifecycle, notify, records, registry, roster]
+    + [tables, sample]
+)

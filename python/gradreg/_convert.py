@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
@@ -48,3 +49,17 @@ def dumps(value: Any) -> str:
     lone surrogate from a badly decoded file) reaches the core as an escape it refuses with
     ``ArgumentError`` (``malformed_json``) instead of failing inside the interpreter."""
     return json.dumps(value, ensure_ascii=True)
+
+
+def path_text(path: Any, what: str = "path") -> str:
+    """The text of a path argument: ``str`` or ``os.PathLike`` of text
+    (``ArgumentTypeError`` otherwise), without NUL (``ArgumentError`` ``invalid_argument``: no
+    file system takes one)."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise ArgumentTypeError(f"{what} must be str or os.PathLike, got {type(path).__name__}")
+    p = os.fspath(path)
+    if not isinstance(p, str):
+        raise ArgumentTypeError(f"{what} must be text, not bytes")
+    if "\x00" in p:
+        raise ArgumentError(f"{what} holds a NUL character: {p!r}", error_code("invalid_argument"))
+    return p

@@ -495,8 +495,9 @@ class Record:
     """Base of the typed records: dataclasses built from the core's schema that convert to and
     from the core's dicts.
 
-    ``from_dict`` refuses unknown keys (``ArgumentError``, code ``malformed_json``) and values of
-    the wrong type (``ArgumentTypeError``); missing keys take their defaults. ``to_dict`` leaves
+    ``from_dict`` refuses unknown keys and missing required ones (``ArgumentError``, code
+    ``malformed_json``) and values of the wrong type (``ArgumentTypeError``); missing optional
+    keys take their defaults. ``to_dict`` leaves
     out optional fields that are ``None``, as the core's JSON does.
     """
 
@@ -548,6 +549,12 @@ class Record:
         if unknown:
             raise ArgumentError(
                 f"{cls.__name__}: unknown field(s) {', '.join(map(str, unknown))}",
+                error_code("malformed_json"),
+            )
+        missing = [f.name for f in spec.fields if f.required and f.name not in data]
+        if missing:
+            raise ArgumentError(
+                f"{cls.__name__}: missing field(s) {', '.join(missing)}",
                 error_code("malformed_json"),
             )
         kinds = {f.name: f.kind for f in spec.fields}

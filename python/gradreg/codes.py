@@ -18,8 +18,9 @@ from datetime import datetime
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from . import _fields, _native
-from ._convert import dumps, instant, parse_instant
+from ._convert import dumps, instant, parse_instant, path_text
 from ._errors import ArgumentError, ArgumentTypeError, error_code
+from ._guard import caller_raised
 from .lifecycle import Actor, Registration, _need
 
 __all__ = [
@@ -437,7 +438,12 @@ def _status_callable(source: StatusSource) -> Callable[[str, str, str], Optional
         raise ArgumentTypeError(f"status must be callable, got {type(source).__name__}")
 
     def ask(number: str, section: str, now: str) -> Optional[str]:
-        answer = source(number, section, parse_instant(now))
+        try:
+            answer = source(number, section, parse_instant(now))
+        except BaseException as e:
+            # The caller's own exception: it leaves verify_token as it is.
+            caller_raised(e)
+            raise
         if not isinstance(answer, StatusAnswer):
             raise ArgumentTypeError(
                 f"a status source must return a StatusAnswer, got {type(answer).__name__}"
@@ -448,9 +454,7 @@ def _status_callable(source: StatusSource) -> Callable[[str, str, str], Optional
 
 
 def _path(path: Any) -> str:
-    if not isinstance(path, (str, os.PathLike)):
-        raise ArgumentTypeError(f"a path must be str or os.PathLike, got {type(path).__name__}")
-    return os.fspath(path)
+    return path_text(path, "a path")
 
 
 def _alg(algorithm: Any) -> str:
@@ -461,7 +465,7 @@ def _u32(name: str, v: Any) -> int:
     if not isinstance(v, int) or isinstance(v, bool):
         raise ArgumentTypeError(f"{name} must be int, got {type(v).__name__}")
     if not 0 <= v <= 0xFFFFFFFF:
-        raise ArgumentTypeError(f"{name} must fit in 32 bits")
+        raise ArgumentError(f"{name} must fit in 32 bits, got {v}", error_code("invalid_argument"))
     return v
 
 
@@ -469,7 +473,9 @@ def _key_id(id: Any) -> int:
     if not isinstance(id, int) or isinstance(id, bool):
         raise ArgumentTypeError(f"a key id must be int, got {type(id).__name__}")
     if not 0 <= id <= 0xFFFFFFFF:
-        raise ArgumentTypeError("a key id must fit in 32 bits")
+        raise ArgumentError(
+            f"a key id must fit in 32 bits, got {id}", error_code("invalid_argument")
+        )
     return id
 
 

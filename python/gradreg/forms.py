@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union, overload
 
 from . import _native
-from ._convert import instant
+from ._convert import instant, path_text
 from ._errors import ArgumentTypeError, StateError, error_code
 from .codes import KeyRing
 from .lifecycle import Registration, _need
@@ -71,12 +71,7 @@ def _class_items(items: Iterable[Tuple[Registration, str, str]]) -> List[Tuple[s
 
 
 def _class_path(path: Any) -> str:
-    if not isinstance(path, (str, os.PathLike)):
-        raise ArgumentTypeError(f"path must be a path, got {type(path).__name__}")
-    p = os.fspath(path)
-    if not isinstance(p, str):
-        raise ArgumentTypeError("path must be text, not bytes")
-    return p
+    return path_text(path, "path")
 
 
 class Renderer:

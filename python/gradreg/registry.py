@@ -26,7 +26,7 @@ from typing import (
 )
 
 from . import _fields, _native
-from ._convert import dumps, instant
+from ._convert import dumps, instant, path_text
 from ._errors import (
     ArgumentError,
     ArgumentTypeError,
@@ -195,12 +195,7 @@ class DestinationImportReport(_fields.DestinationImportReport):
 
 
 def _path(path: Any) -> str:
-    if not isinstance(path, (str, os.PathLike)):
-        raise ArgumentTypeError(f"path must be str or os.PathLike, got {type(path).__name__}")
-    p = os.fspath(path)
-    if not isinstance(p, str):
-        raise ArgumentTypeError("path must be text, not bytes")
-    return p
+    return path_text(path, "path")
 
 
 def _os_error(e: OSError) -> OSError:

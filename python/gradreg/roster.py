@@ -9,7 +9,7 @@ import os
 from typing import IO, Any, Iterator, List, Optional, Tuple, Union
 
 from . import _fields, _native
-from ._convert import dumps
+from ._convert import dumps, path_text
 from ._errors import ArgumentError, ArgumentTypeError, error_code
 
 __all__ = [
@@ -234,12 +234,7 @@ def read_text(path: Any) -> str:
 
 
 def _text_path(path: Any) -> str:
-    if not isinstance(path, (str, os.PathLike)):
-        raise ArgumentTypeError(f"a path must be str or os.PathLike, got {type(path).__name__}")
-    p = os.fspath(path)
-    if not isinstance(p, str):
-        raise ArgumentTypeError("a path must be text, not bytes")
-    return p
+    return path_text(path, "a path")
 
 
 def _aliases(aliases: Optional[AliasesSource]) -> Optional[HeaderAliases]:

@@ -1,7 +1,9 @@
 //! Errors and conversions: core errors become the package's exceptions, work runs without the GIL
 //! with panics caught, and JSON and instants cross the boundary.
 
+use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Once;
 
 use chrono::{DateTime, Utc};
 use gradreg::{Error, ErrorCode};
@@ -107,22 +109,62 @@ enum Done<T> {
     Panic(String),
 }
 
-/// Runs `f` with the GIL released, catching panics (code 990), and maps its error to an
-/// exception.
+thread_local! {
+    /// How many calls of [`run`] this thread is inside: a panic there is caught and reported
+    /// as an exception, so the panic hook stays silent.
+    static CAUGHT: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Installs, once per process, a panic hook that is silent for a panic inside [`run`] (it
+/// becomes `InternalError` 990: the host's stderr stays clean) and defers to the hook that was
+/// there before for every other panic (the host's own Rust code, if any).
+pub fn install_panic_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if CAUGHT.with(Cell::get) == 0 {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Counts the current thread as inside [`run`] while it lives.
+struct Caught;
+
+impl Caught {
+    fn enter() -> Self {
+        CAUGHT.with(|c| c.set(c.get() + 1));
+        Caught
+    }
+}
+
+impl Drop for Caught {
+    fn drop(&mut self) {
+        CAUGHT.with(|c| c.set(c.get().saturating_sub(1)));
+    }
+}
+
+/// Runs `f` with the GIL released, catching panics (code 990, nothing printed), and maps its
+/// error to an exception.
 pub fn run<T, F>(py: Python<'_>, f: F) -> PyResult<T>
 where
     F: FnOnce() -> Result<T, Error> + Send,
     T: Send,
 {
-    let done = py.detach(move || match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(Ok(v)) => Done::Ok(v),
-        Ok(Err(e)) => Done::Err(e),
-        Err(p) => Done::Panic(
-            p.downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| p.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "panic".into()),
-        ),
+    let done = py.detach(move || {
+        let _caught = Caught::enter();
+        match catch_unwind(AssertUnwindSafe(f)) {
+            Ok(Ok(v)) => Done::Ok(v),
+            Ok(Err(e)) => Done::Err(e),
+            Err(p) => Done::Panic(
+                p.downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| p.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "panic".into()),
+            ),
+        }
     });
     match done {
         Done::Ok(v) => Ok(v),
@@ -186,7 +228,16 @@ fn error_codes(py: Python<'_>) -> PyResult<String> {
     })
 }
 
+/// TEST ONLY: panics inside [`run`] with `message`, so that the tests see a caught panic become
+/// `InternalError` 990 with nothing printed to stderr. Not part of the package's interface.
+#[pyfunction]
+#[pyo3(name = "_test_panic")]
+fn test_panic(py: Python<'_>, message: String) -> PyResult<()> {
+    run(py, move || -> Result<(), Error> { panic!("{message}") })
+}
+
 /// Registers this module's functions.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(error_codes, m)?)
+    m.add_function(wrap_pyfunction!(error_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(test_panic, m)?)
 }

@@ -4,7 +4,8 @@
 //! as JSON text, and the pure-Python package `gradreg` turns them into typed objects whose
 //! classes it builds from the schema this module returns ([`records`]). Instants cross as RFC 3339
 //! text. Every call that does real work releases the GIL ([`Python::detach`]) and catches panics,
-//! so a bug in the core becomes an `InternalError` (code 990), never a crash.
+//! so a bug in the core becomes an `InternalError` (code 990), never a crash; the module's panic
+//! hook keeps such a caught panic off the host's stderr.
 //!
 //! Errors become the package's exceptions ([`errors`]): `gradreg._errors` chooses the class of a
 //! code from the core's code table, which this module also exports, so the hierarchy is defined
@@ -34,6 +35,7 @@ pub mod worklists;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    errors::install_panic_hook();
     errors::register(m)?;
     records::register(m)?;
     lifecycle::register(m)?;
