@@ -559,8 +559,13 @@ fn reach_authorized(
         let mut moved = false;
         for (actor, cmd) in helper_moves(&reg) {
             let mut ctx = Context::new(now, policy);
+            // Never a uniform array (the random sequences use those), and distinct per step
+            // and authorization within the first ten bytes, which make the number.
             ctx.entropy = [0xA5 ^ i; 16];
-            ctx.entropy[15] = reg.authorizations.len() as u8;
+            ctx.entropy[0] = 0x3C;
+            ctx.entropy[1] = 0xC3;
+            ctx.entropy[2] = i;
+            ctx.entropy[3] = reg.authorizations.len() as u8;
             if let Ok(out) = apply(&reg, &actor, &cmd, &ctx) {
                 if out.changed() {
                     reg = out.registration;
