@@ -427,6 +427,27 @@ fn full_export_round_trips_through_xlsx() {
     round_trip(&a, &grads, &xlsx);
 }
 
+#[cfg(feature = "xlsx")]
+#[test]
+fn the_xlsx_export_depends_on_the_instant_not_the_clock() {
+    let grads = cohort(5, 4);
+    let a = reported_registry(&grads);
+    let export = |at| {
+        let mut xlsx = Vec::new();
+        a.export_records_xlsx(&Query::default(), at, &mut xlsx)
+            .unwrap();
+        xlsx
+    };
+    let first = export(day(5, 7));
+    // Past a second boundary of the clock: a workbook stamped with the wall time differs.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert!(first == export(day(5, 7)), "same instant, different bytes");
+    assert!(
+        first != export(day(5, 8)),
+        "the instant is the workbook's creation time"
+    );
+}
+
 /// Text of the kind that breaks naive CSV: separators, quotes, line ends, formula starts, an
 /// apostrophe, full-width forms — never white space at either end, which every cell loses.
 fn odd_text() -> impl Strategy<Value = String> {

@@ -174,6 +174,13 @@ pub fn write_records_xlsx<'a, W: Write>(
     let xerr =
         |e: rust_xlsxwriter::XlsxError| crate::Error::Io(crate::Cause::new(format!("xlsx: {e}")));
     let mut book = rust_xlsxwriter::Workbook::new();
+    // The workbook's creation time is the export's instant (inside the range Excel can
+    // carry), never the clock: the same registrations at the same instant give the same bytes.
+    let created = rust_xlsxwriter::ExcelDateTime::from_timestamp(
+        now.timestamp().clamp(-2_209_075_200, 253_402_300_799),
+    )
+    .map_err(xerr)?;
+    book.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&created));
     let sheet = book.add_worksheet();
     sheet.set_name("毕业生登记").map_err(xerr)?;
     let mut put = |row: u32, cells: &[String]| -> Result<()> {
