@@ -1190,6 +1190,20 @@ fn callers() -> Vec<(&'static str, Caller)> {
             unsafe { gradreg_registry_free(out) };
             Some(rc)
         }),
+        ("gradreg_registry_new_with_audit_key", |g| {
+            let (p, policy, key) = (
+                g.path(),
+                g.text_or("\"jiangsu\""),
+                g.text_or("000102030405060708090a0b0c0d0e0f"),
+            );
+            let mut out: *mut gradreg_registry = null_mut();
+            let o = g.out(&mut out);
+            // SAFETY: as in `string_out`.
+            let rc = unsafe { gradreg_registry_new_with_audit_key(p, policy, key, o) };
+            // SAFETY: NULL or a registry made just now.
+            unsafe { gradreg_registry_free(out) };
+            Some(rc)
+        }),
         ("gradreg_registry_new_in_memory", |g| {
             let policy = g.text();
             let mut out: *mut gradreg_registry = null_mut();
@@ -1263,6 +1277,14 @@ fn callers() -> Vec<(&'static str, Caller)> {
         ("gradreg_registry_check_audit", |g| {
             let r = reg(g);
             string_out!(g, |o| gradreg_registry_check_audit(r, o))
+        }),
+        ("gradreg_registry_audit_head", |g| {
+            let r = reg(g);
+            string_out!(g, |o| gradreg_registry_audit_head(r, o))
+        }),
+        ("gradreg_registry_check_audit_against", |g| {
+            let (r, head) = (reg(g), g.text_or("gradreg-audit-head:1:0:0000000000000000000000000000000000000000000000000000000000000000"));
+            string_out!(g, |o| gradreg_registry_check_audit_against(r, head, o))
         }),
         ("gradreg_registry_events_after", |g| {
             let (r, after, limit) = (reg(g), g.u64(), g.usize());

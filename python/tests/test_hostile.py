@@ -60,12 +60,6 @@ BUGS = (gradreg.error_code("panic"), gradreg.error_code("internal"))
 #: Panics that reach the boundary today, each a bug reported as issue 16 finding 7 and fixed in
 #: the core separately: the sweeps tolerate them (code ``panic`` only, in these entry points) and
 #: ``test_known_panics`` fails as soon as one is fixed, so that its entry here goes too.
-KNOWN_PANICS: Dict[str, str] = {
-    "Registry.verify_online": "window_seconds past the range of an instant",
-    "reminders": "expiring_within_days past the range of an instant",
-    "Registry.reminders": "expiring_within_days past the range of an instant",
-}
-
 #: Calls skipped, with the reason: each would reach outside the process.
 SKIP = {
     "NotifyMixin.deliver_webhook": "posts to the URL given",
@@ -492,8 +486,6 @@ def _arguments(params: List[inspect.Parameter]) -> st.SearchStrategy[Dict[str, A
 
 
 def _no_bug(name: str, kwargs: Dict[str, Any], e: GradregError) -> None:
-    if e.code == gradreg.error_code("panic") and name in KNOWN_PANICS:
-        return
     assert e.code not in BUGS, f"{name}({kwargs!r:.300}) reached the boundary as {e}"
 
 
@@ -611,16 +603,13 @@ KNOWN_PROBES: Dict[str, Callable[[], Any]] = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16 finding 7, fixed in the core separately")
-@pytest.mark.parametrize("name", sorted(KNOWN_PANICS))
-def test_known_panics(name: str) -> None:
-    """Each known panic should be a typed argument error (or an answer): this fails today, and
-    passes once the core is fixed — then strict xfail fails, and the entry leaves
-    ``KNOWN_PANICS``."""
-    try:
+@pytest.mark.parametrize("name", sorted(KNOWN_PROBES))
+def test_calls_that_once_panicked_are_argument_errors(name: str) -> None:
+    """Windows past the range of an instant once panicked in the core (990); each is now a
+    typed argument error."""
+    with pytest.raises(gradreg.ArgumentError) as info:
         KNOWN_PROBES[name]()
-    except GradregError as e:
-        assert e.code != gradreg.error_code("panic"), str(e)
+    assert info.value.code != gradreg.error_code("panic"), str(info.value)
 
 
 def test_a_caught_panic_prints_nothing() -> None:
