@@ -46,7 +46,7 @@ pub mod tables;
 pub mod validate;
 
 pub use codes::{
-    decode_token, issue_token, verify_token, verify_token_offline, Algorithm, AttemptLog,
+    decode_token, issue_token, verify_token, verify_token_offline, Algorithm, AttemptKey, AttemptLog, Candidate, Failures, LookupAttempts, OnlineNumber, Principal,
     DecodedToken, EntryStatus, Finding, IssueOptions, Key, KeyId, KeyRing, KeySet, KeyStore,
     MemoryAttemptLog, MemoryRegistry, OfflineFinding, OnlineVerifier, RegistryLookup,
     RegistryStatus, ScanOptions, ScanOutcome, StatusAnswer, StatusCheck, StatusList, StatusLists,

@@ -81,7 +81,7 @@ pub use token::{
 };
 pub use transfer::TransferNumber;
 pub use verify::{
-    verify_token, verify_token_offline, verify_token_with, AttemptLog, Finding, MemoryAttemptLog,
+    verify_token, verify_token_offline, verify_token_with, AttemptKey, AttemptLog, Candidate, Failures, Finding, LookupAttempts, MemoryAttemptLog, OnlineNumber, Principal,
     MemoryRegistry, OfflineFinding, OnlineVerifier, RegistryLookup, RegistryStatus, ScanOptions,
     ScanOutcome, StatusAnswer, StatusCheck, StatusSource, Step, Unavailable, UncheckedReason,
     Verdict, VerdictKind,
