@@ -215,9 +215,9 @@ fn load_row(c: &Connection, id: &str) -> Result<Option<Registration>> {
         .map_err(db_err)?;
     match data {
         None => Ok(None),
-        Some(d) => serde_json::from_str(&d).map(Some).map_err(|e| {
-            Error::Corrupt(Cause::with_error(format!("registration {id}: {e}"), e))
-        }),
+        Some(d) => serde_json::from_str(&d)
+            .map(Some)
+            .map_err(|e| Error::Corrupt(Cause::with_error(format!("registration {id}: {e}"), e))),
     }
 }
 

@@ -267,7 +267,9 @@ pub(crate) fn count_failures<'r>(
         let on = n == number;
         f.by_principal = f.by_principal.saturating_add(u32::from(mine));
         f.on_number = f.on_number.saturating_add(u32::from(on));
-        f.by_principal_on_number = f.by_principal_on_number.saturating_add(u32::from(mine && on));
+        f.by_principal_on_number = f
+            .by_principal_on_number
+            .saturating_add(u32::from(mine && on));
     }
     f
 }
