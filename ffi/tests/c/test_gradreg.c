@@ -1852,11 +1852,14 @@ static void test_tokens_and_verification(void) {
     CHECK(verify_online(r, "archive-office", ARCHIVE_DEPT, "张明", typo, MAY2) == GRADREG_VERDICT_TYPO);
     CHECK(verify_online(r, "archive-office", ARCHIVE_DEPT, "张明", "12", MAY2) == GRADREG_VERDICT_MALFORMED);
     CHECK(verify_online(r, "school-office", SCHOOL, "张明", number, MAY2) == GRADREG_VERDICT_WRONG_SECTION);
-    /* Failed attempts count per verifier: past the limit the verifier is refused. */
+    /* Failures count per principal and per number: the office's one failure above and the
+       guesser's 9 bring the number to its limit of 10, past which a principal with failures of
+       its own on it is refused (whatever the name). */
     const char *guesser = "{\"role\":\"archive_dept\",\"id\":\"guesser\",\"name\":\"x\"}";
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < 9; i++) {
         CHECK(verify_online(r, "guesser", guesser, "李四", number, MAY2) == GRADREG_VERDICT_NO_MATCH);
     }
+    CHECK(verify_online(r, "guesser", guesser, "李四", number, MAY2) == GRADREG_VERDICT_RATE_LIMITED);
     CHECK(verify_online(r, "guesser", guesser, "张明", number, MAY2) == GRADREG_VERDICT_RATE_LIMITED);
     /* The principal counts, not the department in the request: speaking as another department
        does not escape the limit. */
