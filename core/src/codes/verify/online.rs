@@ -161,8 +161,8 @@ struct FailureRow {
     at: DateTime<Utc>,
 }
 
-/// Failed attempts in memory, for one process, with entries dropped once they are older than
-/// every window asked about so far.
+/// Failed attempts in memory, for one process; each attempt drops the entries older than its
+/// window.
 #[derive(Debug, Default)]
 pub struct MemoryAttemptLog {
     inner: Mutex<Vec<FailureRow>>,
