@@ -491,7 +491,7 @@ fn main() -> Res<()> {
         };
         let v = r.verify_online(
             &online,
-            &principal_of(&dept),
+            &principal_of(dept),
             dept,
             &g.basic.name,
             &number.to_string(),
@@ -602,7 +602,7 @@ fn main() -> Res<()> {
     let s = r.verify_token(&token, &ring, dept, at(7, 5, 9), &ScanOptions::default());
     let v = r.verify_online(
         &online,
-        &principal_of(&dept),
+        &principal_of(dept),
         dept,
         &g.basic.name,
         &number.to_string(),
