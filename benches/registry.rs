@@ -14,7 +14,7 @@ use gradreg::registry::sqlite::SqliteStore;
 use gradreg::registry::{Commit, Store};
 use gradreg::roster::RosterOptions;
 use gradreg::{
-    apply, sample, Actor, Command, Context, ImportMode, OnlineVerifier, Outcome, Policy,
+    apply, sample, Actor, Command, Context, ImportMode, OnlineVerifier, Outcome, Policy, Principal,
     Registration, Registry, VerificationNumber,
 };
 use gradreg_benches::{full_run, synthetic_basic};
@@ -180,6 +180,7 @@ fn bench(c: &mut Criterion) {
         id: "bench".into(),
         name: "bench".into(),
     };
+    let principal = Principal::new("bench-office").expect("principal");
     let name = sample::basic_info().name;
     let now = Utc.with_ymd_and_hms(2026, 5, 2, 2, 0, 0).unwrap();
     let texts: Vec<String> = numbers.iter().map(|n| n.to_string()).collect();
@@ -189,7 +190,7 @@ fn bench(c: &mut Criterion) {
         |b| {
             b.iter(|| {
                 k = (k + 1) % texts.len();
-                let v = r.verify_online(&online, &dept, &name, &texts[k], now);
+                let v = r.verify_online(&online, &principal, &dept, &name, &texts[k], now);
                 assert!(v.is_valid(), "{v:?}");
                 black_box(v)
             })

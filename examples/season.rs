@@ -29,7 +29,7 @@ use gradreg::cohort::{generate, roster_csv, CohortSpec, Graduate, HeaderStyle};
 use gradreg::forms::{FontSource, Form, FormOptions, Renderer, DEFAULT_DPI};
 use gradreg::roster::RosterOptions;
 use gradreg::{
-    Actor, Command, ImportMode, IssueOptions, KeyRing, OnlineVerifier, Policy, Registry,
+    Actor, Command, ImportMode, IssueOptions, KeyRing, OnlineVerifier, Policy, Principal, Registry,
     ReminderKind, ReminderOptions, ScanOptions, Section, Stage,
 };
 
@@ -489,7 +489,14 @@ fn main() -> Res<()> {
         } else {
             &hukou
         };
-        let v = r.verify_online(&online, dept, &g.basic.name, &number.to_string(), now);
+        let v = r.verify_online(
+            &online,
+            &principal_of(dept),
+            dept,
+            &g.basic.name,
+            &number.to_string(),
+            now,
+        );
         let s = r.verify_token(token, &ring, dept, now, &ScanOptions::default());
         println!(
             "  {} {:<7} online: {:<13} scan: {:<13} offline: {} ({} characters, key {})",
@@ -509,11 +516,25 @@ fn main() -> Res<()> {
     let (g, number, _, _) = &tokens[0];
     println!(
         "  wrong name:   {}",
-        r.verify_online(&online, &archive, "李四", &number.to_string(), now)
-            .kind()
-            .as_str()
+        r.verify_online(
+            &online,
+            &principal_of(&archive),
+            &archive,
+            "李四",
+            &number.to_string(),
+            now
+        )
+        .kind()
+        .as_str()
     );
-    let v = r.verify_online(&online, &hukou, &g.basic.name, &number.to_string(), now);
+    let v = r.verify_online(
+        &online,
+        &principal_of(&hukou),
+        &hukou,
+        &g.basic.name,
+        &number.to_string(),
+        now,
+    );
     println!(
         "  hukou office: {} (sees the hukou section only: archive shown = {})",
         v.kind().as_str(),
@@ -581,6 +602,7 @@ fn main() -> Res<()> {
     let s = r.verify_token(&token, &ring, dept, at(7, 5, 9), &ScanOptions::default());
     let v = r.verify_online(
         &online,
+        &principal_of(dept),
         dept,
         &g.basic.name,
         &number.to_string(),
@@ -607,6 +629,7 @@ fn main() -> Res<()> {
     let later = at(8, 1, 9);
     let v = r.verify_online(
         &online,
+        &principal_of(&archive),
         &archive,
         &g2.basic.name,
         &number2.to_string(),
@@ -657,6 +680,7 @@ fn main() -> Res<()> {
     let s = r.verify_token(&token, &ring, &archive, when, &ScanOptions::default());
     let v = r.verify_online(
         &online_after(&r),
+        &principal_of(&archive),
         &archive,
         &g.basic.name,
         &number.to_string(),
@@ -802,6 +826,17 @@ fn by_school(r: &Registry, now: DateTime<Utc>) -> Res<()> {
         .collect();
     println!("  registrations by graduation year: {}", by_year.join(", "));
     Ok(())
+}
+
+/// The principal the host authenticated for the office speaking as `dept`. A real host takes it
+/// from its own login (never from the request); here each department's office logs in under its
+/// department id.
+fn principal_of(dept: &Actor) -> Principal {
+    let id = match dept {
+        Actor::ArchiveDept { id, .. } | Actor::HukouDept { id, .. } => id.as_str(),
+        _ => "office",
+    };
+    Principal::new(id).expect("a department id is a valid principal")
 }
 
 fn online_after(r: &Registry) -> OnlineVerifier<'_> {

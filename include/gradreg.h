@@ -2521,27 +2521,35 @@ uint32_t gradreg_token_verify(const gradreg_keyring *keyring,
 /**
  * Verifies a form online by the graduate's name and its verification number (or the transfer
  * number `ZD-…` printed for the archive), for a department, and records the attempt. An unknown
- * number and a wrong name give the same `no_match`, so the query cannot be used to learn
- * names; each counts as a failed attempt of that verifier, and past 10 failures in an hour
- * the verifier gets `rate_limited`. A malformed number or a typo is answered before any lookup
- * and not counted.
+ * number and a wrong name give the same `no_match` through the same work, so the query cannot
+ * be used to learn names or which numbers exist. Failures are limited per principal (10 an
+ * hour, on any number) and per number (past 10 failures an hour from anyone, a principal that
+ * failed on the number itself gets `rate_limited` while one with a clean record is still
+ * answered; past 100, everyone is refused); the count, the lookup and the record are one
+ * transaction, so racing calls never get more answers. A refusal is decided before the name is
+ * compared and never tells whether it was right. A malformed number or a typo is answered
+ * before any lookup and not counted.
  *
  * - `registry`: the registry (its attempt log is kept in the same database).
- * - `verifier_json`: the department, as in `gradreg_token_verify`.
+ * - `principal`: the identity your host authenticated for the caller (its login, certificate
+ *   subject or API key owner) — never a value taken from the request; 1 to 256 bytes, not
+ *   blank, no control characters (else `GRADREG_ERR_INVALID_ARGUMENT`).
+ * - `verifier_json`: the department, as in `gradreg_token_verify`; it gives the section only.
  * - `name`: the graduate's name as typed (spaces and the middle-dot variants do not
  *   matter).
  * - `number`: the verification number or transfer number as typed.
  * - `now_unix`, `verdict_out`, `verdict_json_out`: as in `gradreg_token_verify` (without
  *   `failed_at`).
  *
- * Returns `GRADREG_OK` whatever the verdict; the JSON, NULL, UTF-8 and handle codes otherwise.
- * Thread-safe.
+ * Returns `GRADREG_OK` whatever the verdict; the argument, JSON, NULL, UTF-8 and handle codes
+ * otherwise. Thread-safe.
  *
  * # Safety
  * Each text argument must be `{NULL, 0}` or point to its `len` readable bytes; the out pointers
  * must be writable.
  */
 uint32_t gradreg_registry_verify_online(const gradreg_registry *registry,
+                                        gradreg_str principal,
                                         gradreg_str verifier_json,
                                         gradreg_str name,
                                         gradreg_str number,

@@ -46,12 +46,13 @@ pub mod tables;
 pub mod validate;
 
 pub use codes::{
-    decode_token, issue_token, verify_token, verify_token_offline, Algorithm, AttemptLog,
-    DecodedToken, EntryStatus, Finding, IssueOptions, Key, KeyId, KeyRing, KeySet, KeyStore,
-    MemoryAttemptLog, MemoryRegistry, OfflineFinding, OnlineVerifier, RegistryLookup,
-    RegistryStatus, ScanOptions, ScanOutcome, StatusAnswer, StatusCheck, StatusList, StatusLists,
-    StatusPointer, StatusSource, Step, TokenClaims, TransferNumber, Unavailable, UncheckedReason,
-    Verdict, VerdictKind, VerificationNumber,
+    decode_token, issue_token, verify_token, verify_token_offline, Algorithm, AttemptKey,
+    AttemptLog, Candidate, DecodedToken, EntryStatus, Failures, Finding, IssueOptions, Key, KeyId,
+    KeyRing, KeySet, KeyStore, LookupAttempts, MemoryAttemptLog, MemoryRegistry, OfflineFinding,
+    OnlineNumber, OnlineVerifier, Principal, RegistryLookup, RegistryStatus, ScanOptions,
+    ScanOutcome, StatusAnswer, StatusCheck, StatusList, StatusLists, StatusPointer, StatusSource,
+    Step, TokenClaims, TransferNumber, Unavailable, UncheckedReason, Verdict, VerdictKind,
+    VerificationNumber,
 };
 pub use cohort::{generate, roster_csv, Cohort, CohortSpec, Graduate};
 pub use disclosure::{Disclosure, Masking};

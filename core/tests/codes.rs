@@ -7,11 +7,11 @@ use chrono::{DateTime, Duration, Utc};
 use gradreg::codes::token::{base32_decode, base32_encode, issue_raw, split_prefix};
 use gradreg::codes::verify::{department_section, names_match};
 use gradreg::{
-    apply, decode_token, issue_token, sample, verify_token, Actor, AttemptLog, AuthState,
-    AuthStatus, CodeTables, Command, Context, Disclosure, IssueOptions, Key, KeyId, KeyRing,
-    Masking, MemoryAttemptLog, MemoryRegistry, OnlineVerifier, Policy, Registration,
-    RegistryLookup, RegistryStatus, ScanOptions, Section, StatusAnswer, StatusSource, Step,
-    TransferNumber, Unavailable, VerdictKind, VerificationNumber,
+    apply, decode_token, issue_token, sample, verify_token, Actor, AuthState, AuthStatus,
+    CodeTables, Command, Context, Disclosure, IssueOptions, Key, KeyId, KeyRing, Masking,
+    MemoryAttemptLog, MemoryRegistry, OnlineVerifier, Policy, Registration, RegistryLookup,
+    RegistryStatus, ScanOptions, Section, StatusAnswer, StatusSource, Step, TransferNumber,
+    Unavailable, VerdictKind, VerificationNumber,
 };
 
 fn t(secs: i64) -> DateTime<Utc> {
@@ -591,9 +591,18 @@ fn online_verification_by_name_and_number() {
     let number = f.reg.authorizations[0].number;
     let now = t(ISSUED + 3600);
     let shown = number.to_string().to_lowercase();
-    let r = v.verify(&archive_dept(), &name, &shown, now, &spy, &log);
+    let r = v.verify(
+        &principal_of(&archive_dept()),
+        &archive_dept(),
+        &name,
+        &shown,
+        now,
+        &spy,
+        &log,
+    );
     assert_eq!(r.disclosure(), Some(&disclosure(&f.reg, Section::Archive)));
     let r = v.verify(
+        &principal_of(&hukou_dept()),
         &hukou_dept(),
         " 张 明",
         number.as_compact(),
@@ -604,6 +613,7 @@ fn online_verification_by_name_and_number() {
     assert_eq!(r.disclosure(), Some(&disclosure(&f.reg, Section::Hukou)));
     // By transfer number.
     let r = v.verify(
+        &principal_of(&archive_dept()),
         &archive_dept(),
         &name,
         &f.transfer.to_string(),
@@ -618,29 +628,57 @@ fn online_verification_by_name_and_number() {
     let c = if typo.starts_with('0') { "1" } else { "0" };
     typo.replace_range(0..1, c);
     assert_eq!(
-        v.verify(&archive_dept(), &name, &typo, now, &spy, &log)
-            .kind(),
+        v.verify(
+            &principal_of(&archive_dept()),
+            &archive_dept(),
+            &name,
+            &typo,
+            now,
+            &spy,
+            &log
+        )
+        .kind(),
         VerdictKind::Typo
     );
     let mut ttypo = f.transfer.as_compact().to_string();
     let c = if ttypo[5..6] == *"0" { "1" } else { "0" };
     ttypo.replace_range(5..6, c);
     assert_eq!(
-        v.verify(&archive_dept(), &name, &ttypo, now, &spy, &log)
-            .kind(),
+        v.verify(
+            &principal_of(&archive_dept()),
+            &archive_dept(),
+            &name,
+            &ttypo,
+            now,
+            &spy,
+            &log
+        )
+        .kind(),
         VerdictKind::Typo
     );
     assert_eq!(
-        v.verify(&archive_dept(), &name, "12-34", now, &spy, &log)
-            .kind(),
+        v.verify(
+            &principal_of(&archive_dept()),
+            &archive_dept(),
+            &name,
+            "12-34",
+            now,
+            &spy,
+            &log
+        )
+        .kind(),
         VerdictKind::Malformed
     );
     assert_eq!(spy.calls.get(), 3);
-    assert_eq!(log.failures_since("archive_dept:a1", t(0)).unwrap(), 0);
+    assert_eq!(
+        log.failures(Some("archive_dept:a1"), None, t(0)).unwrap(),
+        0
+    );
     // Wrong name and unknown number: the same verdict, one failure each.
     let unknown = VerificationNumber::from_entropy(&[0x77; 16]);
     assert_eq!(
         v.verify(
+            &principal_of(&archive_dept()),
             &archive_dept(),
             "张敏",
             &number.to_string(),
@@ -653,6 +691,7 @@ fn online_verification_by_name_and_number() {
     );
     assert_eq!(
         v.verify(
+            &principal_of(&archive_dept()),
             &archive_dept(),
             &name,
             &unknown.to_string(),
@@ -663,10 +702,14 @@ fn online_verification_by_name_and_number() {
         .kind(),
         VerdictKind::NoMatch
     );
-    assert_eq!(log.failures_since("archive_dept:a1", t(0)).unwrap(), 2);
+    assert_eq!(
+        log.failures(Some("archive_dept:a1"), None, t(0)).unwrap(),
+        2
+    );
     // Statuses.
     assert_eq!(
         v.verify(
+            &principal_of(&archive_dept()),
             &archive_dept(),
             &name,
             &shown,
@@ -678,13 +721,29 @@ fn online_verification_by_name_and_number() {
         VerdictKind::Expired
     );
     assert_eq!(
-        v.verify(&archive_dept(), &name, &shown, t(ISSUED - 1), &spy, &log)
-            .kind(),
+        v.verify(
+            &principal_of(&archive_dept()),
+            &archive_dept(),
+            &name,
+            &shown,
+            t(ISSUED - 1),
+            &spy,
+            &log
+        )
+        .kind(),
         VerdictKind::NotYetValid
     );
     assert_eq!(
-        v.verify(&Actor::Chsi, &name, &shown, now, &spy, &log)
-            .kind(),
+        v.verify(
+            &principal_of(&Actor::Chsi),
+            &Actor::Chsi,
+            &name,
+            &shown,
+            now,
+            &spy,
+            &log
+        )
+        .kind(),
         VerdictKind::WrongSection
     );
     let down = Spy {
@@ -693,8 +752,16 @@ fn online_verification_by_name_and_number() {
         down: true,
     };
     assert_eq!(
-        v.verify(&archive_dept(), &name, &shown, now, &down, &log)
-            .kind(),
+        v.verify(
+            &principal_of(&archive_dept()),
+            &archive_dept(),
+            &name,
+            &shown,
+            now,
+            &down,
+            &log
+        )
+        .kind(),
         VerdictKind::Indeterminate
     );
     let mut reg = f.reg.clone();
@@ -702,16 +769,32 @@ fn online_verification_by_name_and_number() {
     let mut registry = MemoryRegistry::new();
     registry.insert(reg.clone());
     assert_eq!(
-        v.verify(&archive_dept(), &name, &shown, now, &registry, &log)
-            .kind(),
+        v.verify(
+            &principal_of(&archive_dept()),
+            &archive_dept(),
+            &name,
+            &shown,
+            now,
+            &registry,
+            &log
+        )
+        .kind(),
         VerdictKind::Revoked
     );
     reg.authorizations[0].state = AuthState::Active;
     reg.authorizations[0].sections.hukou = false;
     registry.insert(reg);
     assert_eq!(
-        v.verify(&hukou_dept(), &name, &shown, now, &registry, &log)
-            .kind(),
+        v.verify(
+            &principal_of(&hukou_dept()),
+            &hukou_dept(),
+            &name,
+            &shown,
+            now,
+            &registry,
+            &log
+        )
+        .kind(),
         VerdictKind::WrongSection
     );
 }
@@ -728,31 +811,71 @@ fn failures_are_limited_per_verifier_within_the_window() {
     let now = t(ISSUED + 60);
     for _ in 0..3 {
         assert_eq!(
-            v.verify(&archive_dept(), "王五", &number, now, &f.registry, &log)
-                .kind(),
+            v.verify(
+                &principal_of(&archive_dept()),
+                &archive_dept(),
+                "王五",
+                &number,
+                now,
+                &f.registry,
+                &log
+            )
+            .kind(),
             VerdictKind::NoMatch
         );
     }
     // Past the limit even the right name is refused, for this verifier only.
     assert_eq!(
-        v.verify(&archive_dept(), &name, &number, now, &f.registry, &log)
-            .kind(),
+        v.verify(
+            &principal_of(&archive_dept()),
+            &archive_dept(),
+            &name,
+            &number,
+            now,
+            &f.registry,
+            &log
+        )
+        .kind(),
         VerdictKind::RateLimited
     );
     assert!(v
-        .verify(&hukou_dept(), &name, &number, now, &f.registry, &log)
+        .verify(
+            &principal_of(&hukou_dept()),
+            &hukou_dept(),
+            &name,
+            &number,
+            now,
+            &f.registry,
+            &log
+        )
         .is_valid());
     let other_archive = Actor::ArchiveDept {
         id: "a2".into(),
         name: "x".into(),
     };
     assert!(v
-        .verify(&other_archive, &name, &number, now, &f.registry, &log)
+        .verify(
+            &principal_of(&other_archive),
+            &other_archive,
+            &name,
+            &number,
+            now,
+            &f.registry,
+            &log
+        )
         .is_valid());
     // The window passes.
     let later = now + Duration::minutes(10) + Duration::seconds(1);
     assert!(v
-        .verify(&archive_dept(), &name, &number, later, &f.registry, &log)
+        .verify(
+            &principal_of(&archive_dept()),
+            &archive_dept(),
+            &name,
+            &number,
+            later,
+            &f.registry,
+            &log
+        )
         .is_valid());
 }
 
@@ -837,6 +960,7 @@ fn extreme_clocks_and_windows_do_not_panic() {
         v.window = Duration::MAX;
         let log = MemoryAttemptLog::new();
         let r = v.verify(
+            &principal_of(&archive_dept()),
             &archive_dept(),
             "张明",
             &f.transfer.to_string(),
@@ -846,4 +970,14 @@ fn extreme_clocks_and_windows_do_not_panic() {
         );
         assert!(!r.is_valid());
     }
+}
+
+/// The principal a host would have authenticated for the office speaking as department `a`.
+fn principal_of(a: &Actor) -> gradreg::Principal {
+    let id = match a {
+        Actor::ArchiveDept { id, .. } => format!("archive_dept:{id}"),
+        Actor::HukouDept { id, .. } => format!("hukou_dept:{id}"),
+        other => format!("{other:?}"),
+    };
+    gradreg::Principal::new(&id).expect("a principal")
 }

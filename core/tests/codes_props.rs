@@ -5,10 +5,9 @@ use gradreg::codes::token::{
     base32_decode, base32_encode, issue_raw, split_prefix, QR_ALPHANUMERIC,
 };
 use gradreg::{
-    decode_token, sample, verify_token, Actor, AttemptLog, CodeTables, Disclosure, IssueOptions,
-    Key, KeyId, KeyRing, Masking, MemoryAttemptLog, MemoryRegistry, OnlineVerifier, ScanOptions,
-    Section, StatusAnswer, StatusSource, TransferNumber, Unavailable, VerdictKind,
-    VerificationNumber,
+    decode_token, sample, verify_token, Actor, CodeTables, Disclosure, IssueOptions, Key, KeyId,
+    KeyRing, Masking, MemoryAttemptLog, MemoryRegistry, OnlineVerifier, ScanOptions, Section,
+    StatusAnswer, StatusSource, TransferNumber, Unavailable, VerdictKind, VerificationNumber,
 };
 use proptest::prelude::*;
 
@@ -211,14 +210,24 @@ proptest! {
         let who = Actor::ArchiveDept { id: "a".into(), name: "a".into() };
         let now = DateTime::from_timestamp(ISSUED + 10, 0).unwrap();
         let log = MemoryAttemptLog::new();
-        let wrong_name = v.verify(&who, &name, &number.to_string(), now, &registry, &log);
-        let after_first = log.failures_since("archive_dept:a", now - Duration::hours(1)).unwrap();
-        let unknown_number = v.verify(&who, &sample::basic_info().name, &unknown.to_string(), now, &registry, &log);
-        let after_second = log.failures_since("archive_dept:a", now - Duration::hours(1)).unwrap();
-        let both = v.verify(&who, &name, &unknown.to_string(), now, &registry, &log);
+        let wrong_name = v.verify(&principal_of(&who),&who, &name, &number.to_string(), now, &registry, &log);
+        let after_first = log.failures(Some("archive_dept:a"), None, now - Duration::hours(1)).unwrap();
+        let unknown_number = v.verify(&principal_of(&who),&who, &sample::basic_info().name, &unknown.to_string(), now, &registry, &log);
+        let after_second = log.failures(Some("archive_dept:a"), None, now - Duration::hours(1)).unwrap();
+        let both = v.verify(&principal_of(&who),&who, &name, &unknown.to_string(), now, &registry, &log);
         prop_assert_eq!(&wrong_name, &unknown_number);
         prop_assert_eq!(&wrong_name, &both);
         prop_assert_eq!(wrong_name.kind(), VerdictKind::NoMatch);
         prop_assert_eq!((after_first, after_second), (1, 2));
     }
+}
+
+/// The principal a host would have authenticated for the office speaking as department `a`.
+fn principal_of(a: &Actor) -> gradreg::Principal {
+    let id = match a {
+        Actor::ArchiveDept { id, .. } => format!("archive_dept:{id}"),
+        Actor::HukouDept { id, .. } => format!("hukou_dept:{id}"),
+        other => format!("{other:?}"),
+    };
+    gradreg::Principal::new(&id).expect("a principal")
 }

@@ -291,6 +291,7 @@ fn a_duplicate_transfer_number_is_refused_and_never_re_points() {
         let online = OnlineVerifier::new(r.tables());
         let v = r.verify_online(
             &online,
+            &principal_of(&archive_dept()),
             &archive_dept(),
             &ga.name,
             &t.to_string(),
@@ -315,6 +316,7 @@ fn a_transfer_number_never_opens_the_hukou_section() {
         for number in [t, unknown, t] {
             let v = r.verify_online(
                 &online,
+                &principal_of(&hukou_dept()),
                 &hukou_dept(),
                 &g.name,
                 &number.to_string(),
@@ -324,7 +326,14 @@ fn a_transfer_number_never_opens_the_hukou_section() {
         }
         // The hukou section itself opens with the verification number; no failure was counted.
         let number = r.get(&id).unwrap().authorizations[0].number.to_string();
-        let v = r.verify_online(&online, &hukou_dept(), &g.name, &number, day(5, 2));
+        let v = r.verify_online(
+            &online,
+            &principal_of(&hukou_dept()),
+            &hukou_dept(),
+            &g.name,
+            &number,
+            day(5, 2),
+        );
         assert_eq!(v.kind(), VerdictKind::Valid, "{name}: {v:?}");
         assert!(v.disclosure().unwrap().hukou.is_some());
     }
@@ -353,7 +362,14 @@ fn a_minority_name_with_another_dot_logs_in_and_verifies() {
             "买买提\u{0387}艾力",
             " 买买提・艾力 ",
         ] {
-            let v = r.verify_online(&online, &archive_dept(), spelling, &number, day(5, 2));
+            let v = r.verify_online(
+                &online,
+                &principal_of(&archive_dept()),
+                &archive_dept(),
+                spelling,
+                &number,
+                day(5, 2),
+            );
             assert_eq!(v.kind(), VerdictKind::Valid, "{name} {spelling:?}: {v:?}");
         }
     }
@@ -372,7 +388,14 @@ fn a_successful_verification_leaves_its_trace() {
         let audit_before = r.audit(Some(&id)).unwrap().len();
         let events_before = r.events_after(0, 10_000).unwrap().len();
         let online = OnlineVerifier::new(r.tables());
-        let v = r.verify_online(&online, &archive_dept(), &g.name, &number, day(5, 2));
+        let v = r.verify_online(
+            &online,
+            &principal_of(&archive_dept()),
+            &archive_dept(),
+            &g.name,
+            &number,
+            day(5, 2),
+        );
         assert_eq!(v.kind(), VerdictKind::Valid, "{name}: {v:?}");
         let audit = r.audit(Some(&id)).unwrap();
         assert_eq!(audit.len(), audit_before + 1, "{name}");
@@ -391,7 +414,14 @@ fn a_successful_verification_leaves_its_trace() {
             "{name}"
         );
         // A failed check records no trace beyond the failure count.
-        let v = r.verify_online(&online, &archive_dept(), "李四", &number, day(5, 2));
+        let v = r.verify_online(
+            &online,
+            &principal_of(&archive_dept()),
+            &archive_dept(),
+            "李四",
+            &number,
+            day(5, 2),
+        );
         assert_eq!(v.kind(), VerdictKind::NoMatch);
         assert_eq!(
             r.audit(Some(&id)).unwrap().len(),
@@ -446,7 +476,14 @@ fn a_successful_verification_leaves_its_trace() {
         )
         .unwrap();
     let online = OnlineVerifier::new(r.tables());
-    let v = r.verify_online(&online, &archive_dept(), &g.name, &number, day(5, 2));
+    let v = r.verify_online(
+        &online,
+        &principal_of(&archive_dept()),
+        &archive_dept(),
+        &g.name,
+        &number,
+        day(5, 2),
+    );
     assert_eq!(v.kind(), VerdictKind::Indeterminate, "{v:?}");
     let scan = r.verify_token(&token, &ring, &archive_dept(), day(5, 2), &scan_opts);
     assert_eq!(scan.verdict.kind(), VerdictKind::Indeterminate);

@@ -567,19 +567,27 @@ fn verification_against_the_store() {
     online.limit = 3;
     let dept = archive_dept();
     let now = day(5, 2);
-    let v = r.verify_online(&online, &dept, &b.name, &number, now);
+    let v = r.verify_online(&online, &principal_of(&dept), &dept, &b.name, &number, now);
     assert_eq!(v.kind(), VerdictKind::Valid, "{v:?}");
     assert!(v.disclosure().unwrap().archive.is_some());
-    let v = r.verify_online(&online, &dept, &b.name, &transfer.to_string(), now);
+    let v = r.verify_online(
+        &online,
+        &principal_of(&dept),
+        &dept,
+        &b.name,
+        &transfer.to_string(),
+        now,
+    );
     assert_eq!(v.kind(), VerdictKind::Valid, "by transfer number: {v:?}");
     // A wrong name and an unknown number answer alike; past the limit, refused.
     let unknown = gradreg::VerificationNumber::from_entropy(&[0x77; 16]).to_string();
     assert_eq!(
-        r.verify_online(&online, &dept, "李四", &number, now).kind(),
+        r.verify_online(&online, &principal_of(&dept), &dept, "李四", &number, now)
+            .kind(),
         VerdictKind::NoMatch
     );
     assert_eq!(
-        r.verify_online(&online, &dept, &b.name, &unknown, now)
+        r.verify_online(&online, &principal_of(&dept), &dept, &b.name, &unknown, now)
             .kind(),
         VerdictKind::NoMatch
     );
@@ -588,6 +596,7 @@ fn verification_against_the_store() {
     assert_eq!(
         r.verify_online(
             &online,
+            &principal_of(&dept),
             &dept,
             &b.name,
             std::str::from_utf8(&typo).unwrap(),
@@ -597,17 +606,25 @@ fn verification_against_the_store() {
         VerdictKind::Typo
     );
     assert_eq!(
-        r.verify_online(&online, &dept, "王五", &number, now).kind(),
+        r.verify_online(&online, &principal_of(&dept), &dept, "王五", &number, now)
+            .kind(),
         VerdictKind::NoMatch
     );
     assert_eq!(
-        r.verify_online(&online, &dept, &b.name, &number, now)
+        r.verify_online(&online, &principal_of(&dept), &dept, &b.name, &number, now)
             .kind(),
         VerdictKind::RateLimited,
         "three failures recorded in the store"
     );
     // Another department is not limited, and sees only its own section.
-    let v = r.verify_online(&online, &hukou_dept(), &b.name, &number, now);
+    let v = r.verify_online(
+        &online,
+        &principal_of(&hukou_dept()),
+        &hukou_dept(),
+        &b.name,
+        &number,
+        now,
+    );
     assert_eq!(v.kind(), VerdictKind::Valid);
     assert!(v.disclosure().unwrap().archive.is_none());
 
@@ -639,6 +656,13 @@ fn verification_against_the_store() {
     change_after_void(&r, &id, &graduate(), day(5, 3));
     let scan = r.verify_token(&token, &ring, &dept, day(5, 5), &ScanOptions::default());
     assert_eq!(scan.verdict.kind(), VerdictKind::Superseded);
-    let v = r.verify_online(&online, &hukou_dept(), &b.name, &number, day(5, 5));
+    let v = r.verify_online(
+        &online,
+        &principal_of(&hukou_dept()),
+        &hukou_dept(),
+        &b.name,
+        &number,
+        day(5, 5),
+    );
     assert_eq!(v.kind(), VerdictKind::Superseded);
 }

@@ -1805,6 +1805,7 @@ fn rule7_an_extended_authorization_verifies_the_same_by_scan_and_by_number() {
     let after = day(6, 10);
     // Online by number: valid until the new end.
     let online = OnlineVerifier::new(gradreg::CodeTables::builtin()).verify(
+        &principal_of(&archive_dept()),
         &archive_dept(),
         &sample::basic_info().name,
         &n.to_string(),

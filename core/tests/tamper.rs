@@ -105,8 +105,16 @@ fn raw(path: &Path) -> Connection {
 
 fn verdict(r: &Registry, number: &str) -> VerdictKind {
     let online = OnlineVerifier::new(r.tables());
-    r.verify_online(&online, &archive_dept(), "张明", number, day(5, 2))
-        .kind()
+    let office = archive_dept();
+    r.verify_online(
+        &online,
+        &principal_of(&office),
+        &office,
+        "张明",
+        number,
+        day(5, 2),
+    )
+    .kind()
 }
 
 fn key() -> AuditKey {

@@ -275,13 +275,15 @@ int main(int argc, char **argv) {
         print_verdict("hukou office scans the archive form's QR code", rc, verdict, json);
         gradreg_string_free(json);
         json = NULL;
-        rc = gradreg_registry_verify_online(registry, gradreg_str_from_c(ARCHIVE_DEPT),
+        rc = gradreg_registry_verify_online(registry, GRADREG_STR("archive-office"),
+                                            gradreg_str_from_c(ARCHIVE_DEPT),
                                             GRADREG_STR("张明"), gradreg_str_from_c(number), MAY2,
                                             &verdict, &json);
         print_verdict("archive office types 张明 + the number", rc, verdict, json);
         gradreg_string_free(json);
         json = NULL;
-        rc = gradreg_registry_verify_online(registry, gradreg_str_from_c(ARCHIVE_DEPT),
+        rc = gradreg_registry_verify_online(registry, GRADREG_STR("archive-office"),
+                                            gradreg_str_from_c(ARCHIVE_DEPT),
                                             GRADREG_STR("李华"), gradreg_str_from_c(number), MAY2,
                                             &verdict, &json);
         print_verdict("archive office types 李华 + the number", rc, verdict, json);

@@ -199,7 +199,11 @@ def main() -> int:
             for name, path in sorted(written.items()):
                 print(f"   {name:<12} {os.path.getsize(path):>8} bytes  {path}")
             dept = Actor.archive_dept("da-001", "南京市人才服务中心")
-            verdict = reg.verify_online(dept, authorized[0].name, number, now)
+            # The principal is the office's login as this host authenticated it, never a value
+            # taken from the request; failures are limited per principal and per number.
+            verdict = reg.verify_online(
+                dept, authorized[0].name, number, now, principal="da-001-login"
+            )
             print(f"   档案部门在线核验 archive department checks online: {verdict.verdict}")
 
             # 6. One college's authorized graduates, their archive forms in one PDF to print.

@@ -5,7 +5,7 @@ use std::ffi::c_char;
 
 use chrono::Duration;
 use gradreg::{
-    Actor, CodeTables, Disclosure, IssueOptions, Masking, OnlineVerifier, Registration,
+    Actor, CodeTables, Disclosure, IssueOptions, Masking, OnlineVerifier, Principal, Registration,
     ScanOptions, Section, Verdict, VerificationNumber,
 };
 use serde::Deserialize;
@@ -273,21 +273,28 @@ pub unsafe extern "C" fn gradreg_token_verify(
 
 /// Verifies a form online by the graduate's name and its verification number (or the transfer
 /// number `ZD-…` printed for the archive), for a department, and records the attempt. An unknown
-/// number and a wrong name give the same `no_match`, so the query cannot be used to learn
-/// names; each counts as a failed attempt of that verifier, and past 10 failures in an hour
-/// the verifier gets `rate_limited`. A malformed number or a typo is answered before any lookup
-/// and not counted.
+/// number and a wrong name give the same `no_match` through the same work, so the query cannot
+/// be used to learn names or which numbers exist. Failures are limited per principal (10 an
+/// hour, on any number) and per number (past 10 failures an hour from anyone, a principal that
+/// failed on the number itself gets `rate_limited` while one with a clean record is still
+/// answered; past 100, everyone is refused); the count, the lookup and the record are one
+/// transaction, so racing calls never get more answers. A refusal is decided before the name is
+/// compared and never tells whether it was right. A malformed number or a typo is answered
+/// before any lookup and not counted.
 ///
 /// - `registry`: the registry (its attempt log is kept in the same database).
-/// - `verifier_json`: the department, as in `gradreg_token_verify`.
+/// - `principal`: the identity your host authenticated for the caller (its login, certificate
+///   subject or API key owner) — never a value taken from the request; 1 to 256 bytes, not
+///   blank, no control characters (else `GRADREG_ERR_INVALID_ARGUMENT`).
+/// - `verifier_json`: the department, as in `gradreg_token_verify`; it gives the section only.
 /// - `name`: the graduate's name as typed (spaces and the middle-dot variants do not
 ///   matter).
 /// - `number`: the verification number or transfer number as typed.
 /// - `now_unix`, `verdict_out`, `verdict_json_out`: as in `gradreg_token_verify` (without
 ///   `failed_at`).
 ///
-/// Returns `GRADREG_OK` whatever the verdict; the JSON, NULL, UTF-8 and handle codes otherwise.
-/// Thread-safe.
+/// Returns `GRADREG_OK` whatever the verdict; the argument, JSON, NULL, UTF-8 and handle codes
+/// otherwise. Thread-safe.
 ///
 /// # Safety
 /// Each text argument must be `{NULL, 0}` or point to its `len` readable bytes; the out pointers
@@ -296,6 +303,7 @@ pub unsafe extern "C" fn gradreg_token_verify(
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn gradreg_registry_verify_online(
     registry: *const gradreg_registry,
+    principal: gradreg_str,
     verifier_json: gradreg_str,
     name: gradreg_str,
     number: gradreg_str,
@@ -309,17 +317,20 @@ pub unsafe extern "C" fn gradreg_registry_verify_online(
         let registry = reg_handle::get(registry)?;
         let registry = reg_handle::read(&registry);
         // SAFETY: forwarded.
-        let (verifier, name, number) = unsafe {
+        let (principal, verifier, name, number) = unsafe {
             (
+                str_arg(principal, "principal")?,
                 str_arg(verifier_json, "verifier_json")?,
                 str_arg(name, "name")?,
                 str_arg(number, "number")?,
             )
         };
         let verifier: Actor = json_object(verifier, "verifier_json")?;
+        let principal = Principal::new(principal)?;
         let now = instant_arg(now_unix)?;
         let verdict = registry.verify_online(
             &OnlineVerifier::new(registry.tables()),
+            &principal,
             &verifier,
             name,
             number,

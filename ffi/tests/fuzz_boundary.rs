@@ -1368,7 +1368,8 @@ fn callers() -> Vec<(&'static str, Caller)> {
         }),
         ("gradreg_registry_verify_online", |g| {
             let r = reg(g);
-            let (v, name, number, now) = (
+            let (p, v, name, number, now) = (
+                g.text_or("archive-office-17"),
                 g.like("verifier"),
                 g.text_or("张明"),
                 g.text_or(&fixture().number),
@@ -1377,7 +1378,7 @@ fn callers() -> Vec<(&'static str, Caller)> {
             let mut verdict = 0u32;
             let vo = g.out(&mut verdict);
             string_out!(g, |o| gradreg_registry_verify_online(
-                r, v, name, number, now, vo, o
+                r, p, v, name, number, now, vo, o
             ))
         }),
         ("gradreg_registry_statistics_for", |g| {

@@ -257,6 +257,10 @@ class NativeRegistry:
         now: str,
         limit: int = 10,
         window_seconds: int = 3600,
+        *,
+        principal: str,
+        number_limit: int = 10,
+        number_ceiling: int = 100,
     ) -> str: ...
     def verify_scanned(
         self,

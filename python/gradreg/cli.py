@@ -518,7 +518,11 @@ def _verify(args: argparse.Namespace) -> int:
         with registry:
             if args.name:
                 verdict = registry.verify_online(
-                    verifier, args.name, args.token_or_number, now=args.now
+                    verifier,
+                    args.name,
+                    args.token_or_number,
+                    now=args.now,
+                    principal=args.principal or _login_name(),
                 )
             else:
                 verdict = registry.verify_scanned(
@@ -532,6 +536,17 @@ def _verify(args: argparse.Namespace) -> int:
     except GradregError as e:
         return _fail(e, args.json)
     return _print_verdict(verdict, args.json)
+
+
+def _login_name() -> str:
+    """The operating system's login name: the identity the system authenticated for whoever runs
+    the command line (``"cli"`` when it cannot be learned)."""
+    import getpass
+
+    try:
+        return getpass.getuser() or "cli"
+    except Exception:  # no login name in this environment
+        return "cli"
 
 
 def _key_set_ring(args: argparse.Namespace) -> Any:
@@ -833,6 +848,11 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--dept", choices=["archive", "hukou"], default="archive", help="核验部门类型")
     v.add_argument("--verifier-id", default="gradreg-cli", help="核验部门编号")
     v.add_argument("--verifier-name", default="命令行核验", help="核验部门名称")
+    v.add_argument(
+        "--principal",
+        help="在线核验的核验人身份：宿主已认证的身份（默认为当前系统登录名），失败次数按它计 "
+        "(the authenticated identity failures are counted by; default: the OS login name)",
+    )
     v.add_argument("--json", action="store_true", help="以 JSON 输出")
     _key_args(v)
     _now_arg(v)

@@ -576,11 +576,24 @@ class Registry(NotifyMixin):
         now: Optional[datetime] = None,
         limit: int = 10,
         window_seconds: int = 3600,
+        *,
+        principal: str,
+        number_limit: int = 10,
+        number_ceiling: int = 100,
     ) -> "Verdict":
         """Online verification (核验) by a department: the graduate's name with a verification
-        number or a transfer number (``ZD-…``). An unknown number and a wrong name give the same
-        ``no_match``; failures are counted per verifier and past ``limit`` within the window the
-        answer is ``rate_limited``; a typed number with a wrong check symbol is a ``typo``."""
+        number or a transfer number (``ZD-…``).
+
+        ``principal`` is the identity your host authenticated for the caller (its login, client
+        certificate subject or API key owner) — never a value taken from the request; ``verifier``
+        (the department) gives the section only. An unknown number and a wrong name give the same
+        ``no_match`` through the same work. Failures are limited within ``window_seconds`` per
+        principal (``limit``, on any number) and per number: past ``number_limit`` failures on a
+        number from anyone, a principal that failed on it itself gets ``rate_limited`` while one
+        with a clean record is still answered; past ``number_ceiling`` everyone is refused. The
+        count, the lookup and the record are one transaction, and a refusal never tells whether
+        the name was right. A typed number with a wrong check symbol is a ``typo``. A blank or
+        over-long principal, or one with control characters, raises ``ArgumentError``."""
         from .codes import Verdict
 
         _need(Actor, "verifier", verifier)
@@ -591,6 +604,9 @@ class Registry(NotifyMixin):
             instant(now),
             _need(int, "limit", limit),
             _need(int, "window_seconds", window_seconds),
+            principal=_need(str, "principal", principal),
+            number_limit=_need(int, "number_limit", number_limit),
+            number_ceiling=_need(int, "number_ceiling", number_ceiling),
         )
         return Verdict.from_dict(json.loads(raw))
 

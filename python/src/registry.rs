@@ -7,8 +7,8 @@ use std::sync::{Arc, PoisonError, RwLock};
 use gradreg::registry::store::{ChainFault, RowProblem};
 use gradreg::registry::{ImportMode, UploadResult};
 use gradreg::{
-    Actor, AuditEntry, BasicInfo, Command, Error, IssueOptions, OnlineVerifier, Policy, Query,
-    Registry, ReminderOptions, VerificationNumber,
+    Actor, AuditEntry, BasicInfo, Command, Error, IssueOptions, OnlineVerifier, Policy, Principal,
+    Query, Registry, ReminderOptions, VerificationNumber,
 };
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
@@ -408,9 +408,11 @@ impl NativeRegistry {
         })
     }
 
-    /// Online verification by name and verification or transfer number for a department
-    /// (`verifier` JSON); failures are counted per verifier in the registry. Verdict JSON.
-    #[pyo3(signature = (verifier, name, number, now, limit=10, window_seconds=3600))]
+    /// Online verification by name and verification or transfer number by `principal` (the
+    /// identity the host authenticated, never a value taken from the request) for a department
+    /// (`verifier` JSON, which gives the section only); failures are limited per principal and
+    /// per number in the registry. Verdict JSON.
+    #[pyo3(signature = (verifier, name, number, now, limit=10, window_seconds=3600, *, principal, number_limit=10, number_ceiling=100))]
     #[allow(clippy::too_many_arguments)]
     fn verify_online(
         &self,
@@ -421,13 +423,20 @@ impl NativeRegistry {
         now: String,
         limit: u32,
         window_seconds: i64,
+        principal: String,
+        number_limit: u32,
+        number_ceiling: u32,
     ) -> PyResult<String> {
         self.with(py, move |r| {
+            let principal = Principal::new(&principal)?;
             let verifier: Actor = parse("verifier", &verifier)?;
             let mut v = OnlineVerifier::new(r.tables());
             v.limit = limit;
+            v.number_limit = number_limit;
+            v.number_ceiling = number_ceiling;
             v.set_window_seconds(window_seconds)?;
-            let verdict = r.verify_online(&v, &verifier, &name, &number, parse_time(&now)?);
+            let verdict =
+                r.verify_online(&v, &principal, &verifier, &name, &number, parse_time(&now)?);
             VerdictJson::online(verdict)
         })
     }

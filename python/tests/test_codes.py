@@ -111,17 +111,50 @@ def test_online_verification_through_the_registry(tmp_path: "object") -> None:
     ]:
         reg.apply(key, actor, command, NOW)
     number = reg.get(key).authorizations[0].number
-    ok = reg.verify_online(ARCHIVE, b.name, number, NOW)
+    ok = reg.verify_online(ARCHIVE, b.name, number, NOW, principal="archive-office")
     assert ok.valid and ok.disclosure is not None
     # A wrong name and an unknown number look alike.
-    assert reg.verify_online(ARCHIVE, "李四", number, NOW).verdict == "no_match"
+    assert reg.verify_online(ARCHIVE, "李四", number, NOW, principal="archive-office").verdict == "no_match"
     typo = number[:-1] + ("0" if number[-1] != "0" else "1")
-    assert reg.verify_online(ARCHIVE, b.name, typo, NOW).verdict == "typo"
+    assert reg.verify_online(ARCHIVE, b.name, typo, NOW, principal="archive-office").verdict == "typo"
     # Scanned, against the registry.
     r = ring()
     token = gradreg.issue_token(r, reg.get(key), number, "archive")
     assert reg.verify_scanned(token, r, ARCHIVE, NOW).valid
     # Too many failures: rate limited.
     for _ in range(12):
-        reg.verify_online(HUKOU, "李四", number, NOW)
-    assert reg.verify_online(HUKOU, b.name, number, NOW).verdict == "rate_limited"
+        reg.verify_online(HUKOU, "李四", number, NOW, principal="hukou-office")
+    assert reg.verify_online(HUKOU, b.name, number, NOW, principal="hukou-office").verdict == "rate_limited"
+
+
+def test_online_guessing_is_limited_per_principal_and_per_number(tmp_path: "object") -> None:
+    reg = Registry.open(str(tmp_path))
+    b = gradreg.sample.basic_info()
+    grad = Actor.graduate(b.id_number)
+    key = "10327:2022010123"
+    reg.upload({key: b}, Actor.school_office("s", "10327"), NOW)
+    for actor, command in [
+        (Actor.chsi(), Command.update_chsi_account(gradreg.sample.chsi_account())),
+        (grad, Command.login()),
+        (grad, Command.confirm_basic_info()),
+        (Actor.provincial_platform("p"), Command.report_destination(gradreg.sample.destination_data())),
+        (grad, Command.confirm_destination()),
+        (grad, Command.authorize()),
+    ]:
+        reg.apply(key, actor, command, NOW)
+    number = reg.get(key).authorizations[0].number
+    # A new department id in every request does not escape the principal's limit.
+    answered = [
+        reg.verify_online(
+            Actor.archive_dept(f"fresh-{i}", "x"), f"猜{i}", number, NOW, principal="guesser"
+        ).verdict
+        for i in range(15)
+    ]
+    assert answered.count("no_match") == 10 and answered[10:] == ["rate_limited"] * 5
+    # Others' failures do not lock out an office with a clean record.
+    assert reg.verify_online(ARCHIVE, b.name, number, NOW, principal="archive-office").valid
+    # The principal must be an authenticated identity, not a blank.
+    with pytest.raises(gradreg.ArgumentError):
+        reg.verify_online(ARCHIVE, b.name, number, NOW, principal=" ")
+    with pytest.raises(TypeError):
+        reg.verify_online(ARCHIVE, b.name, number, NOW)  # type: ignore[call-arg]

@@ -580,7 +580,12 @@ def test_hostile_sweep(target: Target) -> None:
 
 def _probe_verify_online() -> Any:
     return _registry().verify_online(
-        Actor.school_office("s001", "10327"), "张明", _number(), NOW, window_seconds=2**62
+        Actor.school_office("s001", "10327"),
+        "张明",
+        _number(),
+        NOW,
+        window_seconds=2**62,
+        principal="archive-office-17",
     )
 
 
@@ -635,7 +640,9 @@ def test_lone_surrogates_are_argument_errors() -> None:
     ring = _keyring()
     cases: List[Callable[[], Any]] = [
         lambda: gradreg.parse_number("\ud800"),
-        lambda: reg.verify_online(Actor.school_office("s", "10327"), "\ud800", "x"),
+        lambda: reg.verify_online(
+            Actor.school_office("s", "10327"), "\ud800", "x", principal="p"
+        ),
         lambda: reg.get("\ud800"),
         lambda: reg.find_by_id_number("\ud800"),
         lambda: reg.find_by_number("\ud800"),

@@ -81,8 +81,9 @@ pub use token::{
 };
 pub use transfer::TransferNumber;
 pub use verify::{
-    verify_token, verify_token_offline, verify_token_with, AttemptLog, Finding, MemoryAttemptLog,
-    MemoryRegistry, OfflineFinding, OnlineVerifier, RegistryLookup, RegistryStatus, ScanOptions,
+    verify_token, verify_token_offline, verify_token_with, AttemptKey, AttemptLog, Candidate,
+    Failures, Finding, LookupAttempts, MemoryAttemptLog, MemoryRegistry, OfflineFinding,
+    OnlineNumber, OnlineVerifier, Principal, RegistryLookup, RegistryStatus, ScanOptions,
     ScanOutcome, StatusAnswer, StatusCheck, StatusSource, Step, Unavailable, UncheckedReason,
     Verdict, VerdictKind,
 };

@@ -38,7 +38,11 @@ use crate::codes::number::VerificationNumber;
 use crate::disclosure::Disclosure;
 use crate::lifecycle::{Actor, Section};
 
-pub use online::{names_match, normalize_name, AttemptLog, MemoryAttemptLog, OnlineVerifier};
+pub(crate) use online::count_failures;
+pub use online::{
+    names_match, normalize_name, AttemptKey, AttemptLog, Candidate, Failures, LookupAttempts,
+    MemoryAttemptLog, OnlineNumber, OnlineVerifier, Principal,
+};
 pub use scan::{
     verify_token, verify_token_offline, verify_token_with, ScanOptions, ScanOutcome, StatusCheck,
 };

@@ -15,6 +15,7 @@ use super::store::{
     cohort_index_key, entry_json, record_hash, registration_hash, transfer_number_of, AuditKey,
     AuditRecord, ChainHead, Commit, Filter, Store, StoredRow, Summary,
 };
+use crate::codes::{AttemptKey, Candidate, Failures};
 use crate::error::{Cause, Error, Result};
 use crate::lifecycle::{Event, LoginReason, Registration, Stage, VoidStage};
 
@@ -96,6 +97,16 @@ CREATE TABLE IF NOT EXISTS sent_notifications (
     at INTEGER NOT NULL,
     PRIMARY KEY (consumer, id)
 ) WITHOUT ROWID;
+"#;
+
+/// The failed online attempts, by authenticated principal and by number (compact form), each
+/// with an index for its count in the window. Created on every open, so a file written before
+/// it gains it (the earlier `attempts` table, keyed by the caller-given verifier id, is no
+/// longer read).
+const ATTEMPTS_SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS online_failures (principal TEXT NOT NULL, number TEXT NOT NULL, at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS online_failures_principal ON online_failures(principal, at);
+CREATE INDEX IF NOT EXISTS online_failures_number ON online_failures(number, at);
 "#;
 
 const SCHEMA_VERSION: &str = "1";
@@ -199,6 +210,20 @@ fn hash_from(v: Vec<u8>) -> [u8; 32] {
         h.copy_from_slice(&v);
     }
     h
+}
+
+/// Reads and decodes registration `id` on connection `c` (inside or outside a transaction).
+fn load_row(c: &Connection, id: &str, key: Option<&AuditKey>) -> Result<Option<Registration>> {
+    let row = c
+        .prepare_cached(&format!("{ROW_SELECT} WHERE r.id = ?1"))
+        .map_err(db_err)?
+        .query_row([id], bound_row)
+        .optional()
+        .map_err(db_err)?;
+    match row {
+        None => Ok(None),
+        Some(row) => row.registration(key).map(Some),
+    }
 }
 
 /// The SQLite store.
@@ -443,6 +468,7 @@ impl SqliteStore {
             .map_err(db_err)?;
         conn.execute_batch(SCHEMA).map_err(db_err)?;
         conn.execute_batch(NOTIFY_SCHEMA).map_err(db_err)?;
+        conn.execute_batch(ATTEMPTS_SCHEMA).map_err(db_err)?;
         migrate_cohorts(&mut conn)?;
         let version: Option<String> = conn
             .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
@@ -714,15 +740,9 @@ fn read_head(tx: &Connection) -> Result<ChainHead> {
 
 impl Store for SqliteStore {
     fn load(&self, id: &str) -> Result<Option<Registration>> {
-        let row: Result<Option<BoundRow>> = {
+        let r = {
             let c = self.lock()?;
-            c.prepare_cached(&format!("{ROW_SELECT} WHERE r.id = ?1"))
-                .map_err(db_err)
-                .and_then(|mut s| s.query_row([id], bound_row).optional().map_err(db_err))
-        };
-        let r = match self.noted(row)? {
-            None => Ok(None),
-            Some(row) => row.registration(self.key.as_ref()).map(Some),
+            load_row(&c, id, self.key.as_ref())
         };
         self.noted(r)
     }
@@ -1086,25 +1106,66 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
-    fn record_attempt(&self, verifier: &str, at: DateTime<Utc>, ok: bool) -> Result<()> {
-        let c = self.lock()?;
-        c.prepare_cached("INSERT INTO attempts(verifier, at, ok) VALUES(?1, ?2, ?3)")
-            .map_err(db_err)?
-            .execute(params![verifier, at.timestamp_millis(), ok])
+    fn online_attempt(
+        &self,
+        key: &AttemptKey<'_>,
+        judge: &mut dyn FnMut(&Failures, Candidate) -> bool,
+    ) -> Result<()> {
+        let mut c = self.lock()?;
+        // IMMEDIATE: the write lock is taken before the count, so no other handle or process
+        // counts or records between this attempt's count and its record.
+        let tx = c
+            .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db_err)?;
-        Ok(())
-    }
-
-    fn failures_since(&self, verifier: &str, since: DateTime<Utc>) -> Result<u32> {
-        let c = self.lock()?;
-        let n: i64 = c
+        let principal = key.principal.as_str();
+        let number = key.number.as_compact();
+        let since = key.since.timestamp_millis();
+        let (by_principal, on_number, by_principal_on_number): (i64, i64, i64) = tx
             .prepare_cached(
-                "SELECT COUNT(*) FROM attempts WHERE verifier = ?1 AND at >= ?2 AND ok = 0",
+                "SELECT (SELECT COUNT(*) FROM online_failures WHERE principal = ?1 AND at >= ?3), \
+                        (SELECT COUNT(*) FROM online_failures WHERE number = ?2 AND at >= ?3), \
+                        (SELECT COUNT(*) FROM online_failures WHERE number = ?2 AND at >= ?3 \
+                             AND principal = ?1)",
             )
             .map_err(db_err)?
-            .query_row(params![verifier, since.timestamp_millis()], |r| r.get(0))
+            .query_row(params![principal, number, since], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .map_err(db_err)?;
-        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+        let failures = Failures {
+            by_principal: u32::try_from(by_principal).unwrap_or(u32::MAX),
+            on_number: u32::try_from(on_number).unwrap_or(u32::MAX),
+            by_principal_on_number: u32::try_from(by_principal_on_number).unwrap_or(u32::MAX),
+        };
+        // The same statements on both paths: the holder of the number and the decoy (the first
+        // registration stored) are both asked for, then exactly one registration is read and
+        // decoded — the holder, or the decoy when no registration holds the number.
+        let (holder, decoy): (Option<String>, Option<String>) = tx
+            .prepare_cached(
+                "SELECT (SELECT registration_id FROM numbers WHERE number = ?1), \
+                        (SELECT id FROM registrations ORDER BY rowid LIMIT 1)",
+            )
+            .map_err(db_err)?
+            .query_row([number], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(db_err)?;
+        let found = holder.is_some();
+        let registration = match holder.or(decoy) {
+            Some(id) => self.noted(load_row(&tx, &id, self.key.as_ref()))?,
+            None => None,
+        };
+        let candidate = Candidate {
+            found,
+            registration,
+        };
+        if judge(&failures, candidate) {
+            tx.prepare_cached(
+                "INSERT INTO online_failures(principal, number, at) VALUES(?1, ?2, ?3)",
+            )
+            .map_err(db_err)?
+            .execute(params![principal, number, key.at.timestamp_millis()])
+            .map_err(db_err)?;
+        }
+        tx.commit().map_err(db_err)
     }
 
     fn record_token(&self, number: &str, key_id: u32, at: DateTime<Utc>) -> Result<u64> {

@@ -13,6 +13,8 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::codes::verify::count_failures;
+use crate::codes::{AttemptKey, Candidate, Failures};
 use crate::error::{Error, Result};
 use crate::lifecycle::{
     AuditEntry, AuthState, DestinationStatus, Event, LoginReason, Outcome, Registration, Stage,
@@ -590,11 +592,20 @@ pub trait Store: Send + Sync {
     /// Events with sequence numbers above `after`, oldest first, at most `limit`.
     fn events_after(&self, after: u64, limit: usize) -> Result<Vec<(u64, Event)>>;
 
-    /// Records a verification attempt by a verifier.
-    fn record_attempt(&self, verifier: &str, at: DateTime<Utc>, ok: bool) -> Result<()>;
-
-    /// Failed attempts by a verifier at or after `since`.
-    fn failures_since(&self, verifier: &str, since: DateTime<Utc>) -> Result<u32>;
+    /// One online verification attempt, atomically (one transaction, or under one lock): counts
+    /// the failures at or after `key.since` (of the principal, on the number, of the principal
+    /// on the number), looks the number up (verification and transfer numbers alike) and loads
+    /// its registration — or, when no registration holds it, loads a decoy registration the
+    /// same way (any stored one) — calls `judge` with the counts and that [`Candidate`], and
+    /// records a failure of the principal on the number at `key.at` when `judge` returns
+    /// `true`. No other attempt is counted or recorded in between, so racing attempts (threads,
+    /// handles, processes on one file) never get more answers than the limits allow. On any
+    /// error nothing is recorded.
+    fn online_attempt(
+        &self,
+        key: &AttemptKey<'_>,
+        judge: &mut dyn FnMut(&Failures, Candidate) -> bool,
+    ) -> Result<()>;
 
     /// Records, in one transaction, that key `key_id` signed a token of the authorization
     /// `number` (compact form) at `at`, and returns the authorization's status slot: the next
@@ -676,7 +687,8 @@ struct Inner {
     id_numbers: HashMap<String, std::collections::BTreeSet<String>>,
     audit: Vec<AuditRecord>,
     events: Vec<(u64, Event)>,
-    attempts: HashMap<String, Vec<(DateTime<Utc>, bool)>>,
+    /// Failed online attempts: principal, number (compact form), when.
+    attempts: Vec<(String, String, DateTime<Utc>)>,
     slots: Vec<String>,
     slot_of: HashMap<String, u64>,
     signers: std::collections::BTreeMap<(String, u32), DateTime<Utc>>,
@@ -948,19 +960,40 @@ impl Store for MemoryStore {
             .collect())
     }
 
-    fn record_attempt(&self, verifier: &str, at: DateTime<Utc>, ok: bool) -> Result<()> {
-        self.lock()?
-            .attempts
-            .entry(verifier.to_string())
-            .or_default()
-            .push((at, ok));
+    fn online_attempt(
+        &self,
+        key: &AttemptKey<'_>,
+        judge: &mut dyn FnMut(&Failures, Candidate) -> bool,
+    ) -> Result<()> {
+        let mut inner = self.lock()?;
+        let number = key.number.as_compact();
+        let failures = count_failures(
+            inner
+                .attempts
+                .iter()
+                .filter(|(_, _, at)| *at >= key.since)
+                .map(|(p, n, _)| (p.as_str(), n.as_str())),
+            key.principal.as_str(),
+            number,
+        );
+        // The same work on both paths: one index probe, then one registration cloned — the
+        // holder of the number, or the first one stored as the decoy.
+        let holder = inner.numbers.get(number);
+        let found = holder.is_some();
+        let id = holder.or_else(|| inner.regs.keys().next());
+        let registration = id.and_then(|id| inner.regs.get(id)).map(|(r, _)| r.clone());
+        let candidate = Candidate {
+            found,
+            registration,
+        };
+        if judge(&failures, candidate) {
+            inner.attempts.push((
+                key.principal.as_str().to_string(),
+                number.to_string(),
+                key.at,
+            ));
+        }
         Ok(())
-    }
-
-    fn failures_since(&self, verifier: &str, since: DateTime<Utc>) -> Result<u32> {
-        Ok(self.lock()?.attempts.get(verifier).map_or(0, |v| {
-            v.iter().filter(|(t, ok)| !ok && *t >= since).count() as u32
-        }))
     }
 
     fn record_token(&self, number: &str, key_id: u32, at: DateTime<Utc>) -> Result<u64> {

@@ -32,30 +32,26 @@ impl crate::codes::RegistryLookup for Registry {
 }
 
 impl crate::codes::AttemptLog for Registry {
-    fn failures_since(
+    /// One attempt in one store operation ([`Store::online_attempt`](super::Store::online_attempt)).
+    fn attempt(
         &self,
-        verifier: &str,
-        since: DateTime<Utc>,
-    ) -> std::result::Result<u32, crate::codes::Unavailable> {
-        self.store
-            .failures_since(verifier, since)
-            .map_err(|_| crate::codes::Unavailable)
-    }
-
-    fn record_failure(
-        &self,
-        verifier: &str,
-        at: DateTime<Utc>,
+        key: &crate::codes::AttemptKey<'_>,
+        judge: &mut dyn FnMut(&crate::codes::Failures, crate::codes::Candidate) -> bool,
     ) -> std::result::Result<(), crate::codes::Unavailable> {
         self.store
-            .record_attempt(verifier, at, false)
+            .online_attempt(key, judge)
             .map_err(|_| crate::codes::Unavailable)
     }
 }
 
 impl Registry {
-    /// Online verification (name + verification or transfer number) against the store, with
-    /// the store's per-verifier failure count. An unreachable store gives `Indeterminate`.
+    /// Online verification (name + verification or transfer number) by `principal` — the
+    /// identity your host authenticated, never a value taken from the request — speaking as
+    /// `department` (which gives the section only), against the store. Failures are counted
+    /// per principal and per number, and the count, the lookup and the recording of a failure
+    /// happen in one store transaction (see [`OnlineVerifier`](crate::codes::OnlineVerifier)
+    /// for the limits); an unknown number and a wrong name do the same work. An unreachable
+    /// store gives `Indeterminate`.
     ///
     /// A `valid` answer leaves its trace in the same call: the check is applied as
     /// [`Command::RecordVerification`] by `department` at `now`, so the registration's audit log
@@ -66,12 +62,13 @@ impl Registry {
     pub fn verify_online(
         &self,
         verifier: &crate::codes::OnlineVerifier<'_>,
+        principal: &crate::codes::Principal,
         department: &Actor,
         name: &str,
         number: &str,
         now: DateTime<Utc>,
     ) -> crate::codes::Verdict {
-        let verdict = verifier.verify(department, name, number, now, self, self);
+        let verdict = verifier.verify_with(principal, department, name, number, now, self);
         self.record_check(verdict, department, now)
     }
 

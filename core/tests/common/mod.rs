@@ -256,3 +256,14 @@ pub fn change_after_void(
         r.apply(id, &actor, &cmd, at).unwrap();
     }
 }
+
+/// The principal a host would have authenticated for the office speaking as department `a`
+/// (online verification limits failures per principal).
+pub fn principal_of(a: &Actor) -> gradreg::Principal {
+    let id = match a {
+        Actor::ArchiveDept { id, .. } => format!("archive_dept:{id}"),
+        Actor::HukouDept { id, .. } => format!("hukou_dept:{id}"),
+        other => format!("{other:?}"),
+    };
+    gradreg::Principal::new(&id).expect("a principal")
+}

@@ -1782,12 +1782,14 @@ static uint32_t verify_scan(gradreg_keyring *ring, gradreg_registry *r, const ch
     return rc == GRADREG_OK ? verdict : 1000 + rc;
 }
 
-static uint32_t verify_online(gradreg_registry *r, const char *verifier, const char *name,
-                              const char *number, int64_t now) {
+/* `principal` is the identity the host authenticated for the caller, never a value taken from
+   the request; `verifier` (the department JSON) gives the section only. */
+static uint32_t verify_online(gradreg_registry *r, const char *principal, const char *verifier,
+                              const char *name, const char *number, int64_t now) {
     uint32_t verdict = 99;
     char *json = NULL;
-    uint32_t rc =
-        gradreg_registry_verify_online(r, S(verifier), S(name), S(number), now, &verdict, &json);
+    uint32_t rc = gradreg_registry_verify_online(r, S(principal), S(verifier), S(name), S(number),
+                                                 now, &verdict, &json);
     gradreg_string_free(json);
     return rc == GRADREG_OK ? verdict : 1000 + rc;
 }
@@ -1937,46 +1939,64 @@ static void test_tokens_and_verification(void) {
     CHECK(json == SENTINEL && verdict == 99);
 
     /* Online verification by name and number. */
-    CHECK(verify_online(r, ARCHIVE_DEPT, "张明", number, MAY2) == GRADREG_VERDICT_VALID);
-    CHECK(verify_online(r, HUKOU_DEPT, "张 明", number, MAY2) == GRADREG_VERDICT_VALID);
-    CHECK(verify_online(r, ARCHIVE_DEPT, "李四", number, MAY2) == GRADREG_VERDICT_NO_MATCH);
-    CHECK(verify_online(r, ARCHIVE_DEPT, "张明", typo, MAY2) == GRADREG_VERDICT_TYPO);
-    CHECK(verify_online(r, ARCHIVE_DEPT, "张明", "12", MAY2) == GRADREG_VERDICT_MALFORMED);
-    CHECK(verify_online(r, SCHOOL, "张明", number, MAY2) == GRADREG_VERDICT_WRONG_SECTION);
-    /* Failed attempts count per verifier: past the limit the verifier is refused. */
+    CHECK(verify_online(r, "archive-office", ARCHIVE_DEPT, "张明", number, MAY2) == GRADREG_VERDICT_VALID);
+    CHECK(verify_online(r, "hukou-office", HUKOU_DEPT, "张 明", number, MAY2) == GRADREG_VERDICT_VALID);
+    CHECK(verify_online(r, "archive-office", ARCHIVE_DEPT, "李四", number, MAY2) == GRADREG_VERDICT_NO_MATCH);
+    CHECK(verify_online(r, "archive-office", ARCHIVE_DEPT, "张明", typo, MAY2) == GRADREG_VERDICT_TYPO);
+    CHECK(verify_online(r, "archive-office", ARCHIVE_DEPT, "张明", "12", MAY2) == GRADREG_VERDICT_MALFORMED);
+    CHECK(verify_online(r, "school-office", SCHOOL, "张明", number, MAY2) == GRADREG_VERDICT_WRONG_SECTION);
+    /* Failures count per principal and per number: the office's one failure above and the
+       guesser's 9 bring the number to its limit of 10, past which a principal with failures of
+       its own on it is refused (whatever the name). */
     const char *guesser = "{\"role\":\"archive_dept\",\"id\":\"guesser\",\"name\":\"x\"}";
-    for (int i = 0; i < 10; i++) {
-        CHECK(verify_online(r, guesser, "李四", number, MAY2) == GRADREG_VERDICT_NO_MATCH);
+    for (int i = 0; i < 9; i++) {
+        CHECK(verify_online(r, "guesser", guesser, "李四", number, MAY2) == GRADREG_VERDICT_NO_MATCH);
     }
-    CHECK(verify_online(r, guesser, "张明", number, MAY2) == GRADREG_VERDICT_RATE_LIMITED);
-    CHECK(verify_online(r, ARCHIVE_DEPT, "张明", number, MAY2) == GRADREG_VERDICT_VALID);
+    CHECK(verify_online(r, "guesser", guesser, "李四", number, MAY2) == GRADREG_VERDICT_RATE_LIMITED);
+    CHECK(verify_online(r, "guesser", guesser, "张明", number, MAY2) == GRADREG_VERDICT_RATE_LIMITED);
+    /* The principal counts, not the department in the request: speaking as another department
+       does not escape the limit. */
+    CHECK(verify_online(r, "guesser", ARCHIVE_DEPT, "李四", number, MAY2) ==
+          GRADREG_VERDICT_RATE_LIMITED);
+    /* The number is past its limit now: an office with a failure of its own on it is refused,
+       one with a clean record is still answered. */
+    CHECK(verify_online(r, "archive-office", ARCHIVE_DEPT, "张明", number, MAY2) ==
+          GRADREG_VERDICT_RATE_LIMITED);
+    CHECK(verify_online(r, "archive-office-2", ARCHIVE_DEPT, "张明", number, MAY2) ==
+          GRADREG_VERDICT_VALID);
     json = SENTINEL;
     verdict = 99;
-    CHECK_CODE(gradreg_registry_verify_online(NULL, S(ARCHIVE_DEPT), GRADREG_STR("a"), S(number),
+    CHECK_CODE(gradreg_registry_verify_online(NULL, GRADREG_STR("archive-office"), S(ARCHIVE_DEPT), GRADREG_STR("a"), S(number),
                                               MAY2, &verdict, &json),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_verify_online(r, GRADREG_STR_NONE, GRADREG_STR("a"), S(number),
+    CHECK_CODE(gradreg_registry_verify_online(r, GRADREG_STR_NONE, S(ARCHIVE_DEPT), GRADREG_STR("a"),
+                                              S(number), MAY2, &verdict, &json),
+               GRADREG_ERR_NULL_ARGUMENT);
+    CHECK_CODE(gradreg_registry_verify_online(r, GRADREG_STR(" "), S(ARCHIVE_DEPT), GRADREG_STR("a"),
+                                              S(number), MAY2, &verdict, &json),
+               GRADREG_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(gradreg_registry_verify_online(r, GRADREG_STR("archive-office"), GRADREG_STR_NONE, GRADREG_STR("a"), S(number),
                                               MAY2, &verdict, &json),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_verify_online(r, S(ARCHIVE_DEPT), SN(NULL, 1), S(number), MAY2,
+    CHECK_CODE(gradreg_registry_verify_online(r, GRADREG_STR("archive-office"), S(ARCHIVE_DEPT), SN(NULL, 1), S(number), MAY2,
                                               &verdict, &json),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_verify_online(r, S(ARCHIVE_DEPT), GRADREG_STR("a"),
+    CHECK_CODE(gradreg_registry_verify_online(r, GRADREG_STR("archive-office"), S(ARCHIVE_DEPT), GRADREG_STR("a"),
                                               GRADREG_STR_NONE, MAY2, &verdict, &json),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_verify_online(r, S(ARCHIVE_DEPT), GRADREG_STR("a"), S(number), MAY2,
+    CHECK_CODE(gradreg_registry_verify_online(r, GRADREG_STR("archive-office"), S(ARCHIVE_DEPT), GRADREG_STR("a"), S(number), MAY2,
                                               NULL, &json),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_verify_online(r, S(ARCHIVE_DEPT), GRADREG_STR("a"), S(number), MAY2,
+    CHECK_CODE(gradreg_registry_verify_online(r, GRADREG_STR("archive-office"), S(ARCHIVE_DEPT), GRADREG_STR("a"), S(number), MAY2,
                                               &verdict, NULL),
                GRADREG_ERR_NULL_ARGUMENT);
-    CHECK_CODE(gradreg_registry_verify_online(r, S(ARCHIVE_DEPT), GRADREG_STR("\xe5\xbc"),
+    CHECK_CODE(gradreg_registry_verify_online(r, GRADREG_STR("archive-office"), S(ARCHIVE_DEPT), GRADREG_STR("\xe5\xbc"),
                                               S(number), MAY2, &verdict, &json),
                GRADREG_ERR_INVALID_UTF8);
-    CHECK_CODE(gradreg_registry_verify_online(r, S(NOT_JSON), GRADREG_STR("a"), S(number), MAY2,
+    CHECK_CODE(gradreg_registry_verify_online(r, GRADREG_STR("archive-office"), S(NOT_JSON), GRADREG_STR("a"), S(number), MAY2,
                                               &verdict, &json),
                GRADREG_ERR_MALFORMED_JSON);
-    CHECK_CODE(gradreg_registry_verify_online((gradreg_registry *)ring, S(ARCHIVE_DEPT),
+    CHECK_CODE(gradreg_registry_verify_online((gradreg_registry *)ring, GRADREG_STR("archive-office"), S(ARCHIVE_DEPT),
                                               GRADREG_STR("a"), S(number), MAY2, &verdict, &json),
                GRADREG_ERR_WRONG_HANDLE);
     CHECK(json == SENTINEL && verdict == 99);
@@ -2002,8 +2022,8 @@ static void test_tokens_and_verification(void) {
                    GRADREG_OK);
         CHECK_CODE(reg_apply(t, "g2", graduate_actor, "{\"command\":\"authorize\"}", MAY2),
                    GRADREG_OK);
-        CHECK(verify_online(t, ARCHIVE_DEPT, "张明", transfer, MAY2) == GRADREG_VERDICT_VALID);
-        CHECK(verify_online(t, ARCHIVE_DEPT, "李四", transfer, MAY2) == GRADREG_VERDICT_NO_MATCH);
+        CHECK(verify_online(t, "archive-office", ARCHIVE_DEPT, "张明", transfer, MAY2) == GRADREG_VERDICT_VALID);
+        CHECK(verify_online(t, "archive-office", ARCHIVE_DEPT, "李四", transfer, MAY2) == GRADREG_VERDICT_NO_MATCH);
         free(upload);
         free(account);
         free(report);
@@ -2016,7 +2036,7 @@ static void test_tokens_and_verification(void) {
     snprintf(cmd, sizeof cmd, "{\"command\":\"revoke_authorization\",\"number\":\"%s\"}", number);
     CHECK_CODE(reg_apply(r, "g1", graduate_actor, cmd, MAY2 + 60), GRADREG_OK);
     CHECK(verify_scan(ring, r, token, ARCHIVE_DEPT, MAY2 + 120) == GRADREG_VERDICT_REVOKED);
-    CHECK(verify_online(r, ARCHIVE_DEPT, "张明", number, MAY2 + 120) == GRADREG_VERDICT_REVOKED);
+    CHECK(verify_online(r, "archive-office-2", ARCHIVE_DEPT, "张明", number, MAY2 + 120) == GRADREG_VERDICT_REVOKED);
 
     gradreg_string_free(token);
     gradreg_string_free(hukou_token);
@@ -3678,7 +3698,7 @@ static void *codes_work(void *arg) {
             GRADREG_VERDICT_VALID) {
             w->failures++;
         }
-        if (verify_online(w->registry, ARCHIVE_DEPT, "张明", w->number, MAY2) !=
+        if (verify_online(w->registry, "archive-office", ARCHIVE_DEPT, "张明", w->number, MAY2) !=
             GRADREG_VERDICT_VALID) {
             w->failures++;
         }
