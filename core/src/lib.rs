@@ -31,6 +31,7 @@ pub mod error_code;
 pub mod files;
 pub mod forms;
 pub mod lifecycle;
+pub mod limits;
 pub mod names;
 pub mod notify;
 pub mod policy;
@@ -63,6 +64,7 @@ pub use lifecycle::{
     DestinationStatus, Event, EventKind, LoginReason, Outcome, Recipient, Registration, Role,
     Section, Sections, Stage, VoidRequest, VoidStage,
 };
+pub use limits::Limits;
 pub use policy::{Batch, Deadlines, MonthDay, Policy, ValidityBounds};
 pub use records::{
     Abroad, AgreementStatus, ArchiveMethod, ArchiveTransfer, BasicInfo, ChsiAccount, Destination,

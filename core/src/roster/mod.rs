@@ -110,6 +110,8 @@ mod normalize;
 mod rows;
 #[cfg(feature = "xlsx")]
 mod xlsx;
+#[cfg(feature = "xlsx")]
+mod xlsx_limits;
 
 use std::path::Path;
 
@@ -125,6 +127,7 @@ pub use fields::{FIELDS, REQUIRED_FIELDS};
 pub use headers::{HeaderAliases, HeaderRole, HeaderStyle, HEADER_SCAN_ROWS};
 
 use crate::error::{Error, Result};
+use crate::limits::Limits;
 use crate::records::BasicInfo;
 use crate::tables::CodeTables;
 use crate::validate::{NoticeCode, ProblemCode};
@@ -167,6 +170,10 @@ pub struct RosterOptions {
     pub format: Format,
     /// Text encoding (CSV only).
     pub encoding: Encoding,
+    /// Size limits on the file and what it holds (see [`Limits`]); optional in JSON, the
+    /// defaults when absent.
+    #[serde(default)]
+    pub limits: Limits,
 }
 
 /// One problem of one cell, or of a whole row.
@@ -314,17 +321,35 @@ pub fn parse_roster(
     parse_roster_with(bytes, opts, tables, HeaderAliases::builtin())
 }
 
-/// Reads a roster file; an I/O failure is an [`Error::RosterIo`].
+/// Reads a roster file; an I/O failure is an [`Error::RosterIo`], a file larger than
+/// [`Limits::max_input_bytes`] an [`Error::InputTooLarge`] (never read past the limit).
 pub fn parse_roster_file(
     path: &Path,
     opts: &RosterOptions,
     tables: &CodeTables,
 ) -> Result<ParsedRoster> {
-    let bytes = std::fs::read(path).map_err(|e| Error::RosterIo {
+    let bytes = read_file(path, &opts.limits)?;
+    parse_roster(&bytes, opts, tables)
+}
+
+/// The bytes of a file, reading no more than one byte past [`Limits::max_input_bytes`].
+pub(crate) fn read_file(path: &Path, limits: &Limits) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let io = |e: std::io::Error| Error::RosterIo {
         path: path.display().to_string(),
         message: e.to_string(),
-    })?;
-    parse_roster(&bytes, opts, tables)
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let declared = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if declared > limits.max_input_bytes {
+        limits.check_input(usize::try_from(declared).unwrap_or(usize::MAX))?;
+    }
+    let mut bytes = Vec::new();
+    file.take(limits.max_input_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    limits.check_input(bytes.len())?;
+    Ok(bytes)
 }
 
 /// Reads a roster from bytes with a deployment's own header table.
@@ -414,9 +439,9 @@ fn read(
     aliases: &HeaderAliases,
     sink: &mut dyn rows::Sink,
 ) -> Result<rows::Scanned> {
-    match detect(bytes, opts.format)? {
-        Format::Xlsx => parse_xlsx(bytes, tables, aliases, sink),
-        _ => csv_file::parse_csv(bytes, opts.encoding, tables, aliases, sink),
+    match detect(bytes, opts)? {
+        Format::Xlsx => parse_xlsx(bytes, tables, aliases, &opts.limits, sink),
+        _ => csv_file::parse_csv(bytes, opts.encoding, &opts.limits, tables, aliases, sink),
     }
 }
 
@@ -455,13 +480,13 @@ pub fn preview_header(
     opts: &RosterOptions,
     aliases: &HeaderAliases,
 ) -> Result<HeaderPreview> {
-    let (format, encoding, sheet, found) = match detect(bytes, opts.format)? {
+    let (format, encoding, sheet, found) = match detect(bytes, opts)? {
         Format::Xlsx => {
-            let (sheet, found) = xlsx_header(bytes, aliases)?;
+            let (sheet, found) = xlsx_header(bytes, aliases, &opts.limits)?;
             (Format::Xlsx, "xlsx", Some(sheet), found)
         }
         _ => {
-            let (found, label) = csv_file::header(bytes, opts.encoding, aliases)?;
+            let (found, label) = csv_file::header(bytes, opts.encoding, &opts.limits, aliases)?;
             (Format::Csv, label, None, found)
         }
     };
@@ -477,8 +502,11 @@ pub fn preview_header(
     })
 }
 
-/// The format to read: the declared one, or detected from the first bytes.
-fn detect(bytes: &[u8], format: Format) -> Result<Format> {
+/// The format to read: the declared one, or detected from the first bytes. A file larger than
+/// [`Limits::max_input_bytes`] is refused first.
+fn detect(bytes: &[u8], opts: &RosterOptions) -> Result<Format> {
+    opts.limits.check_input(bytes.len())?;
+    let format = opts.format;
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::RosterEmpty);
     }
@@ -498,13 +526,17 @@ fn detect(bytes: &[u8], format: Format) -> Result<Format> {
 
 /// Reads the header of an XLSX roster.
 #[cfg(feature = "xlsx")]
-fn xlsx_header(bytes: &[u8], aliases: &HeaderAliases) -> Result<(String, headers::FoundHeader)> {
-    xlsx::header(bytes, aliases)
+fn xlsx_header(
+    bytes: &[u8],
+    aliases: &HeaderAliases,
+    limits: &Limits,
+) -> Result<(String, headers::FoundHeader)> {
+    xlsx::header(bytes, aliases, limits)
 }
 
 /// Without the `xlsx` feature, an XLSX roster is an unsupported format.
 #[cfg(not(feature = "xlsx"))]
-fn xlsx_header(_: &[u8], _: &HeaderAliases) -> Result<(String, headers::FoundHeader)> {
+fn xlsx_header(_: &[u8], _: &HeaderAliases, _: &Limits) -> Result<(String, headers::FoundHeader)> {
     Err(no_xlsx())
 }
 
@@ -514,9 +546,10 @@ fn parse_xlsx(
     bytes: &[u8],
     tables: &CodeTables,
     aliases: &HeaderAliases,
+    limits: &Limits,
     sink: &mut dyn rows::Sink,
 ) -> Result<rows::Scanned> {
-    xlsx::parse(bytes, tables, aliases, sink)
+    xlsx::parse(bytes, tables, aliases, limits, sink)
 }
 
 /// Without the `xlsx` feature, an XLSX roster is an unsupported format.
@@ -525,6 +558,7 @@ fn parse_xlsx(
     _: &[u8],
     _: &CodeTables,
     _: &HeaderAliases,
+    _: &Limits,
     _: &mut dyn rows::Sink,
 ) -> Result<rows::Scanned> {
     Err(no_xlsx())
