@@ -31,6 +31,8 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
+use std::sync::{PoisonError, RwLock};
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -103,6 +105,9 @@ impl Default for Limits {
     }
 }
 
+/// The process's default limits, once a host has set them.
+static PROCESS: RwLock<Option<Limits>> = RwLock::new(None);
+
 /// An entry must inflate past this many bytes before its ratio is checked, so that a small,
 /// very regular part (styles, an empty sheet) is never refused for compressing well.
 pub(crate) const RATIO_FLOOR: u64 = MIB;
@@ -111,6 +116,24 @@ impl Limits {
     /// The defaults (the same as [`Limits::default`]).
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The process's default limits: those last given to [`Limits::set_process_default`], else
+    /// [`Limits::default`]. [`RosterOptions::default`](crate::RosterOptions) and a JSON
+    /// options object without `limits` take them, and the C and Python faces check every JSON
+    /// document they are given against their [`Limits::max_json_bytes`]; a host sets them once
+    /// at start-up.
+    pub fn process_default() -> Limits {
+        PROCESS
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .unwrap_or_default()
+    }
+
+    /// Sets the process's default limits (see [`Limits::process_default`]); `None` restores
+    /// [`Limits::default`].
+    pub fn set_process_default(limits: Option<Limits>) {
+        *PROCESS.write().unwrap_or_else(PoisonError::into_inner) = limits;
     }
 
     /// Limits no input reaches (every field `u64::MAX`): for trusted input only.

@@ -578,6 +578,29 @@ fn a_declared_size_that_lies_allocates_nothing_from_it() {
     }
 }
 
+#[test]
+fn roster_options_take_the_process_default() {
+    // Every other test here gives its limits explicitly, so changing the default is safe.
+    let mine = Limits {
+        max_rows: 7,
+        ..Limits::default()
+    };
+    Limits::set_process_default(Some(mine));
+    assert_eq!(RosterOptions::default().limits, mine);
+    let o: RosterOptions = serde_json::from_str(r#"{"format":"csv","encoding":"auto"}"#).unwrap();
+    assert_eq!(o.limits, mine);
+    let o: RosterOptions =
+        serde_json::from_str(r#"{"format":"csv","encoding":"auto","limits":{"max_rows":3}}"#)
+            .unwrap();
+    assert_eq!(
+        (o.limits.max_rows, o.limits.max_cells),
+        (3, Limits::default().max_cells)
+    );
+    Limits::set_process_default(None);
+    assert_eq!(Limits::process_default(), Limits::default());
+    assert_eq!(RosterOptions::default().limits, Limits::default());
+}
+
 /// Tight limits for the property test, and the memory they allow.
 fn tight() -> Limits {
     Limits {

@@ -162,18 +162,29 @@ pub enum Encoding {
     Gb18030,
 }
 
-/// How to read a roster. The default detects both format and encoding.
+/// How to read a roster. The default detects both format and encoding, with the process's
+/// default [`Limits`] ([`Limits::process_default`]).
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct RosterOptions {
     /// File format.
     pub format: Format,
     /// Text encoding (CSV only).
     pub encoding: Encoding,
-    /// Size limits on the file and what it holds (see [`Limits`]); optional in JSON, the
-    /// defaults when absent.
-    #[serde(default)]
+    /// Size limits on the file and what it holds (see [`Limits`]); optional in JSON, where
+    /// a missing object is [`Limits::process_default`] and a missing field its default.
+    #[serde(default = "Limits::process_default")]
     pub limits: Limits,
+}
+
+impl Default for RosterOptions {
+    fn default() -> Self {
+        RosterOptions {
+            format: Format::default(),
+            encoding: Encoding::default(),
+            limits: Limits::process_default(),
+        }
+    }
 }
 
 /// One problem of one cell, or of a whole row.
