@@ -37,7 +37,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// Caller-settable size limits with safe defaults (see the [module documentation](self)).
+/// Caller-settable size limits with safe defaults: what a reader may take in before it stops
+/// with a typed error (see the module documentation).
 ///
 /// Every field is a count or a number of bytes; `0` refuses any input of that kind. In JSON,
 /// every field is optional.

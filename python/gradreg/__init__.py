@@ -17,6 +17,7 @@ from ._errors import (
     ErrorCode,
     GradregError,
     InternalError,
+    LimitError,
     LoginRefusedError,
     RenderError,
     StateError,
@@ -104,6 +105,7 @@ from .registry import (
     UploadResult,
     VoidApproval,
 )
+from .limits import Limits, get_limits, set_limits
 from .roster import (
     CellProblem,
     ColumnUse,
@@ -135,6 +137,7 @@ __all__ = [
     "ArgumentError",
     "ArgumentTypeError",
     "ValidationError",
+    "LimitError",
     "StateError",
     "LoginRefusedError",
     "VerificationError",
@@ -212,6 +215,9 @@ __all__ = [
     "ImportReport",
     "Graduate",
     "parse_roster",
+    "Limits",
+    "set_limits",
+    "get_limits",
     "preview_header",
     "RosterScan",
     "scan_roster",
