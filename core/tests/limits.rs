@@ -320,7 +320,7 @@ fn a_4_gib_zip_bomb_is_refused_quickly_in_little_memory() {
     assert!(err.to_string().contains("limits.max_ratio"), "{err}");
     assert!(held < 16 * MIB, "held {held} bytes");
     eprintln!(
-        "4 GiB bomb ({} bytes): refused in {took:?} holding {held} bytes",
+        "4 GiB bomb ({} bytes): refused in {took:?} holding {held} bytes: {err}",
         bytes.len()
     );
     // Every reader of workbooks checks first.
@@ -643,4 +643,34 @@ proptest! {
             prop_assert!(!e.to_string().contains("malformed data"), "the reader panicked: {}", e);
         }
     }
+}
+
+/// A roster of 200,000 graduates passes the default limits (slow in a debug build: run it with
+/// `cargo test -p gradreg --test limits -- --ignored`).
+#[test]
+#[ignore]
+fn two_hundred_thousand_rows_pass_the_defaults() {
+    let spec = CohortSpec {
+        size: 200_000,
+        seed: 16,
+        ..CohortSpec::default()
+    };
+    let graduates: Vec<_> = generate(&spec).collect();
+    let csv = roster_csv(&graduates, HeaderStyle::Chinese);
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (r, line) in csv.lines().enumerate() {
+        for (c, cell) in line.split(',').enumerate() {
+            ws.write_string(r as u32, c as u16, cell).unwrap();
+        }
+    }
+    let bytes = wb.save_to_buffer().unwrap();
+    let started = Instant::now();
+    let p = read(&bytes, Limits::default()).unwrap();
+    assert_eq!(p.rows.len(), 200_000);
+    eprintln!(
+        "200,000 rows: {} bytes of XLSX read in {:?}",
+        bytes.len(),
+        started.elapsed()
+    );
 }

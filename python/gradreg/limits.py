@@ -7,7 +7,7 @@ an XLSX archive with too many entries, or an entry inflating too far or at too h
 ``content_limit`` (119: too many rows, cells, columns or shared strings, a CSV line or a piece of
 workbook XML too long). The message names the setting that raises the limit.
 
-The defaults read a 200,000-row roster and refuse a zip bomb after inflating about a mebibyte
+The defaults read a 200,000-row roster and refuse a zip bomb after inflating about 2 MiB
 of it. Pass ``limits=Limits(...)`` to one call, or ``set_limits`` once for the process."""
 
 from __future__ import annotations

@@ -123,7 +123,7 @@ pub(super) fn check(bytes: &[u8], limits: &Limits) -> Result<()> {
                 if inflated / read > limits.max_ratio {
                     return Err(archive(
                         &name,
-                        "compression ratio",
+                        &format!("compression ratio ({inflated} bytes from {read})"),
                         limits.max_ratio,
                         "max_ratio",
                     ));
