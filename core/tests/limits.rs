@@ -49,7 +49,7 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOC: Counting = Counting;
 
-/// One measured read at a time, so that the peak is this test's own.
+/// One test at a time (every test takes it first), so that a peak is the measured read's own.
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn serial() -> MutexGuard<'static, ()> {
@@ -310,9 +310,9 @@ fn setting(e: &Error) -> (u32, &str) {
 
 #[test]
 fn a_4_gib_zip_bomb_is_refused_quickly_in_little_memory() {
+    let _serial = serial();
     let bytes = bomb(4096);
     assert!(bytes.len() < 8 * MIB, "the bomb is {} bytes", bytes.len());
-    let _s = serial();
     let started = Instant::now();
     let (err, held) = peak(|| read(&bytes, Limits::default()).unwrap_err());
     let took = started.elapsed();
@@ -335,12 +335,12 @@ fn a_4_gib_zip_bomb_is_refused_quickly_in_little_memory() {
 
 #[test]
 fn an_entry_past_its_size_and_the_archive_past_its_total_are_refused() {
+    let _serial = serial();
     let bytes = bomb(64);
     let no_ratio = Limits {
         max_ratio: u64::MAX,
         ..Limits::default()
     };
-    let _s = serial();
     let (e, held) = peak(|| {
         read(
             &bytes,
@@ -366,6 +366,7 @@ fn an_entry_past_its_size_and_the_archive_past_its_total_are_refused() {
 
 #[test]
 fn too_many_entries_are_refused() {
+    let _serial = serial();
     let good = roster_workbook(5);
     let mut entries = frame(false);
     entries.push(Entry::deflated(
@@ -389,13 +390,13 @@ fn too_many_entries_are_refused() {
 
 #[test]
 fn a_huge_declared_shared_string_count_is_refused() {
+    let _serial = serial();
     // The spreadsheet reader reserves room for the count the table declares.
     let sst = format!(
         r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN_NS}" count="1" uniqueCount="1000000000000"><si><t>姓名</t></si></sst>"#
     );
     let s = sheet(r#"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#);
     let bytes = workbook(&s, Some(sst.as_bytes()));
-    let _g = serial();
     let (e, held) = peak(|| read(&bytes, Limits::default()).unwrap_err());
     assert_eq!(setting(&e), (119, "max_shared_strings"), "{e}");
     assert!(held < 16 * MIB, "held {held} bytes");
@@ -403,6 +404,7 @@ fn a_huge_declared_shared_string_count_is_refused() {
 
 #[test]
 fn a_huge_shared_string_table_is_refused() {
+    let _serial = serial();
     let mut sst = format!(r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN_NS}">"#);
     for i in 0..5000 {
         sst.push_str(&format!("<si><t>string number {i}</t></si>"));
@@ -430,12 +432,12 @@ fn a_huge_shared_string_table_is_refused() {
 
 #[test]
 fn a_huge_used_range_is_refused_before_the_reader_allocates_it() {
+    let _serial = serial();
     // Two cells, A1 and XFD1048576: the reader would allocate 17 billion cells.
     let s = sheet(
         r#"<row r="1"><c r="A1" t="inlineStr"><is><t>姓名</t></is></c></row><row r="1048576"><c r="XFD1048576"><v>1</v></c></row>"#,
     );
     let bytes = workbook(&s, None);
-    let _g = serial();
     let (e, held) = peak(|| read(&bytes, Limits::default()).unwrap_err());
     assert_eq!(setting(&e), (119, "max_cells"), "{e}");
     assert!(held < 16 * MIB, "held {held} bytes");
@@ -448,6 +450,7 @@ fn a_huge_used_range_is_refused_before_the_reader_allocates_it() {
 
 #[test]
 fn a_text_run_longer_than_its_limit_is_refused() {
+    let _serial = serial();
     // Letters that do not compress far, so that the run and not the ratio is refused.
     let mut x = 16u64;
     let long: String = (0..2 * MIB)
@@ -463,6 +466,7 @@ fn a_text_run_longer_than_its_limit_is_refused() {
 
 #[test]
 fn csv_lines_columns_and_rows_have_limits() {
+    let _serial = serial();
     let spec = CohortSpec {
         size: 50,
         seed: 7,
@@ -495,6 +499,7 @@ fn csv_lines_columns_and_rows_have_limits() {
 
 #[test]
 fn input_bytes_are_checked_before_reading() {
+    let _serial = serial();
     let csv = "姓名,身份证号\n张三,1\n";
     let small = Limits {
         max_input_bytes: 10,
@@ -514,6 +519,7 @@ fn input_bytes_are_checked_before_reading() {
 
 #[test]
 fn raised_limits_let_a_bigger_legitimate_workbook_through() {
+    let _serial = serial();
     let bytes = roster_workbook(300);
     let tight = Limits {
         max_cells: 3000,
@@ -560,6 +566,7 @@ fn raised_limits_let_a_bigger_legitimate_workbook_through() {
 
 #[test]
 fn a_declared_size_that_lies_allocates_nothing_from_it() {
+    let _serial = serial();
     // The sheet's headers declare 4 GiB for a few hundred bytes.
     let s = sheet(&row(1, &["姓名", "身份证号"]));
     let mut entries = frame(false);
@@ -567,7 +574,6 @@ fn a_declared_size_that_lies_allocates_nothing_from_it() {
     e.size = u32::MAX - 1;
     entries.push(e);
     let bytes = zip(&entries);
-    let _g = serial();
     let (r, held) = peak(|| read(&bytes, Limits::default()));
     assert!(held < 16 * MIB, "held {held} bytes");
     if let Err(e) = r {
@@ -580,6 +586,7 @@ fn a_declared_size_that_lies_allocates_nothing_from_it() {
 
 #[test]
 fn roster_options_take_the_process_default() {
+    let _serial = serial();
     // Every other test here gives its limits explicitly, so changing the default is safe.
     let mine = Limits {
         max_rows: 7,
@@ -624,6 +631,7 @@ proptest! {
         edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
         xml_edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..8),
     ) {
+        let _serial = serial();
         // Mutate the sheet's XML (zipped with a correct checksum) and the archive's bytes.
         let rows: String = (1..=20).map(|r| row(r, &["姓名", "320102200001011234", "1"])).collect();
         let mut xml = sheet(&format!("<dimension ref=\"A1:C20\"/>{rows}"));
@@ -636,7 +644,6 @@ proptest! {
             let at = i.index(bytes.len());
             bytes[at] = *b;
         }
-        let _g = serial();
         let (r, held) = peak(|| read(&bytes, tight()));
         prop_assert!(held < 64 * MIB, "held {} bytes", held);
         if let Err(e) = r {
@@ -650,6 +657,7 @@ proptest! {
 #[test]
 #[ignore]
 fn two_hundred_thousand_rows_pass_the_defaults() {
+    let _serial = serial();
     let spec = CohortSpec {
         size: 200_000,
         seed: 16,
@@ -673,4 +681,14 @@ fn two_hundred_thousand_rows_pass_the_defaults() {
         bytes.len(),
         started.elapsed()
     );
+}
+
+#[test]
+fn deeply_nested_json_is_refused_not_recursed_into() {
+    let _serial = serial();
+    // serde_json stops at 128 levels (no crate here turns on its `unbounded_depth`).
+    // The faces parse every JSON document with it.
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let e = serde_json::from_str::<serde_json::Value>(&deep).unwrap_err();
+    assert!(e.to_string().contains("recursion limit"), "{e}");
 }
