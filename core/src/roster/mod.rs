@@ -38,6 +38,12 @@
 //!   [`Error::RosterImplausibleText`] (the caller forced an encoding the text does not read as;
 //!   auto-detection is the default), [`Error::RosterXlsx`], [`Error::RosterNoSheet`],
 //!   [`Error::RosterIo`] and [`Error::RosterUnsupportedFormat`].
+//! - **Size limits** ([`RosterOptions::limits`], [`Limits`]) bound every read: the file's size,
+//!   a workbook's zip entries (inflated as a stream and checked for size, total and ratio before
+//!   the spreadsheet reader opens it), the used range of each sheet, the shared strings, the
+//!   longest piece of workbook XML, and each CSV record's length and columns and their number.
+//!   The first limit passed is an [`Error::InputTooLarge`], [`Error::ArchiveLimit`] or
+//!   [`Error::ContentLimit`] naming the setting that raises it, before memory is spent on it.
 //! - **Row problems** are all reported, each with its row and column: every problem of
 //!   [`BasicInfo`] validation, a row whose number of cells differs from the header's, and an ID
 //!   number or student number that appeared on an earlier row. Rows are numbered as the sheet
@@ -98,6 +104,7 @@
 //! | `decode.rs` | UTF-8 / GB18030 decoding of CSV bytes |
 //! | `csv_file.rs` | reading CSV |
 //! | `xlsx.rs` | reading XLSX (`xlsx` feature) |
+//! | `xlsx_limits.rs` | checking a workbook's archive and XML against the [`Limits`] before it is read |
 //! | `rows.rs` | columns into fields (code and name columns), rows into records, problems and notices, duplicates |
 //! | `destinations.rs` | destination files (毕业去向, 档案转递, 户口迁移) into [`DestinationData`](crate::records::DestinationData) records ([`parse_destinations`]) |
 
