@@ -126,6 +126,19 @@ enum gradreg_err
    */
   GRADREG_ERR_ROSTER_IMPLAUSIBLE_TEXT = 116,
   /**
+   * A file or a JSON document is larger than its byte limit (the detail names the setting
+   * of `Limits` that raises it).
+   */
+  GRADREG_ERR_INPUT_TOO_LARGE = 117,
+  /**
+   * A workbook's zip archive passes a limit: entries, inflated size, compression ratio.
+   */
+  GRADREG_ERR_ARCHIVE_LIMIT = 118,
+  /**
+   * A file holds more than a limit allows: rows, cells, columns, shared strings, line length.
+   */
+  GRADREG_ERR_CONTENT_LIMIT = 119,
+  /**
    * A webhook cannot be set up as asked (a URL that is not `http://` or `https://`, an empty
    * secret, a zero timeout or attempt count).
    */
@@ -1404,6 +1417,44 @@ uint32_t gradreg_reminders_compute(gradreg_str registrations_json,
                                    char **reminders_json_out);
 
 /**
+ * Sets the process's default size limits.
+ *
+ * - `limits_json`: none (`GRADREG_STR_NONE`) to restore the built-in defaults; else an object
+ *   of any of `max_input_bytes` (a roster or destination file; default 256 MiB),
+ *   `max_json_bytes` (every JSON argument, checked before parsing; 64 MiB), `max_entry_bytes`
+ *   (one inflated zip entry of a workbook; 1 GiB), `max_total_bytes` (all entries; 2 GiB),
+ *   `max_ratio` (inflated per compressed byte; 200), `max_entries` (10000), `max_cells` (rows ×
+ *   columns of a sheet's used range; 16777216), `max_rows` (1048576), `max_columns` (16384),
+ *   `max_shared_strings` (8388608), `max_shared_string_bytes` (256 MiB),
+ *   `max_xml_token_bytes` (1 MiB) and `max_line_bytes` (one CSV record; 1 MiB); a field left
+ *   out keeps its default, an unknown one is `GRADREG_ERR_MALFORMED_JSON`.
+ *
+ * The limits apply to every later call of the process: JSON arguments larger than
+ * `max_json_bytes` are refused with `GRADREG_ERR_INPUT_TOO_LARGE` before they are parsed, and
+ * the roster and import calls (`gradreg_roster_parse`, `gradreg_registry_import_roster`,
+ * `gradreg_registry_import_destinations` …) read files with them unless their `options_json`
+ * gives its own `"limits"`. A file past a limit is `GRADREG_ERR_INPUT_TOO_LARGE`,
+ * `GRADREG_ERR_ARCHIVE_LIMIT` or `GRADREG_ERR_CONTENT_LIMIT`, whose message names the field
+ * that raises it. Set them once at start-up. Thread-safe.
+ *
+ * # Safety
+ * `limits_json` must be `{NULL, 0}` or point to its `len` readable bytes.
+ */
+uint32_t gradreg_limits_set(gradreg_str limits_json);
+
+/**
+ * The process's default size limits, every field given (see `gradreg_limits_set`).
+ *
+ * - `limits_json_out`: receives the limits object; free it with `gradreg_string_free`.
+ *
+ * Returns `GRADREG_OK`, or `GRADREG_ERR_NULL_ARGUMENT`. Thread-safe.
+ *
+ * # Safety
+ * `limits_json_out` must be writable.
+ */
+uint32_t gradreg_limits_get(char **limits_json_out);
+
+/**
  * Every registration of an ID number (any case), one per cohort (graduation year and education
  * level), newest cohort first.
  *
@@ -2274,7 +2325,9 @@ uint32_t gradreg_registry_load_table(const gradreg_registry *registry,
  * - `bytes`: the file's contents.
  * - `options_json`: may be none (`GRADREG_STR_NONE`) to detect both; else `{"format":"auto","encoding":"auto"}` (both
  *   fields required) with
- *   `format` `auto`, `csv` or `xlsx` and `encoding` `auto`, `utf8` or `gb18030`.
+ *   `format` `auto`, `csv` or `xlsx` and `encoding` `auto`, `utf8` or `gb18030`, and optionally
+ *   `"limits":{"max_cells":100000,…}`: the size limits of this call, any field of
+ *   `gradreg_limits_set` (the others, or all when `limits` is absent, are the process's).
  * - `roster_json_out`: receives `{"rows":[{"row":2,"info":{…basic info…},"ok":true}],
  *   "problems":[{"row":3,"column":"身份证号","field":"id_number",
  *   "code":"scientific_notation","message_zh":"…","message_en":"…"}],"format":"csv",
@@ -2284,7 +2337,10 @@ uint32_t gradreg_registry_load_table(const gradreg_registry *registry,
  *
  * Returns `GRADREG_OK` even when cells are bad (see `problems`); a 1xx roster code when the
  * file cannot be read as a roster at all (`GRADREG_ERR_ROSTER_EMPTY`,
- * `GRADREG_ERR_ROSTER_MISSING_COLUMNS` …); the JSON, NULL and UTF-8 codes. Thread-safe.
+ * `GRADREG_ERR_ROSTER_MISSING_COLUMNS` …); `GRADREG_ERR_INPUT_TOO_LARGE`,
+ * `GRADREG_ERR_ARCHIVE_LIMIT` or `GRADREG_ERR_CONTENT_LIMIT` when the file passes a size
+ * limit (a zip bomb, a huge sheet; the message names the limit to raise), found while reading
+ * and before memory is spent on it; the JSON, NULL and UTF-8 codes. Thread-safe.
  *
  * # Safety
  * `bytes` and `options_json` must each be `{NULL, 0}` or point to its `len` readable bytes;

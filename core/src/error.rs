@@ -76,6 +76,46 @@ pub enum Error {
         /// The encoding the caller forced.
         encoding: String,
     },
+    /// A file or a JSON document is larger than its byte limit ([`crate::Limits`]); nothing
+    /// of it was read.
+    #[error("输入超出大小限制：{what} 有 {size} 字节，上限 {limit}（可调高 limits.{setting}）/ input too large: the {what} has {size} bytes, over the limit of {limit} (raise limits.{setting})")]
+    InputTooLarge {
+        /// What was too large, such as `file` or ``JSON document `commands` ``.
+        what: String,
+        /// Its size in bytes.
+        size: u64,
+        /// The limit in bytes.
+        limit: u64,
+        /// The [`crate::Limits`] field that sets the limit, such as `max_input_bytes`.
+        setting: String,
+    },
+    /// A workbook's zip archive passes a limit ([`crate::Limits`]): too many entries, an entry
+    /// that inflates too far or at too high a ratio, or too many inflated bytes in all. Reading
+    /// stopped there.
+    #[error("XLSX 压缩包超出限制：{entry} 的{what}超过 {limit}（可调高 limits.{setting}）/ the XLSX archive passes a limit: {what} of {entry} is over {limit} (raise limits.{setting})")]
+    ArchiveLimit {
+        /// The zip entry (such as `xl/worksheets/sheet1.xml`), or `archive` for the whole.
+        entry: String,
+        /// What passed the limit, such as `inflated bytes` or `compression ratio`.
+        what: String,
+        /// The limit.
+        limit: u64,
+        /// The [`crate::Limits`] field that sets the limit, such as `max_entry_bytes`.
+        setting: String,
+    },
+    /// A file holds more than a limit allows ([`crate::Limits`]): rows, cells, columns, shared
+    /// strings, a CSV line or a piece of workbook XML too long. Reading stopped there.
+    #[error("名单内容超出限制：{part} 的{what}超过 {limit}（可调高 limits.{setting}）/ the file holds too much: {what} of {part} is over {limit} (raise limits.{setting})")]
+    ContentLimit {
+        /// Where: a workbook part (such as `xl/sharedStrings.xml`) or `line N` of a CSV file.
+        part: String,
+        /// What passed the limit, such as `cells` or `shared strings`.
+        what: String,
+        /// The limit.
+        limit: u64,
+        /// The [`crate::Limits`] field that sets the limit, such as `max_cells`.
+        setting: String,
+    },
     /// A webhook cannot be set up as asked: its URL is not `http://` or `https://`, its secret
     /// is empty, or a timeout or attempt count is zero.
     #[error("推送地址或参数无效 / invalid webhook: {0}")]
@@ -393,6 +433,9 @@ impl Error {
             Error::RosterUnsupportedFormat(_) => ErrorCode::RosterUnsupportedFormat,
             Error::RosterNoRows { .. } => ErrorCode::RosterNoRows,
             Error::RosterImplausibleText { .. } => ErrorCode::RosterImplausibleText,
+            Error::InputTooLarge { .. } => ErrorCode::InputTooLarge,
+            Error::ArchiveLimit { .. } => ErrorCode::ArchiveLimit,
+            Error::ContentLimit { .. } => ErrorCode::ContentLimit,
             Error::Forbidden { .. } => ErrorCode::Forbidden,
             Error::LoginRefused { .. } => ErrorCode::LoginRefused,
             Error::NotLoggedIn => ErrorCode::NotLoggedIn,
@@ -612,6 +655,24 @@ mod tests {
             Error::RosterNoRows { header_row: 1 },
             Error::RosterImplausibleText {
                 encoding: String::new(),
+            },
+            Error::InputTooLarge {
+                what: String::new(),
+                size: 0,
+                limit: 0,
+                setting: String::new(),
+            },
+            Error::ArchiveLimit {
+                entry: String::new(),
+                what: String::new(),
+                limit: 0,
+                setting: String::new(),
+            },
+            Error::ContentLimit {
+                part: String::new(),
+                what: String::new(),
+                limit: 0,
+                setting: String::new(),
             },
             Error::Forbidden {
                 role: Role::Graduate,

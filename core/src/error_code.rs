@@ -60,6 +60,13 @@ pub enum ErrorCode {
     RosterNoRows = 115,
     /// A roster does not read as the encoding the caller forced.
     RosterImplausibleText = 116,
+    /// A file or a JSON document is larger than its byte limit (the detail names the setting
+    /// of `Limits` that raises it).
+    InputTooLarge = 117,
+    /// A workbook's zip archive passes a limit: entries, inflated size, compression ratio.
+    ArchiveLimit = 118,
+    /// A file holds more than a limit allows: rows, cells, columns, shared strings, line length.
+    ContentLimit = 119,
     /// A webhook cannot be set up as asked (a URL that is not `http://` or `https://`, an empty
     /// secret, a zero timeout or attempt count).
     InvalidWebhook = 130,
@@ -212,7 +219,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in numeric order.
-    pub const ALL: [ErrorCode; 79] = [
+    pub const ALL: [ErrorCode; 82] = [
         ErrorCode::InvalidRecord,
         ErrorCode::MalformedJson,
         ErrorCode::InvalidArgument,
@@ -229,6 +236,9 @@ impl ErrorCode {
         ErrorCode::RosterUnsupportedFormat,
         ErrorCode::RosterNoRows,
         ErrorCode::RosterImplausibleText,
+        ErrorCode::InputTooLarge,
+        ErrorCode::ArchiveLimit,
+        ErrorCode::ContentLimit,
         ErrorCode::InvalidWebhook,
         ErrorCode::NullArgument,
         ErrorCode::InvalidUtf8,
@@ -356,6 +366,17 @@ impl ErrorCode {
                 "roster_implausible_text",
                 "名单按指定编码读出乱码",
                 "roster does not read as the declared encoding",
+            ),
+            Self::InputTooLarge => ("input_too_large", "输入超出大小限制", "input too large"),
+            Self::ArchiveLimit => (
+                "archive_limit",
+                "XLSX 压缩包超出限制",
+                "XLSX archive passes a limit",
+            ),
+            Self::ContentLimit => (
+                "content_limit",
+                "文件内容超出限制",
+                "file holds more than a limit allows",
             ),
             Self::InvalidWebhook => ("invalid_webhook", "推送地址或参数无效", "invalid webhook"),
             Self::NullArgument => (

@@ -31,6 +31,7 @@ pub mod error_code;
 pub mod files;
 pub mod forms;
 pub mod lifecycle;
+pub mod limits;
 pub mod names;
 pub mod notify;
 pub mod policy;
@@ -67,6 +68,7 @@ pub use lifecycle::{
     check_instant, check_registration_id, CohortKey, FIRST_INSTANT_UNIX, LAST_INSTANT_UNIX,
     MAX_REGISTRATION_ID_BYTES,
 };
+pub use limits::Limits;
 pub use policy::{Batch, Deadlines, MonthDay, Policy, ValidityBounds};
 pub use records::{
     Abroad, AgreementStatus, ArchiveMethod, ArchiveTransfer, BasicInfo, ChsiAccount, Destination,

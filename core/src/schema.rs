@@ -125,6 +125,7 @@ impl Catalog {
             .add::<ImportReport>()
             .add::<ChainFault>()
             .record::<RosterOptions>()
+            .record::<crate::Limits>()
             .add::<HeaderStyle>()
             .record::<CellProblem>()
             .record::<RosterRow>()
@@ -140,6 +141,7 @@ impl Catalog {
             .default_of(&Sections::default())
             .default_of(&Query::default())
             .default_of(&RosterOptions::default())
+            .default_of(&crate::Limits::default())
             .default_of(&CohortSpec::default());
         // A new registration: every field but its id, which the caller always gives.
         if let Ok(Value::Object(mut fresh)) = serde_json::to_value(Registration::new("")) {

@@ -27,7 +27,15 @@ fn parse(bytes: &[u8]) -> Result<ParsedRoster, Error> {
 }
 
 fn parse_as(bytes: &[u8], format: Format, encoding: Encoding) -> Result<ParsedRoster, Error> {
-    parse_roster(bytes, &RosterOptions { format, encoding }, t())
+    parse_roster(
+        bytes,
+        &RosterOptions {
+            format,
+            encoding,
+            ..RosterOptions::default()
+        },
+        t(),
+    )
 }
 
 fn infos(p: &ParsedRoster) -> Vec<BasicInfo> {
@@ -810,14 +818,17 @@ fn no_panic(bytes: &[u8]) {
         RosterOptions {
             format: Format::Csv,
             encoding: Encoding::Utf8,
+            ..RosterOptions::default()
         },
         RosterOptions {
             format: Format::Csv,
             encoding: Encoding::Gb18030,
+            ..RosterOptions::default()
         },
         RosterOptions {
             format: Format::Xlsx,
             encoding: Encoding::Auto,
+            ..RosterOptions::default()
         },
     ] {
         let _ = parse_roster(bytes, &opts, t());

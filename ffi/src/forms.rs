@@ -402,6 +402,7 @@ impl<'a> Class<'a> {
             )
             .into());
         }
+        gradreg::Limits::process_default().check_json("items_json", items.len())?;
         let items: Vec<&RawValue> = serde_json::from_str(items)
             .map_err(|e| gradreg::Error::MalformedJson(format!("argument `items_json`: {e}")))?;
         if items.is_empty() {

@@ -27,6 +27,7 @@ pub mod forms;
 pub mod keyring;
 pub mod keys;
 pub mod lifecycle;
+pub mod limits;
 pub mod lookups;
 pub mod notify;
 pub mod offline;

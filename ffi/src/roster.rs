@@ -34,7 +34,9 @@ fn aliases_arg(tsv: Option<&str>) -> FfiResult<Option<HeaderAliases>> {
 /// - `bytes`: the file's contents.
 /// - `options_json`: may be none (`GRADREG_STR_NONE`) to detect both; else `{"format":"auto","encoding":"auto"}` (both
 ///   fields required) with
-///   `format` `auto`, `csv` or `xlsx` and `encoding` `auto`, `utf8` or `gb18030`.
+///   `format` `auto`, `csv` or `xlsx` and `encoding` `auto`, `utf8` or `gb18030`, and optionally
+///   `"limits":{"max_cells":100000,…}`: the size limits of this call, any field of
+///   `gradreg_limits_set` (the others, or all when `limits` is absent, are the process's).
 /// - `roster_json_out`: receives `{"rows":[{"row":2,"info":{…basic info…},"ok":true}],
 ///   "problems":[{"row":3,"column":"身份证号","field":"id_number",
 ///   "code":"scientific_notation","message_zh":"…","message_en":"…"}],"format":"csv",
@@ -44,7 +46,10 @@ fn aliases_arg(tsv: Option<&str>) -> FfiResult<Option<HeaderAliases>> {
 ///
 /// Returns `GRADREG_OK` even when cells are bad (see `problems`); a 1xx roster code when the
 /// file cannot be read as a roster at all (`GRADREG_ERR_ROSTER_EMPTY`,
-/// `GRADREG_ERR_ROSTER_MISSING_COLUMNS` …); the JSON, NULL and UTF-8 codes. Thread-safe.
+/// `GRADREG_ERR_ROSTER_MISSING_COLUMNS` …); `GRADREG_ERR_INPUT_TOO_LARGE`,
+/// `GRADREG_ERR_ARCHIVE_LIMIT` or `GRADREG_ERR_CONTENT_LIMIT` when the file passes a size
+/// limit (a zip bomb, a huge sheet; the message names the limit to raise), found while reading
+/// and before memory is spent on it; the JSON, NULL and UTF-8 codes. Thread-safe.
 ///
 /// # Safety
 /// `bytes` and `options_json` must each be `{NULL, 0}` or point to its `len` readable bytes;

@@ -237,7 +237,9 @@ pub(crate) fn json_object<T: DeserializeOwned>(text: &str, name: &str) -> FfiRes
     json_any(text, name)
 }
 
+/// Parses JSON text, refusing first a document larger than the process's `max_json_bytes`.
 fn json_any<T: DeserializeOwned>(text: &str, name: &str) -> FfiResult<T> {
+    gradreg::Limits::process_default().check_json(name, text.len())?;
     serde_json::from_str(text)
         .map_err(|e| gradreg::Error::MalformedJson(format!("argument `{name}`: {e}")).into())
 }

@@ -29,6 +29,7 @@ use gradreg_ffi::forms::*;
 use gradreg_ffi::keyring::*;
 use gradreg_ffi::keys::*;
 use gradreg_ffi::lifecycle::*;
+use gradreg_ffi::limits::*;
 use gradreg_ffi::lookups::*;
 use gradreg_ffi::notify::*;
 use gradreg_ffi::offline::*;
@@ -1189,6 +1190,25 @@ fn callers() -> Vec<(&'static str, Caller)> {
             // SAFETY: NULL or a registry made just now.
             unsafe { gradreg_registry_free(out) };
             Some(rc)
+        }),
+        ("gradreg_limits_set", |g| {
+            // Generous limits or random text (refused, or taken as the defaults): other entry
+            // points fuzzed at the same time must not meet limits tighter than the defaults.
+            let l = g.text_or(r#"{"max_json_bytes": 134217728, "max_ratio": 400}"#);
+            // SAFETY: as in `string_out`.
+            let rc = unsafe { gradreg_limits_set(l) };
+            if rc == 0 {
+                let none = gradreg_str {
+                    ptr: null(),
+                    len: 0,
+                };
+                // SAFETY: `{NULL, 0}` restores the defaults (and leaves the last error at 0).
+                assert_eq!(unsafe { gradreg_limits_set(none) }, 0);
+            }
+            Some(rc)
+        }),
+        ("gradreg_limits_get", |g| {
+            string_out!(g, |o| gradreg_limits_get(o))
         }),
         ("gradreg_registry_new_with_audit_key", |g| {
             let (p, policy, key) = (

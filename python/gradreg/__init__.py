@@ -19,6 +19,7 @@ from ._errors import (
     ErrorCode,
     GradregError,
     InternalError,
+    LimitError,
     LoginRefusedError,
     RenderError,
     StateError,
@@ -107,6 +108,7 @@ from .registry import (
     UploadResult,
     VoidApproval,
 )
+from .limits import Limits, get_limits, set_limits
 from .roster import (
     CellProblem,
     ColumnUse,
@@ -138,6 +140,7 @@ __all__ = [
     "ArgumentError",
     "ArgumentTypeError",
     "ValidationError",
+    "LimitError",
     "StateError",
     "LoginRefusedError",
     "VerificationError",
@@ -216,6 +219,9 @@ __all__ = [
     "ImportReport",
     "Graduate",
     "parse_roster",
+    "Limits",
+    "set_limits",
+    "get_limits",
     "preview_header",
     "RosterScan",
     "scan_roster",

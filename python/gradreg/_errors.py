@@ -11,6 +11,7 @@ code                        class                 also
 group ``arguments`` (1xx)   ``ArgumentError``     ``ValueError``
 ``invalid_record`` (101)    ``ValidationError``   ``ArgumentError``, ``ValueError``; ``.problems``
 (a Python type mismatch)    ``ArgumentTypeError`` ``TypeError``, code ``invalid_argument`` (103)
+117, 118, 119 (limits)      ``LimitError``        ``ArgumentError``, ``ValueError``
 group ``state`` (2xx)       ``StateError``
 ``login_refused`` (202)     ``LoginRefusedError`` ``StateError``; ``.reasons`` with remedies
 group ``verification``      ``VerificationError``
@@ -34,6 +35,7 @@ __all__ = [
     "ArgumentError",
     "ArgumentTypeError",
     "ValidationError",
+    "LimitError",
     "StateError",
     "LoginRefusedError",
     "VerificationError",
@@ -119,6 +121,11 @@ class ValidationError(ArgumentError):
         return [Problem.from_dict(p) for p in raw]
 
 
+class LimitError(ArgumentError):
+    """117–119: an input past a size limit (``input_too_large``, ``archive_limit``,
+    ``content_limit``); the message names the ``Limits`` field that raises it."""
+
+
 class StateError(GradregError):
     """2xx: the registration state machine refused the command."""
 
@@ -177,6 +184,9 @@ _GROUPS: Dict[str, Type[GradregError]] = {
 #: The codes with a class of their own, by name.
 _SPECIAL: Dict[str, Type[GradregError]] = {
     "invalid_record": ValidationError,
+    "input_too_large": LimitError,
+    "archive_limit": LimitError,
+    "content_limit": LimitError,
     "login_refused": LoginRefusedError,
     "conflict": ConflictError,
     "disk_full": StorageOSError,

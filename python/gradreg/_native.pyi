@@ -33,6 +33,8 @@ __all__: List[str] = [
     "preview_header",
     "scan_roster",
     "parse_destinations",
+    "set_limits",
+    "get_limits",
     "generate_cohort",
     "roster_csv",
     "issue_token",
@@ -86,10 +88,18 @@ def transfer_number_from_entropy(entropy: bytes) -> str: ...
 def code_name(table: str, code: str) -> Optional[str]: ...
 def is_placed(code: str) -> Optional[bool]: ...
 def parse_roster(
-    data: bytes, format: str, encoding: str, aliases: Optional[NativeHeaderAliases] = None
+    data: bytes,
+    format: str,
+    encoding: str,
+    aliases: Optional[NativeHeaderAliases] = None,
+    limits: Optional[str] = None,
 ) -> str: ...
 def preview_header(
-    data: bytes, format: str, encoding: str, aliases: Optional[NativeHeaderAliases] = None
+    data: bytes,
+    format: str,
+    encoding: str,
+    aliases: Optional[NativeHeaderAliases] = None,
+    limits: Optional[str] = None,
 ) -> str: ...
 def scan_roster(
     data: bytes,
@@ -97,8 +107,13 @@ def scan_roster(
     encoding: str,
     aliases: Optional[NativeHeaderAliases] = None,
     keep: int = 1000,
+    limits: Optional[str] = None,
 ) -> str: ...
-def parse_destinations(data: bytes, format: str, encoding: str) -> str: ...
+def parse_destinations(
+    data: bytes, format: str, encoding: str, limits: Optional[str] = None
+) -> str: ...
+def set_limits(limits: Optional[str] = None) -> None: ...
+def get_limits() -> str: ...
 def generate_cohort(spec: str) -> str: ...
 def roster_csv(graduates: str, headers: str) -> str: ...
 def issue_token(
@@ -235,14 +250,37 @@ class NativeRegistry:
     def apply_batch(self, commands: str, now: str) -> str: ...
     def upload_batch(self, records: str, actor: str, now: str, all_or_nothing: bool) -> str: ...
     def import_roster(
-        self, data: bytes, format: str, encoding: str, mode: str, actor: str, now: str
+        self,
+        data: bytes,
+        format: str,
+        encoding: str,
+        mode: str,
+        actor: str,
+        now: str,
+        limits: Optional[str] = None,
     ) -> str: ...
     def preview_roster(
-        self, data: bytes, format: str, encoding: str, mode: str, actor: str, now: str
+        self,
+        data: bytes,
+        format: str,
+        encoding: str,
+        mode: str,
+        actor: str,
+        now: str,
+        limits: Optional[str] = None,
     ) -> str: ...
-    def roster_school(self, data: bytes, format: str, encoding: str) -> str: ...
+    def roster_school(
+        self, data: bytes, format: str, encoding: str, limits: Optional[str] = None
+    ) -> str: ...
     def import_destinations(
-        self, data: bytes, format: str, encoding: str, mode: str, actor: str, now: str
+        self,
+        data: bytes,
+        format: str,
+        encoding: str,
+        mode: str,
+        actor: str,
+        now: str,
+        limits: Optional[str] = None,
     ) -> str: ...
     def add_header_aliases(self, tsv: str) -> None: ...
     def set_header_aliases(self, aliases: NativeHeaderAliases) -> None: ...

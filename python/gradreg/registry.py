@@ -35,6 +35,8 @@ from ._errors import (
     _from_json,
     error_code,
 )
+from .limits import Limits
+from .limits import _json as limits_json
 from .lifecycle import (
     Actor,
     Command,
@@ -458,8 +460,12 @@ class Registry(NotifyMixin):
             _need(str, name, v)
         return str(self._n.roster_school(read_source(source), format, encoding))
 
-    def _default_office(self, data: bytes, format: str, encoding: str) -> Actor:
-        return Actor.school_office("gradreg-python", self._n.roster_school(data, format, encoding))
+    def _default_office(
+        self, data: bytes, format: str, encoding: str, limits: Optional[str] = None
+    ) -> Actor:
+        return Actor.school_office(
+            "gradreg-python", self._n.roster_school(data, format, encoding, limits)
+        )
 
     def import_roster(
         self,
@@ -469,18 +475,23 @@ class Registry(NotifyMixin):
         mode: str = "all_or_nothing",
         format: str = "auto",
         encoding: str = "auto",
+        limits: Optional[Limits] = None,
     ) -> ImportReport:
         """Imports a roster (a CSV or XLSX path, its bytes, or a binary file): every record
         becomes a registration keyed ``school_code:student_number``; re-importing the same file
         changes nothing. ``mode`` ``all_or_nothing`` imports nothing when any cell is bad;
         ``good_rows`` imports the good rows and reports the rest. Without ``actor`` the uploader
         is the employment office of the roster's school (a roster of several schools needs an
-        ``actor``). Parsing and storing run with the GIL released."""
-        data = read_source(source)
+        ``actor``). ``limits`` bounds the file (``Limits``; the process's default when
+        ``None``): past one, ``LimitError``. Parsing and storing run with the GIL released."""
+        data = read_source(source, limits)
         for name, v in (("mode", mode), ("format", format), ("encoding", encoding)):
             _need(str, name, v)
-        who = actor or self._default_office(data, format, encoding)
-        raw = self._n.import_roster(data, format, encoding, mode, _actor_json(who), instant(now))
+        lim = limits_json(limits)
+        who = actor or self._default_office(data, format, encoding, lim)
+        raw = self._n.import_roster(
+            data, format, encoding, mode, _actor_json(who), instant(now), lim
+        )
         return ImportReport.from_dict(json.loads(raw))
 
     def preview_roster(
@@ -491,16 +502,20 @@ class Registry(NotifyMixin):
         mode: str = "all_or_nothing",
         format: str = "auto",
         encoding: str = "auto",
+        limits: Optional[Limits] = None,
     ) -> ImportReport:
         """A dry run of ``import_roster`` with the same arguments: the same report — every
         problem and notice, which column became which field, how many registrations would be
         created, corrected or left unchanged, the rows the registry would refuse — with
         ``dry_run`` true and nothing stored."""
-        data = read_source(source)
+        data = read_source(source, limits)
         for name, v in (("mode", mode), ("format", format), ("encoding", encoding)):
             _need(str, name, v)
-        who = actor or self._default_office(data, format, encoding)
-        raw = self._n.preview_roster(data, format, encoding, mode, _actor_json(who), instant(now))
+        lim = limits_json(limits)
+        who = actor or self._default_office(data, format, encoding, lim)
+        raw = self._n.preview_roster(
+            data, format, encoding, mode, _actor_json(who), instant(now), lim
+        )
         return ImportReport.from_dict(json.loads(raw))
 
     def import_destinations(
@@ -511,6 +526,7 @@ class Registry(NotifyMixin):
         mode: str = "all_or_nothing",
         format: str = "auto",
         encoding: str = "auto",
+        limits: Optional[Limits] = None,
     ) -> DestinationImportReport:
         """Imports a destination export of the provincial platform (a CSV or XLSX path, its
         bytes, or a binary file): each row names a registration — by 学号 + 院校代码 or by
@@ -520,12 +536,12 @@ class Registry(NotifyMixin):
         ``good_rows`` stores the good rows and reports the rest. Importing the same file again
         changes nothing (``unchanged``). The export of ``export_records`` reads back as it was
         written."""
-        data = read_source(source)
+        data = read_source(source, limits)
         for name, v in (("mode", mode), ("format", format), ("encoding", encoding)):
             _need(str, name, v)
         who = actor if actor is not None else Actor.provincial_platform("gradreg-python")
         raw = self._n.import_destinations(
-            data, format, encoding, mode, _actor_json(who), instant(now)
+            data, format, encoding, mode, _actor_json(who), instant(now), limits_json(limits)
         )
         return DestinationImportReport.from_dict(json.loads(raw))
 

@@ -11,6 +11,7 @@ from typing import IO, Any, Iterator, List, Optional, Tuple, Union
 from . import _fields, _native
 from ._convert import dumps, path_text
 from ._errors import ArgumentError, ArgumentTypeError, error_code
+from .limits import Limits, _json, effective
 
 __all__ = [
     "CellProblem",
@@ -259,24 +260,26 @@ def _os_error(e: OSError, code: int) -> OSError:
     return e
 
 
-def read_source(source: Any) -> bytes:
+def read_source(source: Any, limits: Optional[Limits] = None) -> bytes:
     """The bytes of a roster given as a path, bytes or a binary file. A file that cannot be
     read raises the built-in ``OSError`` (``FileNotFoundError`` …) with ``.code`` ``roster_io``
-    (113)."""
+    (113). A path or file is read no further than one byte past ``max_input_bytes`` of
+    ``limits`` (the process's default when ``None``); the core refuses what is larger."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         return bytes(source)
+    most = effective(limits).max_input_bytes + 1
     if isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
         if not isinstance(path, str):
             raise ArgumentTypeError("a roster path must be text, not bytes")
         try:
             with open(path, "rb") as f:
-                return f.read()
+                return f.read(most)
         except OSError as e:
             raise _os_error(e, error_code("roster_io"))
     if hasattr(source, "read"):
         try:
-            data = source.read()
+            data = source.read(most)
         except OSError as e:
             raise _os_error(e, error_code("roster_io"))
         if not isinstance(data, bytes):
@@ -298,20 +301,23 @@ def parse_roster(
     format: str = "auto",
     encoding: str = "auto",
     aliases: Optional[AliasesSource] = None,
+    limits: Optional[Limits] = None,
 ) -> Roster:
     """Reads a roster and reports every bad cell (row, column, code, message) and every notice
     (a value read in canonical form, ``before`` → ``after``), without storing anything.
     ``format`` is ``auto``, ``csv`` or ``xlsx``; ``encoding`` (CSV) ``auto``, ``utf8`` or
     ``gb18030``; ``aliases`` the header table (a ``HeaderAliases``, TSV text or a TSV file's
-    path; the built-in table when ``None``). A file that is not a roster at all raises
-    ``ArgumentError`` (106–116)."""
+    path; the built-in table when ``None``); ``limits`` the size limits (``Limits``; the
+    process's default when ``None``). A file that is not a roster at all raises
+    ``ArgumentError`` (106–116); one past a limit ``LimitError`` (117–119)."""
     table = _aliases(aliases)
-    data = read_source(source)
+    data = read_source(source, limits)
     raw = _native.parse_roster(
         data,
         _choice("format", format),
         _choice("encoding", encoding),
         None if table is None else table._native,
+        _json(limits),
     )
     return Roster.from_dict(json.loads(raw))
 
@@ -322,6 +328,7 @@ def scan_roster(
     encoding: str = "auto",
     aliases: Optional[AliasesSource] = None,
     keep: int = 1000,
+    limits: Optional[Limits] = None,
 ) -> Tuple[RosterScan, List[CellProblem]]:
     """Checks a roster row by row without keeping its rows, for files too large for
     ``parse_roster``: the counts, notices and columns (``RosterScan``) and the first ``keep``
@@ -331,7 +338,7 @@ def scan_roster(
         raise ArgumentTypeError(f"keep must be int, got {type(keep).__name__}")
     if keep < 0:
         raise ArgumentError("keep must not be negative", error_code("invalid_argument"))
-    data = read_source(source)
+    data = read_source(source, limits)
     raw = json.loads(
         _native.scan_roster(
             data,
@@ -339,20 +346,26 @@ def scan_roster(
             _choice("encoding", encoding),
             None if table is None else table._native,
             keep,
+            _json(limits),
         )
     )
     return RosterScan.from_dict(raw["scan"]), [CellProblem.from_dict(p) for p in raw["problems"]]
 
 
 def parse_destinations(
-    source: RosterSource, format: str = "auto", encoding: str = "auto"
+    source: RosterSource,
+    format: str = "auto",
+    encoding: str = "auto",
+    limits: Optional[Limits] = None,
 ) -> ParsedDestinations:
     """Reads a destination export of the provincial platform (毕业去向, 档案转递, 户口迁移 by
     学号 + 院校代码 or 身份证号; CSV in UTF-8 or GB18030/GBK, or XLSX; codes or their names)
     and reports every bad cell and every notice, without storing anything. A file that is not
-    such an export at all raises ``ArgumentError``."""
-    data = read_source(source)
-    raw = _native.parse_destinations(data, _choice("format", format), _choice("encoding", encoding))
+    such an export at all raises ``ArgumentError``; ``limits`` as in ``parse_roster``."""
+    data = read_source(source, limits)
+    raw = _native.parse_destinations(
+        data, _choice("format", format), _choice("encoding", encoding), _json(limits)
+    )
     return ParsedDestinations.from_dict(json.loads(raw))
 
 
@@ -361,17 +374,19 @@ def preview_header(
     format: str = "auto",
     encoding: str = "auto",
     aliases: Optional[AliasesSource] = None,
+    limits: Optional[Limits] = None,
 ) -> HeaderPreview:
     """Reads only a roster's header: which column becomes which field, which are ignored, and
     the required columns missing and the repeated ones (listed, not raised). A file with no
-    header at all raises ``ArgumentError``."""
+    header at all raises ``ArgumentError``; ``limits`` as in ``parse_roster``."""
     table = _aliases(aliases)
-    data = read_source(source)
+    data = read_source(source, limits)
     raw = _native.preview_header(
         data,
         _choice("format", format),
         _choice("encoding", encoding),
         None if table is None else table._native,
+        _json(limits),
     )
     return HeaderPreview.from_dict(json.loads(raw))
 

@@ -178,8 +178,11 @@ where
     }
 }
 
-/// Parses the JSON argument `what` (`MalformedJson` naming it when it does not fit).
+/// Parses the JSON argument `what` (`MalformedJson` naming it when it does not fit;
+/// `InputTooLarge` past the process's `max_json_bytes`).
 pub fn parse<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, Error> {
+    // A document past the process's byte limit is refused before it is parsed.
+    gradreg::Limits::process_default().check_json(what, text.len())?;
     serde_json::from_str(text).map_err(|e| Error::MalformedJson(format!("{what}: {e}")))
 }
 

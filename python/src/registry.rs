@@ -298,6 +298,7 @@ impl NativeRegistry {
     /// Imports a roster (bytes of a CSV or XLSX file) uploaded by `actor`; `mode` is
     /// `all_or_nothing` or `good_rows`. Returns the import report JSON.
     #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (data, format, encoding, mode, actor, now, limits=None))]
     fn import_roster(
         &self,
         py: Python<'_>,
@@ -307,9 +308,14 @@ impl NativeRegistry {
         mode: String,
         actor: String,
         now: String,
+        limits: Option<String>,
     ) -> PyResult<String> {
         self.with(py, move |r| {
-            let (opts, mode, actor, now) = import_args(&format, &encoding, &mode, &actor, &now)?;
+            let (mut opts, mode, actor, now) =
+                import_args(&format, &encoding, &mode, &actor, &now)?;
+            if let Some(l) = limits.as_deref() {
+                opts.limits = parse("limits", l)?;
+            }
             to_json(&r.import_roster(&data, &opts, mode, &actor, now)?)
         })
     }
@@ -318,6 +324,7 @@ impl NativeRegistry {
     /// each row reported to its registration by `actor`; `mode` is `all_or_nothing` or
     /// `good_rows`. Returns the destination import report JSON.
     #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (data, format, encoding, mode, actor, now, limits=None))]
     fn import_destinations(
         &self,
         py: Python<'_>,
@@ -327,27 +334,37 @@ impl NativeRegistry {
         mode: String,
         actor: String,
         now: String,
+        limits: Option<String>,
     ) -> PyResult<String> {
         self.with(py, move |r| {
-            let (opts, mode, actor, now) = import_args(&format, &encoding, &mode, &actor, &now)?;
+            let (mut opts, mode, actor, now) =
+                import_args(&format, &encoding, &mode, &actor, &now)?;
+            if let Some(l) = limits.as_deref() {
+                opts.limits = parse("limits", l)?;
+            }
             to_json(&r.import_destinations(&data, &opts, mode, &actor, now)?)
         })
     }
 
     /// The one school (院校代码) a roster's rows name, "" when none: the default uploader of an
     /// import is that school's employment office. Several schools raise ArgumentError.
+    #[pyo3(signature = (data, format, encoding, limits=None))]
     fn roster_school(
         &self,
         py: Python<'_>,
         data: PyBackedBytes,
         format: String,
         encoding: String,
+        limits: Option<String>,
     ) -> PyResult<String> {
-        self.with(py, move |r| roster_school(r, &data, &format, &encoding))
+        self.with(py, move |r| {
+            roster_school(r, &data, &format, &encoding, limits.as_deref())
+        })
     }
 
     /// A dry run of `import_roster`: the same report (`dry_run` true), nothing stored.
     #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (data, format, encoding, mode, actor, now, limits=None))]
     fn preview_roster(
         &self,
         py: Python<'_>,
@@ -357,9 +374,14 @@ impl NativeRegistry {
         mode: String,
         actor: String,
         now: String,
+        limits: Option<String>,
     ) -> PyResult<String> {
         self.with(py, move |r| {
-            let (opts, mode, actor, now) = import_args(&format, &encoding, &mode, &actor, &now)?;
+            let (mut opts, mode, actor, now) =
+                import_args(&format, &encoding, &mode, &actor, &now)?;
+            if let Some(l) = limits.as_deref() {
+                opts.limits = parse("limits", l)?;
+            }
             to_json(&r.preview_roster(&data, &opts, mode, &actor, now)?)
         })
     }
@@ -716,8 +738,9 @@ fn roster_school(
     data: &[u8],
     format: &str,
     encoding: &str,
+    limits: Option<&str>,
 ) -> Result<String, gradreg::Error> {
-    let opts = roster_options(format, encoding)?;
+    let opts = roster_options(format, encoding, limits)?;
     let parsed = gradreg::roster::parse_roster_with(data, &opts, r.tables(), r.header_aliases())?;
     let schools: std::collections::BTreeSet<&str> = parsed
         .rows
@@ -752,7 +775,7 @@ fn import_args(
     gradreg::Error,
 > {
     Ok((
-        roster_options(format, encoding)?,
+        roster_options(format, encoding, None)?,
         parse("import mode", &json!(mode).to_string())?,
         parse("actor", actor)?,
         parse_time(now)?,

@@ -3,19 +3,50 @@
 use std::sync::{PoisonError, RwLock};
 
 use gradreg::roster::{CellProblem, HeaderAliases, HeaderRole, RosterOptions};
-use gradreg::{CodeTables, Error};
+use gradreg::{CodeTables, Error, Limits};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use serde_json::json;
 
 use crate::errors::{parse, run, to_json};
 
-/// Roster options from the `format` and `encoding` names.
-pub fn roster_options(format: &str, encoding: &str) -> Result<RosterOptions, Error> {
-    parse(
+/// Roster options from the `format` and `encoding` names and the JSON of the limits (none:
+/// the process's default limits).
+pub fn roster_options(
+    format: &str,
+    encoding: &str,
+    limits: Option<&str>,
+) -> Result<RosterOptions, Error> {
+    let mut opts: RosterOptions = parse(
         "roster options",
         &json!({ "format": format, "encoding": encoding }).to_string(),
-    )
+    )?;
+    if let Some(l) = limits {
+        opts.limits = parse("limits", l)?;
+    }
+    Ok(opts)
+}
+
+/// Sets the process's default limits from their JSON (none: the built-in defaults): what a
+/// call without `limits` reads files with, and what every JSON argument is checked against.
+#[pyfunction]
+#[pyo3(signature = (limits=None))]
+fn set_limits(py: Python<'_>, limits: Option<String>) -> PyResult<()> {
+    run(py, move || {
+        // Not held to the current `max_json_bytes`, so that a small one can be raised again.
+        let limits: Option<Limits> = limits
+            .map(|l| serde_json::from_str(&l))
+            .transpose()
+            .map_err(|e| Error::MalformedJson(format!("limits: {e}")))?;
+        Limits::set_process_default(limits);
+        Ok(())
+    })
+}
+
+/// The JSON of the process's default limits.
+#[pyfunction]
+fn get_limits(py: Python<'_>) -> PyResult<String> {
+    run(py, || to_json(&Limits::process_default()))
 }
 
 /// A table of roster headers and the fields they fill: the built-in one, extended by an office
@@ -110,17 +141,18 @@ fn aliases_of(aliases: Option<&NativeHeaderAliases>) -> PyResult<Option<HeaderAl
 /// Parses a roster (CSV in UTF-8, UTF-8 with a BOM or GB18030/GBK, or XLSX) into JSON: every
 /// data row, every cell problem and notice, the columns, and the format and encoding read.
 #[pyfunction]
-#[pyo3(signature = (data, format, encoding, aliases=None))]
+#[pyo3(signature = (data, format, encoding, aliases=None, limits=None))]
 fn parse_roster(
     py: Python<'_>,
     data: PyBackedBytes,
     format: String,
     encoding: String,
     aliases: Option<&NativeHeaderAliases>,
+    limits: Option<String>,
 ) -> PyResult<String> {
     let aliases = aliases_of(aliases)?;
     run(py, move || {
-        let opts = roster_options(&format, &encoding)?;
+        let opts = roster_options(&format, &encoding, limits.as_deref())?;
         let table = aliases.as_ref().unwrap_or(HeaderAliases::builtin());
         to_json(&gradreg::roster::parse_roster_with(
             &data,
@@ -135,7 +167,7 @@ fn parse_roster(
 /// problems), the first `keep` problems in file order, every notice and the columns. Memory
 /// stays about the size of the file, however many rows it has.
 #[pyfunction]
-#[pyo3(signature = (data, format, encoding, aliases=None, keep=1000))]
+#[pyo3(signature = (data, format, encoding, aliases=None, keep=1000, limits=None))]
 fn scan_roster(
     py: Python<'_>,
     data: PyBackedBytes,
@@ -143,10 +175,11 @@ fn scan_roster(
     encoding: String,
     aliases: Option<&NativeHeaderAliases>,
     keep: usize,
+    limits: Option<String>,
 ) -> PyResult<String> {
     let aliases = aliases_of(aliases)?;
     run(py, move || {
-        let opts = roster_options(&format, &encoding)?;
+        let opts = roster_options(&format, &encoding, limits.as_deref())?;
         let table = aliases.as_ref().unwrap_or(HeaderAliases::builtin());
         let mut kept: Vec<CellProblem> = Vec::new();
         let scan =
@@ -161,15 +194,16 @@ fn scan_roster(
 /// Reads a destination export of the provincial platform (CSV or XLSX) into JSON: every data
 /// row with the registration it names, every cell problem and notice, and the columns.
 #[pyfunction]
-#[pyo3(signature = (data, format, encoding))]
+#[pyo3(signature = (data, format, encoding, limits=None))]
 fn parse_destinations(
     py: Python<'_>,
     data: PyBackedBytes,
     format: String,
     encoding: String,
+    limits: Option<String>,
 ) -> PyResult<String> {
     run(py, move || {
-        let opts = roster_options(&format, &encoding)?;
+        let opts = roster_options(&format, &encoding, limits.as_deref())?;
         to_json(&gradreg::roster::parse_destinations(
             &data,
             &opts,
@@ -181,17 +215,18 @@ fn parse_destinations(
 /// Reads only a roster's header: JSON of what each column becomes, and the required columns
 /// missing and the repeated ones.
 #[pyfunction]
-#[pyo3(signature = (data, format, encoding, aliases=None))]
+#[pyo3(signature = (data, format, encoding, aliases=None, limits=None))]
 fn preview_header(
     py: Python<'_>,
     data: PyBackedBytes,
     format: String,
     encoding: String,
     aliases: Option<&NativeHeaderAliases>,
+    limits: Option<String>,
 ) -> PyResult<String> {
     let aliases = aliases_of(aliases)?;
     run(py, move || {
-        let opts = roster_options(&format, &encoding)?;
+        let opts = roster_options(&format, &encoding, limits.as_deref())?;
         let table = aliases.as_ref().unwrap_or(HeaderAliases::builtin());
         to_json(&gradreg::roster::preview_header(&data, &opts, table)?)
     })
@@ -233,5 +268,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scan_roster, m)?)?;
     m.add_function(wrap_pyfunction!(parse_destinations, m)?)?;
     m.add_function(wrap_pyfunction!(generate_cohort, m)?)?;
+    m.add_function(wrap_pyfunction!(set_limits, m)?)?;
+    m.add_function(wrap_pyfunction!(get_limits, m)?)?;
     m.add_function(wrap_pyfunction!(roster_csv, m)?)
 }

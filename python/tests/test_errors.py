@@ -93,6 +93,9 @@ def test_all_errors_covered(tmp_path: "object") -> None:
     }
     own = {
         "invalid_record": ValidationError,
+        "input_too_large": gradreg.LimitError,
+        "archive_limit": gradreg.LimitError,
+        "content_limit": gradreg.LimitError,
         "login_refused": LoginRefusedError,
         "conflict": ConflictError,
         "disk_full": StorageOSError,

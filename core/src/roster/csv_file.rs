@@ -6,6 +6,7 @@ use super::headers::{find_header, FoundHeader, HeaderAliases};
 use super::rows::{Builder, Scanned, Sink};
 use super::{Encoding, Format};
 use crate::error::{Error, Result};
+use crate::limits::Limits;
 use crate::tables::CodeTables;
 
 /// Tab when the first non-empty line has more tabs than commas, else comma.
@@ -73,6 +74,37 @@ pub(super) fn line_ends(text: &[u8], from: usize, to: usize) -> usize {
     lf + lone_cr
 }
 
+/// Checks one CSV record against `limits`: the record's length in bytes, its number of fields,
+/// and `records`, the records read so far including this one (rows of the file).
+pub(super) fn check_record(
+    limits: &Limits,
+    line: usize,
+    bytes: usize,
+    fields: usize,
+    records: u64,
+) -> Result<()> {
+    let over = |what: &str, limit: u64, setting: &str| Error::ContentLimit {
+        part: format!("CSV line {line}"),
+        what: what.to_string(),
+        limit,
+        setting: setting.to_string(),
+    };
+    if bytes as u64 > limits.max_line_bytes {
+        return Err(over(
+            "bytes of one record",
+            limits.max_line_bytes,
+            "max_line_bytes",
+        ));
+    }
+    if fields as u64 > limits.max_columns {
+        return Err(over("columns", limits.max_columns, "max_columns"));
+    }
+    if records > limits.max_rows {
+        return Err(over("rows", limits.max_rows, "max_rows"));
+    }
+    Ok(())
+}
+
 /// A cell of the decoded text as `&str`.
 fn cell_str(b: &[u8]) -> &str {
     // The whole text is valid UTF-8 and records split at ASCII bytes, so this cannot fail.
@@ -86,10 +118,17 @@ struct Opened<'a> {
     reader: csv::Reader<&'a [u8]>,
     lines: Lines<'a>,
     header: FoundHeader,
+    /// Records read so far.
+    records: u64,
 }
 
 /// Decodes the bytes and finds the header.
-fn open<'a>(text: &'a str, label: &'static str, aliases: &HeaderAliases) -> Result<Opened<'a>> {
+fn open<'a>(
+    text: &'a str,
+    label: &'static str,
+    limits: &Limits,
+    aliases: &HeaderAliases,
+) -> Result<Opened<'a>> {
     if text.trim().is_empty() {
         return Err(Error::RosterEmpty);
     }
@@ -104,10 +143,14 @@ fn open<'a>(text: &'a str, label: &'static str, aliases: &HeaderAliases) -> Resu
         offset: 0,
         line: 1,
     };
+    let mut records = 0u64;
     let header = find_header(aliases, || {
         if reader.read_byte_record(&mut rec).map_err(csv_error)? {
+            let line = lines.of(&rec);
+            records += 1;
+            check_record(limits, line, rec.as_slice().len(), rec.len(), records)?;
             let cells = rec.iter().map(|c| cell_str(c).to_string()).collect();
-            Ok(Some((lines.of(&rec), cells)))
+            Ok(Some((line, cells)))
         } else {
             Ok(None)
         }
@@ -118,6 +161,7 @@ fn open<'a>(text: &'a str, label: &'static str, aliases: &HeaderAliases) -> Resu
         reader,
         lines,
         header,
+        records,
     })
 }
 
@@ -125,10 +169,11 @@ fn open<'a>(text: &'a str, label: &'static str, aliases: &HeaderAliases) -> Resu
 pub(super) fn header(
     bytes: &[u8],
     encoding: Encoding,
+    limits: &Limits,
     aliases: &HeaderAliases,
 ) -> Result<(FoundHeader, &'static str)> {
     let (text, label) = decode(bytes, encoding)?;
-    let o = open(&text, label, aliases)?;
+    let o = open(&text, label, limits, aliases)?;
     Ok((o.header, o.label))
 }
 
@@ -136,6 +181,7 @@ pub(super) fn header(
 pub(super) fn parse_csv(
     bytes: &[u8],
     encoding: Encoding,
+    limits: &Limits,
     tables: &CodeTables,
     aliases: &HeaderAliases,
     sink: &mut dyn Sink,
@@ -147,7 +193,8 @@ pub(super) fn parse_csv(
         mut reader,
         mut lines,
         header,
-    } = open(&text, label, aliases)?;
+        mut records,
+    } = open(&text, label, limits, aliases)?;
     let mut b = Builder::new(&header.cells, aliases, tables, sink)?;
     let lf = text.bytes().filter(|&c| c == b'\n').count();
     let lines_guess = if lf > 0 {
@@ -155,13 +202,16 @@ pub(super) fn parse_csv(
     } else {
         text.bytes().filter(|&c| c == b'\r').count()
     };
-    b.reserve(lines_guess.min(1 << 24));
+    let most = usize::try_from(limits.max_rows).unwrap_or(usize::MAX);
+    b.reserve(lines_guess.min(most).min(1 << 24));
     for (row, cells) in &header.after {
         b.row(*row, cells.len(), |i| cells.get(i).map(String::as_str));
     }
     let mut rec = csv::ByteRecord::new();
     while reader.read_byte_record(&mut rec).map_err(csv_error)? {
         let line = lines.of(&rec);
+        records += 1;
+        check_record(limits, line, rec.as_slice().len(), rec.len(), records)?;
         // One UTF-8 check per record; fields split at ASCII bytes, so their ranges are character
         // boundaries (and `get` cannot panic if they were not).
         let whole = cell_str(rec.as_slice());

@@ -45,6 +45,7 @@ use super::{
     HEADER_SCAN_ROWS,
 };
 use crate::error::{Error, Result};
+use crate::limits::Limits;
 use crate::records::{
     Abroad, AgreementStatus, ArchiveMethod, ArchiveTransfer, Destination, DestinationData,
     Employer, Enterprise, HukouMigration, HukouReason, Study,
@@ -381,13 +382,13 @@ pub fn parse_destinations_with(
     roster: &HeaderAliases,
 ) -> Result<ParsedDestinations> {
     let cols = Columns { headers, roster };
-    let (format, encoding, sheet, rows) = match super::detect(bytes, opts.format)? {
+    let (format, encoding, sheet, rows) = match super::detect(bytes, opts)? {
         Format::Xlsx => {
-            let (name, rows) = xlsx_best_sheet(bytes, &cols)?;
+            let (name, rows) = xlsx_best_sheet(bytes, &cols, &opts.limits)?;
             (Format::Xlsx, "xlsx", Some(name), rows)
         }
         _ => {
-            let (rows, label) = csv_rows(bytes, opts.encoding)?;
+            let (rows, label) = csv_rows(bytes, opts.encoding, &opts.limits)?;
             (Format::Csv, label, None, rows)
         }
     };
@@ -485,7 +486,7 @@ impl Columns<'_> {
 }
 
 /// The rows of a CSV file and the encoding's name.
-fn csv_rows(bytes: &[u8], encoding: Encoding) -> Result<(Rows, &'static str)> {
+fn csv_rows(bytes: &[u8], encoding: Encoding, limits: &Limits) -> Result<(Rows, &'static str)> {
     let (text, label) = super::decode::decode(bytes, encoding)?;
     if text.trim().is_empty() {
         return Err(Error::RosterEmpty);
@@ -514,6 +515,13 @@ fn csv_rows(bytes: &[u8], encoding: Encoding) -> Result<(Rows, &'static str)> {
             .count();
         line += super::csv_file::line_ends(raw, offset, start + skip);
         offset = start + skip;
+        super::csv_file::check_record(
+            limits,
+            line,
+            rec.as_slice().len(),
+            rec.len(),
+            rows.len() as u64 + 1,
+        )?;
         rows.push((line, rec.iter().map(str::to_string).collect()));
     }
     Ok((rows, label))
@@ -521,10 +529,11 @@ fn csv_rows(bytes: &[u8], encoding: Encoding) -> Result<(Rows, &'static str)> {
 
 /// The worksheet whose header names the most columns (visible sheets first), with its rows.
 #[cfg(feature = "xlsx")]
-fn xlsx_best_sheet(bytes: &[u8], cols: &Columns<'_>) -> Result<(String, Rows)> {
+fn xlsx_best_sheet(bytes: &[u8], cols: &Columns<'_>, limits: &Limits) -> Result<(String, Rows)> {
     use super::xlsx::{cell_text, corrupt, guarded};
     use calamine::{Reader, SheetType, SheetVisible, Xlsx};
     guarded(|| {
+        super::xlsx_limits::check(bytes, limits)?;
         let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).map_err(corrupt)?;
         let sheets = book.sheets_metadata().to_vec();
         let mut names: Vec<&str> = Vec::new();
@@ -572,7 +581,7 @@ fn xlsx_best_sheet(bytes: &[u8], cols: &Columns<'_>) -> Result<(String, Rows)> {
 
 /// Without the `xlsx` feature, an XLSX file is an unsupported format.
 #[cfg(not(feature = "xlsx"))]
-fn xlsx_best_sheet(_: &[u8], _: &Columns<'_>) -> Result<(String, Rows)> {
+fn xlsx_best_sheet(_: &[u8], _: &Columns<'_>, _: &Limits) -> Result<(String, Rows)> {
     Err(Error::RosterUnsupportedFormat(
         "本版本未包含 XLSX 支持（cargo 特性 xlsx）/ XLSX support is not built in (cargo feature `xlsx`)"
             .into(),

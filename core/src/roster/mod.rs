@@ -38,6 +38,12 @@
 //!   [`Error::RosterImplausibleText`] (the caller forced an encoding the text does not read as;
 //!   auto-detection is the default), [`Error::RosterXlsx`], [`Error::RosterNoSheet`],
 //!   [`Error::RosterIo`] and [`Error::RosterUnsupportedFormat`].
+//! - **Size limits** ([`RosterOptions::limits`], [`Limits`]) bound every read: the file's size,
+//!   a workbook's zip entries (inflated as a stream and checked for size, total and ratio before
+//!   the spreadsheet reader opens it), the used range of each sheet, the shared strings, the
+//!   longest piece of workbook XML, and each CSV record's length and columns and their number.
+//!   The first limit passed is an [`Error::InputTooLarge`], [`Error::ArchiveLimit`] or
+//!   [`Error::ContentLimit`] naming the setting that raises it, before memory is spent on it.
 //! - **Row problems** are all reported, each with its row and column: every problem of
 //!   [`BasicInfo`] validation, a row whose number of cells differs from the header's, and an ID
 //!   number or student number that appeared on an earlier row. Rows are numbered as the sheet
@@ -98,6 +104,7 @@
 //! | `decode.rs` | UTF-8 / GB18030 decoding of CSV bytes |
 //! | `csv_file.rs` | reading CSV |
 //! | `xlsx.rs` | reading XLSX (`xlsx` feature) |
+//! | `xlsx_limits.rs` | checking a workbook's archive and XML against the [`Limits`] before it is read |
 //! | `rows.rs` | columns into fields (code and name columns), rows into records, problems and notices, duplicates |
 //! | `destinations.rs` | destination files (毕业去向, 档案转递, 户口迁移) into [`DestinationData`](crate::records::DestinationData) records ([`parse_destinations`]) |
 
@@ -110,6 +117,8 @@ mod normalize;
 mod rows;
 #[cfg(feature = "xlsx")]
 mod xlsx;
+#[cfg(feature = "xlsx")]
+mod xlsx_limits;
 
 use std::path::Path;
 
@@ -125,6 +134,7 @@ pub use fields::{FIELDS, REQUIRED_FIELDS};
 pub use headers::{HeaderAliases, HeaderRole, HeaderStyle, HEADER_SCAN_ROWS};
 
 use crate::error::{Error, Result};
+use crate::limits::Limits;
 use crate::records::BasicInfo;
 use crate::tables::CodeTables;
 use crate::validate::{NoticeCode, ProblemCode};
@@ -159,14 +169,29 @@ pub enum Encoding {
     Gb18030,
 }
 
-/// How to read a roster. The default detects both format and encoding.
+/// How to read a roster. The default detects both format and encoding, with the process's
+/// default [`Limits`] ([`Limits::process_default`]).
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct RosterOptions {
     /// File format.
     pub format: Format,
     /// Text encoding (CSV only).
     pub encoding: Encoding,
+    /// Size limits on the file and what it holds (see [`Limits`]); optional in JSON, where
+    /// a missing object is [`Limits::process_default`] and a missing field its default.
+    #[serde(default = "Limits::process_default")]
+    pub limits: Limits,
+}
+
+impl Default for RosterOptions {
+    fn default() -> Self {
+        RosterOptions {
+            format: Format::default(),
+            encoding: Encoding::default(),
+            limits: Limits::process_default(),
+        }
+    }
 }
 
 /// One problem of one cell, or of a whole row.
@@ -314,17 +339,35 @@ pub fn parse_roster(
     parse_roster_with(bytes, opts, tables, HeaderAliases::builtin())
 }
 
-/// Reads a roster file; an I/O failure is an [`Error::RosterIo`].
+/// Reads a roster file; an I/O failure is an [`Error::RosterIo`], a file larger than
+/// [`Limits::max_input_bytes`] an [`Error::InputTooLarge`] (never read past the limit).
 pub fn parse_roster_file(
     path: &Path,
     opts: &RosterOptions,
     tables: &CodeTables,
 ) -> Result<ParsedRoster> {
-    let bytes = std::fs::read(path).map_err(|e| Error::RosterIo {
+    let bytes = read_file(path, &opts.limits)?;
+    parse_roster(&bytes, opts, tables)
+}
+
+/// The bytes of a file, reading no more than one byte past [`Limits::max_input_bytes`].
+pub(crate) fn read_file(path: &Path, limits: &Limits) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let io = |e: std::io::Error| Error::RosterIo {
         path: path.display().to_string(),
         message: e.to_string(),
-    })?;
-    parse_roster(&bytes, opts, tables)
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let declared = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if declared > limits.max_input_bytes {
+        limits.check_input(usize::try_from(declared).unwrap_or(usize::MAX))?;
+    }
+    let mut bytes = Vec::new();
+    file.take(limits.max_input_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    limits.check_input(bytes.len())?;
+    Ok(bytes)
 }
 
 /// Reads a roster from bytes with a deployment's own header table.
@@ -414,9 +457,9 @@ fn read(
     aliases: &HeaderAliases,
     sink: &mut dyn rows::Sink,
 ) -> Result<rows::Scanned> {
-    match detect(bytes, opts.format)? {
-        Format::Xlsx => parse_xlsx(bytes, tables, aliases, sink),
-        _ => csv_file::parse_csv(bytes, opts.encoding, tables, aliases, sink),
+    match detect(bytes, opts)? {
+        Format::Xlsx => parse_xlsx(bytes, tables, aliases, &opts.limits, sink),
+        _ => csv_file::parse_csv(bytes, opts.encoding, &opts.limits, tables, aliases, sink),
     }
 }
 
@@ -455,13 +498,13 @@ pub fn preview_header(
     opts: &RosterOptions,
     aliases: &HeaderAliases,
 ) -> Result<HeaderPreview> {
-    let (format, encoding, sheet, found) = match detect(bytes, opts.format)? {
+    let (format, encoding, sheet, found) = match detect(bytes, opts)? {
         Format::Xlsx => {
-            let (sheet, found) = xlsx_header(bytes, aliases)?;
+            let (sheet, found) = xlsx_header(bytes, aliases, &opts.limits)?;
             (Format::Xlsx, "xlsx", Some(sheet), found)
         }
         _ => {
-            let (found, label) = csv_file::header(bytes, opts.encoding, aliases)?;
+            let (found, label) = csv_file::header(bytes, opts.encoding, &opts.limits, aliases)?;
             (Format::Csv, label, None, found)
         }
     };
@@ -477,8 +520,11 @@ pub fn preview_header(
     })
 }
 
-/// The format to read: the declared one, or detected from the first bytes.
-fn detect(bytes: &[u8], format: Format) -> Result<Format> {
+/// The format to read: the declared one, or detected from the first bytes. A file larger than
+/// [`Limits::max_input_bytes`] is refused first.
+fn detect(bytes: &[u8], opts: &RosterOptions) -> Result<Format> {
+    opts.limits.check_input(bytes.len())?;
+    let format = opts.format;
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::RosterEmpty);
     }
@@ -498,13 +544,17 @@ fn detect(bytes: &[u8], format: Format) -> Result<Format> {
 
 /// Reads the header of an XLSX roster.
 #[cfg(feature = "xlsx")]
-fn xlsx_header(bytes: &[u8], aliases: &HeaderAliases) -> Result<(String, headers::FoundHeader)> {
-    xlsx::header(bytes, aliases)
+fn xlsx_header(
+    bytes: &[u8],
+    aliases: &HeaderAliases,
+    limits: &Limits,
+) -> Result<(String, headers::FoundHeader)> {
+    xlsx::header(bytes, aliases, limits)
 }
 
 /// Without the `xlsx` feature, an XLSX roster is an unsupported format.
 #[cfg(not(feature = "xlsx"))]
-fn xlsx_header(_: &[u8], _: &HeaderAliases) -> Result<(String, headers::FoundHeader)> {
+fn xlsx_header(_: &[u8], _: &HeaderAliases, _: &Limits) -> Result<(String, headers::FoundHeader)> {
     Err(no_xlsx())
 }
 
@@ -514,9 +564,10 @@ fn parse_xlsx(
     bytes: &[u8],
     tables: &CodeTables,
     aliases: &HeaderAliases,
+    limits: &Limits,
     sink: &mut dyn rows::Sink,
 ) -> Result<rows::Scanned> {
-    xlsx::parse(bytes, tables, aliases, sink)
+    xlsx::parse(bytes, tables, aliases, limits, sink)
 }
 
 /// Without the `xlsx` feature, an XLSX roster is an unsupported format.
@@ -525,6 +576,7 @@ fn parse_xlsx(
     _: &[u8],
     _: &CodeTables,
     _: &HeaderAliases,
+    _: &Limits,
     _: &mut dyn rows::Sink,
 ) -> Result<rows::Scanned> {
     Err(no_xlsx())

@@ -10,6 +10,7 @@ use super::headers::{find_header, FoundHeader, HeaderAliases};
 use super::rows::{Builder, Scanned, Sink};
 use super::Format;
 use crate::error::{Error, Result};
+use crate::limits::Limits;
 use crate::tables::CodeTables;
 
 /// Numbers at or above this have lost digits in Excel (it keeps 15 significant digits).
@@ -99,9 +100,11 @@ pub(super) fn guarded<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
 type Picked = (String, Vec<(usize, Vec<String>)>, FoundHeader);
 
 /// The worksheet whose header names the most fields (the first such on a tie; visible sheets
-/// before hidden ones), with its rows and the header found. An instructions sheet (填写说明)
+/// before hidden ones), with its rows and the header found, once the archive has passed its
+/// `limits`. An instructions sheet (填写说明)
 /// before the roster is passed over this way.
-fn best_sheet(bytes: &[u8], aliases: &HeaderAliases) -> Result<Picked> {
+fn best_sheet(bytes: &[u8], aliases: &HeaderAliases, limits: &Limits) -> Result<Picked> {
+    super::xlsx_limits::check(bytes, limits)?;
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(corrupt)?;
     let sheets = book.sheets_metadata().to_vec();
     let mut names: Vec<&str> = sheets
@@ -141,19 +144,25 @@ fn best_sheet(bytes: &[u8], aliases: &HeaderAliases) -> Result<Picked> {
 }
 
 /// Reads the header of an XLSX roster only: the sheet and the header found.
-pub(super) fn header(bytes: &[u8], aliases: &HeaderAliases) -> Result<(String, FoundHeader)> {
-    guarded(|| best_sheet(bytes, aliases).map(|(name, _, h)| (name, h)))
+pub(super) fn header(
+    bytes: &[u8],
+    aliases: &HeaderAliases,
+    limits: &Limits,
+) -> Result<(String, FoundHeader)> {
+    guarded(|| best_sheet(bytes, aliases, limits).map(|(name, _, h)| (name, h)))
 }
 
-/// Reads an XLSX roster from the sheet that [`best_sheet`] picks, handing its rows to `sink`.
+/// Reads an XLSX roster from the sheet that [`best_sheet`] picks (after checking the archive
+/// against `limits`), handing its rows to `sink`.
 pub(super) fn parse(
     bytes: &[u8],
     tables: &CodeTables,
     aliases: &HeaderAliases,
+    limits: &Limits,
     sink: &mut dyn Sink,
 ) -> Result<Scanned> {
     guarded(|| {
-        let (name, rest, header) = best_sheet(bytes, aliases)?;
+        let (name, rest, header) = best_sheet(bytes, aliases, limits)?;
         let mut b = Builder::new(&header.cells, aliases, tables, sink)?;
         b.reserve(header.after.len() + rest.len());
         for (row, cells) in header.after.iter().chain(&rest) {

@@ -201,7 +201,8 @@ static const struct named_code ALL_CODES[] = {
     CODE(INVALID_CODE_TABLE), CODE(ROSTER_EMPTY), CODE(ROSTER_NO_HEADER),
     CODE(ROSTER_MISSING_COLUMNS), CODE(ROSTER_DUPLICATE_COLUMNS), CODE(ROSTER_ENCODING),
     CODE(ROSTER_XLSX), CODE(ROSTER_NO_SHEET), CODE(ROSTER_IO), CODE(ROSTER_UNSUPPORTED_FORMAT),
-    CODE(ROSTER_NO_ROWS), CODE(ROSTER_IMPLAUSIBLE_TEXT), CODE(INVALID_WEBHOOK),
+    CODE(ROSTER_NO_ROWS), CODE(ROSTER_IMPLAUSIBLE_TEXT), CODE(INPUT_TOO_LARGE),
+    CODE(ARCHIVE_LIMIT), CODE(CONTENT_LIMIT), CODE(INVALID_WEBHOOK),
     CODE(NULL_ARGUMENT), CODE(INVALID_UTF8), CODE(BUFFER_TOO_SMALL), CODE(WRONG_HANDLE),
     CODE(INVALID_HANDLE), CODE(FORBIDDEN), CODE(LOGIN_REFUSED), CODE(NOT_LOGGED_IN),
     CODE(BASIC_INFO_MISSING), CODE(BASIC_INFO_ALREADY_UPLOADED), CODE(BASIC_INFO_NOT_CONFIRMED),
@@ -4114,6 +4115,218 @@ static void test_boundary(void) {
     free(upload2);
     gradreg_registry_free(r4);
     gradreg_registry_free(r);
+/* ---- bounded inputs ---- */
+
+/* CRC-32 (IEEE), as zip needs it. */
+static uint32_t crc32_of(const uint8_t *p, size_t n) {
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++) {
+            c = (c & 1u) ? (c >> 1) ^ 0xEDB88320u : c >> 1;
+        }
+    }
+    return ~c;
+}
+
+static void put16(uint8_t *p, uint32_t v) {
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static void put32(uint8_t *p, uint32_t v) {
+    put16(p, v);
+    put16(p + 2, v >> 16);
+}
+
+/* A zip archive of one entry named `name` (method 0 stored or 8 deflated); `*len` receives its
+ * size. The headers declare `declared` uncompressed bytes and the checksum `crc`. */
+static uint8_t *zip_one(const char *name, uint16_t method, const uint8_t *data, size_t n,
+                        uint32_t crc, uint32_t declared, size_t *len) {
+    size_t nl = strlen(name);
+    size_t total = 30 + nl + n + 46 + nl + 22;
+    uint8_t *z = calloc(1, total);
+    if (z == NULL) {
+        exit(2);
+    }
+    uint8_t *p = z;
+    put32(p, 0x04034b50u);
+    put16(p + 4, 20);
+    put16(p + 8, method);
+    put32(p + 14, crc);
+    put32(p + 18, (uint32_t)n);
+    put32(p + 22, declared);
+    put16(p + 26, (uint32_t)nl);
+    memcpy(p + 30, name, nl);
+    memcpy(p + 30 + nl, data, n);
+    uint8_t *c = p + 30 + nl + n;
+    put32(c, 0x02014b50u);
+    put16(c + 4, 20);
+    put16(c + 6, 20);
+    put16(c + 10, method);
+    put32(c + 16, crc);
+    put32(c + 20, (uint32_t)n);
+    put32(c + 24, declared);
+    put16(c + 28, (uint32_t)nl);
+    memcpy(c + 46, name, nl);
+    uint8_t *e = c + 46 + nl;
+    put32(e, 0x06054b50u);
+    put16(e + 8, 1);
+    put16(e + 10, 1);
+    put32(e + 12, (uint32_t)(46 + nl));
+    put32(e + 16, (uint32_t)(30 + nl + n));
+    *len = total;
+    return z;
+}
+
+/* A bit writer for a raw deflate stream (least significant bit first). */
+typedef struct {
+    uint8_t *p;
+    size_t n;
+    uint32_t acc;
+    int bits;
+} bits_t;
+
+static void put_bits(bits_t *w, uint32_t v, int n) {
+    w->acc |= v << w->bits;
+    w->bits += n;
+    while (w->bits >= 8) {
+        w->p[w->n++] = (uint8_t)w->acc;
+        w->acc >>= 8;
+        w->bits -= 8;
+    }
+}
+
+/* A Huffman code goes most significant bit first. */
+static void put_code(bits_t *w, uint32_t code, int n) {
+    uint32_t r = 0;
+    for (int i = 0; i < n; i++) {
+        r |= ((code >> i) & 1u) << (n - 1 - i);
+    }
+    put_bits(w, r, n);
+}
+
+/* A deflate stream of one fixed-Huffman block inflating to 1 + 258 * matches zero bytes: a
+ * literal 0, then copies of 258 bytes at distance 1. About 160 inflated bytes per byte. */
+static uint8_t *zeros_deflate(size_t matches, size_t *len) {
+    bits_t w = {calloc(1, matches * 13 / 8 + 16), 0, 0, 0};
+    if (w.p == NULL) {
+        exit(2);
+    }
+    put_bits(&w, 1, 1);    /* the last block */
+    put_bits(&w, 1, 2);    /* fixed Huffman codes */
+    put_code(&w, 0x30, 8); /* literal 0 */
+    for (size_t i = 0; i < matches; i++) {
+        put_code(&w, 0xC5, 8); /* length 258 (symbol 285) */
+        put_code(&w, 0, 5);    /* distance 1 */
+    }
+    put_code(&w, 0, 7); /* end of block */
+    put_bits(&w, 0, 7);
+    *len = w.n;
+    return w.p;
+}
+
+/* The message of the thread's last error. */
+static const char *last_message(char *buf, size_t n) {
+    if (gradreg_last_error(buf, n, NULL) != GRADREG_OK) {
+        buf[0] = 0;
+    }
+    return buf;
+}
+
+static void test_limits(void) {
+    char msg[1024];
+    char *out = SENTINEL;
+    size_t len = 0;
+    size_t wide_len = 0;
+
+    /* A sheet whose two cells span A1:XFD1048576: the spreadsheet reader would allocate 17
+     * billion cells; refused before it does. */
+    const char *sheet =
+        "<worksheet><sheetData><row r=\"1\"><c r=\"A1\"><v>1</v></c></row>"
+        "<row r=\"1048576\"><c r=\"XFD1048576\"><v>1</v></c></row></sheetData></worksheet>";
+    uint8_t *wide = zip_one("xl/worksheets/sheet1.xml", 0, (const uint8_t *)sheet,
+                            strlen(sheet), crc32_of((const uint8_t *)sheet, strlen(sheet)),
+                            (uint32_t)strlen(sheet), &wide_len);
+    CHECK_CODE(gradreg_roster_parse(B(wide, wide_len), GRADREG_STR_NONE, &out),
+               GRADREG_ERR_CONTENT_LIMIT);
+    CHECK(strstr(last_message(msg, sizeof msg), "max_cells") != NULL);
+    CHECK(out == SENTINEL);
+    /* A declared shared-string count the reader would reserve room for. */
+    const char *sst = "<sst uniqueCount=\"1000000000000\"><si><t>x</t></si></sst>";
+    uint8_t *strings = zip_one("xl/sharedStrings.xml", 0, (const uint8_t *)sst, strlen(sst),
+                               crc32_of((const uint8_t *)sst, strlen(sst)),
+                               (uint32_t)strlen(sst), &len);
+    CHECK_CODE(gradreg_roster_parse(B(strings, len), GRADREG_STR_NONE, &out),
+               GRADREG_ERR_CONTENT_LIMIT);
+    CHECK(strstr(last_message(msg, sizeof msg), "max_shared_strings") != NULL);
+    free(strings);
+
+    /* A zip bomb: 400 KB inflating to 64 MiB of zeros, refused at the ratio the options set
+     * (its ratio, about 160, is under the default of 200). */
+    size_t dn = 0;
+    uint8_t *deflated = zeros_deflate((size_t)64 * 1024 * 1024 / 258, &dn);
+    size_t bn = 0;
+    uint8_t *bomb = zip_one("xl/worksheets/sheet1.xml", 8, deflated, dn, 0, 64u << 20, &bn);
+    free(deflated);
+    CHECK_CODE(gradreg_roster_parse(B(bomb, bn), S("{\"format\":\"auto\",\"encoding\":\"auto\","
+                                                   "\"limits\":{\"max_ratio\":100}}"),
+                                    &out),
+               GRADREG_ERR_ARCHIVE_LIMIT);
+    CHECK(strstr(last_message(msg, sizeof msg), "max_ratio") != NULL);
+    CHECK_CODE(gradreg_roster_parse(B(bomb, bn), S("{\"format\":\"xlsx\",\"encoding\":\"auto\","
+                                                   "\"limits\":{\"max_entry_bytes\":4194304,"
+                                                   "\"max_xml_token_bytes\":1000000000}}"),
+                                    &out),
+               GRADREG_ERR_ARCHIVE_LIMIT);
+    CHECK(strstr(last_message(msg, sizeof msg), "max_entry_bytes") != NULL);
+    CHECK_CODE(gradreg_roster_parse(B(bomb, bn), S("{\"format\":\"auto\",\"encoding\":\"auto\","
+                                                   "\"limits\":{\"max_rows\":1,\"bogus\":1}}"),
+                                    &out),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK(out == SENTINEL);
+    free(bomb);
+
+    /* Options' limits: a CSV roster of more rows than allowed; raised, it reads. */
+    const char *csv = "姓名,身份证号\n张三,1\n李四,2\n王五,3\n";
+    CHECK_CODE(gradreg_roster_parse(BS(csv), S("{\"format\":\"csv\",\"encoding\":\"auto\","
+                                               "\"limits\":{\"max_rows\":2}}"),
+                                    &out),
+               GRADREG_ERR_CONTENT_LIMIT);
+    CHECK_CODE(gradreg_roster_parse(BS(csv), S("{\"format\":\"csv\",\"encoding\":\"auto\","
+                                               "\"limits\":{\"max_input_bytes\":10}}"),
+                                    &out),
+               GRADREG_ERR_INPUT_TOO_LARGE);
+    CHECK(strstr(last_message(msg, sizeof msg), "max_input_bytes") != NULL);
+
+    /* The process's defaults: JSON arguments past max_json_bytes are refused before parsing,
+     * and files are read with them when the options give no limits. */
+    char *limits = NULL;
+    CHECK_CODE(gradreg_limits_get(&limits), GRADREG_OK);
+    CHECK(limits != NULL && strstr(limits, "\"max_json_bytes\":67108864") != NULL);
+    gradreg_string_free(limits);
+    CHECK_CODE(gradreg_limits_set(S("{\"max_json_bytes\":64,\"max_rows\":2}")), GRADREG_OK);
+    CHECK_CODE(gradreg_roster_parse(BS(csv), GRADREG_STR_NONE, &out), GRADREG_ERR_CONTENT_LIMIT);
+    CHECK_CODE(gradreg_roster_parse(BS(csv), S("{\"format\":\"csv\",\"encoding\":\"auto\"}"),
+                                    &out),
+               GRADREG_ERR_CONTENT_LIMIT);
+    char *validated = SENTINEL;
+    CHECK_CODE(gradreg_basic_info_validate(S(basic_json), &validated, NULL),
+               GRADREG_ERR_INPUT_TOO_LARGE);
+    CHECK(strstr(last_message(msg, sizeof msg), "max_json_bytes") != NULL);
+    CHECK_CODE(gradreg_limits_set(S("{\"max_rowz\":1}")), GRADREG_ERR_MALFORMED_JSON);
+    CHECK_CODE(gradreg_limits_set(GRADREG_STR_NONE), GRADREG_OK);
+    /* Past the limits again: what stops it now is the roster's missing columns. */
+    CHECK_CODE(gradreg_roster_parse(BS(csv), GRADREG_STR_NONE, &out),
+               GRADREG_ERR_ROSTER_MISSING_COLUMNS);
+    CHECK_CODE(gradreg_limits_get(NULL), GRADREG_ERR_NULL_ARGUMENT);
+    /* The wide sheet again, with limits that allow its cells: still refused, as rows. */
+    CHECK_CODE(gradreg_roster_parse(B(wide, wide_len), S("{\"format\":\"xlsx\",\"encoding\":\"auto\","
+                                                    "\"limits\":{\"max_rows\":1000}}"),
+                                    &out),
+               GRADREG_ERR_CONTENT_LIMIT);
+    CHECK(strstr(last_message(msg, sizeof msg), "max_rows") != NULL);
+    free(wide);
 }
 
 int main(void) {
@@ -4153,6 +4366,7 @@ int main(void) {
     test_class();
     test_roster();
     test_roster_aliases_and_tables();
+    test_limits();
     test_exchange();
     test_threads_codes();
     test_cohorts_and_transfer_numbers();
