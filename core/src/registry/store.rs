@@ -385,6 +385,14 @@ pub trait Store: Send + Sync {
 
     /// When consumer `consumer` recorded notification `id` as sent, if it did.
     fn sent_at(&self, consumer: &str, id: &str) -> Result<Option<DateTime<Utc>>>;
+
+    /// Re-seals, in one transaction, at most `batch` rows of each table whose personal data is
+    /// sealed by an older data key than the newest, and returns how many values it re-sealed.
+    /// Stores that keep nothing sealed have nothing to do.
+    fn reseal_step(&self, batch: usize) -> Result<u64> {
+        let _ = batch;
+        Ok(0)
+    }
 }
 
 /// Moves a cursor: the new cursor, or [`Error::AckBeyondOutbox`] when `seq` is past `last`.
