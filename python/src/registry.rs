@@ -166,13 +166,37 @@ fn hex(bytes: &[u8]) -> String {
 impl NativeRegistry {
     /// Opens (creating when absent) a registry at `path`, by the core's folder rule
     /// ([`database_path`]).
+    ///
+    /// `data_keys`: the data keys that seal personal data at rest, as `(id, key)` pairs with
+    /// each key's 32 bytes written as 64 hexadecimal digits or base64 (see
+    /// `gradreg::registry::at_rest`); `None` opens without keys.
     #[staticmethod]
-    fn open(py: Python<'_>, path: std::path::PathBuf, policy: String) -> PyResult<Self> {
+    #[pyo3(signature = (path, policy, data_keys=None))]
+    fn open(
+        py: Python<'_>,
+        path: std::path::PathBuf,
+        policy: String,
+        data_keys: Option<Vec<(u32, String)>>,
+    ) -> PyResult<Self> {
         let inner = run(py, move || {
             let p: Policy = parse("policy", &policy)?;
-            Registry::open(&path, p)
+            let mut options = gradreg::registry::OpenOptions::new();
+            if let Some(keys) = data_keys {
+                let keys = keys
+                    .iter()
+                    .map(|(id, key)| gradreg::registry::DataKey::from_text(*id, key))
+                    .collect::<gradreg::Result<Vec<_>>>()?;
+                options = options.data_keys(gradreg::registry::DataKeyRing::new(keys)?);
+            }
+            Registry::open_with(&path, p, &options)
         })?;
         Ok(NativeRegistry::new(inner))
+    }
+
+    /// Re-seals every value not yet sealed by the newest data key, in transactions of at most
+    /// `batch_size` rows per table; returns how many values were re-sealed.
+    fn rotate_data_key(&self, py: Python<'_>, batch_size: usize) -> PyResult<u64> {
+        self.with(py, move |r| r.rotate_data_key(batch_size))
     }
 
     /// A registry in memory.
