@@ -157,7 +157,7 @@ fn decode_base64(t: &str) -> Option<Vec<u8>> {
         } as u32)
     };
     let body = t.trim_end_matches('=');
-    if t.len() % 4 != 0 || t.len() - body.len() > 2 || body.len() % 4 == 1 {
+    if !t.len().is_multiple_of(4) || t.len() - body.len() > 2 || body.len() % 4 == 1 {
         return None;
     }
     let mut out = Vec::with_capacity(body.len() * 3 / 4);
