@@ -144,6 +144,15 @@ enum gradreg_err
    */
   GRADREG_ERR_INVALID_WEBHOOK = 130,
   /**
+   * A data key (personal data at rest) cannot be used: not 32 bytes, not 64 hexadecimal
+   * digits or base64, or id 0.
+   */
+  GRADREG_ERR_DATA_KEY_INVALID = 131,
+  /**
+   * A data key ring is empty or names one key id twice.
+   */
+  GRADREG_ERR_DATA_KEY_RING_INVALID = 132,
+  /**
    * A required pointer argument is NULL.
    */
   GRADREG_ERR_NULL_ARGUMENT = 190,
@@ -393,6 +402,20 @@ enum gradreg_err
    * repair the file (or restore a backup) and open it again.
    */
   GRADREG_ERR_WRITES_REFUSED = 516,
+  /**
+   * The registry file's personal data is encrypted and the registry was opened without data
+   * keys.
+   */
+  GRADREG_ERR_DATA_KEY_MISSING = 518,
+  /**
+   * No key of the given data key ring opens the registry file or a value in it.
+   */
+  GRADREG_ERR_DATA_KEY_WRONG = 519,
+  /**
+   * A sealed value in the store fails to decrypt: tampered with, damaged, moved to another
+   * row, or replaced by clear text.
+   */
+  GRADREG_ERR_UNDECRYPTABLE = 520,
   /**
    * The library panicked inside a call; the panic was caught and the call had no effect
    * on handles beyond what it had already committed. Please report it.
@@ -1940,6 +1963,58 @@ uint32_t gradreg_sample_record(gradreg_str kind,
 uint32_t gradreg_registry_new(gradreg_str path,
                               gradreg_str policy_json,
                               gradreg_registry **registry_out);
+
+/**
+ * Opens (creating when absent) a registry kept in SQLite, with options: as
+ * `gradreg_registry_new`, plus the data keys that encrypt personal data at rest and the key
+ * of a keyed audit chain.
+ *
+ * - `options_json`: `{NULL, 0}` or `{}` for none, or
+ *   `{"data_keys":[{"id":1,"key":"…"},{"id":2,"key":"…"}], "audit_key":"<hex>"}` (either
+ *   member may be left out; `audit_key` as in `gradreg_registry_new_with_audit_key`). The host supplies the keys (from
+ *   its key store or secrets manager; the library never writes them anywhere): each is 32
+ *   random bytes written as 64 hexadecimal digits or standard base64, with an id from 1 up. The
+ *   key with the highest id seals new values; every key of the list opens values it sealed.
+ *   With keys, every registration's record, audit entry and event and each ID number are sealed
+ *   in the file with XChaCha20-Poly1305; ID numbers are looked up through a keyed hash. Names,
+ *   schools, colleges, majors, stages and codes stay clear for queries.
+ *
+ * Without keys, a file written without keys opens as before, and a file written with keys is
+ * refused with `GRADREG_ERR_DATA_KEY_MISSING` (518). With keys, a file written without keys is
+ * encrypted in place as it opens (one transaction), and a file written with keys opens only
+ * when the list holds the key that sealed it (else `GRADREG_ERR_DATA_KEY_WRONG`, 519). Later, a
+ * value that was tampered with is `GRADREG_ERR_UNDECRYPTABLE` (520). A malformed key is
+ * `GRADREG_ERR_DATA_KEY_INVALID` (131; its message never repeats the key), an empty list or a
+ * repeated id `GRADREG_ERR_DATA_KEY_RING_INVALID` (132); other returns as
+ * `gradreg_registry_new`. Losing every key loses the data: there is no recovery.
+ *
+ * # Safety
+ * As `gradreg_registry_new`; `options_json` must be `{NULL, 0}` or point to its `len` readable
+ * bytes.
+ */
+uint32_t gradreg_registry_open(gradreg_str path,
+                               gradreg_str policy_json,
+                               gradreg_str options_json,
+                               gradreg_registry **registry_out);
+
+/**
+ * Re-seals every value of the registry's file not yet sealed by the newest data key, in
+ * transactions of at most `batch_size` rows per table (0 is taken as 1), and writes how many
+ * values were re-sealed to `resealed_out`. Open the registry with the new key added (highest
+ * id) and the old ones still in the list, call this, then the old keys may be dropped. An
+ * interruption (crash, kill) loses nothing: each batch commits whole and the old keys still
+ * open the rest; call again to finish. A registry without data keys re-seals nothing (0).
+ *
+ * Returns `GRADREG_OK`, 5xx (`GRADREG_ERR_DATA_KEY_WRONG` for a value sealed by a key the list
+ * lacks, `GRADREG_ERR_UNDECRYPTABLE` for a tampered one), and the handle and NULL codes.
+ * Thread-safe.
+ *
+ * # Safety
+ * `resealed_out` must be writable.
+ */
+uint32_t gradreg_registry_rotate_data_key(const gradreg_registry *registry,
+                                          uint32_t batch_size,
+                                          uint64_t *resealed_out);
 
 /**
  * Makes a registry kept in memory only (for tests and short-lived tools): everything is lost

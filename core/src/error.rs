@@ -120,6 +120,13 @@ pub enum Error {
     /// is empty, or a timeout or attempt count is zero.
     #[error("推送地址或参数无效 / invalid webhook: {0}")]
     InvalidWebhook(String),
+    /// A data key cannot be used: not 32 bytes, not hexadecimal or base64, or id 0. The message
+    /// never repeats the key.
+    #[error("数据密钥无效 / invalid data key: {0}")]
+    DataKeyInvalid(String),
+    /// A data key ring cannot be used: it is empty or names one key id twice.
+    #[error("数据密钥环无效 / invalid data key ring: {0}")]
+    DataKeyRingInvalid(String),
     /// An XLSX roster is corrupt or truncated.
     #[error("XLSX 文件已损坏或不完整：{0} / the XLSX file is corrupt or truncated: {0}")]
     RosterXlsx(String),
@@ -347,6 +354,22 @@ pub enum Error {
     /// repaired and opened again.
     #[error("登记库已发现损坏或篡改，拒绝写入；请修复后重新打开 / writes refused: this handle found damage or tampering; repair the file and open it again")]
     WritesRefused,
+    /// The registry file's personal data is encrypted and no data key was given at open.
+    #[error("登记库已加密，打开时须提供数据密钥 / the registry file is encrypted: open it with its data keys")]
+    DataKeyMissing,
+    /// No key of the given ring opens the registry file (or a value in it): the key it needs is
+    /// absent or its bytes differ.
+    #[error("数据密钥不符：需要密钥 {needed}，提供的是 {given:?} / wrong data key: key {needed} is needed, the ring holds {given:?}")]
+    DataKeyWrong {
+        /// The id of the key that sealed the file's key check or the value (0 when unreadable).
+        needed: u32,
+        /// The ids of the ring given.
+        given: Vec<u32>,
+    },
+    /// A sealed value in the store fails to open: it was edited, truncated, moved to another row,
+    /// or replaced by clear text.
+    #[error("加密数据无法解密（被篡改或损坏）/ a sealed value cannot be decrypted (tampered with or damaged): {0}")]
+    Undecryptable(#[source] Cause),
 
     // ---- 4xx rendering and fonts ----
     /// No usable CJK font was found: none given by the caller, none named by `GRADREG_FONT`, none
@@ -474,6 +497,11 @@ impl Error {
             Error::AuditKey(_) => ErrorCode::AuditKey,
             Error::WritesRefused => ErrorCode::WritesRefused,
             Error::InvalidWebhook(_) => ErrorCode::InvalidWebhook,
+            Error::DataKeyInvalid(_) => ErrorCode::DataKeyInvalid,
+            Error::DataKeyRingInvalid(_) => ErrorCode::DataKeyRingInvalid,
+            Error::DataKeyMissing => ErrorCode::DataKeyMissing,
+            Error::DataKeyWrong { .. } => ErrorCode::DataKeyWrong,
+            Error::Undecryptable(_) => ErrorCode::Undecryptable,
             Error::TransferNumberMalformed(_) => ErrorCode::TransferNumberMalformed,
             Error::TransferNumberTypo => ErrorCode::TransferNumberTypo,
             Error::KeyRefused(_) => ErrorCode::KeyRefused,
@@ -740,6 +768,14 @@ mod tests {
             Error::AuditKey(String::new()),
             Error::WritesRefused,
             Error::InvalidWebhook(String::new()),
+            Error::DataKeyInvalid(String::new()),
+            Error::DataKeyRingInvalid(String::new()),
+            Error::DataKeyMissing,
+            Error::DataKeyWrong {
+                needed: 1,
+                given: vec![2],
+            },
+            Error::Undecryptable(Cause::new("")),
             Error::TransferNumberMalformed(String::new()),
             Error::TransferNumberTypo,
             Error::KeyRefused(String::new()),

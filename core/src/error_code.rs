@@ -70,6 +70,11 @@ pub enum ErrorCode {
     /// A webhook cannot be set up as asked (a URL that is not `http://` or `https://`, an empty
     /// secret, a zero timeout or attempt count).
     InvalidWebhook = 130,
+    /// A data key (personal data at rest) cannot be used: not 32 bytes, not 64 hexadecimal
+    /// digits or base64, or id 0.
+    DataKeyInvalid = 131,
+    /// A data key ring is empty or names one key id twice.
+    DataKeyRingInvalid = 132,
     /// A required pointer argument is NULL.
     NullArgument = 190,
     /// A text argument is not valid UTF-8.
@@ -208,6 +213,14 @@ pub enum ErrorCode {
     /// This handle found the store damaged or tampered with and refuses to write through it;
     /// repair the file (or restore a backup) and open it again.
     WritesRefused = 516,
+    /// The registry file's personal data is encrypted and the registry was opened without data
+    /// keys.
+    DataKeyMissing = 518,
+    /// No key of the given data key ring opens the registry file or a value in it.
+    DataKeyWrong = 519,
+    /// A sealed value in the store fails to decrypt: tampered with, damaged, moved to another
+    /// row, or replaced by clear text.
+    Undecryptable = 520,
 
     // ---- 9xx internal errors ----
     /// The library panicked inside a call; the panic was caught and the call had no effect
@@ -219,7 +232,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in numeric order.
-    pub const ALL: [ErrorCode; 82] = [
+    pub const ALL: [ErrorCode; 87] = [
         ErrorCode::InvalidRecord,
         ErrorCode::MalformedJson,
         ErrorCode::InvalidArgument,
@@ -240,6 +253,8 @@ impl ErrorCode {
         ErrorCode::ArchiveLimit,
         ErrorCode::ContentLimit,
         ErrorCode::InvalidWebhook,
+        ErrorCode::DataKeyInvalid,
+        ErrorCode::DataKeyRingInvalid,
         ErrorCode::NullArgument,
         ErrorCode::InvalidUtf8,
         ErrorCode::BufferTooSmall,
@@ -300,6 +315,9 @@ impl ErrorCode {
         ErrorCode::Tampered,
         ErrorCode::AuditKey,
         ErrorCode::WritesRefused,
+        ErrorCode::DataKeyMissing,
+        ErrorCode::DataKeyWrong,
+        ErrorCode::Undecryptable,
         ErrorCode::Panic,
         ErrorCode::Internal,
     ];
@@ -379,6 +397,12 @@ impl ErrorCode {
                 "file holds more than a limit allows",
             ),
             Self::InvalidWebhook => ("invalid_webhook", "推送地址或参数无效", "invalid webhook"),
+            Self::DataKeyInvalid => ("data_key_invalid", "数据密钥无效", "invalid data key"),
+            Self::DataKeyRingInvalid => (
+                "data_key_ring_invalid",
+                "数据密钥环无效",
+                "invalid data key ring",
+            ),
             Self::NullArgument => (
                 "null_argument",
                 "参数为空指针",
@@ -590,6 +614,17 @@ impl ErrorCode {
                 "writes_refused",
                 "登记库已发现损坏，拒绝写入",
                 "writes refused: damage was found",
+            ),
+            Self::DataKeyMissing => (
+                "data_key_missing",
+                "登记库已加密，须提供数据密钥",
+                "registry encrypted: data key needed",
+            ),
+            Self::DataKeyWrong => ("data_key_wrong", "数据密钥不符", "wrong data key"),
+            Self::Undecryptable => (
+                "undecryptable",
+                "加密数据无法解密",
+                "sealed value cannot be decrypted",
             ),
             Self::Panic => ("panic", "内部错误（已捕获）", "internal panic caught"),
             Self::Internal => ("internal", "内部错误", "internal error"),

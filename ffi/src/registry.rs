@@ -98,6 +98,132 @@ pub unsafe extern "C" fn gradreg_registry_new(
     })
 }
 
+/// The options of `gradreg_registry_open`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OpenOptionsJson {
+    /// The data keys that seal personal data at rest.
+    #[serde(default)]
+    data_keys: Option<Vec<DataKeyJson>>,
+    /// The key of a keyed audit chain, as hexadecimal text.
+    #[serde(default)]
+    audit_key: Option<String>,
+}
+
+/// One data key: its id and its 32 bytes as hexadecimal or base64 text.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DataKeyJson {
+    id: u32,
+    key: String,
+}
+
+/// The ring of data keys an options object names, if any.
+fn data_key_ring(options: &OpenOptionsJson) -> FfiResult<Option<gradreg::registry::DataKeyRing>> {
+    let Some(keys) = &options.data_keys else {
+        return Ok(None);
+    };
+    let keys = keys
+        .iter()
+        .map(|k| gradreg::registry::DataKey::from_text(k.id, &k.key))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(gradreg::registry::DataKeyRing::new(keys)?))
+}
+
+/// Opens (creating when absent) a registry kept in SQLite, with options: as
+/// `gradreg_registry_new`, plus the data keys that encrypt personal data at rest and the key
+/// of a keyed audit chain.
+///
+/// - `options_json`: `{NULL, 0}` or `{}` for none, or
+///   `{"data_keys":[{"id":1,"key":"…"},{"id":2,"key":"…"}], "audit_key":"<hex>"}` (either
+///   member may be left out; `audit_key` as in `gradreg_registry_new_with_audit_key`). The host supplies the keys (from
+///   its key store or secrets manager; the library never writes them anywhere): each is 32
+///   random bytes written as 64 hexadecimal digits or standard base64, with an id from 1 up. The
+///   key with the highest id seals new values; every key of the list opens values it sealed.
+///   With keys, every registration's record, audit entry and event and each ID number are sealed
+///   in the file with XChaCha20-Poly1305; ID numbers are looked up through a keyed hash. Names,
+///   schools, colleges, majors, stages and codes stay clear for queries.
+///
+/// Without keys, a file written without keys opens as before, and a file written with keys is
+/// refused with `GRADREG_ERR_DATA_KEY_MISSING` (518). With keys, a file written without keys is
+/// encrypted in place as it opens (one transaction), and a file written with keys opens only
+/// when the list holds the key that sealed it (else `GRADREG_ERR_DATA_KEY_WRONG`, 519). Later, a
+/// value that was tampered with is `GRADREG_ERR_UNDECRYPTABLE` (520). A malformed key is
+/// `GRADREG_ERR_DATA_KEY_INVALID` (131; its message never repeats the key), an empty list or a
+/// repeated id `GRADREG_ERR_DATA_KEY_RING_INVALID` (132); other returns as
+/// `gradreg_registry_new`. Losing every key loses the data: there is no recovery.
+///
+/// # Safety
+/// As `gradreg_registry_new`; `options_json` must be `{NULL, 0}` or point to its `len` readable
+/// bytes.
+#[no_mangle]
+pub unsafe extern "C" fn gradreg_registry_open(
+    path: gradreg_str,
+    policy_json: gradreg_str,
+    options_json: gradreg_str,
+    registry_out: *mut *mut gradreg_registry,
+) -> u32 {
+    guard(|| {
+        let out = Out::new(registry_out, "registry_out")?;
+        // SAFETY: forwarded.
+        let (path, policy, options) = unsafe {
+            (
+                str_arg(path, "path")?,
+                str_arg(policy_json, "policy_json")?,
+                opt_str_arg(options_json, "options_json")?,
+            )
+        };
+        if path.contains('\0') {
+            return Err(Error::InvalidArgument("path holds a NUL byte".into()).into());
+        }
+        let policy = policy_arg(policy, "policy_json")?;
+        let options: OpenOptionsJson = match options {
+            Some(text) => json_object(text, "options_json")?,
+            None => OpenOptionsJson {
+                data_keys: None,
+                audit_key: None,
+            },
+        };
+        let mut open = gradreg::registry::OpenOptions::new();
+        if let Some(ring) = data_key_ring(&options)? {
+            open = open.data_keys(ring);
+        }
+        if let Some(key) = &options.audit_key {
+            open = open.audit_key(gradreg::registry::AuditKey::from_hex(key)?);
+        }
+        publish(Registry::open_with(path, policy, &open)?, out)
+    })
+}
+
+/// Re-seals every value of the registry's file not yet sealed by the newest data key, in
+/// transactions of at most `batch_size` rows per table (0 is taken as 1), and writes how many
+/// values were re-sealed to `resealed_out`. Open the registry with the new key added (highest
+/// id) and the old ones still in the list, call this, then the old keys may be dropped. An
+/// interruption (crash, kill) loses nothing: each batch commits whole and the old keys still
+/// open the rest; call again to finish. A registry without data keys re-seals nothing (0).
+///
+/// Returns `GRADREG_OK`, 5xx (`GRADREG_ERR_DATA_KEY_WRONG` for a value sealed by a key the list
+/// lacks, `GRADREG_ERR_UNDECRYPTABLE` for a tampered one), and the handle and NULL codes.
+/// Thread-safe.
+///
+/// # Safety
+/// `resealed_out` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn gradreg_registry_rotate_data_key(
+    registry: *const gradreg_registry,
+    batch_size: u32,
+    resealed_out: *mut u64,
+) -> u32 {
+    guard(|| {
+        let out = Out::new(resealed_out, "resealed_out")?;
+        let reg = get(registry)?;
+        let reg = read(&reg);
+        let n = reg.rotate_data_key(usize::try_from(batch_size).unwrap_or(usize::MAX))?;
+        out.write(n);
+        Ok(())
+    })
+}
+
 /// Makes a registry kept in memory only (for tests and short-lived tools): everything is lost
 /// when it is freed.
 ///

@@ -1210,6 +1210,29 @@ fn callers() -> Vec<(&'static str, Caller)> {
         ("gradreg_limits_get", |g| {
             string_out!(g, |o| gradreg_limits_get(o))
         }),
+        ("gradreg_registry_open", |g| {
+            let (p, policy, options) = (
+                g.path(),
+                g.text_or("\"jiangsu\""),
+                g.text_or(
+                    r#"{"data_keys":[{"id":1,"key":"1111111111111111111111111111111111111111111111111111111111111111"}]}"#,
+                ),
+            );
+            let mut out: *mut gradreg_registry = null_mut();
+            let o = g.out(&mut out);
+            // SAFETY: as in `string_out`.
+            let rc = unsafe { gradreg_registry_open(p, policy, options, o) };
+            // SAFETY: NULL or a registry made just now.
+            unsafe { gradreg_registry_free(out) };
+            Some(rc)
+        }),
+        ("gradreg_registry_rotate_data_key", |g| {
+            let (r, batch) = (reg(g), g.u64() as u32);
+            let mut n = 0u64;
+            let o = g.out(&mut n);
+            // SAFETY: as in `string_out`.
+            Some(unsafe { gradreg_registry_rotate_data_key(r, batch, o) })
+        }),
         ("gradreg_registry_new_with_audit_key", |g| {
             let (p, policy, key) = (
                 g.path(),

@@ -174,26 +174,41 @@ impl NativeRegistry {
     /// ([`database_path`]).
     /// With `audit_key` (hex, at least 32 digits), the audit chain is keyed (HMAC-SHA256): a
     /// new registry is keyed for good, a keyed one opens only with its key (515).
+    ///
+    /// `data_keys`: the data keys that seal personal data at rest, as `(id, key)` pairs with
+    /// each key's 32 bytes written as 64 hexadecimal digits or base64 (see
+    /// `gradreg::registry::at_rest`); `None` opens without keys.
     #[staticmethod]
-    #[pyo3(signature = (path, policy, audit_key=None))]
+    #[pyo3(signature = (path, policy, audit_key=None, data_keys=None))]
     fn open(
         py: Python<'_>,
         path: std::path::PathBuf,
         policy: String,
         audit_key: Option<String>,
+        data_keys: Option<Vec<(u32, String)>>,
     ) -> PyResult<Self> {
         let inner = run(py, move || {
             let p: Policy = parse("policy", &policy)?;
-            match audit_key {
-                Some(k) => Registry::open_with_audit_key(
-                    &path,
-                    p,
-                    gradreg::registry::AuditKey::from_hex(&k)?,
-                ),
-                None => Registry::open(&path, p),
+            let mut options = gradreg::registry::OpenOptions::new();
+            if let Some(k) = audit_key {
+                options = options.audit_key(gradreg::registry::AuditKey::from_hex(&k)?);
             }
+            if let Some(keys) = data_keys {
+                let keys = keys
+                    .iter()
+                    .map(|(id, key)| gradreg::registry::DataKey::from_text(*id, key))
+                    .collect::<gradreg::Result<Vec<_>>>()?;
+                options = options.data_keys(gradreg::registry::DataKeyRing::new(keys)?);
+            }
+            Registry::open_with(&path, p, &options)
         })?;
         Ok(NativeRegistry::new(inner))
+    }
+
+    /// Re-seals every value not yet sealed by the newest data key, in transactions of at most
+    /// `batch_size` rows per table; returns how many values were re-sealed.
+    fn rotate_data_key(&self, py: Python<'_>, batch_size: usize) -> PyResult<u64> {
+        self.with(py, move |r| r.rotate_data_key(batch_size))
     }
 
     /// A registry in memory (its audit chain keyed with `audit_key`, hex, when given).

@@ -14,6 +14,7 @@
 //! CSV or XLSX, read back by the importers) in `export_records`, and verification against the
 //! store in `verify`.
 
+pub mod at_rest;
 mod export;
 mod export_records;
 mod import;
@@ -38,6 +39,7 @@ use crate::lifecycle::{apply, Actor, Command, Context, Event, Outcome, Registrat
 use crate::policy::Policy;
 use crate::tables::CodeTables;
 
+pub use at_rest::{DataKey, DataKeyRing};
 #[cfg(feature = "xlsx")]
 pub use export_records::write_records_xlsx;
 pub use export_records::{record_cells, record_headers, write_records_csv};
@@ -68,6 +70,38 @@ fn to_millis(mut s: Summary) -> Summary {
     s.awaiting_since = cut(s.awaiting_since);
     s.void_filed_at = cut(s.void_filed_at);
     s
+}
+
+/// How a registry file is opened ([`Registry::open_with`]).
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct OpenOptions {
+    /// The data keys that seal personal data at rest (see [`at_rest`]). `None`: the file must
+    /// be one written without keys. With keys, a file written without them is encrypted in
+    /// place as it opens (one transaction), and a file written with them opens only when the
+    /// ring holds the key that sealed it.
+    pub data_keys: Option<DataKeyRing>,
+    /// The key of a keyed audit chain (HMAC-SHA256; see [`Registry::open_with_audit_key`]).
+    pub audit_key: Option<AuditKey>,
+}
+
+impl OpenOptions {
+    /// The defaults: no data keys.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Opens with these data keys.
+    pub fn data_keys(mut self, ring: DataKeyRing) -> Self {
+        self.data_keys = Some(ring);
+        self
+    }
+
+    /// Opens with this audit key.
+    pub fn audit_key(mut self, key: AuditKey) -> Self {
+        self.audit_key = Some(key);
+        self
+    }
 }
 
 /// How many times [`Registry::apply`] retries after a concurrent change.
@@ -122,10 +156,50 @@ impl Registry {
         policy: Policy,
         key: AuditKey,
     ) -> Result<Self> {
+        Self::open_with(path, policy, &OpenOptions::new().audit_key(key))
+    }
+
+    /// Like [`Registry::open`], with options: the data keys that seal personal data at rest,
+    /// and the key of a keyed audit chain.
+    /// A file encrypted with data keys and opened without them is [`Error::DataKeyMissing`];
+    /// opened with a ring that lacks its key, [`Error::DataKeyWrong`].
+    #[cfg(feature = "sqlite")]
+    pub fn open_with(
+        path: impl AsRef<std::path::Path>,
+        policy: Policy,
+        options: &OpenOptions,
+    ) -> Result<Self> {
         let file = database_path(path.as_ref())?;
-        let store =
-            sqlite::SqliteStore::open_with(file, std::time::Duration::from_secs(5), Some(key))?;
+        let store = sqlite::SqliteStore::open_with_options(
+            file,
+            sqlite::DEFAULT_BUSY_TIMEOUT,
+            options.audit_key.clone(),
+            options.data_keys.clone(),
+        )?;
         Self::with_store(Box::new(store), policy)
+    }
+
+    /// Re-seals every sealed value not yet sealed by the newest data key, in transactions of at
+    /// most `batch_size` rows per table, and returns how many values were re-sealed. An
+    /// interruption loses nothing: each batch commits whole, and the older keys still open the
+    /// rest; calling again carries on. Once it returns, the older keys can be dropped from the
+    /// ring. A registry without data keys has nothing to re-seal (0).
+    pub fn rotate_data_key(&self, batch_size: usize) -> Result<u64> {
+        let mut total = 0;
+        loop {
+            let n = self.store.reseal_step(batch_size.max(1))?;
+            if n == 0 {
+                return Ok(total);
+            }
+            total += n;
+        }
+    }
+
+    /// One batch of [`Registry::rotate_data_key`]: re-seals at most `batch_size` rows of each
+    /// table in one transaction and returns how many values it re-sealed (0 when none is left).
+    /// For hosts that spread a rotation over time.
+    pub fn rotate_data_key_step(&self, batch_size: usize) -> Result<u64> {
+        self.store.reseal_step(batch_size.max(1))
     }
 
     /// Replaces the code tables (for a deployment's own tables).

@@ -9,7 +9,10 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::types::Value;
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
+
+use super::at_rest::{audit_place, row_place, AtRest, DataKeyRing};
 
 use super::store::{
     cohort_index_key, entry_json, record_hash, registration_hash, transfer_number_of, AuditKey,
@@ -131,11 +134,13 @@ const SUMMARY_COLUMNS: [(&str, &str); 11] = [
 /// open.
 const SUMMARIES_VERSION: &str = "2";
 
-/// Every summary column the queries read, in [`summary_from_row`]'s order.
+/// Every summary column the queries read, in [`summary_from_row`]'s order, then the sealed ID
+/// number (column 24) that replaces the blind index when data keys are in use.
 const SUMMARY_SELECT: &str = "SELECT id, version, name, id_number, college, major_code, \
      major_name, stage, active_until, destination_code, late, awaiting_since, graduation_year, \
      school_code, school_name, education_level, gender, origin_region, destination_category, \
-     destination_region, logged_in, login_problems, void_stage, void_filed_at FROM registrations";
+     destination_region, logged_in, login_problems, void_stage, void_filed_at, id_number_sealed \
+     FROM registrations";
 
 /// Finds the registrations of an ID number. The condition `id_number <> ''` lets SQLite use the
 /// partial index; without it every lookup scans the table.
@@ -212,8 +217,16 @@ fn hash_from(v: Vec<u8>) -> [u8; 32] {
     h
 }
 
+/// The busy timeout of [`SqliteStore::open`].
+pub const DEFAULT_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Reads and decodes registration `id` on connection `c` (inside or outside a transaction).
-fn load_row(c: &Connection, id: &str, key: Option<&AuditKey>) -> Result<Option<Registration>> {
+fn load_row(
+    c: &Connection,
+    id: &str,
+    key: Option<&AuditKey>,
+    at: Option<&AtRest>,
+) -> Result<Option<Registration>> {
     let row = c
         .prepare_cached(&format!("{ROW_SELECT} WHERE r.id = ?1"))
         .map_err(db_err)?
@@ -222,7 +235,7 @@ fn load_row(c: &Connection, id: &str, key: Option<&AuditKey>) -> Result<Option<R
         .map_err(db_err)?;
     match row {
         None => Ok(None),
-        Some(row) => row.registration(key).map(Some),
+        Some(row) => row.registration(key, at).map(Some),
     }
 }
 
@@ -231,6 +244,8 @@ pub struct SqliteStore {
     conn: Mutex<Connection>,
     key: Option<AuditKey>,
     damaged: std::sync::atomic::AtomicBool,
+    /// The data keys and blind-index key, when personal data is sealed (see [`super::at_rest`]).
+    at_rest: Option<AtRest>,
 }
 
 /// Adds the columns that bind registrations to the audit log to a file made before them: the
@@ -328,10 +343,10 @@ fn refuse_empty_file(path: &Path) -> Result<()> {
 /// A stored registration with what the audit log says of it, read by [`ROW_SELECT`].
 struct BoundRow {
     id: String,
-    data: String,
+    data: Value,
     audit_seq: Option<i64>,
     record_registration: Option<String>,
-    entry: Option<String>,
+    entry: Option<Value>,
     prev_hash: Option<Vec<u8>>,
     hash: Option<Vec<u8>>,
     registration_hash: Option<Vec<u8>>,
@@ -365,8 +380,15 @@ fn bound_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BoundRow> {
 impl BoundRow {
     /// Checks the row against its audit record and parses it: [`Error::Tampered`] when it does
     /// not match, [`Error::Corrupt`] when it does not parse.
-    fn registration(self, key: Option<&AuditKey>) -> Result<Registration> {
+    fn registration(self, key: Option<&AuditKey>, at: Option<&AtRest>) -> Result<Registration> {
         let id = &self.id;
+        let data = stored_text(at, self.data, || row_place(DATA_PLACE, id))?;
+        let entry = match (self.entry, self.audit_seq) {
+            (Some(e), Some(seq)) => Some(stored_text(at, e, || {
+                audit_place(id, u64::try_from(seq).unwrap_or(0))
+            })?),
+            _ => None,
+        };
         let tampered = |why: String| Err(Error::Tampered(format!("registration {id}: {why}")));
         match self.audit_seq {
             None => {
@@ -381,7 +403,7 @@ impl BoundRow {
             Some(seq) => {
                 let (Some(rec_id), Some(entry), Some(prev), Some(hash)) = (
                     self.record_registration.as_deref(),
-                    self.entry.as_deref(),
+                    entry.as_deref(),
                     self.prev_hash.as_deref(),
                     self.hash.as_deref(),
                 ) else {
@@ -396,7 +418,7 @@ impl BoundRow {
                         self.latest_seq.unwrap_or(0)
                     ));
                 }
-                let rh = registration_hash(&self.data);
+                let rh = registration_hash(&data);
                 if self.registration_hash.as_deref() != Some(&rh[..]) {
                     return tampered(format!("it is not what audit record {seq} wrote"));
                 }
@@ -405,7 +427,7 @@ impl BoundRow {
                 }
             }
         }
-        serde_json::from_str(&self.data)
+        serde_json::from_str(&data)
             .map_err(|e| Error::Corrupt(Cause::with_error(format!("registration {id}: {e}"), e)))
     }
 }
@@ -414,7 +436,7 @@ impl SqliteStore {
     /// Opens (creating when absent) the database at `path`, in WAL mode, waiting up to 5 s for
     /// another writer's lock.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
-        Self::open_with_timeout(path, std::time::Duration::from_secs(5))
+        Self::open_with_timeout(path, DEFAULT_BUSY_TIMEOUT)
     }
 
     /// Like [`SqliteStore::open`] with a chosen busy timeout: how long a writer waits for another
@@ -434,15 +456,39 @@ impl SqliteStore {
         busy_timeout: std::time::Duration,
         audit_key: Option<AuditKey>,
     ) -> Result<Self> {
+        Self::open_with_options(path, busy_timeout, audit_key, None)
+    }
+
+    /// Like [`SqliteStore::open_with_timeout`], with the data keys that seal personal data at
+    /// rest (see [`super::at_rest`]). `None` opens a file written without keys, and refuses an
+    /// encrypted one ([`Error::DataKeyMissing`]). A ring opens a file it encrypted (or refuses
+    /// it: [`Error::DataKeyWrong`]); a file written without keys is encrypted in place, in one
+    /// transaction, as it opens.
+    pub fn open_with_keys(
+        path: impl AsRef<Path>,
+        busy_timeout: std::time::Duration,
+        data_keys: Option<DataKeyRing>,
+    ) -> Result<Self> {
+        Self::open_with_options(path, busy_timeout, None, data_keys)
+    }
+
+    /// Opens with both the audit key ([`SqliteStore::open_with`]) and the data keys
+    /// ([`SqliteStore::open_with_keys`]).
+    pub fn open_with_options(
+        path: impl AsRef<Path>,
+        busy_timeout: std::time::Duration,
+        audit_key: Option<AuditKey>,
+        data_keys: Option<DataKeyRing>,
+    ) -> Result<Self> {
         refuse_empty_file(path.as_ref())?;
         let conn = Connection::open(path.as_ref()).map_err(db_err)?;
-        Self::init(conn, true, busy_timeout, audit_key)
+        Self::init(conn, true, busy_timeout, audit_key, data_keys)
     }
 
     /// A private database in memory (for tests).
     pub fn open_in_memory() -> Result<Self> {
         let conn = Connection::open_in_memory().map_err(db_err)?;
-        Self::init(conn, false, std::time::Duration::from_secs(5), None)
+        Self::init(conn, false, DEFAULT_BUSY_TIMEOUT, None, None)
     }
 
     fn init(
@@ -450,6 +496,7 @@ impl SqliteStore {
         wal: bool,
         busy_timeout: std::time::Duration,
         key: Option<AuditKey>,
+        data_keys: Option<DataKeyRing>,
     ) -> Result<Self> {
         conn.busy_timeout(busy_timeout).map_err(db_err)?;
         if wal {
@@ -495,10 +542,12 @@ impl SqliteStore {
         migrate_summaries(&mut conn)?;
         migrate_binding(&conn)?;
         check_audit_key(&conn, key.as_ref())?;
+        let at_rest = setup_at_rest(&mut conn, data_keys)?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
             key,
             damaged: std::sync::atomic::AtomicBool::new(false),
+            at_rest,
         })
     }
 
@@ -738,11 +787,257 @@ fn read_head(tx: &Connection) -> Result<ChainHead> {
     })
 }
 
+// ---- personal data at rest: the column read and write points ----
+
+/// The `meta` key of the sealed blind-index key; its presence marks an encrypted file.
+const AT_REST_MARKER: &str = "at_rest_index_key";
+/// The places (see [`row_place`]) of the sealed registration columns and events.
+const DATA_PLACE: &str = "registrations.data";
+const ID_NUMBER_PLACE: &str = "registrations.id_number";
+const EVENT_PLACE: &str = "events.event";
+
+/// A text column's stored form: the text itself without data keys, sealed for `place` with.
+fn put_text(at: Option<&AtRest>, text: String, place: impl FnOnce() -> Vec<u8>) -> Result<Value> {
+    match at {
+        None => Ok(Value::Text(text)),
+        Some(a) => Ok(Value::Blob(a.seal_text(&place(), &text)?)),
+    }
+}
+
+/// A text column as read: clear text without data keys, a sealed value opened with. A clear
+/// value where a sealed one belongs is [`Error::Undecryptable`] (a row replaced behind the
+/// library's back).
+fn stored_text(at: Option<&AtRest>, v: Value, place: impl FnOnce() -> Vec<u8>) -> Result<String> {
+    match (at, v) {
+        (None, Value::Text(t)) => Ok(t),
+        (Some(a), Value::Blob(b)) => a.open_text(&place(), &b),
+        (Some(_), _) => Err(Error::Undecryptable(
+            "a clear value where a sealed one belongs".into(),
+        )),
+        (None, Value::Blob(_)) => Err(Error::DataKeyMissing),
+        (None, _) => Err(Error::Corrupt("a stored value is not text".into())),
+    }
+}
+
+/// Adds the column of sealed ID numbers to a file that lacks it.
+fn ensure_sealed_column(tx: &Connection) -> Result<()> {
+    let has: i64 = tx
+        .query_row(
+            "SELECT COUNT(*) FROM pragma_table_info('registrations') WHERE name = 'id_number_sealed'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(db_err)?;
+    if has == 0 {
+        tx.execute_batch("ALTER TABLE registrations ADD COLUMN id_number_sealed BLOB")
+            .map_err(db_err)?;
+    }
+    Ok(())
+}
+
+/// Checks the data keys against the file, in one transaction: a file without the marker and no
+/// keys stays clear; a file with it needs a ring holding its key; a clear file opened with a
+/// ring is encrypted in place (every row, then the marker) or not at all.
+fn setup_at_rest(conn: &mut Connection, keys: Option<DataKeyRing>) -> Result<Option<AtRest>> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db_err)?;
+    ensure_sealed_column(&tx)?;
+    let marker: Option<Value> = tx
+        .query_row(
+            "SELECT value FROM meta WHERE key = ?1",
+            [AT_REST_MARKER],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db_err)?;
+    let at = match (marker, keys) {
+        (None, None) => None,
+        (Some(_), None) => return Err(Error::DataKeyMissing),
+        (Some(Value::Blob(m)), Some(ring)) => {
+            let k = AtRest::open_index_key(&ring, &m)?;
+            Some(AtRest::new(ring, k))
+        }
+        (Some(_), Some(_)) => {
+            return Err(Error::Corrupt("the data key check is damaged".into()));
+        }
+        (None, Some(ring)) => {
+            let at = AtRest::new(ring, AtRest::fresh_index_key()?);
+            reseal(&tx, &at, -1, true)?;
+            tx.execute(
+                "INSERT INTO meta(key, value) VALUES(?1, ?2)",
+                params![AT_REST_MARKER, at.sealed_index_key()?],
+            )
+            .map_err(db_err)?;
+            tx.commit().map_err(db_err)?;
+            // The clear values must not survive in freed pages or the journal: rebuild the
+            // file and empty the WAL.
+            conn.execute_batch("PRAGMA secure_delete = ON; VACUUM")
+                .map_err(db_err)?;
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                .map_err(db_err)?;
+            return Ok(Some(at));
+        }
+    };
+    tx.commit().map_err(db_err)?;
+    if at.is_some() {
+        // Freed space is zeroed, so no older sealed value or clear remnant lingers in it.
+        conn.execute_batch("PRAGMA secure_delete = ON")
+            .map_err(db_err)?;
+    }
+    Ok(at)
+}
+
+/// Seals (`clear`: from clear text, every row) or re-seals (rows not sealed by the newest key,
+/// at most `limit` per table; -1 for all) the personal data of the file, within the caller's
+/// transaction. Returns how many rows it wrote. The audit table refuses updates by a trigger:
+/// it is dropped and made again from its own stored text within the same transaction, and only
+/// the `entry` column changes (the chain hashes the clear entries, so it stays valid).
+fn reseal(tx: &Connection, at: &AtRest, limit: i64, clear: bool) -> Result<u64> {
+    let header = at.newest_header().to_vec();
+    let read = |v: Value, place: &dyn Fn() -> Vec<u8>| -> Result<String> {
+        if clear {
+            stored_text(None, v, place)
+        } else {
+            stored_text(Some(at), v, place)
+        }
+    };
+    let mut written = 0u64;
+    let regs: Vec<(String, Value, Option<Value>, String)> = {
+        let mut stmt = tx
+            .prepare(
+                "SELECT id, data, id_number_sealed, id_number FROM registrations \
+                 WHERE substr(data, 1, 5) IS NOT ?1 \
+                 OR (id_number_sealed IS NOT NULL AND substr(id_number_sealed, 1, 5) IS NOT ?1) \
+                 ORDER BY rowid LIMIT ?2",
+            )
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map(params![header, limit], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .map_err(db_err)?;
+        rows.collect::<std::result::Result<_, _>>()
+            .map_err(db_err)?
+    };
+    for (id, data, sealed_idn, idn) in regs {
+        let data = read(data, &|| row_place(DATA_PLACE, &id))?;
+        let idn = match (clear, sealed_idn) {
+            (true, _) => idn,
+            (false, Some(v)) => read(v, &|| row_place(ID_NUMBER_PLACE, &id))?,
+            (false, None) => String::new(),
+        };
+        let sealed_idn = if idn.is_empty() {
+            None
+        } else {
+            Some(at.seal_text(&row_place(ID_NUMBER_PLACE, &id), &idn)?)
+        };
+        tx.prepare_cached(
+            "UPDATE registrations SET data = ?2, id_number = ?3, id_number_sealed = ?4 WHERE id = ?1",
+        )
+        .map_err(db_err)?
+        .execute(params![
+            id,
+            at.seal_text(&row_place(DATA_PLACE, &id), &data)?,
+            at.blind_index(&idn),
+            sealed_idn
+        ])
+        .map_err(db_err)?;
+        written += 1;
+    }
+    if clear {
+        let cohorts: Vec<(String, String)> = {
+            let mut stmt = tx
+                .prepare("SELECT registration_id, id_number FROM cohorts")
+                .map_err(db_err)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(db_err)?;
+            rows.collect::<std::result::Result<_, _>>()
+                .map_err(db_err)?
+        };
+        for (id, idn) in cohorts {
+            tx.execute(
+                "UPDATE cohorts SET id_number = ?2 WHERE registration_id = ?1",
+                params![id, at.blind_index(&idn)],
+            )
+            .map_err(db_err)?;
+        }
+    }
+    let audit: Vec<(i64, String, Value)> = {
+        let mut stmt = tx
+            .prepare(
+                "SELECT seq, registration_id, entry FROM audit WHERE substr(entry, 1, 5) IS NOT ?1 \
+                 ORDER BY seq LIMIT ?2",
+            )
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map(params![header, limit], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .map_err(db_err)?;
+        rows.collect::<std::result::Result<_, _>>()
+            .map_err(db_err)?
+    };
+    if !audit.is_empty() {
+        let trigger: Option<String> = tx
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' \
+                 AND name = 'audit_append_only_update'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db_err)?;
+        tx.execute_batch("DROP TRIGGER IF EXISTS audit_append_only_update")
+            .map_err(db_err)?;
+        for (seq, id, entry) in audit {
+            let place = || audit_place(&id, u64::try_from(seq).unwrap_or(0));
+            let entry = read(entry, &place)?;
+            tx.prepare_cached("UPDATE audit SET entry = ?2 WHERE seq = ?1")
+                .map_err(db_err)?
+                .execute(params![seq, at.seal_text(&place(), &entry)?])
+                .map_err(db_err)?;
+            written += 1;
+        }
+        if let Some(sql) = trigger {
+            tx.execute_batch(&sql).map_err(db_err)?;
+        }
+    }
+    let events: Vec<(i64, String, Value)> = {
+        let mut stmt = tx
+            .prepare(
+                "SELECT seq, registration_id, event FROM events WHERE substr(event, 1, 5) IS NOT ?1 \
+                 ORDER BY seq LIMIT ?2",
+            )
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map(params![header, limit], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .map_err(db_err)?;
+        rows.collect::<std::result::Result<_, _>>()
+            .map_err(db_err)?
+    };
+    for (seq, id, event) in events {
+        let event = read(event, &|| row_place(EVENT_PLACE, &id))?;
+        tx.prepare_cached("UPDATE events SET event = ?2 WHERE seq = ?1")
+            .map_err(db_err)?
+            .execute(params![
+                seq,
+                at.seal_text(&row_place(EVENT_PLACE, &id), &event)?
+            ])
+            .map_err(db_err)?;
+        written += 1;
+    }
+    Ok(written)
+}
+
 impl Store for SqliteStore {
     fn load(&self, id: &str) -> Result<Option<Registration>> {
         let r = {
             let c = self.lock()?;
-            load_row(&c, id, self.key.as_ref())
+            load_row(&c, id, self.key.as_ref(), self.at_rest.as_ref())
         };
         self.noted(r)
     }
@@ -752,6 +1047,7 @@ impl Store for SqliteStore {
             return Ok(());
         }
         self.refuse_if_damaged()?;
+        let at = self.at_rest.as_ref();
         let mut c = self.lock()?;
         let tx = c
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -834,10 +1130,27 @@ impl Store for SqliteStore {
             let mut event = tx
                 .prepare_cached("INSERT INTO events(registration_id, event) VALUES(?1, ?2)")
                 .map_err(db_err)?;
+            let mut seal_id_number = tx
+                .prepare_cached("UPDATE registrations SET id_number_sealed = ?2 WHERE id = ?1")
+                .map_err(db_err)?;
             for cm in batch {
                 let reg = &cm.outcome.registration;
-                let s = Summary::of(reg, cm.outcome.audit.at);
-                let data = serde_json::to_string(reg)?;
+                let mut s = Summary::of(reg, cm.outcome.audit.at);
+                // With data keys: the ID number column holds the blind index, the number itself
+                // is sealed beside it, and the registration's JSON is sealed.
+                let sealed_id_number = match at {
+                    Some(a) if !s.id_number.is_empty() => {
+                        let plain = std::mem::take(&mut s.id_number);
+                        let sealed = a.seal_text(&row_place(ID_NUMBER_PLACE, &reg.id), &plain)?;
+                        s.id_number = a.blind_index(&plain);
+                        Some(sealed)
+                    }
+                    _ => None,
+                };
+                // The plaintext JSON is what the audit record binds; the column may hold it sealed.
+                let plain = serde_json::to_string(reg)?;
+                let rh = registration_hash(&plain);
+                let data = put_text(at, plain, || row_place(DATA_PLACE, &reg.id))?;
                 let version = i64::try_from(reg.version).unwrap_or(i64::MAX);
                 let active_until = millis(s.active_until);
                 let awaiting_since = millis(s.awaiting_since);
@@ -910,8 +1223,14 @@ impl Store for SqliteStore {
                     }
                     Err(e) => return Err(db_err(e)),
                 }
+                if at.is_some() {
+                    seal_id_number
+                        .execute(params![reg.id, sealed_id_number])
+                        .map_err(db_err)?;
+                }
                 drop_cohort.execute([&reg.id]).map_err(db_err)?;
                 if let Some((idn, year, level)) = cohort_index_key(reg) {
+                    let idn = at.map_or(idn.clone(), |a| a.blind_index(&idn));
                     let other: Option<String> = cohort_holder
                         .query_row(params![idn, year, level], |r| r.get(0))
                         .optional()
@@ -946,16 +1265,16 @@ impl Store for SqliteStore {
                     number.execute(params![n, reg.id]).map_err(db_err)?;
                 }
                 let json = entry_json(&cm.outcome.audit)?;
-                // The record binds the registration it wrote, as stored in plaintext.
-                let rh = registration_hash(&data);
+                // The record binds the registration it wrote (`rh`, of its plaintext JSON).
                 let hash = record_hash(self.key.as_ref(), &prev, &json, Some(&rh));
                 seq += 1;
                 let seq_value = i64::try_from(seq).unwrap_or(i64::MAX);
+                let entry = put_text(at, json, || audit_place(&reg.id, seq))?;
                 audit
                     .execute(params![
                         seq_value,
                         reg.id,
-                        json,
+                        entry,
                         &prev[..],
                         &hash[..],
                         &rh[..]
@@ -964,9 +1283,10 @@ impl Store for SqliteStore {
                 bind.execute(params![reg.id, seq_value]).map_err(db_err)?;
                 prev = hash;
                 for e in &cm.outcome.events {
-                    event
-                        .execute(params![reg.id, serde_json::to_string(e)?])
-                        .map_err(db_err)?;
+                    let e = put_text(at, serde_json::to_string(e)?, || {
+                        row_place(EVENT_PLACE, &reg.id)
+                    })?;
+                    event.execute(params![reg.id, e]).map_err(db_err)?;
                 }
             }
         }
@@ -992,9 +1312,11 @@ impl Store for SqliteStore {
     fn find_by_id_number(&self, id_number: &str) -> Result<Vec<String>> {
         let c = self.lock()?;
         let mut stmt = c.prepare_cached(FIND_BY_ID_NUMBER).map_err(db_err)?;
-        let rows = stmt
-            .query_map([id_number.to_ascii_uppercase()], |r| r.get(0))
-            .map_err(db_err)?;
+        let key = match &self.at_rest {
+            Some(a) => a.blind_index(id_number),
+            None => id_number.to_ascii_uppercase(),
+        };
+        let rows = stmt.query_map([key], |r| r.get(0)).map_err(db_err)?;
         rows.collect::<std::result::Result<Vec<_>, _>>()
             .map_err(db_err)
     }
@@ -1010,11 +1332,21 @@ impl Store for SqliteStore {
         let rows = stmt
             .query_map(
                 params![filter.college, filter.major_code, filter.school],
-                summary_from_row,
+                |r| Ok((summary_from_row(r)?, r.get::<_, Option<Value>>(24)?)),
             )
             .map_err(db_err)?;
-        rows.collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(db_err)
+        let mut out = Vec::new();
+        for row in rows {
+            let (mut s, sealed) = row.map_err(db_err)?;
+            if let Some(a) = &self.at_rest {
+                s.id_number = match sealed {
+                    Some(v) => stored_text(Some(a), v, || row_place(ID_NUMBER_PLACE, &s.id))?,
+                    None => String::new(),
+                };
+            }
+            out.push(s);
+        }
+        Ok(out)
     }
 
     fn for_each(&self, f: &mut dyn FnMut(Registration) -> Result<()>) -> Result<()> {
@@ -1039,7 +1371,7 @@ impl Store for SqliteStore {
             }
             for row in page {
                 let id = row.id.clone();
-                let reg = self.noted(row.registration(self.key.as_ref()))?;
+                let reg = self.noted(row.registration(self.key.as_ref(), self.at_rest.as_ref()))?;
                 f(reg)?;
                 after = id;
             }
@@ -1058,23 +1390,33 @@ impl Store for SqliteStore {
         let c = self.lock()?;
         let records = c
             .prepare_cached(
-                "SELECT seq, entry, prev_hash, hash, registration_hash FROM audit \
+                "SELECT seq, entry, prev_hash, hash, registration_hash, registration_id FROM audit \
                  WHERE (?1 IS NULL OR registration_id = ?1) ORDER BY seq",
             )
             .and_then(|mut stmt| {
                 stmt.query_map([registration_id], |r| {
-                    Ok(AuditRecord {
-                        seq: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
-                        entry_json: r.get(1)?,
-                        prev_hash: hash_from(r.get(2)?),
-                        hash: hash_from(r.get(3)?),
-                        registration_hash: r.get::<_, Option<Vec<u8>>>(4)?.map(hash_from),
-                    })
+                    Ok((
+                        AuditRecord {
+                            seq: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
+                            entry_json: String::new(),
+                            prev_hash: hash_from(r.get(2)?),
+                            hash: hash_from(r.get(3)?),
+                            registration_hash: r.get::<_, Option<Vec<u8>>>(4)?.map(hash_from),
+                        },
+                        r.get::<_, Value>(1)?,
+                        r.get::<_, String>(5)?,
+                    ))
                 })
                 .and_then(|rows| rows.collect::<std::result::Result<Vec<_>, _>>())
             })
             .map_err(db_err);
-        self.noted(records)
+        let mut out = Vec::new();
+        for (mut rec, entry, id) in self.noted(records)? {
+            let text = stored_text(self.at_rest.as_ref(), entry, || audit_place(&id, rec.seq));
+            rec.entry_json = self.noted(text)?;
+            out.push(rec);
+        }
+        Ok(out)
     }
 
     fn audit_head(&self) -> Result<ChainHead> {
@@ -1085,7 +1427,9 @@ impl Store for SqliteStore {
     fn events_after(&self, after: u64, limit: usize) -> Result<Vec<(u64, Event)>> {
         let c = self.lock()?;
         let mut stmt = c
-            .prepare_cached("SELECT seq, event FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2")
+            .prepare_cached(
+                "SELECT seq, event, registration_id FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )
             .map_err(db_err)?;
         let rows = stmt
             .query_map(
@@ -1093,12 +1437,21 @@ impl Store for SqliteStore {
                     i64::try_from(after).unwrap_or(i64::MAX),
                     i64::try_from(limit).unwrap_or(i64::MAX)
                 ],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, Value>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                },
             )
             .map_err(db_err)?;
         let mut out = Vec::new();
         for row in rows {
-            let (seq, json) = self.noted(row.map_err(db_err))?;
+            let (seq, json, id) = self.noted(row.map_err(db_err))?;
+            let json = self.noted(stored_text(self.at_rest.as_ref(), json, || {
+                row_place(EVENT_PLACE, &id)
+            }))?;
             let event = serde_json::from_str(&json)
                 .map_err(|e| Error::Corrupt(Cause::with_error(format!("event {seq}: {e}"), e)));
             out.push((u64::try_from(seq).unwrap_or(0), self.noted(event)?));
@@ -1150,7 +1503,7 @@ impl Store for SqliteStore {
             .map_err(db_err)?;
         let found = holder.is_some();
         let registration = match holder.or(decoy) {
-            Some(id) => self.noted(load_row(&tx, &id, self.key.as_ref()))?,
+            Some(id) => self.noted(load_row(&tx, &id, self.key.as_ref(), self.at_rest.as_ref()))?,
             None => None,
         };
         let candidate = Candidate {
@@ -1278,6 +1631,37 @@ impl Store for SqliteStore {
         Ok(n == 1)
     }
 
+    fn reseal_step(&self, batch: usize) -> Result<u64> {
+        let Some(at) = &self.at_rest else {
+            return Ok(0);
+        };
+        let mut c = self.lock()?;
+        let tx = c
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db_err)?;
+        // The key check first: once it is sealed by the newest key, a file whose rows are all
+        // re-sealed opens with the newest key alone.
+        let marker: Option<Value> = tx
+            .query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                [AT_REST_MARKER],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db_err)?;
+        let current = matches!(&marker, Some(Value::Blob(m)) if m.starts_with(&at.newest_header()));
+        if !current {
+            tx.execute(
+                "UPDATE meta SET value = ?2 WHERE key = ?1",
+                params![AT_REST_MARKER, at.sealed_index_key()?],
+            )
+            .map_err(db_err)?;
+        }
+        let n = reseal(&tx, at, i64::try_from(batch).unwrap_or(i64::MAX), false)?;
+        tx.commit().map_err(db_err)?;
+        Ok(n)
+    }
+
     fn sent_at(&self, consumer: &str, id: &str) -> Result<Option<DateTime<Utc>>> {
         let c = self.lock()?;
         let ms: Option<i64> = c
@@ -1292,7 +1676,7 @@ impl Store for SqliteStore {
     fn stored_rows(&self, f: &mut dyn FnMut(StoredRow) -> Result<()>) -> Result<()> {
         let mut after = String::new();
         loop {
-            let page: Vec<(String, Option<i64>, String)> = {
+            let page: Vec<(String, Option<i64>, Value)> = {
                 let c = self.lock()?;
                 let mut stmt = c
                     .prepare_cached(
@@ -1313,6 +1697,9 @@ impl Store for SqliteStore {
             }
             for (id, seq, data) in page {
                 after.clone_from(&id);
+                let data = self.noted(stored_text(self.at_rest.as_ref(), data, || {
+                    row_place(DATA_PLACE, &id)
+                }))?;
                 f(StoredRow {
                     id,
                     audit_seq: seq.map(|s| u64::try_from(s).unwrap_or(0)),

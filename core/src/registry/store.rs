@@ -665,6 +665,14 @@ pub trait Store: Send + Sync {
     fn damaged(&self) -> bool {
         false
     }
+
+    /// Re-seals, in one transaction, at most `batch` rows of each table whose personal data is
+    /// sealed by an older data key than the newest, and returns how many values it re-sealed.
+    /// Stores that keep nothing sealed have nothing to do.
+    fn reseal_step(&self, batch: usize) -> Result<u64> {
+        let _ = batch;
+        Ok(0)
+    }
 }
 
 /// Moves a cursor: the new cursor, or [`Error::AckBeyondOutbox`] when `seq` is past `last`.

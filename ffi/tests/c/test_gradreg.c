@@ -203,6 +203,7 @@ static const struct named_code ALL_CODES[] = {
     CODE(ROSTER_XLSX), CODE(ROSTER_NO_SHEET), CODE(ROSTER_IO), CODE(ROSTER_UNSUPPORTED_FORMAT),
     CODE(ROSTER_NO_ROWS), CODE(ROSTER_IMPLAUSIBLE_TEXT), CODE(INPUT_TOO_LARGE),
     CODE(ARCHIVE_LIMIT), CODE(CONTENT_LIMIT), CODE(INVALID_WEBHOOK),
+    CODE(DATA_KEY_INVALID), CODE(DATA_KEY_RING_INVALID),
     CODE(NULL_ARGUMENT), CODE(INVALID_UTF8), CODE(BUFFER_TOO_SMALL), CODE(WRONG_HANDLE),
     CODE(INVALID_HANDLE), CODE(FORBIDDEN), CODE(LOGIN_REFUSED), CODE(NOT_LOGGED_IN),
     CODE(BASIC_INFO_MISSING), CODE(BASIC_INFO_ALREADY_UPLOADED), CODE(BASIC_INFO_NOT_CONFIRMED),
@@ -220,6 +221,7 @@ static const struct named_code ALL_CODES[] = {
     CODE(STORAGE), CODE(CONFLICT), CODE(NOT_FOUND), CODE(BUSY), CODE(CORRUPT), CODE(DISK_FULL),
     CODE(IO), CODE(DUPLICATE_ID_NUMBER), CODE(DUPLICATE_TRANSFER_NUMBER), CODE(ACK_BEYOND_OUTBOX),
     CODE(TAMPERED), CODE(AUDIT_KEY), CODE(WRITES_REFUSED),
+    CODE(DATA_KEY_MISSING), CODE(DATA_KEY_WRONG), CODE(UNDECRYPTABLE),
     CODE(PANIC), CODE(INTERNAL),
 };
 #undef CODE
@@ -922,6 +924,96 @@ static void test_audit_anchor(void) {
     gradreg_registry_free(r);
     remove_db(path);
     remove_db(empty);
+}
+
+/* ---- personal data at rest: data keys at open, refusals, rotation ---- */
+
+/* Whether the registry's file (or its WAL) holds `needle` in clear. */
+static int file_holds(const char *path, const char *needle) {
+    const char *suffixes[] = {"", "-wal"};
+    size_t n = strlen(needle);
+    for (size_t i = 0; i < 2; i++) {
+        char p[400];
+        snprintf(p, sizeof p, "%s%s", path, suffixes[i]);
+        FILE *f = fopen(p, "rb");
+        if (f == NULL) {
+            continue;
+        }
+        char buf[65536 + 64];
+        size_t keep = 0, got;
+        while ((got = fread(buf + keep, 1, 65536, f)) > 0) {
+            size_t len = keep + got;
+            for (size_t j = 0; j + n <= len; j++) {
+                if (memcmp(buf + j, needle, n) == 0) {
+                    fclose(f);
+                    return 1;
+                }
+            }
+            keep = n - 1 < len ? n - 1 : len;
+            memmove(buf, buf + len - keep, keep);
+        }
+        fclose(f);
+    }
+    return 0;
+}
+
+#define KEY1 "1111111111111111111111111111111111111111111111111111111111111111"
+#define KEY2 "IiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiI="
+
+static void test_data_keys(void) {
+    char dir[] = "/tmp/gradreg-keys-XXXXXX";
+    if (mkdtemp(dir) == NULL) {
+        CHECK(0);
+        return;
+    }
+    char file[300];
+    snprintf(file, sizeof file, "%s/sealed.db", dir);
+    const char *one = "{\"data_keys\":[{\"id\":1,\"key\":\"" KEY1 "\"}]}";
+    const char *both = "{\"data_keys\":[{\"id\":1,\"key\":\"" KEY1 "\"},{\"id\":2,\"key\":\"" KEY2
+                       "\"}]}";
+    const char *two = "{\"data_keys\":[{\"id\":2,\"key\":\"" KEY2 "\"}]}";
+    char id_number[32];
+    CHECK(json_string_field(basic_json, "id_number", id_number, sizeof id_number));
+
+    gradreg_registry *r = NULL;
+    CHECK_CODE(gradreg_registry_open(S(file), S(POLICY), S(one), &r), GRADREG_OK);
+    walk_to_confirmed(r, "10327:2022010123");
+    gradreg_registry_free(r);
+    CHECK(!file_holds(file, id_number));
+
+    /* Without keys, with a wrong key, with bad keys: refused, and the handle is not written. */
+    r = (gradreg_registry *)SENTINEL;
+    CHECK_CODE(gradreg_registry_new(S(file), S(POLICY), &r), GRADREG_ERR_DATA_KEY_MISSING);
+    CHECK_CODE(gradreg_registry_open(S(file), S(POLICY), GRADREG_STR_NONE, &r),
+               GRADREG_ERR_DATA_KEY_MISSING);
+    CHECK_CODE(gradreg_registry_open(S(file), S(POLICY), S(two), &r), GRADREG_ERR_DATA_KEY_WRONG);
+    CHECK_CODE(gradreg_registry_open(S(file), S(POLICY),
+                                     GRADREG_STR("{\"data_keys\":[{\"id\":1,\"key\":\"abc\"}]}"), &r),
+               GRADREG_ERR_DATA_KEY_INVALID);
+    CHECK_CODE(gradreg_registry_open(S(file), S(POLICY), GRADREG_STR("{\"data_keys\":[]}"), &r),
+               GRADREG_ERR_DATA_KEY_RING_INVALID);
+    CHECK_CODE(gradreg_registry_open(S(file), S(POLICY), GRADREG_STR("{\"keys\":[]}"), &r),
+               GRADREG_ERR_MALFORMED_JSON);
+    CHECK(r == (gradreg_registry *)SENTINEL);
+
+    /* Rotation to key 2, then key 2 alone opens the file. */
+    r = NULL;
+    CHECK_CODE(gradreg_registry_open(S(file), S(POLICY), S(both), &r), GRADREG_OK);
+    uint64_t resealed = 0;
+    CHECK_CODE(gradreg_registry_rotate_data_key(r, 2, &resealed), GRADREG_OK);
+    CHECK(resealed > 0);
+    CHECK_CODE(gradreg_registry_rotate_data_key(r, 2, &resealed), GRADREG_OK);
+    CHECK(resealed == 0);
+    gradreg_registry_free(r);
+    r = NULL;
+    CHECK_CODE(gradreg_registry_open(S(file), S(POLICY), S(two), &r), GRADREG_OK);
+    char *json = NULL;
+    CHECK_CODE(gradreg_registry_get(r, GRADREG_STR("10327:2022010123"), &json), GRADREG_OK);
+    CHECK(json != NULL && strstr(json, id_number) != NULL);
+    gradreg_string_free(json);
+    gradreg_registry_free(r);
+
+    remove_db(file);
     rmdir(dir);
 }
 
@@ -4352,6 +4444,7 @@ int main(void) {
     test_registry_handles();
     test_registry_folder();
     test_audit_anchor();
+    test_data_keys();
     test_registry_operations();
     test_registry_batches();
     test_worklists();
