@@ -814,7 +814,8 @@ fn stored_text(at: Option<&AtRest>, v: Value, place: impl FnOnce() -> Vec<u8>) -
         (Some(_), _) => Err(Error::Undecryptable(
             "a clear value where a sealed one belongs".into(),
         )),
-        (None, Value::Blob(_)) => Err(Error::DataKeyMissing),
+        // A file without the key check holds no sealed values: a BLOB here is damage (or a key
+        // check removed from the file), not a missing key.
         (None, _) => Err(Error::Corrupt("a stored value is not text".into())),
     }
 }
