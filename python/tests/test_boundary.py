@@ -120,7 +120,14 @@ def test_online_window_beyond_any_duration_is_an_argument_error(authorized: Regi
     reg = Registry.in_memory()
     archive = Actor.archive_dept("da01", "档案馆")
     with pytest.raises(ArgumentError) as e:
-        reg.verify_online(archive, "张明", "XXXX-XXXX-XXXX-XXXX", NOW, window_seconds=2**62)
+        reg.verify_online(
+            archive,
+            "张明",
+            "XXXX-XXXX-XXXX-XXXX",
+            NOW,
+            window_seconds=2**62,
+            principal="archive-office-17",
+        )
     assert e.value.code == 103
 
 

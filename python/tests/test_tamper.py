@@ -58,7 +58,7 @@ def test_an_edited_destination_is_found_and_never_served(tmp_path: Path) -> None
     path = tmp_path / "r.db"
     reg = Registry.open(path)
     number = authorized(reg)
-    assert reg.verify_online(ARCHIVE, "张明", number, NOW).valid
+    assert reg.verify_online(ARCHIVE, "张明", number, NOW, principal="archive-office-17").valid
     assert reg.check_audit().intact
     reg.close()
     forge(path)
@@ -72,7 +72,7 @@ def test_an_edited_destination_is_found_and_never_served(tmp_path: Path) -> None
         new_upload(reg)
     assert refused.value.code == 516
     reg = Registry.open(path)
-    assert not reg.verify_online(ARCHIVE, "张明", number, NOW).valid
+    assert not reg.verify_online(ARCHIVE, "张明", number, NOW, principal="archive-office-17").valid
     with pytest.raises(StorageError) as info:
         reg.get(KEY)
     assert info.value.code == 514
@@ -106,7 +106,7 @@ def test_a_keyed_registry_opens_only_with_its_key(tmp_path: Path) -> None:
             Registry.open(path, audit_key=wrong)
         assert info.value.code == 515
     reg = Registry.open(path, audit_key=key.hex())
-    assert reg.verify_online(ARCHIVE, "张明", number, NOW).valid
+    assert reg.verify_online(ARCHIVE, "张明", number, NOW, principal="archive-office-17").valid
     with pytest.raises(gradreg.ArgumentError):
         Registry.open(tmp_path / "short.db", audit_key=b"short")
     mem = Registry.in_memory(audit_key=key)
