@@ -4207,6 +4207,8 @@ static void test_boundary(void) {
     free(upload2);
     gradreg_registry_free(r4);
     gradreg_registry_free(r);
+}
+
 /* ---- bounded inputs ---- */
 
 /* CRC-32 (IEEE), as zip needs it. */
