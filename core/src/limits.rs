@@ -111,6 +111,7 @@ static PROCESS: RwLock<Option<Limits>> = RwLock::new(None);
 
 /// An entry must inflate past this many bytes before its ratio is checked, so that a small,
 /// very regular part (styles, an empty sheet) is never refused for compressing well.
+#[cfg(feature = "xlsx")]
 pub(crate) const RATIO_FLOOR: u64 = MIB;
 
 impl Limits {
