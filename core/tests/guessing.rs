@@ -12,8 +12,8 @@ use gradreg::registry::sqlite::SqliteStore;
 use gradreg::registry::store::{AuditRecord, ChainHead, Commit, Filter, Summary};
 use gradreg::registry::{MemoryStore, Registry, Store};
 use gradreg::{
-    sample, Actor, AttemptKey, Candidate, Command, Event, Failures, OnlineVerifier, Policy,
-    Principal, Registration, VerdictKind, VerificationNumber,
+    sample, Actor, AttemptKey, Candidate, Event, Failures, OnlineVerifier, Policy, Principal,
+    Registration, VerdictKind, VerificationNumber,
 };
 
 fn tempdir() -> std::path::PathBuf {
@@ -29,56 +29,10 @@ fn tempdir() -> std::path::PathBuf {
     d
 }
 
-/// Uploads the sample graduate and walks it to an authorization; returns its verification
-/// number and name.
+/// Walks the sample graduate to an authorization; returns its verification number and name.
 fn authorize(r: &Registry) -> (String, String) {
     let b = sample::basic_info();
-    let id = format!("{}:{}", b.school_code, b.student_number);
-    let g = Actor::Graduate {
-        id_number: b.id_number.clone(),
-    };
-    r.apply(
-        &id,
-        &school(),
-        &Command::UploadBasicInfo {
-            info: Arc::new(b.clone()),
-        },
-        day(3, 1),
-    )
-    .unwrap();
-    let mut acct = sample::chsi_account();
-    acct.id_number = b.id_number.clone();
-    r.apply(
-        &id,
-        &Actor::Chsi,
-        &Command::UpdateChsiAccount {
-            account: Box::new(acct),
-        },
-        day(3, 2),
-    )
-    .unwrap();
-    r.apply(&id, &g, &Command::Login, day(3, 3)).unwrap();
-    r.apply(&id, &g, &Command::ConfirmBasicInfo, day(3, 3))
-        .unwrap();
-    r.apply(
-        &id,
-        &platform(),
-        &report(sample::destination_data()),
-        day(4, 20),
-    )
-    .unwrap();
-    r.apply(&id, &g, &Command::ConfirmDestination, day(4, 21))
-        .unwrap();
-    r.apply(
-        &id,
-        &g,
-        &Command::Authorize {
-            validity_days: Some(30),
-        },
-        day(5, 1),
-    )
-    .unwrap();
-    let number = r.get(&id).unwrap().authorizations[0].number.to_string();
+    let (_, number) = authorize_in(r, &b);
     (number, b.name)
 }
 

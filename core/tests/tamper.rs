@@ -33,58 +33,6 @@ fn info(student: &str, seq: u32) -> gradreg::BasicInfo {
     b
 }
 
-/// Uploads one graduate and walks them to an authorization; returns the key and the number.
-fn authorized(r: &Registry, b: &gradreg::BasicInfo) -> (String, String) {
-    let id = format!("{}:{}", b.school_code, b.student_number);
-    r.apply(
-        &id,
-        &school(),
-        &Command::UploadBasicInfo {
-            info: Arc::new(b.clone()),
-        },
-        day(3, 1),
-    )
-    .unwrap();
-    let g = Actor::Graduate {
-        id_number: b.id_number.clone(),
-    };
-    let mut acct = sample::chsi_account();
-    acct.id_number = b.id_number.clone();
-    r.apply(
-        &id,
-        &Actor::Chsi,
-        &Command::UpdateChsiAccount {
-            account: Box::new(acct),
-        },
-        day(3, 2),
-    )
-    .unwrap();
-    r.apply(&id, &g, &Command::Login, day(3, 3)).unwrap();
-    r.apply(&id, &g, &Command::ConfirmBasicInfo, day(3, 3))
-        .unwrap();
-    r.apply(
-        &id,
-        &platform(),
-        &report(sample::destination_data()),
-        day(4, 20),
-    )
-    .unwrap();
-    r.apply(&id, &g, &Command::ConfirmDestination, day(4, 21))
-        .unwrap();
-    let out = r
-        .apply(
-            &id,
-            &g,
-            &Command::Authorize {
-                validity_days: Some(30),
-            },
-            day(5, 1),
-        )
-        .unwrap();
-    let number = out.registration.authorizations[0].number.to_string();
-    (id, number)
-}
-
 /// A registry file with two authorized graduates; returns their keys and numbers.
 fn populated(path: &Path, key: Option<AuditKey>) -> Vec<(String, String)> {
     let r = match key {
@@ -92,8 +40,8 @@ fn populated(path: &Path, key: Option<AuditKey>) -> Vec<(String, String)> {
         None => Registry::open(path, Policy::jiangsu()).unwrap(),
     };
     let out = vec![
-        authorized(&r, &info("t1", 1)),
-        authorized(&r, &info("t2", 2)),
+        authorize_in(&r, &info("t1", 1)),
+        authorize_in(&r, &info("t2", 2)),
     ];
     assert!(r.check_audit().unwrap().intact());
     out
@@ -403,7 +351,7 @@ fn the_memory_store_binds_and_keys_its_chain_too() {
         Registry::in_memory(Policy::jiangsu()).unwrap(),
         Registry::in_memory_with_audit_key(Policy::jiangsu(), key()).unwrap(),
     ] {
-        authorized(&r, &info("m1", 1));
+        authorize_in(&r, &info("m1", 1));
         let report = r.check_audit().unwrap();
         assert!(report.intact(), "{report:?}");
         assert_eq!(report.unbound, 0);
@@ -420,7 +368,7 @@ fn the_memory_store_binds_and_keys_its_chain_too() {
     }
     // Records of a keyed chain do not verify without the key.
     let r = Registry::in_memory_with_audit_key(Policy::jiangsu(), key()).unwrap();
-    authorized(&r, &info("m2", 2));
+    authorize_in(&r, &info("m2", 2));
     let head = r.audit_head().unwrap();
     let records = r.audit(None).unwrap();
     assert!(gradreg::registry::check_chain_keyed(records.clone(), head, Some(&key())).intact());

@@ -286,6 +286,34 @@ pub unsafe extern "C" fn gradreg_registry_apply(
     now_unix: i64,
     outcome_json_out: *mut *mut c_char,
 ) -> u32 {
+    // SAFETY: forwarded.
+    unsafe {
+        apply_one(
+            registry,
+            id,
+            None,
+            actor_json,
+            command_json,
+            now_unix,
+            outcome_json_out,
+        )
+    }
+}
+
+/// The body of `gradreg_registry_apply` (`expected_version` `None`) and
+/// `gradreg_registry_apply_at_version`.
+///
+/// # Safety
+/// As `gradreg_registry_apply`.
+unsafe fn apply_one(
+    registry: *const gradreg_registry,
+    id: gradreg_str,
+    expected_version: Option<u64>,
+    actor_json: gradreg_str,
+    command_json: gradreg_str,
+    now_unix: i64,
+    outcome_json_out: *mut *mut c_char,
+) -> u32 {
     guard(|| {
         let out = Out::new(outcome_json_out, "outcome_json_out")?;
         let reg = get(registry)?;
@@ -300,7 +328,11 @@ pub unsafe extern "C" fn gradreg_registry_apply(
         };
         let actor: Actor = json_object(actor, "actor_json")?;
         let command: Command = json_object(command, "command_json")?;
-        let outcome = reg.apply(id, &actor, &command, instant_arg(now_unix)?)?;
+        let now = instant_arg(now_unix)?;
+        let outcome = match expected_version {
+            Some(v) => reg.apply_at_version(id, v, &actor, &command, now)?,
+            None => reg.apply(id, &actor, &command, now)?,
+        };
         out.write(json_string(&outcome)?);
         Ok(())
     })
@@ -334,30 +366,18 @@ pub unsafe extern "C" fn gradreg_registry_apply_at_version(
     now_unix: i64,
     outcome_json_out: *mut *mut c_char,
 ) -> u32 {
-    guard(|| {
-        let out = Out::new(outcome_json_out, "outcome_json_out")?;
-        let reg = get(registry)?;
-        let reg = read(&reg);
-        // SAFETY: forwarded.
-        let (id, actor, command) = unsafe {
-            (
-                str_arg(id, "id")?,
-                str_arg(actor_json, "actor_json")?,
-                str_arg(command_json, "command_json")?,
-            )
-        };
-        let actor: Actor = json_object(actor, "actor_json")?;
-        let command: Command = json_object(command, "command_json")?;
-        let outcome = reg.apply_at_version(
+    // SAFETY: forwarded.
+    unsafe {
+        apply_one(
+            registry,
             id,
-            expected_version,
-            &actor,
-            &command,
-            instant_arg(now_unix)?,
-        )?;
-        out.write(json_string(&outcome)?);
-        Ok(())
-    })
+            Some(expected_version),
+            actor_json,
+            command_json,
+            now_unix,
+            outcome_json_out,
+        )
+    }
 }
 
 /// An error as JSON: `{"code":…,"message":"…"}`, with `problems` for an invalid record and

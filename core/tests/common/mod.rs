@@ -267,3 +267,56 @@ pub fn principal_of(a: &Actor) -> gradreg::Principal {
     };
     gradreg::Principal::new(&id).expect("a principal")
 }
+
+/// Uploads graduate `b` to `r` and walks them to an authorization of 30 days, granted on 1 May;
+/// returns the registration key and the verification number.
+pub fn authorize_in(r: &gradreg::Registry, b: &gradreg::BasicInfo) -> (String, String) {
+    let id = format!("{}:{}", b.school_code, b.student_number);
+    r.apply(
+        &id,
+        &school(),
+        &Command::UploadBasicInfo {
+            info: std::sync::Arc::new(b.clone()),
+        },
+        day(3, 1),
+    )
+    .unwrap();
+    let g = Actor::Graduate {
+        id_number: b.id_number.clone(),
+    };
+    let mut acct = sample::chsi_account();
+    acct.id_number = b.id_number.clone();
+    r.apply(
+        &id,
+        &Actor::Chsi,
+        &Command::UpdateChsiAccount {
+            account: Box::new(acct),
+        },
+        day(3, 2),
+    )
+    .unwrap();
+    r.apply(&id, &g, &Command::Login, day(3, 3)).unwrap();
+    r.apply(&id, &g, &Command::ConfirmBasicInfo, day(3, 3))
+        .unwrap();
+    r.apply(
+        &id,
+        &platform(),
+        &report(sample::destination_data()),
+        day(4, 20),
+    )
+    .unwrap();
+    r.apply(&id, &g, &Command::ConfirmDestination, day(4, 21))
+        .unwrap();
+    let out = r
+        .apply(
+            &id,
+            &g,
+            &Command::Authorize {
+                validity_days: Some(30),
+            },
+            day(5, 1),
+        )
+        .unwrap();
+    let number = out.registration.authorizations[0].number.to_string();
+    (id, number)
+}
