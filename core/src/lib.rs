@@ -75,8 +75,8 @@ pub use records::{
     DestinationData, Employer, Enterprise, HukouMigration, HukouReason, Study,
 };
 pub use registry::{
-    database_path, DestinationImportReport, ImportMode, ImportReport, Query, Registry, Statistics,
-    UploadResult,
+    database_path, DestinationImportReport, ImportMode, ImportReport, OpenOptions, Query, Registry,
+    Statistics, StoreUrl, UploadResult,
 };
 pub use reminders::{
     reminders, reminders_for, Reminder, ReminderKind, ReminderOptions, MAX_REMINDER_DAYS,

@@ -179,6 +179,41 @@ impl Registry {
         Self::with_store(Box::new(store), policy)
     }
 
+    /// Opens the registry a store URL names, with options:
+    ///
+    /// - `memory:` — a registry in memory (gone when dropped);
+    /// - `sqlite:PATH`, `sqlite://PATH` or a plain path — SQLite, as [`Registry::open_with`];
+    /// - `postgres://…` or `postgresql://…` — a PostgreSQL server (feature `postgres`), in the
+    ///   connection-string form of libpq (`postgres://user:password@host:port/database?…`).
+    ///
+    /// The same code runs on every store; only the URL changes. An unknown scheme, or a scheme
+    /// whose store this build leaves out, is [`Error::InvalidArgument`] (103).
+    pub fn open_url(url: &str, policy: Policy, options: &OpenOptions) -> Result<Self> {
+        match StoreUrl::parse(url)? {
+            StoreUrl::Memory => {
+                if options.data_keys.is_some() {
+                    return Err(Error::InvalidArgument(
+                        "store URL: data keys seal what a store writes to disk; memory: keeps nothing"
+                            .into(),
+                    ));
+                }
+                match &options.audit_key {
+                    Some(key) => Self::in_memory_with_audit_key(policy, key.clone()),
+                    None => Self::in_memory(policy),
+                }
+            }
+            #[cfg(feature = "sqlite")]
+            StoreUrl::Sqlite(path) => Self::open_with(path, policy, options),
+            #[cfg(not(feature = "sqlite"))]
+            StoreUrl::Sqlite(_) => Err(Error::InvalidArgument(
+                "store URL: this build has no SQLite store (feature `sqlite`)".into(),
+            )),
+            StoreUrl::Postgres(_) => Err(Error::InvalidArgument(
+                "store URL: this build has no PostgreSQL store (feature `postgres`)".into(),
+            )),
+        }
+    }
+
     /// Re-seals every sealed value not yet sealed by the newest data key, in transactions of at
     /// most `batch_size` rows per table, and returns how many values were re-sealed. An
     /// interruption loses nothing: each batch commits whole, and the older keys still open the
@@ -705,5 +740,122 @@ impl Registry {
             .into_iter()
             .map(notify::with_legacy_id)
             .collect())
+    }
+}
+
+/// A store URL, parsed ([`Registry::open_url`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StoreUrl {
+    /// `memory:`.
+    Memory,
+    /// `sqlite:PATH`, `sqlite://PATH` or a plain path: the path.
+    Sqlite(std::path::PathBuf),
+    /// `postgres://…` or `postgresql://…`: the whole URL, as libpq reads it.
+    Postgres(String),
+}
+
+impl StoreUrl {
+    /// Parses a store URL. A string without a scheme is a path to a SQLite file or folder; an
+    /// empty string, a NUL, or an unknown scheme (`mysql://…`) is [`Error::InvalidArgument`].
+    pub fn parse(url: &str) -> Result<StoreUrl> {
+        if url.is_empty() {
+            return Err(Error::InvalidArgument("store URL: empty".into()));
+        }
+        if url.contains('\0') {
+            return Err(Error::InvalidArgument("store URL: contains NUL".into()));
+        }
+        if url == "memory:" || url == "memory://" {
+            return Ok(StoreUrl::Memory);
+        }
+        if let Some(rest) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            if rest.is_empty() {
+                return Err(Error::InvalidArgument(
+                    "store URL: sqlite: without a path".into(),
+                ));
+            }
+            return Ok(StoreUrl::Sqlite(rest.into()));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(StoreUrl::Postgres(url.to_string()));
+        }
+        // A scheme is letters, digits, `+`, `-`, `.` before `://`; a path may hold a colon.
+        if let Some((scheme, _)) = url.split_once("://") {
+            if !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+            {
+                return Err(Error::InvalidArgument(format!(
+                    "store URL: unknown scheme {scheme:?} (memory:, sqlite:PATH, postgres://…)"
+                )));
+            }
+        }
+        Ok(StoreUrl::Sqlite(url.into()))
+    }
+}
+
+#[cfg(test)]
+mod url_tests {
+    use super::*;
+
+    #[test]
+    fn store_urls_parse_by_scheme() {
+        assert_eq!(StoreUrl::parse("memory:").unwrap(), StoreUrl::Memory);
+        assert_eq!(
+            StoreUrl::parse("sqlite:/tmp/a.db").unwrap(),
+            StoreUrl::Sqlite("/tmp/a.db".into())
+        );
+        assert_eq!(
+            StoreUrl::parse("sqlite:///tmp/a.db").unwrap(),
+            StoreUrl::Sqlite("/tmp/a.db".into())
+        );
+        assert_eq!(
+            StoreUrl::parse("registry").unwrap(),
+            StoreUrl::Sqlite("registry".into())
+        );
+        assert_eq!(
+            StoreUrl::parse("C:/data/a.db").unwrap(),
+            StoreUrl::Sqlite("C:/data/a.db".into())
+        );
+        assert_eq!(
+            StoreUrl::parse("postgresql://u@h/db").unwrap(),
+            StoreUrl::Postgres("postgresql://u@h/db".into())
+        );
+        for bad in ["", "mysql://h/db", "sqlite:", "a\0b"] {
+            let err = StoreUrl::parse(bad).unwrap_err();
+            assert_eq!(err.code(), crate::ErrorCode::InvalidArgument, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn open_url_opens_memory_and_sqlite() {
+        let policy = Policy::national();
+        let reg = Registry::open_url("memory:", policy.clone(), &OpenOptions::new()).unwrap();
+        assert_eq!(reg.store().count().unwrap(), 0);
+        let keys = DataKeyRing::new(vec![DataKey::new(1, [7; 32]).unwrap()]).unwrap();
+        let err = Registry::open_url(
+            "memory:",
+            policy.clone(),
+            &OpenOptions::new().data_keys(keys),
+        )
+        .err()
+        .unwrap();
+        assert_eq!(err.code(), crate::ErrorCode::InvalidArgument);
+        #[cfg(feature = "sqlite")]
+        {
+            let dir = std::env::temp_dir().join(format!("gradreg-url-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            let url = format!("sqlite:{}", dir.join("r.db").display());
+            let reg = Registry::open_url(&url, policy, &OpenOptions::new()).unwrap();
+            assert_eq!(reg.store().count().unwrap(), 0);
+            assert!(dir.join("r.db").exists());
+            drop(reg);
+            let _ = std::fs::remove_dir_all(&dir);
+        }
     }
 }
