@@ -130,10 +130,15 @@ fn data_key_ring(options: &OpenOptionsJson) -> FfiResult<Option<gradreg::registr
     Ok(Some(gradreg::registry::DataKeyRing::new(keys)?))
 }
 
-/// Opens (creating when absent) a registry kept in SQLite, with options: as
+/// Opens (creating when absent) the registry a store URL names, with options: as
 /// `gradreg_registry_new`, plus the data keys that encrypt personal data at rest and the key
 /// of a keyed audit chain.
 ///
+/// - `path`: a store URL or a path. A plain path (or `sqlite:PATH`) is a SQLite file or folder,
+///   as in `gradreg_registry_new`; `memory:` is a registry in memory that lives as long as the
+///   handle; `postgres://user:password@host:port/database` is a PostgreSQL server (in libpq's
+///   URL form), in a library built with PostgreSQL support. An unknown scheme (`mysql://…`),
+///   or one this build leaves out, is `GRADREG_ERR_INVALID_ARGUMENT` (103).
 /// - `options_json`: `{NULL, 0}` or `{}` for none, or
 ///   `{"data_keys":[{"id":1,"key":"…"},{"id":2,"key":"…"}], "audit_key":"<hex>"}` (either
 ///   member may be left out; `audit_key` as in `gradreg_registry_new_with_audit_key`). The host supplies the keys (from
@@ -191,7 +196,7 @@ pub unsafe extern "C" fn gradreg_registry_open(
         if let Some(key) = &options.audit_key {
             open = open.audit_key(gradreg::registry::AuditKey::from_hex(key)?);
         }
-        publish(Registry::open_with(path, policy, &open)?, out)
+        publish(Registry::open_url(path, policy, &open)?, out)
     })
 }
 
