@@ -17,6 +17,12 @@
 //! published files alone.
 //!
 //! `cargo run --release -p gradreg --example season`
+//!
+//! `--store URL` (or the environment variable `GRADREG_STORE`) runs the same season against
+//! another store, named as [`Registry::open_url`] reads it: `memory:`, `sqlite:PATH` or
+//! `postgres://user:password@host:port/database` (a build with the `postgres` feature). A store
+//! so named must hold no registrations yet; the default, a SQLite file in the output folder, is
+//! made anew on every run.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -29,8 +35,8 @@ use gradreg::cohort::{generate, roster_csv, CohortSpec, Graduate, HeaderStyle};
 use gradreg::forms::{FontSource, Form, FormOptions, Renderer, DEFAULT_DPI};
 use gradreg::roster::RosterOptions;
 use gradreg::{
-    Actor, Command, ImportMode, IssueOptions, KeyRing, OnlineVerifier, Policy, Principal, Registry,
-    ReminderKind, ReminderOptions, ScanOptions, Section, Stage,
+    Actor, Command, ImportMode, IssueOptions, KeyRing, OnlineVerifier, OpenOptions, Policy,
+    Principal, Registry, ReminderKind, ReminderOptions, ScanOptions, Section, Stage, StoreUrl,
 };
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
@@ -94,21 +100,112 @@ fn graduate(g: &Graduate) -> Actor {
     }
 }
 
+const USAGE: &str = "\
+usage: season [OUT_DIR] [--store URL]
+
+Plays a whole registration season and writes its files (keys, published lists, forms, export)
+to OUT_DIR (default out/season).
+
+options:
+  --store URL   the registry's store (default: a new SQLite file OUT_DIR/registry.db, made
+                anew on every run); also read from the environment variable GRADREG_STORE:
+                  memory:                       in memory, gone at the end
+                  sqlite:PATH                   a SQLite file (must hold no registrations yet)
+                  postgres://USER:PASSWORD@HOST:PORT/DATABASE
+                                                a PostgreSQL server (build with the `postgres`
+                                                feature; the database must hold no registrations)
+  -h, --help    this text
+";
+
+/// Where the season keeps its registry.
+enum Store {
+    /// The default: a SQLite file in the output folder, made anew on every run.
+    Fresh(PathBuf),
+    /// A store named by URL (`--store` or `GRADREG_STORE`).
+    Url(String),
+}
+
+impl Store {
+    fn open(&self) -> Res<Registry> {
+        Ok(match self {
+            Store::Fresh(db) => Registry::open(db, Policy::jiangsu())?,
+            Store::Url(url) => Registry::open_url(url, Policy::jiangsu(), &OpenOptions::new())?,
+        })
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Store::Fresh(db) => db.display().to_string(),
+            // A password in the URL is not printed.
+            Store::Url(url) => match url.split_once("://") {
+                Some((scheme, rest)) if rest.contains('@') => {
+                    let (user_info, host) = rest.rsplit_once('@').unwrap_or(("", rest));
+                    let user = user_info.split(':').next().unwrap_or_default();
+                    format!("{scheme}://{user}@{host}")
+                }
+                _ => url.clone(),
+            },
+        }
+    }
+
+    /// Whether the store lives only as long as its registry (a restart finds nothing).
+    fn in_memory(&self) -> bool {
+        matches!(self, Store::Url(url) if matches!(StoreUrl::parse(url), Ok(StoreUrl::Memory)))
+    }
+}
+
+/// Reads the command line: the output folder and the store.
+fn arguments() -> Res<(PathBuf, Store)> {
+    let mut dir = None;
+    let mut url = std::env::var("GRADREG_STORE")
+        .ok()
+        .filter(|u| !u.is_empty());
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "-h" | "--help" => {
+                print!("{USAGE}");
+                std::process::exit(0);
+            }
+            "--store" => url = Some(args.next().ok_or("--store needs a URL")?),
+            _ if a.starts_with("--store=") => url = Some(a["--store=".len()..].to_string()),
+            _ if a.starts_with('-') => return Err(format!("unknown option {a}\n\n{USAGE}").into()),
+            _ if dir.is_none() => dir = Some(PathBuf::from(a)),
+            _ => return Err(format!("one output folder only\n\n{USAGE}").into()),
+        }
+    }
+    let dir = dir.unwrap_or_else(|| PathBuf::from("out/season"));
+    let store = match url {
+        Some(url) => {
+            StoreUrl::parse(&url)?;
+            Store::Url(url)
+        }
+        None => Store::Fresh(dir.join("registry.db")),
+    };
+    Ok((dir, store))
+}
+
 fn main() -> Res<()> {
-    let dir = std::env::args()
-        .nth(1)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("out/season"));
+    let (dir, store_at) = arguments()?;
     std::fs::create_dir_all(&dir)?;
-    let db = dir.join("registry.db");
-    for f in ["registry.db", "registry.db-wal", "registry.db-shm"] {
-        let _ = std::fs::remove_file(dir.join(f));
+    if let Store::Fresh(_) = store_at {
+        for f in ["registry.db", "registry.db-wal", "registry.db-shm"] {
+            let _ = std::fs::remove_file(dir.join(f));
+        }
     }
     let started = Instant::now();
-    let r = Registry::open(&db, Policy::jiangsu())?;
+    let r = store_at.open()?;
+    if r.store().count()? > 0 {
+        return Err(format!(
+            "the store {} already holds registrations: the season starts from an empty registry \
+             (give a new database or file)",
+            store_at.describe()
+        )
+        .into());
+    }
     println!(
         "毕业去向登记 — one season on {} (policy {})",
-        db.display(),
+        store_at.describe(),
         r.policy().name
     );
 
@@ -667,8 +764,14 @@ fn main() -> Res<()> {
 
     // 10. A restart: the registry and the keys opened again from their files, and the second
     // graduate's archive form read back from its PNG.
-    drop(r);
-    let r = Registry::open(&db, Policy::jiangsu())?;
+    // (A registry in memory has nothing to reopen: the same one goes on.)
+    let r = if store_at.in_memory() {
+        println!("\n  (memory: store — nothing to reopen, the same registry goes on)");
+        r
+    } else {
+        drop(r);
+        store_at.open()?
+    };
     let ring = KeyStore::open(&keys_path)?.ring()?;
     let (g, number, _, _) = tokens
         .iter()
