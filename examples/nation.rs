@@ -14,7 +14,7 @@
 //! 7. **token issue** — the school issues the signed token of each authorized form;
 //! 8. **online verification, quiet** — `--readers M` threads verify forms online, nothing else
 //!    running;
-//! 9. **peak days** — the last three days before the 15 June deadline: `--writers K` threads
+//! 9. **peak days** — the last three days before the 30 June deadline of the national policy: `--writers K` threads
 //!    apply, one command per transaction as separate clients do, the reports, confirmations and
 //!    authorizations of the graduates held back until then, with disputes and their corrections,
 //!    while the M reader threads keep verifying online; throughput and p50/p99 latency of the
@@ -183,11 +183,11 @@ fn schools(total: usize, school_size: usize) -> Vec<School> {
     while left > 0 {
         let size = left.min(school_size);
         let code = format!("1{:04}", 1000 + i);
-        // The generator is lazy: a quarter more than needed is drawn at most, so that the
-        // school still has `size` graduates once repeated ID numbers are left out.
+        // The generator is lazy: up to twice as many are drawn, so that the school still has
+        // `size` graduates once repeated ID numbers are left out.
         let graduates: Vec<Graduate> = generate(&CohortSpec {
             seed: 100 + i,
-            size: size + size / 4,
+            size: size * 2,
             school_code: code.clone(),
             school_name: format!("示例大学{}", i + 1),
             ..CohortSpec::default()
@@ -377,7 +377,7 @@ fn peak_writes(r: &Registry, held: &[&Graduate], writers: usize) -> (usize, usiz
                 s.spawn(move || {
                     let mut done = (0usize, 0usize, Vec::new());
                     for (i, g) in held.iter().enumerate().skip(w).step_by(writers) {
-                        let day = 12 + (i % 3) as u32; // 12, 13, 14 June: the deadline is the 15th
+                        let day = 27 + (i % 3) as u32; // 27–29 June: the deadline is the 30th
                         let k = key(g);
                         let me = graduate(g);
                         let mut cmds: Vec<(Actor, Command, DateTime<Utc>)> = vec![(
@@ -494,7 +494,7 @@ fn main() -> Res<()> {
         }
     };
     let parsed = StoreUrl::parse(&url)?;
-    let policy = Policy::jiangsu();
+    let policy = Policy::national();
     let started = Instant::now();
     let r = Registry::open_url(&url, policy.clone(), &OpenOptions::new())?;
     if r.store().count()? > 0 {
@@ -523,10 +523,15 @@ fn main() -> Res<()> {
         .collect();
     let made: usize = schools.iter().map(|s| s.graduates.len()).sum();
     println!(
-        "  {} rosters of {} graduates generated in {:.1} s (not counted below)\n",
+        "  {} rosters of {} graduates generated in {:.1} s (not counted below){}\n",
         schools.len(),
         made,
-        t.elapsed().as_secs_f64()
+        t.elapsed().as_secs_f64(),
+        if made < args.graduates {
+            " — fewer than asked: the generator ran short of distinct ID numbers"
+        } else {
+            ""
+        }
     );
     let mut phases = Vec::new();
 
@@ -713,7 +718,7 @@ fn main() -> Res<()> {
 
     // 9. The peak days: writers and readers at once.
     println!(
-        "\n  peak days (12–14 June): {} graduates held back, {} writer and {} reader threads",
+        "\n  peak days (27–29 June): {} graduates held back, {} writer and {} reader threads",
         held.len(),
         args.writers,
         args.readers
@@ -725,7 +730,7 @@ fn main() -> Res<()> {
             stop.store(true, Ordering::Relaxed);
             (out, t.elapsed())
         });
-        let reads = read_while(&r, &forms, args.readers, usize::MAX, at(6, 13, 12), &stop);
+        let reads = read_while(&r, &forms, args.readers, usize::MAX, at(6, 28, 12), &stop);
         (w.join(), reads)
     });
     let peak_seconds = t.elapsed().as_secs_f64();
