@@ -108,6 +108,11 @@ class Kind:
         """The Python annotation of this kind; ``names`` spells a record class."""
         raise NotImplementedError
 
+    def trusted(self) -> Optional[Callable[[Any], Any]]:
+        """The converter of a value the core wrote (already of the schema's shape, so nothing
+        is checked), or ``None`` when the JSON value is the Python value."""
+        return None
+
     def wrong(self, where: str, value: Any) -> ArgumentTypeError:
         what = self.spell(lambda n: n)
         return ArgumentTypeError(
@@ -133,6 +138,9 @@ class _Scalar(Kind):
     def spell(self, names: Callable[[str], str]) -> str:
         return self.tp.__name__
 
+    def trusted(self) -> Optional[Callable[[Any], Any]]:
+        return float if self.tp is float else None
+
 
 class _Instant(Kind):
     def load(self, where: str, value: Any) -> Any:
@@ -148,6 +156,9 @@ class _Instant(Kind):
 
     def spell(self, names: Callable[[str], str]) -> str:
         return "datetime"
+
+    def trusted(self) -> Optional[Callable[[Any], Any]]:
+        return parse_instant
 
 
 class _Any(Kind):
@@ -174,6 +185,12 @@ class _Optional(Kind):
     def spell(self, names: Callable[[str], str]) -> str:
         return f"Optional[{self.inner.spell(names)}]"
 
+    def trusted(self) -> Optional[Callable[[Any], Any]]:
+        inner = self.inner.trusted()
+        if inner is None:
+            return None
+        return lambda v: None if v is None else inner(v)
+
 
 class _List(Kind):
     def __init__(self, item: Kind) -> None:
@@ -189,6 +206,12 @@ class _List(Kind):
 
     def spell(self, names: Callable[[str], str]) -> str:
         return f"List[{self.item.spell(names)}]"
+
+    def trusted(self) -> Optional[Callable[[Any], Any]]:
+        item = self.item.trusted()
+        if item is None:
+            return None
+        return lambda v: [item(x) for x in v]
 
 
 class _Dict(Kind):
@@ -208,6 +231,12 @@ class _Dict(Kind):
     def spell(self, names: Callable[[str], str]) -> str:
         return f"Dict[str, {self.item.spell(names)}]"
 
+    def trusted(self) -> Optional[Callable[[Any], Any]]:
+        item = self.item.trusted()
+        if item is None:
+            return None
+        return lambda v: {k: item(x) for k, x in v.items()}
+
 
 class _Error(Kind):
     """An error in a result list (``ErrorJson``): the package's exception object."""
@@ -226,6 +255,9 @@ class _Error(Kind):
 
     def spell(self, names: Callable[[str], str]) -> str:
         return "GradregError"
+
+    def trusted(self) -> Optional[Callable[[Any], Any]]:
+        return lambda v: self.load("error", v)
 
 
 class _Ref(Kind):
@@ -261,6 +293,9 @@ class _Ref(Kind):
             return names(self.name)
         return self.target().spell(names)
 
+    def trusted(self) -> Optional[Callable[[Any], Any]]:
+        return self.target().trusted()
+
 
 class _Class(Kind):
     def __init__(self, cls: Type["Record"]) -> None:
@@ -276,6 +311,9 @@ class _Class(Kind):
 
     def spell(self, names: Callable[[str], str]) -> str:
         return self.cls.__name__
+
+    def trusted(self) -> Optional[Callable[[Any], Any]]:
+        return self.cls._from_core
 
 
 #: Definitions with a Python type of their own that is not a record class.
@@ -369,7 +407,20 @@ class Spec:
 
     @property
     def names(self) -> FrozenSet[str]:
-        return frozenset(f.name for f in self.fields)
+        found = self.__dict__.get("_names")
+        if found is None:
+            found = frozenset(f.name for f in self.fields)
+            self.__dict__["_names"] = found
+        return found  # type: ignore[no-any-return]
+
+    @property
+    def kinds(self) -> Dict[str, Kind]:
+        """The kind of each field, by name."""
+        found = self.__dict__.get("_kinds")
+        if found is None:
+            found = {f.name: f.kind for f in self.fields}
+            self.__dict__["_kinds"] = found
+        return found  # type: ignore[no-any-return]
 
 
 def _object(node: Dict[str, Any]) -> Tuple[Dict[str, Any], List[str], List[str]]:
@@ -557,9 +608,37 @@ class Record:
                 f"{cls.__name__}: missing field(s) {', '.join(missing)}",
                 error_code("malformed_json"),
             )
-        kinds = {f.name: f.kind for f in spec.fields}
-        kwargs = {k: kinds[k].load(f"{cls.__name__}.{k}", v) for k, v in data.items()}
+        kinds = spec.kinds
+        owner = cls.__name__
+        kwargs = {k: kinds[k].load(f"{owner}.{k}", v) for k, v in data.items()}
         return cls(**kwargs)
+
+    @classmethod
+    def _from_core(cls: Type[R], data: Dict[str, Any]) -> R:
+        """Builds the record from a dict the core wrote: of the schema's shape by
+        construction, so only what needs converting is converted (instants, nested records)
+        and the fields are set directly, without the checks of ``from_dict``. Equal to what
+        ``from_dict`` builds from the same dict. A dict that is not of the shape (an unknown
+        key, a missing required one), and a tagged union, go through ``from_dict``."""
+        plan = cls.__dict__.get("_core_plan")
+        if plan is None:
+            plan = _core_plan(cls)
+        convert, defaults, factories, required = plan
+        if not isinstance(data, dict) or not required.issubset(data):
+            return cls.from_dict(data)
+        fields = dict(defaults)
+        try:
+            for k, v in data.items():
+                c = convert[k]
+                fields[k] = v if c is None or v is None else c(v)
+        except KeyError:
+            return cls.from_dict(data)
+        for name, factory in factories:
+            if name not in data:
+                fields[name] = factory()
+        out = object.__new__(cls)
+        out.__dict__.update(fields)
+        return out
 
     def to_dict(self) -> Dict[str, Any]:
         """The record as a dict in the core's JSON form."""
@@ -595,6 +674,44 @@ class Record:
         owner = type(self).__name__
         for f in type(self)._spec.fields:
             f.kind.load(f"{owner}.{f.name}", getattr(self, f.name))
+
+
+#: What ``Record._from_core`` needs of a class: each field's converter (``None``: the JSON
+#: value as it is), the immutable defaults, the factories of the mutable ones, the required
+#: names.
+_Plan = Tuple[
+    Dict[str, Optional[Callable[[Any], Any]]],
+    Dict[str, Any],
+    List[Tuple[str, Callable[[], Any]]],
+    FrozenSet[str],
+]
+
+
+def _core_plan(cls: Type["Record"]) -> _Plan:
+    """The plan of ``cls`` for ``Record._from_core``, made once per class (the record classes
+    are all declared at import, so every reference resolves)."""
+    spec = cls._spec
+    convert: Dict[str, Optional[Callable[[Any], Any]]] = {}
+    defaults: Dict[str, Any] = {}
+    factories: List[Tuple[str, Callable[[], Any]]] = []
+    for f in spec.fields:
+        convert[f.name] = f.kind.trusted()
+        if f.required:
+            continue
+        d = cls.__dataclass_fields__[f.name]  # type: ignore[attr-defined]
+        if d.default is not dataclasses.MISSING:
+            defaults[f.name] = d.default
+        else:
+            factories.append((f.name, d.default_factory))
+    required = frozenset(f.name for f in spec.fields if f.required)
+    plan: _Plan = (convert, defaults, factories, required)
+    own = next(c for c in cls.__mro__ if "from_dict" in c.__dict__)
+    if spec.tag is not None or own is not Record:
+        # A tagged union keeps its variant checks and a class of its own from_dict its
+        # conversion: every key is unknown to this plan, so _from_core falls back.
+        plan = ({}, {}, [], frozenset([spec.tag]))
+    setattr(cls, "_core_plan", plan)
+    return plan
 
 
 def _build(cls: type, name: str, frozen: bool) -> None:

@@ -319,7 +319,7 @@ def parse_roster(
         None if table is None else table._native,
         _json(limits),
     )
-    return Roster.from_dict(json.loads(raw))
+    return Roster._from_core(json.loads(raw))
 
 
 def scan_roster(
@@ -349,7 +349,7 @@ def scan_roster(
             _json(limits),
         )
     )
-    return RosterScan.from_dict(raw["scan"]), [CellProblem.from_dict(p) for p in raw["problems"]]
+    return RosterScan._from_core(raw["scan"]), [CellProblem._from_core(p) for p in raw["problems"]]
 
 
 def parse_destinations(
@@ -366,7 +366,7 @@ def parse_destinations(
     raw = _native.parse_destinations(
         data, _choice("format", format), _choice("encoding", encoding), _json(limits)
     )
-    return ParsedDestinations.from_dict(json.loads(raw))
+    return ParsedDestinations._from_core(json.loads(raw))
 
 
 def preview_header(
@@ -388,7 +388,7 @@ def preview_header(
         None if table is None else table._native,
         _json(limits),
     )
-    return HeaderPreview.from_dict(json.loads(raw))
+    return HeaderPreview._from_core(json.loads(raw))
 
 
 def generate_cohort(
@@ -410,7 +410,7 @@ def generate_cohort(
         "school_name": school_name,
         "graduation_year": graduation_year,
     }
-    return [Graduate.from_dict(g) for g in json.loads(_native.generate_cohort(dumps(spec)))]
+    return [Graduate._from_core(g) for g in json.loads(_native.generate_cohort(dumps(spec)))]
 
 
 def roster_csv(graduates: List[Graduate], headers: str = "chinese") -> str:
