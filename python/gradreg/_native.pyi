@@ -1,7 +1,7 @@
 # Hand-written stubs of the native module gradreg._native (python/src/*.rs). Records, actors,
 # commands, policies and results cross as the core's JSON text; instants as RFC 3339 text.
 from pathlib import Path
-from typing import Callable, List, Optional, Tuple, final
+from typing import Any, Callable, Dict, List, Optional, Tuple, final
 
 __all__: List[str] = [
     "__version__",
@@ -42,6 +42,7 @@ __all__: List[str] = [
     "check_code",
     "check_codes",
     "parse_roster",
+    "parse_roster_objects",
     "preview_header",
     "scan_roster",
     "parse_destinations",
@@ -111,6 +112,14 @@ def check_transfer_number(value: str) -> Optional[str]: ...
 def check_transfer_numbers(values: List[str]) -> List[Optional[str]]: ...
 def check_code(table: str, value: str) -> Optional[str]: ...
 def check_codes(table: str, values: List[str]) -> List[Optional[str]]: ...
+def parse_roster_objects(
+    data: bytes,
+    format: str,
+    encoding: str,
+    plans: Dict[str, Any],
+    aliases: Optional[NativeHeaderAliases] = None,
+    limits: Optional[str] = None,
+) -> Any: ...
 def parse_roster(
     data: bytes,
     format: str,

@@ -676,6 +676,52 @@ class Record:
             f.kind.load(f"{owner}.{f.name}", getattr(self, f.name))
 
 
+def _built(kind: Kind) -> Optional[Callable[[Any], Any]]:
+    """The converter of a value the native builder wrote (``_native`` ``…_objects`` calls):
+    as ``Kind.trusted``, except that a record may already be its object (the builder made it)
+    or still a dict (a tagged union, a type the builder has no plan for)."""
+    if isinstance(kind, _Ref):
+        return _built(kind.target())
+    if isinstance(kind, _Optional):
+        return _built(kind.inner)
+    if isinstance(kind, _Class):
+        cls = kind.cls
+        return lambda v: v if isinstance(v, cls) else cls._from_core(v)
+    if isinstance(kind, _List):
+        item = _built(kind.item)
+        if item is None:
+            return None
+        return lambda v: [x if x is None else item(x) for x in v]
+    if isinstance(kind, _Dict):
+        item = _built(kind.item)
+        if item is None:
+            return None
+        return lambda v: {k: x if x is None else item(x) for k, x in v.items()}
+    return kind.trusted()
+
+
+_NATIVE_PLANS: Dict[str, Any] = {}
+
+
+def native_plans() -> Dict[str, Any]:
+    """The plans the native builder makes objects with: for each Rust type name with a record
+    class (not a tagged union, not a class of its own ``from_dict``), the class, its immutable
+    defaults, the factories of its mutable ones and the converters of the fields whose Python
+    value is not the JSON one. Made once."""
+    if not _NATIVE_PLANS:
+        for name, cls in CLASSES.items():
+            convert, defaults, factories, required = _core_plan(cls)
+            if not convert:
+                continue
+            converters = []
+            for f in cls._spec.fields:
+                c = _built(f.kind)
+                if c is not None:
+                    converters.append((f.name, c))
+            _NATIVE_PLANS[name] = (cls, dict(defaults), list(factories), converters)
+    return _NATIVE_PLANS
+
+
 #: What ``Record._from_core`` needs of a class: each field's converter (``None``: the JSON
 #: value as it is), the immutable defaults, the factories of the mutable ones, the required
 #: names.

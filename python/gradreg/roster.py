@@ -11,6 +11,7 @@ from typing import IO, Any, Iterator, List, Optional, Tuple, Union
 from . import _fields, _native
 from ._convert import dumps, path_text
 from ._errors import ArgumentError, ArgumentTypeError, error_code
+from ._schema import native_plans
 from .limits import Limits, _json, effective
 
 __all__ = [
@@ -312,14 +313,16 @@ def parse_roster(
     ``ArgumentError`` (106–116); one past a limit ``LimitError`` (117–119)."""
     table = _aliases(aliases)
     data = read_source(source, limits)
-    raw = _native.parse_roster(
+    # The rows come back as objects, built natively: no JSON text between.
+    out = _native.parse_roster_objects(
         data,
         _choice("format", format),
         _choice("encoding", encoding),
+        native_plans(),
         None if table is None else table._native,
         _json(limits),
     )
-    return Roster._from_core(json.loads(raw))
+    return out if isinstance(out, Roster) else Roster._from_core(out)
 
 
 def scan_roster(

@@ -27,6 +27,7 @@ pub mod forms;
 pub mod keys;
 pub mod lifecycle;
 pub mod notify;
+pub mod objects;
 pub mod records;
 pub mod registry;
 pub mod roster;

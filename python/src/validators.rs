@@ -191,10 +191,7 @@ fn check_region_codes(
 
 /// The error code name of a verification number that does not parse, or `None`.
 #[pyfunction]
-fn check_verification_number(
-    py: Python<'_>,
-    value: PyBackedStr,
-) -> PyResult<Option<&'static str>> {
+fn check_verification_number(py: Python<'_>, value: PyBackedStr) -> PyResult<Option<&'static str>> {
     one(py, &value, verification_number)
 }
 
@@ -237,7 +234,9 @@ fn check_codes(
     values: Vec<PyBackedStr>,
 ) -> PyResult<Vec<Option<&'static str>>> {
     let t = run(py, || parse_table(table))?;
-    run(py, move || Ok(values.iter().map(|v| table_code(t, v)).collect()))
+    run(py, move || {
+        Ok(values.iter().map(|v| table_code(t, v)).collect())
+    })
 }
 
 /// Registers this module's functions.
