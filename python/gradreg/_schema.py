@@ -411,7 +411,7 @@ class Spec:
         if found is None:
             found = frozenset(f.name for f in self.fields)
             self.__dict__["_names"] = found
-        return found  # type: ignore[no-any-return]
+        return found
 
     @property
     def kinds(self) -> Dict[str, Kind]:
@@ -420,7 +420,7 @@ class Spec:
         if found is None:
             found = {f.name: f.kind for f in self.fields}
             self.__dict__["_kinds"] = found
-        return found  # type: ignore[no-any-return]
+        return found
 
 
 def _object(node: Dict[str, Any]) -> Tuple[Dict[str, Any], List[str], List[str]]:
@@ -643,10 +643,10 @@ class Record:
     def to_dict(self) -> Dict[str, Any]:
         """The record as a dict in the core's JSON form."""
         out: Dict[str, Any] = {}
-        for f in type(self)._spec.fields:
-            v = getattr(self, f.name)
+        for name, dump in _io_plan(type(self))[0]:
+            v = getattr(self, name)
             if v is not None:
-                out[f.name] = f.kind.dump(v)
+                out[name] = v if dump is None else dump(v)
         return out
 
     def to_json(self) -> str:
@@ -671,9 +671,31 @@ class Record:
 
     def _check_types(self) -> None:
         """Checks every field against its schema type (called before crossing to the core)."""
-        owner = type(self).__name__
-        for f in type(self)._spec.fields:
-            f.kind.load(f"{owner}.{f.name}", getattr(self, f.name))
+        for name, where, load in _io_plan(type(self))[1]:
+            load(where, getattr(self, name))
+
+
+#: Per class, made once: each field's name with its ``dump`` (``None`` for a scalar, whose JSON
+#: value is the Python value), and its name, the ``where`` of its messages and its ``load``.
+_IoPlan = Tuple[
+    List[Tuple[str, Optional[Callable[[Any], Any]]]],
+    List[Tuple[str, str, Callable[[str, Any], Any]]],
+]
+
+
+def _io_plan(cls: Type["Record"]) -> _IoPlan:
+    plan = cls.__dict__.get("_io_plan")
+    if plan is None:
+        owner = cls.__name__
+        dumps: List[Tuple[str, Optional[Callable[[Any], Any]]]] = []
+        loads: List[Tuple[str, str, Callable[[str, Any], Any]]] = []
+        for f in cls._spec.fields:
+            kind = f.kind.inner if isinstance(f.kind, _Optional) else f.kind
+            dumps.append((f.name, None if isinstance(kind, _Scalar) else f.kind.dump))
+            loads.append((f.name, f"{owner}.{f.name}", f.kind.load))
+        plan = (dumps, loads)
+        setattr(cls, "_io_plan", plan)
+    return plan
 
 
 def _built(kind: Kind) -> Optional[Callable[[Any], Any]]:
@@ -688,15 +710,15 @@ def _built(kind: Kind) -> Optional[Callable[[Any], Any]]:
         cls = kind.cls
         return lambda v: v if isinstance(v, cls) else cls._from_core(v)
     if isinstance(kind, _List):
-        item = _built(kind.item)
-        if item is None:
+        each = _built(kind.item)
+        if each is None:
             return None
-        return lambda v: [x if x is None else item(x) for x in v]
+        return lambda v: [x if x is None else each(x) for x in v]
     if isinstance(kind, _Dict):
-        item = _built(kind.item)
-        if item is None:
+        value = _built(kind.item)
+        if value is None:
             return None
-        return lambda v: {k: x if x is None else item(x) for k, x in v.items()}
+        return lambda v: {k: x if x is None else value(x) for k, x in v.items()}
     return kind.trusted()
 
 
@@ -755,7 +777,7 @@ def _core_plan(cls: Type["Record"]) -> _Plan:
     if spec.tag is not None or own is not Record:
         # A tagged union keeps its variant checks and a class of its own from_dict its
         # conversion: every key is unknown to this plan, so _from_core falls back.
-        plan = ({}, {}, [], frozenset([spec.tag]))
+        plan = ({}, {}, [], frozenset([spec.tag or ""]))
     setattr(cls, "_core_plan", plan)
     return plan
 
