@@ -13,6 +13,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt::Display;
+use std::rc::Rc;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
@@ -94,16 +95,22 @@ fn id(s: &'static str) -> (usize, usize) {
     (s.as_ptr() as usize, s.len())
 }
 
+/// `(field, callable)` pairs.
+type Pairs<'py> = Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>;
+
+/// The plan found for a type name (none: the struct stays a dict).
+type Found<'py> = Option<Rc<Plan<'py>>>;
+
 /// How to make the instance of one class.
 struct Plan<'py> {
     cls: Bound<'py, PyAny>,
     defaults: Bound<'py, PyDict>,
-    factories: Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>,
-    converters: Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>,
+    factories: Pairs<'py>,
+    converters: Pairs<'py>,
 }
 
 /// `(field, callable)` pairs of a list.
-fn pairs<'py>(list: &Bound<'py, PyAny>) -> PyResult<Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>> {
+fn pairs<'py>(list: &Bound<'py, PyAny>) -> PyResult<Pairs<'py>> {
     let mut out = Vec::new();
     for pair in list.try_iter()? {
         let pair = pair?;
@@ -121,7 +128,7 @@ struct Builder<'a, 'py> {
     /// Field names as interned Python strings.
     keys: RefCell<HashMap<(usize, usize), Bound<'py, PyString>>>,
     /// The plan of each type name met (none: the struct stays a dict).
-    found: RefCell<HashMap<(usize, usize), Option<std::rc::Rc<Plan<'py>>>>>,
+    found: RefCell<HashMap<(usize, usize), Found<'py>>>,
 }
 
 impl<'py> Builder<'_, 'py> {
@@ -135,7 +142,7 @@ impl<'py> Builder<'_, 'py> {
     }
 
     /// The plan of the type `name`, if the package has a class for it.
-    fn plan(&self, name: &'static str) -> PyResult<Option<std::rc::Rc<Plan<'py>>>> {
+    fn plan(&self, name: &'static str) -> PyResult<Found<'py>> {
         if let Some(found) = self.found.borrow().get(&id(name)) {
             return Ok(found.clone());
         }
@@ -143,7 +150,7 @@ impl<'py> Builder<'_, 'py> {
             None => None,
             Some(t) => {
                 let t = t.cast_into::<PyTuple>()?;
-                Some(std::rc::Rc::new(Plan {
+                Some(Rc::new(Plan {
                     cls: t.get_item(0)?,
                     defaults: t.get_item(1)?.cast_into::<PyDict>()?,
                     factories: pairs(&t.get_item(2)?)?,
