@@ -722,6 +722,16 @@ def _built(kind: Kind) -> Optional[Callable[[Any], Any]]:
     return kind.trusted()
 
 
+def _record_class(kind: Kind) -> Optional[type]:
+    """The record class of a field holding one record (the builder skips the converter of a
+    value it already made that class's object), else ``None``."""
+    if isinstance(kind, _Optional):
+        return _record_class(kind.inner)
+    if isinstance(kind, _Ref):
+        return _record_class(kind.target())
+    return kind.cls if isinstance(kind, _Class) else None
+
+
 _NATIVE_PLANS: Dict[str, Any] = {}
 
 
@@ -729,7 +739,8 @@ def native_plans() -> Dict[str, Any]:
     """The plans the native builder makes objects with: for each Rust type name with a record
     class (not a tagged union, not a class of its own ``from_dict``), the class, its immutable
     defaults, the factories of its mutable ones and the converters of the fields whose Python
-    value is not the JSON one. Made once."""
+    value is not the JSON one (with the record class of a field holding one record). Made
+    once."""
     if not _NATIVE_PLANS:
         for name, cls in CLASSES.items():
             convert, defaults, factories, required = _core_plan(cls)
@@ -739,7 +750,7 @@ def native_plans() -> Dict[str, Any]:
             for f in cls._spec.fields:
                 c = _built(f.kind)
                 if c is not None:
-                    converters.append((f.name, c))
+                    converters.append((f.name, c, _record_class(f.kind)))
             _NATIVE_PLANS[name] = (cls, dict(defaults), list(factories), converters)
     return _NATIVE_PLANS
 

@@ -6,9 +6,10 @@
 //! The package hands over its *plans* (`gradreg._schema.native_plans()`): for each Rust type
 //! name, the class, its default field values, the factories of its mutable defaults and the
 //! converters of the fields whose Python value is not the JSON one (instants, floats, records
-//! the builder leaves as dicts: tagged unions). An instance is made with `object.__new__` and its
-//! `__dict__` filled at once, as `Record._from_core` does in Python. A struct without a plan
-//! stays a `dict`, and the converter of the field holding it makes the object.
+//! the builder leaves as dicts: tagged unions). An instance is made with `object.__new__` and
+//! the fields written straight into its `__dict__`, then the defaults of those not written, as
+//! `Record._from_core` does in Python. A struct without a plan stays a `dict`, and the
+//! converter of the field holding it makes the object.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -98,6 +99,13 @@ fn id(s: &'static str) -> (usize, usize) {
 /// `(field, callable)` pairs.
 type Pairs<'py> = Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>;
 
+/// `(field, converter, class)`: the converter is skipped for a value already of the class.
+type Converters<'py> = Vec<(
+    Bound<'py, PyAny>,
+    Bound<'py, PyAny>,
+    Option<Bound<'py, PyAny>>,
+)>;
+
 /// The plan found for a type name (none: the struct stays a dict).
 type Found<'py> = Option<Rc<Plan<'py>>>;
 
@@ -106,7 +114,7 @@ struct Plan<'py> {
     cls: Bound<'py, PyAny>,
     defaults: Bound<'py, PyDict>,
     factories: Pairs<'py>,
-    converters: Pairs<'py>,
+    converters: Converters<'py>,
 }
 
 /// `(field, callable)` pairs of a list.
@@ -115,6 +123,21 @@ fn pairs<'py>(list: &Bound<'py, PyAny>) -> PyResult<Pairs<'py>> {
     for pair in list.try_iter()? {
         let pair = pair?;
         out.push((pair.get_item(0)?, pair.get_item(1)?));
+    }
+    Ok(out)
+}
+
+/// `(field, converter, class or None)` triples of a list.
+fn converters<'py>(list: &Bound<'py, PyAny>) -> PyResult<Converters<'py>> {
+    let mut out = Vec::new();
+    for t in list.try_iter()? {
+        let t = t?;
+        let cls = t.get_item(2)?;
+        out.push((
+            t.get_item(0)?,
+            t.get_item(1)?,
+            (!cls.is_none()).then_some(cls),
+        ));
     }
     Ok(out)
 }
@@ -154,7 +177,7 @@ impl<'py> Builder<'_, 'py> {
                     cls: t.get_item(0)?,
                     defaults: t.get_item(1)?.cast_into::<PyDict>()?,
                     factories: pairs(&t.get_item(2)?)?,
-                    converters: pairs(&t.get_item(3)?)?,
+                    converters: converters(&t.get_item(3)?)?,
                 }))
             }
         };
@@ -162,30 +185,36 @@ impl<'py> Builder<'_, 'py> {
         Ok(plan)
     }
 
-    /// The instance of the struct `name` from its fields, or the fields' dict without a plan.
-    fn finish(&self, name: &'static str, fields: Bound<'py, PyDict>) -> R<'py> {
-        let Some(plan) = self.plan(name)? else {
-            return Ok(fields.into_any());
-        };
-        for (key, convert) in &plan.converters {
-            if let Some(v) = fields.get_item(key)? {
-                if !v.is_none() {
-                    fields.set_item(key, convert.call1((v,))?)?;
-                }
-            }
-        }
+    /// A new instance of the plan's class and its (empty) `__dict__`.
+    fn start(&self, plan: &Plan<'py>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyDict>)> {
         let out = self.new.call1((&plan.cls,))?;
         let dict = out
             .getattr(pyo3::intern!(self.py, "__dict__"))?
             .cast_into::<PyDict>()?;
-        dict.update(plan.defaults.as_mapping())?;
+        Ok((out, dict))
+    }
+
+    /// Completes an instance whose `__dict__` holds the fields written: converts those that
+    /// need it, then gives the others their defaults.
+    fn finish(&self, plan: &Plan<'py>, dict: &Bound<'py, PyDict>) -> PyResult<()> {
+        for (key, convert, cls) in &plan.converters {
+            if let Some(v) = dict.get_item(key)? {
+                let built = match cls {
+                    Some(c) => v.is_instance(c)?,
+                    None => false,
+                };
+                if !v.is_none() && !built {
+                    dict.set_item(key, convert.call1((v,))?)?;
+                }
+            }
+        }
+        dict.update_if_missing(plan.defaults.as_mapping())?;
         for (key, factory) in &plan.factories {
-            if !fields.contains(key)? {
+            if !dict.contains(key)? {
                 dict.set_item(key, factory.call0()?)?;
             }
         }
-        dict.update(fields.as_mapping())?;
-        Ok(out)
+        Ok(())
     }
 }
 
@@ -202,8 +231,8 @@ struct Map<'a, 'py> {
     b: &'a Builder<'a, 'py>,
     dict: Bound<'py, PyDict>,
     key: Option<Bound<'py, PyAny>>,
-    /// The struct's type name (a plan may make it an object).
-    name: Option<&'static str>,
+    /// The instance being filled (its `__dict__` is `dict`) and its plan.
+    object: Option<(Bound<'py, PyAny>, Rc<Plan<'py>>)>,
     /// The variant of an externally tagged struct variant (`{variant: {...}}`).
     variant: Option<&'static str>,
 }
@@ -334,13 +363,17 @@ impl<'a, 'py> ser::Serializer for &'a Builder<'a, 'py> {
             b: self,
             dict: PyDict::new(self.py),
             key: None,
-            name: None,
+            object: None,
             variant: None,
         })
     }
     fn serialize_struct(self, name: &'static str, _: usize) -> Result<Map<'a, 'py>, BuildError> {
         let mut m = self.serialize_map(None)?;
-        m.name = Some(name);
+        if let Some(plan) = self.plan(name)? {
+            let (out, dict) = self.start(&plan)?;
+            m.dict = dict;
+            m.object = Some((out, plan));
+        }
         Ok(m)
     }
     fn serialize_struct_variant(
@@ -436,8 +469,11 @@ impl<'py> Map<'_, 'py> {
             d.set_item(v, self.dict)?;
             return Ok(d.into_any());
         }
-        match self.name {
-            Some(name) => self.b.finish(name, self.dict),
+        match self.object {
+            Some((out, plan)) => {
+                self.b.finish(&plan, &self.dict)?;
+                Ok(out)
+            }
             None => Ok(self.dict.into_any()),
         }
     }
