@@ -84,12 +84,30 @@ pub fn build<'py, T: Serialize + ?Sized>(
         new,
         keys: RefCell::new(HashMap::new()),
         found: RefCell::new(HashMap::new()),
+        strings: RefCell::new(HashMap::new()),
     };
-    value.serialize(&b).map_err(|e| match e {
+    // The objects made hold no cycles: the cyclic collector, which would walk the growing
+    // heap again and again while they are made, pauses until they are all made.
+    let gc = py.import("gc")?;
+    let collecting = gc.call_method0("isenabled")?.is_truthy()?;
+    if collecting {
+        gc.call_method0("disable")?;
+    }
+    let out = value.serialize(&b);
+    if collecting {
+        gc.call_method0("enable")?;
+    }
+    out.map_err(|e| match e {
         BuildError::Py(e) => e,
         BuildError::Msg(m) => pyo3::exceptions::PyValueError::new_err(m),
     })
 }
+
+/// Values up to this many bytes are made once per build and shared (codes, names of schools,
+/// colleges and majors, empty cells repeat on every row).
+const SHARED_MAX_BYTES: usize = 48;
+/// At most this many distinct shared values per build.
+const SHARED_MAX_VALUES: usize = 50_000;
 
 /// The identity of a `&'static str` (its address and length), for the caches.
 fn id(s: &'static str) -> (usize, usize) {
@@ -152,6 +170,8 @@ struct Builder<'a, 'py> {
     keys: RefCell<HashMap<(usize, usize), Bound<'py, PyString>>>,
     /// The plan of each type name met (none: the struct stays a dict).
     found: RefCell<HashMap<(usize, usize), Found<'py>>>,
+    /// Short values made so far.
+    strings: RefCell<HashMap<Box<str>, Bound<'py, PyString>>>,
 }
 
 impl<'py> Builder<'_, 'py> {
@@ -296,7 +316,18 @@ impl<'a, 'py> ser::Serializer for &'a Builder<'a, 'py> {
         Ok(PyString::new(self.py, v.encode_utf8(&mut [0; 4])).into_any())
     }
     fn serialize_str(self, v: &str) -> R<'py> {
-        Ok(PyString::new(self.py, v).into_any())
+        if v.len() > SHARED_MAX_BYTES {
+            return Ok(PyString::new(self.py, v).into_any());
+        }
+        if let Some(s) = self.strings.borrow().get(v) {
+            return Ok(s.clone().into_any());
+        }
+        let s = PyString::new(self.py, v);
+        let mut shared = self.strings.borrow_mut();
+        if shared.len() < SHARED_MAX_VALUES {
+            shared.insert(v.into(), s.clone());
+        }
+        Ok(s.into_any())
     }
     fn serialize_bytes(self, v: &[u8]) -> R<'py> {
         Ok(PyList::new(self.py, v)?.into_any())
