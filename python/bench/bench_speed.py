@@ -123,9 +123,13 @@ def main(argv: Optional[List[str]] = None) -> None:
     transfers = [gradreg.random_transfer_number() if i % 2 else "ZD-ABCD-EFGH-JKM0" for i in range(args.values)]
     degrees = ["1", "2", "3", "9", "31", "99"] * (args.values // 6)
 
-    # The answers agree where both sides judge the same thing.
-    assert all((checks.check_id_number(v) is None) == ric.is_valid(v) for v in ids[:2000])
-    assert all((checks.check_credit_code(v) is None) == uscc.is_valid(v) for v in credits[:2000])
+    # The answers agree where both sides judge the same thing. The residence permits of Hong
+    # Kong, Macao and Taiwan residents (810000, 820000, 830000) are GB 11643 numbers the core
+    # takes and stdnum's region list lacks: they are the only difference.
+    differ = [v for v in ids if (checks.check_id_number(v) is None) != ric.is_valid(v)]
+    assert all(v[:2] in ("81", "82", "83") for v in differ), differ[:5]
+    assert all((checks.check_credit_code(v) is None) == uscc.is_valid(v) for v in credits)
+    print(f"answers agree with stdnum but on {len(differ)} residence-permit ID numbers")
 
     print(f"validators: {args.values} values each, half valid; ns per call (best of 5)")
     print(f"{'check':28} {'gradreg':>9} {'list/item':>10} {'stdnum':>9} {'stdnum/gradreg':>15}")
