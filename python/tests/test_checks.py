@@ -264,3 +264,8 @@ def test_open_by_store_url(tmp_path: "os.PathLike[str]") -> None:
         assert e.value.code == gradreg.error_code("invalid_argument")
     with pytest.raises(ArgumentError):
         gradreg.Registry.open("memory:", data_keys={1: b"k" * 32})
+    # A PostgreSQL URL reaches the core: refused by a build without the store (103), or a
+    # typed storage error from a build with it, nobody listening on port 1.
+    with pytest.raises(gradreg.GradregError) as pg:
+        gradreg.Registry.open("postgres://gradreg@127.0.0.1:1/gradreg")
+    assert pg.value.code != gradreg.error_code("internal")
