@@ -31,6 +31,20 @@ from ._errors import (
     error_code,
 )
 from ._native import __version__
+from .checks import (
+    check_code,
+    check_codes,
+    check_credit_code,
+    check_credit_codes,
+    check_id_number,
+    check_id_numbers,
+    check_region_code,
+    check_region_codes,
+    check_transfer_number,
+    check_transfer_numbers,
+    check_verification_number,
+    check_verification_numbers,
+)
 from .codes import (
     STATUS_ANSWERS,
     VERDICTS,
@@ -261,14 +275,27 @@ __all__ = [
     "TABLES",
     "code_name",
     "is_placed",
+    # checks
+    "check_id_number",
+    "check_id_numbers",
+    "check_credit_code",
+    "check_credit_codes",
+    "check_region_code",
+    "check_region_codes",
+    "check_code",
+    "check_codes",
+    "check_verification_number",
+    "check_verification_numbers",
+    "check_transfer_number",
+    "check_transfer_numbers",
 ]
 
 # The boundary: every public function and method of the package raises only GradregError
 # subclasses (see gradreg/_guard.py).
-from . import _errors, _guard, codes, forms, lifecycle, notify  # noqa: E402
+from . import _errors, _guard, checks, codes, forms, lifecycle, notify  # noqa: E402
 from . import records, registry, roster, tables  # noqa: E402
 
 _guard.install(
-    [sys.modules[__name__], _errors, codes, forms, lifecycle, notify, records, registry, roster]
+    [sys.modules[__name__], _errors, checks, codes, forms, lifecycle, notify, records, registry, roster]
     + [tables, sample]
 )

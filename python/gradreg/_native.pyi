@@ -1,7 +1,7 @@
 # Hand-written stubs of the native module gradreg._native (python/src/*.rs). Records, actors,
 # commands, policies and results cross as the core's JSON text; instants as RFC 3339 text.
 from pathlib import Path
-from typing import Callable, List, Optional, Tuple, final
+from typing import Any, Callable, Dict, List, Optional, Tuple, final
 
 __all__: List[str] = [
     "__version__",
@@ -29,7 +29,20 @@ __all__: List[str] = [
     "transfer_number_from_entropy",
     "code_name",
     "is_placed",
+    "check_id_number",
+    "check_id_numbers",
+    "check_credit_code",
+    "check_credit_codes",
+    "check_region_code",
+    "check_region_codes",
+    "check_verification_number",
+    "check_verification_numbers",
+    "check_transfer_number",
+    "check_transfer_numbers",
+    "check_code",
+    "check_codes",
     "parse_roster",
+    "parse_roster_objects",
     "preview_header",
     "scan_roster",
     "parse_destinations",
@@ -87,6 +100,26 @@ def random_transfer_number() -> str: ...
 def transfer_number_from_entropy(entropy: bytes) -> str: ...
 def code_name(table: str, code: str) -> Optional[str]: ...
 def is_placed(code: str) -> Optional[bool]: ...
+def check_id_number(value: str) -> Optional[str]: ...
+def check_id_numbers(values: List[str]) -> List[Optional[str]]: ...
+def check_credit_code(value: str) -> Optional[str]: ...
+def check_credit_codes(values: List[str]) -> List[Optional[str]]: ...
+def check_region_code(value: str) -> Optional[str]: ...
+def check_region_codes(values: List[str]) -> List[Optional[str]]: ...
+def check_verification_number(value: str) -> Optional[str]: ...
+def check_verification_numbers(values: List[str]) -> List[Optional[str]]: ...
+def check_transfer_number(value: str) -> Optional[str]: ...
+def check_transfer_numbers(values: List[str]) -> List[Optional[str]]: ...
+def check_code(table: str, value: str) -> Optional[str]: ...
+def check_codes(table: str, values: List[str]) -> List[Optional[str]]: ...
+def parse_roster_objects(
+    data: bytes,
+    format: str,
+    encoding: str,
+    plans: Dict[str, Any],
+    aliases: Optional[NativeHeaderAliases] = None,
+    limits: Optional[str] = None,
+) -> Any: ...
 def parse_roster(
     data: bytes,
     format: str,
@@ -237,6 +270,13 @@ class NativeRegistry:
     @staticmethod
     def open(
         path: str,
+        policy: str,
+        audit_key: Optional[str] = None,
+        data_keys: list[tuple[int, str]] | None = None,
+    ) -> NativeRegistry: ...
+    @staticmethod
+    def open_url(
+        url: str,
         policy: str,
         audit_key: Optional[str] = None,
         data_keys: list[tuple[int, str]] | None = None,

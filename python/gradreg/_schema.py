@@ -108,6 +108,11 @@ class Kind:
         """The Python annotation of this kind; ``names`` spells a record class."""
         raise NotImplementedError
 
+    def trusted(self) -> Optional[Callable[[Any], Any]]:
+        """The converter of a value the core wrote (already of the schema's shape, so nothing
+        is checked), or ``None`` when the JSON value is the Python value."""
+        return None
+
     def wrong(self, where: str, value: Any) -> ArgumentTypeError:
         what = self.spell(lambda n: n)
         return ArgumentTypeError(
@@ -133,6 +138,9 @@ class _Scalar(Kind):
     def spell(self, names: Callable[[str], str]) -> str:
         return self.tp.__name__
 
+    def trusted(self) -> Optional[Callable[[Any], Any]]:
+        return float if self.tp is float else None
+
 
 class _Instant(Kind):
     def load(self, where: str, value: Any) -> Any:
@@ -148,6 +156,9 @@ class _Instant(Kind):
 
     def spell(self, names: Callable[[str], str]) -> str:
         return "datetime"
+
+    def trusted(self) -> Optional[Callable[[Any], Any]]:
+        return parse_instant
 
 
 class _Any(Kind):
@@ -174,6 +185,12 @@ class _Optional(Kind):
     def spell(self, names: Callable[[str], str]) -> str:
         return f"Optional[{self.inner.spell(names)}]"
 
+    def trusted(self) -> Optional[Callable[[Any], Any]]:
+        inner = self.inner.trusted()
+        if inner is None:
+            return None
+        return lambda v: None if v is None else inner(v)
+
 
 class _List(Kind):
     def __init__(self, item: Kind) -> None:
@@ -189,6 +206,12 @@ class _List(Kind):
 
     def spell(self, names: Callable[[str], str]) -> str:
         return f"List[{self.item.spell(names)}]"
+
+    def trusted(self) -> Optional[Callable[[Any], Any]]:
+        item = self.item.trusted()
+        if item is None:
+            return None
+        return lambda v: [item(x) for x in v]
 
 
 class _Dict(Kind):
@@ -208,6 +231,12 @@ class _Dict(Kind):
     def spell(self, names: Callable[[str], str]) -> str:
         return f"Dict[str, {self.item.spell(names)}]"
 
+    def trusted(self) -> Optional[Callable[[Any], Any]]:
+        item = self.item.trusted()
+        if item is None:
+            return None
+        return lambda v: {k: item(x) for k, x in v.items()}
+
 
 class _Error(Kind):
     """An error in a result list (``ErrorJson``): the package's exception object."""
@@ -226,6 +255,9 @@ class _Error(Kind):
 
     def spell(self, names: Callable[[str], str]) -> str:
         return "GradregError"
+
+    def trusted(self) -> Optional[Callable[[Any], Any]]:
+        return lambda v: self.load("error", v)
 
 
 class _Ref(Kind):
@@ -261,6 +293,9 @@ class _Ref(Kind):
             return names(self.name)
         return self.target().spell(names)
 
+    def trusted(self) -> Optional[Callable[[Any], Any]]:
+        return self.target().trusted()
+
 
 class _Class(Kind):
     def __init__(self, cls: Type["Record"]) -> None:
@@ -276,6 +311,9 @@ class _Class(Kind):
 
     def spell(self, names: Callable[[str], str]) -> str:
         return self.cls.__name__
+
+    def trusted(self) -> Optional[Callable[[Any], Any]]:
+        return self.cls._from_core
 
 
 #: Definitions with a Python type of their own that is not a record class.
@@ -369,7 +407,20 @@ class Spec:
 
     @property
     def names(self) -> FrozenSet[str]:
-        return frozenset(f.name for f in self.fields)
+        found = self.__dict__.get("_names")
+        if found is None:
+            found = frozenset(f.name for f in self.fields)
+            self.__dict__["_names"] = found
+        return found
+
+    @property
+    def kinds(self) -> Dict[str, Kind]:
+        """The kind of each field, by name."""
+        found = self.__dict__.get("_kinds")
+        if found is None:
+            found = {f.name: f.kind for f in self.fields}
+            self.__dict__["_kinds"] = found
+        return found
 
 
 def _object(node: Dict[str, Any]) -> Tuple[Dict[str, Any], List[str], List[str]]:
@@ -557,17 +608,45 @@ class Record:
                 f"{cls.__name__}: missing field(s) {', '.join(missing)}",
                 error_code("malformed_json"),
             )
-        kinds = {f.name: f.kind for f in spec.fields}
-        kwargs = {k: kinds[k].load(f"{cls.__name__}.{k}", v) for k, v in data.items()}
+        kinds = spec.kinds
+        owner = cls.__name__
+        kwargs = {k: kinds[k].load(f"{owner}.{k}", v) for k, v in data.items()}
         return cls(**kwargs)
+
+    @classmethod
+    def _from_core(cls: Type[R], data: Dict[str, Any]) -> R:
+        """Builds the record from a dict the core wrote: of the schema's shape by
+        construction, so only what needs converting is converted (instants, nested records)
+        and the fields are set directly, without the checks of ``from_dict``. Equal to what
+        ``from_dict`` builds from the same dict. A dict that is not of the shape (an unknown
+        key, a missing required one), and a tagged union, go through ``from_dict``."""
+        plan = cls.__dict__.get("_core_plan")
+        if plan is None:
+            plan = _core_plan(cls)
+        convert, defaults, factories, required = plan
+        if not isinstance(data, dict) or not required.issubset(data):
+            return cls.from_dict(data)
+        fields = dict(defaults)
+        try:
+            for k, v in data.items():
+                c = convert[k]
+                fields[k] = v if c is None or v is None else c(v)
+        except KeyError:
+            return cls.from_dict(data)
+        for name, factory in factories:
+            if name not in data:
+                fields[name] = factory()
+        out = object.__new__(cls)
+        out.__dict__.update(fields)
+        return out
 
     def to_dict(self) -> Dict[str, Any]:
         """The record as a dict in the core's JSON form."""
         out: Dict[str, Any] = {}
-        for f in type(self)._spec.fields:
-            v = getattr(self, f.name)
+        for name, dump in _io_plan(type(self))[0]:
+            v = getattr(self, name)
             if v is not None:
-                out[f.name] = f.kind.dump(v)
+                out[name] = v if dump is None else dump(v)
         return out
 
     def to_json(self) -> str:
@@ -592,9 +671,126 @@ class Record:
 
     def _check_types(self) -> None:
         """Checks every field against its schema type (called before crossing to the core)."""
-        owner = type(self).__name__
-        for f in type(self)._spec.fields:
-            f.kind.load(f"{owner}.{f.name}", getattr(self, f.name))
+        for name, where, load in _io_plan(type(self))[1]:
+            load(where, getattr(self, name))
+
+
+#: Per class, made once: each field's name with its ``dump`` (``None`` for a scalar, whose JSON
+#: value is the Python value), and its name, the ``where`` of its messages and its ``load``.
+_IoPlan = Tuple[
+    List[Tuple[str, Optional[Callable[[Any], Any]]]],
+    List[Tuple[str, str, Callable[[str, Any], Any]]],
+]
+
+
+def _io_plan(cls: Type["Record"]) -> _IoPlan:
+    plan = cls.__dict__.get("_io_plan")
+    if plan is None:
+        owner = cls.__name__
+        dumps: List[Tuple[str, Optional[Callable[[Any], Any]]]] = []
+        loads: List[Tuple[str, str, Callable[[str, Any], Any]]] = []
+        for f in cls._spec.fields:
+            kind = f.kind.inner if isinstance(f.kind, _Optional) else f.kind
+            dumps.append((f.name, None if isinstance(kind, _Scalar) else f.kind.dump))
+            loads.append((f.name, f"{owner}.{f.name}", f.kind.load))
+        plan = (dumps, loads)
+        setattr(cls, "_io_plan", plan)
+    return plan
+
+
+def _built(kind: Kind) -> Optional[Callable[[Any], Any]]:
+    """The converter of a value the native builder wrote (``_native`` ``…_objects`` calls):
+    as ``Kind.trusted``, except that a record may already be its object (the builder made it)
+    or still a dict (a tagged union, a type the builder has no plan for)."""
+    if isinstance(kind, _Ref):
+        return _built(kind.target())
+    if isinstance(kind, _Optional):
+        return _built(kind.inner)
+    if isinstance(kind, _Class):
+        cls = kind.cls
+        return lambda v: v if isinstance(v, cls) else cls._from_core(v)
+    if isinstance(kind, _List):
+        each = _built(kind.item)
+        if each is None:
+            return None
+        return lambda v: [x if x is None else each(x) for x in v]
+    if isinstance(kind, _Dict):
+        value = _built(kind.item)
+        if value is None:
+            return None
+        return lambda v: {k: x if x is None else value(x) for k, x in v.items()}
+    return kind.trusted()
+
+
+def _record_class(kind: Kind) -> Optional[type]:
+    """The record class of a field holding one record (the builder skips the converter of a
+    value it already made that class's object), else ``None``."""
+    if isinstance(kind, _Optional):
+        return _record_class(kind.inner)
+    if isinstance(kind, _Ref):
+        return _record_class(kind.target())
+    return kind.cls if isinstance(kind, _Class) else None
+
+
+_NATIVE_PLANS: Dict[str, Any] = {}
+
+
+def native_plans() -> Dict[str, Any]:
+    """The plans the native builder makes objects with: for each Rust type name with a record
+    class (not a tagged union, not a class of its own ``from_dict``), the class, its immutable
+    defaults, the factories of its mutable ones and the converters of the fields whose Python
+    value is not the JSON one (with the record class of a field holding one record). Made
+    once."""
+    if not _NATIVE_PLANS:
+        for name, cls in CLASSES.items():
+            convert, defaults, factories, required = _core_plan(cls)
+            if not convert:
+                continue
+            converters = []
+            for f in cls._spec.fields:
+                c = _built(f.kind)
+                if c is not None:
+                    converters.append((f.name, c, _record_class(f.kind)))
+            _NATIVE_PLANS[name] = (cls, dict(defaults), list(factories), converters)
+    return _NATIVE_PLANS
+
+
+#: What ``Record._from_core`` needs of a class: each field's converter (``None``: the JSON
+#: value as it is), the immutable defaults, the factories of the mutable ones, the required
+#: names.
+_Plan = Tuple[
+    Dict[str, Optional[Callable[[Any], Any]]],
+    Dict[str, Any],
+    List[Tuple[str, Callable[[], Any]]],
+    FrozenSet[str],
+]
+
+
+def _core_plan(cls: Type["Record"]) -> _Plan:
+    """The plan of ``cls`` for ``Record._from_core``, made once per class (the record classes
+    are all declared at import, so every reference resolves)."""
+    spec = cls._spec
+    convert: Dict[str, Optional[Callable[[Any], Any]]] = {}
+    defaults: Dict[str, Any] = {}
+    factories: List[Tuple[str, Callable[[], Any]]] = []
+    for f in spec.fields:
+        convert[f.name] = f.kind.trusted()
+        if f.required:
+            continue
+        d = cls.__dataclass_fields__[f.name]  # type: ignore[attr-defined]
+        if d.default is not dataclasses.MISSING:
+            defaults[f.name] = d.default
+        else:
+            factories.append((f.name, d.default_factory))
+    required = frozenset(f.name for f in spec.fields if f.required)
+    plan: _Plan = (convert, defaults, factories, required)
+    own = next(c for c in cls.__mro__ if "from_dict" in c.__dict__)
+    if spec.tag is not None or own is not Record:
+        # A tagged union keeps its variant checks and a class of its own from_dict its
+        # conversion: every key is unknown to this plan, so _from_core falls back.
+        plan = ({}, {}, [], frozenset([spec.tag or ""]))
+    setattr(cls, "_core_plan", plan)
+    return plan
 
 
 def _build(cls: type, name: str, frozen: bool) -> None:

@@ -108,7 +108,7 @@ class NotifyMixin:
         """The events ``consumer`` has not acknowledged, oldest first, at most ``limit``. Reading
         moves nothing: they come back until acknowledged with :meth:`ack_events`."""
         raw = _native.pending_events(self._n, _str("consumer", consumer), _count("limit", limit))
-        return [PendingEvent(seq, address, Event.from_dict(e)) for seq, address, e in json.loads(raw)]
+        return [PendingEvent(seq, address, Event._from_core(e)) for seq, address, e in json.loads(raw)]
 
     def ack_events(self, consumer: str, seq: int) -> int:
         """Acknowledges ``consumer``'s events up to and including ``seq`` (after delivering them)

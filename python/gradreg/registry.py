@@ -201,6 +201,28 @@ def _path(path: Any) -> str:
     return path_text(path, "path")
 
 
+def _store_url(given: Any, text: str) -> Optional[Tuple[str, str]]:
+    """The kind of store a ``str`` names by URL (``memory``, ``sqlite`` with the path after
+    the scheme, ``postgres`` or ``other`` for another ``scheme://``), or ``None`` for a plain
+    path (a ``PathLike`` is always a path)."""
+    if not isinstance(given, str):
+        return None
+    if text in ("memory:", "memory://"):
+        return ("memory", "")
+    for prefix in ("sqlite://", "sqlite:"):
+        if text.startswith(prefix):
+            rest = text[len(prefix) :]
+            if not rest:
+                return ("other", "")
+            return ("sqlite", rest)
+    if text.startswith(("postgres://", "postgresql://")):
+        return ("postgres", text)
+    scheme, sep, _ = text.partition("://")
+    if sep and scheme and all(c.isascii() and (c.isalnum() or c in "+-.") for c in scheme):
+        return ("other", "")
+    return None
+
+
 #: Data keys for ``Registry.open``: key id → 32 bytes (``bytes``, or text as 64 hexadecimal
 #: digits or base64), as a mapping or as pairs.
 DataKeys = Union[Mapping[int, Union[bytes, str]], Sequence[Tuple[int, Union[bytes, str]]]]
@@ -353,7 +375,12 @@ class Registry(NotifyMixin):
         data_keys: Optional[DataKeys] = None,
     ) -> "Registry":
         """Opens (creating when absent) the registry at ``path``: a database file, or a folder
-        that gets ``gradreg.sqlite3`` (the core's rule, the same in every face). A missing
+        that gets ``gradreg.sqlite3`` (the core's rule, the same in every face). ``path`` may
+        also be a store URL (a ``str``): ``memory:`` (a registry in memory), ``sqlite:PATH``
+        (the same as ``PATH``) or ``postgres://user:password@host:port/database`` (a
+        PostgreSQL server, in a build of the native module with the core's ``postgres``
+        feature; without it ``ArgumentError`` 103). Another ``scheme://`` is refused
+        (``ArgumentError``, 103). A missing
         parent folder raises ``FileNotFoundError`` (``.code`` 507); a file that is not a
         registry, or an existing file of 0 bytes, raises ``StorageError`` (505).
 
@@ -377,6 +404,16 @@ class Registry(NotifyMixin):
         (``data_key_invalid``), an empty ring or a repeated id 132 (``data_key_ring_invalid``)."""
         p = _path(path)
         keys = _data_keys(data_keys)
+        url = _store_url(path, p)
+        if url is not None:
+            kind, rest = url
+            if kind == "sqlite":
+                p = rest
+            else:
+                native = _native.NativeRegistry.open_url(
+                    p, _policy_json(policy), _audit_key(audit_key), keys
+                )
+                return cls(native, None)
         try:
             db = os.fspath(_native.database_path(p))
         except StorageOSError as e:
@@ -446,7 +483,7 @@ class Registry(NotifyMixin):
             instant(now),
             _version(expected_version),
         )
-        return Outcome.from_dict(json.loads(out))
+        return Outcome._from_core(json.loads(out))
 
     def apply_batch(
         self,
@@ -477,7 +514,7 @@ class Registry(NotifyMixin):
             items.append(entry)
         out = json.loads(self._n.apply_batch(dumps(items), instant(now)))
         return [
-            Outcome.from_dict(r["ok"]) if "ok" in r else _from_json(r["error"]) for r in out
+            Outcome._from_core(r["ok"]) if "ok" in r else _from_json(r["error"]) for r in out
         ]
 
     def upload(
@@ -513,7 +550,7 @@ class Registry(NotifyMixin):
                 dumps(body), _actor_json(who), instant(now), bool(all_or_nothing)
             )
         )
-        return [UploadResult.from_dict(r) for r in out]
+        return [UploadResult._from_core(r) for r in out]
 
     def roster_school(self, source: RosterSource, format: str = "auto", encoding: str = "auto") -> str:
         """The one school (院校代码) the rows of a roster name, ``""`` when none does; a roster of
@@ -555,7 +592,7 @@ class Registry(NotifyMixin):
         raw = self._n.import_roster(
             data, format, encoding, mode, _actor_json(who), instant(now), lim
         )
-        return ImportReport.from_dict(json.loads(raw))
+        return ImportReport._from_core(json.loads(raw))
 
     def preview_roster(
         self,
@@ -579,7 +616,7 @@ class Registry(NotifyMixin):
         raw = self._n.preview_roster(
             data, format, encoding, mode, _actor_json(who), instant(now), lim
         )
-        return ImportReport.from_dict(json.loads(raw))
+        return ImportReport._from_core(json.loads(raw))
 
     def import_destinations(
         self,
@@ -606,7 +643,7 @@ class Registry(NotifyMixin):
         raw = self._n.import_destinations(
             data, format, encoding, mode, _actor_json(who), instant(now), limits_json(limits)
         )
-        return DestinationImportReport.from_dict(json.loads(raw))
+        return DestinationImportReport._from_core(json.loads(raw))
 
     def add_header_aliases(self, tsv: str) -> None:
         """Adds roster headers to this registry's header table (imports and previews read
@@ -794,7 +831,7 @@ class Registry(NotifyMixin):
     def find(self, id: str) -> Optional[Registration]:
         """One registration, or ``None``."""
         raw = self._n.find(_need(str, "id", id))
-        return None if raw is None else Registration.from_dict(json.loads(raw))
+        return None if raw is None else Registration._from_core(json.loads(raw))
 
     def find_by_id_number(self, id_number: str) -> List[CohortRegistration]:
         """Every registration of an ID number (any case), one per cohort, newest cohort first:
@@ -805,7 +842,7 @@ class Registry(NotifyMixin):
         return [
             CohortRegistration(
                 cohort=None if d["cohort"] is None else CohortKey(**d["cohort"]),
-                registration=Registration.from_dict(d["registration"]),
+                registration=Registration._from_core(d["registration"]),
             )
             for d in raw
         ]
@@ -820,13 +857,13 @@ class Registry(NotifyMixin):
             _need(int, "graduation_year", graduation_year),
             _need(str, "education_level", education_level),
         )
-        return None if raw is None else Registration.from_dict(json.loads(raw))
+        return None if raw is None else Registration._from_core(json.loads(raw))
 
     def find_by_number(self, number: str) -> Optional[Registration]:
         """The registration holding a verification number, or ``None``; a typo raises
         ``VerificationError`` (302)."""
         raw = self._n.find_by_number(_need(str, "number", number))
-        return None if raw is None else Registration.from_dict(json.loads(raw))
+        return None if raw is None else Registration._from_core(json.loads(raw))
 
     def _query(
         self,
@@ -876,11 +913,11 @@ class Registry(NotifyMixin):
             q, school, education_level, graduation_year, logged_in, can_log_in,
             destination_category,
         )
-        return [Summary.from_dict(s) for s in json.loads(self._n.query(q, instant(now)))]
+        return [Summary._from_core(s) for s in json.loads(self._n.query(q, instant(now)))]
 
     def late(self, now: Optional[datetime] = None) -> List[Summary]:
         """Registrations reported late, or with nothing reported after the deadline."""
-        return [Summary.from_dict(s) for s in json.loads(self._n.late(instant(now)))]
+        return [Summary._from_core(s) for s in json.loads(self._n.late(instant(now)))]
 
     def stuck(self, days: int, now: Optional[datetime] = None) -> List[Summary]:
         """Registrations whose destination has awaited confirmation for at least ``days``."""
@@ -888,7 +925,7 @@ class Registry(NotifyMixin):
 
     def statistics(self, now: Optional[datetime] = None) -> Statistics:
         """Counts by stage and destination, and placement rates by college and major."""
-        return Statistics.from_dict(json.loads(self._n.statistics(instant(now))))
+        return Statistics._from_core(json.loads(self._n.statistics(instant(now))))
 
     def statistics_for(
         self,
@@ -909,7 +946,7 @@ class Registry(NotifyMixin):
             q, school, education_level, graduation_year, logged_in, None, destination_category
         )
         raw = _native.registry_statistics_for(self._n, q, instant(now))
-        return Statistics.from_dict(json.loads(raw))
+        return Statistics._from_core(json.loads(raw))
 
     def pending_void_requests(
         self, actor: Actor, now: Optional[datetime] = None
@@ -918,7 +955,7 @@ class Registry(NotifyMixin):
         college stage in their college of their school, a school office's at the school stage
         in its school. Other actors raise ``ForbiddenError`` (201)."""
         raw = _native.registry_pending_void_requests(self._n, _actor_json(actor), instant(now))
-        return [PendingVoidRequest.from_dict(v) for v in json.loads(raw)]
+        return [PendingVoidRequest._from_core(v) for v in json.loads(raw)]
 
     def approve_void_requests(
         self,
@@ -935,14 +972,14 @@ class Registry(NotifyMixin):
         raw = _native.registry_approve_void_requests(
             self._n, _actor_json(actor), body, _need(str, "note", note), instant(now)
         )
-        return [VoidApproval.from_dict(v) for v in json.loads(raw)]
+        return [VoidApproval._from_core(v) for v in json.loads(raw)]
 
     def cannot_log_in(self, actor: Actor, now: Optional[datetime] = None) -> List[CannotLogIn]:
         """The graduates in ``actor``'s scope (a counselor's college of their school, a school
         office's school) who cannot log in now, whatever their stage, with every reason and its
         remedy."""
         raw = _native.registry_cannot_log_in(self._n, _actor_json(actor), instant(now))
-        return [CannotLogIn.from_dict(v) for v in json.loads(raw)]
+        return [CannotLogIn._from_core(v) for v in json.loads(raw)]
 
     def unconfirmed(
         self, actor: Actor, days: int, now: Optional[datetime] = None
@@ -952,7 +989,7 @@ class Registry(NotifyMixin):
         raw = _native.registry_unconfirmed(
             self._n, _actor_json(actor), _need(int, "days", days), instant(now)
         )
-        return [Summary.from_dict(s) for s in json.loads(raw)]
+        return [Summary._from_core(s) for s in json.loads(raw)]
 
     def reminders(
         self, now: Optional[datetime] = None, options: Optional[ReminderOptions] = None
@@ -961,7 +998,7 @@ class Registry(NotifyMixin):
         opts = options if options is not None else ReminderOptions()
         _need(ReminderOptions, "options", opts)
         out = self._n.reminders(instant(now), opts._wire())
-        return [Reminder.from_dict(r) for r in json.loads(out)]
+        return [Reminder._from_core(r) for r in json.loads(out)]
 
     def csv_bytes(
         self,
@@ -1030,7 +1067,7 @@ class Registry(NotifyMixin):
     def audit(self, registration_id: Optional[str] = None) -> List[AuditRecord]:
         """The audit records of one registration (or all), oldest first."""
         raw = json.loads(self._n.audit(_opt_str("registration_id", registration_id)))
-        return [AuditRecord.from_dict(r) for r in raw]
+        return [AuditRecord._from_core(r) for r in raw]
 
     def check_audit(self, expected_head: Optional[str] = None) -> AuditReport:
         """Checks the whole audit chain and names the first edited, removed or reordered
@@ -1057,4 +1094,4 @@ class Registry(NotifyMixin):
         if _need(int, "after", after) < 0 or _need(int, "limit", limit) < 0:
             raise ArgumentError("after and limit must not be negative", error_code("invalid_argument"))
         raw = json.loads(self._n.events_after(after, limit))
-        return [(seq, Event.from_dict(e)) for seq, e in raw]
+        return [(seq, Event._from_core(e)) for seq, e in raw]

@@ -11,6 +11,7 @@ from typing import IO, Any, Iterator, List, Optional, Tuple, Union
 from . import _fields, _native
 from ._convert import dumps, path_text
 from ._errors import ArgumentError, ArgumentTypeError, error_code
+from ._schema import native_plans
 from .limits import Limits, _json, effective
 
 __all__ = [
@@ -312,14 +313,16 @@ def parse_roster(
     ``ArgumentError`` (106–116); one past a limit ``LimitError`` (117–119)."""
     table = _aliases(aliases)
     data = read_source(source, limits)
-    raw = _native.parse_roster(
+    # The rows come back as objects, built natively: no JSON text between.
+    out = _native.parse_roster_objects(
         data,
         _choice("format", format),
         _choice("encoding", encoding),
+        native_plans(),
         None if table is None else table._native,
         _json(limits),
     )
-    return Roster.from_dict(json.loads(raw))
+    return out if isinstance(out, Roster) else Roster._from_core(out)
 
 
 def scan_roster(
@@ -349,7 +352,7 @@ def scan_roster(
             _json(limits),
         )
     )
-    return RosterScan.from_dict(raw["scan"]), [CellProblem.from_dict(p) for p in raw["problems"]]
+    return RosterScan._from_core(raw["scan"]), [CellProblem._from_core(p) for p in raw["problems"]]
 
 
 def parse_destinations(
@@ -366,7 +369,7 @@ def parse_destinations(
     raw = _native.parse_destinations(
         data, _choice("format", format), _choice("encoding", encoding), _json(limits)
     )
-    return ParsedDestinations.from_dict(json.loads(raw))
+    return ParsedDestinations._from_core(json.loads(raw))
 
 
 def preview_header(
@@ -388,7 +391,7 @@ def preview_header(
         None if table is None else table._native,
         _json(limits),
     )
-    return HeaderPreview.from_dict(json.loads(raw))
+    return HeaderPreview._from_core(json.loads(raw))
 
 
 def generate_cohort(
@@ -410,7 +413,7 @@ def generate_cohort(
         "school_name": school_name,
         "graduation_year": graduation_year,
     }
-    return [Graduate.from_dict(g) for g in json.loads(_native.generate_cohort(dumps(spec)))]
+    return [Graduate._from_core(g) for g in json.loads(_native.generate_cohort(dumps(spec)))]
 
 
 def roster_csv(graduates: List[Graduate], headers: str = "chinese") -> str:

@@ -15,7 +15,8 @@
 //! samples, tables, the schema), [`lifecycle`] (the state machine), [`codes`] (numbers, key rings,
 //! tokens, verification), [`keys`] (key stores, key sets, status lists, offline
 //! verification), [`forms`], [`registry`], [`notify`] (consumer cursors, sent reminders, the
-//! webhook), [`roster`] and [`worklists`] (statistics of a subset and the staff work lists).
+//! webhook), [`roster`], [`worklists`] (statistics of a subset and the staff work lists) and
+//! [`validators`] (one value or a list of values checked with no JSON in between).
 #![deny(missing_docs)]
 
 use pyo3::prelude::*;
@@ -26,9 +27,11 @@ pub mod forms;
 pub mod keys;
 pub mod lifecycle;
 pub mod notify;
+pub mod objects;
 pub mod records;
 pub mod registry;
 pub mod roster;
+pub mod validators;
 pub mod worklists;
 
 /// The native module `gradreg._native`.
@@ -45,5 +48,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     registry::register(m)?;
     notify::register(m)?;
     roster::register(m)?;
+    validators::register(m)?;
     worklists::register(m)
 }

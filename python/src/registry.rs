@@ -164,6 +164,25 @@ fn opt_json<T: Serialize>(v: Option<T>) -> Result<Option<String>, Error> {
     v.map(|v| to_json(&v)).transpose()
 }
 
+/// The open options of an audit key (hex) and data keys (`(id, key)` pairs).
+fn open_options(
+    audit_key: Option<String>,
+    data_keys: Option<Vec<(u32, String)>>,
+) -> Result<gradreg::registry::OpenOptions, Error> {
+    let mut options = gradreg::registry::OpenOptions::new();
+    if let Some(k) = audit_key {
+        options = options.audit_key(gradreg::registry::AuditKey::from_hex(&k)?);
+    }
+    if let Some(keys) = data_keys {
+        let keys = keys
+            .iter()
+            .map(|(id, key)| gradreg::registry::DataKey::from_text(*id, key))
+            .collect::<gradreg::Result<Vec<_>>>()?;
+        options = options.data_keys(gradreg::registry::DataKeyRing::new(keys)?);
+    }
+    Ok(options)
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -189,18 +208,28 @@ impl NativeRegistry {
     ) -> PyResult<Self> {
         let inner = run(py, move || {
             let p: Policy = parse("policy", &policy)?;
-            let mut options = gradreg::registry::OpenOptions::new();
-            if let Some(k) = audit_key {
-                options = options.audit_key(gradreg::registry::AuditKey::from_hex(&k)?);
-            }
-            if let Some(keys) = data_keys {
-                let keys = keys
-                    .iter()
-                    .map(|(id, key)| gradreg::registry::DataKey::from_text(*id, key))
-                    .collect::<gradreg::Result<Vec<_>>>()?;
-                options = options.data_keys(gradreg::registry::DataKeyRing::new(keys)?);
-            }
+            let options = open_options(audit_key, data_keys)?;
             Registry::open_with(&path, p, &options)
+        })?;
+        Ok(NativeRegistry::new(inner))
+    }
+
+    /// Opens the registry a store URL names (`memory:`, `sqlite:PATH` or a plain path,
+    /// `postgres://…` in a build with the core's `postgres` feature), by
+    /// [`Registry::open_url`]; `audit_key` and `data_keys` as in `open`.
+    #[staticmethod]
+    #[pyo3(signature = (url, policy, audit_key=None, data_keys=None))]
+    fn open_url(
+        py: Python<'_>,
+        url: String,
+        policy: String,
+        audit_key: Option<String>,
+        data_keys: Option<Vec<(u32, String)>>,
+    ) -> PyResult<Self> {
+        let inner = run(py, move || {
+            let p: Policy = parse("policy", &policy)?;
+            let options = open_options(audit_key, data_keys)?;
+            Registry::open_url(&url, p, &options)
         })?;
         Ok(NativeRegistry::new(inner))
     }

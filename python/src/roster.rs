@@ -6,6 +6,7 @@ use gradreg::roster::{CellProblem, HeaderAliases, HeaderRole, RosterOptions};
 use gradreg::{CodeTables, Error, Limits};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
+use pyo3::types::PyDict;
 use serde_json::json;
 
 use crate::errors::{parse, run, to_json};
@@ -163,6 +164,28 @@ fn parse_roster(
     })
 }
 
+/// Parses a roster as `parse_roster` does, and returns the result as the package's objects
+/// built natively with its `plans` (see [`crate::objects`]) instead of JSON text.
+#[pyfunction]
+#[pyo3(signature = (data, format, encoding, plans, aliases=None, limits=None))]
+fn parse_roster_objects<'py>(
+    py: Python<'py>,
+    data: PyBackedBytes,
+    format: String,
+    encoding: String,
+    plans: &Bound<'py, PyDict>,
+    aliases: Option<&NativeHeaderAliases>,
+    limits: Option<String>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let aliases = aliases_of(aliases)?;
+    let parsed = run(py, move || {
+        let opts = roster_options(&format, &encoding, limits.as_deref())?;
+        let table = aliases.as_ref().unwrap_or(HeaderAliases::builtin());
+        gradreg::roster::parse_roster_with(&data, &opts, CodeTables::builtin(), table)
+    })?;
+    crate::objects::build(py, &parsed, plans)
+}
+
 /// Reads a roster row by row without keeping the rows: JSON of the counts (rows, bad rows,
 /// problems), the first `keep` problems in file order, every notice and the columns. Memory
 /// stays about the size of the file, however many rows it has.
@@ -264,6 +287,7 @@ fn roster_csv(py: Python<'_>, graduates: String, headers: String) -> PyResult<St
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeHeaderAliases>()?;
     m.add_function(wrap_pyfunction!(parse_roster, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_roster_objects, m)?)?;
     m.add_function(wrap_pyfunction!(preview_header, m)?)?;
     m.add_function(wrap_pyfunction!(scan_roster, m)?)?;
     m.add_function(wrap_pyfunction!(parse_destinations, m)?)?;

@@ -42,6 +42,7 @@ from conftest import NOW
 MODULES: List[ModuleType] = [gradreg] + [
     importlib.import_module(f"gradreg.{m}")
     for m in (
+        "checks",
         "codes",
         "forms",
         "lifecycle",
