@@ -1,6 +1,9 @@
 //! Shared test harness: a registration driven through commands at given China Standard Times.
 #![allow(dead_code)]
 
+pub mod stores;
+pub use stores::*;
+
 use chrono::{DateTime, TimeZone, Utc};
 use gradreg::{apply, sample, Actor, Command, Context, Error, Outcome, Policy, Registration};
 

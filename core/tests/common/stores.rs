@@ -1,0 +1,316 @@
+//! The conformance suite's store factory: every registry test runs on each store the machine
+//! offers — in memory, SQLite, and PostgreSQL when `GRADREG_TEST_PG_URL` names a server.
+//!
+//! Every store is opened through [`Registry::open_url`], the one way a host names a store. A
+//! [`Handle`] keeps what the store lives in (a temporary folder, or a fresh PostgreSQL database
+//! created for the one test) alive until it drops, and reopens the same store for crash and
+//! reopen tests. [`StoreKind::sql`] runs raw SQL on the store for the tamper tests; the dialects
+//! differ, and the differences are spelled out in [`StoreKind::blob`] and
+//! [`StoreKind::drop_trigger`].
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use gradreg::registry::OpenOptions;
+use gradreg::{Policy, Registry};
+
+/// The environment variable naming a PostgreSQL server the suite may create databases on: a
+/// libpq URL of a user allowed to `CREATE DATABASE` (`postgres://gradreg@127.0.0.1:5432/gradreg`).
+pub const PG_URL_ENV: &str = "GRADREG_TEST_PG_URL";
+
+/// One kind of store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreKind {
+    /// `memory:`: nothing outlives the registry, and there is no SQL.
+    Memory,
+    /// `sqlite:PATH`: a file in a temporary folder.
+    Sqlite,
+    /// `postgres://…`: a fresh database on the server of `GRADREG_TEST_PG_URL`.
+    Postgres,
+}
+
+/// The stores to run every test on: memory and SQLite always, PostgreSQL when
+/// `GRADREG_TEST_PG_URL` is set. Under CI (`CI` set) a missing server is a failure, never a
+/// silent skip.
+pub fn stores() -> Vec<StoreKind> {
+    let mut kinds = vec![StoreKind::Memory, StoreKind::Sqlite];
+    match std::env::var(PG_URL_ENV) {
+        Ok(url) if !url.is_empty() => kinds.push(StoreKind::Postgres),
+        _ => {
+            if std::env::var_os("CI").is_some() {
+                panic!(
+                    "{PG_URL_ENV} is not set under CI: the conformance suite must run on \
+                     PostgreSQL too (scripts/test.sh starts a server and sets it)"
+                );
+            }
+        }
+    }
+    kinds
+}
+
+/// The stores that outlive their registry (everything but memory): crash, reopen and
+/// multi-process tests run on these.
+pub fn persistent_stores() -> Vec<StoreKind> {
+    stores()
+        .into_iter()
+        .filter(|k| *k != StoreKind::Memory)
+        .collect()
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn next_serial() -> u32 {
+    COUNTER.fetch_add(1, Ordering::Relaxed)
+}
+
+impl StoreKind {
+    /// The store's name, for assertion messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            StoreKind::Memory => "memory",
+            StoreKind::Sqlite => "sqlite",
+            StoreKind::Postgres => "postgres",
+        }
+    }
+
+    /// A new, empty store of this kind (nothing opened on it yet).
+    pub fn fresh(self) -> Handle {
+        match self {
+            StoreKind::Memory => Handle {
+                kind: self,
+                url: "memory:".into(),
+                dir: None,
+                pg: None,
+            },
+            StoreKind::Sqlite => {
+                let dir = std::env::temp_dir().join(format!(
+                    "gradreg-suite-{}-{}",
+                    std::process::id(),
+                    next_serial()
+                ));
+                let _ = std::fs::remove_dir_all(&dir);
+                std::fs::create_dir_all(&dir).expect("a temporary folder");
+                let url = format!("sqlite:{}", dir.join("registry.db").display());
+                Handle {
+                    kind: self,
+                    url,
+                    dir: Some(dir),
+                    pg: None,
+                }
+            }
+            StoreKind::Postgres => {
+                let admin = std::env::var(PG_URL_ENV)
+                    .unwrap_or_else(|_| panic!("postgres: {PG_URL_ENV} is not set"));
+                let name = format!("t_{}_{}", std::process::id(), next_serial());
+                let mut client = pg_connect(&admin);
+                // Two statements: CREATE DATABASE runs outside any transaction block, and a
+                // multi-statement string is one implicit transaction.
+                for stmt in [
+                    format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                    format!("CREATE DATABASE {name}"),
+                ] {
+                    client
+                        .batch_execute(&stmt)
+                        .unwrap_or_else(|e| panic!("postgres: {stmt}: {}", pg_error(&e)));
+                }
+                let url = with_database(&admin, &name);
+                Handle {
+                    kind: self,
+                    url,
+                    dir: None,
+                    pg: Some(PgDatabase { admin, name }),
+                }
+            }
+        }
+    }
+
+    /// Opens a new, empty store of this kind with `policy` and `options`, through
+    /// [`Registry::open_url`]. Panics (naming the store) when it cannot be opened.
+    pub fn open(self, policy: Policy, options: &OpenOptions) -> (Registry, Handle) {
+        let handle = self.fresh();
+        let r = handle.reopen(policy, options).unwrap_or_else(|e| {
+            panic!(
+                "{}: open_url({}) failed: [{}] {e}",
+                self.name(),
+                handle.url,
+                e.code()
+            )
+        });
+        (r, handle)
+    }
+
+    /// A new, empty store with the Jiangsu policy and no options.
+    pub fn open_default(self) -> (Registry, Handle) {
+        self.open(Policy::jiangsu(), &OpenOptions::new())
+    }
+
+    /// Runs `sql` (one or more statements) on the store of `handle`, behind the registry's
+    /// back: rusqlite for SQLite, a plain client for PostgreSQL. The memory store has no SQL.
+    pub fn sql(self, handle: &Handle, sql: &str) -> Result<(), String> {
+        match self {
+            StoreKind::Memory => Err("memory: has no SQL".into()),
+            StoreKind::Sqlite => {
+                let conn = rusqlite::Connection::open(handle.path().expect("a SQLite path"))
+                    .map_err(|e| format!("sqlite: {e}"))?;
+                conn.busy_timeout(std::time::Duration::from_secs(5))
+                    .map_err(|e| format!("sqlite: {e}"))?;
+                conn.execute_batch(sql).map_err(|e| format!("sqlite: {e}"))
+            }
+            StoreKind::Postgres => pg_connect(&handle.url)
+                .batch_execute(sql)
+                .map_err(|e| format!("postgres: {}", pg_error(&e))),
+        }
+    }
+
+    /// Runs `sql`, a query of one integer column, and returns the first row's value.
+    pub fn sql_i64(self, handle: &Handle, sql: &str) -> Result<i64, String> {
+        match self {
+            StoreKind::Memory => Err("memory: has no SQL".into()),
+            StoreKind::Sqlite => {
+                let conn = rusqlite::Connection::open(handle.path().expect("a SQLite path"))
+                    .map_err(|e| format!("sqlite: {e}"))?;
+                conn.query_row(sql, [], |row| row.get::<_, i64>(0))
+                    .map_err(|e| format!("sqlite: {e}"))
+            }
+            StoreKind::Postgres => {
+                let row = pg_connect(&handle.url)
+                    .query_one(sql, &[])
+                    .map_err(|e| format!("postgres: {}", pg_error(&e)))?;
+                // COUNT(*) and BIGINT columns are int8; smaller integer columns widen.
+                row.try_get::<_, i64>(0)
+                    .or_else(|_| row.try_get::<_, i32>(0).map(i64::from))
+                    .map_err(|e| format!("postgres: {e}"))
+            }
+        }
+    }
+
+    /// A blob literal in this store's dialect: `X'0a0b'` in SQLite, `'\x0a0b'::bytea` in
+    /// PostgreSQL.
+    pub fn blob(self, bytes: &[u8]) -> String {
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        match self {
+            StoreKind::Postgres => format!("'\\x{hex}'::bytea"),
+            _ => format!("X'{hex}'"),
+        }
+    }
+
+    /// `DROP TRIGGER` in this store's dialect: SQLite names the trigger alone, PostgreSQL names
+    /// its table too.
+    pub fn drop_trigger(self, trigger: &str, table: &str) -> String {
+        match self {
+            StoreKind::Postgres => format!("DROP TRIGGER {trigger} ON {table};"),
+            _ => format!("DROP TRIGGER {trigger};"),
+        }
+    }
+}
+
+/// A fresh database on the PostgreSQL server, dropped with its [`Handle`].
+#[derive(Debug)]
+struct PgDatabase {
+    admin: String,
+    name: String,
+}
+
+/// What a store of the suite lives in; dropping it removes the store (the temporary folder, or
+/// the PostgreSQL database).
+#[derive(Debug)]
+pub struct Handle {
+    kind: StoreKind,
+    url: String,
+    dir: Option<PathBuf>,
+    pg: Option<PgDatabase>,
+}
+
+impl Handle {
+    /// The store's URL, as [`Registry::open_url`] takes it (for child processes too).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The kind of store.
+    pub fn kind(&self) -> StoreKind {
+        self.kind
+    }
+
+    /// The SQLite file, for SQLite stores.
+    pub fn path(&self) -> Option<PathBuf> {
+        self.dir.as_ref().map(|d| d.join("registry.db"))
+    }
+
+    /// The temporary folder of a SQLite store.
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
+    /// Opens the same store again (a second registry on it, or the store after a crash). A
+    /// memory store keeps nothing to reopen: a new, empty one opens instead, so tests of
+    /// reopening run on [`persistent_stores`].
+    pub fn reopen(&self, policy: Policy, options: &OpenOptions) -> gradreg::Result<Registry> {
+        Registry::open_url(&self.url, policy, options)
+    }
+
+    /// [`Handle::reopen`] with the Jiangsu policy and no options; panics naming the store.
+    pub fn reopen_default(&self) -> Registry {
+        self.reopen(Policy::jiangsu(), &OpenOptions::new())
+            .unwrap_or_else(|e| panic!("{}: reopen: [{}] {e}", self.kind.name(), e.code()))
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        if let Some(db) = &self.pg {
+            // FORCE ends the connections a registry still holds (PostgreSQL 13 and later).
+            if let Ok(mut client) = postgres::Client::connect(&db.admin, postgres::NoTls) {
+                let _ = client
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", db.name));
+            }
+        }
+    }
+}
+
+fn pg_connect(url: &str) -> postgres::Client {
+    postgres::Client::connect(url, postgres::NoTls)
+        .unwrap_or_else(|e| panic!("postgres: cannot connect to {url}: {}", pg_error(&e)))
+}
+
+/// The server's own message (and SQLSTATE) of a PostgreSQL error, which `Display` leaves out.
+fn pg_error(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => e.to_string(),
+    }
+}
+
+/// `url` with its database replaced by `name` (`postgres://u@h:p/db?x` → `…/name?x`).
+pub fn with_database(url: &str, name: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
+    let (rest, query) = match rest.split_once('?') {
+        Some((r, q)) => (r, format!("?{q}")),
+        None => (rest, String::new()),
+    };
+    let authority = rest.split_once('/').map_or(rest, |(a, _)| a);
+    format!("{scheme}://{authority}/{name}{query}")
+}
+
+/// Names the store in every failure of a test body: hold one while testing a store, and a
+/// panic (a failed assertion) on the way out says which store it was on.
+#[must_use = "hold it for the body of the test"]
+pub struct OnStore(pub StoreKind);
+
+impl Drop for OnStore {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("^^^ the failure above is on store {}", self.0.name());
+        }
+    }
+}
+
+impl StoreKind {
+    /// A guard naming this store in any failure while it is held ([`OnStore`]).
+    pub fn label(self) -> OnStore {
+        OnStore(self)
+    }
+}
