@@ -59,10 +59,17 @@ fn killed_import_on(kind: StoreKind) {
         ])
         .env(ENV, store.url())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
+    // The child's complaints, kept to explain a child that never got going.
+    let mut stderr = child.stderr.take().unwrap();
+    let complaints = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+        text
+    });
     let mut last = 0u32;
     for line in BufReader::new(stdout).lines() {
         let line = line.unwrap();
@@ -75,7 +82,11 @@ fn killed_import_on(kind: StoreKind) {
         }
     }
     child.wait().unwrap();
-    assert!(last >= 10 * BATCH, "{name}: the child never got going");
+    let complaints = complaints.join().unwrap_or_default();
+    assert!(
+        last >= 10 * BATCH,
+        "{name}: the child never got going:\n{complaints}"
+    );
 
     if let Some(path) = store.path() {
         // SQLite: the file itself is whole.
