@@ -314,3 +314,203 @@ impl StoreKind {
         OnStore(self)
     }
 }
+
+/// A value bound into raw SQL ([`StoreKind::exec`], [`StoreKind::rows`]) or read back.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Val {
+    /// SQL NULL.
+    Null,
+    /// An integer.
+    Int(i64),
+    /// Text.
+    Text(String),
+    /// Bytes (a BLOB in SQLite, a `bytea` in PostgreSQL).
+    Blob(Vec<u8>),
+}
+
+impl From<i64> for Val {
+    fn from(v: i64) -> Self {
+        Val::Int(v)
+    }
+}
+impl From<&str> for Val {
+    fn from(v: &str) -> Self {
+        Val::Text(v.into())
+    }
+}
+impl From<&String> for Val {
+    fn from(v: &String) -> Self {
+        Val::Text(v.clone())
+    }
+}
+impl From<&[u8]> for Val {
+    fn from(v: &[u8]) -> Self {
+        Val::Blob(v.to_vec())
+    }
+}
+
+impl Val {
+    /// The value as an integer (PostgreSQL's text form parsed).
+    pub fn int(&self) -> i64 {
+        match self {
+            Val::Int(v) => *v,
+            Val::Text(t) => t
+                .parse()
+                .unwrap_or_else(|_| panic!("not an integer: {t:?}")),
+            other => panic!("not an integer: {other:?}"),
+        }
+    }
+
+    /// The value as text.
+    pub fn text(&self) -> String {
+        match self {
+            Val::Text(t) => t.clone(),
+            other => panic!("not text: {other:?}"),
+        }
+    }
+
+    /// The value as bytes (PostgreSQL's `\x…` text form decoded); `None` for NULL.
+    pub fn blob(&self) -> Option<Vec<u8>> {
+        match self {
+            Val::Null => None,
+            Val::Blob(b) => Some(b.clone()),
+            Val::Text(t) => {
+                let hex = t
+                    .strip_prefix("\\x")
+                    .unwrap_or_else(|| panic!("not a bytea: {t:?}"));
+                Some(
+                    (0..hex.len())
+                        .step_by(2)
+                        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
+                        .collect(),
+                )
+            }
+            other => panic!("not bytes: {other:?}"),
+        }
+    }
+}
+
+impl StoreKind {
+    /// `v` as a literal of this store's dialect (bytes differ: see [`StoreKind::blob`]).
+    pub fn literal(self, v: &Val) -> String {
+        match v {
+            Val::Null => "NULL".into(),
+            Val::Int(i) => i.to_string(),
+            Val::Text(t) => format!("'{}'", t.replace('\'', "''")),
+            Val::Blob(b) => self.blob(b),
+        }
+    }
+
+    /// `sql` with its placeholders `?1`, `?2`, … replaced by the literals of `params` (both
+    /// dialects read the same statement text; PostgreSQL's own placeholders are `$1`, and its
+    /// parameters must match column types exactly, so the suite inlines literals instead).
+    pub fn bind(self, sql: &str, params: &[Val]) -> String {
+        let mut out = sql.to_string();
+        for (i, p) in params.iter().enumerate().rev() {
+            out = out.replace(&format!("?{}", i + 1), &self.literal(p));
+        }
+        out
+    }
+
+    /// Runs one statement with `params` behind the registry's back and returns how many rows it
+    /// changed.
+    pub fn exec(self, handle: &Handle, sql: &str, params: &[Val]) -> Result<u64, String> {
+        let sql = self.bind(sql, params);
+        match self {
+            StoreKind::Memory => Err("memory: has no SQL".into()),
+            StoreKind::Sqlite => sqlite_connect(handle)?
+                .execute(&sql, [])
+                .map(|n| n as u64)
+                .map_err(|e| format!("sqlite: {e}")),
+            StoreKind::Postgres => {
+                let messages = pg_connect(&handle.url)
+                    .simple_query(&sql)
+                    .map_err(|e| format!("postgres: {}", pg_error(&e)))?;
+                Ok(messages
+                    .iter()
+                    .map(|m| match m {
+                        postgres::SimpleQueryMessage::CommandComplete(n) => *n,
+                        _ => 0,
+                    })
+                    .sum())
+            }
+        }
+    }
+
+    /// Runs one query with `params` and returns its rows (PostgreSQL answers in text: read the
+    /// values with [`Val::int`], [`Val::text`], [`Val::blob`]).
+    pub fn rows(self, handle: &Handle, sql: &str, params: &[Val]) -> Result<Vec<Vec<Val>>, String> {
+        let sql = self.bind(sql, params);
+        match self {
+            StoreKind::Memory => Err("memory: has no SQL".into()),
+            StoreKind::Sqlite => {
+                let conn = sqlite_connect(handle)?;
+                let mut stmt = conn.prepare(&sql).map_err(|e| format!("sqlite: {e}"))?;
+                let n = stmt.column_count();
+                let rows = stmt
+                    .query_map([], |row| {
+                        (0..n)
+                            .map(|i| {
+                                Ok(match row.get_ref(i)? {
+                                    rusqlite::types::ValueRef::Null => Val::Null,
+                                    rusqlite::types::ValueRef::Integer(v) => Val::Int(v),
+                                    rusqlite::types::ValueRef::Real(v) => Val::Text(v.to_string()),
+                                    rusqlite::types::ValueRef::Text(t) => {
+                                        Val::Text(String::from_utf8_lossy(t).into_owned())
+                                    }
+                                    rusqlite::types::ValueRef::Blob(b) => Val::Blob(b.to_vec()),
+                                })
+                            })
+                            .collect::<rusqlite::Result<Vec<Val>>>()
+                    })
+                    .map_err(|e| format!("sqlite: {e}"))?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()
+                    .map_err(|e| format!("sqlite: {e}"))
+            }
+            StoreKind::Postgres => {
+                let messages = pg_connect(&handle.url)
+                    .simple_query(&sql)
+                    .map_err(|e| format!("postgres: {}", pg_error(&e)))?;
+                Ok(messages
+                    .iter()
+                    .filter_map(|m| match m {
+                        postgres::SimpleQueryMessage::Row(row) => Some(
+                            (0..row.len())
+                                .map(|i| row.get(i).map_or(Val::Null, |t| Val::Text(t.into())))
+                                .collect(),
+                        ),
+                        _ => None,
+                    })
+                    .collect())
+            }
+        }
+    }
+
+    /// The first row of [`StoreKind::rows`]; panics naming the store when there is none.
+    pub fn row(self, handle: &Handle, sql: &str, params: &[Val]) -> Vec<Val> {
+        self.rows(handle, sql, params)
+            .unwrap_or_else(|e| panic!("{e}: {sql}"))
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("{}: no row for {sql}", self.name()))
+    }
+
+    /// An expression setting the top-level JSON array `key` of the text column `column` to `[]`:
+    /// SQLite's `json_set`, PostgreSQL's `jsonb_set` (the column keeps its text type).
+    pub fn json_clear_array(self, column: &str, key: &str) -> String {
+        match self {
+            StoreKind::Postgres => {
+                format!("jsonb_set({column}::jsonb, '{{{key}}}', '[]'::jsonb)::text")
+            }
+            _ => format!("json_set({column}, '$.{key}', json('[]'))"),
+        }
+    }
+}
+
+fn sqlite_connect(handle: &Handle) -> Result<rusqlite::Connection, String> {
+    let conn = rusqlite::Connection::open(handle.path().expect("a SQLite path"))
+        .map_err(|e| format!("sqlite: {e}"))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(|e| format!("sqlite: {e}"))?;
+    Ok(conn)
+}
