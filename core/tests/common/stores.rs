@@ -149,13 +149,9 @@ impl StoreKind {
     pub fn sql(self, handle: &Handle, sql: &str) -> Result<(), String> {
         match self {
             StoreKind::Memory => Err("memory: has no SQL".into()),
-            StoreKind::Sqlite => {
-                let conn = rusqlite::Connection::open(handle.path().expect("a SQLite path"))
-                    .map_err(|e| format!("sqlite: {e}"))?;
-                conn.busy_timeout(std::time::Duration::from_secs(5))
-                    .map_err(|e| format!("sqlite: {e}"))?;
-                conn.execute_batch(sql).map_err(|e| format!("sqlite: {e}"))
-            }
+            StoreKind::Sqlite => sqlite_connect(handle)?
+                .execute_batch(sql)
+                .map_err(|e| format!("sqlite: {e}")),
             StoreKind::Postgres => pg_connect(&handle.url)
                 .batch_execute(sql)
                 .map_err(|e| format!("postgres: {}", pg_error(&e))),
@@ -166,12 +162,9 @@ impl StoreKind {
     pub fn sql_i64(self, handle: &Handle, sql: &str) -> Result<i64, String> {
         match self {
             StoreKind::Memory => Err("memory: has no SQL".into()),
-            StoreKind::Sqlite => {
-                let conn = rusqlite::Connection::open(handle.path().expect("a SQLite path"))
-                    .map_err(|e| format!("sqlite: {e}"))?;
-                conn.query_row(sql, [], |row| row.get::<_, i64>(0))
-                    .map_err(|e| format!("sqlite: {e}"))
-            }
+            StoreKind::Sqlite => sqlite_connect(handle)?
+                .query_row(sql, [], |row| row.get::<_, i64>(0))
+                .map_err(|e| format!("sqlite: {e}")),
             StoreKind::Postgres => {
                 let row = pg_connect(&handle.url)
                     .query_one(sql, &[])
