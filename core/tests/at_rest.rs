@@ -477,7 +477,7 @@ fn tampered_sealed_values_are_refused_on(kind: StoreKind) {
         &path,
         &format!(
             "{} UPDATE audit SET entry = '{{}}' WHERE seq = 1;",
-            kind.drop_trigger("audit_append_only_update", "audit")
+            kind.drop_audit_guard(AuditGuard::Update)
         ),
     )
     .unwrap();

@@ -342,7 +342,7 @@ fn writer_child() {
         .expect("index")
         .parse()
         .expect("an index");
-    let (dept, section) = if index % 2 == 0 {
+    let (dept, section) = if index.is_multiple_of(2) {
         (archive_dept(), Section::Archive)
     } else {
         (hukou_dept(), Section::Hukou)
@@ -464,8 +464,8 @@ fn audit_log_is_append_only_and_tampering_is_found() {
     for kind in persistent_stores() {
         let _on = kind.label();
         let name = kind.name();
-        let drop_update = kind.drop_trigger("audit_append_only_update", "audit");
-        let drop_delete = kind.drop_trigger("audit_append_only_delete", "audit");
+        let drop_update = kind.drop_audit_guard(AuditGuard::Update);
+        let drop_delete = kind.drop_audit_guard(AuditGuard::Delete);
         let (r, store) = populated(kind);
         let n = r.audit(None).unwrap().len() as u64;
         assert_eq!(n, 7, "{name}");
@@ -485,7 +485,8 @@ fn audit_log_is_append_only_and_tampering_is_found() {
             &store,
             &format!(
                 "{drop_update} {drop_delete} \
-                 UPDATE audit SET entry = replace(entry, 'jyc01', 'jyc02') WHERE seq = 1;"
+                 UPDATE audit SET entry = {} WHERE seq = 1;",
+                kind.doc_replace("entry", "'jyc01'", "'jyc02'")
             ),
         )
         .unwrap();

@@ -40,12 +40,12 @@ fn placeholders_bind_as_literals_of_each_dialect() {
     let many: Vec<Val> = (1..=10).map(Val::Int).collect();
     assert_eq!(StoreKind::Sqlite.bind("?10 ?1", &many), "10 1");
     assert_eq!(
-        StoreKind::Postgres.drop_trigger("t", "audit"),
-        "DROP TRIGGER t ON audit;"
+        StoreKind::Sqlite.doc_replace("data", "'a'", "'b'"),
+        "replace(data, 'a', 'b')"
     );
     assert_eq!(
-        StoreKind::Sqlite.drop_trigger("t", "audit"),
-        "DROP TRIGGER t;"
+        StoreKind::Postgres.doc_replace("data", "'a'", "'b'"),
+        "convert_to(replace(convert_from(data, 'UTF8'), 'a', 'b'), 'UTF8')"
     );
 }
 

@@ -120,7 +120,10 @@ fn direct_edit_on(kind: StoreKind) {
     let n = kind
         .exec(
             &store,
-            "UPDATE registrations SET data = replace(data, ?2, '伪造科技有限公司') WHERE id = ?1",
+            &format!(
+                "UPDATE registrations SET data = {} WHERE id = ?1",
+                kind.doc_replace("data", "?2", "'伪造科技有限公司'")
+            ),
             &[(&id).into(), EMPLOYER.into()],
         )
         .unwrap();
@@ -204,7 +207,8 @@ fn stripped_authorizations_and_deleted_rows_are_found() {
                     "INSERT INTO registrations({school_col}id, version, id_number, name, college, \
                      major_code, major_name, stage, late, data) SELECT {school_val}'x' || id, \
                      version, '', name, college, major_code, major_name, stage, late, \
-                     replace(data, id, 'x' || id) FROM registrations WHERE id = ?1"
+                     {} FROM registrations WHERE id = ?1",
+                    kind.doc_replace("data", "id", "'x' || id")
                 ),
                 RowFault::Unrecorded,
             ),
@@ -232,20 +236,26 @@ fn forge_and_recompute(kind: StoreKind, store: &Handle, id: &str) {
         store,
         &format!(
             "{} {}",
-            kind.drop_trigger("audit_append_only_update", "audit"),
-            kind.drop_trigger("audit_append_only_delete", "audit")
+            kind.drop_audit_guard(AuditGuard::Update),
+            kind.drop_audit_guard(AuditGuard::Delete)
         ),
     )
     .unwrap();
     kind.exec(
         store,
-        "UPDATE registrations SET data = replace(data, ?2, '伪造科技有限公司') WHERE id = ?1",
+        &format!(
+            "UPDATE registrations SET data = {} WHERE id = ?1",
+            kind.doc_replace("data", "?2", "'伪造科技有限公司'")
+        ),
         &[id.into(), EMPLOYER.into()],
     )
     .unwrap();
     let row = kind.row(
         store,
-        "SELECT data, audit_seq FROM registrations WHERE id = ?1",
+        &format!(
+            "SELECT {}, audit_seq FROM registrations WHERE id = ?1",
+            kind.doc_text("data")
+        ),
         &[id.into()],
     );
     let (data, seq) = (row[0].text(), row[1].int());
@@ -259,7 +269,10 @@ fn forge_and_recompute(kind: StoreKind, store: &Handle, id: &str) {
     let rows = kind
         .rows(
             store,
-            "SELECT seq, entry, registration_hash FROM audit WHERE seq >= ?1 ORDER BY seq",
+            &format!(
+                "SELECT seq, {}, registration_hash FROM audit WHERE seq >= ?1 ORDER BY seq",
+                kind.doc_text("entry")
+            ),
             &[seq.into()],
         )
         .unwrap();
@@ -348,7 +361,7 @@ fn a_cut_tail_is_caught_against_the_exported_head() {
             &format!(
                 "{} DELETE FROM audit WHERE seq > {n}; \
                  UPDATE meta SET value = '{n}' WHERE key = 'audit_head';",
-                kind.drop_trigger("audit_append_only_delete", "audit"),
+                kind.drop_audit_guard(AuditGuard::Delete),
                 n = head.seq - 3
             ),
         )
@@ -524,7 +537,10 @@ fn writes_are_refused_after_damage_until_reopened() {
         let r = store.reopen_default();
         kind.exec(
             &store,
-            "UPDATE registrations SET data = replace(data, ?2, '伪造') WHERE id = ?1",
+            &format!(
+                "UPDATE registrations SET data = {} WHERE id = ?1",
+                kind.doc_replace("data", "?2", "'伪造'")
+            ),
             &[(&graduates[0].0).into(), EMPLOYER.into()],
         )
         .unwrap();

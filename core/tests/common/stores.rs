@@ -4,9 +4,12 @@
 //! Every store is opened through [`Registry::open_url`], the one way a host names a store. A
 //! [`Handle`] keeps what the store lives in (a temporary folder, or a fresh PostgreSQL database
 //! created for the one test) alive until it drops, and reopens the same store for crash and
-//! reopen tests. [`StoreKind::sql`] runs raw SQL on the store for the tamper tests; the dialects
-//! differ, and the differences are spelled out in [`StoreKind::blob`] and
-//! [`StoreKind::drop_trigger`].
+//! reopen tests. [`StoreKind::sql`], [`StoreKind::exec`] and [`StoreKind::rows`] run raw SQL on
+//! the store for the tamper tests. Both stores have the same tables and columns (PostgreSQL adds
+//! `school_code` everywhere); the dialect differences are spelled out in one place each: bytes
+//! ([`StoreKind::blob`]), the audit log's guard ([`StoreKind::drop_audit_guard`]), documents
+//! stored as TEXT or BYTEA ([`StoreKind::doc_text`], [`StoreKind::doc_replace`]) and JSON edits
+//! ([`StoreKind::json_clear_array`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -187,14 +190,48 @@ impl StoreKind {
         }
     }
 
-    /// `DROP TRIGGER` in this store's dialect: SQLite names the trigger alone, PostgreSQL names
-    /// its table too.
-    pub fn drop_trigger(self, trigger: &str, table: &str) -> String {
-        match self {
-            StoreKind::Postgres => format!("DROP TRIGGER {trigger} ON {table};"),
-            _ => format!("DROP TRIGGER {trigger};"),
+    /// SQL that drops the audit log's append-only guard against `what` (what someone with the
+    /// database would do first). SQLite has one trigger per statement kind
+    /// (`audit_append_only_update`, `audit_append_only_delete`); PostgreSQL has one trigger,
+    /// `audit_append_only`, for both, so dropping either drops both there (and twice is fine).
+    pub fn drop_audit_guard(self, what: AuditGuard) -> String {
+        match (self, what) {
+            (StoreKind::Postgres, _) => "DROP TRIGGER IF EXISTS audit_append_only ON audit;".into(),
+            (_, AuditGuard::Update) => "DROP TRIGGER audit_append_only_update;".into(),
+            (_, AuditGuard::Delete) => "DROP TRIGGER audit_append_only_delete;".into(),
         }
     }
+
+    /// A stored document column (`data`, `entry`, `event`) as text: SQLite keeps UTF-8 JSON in
+    /// TEXT, PostgreSQL in BYTEA.
+    pub fn doc_text(self, column: &str) -> String {
+        match self {
+            StoreKind::Postgres => format!("convert_from({column}, 'UTF8')"),
+            _ => column.to_string(),
+        }
+    }
+
+    /// The text expression `expr` as a stored document value (see [`StoreKind::doc_text`]).
+    pub fn doc_from_text(self, expr: &str) -> String {
+        match self {
+            StoreKind::Postgres => format!("convert_to({expr}, 'UTF8')"),
+            _ => expr.to_string(),
+        }
+    }
+
+    /// The document column `column` with every `from` replaced by `to` (SQL expressions).
+    pub fn doc_replace(self, column: &str, from: &str, to: &str) -> String {
+        self.doc_from_text(&format!("replace({}, {from}, {to})", self.doc_text(column)))
+    }
+}
+
+/// Which statements the audit log's append-only guard refuses ([`StoreKind::drop_audit_guard`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditGuard {
+    /// UPDATE of an audit record.
+    Update,
+    /// DELETE of an audit record.
+    Delete,
 }
 
 /// A fresh database on the PostgreSQL server, dropped with its [`Handle`].
@@ -488,13 +525,14 @@ impl StoreKind {
             .unwrap_or_else(|| panic!("{}: no row for {sql}", self.name()))
     }
 
-    /// An expression setting the top-level JSON array `key` of the text column `column` to `[]`:
-    /// SQLite's `json_set`, PostgreSQL's `jsonb_set` (the column keeps its text type).
+    /// An expression setting the top-level JSON array `key` of the document column `column` to
+    /// `[]`: SQLite's `json_set`, PostgreSQL's `jsonb_set` (over the document's text).
     pub fn json_clear_array(self, column: &str, key: &str) -> String {
         match self {
-            StoreKind::Postgres => {
-                format!("jsonb_set({column}::jsonb, '{{{key}}}', '[]'::jsonb)::text")
-            }
+            StoreKind::Postgres => self.doc_from_text(&format!(
+                "jsonb_set({}::jsonb, '{{{key}}}', '[]'::jsonb)::text",
+                self.doc_text(column)
+            )),
             _ => format!("json_set({column}, '$.{key}', json('[]'))"),
         }
     }
