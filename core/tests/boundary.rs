@@ -1,11 +1,15 @@
 //! The boundary of the core's arguments: instants every face can carry (the years 0001 to 9999)
 //! and registration keys without control characters, refused as argument errors before anything
-//! is stored; exports that never carry a control character.
+//! is stored; exports that never carry a control character. The registry's checks run on every
+//! store (memory, SQLite, and PostgreSQL when `GRADREG_TEST_PG_URL` is set).
+
+mod common;
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use gradreg::{sample, Actor, Command, ErrorCode, Policy, Registry};
+use common::{stores, StoreKind};
+use gradreg::{sample, Actor, Command, ErrorCode};
 
 fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text)
@@ -39,7 +43,16 @@ fn an_authorization_ending_after_the_year_9999_is_refused() {
 
 #[test]
 fn an_instant_outside_the_years_0001_to_9999_is_refused_before_anything_is_stored() {
-    let reg = Registry::in_memory(Policy::jiangsu()).unwrap();
+    for kind in stores() {
+        let _on = kind.label();
+        an_instant_outside_the_years_0001_to_9999_is_refused_before_anything_is_stored_on(kind);
+    }
+}
+
+fn an_instant_outside_the_years_0001_to_9999_is_refused_before_anything_is_stored_on(
+    kind: StoreKind,
+) {
+    let (reg, _store) = kind.open_default();
     let year0 = DateTime::from_timestamp(gradreg::FIRST_INSTANT_UNIX - 1, 0).unwrap();
     let year10000 = DateTime::from_timestamp(gradreg::LAST_INSTANT_UNIX + 1, 0).unwrap();
     for now in [
@@ -60,7 +73,14 @@ fn an_instant_outside_the_years_0001_to_9999_is_refused_before_anything_is_store
 
 #[test]
 fn registration_keys_with_control_characters_are_refused() {
-    let reg = Registry::in_memory(Policy::jiangsu()).unwrap();
+    for kind in stores() {
+        let _on = kind.label();
+        registration_keys_with_control_characters_are_refused_on(kind);
+    }
+}
+
+fn registration_keys_with_control_characters_are_refused_on(kind: StoreKind) {
+    let (reg, _store) = kind.open_default();
     let now = at("2026-03-01T00:00:00Z");
     let too_long = "k".repeat(gradreg::MAX_REGISTRATION_ID_BYTES + 1);
     for id in [
@@ -98,7 +118,7 @@ fn registration_keys_with_control_characters_are_refused() {
     assert!(results[1].is_ok());
     assert!(reg.find("bad\0").unwrap().is_none());
     // Uploads too.
-    let reg = Registry::in_memory(Policy::jiangsu()).unwrap();
+    let (reg, _store) = kind.open_default();
     let uploads = reg
         .upload_batch(
             &[("n\0ul".to_string(), Arc::new(sample::basic_info()))],
@@ -126,7 +146,14 @@ fn correction(class_name: &str) -> Command {
 
 #[test]
 fn two_offices_correcting_from_one_version_do_not_both_succeed() {
-    let reg = Registry::in_memory(Policy::jiangsu()).unwrap();
+    for kind in stores() {
+        let _on = kind.label();
+        two_offices_correcting_from_one_version_do_not_both_succeed_on(kind);
+    }
+}
+
+fn two_offices_correcting_from_one_version_do_not_both_succeed_on(kind: StoreKind) {
+    let (reg, _store) = kind.open_default();
     let now = at("2026-03-01T00:00:00Z");
     reg.apply("r1", &office(), &upload(), now).unwrap();
     let read = reg.get("r1").unwrap().version;

@@ -14,20 +14,6 @@ use gradreg::{
     TransferNumber, VerdictKind,
 };
 
-fn registries() -> Vec<(&'static str, Registry)> {
-    vec![
-        ("memory", Registry::in_memory(Policy::jiangsu()).unwrap()),
-        (
-            "sqlite",
-            Registry::with_store(
-                Box::new(SqliteStore::open_in_memory().unwrap()),
-                Policy::jiangsu(),
-            )
-            .unwrap(),
-        ),
-    ]
-}
-
 fn tempdir() -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!(
         "gradreg-cohorts-{}-{}",
@@ -127,7 +113,10 @@ fn cohort(year: i32, level: &str) -> Option<CohortKey> {
 /// which, and a second registration of the same cohort is still refused.
 #[test]
 fn one_id_number_holds_several_cohorts() {
-    for (name, r) in registries() {
+    for kind in stores() {
+        let _on = kind.label();
+        let (r, _store) = kind.open_default();
+        let name = kind.name();
         let bachelor = info("b2020", 1, 2024, "31");
         let mut master = info("m2024", 1, 2026, "11");
         master.enrolment_date = "2023-09-01".into();
@@ -217,7 +206,10 @@ fn an_older_sqlite_file_is_migrated_on_open() {
 /// answers.
 #[test]
 fn a_duplicate_transfer_number_is_refused_and_never_re_points() {
-    for (name, r) in registries() {
+    for kind in stores() {
+        let _on = kind.label();
+        let (r, _store) = kind.open_default();
+        let name = kind.name();
         let ga = info("2001", 1, 2026, "31");
         let gb = info("2002", 2, 2026, "31");
         let gc = info("2003", 3, 2026, "31");
@@ -305,7 +297,10 @@ fn a_duplicate_transfer_number_is_refused_and_never_re_points() {
 /// `wrong_section`, before any lookup and without a failure counted.
 #[test]
 fn a_transfer_number_never_opens_the_hukou_section() {
-    for (name, r) in registries() {
+    for kind in stores() {
+        let _on = kind.label();
+        let (r, _store) = kind.open_default();
+        let name = kind.name();
         let g = info("s1", 1, 2026, "31");
         let id = upload(&r, &g).unwrap();
         let t = TransferNumber::from_entropy(&[5; 16]);
@@ -342,7 +337,10 @@ fn a_transfer_number_never_opens_the_hukou_section() {
 /// A minority name written with another middle dot logs in and verifies, online and scanned.
 #[test]
 fn a_minority_name_with_another_dot_logs_in_and_verifies() {
-    for (name, r) in registries() {
+    for kind in stores() {
+        let _on = kind.label();
+        let (r, _store) = kind.open_default();
+        let name = kind.name();
         let mut g = info("s1", 1, 2026, "31");
         g.name = "买买提·艾力".into();
         let id = upload(&r, &g).unwrap();
@@ -380,7 +378,10 @@ fn a_minority_name_with_another_dot_logs_in_and_verifies() {
 /// `indeterminate`, never `valid`.
 #[test]
 fn a_successful_verification_leaves_its_trace() {
-    for (name, r) in registries() {
+    for kind in stores() {
+        let _on = kind.label();
+        let (r, _store) = kind.open_default();
+        let name = kind.name();
         let g = info("s1", 1, 2026, "31");
         let id = upload(&r, &g).unwrap();
         walk(&r, &id, &g, sample::destination_data());

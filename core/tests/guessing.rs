@@ -8,42 +8,18 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use common::*;
-use gradreg::registry::sqlite::SqliteStore;
 use gradreg::registry::store::{AuditRecord, ChainHead, Commit, Filter, Summary};
-use gradreg::registry::{MemoryStore, Registry, Store};
+use gradreg::registry::{Registry, Store};
 use gradreg::{
     sample, Actor, AttemptKey, Candidate, Event, Failures, OnlineVerifier, Policy, Principal,
     Registration, VerdictKind, VerificationNumber,
 };
-
-fn tempdir() -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "gradreg-guessing-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0)
-    ));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
 
 /// Walks the sample graduate to an authorization; returns its verification number and name.
 fn authorize(r: &Registry) -> (String, String) {
     let b = sample::basic_info();
     let (_, number) = authorize_in(r, &b);
     (number, b.name)
-}
-
-fn registries() -> Vec<(&'static str, Registry)> {
-    vec![
-        ("memory", Registry::in_memory(Policy::jiangsu()).unwrap()),
-        (
-            "sqlite",
-            Registry::open(tempdir().join("guess.db"), Policy::jiangsu()).unwrap(),
-        ),
-    ]
 }
 
 fn principal(s: &str) -> Principal {
@@ -61,7 +37,10 @@ fn dept(id: &str) -> Actor {
 /// matters (the principal does), and fresh principals are bounded per number.
 #[test]
 fn fresh_ids_per_attempt_are_limited_per_principal_and_per_number() {
-    for (store, r) in registries() {
+    for kind in stores() {
+        let _on = kind.label();
+        let (r, _handle) = kind.open_default();
+        let store = kind.name();
         let (number, name) = authorize(&r);
         let now = day(5, 2);
         let online = OnlineVerifier::new(r.tables());
@@ -116,7 +95,10 @@ fn fresh_ids_per_attempt_are_limited_per_principal_and_per_number() {
 /// failures no longer lock it out; a principal's own failures on the number do.
 #[test]
 fn a_correct_answer_is_not_locked_out_by_others_failures() {
-    for (store, r) in registries() {
+    for kind in stores() {
+        let _on = kind.label();
+        let (r, _handle) = kind.open_default();
+        let store = kind.name();
         let (number, name) = authorize(&r);
         let now = day(5, 2);
         let online = OnlineVerifier::new(r.tables());
@@ -159,37 +141,46 @@ fn a_correct_answer_is_not_locked_out_by_others_failures() {
 /// record (2 ms in the judging step), 8 racing handles or threads get exactly the limit.
 #[test]
 fn racing_guesses_never_get_more_answers_than_the_limit() {
-    let slow = |inner: Box<dyn Store>| -> Registry {
+    let slow = |inner: Registry| -> Registry {
         let mut c = Counting::new(inner, Arc::new(Mutex::new(AttemptTrace::default())));
         c.delay = std::time::Duration::from_millis(2);
         Registry::with_store(Box::new(c), Policy::jiangsu()).unwrap()
     };
-    let dir = tempdir();
-    let path = dir.join("race.db");
-    let first = Registry::open(&path, Policy::jiangsu()).unwrap();
-    let (number, _) = authorize(&first);
-    let handles: Vec<Arc<Registry>> = (0..8)
-        .map(|_| Arc::new(slow(Box::new(SqliteStore::open(&path).unwrap()))))
-        .collect();
-    let shared_path = dir.join("shared.db");
-    let (shared_number, _) = authorize(&Registry::open(&shared_path, Policy::jiangsu()).unwrap());
-    let shared = Arc::new(slow(Box::new(SqliteStore::open(&shared_path).unwrap())));
-    let memory = Arc::new(slow(Box::new(MemoryStore::new())));
-    let (mem_number, _) = authorize(&memory);
-    let cases: Vec<(&str, Vec<Arc<Registry>>, String)> = vec![
-        ("8 handles on one SQLite file", handles, number),
-        (
-            "8 threads on one SQLite handle",
-            vec![shared; 8],
-            shared_number,
-        ),
-        (
-            "8 threads on one memory registry",
-            vec![memory; 8],
-            mem_number,
-        ),
-    ];
-    for (case, regs, number) in cases {
+    let mut cases: Vec<(String, Vec<Arc<Registry>>, String)> = Vec::new();
+    // Keeps every store alive until the races are run.
+    let mut keep = Vec::new();
+    for kind in stores() {
+        let name = kind.name();
+        let (first, handle) = kind.open_default();
+        if kind != StoreKind::Memory {
+            // Eight registries on the store, as eight processes would have.
+            let (number, _) = authorize(&first);
+            let handles: Vec<Arc<Registry>> = (0..8)
+                .map(|_| Arc::new(slow(handle.reopen_default())))
+                .collect();
+            cases.push((format!("8 handles on one {name} store"), handles, number));
+            keep.push(handle);
+            let (shared, handle) = kind.open_default();
+            let (shared_number, _) = authorize(&shared);
+            let shared = Arc::new(slow(shared));
+            cases.push((
+                format!("8 threads on one {name} handle"),
+                vec![shared; 8],
+                shared_number,
+            ));
+            keep.push(handle);
+        } else {
+            let (mem_number, _) = authorize(&first);
+            let memory = Arc::new(slow(first));
+            cases.push((
+                format!("8 threads on one {name} registry"),
+                vec![memory; 8],
+                mem_number,
+            ));
+        }
+    }
+    for (case, regs, number) in &cases {
+        let case = case.as_str();
         let answered = Arc::new(Mutex::new(0usize));
         // Every round the 8 attempts start together.
         let start = Arc::new(std::sync::Barrier::new(regs.len()));
@@ -234,15 +225,16 @@ struct AttemptTrace {
 }
 
 /// A store that counts the calls made to it and what each online attempt saw, and can slow
-/// each attempt down inside its atomic step.
+/// each attempt down inside its atomic step. It wraps the store of a registry opened by URL, so
+/// that it works over every kind of store.
 struct Counting {
-    inner: Box<dyn Store>,
+    inner: Registry,
     trace: Arc<Mutex<AttemptTrace>>,
     delay: std::time::Duration,
 }
 
 impl Counting {
-    fn new(inner: Box<dyn Store>, trace: Arc<Mutex<AttemptTrace>>) -> Self {
+    fn new(inner: Registry, trace: Arc<Mutex<AttemptTrace>>) -> Self {
         Counting {
             inner,
             trace,
@@ -257,46 +249,46 @@ impl Counting {
 impl Store for Counting {
     fn load(&self, id: &str) -> gradreg::Result<Option<Registration>> {
         self.call("load");
-        self.inner.load(id)
+        self.inner.store().load(id)
     }
     fn commit(&self, batch: &[Commit<'_>]) -> gradreg::Result<()> {
         self.call("commit");
-        self.inner.commit(batch)
+        self.inner.store().commit(batch)
     }
     fn find_by_number(&self, number: &str) -> gradreg::Result<Option<String>> {
         self.call("find_by_number");
-        self.inner.find_by_number(number)
+        self.inner.store().find_by_number(number)
     }
     fn find_by_id_number(&self, id_number: &str) -> gradreg::Result<Vec<String>> {
         self.call("find_by_id_number");
-        self.inner.find_by_id_number(id_number)
+        self.inner.store().find_by_id_number(id_number)
     }
     fn summaries(&self, filter: &Filter) -> gradreg::Result<Vec<Summary>> {
         self.call("summaries");
-        self.inner.summaries(filter)
+        self.inner.store().summaries(filter)
     }
     fn for_each(
         &self,
         f: &mut dyn FnMut(Registration) -> gradreg::Result<()>,
     ) -> gradreg::Result<()> {
         self.call("for_each");
-        self.inner.for_each(f)
+        self.inner.store().for_each(f)
     }
     fn count(&self) -> gradreg::Result<u64> {
         self.call("count");
-        self.inner.count()
+        self.inner.store().count()
     }
     fn audit(&self, registration_id: Option<&str>) -> gradreg::Result<Vec<AuditRecord>> {
         self.call("audit");
-        self.inner.audit(registration_id)
+        self.inner.store().audit(registration_id)
     }
     fn audit_head(&self) -> gradreg::Result<ChainHead> {
         self.call("audit_head");
-        self.inner.audit_head()
+        self.inner.store().audit_head()
     }
     fn events_after(&self, after: u64, limit: usize) -> gradreg::Result<Vec<(u64, Event)>> {
         self.call("events_after");
-        self.inner.events_after(after, limit)
+        self.inner.store().events_after(after, limit)
     }
     fn online_attempt(
         &self,
@@ -304,74 +296,76 @@ impl Store for Counting {
         judge: &mut dyn FnMut(&Failures, Candidate) -> bool,
     ) -> gradreg::Result<()> {
         self.call("online_attempt");
-        self.inner.online_attempt(key, &mut |failures, candidate| {
-            let shape = candidate.registration.as_ref().map(|r| {
-                (
-                    r.authorizations.len(),
-                    serde_json::to_string(r).map_or(0, |s| s.len()),
-                )
-            });
-            let found = candidate.found;
-            std::thread::sleep(self.delay);
-            let recorded = judge(failures, candidate);
-            let mut t = self.trace.lock().unwrap();
-            t.found = Some(found);
-            t.candidate_shape = shape;
-            t.recorded = Some(recorded);
-            recorded
-        })
+        self.inner
+            .store()
+            .online_attempt(key, &mut |failures, candidate| {
+                let shape = candidate.registration.as_ref().map(|r| {
+                    (
+                        r.authorizations.len(),
+                        serde_json::to_string(r).map_or(0, |s| s.len()),
+                    )
+                });
+                let found = candidate.found;
+                std::thread::sleep(self.delay);
+                let recorded = judge(failures, candidate);
+                let mut t = self.trace.lock().unwrap();
+                t.found = Some(found);
+                t.candidate_shape = shape;
+                t.recorded = Some(recorded);
+                recorded
+            })
     }
     fn record_token(&self, number: &str, key_id: u32, at: DateTime<Utc>) -> gradreg::Result<u64> {
         self.call("record_token");
-        self.inner.record_token(number, key_id, at)
+        self.inner.store().record_token(number, key_id, at)
     }
     fn signing_keys(&self, number: &str) -> gradreg::Result<Vec<(u32, DateTime<Utc>)>> {
         self.call("signing_keys");
-        self.inner.signing_keys(number)
+        self.inner.store().signing_keys(number)
     }
     fn status_slots(&self) -> gradreg::Result<Vec<(u64, String)>> {
         self.call("status_slots");
-        self.inner.status_slots()
+        self.inner.store().status_slots()
     }
     fn last_event_seq(&self) -> gradreg::Result<u64> {
         self.call("last_event_seq");
-        self.inner.last_event_seq()
+        self.inner.store().last_event_seq()
     }
     fn consumer_cursor(&self, name: &str) -> gradreg::Result<u64> {
         self.call("consumer_cursor");
-        self.inner.consumer_cursor(name)
+        self.inner.store().consumer_cursor(name)
     }
     fn ack(&self, name: &str, seq: u64) -> gradreg::Result<u64> {
         self.call("ack");
-        self.inner.ack(name, seq)
+        self.inner.store().ack(name, seq)
     }
     fn mark_sent(&self, consumer: &str, id: &str, at: DateTime<Utc>) -> gradreg::Result<bool> {
         self.call("mark_sent");
-        self.inner.mark_sent(consumer, id, at)
+        self.inner.store().mark_sent(consumer, id, at)
     }
     fn sent_at(&self, consumer: &str, id: &str) -> gradreg::Result<Option<DateTime<Utc>>> {
         self.call("sent_at");
-        self.inner.sent_at(consumer, id)
+        self.inner.store().sent_at(consumer, id)
     }
     fn stored_rows(
         &self,
         f: &mut dyn FnMut(gradreg::registry::store::StoredRow) -> gradreg::Result<()>,
     ) -> gradreg::Result<()> {
         self.call("stored_rows");
-        self.inner.stored_rows(f)
+        self.inner.store().stored_rows(f)
     }
     fn number_index(&self) -> gradreg::Result<Vec<(String, String)>> {
         self.call("number_index");
-        self.inner.number_index()
+        self.inner.store().number_index()
     }
     fn audit_key(&self) -> Option<gradreg::registry::AuditKey> {
-        self.inner.audit_key()
+        self.inner.store().audit_key()
     }
     fn mark_damaged(&self) {
-        self.inner.mark_damaged();
+        self.inner.store().mark_damaged();
     }
     fn damaged(&self) -> bool {
-        self.inner.damaged()
+        self.inner.store().damaged()
     }
 }
 
@@ -380,14 +374,10 @@ impl Store for Counting {
 /// decoy when the number is unknown), compare one name and record one failure.
 #[test]
 fn unknown_number_and_wrong_name_do_the_same_store_work() {
-    let stores: Vec<(&str, Box<dyn Store>)> = vec![
-        ("memory", Box::new(MemoryStore::new())),
-        (
-            "sqlite",
-            Box::new(SqliteStore::open(tempdir().join("count.db")).unwrap()),
-        ),
-    ];
-    for (store, inner) in stores {
+    for kind in stores() {
+        let _on = kind.label();
+        let store = kind.name();
+        let (inner, _handle) = kind.open_default();
         let trace = Arc::new(Mutex::new(AttemptTrace::default()));
         let r = Registry::with_store(
             Box::new(Counting::new(inner, Arc::clone(&trace))),

@@ -1,10 +1,11 @@
-//! Roster import through the registry: modes, idempotence, encodings, refusals, bad files.
+//! Roster import through the registry, on every store (memory, SQLite, and PostgreSQL when
+//! `GRADREG_TEST_PG_URL` is set): modes, idempotence, encodings, refusals, bad files.
 
 mod common;
 
 use common::*;
 use gradreg::cohort::{generate, roster_csv, CohortSpec, Graduate, HeaderStyle};
-use gradreg::registry::sqlite::SqliteStore;
+use gradreg::registry::OpenOptions;
 use gradreg::roster::RosterOptions;
 use gradreg::{Error, ImportMode, Policy, ProblemCode, Registry};
 
@@ -16,12 +17,28 @@ fn cohort(n: usize) -> Vec<Graduate> {
     .collect()
 }
 
-fn registry() -> Registry {
-    Registry::with_store(
-        Box::new(SqliteStore::open_in_memory().unwrap()),
-        Policy::jiangsu(),
-    )
-    .unwrap()
+/// A new registry on a store of `kind`, holding the store alive as long as it lives.
+struct Reg {
+    r: Registry,
+    _store: Handle,
+}
+
+impl std::ops::Deref for Reg {
+    type Target = Registry;
+    fn deref(&self) -> &Registry {
+        &self.r
+    }
+}
+
+impl std::ops::DerefMut for Reg {
+    fn deref_mut(&mut self) -> &mut Registry {
+        &mut self.r
+    }
+}
+
+fn registry(kind: StoreKind) -> Reg {
+    let (r, store) = kind.open(Policy::jiangsu(), &OpenOptions::new());
+    Reg { r, _store: store }
 }
 
 fn import(r: &Registry, bytes: &[u8], mode: ImportMode) -> gradreg::ImportReport {
@@ -31,7 +48,14 @@ fn import(r: &Registry, bytes: &[u8], mode: ImportMode) -> gradreg::ImportReport
 
 #[test]
 fn import_then_reimport_changes_nothing() {
-    let r = registry();
+    for kind in stores() {
+        let _on = kind.label();
+        import_then_reimport_changes_nothing_on(kind);
+    }
+}
+
+fn import_then_reimport_changes_nothing_on(kind: StoreKind) {
+    let r = registry(kind);
     let grads = cohort(300);
     let csv = roster_csv(&grads, HeaderStyle::Chinese);
     let rep = import(&r, csv.as_bytes(), ImportMode::AllOrNothing);
@@ -88,7 +112,14 @@ fn import_then_reimport_changes_nothing() {
 
 #[test]
 fn all_or_nothing_imports_nothing_when_a_cell_is_bad() {
-    let r = registry();
+    for kind in stores() {
+        let _on = kind.label();
+        all_or_nothing_imports_nothing_when_a_cell_is_bad_on(kind);
+    }
+}
+
+fn all_or_nothing_imports_nothing_when_a_cell_is_bad_on(kind: StoreKind) {
+    let r = registry(kind);
     let grads = cohort(50);
     let csv = roster_csv(&grads, HeaderStyle::Chinese);
     let id = grads[3].basic.id_number.clone();
@@ -109,7 +140,14 @@ fn all_or_nothing_imports_nothing_when_a_cell_is_bad() {
 
 #[test]
 fn registry_refusals_are_reported_by_row() {
-    let r = registry();
+    for kind in stores() {
+        let _on = kind.label();
+        registry_refusals_are_reported_by_row_on(kind);
+    }
+}
+
+fn registry_refusals_are_reported_by_row_on(kind: StoreKind) {
+    let r = registry(kind);
     let grads = cohort(20);
     import(
         &r,
@@ -137,7 +175,14 @@ fn registry_refusals_are_reported_by_row() {
 
 #[test]
 fn unreadable_files_leave_the_store_as_it_was() {
-    let r = registry();
+    for kind in stores() {
+        let _on = kind.label();
+        unreadable_files_leave_the_store_as_it_was_on(kind);
+    }
+}
+
+fn unreadable_files_leave_the_store_as_it_was_on(kind: StoreKind) {
+    let r = registry(kind);
     let grads = cohort(10);
     let csv = roster_csv(&grads, HeaderStyle::Chinese);
     import(&r, csv.as_bytes(), ImportMode::AllOrNothing);
@@ -179,7 +224,14 @@ fn unreadable_files_leave_the_store_as_it_was() {
 
 #[test]
 fn counselors_import_only_their_college() {
-    let r = registry();
+    for kind in stores() {
+        let _on = kind.label();
+        counselors_import_only_their_college_on(kind);
+    }
+}
+
+fn counselors_import_only_their_college_on(kind: StoreKind) {
+    let r = registry(kind);
     let grads = cohort(40);
     let college = grads[0].basic.college.clone();
     let csv = roster_csv(&grads, HeaderStyle::Chinese);
@@ -232,9 +284,16 @@ fn office_roster(grads: &[Graduate], id_header: &str) -> String {
 
 #[test]
 fn an_office_adds_its_headers_to_one_registry() {
+    for kind in stores() {
+        let _on = kind.label();
+        an_office_adds_its_headers_to_one_registry_on(kind);
+    }
+}
+
+fn an_office_adds_its_headers_to_one_registry_on(kind: StoreKind) {
     let grads = cohort(20);
     let text = office_roster(&grads, "学籍身份证");
-    let mut r = registry();
+    let mut r = registry(kind);
     let err = r
         .import_roster(
             text.as_bytes(),
@@ -283,14 +342,21 @@ fn an_office_adds_its_headers_to_one_registry() {
         .unwrap();
     assert_eq!(idc.field, "id_number");
     // Another registry keeps the built-in table.
-    assert_eq!(registry().header_aliases().field("学籍身份证"), None);
+    assert_eq!(registry(kind).header_aliases().field("学籍身份证"), None);
 }
 
 #[test]
 fn a_dry_run_reports_what_an_import_would_do_and_stores_nothing() {
+    for kind in stores() {
+        let _on = kind.label();
+        a_dry_run_reports_what_an_import_would_do_and_stores_nothing_on(kind);
+    }
+}
+
+fn a_dry_run_reports_what_an_import_would_do_and_stores_nothing_on(kind: StoreKind) {
     let grads = cohort(30);
     let text = office_roster(&grads, "身份证件号码");
-    let r = registry();
+    let r = registry(kind);
     let opts = RosterOptions::default();
     let dry = r
         .preview_roster(
@@ -324,6 +390,13 @@ fn a_dry_run_reports_what_an_import_would_do_and_stores_nothing() {
 
 #[test]
 fn a_registry_extends_its_own_code_tables() {
+    for kind in stores() {
+        let _on = kind.label();
+        a_registry_extends_its_own_code_tables_on(kind);
+    }
+}
+
+fn a_registry_extends_its_own_code_tables_on(kind: StoreKind) {
     let grads = cohort(5);
     let csv = roster_csv(&grads, HeaderStyle::Chinese);
     let header = csv.lines().next().unwrap();
@@ -339,7 +412,7 @@ fn a_registry_extends_its_own_code_tables() {
             c.join(",") + "\r\n"
         })
         .collect();
-    let mut r = registry();
+    let mut r = registry(kind);
     let rep = import(&r, text.as_bytes(), ImportMode::AllOrNothing);
     assert_eq!(rep.created, 0);
     assert!(rep
@@ -353,7 +426,7 @@ fn a_registry_extends_its_own_code_tables() {
         .unwrap();
     let rep = import(&r, text.as_bytes(), ImportMode::AllOrNothing);
     assert_eq!(rep.created, 5, "{:?}", rep.problems);
-    assert!(!registry()
+    assert!(!registry(kind)
         .tables()
         .contains(gradreg::Table::Ethnicities, "60"));
 }

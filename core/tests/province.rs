@@ -9,29 +9,13 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use common::*;
-use gradreg::registry::sqlite::SqliteStore;
 use gradreg::registry::{Query, Registry};
 use gradreg::{
-    sample, Actor, BasicInfo, Command, DestinationData, Error, LoginReason, Policy, Stage,
-    VoidStage,
+    sample, Actor, BasicInfo, Command, DestinationData, Error, LoginReason, Stage, VoidStage,
 };
 
 const A: &str = "10327";
 const B: &str = "10284";
-
-fn registries() -> Vec<(&'static str, Registry)> {
-    vec![
-        ("memory", Registry::in_memory(Policy::jiangsu()).unwrap()),
-        (
-            "sqlite",
-            Registry::with_store(
-                Box::new(SqliteStore::open_in_memory().unwrap()),
-                Policy::jiangsu(),
-            )
-            .unwrap(),
-        ),
-    ]
-}
 
 fn office(school: &str) -> Actor {
     Actor::SchoolOffice {
@@ -254,7 +238,10 @@ fn school_query(school: &str) -> Query {
 #[test]
 fn statistics_split_by_school_add_up_to_the_whole() {
     let now = day(5, 3);
-    for (name, r) in registries() {
+    for kind in stores() {
+        let _on = kind.label();
+        let (r, _store) = kind.open_default();
+        let name = kind.name();
         let p = province(&r);
         let all = r.statistics(now).unwrap();
         assert_eq!(all, r.statistics_for(&Query::default(), now).unwrap());
@@ -337,7 +324,10 @@ fn statistics_split_by_school_add_up_to_the_whole() {
 #[test]
 fn queries_filter_by_school_cohort_login_and_destination() {
     let now = day(5, 3);
-    for (name, r) in registries() {
+    for kind in stores() {
+        let _on = kind.label();
+        let (r, _store) = kind.open_default();
+        let name = kind.name();
         let p = province(&r);
         let q = |q: Query| r.query(&q, now).unwrap();
         assert_eq!(
@@ -426,7 +416,10 @@ fn queries_filter_by_school_cohort_login_and_destination() {
 #[test]
 fn work_lists_are_scoped_to_the_actors_school_and_college() {
     let now = day(5, 3);
-    for (name, r) in registries() {
+    for kind in stores() {
+        let _on = kind.label();
+        let (r, _store) = kind.open_default();
+        let name = kind.name();
         let p = province(&r);
         let a_acc = counselor_of(A, "会计学院");
         let b_acc = counselor_of(B, "会计学院");
@@ -500,7 +493,10 @@ fn work_lists_are_scoped_to_the_actors_school_and_college() {
 #[test]
 fn batch_approval_gives_one_result_per_id_and_refuses_another_schools() {
     let now = day(5, 3);
-    for (name, r) in registries() {
+    for kind in stores() {
+        let _on = kind.label();
+        let (r, _store) = kind.open_default();
+        let name = kind.name();
         let p = province(&r);
         let a_acc = counselor_of(A, "会计学院");
         let b1_before = r.get(&p.b1.id).unwrap();
@@ -558,7 +554,10 @@ fn batch_approval_gives_one_result_per_id_and_refuses_another_schools() {
 /// late in June, a June graduate is.
 #[test]
 fn the_late_list_follows_the_graduation_batch() {
-    for (store, r) in registries() {
+    for kind in stores() {
+        let _on = kind.label();
+        let (r, _store) = kind.open_default();
+        let store = kind.name();
         let june = sample::basic_info();
         let mut december = sample::basic_info();
         december.student_number = "2022999999".into();

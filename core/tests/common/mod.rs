@@ -1,6 +1,12 @@
 //! Shared test harness: a registration driven through commands at given China Standard Times.
 #![allow(dead_code)]
 
+/// The store factory of the conformance suite (every registry test on every store).
+pub mod stores;
+// Not every test file runs on the stores.
+#[allow(unused_imports)]
+pub use stores::*;
+
 use chrono::{DateTime, TimeZone, Utc};
 use gradreg::{apply, sample, Actor, Command, Context, Error, Outcome, Policy, Registration};
 
