@@ -107,6 +107,25 @@ impl OpenOptions {
 /// How many times [`Registry::apply`] retries after a concurrent change.
 const MAX_RETRIES: usize = 16;
 
+/// Waits before retry `attempt` (1, 2, …) after a concurrent change: a random time below
+/// 50 µs × 2^attempt, at most 20 ms, so that writers racing on one registration (several
+/// processes on one server, where nothing serialises them before the commit) spread out instead
+/// of colliding again in step. Nothing waits on WebAssembly, which has no threads to race.
+fn backoff(attempt: usize) {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let ceiling_us = (50u64 << attempt.min(16)).min(20_000);
+        let mut bytes = [0u8; 8];
+        let random = match getrandom::fill(&mut bytes) {
+            Ok(()) => u64::from_le_bytes(bytes),
+            Err(_) => u64::from(std::process::id()) ^ attempt as u64,
+        };
+        std::thread::sleep(std::time::Duration::from_micros(random % ceiling_us));
+    }
+    #[cfg(target_arch = "wasm32")]
+    let _ = attempt;
+}
+
 /// The registry.
 pub struct Registry {
     store: Box<dyn Store>,
@@ -433,7 +452,8 @@ impl Registry {
     /// Applies a command to registration `id` at `now` and commits it. A registration that does
     /// not exist yet is created by the command (only an upload of basic information can succeed
     /// on an empty one). On a concurrent change the command is applied again to the new state,
-    /// up to 16 times; a refusal by the state machine is returned as it is.
+    /// up to 16 times after a short random wait that grows with each try (at most 20 ms); a
+    /// refusal by the state machine is returned as it is.
     pub fn apply(
         &self,
         id: &str,
@@ -443,7 +463,10 @@ impl Registry {
     ) -> Result<Outcome> {
         let ctx = self.context(now)?;
         let mut last = None;
-        for _ in 0..MAX_RETRIES {
+        for attempt in 0..MAX_RETRIES {
+            if attempt > 0 {
+                backoff(attempt);
+            }
             let current = self
                 .store
                 .load(id)?
