@@ -263,19 +263,23 @@ fn bench(c: &mut Criterion) {
     let lookup = raw
         .prepare("SELECT name FROM bare WHERE number = $1")
         .expect("prepare");
-    let numbers: Vec<VerificationNumber> = (0..1000u32).map(|i| number_of(i * (n / 1000))).collect();
+    let numbers: Vec<VerificationNumber> =
+        (0..1000u32).map(|i| number_of(i * (n / 1000))).collect();
     let texts: Vec<String> = numbers.iter().map(|v| v.to_string()).collect();
     let mut k = 0usize;
-    c.bench_function(&format!("pg bare lookup + name compare, {n} graduates"), |b| {
-        b.iter(|| {
-            k = (k + 1) % numbers.len();
-            let row = raw
-                .query_opt(&lookup, &[&numbers[k].as_compact()])
-                .expect("lookup")
-                .expect("present");
-            black_box(row.get::<_, &str>(0) == name)
-        })
-    });
+    c.bench_function(
+        &format!("pg bare lookup + name compare, {n} graduates"),
+        |b| {
+            b.iter(|| {
+                k = (k + 1) % numbers.len();
+                let row = raw
+                    .query_opt(&lookup, &[&numbers[k].as_compact()])
+                    .expect("lookup")
+                    .expect("present");
+                black_box(row.get::<_, &str>(0) == name)
+            })
+        },
+    );
     let r = Registry::with_store(Box::new(store), Policy::jiangsu()).expect("registry");
     let mut online = OnlineVerifier::new(r.tables());
     online.limit = u32::MAX;

@@ -449,9 +449,13 @@ const UPDATE_REGISTRATION: &str = "UPDATE registrations SET version = $2, id_num
      audit_seq = $26, id_number_sealed = $27 WHERE id = $1 AND version = $28";
 const SELECT_VERSION: &str = "SELECT version FROM registrations WHERE id = $1";
 const NUMBER_HOLDER: &str = "SELECT registration_id FROM numbers WHERE number = $1";
-const PUT_NUMBER: &str = "INSERT INTO numbers(number, registration_id, school_code) \
-     VALUES($1, $2, $3) ON CONFLICT (number) DO UPDATE SET \
-     registration_id = excluded.registration_id, school_code = excluded.school_code";
+/// Puts every number of a registration in the index, in one statement; a number already
+/// pointing at it is left alone.
+const PUT_NUMBERS: &str = "INSERT INTO numbers(number, registration_id, school_code) \
+     SELECT n, $2, $3 FROM unnest($1::text[]) AS t(n) ON CONFLICT (number) DO UPDATE SET \
+     registration_id = excluded.registration_id, school_code = excluded.school_code \
+     WHERE numbers.registration_id IS DISTINCT FROM excluded.registration_id \
+     OR numbers.school_code IS DISTINCT FROM excluded.school_code";
 /// Transfer numbers have 14 symbols, verification numbers 16: frees the registration's
 /// transfer numbers other than its current one.
 const FREE_TRANSFERS: &str = "DELETE FROM numbers WHERE registration_id = $1 \
@@ -463,10 +467,16 @@ const ADD_COHORT: &str = "INSERT INTO cohorts(id_number, graduation_year, educat
      registration_id, school_code) VALUES($1, $2, $3, $4, $5)";
 const ADD_AUDIT: &str = "INSERT INTO audit(seq, registration_id, entry, prev_hash, hash, \
      registration_hash, school_code) VALUES($1, $2, $3, $4, $5, $6, $7)";
-const ADD_EVENT: &str =
-    "INSERT INTO events(seq, registration_id, event, school_code) VALUES($1, $2, $3, $4)";
+/// Appends a registration's events, in one statement.
+const ADD_EVENTS: &str = "INSERT INTO events(seq, registration_id, event, school_code) \
+     SELECT s, $3, e, $4 FROM unnest($1::bigint[], $2::bytea[]) AS t(s, e)";
 const LOCK: &str = "SELECT pg_advisory_xact_lock($1)";
-const CHAIN_TAIL: &str = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
+/// The chain's tail (seq and hash of the last record) and the newest event, read after the
+/// chain lock is held.
+const CHAIN_TAIL: &str =
+    "SELECT a.seq, a.hash, (SELECT COALESCE(MAX(seq), 0)::BIGINT FROM events) \
+     FROM (SELECT 1) AS one LEFT JOIN LATERAL \
+     (SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1) AS a ON TRUE";
 const LAST_EVENT: &str = "SELECT COALESCE(MAX(seq), 0)::BIGINT FROM events";
 const SET_HEAD: &str = "INSERT INTO meta(key, value) VALUES('audit_head', $1) \
      ON CONFLICT (key) DO UPDATE SET value = excluded.value";
@@ -944,12 +954,12 @@ impl PostgresStore {
         let s = prep(stmts, &mut tx, LOCK)?;
         tx.execute(&s, &[&LOCK_CHAIN]).map_err(pg_err)?;
         let s = prep(stmts, &mut tx, CHAIN_TAIL)?;
-        let (mut seq, mut prev) = match tx.query_opt(&s, &[]).map_err(pg_err)? {
-            Some(r) => (to_u64(r.get(0)), hash_from(r.get::<_, &[u8]>(1))),
+        let tail = tx.query_one(&s, &[]).map_err(pg_err)?;
+        let (mut seq, mut prev) = match tail.get::<_, Option<i64>>(0) {
+            Some(n) => (to_u64(n), hash_from(tail.get::<_, &[u8]>(1))),
             None => (0, [0; 32]),
         };
-        let s = prep(stmts, &mut tx, LAST_EVENT)?;
-        let mut event_seq: i64 = tx.query_one(&s, &[]).map_err(pg_err)?.get(0);
+        let mut event_seq: i64 = tail.get(2);
         if batch.len() >= COPY_THRESHOLD {
             if let Some(head) = self.copy_batch(stmts, &mut tx, batch, (seq, prev), event_seq)? {
                 let s = prep(stmts, &mut tx, SET_HEAD)?;
@@ -981,21 +991,32 @@ impl PostgresStore {
                 Ok(_) => return Err(conflict(stmts, &mut tx, &reg.id, cm.expected_version)),
                 Err(e) => return Err(pg_err(e)),
             }
-            let s = prep(stmts, &mut tx, DROP_COHORT)?;
-            tx.execute(&s, &[&reg.id]).map_err(pg_err)?;
+            // The cohort: unchanged when the registration already holds its key (one lookup);
+            // otherwise its old key is freed and the new one claimed.
+            let mut cohort_held = false;
             if let Some((idn, year, level)) = cohort_index_key(reg) {
                 let idn = at.map_or(idn.clone(), |a| a.blind_index(&idn));
                 let s = prep(stmts, &mut tx, COHORT_HOLDER)?;
-                let other: Option<String> = tx
+                let holder: Option<String> = tx
                     .query_opt(&s, &[&idn, &year, &level])
                     .map_err(pg_err)?
                     .map(|r| r.get(0));
-                if let Some(other) = other.filter(|o| o != &reg.id) {
-                    return Err(Error::DuplicateIdNumber { other });
+                match holder {
+                    Some(h) if h == reg.id => cohort_held = true,
+                    Some(other) => return Err(Error::DuplicateIdNumber { other }),
+                    None => {
+                        let s = prep(stmts, &mut tx, DROP_COHORT)?;
+                        tx.execute(&s, &[&reg.id]).map_err(pg_err)?;
+                        let s = prep(stmts, &mut tx, ADD_COHORT)?;
+                        tx.execute(&s, &[&idn, &year, &level, &reg.id, &v.school_code])
+                            .map_err(pg_err)?;
+                        cohort_held = true;
+                    }
                 }
-                let s = prep(stmts, &mut tx, ADD_COHORT)?;
-                tx.execute(&s, &[&idn, &year, &level, &reg.id, &v.school_code])
-                    .map_err(pg_err)?;
+            }
+            if !cohort_held {
+                let s = prep(stmts, &mut tx, DROP_COHORT)?;
+                tx.execute(&s, &[&reg.id]).map_err(pg_err)?;
             }
             let transfer = transfer_number_of(reg);
             if let Some(t) = transfer {
@@ -1014,9 +1035,10 @@ impl PostgresStore {
             let s = prep(stmts, &mut tx, FREE_TRANSFERS)?;
             let current = transfer.map(|t| t.as_compact().to_string());
             tx.execute(&s, &[&reg.id, &current]).map_err(pg_err)?;
-            let s = prep(stmts, &mut tx, PUT_NUMBER)?;
-            for n in indexed_numbers(reg) {
-                tx.execute(&s, &[&n, &reg.id, &v.school_code])
+            let numbers = indexed_numbers(reg);
+            if !numbers.is_empty() {
+                let s = prep(stmts, &mut tx, PUT_NUMBERS)?;
+                tx.execute(&s, &[&numbers, &reg.id, &v.school_code])
                     .map_err(pg_err)?;
             }
             let json = entry_json(&cm.outcome.audit)?;
@@ -1037,13 +1059,18 @@ impl PostgresStore {
             )
             .map_err(pg_err)?;
             prev = hash;
-            let s = prep(stmts, &mut tx, ADD_EVENT)?;
-            for e in &cm.outcome.events {
-                let e = put_text(at, serde_json::to_string(e)?, || {
-                    row_place(EVENT_PLACE, &reg.id)
-                })?;
-                event_seq += 1;
-                tx.execute(&s, &[&event_seq, &reg.id, &e, &v.school_code])
+            if !cm.outcome.events.is_empty() {
+                let mut seqs = Vec::with_capacity(cm.outcome.events.len());
+                let mut docs = Vec::with_capacity(cm.outcome.events.len());
+                for e in &cm.outcome.events {
+                    docs.push(put_text(at, serde_json::to_string(e)?, || {
+                        row_place(EVENT_PLACE, &reg.id)
+                    })?);
+                    event_seq += 1;
+                    seqs.push(event_seq);
+                }
+                let s = prep(stmts, &mut tx, ADD_EVENTS)?;
+                tx.execute(&s, &[&seqs, &docs, &reg.id, &v.school_code])
                     .map_err(pg_err)?;
             }
         }
@@ -1459,10 +1486,12 @@ impl Store for PostgresStore {
         // locks are taken in one order (no deadlock), held to the end of the transaction.
         let mut locks = [lock_key("principal", principal), lock_key("number", number)];
         locks.sort_unstable();
-        let s = prep(stmts, &mut tx, LOCK)?;
-        for k in locks {
-            tx.execute(&s, &[&k]).map_err(pg_err)?;
-        }
+        let s = prep(
+            stmts,
+            &mut tx,
+            "SELECT pg_advisory_xact_lock($1), pg_advisory_xact_lock($2)",
+        )?;
+        tx.execute(&s, &[&locks[0], &locks[1]]).map_err(pg_err)?;
         // The counts, the holder of the number and the decoy (the first registration by id),
         // in one statement on both paths; then exactly one registration is read and checked.
         let s = prep(
