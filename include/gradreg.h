@@ -417,6 +417,11 @@ enum gradreg_err
    */
   GRADREG_ERR_UNDECRYPTABLE = 520,
   /**
+   * The store's database server cannot be reached or refuses the connection (down,
+   * unreachable, login refused, no such database, connection broken).
+   */
+  GRADREG_ERR_STORE_UNREACHABLE = 521,
+  /**
    * The library panicked inside a call; the panic was caught and the call had no effect
    * on handles beyond what it had already committed. Please report it.
    */

@@ -370,6 +370,11 @@ pub enum Error {
     /// or replaced by clear text.
     #[error("加密数据无法解密（被篡改或损坏）/ a sealed value cannot be decrypted (tampered with or damaged): {0}")]
     Undecryptable(#[source] Cause),
+    /// The database server of the store cannot be reached or refuses the connection: the
+    /// server is down or unreachable, the login or password is refused, the database does not
+    /// exist, or the connection broke.
+    #[error("无法连接登记库服务器 / the store's database server cannot be reached: {0}")]
+    StoreUnreachable(#[source] Cause),
 
     // ---- 4xx rendering and fonts ----
     /// No usable CJK font was found: none given by the caller, none named by `GRADREG_FONT`, none
@@ -502,6 +507,7 @@ impl Error {
             Error::DataKeyMissing => ErrorCode::DataKeyMissing,
             Error::DataKeyWrong { .. } => ErrorCode::DataKeyWrong,
             Error::Undecryptable(_) => ErrorCode::Undecryptable,
+            Error::StoreUnreachable(_) => ErrorCode::StoreUnreachable,
             Error::TransferNumberMalformed(_) => ErrorCode::TransferNumberMalformed,
             Error::TransferNumberTypo => ErrorCode::TransferNumberTypo,
             Error::KeyRefused(_) => ErrorCode::KeyRefused,
@@ -776,6 +782,7 @@ mod tests {
                 given: vec![2],
             },
             Error::Undecryptable(Cause::new("")),
+            Error::StoreUnreachable(Cause::new("")),
             Error::TransferNumberMalformed(String::new()),
             Error::TransferNumberTypo,
             Error::KeyRefused(String::new()),

@@ -221,6 +221,9 @@ pub enum ErrorCode {
     /// A sealed value in the store fails to decrypt: tampered with, damaged, moved to another
     /// row, or replaced by clear text.
     Undecryptable = 520,
+    /// The store's database server cannot be reached or refuses the connection (down,
+    /// unreachable, login refused, no such database, connection broken).
+    StoreUnreachable = 521,
 
     // ---- 9xx internal errors ----
     /// The library panicked inside a call; the panic was caught and the call had no effect
@@ -232,7 +235,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in numeric order.
-    pub const ALL: [ErrorCode; 87] = [
+    pub const ALL: [ErrorCode; 88] = [
         ErrorCode::InvalidRecord,
         ErrorCode::MalformedJson,
         ErrorCode::InvalidArgument,
@@ -318,6 +321,7 @@ impl ErrorCode {
         ErrorCode::DataKeyMissing,
         ErrorCode::DataKeyWrong,
         ErrorCode::Undecryptable,
+        ErrorCode::StoreUnreachable,
         ErrorCode::Panic,
         ErrorCode::Internal,
     ];
@@ -625,6 +629,11 @@ impl ErrorCode {
                 "undecryptable",
                 "加密数据无法解密",
                 "sealed value cannot be decrypted",
+            ),
+            Self::StoreUnreachable => (
+                "store_unreachable",
+                "无法连接登记库服务器",
+                "store server unreachable",
             ),
             Self::Panic => ("panic", "内部错误（已捕获）", "internal panic caught"),
             Self::Internal => ("internal", "内部错误", "internal error"),

@@ -19,7 +19,7 @@
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
-#[cfg(feature = "sqlite")]
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 use hmac::{Hmac, Mac};
 
 use crate::error::{Error, Result};
@@ -303,13 +303,13 @@ pub fn open(ring: &DataKeyRing, place: &[u8], sealed: &[u8]) -> Result<Vec<u8>> 
 }
 
 /// What a store needs to read and write sealed values: the ring and the blind-index key.
-#[cfg(feature = "sqlite")]
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) struct AtRest {
     ring: DataKeyRing,
     index_key: [u8; 32],
 }
 
-#[cfg(feature = "sqlite")]
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 impl Drop for AtRest {
     fn drop(&mut self) {
         wipe(&mut self.index_key);
@@ -317,10 +317,10 @@ impl Drop for AtRest {
 }
 
 /// The place of the sealed blind-index key in the file's metadata.
-#[cfg(feature = "sqlite")]
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) const INDEX_KEY_PLACE: &[u8] = b"meta\0at_rest_index_key";
 
-#[cfg(feature = "sqlite")]
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 impl AtRest {
     /// From a ring and an index key already opened.
     pub(crate) fn new(ring: DataKeyRing, index_key: [u8; 32]) -> Self {

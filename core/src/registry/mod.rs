@@ -27,6 +27,8 @@ pub mod tokens;
 mod verify;
 mod worklists;
 
+#[cfg(feature = "postgres")]
+pub mod postgres;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
@@ -227,6 +229,17 @@ impl Registry {
             StoreUrl::Sqlite(_) => Err(Error::InvalidArgument(
                 "store URL: this build has no SQLite store (feature `sqlite`)".into(),
             )),
+            #[cfg(feature = "postgres")]
+            StoreUrl::Postgres(url) => {
+                let store = postgres::PostgresStore::connect(
+                    &url,
+                    postgres::PostgresOptions::new()
+                        .audit_key(options.audit_key.clone())
+                        .data_keys(options.data_keys.clone()),
+                )?;
+                Self::with_store(Box::new(store), policy)
+            }
+            #[cfg(not(feature = "postgres"))]
             StoreUrl::Postgres(_) => Err(Error::InvalidArgument(
                 "store URL: this build has no PostgreSQL store (feature `postgres`)".into(),
             )),

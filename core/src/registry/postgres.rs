@@ -1,0 +1,1760 @@
+//! The PostgreSQL store: the registry on a database server, for deployments that outgrow one
+//! file (`postgres://` store URLs, feature `postgres`).
+//!
+//! It keeps the same tables and columns as the SQLite store and gives the same guarantees:
+//! commits are one transaction with the version check; the audit table refuses updates,
+//! deletes and truncation through a trigger and its hash chain (keyed or not) binds every
+//! stored registration; the number and cohort indexes keep their uniqueness; the outbox has
+//! consumer cursors; online attempts are counted and recorded atomically across processes.
+//!
+//! Every table carries `school_code`, the distribution column of a sharded deployment, and
+//! `registrations` is partitioned by graduation year (a partition per year, created on demand,
+//! and a default one). The audit chain has one global order, so every commit takes one
+//! transaction-level advisory lock (the chain tail) before it reads the head: that lock is
+//! the store's one serialization point for writers. Large batches (imports) are written with
+//! binary `COPY` after one batched check.
+//!
+//! Connections come from a small pool of our own; each keeps its prepared statements. The
+//! connection is plain TCP or a Unix socket (no TLS in this build).
+
+mod pool;
+mod schema;
+
+use std::collections::{HashMap, HashSet};
+use std::str::FromStr;
+use std::sync::Mutex;
+
+use chrono::{DateTime, TimeZone, Utc};
+use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::error::SqlState;
+use postgres::types::{ToSql, Type};
+use postgres::{GenericClient, Transaction};
+use sha2::{Digest, Sha256};
+
+use super::at_rest::{audit_place, row_place, AtRest, DataKeyRing};
+use super::store::{
+    cohort_index_key, entry_json, indexed_numbers, record_hash, registration_hash,
+    transfer_number_of, AuditKey, AuditRecord, ChainHead, Commit, Filter, Store, StoredRow,
+    Summary,
+};
+use crate::codes::{AttemptKey, Candidate, Failures};
+use crate::error::{Cause, Error, Result};
+use crate::lifecycle::{Event, LoginReason, Registration, Stage, VoidStage};
+use pool::{prep, Pool};
+pub use schema::REGISTRY_WIDE;
+use schema::{COLUMNS, ROW_SELECT, SCHEMA, SCHEMA_VERSION, SUMMARY_SELECT};
+
+/// The batch size from which a commit writes with `COPY` (after one batched check) instead of
+/// a statement per row.
+pub const COPY_THRESHOLD: usize = 256;
+
+/// The pool size of [`PostgresOptions::new`].
+pub const DEFAULT_MAX_CONNECTIONS: usize = 8;
+
+/// How many times a commit is tried when the server reports a serialization failure or a
+/// deadlock before it gives up with [`Error::Busy`].
+const COMMIT_TRIES: usize = 4;
+
+/// Advisory-lock keys (64-bit, in the space of `pg_advisory_xact_lock(bigint)`).
+const LOCK_SCHEMA: i64 = 0x6772_6164_7265_6701; // "gradreg" 1
+const LOCK_CHAIN: i64 = 0x6772_6164_7265_6702;
+const LOCK_SLOTS: i64 = 0x6772_6164_7265_6703;
+
+/// The `meta` key of the sealed blind-index key (hex); its presence marks an encrypted store.
+const AT_REST_MARKER: &str = "at_rest_index_key";
+/// The places (see [`row_place`]) of the sealed registration columns and events.
+const DATA_PLACE: &str = "registrations.data";
+const ID_NUMBER_PLACE: &str = "registrations.id_number";
+const EVENT_PLACE: &str = "events.event";
+
+/// How a [`PostgresStore`] is opened.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct PostgresOptions {
+    /// The most connections the store opens at once.
+    pub max_connections: usize,
+    /// The key of a keyed audit chain (see [`AuditKey`]).
+    pub audit_key: Option<AuditKey>,
+    /// The data keys that seal personal data (see [`super::at_rest`]).
+    pub data_keys: Option<DataKeyRing>,
+}
+
+impl Default for PostgresOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PostgresOptions {
+    /// The defaults: [`DEFAULT_MAX_CONNECTIONS`], no audit key, no data keys.
+    pub fn new() -> Self {
+        PostgresOptions {
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            audit_key: None,
+            data_keys: None,
+        }
+    }
+
+    /// At most `n` connections (at least 1).
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n.max(1);
+        self
+    }
+
+    /// Opens with this audit key.
+    pub fn audit_key(mut self, key: Option<AuditKey>) -> Self {
+        self.audit_key = key;
+        self
+    }
+
+    /// Opens with these data keys.
+    pub fn data_keys(mut self, ring: Option<DataKeyRing>) -> Self {
+        self.data_keys = ring;
+        self
+    }
+}
+
+/// The registry kept in a PostgreSQL database.
+pub struct PostgresStore {
+    pool: Pool,
+    key: Option<AuditKey>,
+    at_rest: Option<AtRest>,
+    damaged: std::sync::atomic::AtomicBool,
+    /// Graduation years known to have a partition of their own.
+    partitions: Mutex<HashSet<i32>>,
+}
+
+/// Maps a driver error to the crate's storage codes, keeping it as the source.
+pub(crate) fn pg_err(e: postgres::Error) -> Error {
+    let state = e.code().cloned();
+    let closed = e.is_closed();
+    let io = std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>());
+    let cause = Cause::from_error(e);
+    match state {
+        Some(s)
+            if s == SqlState::T_R_SERIALIZATION_FAILURE
+                || s == SqlState::T_R_DEADLOCK_DETECTED
+                || s == SqlState::LOCK_NOT_AVAILABLE =>
+        {
+            Error::Busy(cause)
+        }
+        Some(s) if s == SqlState::DISK_FULL => Error::DiskFull(cause),
+        Some(s) if s == SqlState::DATA_CORRUPTED || s == SqlState::INDEX_CORRUPTED => {
+            Error::Corrupt(cause)
+        }
+        Some(s)
+            if s == SqlState::INVALID_PASSWORD
+                || s == SqlState::INVALID_AUTHORIZATION_SPECIFICATION
+                || s == SqlState::INVALID_CATALOG_NAME
+                || s == SqlState::TOO_MANY_CONNECTIONS
+                || s == SqlState::CANNOT_CONNECT_NOW
+                || s.code().starts_with("08") =>
+        {
+            Error::StoreUnreachable(cause)
+        }
+        None if closed || io => Error::StoreUnreachable(cause),
+        _ => Error::Storage(cause),
+    }
+}
+
+fn millis(t: Option<DateTime<Utc>>) -> Option<i64> {
+    t.map(|t| t.timestamp_millis())
+}
+
+fn from_millis(v: Option<i64>) -> Option<DateTime<Utc>> {
+    v.and_then(|m| Utc.timestamp_millis_opt(m).single())
+}
+
+fn hash_from(v: &[u8]) -> [u8; 32] {
+    let mut h = [0u8; 32];
+    if v.len() == 32 {
+        h.copy_from_slice(v);
+    }
+    h
+}
+
+fn to_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn to_u64(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) || !text.is_ascii() {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
+        .collect()
+}
+
+/// An advisory-lock key for a name in a namespace (the first 8 bytes of SHA-256).
+fn lock_key(namespace: &str, name: &str) -> i64 {
+    let mut h = Sha256::new();
+    h.update(namespace.as_bytes());
+    h.update([0]);
+    h.update(name.as_bytes());
+    let d = h.finalize();
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&d[..8]);
+    i64::from_be_bytes(b)
+}
+
+/// A document column's stored form: UTF-8 text without data keys, sealed for `place` with.
+fn put_text(at: Option<&AtRest>, text: String, place: impl FnOnce() -> Vec<u8>) -> Result<Vec<u8>> {
+    match at {
+        None => Ok(text.into_bytes()),
+        Some(a) => a.seal_text(&place(), &text),
+    }
+}
+
+/// The first byte of a sealed value (its format version); JSON text never starts with it.
+const SEALED_FORMAT: u8 = 1;
+
+/// A document column as read: clear text without data keys, a sealed value opened with. A
+/// clear value where a sealed one belongs is [`Error::Undecryptable`]; a sealed (or non-UTF-8)
+/// value in a store without data keys is damage ([`Error::Corrupt`]).
+fn stored_text(at: Option<&AtRest>, v: Vec<u8>, place: impl FnOnce() -> Vec<u8>) -> Result<String> {
+    let sealed = v.first() == Some(&SEALED_FORMAT);
+    match (at, sealed) {
+        (Some(a), true) => a.open_text(&place(), &v),
+        (Some(_), false) => Err(Error::Undecryptable(
+            "a clear value where a sealed one belongs".into(),
+        )),
+        (None, false) => {
+            String::from_utf8(v).map_err(|_| Error::Corrupt("a stored value is not text".into()))
+        }
+        (None, true) => Err(Error::Corrupt("a stored value is not text".into())),
+    }
+}
+
+/// The text of a void request's stage (its snake_case name).
+fn void_stage_text(stage: Option<VoidStage>) -> Option<String> {
+    stage.and_then(|v| match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(t)) => Some(t),
+        _ => None,
+    })
+}
+
+fn void_stage_parse(text: Option<String>) -> Option<VoidStage> {
+    text.and_then(|t| serde_json::from_value(serde_json::Value::String(t)).ok())
+}
+
+fn login_problems_parse(text: &str) -> Vec<LoginReason> {
+    let names: Vec<serde_json::Value> = serde_json::from_str(text).unwrap_or_default();
+    names
+        .into_iter()
+        .filter_map(|n| serde_json::from_value(n).ok())
+        .collect()
+}
+
+/// A summary from a row selected by [`SUMMARY_SELECT`].
+fn summary_from_row(r: &postgres::Row) -> std::result::Result<Summary, postgres::Error> {
+    let stage: String = r.try_get(7)?;
+    let problems: String = r.try_get(21)?;
+    Ok(Summary {
+        id: r.try_get(0)?,
+        version: to_u64(r.try_get(1)?),
+        name: r.try_get(2)?,
+        id_number: r.try_get(3)?,
+        college: r.try_get(4)?,
+        major_code: r.try_get(5)?,
+        major_name: r.try_get(6)?,
+        stage: Stage::parse(&stage).unwrap_or(Stage::NotUploaded),
+        active_until: from_millis(r.try_get(8)?),
+        destination_code: r.try_get(9)?,
+        late: r.try_get(10)?,
+        awaiting_since: from_millis(r.try_get(11)?),
+        graduation_year: r.try_get(12)?,
+        school_code: r.try_get(13)?,
+        school_name: r.try_get(14)?,
+        education_level: r.try_get(15)?,
+        gender: r.try_get(16)?,
+        origin_region: r.try_get(17)?,
+        destination_category: r.try_get(18)?,
+        destination_region: r.try_get(19)?,
+        logged_in: r.try_get(20)?,
+        login_problems: login_problems_parse(&problems),
+        void_stage: void_stage_parse(r.try_get(22)?),
+        void_filed_at: from_millis(r.try_get(23)?),
+    })
+}
+
+/// One registration as written: its summary columns, stored document and bindings.
+struct RowValues {
+    id: String,
+    version: i64,
+    id_number: String,
+    name: String,
+    college: String,
+    major_code: String,
+    major_name: String,
+    stage: &'static str,
+    active_until: Option<i64>,
+    destination_code: Option<String>,
+    late: bool,
+    awaiting_since: Option<i64>,
+    graduation_year: Option<i32>,
+    data: Vec<u8>,
+    school_code: String,
+    school_name: String,
+    education_level: String,
+    gender: String,
+    origin_region: String,
+    destination_category: Option<String>,
+    destination_region: Option<String>,
+    logged_in: bool,
+    login_problems: String,
+    void_stage: Option<String>,
+    void_filed_at: Option<i64>,
+    audit_seq: i64,
+    id_number_sealed: Option<Vec<u8>>,
+    /// SHA-256 of the plaintext JSON (what the audit record binds).
+    rh: [u8; 32],
+}
+
+impl RowValues {
+    /// The values of `reg` written at `at` by audit record `seq`, sealed with `ring`.
+    fn of(reg: &Registration, at: DateTime<Utc>, seq: u64, ring: Option<&AtRest>) -> Result<Self> {
+        let mut s = Summary::of(reg, at);
+        let id_number_sealed = match ring {
+            Some(a) if !s.id_number.is_empty() => {
+                let plain = std::mem::take(&mut s.id_number);
+                let sealed = a.seal_text(&row_place(ID_NUMBER_PLACE, &reg.id), &plain)?;
+                s.id_number = a.blind_index(&plain);
+                Some(sealed)
+            }
+            _ => None,
+        };
+        let plain = serde_json::to_string(reg)?;
+        let rh = registration_hash(&plain);
+        let data = put_text(ring, plain, || row_place(DATA_PLACE, &reg.id))?;
+        Ok(RowValues {
+            id: reg.id.clone(),
+            version: to_i64(reg.version),
+            id_number: s.id_number,
+            name: s.name,
+            college: s.college,
+            major_code: s.major_code,
+            major_name: s.major_name,
+            stage: s.stage.as_str(),
+            active_until: millis(s.active_until),
+            destination_code: s.destination_code,
+            late: s.late,
+            awaiting_since: millis(s.awaiting_since),
+            graduation_year: s.graduation_year,
+            data,
+            school_code: s.school_code,
+            school_name: s.school_name,
+            education_level: s.education_level,
+            gender: s.gender,
+            origin_region: s.origin_region,
+            destination_category: s.destination_category,
+            destination_region: s.destination_region,
+            logged_in: s.logged_in,
+            login_problems: serde_json::to_string(&s.login_problems)?,
+            void_stage: void_stage_text(s.void_stage),
+            void_filed_at: millis(s.void_filed_at),
+            audit_seq: to_i64(seq),
+            id_number_sealed,
+            rh,
+        })
+    }
+
+    /// The values in [`COLUMNS`] order.
+    fn params(&self) -> [&(dyn ToSql + Sync); 27] {
+        [
+            &self.id,
+            &self.version,
+            &self.id_number,
+            &self.name,
+            &self.college,
+            &self.major_code,
+            &self.major_name,
+            &self.stage,
+            &self.active_until,
+            &self.destination_code,
+            &self.late,
+            &self.awaiting_since,
+            &self.graduation_year,
+            &self.data,
+            &self.school_code,
+            &self.school_name,
+            &self.education_level,
+            &self.gender,
+            &self.origin_region,
+            &self.destination_category,
+            &self.destination_region,
+            &self.logged_in,
+            &self.login_problems,
+            &self.void_stage,
+            &self.void_filed_at,
+            &self.audit_seq,
+            &self.id_number_sealed,
+        ]
+    }
+}
+
+/// The column types of [`COLUMNS`], for binary `COPY`.
+const COLUMN_TYPES: [Type; 27] = [
+    Type::TEXT,
+    Type::INT8,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::INT8,
+    Type::TEXT,
+    Type::BOOL,
+    Type::INT8,
+    Type::INT4,
+    Type::BYTEA,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::BOOL,
+    Type::TEXT,
+    Type::TEXT,
+    Type::INT8,
+    Type::INT8,
+    Type::BYTEA,
+];
+
+const INSERT_REGISTRATION: &str = "INSERT INTO registrations(id, version, id_number, name, \
+     college, major_code, major_name, stage, active_until, destination_code, late, \
+     awaiting_since, graduation_year, data, school_code, school_name, education_level, gender, \
+     origin_region, destination_category, destination_region, logged_in, login_problems, \
+     void_stage, void_filed_at, audit_seq, id_number_sealed) VALUES($1, $2, $3, $4, $5, $6, $7, \
+     $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, \
+     $26, $27)";
+const UPDATE_REGISTRATION: &str = "UPDATE registrations SET version = $2, id_number = $3, \
+     name = $4, college = $5, major_code = $6, major_name = $7, stage = $8, active_until = $9, \
+     destination_code = $10, late = $11, awaiting_since = $12, graduation_year = $13, \
+     data = $14, school_code = $15, school_name = $16, education_level = $17, gender = $18, \
+     origin_region = $19, destination_category = $20, destination_region = $21, \
+     logged_in = $22, login_problems = $23, void_stage = $24, void_filed_at = $25, \
+     audit_seq = $26, id_number_sealed = $27 WHERE id = $1 AND version = $28";
+const SELECT_VERSION: &str = "SELECT version FROM registrations WHERE id = $1";
+const NUMBER_HOLDER: &str = "SELECT registration_id FROM numbers WHERE number = $1";
+/// Puts every number of a registration in the index, in one statement; a number already
+/// pointing at it is left alone.
+const PUT_NUMBERS: &str = "INSERT INTO numbers(number, registration_id, school_code) \
+     SELECT n, $2, $3 FROM unnest($1::text[]) AS t(n) ON CONFLICT (number) DO UPDATE SET \
+     registration_id = excluded.registration_id, school_code = excluded.school_code \
+     WHERE numbers.registration_id IS DISTINCT FROM excluded.registration_id \
+     OR numbers.school_code IS DISTINCT FROM excluded.school_code";
+/// Transfer numbers have 14 symbols, verification numbers 16: frees the registration's
+/// transfer numbers other than its current one.
+const FREE_TRANSFERS: &str = "DELETE FROM numbers WHERE registration_id = $1 \
+     AND length(number) = 14 AND number IS DISTINCT FROM $2";
+const COHORT_HOLDER: &str = "SELECT registration_id FROM cohorts WHERE id_number = $1 \
+     AND graduation_year = $2 AND education_level = $3";
+const DROP_COHORT: &str = "DELETE FROM cohorts WHERE registration_id = $1";
+const ADD_COHORT: &str = "INSERT INTO cohorts(id_number, graduation_year, education_level, \
+     registration_id, school_code) VALUES($1, $2, $3, $4, $5)";
+const ADD_AUDIT: &str = "INSERT INTO audit(seq, registration_id, entry, prev_hash, hash, \
+     registration_hash, school_code) VALUES($1, $2, $3, $4, $5, $6, $7)";
+/// Appends a registration's events, in one statement.
+const ADD_EVENTS: &str = "INSERT INTO events(seq, registration_id, event, school_code) \
+     SELECT s, $3, e, $4 FROM unnest($1::bigint[], $2::bytea[]) AS t(s, e)";
+const LOCK: &str = "SELECT pg_advisory_xact_lock($1)";
+/// The chain's tail (seq and hash of the last record) and the newest event, read after the
+/// chain lock is held.
+const CHAIN_TAIL: &str =
+    "SELECT a.seq, a.hash, (SELECT COALESCE(MAX(seq), 0)::BIGINT FROM events) \
+     FROM (SELECT 1) AS one LEFT JOIN LATERAL \
+     (SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1) AS a ON TRUE";
+const LAST_EVENT: &str = "SELECT COALESCE(MAX(seq), 0)::BIGINT FROM events";
+const SET_HEAD: &str = "INSERT INTO meta(key, value) VALUES('audit_head', $1) \
+     ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+
+/// A stored registration with what the audit log says of it, read by [`ROW_SELECT`].
+struct BoundRow {
+    id: String,
+    data: Vec<u8>,
+    audit_seq: Option<i64>,
+    record_registration: Option<String>,
+    entry: Option<Vec<u8>>,
+    prev_hash: Option<Vec<u8>>,
+    hash: Option<Vec<u8>>,
+    registration_hash: Option<Vec<u8>>,
+    latest_seq: Option<i64>,
+    latest_bound: Option<bool>,
+}
+
+impl BoundRow {
+    fn from_row(r: &postgres::Row) -> Result<BoundRow> {
+        let get = || -> std::result::Result<BoundRow, postgres::Error> {
+            Ok(BoundRow {
+                id: r.try_get(0)?,
+                data: r.try_get(1)?,
+                audit_seq: r.try_get(2)?,
+                record_registration: r.try_get(3)?,
+                entry: r.try_get(4)?,
+                prev_hash: r.try_get(5)?,
+                hash: r.try_get(6)?,
+                registration_hash: r.try_get(7)?,
+                latest_seq: r.try_get(8)?,
+                latest_bound: r.try_get(9)?,
+            })
+        };
+        get().map_err(pg_err)
+    }
+
+    /// Checks the row against its audit record and parses it: [`Error::Tampered`] when it does
+    /// not match, [`Error::Corrupt`] when it does not parse.
+    fn registration(self, key: Option<&AuditKey>, at: Option<&AtRest>) -> Result<Registration> {
+        let id = &self.id;
+        let data = stored_text(at, self.data, || row_place(DATA_PLACE, id))?;
+        let entry = match (self.entry, self.audit_seq) {
+            (Some(e), Some(seq)) => Some(stored_text(at, e, || audit_place(id, to_u64(seq)))?),
+            _ => None,
+        };
+        let tampered = |why: String| Err(Error::Tampered(format!("registration {id}: {why}")));
+        match self.audit_seq {
+            None => {
+                if self.latest_seq.is_none() {
+                    return tampered("it has no audit record".into());
+                }
+                if self.latest_bound == Some(true) {
+                    return tampered("it is not the state its latest audit record wrote".into());
+                }
+            }
+            Some(seq) => {
+                let (Some(rec_id), Some(entry), Some(prev), Some(hash)) = (
+                    self.record_registration.as_deref(),
+                    entry.as_deref(),
+                    self.prev_hash.as_deref(),
+                    self.hash.as_deref(),
+                ) else {
+                    return tampered(format!("the audit record {seq} that wrote it is missing"));
+                };
+                if rec_id != id {
+                    return tampered(format!("audit record {seq} is of {rec_id}"));
+                }
+                if self.latest_seq != Some(seq) {
+                    return tampered(format!(
+                        "it is an older state: audit record {} is newer than {seq}",
+                        self.latest_seq.unwrap_or(0)
+                    ));
+                }
+                let rh = registration_hash(&data);
+                if self.registration_hash.as_deref() != Some(&rh[..]) {
+                    return tampered(format!("it is not what audit record {seq} wrote"));
+                }
+                if record_hash(key, &hash_from(prev), entry, Some(&rh))[..] != *hash {
+                    return tampered(format!("audit record {seq} does not verify"));
+                }
+            }
+        }
+        serde_json::from_str(&data)
+            .map_err(|e| Error::Corrupt(Cause::with_error(format!("registration {id}: {e}"), e)))
+    }
+}
+
+const LOAD_ROW: &str = "SELECT r.id, r.data, r.audit_seq, a.registration_id, a.entry, \
+     a.prev_hash, a.hash, a.registration_hash, \
+     (SELECT seq FROM audit WHERE registration_id = r.id ORDER BY seq DESC LIMIT 1), \
+     (SELECT registration_hash IS NOT NULL FROM audit WHERE registration_id = r.id \
+      ORDER BY seq DESC LIMIT 1) \
+     FROM registrations r LEFT JOIN audit a ON a.seq = r.audit_seq WHERE r.id = $1";
+const ROW_PAGE: &str = "SELECT r.id, r.data, r.audit_seq, a.registration_id, a.entry, \
+     a.prev_hash, a.hash, a.registration_hash, \
+     (SELECT seq FROM audit WHERE registration_id = r.id ORDER BY seq DESC LIMIT 1), \
+     (SELECT registration_hash IS NOT NULL FROM audit WHERE registration_id = r.id \
+      ORDER BY seq DESC LIMIT 1) \
+     FROM registrations r LEFT JOIN audit a ON a.seq = r.audit_seq WHERE r.id > $1 \
+     ORDER BY r.id LIMIT 1000";
+
+/// Reads and checks registration `id` on `c` (inside or outside a transaction).
+fn load_row(
+    stmts: &mut HashMap<&'static str, postgres::Statement>,
+    c: &mut impl GenericClient,
+    id: &str,
+    key: Option<&AuditKey>,
+    at: Option<&AtRest>,
+) -> Result<Option<Registration>> {
+    let s = prep(stmts, c, LOAD_ROW)?;
+    match c.query_opt(&s, &[&id]).map_err(pg_err)? {
+        None => Ok(None),
+        Some(row) => BoundRow::from_row(&row)?.registration(key, at).map(Some),
+    }
+}
+
+/// Creates the schema (once, under a lock, so that racing first opens do not collide) and
+/// checks its version.
+fn create_schema(client: &mut postgres::Client) -> Result<()> {
+    let mut tx = client.transaction().map_err(pg_err)?;
+    tx.execute(LOCK, &[&LOCK_SCHEMA]).map_err(pg_err)?;
+    tx.batch_execute(SCHEMA).map_err(pg_err)?;
+    let version: Option<String> = tx
+        .query_opt("SELECT value FROM meta WHERE key = 'schema'", &[])
+        .map_err(pg_err)?
+        .map(|r| r.get(0));
+    match version.as_deref() {
+        None => {
+            tx.execute(
+                "INSERT INTO meta(key, value) VALUES('schema', $1)",
+                &[&SCHEMA_VERSION],
+            )
+            .map_err(pg_err)?;
+        }
+        Some(SCHEMA_VERSION) => {}
+        Some(v) => {
+            return Err(Error::Storage(
+                format!("unsupported schema version {v}").into(),
+            ))
+        }
+    }
+    tx.commit().map_err(pg_err)
+}
+
+/// Checks the audit key against the store, as the SQLite store does: a keyed store needs its
+/// key, and a key is recorded only in a store whose audit log is still empty.
+fn check_audit_key(client: &mut postgres::Client, key: Option<&AuditKey>) -> Result<()> {
+    let mut tx = client.transaction().map_err(pg_err)?;
+    tx.execute(LOCK, &[&LOCK_CHAIN]).map_err(pg_err)?;
+    let stored: Option<String> = tx
+        .query_opt("SELECT value FROM meta WHERE key = 'audit_key_check'", &[])
+        .map_err(pg_err)?
+        .map(|r| r.get(0));
+    match (key, stored) {
+        (None, None) => {}
+        (None, Some(_)) => {
+            return Err(Error::AuditKey(
+                "this registry's audit log is keyed: open it with its audit key".into(),
+            ))
+        }
+        (Some(k), Some(c)) if k.check_value() == c => {}
+        (Some(_), Some(_)) => {
+            return Err(Error::AuditKey(
+                "this is not the audit key of this registry".into(),
+            ))
+        }
+        (Some(k), None) => {
+            let started: bool = tx
+                .query_one("SELECT EXISTS(SELECT 1 FROM audit)", &[])
+                .map_err(pg_err)?
+                .get(0);
+            if started {
+                return Err(Error::AuditKey(
+                    "this registry's audit log was started without a key (or its key record was \
+                     removed); a key can only be given to a new registry"
+                        .into(),
+                ));
+            }
+            tx.execute(
+                "INSERT INTO meta(key, value) VALUES('audit_key_check', $1)",
+                &[&k.check_value()],
+            )
+            .map_err(pg_err)?;
+        }
+    }
+    tx.commit().map_err(pg_err)
+}
+
+/// Checks the data keys against the store in one transaction: a store without the marker and
+/// no keys stays clear; a store with it needs a ring holding its key; a clear store opened
+/// with a ring is sealed in place (every row, then the marker) or not at all.
+fn setup_at_rest(
+    client: &mut postgres::Client,
+    keys: Option<DataKeyRing>,
+) -> Result<Option<AtRest>> {
+    let mut tx = client.transaction().map_err(pg_err)?;
+    tx.execute(LOCK, &[&LOCK_CHAIN]).map_err(pg_err)?;
+    let marker: Option<String> = tx
+        .query_opt("SELECT value FROM meta WHERE key = $1", &[&AT_REST_MARKER])
+        .map_err(pg_err)?
+        .map(|r| r.get(0));
+    let at = match (marker, keys) {
+        (None, None) => None,
+        (Some(_), None) => return Err(Error::DataKeyMissing),
+        (Some(m), Some(ring)) => {
+            let m =
+                unhex(&m).ok_or_else(|| Error::Corrupt("the data key check is damaged".into()))?;
+            let k = AtRest::open_index_key(&ring, &m)?;
+            Some(AtRest::new(ring, k))
+        }
+        (None, Some(ring)) => {
+            let at = AtRest::new(ring, AtRest::fresh_index_key()?);
+            reseal(&mut tx, &at, i64::MAX, true)?;
+            tx.execute(
+                "INSERT INTO meta(key, value) VALUES($1, $2)",
+                &[&AT_REST_MARKER, &hex(&at.sealed_index_key()?)],
+            )
+            .map_err(pg_err)?;
+            Some(at)
+        }
+    };
+    tx.commit().map_err(pg_err)?;
+    Ok(at)
+}
+
+/// Seals (`clear`: from clear text, every row) or re-seals (rows not sealed by the newest key,
+/// at most `limit` per table) the personal data, within the caller's transaction, and returns
+/// how many values it wrote. The audit trigger is disabled for the transaction's own update of
+/// the `entry` column (the chain hashes the clear entries, so it stays valid) and enabled again
+/// before it commits.
+fn reseal(tx: &mut Transaction<'_>, at: &AtRest, limit: i64, clear: bool) -> Result<u64> {
+    let header = at.newest_header().to_vec();
+    let read = |v: Vec<u8>, place: &dyn Fn() -> Vec<u8>| -> Result<String> {
+        if clear {
+            stored_text(None, v, place)
+        } else {
+            stored_text(Some(at), v, place)
+        }
+    };
+    let mut written = 0u64;
+    let regs = tx
+        .query(
+            "SELECT id, data, id_number_sealed, id_number FROM registrations \
+             WHERE substring(data from 1 for 5) <> $1 \
+             OR (id_number_sealed IS NOT NULL AND substring(id_number_sealed from 1 for 5) <> $1) \
+             ORDER BY id LIMIT $2",
+            &[&header, &limit],
+        )
+        .map_err(pg_err)?;
+    for r in regs {
+        let id: String = r.get(0);
+        let data = read(r.get(1), &|| row_place(DATA_PLACE, &id))?;
+        let sealed_idn: Option<Vec<u8>> = r.get(2);
+        let idn = match (clear, sealed_idn) {
+            (true, _) => r.get(3),
+            (false, Some(v)) => read(v, &|| row_place(ID_NUMBER_PLACE, &id))?,
+            (false, None) => String::new(),
+        };
+        let sealed_idn = if idn.is_empty() {
+            None
+        } else {
+            Some(at.seal_text(&row_place(ID_NUMBER_PLACE, &id), &idn)?)
+        };
+        tx.execute(
+            "UPDATE registrations SET data = $2, id_number = $3, id_number_sealed = $4 WHERE id = $1",
+            &[
+                &id,
+                &at.seal_text(&row_place(DATA_PLACE, &id), &data)?,
+                &at.blind_index(&idn),
+                &sealed_idn,
+            ],
+        )
+        .map_err(pg_err)?;
+        written += 1;
+    }
+    if clear {
+        let cohorts = tx
+            .query("SELECT registration_id, id_number FROM cohorts", &[])
+            .map_err(pg_err)?;
+        for r in cohorts {
+            let id: String = r.get(0);
+            let idn: String = r.get(1);
+            tx.execute(
+                "UPDATE cohorts SET id_number = $2 WHERE registration_id = $1",
+                &[&id, &at.blind_index(&idn)],
+            )
+            .map_err(pg_err)?;
+        }
+    }
+    let audit = tx
+        .query(
+            "SELECT seq, registration_id, entry FROM audit \
+             WHERE substring(entry from 1 for 5) <> $1 ORDER BY seq LIMIT $2",
+            &[&header, &limit],
+        )
+        .map_err(pg_err)?;
+    if !audit.is_empty() {
+        tx.batch_execute("ALTER TABLE audit DISABLE TRIGGER audit_append_only")
+            .map_err(pg_err)?;
+        for r in audit {
+            let seq: i64 = r.get(0);
+            let id: String = r.get(1);
+            let place = || audit_place(&id, to_u64(seq));
+            let entry = read(r.get(2), &place)?;
+            tx.execute(
+                "UPDATE audit SET entry = $2 WHERE seq = $1",
+                &[&seq, &at.seal_text(&place(), &entry)?],
+            )
+            .map_err(pg_err)?;
+            written += 1;
+        }
+        tx.batch_execute("ALTER TABLE audit ENABLE TRIGGER audit_append_only")
+            .map_err(pg_err)?;
+    }
+    let events = tx
+        .query(
+            "SELECT seq, registration_id, event FROM events \
+             WHERE substring(event from 1 for 5) <> $1 ORDER BY seq LIMIT $2",
+            &[&header, &limit],
+        )
+        .map_err(pg_err)?;
+    for r in events {
+        let seq: i64 = r.get(0);
+        let id: String = r.get(1);
+        let event = read(r.get(2), &|| row_place(EVENT_PLACE, &id))?;
+        tx.execute(
+            "UPDATE events SET event = $2 WHERE seq = $1",
+            &[&seq, &at.seal_text(&row_place(EVENT_PLACE, &id), &event)?],
+        )
+        .map_err(pg_err)?;
+        written += 1;
+    }
+    Ok(written)
+}
+
+/// The graduation years that have a partition of their own.
+fn known_partitions(client: &mut postgres::Client) -> Result<HashSet<i32>> {
+    let rows = client
+        .query(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+             WHERE i.inhparent = 'registrations'::regclass",
+            &[],
+        )
+        .map_err(pg_err)?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            let name: String = r.get(0);
+            name.strip_prefix("registrations_y")?.parse().ok()
+        })
+        .collect())
+}
+
+/// The conflict error for a write that found another version.
+fn conflict(
+    stmts: &mut HashMap<&'static str, postgres::Statement>,
+    tx: &mut Transaction<'_>,
+    id: &str,
+    expected: u64,
+) -> Error {
+    let found = prep(stmts, tx, SELECT_VERSION)
+        .and_then(|s| tx.query_opt(&s, &[&id]).map_err(pg_err))
+        .ok()
+        .flatten()
+        .map_or(0, |r| to_u64(r.get(0)));
+    Error::Conflict {
+        id: id.to_string(),
+        expected,
+        found,
+    }
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (libpq's URL form,
+    /// `postgres://user:password@host:port/database`), creates the schema on first use and
+    /// checks the audit key and data keys against it as the SQLite store does: a keyed store
+    /// opens only with its key ([`Error::AuditKey`]); a sealed one needs a ring holding its key
+    /// ([`Error::DataKeyMissing`], [`Error::DataKeyWrong`]), and a clear one opened with a ring
+    /// is sealed in place, in one transaction. A server that cannot be reached, or refuses the
+    /// login, is [`Error::StoreUnreachable`].
+    pub fn connect(url: &str, options: PostgresOptions) -> Result<Self> {
+        let config = postgres::Config::from_str(url).map_err(|e| {
+            Error::InvalidArgument(format!(
+                "store URL: not a PostgreSQL connection string: {e}"
+            ))
+        })?;
+        let pool = Pool::new(config, options.max_connections);
+        let (at_rest, partitions) = {
+            let mut c = pool.get()?;
+            create_schema(&mut c.client)?;
+            check_audit_key(&mut c.client, options.audit_key.as_ref())?;
+            let at = setup_at_rest(&mut c.client, options.data_keys)?;
+            (at, known_partitions(&mut c.client)?)
+        };
+        Ok(PostgresStore {
+            pool,
+            key: options.audit_key,
+            at_rest,
+            damaged: std::sync::atomic::AtomicBool::new(false),
+            partitions: Mutex::new(partitions),
+        })
+    }
+
+    /// Runs raw SQL. For maintenance and for tests that simulate tampering; bypasses every rule.
+    #[doc(hidden)]
+    pub fn execute_raw(&self, sql: &str) -> Result<()> {
+        self.pool.get()?.client.batch_execute(sql).map_err(pg_err)
+    }
+
+    /// Passes `r` on, first recording damage when it is [`Error::Corrupt`] or
+    /// [`Error::Tampered`] (writes are refused from then on).
+    fn noted<T>(&self, r: Result<T>) -> Result<T> {
+        if matches!(r, Err(Error::Corrupt(_) | Error::Tampered(_))) {
+            self.mark_damaged();
+        }
+        r
+    }
+
+    fn refuse_if_damaged(&self) -> Result<()> {
+        if self.damaged() {
+            Err(Error::WritesRefused)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Makes sure each graduation year of the batch has its partition (outside the commit's
+    /// transaction: creating a partition locks the parent table briefly). A year whose rows
+    /// already sit in the default partition keeps them there.
+    fn ensure_partitions(&self, batch: &[Commit<'_>]) -> Result<()> {
+        let wanted: HashSet<i32> = batch
+            .iter()
+            .filter_map(|c| c.outcome.registration.graduation_year())
+            .filter(|y| schema::PARTITION_YEARS.contains(y))
+            .collect();
+        let missing: Vec<i32> = {
+            let known = self
+                .partitions
+                .lock()
+                .map_err(|_| Error::Storage("partition list poisoned by a panic".into()))?;
+            wanted.into_iter().filter(|y| !known.contains(y)).collect()
+        };
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let mut c = self.pool.get()?;
+        for year in missing {
+            let mut tx = c.client.transaction().map_err(pg_err)?;
+            tx.execute(LOCK, &[&LOCK_SCHEMA]).map_err(pg_err)?;
+            let made = tx.batch_execute(&format!(
+                "CREATE TABLE IF NOT EXISTS {} PARTITION OF registrations FOR VALUES IN ({year})",
+                schema::partition_name(year)
+            ));
+            match made {
+                Ok(()) => tx.commit().map_err(pg_err)?,
+                // Rows of this year already in the default partition: they stay there.
+                Err(e) if e.code() == Some(&SqlState::CHECK_VIOLATION) => drop(tx),
+                Err(e) => return Err(pg_err(e)),
+            }
+            if let Ok(mut known) = self.partitions.lock() {
+                known.insert(year);
+            }
+        }
+        Ok(())
+    }
+
+    /// One try of a commit.
+    fn try_commit(&self, batch: &[Commit<'_>]) -> Result<()> {
+        let at = self.at_rest.as_ref();
+        let mut c = self.pool.get()?;
+        let pool::Conn { client, stmts } = &mut *c;
+        let mut tx = client.transaction().map_err(pg_err)?;
+        // The chain tail: one writer at a time appends to the audit log.
+        let s = prep(stmts, &mut tx, LOCK)?;
+        tx.execute(&s, &[&LOCK_CHAIN]).map_err(pg_err)?;
+        let s = prep(stmts, &mut tx, CHAIN_TAIL)?;
+        let tail = tx.query_one(&s, &[]).map_err(pg_err)?;
+        let (mut seq, mut prev) = match tail.get::<_, Option<i64>>(0) {
+            Some(n) => (to_u64(n), hash_from(tail.get::<_, &[u8]>(1))),
+            None => (0, [0; 32]),
+        };
+        let mut event_seq: i64 = tail.get(2);
+        if batch.len() >= COPY_THRESHOLD {
+            if let Some(head) = self.copy_batch(stmts, &mut tx, batch, (seq, prev), event_seq)? {
+                let s = prep(stmts, &mut tx, SET_HEAD)?;
+                tx.execute(&s, &[&head.to_string()]).map_err(pg_err)?;
+                return tx.commit().map_err(pg_err);
+            }
+        }
+        for cm in batch {
+            let reg = &cm.outcome.registration;
+            seq += 1;
+            let v = RowValues::of(reg, cm.outcome.audit.at, seq, at)?;
+            let p = v.params();
+            let written = if cm.expected_version == 0 {
+                let s = prep(stmts, &mut tx, SELECT_VERSION)?;
+                if tx.query_opt(&s, &[&reg.id]).map_err(pg_err)?.is_some() {
+                    return Err(conflict(stmts, &mut tx, &reg.id, 0));
+                }
+                let s = prep(stmts, &mut tx, INSERT_REGISTRATION)?;
+                tx.execute(&s, &p)
+            } else {
+                let s = prep(stmts, &mut tx, UPDATE_REGISTRATION)?;
+                let expected = to_i64(cm.expected_version);
+                let mut p28: Vec<&(dyn ToSql + Sync)> = p.to_vec();
+                p28.push(&expected);
+                tx.execute(&s, &p28)
+            };
+            match written {
+                Ok(1) => {}
+                Ok(_) => return Err(conflict(stmts, &mut tx, &reg.id, cm.expected_version)),
+                Err(e) => return Err(pg_err(e)),
+            }
+            // The cohort: unchanged when the registration already holds its key (one lookup);
+            // otherwise its old key is freed and the new one claimed.
+            let mut cohort_held = false;
+            if let Some((idn, year, level)) = cohort_index_key(reg) {
+                let idn = at.map_or(idn.clone(), |a| a.blind_index(&idn));
+                let s = prep(stmts, &mut tx, COHORT_HOLDER)?;
+                let holder: Option<String> = tx
+                    .query_opt(&s, &[&idn, &year, &level])
+                    .map_err(pg_err)?
+                    .map(|r| r.get(0));
+                match holder {
+                    Some(h) if h == reg.id => cohort_held = true,
+                    Some(other) => return Err(Error::DuplicateIdNumber { other }),
+                    None => {
+                        let s = prep(stmts, &mut tx, DROP_COHORT)?;
+                        tx.execute(&s, &[&reg.id]).map_err(pg_err)?;
+                        let s = prep(stmts, &mut tx, ADD_COHORT)?;
+                        tx.execute(&s, &[&idn, &year, &level, &reg.id, &v.school_code])
+                            .map_err(pg_err)?;
+                        cohort_held = true;
+                    }
+                }
+            }
+            if !cohort_held {
+                let s = prep(stmts, &mut tx, DROP_COHORT)?;
+                tx.execute(&s, &[&reg.id]).map_err(pg_err)?;
+            }
+            let transfer = transfer_number_of(reg);
+            if let Some(t) = transfer {
+                let s = prep(stmts, &mut tx, NUMBER_HOLDER)?;
+                let holder: Option<String> = tx
+                    .query_opt(&s, &[&t.as_compact()])
+                    .map_err(pg_err)?
+                    .map(|r| r.get(0));
+                if let Some(holder) = holder.filter(|o| o != &reg.id) {
+                    return Err(Error::DuplicateTransferNumber {
+                        number: t.to_string(),
+                        holder,
+                    });
+                }
+            }
+            let s = prep(stmts, &mut tx, FREE_TRANSFERS)?;
+            let current = transfer.map(|t| t.as_compact().to_string());
+            tx.execute(&s, &[&reg.id, &current]).map_err(pg_err)?;
+            let numbers = indexed_numbers(reg);
+            if !numbers.is_empty() {
+                let s = prep(stmts, &mut tx, PUT_NUMBERS)?;
+                tx.execute(&s, &[&numbers, &reg.id, &v.school_code])
+                    .map_err(pg_err)?;
+            }
+            let json = entry_json(&cm.outcome.audit)?;
+            let hash = record_hash(self.key.as_ref(), &prev, &json, Some(&v.rh));
+            let entry = put_text(at, json, || audit_place(&reg.id, seq))?;
+            let s = prep(stmts, &mut tx, ADD_AUDIT)?;
+            tx.execute(
+                &s,
+                &[
+                    &v.audit_seq,
+                    &reg.id,
+                    &entry,
+                    &&prev[..],
+                    &&hash[..],
+                    &&v.rh[..],
+                    &v.school_code,
+                ],
+            )
+            .map_err(pg_err)?;
+            prev = hash;
+            if !cm.outcome.events.is_empty() {
+                let mut seqs = Vec::with_capacity(cm.outcome.events.len());
+                let mut docs = Vec::with_capacity(cm.outcome.events.len());
+                for e in &cm.outcome.events {
+                    docs.push(put_text(at, serde_json::to_string(e)?, || {
+                        row_place(EVENT_PLACE, &reg.id)
+                    })?);
+                    event_seq += 1;
+                    seqs.push(event_seq);
+                }
+                let s = prep(stmts, &mut tx, ADD_EVENTS)?;
+                tx.execute(&s, &[&seqs, &docs, &reg.id, &v.school_code])
+                    .map_err(pg_err)?;
+            }
+        }
+        let s = prep(stmts, &mut tx, SET_HEAD)?;
+        tx.execute(&s, &[&seq.to_string()]).map_err(pg_err)?;
+        tx.commit().map_err(pg_err)
+    }
+
+    /// Writes a large batch of new registrations with `COPY`, after one batched check of ids,
+    /// cohorts and numbers. Returns the new head's sequence number, or `None` (nothing
+    /// written) when the batch is not all new registrations with fresh numbers, which the
+    /// row-by-row path then writes (or refuses) with its exact errors.
+    fn copy_batch(
+        &self,
+        stmts: &mut HashMap<&'static str, postgres::Statement>,
+        tx: &mut Transaction<'_>,
+        batch: &[Commit<'_>],
+        head: (u64, [u8; 32]),
+        mut event_seq: i64,
+    ) -> Result<Option<u64>> {
+        let at = self.at_rest.as_ref();
+        let mut ids = HashSet::with_capacity(batch.len());
+        let mut cohort_keys = HashSet::with_capacity(batch.len());
+        let mut numbers = HashSet::new();
+        for cm in batch {
+            let reg = &cm.outcome.registration;
+            if cm.expected_version != 0 || !ids.insert(reg.id.as_str()) {
+                return Ok(None);
+            }
+            if let Some((idn, year, level)) = cohort_index_key(reg) {
+                let idn = at.map_or(idn.clone(), |a| a.blind_index(&idn));
+                if !cohort_keys.insert((idn, year, level)) {
+                    return Ok(None);
+                }
+            }
+            for n in indexed_numbers(reg) {
+                if !numbers.insert(n) {
+                    return Ok(None);
+                }
+            }
+        }
+        let id_list: Vec<&str> = ids.iter().copied().collect();
+        let taken = tx
+            .query_opt(
+                "SELECT 1 FROM registrations WHERE id = ANY($1) LIMIT 1",
+                &[&id_list],
+            )
+            .map_err(pg_err)?;
+        if taken.is_some() {
+            return Ok(None);
+        }
+        let (mut i, mut y, mut l) = (Vec::new(), Vec::new(), Vec::new());
+        for (a, b, c) in &cohort_keys {
+            i.push(a.as_str());
+            y.push(*b);
+            l.push(c.as_str());
+        }
+        let held = tx
+            .query_opt(
+                "SELECT 1 FROM cohorts c JOIN unnest($1::text[], $2::int4[], $3::text[]) \
+                 AS k(i, y, l) ON c.id_number = k.i AND c.graduation_year = k.y \
+                 AND c.education_level = k.l LIMIT 1",
+                &[&i, &y, &l],
+            )
+            .map_err(pg_err)?;
+        if held.is_some() {
+            return Ok(None);
+        }
+        if !numbers.is_empty() {
+            let list: Vec<&str> = numbers.iter().map(String::as_str).collect();
+            let held = tx
+                .query_opt(
+                    "SELECT 1 FROM numbers WHERE number = ANY($1) LIMIT 1",
+                    &[&list],
+                )
+                .map_err(pg_err)?;
+            if held.is_some() {
+                return Ok(None);
+            }
+        }
+        let _ = stmts;
+        let (mut seq, mut prev) = head;
+        let mut rows = Vec::with_capacity(batch.len());
+        let mut audits = Vec::with_capacity(batch.len());
+        let mut events = Vec::new();
+        for cm in batch {
+            let reg = &cm.outcome.registration;
+            seq += 1;
+            let v = RowValues::of(reg, cm.outcome.audit.at, seq, at)?;
+            let json = entry_json(&cm.outcome.audit)?;
+            let hash = record_hash(self.key.as_ref(), &prev, &json, Some(&v.rh));
+            let entry = put_text(at, json, || audit_place(&reg.id, seq))?;
+            audits.push((v.audit_seq, entry, prev, hash));
+            prev = hash;
+            for e in &cm.outcome.events {
+                let e = put_text(at, serde_json::to_string(e)?, || {
+                    row_place(EVENT_PLACE, &reg.id)
+                })?;
+                event_seq += 1;
+                events.push((event_seq, rows.len(), e));
+            }
+            rows.push((reg, v));
+        }
+        {
+            let w = tx
+                .copy_in(&format!(
+                    "COPY registrations({COLUMNS}) FROM STDIN (FORMAT binary)"
+                ))
+                .map_err(pg_err)?;
+            let mut w = BinaryCopyInWriter::new(w, &COLUMN_TYPES);
+            for (_, v) in &rows {
+                w.write(&v.params()).map_err(pg_err)?;
+            }
+            w.finish().map_err(pg_err)?;
+        }
+        {
+            let w = tx
+                .copy_in("COPY cohorts(id_number, graduation_year, education_level, registration_id, school_code) FROM STDIN (FORMAT binary)")
+                .map_err(pg_err)?;
+            let mut w = BinaryCopyInWriter::new(
+                w,
+                &[Type::TEXT, Type::INT4, Type::TEXT, Type::TEXT, Type::TEXT],
+            );
+            for (reg, v) in &rows {
+                if let Some((idn, year, level)) = cohort_index_key(reg) {
+                    let idn = at.map_or(idn.clone(), |a| a.blind_index(&idn));
+                    w.write(&[&idn, &year, &level, &v.id, &v.school_code])
+                        .map_err(pg_err)?;
+                }
+            }
+            w.finish().map_err(pg_err)?;
+        }
+        if !numbers.is_empty() {
+            let w = tx
+                .copy_in(
+                    "COPY numbers(number, registration_id, school_code) FROM STDIN (FORMAT binary)",
+                )
+                .map_err(pg_err)?;
+            let mut w = BinaryCopyInWriter::new(w, &[Type::TEXT, Type::TEXT, Type::TEXT]);
+            for (reg, v) in &rows {
+                for n in indexed_numbers(reg) {
+                    w.write(&[&n, &v.id, &v.school_code]).map_err(pg_err)?;
+                }
+            }
+            w.finish().map_err(pg_err)?;
+        }
+        {
+            let w = tx
+                .copy_in("COPY audit(seq, registration_id, entry, prev_hash, hash, registration_hash, school_code) FROM STDIN (FORMAT binary)")
+                .map_err(pg_err)?;
+            let mut w = BinaryCopyInWriter::new(
+                w,
+                &[
+                    Type::INT8,
+                    Type::TEXT,
+                    Type::BYTEA,
+                    Type::BYTEA,
+                    Type::BYTEA,
+                    Type::BYTEA,
+                    Type::TEXT,
+                ],
+            );
+            for ((_, v), (s, entry, prev, hash)) in rows.iter().zip(&audits) {
+                w.write(&[
+                    s,
+                    &v.id,
+                    entry,
+                    &&prev[..],
+                    &&hash[..],
+                    &&v.rh[..],
+                    &v.school_code,
+                ])
+                .map_err(pg_err)?;
+            }
+            w.finish().map_err(pg_err)?;
+        }
+        if !events.is_empty() {
+            let w = tx
+                .copy_in(
+                    "COPY events(seq, registration_id, event, school_code) FROM STDIN (FORMAT binary)",
+                )
+                .map_err(pg_err)?;
+            let mut w =
+                BinaryCopyInWriter::new(w, &[Type::INT8, Type::TEXT, Type::BYTEA, Type::TEXT]);
+            for (s, row, e) in &events {
+                let v = &rows[*row].1;
+                w.write(&[s, &v.id, e, &v.school_code]).map_err(pg_err)?;
+            }
+            w.finish().map_err(pg_err)?;
+        }
+        Ok(Some(seq))
+    }
+}
+
+impl Store for PostgresStore {
+    fn load(&self, id: &str) -> Result<Option<Registration>> {
+        let r = {
+            let mut c = self.pool.get()?;
+            let pool::Conn { client, stmts } = &mut *c;
+            load_row(stmts, client, id, self.key.as_ref(), self.at_rest.as_ref())
+        };
+        self.noted(r)
+    }
+
+    fn commit(&self, batch: &[Commit<'_>]) -> Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        self.refuse_if_damaged()?;
+        self.ensure_partitions(batch)?;
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self.try_commit(batch) {
+                Err(Error::Busy(_)) if tries < COMMIT_TRIES => {
+                    std::thread::sleep(std::time::Duration::from_millis(5 << tries));
+                }
+                r => return r,
+            }
+        }
+    }
+
+    fn find_by_number(&self, number: &str) -> Result<Option<String>> {
+        let mut c = self.pool.get()?;
+        let pool::Conn { client, stmts } = &mut *c;
+        let s = prep(stmts, client, NUMBER_HOLDER)?;
+        Ok(client
+            .query_opt(&s, &[&number])
+            .map_err(pg_err)?
+            .map(|r| r.get(0)))
+    }
+
+    fn find_by_id_number(&self, id_number: &str) -> Result<Vec<String>> {
+        let key = match &self.at_rest {
+            Some(a) => a.blind_index(id_number),
+            None => id_number.to_ascii_uppercase(),
+        };
+        let mut c = self.pool.get()?;
+        let pool::Conn { client, stmts } = &mut *c;
+        let s = prep(
+            stmts,
+            client,
+            "SELECT id FROM registrations WHERE id_number = $1 AND id_number <> '' ORDER BY id",
+        )?;
+        Ok(client
+            .query(&s, &[&key])
+            .map_err(pg_err)?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    fn summaries(&self, filter: &Filter) -> Result<Vec<Summary>> {
+        const SQL: &str = "SELECT id, version, name, id_number, college, major_code, \
+             major_name, stage, active_until, destination_code, late, awaiting_since, \
+             graduation_year, school_code, school_name, education_level, gender, origin_region, \
+             destination_category, destination_region, logged_in, login_problems, void_stage, \
+             void_filed_at, id_number_sealed FROM registrations \
+             WHERE ($1::text IS NULL OR college = $1) AND ($2::text IS NULL OR major_code = $2) \
+             AND ($3::text IS NULL OR school_code = $3) ORDER BY id";
+        debug_assert!(SQL.starts_with(SUMMARY_SELECT));
+        let rows = {
+            let mut c = self.pool.get()?;
+            let pool::Conn { client, stmts } = &mut *c;
+            let s = prep(stmts, client, SQL)?;
+            client
+                .query(&s, &[&filter.college, &filter.major_code, &filter.school])
+                .map_err(pg_err)?
+        };
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let mut s = summary_from_row(&r).map_err(pg_err)?;
+            if let Some(a) = &self.at_rest {
+                let sealed: Option<Vec<u8>> = r.try_get(24).map_err(pg_err)?;
+                s.id_number = match sealed {
+                    Some(v) => self.noted(stored_text(Some(a), v, || {
+                        row_place(ID_NUMBER_PLACE, &s.id)
+                    }))?,
+                    None => String::new(),
+                };
+            }
+            out.push(s);
+        }
+        Ok(out)
+    }
+
+    fn for_each(&self, f: &mut dyn FnMut(Registration) -> Result<()>) -> Result<()> {
+        debug_assert!(ROW_PAGE.starts_with(ROW_SELECT));
+        let mut after = String::new();
+        loop {
+            let page = {
+                let mut c = self.pool.get()?;
+                let pool::Conn { client, stmts } = &mut *c;
+                let s = prep(stmts, client, ROW_PAGE)?;
+                client.query(&s, &[&after]).map_err(pg_err)?
+            };
+            if page.is_empty() {
+                return Ok(());
+            }
+            for row in page {
+                let row = self.noted(BoundRow::from_row(&row))?;
+                let id = row.id.clone();
+                let reg = self.noted(row.registration(self.key.as_ref(), self.at_rest.as_ref()))?;
+                f(reg)?;
+                after = id;
+            }
+        }
+    }
+
+    fn count(&self) -> Result<u64> {
+        let mut c = self.pool.get()?;
+        let n: i64 = c
+            .client
+            .query_one("SELECT COUNT(*) FROM registrations", &[])
+            .map_err(pg_err)?
+            .get(0);
+        Ok(to_u64(n))
+    }
+
+    fn audit(&self, registration_id: Option<&str>) -> Result<Vec<AuditRecord>> {
+        let rows = {
+            let mut c = self.pool.get()?;
+            let pool::Conn { client, stmts } = &mut *c;
+            let s = prep(
+                stmts,
+                client,
+                "SELECT seq, entry, prev_hash, hash, registration_hash, registration_id FROM audit \
+                 WHERE ($1::text IS NULL OR registration_id = $1) ORDER BY seq",
+            )?;
+            client.query(&s, &[&registration_id]).map_err(pg_err)?
+        };
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let seq = to_u64(r.get(0));
+            let id: String = r.get(5);
+            let text = stored_text(self.at_rest.as_ref(), r.get(1), || audit_place(&id, seq));
+            out.push(AuditRecord {
+                seq,
+                entry_json: self.noted(text)?,
+                prev_hash: hash_from(r.get::<_, &[u8]>(2)),
+                hash: hash_from(r.get::<_, &[u8]>(3)),
+                registration_hash: r.get::<_, Option<&[u8]>>(4).map(hash_from),
+            });
+        }
+        Ok(out)
+    }
+
+    fn audit_head(&self) -> Result<ChainHead> {
+        let mut c = self.pool.get()?;
+        let row = c
+            .client
+            .query_opt(
+                "SELECT m.value, a.hash FROM meta m LEFT JOIN audit a \
+                 ON a.seq = CASE WHEN m.value ~ '^[0-9]{1,18}$' THEN m.value::BIGINT END \
+                 WHERE m.key = 'audit_head'",
+                &[],
+            )
+            .map_err(pg_err)?;
+        Ok(match row {
+            Some(r) => ChainHead {
+                seq: r.get::<_, String>(0).parse().unwrap_or(0),
+                hash: r
+                    .get::<_, Option<&[u8]>>(1)
+                    .map(hash_from)
+                    .unwrap_or_default(),
+            },
+            None => ChainHead::default(),
+        })
+    }
+
+    fn events_after(&self, after: u64, limit: usize) -> Result<Vec<(u64, Event)>> {
+        let rows = {
+            let mut c = self.pool.get()?;
+            let pool::Conn { client, stmts } = &mut *c;
+            let s = prep(
+                stmts,
+                client,
+                "SELECT seq, event, registration_id FROM events WHERE seq > $1 ORDER BY seq LIMIT $2",
+            )?;
+            client
+                .query(
+                    &s,
+                    &[&to_i64(after), &i64::try_from(limit).unwrap_or(i64::MAX)],
+                )
+                .map_err(pg_err)?
+        };
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let seq: i64 = r.get(0);
+            let id: String = r.get(2);
+            let json = self.noted(stored_text(self.at_rest.as_ref(), r.get(1), || {
+                row_place(EVENT_PLACE, &id)
+            }))?;
+            let event = serde_json::from_str(&json)
+                .map_err(|e| Error::Corrupt(Cause::with_error(format!("event {seq}: {e}"), e)));
+            out.push((to_u64(seq), self.noted(event)?));
+        }
+        Ok(out)
+    }
+
+    fn online_attempt(
+        &self,
+        key: &AttemptKey<'_>,
+        judge: &mut dyn FnMut(&Failures, Candidate) -> bool,
+    ) -> Result<()> {
+        let principal = key.principal.as_str();
+        let number = key.number.as_compact();
+        let since = key.since.timestamp_millis();
+        let mut c = self.pool.get()?;
+        let pool::Conn { client, stmts } = &mut *c;
+        let mut tx = client.transaction().map_err(pg_err)?;
+        // Attempts of the same principal or on the same number wait for each other: their
+        // locks are taken in one order (no deadlock), held to the end of the transaction.
+        let mut locks = [lock_key("principal", principal), lock_key("number", number)];
+        locks.sort_unstable();
+        let s = prep(
+            stmts,
+            &mut tx,
+            "SELECT pg_advisory_xact_lock($1), pg_advisory_xact_lock($2)",
+        )?;
+        tx.execute(&s, &[&locks[0], &locks[1]]).map_err(pg_err)?;
+        // The counts, the holder of the number and the decoy (the first registration by id),
+        // in one statement on both paths; then exactly one registration is read and checked.
+        let s = prep(
+            stmts,
+            &mut tx,
+            "SELECT (SELECT COUNT(*) FROM online_failures WHERE principal = $1 AND at >= $3), \
+                    (SELECT COUNT(*) FROM online_failures WHERE number = $2 AND at >= $3), \
+                    (SELECT COUNT(*) FROM online_failures WHERE number = $2 AND at >= $3 \
+                         AND principal = $1), \
+                    (SELECT registration_id FROM numbers WHERE number = $2), \
+                    (SELECT id FROM registrations ORDER BY id LIMIT 1)",
+        )?;
+        let r = tx
+            .query_one(&s, &[&principal, &number, &since])
+            .map_err(pg_err)?;
+        let count = |i: usize| u32::try_from(r.get::<_, i64>(i)).unwrap_or(u32::MAX);
+        let failures = Failures {
+            by_principal: count(0),
+            on_number: count(1),
+            by_principal_on_number: count(2),
+        };
+        let holder: Option<String> = r.get(3);
+        let decoy: Option<String> = r.get(4);
+        let found = holder.is_some();
+        let registration = match holder.or(decoy) {
+            Some(id) => self.noted(load_row(
+                stmts,
+                &mut tx,
+                &id,
+                self.key.as_ref(),
+                self.at_rest.as_ref(),
+            ))?,
+            None => None,
+        };
+        if judge(
+            &failures,
+            Candidate {
+                found,
+                registration,
+            },
+        ) {
+            let s = prep(
+                stmts,
+                &mut tx,
+                "INSERT INTO online_failures(principal, number, at) VALUES($1, $2, $3)",
+            )?;
+            tx.execute(&s, &[&principal, &number, &key.at.timestamp_millis()])
+                .map_err(pg_err)?;
+        }
+        tx.commit().map_err(pg_err)
+    }
+
+    fn record_token(&self, number: &str, key_id: u32, at: DateTime<Utc>) -> Result<u64> {
+        self.refuse_if_damaged()?;
+        let ms = at.timestamp_millis();
+        let mut c = self.pool.get()?;
+        let mut tx = c.client.transaction().map_err(pg_err)?;
+        tx.execute(LOCK, &[&LOCK_SLOTS]).map_err(pg_err)?;
+        tx.execute(
+            "INSERT INTO signing_keys(number, key_id, first_at) VALUES($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+            &[&number, &i64::from(key_id), &ms],
+        )
+        .map_err(pg_err)?;
+        // Slots are stored from 1 (as in the SQLite store); the published slot is one less.
+        tx.execute(
+            "INSERT INTO status_slots(slot, number, at) \
+             SELECT COALESCE(MAX(slot), 0) + 1, $1, $2 FROM status_slots \
+             ON CONFLICT (number) DO NOTHING",
+            &[&number, &ms],
+        )
+        .map_err(pg_err)?;
+        let slot: i64 = tx
+            .query_one(
+                "SELECT slot FROM status_slots WHERE number = $1",
+                &[&number],
+            )
+            .map_err(pg_err)?
+            .get(0);
+        tx.commit().map_err(pg_err)?;
+        u64::try_from(slot - 1).map_err(|_| Error::Corrupt("status slot below 1".into()))
+    }
+
+    fn signing_keys(&self, number: &str) -> Result<Vec<(u32, DateTime<Utc>)>> {
+        let mut c = self.pool.get()?;
+        let rows = c
+            .client
+            .query(
+                "SELECT key_id, first_at FROM signing_keys WHERE number = $1 ORDER BY key_id",
+                &[&number],
+            )
+            .map_err(pg_err)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let at = DateTime::from_timestamp_millis(r.get(1))
+                .ok_or_else(|| Error::Corrupt("signing time out of range".into()))?;
+            out.push((u32::try_from(r.get::<_, i64>(0)).unwrap_or(u32::MAX), at));
+        }
+        Ok(out)
+    }
+
+    fn status_slots(&self) -> Result<Vec<(u64, String)>> {
+        let mut c = self.pool.get()?;
+        let rows = c
+            .client
+            .query("SELECT slot, number FROM status_slots ORDER BY slot", &[])
+            .map_err(pg_err)?;
+        Ok(rows
+            .iter()
+            .map(|r| (to_u64(r.get::<_, i64>(0) - 1), r.get(1)))
+            .collect())
+    }
+
+    fn last_event_seq(&self) -> Result<u64> {
+        let mut c = self.pool.get()?;
+        let n: i64 = c.client.query_one(LAST_EVENT, &[]).map_err(pg_err)?.get(0);
+        Ok(to_u64(n))
+    }
+
+    fn consumer_cursor(&self, name: &str) -> Result<u64> {
+        let mut c = self.pool.get()?;
+        Ok(c.client
+            .query_opt(
+                "SELECT seq FROM consumer_cursors WHERE consumer = $1",
+                &[&name],
+            )
+            .map_err(pg_err)?
+            .map_or(0, |r| to_u64(r.get(0))))
+    }
+
+    fn ack(&self, name: &str, seq: u64) -> Result<u64> {
+        self.refuse_if_damaged()?;
+        let mut c = self.pool.get()?;
+        let mut tx = c.client.transaction().map_err(pg_err)?;
+        let last: i64 = tx.query_one(LAST_EVENT, &[]).map_err(pg_err)?.get(0);
+        let cursor = tx
+            .query_opt(
+                "SELECT seq FROM consumer_cursors WHERE consumer = $1 FOR UPDATE",
+                &[&name],
+            )
+            .map_err(pg_err)?
+            .map_or(0, |r| to_u64(r.get(0)));
+        let next = super::store::advance_cursor(name, cursor, seq, to_u64(last))?;
+        // GREATEST: a racing acknowledgement further on is never moved back.
+        let stored: i64 = tx
+            .query_one(
+                "INSERT INTO consumer_cursors(consumer, seq) VALUES($1, $2) \
+                 ON CONFLICT (consumer) DO UPDATE \
+                 SET seq = GREATEST(consumer_cursors.seq, excluded.seq) RETURNING seq",
+                &[&name, &to_i64(next)],
+            )
+            .map_err(pg_err)?
+            .get(0);
+        tx.commit().map_err(pg_err)?;
+        Ok(to_u64(stored))
+    }
+
+    fn mark_sent(&self, consumer: &str, id: &str, at: DateTime<Utc>) -> Result<bool> {
+        self.refuse_if_damaged()?;
+        let mut c = self.pool.get()?;
+        let n = c
+            .client
+            .execute(
+                "INSERT INTO sent_notifications(consumer, id, at) VALUES($1, $2, $3) \
+                 ON CONFLICT DO NOTHING",
+                &[&consumer, &id, &at.timestamp_millis()],
+            )
+            .map_err(pg_err)?;
+        Ok(n == 1)
+    }
+
+    fn sent_at(&self, consumer: &str, id: &str) -> Result<Option<DateTime<Utc>>> {
+        let mut c = self.pool.get()?;
+        Ok(c.client
+            .query_opt(
+                "SELECT at FROM sent_notifications WHERE consumer = $1 AND id = $2",
+                &[&consumer, &id],
+            )
+            .map_err(pg_err)?
+            .and_then(|r| from_millis(Some(r.get(0)))))
+    }
+
+    fn stored_rows(&self, f: &mut dyn FnMut(StoredRow) -> Result<()>) -> Result<()> {
+        let mut after = String::new();
+        loop {
+            let page = {
+                let mut c = self.pool.get()?;
+                c.client
+                    .query(
+                        "SELECT id, audit_seq, data FROM registrations WHERE id > $1 \
+                         ORDER BY id LIMIT 1000",
+                        &[&after],
+                    )
+                    .map_err(pg_err)?
+            };
+            if page.is_empty() {
+                return Ok(());
+            }
+            for r in page {
+                let id: String = r.get(0);
+                after.clone_from(&id);
+                let data = self.noted(stored_text(self.at_rest.as_ref(), r.get(2), || {
+                    row_place(DATA_PLACE, &id)
+                }))?;
+                f(StoredRow {
+                    id,
+                    audit_seq: r.get::<_, Option<i64>>(1).map(to_u64),
+                    data,
+                })?;
+            }
+        }
+    }
+
+    fn number_index(&self) -> Result<Vec<(String, String)>> {
+        let mut c = self.pool.get()?;
+        Ok(c.client
+            .query(
+                "SELECT number, registration_id FROM numbers ORDER BY number",
+                &[],
+            )
+            .map_err(pg_err)?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect())
+    }
+
+    fn audit_key(&self) -> Option<AuditKey> {
+        self.key.clone()
+    }
+
+    fn mark_damaged(&self) {
+        self.damaged
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn damaged(&self) -> bool {
+        self.damaged.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn reseal_step(&self, batch: usize) -> Result<u64> {
+        let Some(at) = &self.at_rest else {
+            return Ok(0);
+        };
+        let mut c = self.pool.get()?;
+        let mut tx = c.client.transaction().map_err(pg_err)?;
+        tx.execute(LOCK, &[&LOCK_CHAIN]).map_err(pg_err)?;
+        let marker: Option<String> = tx
+            .query_opt("SELECT value FROM meta WHERE key = $1", &[&AT_REST_MARKER])
+            .map_err(pg_err)?
+            .map(|r| r.get(0));
+        let current = marker
+            .as_deref()
+            .and_then(unhex)
+            .is_some_and(|m| m.starts_with(&at.newest_header()));
+        if !current {
+            tx.execute(
+                "UPDATE meta SET value = $2 WHERE key = $1",
+                &[&AT_REST_MARKER, &hex(&at.sealed_index_key()?)],
+            )
+            .map_err(pg_err)?;
+        }
+        let n = reseal(&mut tx, at, i64::try_from(batch).unwrap_or(i64::MAX), false)?;
+        tx.commit().map_err(pg_err)?;
+        Ok(n)
+    }
+}
