@@ -475,6 +475,22 @@ impl Registry {
         now: DateTime<Utc>,
     ) -> Result<Outcome> {
         let ctx = self.context(now)?;
+        let mut result = None;
+        self.store.write_turn(id, &mut || {
+            result = Some(self.apply_tries(id, actor, command, &ctx));
+            Ok(())
+        })?;
+        result.unwrap_or_else(|| Err(Error::Storage("the write turn ran nothing".into())))
+    }
+
+    /// [`Registry::apply`]'s tries: load, apply, commit; again after a concurrent change.
+    fn apply_tries(
+        &self,
+        id: &str,
+        actor: &Actor,
+        command: &Command,
+        ctx: &Context,
+    ) -> Result<Outcome> {
         let mut last = None;
         for attempt in 0..MAX_RETRIES {
             if attempt > 0 {
@@ -484,7 +500,7 @@ impl Registry {
                 .store
                 .load(id)?
                 .unwrap_or_else(|| Registration::new(id));
-            let out = apply(&current, actor, command, &ctx)?;
+            let out = apply(&current, actor, command, ctx)?;
             if !out.changed() {
                 return Ok(out);
             }

@@ -117,6 +117,9 @@ impl PostgresOptions {
 /// The registry kept in a PostgreSQL database.
 pub struct PostgresStore {
     pool: Pool,
+    /// Connections that hold writers' turns ([`Store::write_turn`]): apart from `pool`, so a
+    /// writer holding a turn always finds a connection for its reads and its commit.
+    turns: Pool,
     key: Option<AuditKey>,
     at_rest: Option<AtRest>,
     damaged: std::sync::atomic::AtomicBool,
@@ -864,7 +867,8 @@ impl PostgresStore {
                 "store URL: not a PostgreSQL connection string: {e}"
             ))
         })?;
-        let pool = Pool::new(config, options.max_connections);
+        let pool = Pool::new(config.clone(), options.max_connections);
+        let turns = Pool::new(config, options.max_connections);
         let (at_rest, partitions) = {
             let mut c = pool.get()?;
             create_schema(&mut c.client)?;
@@ -874,6 +878,7 @@ impl PostgresStore {
         };
         Ok(PostgresStore {
             pool,
+            turns,
             key: options.audit_key,
             at_rest,
             damaged: std::sync::atomic::AtomicBool::new(false),
@@ -1267,12 +1272,38 @@ impl PostgresStore {
 
 impl Store for PostgresStore {
     fn load(&self, id: &str) -> Result<Option<Registration>> {
+        // PostgreSQL text holds no NUL, so no stored registration has such an id; answering
+        // "none" lets the state machine refuse the key with its own error.
+        if id.contains('\0') {
+            return Ok(None);
+        }
         let r = {
             let mut c = self.pool.get()?;
             let pool::Conn { client, stmts } = &mut *c;
             load_row(stmts, client, id, self.key.as_ref(), self.at_rest.as_ref())
         };
         self.noted(r)
+    }
+
+    fn write_turn(&self, id: &str, f: &mut dyn FnMut() -> Result<()>) -> Result<()> {
+        if id.contains('\0') {
+            return f();
+        }
+        let key = lock_key("write-turn", id);
+        let mut c = self.turns.get()?;
+        c.client
+            .execute("SELECT pg_advisory_lock($1)", &[&key])
+            .map_err(pg_err)?;
+        let r = f();
+        if c.client
+            .execute("SELECT pg_advisory_unlock($1)", &[&key])
+            .is_err()
+        {
+            // A connection in an unknown state is closed rather than returned: closing it
+            // ends its session, which releases the lock.
+            c.discard();
+        }
+        r
     }
 
     fn commit(&self, batch: &[Commit<'_>]) -> Result<()> {
@@ -1294,6 +1325,9 @@ impl Store for PostgresStore {
     }
 
     fn find_by_number(&self, number: &str) -> Result<Option<String>> {
+        if number.contains('\0') {
+            return Ok(None);
+        }
         let mut c = self.pool.get()?;
         let pool::Conn { client, stmts } = &mut *c;
         let s = prep(stmts, client, NUMBER_HOLDER)?;
@@ -1304,6 +1338,9 @@ impl Store for PostgresStore {
     }
 
     fn find_by_id_number(&self, id_number: &str) -> Result<Vec<String>> {
+        if id_number.contains('\0') {
+            return Ok(Vec::new());
+        }
         let key = match &self.at_rest {
             Some(a) => a.blind_index(id_number),
             None => id_number.to_ascii_uppercase(),
@@ -1391,6 +1428,9 @@ impl Store for PostgresStore {
     }
 
     fn audit(&self, registration_id: Option<&str>) -> Result<Vec<AuditRecord>> {
+        if registration_id.is_some_and(|id| id.contains('\0')) {
+            return Ok(Vec::new());
+        }
         let rows = {
             let mut c = self.pool.get()?;
             let pool::Conn { client, stmts } = &mut *c;

@@ -607,6 +607,16 @@ pub trait Store: Send + Sync {
         judge: &mut dyn FnMut(&Failures, Candidate) -> bool,
     ) -> Result<()>;
 
+    /// Runs `f` — one read, apply and commit of registration `id` — in this store's writing
+    /// turn for `id`. Stores whose writers of one registration can race from several processes
+    /// without anything serialising them before the commit (PostgreSQL) make those writers take
+    /// turns (in arrival order), so that a busy registration cannot starve a writer whose
+    /// version check keeps losing. The default runs `f` as it is.
+    fn write_turn(&self, id: &str, f: &mut dyn FnMut() -> Result<()>) -> Result<()> {
+        let _ = id;
+        f()
+    }
+
     /// Records, in one transaction, that key `key_id` signed a token of the authorization
     /// `number` (compact form) at `at`, and returns the authorization's status slot: the next
     /// free one (0, 1, 2 …) on its first token, the same one ever after.

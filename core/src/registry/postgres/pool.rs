@@ -125,6 +125,18 @@ impl std::ops::DerefMut for Pooled<'_> {
     }
 }
 
+impl Pooled<'_> {
+    /// Closes this connection instead of returning it to the pool.
+    pub(crate) fn discard(&mut self) {
+        if self.conn.take().is_some() {
+            if let Ok(mut st) = self.pool.state.lock() {
+                st.open -= 1;
+            }
+            self.pool.freed.notify_one();
+        }
+    }
+}
+
 impl Drop for Pooled<'_> {
     fn drop(&mut self) {
         if let Some(conn) = self.conn.take() {
