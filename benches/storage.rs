@@ -57,8 +57,11 @@ fn bare_import(path: &std::path::Path, csv_text: &str, n: usize) -> f64 {
         .expect("wal");
     c.execute_batch("PRAGMA synchronous=NORMAL").expect("sync");
     let cols: Vec<String> = (0..20).map(|i| format!("c{i} TEXT")).collect();
-    c.execute_batch(&format!("CREATE TABLE t(id INTEGER PRIMARY KEY, {})", cols.join(", ")))
-        .expect("schema");
+    c.execute_batch(&format!(
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, {})",
+        cols.join(", ")
+    ))
+    .expect("schema");
     let t = Instant::now();
     let tx = c.transaction().expect("tx");
     {
