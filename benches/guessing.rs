@@ -6,101 +6,24 @@
 //!
 //! `cargo bench -p gradreg-benches --bench guessing -- --warm-up-time 1 --measurement-time 3`
 
-use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{Duration, TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
 use gradreg::registry::sqlite::SqliteStore;
-use gradreg::registry::{Commit, Store};
-use gradreg::{
-    apply, sample, Actor, Command, Context, OnlineVerifier, Outcome, Policy, Principal,
-    Registration, Registry, VerdictKind, VerificationNumber,
-};
-use gradreg_benches::synthetic_basic;
+use gradreg::{Actor, OnlineVerifier, Policy, Principal, Registry, VerdictKind};
+use gradreg_benches::{authorized_template, number_of, write_authorized};
 use std::hint::black_box;
 
 const GRADUATES: u32 = 5_000;
-
-fn number_of(k: u32, tag: u8) -> VerificationNumber {
-    let mut e = [0u8; 16];
-    e[..4].copy_from_slice(&k.to_be_bytes());
-    e[4] = tag;
-    VerificationNumber::from_entropy(&e)
-}
 
 /// Writes `n` authorized registrations (one template walked through the commands, copied with
 /// distinct ids, graduates and numbers) into a fresh SQLite file.
 fn build(path: &std::path::Path, n: u32) {
     let _ = std::fs::remove_file(path);
-    let policy = Policy::jiangsu();
-    let ctx = Context::new(Utc.with_ymd_and_hms(2026, 5, 1, 2, 0, 0).unwrap(), &policy);
-    let basic = sample::basic_info();
-    let g = Actor::Graduate {
-        id_number: basic.id_number.clone(),
-    };
-    let steps = [
-        (
-            Actor::SchoolOffice {
-                id: "s".into(),
-                school: "10327".into(),
-            },
-            Command::UploadBasicInfo {
-                info: Arc::new(basic),
-            },
-        ),
-        (
-            Actor::Chsi,
-            Command::UpdateChsiAccount {
-                account: Box::new(sample::chsi_account()),
-            },
-        ),
-        (g.clone(), Command::Login),
-        (g.clone(), Command::ConfirmBasicInfo),
-        (
-            Actor::ProvincialPlatform { id: "p".into() },
-            Command::ReportDestination {
-                data: Arc::new(sample::destination_data()),
-            },
-        ),
-        (g.clone(), Command::ConfirmDestination),
-        (
-            g,
-            Command::Authorize {
-                validity_days: Some(180),
-            },
-        ),
-    ];
-    let mut template = Registration::new("t");
-    let mut last = None;
-    for (a, c) in &steps {
-        let out = apply(&template, a, c, &ctx).expect("template step");
-        template = out.registration.clone();
-        last = Some(out);
-    }
-    let last = last.expect("steps");
+    let last = authorized_template();
     let store = SqliteStore::open(path).expect("open");
-    let outs: Vec<Outcome> = (0..n)
-        .map(|k| {
-            let (id, info) = synthetic_basic(k);
-            let mut out = last.clone();
-            out.registration = template.clone();
-            out.registration.id = id.clone();
-            out.registration.basic = Some(info);
-            out.registration.authorizations[0].number = number_of(k, 0xA5);
-            out.audit.registration_id = id;
-            out.events.clear();
-            out
-        })
-        .collect();
-    let commits: Vec<Commit<'_>> = outs
-        .iter()
-        .map(|o| Commit {
-            expected_version: 0,
-            outcome: o,
-        })
-        .collect();
-    store.commit(&commits).expect("commit");
+    write_authorized(&store, &last, 0..n, 0xA5, false);
 }
 
 fn median(mut v: Vec<StdDuration>) -> StdDuration {

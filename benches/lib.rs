@@ -99,3 +99,116 @@ pub fn authorized_sample() -> (Registration, Authorization) {
     let auth = reg.authorizations.last().cloned().expect("authorized");
     (reg, auth)
 }
+
+/// A verification number made from `k` and `tag` (distinct for distinct `(k, tag)`), for
+/// registrations written straight into a store.
+pub fn number_of(k: u32, tag: u8) -> gradreg::VerificationNumber {
+    let mut e = [0u8; 16];
+    e[..4].copy_from_slice(&k.to_be_bytes());
+    e[4] = tag;
+    gradreg::VerificationNumber::from_entropy(&e)
+}
+
+/// The outcome of the authorizing step of the sample graduate walked through the commands from
+/// upload to an authorization (1 May 2026, 180 days): a template that [`authorized_copy`] copies
+/// so that benchmarks fill stores without paying for the commands, measured elsewhere.
+pub fn authorized_template() -> gradreg::Outcome {
+    let policy = Policy::jiangsu();
+    let ctx = Context::new(
+        Utc.with_ymd_and_hms(2026, 5, 1, 2, 0, 0)
+            .single()
+            .expect("valid time"),
+        &policy,
+    );
+    let basic = sample::basic_info();
+    let g = Actor::Graduate {
+        id_number: basic.id_number.clone(),
+    };
+    let steps = [
+        (
+            Actor::SchoolOffice {
+                id: "s".into(),
+                school: "10327".into(),
+            },
+            Command::UploadBasicInfo {
+                info: Arc::new(basic),
+            },
+        ),
+        (
+            Actor::Chsi,
+            Command::UpdateChsiAccount {
+                account: Box::new(sample::chsi_account()),
+            },
+        ),
+        (g.clone(), Command::Login),
+        (g.clone(), Command::ConfirmBasicInfo),
+        (
+            Actor::ProvincialPlatform { id: "p".into() },
+            Command::ReportDestination {
+                data: Arc::new(sample::destination_data()),
+            },
+        ),
+        (g.clone(), Command::ConfirmDestination),
+        (
+            g,
+            Command::Authorize {
+                validity_days: Some(180),
+            },
+        ),
+    ];
+    let mut reg = Registration::new("t");
+    let mut last = None;
+    for (actor, command) in &steps {
+        let out = apply(&reg, actor, command, &ctx).expect("template step");
+        reg = out.registration.clone();
+        last = Some(out);
+    }
+    last.expect("steps")
+}
+
+/// The `k`-th copy of `template`: graduate `k` of [`synthetic_basic`] under its own id, with
+/// the verification number `number_of(k, tag)`; the template's events kept or dropped.
+pub fn authorized_copy(
+    template: &gradreg::Outcome,
+    k: u32,
+    tag: u8,
+    keep_events: bool,
+) -> gradreg::Outcome {
+    let (id, info) = synthetic_basic(k);
+    let mut out = template.clone();
+    out.registration.id = id.clone();
+    out.registration.basic = Some(info);
+    out.registration.authorizations[0].number = number_of(k, tag);
+    out.audit.registration_id = id;
+    if !keep_events {
+        out.events.clear();
+    }
+    out
+}
+
+/// Writes copies `range` of `template` ([`authorized_copy`]) into `store` as new
+/// registrations, 20,000 to a transaction.
+pub fn write_authorized(
+    store: &dyn gradreg::registry::Store,
+    template: &gradreg::Outcome,
+    range: std::ops::Range<u32>,
+    tag: u8,
+    keep_events: bool,
+) {
+    let mut i = range.start;
+    while i < range.end {
+        let end = i.saturating_add(20_000).min(range.end);
+        let outs: Vec<gradreg::Outcome> = (i..end)
+            .map(|k| authorized_copy(template, k, tag, keep_events))
+            .collect();
+        let commits: Vec<gradreg::registry::Commit<'_>> = outs
+            .iter()
+            .map(|o| gradreg::registry::Commit {
+                expected_version: 0,
+                outcome: o,
+            })
+            .collect();
+        store.commit(&commits).expect("commit");
+        i = end;
+    }
+}

@@ -4,20 +4,18 @@
 //! `cargo bench -p gradreg-benches --bench registry` (builds two 1,000,000-row databases under
 //! the system temp folder; takes a few minutes).
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
 use gradreg::cohort::{generate, roster_csv, CohortSpec, HeaderStyle};
 use gradreg::registry::sqlite::SqliteStore;
-use gradreg::registry::{Commit, Store};
+use gradreg::registry::Store;
 use gradreg::roster::RosterOptions;
 use gradreg::{
-    apply, sample, Actor, Command, Context, ImportMode, OnlineVerifier, Outcome, Policy, Principal,
-    Registration, Registry, VerificationNumber,
+    sample, Actor, ImportMode, OnlineVerifier, Policy, Principal, Registry, VerificationNumber,
 };
-use gradreg_benches::{full_run, synthetic_basic};
+use gradreg_benches::{authorized_template, full_run, number_of, write_authorized};
 use std::hint::black_box;
 
 fn size_mb(path: &std::path::Path) -> f64 {
@@ -62,101 +60,22 @@ fn import(path: &std::path::Path, n: u32) -> f64 {
 /// Builds `n` authorized registrations directly (bypassing the commands, which are measured
 /// elsewhere) and returns some of their verification numbers.
 fn authorized_db(path: &std::path::Path, n: u32) -> Vec<VerificationNumber> {
-    let policy = Policy::jiangsu();
-    let now = Utc.with_ymd_and_hms(2026, 5, 1, 2, 0, 0).unwrap();
-    let ctx = Context::new(now, &policy);
-    let basic = sample::basic_info();
-    let g = Actor::Graduate {
-        id_number: basic.id_number.clone(),
-    };
-    let steps = vec![
-        (
-            Actor::SchoolOffice {
-                id: "s".into(),
-                school: "10327".into(),
-            },
-            Command::UploadBasicInfo {
-                info: Arc::new(basic),
-            },
-        ),
-        (
-            Actor::Chsi,
-            Command::UpdateChsiAccount {
-                account: Box::new(sample::chsi_account()),
-            },
-        ),
-        (g.clone(), Command::Login),
-        (g.clone(), Command::ConfirmBasicInfo),
-        (
-            Actor::ProvincialPlatform { id: "p".into() },
-            Command::ReportDestination {
-                data: Arc::new(sample::destination_data()),
-            },
-        ),
-        (g.clone(), Command::ConfirmDestination),
-        (
-            g.clone(),
-            Command::Authorize {
-                validity_days: Some(180),
-            },
-        ),
-    ];
-    let mut template = Registration::new("t");
-    let mut last = None;
-    for (a, c) in &steps {
-        let out = apply(&template, a, c, &ctx).expect("template step");
-        template = out.registration.clone();
-        last = Some(out);
-    }
-    let last = last.expect("steps");
+    let last = authorized_template();
     if std::fs::metadata(path).is_ok() {
         let store = SqliteStore::open(path).expect("open");
         if store.count().unwrap_or(0) == u64::from(n) {
             return (0..1000u32.min(n))
-                .map(|i| number_of(i * (n / 1000u32.min(n))))
+                .map(|i| number_of(i * (n / 1000u32.min(n)), 0xA5))
                 .collect();
         }
         drop(store);
         let _ = std::fs::remove_file(path);
     }
     let store = SqliteStore::open(path).expect("open");
-    let mut i = 0;
-    while i < n {
-        let end = (i + 20_000).min(n);
-        let outs: Vec<Outcome> = (i..end)
-            .map(|k| {
-                let (id, info) = synthetic_basic(k);
-                let mut reg = template.clone();
-                reg.id = id.clone();
-                reg.basic = Some(info);
-                reg.authorizations[0].number = number_of(k);
-                let mut out = last.clone();
-                out.audit.registration_id = id;
-                out.registration = reg;
-                out.events.clear();
-                out
-            })
-            .collect();
-        let commits: Vec<Commit<'_>> = outs
-            .iter()
-            .map(|o| Commit {
-                expected_version: 0,
-                outcome: o,
-            })
-            .collect();
-        store.commit(&commits).expect("commit");
-        i = end;
-    }
+    write_authorized(&store, &last, 0..n, 0xA5, false);
     (0..1000u32.min(n))
-        .map(|i| number_of(i * (n / 1000u32.min(n))))
+        .map(|i| number_of(i * (n / 1000u32.min(n)), 0xA5))
         .collect()
-}
-
-fn number_of(k: u32) -> VerificationNumber {
-    let mut e = [0u8; 16];
-    e[..4].copy_from_slice(&k.to_be_bytes());
-    e[4] = 0xA5;
-    VerificationNumber::from_entropy(&e)
 }
 
 fn bench(c: &mut Criterion) {

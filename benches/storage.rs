@@ -6,20 +6,15 @@
 //! (`GRADREG_BENCH_N` sets the number of authorized graduates, 200,000 by default; the import
 //! always takes 100,000 rows). Under `cargo test` it runs once on small inputs.
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
 use gradreg::cohort::{generate, roster_csv, CohortSpec, HeaderStyle};
 use gradreg::registry::sqlite::SqliteStore;
-use gradreg::registry::{Commit, Store};
 use gradreg::roster::RosterOptions;
-use gradreg::{
-    apply, sample, Actor, Command, Context, ImportMode, OnlineVerifier, Outcome, Policy, Principal,
-    Registration, Registry, VerificationNumber,
-};
-use gradreg_benches::{full_run, synthetic_basic};
+use gradreg::{sample, Actor, ImportMode, OnlineVerifier, Policy, Principal, Registry};
+use gradreg_benches::{authorized_template, full_run, number_of, write_authorized};
 use rusqlite::{params, Connection};
 use std::hint::black_box;
 
@@ -107,92 +102,14 @@ fn our_import(path: &std::path::Path, csv_text: &str, n: usize) -> f64 {
     rate
 }
 
-fn number_of(k: u32) -> VerificationNumber {
-    let mut e = [0u8; 16];
-    e[..4].copy_from_slice(&k.to_be_bytes());
-    e[4] = 0x5A;
-    VerificationNumber::from_entropy(&e)
-}
-
 /// `n` authorized registrations written through the store (the commands' own cost is measured
 /// elsewhere); returns the time it took.
 fn authorized_db(path: &std::path::Path, n: u32) -> f64 {
     remove_db(path);
-    let policy = Policy::jiangsu();
-    let now = Utc.with_ymd_and_hms(2026, 5, 1, 2, 0, 0).unwrap();
-    let ctx = Context::new(now, &policy);
-    let basic = sample::basic_info();
-    let g = Actor::Graduate {
-        id_number: basic.id_number.clone(),
-    };
-    let steps = vec![
-        (
-            Actor::SchoolOffice {
-                id: "s".into(),
-                school: "10327".into(),
-            },
-            Command::UploadBasicInfo {
-                info: Arc::new(basic),
-            },
-        ),
-        (
-            Actor::Chsi,
-            Command::UpdateChsiAccount {
-                account: Box::new(sample::chsi_account()),
-            },
-        ),
-        (g.clone(), Command::Login),
-        (g.clone(), Command::ConfirmBasicInfo),
-        (
-            Actor::ProvincialPlatform { id: "p".into() },
-            Command::ReportDestination {
-                data: Arc::new(sample::destination_data()),
-            },
-        ),
-        (g.clone(), Command::ConfirmDestination),
-        (
-            g.clone(),
-            Command::Authorize {
-                validity_days: Some(180),
-            },
-        ),
-    ];
-    let mut template = Registration::new("t");
-    let mut last = None;
-    for (a, c) in &steps {
-        let out = apply(&template, a, c, &ctx).expect("template step");
-        template = out.registration.clone();
-        last = Some(out);
-    }
-    let last = last.expect("steps");
+    let last = authorized_template();
     let t = Instant::now();
     let store = SqliteStore::open(path).expect("open");
-    let mut i = 0;
-    while i < n {
-        let end = (i + 20_000).min(n);
-        let outs: Vec<Outcome> = (i..end)
-            .map(|k| {
-                let (id, info) = synthetic_basic(k);
-                let mut reg = template.clone();
-                reg.id = id.clone();
-                reg.basic = Some(info);
-                reg.authorizations[0].number = number_of(k);
-                let mut out = last.clone();
-                out.audit.registration_id = id;
-                out.registration = reg;
-                out
-            })
-            .collect();
-        let commits: Vec<Commit<'_>> = outs
-            .iter()
-            .map(|o| Commit {
-                expected_version: 0,
-                outcome: o,
-            })
-            .collect();
-        store.commit(&commits).expect("commit");
-        i = end;
-    }
+    write_authorized(&store, &last, 0..n, 0x5A, true);
     t.elapsed().as_secs_f64()
 }
 
@@ -215,8 +132,12 @@ fn bare_lookup_db(path: &std::path::Path, n: u32) {
             .prepare("INSERT INTO g VALUES(?1, ?2, ?3)")
             .expect("prepare");
         for k in 0..n {
-            ins.execute(params![number_of(k).as_compact(), name, "x".repeat(64)])
-                .expect("insert");
+            ins.execute(params![
+                number_of(k, 0x5A).as_compact(),
+                name,
+                "x".repeat(64)
+            ])
+            .expect("insert");
         }
     }
     tx.commit().expect("commit");
@@ -295,10 +216,10 @@ fn bench(c: &mut Criterion) {
     let now = Utc.with_ymd_and_hms(2026, 5, 2, 2, 0, 0).unwrap();
     let step = (n / 1000).max(1);
     let texts: Vec<String> = (0..n.min(1000))
-        .map(|i| number_of(i * step).to_string())
+        .map(|i| number_of(i * step, 0x5A).to_string())
         .collect();
     let compact: Vec<String> = (0..n.min(1000))
-        .map(|i| number_of(i * step).as_compact().to_string())
+        .map(|i| number_of(i * step, 0x5A).as_compact().to_string())
         .collect();
     let ours = |k: usize| {
         let v = online.verify_with(&principal, &dept, &name, &texts[k % texts.len()], now, &r);
