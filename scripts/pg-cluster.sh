@@ -5,6 +5,8 @@
 #                                            127.0.0.1:PORT (default 55432); prints its URL
 #   scripts/pg-cluster.sh stop DIR           stop the server of DIR (DIR stays)
 #   scripts/pg-cluster.sh url DIR            print the URL of the server of DIR
+#   scripts/pg-cluster.sh createdb DIR NAME  (re)create an empty database NAME on the server
+#                                            of DIR; prints its URL
 #
 # The server trusts local connections of the user `gradreg` to the database `gradreg`, and
 # listens on loopback only. PostgreSQL refuses to run as root, so as root the cluster belongs to
@@ -17,7 +19,7 @@ cmd=${1:-}
 dir=${2:-}
 port=${3:-55432}
 if [ -z "$cmd" ] || [ -z "$dir" ]; then
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 fi
 
@@ -88,8 +90,21 @@ stop)
 url)
     url_of "$dir"
     ;;
+createdb)
+    name=${3:-}
+    case "$name" in
+    '' | *[!a-z0-9_]*)
+        echo "pg-cluster: a database name of lowercase letters, digits and _ please" >&2
+        exit 2
+        ;;
+    esac
+    p=$(cat "$dir/port")
+    as_owner "$bin/psql" -h "$dir" -p "$p" -U gradreg -d postgres -qtA -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $name" >/dev/null
+    as_owner "$bin/createdb" -h "$dir" -p "$p" -U gradreg "$name"
+    echo "postgres://gradreg@127.0.0.1:$p/$name"
+    ;;
 *)
-    echo "pg-cluster: unknown command $cmd (start, stop, url)" >&2
+    echo "pg-cluster: unknown command $cmd (start, stop, url, createdb)" >&2
     exit 2
     ;;
 esac

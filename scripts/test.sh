@@ -64,6 +64,13 @@ echo "== examples"
 cargo run -q -p gradreg --example walkthrough >/dev/null
 cargo run -q -p gradreg --example season -- target/season-example >/dev/null
 cargo run -q -p gradreg --example forms -- target/forms-example >/dev/null
+# The README's flag: the same season on the PostgreSQL server; and a small national simulation
+# on SQLite and on PostgreSQL.
+season_url=$(./scripts/pg-cluster.sh createdb "$pg_dir" season_example)
+cargo run -q -p gradreg --example season -- --store "$season_url" target/season-example-pg >/dev/null
+cargo run -q -p gradreg --example nation -- --graduates 600 --school-size 200 >/dev/null
+nation_url=$(./scripts/pg-cluster.sh createdb "$pg_dir" nation_example)
+cargo run -q -p gradreg --example nation -- --graduates 600 --school-size 200 --store "$nation_url" >/dev/null
 
 echo "== a verifier written from docs/token-format.md alone: every vector, and the season's forms"
 # Standard-library Python sharing no code with the library: the vectors, then the season's key set

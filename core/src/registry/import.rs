@@ -103,6 +103,17 @@ impl Registry {
         let mut outcomes = Vec::with_capacity(records.len());
         let mut keys = std::collections::HashMap::new();
         let mut id_numbers = std::collections::HashMap::new();
+        // One existence check for the whole batch: a key not stored needs no load, an ID number
+        // no registration holds needs no search (on an empty registry, no lookup at all).
+        let (stored, held) = {
+            let keys: Vec<&str> = records.iter().map(|(k, _)| k.as_str()).collect();
+            let idns: Vec<String> = records
+                .iter()
+                .map(|(_, info)| info.id_number.to_ascii_uppercase())
+                .collect();
+            let idns: Vec<&str> = idns.iter().map(String::as_str).collect();
+            self.store.present(&keys, &idns)?
+        };
         for (i, (key, info)) in records.iter().enumerate() {
             if let Some(first) = keys.insert(key.as_str(), i) {
                 results.push(UploadResult::Refused {
@@ -123,7 +134,12 @@ impl Registry {
                 continue;
             }
             let mut holder = None;
-            for other in self.store.find_by_id_number(&idn)? {
+            let others = if held.contains(&idn) {
+                self.store.find_by_id_number(&idn)?
+            } else {
+                Vec::new()
+            };
+            for other in others {
                 // Another cohort of the same number is allowed (its own record is not loaded).
                 if &other != key
                     && self.store.load(&other)?.is_some_and(|r| {
@@ -140,10 +156,12 @@ impl Registry {
                 });
                 continue;
             }
-            let current = self
-                .store
-                .load(key)?
-                .unwrap_or_else(|| Registration::new(key.as_str()));
+            let current = if stored.contains(key.as_str()) {
+                self.store.load(key)?
+            } else {
+                None
+            }
+            .unwrap_or_else(|| Registration::new(key.as_str()));
             let existed = current.basic.is_some();
             let command = if existed {
                 Command::CorrectBasicInfo {

@@ -5,7 +5,7 @@
 //! verification attempts. The interface is small and transactional (one call commits a batch
 //! atomically) so that a server database could implement it as well as the embedded SQLite.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
@@ -574,6 +574,31 @@ pub trait Store: Send + Sync {
     /// Every registration of an ID number (any case), whatever its cohort, ordered by id.
     fn find_by_id_number(&self, id_number: &str) -> Result<Vec<String>>;
 
+    /// The existence checks of a batch upload in one call: of `ids`, those a registration is
+    /// stored under, and of `id_numbers` (upper case), those some stored registration holds
+    /// (whatever its cohort). A value left out of an answer is certainly absent, so the upload
+    /// skips its lookups; one present is looked up as before. The default asks one value at a
+    /// time; a store may answer a whole batch in one query.
+    fn present(
+        &self,
+        ids: &[&str],
+        id_numbers: &[&str],
+    ) -> Result<(HashSet<String>, HashSet<String>)> {
+        let mut found_ids = HashSet::new();
+        for id in ids {
+            if self.load(id)?.is_some() {
+                found_ids.insert((*id).to_string());
+            }
+        }
+        let mut held = HashSet::new();
+        for n in id_numbers {
+            if !self.find_by_id_number(n)?.is_empty() {
+                held.insert((*n).to_string());
+            }
+        }
+        Ok((found_ids, held))
+    }
+
     /// Summaries passing `filter`, ordered by id.
     fn summaries(&self, filter: &Filter) -> Result<Vec<Summary>>;
 
@@ -600,7 +625,9 @@ pub trait Store: Send + Sync {
     /// records a failure of the principal on the number at `key.at` when `judge` returns
     /// `true`. No other attempt is counted or recorded in between, so racing attempts (threads,
     /// handles, processes on one file) never get more answers than the limits allow. On any
-    /// error nothing is recorded.
+    /// error nothing is recorded. A store may first try the attempt in a read transaction and,
+    /// when `judge` asks for a failure to be recorded, run it again under its write lock:
+    /// `judge` may then be called twice, and its last call is the one that counts.
     fn online_attempt(
         &self,
         key: &AttemptKey<'_>,
