@@ -1422,6 +1422,53 @@ impl Store for PostgresStore {
             .collect())
     }
 
+    fn present(
+        &self,
+        ids: &[&str],
+        id_numbers: &[&str],
+    ) -> Result<(HashSet<String>, HashSet<String>)> {
+        // Text holding NUL is stored nowhere (see `load`).
+        let ids: Vec<&str> = ids.iter().copied().filter(|i| !i.contains('\0')).collect();
+        // The stored form of each ID number (its blind index when sealed) → the number asked.
+        let mut keys: HashMap<String, Vec<&str>> = HashMap::new();
+        for n in id_numbers.iter().filter(|n| !n.contains('\0')) {
+            let key = match &self.at_rest {
+                Some(a) => a.blind_index(n),
+                None => n.to_ascii_uppercase(),
+            };
+            keys.entry(key).or_default().push(n);
+        }
+        let key_list: Vec<&str> = keys.keys().map(String::as_str).collect();
+        let mut c = self.pool.get()?;
+        let pool::Conn { client, stmts } = &mut *c;
+        let mut found = HashSet::new();
+        if !ids.is_empty() {
+            let s = prep(
+                stmts,
+                client,
+                "SELECT id FROM registrations WHERE id = ANY($1)",
+            )?;
+            for r in client.query(&s, &[&ids]).map_err(pg_err)? {
+                found.insert(r.get::<_, String>(0));
+            }
+        }
+        let mut held = HashSet::new();
+        if !key_list.is_empty() {
+            let s = prep(
+                stmts,
+                client,
+                "SELECT DISTINCT id_number FROM registrations \
+                 WHERE id_number = ANY($1) AND id_number <> ''",
+            )?;
+            for r in client.query(&s, &[&key_list]).map_err(pg_err)? {
+                for n in keys.get(r.get::<_, &str>(0)).into_iter().flatten() {
+                    held.insert((*n).to_string());
+                }
+            }
+        }
+        Ok((found, held))
+    }
+
     fn summaries(&self, filter: &Filter) -> Result<Vec<Summary>> {
         const SQL: &str = "SELECT id, version, name, id_number, college, major_code, \
              major_name, stage, active_until, destination_code, late, awaiting_since, \
