@@ -599,12 +599,14 @@ const ROW_PAGE: &str = "SELECT r.id, r.data, r.audit_seq, a.registration_id, a.e
 
 /// The reads of an online attempt in one statement: the three failure counts of the window
 /// ($1 principal, $2 number, $3 start of the window in ms; one scan of the two indexes),
-/// whether a registration holds the number, and the row ([`LOAD_ROW`]'s columns) of that registration — or, when none does, of
-/// the decoy: the holder of the lowest number, one index probe whatever the table's size (a
-/// found number and an unknown one both read and check one registration).
+/// whether a registration holds the number, and the row of that registration — or, when none
+/// does, of the decoy: the holder of the lowest number, one index probe whatever the table's
+/// size (a found number and an unknown one both read and check one registration). The row
+/// comes with its newest audit record (one probe), in [`LOAD_ROW`]'s columns: when that record
+/// is the one that wrote the row, it is also the record `LOAD_ROW` joins by `audit_seq`.
 const ATTEMPT: &str = "SELECT c.p, c.n, c.pn, \
-     k.found, r.id, r.data, r.audit_seq, a.registration_id, a.entry, a.prev_hash, a.hash, \
-     a.registration_hash, l.seq, l.bound \
+     k.found, r.id, r.data, r.audit_seq, l.registration_id, l.entry, l.prev_hash, l.hash, \
+     l.registration_hash, l.seq, l.registration_hash IS NOT NULL \
      FROM (SELECT COUNT(*) FILTER (WHERE principal = $1) AS p, \
              COUNT(*) FILTER (WHERE number = $2) AS n, \
              COUNT(*) FILTER (WHERE principal = $1 AND number = $2) AS pn \
@@ -613,9 +615,8 @@ const ATTEMPT: &str = "SELECT c.p, c.n, c.pn, \
          UNION ALL (SELECT registration_id, FALSE FROM numbers ORDER BY number LIMIT 1) \
          LIMIT 1) AS k ON TRUE \
      LEFT JOIN registrations r ON r.id = k.registration_id \
-     LEFT JOIN audit a ON a.seq = r.audit_seq \
-     LEFT JOIN LATERAL (SELECT seq, registration_hash IS NOT NULL AS bound FROM audit \
-         WHERE registration_id = r.id ORDER BY seq DESC LIMIT 1) AS l ON TRUE";
+     LEFT JOIN LATERAL (SELECT registration_id, entry, prev_hash, hash, registration_hash, seq \
+         FROM audit WHERE registration_id = r.id ORDER BY seq DESC LIMIT 1) AS l ON TRUE";
 
 /// Analyzes the tables a bulk load has just filled while they had no planner statistics yet
 /// ([`NEVER_ANALYZED`]), so that the first plans made on them do not assume they are empty.
@@ -1028,11 +1029,19 @@ impl PostgresStore {
             by_principal_on_number: count(2),
         };
         let found = r.get::<_, Option<bool>>(3) == Some(true);
-        let registration = if r.get::<_, Option<&str>>(4).is_some() {
-            let row = BoundRow::from_row_at(&r, 4)?;
-            Some(self.noted(row.registration(self.key.as_ref(), self.at_rest.as_ref()))?)
-        } else {
-            None
+        let (key, at) = (self.key.as_ref(), self.at_rest.as_ref());
+        let registration = match r.get::<_, Option<&str>>(4) {
+            None => None,
+            // The newest audit record is the one that wrote the row: [`LOAD_ROW`]'s columns.
+            Some(_)
+                if r.get::<_, Option<i64>>(6)
+                    .is_some_and(|s| Some(s) == r.get(12)) =>
+            {
+                Some(self.noted(BoundRow::from_row_at(&r, 4)?.registration(key, at))?)
+            }
+            // Not bound to its newest record (tampered, or never bound): the full read gives
+            // the exact refusal.
+            Some(id) => self.noted(load_row(stmts, c, id, key, at))?,
         };
         Ok((
             failures,
