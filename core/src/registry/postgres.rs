@@ -127,6 +127,16 @@ pub struct PostgresStore {
     partitions: Mutex<HashSet<i32>>,
 }
 
+/// After a `COPY` batch: the tables it may have written that have never been analyzed (no
+/// planner statistics yet: `reltuples` < 0) — the bulk-loaded tables and the partitions of
+/// `registrations`.
+const NEVER_ANALYZED: &str = "SELECT c.relname::TEXT FROM pg_class c \
+     WHERE c.reltuples < 0 AND c.relkind = 'r' \
+     AND (c.relname IN ('cohorts', 'numbers', 'audit', 'events') \
+          OR c.oid IN (SELECT inhrelid FROM pg_inherits \
+                       WHERE inhparent = 'registrations'::regclass)) \
+     AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())";
+
 /// Maps a driver error to the crate's storage codes, keeping it as the source.
 pub(crate) fn pg_err(e: postgres::Error) -> Error {
     let state = e.code().cloned();
@@ -500,18 +510,23 @@ struct BoundRow {
 
 impl BoundRow {
     fn from_row(r: &postgres::Row) -> Result<BoundRow> {
+        Self::from_row_at(r, 0)
+    }
+
+    /// The row's ten columns from column `at` on.
+    fn from_row_at(r: &postgres::Row, at: usize) -> Result<BoundRow> {
         let get = || -> std::result::Result<BoundRow, postgres::Error> {
             Ok(BoundRow {
-                id: r.try_get(0)?,
-                data: r.try_get(1)?,
-                audit_seq: r.try_get(2)?,
-                record_registration: r.try_get(3)?,
-                entry: r.try_get(4)?,
-                prev_hash: r.try_get(5)?,
-                hash: r.try_get(6)?,
-                registration_hash: r.try_get(7)?,
-                latest_seq: r.try_get(8)?,
-                latest_bound: r.try_get(9)?,
+                id: r.try_get(at)?,
+                data: r.try_get(at + 1)?,
+                audit_seq: r.try_get(at + 2)?,
+                record_registration: r.try_get(at + 3)?,
+                entry: r.try_get(at + 4)?,
+                prev_hash: r.try_get(at + 5)?,
+                hash: r.try_get(at + 6)?,
+                registration_hash: r.try_get(at + 7)?,
+                latest_seq: r.try_get(at + 8)?,
+                latest_bound: r.try_get(at + 9)?,
             })
         };
         get().map_err(pg_err)
@@ -581,6 +596,49 @@ const ROW_PAGE: &str = "SELECT r.id, r.data, r.audit_seq, a.registration_id, a.e
       ORDER BY seq DESC LIMIT 1) \
      FROM registrations r LEFT JOIN audit a ON a.seq = r.audit_seq WHERE r.id > $1 \
      ORDER BY r.id LIMIT 1000";
+
+/// The reads of an online attempt in one statement: the three failure counts of the window
+/// ($1 principal, $2 number, $3 start of the window in ms; one scan of the two indexes),
+/// whether a registration holds the number, and the row of that registration — or, when none
+/// does, of the decoy: the holder of the lowest number, one index probe whatever the table's
+/// size (a found number and an unknown one both read and check one registration). The row
+/// comes with its newest audit record (one probe), in [`LOAD_ROW`]'s columns: when that record
+/// is the one that wrote the row, it is also the record `LOAD_ROW` joins by `audit_seq`.
+const ATTEMPT: &str = "SELECT c.p, c.n, c.pn, \
+     k.found, r.id, r.data, r.audit_seq, l.registration_id, l.entry, l.prev_hash, l.hash, \
+     l.registration_hash, l.seq, l.registration_hash IS NOT NULL \
+     FROM (SELECT COUNT(*) FILTER (WHERE principal = $1) AS p, \
+             COUNT(*) FILTER (WHERE number = $2) AS n, \
+             COUNT(*) FILTER (WHERE principal = $1 AND number = $2) AS pn \
+         FROM online_failures WHERE (principal = $1 OR number = $2) AND at >= $3) AS c \
+     LEFT JOIN LATERAL ((SELECT registration_id, TRUE AS found FROM numbers WHERE number = $2) \
+         UNION ALL (SELECT registration_id, FALSE FROM numbers ORDER BY number LIMIT 1) \
+         LIMIT 1) AS k ON TRUE \
+     LEFT JOIN registrations r ON r.id = k.registration_id \
+     LEFT JOIN LATERAL (SELECT registration_id, entry, prev_hash, hash, registration_hash, seq \
+         FROM audit WHERE registration_id = r.id ORDER BY seq DESC LIMIT 1) AS l ON TRUE";
+
+/// Analyzes the tables a bulk load has just filled while they had no planner statistics yet
+/// ([`NEVER_ANALYZED`]), so that the first plans made on them do not assume they are empty.
+/// Later growth is left to autovacuum: analyzing `registrations` again on every doubling cost
+/// more than half the store's COPY time in the import benchmark and changed no plan (every
+/// hot lookup is an index equality). Best effort: the commit has happened, and a failure
+/// only leaves the statistics to autovacuum.
+fn analyze_new(stmts: &mut HashMap<&'static str, postgres::Statement>, c: &mut postgres::Client) {
+    let Ok(s) = prep(stmts, c, NEVER_ANALYZED) else {
+        return;
+    };
+    let Ok(rows) = c.query(&s, &[]) else {
+        return;
+    };
+    let tables: Vec<String> = rows
+        .iter()
+        .map(|r| format!("\"{}\"", r.get::<_, &str>(0).replace('"', "\"\"")))
+        .collect();
+    if !tables.is_empty() {
+        let _ = c.batch_execute(&format!("ANALYZE {}", tables.join(", ")));
+    }
+}
 
 /// Reads and checks registration `id` on `c` (inside or outside a transaction).
 fn load_row(
@@ -949,6 +1007,51 @@ impl PostgresStore {
         Ok(())
     }
 
+    /// The reads of an online attempt, in one statement ([`ATTEMPT`]): the failure counts of
+    /// the window, whether a registration holds the number, and that registration — or, when
+    /// none does, the decoy — checked against its audit record.
+    fn attempt_read(
+        &self,
+        stmts: &mut HashMap<&'static str, postgres::Statement>,
+        c: &mut impl GenericClient,
+        principal: &str,
+        number: &str,
+        since: i64,
+    ) -> Result<(Failures, Candidate)> {
+        let s = prep(stmts, c, ATTEMPT)?;
+        let r = c
+            .query_one(&s, &[&principal, &number, &since])
+            .map_err(pg_err)?;
+        let count = |i: usize| u32::try_from(r.get::<_, i64>(i)).unwrap_or(u32::MAX);
+        let failures = Failures {
+            by_principal: count(0),
+            on_number: count(1),
+            by_principal_on_number: count(2),
+        };
+        let found = r.get::<_, Option<bool>>(3) == Some(true);
+        let (key, at) = (self.key.as_ref(), self.at_rest.as_ref());
+        let registration = match r.get::<_, Option<&str>>(4) {
+            None => None,
+            // The newest audit record is the one that wrote the row: [`LOAD_ROW`]'s columns.
+            Some(_)
+                if r.get::<_, Option<i64>>(6)
+                    .is_some_and(|s| Some(s) == r.get(12)) =>
+            {
+                Some(self.noted(BoundRow::from_row_at(&r, 4)?.registration(key, at))?)
+            }
+            // Not bound to its newest record (tampered, or never bound): the full read gives
+            // the exact refusal.
+            Some(id) => self.noted(load_row(stmts, c, id, key, at))?,
+        };
+        Ok((
+            failures,
+            Candidate {
+                found,
+                registration,
+            },
+        ))
+    }
+
     /// One try of a commit.
     fn try_commit(&self, batch: &[Commit<'_>]) -> Result<()> {
         let at = self.at_rest.as_ref();
@@ -969,7 +1072,9 @@ impl PostgresStore {
             if let Some(head) = self.copy_batch(stmts, &mut tx, batch, (seq, prev), event_seq)? {
                 let s = prep(stmts, &mut tx, SET_HEAD)?;
                 tx.execute(&s, &[&head.to_string()]).map_err(pg_err)?;
-                return tx.commit().map_err(pg_err);
+                tx.commit().map_err(pg_err)?;
+                analyze_new(stmts, client);
+                return Ok(());
             }
         }
         for cm in batch {
@@ -1360,6 +1465,53 @@ impl Store for PostgresStore {
             .collect())
     }
 
+    fn present(
+        &self,
+        ids: &[&str],
+        id_numbers: &[&str],
+    ) -> Result<(HashSet<String>, HashSet<String>)> {
+        // Text holding NUL is stored nowhere (see `load`).
+        let ids: Vec<&str> = ids.iter().copied().filter(|i| !i.contains('\0')).collect();
+        // The stored form of each ID number (its blind index when sealed) → the number asked.
+        let mut keys: HashMap<String, Vec<&str>> = HashMap::new();
+        for n in id_numbers.iter().filter(|n| !n.contains('\0')) {
+            let key = match &self.at_rest {
+                Some(a) => a.blind_index(n),
+                None => n.to_ascii_uppercase(),
+            };
+            keys.entry(key).or_default().push(n);
+        }
+        let key_list: Vec<&str> = keys.keys().map(String::as_str).collect();
+        let mut c = self.pool.get()?;
+        let pool::Conn { client, stmts } = &mut *c;
+        let mut found = HashSet::new();
+        if !ids.is_empty() {
+            let s = prep(
+                stmts,
+                client,
+                "SELECT id FROM registrations WHERE id = ANY($1)",
+            )?;
+            for r in client.query(&s, &[&ids]).map_err(pg_err)? {
+                found.insert(r.get::<_, String>(0));
+            }
+        }
+        let mut held = HashSet::new();
+        if !key_list.is_empty() {
+            let s = prep(
+                stmts,
+                client,
+                "SELECT DISTINCT id_number FROM registrations \
+                 WHERE id_number = ANY($1) AND id_number <> ''",
+            )?;
+            for r in client.query(&s, &[&key_list]).map_err(pg_err)? {
+                for n in keys.get(r.get::<_, &str>(0)).into_iter().flatten() {
+                    held.insert((*n).to_string());
+                }
+            }
+        }
+        Ok((found, held))
+    }
+
     fn summaries(&self, filter: &Filter) -> Result<Vec<Summary>> {
         const SQL: &str = "SELECT id, version, name, id_number, college, major_code, \
              major_name, stage, active_until, destination_code, late, awaiting_since, \
@@ -1521,9 +1673,19 @@ impl Store for PostgresStore {
         let since = key.since.timestamp_millis();
         let mut c = self.pool.get()?;
         let pool::Conn { client, stmts } = &mut *c;
+        // First the reads alone, in one statement (one snapshot, no transaction, no lock): an
+        // attempt that records nothing (a match, or a refusal past the limits) is answered from
+        // them. Failure counts only grow within a window, so that answer stands as if the
+        // attempt had run at the statement's snapshot.
+        let (failures, candidate) = self.attempt_read(stmts, client, principal, number, since)?;
+        if !judge(&failures, candidate) {
+            return Ok(());
+        }
+        // A failure to record: again under the locks, so that the counts, the lookup and the
+        // record are one step. Attempts of the same principal or on the same number wait for
+        // each other: their locks are taken in one order (no deadlock), held to the end of the
+        // transaction. `judge`'s answer here is the one that counts.
         let mut tx = client.transaction().map_err(pg_err)?;
-        // Attempts of the same principal or on the same number wait for each other: their
-        // locks are taken in one order (no deadlock), held to the end of the transaction.
         let mut locks = [lock_key("principal", principal), lock_key("number", number)];
         locks.sort_unstable();
         let s = prep(
@@ -1532,47 +1694,8 @@ impl Store for PostgresStore {
             "SELECT pg_advisory_xact_lock($1), pg_advisory_xact_lock($2)",
         )?;
         tx.execute(&s, &[&locks[0], &locks[1]]).map_err(pg_err)?;
-        // The counts, the holder of the number and the decoy (the first registration by id),
-        // in one statement on both paths; then exactly one registration is read and checked.
-        let s = prep(
-            stmts,
-            &mut tx,
-            "SELECT (SELECT COUNT(*) FROM online_failures WHERE principal = $1 AND at >= $3), \
-                    (SELECT COUNT(*) FROM online_failures WHERE number = $2 AND at >= $3), \
-                    (SELECT COUNT(*) FROM online_failures WHERE number = $2 AND at >= $3 \
-                         AND principal = $1), \
-                    (SELECT registration_id FROM numbers WHERE number = $2), \
-                    (SELECT id FROM registrations ORDER BY id LIMIT 1)",
-        )?;
-        let r = tx
-            .query_one(&s, &[&principal, &number, &since])
-            .map_err(pg_err)?;
-        let count = |i: usize| u32::try_from(r.get::<_, i64>(i)).unwrap_or(u32::MAX);
-        let failures = Failures {
-            by_principal: count(0),
-            on_number: count(1),
-            by_principal_on_number: count(2),
-        };
-        let holder: Option<String> = r.get(3);
-        let decoy: Option<String> = r.get(4);
-        let found = holder.is_some();
-        let registration = match holder.or(decoy) {
-            Some(id) => self.noted(load_row(
-                stmts,
-                &mut tx,
-                &id,
-                self.key.as_ref(),
-                self.at_rest.as_ref(),
-            ))?,
-            None => None,
-        };
-        if judge(
-            &failures,
-            Candidate {
-                found,
-                registration,
-            },
-        ) {
+        let (failures, candidate) = self.attempt_read(stmts, &mut tx, principal, number, since)?;
+        if judge(&failures, candidate) {
             let s = prep(
                 stmts,
                 &mut tx,
