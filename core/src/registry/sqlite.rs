@@ -465,46 +465,21 @@ impl BoundRow {
             })?),
             _ => None,
         };
-        let tampered = |why: String| Err(Error::Tampered(format!("registration {id}: {why}")));
-        match self.audit_seq {
-            None => {
-                // Unbound: allowed only for a row last written before binding existed.
-                if self.latest_seq.is_none() {
-                    return tampered("it has no audit record".into());
-                }
-                if self.latest_bound == Some(true) {
-                    return tampered("it is not the state its latest audit record wrote".into());
-                }
-            }
-            Some(seq) => {
-                let (Some(rec_id), Some(entry), Some(prev), Some(hash)) = (
-                    self.record_registration.as_deref(),
-                    entry.as_deref(),
-                    self.prev_hash.as_deref(),
-                    self.hash.as_deref(),
-                ) else {
-                    return tampered(format!("the audit record {seq} that wrote it is missing"));
-                };
-                if rec_id != id {
-                    return tampered(format!("audit record {seq} is of {rec_id}"));
-                }
-                if self.latest_seq != Some(seq) {
-                    return tampered(format!(
-                        "it is an older state: audit record {} is newer than {seq}",
-                        self.latest_seq.unwrap_or(0)
-                    ));
-                }
-                let rh = registration_hash(&data);
-                if self.registration_hash.as_deref() != Some(&rh[..]) {
-                    return tampered(format!("it is not what audit record {seq} wrote"));
-                }
-                if record_hash(key, &hash_from(prev.to_vec()), entry, Some(&rh))[..] != *hash {
-                    return tampered(format!("audit record {seq} does not verify"));
-                }
-            }
-        }
-        serde_json::from_str(&data)
-            .map_err(|e| Error::Corrupt(Cause::with_error(format!("registration {id}: {e}"), e)))
+        super::store::checked_registration(
+            &super::store::RowBinding {
+                id,
+                data: &data,
+                audit_seq: self.audit_seq,
+                record_registration: self.record_registration.as_deref(),
+                entry: entry.as_deref(),
+                prev_hash: self.prev_hash.as_deref(),
+                hash: self.hash.as_deref(),
+                registration_hash: self.registration_hash.as_deref(),
+                latest_seq: self.latest_seq,
+                latest_bound: self.latest_bound,
+            },
+            key,
+        )
     }
 }
 

@@ -712,6 +712,87 @@ pub trait Store: Send + Sync {
     }
 }
 
+/// A stored registration as a store read it — its plaintext document and the audit record that
+/// wrote it, with the newest record of the registration — for [`checked_registration`].
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) struct RowBinding<'a> {
+    /// The registration's id.
+    pub(crate) id: &'a str,
+    /// The stored document (plaintext JSON).
+    pub(crate) data: &'a str,
+    /// The sequence number of the audit record the row names.
+    pub(crate) audit_seq: Option<i64>,
+    /// That record's registration id, entry (plaintext), previous hash, hash and registration hash.
+    pub(crate) record_registration: Option<&'a str>,
+    /// See `record_registration`.
+    pub(crate) entry: Option<&'a str>,
+    /// See `record_registration`.
+    pub(crate) prev_hash: Option<&'a [u8]>,
+    /// See `record_registration`.
+    pub(crate) hash: Option<&'a [u8]>,
+    /// See `record_registration`.
+    pub(crate) registration_hash: Option<&'a [u8]>,
+    /// The newest audit record of the registration, and whether it binds a registration hash.
+    pub(crate) latest_seq: Option<i64>,
+    /// See `latest_seq`.
+    pub(crate) latest_bound: Option<bool>,
+}
+
+/// Checks a stored row against its audit record — the record exists, is of this registration,
+/// is its newest, wrote exactly this document, and verifies (keyed with `key` when given) — and
+/// parses it: [`Error::Tampered`] when any of that fails, [`Error::Corrupt`] when the document
+/// does not parse. A row without a record is allowed only when it was last written before rows
+/// were bound (its newest record binds no registration hash). Every store reads its rows
+/// through this one check.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) fn checked_registration(
+    row: &RowBinding<'_>,
+    key: Option<&AuditKey>,
+) -> Result<Registration> {
+    let id = row.id;
+    let tampered = |why: String| Err(Error::Tampered(format!("registration {id}: {why}")));
+    match row.audit_seq {
+        None => {
+            if row.latest_seq.is_none() {
+                return tampered("it has no audit record".into());
+            }
+            if row.latest_bound == Some(true) {
+                return tampered("it is not the state its latest audit record wrote".into());
+            }
+        }
+        Some(seq) => {
+            let (Some(rec_id), Some(entry), Some(prev), Some(hash)) =
+                (row.record_registration, row.entry, row.prev_hash, row.hash)
+            else {
+                return tampered(format!("the audit record {seq} that wrote it is missing"));
+            };
+            if rec_id != id {
+                return tampered(format!("audit record {seq} is of {rec_id}"));
+            }
+            if row.latest_seq != Some(seq) {
+                return tampered(format!(
+                    "it is an older state: audit record {} is newer than {seq}",
+                    row.latest_seq.unwrap_or(0)
+                ));
+            }
+            let rh = registration_hash(row.data);
+            if row.registration_hash != Some(&rh[..]) {
+                return tampered(format!("it is not what audit record {seq} wrote"));
+            }
+            let prev: [u8; 32] = prev.try_into().unwrap_or([0; 32]);
+            if record_hash(key, &prev, entry, Some(&rh))[..] != *hash {
+                return tampered(format!("audit record {seq} does not verify"));
+            }
+        }
+    }
+    serde_json::from_str(row.data).map_err(|e| {
+        Error::Corrupt(crate::error::Cause::with_error(
+            format!("registration {id}: {e}"),
+            e,
+        ))
+    })
+}
+
 /// Moves a cursor: the new cursor, or [`Error::AckBeyondOutbox`] when `seq` is past `last`.
 pub(crate) fn advance_cursor(name: &str, cursor: u64, seq: u64, last: u64) -> Result<u64> {
     if seq > last {
