@@ -16,7 +16,6 @@
 
 use std::hint::black_box;
 use std::io::Write;
-use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{TimeZone, Utc};
@@ -29,7 +28,9 @@ use gradreg::{
     apply, sample, Actor, Command, Context, ImportMode, OnlineVerifier, Outcome, Policy, Principal,
     Registration, Registry, VerificationNumber,
 };
-use gradreg_benches::{full_run, synthetic_basic};
+use gradreg_benches::{
+    authorized_template, full_run, number_of, synthetic_basic, write_authorized,
+};
 
 /// A fresh database `name` next to the one `base` names; returns its URL.
 fn fresh(base: &str, name: &str) -> String {
@@ -146,87 +147,10 @@ fn store_commit_rate(base: &str, n: u32) -> f64 {
     f64::from(n) / t.elapsed().as_secs_f64()
 }
 
-fn number_of(k: u32) -> VerificationNumber {
-    let mut e = [0u8; 16];
-    e[..4].copy_from_slice(&k.to_be_bytes());
-    e[4] = 0xA5;
-    VerificationNumber::from_entropy(&e)
-}
-
 /// `n` authorized registrations written straight to the store (the commands are measured
 /// elsewhere), in batches that take the COPY path.
 fn authorized(store: &PostgresStore, n: u32) {
-    let policy = Policy::jiangsu();
-    let now = Utc.with_ymd_and_hms(2026, 5, 1, 2, 0, 0).unwrap();
-    let ctx = Context::new(now, &policy);
-    let basic = sample::basic_info();
-    let g = Actor::Graduate {
-        id_number: basic.id_number.clone(),
-    };
-    let steps = vec![
-        (
-            school(),
-            Command::UploadBasicInfo {
-                info: Arc::new(basic),
-            },
-        ),
-        (
-            Actor::Chsi,
-            Command::UpdateChsiAccount {
-                account: Box::new(sample::chsi_account()),
-            },
-        ),
-        (g.clone(), Command::Login),
-        (g.clone(), Command::ConfirmBasicInfo),
-        (
-            Actor::ProvincialPlatform { id: "p".into() },
-            Command::ReportDestination {
-                data: Arc::new(sample::destination_data()),
-            },
-        ),
-        (g.clone(), Command::ConfirmDestination),
-        (
-            g.clone(),
-            Command::Authorize {
-                validity_days: Some(180),
-            },
-        ),
-    ];
-    let mut template = Registration::new("t");
-    let mut last = None;
-    for (a, c) in &steps {
-        let out = apply(&template, a, c, &ctx).expect("template step");
-        template = out.registration.clone();
-        last = Some(out);
-    }
-    let last = last.expect("steps");
-    let mut i = 0;
-    while i < n {
-        let end = (i + 20_000).min(n);
-        let outs: Vec<Outcome> = (i..end)
-            .map(|k| {
-                let (id, info) = synthetic_basic(k);
-                let mut reg = template.clone();
-                reg.id = id.clone();
-                reg.basic = Some(info);
-                reg.authorizations[0].number = number_of(k);
-                let mut out = last.clone();
-                out.audit.registration_id = id;
-                out.registration = reg;
-                out.events.clear();
-                out
-            })
-            .collect();
-        let commits: Vec<Commit<'_>> = outs
-            .iter()
-            .map(|o| Commit {
-                expected_version: 0,
-                outcome: o,
-            })
-            .collect();
-        store.commit(&commits).expect("commit");
-        i = end;
-    }
+    write_authorized(store, &authorized_template(), 0..n, 0xA5, false);
 }
 
 fn bench(c: &mut Criterion) {
@@ -297,7 +221,7 @@ fn bench(c: &mut Criterion) {
             .copy_in("COPY bare FROM STDIN (FORMAT text)")
             .expect("copy");
         for k in 0..n {
-            writeln!(w, "{}\t{name}", number_of(k).as_compact()).expect("write");
+            writeln!(w, "{}\t{name}", number_of(k, 0xA5).as_compact()).expect("write");
         }
         w.finish().expect("finish");
     }
@@ -305,8 +229,9 @@ fn bench(c: &mut Criterion) {
     let lookup = raw
         .prepare("SELECT name FROM bare WHERE number = $1")
         .expect("prepare");
-    let numbers: Vec<VerificationNumber> =
-        (0..1000u32).map(|i| number_of(i * (n / 1000))).collect();
+    let numbers: Vec<VerificationNumber> = (0..1000u32)
+        .map(|i| number_of(i * (n / 1000), 0xA5))
+        .collect();
     let texts: Vec<String> = numbers.iter().map(|v| v.to_string()).collect();
     let mut k = 0usize;
     c.bench_function(
