@@ -375,6 +375,15 @@ pub enum Error {
     /// exist, or the connection broke.
     #[error("无法连接登记库服务器 / the store's database server cannot be reached: {0}")]
     StoreUnreachable(#[source] Cause),
+    /// The store URL demands TLS (`sslmode=require`, `verify-ca` or `verify-full`) and the
+    /// database server does not offer it, or TLS cannot be set up as the URL asks.
+    #[error("登记库服务器不支持 TLS 加密连接 / the store's database server does not offer the TLS the store URL demands: {0}")]
+    StoreTlsUnavailable(#[source] Cause),
+    /// The TLS certificate of the store's database server was refused: not signed by a trusted
+    /// authority (`sslrootcert`, or the system's roots), expired, or not naming the host the URL
+    /// connects to (`sslmode=verify-full`) — or the server refused the client's certificate.
+    #[error("登记库服务器证书未通过验证 / the store server's TLS certificate was refused: {0}")]
+    StoreCertificateRejected(#[source] Cause),
 
     // ---- 4xx rendering and fonts ----
     /// No usable CJK font was found: none given by the caller, none named by `GRADREG_FONT`, none
@@ -508,6 +517,8 @@ impl Error {
             Error::DataKeyWrong { .. } => ErrorCode::DataKeyWrong,
             Error::Undecryptable(_) => ErrorCode::Undecryptable,
             Error::StoreUnreachable(_) => ErrorCode::StoreUnreachable,
+            Error::StoreTlsUnavailable(_) => ErrorCode::StoreTlsUnavailable,
+            Error::StoreCertificateRejected(_) => ErrorCode::StoreCertificateRejected,
             Error::TransferNumberMalformed(_) => ErrorCode::TransferNumberMalformed,
             Error::TransferNumberTypo => ErrorCode::TransferNumberTypo,
             Error::KeyRefused(_) => ErrorCode::KeyRefused,
@@ -783,6 +794,8 @@ mod tests {
             },
             Error::Undecryptable(Cause::new("")),
             Error::StoreUnreachable(Cause::new("")),
+            Error::StoreTlsUnavailable(Cause::new("")),
+            Error::StoreCertificateRejected(Cause::new("")),
             Error::TransferNumberMalformed(String::new()),
             Error::TransferNumberTypo,
             Error::KeyRefused(String::new()),

@@ -224,6 +224,11 @@ pub enum ErrorCode {
     /// The store's database server cannot be reached or refuses the connection (down,
     /// unreachable, login refused, no such database, connection broken).
     StoreUnreachable = 521,
+    /// The store URL demands TLS and the database server does not offer it.
+    StoreTlsUnavailable = 522,
+    /// The TLS certificate of the store's database server was refused (untrusted, expired, or
+    /// not naming the host), or the server refused the client's certificate.
+    StoreCertificateRejected = 523,
 
     // ---- 9xx internal errors ----
     /// The library panicked inside a call; the panic was caught and the call had no effect
@@ -235,7 +240,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in numeric order.
-    pub const ALL: [ErrorCode; 88] = [
+    pub const ALL: [ErrorCode; 90] = [
         ErrorCode::InvalidRecord,
         ErrorCode::MalformedJson,
         ErrorCode::InvalidArgument,
@@ -322,6 +327,8 @@ impl ErrorCode {
         ErrorCode::DataKeyWrong,
         ErrorCode::Undecryptable,
         ErrorCode::StoreUnreachable,
+        ErrorCode::StoreTlsUnavailable,
+        ErrorCode::StoreCertificateRejected,
         ErrorCode::Panic,
         ErrorCode::Internal,
     ];
@@ -634,6 +641,16 @@ impl ErrorCode {
                 "store_unreachable",
                 "无法连接登记库服务器",
                 "store server unreachable",
+            ),
+            Self::StoreTlsUnavailable => (
+                "store_tls_unavailable",
+                "登记库服务器不支持 TLS 加密连接",
+                "store server offers no TLS",
+            ),
+            Self::StoreCertificateRejected => (
+                "store_certificate_rejected",
+                "登记库服务器证书未通过验证",
+                "store server certificate rejected",
             ),
             Self::Panic => ("panic", "内部错误（已捕获）", "internal panic caught"),
             Self::Internal => ("internal", "内部错误", "internal error"),

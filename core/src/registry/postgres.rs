@@ -19,6 +19,7 @@
 
 mod pool;
 mod schema;
+mod tls;
 
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
@@ -896,13 +897,15 @@ impl PostgresStore {
     /// is sealed in place, in one transaction. A server that cannot be reached, or refuses the
     /// login, is [`Error::StoreUnreachable`].
     pub fn connect(url: &str, options: PostgresOptions) -> Result<Self> {
-        let config = postgres::Config::from_str(url).map_err(|e| {
+        let (url, tls_params) = tls::split_url(url)?;
+        let mut config = postgres::Config::from_str(&url).map_err(|e| {
             Error::InvalidArgument(format!(
                 "store URL: not a PostgreSQL connection string: {e}"
             ))
         })?;
-        let pool = Pool::new(config.clone(), options.max_connections);
-        let turns = Pool::new(config, options.max_connections);
+        let tls = tls::Tls::new(&tls_params, &mut config)?;
+        let pool = Pool::new(config.clone(), tls.clone(), options.max_connections);
+        let turns = Pool::new(config, tls, options.max_connections);
         let (at_rest, partitions) = {
             let mut c = pool.get()?;
             create_schema(&mut c.client)?;

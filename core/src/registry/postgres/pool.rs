@@ -3,9 +3,10 @@
 use std::collections::HashMap;
 use std::sync::{Condvar, Mutex, MutexGuard};
 
-use postgres::{Client, GenericClient, NoTls, Statement};
+use postgres::{Client, GenericClient, Statement};
 
 use super::pg_err;
+use super::tls::Tls;
 use crate::error::{Error, Result};
 
 /// One connection and the statements prepared on it, by SQL text.
@@ -37,16 +38,18 @@ struct State {
 /// Idle connections up to a maximum; a checkout waits when every connection is in use.
 pub(crate) struct Pool {
     config: postgres::Config,
+    tls: Tls,
     max: usize,
     state: Mutex<State>,
     freed: Condvar,
 }
 
 impl Pool {
-    /// A pool of at most `max` connections (at least one) to `config`.
-    pub(crate) fn new(config: postgres::Config, max: usize) -> Pool {
+    /// A pool of at most `max` connections (at least one) to `config`, made with `tls`.
+    pub(crate) fn new(config: postgres::Config, tls: Tls, max: usize) -> Pool {
         Pool {
             config,
+            tls,
             max: max.max(1),
             state: Mutex::new(State {
                 idle: Vec::new(),
@@ -80,7 +83,7 @@ impl Pool {
             if st.open < self.max {
                 st.open += 1;
                 drop(st);
-                return match self.config.connect(NoTls) {
+                return match self.tls.connect(&self.config) {
                     Ok(client) => Ok(Pooled {
                         pool: self,
                         conn: Some(Conn {
@@ -93,7 +96,7 @@ impl Pool {
                             st.open -= 1;
                         }
                         self.freed.notify_one();
-                        Err(pg_err(e))
+                        Err(e)
                     }
                 };
             }
