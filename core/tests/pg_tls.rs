@@ -251,6 +251,7 @@ fn a_client_certificate_logs_in_where_the_server_demands_one() {
         &format!("sslmode=verify-full&sslrootcert={ca}"),
     ));
     assert_eq!(e.code(), ErrorCode::StoreUnreachable, "{e}");
+    assert!(e.to_string().contains("client certificate"), "{e}");
 }
 
 #[test]

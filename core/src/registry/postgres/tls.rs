@@ -196,7 +196,7 @@ fn is_local(config: &postgres::Config) -> bool {
 pub(crate) struct Tls {
     connector: Option<MakeRustlsConnect>,
     mode: SslMode,
-    /// How the mode was chosen, for error messages.
+    /// How the mode was chosen, for error messages (empty when the URL says it plainly).
     why: &'static str,
     /// Who vouches for the server, for error messages.
     roots: String,
@@ -209,7 +209,11 @@ impl Tls {
     /// Unreadable or empty files are [`Error::InvalidArgument`] naming the parameter and file.
     pub(crate) fn new(params: &TlsParams, config: &mut postgres::Config) -> Result<Tls> {
         let (mode, why) = match (params.mode, &params.rootcert) {
-            (Some(m), _) => (m, "sslmode in the store URL"),
+            (Some(SslMode::Require), Some(RootCert::File(_))) => (
+                SslMode::Require,
+                "with sslrootcert it checks the authority, as verify-ca",
+            ),
+            (Some(m), _) => (m, ""),
             (None, Some(_)) => (SslMode::VerifyFull, "the default when sslrootcert is given"),
             (None, None) if is_local(config) => {
                 (SslMode::Prefer, "the default for a server on this machine")
@@ -314,7 +318,11 @@ impl Tls {
     }
 
     fn error(&self, e: postgres::Error) -> Error {
-        let mode = format!("sslmode={}, {}", self.mode.name(), self.why);
+        let mode = if self.why.is_empty() {
+            format!("sslmode={}", self.mode.name())
+        } else {
+            format!("sslmode={}: {}", self.mode.name(), self.why)
+        };
         if let Some(tls) = rustls_error(&e) {
             let text = match &tls {
                 rustls::Error::InvalidCertificate(c) => match c {
@@ -380,7 +388,17 @@ impl Tls {
             };
             return Error::StoreTlsUnavailable(Cause::with_error(text, e));
         }
-        pg_err(e)
+        // The server's own words (a refused login, a missing client certificate), which the
+        // driver's error text leaves out.
+        let said = e
+            .as_db_error()
+            .map(|db| format!("{} ({})", db.message(), db.code().code()));
+        match (pg_err(e), said) {
+            (Error::StoreUnreachable(cause), Some(said)) => Error::StoreUnreachable(
+                Cause::with_error(format!("the server refused the connection: {said}"), cause),
+            ),
+            (other, _) => other,
+        }
     }
 }
 
