@@ -422,6 +422,15 @@ enum gradreg_err
    */
   GRADREG_ERR_STORE_UNREACHABLE = 521,
   /**
+   * The store URL demands TLS and the database server does not offer it.
+   */
+  GRADREG_ERR_STORE_TLS_UNAVAILABLE = 522,
+  /**
+   * The TLS certificate of the store's database server was refused (untrusted, expired, or
+   * not naming the host), or the server refused the client's certificate.
+   */
+  GRADREG_ERR_STORE_CERTIFICATE_REJECTED = 523,
+  /**
    * The library panicked inside a call; the panic was caught and the call had no effect
    * on handles beyond what it had already committed. Please report it.
    */

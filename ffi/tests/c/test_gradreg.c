@@ -4424,10 +4424,13 @@ static void test_limits(void) {
     free(wide);
 }
 
-/* Store URLs: memory:, an unknown scheme, and the PostgreSQL server the test command starts
- * (GRADREG_TEST_PG_URL; without it only the first two). The registration is walked when the
- * database does not hold it yet, so a second run (the release library after the debug one) reads
- * what the first wrote. */
+static void test_postgres_url(const char *url);
+
+/* Store URLs: memory:, an unknown scheme, and the PostgreSQL servers the test command starts:
+ * plain (GRADREG_TEST_PG_URL) and speaking TLS (GRADREG_TEST_PG_TLS_URL, its certificates in
+ * GRADREG_TEST_PG_TLS_CERTS); without them only the first two. The registration is walked when
+ * the database does not hold it yet, so a second run (the release library after the debug one)
+ * reads what the first wrote. */
 static void test_store_urls(void) {
     gradreg_registry *r = NULL;
     CHECK_CODE(gradreg_registry_open(GRADREG_STR("memory:"), S(POLICY), GRADREG_STR_NONE, &r),
@@ -4442,16 +4445,39 @@ static void test_store_urls(void) {
                GRADREG_ERR_INVALID_ARGUMENT);
     CHECK(r == (gradreg_registry *)SENTINEL);
 
-    const char *url = getenv("GRADREG_TEST_PG_URL");
+    test_postgres_url(getenv("GRADREG_TEST_PG_URL"));
+
+    /* The same over TLS, the server's certificate checked against the test authority (and
+     * refused against another), as a libpq user writes it. */
+    const char *tls_url = getenv("GRADREG_TEST_PG_TLS_URL");
+    const char *certs = getenv("GRADREG_TEST_PG_TLS_CERTS");
+    if (tls_url == NULL || tls_url[0] == '\0' || certs == NULL || certs[0] == '\0') {
+        return;
+    }
+    char with_tls[1024];
+    snprintf(with_tls, sizeof with_tls, "%s?sslmode=verify-full&sslrootcert=%s/other-ca.pem",
+             tls_url, certs);
+    r = (gradreg_registry *)SENTINEL;
+    CHECK_CODE(gradreg_registry_open(S(with_tls), S(POLICY), GRADREG_STR_NONE, &r),
+               GRADREG_ERR_STORE_CERTIFICATE_REJECTED);
+    CHECK(r == (gradreg_registry *)SENTINEL);
+    snprintf(with_tls, sizeof with_tls, "%s?sslmode=verify-full&sslrootcert=%s/ca.pem", tls_url,
+             certs);
+    test_postgres_url(with_tls);
+}
+
+/* Opens the PostgreSQL store at `url` (when given), walks a registration to confirmed there
+ * unless an earlier run did, and reads it back. */
+static void test_postgres_url(const char *url) {
     if (url == NULL || url[0] == '\0') {
         return;
     }
-    r = NULL;
+    gradreg_registry *r = NULL;
     CHECK_CODE(gradreg_registry_open(S(url), S(POLICY), GRADREG_STR_NONE, &r), GRADREG_OK);
     if (r == NULL) {
         return;
     }
-    json = NULL;
+    char *json = NULL;
     uint32_t rc = gradreg_registry_get(r, GRADREG_STR("10327:2022010123"), &json);
     CHECK(rc == GRADREG_OK || rc == GRADREG_ERR_NOT_FOUND);
     gradreg_string_free(json);
