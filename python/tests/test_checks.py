@@ -289,3 +289,28 @@ def test_open_a_postgresql_server() -> None:
         assert [r.basic.name for r in found if r is not None and r.basic is not None] == [
             g.basic.name for g in cohort
         ]
+
+
+def test_open_a_postgresql_server_over_tls() -> None:
+    """The TLS server the test command starts (``GRADREG_TEST_PG_TLS_URL``, its throwaway
+    authority in ``GRADREG_TEST_PG_TLS_CERTS``), opened as a libpq user writes it: the server's
+    certificate checked against the authority and the host name. Another authority is refused."""
+    url = os.environ.get("GRADREG_TEST_PG_TLS_URL", "")
+    certs = os.environ.get("GRADREG_TEST_PG_TLS_CERTS", "")
+    if not url or not certs:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run this test against a TLS server (GRADREG_TEST_PG_TLS_URL)")
+        pytest.skip("GRADREG_TEST_PG_TLS_URL is not set (scripts/test.sh sets it)")
+    verified = f"{url}?sslmode=verify-full&sslrootcert={os.path.join(certs, 'ca.pem')}"
+    cohort = gradreg.generate_cohort(2, seed=23)
+    keys = [f"{g.basic.school_code}:{g.basic.student_number}" for g in cohort]
+    with gradreg.Registry.open(verified) as reg:
+        reg.import_roster(gradreg.roster.roster_csv(cohort).encode(), now=NOW)
+    with gradreg.Registry.open(verified) as again:
+        assert all(again.find(k) is not None for k in keys)
+    with pytest.raises(gradreg.StorageError) as refused:
+        gradreg.Registry.open(
+            f"{url}?sslmode=verify-full&sslrootcert={os.path.join(certs, 'other-ca.pem')}"
+        )
+    assert refused.value.code == gradreg.error_code("store_certificate_rejected")
+    assert "not signed by" in str(refused.value)
