@@ -6,11 +6,14 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 log_dir=$(mktemp -d)
 pg_dir=""
+pg_tls_dir=""
 cleanup() {
-  if [ -n "$pg_dir" ]; then
-    "$root/scripts/pg-cluster.sh" stop "$pg_dir" >/dev/null 2>&1 || true
-    rm -rf "$pg_dir"
-  fi
+  for d in "$pg_dir" "$pg_tls_dir"; do
+    if [ -n "$d" ]; then
+      "$root/scripts/pg-cluster.sh" stop "$d" >/dev/null 2>&1 || true
+      rm -rf "$d"
+    fi
+  done
   rm -rf "$log_dir"
 }
 trap cleanup EXIT
@@ -53,8 +56,15 @@ pg_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0
 pg_dir=$(mktemp -d /tmp/gradreg-pg.XXXXXX)
 GRADREG_TEST_PG_URL=$(GRADREG_PG_FAST=1 ./scripts/pg-cluster.sh start "$pg_dir" "$pg_port")
 export GRADREG_TEST_PG_URL
+# A second cluster speaks TLS, with a throwaway authority and certificates in $pg_tls_dir/tls
+# (core/tests/pg_tls.rs, and one TLS open each in the C and Python tests).
+pg_tls_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+pg_tls_dir=$(mktemp -d /tmp/gradreg-pg-tls.XXXXXX)
+GRADREG_TEST_PG_TLS_URL=$(GRADREG_PG_FAST=1 GRADREG_PG_TLS=1 ./scripts/pg-cluster.sh start "$pg_tls_dir" "$pg_tls_port")
+GRADREG_TEST_PG_TLS_CERTS="$pg_tls_dir/tls"
+export GRADREG_TEST_PG_TLS_URL GRADREG_TEST_PG_TLS_CERTS
 pg_version=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 | awk -F/ '{print $(NF-1)}')
-echo "PostgreSQL $pg_version at $GRADREG_TEST_PG_URL"
+echo "PostgreSQL $pg_version at $GRADREG_TEST_PG_URL, with TLS at $GRADREG_TEST_PG_TLS_URL"
 
 echo "== rust tests (unit, integration, property, examples, benches in test mode, doc)"
 cargo test --workspace --all-targets 2>&1 | tee "$log_dir/cargo.log"
