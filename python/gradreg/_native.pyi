@@ -43,6 +43,7 @@ __all__: List[str] = [
     "check_codes",
     "parse_roster",
     "parse_roster_objects",
+    "parse_roster_parts",
     "preview_header",
     "scan_roster",
     "parse_destinations",
@@ -60,6 +61,7 @@ __all__: List[str] = [
     "sent_at",
     "deliver_webhook",
     "NativeHeaderAliases",
+    "NativeRosterRows",
     "NativeKeyRing",
     "NativeKeySet",
     "NativeKeyStore",
@@ -120,6 +122,14 @@ def parse_roster_objects(
     aliases: Optional[NativeHeaderAliases] = None,
     limits: Optional[str] = None,
 ) -> Any: ...
+def parse_roster_parts(
+    data: bytes,
+    format: str,
+    encoding: str,
+    plans: Dict[str, Any],
+    aliases: Optional[NativeHeaderAliases] = None,
+    limits: Optional[str] = None,
+) -> Tuple[Any, NativeRosterRows]: ...
 def parse_roster(
     data: bytes,
     format: str,
@@ -264,6 +274,11 @@ class NativeHeaderAliases:
     def field_role(self, header: str) -> Optional[Tuple[str, str]]: ...
     def entries(self) -> str: ...
     def copy(self) -> NativeHeaderAliases: ...
+
+@final
+class NativeRosterRows:
+    def __len__(self) -> int: ...
+    def fill(self, target: List[Any]) -> None: ...
 
 @final
 class NativeRegistry:
