@@ -147,7 +147,7 @@ def _lazy_radd(self: _LazyRows, other: Any) -> Any:
 
 
 _LazyRows.__radd__ = _lazy_radd  # type: ignore[attr-defined]
-_LazyRows.__hash__ = None  # type: ignore[assignment]
+_LazyRows.__hash__ = None
 
 
 class Roster(_fields.ParsedRoster):
