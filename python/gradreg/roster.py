@@ -324,6 +324,22 @@ def _os_error(e: OSError, code: int) -> OSError:
     return e
 
 
+def _read_file(f: Any, most: int) -> bytes:
+    """At most ``most`` bytes of an open file. A buffer of ``most`` bytes is not made up front
+    (``read(n)`` allocates ``n``): a regular file is read by its size, and a file that grew
+    meanwhile (or whose size is unknown) is read on up to ``most``."""
+    try:
+        size = os.fstat(f.fileno()).st_size
+    except (OSError, AttributeError, ValueError):
+        size = -1
+    if size < 0 or size + 1 >= most:
+        return bytes(f.read(most))
+    data = f.read(size + 1)
+    if len(data) <= size:
+        return bytes(data)
+    return bytes(data + f.read(most - len(data)))
+
+
 def read_source(source: Any, limits: Optional[Limits] = None) -> bytes:
     """The bytes of a roster given as a path, bytes or a binary file. A file that cannot be
     read raises the built-in ``OSError`` (``FileNotFoundError`` …) with ``.code`` ``roster_io``
@@ -338,7 +354,7 @@ def read_source(source: Any, limits: Optional[Limits] = None) -> bytes:
             raise ArgumentTypeError("a roster path must be text, not bytes")
         try:
             with open(path, "rb") as f:
-                return f.read(most)
+                return _read_file(f, most)
         except OSError as e:
             raise _os_error(e, error_code("roster_io"))
     if hasattr(source, "read"):
