@@ -42,7 +42,6 @@ __all__: List[str] = [
     "check_code",
     "check_codes",
     "parse_roster",
-    "parse_roster_objects",
     "parse_roster_parts",
     "preview_header",
     "scan_roster",
@@ -114,14 +113,6 @@ def check_transfer_number(value: str) -> Optional[str]: ...
 def check_transfer_numbers(values: List[str]) -> List[Optional[str]]: ...
 def check_code(table: str, value: str) -> Optional[str]: ...
 def check_codes(table: str, values: List[str]) -> List[Optional[str]]: ...
-def parse_roster_objects(
-    data: bytes,
-    format: str,
-    encoding: str,
-    plans: Dict[str, Any],
-    aliases: Optional[NativeHeaderAliases] = None,
-    limits: Optional[str] = None,
-) -> Any: ...
 def parse_roster_parts(
     data: bytes,
     format: str,

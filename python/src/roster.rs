@@ -166,32 +166,11 @@ fn parse_roster(
     })
 }
 
-/// Parses a roster as `parse_roster` does, and returns the result as the package's objects
-/// built natively with its `plans` (see [`crate::objects`]) instead of JSON text.
-#[pyfunction]
-#[pyo3(signature = (data, format, encoding, plans, aliases=None, limits=None))]
-fn parse_roster_objects<'py>(
-    py: Python<'py>,
-    data: PyBackedBytes,
-    format: String,
-    encoding: String,
-    plans: &Bound<'py, PyDict>,
-    aliases: Option<&NativeHeaderAliases>,
-    limits: Option<String>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let aliases = aliases_of(aliases)?;
-    let parsed = run(py, move || {
-        let opts = roster_options(&format, &encoding, limits.as_deref())?;
-        let table = aliases.as_ref().unwrap_or(HeaderAliases::builtin());
-        gradreg::roster::parse_roster_with(&data, &opts, CodeTables::builtin(), table)
-    })?;
-    crate::objects::build(py, &parsed, plans)
-}
-
-/// Parses a roster as `parse_roster_objects` does, but leaves its rows as the core's: returns
-/// the result object with an empty `rows` list, and a [`NativeRosterRows`] that makes the rows'
-/// objects when they are first needed. Parsing costs what it costs in Rust; the objects of the
-/// rows are paid for only by a caller that looks at them.
+/// Parses a roster as `parse_roster` does and returns the result as the package's objects,
+/// built natively with its `plans` (see [`crate::objects`]) instead of JSON text, except the
+/// rows, which stay the core's: the result object with an empty `rows` list, and a
+/// [`NativeRosterRows`] that makes the rows' objects when they are first needed. Parsing costs
+/// what it costs in Rust; the rows' objects are paid for only by a caller that looks at them.
 #[pyfunction]
 #[pyo3(signature = (data, format, encoding, plans, aliases=None, limits=None))]
 fn parse_roster_parts<'py>(
@@ -359,7 +338,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeHeaderAliases>()?;
     m.add_class::<NativeRosterRows>()?;
     m.add_function(wrap_pyfunction!(parse_roster, m)?)?;
-    m.add_function(wrap_pyfunction!(parse_roster_objects, m)?)?;
     m.add_function(wrap_pyfunction!(parse_roster_parts, m)?)?;
     m.add_function(wrap_pyfunction!(preview_header, m)?)?;
     m.add_function(wrap_pyfunction!(scan_roster, m)?)?;
