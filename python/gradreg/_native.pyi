@@ -42,7 +42,7 @@ __all__: List[str] = [
     "check_code",
     "check_codes",
     "parse_roster",
-    "parse_roster_objects",
+    "parse_roster_parts",
     "preview_header",
     "scan_roster",
     "parse_destinations",
@@ -60,6 +60,7 @@ __all__: List[str] = [
     "sent_at",
     "deliver_webhook",
     "NativeHeaderAliases",
+    "NativeRosterRows",
     "NativeKeyRing",
     "NativeKeySet",
     "NativeKeyStore",
@@ -112,14 +113,14 @@ def check_transfer_number(value: str) -> Optional[str]: ...
 def check_transfer_numbers(values: List[str]) -> List[Optional[str]]: ...
 def check_code(table: str, value: str) -> Optional[str]: ...
 def check_codes(table: str, values: List[str]) -> List[Optional[str]]: ...
-def parse_roster_objects(
+def parse_roster_parts(
     data: bytes,
     format: str,
     encoding: str,
     plans: Dict[str, Any],
     aliases: Optional[NativeHeaderAliases] = None,
     limits: Optional[str] = None,
-) -> Any: ...
+) -> Tuple[Any, NativeRosterRows]: ...
 def parse_roster(
     data: bytes,
     format: str,
@@ -264,6 +265,11 @@ class NativeHeaderAliases:
     def field_role(self, header: str) -> Optional[Tuple[str, str]]: ...
     def entries(self) -> str: ...
     def copy(self) -> NativeHeaderAliases: ...
+
+@final
+class NativeRosterRows:
+    def __len__(self) -> int: ...
+    def fill(self, target: List[Any]) -> None: ...
 
 @final
 class NativeRegistry:

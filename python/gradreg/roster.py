@@ -87,6 +87,69 @@ class RosterRow(_fields.RosterRow):
     has no problem at all."""
 
 
+class _LazyRows(list):  # type: ignore[type-arg]
+    """The ``rows`` of a ``Roster`` that ``parse_roster`` returned: a ``list`` whose items (the
+    ``RosterRow`` objects) are made natively the first time the list is used in any way —
+    length, index, iteration, comparison, ``repr``, a change — and are from then on a plain
+    list's. ``parse_roster`` itself therefore costs about what the core's parse costs; the
+    rows' objects are paid for once, by the first caller that looks at them. A copy or a pickle
+    is a plain ``list``."""
+
+    __slots__ = ("_pending",)
+
+    def __init__(self, *args: Any) -> None:
+        list.__init__(self, *args)
+        self._pending: Any = None
+
+    def _fill(self) -> None:
+        pending = self._pending
+        if pending is not None:
+            pending.fill(self)
+            self._pending = None
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (list, (list(self),))
+
+
+def _filled(name: str) -> Any:
+    """The ``list`` method ``name``, after the rows are made."""
+    base = getattr(list, name)
+
+    def method(self: _LazyRows, *args: Any, **kwargs: Any) -> Any:
+        if self._pending is not None:
+            self._fill()
+        return base(self, *args, **kwargs)
+
+    method.__name__ = name
+    method.__qualname__ = f"_LazyRows.{name}"
+    method.__doc__ = base.__doc__
+    return method
+
+
+# Every method of list that reads or changes the items (the C slots of the ones in dunder form
+# follow the Python methods). ``__radd__`` and ``__rmul__`` make ``[x] + rows`` and
+# ``2 * rows`` ask this class first, not read the storage directly.
+for _name in (
+    "__len__", "__getitem__", "__setitem__", "__delitem__", "__iter__", "__reversed__",
+    "__contains__", "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__add__",
+    "__iadd__", "__mul__", "__rmul__", "__imul__", "__repr__", "__sizeof__", "append",
+    "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "index", "count", "copy",
+):
+    setattr(_LazyRows, _name, _filled(_name))
+
+
+def _lazy_radd(self: _LazyRows, other: Any) -> Any:
+    if self._pending is not None:
+        self._fill()
+    if not isinstance(other, list):
+        return NotImplemented
+    return list.__add__(other, self)
+
+
+_LazyRows.__radd__ = _lazy_radd  # type: ignore[attr-defined]
+_LazyRows.__hash__ = None
+
+
 class Roster(_fields.ParsedRoster):
     """A parsed roster: every data row, good and bad, and every problem found."""
 
@@ -261,6 +324,22 @@ def _os_error(e: OSError, code: int) -> OSError:
     return e
 
 
+def _read_file(f: Any, most: int) -> bytes:
+    """At most ``most`` bytes of an open file. A buffer of ``most`` bytes is not made up front
+    (``read(n)`` allocates ``n``): a regular file is read by its size, and a file that grew
+    meanwhile (or whose size is unknown) is read on up to ``most``."""
+    try:
+        size = os.fstat(f.fileno()).st_size
+    except (OSError, AttributeError, ValueError):
+        size = -1
+    if size < 0 or size + 1 >= most:
+        return bytes(f.read(most))
+    data = f.read(size + 1)
+    if len(data) <= size:
+        return bytes(data)
+    return bytes(data + f.read(most - len(data)))
+
+
 def read_source(source: Any, limits: Optional[Limits] = None) -> bytes:
     """The bytes of a roster given as a path, bytes or a binary file. A file that cannot be
     read raises the built-in ``OSError`` (``FileNotFoundError`` …) with ``.code`` ``roster_io``
@@ -275,7 +354,7 @@ def read_source(source: Any, limits: Optional[Limits] = None) -> bytes:
             raise ArgumentTypeError("a roster path must be text, not bytes")
         try:
             with open(path, "rb") as f:
-                return f.read(most)
+                return _read_file(f, most)
         except OSError as e:
             raise _os_error(e, error_code("roster_io"))
     if hasattr(source, "read"):
@@ -313,8 +392,9 @@ def parse_roster(
     ``ArgumentError`` (106–116); one past a limit ``LimitError`` (117–119)."""
     table = _aliases(aliases)
     data = read_source(source, limits)
-    # The rows come back as objects, built natively: no JSON text between.
-    out = _native.parse_roster_objects(
+    # The result comes back as objects, built natively: no JSON text between. The rows stay
+    # the core's until they are first used (``_LazyRows``).
+    out, rows = _native.parse_roster_parts(
         data,
         _choice("format", format),
         _choice("encoding", encoding),
@@ -322,7 +402,11 @@ def parse_roster(
         None if table is None else table._native,
         _json(limits),
     )
-    return out if isinstance(out, Roster) else Roster._from_core(out)
+    roster = out if isinstance(out, Roster) else Roster._from_core(out)
+    lazy = _LazyRows()
+    lazy._pending = rows
+    roster.rows = lazy
+    return roster
 
 
 def scan_roster(

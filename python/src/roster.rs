@@ -1,12 +1,14 @@
 //! Rosters and synthetic cohorts.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{PoisonError, RwLock};
 
-use gradreg::roster::{CellProblem, HeaderAliases, HeaderRole, RosterOptions};
+use gradreg::roster::{CellProblem, HeaderAliases, HeaderRole, RosterOptions, RosterRow};
 use gradreg::{CodeTables, Error, Limits};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
-use pyo3::types::PyDict;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyList, PyTuple};
 use serde_json::json;
 
 use crate::errors::{parse, run, to_json};
@@ -164,11 +166,14 @@ fn parse_roster(
     })
 }
 
-/// Parses a roster as `parse_roster` does, and returns the result as the package's objects
-/// built natively with its `plans` (see [`crate::objects`]) instead of JSON text.
+/// Parses a roster as `parse_roster` does and returns the result as the package's objects,
+/// built natively with its `plans` (see [`crate::objects`]) instead of JSON text, except the
+/// rows, which stay the core's: the result object with an empty `rows` list, and a
+/// [`NativeRosterRows`] that makes the rows' objects when they are first needed. Parsing costs
+/// what it costs in Rust; the rows' objects are paid for only by a caller that looks at them.
 #[pyfunction]
 #[pyo3(signature = (data, format, encoding, plans, aliases=None, limits=None))]
-fn parse_roster_objects<'py>(
+fn parse_roster_parts<'py>(
     py: Python<'py>,
     data: PyBackedBytes,
     format: String,
@@ -176,14 +181,59 @@ fn parse_roster_objects<'py>(
     plans: &Bound<'py, PyDict>,
     aliases: Option<&NativeHeaderAliases>,
     limits: Option<String>,
-) -> PyResult<Bound<'py, PyAny>> {
+) -> PyResult<Bound<'py, PyTuple>> {
     let aliases = aliases_of(aliases)?;
-    let parsed = run(py, move || {
+    let mut parsed = run(py, move || {
         let opts = roster_options(&format, &encoding, limits.as_deref())?;
         let table = aliases.as_ref().unwrap_or(HeaderAliases::builtin());
         gradreg::roster::parse_roster_with(&data, &opts, CodeTables::builtin(), table)
     })?;
-    crate::objects::build(py, &parsed, plans)
+    let rows = std::mem::take(&mut parsed.rows);
+    let head = crate::objects::build(py, &parsed, plans)?;
+    let rest = NativeRosterRows {
+        rows,
+        plans: plans.clone().unbind(),
+        built: PyOnceLock::new(),
+        filled: AtomicBool::new(false),
+    };
+    PyTuple::new(py, [head, Bound::new(py, rest)?.into_any()])
+}
+
+/// The rows of a parsed roster, kept as the core's until they are first needed, then made once
+/// as the package's objects (`RosterRow` with its `BasicInfo`) with the same plans as the rest.
+#[pyclass(module = "gradreg._native", frozen)]
+pub struct NativeRosterRows {
+    rows: Vec<RosterRow>,
+    plans: Py<PyDict>,
+    /// The rows' objects, made at most once however many threads ask.
+    built: PyOnceLock<Py<PyList>>,
+    /// Whether a list was filled.
+    filled: AtomicBool,
+}
+
+#[pymethods]
+impl NativeRosterRows {
+    /// How many rows.
+    fn __len__(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Makes the rows' objects (once) and puts them at the front of `target` the first time it
+    /// is called; later calls change nothing. Nothing runs between the check and the fill, so
+    /// two threads cannot both fill.
+    fn fill(&self, py: Python<'_>, target: &Bound<'_, PyList>) -> PyResult<()> {
+        if self.filled.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let built = self.built.get_or_try_init(py, || {
+            let out = crate::objects::build(py, &self.rows, self.plans.bind(py))?;
+            Ok::<_, PyErr>(out.cast_into::<PyList>()?.unbind())
+        })?;
+        if !self.filled.swap(true, Ordering::AcqRel) {
+            target.set_slice(0, 0, built.bind(py))?;
+        }
+        Ok(())
+    }
 }
 
 /// Reads a roster row by row without keeping the rows: JSON of the counts (rows, bad rows,
@@ -286,8 +336,9 @@ fn roster_csv(py: Python<'_>, graduates: String, headers: String) -> PyResult<St
 /// Registers this module's functions.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeHeaderAliases>()?;
+    m.add_class::<NativeRosterRows>()?;
     m.add_function(wrap_pyfunction!(parse_roster, m)?)?;
-    m.add_function(wrap_pyfunction!(parse_roster_objects, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_roster_parts, m)?)?;
     m.add_function(wrap_pyfunction!(preview_header, m)?)?;
     m.add_function(wrap_pyfunction!(scan_roster, m)?)?;
     m.add_function(wrap_pyfunction!(parse_destinations, m)?)?;

@@ -170,3 +170,26 @@ def test_limits_are_typed() -> None:
     assert Limits.from_dict({"max_rows": 9}).max_rows == 9
     with pytest.raises(ArgumentError):
         Limits.from_dict({"max_rowz": 9})
+
+
+def test_a_roster_file_is_read_whole_by_its_size_and_past_it_when_it_grew(tmp_path: Path) -> None:
+    import io
+
+    from gradreg.roster import _read_file
+
+    small = tmp_path / "small"
+    small.write_bytes(b"abc")
+
+    class Grown(io.BytesIO):
+        """A file whose size (that of ``small``) was taken before it grew."""
+
+        def fileno(self) -> int:
+            return fd
+
+    with open(small, "rb") as real:
+        fd = real.fileno()
+        assert _read_file(real, 100) == b"abc"
+        assert _read_file(Grown(b"abcdefgh"), 100) == b"abcdefgh"
+        assert _read_file(Grown(b"abcdefgh"), 6) == b"abcdef"
+        assert _read_file(Grown(b"ab"), 100) == b"ab"
+    assert _read_file(io.BytesIO(b"x" * 10), 4) == b"xxxx"

@@ -145,3 +145,152 @@ def test_import_into_the_registry(tmp_path: Path) -> None:
         reg2.import_roster(data, now=NOW, mode="some_rows")
     with pytest.raises(FileNotFoundError):
         reg2.import_roster(tmp_path / "missing.xlsx", now=NOW)
+
+
+def _parsed_both_ways(n: int = 6) -> "tuple[gradreg.Roster, gradreg.Roster, bytes]":
+    """A roster read by ``parse_roster`` (rows made on first use) and the same one built from
+    the core's JSON (every row made at once)."""
+    import json
+
+    from gradreg import _native
+
+    data = gradreg.roster_csv(cohort(n)).encode()
+    slow = gradreg.Roster.from_dict(json.loads(_native.parse_roster(data, "auto", "auto", None, None)))
+    return gradreg.parse_roster(data), slow, data
+
+
+@pytest.mark.parametrize(
+    "first_use",
+    [
+        "len", "index", "negative_index", "slice", "iterate", "reversed", "contains", "eq",
+        "eq_reflected", "repr", "to_dict", "asdict", "pickle", "deepcopy", "copy", "radd",
+        "add", "mul", "rmul", "extend_other", "tuple", "sorted", "bool", "append", "pop",
+        "insert", "setitem", "delitem", "clear", "sort", "reverse", "index_of", "count",
+        "ok_rows", "roster_eq", "check_types", "iadd",
+    ],
+)
+def test_rows_made_on_first_use_behave_as_a_list(first_use: str) -> None:
+    import copy
+    import dataclasses
+    import pickle
+
+    lazy, slow, _ = _parsed_both_ways()
+    rows, expect = lazy.rows, list(slow.rows)
+    assert isinstance(rows, list) and type(slow.rows) is list
+    n = len(expect)
+    if first_use == "len":
+        assert len(rows) == n
+    elif first_use == "index":
+        assert rows[2] == expect[2]
+    elif first_use == "negative_index":
+        assert rows[-1] == expect[-1]
+        with pytest.raises(IndexError):
+            rows[n]
+    elif first_use == "slice":
+        got = rows[1:4]
+        assert type(got) is list and got == expect[1:4]
+    elif first_use == "iterate":
+        assert [r.row for r in rows] == [r.row for r in expect]
+    elif first_use == "reversed":
+        assert list(reversed(rows)) == expect[::-1]
+    elif first_use == "contains":
+        assert expect[3] in rows and expect[3] not in rows[:3]
+    elif first_use == "eq":
+        assert rows == expect and not (rows != expect) and rows != expect[:-1]
+    elif first_use == "eq_reflected":
+        assert expect == rows and not (expect[:-1] == rows)
+    elif first_use == "repr":
+        assert repr(rows) == repr(expect) and repr(lazy) == repr(slow) and str(rows) == str(expect)
+    elif first_use == "to_dict":
+        assert lazy.to_dict() == slow.to_dict() and len(lazy.to_dict()["rows"]) == n
+    elif first_use == "asdict":
+        assert dataclasses.asdict(lazy) == dataclasses.asdict(slow)
+        assert isinstance(dataclasses.asdict(lazy)["rows"][0], dict)
+    elif first_use == "pickle":
+        back = pickle.loads(pickle.dumps(lazy))
+        assert back == slow and type(back.rows) is list
+        assert type(pickle.loads(pickle.dumps(rows))) is list
+    elif first_use == "deepcopy":
+        copied = copy.deepcopy(lazy)
+        assert copied == slow and copied.rows[0] is not rows[0]
+    elif first_use == "copy":
+        assert rows.copy() == expect and type(rows.copy()) is list and copy.copy(rows) == expect
+    elif first_use == "radd":
+        assert [1] + rows == [1] + expect
+    elif first_use == "add":
+        assert rows + [1] == expect + [1]
+    elif first_use == "mul":
+        assert rows * 2 == expect * 2
+    elif first_use == "rmul":
+        assert 2 * rows == 2 * expect
+    elif first_use == "extend_other":
+        other: list = []  # type: ignore[type-arg]
+        other.extend(rows)
+        assert other == expect
+    elif first_use == "tuple":
+        assert tuple(rows) == tuple(expect)
+    elif first_use == "sorted":
+        assert sorted(rows, key=lambda r: -r.row) == sorted(expect, key=lambda r: -r.row)
+    elif first_use == "bool":
+        assert rows and bool(rows)
+    elif first_use == "append":
+        rows.append(expect[0])
+        assert len(rows) == n + 1 and rows[:n] == expect and rows[-1] == expect[0]
+    elif first_use == "pop":
+        assert rows.pop() == expect[-1] and rows == expect[:-1]
+    elif first_use == "insert":
+        rows.insert(0, expect[-1])
+        assert rows == [expect[-1]] + expect
+    elif first_use == "setitem":
+        rows[0] = expect[1]
+        assert rows == [expect[1]] + expect[1:]
+    elif first_use == "delitem":
+        del rows[0]
+        assert rows == expect[1:]
+    elif first_use == "clear":
+        rows.clear()
+        assert rows == [] and len(rows) == 0
+    elif first_use == "sort":
+        rows.sort(key=lambda r: -r.row)
+        assert [r.row for r in rows] == sorted((r.row for r in expect), reverse=True)
+    elif first_use == "reverse":
+        rows.reverse()
+        assert rows == expect[::-1]
+    elif first_use == "index_of":
+        assert rows.index(expect[4]) == 4
+    elif first_use == "count":
+        assert rows.count(expect[0]) == 1
+    elif first_use == "ok_rows":
+        assert list(lazy.ok_rows()) == [r for r in expect if r.ok]
+    elif first_use == "roster_eq":
+        assert lazy == slow and slow == lazy
+    elif first_use == "check_types":
+        lazy._check_types()
+        assert rows == expect
+    elif first_use == "iadd":
+        rows += [expect[0]]
+        assert lazy.rows is rows and rows == expect + [expect[0]]
+    # Whatever came first, the rows are then the same objects on every use.
+    if rows:
+        assert rows[0] is rows[0] and next(iter(rows)) is rows[0]
+
+
+def test_rows_made_on_first_use_are_made_once_and_read_twice() -> None:
+    import threading
+
+    lazy, slow, data = _parsed_both_ways(40)
+    rows = lazy.rows
+    seen: list = []  # type: ignore[type-arg]
+    threads = [threading.Thread(target=lambda: seen.append(list(rows))) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(rows) == 40 and rows == slow.rows
+    assert all(len(s) == 40 and all(a is b for a, b in zip(s, rows)) for s in seen)
+    assert [r.info.name for r in rows] == [r.info.name for r in rows]
+    # Rows of a roster are objects of their own: a change to one roster's rows is not another's.
+    other = gradreg.parse_roster(data)
+    rows[0].info.name = "改"
+    assert other.rows[0].info.name != "改" and other.rows == slow.rows
+
