@@ -448,7 +448,9 @@ fn imported_rows_are_stored_as_a_validated_upload_stores_them_on(kind: StoreKind
     let rep = import(&imported, csv.as_bytes(), ImportMode::GoodRows);
     assert_eq!(rep.created, 120, "{:?}", rep.problems);
     let uploaded = registry(kind);
-    let parsed = gradreg::roster::parse_roster(csv.as_bytes(), &RosterOptions::default()).unwrap();
+    let parsed =
+        gradreg::roster::parse_roster(csv.as_bytes(), &RosterOptions::default(), uploaded.tables())
+            .unwrap();
     let records: Vec<_> = parsed
         .rows
         .into_iter()
