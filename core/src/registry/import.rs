@@ -247,11 +247,27 @@ impl Registry {
         now: DateTime<Utc>,
         dry_run: bool,
     ) -> Result<ImportReport> {
+        self.import_in_parts(bytes, opts, mode, actor, now, dry_run, IMPORT_BATCH)
+    }
+
+    /// [`import`](Self::import) with good rows written in parts of `batch`: pipelined when the
+    /// roster allows it, else sequentially.
+    #[allow(clippy::too_many_arguments)]
+    fn import_in_parts(
+        &self,
+        bytes: &[u8],
+        opts: &crate::roster::RosterOptions,
+        mode: ImportMode,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        dry_run: bool,
+        batch: usize,
+    ) -> Result<ImportReport> {
         if mode == ImportMode::GoodRows && !dry_run && crate::roster::csv_reads_through(bytes, opts)
         {
-            return self.import_pipelined(bytes, opts, actor, now, IMPORT_BATCH);
+            return self.import_pipelined(bytes, opts, actor, now, batch);
         }
-        self.import_sequential(bytes, opts, mode, actor, now, dry_run, IMPORT_BATCH)
+        self.import_sequential(bytes, opts, mode, actor, now, dry_run, batch)
     }
 
     /// Parses the whole roster, then writes its good rows in parts of `batch` (good-rows mode).
@@ -401,7 +417,9 @@ impl Registry {
                             }
                         }
                     });
-                if open && !part.is_empty() {
+                // A parse that failed (which the check before the pipeline rules out after
+                // the first row) hands nothing more over.
+                if open && scan.is_ok() && !part.is_empty() {
                     let _ = send.send(part);
                 }
                 drop(send);
@@ -697,6 +715,56 @@ mod tests {
             &checked,
         );
         assert!(matches!(got, Err(Error::Forbidden { .. })), "{got:?}");
+    }
+
+    /// A record over the limits late in the file refuses the whole import before any part is
+    /// written, as the sequential import does (the pipeline would otherwise have written the
+    /// parts before it).
+    #[test]
+    fn a_late_record_over_the_limits_writes_nothing() {
+        let grads: Vec<Graduate> = generate(&CohortSpec {
+            size: 40,
+            ..CohortSpec::default()
+        })
+        .collect();
+        let mut csv = roster_csv(&grads, HeaderStyle::Chinese);
+        let longest = csv.lines().map(str::len).max().unwrap_or(0);
+        csv.push_str(&"xxxx,".repeat(longest));
+        csv.push_str("\r\n");
+        let mut opts = RosterOptions::default();
+        opts.limits.max_line_bytes = longest as u64 + 1;
+        assert!(!crate::roster::csv_reads_through(csv.as_bytes(), &opts));
+        let r = Registry::in_memory(Policy::jiangsu()).unwrap();
+        // In parts of 8, five whole parts come before the long record.
+        let got = r.import_in_parts(
+            csv.as_bytes(),
+            &opts,
+            ImportMode::GoodRows,
+            &office(),
+            at(),
+            false,
+            8,
+        );
+        assert!(
+            matches!(got, Err(Error::ContentLimit { ref setting, .. }) if setting == "max_line_bytes"),
+            "{got:?}"
+        );
+        assert_eq!(r.store.count().unwrap(), 0);
+        // Without the long record it imports, pipelined.
+        let csv = roster_csv(&grads, HeaderStyle::Chinese);
+        assert!(crate::roster::csv_reads_through(csv.as_bytes(), &opts));
+        let rep = r
+            .import_in_parts(
+                csv.as_bytes(),
+                &opts,
+                ImportMode::GoodRows,
+                &office(),
+                at(),
+                false,
+                8,
+            )
+            .unwrap();
+        assert_eq!(rep.created, 40);
     }
 
     /// A part that fails to commit leaves nothing of itself behind; the parts before it stay,
