@@ -430,3 +430,54 @@ fn a_registry_extends_its_own_code_tables_on(kind: StoreKind) {
         .tables()
         .contains(gradreg::Table::Ethnicities, "60"));
 }
+
+#[test]
+fn imported_rows_are_stored_as_a_validated_upload_stores_them() {
+    for kind in stores() {
+        let _on = kind.label();
+        imported_rows_are_stored_as_a_validated_upload_stores_them_on(kind);
+    }
+}
+
+/// The import does not validate a good row a second time; what it stores is exactly what an
+/// upload of the same records (validated by the state machine) stores.
+fn imported_rows_are_stored_as_a_validated_upload_stores_them_on(kind: StoreKind) {
+    let grads = cohort(120);
+    let csv = roster_csv(&grads, HeaderStyle::Chinese);
+    let imported = registry(kind);
+    let rep = import(&imported, csv.as_bytes(), ImportMode::GoodRows);
+    assert_eq!(rep.created, 120, "{:?}", rep.problems);
+    let uploaded = registry(kind);
+    let parsed =
+        gradreg::roster::parse_roster(csv.as_bytes(), &RosterOptions::default(), uploaded.tables())
+            .unwrap();
+    let records: Vec<_> = parsed
+        .rows
+        .into_iter()
+        .map(|r| {
+            (
+                format!("{}:{}", r.info.school_code, r.info.student_number),
+                std::sync::Arc::new(r.info),
+            )
+        })
+        .collect();
+    let results = uploaded
+        .upload_batch(&records, &school(), day(3, 1), true)
+        .unwrap();
+    assert!(results
+        .iter()
+        .all(|r| *r == gradreg::registry::UploadResult::Created));
+    for (key, _) in &records {
+        assert_eq!(
+            imported.get(key).unwrap(),
+            uploaded.get(key).unwrap(),
+            "{key}"
+        );
+        assert_eq!(
+            format!("{:?}", imported.audit(Some(key)).unwrap()),
+            format!("{:?}", uploaded.audit(Some(key)).unwrap()),
+            "{key}"
+        );
+    }
+    imported.check_audit().unwrap();
+}

@@ -69,12 +69,74 @@ pub fn apply(
     command: &Command,
     ctx: &Context<'_>,
 ) -> Result<Outcome> {
+    apply_with(reg, actor, command, ctx, None)
+}
+
+/// A basic-information record that the roster parser checked against a registry's code tables
+/// and found without a problem, so that its upload need not validate it again. Only the crate
+/// makes one, from a good roster row; the state machine's rules still apply to it in full.
+#[derive(Debug, Clone)]
+pub(crate) struct Prevalidated {
+    /// The record.
+    info: std::sync::Arc<crate::records::BasicInfo>,
+    /// The address of the code tables it was validated against (compared, never read).
+    tables: usize,
+}
+
+impl Prevalidated {
+    /// The record of `row`, when the roster parser that read it under `tables` found it good.
+    pub(crate) fn of_roster_row(
+        row: crate::roster::RosterRow,
+        tables: &crate::CodeTables,
+    ) -> Option<Prevalidated> {
+        row.ok.then(|| Prevalidated {
+            info: std::sync::Arc::new(row.info),
+            tables: std::ptr::from_ref(tables) as usize,
+        })
+    }
+
+    /// The record.
+    pub(crate) fn info(&self) -> &std::sync::Arc<crate::records::BasicInfo> {
+        &self.info
+    }
+}
+
+/// [`apply`] of an upload or correction of `record`'s own record (the same allocation): the
+/// record is not validated again when it was validated against `ctx.tables`. Everything else
+/// — who may act, the registration's state, the deadlines — is checked as [`apply`] does.
+pub(crate) fn apply_prevalidated(
+    reg: &Registration,
+    actor: &Actor,
+    command: &Command,
+    ctx: &Context<'_>,
+    record: &Prevalidated,
+) -> Result<Outcome> {
+    let same_tables = record.tables == std::ptr::from_ref(ctx.tables) as usize;
+    apply_with(
+        reg,
+        actor,
+        command,
+        ctx,
+        same_tables.then_some(&record.info),
+    )
+}
+
+/// [`apply`], skipping the validation of `prevalidated` (a record already validated against
+/// `ctx.tables`) when the command brings it.
+fn apply_with(
+    reg: &Registration,
+    actor: &Actor,
+    command: &Command,
+    ctx: &Context<'_>,
+    prevalidated: Option<&std::sync::Arc<crate::records::BasicInfo>>,
+) -> Result<Outcome> {
     ctx.check()?;
     check_registration_id(&reg.id)?;
     permissions::authorize_actor(reg, actor, command)?;
     let before_version = reg.version;
     let before_data = reg.data_version;
     let mut tx = Tx::new(reg, ctx);
+    tx.prevalidated = prevalidated;
     commands::step(&mut tx, actor, command)?;
     if tx.changed {
         tx.reg.version = tx.reg.version.saturating_add(1);

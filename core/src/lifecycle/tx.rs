@@ -24,6 +24,9 @@ pub(super) struct Tx<'c> {
     pub changed: bool,
     /// The command's context.
     pub ctx: &'c Context<'c>,
+    /// The record of an upload or correction that was already validated against
+    /// `ctx.tables` (see [`super::Prevalidated`]): its validation is not run again.
+    pub prevalidated: Option<&'c std::sync::Arc<crate::records::BasicInfo>>,
 }
 
 impl<'c> Tx<'c> {
@@ -35,7 +38,23 @@ impl<'c> Tx<'c> {
             summary: String::new(),
             changed: true,
             ctx,
+            prevalidated: None,
         }
+    }
+
+    /// Validates `info` against the context's code tables, unless it is the very record that was
+    /// validated against them already.
+    pub fn validate_record(
+        &self,
+        info: &std::sync::Arc<crate::records::BasicInfo>,
+    ) -> crate::error::Result<()> {
+        if self
+            .prevalidated
+            .is_some_and(|v| std::sync::Arc::ptr_eq(v, info))
+        {
+            return Ok(());
+        }
+        crate::validate::Validate::validate(&**info, self.ctx.tables)
     }
 
     /// The instant of the command.

@@ -62,7 +62,6 @@ CREATE TABLE IF NOT EXISTS cohorts (
     registration_id TEXT NOT NULL UNIQUE,
     PRIMARY KEY (id_number, graduation_year, education_level)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS registrations_college_major ON registrations(college, major_code);
 CREATE TABLE IF NOT EXISTS numbers (number TEXT PRIMARY KEY, registration_id TEXT NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS numbers_registration ON numbers(registration_id);
 CREATE TABLE IF NOT EXISTS audit (
@@ -114,6 +113,12 @@ CREATE INDEX IF NOT EXISTS online_failures_number ON online_failures(number, at)
 "#;
 
 const SCHEMA_VERSION: &str = "1";
+
+/// Indexes of `registrations` that no statement uses (the listing's optional filters scan in
+/// key order), dropped from files made when they were written: each cost a B-tree insert per
+/// new registration.
+const DROP_UNUSED_INDEXES: &str = "DROP INDEX IF EXISTS registrations_college_major; \
+     DROP INDEX IF EXISTS registrations_school;";
 
 /// The summary columns added after the first schema, with their definitions. A file made before
 /// them gets them on open ([`migrate_summaries`]), filled from the stored registrations.
@@ -597,6 +602,7 @@ impl SqliteStore {
         }
         let mut conn = conn;
         migrate_summaries(&mut conn)?;
+        conn.execute_batch(DROP_UNUSED_INDEXES).map_err(db_err)?;
         migrate_binding(&conn)?;
         check_audit_key(&conn, key.as_ref())?;
         let at_rest = setup_at_rest(&mut conn, data_keys)?;
@@ -747,7 +753,7 @@ fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Summary> {
 
 /// Brings the summary columns of a file up to [`SUMMARIES_VERSION`], once, in one transaction:
 /// adds the columns a file made before them lacks, fills every row's from its stored
-/// registration, and indexes the school. A file already there is left alone; on any failure
+/// registration. A file already there is left alone; on any failure
 /// nothing changes.
 fn migrate_summaries(conn: &mut Connection) -> Result<()> {
     let tx = conn
@@ -778,10 +784,6 @@ fn migrate_summaries(conn: &mut Connection) -> Result<()> {
             .map_err(db_err)?;
         }
     }
-    tx.execute_batch(
-        "CREATE INDEX IF NOT EXISTS registrations_school ON registrations(school_code, college)",
-    )
-    .map_err(db_err)?;
     let rows: Vec<(String, String)> = {
         let mut stmt = tx
             .prepare("SELECT id, data FROM registrations ORDER BY id")

@@ -219,3 +219,32 @@ pub(super) fn parse_csv(
     }
     b.finish(Format::Csv, label, header.row, None)
 }
+
+/// Whether a CSV roster reads through to its end without an error that [`parse_csv`] would
+/// meet only after handing rows over (a record over the limits, a reader error): a pass over
+/// its records without building any row. A roster for which this holds fails, if at all, before
+/// its first row reaches the sink.
+pub(super) fn reads_through(bytes: &[u8], encoding: Encoding, limits: &Limits) -> bool {
+    let Ok((text, _)) = decode(bytes, encoding) else {
+        return false;
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter(&text))
+        .from_reader(text.as_bytes());
+    let mut rec = csv::ByteRecord::new();
+    let mut records = 0u64;
+    loop {
+        match reader.read_byte_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => return true,
+            Err(_) => return false,
+        }
+        records += 1;
+        // The line only names the place in an error, which this pass does not report.
+        if check_record(limits, 0, rec.as_slice().len(), rec.len(), records).is_err() {
+            return false;
+        }
+    }
+}

@@ -425,13 +425,27 @@ pub fn scan_roster(
     opts: &RosterOptions,
     tables: &CodeTables,
     aliases: &HeaderAliases,
-    each: impl FnMut(&RosterRow, &[CellProblem]),
+    mut each: impl FnMut(&RosterRow, &[CellProblem]),
 ) -> Result<RosterScan> {
-    /// Hands each row to the caller and keeps nothing.
+    scan_roster_owned(bytes, opts, tables, aliases, |row, problems| {
+        each(&row, problems)
+    })
+}
+
+/// [`scan_roster`] handing each row over by value, with its problems to take (what is left in
+/// the vector is dropped).
+pub(crate) fn scan_roster_owned(
+    bytes: &[u8],
+    opts: &RosterOptions,
+    tables: &CodeTables,
+    aliases: &HeaderAliases,
+    each: impl FnMut(RosterRow, &mut Vec<CellProblem>),
+) -> Result<RosterScan> {
+    /// Hands each row over.
     struct Each<F>(F);
-    impl<F: FnMut(&RosterRow, &[CellProblem])> rows::Sink for Each<F> {
+    impl<F: FnMut(RosterRow, &mut Vec<CellProblem>)> rows::Sink for Each<F> {
         fn take(&mut self, row: RosterRow, problems: &mut Vec<CellProblem>) {
-            (self.0)(&row, problems);
+            (self.0)(row, problems);
             problems.clear();
         }
     }
@@ -447,6 +461,16 @@ pub fn scan_roster(
         format: s.format,
         encoding: s.encoding,
     })
+}
+
+/// Whether `bytes` is a CSV roster that, once its header is read, reads to its end without an
+/// error: every error [`scan_roster_owned`] can then return comes before its first row. False
+/// for an XLSX workbook.
+pub(crate) fn csv_reads_through(bytes: &[u8], opts: &RosterOptions) -> bool {
+    match detect(bytes, opts) {
+        Ok(Format::Xlsx) | Err(_) => false,
+        Ok(_) => csv_file::reads_through(bytes, opts.encoding, &opts.limits),
+    }
 }
 
 /// Reads a roster into `sink`.

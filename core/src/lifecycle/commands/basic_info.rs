@@ -16,7 +16,7 @@ use crate::validate::Validate;
 /// `upload_basic_info`: the first upload. An identical re-upload changes nothing; a different
 /// one must be a correction.
 pub(super) fn upload(tx: &mut Tx<'_>, info: &Arc<BasicInfo>) -> Result<()> {
-    info.validate(tx.ctx.tables)?;
+    tx.validate_record(info)?;
     if let Some(existing) = &tx.reg.basic {
         if **existing == **info {
             tx.changed = false;
@@ -85,7 +85,7 @@ pub(super) fn correct(
     info: &Arc<BasicInfo>,
 ) -> Result<()> {
     let existing = tx.reg.basic.clone().ok_or(Error::BasicInfoMissing)?;
-    info.validate(tx.ctx.tables)?;
+    tx.validate_record(info)?;
     if info.phone != existing.phone || info.email != existing.email {
         return Err(forbidden(
             actor,
