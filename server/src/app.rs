@@ -323,10 +323,8 @@ async fn api_verify(State(state): State<S>, headers: HeaderMap, body: Bytes) -> 
             "unauthorized",
             gradreg::ErrorCode::InvalidArgument as u32,
         );
-        r.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Bearer"),
-        );
+        r.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         return r;
     };
     let Ok(req) = serde_json::from_slice::<VerifyRequest>(&body) else {
@@ -387,17 +385,11 @@ async fn login_submit(State(state): State<S>, headers: HeaderMap, body: Bytes) -
         );
     }
     let Ok(form) = serde_urlencoded_form::<LoginForm>(&body) else {
-        return html_response(
-            StatusCode::BAD_REQUEST,
-            html::login(Some("请输入核验密钥")),
-        );
+        return html_response(StatusCode::BAD_REQUEST, html::login(Some("请输入核验密钥")));
     };
     let Some(office) = state.keys.find(&form.key).cloned() else {
         tracing::info!("login refused");
-        return html_response(
-            StatusCode::UNAUTHORIZED,
-            html::login(Some("核验密钥无效")),
-        );
+        return html_response(StatusCode::UNAUTHORIZED, html::login(Some("核验密钥无效")));
     };
     let length = Duration::seconds(state.config.session_seconds);
     let principal = office.principal.as_str().to_string();
@@ -475,7 +467,10 @@ async fn check_submit(State(state): State<S>, headers: HeaderMap, body: Bytes) -
     };
     let title = s.office.department.check_title();
     let Ok(form) = serde_urlencoded_form::<CheckForm>(&body) else {
-        return html_response(StatusCode::BAD_REQUEST, html::error(title, "请求格式不正确"));
+        return html_response(
+            StatusCode::BAD_REQUEST,
+            html::error(title, "请求格式不正确"),
+        );
     };
     if !same_origin(&headers) || !bool::from(s.csrf.as_bytes().ct_eq(form.csrf.as_bytes())) {
         return html_response(
@@ -508,7 +503,8 @@ fn scan(st: &AppState, token: &str, office: Option<&Office>) -> Verdict {
             .verify_token(token, &st.ring, &o.actor, now, &opts)
             .verdict;
     }
-    let section = match gradreg::decode_token(gradreg::codes::token::trim_scanned(token), &st.ring) {
+    let section = match gradreg::decode_token(gradreg::codes::token::trim_scanned(token), &st.ring)
+    {
         Ok(d) => d.claims.section,
         Err(rej) => return Verdict::without_data(rej.kind).unwrap_or(Verdict::Malformed),
     };
@@ -537,9 +533,10 @@ async fn token_page(
 ) -> Response {
     let office = session_of(&state, &headers).map(|(_, s)| s.office);
     let recorded_by = office.as_ref().map(|o| office_name(o).to_string());
-    let principal = office
-        .as_ref()
-        .map_or_else(|| "anonymous".to_string(), |o| o.principal.as_str().to_string());
+    let principal = office.as_ref().map_or_else(
+        || "anonymous".to_string(),
+        |o| o.principal.as_str().to_string(),
+    );
     let v = blocking(&state, move |st| scan(st, &token, office.as_ref()))
         .await
         .unwrap_or(Verdict::Indeterminate);
@@ -568,7 +565,12 @@ async fn token_page(
 }
 
 /// A published document, with its ETag, `Cache-Control` and 304 on a matching `If-None-Match`.
-fn published(state: &AppState, headers: &HeaderMap, doc: &Document, content_type: &str) -> Response {
+fn published(
+    state: &AppState,
+    headers: &HeaderMap,
+    doc: &Document,
+    content_type: &str,
+) -> Response {
     let cache = format!("public, max-age={}", state.config.cache_max_age_seconds);
     let matches = headers
         .get_all(header::IF_NONE_MATCH)

@@ -256,13 +256,19 @@ mod tests {
         );
         assert!(keys.find("secret-b").is_none());
         assert!(keys.find("").is_none());
-        assert!(ApiKeys::parse("[[key]]\nsha256 = \"00\"\nprincipal = \"a\"\ndepartment = \"archive\"\nname = \"x\"").is_err());
+        assert!(ApiKeys::parse(
+            "[[key]]\nsha256 = \"00\"\nprincipal = \"a\"\ndepartment = \"archive\"\nname = \"x\""
+        )
+        .is_err());
         assert!(ApiKeys::parse(&text.replace("archive\"\nname", "police\"\nname")).is_err());
     }
 
     #[test]
     fn cookies_are_read_by_name() {
-        assert_eq!(cookie("a=1; gradreg_session=xyz", SESSION_COOKIE), Some("xyz"));
+        assert_eq!(
+            cookie("a=1; gradreg_session=xyz", SESSION_COOKIE),
+            Some("xyz")
+        );
         assert_eq!(cookie("a=1", SESSION_COOKIE), None);
     }
 }

@@ -91,7 +91,11 @@ pub fn disclosure(number: &str, expires_at: Option<DateTime<Utc>>, d: &Disclosur
     row(&mut out, "毕业日期", &i.graduation_date);
     out.push_str("</table><h2>毕业去向信息</h2><table>");
     let dest = &d.destination;
-    row(&mut out, "毕业去向", &format!("{}（{}）", dest.name, dest.code));
+    row(
+        &mut out,
+        "毕业去向",
+        &format!("{}（{}）", dest.name, dest.code),
+    );
     opt_row(&mut out, "单位名称", &dest.employer);
     opt_row(&mut out, "统一社会信用代码", &dest.employer_credit_code);
     opt_row(&mut out, "单位所在地", &dest.employer_region);
@@ -112,7 +116,11 @@ pub fn disclosure(number: &str, expires_at: Option<DateTime<Utc>>, d: &Disclosur
     }
     if let Some(h) = &d.hukou {
         out.push_str("<h2>户口迁移信息</h2><table>");
-        row(&mut out, "是否迁移户口", if h.migrate { "是" } else { "否" });
+        row(
+            &mut out,
+            "是否迁移户口",
+            if h.migrate { "是" } else { "否" },
+        );
         if let Some(r) = h.reason {
             row(&mut out, "迁移原因", r.name_zh());
         }
@@ -208,5 +216,8 @@ pub fn token_page(v: &Verdict, recorded_by: Option<&str>, offline_link: Option<&
 
 /// A short error page (a generic message, the stable code).
 pub fn error(title: &str, message: &str) -> String {
-    page(title, &format!("<p class=\"verdict bad\">{}</p>", text(message)))
+    page(
+        title,
+        &format!("<p class=\"verdict bad\">{}</p>", text(message)),
+    )
 }

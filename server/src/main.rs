@@ -59,7 +59,11 @@ struct Cli {
     #[arg(long, env = "GRADREG_SERVER_BODY_LIMIT_BYTES", value_name = "BYTES")]
     body_limit_bytes: Option<usize>,
     /// Longest time a request may take, in seconds; then 408 [default: 10].
-    #[arg(long, env = "GRADREG_SERVER_REQUEST_TIMEOUT_SECONDS", value_name = "SECONDS")]
+    #[arg(
+        long,
+        env = "GRADREG_SERVER_REQUEST_TIMEOUT_SECONDS",
+        value_name = "SECONDS"
+    )]
     request_timeout_seconds: Option<u64>,
     /// An origin allowed to call the JSON API from a browser page (CORS), such as
     /// https://oa.example.cn; repeat for more (comma-separated in the environment). None: closed.
@@ -78,10 +82,18 @@ struct Cli {
     tls_key: Option<PathBuf>,
     /// How often the published status lists are rebuilt from the registry, in seconds; each is
     /// valid for twice that [default: 300].
-    #[arg(long, env = "GRADREG_SERVER_STATUS_REFRESH_SECONDS", value_name = "SECONDS")]
+    #[arg(
+        long,
+        env = "GRADREG_SERVER_STATUS_REFRESH_SECONDS",
+        value_name = "SECONDS"
+    )]
     status_refresh_seconds: Option<u64>,
     /// Cache-Control max-age of the key set and status lists, in seconds [default: 300].
-    #[arg(long, env = "GRADREG_SERVER_CACHE_MAX_AGE_SECONDS", value_name = "SECONDS")]
+    #[arg(
+        long,
+        env = "GRADREG_SERVER_CACHE_MAX_AGE_SECONDS",
+        value_name = "SECONDS"
+    )]
     cache_max_age_seconds: Option<u64>,
     /// Folder of the static offline verifier page (web/page after web/build.sh), served at
     /// /offline/ and linked from the token page.
@@ -94,7 +106,11 @@ struct Cli {
     #[arg(long, env = "GRADREG_SERVER_FAILURE_LIMIT", value_name = "N")]
     failure_limit: Option<u32>,
     /// The window failures are counted over, in seconds [default: 3600].
-    #[arg(long, env = "GRADREG_SERVER_FAILURE_WINDOW_SECONDS", value_name = "SECONDS")]
+    #[arg(
+        long,
+        env = "GRADREG_SERVER_FAILURE_WINDOW_SECONDS",
+        value_name = "SECONDS"
+    )]
     failure_window_seconds: Option<i64>,
     /// How long a browser login lasts, in seconds [default: 28800].
     #[arg(long, env = "GRADREG_SERVER_SESSION_SECONDS", value_name = "SECONDS")]

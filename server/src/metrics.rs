@@ -23,7 +23,10 @@ impl Metrics {
     pub fn new() -> Result<Metrics, prometheus::Error> {
         let registry = Registry::new();
         let requests = IntCounterVec::new(
-            Opts::new("gradreg_http_requests_total", "HTTP requests by route and status"),
+            Opts::new(
+                "gradreg_http_requests_total",
+                "HTTP requests by route and status",
+            ),
             &["route", "status"],
         )?;
         let verdicts = IntCounterVec::new(
