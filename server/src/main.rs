@@ -66,7 +66,8 @@ struct Cli {
     )]
     request_timeout_seconds: Option<u64>,
     /// An origin allowed to call the JSON API from a browser page (CORS), such as
-    /// https://oa.example.cn; repeat for more (comma-separated in the environment). None: closed.
+    /// https://oa.example.cn; repeat for more (comma-separated in the environment, a list
+    /// `cors_origins = [...]` in the file). None: closed.
     #[arg(
         long = "cors-origin",
         env = "GRADREG_SERVER_CORS_ORIGINS",
