@@ -537,13 +537,23 @@ async fn token_page(
         || "anonymous".to_string(),
         |o| o.principal.as_str().to_string(),
     );
+    let shown = token.clone();
     let v = blocking(&state, move |st| scan(st, &token, office.as_ref()))
         .await
         .unwrap_or(Verdict::Indeterminate);
     tracing::info!(principal, verdict = v.kind().as_str(), "token page");
     state.metrics.verdict("token", v.kind().as_str());
+    // The offline page, loaded with the published files and this token (after `#`, which
+    // the browser never sends to a server).
     let offline = state.config.offline_page.as_ref().map(|_| {
-        "/offline/index.html?keyset=/.well-known/gradreg/keys.json&status=/.well-known/gradreg/status/all.txt"
+        let mut link = String::from(
+            "/offline/index.html?keyset=/.well-known/gradreg/keys.json&status=/.well-known/gradreg/status/all.txt",
+        );
+        if !shown.is_empty() && shown.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.') {
+            link.push('#');
+            link.push_str(&shown);
+        }
+        link
     });
     let status = match &v {
         Verdict::Malformed => StatusCode::BAD_REQUEST,
@@ -559,7 +569,7 @@ async fn token_page(
             } else {
                 None
             },
-            offline,
+            offline.as_deref(),
         ),
     )
 }

@@ -217,3 +217,27 @@ async fn an_office_logs_in_and_checks_online() {
         .expect("check");
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_page_links_the_offline_verifier() {
+    let f = Fixture::new();
+    let page = f.dir.path().join("page");
+    std::fs::create_dir_all(&page).expect("dir");
+    std::fs::write(
+        page.join("index.html"),
+        "<!doctype html><title>离线核验</title>",
+    )
+    .expect("page");
+    let mut config = f.config(10);
+    config.offline_page = Some(page);
+    let s = Server::start(config).await;
+    let token = body(&f.valid.archive_token);
+    let (_, html) = get(&s, &format!("/V/{token}"), None).await;
+    let link = format!(
+        "/offline/index.html?keyset=/.well-known/gradreg/keys.json&amp;status=/.well-known/gradreg/status/all.txt#{token}"
+    );
+    assert!(html.contains(&link), "{html}");
+    let (st, offline) = get(&s, "/offline/index.html", None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(offline.contains("离线核验"));
+}
