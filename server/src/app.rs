@@ -156,9 +156,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/metrics", get(metrics))
         .route("/assets/style.css", get(style))
         .route("/", get(|| async { Redirect::to("/check") }));
-    let lower = token_path.to_lowercase();
-    if lower != token_path {
-        app = app.route(&format!("{lower}{{token}}"), get(token_page));
+    // A token prefix is upper case (QR alphanumeric mode) and some readers lower-case it: the
+    // page answers at the path as configured, lower-cased and upper-cased.
+    let mut paths = vec![token_path.to_lowercase(), token_path.to_uppercase()];
+    paths.retain(|p| *p != token_path);
+    paths.dedup();
+    for p in paths {
+        app = app.route(&format!("{p}{{token}}"), get(token_page));
     }
     if let Some(dir) = &c.offline_page {
         app = app.nest_service("/offline", tower_http::services::ServeDir::new(dir));

@@ -241,3 +241,16 @@ async fn token_page_links_the_offline_verifier() {
     assert_eq!(st, StatusCode::OK);
     assert!(offline.contains("离线核验"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_configured_prefix_the_page_is_at_v_in_either_case() {
+    let f = Fixture::new();
+    let mut config = f.config(10);
+    config.token_prefix = String::new();
+    let s = Server::start(config).await;
+    for path in ["/v/", "/V/"] {
+        let (st, html) = get(&s, &format!("{path}{}", body(&f.valid.archive_token)), None).await;
+        assert_eq!(st, StatusCode::OK, "{path}");
+        assert_eq!(verdict_of(&html), "valid", "{path}");
+    }
+}
