@@ -250,6 +250,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // The last handle on the registry is dropped after the runtime, on this thread: the
+    // synchronous PostgreSQL client may not be dropped on an async thread.
+    let keep = Arc::clone(&state);
     let result = rt.block_on(async move {
         tracing::info!(%listen, tls = tls.is_some(), token_path, "listening");
         match tls {
@@ -263,6 +266,8 @@ fn main() -> ExitCode {
             }
         }
     });
+    drop(rt);
+    drop(keep);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
