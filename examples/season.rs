@@ -23,6 +23,10 @@
 //! `postgres://user:password@host:port/database` (a build with the `postgres` feature). A store
 //! so named must hold no registrations yet; the default, a SQLite file in the output folder, is
 //! made anew on every run.
+//!
+//! `--token-prefix URL` prints that deployment prefix in the forms' QR codes (such as
+//! `HTTP://127.0.0.1:8080/V/`): the verification service (`gradreg-server`) started on this
+//! registry and its keys serves the page such a URL opens.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -101,7 +105,7 @@ fn graduate(g: &Graduate) -> Actor {
 }
 
 const USAGE: &str = "\
-usage: season [OUT_DIR] [--store URL]
+usage: season [OUT_DIR] [--store URL] [--token-prefix URL]
 
 Plays a whole registration season and writes its files (keys, published lists, forms, export)
 to OUT_DIR (default out/season).
@@ -114,6 +118,11 @@ options:
                   postgres://USER:PASSWORD@HOST:PORT/DATABASE
                                                 a PostgreSQL server (build with the `postgres`
                                                 feature; the database must hold no registrations)
+  --token-prefix URL
+                the deployment URL prefix printed in the forms' QR codes, such as
+                HTTP://127.0.0.1:8080/V/ for the verification service (gradreg-server)
+                started on this registry; a phone that scans a QR code opens that page
+                (default: none, the QR holds the bare token)
   -h, --help    this text
 ";
 
@@ -154,8 +163,9 @@ impl Store {
     }
 }
 
-/// Reads the command line: the output folder and the store.
-fn arguments() -> Res<(PathBuf, Store)> {
+/// Reads the command line: the output folder, the store and the tokens' URL prefix.
+fn arguments() -> Res<(PathBuf, Store, String)> {
+    let mut prefix = String::new();
     let mut dir = None;
     let mut url = std::env::var("GRADREG_STORE")
         .ok()
@@ -169,6 +179,7 @@ fn arguments() -> Res<(PathBuf, Store)> {
             }
             "--store" => url = Some(args.next().ok_or("--store needs a URL")?),
             _ if a.starts_with("--store=") => url = Some(a["--store=".len()..].to_string()),
+            "--token-prefix" => prefix = args.next().ok_or("--token-prefix needs a URL")?,
             _ if a.starts_with('-') => return Err(format!("unknown option {a}\n\n{USAGE}").into()),
             _ if dir.is_none() => dir = Some(PathBuf::from(a)),
             _ => return Err(format!("one output folder only\n\n{USAGE}").into()),
@@ -182,11 +193,11 @@ fn arguments() -> Res<(PathBuf, Store)> {
         }
         None => Store::Fresh(dir.join("registry.db")),
     };
-    Ok((dir, store))
+    Ok((dir, store, prefix))
 }
 
 fn main() -> Res<()> {
-    let (dir, store_at) = arguments()?;
+    let (dir, store_at, prefix) = arguments()?;
     std::fs::create_dir_all(&dir)?;
     if let Store::Fresh(_) = store_at {
         for f in ["registry.db", "registry.db-wal", "registry.db-shm"] {
@@ -539,7 +550,10 @@ fn main() -> Res<()> {
                 &ring,
                 &auth.number,
                 section,
-                &IssueOptions::v2_embedded(),
+                &IssueOptions {
+                    prefix: prefix.clone(),
+                    ..IssueOptions::v2_embedded()
+                },
                 at(6, 10, 10),
             )?;
             let form = Form::build(

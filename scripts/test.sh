@@ -21,7 +21,7 @@ trap cleanup EXIT
 echo "== toolchain components"
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 
-echo "== system packages: a CJK font, pdftotext/pdftoppm and zbarimg for the form tests, openssl, PostgreSQL"
+echo "== system packages: a CJK font, pdftotext/pdftoppm and zbarimg for the form tests, openssl, PostgreSQL, chromium"
 need=() font="${GRADREG_FONT:-}"
 for f in /usr/share/fonts/truetype/wqy/wqy-microhei.ttc /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc; do
   [ -f "$f" ] && font="$f"
@@ -33,6 +33,9 @@ command -v qpdf >/dev/null 2>&1 || need+=(qpdf)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 # Debian's PostgreSQL server (initdb, pg_ctl) for the registry suite's PostgreSQL store.
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+# Headless Chromium reads the verification service's pages (server/tests/browser.rs, and the web
+# stage below).
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -qq
@@ -67,7 +70,7 @@ pg_version=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 | a
 echo "PostgreSQL $pg_version at $GRADREG_TEST_PG_URL, with TLS at $GRADREG_TEST_PG_TLS_URL"
 
 echo "== rust tests (unit, integration, property, examples, benches in test mode, doc)"
-cargo test --workspace --all-targets 2>&1 | tee "$log_dir/cargo.log"
+GRADREG_REQUIRE_CHROMIUM=1 cargo test --workspace --all-targets 2>&1 | tee "$log_dir/cargo.log"
 cargo test -p gradreg --doc 2>&1 | tee -a "$log_dir/cargo.log"
 
 echo "== examples"
@@ -81,6 +84,9 @@ cargo run -q -p gradreg --example season -- --store "$season_url" target/season-
 cargo run -q -p gradreg --example nation -- --graduates 600 --school-size 200 >/dev/null
 nation_url=$(./scripts/pg-cluster.sh createdb "$pg_dir" nation_example)
 cargo run -q -p gradreg --example nation -- --graduates 600 --school-size 200 --store "$nation_url" >/dev/null
+
+echo "== the verification service on the season's registry: each form's QR URL in headless Chromium"
+./scripts/server-smoke.sh target/season-server 2>&1 | tee "$log_dir/server.log"
 
 echo "== a verifier written from docs/token-format.md alone: every vector, and the season's forms"
 # Standard-library Python sharing no code with the library: the vectors, then the season's key set
@@ -170,7 +176,7 @@ read -r passed failed < <(awk '/^test result:/ {
   } END { print p + 0, f + 0 }' "$log_dir/cargo.log")
 read -r c_passed c_failed < <(awk '/^[a-z-]+: [0-9]+ passed, [0-9]+ failed$/ { p += $2; f += $4 }
   END { print p + 0, f + 0 }' "$log_dir/c.log" "$log_dir/probe.log" "$log_dir/field.log" "$log_dir/spec.log" \
-  "$log_dir/web.log")
+  "$log_dir/web.log" "$log_dir/server.log")
 passed=$((passed + c_passed))
 failed=$((failed + c_failed))
 
