@@ -429,3 +429,38 @@ fn a_store_written_before_views_gains_them_on_open() {
         assert!(!r.check_audit().unwrap().intact());
     }
 }
+
+/// What verification reads of a registration is the same through its view: the name, the
+/// authorization and the disclosure of each section, before and after the data changes.
+#[test]
+fn a_view_decodes_to_what_verification_reads() {
+    use gradreg::registry::view::{registration_of_view, view_of};
+    use gradreg::{CodeTables, Disclosure, Masking, Section};
+    let tables = CodeTables::builtin();
+    let (h, number) = H::authorized();
+    let mut regs = vec![h.reg.clone()];
+    // An employer, further study and abroad destination, and data changed after authorizing.
+    let mut changed = h.reg.clone();
+    changed.destination = Some(std::sync::Arc::new(changed_data()));
+    changed.data_version += 1;
+    regs.push(changed);
+    for reg in regs {
+        let view = registration_of_view(&view_of(&reg).unwrap()).unwrap();
+        assert_eq!(view.id, reg.id);
+        assert_eq!(view.version, reg.version);
+        assert_eq!(view.authorizations, reg.authorizations);
+        assert_eq!(
+            view.basic.as_ref().map(|b| b.name.clone()),
+            reg.basic.as_ref().map(|b| b.name.clone())
+        );
+        let auth = reg.authorization(&number).unwrap();
+        for section in [Section::Archive, Section::Hukou] {
+            let a = Disclosure::build(&reg, auth, section, tables, Masking::default());
+            let b = Disclosure::build(&view, auth, section, tables, Masking::default());
+            assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        }
+        // Smaller than the whole registration.
+        let bytes = view_of(&reg).unwrap();
+        assert!(bytes.len() < serde_json::to_vec(&reg).unwrap().len());
+    }
+}

@@ -24,10 +24,112 @@ struct ViewOut<'a> {
     version: u64,
     data_version: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
-    basic: Option<&'a BasicInfo>,
+    basic: Option<BasicOut<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    destination: Option<&'a DestinationData>,
+    destination: Option<DataOut<'a>>,
     authorizations: &'a [Authorization],
+}
+
+/// The basic information a disclosure shows (under [`BasicInfo`]'s field names, so that it
+/// decodes as one with every other field empty).
+#[derive(Serialize)]
+struct BasicOut<'a> {
+    name: &'a str,
+    gender: &'a str,
+    id_number: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    id_type: &'a str,
+    school_name: &'a str,
+    college: &'a str,
+    major_name: &'a str,
+    education_level: &'a str,
+    graduation_date: &'a str,
+}
+
+/// The destination data a disclosure shows (under [`DestinationData`]'s field names): the
+/// destination's code, employer name, credit code and region, school of further study or abroad
+/// and country, and the archive transfer and hukou migration whole.
+#[derive(Serialize)]
+struct DataOut<'a> {
+    destination: DestinationOut<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    archive: Option<&'a crate::records::ArchiveTransfer>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hukou: Option<&'a crate::records::HukouMigration>,
+}
+
+#[derive(Serialize)]
+struct DestinationOut<'a> {
+    code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sub_code: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    employer: Option<EmployerOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    further_study: Option<SchoolOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    abroad: Option<AbroadOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct EmployerOut<'a> {
+    name: &'a str,
+    credit_code: &'a str,
+    region: &'a str,
+}
+
+#[derive(Serialize)]
+struct SchoolOut<'a> {
+    school: &'a str,
+}
+
+#[derive(Serialize)]
+struct AbroadOut<'a> {
+    country_region: &'a str,
+    school: &'a str,
+}
+
+impl<'a> BasicOut<'a> {
+    fn of(b: &'a BasicInfo) -> Self {
+        BasicOut {
+            name: &b.name,
+            gender: &b.gender,
+            id_number: &b.id_number,
+            id_type: &b.id_type,
+            school_name: &b.school_name,
+            college: &b.college,
+            major_name: &b.major_name,
+            education_level: &b.education_level,
+            graduation_date: &b.graduation_date,
+        }
+    }
+}
+
+impl<'a> DataOut<'a> {
+    fn of(d: &'a DestinationData) -> Self {
+        let dest = &d.destination;
+        DataOut {
+            destination: DestinationOut {
+                code: &dest.code,
+                sub_code: dest.sub_code.as_deref(),
+                employer: dest.employer.as_ref().map(|e| EmployerOut {
+                    name: &e.name,
+                    credit_code: &e.credit_code,
+                    region: &e.region,
+                }),
+                further_study: dest
+                    .further_study
+                    .as_ref()
+                    .map(|s| SchoolOut { school: &s.school }),
+                abroad: dest.abroad.as_ref().map(|a| AbroadOut {
+                    country_region: &a.country_region,
+                    school: &a.school,
+                }),
+            },
+            archive: d.archive.as_ref(),
+            hukou: d.hukou.as_ref(),
+        }
+    }
 }
 
 /// A view as decoded.
@@ -43,8 +145,12 @@ struct ViewIn {
     authorizations: Vec<Authorization>,
 }
 
-/// The verification view of `reg` (compact JSON of its id, version, data version, basic
-/// information, destination data and authorizations), or `None` when it has no authorization.
+/// The verification view of `reg`, or `None` when it has no authorization: compact JSON of its
+/// id, version, data version and authorizations, and of the basic information and destination
+/// data a disclosure shows (name, gender, ID number and its type, school, college, major,
+/// education level, graduation date; destination code, employer name, credit code and region,
+/// school of further study or abroad and country, archive transfer, hukou migration): about
+/// 1 KB for a typical graduate, against about 1.9 KB for the whole registration.
 pub fn view_of(reg: &Registration) -> Option<Vec<u8>> {
     if reg.authorizations.is_empty() {
         return None;
@@ -53,8 +159,8 @@ pub fn view_of(reg: &Registration) -> Option<Vec<u8>> {
         id: &reg.id,
         version: reg.version,
         data_version: reg.data_version,
-        basic: reg.basic.as_deref(),
-        destination: reg.destination.as_deref(),
+        basic: reg.basic.as_deref().map(BasicOut::of),
+        destination: reg.destination.as_deref().map(DataOut::of),
         authorizations: &reg.authorizations,
     };
     // Plain structs of strings, numbers and timestamps always serialize.
