@@ -129,19 +129,18 @@ const VIEWS_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS verification_views (\
 /// The `meta` value of a file whose views are complete (see [`migrate_views`]).
 const VIEWS_VERSION: &str = "1";
 
-/// Reads an online attempt's candidate in one statement: whether a registration with a view
-/// holds number ?1, then that view — or, when none does, the decoy (the first view stored) —
-/// with the audit record it names and the registration's newest record. Both paths run the
-/// same statement and read one view.
-const CANDIDATE_VIEW: &str = "SELECT h.id IS NOT NULL, v.registration_id, v.audit_seq, v.view, \
-     v.mac, a.registration_id, a.hash, \
-     (SELECT seq FROM audit WHERE registration_id = v.registration_id ORDER BY seq DESC LIMIT 1) \
-     FROM (SELECT (SELECT w.registration_id FROM numbers n JOIN verification_views w \
-             ON w.registration_id = n.registration_id WHERE n.number = ?1) AS id, \
-           (SELECT registration_id FROM verification_views ORDER BY registration_id LIMIT 1) \
-             AS decoy) h \
-     JOIN verification_views v ON v.registration_id = COALESCE(h.id, h.decoy) \
-     LEFT JOIN audit a ON a.seq = v.audit_seq";
+/// The first step of reading an online attempt's candidate: the registration with a view that
+/// holds number ?1, and the decoy (the first view stored). Both paths run both statements and
+/// read one view ([`VIEW_ROW`]).
+const CANDIDATE_IDS: &str = "SELECT (SELECT w.registration_id FROM numbers n \
+     JOIN verification_views w ON w.registration_id = n.registration_id WHERE n.number = ?1), \
+     (SELECT registration_id FROM verification_views ORDER BY registration_id LIMIT 1)";
+
+/// A view with the audit record it names and the registration's newest record.
+const VIEW_ROW: &str = "SELECT v.audit_seq, v.view, v.mac, a.registration_id, a.hash, \
+     (SELECT seq FROM audit WHERE registration_id = ?1 ORDER BY seq DESC LIMIT 1) \
+     FROM verification_views v LEFT JOIN audit a ON a.seq = v.audit_seq \
+     WHERE v.registration_id = ?1";
 
 /// The summary columns added after the first schema, with their definitions. A file made before
 /// them gets them on open ([`migrate_summaries`]), filled from the stored registrations.
@@ -674,13 +673,23 @@ impl SqliteStore {
 
     /// The holder of `number` (compact form) as its verification view, or the decoy (the first
     /// view stored) when no registration with a view holds it, read on `c` in one statement
-    /// ([`CANDIDATE_VIEW`]) and checked against the audit log ([`store::checked_view`]); see
+    /// ([`CANDIDATE_IDS`], [`VIEW_ROW`]) and checked against the audit log ([`store::checked_view`]); see
     /// [`Store::online_attempt`]. A registration without a view has no authorization, so no
     /// number it holds can verify: it is answered through the decoy, like an unknown number.
     fn candidate(&self, c: &Connection, number: &str) -> Result<Candidate> {
+        let (holder, decoy): (Option<String>, Option<String>) = c
+            .prepare_cached(CANDIDATE_IDS)
+            .map_err(db_err)?
+            .query_row([number], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(db_err)?;
+        let found = holder.is_some();
+        let Some(id) = holder.or(decoy) else {
+            return Ok(Candidate {
+                found: false,
+                registration: None,
+            });
+        };
         type Row = (
-            bool,
-            String,
             i64,
             Value,
             Vec<u8>,
@@ -689,9 +698,9 @@ impl SqliteStore {
             Option<i64>,
         );
         let row: Option<Row> = c
-            .prepare_cached(CANDIDATE_VIEW)
+            .prepare_cached(VIEW_ROW)
             .map_err(db_err)?
-            .query_row([number], |r| {
+            .query_row([&id], |r| {
                 Ok((
                     r.get(0)?,
                     r.get(1)?,
@@ -699,17 +708,15 @@ impl SqliteStore {
                     r.get(3)?,
                     r.get(4)?,
                     r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
                 ))
             })
             .optional()
             .map_err(db_err)?;
-        let Some((found, id, audit_seq, view, mac, rec_id, rec_hash, latest)) = row else {
-            return Ok(Candidate {
-                found: false,
-                registration: None,
-            });
+        // Gone between the two statements cannot happen inside one read transaction.
+        let Some((audit_seq, view, mac, rec_id, rec_hash, latest)) = row else {
+            return self.noted(Err(Error::Tampered(format!(
+                "verification view of {id}: missing"
+            ))));
         };
         let view = self.noted(stored_text(self.at_rest.as_ref(), view, || {
             row_place(VIEW_PLACE, &id)
