@@ -1499,6 +1499,10 @@ impl PostgresStore {
     }
 }
 
+/// An audit record as [`PostgresStore::copy_batch`] writes it: sequence number, stored entry,
+/// previous hash, hash.
+type CopiedAudit = (i64, Vec<u8>, [u8; 32], [u8; 32]);
+
 impl PostgresStore {
     /// Writes the verification views of a batch of new registrations with `COPY` (see
     /// [`PostgresStore::copy_batch`]): `rows` and `audits` pair each registration with the
@@ -1507,7 +1511,7 @@ impl PostgresStore {
         &self,
         tx: &mut Transaction<'_>,
         rows: &[(&Registration, RowValues)],
-        audits: &[(i64, Vec<u8>, [u8; 32], [u8; 32])],
+        audits: &[CopiedAudit],
     ) -> Result<()> {
         let w = tx
             .copy_in(
