@@ -195,6 +195,7 @@ fn bench(c: &mut Criterion) {
         "cohorts",
         "events",
         "online_failures",
+        "verification_views",
     ] {
         let b: i64 = raw
             .query_one(

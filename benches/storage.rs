@@ -167,6 +167,52 @@ fn throughput(threads: usize, per_thread: usize, f: &(dyn Fn(usize) + Sync)) -> 
     (threads * per_thread) as f64 / t.elapsed().as_secs_f64()
 }
 
+/// Mean time of `f` over `n` calls, in µs.
+fn mean_us(n: u32, mut f: impl FnMut()) -> f64 {
+    let t = Instant::now();
+    for _ in 0..n {
+        f();
+    }
+    t.elapsed().as_secs_f64() * 1e6 / f64::from(n)
+}
+
+/// What reading the verification view costs against the whole registration: its size, the
+/// MAC, and decoding it as JSON (the stored form) or as CBOR (a binary serde format, for
+/// comparison), beside decoding the whole registration's JSON.
+fn view_costs(n: u32) {
+    use gradreg::registry::view::{registration_of_view, view_mac, view_of};
+    let reg = gradreg_benches::authorized_copy(&authorized_template(), 7, 0x5A, false).registration;
+    let whole = serde_json::to_vec(&reg).expect("json");
+    let view = view_of(&reg).expect("a view");
+    let projected = registration_of_view(&view).expect("decodes");
+    let mut cbor = Vec::new();
+    ciborium::into_writer(&projected, &mut cbor).expect("cbor");
+    let hash = [7u8; 32];
+    let whole_us = mean_us(n, || {
+        black_box(
+            serde_json::from_slice::<gradreg::Registration>(black_box(&whole)).expect("whole"),
+        );
+    });
+    let json_us = mean_us(n, || {
+        black_box(registration_of_view(black_box(&view)).expect("view"));
+    });
+    let cbor_us = mean_us(n, || {
+        black_box(
+            ciborium::from_reader::<gradreg::Registration, _>(black_box(&cbor[..])).expect("cbor"),
+        );
+    });
+    let mac_us = mean_us(n, || {
+        black_box(view_mac(None, &hash, black_box(&view)));
+    });
+    println!(
+        "verification view: {} bytes as JSON ({} as CBOR) against {} for the whole registration; \
+         decode {json_us:.2} µs (CBOR {cbor_us:.2} µs, whole registration {whole_us:.2} µs), MAC {mac_us:.2} µs",
+        view.len(),
+        cbor.len(),
+        whole.len()
+    );
+}
+
 fn bench(c: &mut Criterion) {
     let full = full_run();
     let rows = if full { 100_000 } else { 1_000 };
@@ -197,6 +243,8 @@ fn bench(c: &mut Criterion) {
     drop(csv_text);
 
     // Verification at n authorized graduates.
+    view_costs(if full { 20_000 } else { 200 });
+
     let lookup_db = dir.join(format!("gradreg-storage-auth-{tag}.db"));
     let setup = authorized_db(&lookup_db, n);
     println!(

@@ -664,3 +664,77 @@ fn change_open_with_unchanged_data_is_not_a_trap() {
         reach_authorized(h.reg.clone(), &h.policy, at).unwrap();
     }
 }
+
+/// The registration a random sequence reaches (commands that fail are skipped).
+fn reached(first: u8, steps: &[Step], seed: u8) -> (Registration, chrono::DateTime<chrono::Utc>) {
+    let policy = Policy::jiangsu();
+    let actors = actors();
+    let mut reg = start(first);
+    let mut now = day(5, 2);
+    for (i, s) in steps.iter().enumerate() {
+        now += Duration::hours(i64::from(s.hours));
+        let cmd = command(s, &reg);
+        let actor = choose_actor(s, &cmd, &actors);
+        let mut ctx = Context::new(now, &policy);
+        ctx.entropy = [seed.wrapping_add(i as u8); 16];
+        if let Ok(out) = apply(&reg, actor, &cmd, &ctx) {
+            reg = out.registration;
+        }
+    }
+    (reg, now)
+}
+
+/// Every verdict online verification gives for `reg` (each authorization's number and an unknown
+/// one, the right and a wrong name, both sections, now and later), as text.
+fn verdicts(reg: &Registration, now: chrono::DateTime<chrono::Utc>) -> Vec<String> {
+    let tables = gradreg::CodeTables::builtin();
+    let mut lookup = gradreg::MemoryRegistry::new();
+    lookup.insert(reg.clone());
+    let mut online = gradreg::OnlineVerifier::new(tables);
+    online.limit = u32::MAX;
+    online.number_limit = u32::MAX;
+    online.number_ceiling = u32::MAX;
+    let mut numbers: Vec<String> = reg
+        .authorizations
+        .iter()
+        .map(|a| a.number.to_string())
+        .collect();
+    numbers.push(VerificationNumber::from_entropy(&[0xEE; 16]).to_string());
+    let name = reg
+        .basic
+        .as_ref()
+        .map_or_else(String::new, |b| b.name.clone());
+    let mut out = Vec::new();
+    for (i, number) in numbers.iter().enumerate() {
+        for who in [name.as_str(), "李四"] {
+            for office in [archive_dept(), hukou_dept()] {
+                for at in [now, now + Duration::days(40)] {
+                    let log = gradreg::MemoryAttemptLog::new();
+                    let p = gradreg::Principal::new(&format!("p{i}")).unwrap();
+                    let v = online.verify(&p, &office, who, number, at, &lookup, &log);
+                    out.push(format!("{v:?}"));
+                }
+            }
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// A registration's verification view gives every verdict and disclosure the whole
+    /// registration gives.
+    #[test]
+    fn a_view_verifies_as_its_registration(first in 0u8..5, steps in proptest::collection::vec(step(), 1..40), seed in any::<u8>()) {
+        use gradreg::registry::view::{registration_of_view, view_of};
+        let (reg, now) = reached(first, &steps, seed);
+        match view_of(&reg) {
+            None => prop_assert!(reg.authorizations.is_empty()),
+            Some(bytes) => {
+                let view = registration_of_view(&bytes).unwrap();
+                prop_assert_eq!(verdicts(&view, now), verdicts(&reg, now));
+            }
+        }
+    }
+}

@@ -301,6 +301,43 @@ fn forge_and_recompute(kind: StoreKind, store: &Handle, id: &str) {
         .unwrap();
         prev = hash.to_vec();
     }
+    recompute_views(kind, store);
+}
+
+/// Makes every verification view again the way a forger with database access and no audit key
+/// would: from its stored registration, with its MAC over the (recomputed) record it names.
+fn recompute_views(kind: StoreKind, store: &Handle) {
+    let rows = kind
+        .rows(
+            store,
+            &format!(
+                "SELECT v.registration_id, {}, a.hash FROM verification_views v \
+                 JOIN registrations r ON r.id = v.registration_id \
+                 JOIN audit a ON a.seq = v.audit_seq",
+                kind.doc_text("r.data")
+            ),
+            &[],
+        )
+        .unwrap();
+    for row in rows {
+        let (id, data, hash) = (row[0].text(), row[1].text(), row[2].blob().unwrap());
+        let reg: gradreg::Registration = serde_json::from_str(&data).unwrap();
+        let view = gradreg::registry::view::view_of(&reg).unwrap();
+        let mac = gradreg::registry::view::view_mac(None, &hash, &view);
+        kind.exec(
+            store,
+            &format!(
+                "UPDATE verification_views SET view = {}, mac = ?3 WHERE registration_id = ?1",
+                kind.doc_from_text("?2")
+            ),
+            &[
+                (&id).into(),
+                (&String::from_utf8(view).unwrap()).into(),
+                (&mac[..]).into(),
+            ],
+        )
+        .unwrap();
+    }
 }
 
 #[test]
@@ -714,11 +751,12 @@ fn an_older_file_is_migrated_and_its_rows_bound_on_their_next_change() {
     let path = dir.join("r.db");
     let graduates = populated_file(&path, None);
     {
-        // Make the file look as the previous release wrote it: no binding columns, and every
-        // record hashed the old way.
+        // Make the file look as the previous release wrote it: no binding columns, no
+        // verification views, and every record hashed the old way.
         let c = raw(&path);
         c.execute_batch(
-            "DROP TRIGGER audit_append_only_update; \
+            "DROP TABLE verification_views; DELETE FROM meta WHERE key = 'views'; \
+             DROP TRIGGER audit_append_only_update; \
              ALTER TABLE registrations DROP COLUMN audit_seq; \
              ALTER TABLE audit DROP COLUMN registration_hash;",
         )

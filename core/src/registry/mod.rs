@@ -25,6 +25,7 @@ mod query;
 pub mod store;
 pub mod tokens;
 mod verify;
+pub mod view;
 mod worklists;
 
 #[cfg(feature = "postgres")]
@@ -52,7 +53,7 @@ pub use query::{Placement, Query, Statistics};
 use store::cohort_index_key;
 pub use store::{
     check_chain, check_chain_keyed, AuditKey, AuditRecord, ChainFault, ChainHead, ChainReport,
-    Commit, Filter, MemoryStore, RowFault, RowProblem, Store, StoredRow, Summary,
+    Commit, Filter, MemoryStore, RowFault, RowProblem, Store, StoredRow, StoredView, Summary,
 };
 pub use worklists::{CannotLogIn, LoginReasonNote, PendingVoidRequest};
 
@@ -654,8 +655,12 @@ impl Registry {
         // The newest record of each registration, with the registration hash it bound.
         let mut latest: std::collections::HashMap<String, (u64, Option<[u8; 32]>)> =
             std::collections::HashMap::new();
+        // The hash of each registration's newest record, which its verification view is bound to.
+        let mut latest_hash: std::collections::HashMap<String, [u8; 32]> =
+            std::collections::HashMap::new();
         for r in &records {
             if let Ok(e) = r.entry() {
+                latest_hash.insert(e.registration_id.clone(), r.hash);
                 latest.insert(e.registration_id, (r.seq, r.registration_hash));
             }
         }
@@ -664,6 +669,9 @@ impl Registry {
         let mut unbound = 0u64;
         let mut seen = std::collections::HashSet::new();
         let mut holders = std::collections::BTreeMap::new();
+        // The digest of the verification view each stored registration should have.
+        let mut expected_views: std::collections::HashMap<String, [u8; 32]> =
+            std::collections::HashMap::new();
         let mut summaries: std::collections::HashMap<String, Summary> = self
             .store
             .summaries(&Filter::default())?
@@ -684,6 +692,12 @@ impl Registry {
             };
             match serde_json::from_str::<Registration>(&row.data) {
                 Ok(reg) => {
+                    if let Some(v) = view::view_of(&reg) {
+                        expected_views.insert(
+                            reg.id.clone(),
+                            <sha2::Sha256 as sha2::Digest>::digest(&v).into(),
+                        );
+                    }
                     for n in store::indexed_numbers(&reg) {
                         holders.insert(n, reg.id.clone());
                     }
@@ -713,6 +727,36 @@ impl Registry {
             seen.insert(row.id);
             Ok(())
         })?;
+        // Every verification view: bound to its registration's newest record, its MAC right,
+        // and equal to the view of the stored registration (so that a view edited together with
+        // a recomputed MAC of an unkeyed chain is still found); every registration with an
+        // authorization has one.
+        let mut view_faults = std::collections::BTreeSet::new();
+        let keeps_views = self.store.stored_views(&mut |v| {
+            let newest = latest.get(&v.id).map(|(seq, _)| *seq);
+            let bound = newest == Some(v.audit_seq)
+                && latest_hash
+                    .get(&v.id)
+                    .is_some_and(|h| view::view_mac(key.as_ref(), h, &v.view)[..] == v.mac[..]);
+            let digest: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(&v.view).into();
+            let same = expected_views.remove(&v.id) == Some(digest);
+            if !(bound && same) {
+                view_faults.insert(v.id);
+            }
+            Ok(())
+        })?;
+        if keeps_views {
+            view_faults.extend(expected_views.into_keys());
+        }
+        for id in view_faults {
+            if !rows.iter().any(|p: &RowProblem| p.registration_id == id) {
+                rows.push(RowProblem {
+                    registration_id: id,
+                    fault: RowFault::Tampered,
+                    number: None,
+                });
+            }
+        }
         let mut missing: Vec<&String> = latest.keys().filter(|id| !seen.contains(*id)).collect();
         missing.sort();
         for id in missing {

@@ -36,8 +36,9 @@ use super::at_rest::{audit_place, row_place, AtRest, DataKeyRing};
 use super::store::{
     cohort_index_key, entry_json, indexed_numbers, record_hash, registration_hash,
     transfer_number_of, AuditKey, AuditRecord, ChainHead, Commit, Filter, Store, StoredRow,
-    Summary,
+    StoredView, Summary,
 };
+use super::view::{view_mac, view_of};
 use crate::codes::{AttemptKey, Candidate, Failures};
 use crate::error::{Cause, Error, Result};
 use crate::lifecycle::{Event, LoginReason, Registration, Stage, VoidStage};
@@ -67,6 +68,9 @@ const AT_REST_MARKER: &str = "at_rest_index_key";
 const DATA_PLACE: &str = "registrations.data";
 const ID_NUMBER_PLACE: &str = "registrations.id_number";
 const EVENT_PLACE: &str = "events.event";
+const VIEW_PLACE: &str = "verification_views.view";
+/// The `meta` value of a store whose verification views are complete (see [`migrate_views`]).
+const VIEWS_VERSION: &str = "1";
 
 /// How a [`PostgresStore`] is opened.
 #[derive(Clone, Debug)]
@@ -576,24 +580,133 @@ const ROW_PAGE: &str = "SELECT r.id, r.data, r.audit_seq, a.registration_id, a.e
 
 /// The reads of an online attempt in one statement: the three failure counts of the window
 /// ($1 principal, $2 number, $3 start of the window in ms; one scan of the two indexes),
-/// whether a registration holds the number, and the row of that registration — or, when none
-/// does, of the decoy: the holder of the lowest number, one index probe whatever the table's
-/// size (a found number and an unknown one both read and check one registration). The row
-/// comes with its newest audit record (one probe), in [`LOAD_ROW`]'s columns: when that record
-/// is the one that wrote the row, it is also the record `LOAD_ROW` joins by `audit_seq`.
+/// whether a registration with a verification view holds the number, and that view — or, when
+/// none does, the decoy: the first view stored, one index probe whatever the table's size (a
+/// found number and an unknown one both read and check one view). The view comes with the
+/// audit record it names and the registration's newest record (one probe each), for
+/// [`super::store::checked_view`].
 const ATTEMPT: &str = "SELECT c.p, c.n, c.pn, \
-     k.found, r.id, r.data, r.audit_seq, l.registration_id, l.entry, l.prev_hash, l.hash, \
-     l.registration_hash, l.seq, l.registration_hash IS NOT NULL \
+     k.found, v.registration_id, v.audit_seq, v.view, v.mac, a.registration_id, a.hash, \
+     (SELECT seq FROM audit WHERE registration_id = v.registration_id ORDER BY seq DESC LIMIT 1) \
      FROM (SELECT COUNT(*) FILTER (WHERE principal = $1) AS p, \
              COUNT(*) FILTER (WHERE number = $2) AS n, \
              COUNT(*) FILTER (WHERE principal = $1 AND number = $2) AS pn \
          FROM online_failures WHERE (principal = $1 OR number = $2) AND at >= $3) AS c \
-     LEFT JOIN LATERAL ((SELECT registration_id, TRUE AS found FROM numbers WHERE number = $2) \
-         UNION ALL (SELECT registration_id, FALSE FROM numbers ORDER BY number LIMIT 1) \
+     LEFT JOIN LATERAL ((SELECT w.registration_id, TRUE AS found FROM numbers n \
+             JOIN verification_views w ON w.registration_id = n.registration_id \
+             WHERE n.number = $2) \
+         UNION ALL (SELECT registration_id, FALSE FROM verification_views \
+             ORDER BY registration_id LIMIT 1) \
          LIMIT 1) AS k ON TRUE \
-     LEFT JOIN registrations r ON r.id = k.registration_id \
-     LEFT JOIN LATERAL (SELECT registration_id, entry, prev_hash, hash, registration_hash, seq \
-         FROM audit WHERE registration_id = r.id ORDER BY seq DESC LIMIT 1) AS l ON TRUE";
+     LEFT JOIN verification_views v ON v.registration_id = k.registration_id \
+     LEFT JOIN audit a ON a.seq = v.audit_seq";
+
+/// Writes a registration's verification view, bound to audit record $2.
+const PUT_VIEW: &str = "INSERT INTO verification_views(registration_id, audit_seq, view, mac, \
+     school_code) VALUES($1, $2, $3, $4, $5) ON CONFLICT (registration_id) DO UPDATE SET \
+     audit_seq = excluded.audit_seq, view = excluded.view, mac = excluded.mac, \
+     school_code = excluded.school_code";
+const DROP_VIEW: &str = "DELETE FROM verification_views WHERE registration_id = $1";
+
+/// The stored form of the verification view of `reg` bound to the audit record with hash
+/// `record_hash`: the view (sealed with data keys) and its MAC; `None` when it has none.
+fn view_values(
+    key: Option<&AuditKey>,
+    at: Option<&AtRest>,
+    reg: &Registration,
+    record_hash: &[u8; 32],
+) -> Result<Option<(Vec<u8>, [u8; 32])>> {
+    let Some(view) = view_of(reg) else {
+        return Ok(None);
+    };
+    let mac = view_mac(key, record_hash, &view);
+    let text = String::from_utf8(view)
+        .map_err(|e| Error::Storage(Cause::with_error("verification view", e)))?;
+    Ok(Some((
+        put_text(at, text, || row_place(VIEW_PLACE, &reg.id))?,
+        mac,
+    )))
+}
+
+/// Writes (or removes, when it has none) the verification view of `reg`, bound to audit record
+/// `seq` with hash `record_hash`, in the caller's transaction.
+#[allow(clippy::too_many_arguments)]
+fn put_view(
+    stmts: &mut HashMap<&'static str, postgres::Statement>,
+    tx: &mut impl GenericClient,
+    key: Option<&AuditKey>,
+    at: Option<&AtRest>,
+    reg: &Registration,
+    seq: i64,
+    record_hash: &[u8; 32],
+    school_code: &str,
+) -> Result<()> {
+    match view_values(key, at, reg, record_hash)? {
+        Some((view, mac)) => {
+            let s = prep(stmts, tx, PUT_VIEW)?;
+            tx.execute(&s, &[&reg.id, &seq, &view, &&mac[..], &school_code])
+                .map_err(pg_err)?;
+        }
+        None => {
+            let s = prep(stmts, tx, DROP_VIEW)?;
+            tx.execute(&s, &[&reg.id]).map_err(pg_err)?;
+        }
+    }
+    Ok(())
+}
+
+/// Fills the verification views of a store written before them, once, in one transaction
+/// under the schema lock: each stored registration is read through the audit check, and one
+/// that passes gets its view, bound to its newest audit record (one that fails gets none: it
+/// never verifies, and the full check reports it). A store already filled is left alone.
+fn migrate_views(
+    client: &mut postgres::Client,
+    key: Option<&AuditKey>,
+    at: Option<&AtRest>,
+) -> Result<()> {
+    let mut tx = client.transaction().map_err(pg_err)?;
+    tx.execute(LOCK, &[&LOCK_SCHEMA]).map_err(pg_err)?;
+    let done: Option<String> = tx
+        .query_opt("SELECT value FROM meta WHERE key = 'views'", &[])
+        .map_err(pg_err)?
+        .map(|r| r.get(0));
+    if done.as_deref() == Some(VIEWS_VERSION) {
+        return Ok(());
+    }
+    let mut stmts = HashMap::new();
+    let ids: Vec<(String, String)> = tx
+        .query("SELECT id, school_code FROM registrations ORDER BY id", &[])
+        .map_err(pg_err)?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    for (id, school) in ids {
+        let Ok(Some(reg)) = load_row(&mut stmts, &mut tx, &id, key, at) else {
+            continue;
+        };
+        if reg.authorizations.is_empty() {
+            continue;
+        }
+        let newest = tx
+            .query_opt(
+                "SELECT seq, hash FROM audit WHERE registration_id = $1 ORDER BY seq DESC LIMIT 1",
+                &[&id],
+            )
+            .map_err(pg_err)?;
+        if let Some(r) = newest {
+            let seq: i64 = r.get(0);
+            let hash = hash_from(r.get::<_, &[u8]>(1));
+            put_view(&mut stmts, &mut tx, key, at, &reg, seq, &hash, &school)?;
+        }
+    }
+    tx.execute(
+        "INSERT INTO meta(key, value) VALUES('views', $1) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        &[&VIEWS_VERSION],
+    )
+    .map_err(pg_err)?;
+    tx.commit().map_err(pg_err)
+}
 
 /// Analyzes the tables a bulk load has just filled while they had no planner statistics yet
 /// ([`NEVER_ANALYZED`]), so that the first plans made on them do not assume they are empty.
@@ -830,6 +943,23 @@ fn reseal(tx: &mut Transaction<'_>, at: &AtRest, limit: i64, clear: bool) -> Res
         tx.batch_execute("ALTER TABLE audit ENABLE TRIGGER audit_append_only")
             .map_err(pg_err)?;
     }
+    let views = tx
+        .query(
+            "SELECT registration_id, view FROM verification_views \
+             WHERE substring(view from 1 for 5) <> $1 ORDER BY registration_id LIMIT $2",
+            &[&header, &limit],
+        )
+        .map_err(pg_err)?;
+    for r in views {
+        let id: String = r.get(0);
+        let view = read(r.get(1), &|| row_place(VIEW_PLACE, &id))?;
+        tx.execute(
+            "UPDATE verification_views SET view = $2 WHERE registration_id = $1",
+            &[&id, &at.seal_text(&row_place(VIEW_PLACE, &id), &view)?],
+        )
+        .map_err(pg_err)?;
+        written += 1;
+    }
     let events = tx
         .query(
             "SELECT seq, registration_id, event FROM events \
@@ -911,6 +1041,7 @@ impl PostgresStore {
             create_schema(&mut c.client)?;
             check_audit_key(&mut c.client, options.audit_key.as_ref())?;
             let at = setup_at_rest(&mut c.client, options.data_keys)?;
+            migrate_views(&mut c.client, options.audit_key.as_ref(), at.as_ref())?;
             (at, known_partitions(&mut c.client)?)
         };
         Ok(PostgresStore {
@@ -1008,19 +1139,25 @@ impl PostgresStore {
             by_principal_on_number: count(2),
         };
         let found = r.get::<_, Option<bool>>(3) == Some(true);
-        let (key, at) = (self.key.as_ref(), self.at_rest.as_ref());
         let registration = match r.get::<_, Option<&str>>(4) {
             None => None,
-            // The newest audit record is the one that wrote the row: [`LOAD_ROW`]'s columns.
-            Some(_)
-                if r.get::<_, Option<i64>>(6)
-                    .is_some_and(|s| Some(s) == r.get(12)) =>
-            {
-                Some(self.noted(BoundRow::from_row_at(&r, 4)?.registration(key, at))?)
+            Some(id) => {
+                let view = self.noted(stored_text(self.at_rest.as_ref(), r.get(6), || {
+                    row_place(VIEW_PLACE, id)
+                }))?;
+                Some(self.noted(super::store::checked_view(
+                    &super::store::ViewBinding {
+                        id,
+                        view: view.as_bytes(),
+                        mac: r.get::<_, &[u8]>(7),
+                        audit_seq: r.get(5),
+                        record_registration: r.get(8),
+                        record_hash: r.get(9),
+                        latest_seq: r.get(10),
+                    },
+                    self.key.as_ref(),
+                ))?)
             }
-            // Not bound to its newest record (tampered, or never bound): the full read gives
-            // the exact refusal.
-            Some(id) => self.noted(load_row(stmts, c, id, key, at))?,
         };
         Ok((
             failures,
@@ -1147,6 +1284,16 @@ impl PostgresStore {
                 ],
             )
             .map_err(pg_err)?;
+            put_view(
+                stmts,
+                &mut tx,
+                self.key.as_ref(),
+                at,
+                reg,
+                v.audit_seq,
+                &hash,
+                &v.school_code,
+            )?;
             prev = hash;
             if !cm.outcome.events.is_empty() {
                 let mut seqs = Vec::with_capacity(cm.outcome.events.len());
@@ -1336,6 +1483,7 @@ impl PostgresStore {
             }
             w.finish().map_err(pg_err)?;
         }
+        self.copy_views(tx, &rows, &audits)?;
         if !events.is_empty() {
             let w = tx
                 .copy_in(
@@ -1351,6 +1499,43 @@ impl PostgresStore {
             w.finish().map_err(pg_err)?;
         }
         Ok(Some(seq))
+    }
+}
+
+/// An audit record as [`PostgresStore::copy_batch`] writes it: sequence number, stored entry,
+/// previous hash, hash.
+type CopiedAudit = (i64, Vec<u8>, [u8; 32], [u8; 32]);
+
+impl PostgresStore {
+    /// Writes the verification views of a batch of new registrations with `COPY` (see
+    /// [`PostgresStore::copy_batch`]): `rows` and `audits` pair each registration with the
+    /// audit record written for it (its sequence number and hash at 0 and 3).
+    fn copy_views(
+        &self,
+        tx: &mut Transaction<'_>,
+        rows: &[(&Registration, RowValues)],
+        audits: &[CopiedAudit],
+    ) -> Result<()> {
+        let w = tx
+            .copy_in(
+                "COPY verification_views(registration_id, audit_seq, view, mac, school_code) \
+                 FROM STDIN (FORMAT binary)",
+            )
+            .map_err(pg_err)?;
+        let mut w = BinaryCopyInWriter::new(
+            w,
+            &[Type::TEXT, Type::INT8, Type::BYTEA, Type::BYTEA, Type::TEXT],
+        );
+        for ((reg, v), (seq, _, _, hash)) in rows.iter().zip(audits) {
+            if let Some((view, mac)) =
+                view_values(self.key.as_ref(), self.at_rest.as_ref(), reg, hash)?
+            {
+                w.write(&[&v.id, seq, &view, &&mac[..], &v.school_code])
+                    .map_err(pg_err)?;
+            }
+        }
+        w.finish().map_err(pg_err)?;
+        Ok(())
     }
 }
 
@@ -1842,6 +2027,38 @@ impl Store for PostgresStore {
                     id,
                     audit_seq: r.get::<_, Option<i64>>(1).map(to_u64),
                     data,
+                })?;
+            }
+        }
+    }
+
+    fn stored_views(&self, f: &mut dyn FnMut(StoredView) -> Result<()>) -> Result<bool> {
+        let mut after = String::new();
+        loop {
+            let page = {
+                let mut c = self.pool.get()?;
+                c.client
+                    .query(
+                        "SELECT registration_id, audit_seq, view, mac FROM verification_views \
+                         WHERE registration_id > $1 ORDER BY registration_id LIMIT 1000",
+                        &[&after],
+                    )
+                    .map_err(pg_err)?
+            };
+            if page.is_empty() {
+                return Ok(true);
+            }
+            for r in page {
+                let id: String = r.get(0);
+                after.clone_from(&id);
+                let view = self.noted(stored_text(self.at_rest.as_ref(), r.get(2), || {
+                    row_place(VIEW_PLACE, &id)
+                }))?;
+                f(StoredView {
+                    id,
+                    audit_seq: to_u64(r.get(1)),
+                    view: view.into_bytes(),
+                    mac: r.get(3),
                 })?;
             }
         }

@@ -16,9 +16,10 @@ use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBeha
 use super::at_rest::{audit_place, row_place, AtRest, DataKeyRing};
 
 use super::store::{
-    cohort_index_key, entry_json, record_hash, registration_hash, transfer_number_of, AuditKey,
-    AuditRecord, ChainHead, Commit, Filter, Store, StoredRow, Summary,
+    self, cohort_index_key, entry_json, record_hash, registration_hash, transfer_number_of,
+    AuditKey, AuditRecord, ChainHead, Commit, Filter, Store, StoredRow, StoredView, Summary,
 };
+use super::view::{view_mac, view_of};
 use crate::codes::{AttemptKey, Candidate, Failures};
 use crate::error::{Cause, Error, Result};
 use crate::lifecycle::{Event, LoginReason, Registration, Stage, VoidStage};
@@ -119,6 +120,32 @@ const SCHEMA_VERSION: &str = "1";
 /// new registration.
 const DROP_UNUSED_INDEXES: &str = "DROP INDEX IF EXISTS registrations_college_major; \
      DROP INDEX IF EXISTS registrations_school;";
+
+/// The verification views (see [`super::view`]): per registration with an authorization, the
+/// part online verification reads, the audit record it is bound to and its MAC. Created on
+/// every open, so a file written before it gains it (filled by [`migrate_views`]). A rowid
+/// table, not `WITHOUT ROWID`: a view (about 1 KB, more with several authorizations) is past
+/// what a `WITHOUT ROWID` row keeps inside its 4 KB B-tree page (about 1,000 bytes), and its
+/// overflow pages made a lookup three times slower than the rowid table's second B-tree probe.
+const VIEWS_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS verification_views (\
+     registration_id TEXT PRIMARY KEY, audit_seq INTEGER NOT NULL, view BLOB NOT NULL, \
+     mac BLOB NOT NULL);";
+
+/// The `meta` value of a file whose views are complete (see [`migrate_views`]).
+const VIEWS_VERSION: &str = "1";
+
+/// The first step of reading an online attempt's candidate: the registration with a view that
+/// holds number ?1, and the decoy (the first view stored). Both paths run both statements and
+/// read one view ([`VIEW_ROW`]).
+const CANDIDATE_IDS: &str = "SELECT (SELECT w.registration_id FROM numbers n \
+     JOIN verification_views w ON w.registration_id = n.registration_id WHERE n.number = ?1), \
+     (SELECT registration_id FROM verification_views ORDER BY registration_id LIMIT 1)";
+
+/// A view with the audit record it names and the registration's newest record.
+const VIEW_ROW: &str = "SELECT v.audit_seq, v.view, v.mac, a.registration_id, a.hash, \
+     (SELECT seq FROM audit WHERE registration_id = ?1 ORDER BY seq DESC LIMIT 1) \
+     FROM verification_views v LEFT JOIN audit a ON a.seq = v.audit_seq \
+     WHERE v.registration_id = ?1";
 
 /// The summary columns added after the first schema, with their definitions. A file made before
 /// them gets them on open ([`migrate_summaries`]), filled from the stored registrations.
@@ -578,6 +605,7 @@ impl SqliteStore {
         conn.execute_batch(SCHEMA).map_err(db_err)?;
         conn.execute_batch(NOTIFY_SCHEMA).map_err(db_err)?;
         conn.execute_batch(ATTEMPTS_SCHEMA).map_err(db_err)?;
+        conn.execute_batch(VIEWS_SCHEMA).map_err(db_err)?;
         migrate_cohorts(&mut conn)?;
         let version: Option<String> = conn
             .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
@@ -606,6 +634,7 @@ impl SqliteStore {
         migrate_binding(&conn)?;
         check_audit_key(&conn, key.as_ref())?;
         let at_rest = setup_at_rest(&mut conn, data_keys)?;
+        migrate_views(&mut conn, key.as_ref(), at_rest.as_ref())?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
             readers: None,
@@ -648,27 +677,71 @@ impl SqliteStore {
         }
     }
 
-    /// The holder of `number` (compact form), or the decoy (the first registration stored) when
-    /// no registration holds it, read and decoded on `c` (see [`Store::online_attempt`]).
+    /// The holder of `number` (compact form) as its verification view, or the decoy (the first
+    /// view stored) when no registration with a view holds it, read on `c` in one statement
+    /// ([`CANDIDATE_IDS`], [`VIEW_ROW`]) and checked against the audit log ([`store::checked_view`]); see
+    /// [`Store::online_attempt`]. A registration without a view has no authorization, so no
+    /// number it holds can verify: it is answered through the decoy, like an unknown number.
     fn candidate(&self, c: &Connection, number: &str) -> Result<Candidate> {
-        // The same statements on both paths: the holder of the number and the decoy are both
-        // asked for, then exactly one registration is read and decoded.
         let (holder, decoy): (Option<String>, Option<String>) = c
-            .prepare_cached(
-                "SELECT (SELECT registration_id FROM numbers WHERE number = ?1), \
-                        (SELECT id FROM registrations ORDER BY rowid LIMIT 1)",
-            )
+            .prepare_cached(CANDIDATE_IDS)
             .map_err(db_err)?
             .query_row([number], |r| Ok((r.get(0)?, r.get(1)?)))
             .map_err(db_err)?;
         let found = holder.is_some();
-        let registration = match holder.or(decoy) {
-            Some(id) => self.noted(load_row(c, &id, self.key.as_ref(), self.at_rest.as_ref()))?,
-            None => None,
+        let Some(id) = holder.or(decoy) else {
+            return Ok(Candidate {
+                found: false,
+                registration: None,
+            });
         };
+        type Row = (
+            i64,
+            Value,
+            Vec<u8>,
+            Option<String>,
+            Option<Vec<u8>>,
+            Option<i64>,
+        );
+        let row: Option<Row> = c
+            .prepare_cached(VIEW_ROW)
+            .map_err(db_err)?
+            .query_row([&id], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })
+            .optional()
+            .map_err(db_err)?;
+        // Gone between the two statements cannot happen inside one read transaction.
+        let Some((audit_seq, view, mac, rec_id, rec_hash, latest)) = row else {
+            return self.noted(Err(Error::Tampered(format!(
+                "verification view of {id}: missing"
+            ))));
+        };
+        let view = self.noted(stored_text(self.at_rest.as_ref(), view, || {
+            row_place(VIEW_PLACE, &id)
+        }))?;
+        let registration = self.noted(store::checked_view(
+            &store::ViewBinding {
+                id: &id,
+                view: view.as_bytes(),
+                mac: &mac,
+                audit_seq,
+                record_registration: rec_id.as_deref(),
+                record_hash: rec_hash.as_deref(),
+                latest_seq: latest,
+            },
+            self.key.as_ref(),
+        ))?;
         Ok(Candidate {
             found,
-            registration,
+            registration: Some(registration),
         })
     }
 
@@ -888,6 +961,7 @@ const AT_REST_MARKER: &str = "at_rest_index_key";
 const DATA_PLACE: &str = "registrations.data";
 const ID_NUMBER_PLACE: &str = "registrations.id_number";
 const EVENT_PLACE: &str = "events.event";
+const VIEW_PLACE: &str = "verification_views.view";
 
 /// A text column's stored form: the text itself without data keys, sealed for `place` with.
 fn put_text(at: Option<&AtRest>, text: String, place: impl FnOnce() -> Vec<u8>) -> Result<Value> {
@@ -1098,6 +1172,30 @@ fn reseal(tx: &Connection, at: &AtRest, limit: i64, clear: bool) -> Result<u64> 
             tx.execute_batch(&sql).map_err(db_err)?;
         }
     }
+    let views: Vec<(String, Value)> = {
+        let mut stmt = tx
+            .prepare(
+                "SELECT registration_id, view FROM verification_views \
+                 WHERE substr(view, 1, 5) IS NOT ?1 ORDER BY registration_id LIMIT ?2",
+            )
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map(params![header, limit], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(db_err)?;
+        rows.collect::<std::result::Result<_, _>>()
+            .map_err(db_err)?
+    };
+    for (id, view) in views {
+        let view = read(view, &|| row_place(VIEW_PLACE, &id))?;
+        tx.prepare_cached("UPDATE verification_views SET view = ?2 WHERE registration_id = ?1")
+            .map_err(db_err)?
+            .execute(params![
+                id,
+                at.seal_text(&row_place(VIEW_PLACE, &id), &view)?
+            ])
+            .map_err(db_err)?;
+        written += 1;
+    }
     let events: Vec<(i64, String, Value)> = {
         let mut stmt = tx
             .prepare(
@@ -1125,6 +1223,96 @@ fn reseal(tx: &Connection, at: &AtRest, limit: i64, clear: bool) -> Result<u64> 
         written += 1;
     }
     Ok(written)
+}
+
+/// Writes the verification view of `reg` (see [`super::view`]), bound to the audit record
+/// `seq` with hash `record_hash` that the same transaction writes; a registration without
+/// authorizations has none (an older one is removed; a `fresh` registration had none).
+fn put_view(
+    tx: &Connection,
+    key: Option<&AuditKey>,
+    at: Option<&AtRest>,
+    reg: &Registration,
+    seq: i64,
+    record_hash: &[u8; 32],
+    fresh: bool,
+) -> Result<()> {
+    match view_of(reg) {
+        Some(view) => {
+            let mac = view_mac(key, record_hash, &view);
+            let text = String::from_utf8(view)
+                .map_err(|e| Error::Storage(Cause::with_error("verification view", e)))?;
+            let stored = put_text(at, text, || row_place(VIEW_PLACE, &reg.id))?;
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO verification_views(registration_id, audit_seq, view, mac) \
+                 VALUES(?1, ?2, ?3, ?4)",
+            )
+            .map_err(db_err)?
+            .execute(params![reg.id, seq, stored, &mac[..]])
+            .map_err(db_err)?;
+        }
+        None if !fresh => {
+            tx.prepare_cached("DELETE FROM verification_views WHERE registration_id = ?1")
+                .map_err(db_err)?
+                .execute([&reg.id])
+                .map_err(db_err)?;
+        }
+        None => {}
+    }
+    Ok(())
+}
+
+/// Fills the verification views of a file written before them, once, in one transaction: each
+/// stored registration is read through the audit check, and one that passes gets its view,
+/// bound to its newest audit record. A registration that fails the check gets none (it never
+/// verifies, and the full check reports it). A file already filled is left alone.
+fn migrate_views(conn: &mut Connection, key: Option<&AuditKey>, at: Option<&AtRest>) -> Result<()> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db_err)?;
+    let done: Option<String> = tx
+        .query_row("SELECT value FROM meta WHERE key = 'views'", [], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(db_err)?;
+    if done.as_deref() == Some(VIEWS_VERSION) {
+        return Ok(());
+    }
+    let ids: Vec<String> = {
+        let mut stmt = tx
+            .prepare("SELECT id FROM registrations ORDER BY id")
+            .map_err(db_err)?;
+        let rows = stmt.query_map([], |r| r.get(0)).map_err(db_err)?;
+        rows.collect::<std::result::Result<_, _>>()
+            .map_err(db_err)?
+    };
+    for id in ids {
+        let Ok(Some(reg)) = load_row(&tx, &id, key, at) else {
+            continue;
+        };
+        if reg.authorizations.is_empty() {
+            continue;
+        }
+        let newest: Option<(i64, Vec<u8>)> = tx
+            .query_row(
+                "SELECT seq, hash FROM audit WHERE registration_id = ?1 ORDER BY seq DESC LIMIT 1",
+                [&id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(db_err)?;
+        if let Some((seq, hash)) = newest {
+            put_view(&tx, key, at, &reg, seq, &hash_from(hash), false)?;
+        }
+    }
+    tx.execute(
+        "INSERT INTO meta(key, value) VALUES('views', ?1) \
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [VIEWS_VERSION],
+    )
+    .map_err(db_err)?;
+    tx.commit().map_err(db_err)
 }
 
 impl Store for SqliteStore {
@@ -1383,6 +1571,15 @@ impl Store for SqliteStore {
                         &rh[..]
                     ])
                     .map_err(db_err)?;
+                put_view(
+                    &tx,
+                    self.key.as_ref(),
+                    at,
+                    reg,
+                    record_seq_value,
+                    &hash,
+                    fresh,
+                )?;
                 prev = hash;
                 for e in &cm.outcome.events {
                     let e = put_text(at, serde_json::to_string(e)?, || {
@@ -1868,6 +2065,45 @@ impl Store for SqliteStore {
                     id,
                     audit_seq: seq.map(|s| u64::try_from(s).unwrap_or(0)),
                     data,
+                })?;
+            }
+        }
+    }
+
+    fn stored_views(&self, f: &mut dyn FnMut(StoredView) -> Result<()>) -> Result<bool> {
+        let mut after = String::new();
+        loop {
+            let page: Vec<(String, i64, Value, Vec<u8>)> = {
+                let c = self.lock()?;
+                let mut stmt = c
+                    .prepare_cached(
+                        "SELECT registration_id, audit_seq, view, mac FROM verification_views \
+                         WHERE registration_id > ?1 ORDER BY registration_id LIMIT 1000",
+                    )
+                    .map_err(db_err)?;
+                let rows = stmt
+                    .query_map([&after], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                    })
+                    .map_err(db_err)?;
+                self.noted(
+                    rows.collect::<std::result::Result<Vec<_>, _>>()
+                        .map_err(db_err),
+                )?
+            };
+            if page.is_empty() {
+                return Ok(true);
+            }
+            for (id, seq, view, mac) in page {
+                after.clone_from(&id);
+                let view = self.noted(stored_text(self.at_rest.as_ref(), view, || {
+                    row_place(VIEW_PLACE, &id)
+                }))?;
+                f(StoredView {
+                    id,
+                    audit_seq: u64::try_from(seq).unwrap_or(0),
+                    view: view.into_bytes(),
+                    mac,
                 })?;
             }
         }

@@ -258,6 +258,29 @@ pub fn record_hash(
     }
 }
 
+/// SHA-256 (or HMAC-SHA256 under `key`) of `domain` followed by `parts`: the pattern of every
+/// keyed-or-not hash of the registry (see [`record_hash`]).
+pub(crate) fn labelled_mac(key: Option<&AuditKey>, domain: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    match key {
+        None => {
+            let mut h = Sha256::new();
+            h.update(domain);
+            for p in parts {
+                h.update(p);
+            }
+            h.finalize().into()
+        }
+        Some(k) => {
+            let mut m = k.mac();
+            m.update(domain);
+            for p in parts {
+                m.update(p);
+            }
+            m.finalize().into_bytes().into()
+        }
+    }
+}
+
 /// The hash that binds a stored registration to the audit record that wrote it: SHA-256 of its
 /// canonical JSON as stored (in plaintext, so that encrypting the stored column or changing its
 /// key never changes it).
@@ -532,6 +555,20 @@ pub struct StoredRow {
     pub data: String,
 }
 
+/// One stored verification view as the store holds it (see [`super::view`]), for checking it
+/// against the registration and the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredView {
+    /// The registration id the view is stored under.
+    pub id: String,
+    /// The sequence number of the audit record the view is bound to.
+    pub audit_seq: u64,
+    /// The view, in plaintext.
+    pub view: Vec<u8>,
+    /// Its MAC (see [`super::view::view_mac`]).
+    pub mac: Vec<u8>,
+}
+
 /// Filter pushed down to the store.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Filter {
@@ -689,6 +726,14 @@ pub trait Store: Send + Sync {
     /// The number index as stored: `(number, registration id)`, ordered by number.
     fn number_index(&self) -> Result<Vec<(String, String)>>;
 
+    /// Calls `f` with every stored verification view (plaintext), ordered by registration id,
+    /// without checking it; returns whether the store keeps views at all (the default, for a
+    /// store that does not, calls nothing and returns `false`).
+    fn stored_views(&self, f: &mut dyn FnMut(StoredView) -> Result<()>) -> Result<bool> {
+        let _ = f;
+        Ok(false)
+    }
+
     /// The key of a keyed audit chain, when the store was opened with one.
     fn audit_key(&self) -> Option<AuditKey> {
         None
@@ -791,6 +836,68 @@ pub(crate) fn checked_registration(
             e,
         ))
     })
+}
+
+/// A stored verification view as a store read it for an online attempt — the view (plaintext)
+/// and its MAC, the audit record it names, and the registration's newest record — for
+/// [`checked_view`].
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) struct ViewBinding<'a> {
+    /// The registration id the view is stored under.
+    pub(crate) id: &'a str,
+    /// The view (plaintext).
+    pub(crate) view: &'a [u8],
+    /// Its stored MAC.
+    pub(crate) mac: &'a [u8],
+    /// The sequence number of the audit record the view names.
+    pub(crate) audit_seq: i64,
+    /// That record's registration id (`None` when there is no such record).
+    pub(crate) record_registration: Option<&'a str>,
+    /// That record's hash.
+    pub(crate) record_hash: Option<&'a [u8]>,
+    /// The newest audit record of the registration.
+    pub(crate) latest_seq: Option<i64>,
+}
+
+/// Checks a stored verification view against the audit log — the record it names exists, is
+/// of this registration, is its newest, and the view's MAC over that record's hash and the
+/// view matches (keyed with `key` when given) — and decodes it into the registration it
+/// projects ([`super::view::registration_of_view`]): [`Error::Tampered`] when any of that
+/// fails, [`Error::Corrupt`] when it does not decode. Every store reads views through this one
+/// check.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) fn checked_view(v: &ViewBinding<'_>, key: Option<&AuditKey>) -> Result<Registration> {
+    let id = v.id;
+    let seq = v.audit_seq;
+    let tampered = |why: String| Err(Error::Tampered(format!("verification view of {id}: {why}")));
+    let (Some(rec_id), Some(hash)) = (v.record_registration, v.record_hash) else {
+        return tampered(format!("the audit record {seq} it names is missing"));
+    };
+    if rec_id != id {
+        return tampered(format!("audit record {seq} is of {rec_id}"));
+    }
+    if v.latest_seq != Some(seq) {
+        return tampered(format!(
+            "it is an older state: audit record {} is newer than {seq}",
+            v.latest_seq.unwrap_or(0)
+        ));
+    }
+    let mac = super::view::view_mac(key, hash, v.view);
+    // Compared without an early exit.
+    let diff = v.mac.len() ^ mac.len()
+        | usize::from(
+            mac.iter()
+                .zip(v.mac.iter())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b)),
+        );
+    if diff != 0 {
+        return tampered(format!("it is not bound to audit record {seq}"));
+    }
+    let reg = super::view::registration_of_view(v.view)?;
+    if reg.id != id {
+        return tampered(format!("it holds registration {}", reg.id));
+    }
+    Ok(reg)
 }
 
 /// Moves a cursor: the new cursor, or [`Error::AckBeyondOutbox`] when `seq` is past `last`.

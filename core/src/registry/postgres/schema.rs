@@ -115,6 +115,13 @@ CREATE TABLE IF NOT EXISTS sent_notifications (
     school_code TEXT NOT NULL DEFAULT '*',
     PRIMARY KEY (consumer, id)
 );
+CREATE TABLE IF NOT EXISTS verification_views (
+    registration_id TEXT COLLATE "C" PRIMARY KEY,
+    audit_seq BIGINT NOT NULL,
+    view BYTEA NOT NULL,
+    mac BYTEA NOT NULL,
+    school_code TEXT NOT NULL DEFAULT ''
+);
 CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     RAISE EXCEPTION 'audit log is append-only';
