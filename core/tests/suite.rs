@@ -41,7 +41,7 @@ fn placeholders_bind_as_literals_of_each_dialect() {
     assert_eq!(StoreKind::Sqlite.bind("?10 ?1", &many), "10 1");
     assert_eq!(
         StoreKind::Sqlite.doc_replace("data", "'a'", "'b'"),
-        "replace(data, 'a', 'b')"
+        "doc_pack(replace(doc_text(data), 'a', 'b'))"
     );
     assert_eq!(
         StoreKind::Postgres.doc_replace("data", "'a'", "'b'"),

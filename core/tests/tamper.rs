@@ -80,7 +80,9 @@ fn populated_file(path: &Path, key: Option<AuditKey>) -> Vec<(String, String)> {
 }
 
 fn raw(path: &Path) -> Connection {
-    Connection::open(path).unwrap()
+    let c = Connection::open(path).unwrap();
+    add_document_functions(&c).unwrap();
+    c
 }
 
 fn verdict(r: &Registry, number: &str) -> VerdictKind {
@@ -656,7 +658,7 @@ proptest! {
         let (id, _) = &graduates[which];
         let c = raw(&path);
         let (data, seq): (String, i64) = c
-            .query_row("SELECT data, audit_seq FROM registrations WHERE id = ?1", [id], |r| {
+            .query_row("SELECT doc_text(data), audit_seq FROM registrations WHERE id = ?1", [id], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })
             .unwrap();
@@ -667,7 +669,7 @@ proptest! {
                 let mut out: String = chars[..i].iter().collect();
                 out.push(*ch);
                 out.extend(&chars[i + 1..]);
-                c.execute("UPDATE registrations SET data = ?2 WHERE id = ?1", params![id, out]).unwrap();
+                c.execute("UPDATE registrations SET data = doc_pack(?2) WHERE id = ?1", params![id, out]).unwrap();
                 out != data
             }
             Edit::Cut(p, n) => {
@@ -675,17 +677,17 @@ proptest! {
                 let i = p % chars.len();
                 let j = (i + n).min(chars.len());
                 let out: String = chars[..i].iter().chain(&chars[j..]).collect();
-                c.execute("UPDATE registrations SET data = ?2 WHERE id = ?1", params![id, out]).unwrap();
+                c.execute("UPDATE registrations SET data = doc_pack(?2) WHERE id = ?1", params![id, out]).unwrap();
                 out != data
             }
             Edit::Field(f, v) => {
                 c.execute(
-                    "UPDATE registrations SET data = json_set(data, ?2, ?3) WHERE id = ?1",
+                    "UPDATE registrations SET data = doc_pack(json_set(doc_text(data), ?2, ?3)) WHERE id = ?1",
                     params![id, f, v],
                 )
                 .unwrap();
                 let now: String = c
-                    .query_row("SELECT data FROM registrations WHERE id = ?1", [id], |r| r.get(0))
+                    .query_row("SELECT doc_text(data) FROM registrations WHERE id = ?1", [id], |r| r.get(0))
                     .unwrap();
                 now != data
             }
@@ -763,7 +765,7 @@ fn an_older_file_is_migrated_and_its_rows_bound_on_their_next_change() {
         .unwrap();
         let rows: Vec<(i64, String)> = {
             let mut s = c
-                .prepare("SELECT seq, entry FROM audit ORDER BY seq")
+                .prepare("SELECT seq, doc_text(entry) FROM audit ORDER BY seq")
                 .unwrap();
             let rows = s.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
             rows.map(|r| r.unwrap()).collect()

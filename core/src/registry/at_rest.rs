@@ -359,14 +359,22 @@ impl AtRest {
         seal(&self.ring, INDEX_KEY_PLACE, &self.index_key)
     }
 
-    /// Seals text for a place.
+    /// Seals text for a place (in the stores' packed form when it is a document; see
+    /// [`super::stored`]).
     pub(crate) fn seal_text(&self, place: &[u8], text: &str) -> Result<Vec<u8>> {
+        #[cfg(any(feature = "sqlite", feature = "postgres"))]
+        return seal(&self.ring, place, &super::stored::pack(text)?);
+        #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
         seal(&self.ring, place, text.as_bytes())
     }
 
-    /// Opens text sealed for a place.
+    /// Opens text sealed for a place (packed or not).
     pub(crate) fn open_text(&self, place: &[u8], sealed: &[u8]) -> Result<String> {
         let plain = open(&self.ring, place, sealed)?;
+        #[cfg(any(feature = "sqlite", feature = "postgres"))]
+        if super::stored::is_packed(&plain) {
+            return super::stored::unpack(&plain);
+        }
         String::from_utf8(plain)
             .map_err(|_| Error::Undecryptable("a sealed value is not UTF-8 text".into()))
     }

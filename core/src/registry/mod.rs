@@ -32,6 +32,8 @@ mod worklists;
 pub mod postgres;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub mod stored;
 
 use std::sync::Arc;
 

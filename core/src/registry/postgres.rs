@@ -225,7 +225,8 @@ fn lock_key(namespace: &str, name: &str) -> i64 {
     i64::from_be_bytes(b)
 }
 
-/// A document column's stored form: UTF-8 text without data keys, sealed for `place` with.
+/// A document column's stored form: UTF-8 text without data keys (readable by SQL), sealed
+/// for `place` (packed first, see [`super::stored`]) with.
 fn put_text(at: Option<&AtRest>, text: String, place: impl FnOnce() -> Vec<u8>) -> Result<Vec<u8>> {
     match at {
         None => Ok(text.into_bytes()),

@@ -19,6 +19,7 @@ use super::store::{
     self, cohort_index_key, entry_json, record_hash, registration_hash, transfer_number_of,
     AuditKey, AuditRecord, ChainHead, Commit, Filter, Store, StoredRow, StoredView, Summary,
 };
+use super::stored;
 use super::view::{view_mac, view_of};
 use crate::codes::{AttemptKey, Candidate, Failures};
 use crate::error::{Cause, Error, Result};
@@ -186,11 +187,20 @@ const FIND_BY_ID_NUMBER: &str =
 const MIGRATE_COHORTS: &str = r#"
 DROP INDEX registrations_id_number;
 CREATE INDEX registrations_id_number ON registrations(id_number) WHERE id_number <> '';
-INSERT OR IGNORE INTO cohorts(id_number, graduation_year, education_level, registration_id)
-    SELECT id_number, COALESCE(graduation_year, 0),
-           COALESCE(json_extract(data, '$.basic.education_level'), ''), id
-    FROM registrations WHERE id_number <> '';
 "#;
+
+/// The education level of a stored registration document (clear or packed; empty when it
+/// cannot be read, as json_extract gave before).
+fn stored_education_level(data: Value) -> String {
+    let text = match data {
+        Value::Text(t) => Some(t),
+        Value::Blob(b) if stored::is_packed(&b) => stored::unpack(&b).ok(),
+        _ => None,
+    };
+    text.and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| v["basic"]["education_level"].as_str().map(str::to_string))
+        .unwrap_or_default()
+}
 
 /// Replaces the unique ID-number index of an older file (see [`MIGRATE_COHORTS`]).
 fn migrate_cohorts(conn: &mut Connection) -> Result<()> {
@@ -207,6 +217,30 @@ fn migrate_cohorts(conn: &mut Connection) -> Result<()> {
         .map_err(db_err)?;
     if sql.is_some_and(|s| s.to_ascii_uppercase().contains("UNIQUE")) {
         tx.execute_batch(MIGRATE_COHORTS).map_err(db_err)?;
+        let rows: Vec<(String, i64, Value, String)> = {
+            let mut stmt = tx
+                .prepare(
+                    "SELECT id_number, COALESCE(graduation_year, 0), data, id FROM registrations \
+                     WHERE id_number <> ''",
+                )
+                .map_err(db_err)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .map_err(db_err)?;
+            rows.collect::<std::result::Result<_, _>>()
+                .map_err(db_err)?
+        };
+        let mut insert = tx
+            .prepare(
+                "INSERT OR IGNORE INTO cohorts(id_number, graduation_year, education_level, \
+                 registration_id) VALUES(?1, ?2, ?3, ?4)",
+            )
+            .map_err(db_err)?;
+        for (idn, year, data, id) in rows {
+            insert
+                .execute(params![idn, year, stored_education_level(data), id])
+                .map_err(db_err)?;
+        }
     }
     tx.commit().map_err(db_err)
 }
@@ -981,20 +1015,23 @@ const ID_NUMBER_PLACE: &str = "registrations.id_number";
 const EVENT_PLACE: &str = "events.event";
 const VIEW_PLACE: &str = "verification_views.view";
 
-/// A text column's stored form: the text itself without data keys, sealed for `place` with.
+/// A text column's stored form: without data keys the text itself, or its packed form (a BLOB)
+/// when it is a document (see [`super::stored`]); sealed for `place` with data keys.
 fn put_text(at: Option<&AtRest>, text: String, place: impl FnOnce() -> Vec<u8>) -> Result<Value> {
     match at {
+        None if stored::packs(&text) => Ok(Value::Blob(stored::pack(&text)?)),
         None => Ok(Value::Text(text)),
         Some(a) => Ok(Value::Blob(a.seal_text(&place(), &text)?)),
     }
 }
 
-/// A text column as read: clear text without data keys, a sealed value opened with. A clear
+/// A text column as read: clear (or packed) text without data keys, a sealed value opened with. A clear
 /// value where a sealed one belongs is [`Error::Undecryptable`] (a row replaced behind the
 /// library's back).
 fn stored_text(at: Option<&AtRest>, v: Value, place: impl FnOnce() -> Vec<u8>) -> Result<String> {
     match (at, v) {
         (None, Value::Text(t)) => Ok(t),
+        (None, Value::Blob(b)) if stored::is_packed(&b) => stored::unpack(&b),
         (Some(a), Value::Blob(b)) => a.open_text(&place(), &b),
         (Some(_), _) => Err(Error::Undecryptable(
             "a clear value where a sealed one belongs".into(),

@@ -202,12 +202,12 @@ impl StoreKind {
         }
     }
 
-    /// A stored document column (`data`, `entry`, `event`) as text: SQLite keeps UTF-8 JSON in
-    /// TEXT, PostgreSQL in BYTEA.
+    /// A stored document column (`data`, `entry`, `event`) as text: SQLite keeps it packed (see
+    /// `doc_text` of the test connection), PostgreSQL as UTF-8 JSON in BYTEA.
     pub fn doc_text(self, column: &str) -> String {
         match self {
             StoreKind::Postgres => format!("convert_from({column}, 'UTF8')"),
-            _ => column.to_string(),
+            _ => format!("doc_text({column})"),
         }
     }
 
@@ -215,7 +215,7 @@ impl StoreKind {
     pub fn doc_from_text(self, expr: &str) -> String {
         match self {
             StoreKind::Postgres => format!("convert_to({expr}, 'UTF8')"),
-            _ => expr.to_string(),
+            _ => format!("doc_pack({expr})"),
         }
     }
 
@@ -533,7 +533,10 @@ impl StoreKind {
                 "jsonb_set({}::jsonb, '{{{key}}}', '[]'::jsonb)::text",
                 self.doc_text(column)
             )),
-            _ => format!("json_set({column}, '$.{key}', json('[]'))"),
+            _ => self.doc_from_text(&format!(
+                "json_set({}, '$.{key}', json('[]'))",
+                self.doc_text(column)
+            )),
         }
     }
 }
@@ -543,5 +546,31 @@ fn sqlite_connect(handle: &Handle) -> Result<rusqlite::Connection, String> {
         .map_err(|e| format!("sqlite: {e}"))?;
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .map_err(|e| format!("sqlite: {e}"))?;
+    add_document_functions(&conn).map_err(|e| format!("sqlite: {e}"))?;
     Ok(conn)
+}
+
+/// SQL functions over the SQLite store's packed documents (gradreg::registry::stored), so
+/// that a test edits a document in SQL as someone with the file and the library could:
+/// `doc_text(x)` is a stored value's text (clear or packed), `doc_pack(t)` a text's stored form.
+pub fn add_document_functions(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    use gradreg::registry::stored;
+    use rusqlite::functions::FunctionFlags;
+    use rusqlite::types::ValueRef;
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    conn.create_scalar_function("doc_text", 1, flags, |ctx| {
+        let bytes = match ctx.get_raw(0) {
+            ValueRef::Text(t) | ValueRef::Blob(t) => t.to_vec(),
+            _ => return Ok(None),
+        };
+        stored::text_of(bytes)
+            .map(Some)
+            .map_err(|e| rusqlite::Error::UserFunctionError(e.to_string().into()))
+    })?;
+    conn.create_scalar_function("doc_pack", 1, flags, |ctx| {
+        let text: Option<String> = ctx.get(0)?;
+        text.map(|t| stored::pack(&t))
+            .transpose()
+            .map_err(|e| rusqlite::Error::UserFunctionError(e.to_string().into()))
+    })
 }
