@@ -106,6 +106,23 @@ fn put_view_row(kind: StoreKind, store: &Handle, id: &str, row: &(i64, String, V
     assert_eq!(n, 1);
 }
 
+/// Renames the graduate in the stored view of `id` (张明 → 李四) and writes it back with the MAC
+/// that anyone without the audit key can compute: keyed by nothing, bound to the hash of the
+/// view's audit record as read through `r`.
+fn forge_view(kind: StoreKind, store: &Handle, r: &Registry, id: &str) {
+    let (seq, view, _) = view_row(kind, store, id).unwrap();
+    let forged = view.replace("张明", "李四");
+    let hash = r
+        .audit(Some(id))
+        .unwrap()
+        .into_iter()
+        .find(|a| a.seq == seq as u64)
+        .unwrap()
+        .hash;
+    let mac = gradreg::registry::view::view_mac(None, &hash, forged.as_bytes());
+    put_view_row(kind, store, id, &(seq, forged, mac.to_vec()));
+}
+
 fn newest_seq(kind: StoreKind, store: &Handle, id: &str) -> i64 {
     kind.row(
         store,
@@ -185,17 +202,7 @@ fn an_edited_view_with_a_recomputed_mac_is_found_by_the_full_check() {
         let (r, store, graduates) = populated(kind, &OpenOptions::new());
         let (id, number) = &graduates[0];
         // Without an audit key anyone can recompute the MAC of an edited view ...
-        let (seq, view, _) = view_row(kind, &store, id).unwrap();
-        let forged = view.replace("张明", "李四");
-        let hash = r
-            .audit(Some(id))
-            .unwrap()
-            .into_iter()
-            .find(|a| a.seq == seq as u64)
-            .unwrap()
-            .hash;
-        let mac = gradreg::registry::view::view_mac(None, &hash, forged.as_bytes());
-        put_view_row(kind, &store, id, &(seq, forged, mac.to_vec()));
+        forge_view(kind, &store, &r, id);
         let r = store.reopen_default();
         assert_eq!(verdict_as(&r, "李四", number, "a"), VerdictKind::Valid);
         // ... but the full check compares every view with its registration.
@@ -214,18 +221,8 @@ fn a_keyed_chain_refuses_a_recomputed_mac() {
         let (r, store, graduates) = populated(kind, &options);
         let (id, number) = &graduates[0];
         assert_eq!(verdict(&r, number), VerdictKind::Valid);
-        let (seq, view, _) = view_row(kind, &store, id).unwrap();
-        let forged = view.replace("张明", "李四");
-        let hash = r
-            .audit(Some(id))
-            .unwrap()
-            .into_iter()
-            .find(|a| a.seq == seq as u64)
-            .unwrap()
-            .hash;
         // The MAC a forger without the key can compute.
-        let mac = gradreg::registry::view::view_mac(None, &hash, forged.as_bytes());
-        put_view_row(kind, &store, id, &(seq, forged, mac.to_vec()));
+        forge_view(kind, &store, &r, id);
         let r = store.reopen(Policy::jiangsu(), &options).unwrap();
         assert_eq!(
             verdict_as(&r, "李四", number, "a"),
