@@ -32,7 +32,7 @@ use postgres::types::{ToSql, Type};
 use postgres::{GenericClient, Transaction};
 use sha2::{Digest, Sha256};
 
-use super::at_rest::{audit_place, row_place, AtRest, DataKeyRing};
+use super::at_rest::{audit_place, row_place, AtRest, DataKeyRing, DocumentKey, SEALED_DOCUMENTS};
 use super::store::{
     cohort_index_key, entry_json, indexed_numbers, record_hash, registration_hash,
     transfer_number_of, AuditKey, AuditRecord, ChainHead, Commit, Filter, Store, StoredRow,
@@ -918,65 +918,46 @@ fn reseal(tx: &mut Transaction<'_>, at: &AtRest, limit: i64, clear: bool) -> Res
             .map_err(pg_err)?;
         }
     }
-    let audit = tx
-        .query(
-            "SELECT seq, registration_id, entry FROM audit \
-             WHERE substring(entry from 1 for 5) <> $1 ORDER BY seq LIMIT $2",
-            &[&header, &limit],
-        )
-        .map_err(pg_err)?;
-    if !audit.is_empty() {
-        tx.batch_execute("ALTER TABLE audit DISABLE TRIGGER audit_append_only")
-            .map_err(pg_err)?;
-        for r in audit {
-            let seq: i64 = r.get(0);
-            let id: String = r.get(1);
-            let place = || audit_place(&id, to_u64(seq));
-            let entry = read(r.get(2), &place)?;
-            tx.execute(
-                "UPDATE audit SET entry = $2 WHERE seq = $1",
-                &[&seq, &at.seal_text(&place(), &entry)?],
+    for doc in &SEALED_DOCUMENTS {
+        let (table, column, key) = (doc.table, doc.column, doc.key.column());
+        let rows = tx
+            .query(
+                &format!(
+                    "SELECT registration_id, {column}, {key} FROM {table} \
+                     WHERE substring({column} from 1 for 5) <> $1 ORDER BY {key} LIMIT $2"
+                ),
+                &[&header, &limit],
             )
             .map_err(pg_err)?;
+        let lifted = doc.append_only && !rows.is_empty();
+        if lifted {
+            tx.batch_execute(&format!(
+                "ALTER TABLE {table} DISABLE TRIGGER {table}_append_only"
+            ))
+            .map_err(pg_err)?;
+        }
+        let update = format!("UPDATE {table} SET {column} = $2 WHERE {key} = $1");
+        for r in rows {
+            let id: String = r.get(0);
+            let seq: i64 = match doc.key {
+                DocumentKey::Seq => r.get(2),
+                DocumentKey::RegistrationId => 0,
+            };
+            let place = || (doc.place)(&id, to_u64(seq));
+            let sealed = at.seal_text(&place(), &read(r.get(1), &place)?)?;
+            let row: &(dyn ToSql + Sync) = match doc.key {
+                DocumentKey::Seq => &seq,
+                DocumentKey::RegistrationId => &id,
+            };
+            tx.execute(&update, &[row, &sealed]).map_err(pg_err)?;
             written += 1;
         }
-        tx.batch_execute("ALTER TABLE audit ENABLE TRIGGER audit_append_only")
+        if lifted {
+            tx.batch_execute(&format!(
+                "ALTER TABLE {table} ENABLE TRIGGER {table}_append_only"
+            ))
             .map_err(pg_err)?;
-    }
-    let views = tx
-        .query(
-            "SELECT registration_id, view FROM verification_views \
-             WHERE substring(view from 1 for 5) <> $1 ORDER BY registration_id LIMIT $2",
-            &[&header, &limit],
-        )
-        .map_err(pg_err)?;
-    for r in views {
-        let id: String = r.get(0);
-        let view = read(r.get(1), &|| row_place(VIEW_PLACE, &id))?;
-        tx.execute(
-            "UPDATE verification_views SET view = $2 WHERE registration_id = $1",
-            &[&id, &at.seal_text(&row_place(VIEW_PLACE, &id), &view)?],
-        )
-        .map_err(pg_err)?;
-        written += 1;
-    }
-    let events = tx
-        .query(
-            "SELECT seq, registration_id, event FROM events \
-             WHERE substring(event from 1 for 5) <> $1 ORDER BY seq LIMIT $2",
-            &[&header, &limit],
-        )
-        .map_err(pg_err)?;
-    for r in events {
-        let seq: i64 = r.get(0);
-        let id: String = r.get(1);
-        let event = read(r.get(2), &|| row_place(EVENT_PLACE, &id))?;
-        tx.execute(
-            "UPDATE events SET event = $2 WHERE seq = $1",
-            &[&seq, &at.seal_text(&row_place(EVENT_PLACE, &id), &event)?],
-        )
-        .map_err(pg_err)?;
-        written += 1;
+        }
     }
     Ok(written)
 }
