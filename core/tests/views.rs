@@ -123,6 +123,16 @@ fn forge_view(kind: StoreKind, store: &Handle, r: &Registry, id: &str) {
     put_view_row(kind, store, id, &(seq, forged, mac.to_vec()));
 }
 
+/// After a view was tampered with: `number` answers `Indeterminate` on the store opened afresh,
+/// and the full check (on another fresh open) is not intact; returns its report.
+fn refused_and_found(store: &Handle, number: &str) -> gradreg::registry::ChainReport {
+    let r = store.reopen_default();
+    assert_eq!(verdict(&r, number), VerdictKind::Indeterminate);
+    let report = store.reopen_default().check_audit().unwrap();
+    assert!(!report.intact(), "{report:?}");
+    report
+}
+
 fn newest_seq(kind: StoreKind, store: &Handle, id: &str) -> i64 {
     kind.row(
         store,
@@ -184,10 +194,7 @@ fn an_edited_view_is_refused_and_found_by_the_full_check() {
             verdict_as(&r, "李四", number, "a"),
             VerdictKind::Indeterminate
         );
-        assert_eq!(verdict(&r, number), VerdictKind::Indeterminate);
-        let r = store.reopen_default();
-        let report = r.check_audit().unwrap();
-        assert!(!report.intact());
+        let report = refused_and_found(&store, number);
         assert!(report.row_faults.iter().any(|p| &p.registration_id == id));
         // The other graduate still verifies.
         let r = store.reopen_default();
@@ -258,10 +265,7 @@ fn an_older_view_put_back_is_refused() {
         assert_eq!(verdict(&r, number), VerdictKind::Revoked);
         // The older view, with its own (once right) MAC, put back.
         put_view_row(kind, &store, id, &old);
-        let r = store.reopen_default();
-        assert_eq!(verdict(&r, number), VerdictKind::Indeterminate);
-        let r = store.reopen_default();
-        assert!(!r.check_audit().unwrap().intact());
+        refused_and_found(&store, number);
     }
 }
 
@@ -275,10 +279,7 @@ fn a_view_moved_to_another_registration_is_refused() {
         assert_eq!(verdict(&r, number), VerdictKind::Valid);
         let moved = view_row(kind, &store, first).unwrap();
         put_view_row(kind, &store, second, &moved);
-        let r = store.reopen_default();
-        assert_eq!(verdict(&r, number), VerdictKind::Indeterminate);
-        let r = store.reopen_default();
-        let report = r.check_audit().unwrap();
+        let report = refused_and_found(&store, number);
         assert!(report
             .row_faults
             .iter()
