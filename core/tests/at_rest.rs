@@ -435,6 +435,31 @@ fn rotation_reseals_every_row_and_an_interrupted_one_loses_nothing_on(kind: Stor
     );
 }
 
+/// Sealing a clear store and re-sealing it lift the audit trail's append-only trigger for their
+/// own updates alone: afterwards an edit of an audit record is refused as before.
+#[test]
+fn the_audit_trail_stays_append_only_after_sealing_and_rotation() {
+    for kind in persistent_stores() {
+        let _on = kind.label();
+        let path = kind.fresh();
+        populate(&open(&path, None).unwrap(), &cohort(3));
+        let refused = |when: &str| {
+            let e = kind
+                .sql(&path, "UPDATE audit SET entry = entry WHERE seq = 1")
+                .expect_err(when);
+            assert!(e.contains("append-only"), "{when}: {e}");
+        };
+        refused("clear");
+        // Opened with keys, the clear store is sealed in place.
+        drop(open(&path, Some(&[1])).unwrap());
+        refused("sealed");
+        let r = open(&path, Some(&[1, 2])).unwrap();
+        assert!(r.rotate_data_key(100).unwrap() > 0);
+        drop(r);
+        refused("re-sealed");
+    }
+}
+
 #[test]
 fn tampered_sealed_values_are_refused() {
     for kind in persistent_stores() {

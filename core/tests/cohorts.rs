@@ -38,19 +38,6 @@ fn info(student: &str, seq: u32, year: i32, level: &str) -> gradreg::BasicInfo {
     b
 }
 
-fn upload(r: &Registry, b: &gradreg::BasicInfo) -> Result<String, Error> {
-    let id = format!("{}:{}", b.school_code, b.student_number);
-    r.apply(
-        &id,
-        &school(),
-        &Command::UploadBasicInfo {
-            info: Arc::new(b.clone()),
-        },
-        day(3, 1),
-    )?;
-    Ok(id)
-}
-
 /// Walks an uploaded graduate to an authorization, with `data` reported and the CHSI account
 /// in the name `chsi_name`.
 fn walk(r: &Registry, id: &str, b: &gradreg::BasicInfo, data: gradreg::DestinationData) {

@@ -30,16 +30,7 @@ fn seed(r: &Registry, n: u32) -> String {
     let mut b = sample::basic_info();
     b.student_number = format!("2022{n:04}");
     b.id_number = sample::id_number("320102", "20040315", n, true).unwrap();
-    let id = format!("{}:{}", b.school_code, b.student_number);
-    r.apply(
-        &id,
-        &school(),
-        &Command::UploadBasicInfo {
-            info: Arc::new(b.clone()),
-        },
-        day(3, 1),
-    )
-    .unwrap();
+    let id = upload(r, &b).unwrap();
     let mut acct = sample::chsi_account();
     acct.id_number = b.id_number.clone();
     r.apply(

@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Duration, Utc};
 use common::*;
 use gradreg::codes::compact;
@@ -42,42 +40,10 @@ fn authorized(r: &Registry, seq: u32, name: &str) -> (String, Actor, Verificatio
     b.student_number = format!("s{seq}");
     b.name = name.into();
     b.id_number = sample::id_number("320102", "20040315", seq, true).unwrap();
-    let id = format!("{}:{}", b.school_code, b.student_number);
+    let (id, number) = authorize_for(r, &b, 60);
     let g = Actor::Graduate {
-        id_number: b.id_number.clone(),
+        id_number: b.id_number,
     };
-    let mut acct = sample::chsi_account();
-    acct.id_number = b.id_number.clone();
-    acct.name = b.name.clone();
-    let steps = [
-        (
-            school(),
-            Command::UploadBasicInfo { info: Arc::new(b) },
-            day(3, 1),
-        ),
-        (
-            Actor::Chsi,
-            Command::UpdateChsiAccount {
-                account: Box::new(acct),
-            },
-            day(3, 2),
-        ),
-        (g.clone(), Command::Login, day(3, 3)),
-        (g.clone(), Command::ConfirmBasicInfo, day(3, 3)),
-        (platform(), report(sample::destination_data()), day(4, 20)),
-        (g.clone(), Command::ConfirmDestination, day(4, 21)),
-        (
-            g.clone(),
-            Command::Authorize {
-                validity_days: Some(60),
-            },
-            day(5, 1),
-        ),
-    ];
-    for (actor, cmd, at) in steps {
-        r.apply(&id, &actor, &cmd, at).unwrap();
-    }
-    let number = r.get(&id).unwrap().authorizations[0].number;
     (id, g, number)
 }
 

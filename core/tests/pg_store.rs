@@ -56,19 +56,6 @@ fn info(student: &str, seq: u32) -> gradreg::BasicInfo {
     b
 }
 
-fn upload(r: &Registry, b: &gradreg::BasicInfo) -> gradreg::Result<String> {
-    let id = format!("{}:{}", b.school_code, b.student_number);
-    r.apply(
-        &id,
-        &school(),
-        &Command::UploadBasicInfo {
-            info: Arc::new(b.clone()),
-        },
-        day(3, 1),
-    )?;
-    Ok(id)
-}
-
 fn verdict(r: &Registry, name: &str, number: &str) -> VerdictKind {
     let online = OnlineVerifier::new(r.tables());
     let office = archive_dept();

@@ -9,12 +9,11 @@ mod common;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
 
 use common::*;
 use gradreg::registry::postgres::{PostgresOptions, PostgresStore};
 use gradreg::registry::{OpenOptions, Registry};
-use gradreg::{sample, Command, Error, ErrorCode, Policy};
+use gradreg::{sample, Error, ErrorCode, Policy};
 
 const TLS_URL: &str = "GRADREG_TEST_PG_TLS_URL";
 const TLS_CERTS: &str = "GRADREG_TEST_PG_TLS_CERTS";
@@ -139,15 +138,7 @@ fn verify_full_with_the_right_authority_and_host_runs_a_registry_round_trip() {
     let id = format!("{}:{}", b.school_code, b.student_number);
     {
         let r = Registry::open_url(&url, Policy::jiangsu(), &OpenOptions::new()).unwrap();
-        r.apply(
-            &id,
-            &school(),
-            &Command::UploadBasicInfo {
-                info: Arc::new(b.clone()),
-            },
-            day(3, 1),
-        )
-        .unwrap();
+        upload(&r, &b).unwrap();
     }
     let r = Registry::open_url(&url, Policy::jiangsu(), &OpenOptions::new()).unwrap();
     let reg = r.get(&id).unwrap();

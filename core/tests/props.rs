@@ -588,7 +588,8 @@ fn reach_authorized(
     Err(format!("no way out in 24 steps from {:?}", reg.stage(now)))
 }
 
-/// Runs a random sequence and returns the state it reached and the instant.
+/// Runs a random sequence and returns the state it reached and the instant (commands that fail
+/// are skipped).
 fn reach_state(
     first: u8,
     steps: &[Step],
@@ -665,25 +666,6 @@ fn change_open_with_unchanged_data_is_not_a_trap() {
     }
 }
 
-/// The registration a random sequence reaches (commands that fail are skipped).
-fn reached(first: u8, steps: &[Step], seed: u8) -> (Registration, chrono::DateTime<chrono::Utc>) {
-    let policy = Policy::jiangsu();
-    let actors = actors();
-    let mut reg = start(first);
-    let mut now = day(5, 2);
-    for (i, s) in steps.iter().enumerate() {
-        now += Duration::hours(i64::from(s.hours));
-        let cmd = command(s, &reg);
-        let actor = choose_actor(s, &cmd, &actors);
-        let mut ctx = Context::new(now, &policy);
-        ctx.entropy = [seed.wrapping_add(i as u8); 16];
-        if let Ok(out) = apply(&reg, actor, &cmd, &ctx) {
-            reg = out.registration;
-        }
-    }
-    (reg, now)
-}
-
 /// Every verdict online verification gives for `reg` (each authorization's number and an unknown
 /// one, the right and a wrong name, both sections, now and later), as text.
 fn verdicts(reg: &Registration, now: chrono::DateTime<chrono::Utc>) -> Vec<String> {
@@ -728,7 +710,7 @@ proptest! {
     #[test]
     fn a_view_verifies_as_its_registration(first in 0u8..5, steps in proptest::collection::vec(step(), 1..40), seed in any::<u8>()) {
         use gradreg::registry::view::{registration_of_view, view_of};
-        let (reg, now) = reached(first, &steps, seed);
+        let (reg, now) = reach_state(first, &steps, seed);
         match view_of(&reg) {
             None => prop_assert!(reg.authorizations.is_empty()),
             Some(bytes) => {

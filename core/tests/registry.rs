@@ -21,20 +21,6 @@ fn info(student: &str, seq: u32, college: &str, major: (&str, &str)) -> gradreg:
     b
 }
 
-fn upload(r: &Registry, b: &gradreg::BasicInfo) -> String {
-    let id = format!("{}:{}", b.school_code, b.student_number);
-    r.apply(
-        &id,
-        &school(),
-        &Command::UploadBasicInfo {
-            info: Arc::new(b.clone()),
-        },
-        day(3, 1),
-    )
-    .unwrap();
-    id
-}
-
 /// Walks one graduate (already uploaded) to an authorization.
 fn walk(
     r: &Registry,
@@ -88,7 +74,10 @@ fn commands_queries_and_statistics_agree_on_every_store() {
         let b2 = info("s2", 2, "会计学院", acc);
         let b3 = info("s3", 3, "信息工程学院", cs);
         let b4 = info("s4", 4, "信息工程学院", cs);
-        let ids: Vec<String> = [&b1, &b2, &b3, &b4].iter().map(|b| upload(&r, b)).collect();
+        let ids: Vec<String> = [&b1, &b2, &b3, &b4]
+            .iter()
+            .map(|b| upload(&r, b).unwrap())
+            .collect();
         walk(&r, &ids[0], &b1, sample::destination_data(), true);
         let mut not_placed = sample::destination_data();
         not_placed.destination.code = "70".into();
@@ -212,7 +201,7 @@ fn csv_export_masks_ids_and_guards_formulas() {
 fn csv_export_on(r: &Registry) {
     let mut b = info("s1", 1, "=HYPERLINK(\"x\")", ("120203K", "会计学"));
     b.major_name = "会计学,\"ACCA\"".into();
-    upload(r, &b);
+    upload(r, &b).unwrap();
     let mut out = Vec::new();
     let n = r
         .export_csv(&Query::default(), day(3, 2), &mut out)
@@ -233,7 +222,7 @@ fn duplicate_id_numbers_and_stale_versions_are_refused() {
         let (r, _store) = kind.open_default();
         let name = kind.name();
         let b = info("s1", 1, "会计学院", ("120203K", "会计学"));
-        let id = upload(&r, &b);
+        let id = upload(&r, &b).unwrap();
         let mut twin = b.clone();
         twin.student_number = "s9".into();
         let e = r
@@ -276,7 +265,7 @@ fn two_writers_never_lose_an_update() {
         let (first, store) = kind.open_default();
         let r = Arc::new(first);
         let b = sample::basic_info();
-        let id = upload(&r, &b);
+        let id = upload(&r, &b).unwrap();
         walk(&r, &id, &b, sample::destination_data(), true);
         let number = r.get(&id).unwrap().authorizations[0].number;
         let v0 = r.get(&id).unwrap().version;
@@ -376,7 +365,7 @@ fn processes_writing_at_once_never_lose_an_update() {
         let name = kind.name();
         let (r, store) = kind.open_default();
         let b = sample::basic_info();
-        let id = upload(&r, &b);
+        let id = upload(&r, &b).unwrap();
         walk(&r, &id, &b, sample::destination_data(), true);
         let number = r.get(&id).unwrap().authorizations[0].number;
         let v0 = r.get(&id).unwrap().version;
@@ -451,7 +440,7 @@ fn tempdir() -> std::path::PathBuf {
 fn populated(kind: StoreKind) -> (Registry, Handle) {
     let (r, store) = kind.open_default();
     let b = sample::basic_info();
-    let id = upload(&r, &b);
+    let id = upload(&r, &b).unwrap();
     walk(&r, &id, &b, sample::destination_data(), true);
     (r, store)
 }
@@ -552,7 +541,7 @@ fn memory_store_chain_check_finds_edits() {
     let store = MemoryStore::new();
     let r = Registry::with_store(Box::new(store), Policy::jiangsu()).unwrap();
     let b = sample::basic_info();
-    let id = upload(&r, &b);
+    let id = upload(&r, &b).unwrap();
     walk(&r, &id, &b, sample::destination_data(), true);
     let mut records = r.audit(None).unwrap();
     let head = r.store().audit_head().unwrap();
@@ -663,7 +652,7 @@ fn apply_batch_commits_in_order_and_leaves_out_refusals() {
         let (r, _store) = kind.open_default();
         let name = kind.name();
         let b = sample::basic_info();
-        let id = upload(&r, &b);
+        let id = upload(&r, &b).unwrap();
         let g = graduate();
         let cmds = vec![
             (
@@ -712,7 +701,7 @@ fn verification_on(r: &Registry) {
         ScanOptions, TransferNumber, VerdictKind,
     };
     let b = sample::basic_info();
-    let id = upload(r, &b);
+    let id = upload(r, &b).unwrap();
     let mut data = sample::destination_data();
     let transfer = TransferNumber::from_entropy(&[3; 16]);
     data.archive.as_mut().unwrap().transfer_number = Some(transfer.to_string());

@@ -106,6 +106,33 @@ fn put_view_row(kind: StoreKind, store: &Handle, id: &str, row: &(i64, String, V
     assert_eq!(n, 1);
 }
 
+/// Renames the graduate in the stored view of `id` (张明 → 李四) and writes it back with the MAC
+/// that anyone without the audit key can compute: keyed by nothing, bound to the hash of the
+/// view's audit record as read through `r`.
+fn forge_view(kind: StoreKind, store: &Handle, r: &Registry, id: &str) {
+    let (seq, view, _) = view_row(kind, store, id).unwrap();
+    let forged = view.replace("张明", "李四");
+    let hash = r
+        .audit(Some(id))
+        .unwrap()
+        .into_iter()
+        .find(|a| a.seq == seq as u64)
+        .unwrap()
+        .hash;
+    let mac = gradreg::registry::view::view_mac(None, &hash, forged.as_bytes());
+    put_view_row(kind, store, id, &(seq, forged, mac.to_vec()));
+}
+
+/// After a view was tampered with: `number` answers `Indeterminate` on the store opened afresh,
+/// and the full check (on another fresh open) is not intact; returns its report.
+fn refused_and_found(store: &Handle, number: &str) -> gradreg::registry::ChainReport {
+    let r = store.reopen_default();
+    assert_eq!(verdict(&r, number), VerdictKind::Indeterminate);
+    let report = store.reopen_default().check_audit().unwrap();
+    assert!(!report.intact(), "{report:?}");
+    report
+}
+
 fn newest_seq(kind: StoreKind, store: &Handle, id: &str) -> i64 {
     kind.row(
         store,
@@ -167,10 +194,7 @@ fn an_edited_view_is_refused_and_found_by_the_full_check() {
             verdict_as(&r, "李四", number, "a"),
             VerdictKind::Indeterminate
         );
-        assert_eq!(verdict(&r, number), VerdictKind::Indeterminate);
-        let r = store.reopen_default();
-        let report = r.check_audit().unwrap();
-        assert!(!report.intact());
+        let report = refused_and_found(&store, number);
         assert!(report.row_faults.iter().any(|p| &p.registration_id == id));
         // The other graduate still verifies.
         let r = store.reopen_default();
@@ -185,17 +209,7 @@ fn an_edited_view_with_a_recomputed_mac_is_found_by_the_full_check() {
         let (r, store, graduates) = populated(kind, &OpenOptions::new());
         let (id, number) = &graduates[0];
         // Without an audit key anyone can recompute the MAC of an edited view ...
-        let (seq, view, _) = view_row(kind, &store, id).unwrap();
-        let forged = view.replace("张明", "李四");
-        let hash = r
-            .audit(Some(id))
-            .unwrap()
-            .into_iter()
-            .find(|a| a.seq == seq as u64)
-            .unwrap()
-            .hash;
-        let mac = gradreg::registry::view::view_mac(None, &hash, forged.as_bytes());
-        put_view_row(kind, &store, id, &(seq, forged, mac.to_vec()));
+        forge_view(kind, &store, &r, id);
         let r = store.reopen_default();
         assert_eq!(verdict_as(&r, "李四", number, "a"), VerdictKind::Valid);
         // ... but the full check compares every view with its registration.
@@ -214,18 +228,8 @@ fn a_keyed_chain_refuses_a_recomputed_mac() {
         let (r, store, graduates) = populated(kind, &options);
         let (id, number) = &graduates[0];
         assert_eq!(verdict(&r, number), VerdictKind::Valid);
-        let (seq, view, _) = view_row(kind, &store, id).unwrap();
-        let forged = view.replace("张明", "李四");
-        let hash = r
-            .audit(Some(id))
-            .unwrap()
-            .into_iter()
-            .find(|a| a.seq == seq as u64)
-            .unwrap()
-            .hash;
         // The MAC a forger without the key can compute.
-        let mac = gradreg::registry::view::view_mac(None, &hash, forged.as_bytes());
-        put_view_row(kind, &store, id, &(seq, forged, mac.to_vec()));
+        forge_view(kind, &store, &r, id);
         let r = store.reopen(Policy::jiangsu(), &options).unwrap();
         assert_eq!(
             verdict_as(&r, "李四", number, "a"),
@@ -261,10 +265,7 @@ fn an_older_view_put_back_is_refused() {
         assert_eq!(verdict(&r, number), VerdictKind::Revoked);
         // The older view, with its own (once right) MAC, put back.
         put_view_row(kind, &store, id, &old);
-        let r = store.reopen_default();
-        assert_eq!(verdict(&r, number), VerdictKind::Indeterminate);
-        let r = store.reopen_default();
-        assert!(!r.check_audit().unwrap().intact());
+        refused_and_found(&store, number);
     }
 }
 
@@ -278,10 +279,7 @@ fn a_view_moved_to_another_registration_is_refused() {
         assert_eq!(verdict(&r, number), VerdictKind::Valid);
         let moved = view_row(kind, &store, first).unwrap();
         put_view_row(kind, &store, second, &moved);
-        let r = store.reopen_default();
-        assert_eq!(verdict(&r, number), VerdictKind::Indeterminate);
-        let r = store.reopen_default();
-        let report = r.check_audit().unwrap();
+        let report = refused_and_found(&store, number);
         assert!(report
             .row_faults
             .iter()

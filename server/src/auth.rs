@@ -94,14 +94,7 @@ pub fn new_key() -> Result<String, getrandom::Error> {
 impl ApiKeys {
     /// Reads the keys file.
     pub fn read(path: &Path) -> Result<ApiKeys, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        ApiKeys::parse(&text).map_err(|message| ConfigError::Parse {
-            path: path.to_path_buf(),
-            message,
-        })
+        crate::config::read_file(path, ApiKeys::parse)
     }
 
     /// Parses the text of a keys file.

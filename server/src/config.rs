@@ -118,16 +118,27 @@ pub struct Config {
     pub clock: Option<DateTime<Utc>>,
 }
 
+/// Reads the file at `path` and parses its text with `parse`, whose error is the message of a
+/// [`ConfigError::Parse`].
+pub(crate) fn read_file<T>(
+    path: &Path,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<T, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse(&text).map_err(|message| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message,
+    })
+}
+
 impl FileConfig {
     /// Reads a configuration file.
     pub fn read(path: &Path) -> Result<FileConfig, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        toml::from_str(&text).map_err(|e| ConfigError::Parse {
-            path: path.to_path_buf(),
-            message: e.message().to_string(),
+        read_file(path, |text| {
+            toml::from_str(text).map_err(|e: toml::de::Error| e.message().to_string())
         })
     }
 

@@ -170,37 +170,50 @@ impl Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match &cli.command {
+    let done = match &cli.command {
         Some(Cmd::NewKey {
             principal,
             department,
             name,
-        }) => {
-            let key = match gradreg_server::auth::new_key() {
-                Ok(k) => k,
-                Err(e) => {
-                    eprintln!("no random source: {e}");
-                    return ExitCode::FAILURE;
-                }
-            };
-            println!("# the key (give it to the office, keep it nowhere else):\n# {key}");
-            println!(
-                "[[key]]\nsha256 = \"{}\"\nprincipal = {principal:?}\ndepartment = {department:?}\nname = {name:?}",
-                gradreg_server::auth::hash_key(&key)
-            );
-            return ExitCode::SUCCESS;
-        }
-        Some(Cmd::HashKey) => {
-            let mut key = String::new();
-            if std::io::stdin().read_line(&mut key).is_err() {
-                eprintln!("cannot read the key from standard input");
-                return ExitCode::FAILURE;
+        }) => new_key_entry(principal, department, name),
+        Some(Cmd::HashKey) => hash_key_of_stdin(),
+        Some(Cmd::Check) | None => run(&cli).map_err(|e| format!("gradreg-server: {e}")),
+    };
+    match done {
+        Ok(said) => {
+            if let Some(text) = said {
+                println!("{text}");
             }
-            println!("{}", gradreg_server::auth::hash_key(&key));
-            return ExitCode::SUCCESS;
+            ExitCode::SUCCESS
         }
-        _ => {}
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
     }
+}
+
+/// `new-key`: a new key and its entry for the API keys file.
+fn new_key_entry(principal: &str, department: &str, name: &str) -> Result<Option<String>, String> {
+    let key = gradreg_server::auth::new_key().map_err(|e| format!("no random source: {e}"))?;
+    Ok(Some(format!(
+        "# the key (give it to the office, keep it nowhere else):\n# {key}\n\
+         [[key]]\nsha256 = \"{}\"\nprincipal = {principal:?}\ndepartment = {department:?}\nname = {name:?}",
+        gradreg_server::auth::hash_key(&key)
+    )))
+}
+
+/// `hash-key`: the SHA-256 of the key on standard input's first line.
+fn hash_key_of_stdin() -> Result<Option<String>, String> {
+    let mut key = String::new();
+    std::io::stdin()
+        .read_line(&mut key)
+        .map_err(|_| "cannot read the key from standard input".to_string())?;
+    Ok(Some(gradreg_server::auth::hash_key(&key)))
+}
+
+/// The service (or with `check`, the configuration checked): what to print when it ends.
+fn run(cli: &Cli) -> Result<Option<String>, Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .json()
         .with_writer(std::io::stderr)
@@ -210,46 +223,20 @@ fn main() -> ExitCode {
         )
         .init();
     let file = match &cli.config {
-        Some(path) => match FileConfig::read(path) {
-            Ok(f) => f,
-            Err(e) => {
-                eprintln!("gradreg-server: {e}");
-                return ExitCode::FAILURE;
-            }
-        },
+        Some(path) => FileConfig::read(path)?,
         None => FileConfig::default(),
     };
-    let config = match file.overlay(cli.file_config()).resolve() {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("gradreg-server: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let config = file.overlay(cli.file_config()).resolve()?;
     let listen = config.listen;
     let tls = config.tls.clone();
     let token_path = config.token_path();
-    let state = match AppState::open(config) {
-        Ok(s) => Arc::new(s),
-        Err(e) => {
-            eprintln!("gradreg-server: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let state = Arc::new(AppState::open(config)?);
     if matches!(cli.command, Some(Cmd::Check)) {
-        println!("configuration ok");
-        return ExitCode::SUCCESS;
+        return Ok(Some("configuration ok".into()));
     }
-    let rt = match tokio::runtime::Builder::new_multi_thread()
+    let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("gradreg-server: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+        .build()?;
     // The last handle on the registry is dropped after the runtime, on this thread: the
     // synchronous PostgreSQL client may not be dropped on an async thread.
     let keep = Arc::clone(&state);
@@ -268,11 +255,6 @@ fn main() -> ExitCode {
     });
     drop(rt);
     drop(keep);
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("gradreg-server: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    result?;
+    Ok(None)
 }

@@ -4,18 +4,11 @@
 
 mod common;
 
-use common::{body, now, Fixture, Server, OFFICES};
+use common::{body, client, now, Fixture, Server, OFFICES};
 use gradreg::codes::{verify_token_offline, KeySet, StatusLists};
 use gradreg::{Actor, EventKind, ScanOptions, TransferNumber, VerificationNumber};
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{json, Value};
-
-fn client() -> Client {
-    Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
 
 async fn verify(s: &Server, key: &str, name: &str, number: &str) -> (StatusCode, Value) {
     let r = client()

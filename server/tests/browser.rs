@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{body, Fixture, Server};
+use common::{body, verdict_of, Fixture, Server};
 
 fn chromium() -> Option<&'static str> {
     ["chromium", "chromium-browser"].into_iter().find(|c| {
@@ -31,13 +31,6 @@ fn dump_dom(browser: &str, url: &str) -> String {
         .output()
         .expect("chromium runs");
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn verdict_of(html: &str) -> &str {
-    html.split("data-verdict=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap_or("(none)")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

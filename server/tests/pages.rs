@@ -3,16 +3,9 @@
 
 mod common;
 
-use common::{body, Fixture, Server, OFFICES};
+use common::{body, client, verdict_of, Fixture, Server, OFFICES};
 use gradreg::EventKind;
-use reqwest::{Client, StatusCode};
-
-fn client() -> Client {
-    Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
+use reqwest::StatusCode;
 
 async fn get(s: &Server, path: &str, cookie: Option<&str>) -> (StatusCode, String) {
     let mut rb = client().get(s.url(path));
@@ -21,13 +14,6 @@ async fn get(s: &Server, path: &str, cookie: Option<&str>) -> (StatusCode, Strin
     }
     let r = rb.send().await.expect("request");
     (r.status(), r.text().await.expect("text"))
-}
-
-fn verdict_of(html: &str) -> &str {
-    html.split("data-verdict=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap_or("(none)")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

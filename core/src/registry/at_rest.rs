@@ -243,6 +243,73 @@ pub fn audit_place(registration_id: &str, seq: u64) -> Vec<u8> {
     p
 }
 
+/// What keys the rows of a [`SealedDocument`] table.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DocumentKey {
+    /// The row's `seq` (an integer).
+    Seq,
+    /// The row's `registration_id` (text).
+    RegistrationId,
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+impl DocumentKey {
+    /// The key's column.
+    pub(crate) fn column(self) -> &'static str {
+        match self {
+            DocumentKey::Seq => "seq",
+            DocumentKey::RegistrationId => "registration_id",
+        }
+    }
+}
+
+/// A table with one sealed document a row, every row with a `registration_id`: what sealing
+/// and re-sealing walk besides the registrations (whose data and ID number are sealed
+/// together with the blind index, so they are walked on their own).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) struct SealedDocument {
+    /// The table.
+    pub(crate) table: &'static str,
+    /// What keys its rows.
+    pub(crate) key: DocumentKey,
+    /// The sealed column.
+    pub(crate) column: &'static str,
+    /// The place of a value, from the row's registration id and `seq` (0 where the rows are
+    /// keyed by registration id).
+    pub(crate) place: fn(&str, u64) -> Vec<u8>,
+    /// Whether a trigger refuses updates of the table (the audit trail's: `<table>_append_only`
+    /// in PostgreSQL, `<table>_append_only_update` in SQLite), so that sealing lifts it for its
+    /// own updates.
+    pub(crate) append_only: bool,
+}
+
+/// The tables of sealed documents, in the order sealing walks them.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) const SEALED_DOCUMENTS: [SealedDocument; 3] = [
+    SealedDocument {
+        table: "audit",
+        key: DocumentKey::Seq,
+        column: "entry",
+        place: audit_place,
+        append_only: true,
+    },
+    SealedDocument {
+        table: "verification_views",
+        key: DocumentKey::RegistrationId,
+        column: "view",
+        place: |id, _| row_place("verification_views.view", id),
+        append_only: false,
+    },
+    SealedDocument {
+        table: "events",
+        key: DocumentKey::Seq,
+        column: "event",
+        place: |id, _| row_place("events.event", id),
+        append_only: false,
+    },
+];
+
 /// Seals `plain` for `place` with the ring's newest key.
 pub fn seal(ring: &DataKeyRing, place: &[u8], plain: &[u8]) -> Result<Vec<u8>> {
     let key = ring.newest();

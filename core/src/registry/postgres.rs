@@ -32,7 +32,7 @@ use postgres::types::{ToSql, Type};
 use postgres::{GenericClient, Transaction};
 use sha2::{Digest, Sha256};
 
-use super::at_rest::{audit_place, row_place, AtRest, DataKeyRing};
+use super::at_rest::{audit_place, row_place, AtRest, DataKeyRing, DocumentKey, SEALED_DOCUMENTS};
 use super::store::{
     cohort_index_key, entry_json, indexed_numbers, record_hash, registration_hash,
     transfer_number_of, AuditKey, AuditRecord, ChainHead, Commit, Filter, Store, StoredRow,
@@ -818,6 +818,14 @@ fn check_audit_key(client: &mut postgres::Client, key: Option<&AuditKey>) -> Res
     tx.commit().map_err(pg_err)
 }
 
+/// The data key check of the store (the sealed index key, in hex), if it has one.
+fn at_rest_marker(tx: &mut Transaction<'_>) -> Result<Option<String>> {
+    Ok(tx
+        .query_opt("SELECT value FROM meta WHERE key = $1", &[&AT_REST_MARKER])
+        .map_err(pg_err)?
+        .map(|r| r.get(0)))
+}
+
 /// Checks the data keys against the store in one transaction: a store without the marker and
 /// no keys stays clear; a store with it needs a ring holding its key; a clear store opened
 /// with a ring is sealed in place (every row, then the marker) or not at all.
@@ -827,10 +835,7 @@ fn setup_at_rest(
 ) -> Result<Option<AtRest>> {
     let mut tx = client.transaction().map_err(pg_err)?;
     tx.execute(LOCK, &[&LOCK_CHAIN]).map_err(pg_err)?;
-    let marker: Option<String> = tx
-        .query_opt("SELECT value FROM meta WHERE key = $1", &[&AT_REST_MARKER])
-        .map_err(pg_err)?
-        .map(|r| r.get(0));
+    let marker = at_rest_marker(&mut tx)?;
     let at = match (marker, keys) {
         (None, None) => None,
         (Some(_), None) => return Err(Error::DataKeyMissing),
@@ -919,65 +924,46 @@ fn reseal(tx: &mut Transaction<'_>, at: &AtRest, limit: i64, clear: bool) -> Res
             .map_err(pg_err)?;
         }
     }
-    let audit = tx
-        .query(
-            "SELECT seq, registration_id, entry FROM audit \
-             WHERE substring(entry from 1 for 5) <> $1 ORDER BY seq LIMIT $2",
-            &[&header, &limit],
-        )
-        .map_err(pg_err)?;
-    if !audit.is_empty() {
-        tx.batch_execute("ALTER TABLE audit DISABLE TRIGGER audit_append_only")
-            .map_err(pg_err)?;
-        for r in audit {
-            let seq: i64 = r.get(0);
-            let id: String = r.get(1);
-            let place = || audit_place(&id, to_u64(seq));
-            let entry = read(r.get(2), &place)?;
-            tx.execute(
-                "UPDATE audit SET entry = $2 WHERE seq = $1",
-                &[&seq, &at.seal_text(&place(), &entry)?],
+    for doc in &SEALED_DOCUMENTS {
+        let (table, column, key) = (doc.table, doc.column, doc.key.column());
+        let rows = tx
+            .query(
+                &format!(
+                    "SELECT registration_id, {column}, {key} FROM {table} \
+                     WHERE substring({column} from 1 for 5) <> $1 ORDER BY {key} LIMIT $2"
+                ),
+                &[&header, &limit],
             )
             .map_err(pg_err)?;
+        let lifted = doc.append_only && !rows.is_empty();
+        if lifted {
+            tx.batch_execute(&format!(
+                "ALTER TABLE {table} DISABLE TRIGGER {table}_append_only"
+            ))
+            .map_err(pg_err)?;
+        }
+        let update = format!("UPDATE {table} SET {column} = $2 WHERE {key} = $1");
+        for r in rows {
+            let id: String = r.get(0);
+            let seq: i64 = match doc.key {
+                DocumentKey::Seq => r.get(2),
+                DocumentKey::RegistrationId => 0,
+            };
+            let place = || (doc.place)(&id, to_u64(seq));
+            let sealed = at.seal_text(&place(), &read(r.get(1), &place)?)?;
+            let row: &(dyn ToSql + Sync) = match doc.key {
+                DocumentKey::Seq => &seq,
+                DocumentKey::RegistrationId => &id,
+            };
+            tx.execute(&update, &[row, &sealed]).map_err(pg_err)?;
             written += 1;
         }
-        tx.batch_execute("ALTER TABLE audit ENABLE TRIGGER audit_append_only")
+        if lifted {
+            tx.batch_execute(&format!(
+                "ALTER TABLE {table} ENABLE TRIGGER {table}_append_only"
+            ))
             .map_err(pg_err)?;
-    }
-    let views = tx
-        .query(
-            "SELECT registration_id, view FROM verification_views \
-             WHERE substring(view from 1 for 5) <> $1 ORDER BY registration_id LIMIT $2",
-            &[&header, &limit],
-        )
-        .map_err(pg_err)?;
-    for r in views {
-        let id: String = r.get(0);
-        let view = read(r.get(1), &|| row_place(VIEW_PLACE, &id))?;
-        tx.execute(
-            "UPDATE verification_views SET view = $2 WHERE registration_id = $1",
-            &[&id, &at.seal_text(&row_place(VIEW_PLACE, &id), &view)?],
-        )
-        .map_err(pg_err)?;
-        written += 1;
-    }
-    let events = tx
-        .query(
-            "SELECT seq, registration_id, event FROM events \
-             WHERE substring(event from 1 for 5) <> $1 ORDER BY seq LIMIT $2",
-            &[&header, &limit],
-        )
-        .map_err(pg_err)?;
-    for r in events {
-        let seq: i64 = r.get(0);
-        let id: String = r.get(1);
-        let event = read(r.get(2), &|| row_place(EVENT_PLACE, &id))?;
-        tx.execute(
-            "UPDATE events SET event = $2 WHERE seq = $1",
-            &[&seq, &at.seal_text(&row_place(EVENT_PLACE, &id), &event)?],
-        )
-        .map_err(pg_err)?;
-        written += 1;
+        }
     }
     Ok(written)
 }
@@ -1075,6 +1061,39 @@ impl PostgresStore {
             Err(Error::WritesRefused)
         } else {
             Ok(())
+        }
+    }
+
+    /// The rows `sql` answers with `params` (the statement prepared once a connection); the
+    /// connection goes back to the pool before the rows are read.
+    fn rows(
+        &self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<postgres::Row>> {
+        let mut c = self.pool.get()?;
+        let pool::Conn { client, stmts } = &mut *c;
+        let s = prep(stmts, client, sql)?;
+        client.query(&s, params).map_err(pg_err)
+    }
+
+    /// Walks the rows of `sql`, a page of the rows after the text key `$1` in key order, page
+    /// by page from the first (key `''`) until a page is empty: `f` takes each row and answers
+    /// its key.
+    fn for_each_page(
+        &self,
+        sql: &'static str,
+        f: &mut dyn FnMut(postgres::Row) -> Result<String>,
+    ) -> Result<()> {
+        let mut after = String::new();
+        loop {
+            let page = self.rows(sql, &[&after])?;
+            if page.is_empty() {
+                return Ok(());
+            }
+            for row in page {
+                after = f(row)?;
+            }
         }
     }
 
@@ -1615,16 +1634,11 @@ impl Store for PostgresStore {
             Some(a) => a.blind_index(id_number),
             None => id_number.to_ascii_uppercase(),
         };
-        let mut c = self.pool.get()?;
-        let pool::Conn { client, stmts } = &mut *c;
-        let s = prep(
-            stmts,
-            client,
-            "SELECT id FROM registrations WHERE id_number = $1 AND id_number <> '' ORDER BY id",
-        )?;
-        Ok(client
-            .query(&s, &[&key])
-            .map_err(pg_err)?
+        Ok(self
+            .rows(
+                "SELECT id FROM registrations WHERE id_number = $1 AND id_number <> '' ORDER BY id",
+                &[&key],
+            )?
             .iter()
             .map(|r| r.get(0))
             .collect())
@@ -1686,14 +1700,7 @@ impl Store for PostgresStore {
              WHERE ($1::text IS NULL OR college = $1) AND ($2::text IS NULL OR major_code = $2) \
              AND ($3::text IS NULL OR school_code = $3) ORDER BY id";
         debug_assert!(SQL.starts_with(SUMMARY_SELECT));
-        let rows = {
-            let mut c = self.pool.get()?;
-            let pool::Conn { client, stmts } = &mut *c;
-            let s = prep(stmts, client, SQL)?;
-            client
-                .query(&s, &[&filter.college, &filter.major_code, &filter.school])
-                .map_err(pg_err)?
-        };
+        let rows = self.rows(SQL, &[&filter.college, &filter.major_code, &filter.school])?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let mut s = summary_from_row(&r).map_err(pg_err)?;
@@ -1713,25 +1720,12 @@ impl Store for PostgresStore {
 
     fn for_each(&self, f: &mut dyn FnMut(Registration) -> Result<()>) -> Result<()> {
         debug_assert!(ROW_PAGE.starts_with(ROW_SELECT));
-        let mut after = String::new();
-        loop {
-            let page = {
-                let mut c = self.pool.get()?;
-                let pool::Conn { client, stmts } = &mut *c;
-                let s = prep(stmts, client, ROW_PAGE)?;
-                client.query(&s, &[&after]).map_err(pg_err)?
-            };
-            if page.is_empty() {
-                return Ok(());
-            }
-            for row in page {
-                let row = self.noted(BoundRow::from_row(&row))?;
-                let id = row.id.clone();
-                let reg = self.noted(row.registration(self.key.as_ref(), self.at_rest.as_ref()))?;
-                f(reg)?;
-                after = id;
-            }
-        }
+        self.for_each_page(ROW_PAGE, &mut |row| {
+            let row = self.noted(BoundRow::from_row(&row))?;
+            let id = row.id.clone();
+            f(self.noted(row.registration(self.key.as_ref(), self.at_rest.as_ref()))?)?;
+            Ok(id)
+        })
     }
 
     fn count(&self) -> Result<u64> {
@@ -1748,17 +1742,11 @@ impl Store for PostgresStore {
         if registration_id.is_some_and(|id| id.contains('\0')) {
             return Ok(Vec::new());
         }
-        let rows = {
-            let mut c = self.pool.get()?;
-            let pool::Conn { client, stmts } = &mut *c;
-            let s = prep(
-                stmts,
-                client,
-                "SELECT seq, entry, prev_hash, hash, registration_hash, registration_id FROM audit \
-                 WHERE ($1::text IS NULL OR registration_id = $1) ORDER BY seq",
-            )?;
-            client.query(&s, &[&registration_id]).map_err(pg_err)?
-        };
+        let rows = self.rows(
+            "SELECT seq, entry, prev_hash, hash, registration_hash, registration_id FROM audit \
+             WHERE ($1::text IS NULL OR registration_id = $1) ORDER BY seq",
+            &[&registration_id],
+        )?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let seq = to_u64(r.get(0));
@@ -1799,21 +1787,10 @@ impl Store for PostgresStore {
     }
 
     fn events_after(&self, after: u64, limit: usize) -> Result<Vec<(u64, Event)>> {
-        let rows = {
-            let mut c = self.pool.get()?;
-            let pool::Conn { client, stmts } = &mut *c;
-            let s = prep(
-                stmts,
-                client,
-                "SELECT seq, event, registration_id FROM events WHERE seq > $1 ORDER BY seq LIMIT $2",
-            )?;
-            client
-                .query(
-                    &s,
-                    &[&to_i64(after), &i64::try_from(limit).unwrap_or(i64::MAX)],
-                )
-                .map_err(pg_err)?
-        };
+        let rows = self.rows(
+            "SELECT seq, event, registration_id FROM events WHERE seq > $1 ORDER BY seq LIMIT $2",
+            &[&to_i64(after), &i64::try_from(limit).unwrap_or(i64::MAX)],
+        )?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let seq: i64 = r.get(0);
@@ -1904,14 +1881,10 @@ impl Store for PostgresStore {
     }
 
     fn signing_keys(&self, number: &str) -> Result<Vec<(u32, DateTime<Utc>)>> {
-        let mut c = self.pool.get()?;
-        let rows = c
-            .client
-            .query(
-                "SELECT key_id, first_at FROM signing_keys WHERE number = $1 ORDER BY key_id",
-                &[&number],
-            )
-            .map_err(pg_err)?;
+        let rows = self.rows(
+            "SELECT key_id, first_at FROM signing_keys WHERE number = $1 ORDER BY key_id",
+            &[&number],
+        )?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let at = DateTime::from_timestamp_millis(r.get(1))
@@ -1922,11 +1895,7 @@ impl Store for PostgresStore {
     }
 
     fn status_slots(&self) -> Result<Vec<(u64, String)>> {
-        let mut c = self.pool.get()?;
-        let rows = c
-            .client
-            .query("SELECT slot, number FROM status_slots ORDER BY slot", &[])
-            .map_err(pg_err)?;
+        let rows = self.rows("SELECT slot, number FROM status_slots ORDER BY slot", &[])?;
         Ok(rows
             .iter()
             .map(|r| (to_u64(r.get::<_, i64>(0) - 1), r.get(1)))
@@ -2003,76 +1972,50 @@ impl Store for PostgresStore {
     }
 
     fn stored_rows(&self, f: &mut dyn FnMut(StoredRow) -> Result<()>) -> Result<()> {
-        let mut after = String::new();
-        loop {
-            let page = {
-                let mut c = self.pool.get()?;
-                c.client
-                    .query(
-                        "SELECT id, audit_seq, data FROM registrations WHERE id > $1 \
-                         ORDER BY id LIMIT 1000",
-                        &[&after],
-                    )
-                    .map_err(pg_err)?
-            };
-            if page.is_empty() {
-                return Ok(());
-            }
-            for r in page {
+        self.for_each_page(
+            "SELECT id, audit_seq, data FROM registrations WHERE id > $1 ORDER BY id LIMIT 1000",
+            &mut |r| {
                 let id: String = r.get(0);
-                after.clone_from(&id);
                 let data = self.noted(stored_text(self.at_rest.as_ref(), r.get(2), || {
                     row_place(DATA_PLACE, &id)
                 }))?;
                 f(StoredRow {
-                    id,
+                    id: id.clone(),
                     audit_seq: r.get::<_, Option<i64>>(1).map(to_u64),
                     data,
                 })?;
-            }
-        }
+                Ok(id)
+            },
+        )
     }
 
     fn stored_views(&self, f: &mut dyn FnMut(StoredView) -> Result<()>) -> Result<bool> {
-        let mut after = String::new();
-        loop {
-            let page = {
-                let mut c = self.pool.get()?;
-                c.client
-                    .query(
-                        "SELECT registration_id, audit_seq, view, mac FROM verification_views \
-                         WHERE registration_id > $1 ORDER BY registration_id LIMIT 1000",
-                        &[&after],
-                    )
-                    .map_err(pg_err)?
-            };
-            if page.is_empty() {
-                return Ok(true);
-            }
-            for r in page {
+        self.for_each_page(
+            "SELECT registration_id, audit_seq, view, mac FROM verification_views \
+             WHERE registration_id > $1 ORDER BY registration_id LIMIT 1000",
+            &mut |r| {
                 let id: String = r.get(0);
-                after.clone_from(&id);
                 let view = self.noted(stored_text(self.at_rest.as_ref(), r.get(2), || {
                     row_place(VIEW_PLACE, &id)
                 }))?;
                 f(StoredView {
-                    id,
+                    id: id.clone(),
                     audit_seq: to_u64(r.get(1)),
                     view: view.into_bytes(),
                     mac: r.get(3),
                 })?;
-            }
-        }
+                Ok(id)
+            },
+        )?;
+        Ok(true)
     }
 
     fn number_index(&self) -> Result<Vec<(String, String)>> {
-        let mut c = self.pool.get()?;
-        Ok(c.client
-            .query(
+        Ok(self
+            .rows(
                 "SELECT number, registration_id FROM numbers ORDER BY number",
                 &[],
-            )
-            .map_err(pg_err)?
+            )?
             .iter()
             .map(|r| (r.get(0), r.get(1)))
             .collect())
@@ -2098,10 +2041,7 @@ impl Store for PostgresStore {
         let mut c = self.pool.get()?;
         let mut tx = c.client.transaction().map_err(pg_err)?;
         tx.execute(LOCK, &[&LOCK_CHAIN]).map_err(pg_err)?;
-        let marker: Option<String> = tx
-            .query_opt("SELECT value FROM meta WHERE key = $1", &[&AT_REST_MARKER])
-            .map_err(pg_err)?
-            .map(|r| r.get(0));
+        let marker = at_rest_marker(&mut tx)?;
         let current = marker
             .as_deref()
             .and_then(unhex)

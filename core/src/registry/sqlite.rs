@@ -13,7 +13,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 
-use super::at_rest::{audit_place, row_place, AtRest, DataKeyRing};
+use super::at_rest::{audit_place, row_place, AtRest, DataKeyRing, SEALED_DOCUMENTS};
 
 use super::store::{
     self, cohort_index_key, entry_json, record_hash, registration_hash, transfer_number_of,
@@ -1187,95 +1187,57 @@ fn reseal(tx: &Connection, at: &AtRest, limit: i64, clear: bool) -> Result<u64> 
             .map_err(db_err)?;
         }
     }
-    let audit: Vec<(i64, String, Value)> = {
-        let mut stmt = tx
-            .prepare(
-                "SELECT seq, registration_id, entry FROM audit WHERE substr(entry, 1, 5) IS NOT ?1 \
-                 ORDER BY seq LIMIT ?2",
-            )
-            .map_err(db_err)?;
-        let rows = stmt
-            .query_map(params![header, limit], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
-            .map_err(db_err)?;
-        rows.collect::<std::result::Result<_, _>>()
-            .map_err(db_err)?
-    };
-    if !audit.is_empty() {
-        let trigger: Option<String> = tx
-            .query_row(
-                "SELECT sql FROM sqlite_master WHERE type = 'trigger' \
-                 AND name = 'audit_append_only_update'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(db_err)?;
-        tx.execute_batch("DROP TRIGGER IF EXISTS audit_append_only_update")
-            .map_err(db_err)?;
-        for (seq, id, entry) in audit {
-            let place = || audit_place(&id, u64::try_from(seq).unwrap_or(0));
-            let entry = read(entry, &place)?;
-            tx.prepare_cached("UPDATE audit SET entry = ?2 WHERE seq = ?1")
+    for doc in &SEALED_DOCUMENTS {
+        let (table, column, key) = (doc.table, doc.column, doc.key.column());
+        let rows: Vec<(String, Value, Value)> = {
+            let mut stmt = tx
+                .prepare(&format!(
+                    "SELECT registration_id, {column}, {key} FROM {table} \
+                     WHERE substr({column}, 1, 5) IS NOT ?1 ORDER BY {key} LIMIT ?2"
+                ))
+                .map_err(db_err)?;
+            let rows = stmt
+                .query_map(params![header, limit], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .map_err(db_err)?;
+            rows.collect::<std::result::Result<_, _>>()
                 .map_err(db_err)?
-                .execute(params![seq, at.seal_text(&place(), &entry)?])
+        };
+        // The trigger that refuses the updates: dropped for them, then made again as it was.
+        let trigger: Option<String> = if doc.append_only && !rows.is_empty() {
+            let name = format!("{table}_append_only_update");
+            let sql = tx
+                .query_row(
+                    "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?1",
+                    [&name],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db_err)?;
+            tx.execute_batch(&format!("DROP TRIGGER IF EXISTS {name}"))
+                .map_err(db_err)?;
+            sql
+        } else {
+            None
+        };
+        let update = format!("UPDATE {table} SET {column} = ?2 WHERE {key} = ?1");
+        for (id, value, row) in rows {
+            let seq = match row {
+                Value::Integer(seq) => u64::try_from(seq).unwrap_or(0),
+                _ => 0,
+            };
+            let place = || (doc.place)(&id, seq);
+            let sealed = at.seal_text(&place(), &read(value, &place)?)?;
+            tx.prepare_cached(&update)
+                .map_err(db_err)?
+                .execute(params![row, sealed])
                 .map_err(db_err)?;
             written += 1;
         }
         if let Some(sql) = trigger {
             tx.execute_batch(&sql).map_err(db_err)?;
         }
-    }
-    let views: Vec<(String, Value)> = {
-        let mut stmt = tx
-            .prepare(
-                "SELECT registration_id, view FROM verification_views \
-                 WHERE substr(view, 1, 5) IS NOT ?1 ORDER BY registration_id LIMIT ?2",
-            )
-            .map_err(db_err)?;
-        let rows = stmt
-            .query_map(params![header, limit], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(db_err)?;
-        rows.collect::<std::result::Result<_, _>>()
-            .map_err(db_err)?
-    };
-    for (id, view) in views {
-        let view = read(view, &|| row_place(VIEW_PLACE, &id))?;
-        tx.prepare_cached("UPDATE verification_views SET view = ?2 WHERE registration_id = ?1")
-            .map_err(db_err)?
-            .execute(params![
-                id,
-                at.seal_text(&row_place(VIEW_PLACE, &id), &view)?
-            ])
-            .map_err(db_err)?;
-        written += 1;
-    }
-    let events: Vec<(i64, String, Value)> = {
-        let mut stmt = tx
-            .prepare(
-                "SELECT seq, registration_id, event FROM events WHERE substr(event, 1, 5) IS NOT ?1 \
-                 ORDER BY seq LIMIT ?2",
-            )
-            .map_err(db_err)?;
-        let rows = stmt
-            .query_map(params![header, limit], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
-            .map_err(db_err)?;
-        rows.collect::<std::result::Result<_, _>>()
-            .map_err(db_err)?
-    };
-    for (seq, id, event) in events {
-        let event = read(event, &|| row_place(EVENT_PLACE, &id))?;
-        tx.prepare_cached("UPDATE events SET event = ?2 WHERE seq = ?1")
-            .map_err(db_err)?
-            .execute(params![
-                seq,
-                at.seal_text(&row_place(EVENT_PLACE, &id), &event)?
-            ])
-            .map_err(db_err)?;
-        written += 1;
     }
     Ok(written)
 }

@@ -6,40 +6,16 @@ pub mod stores;
 // Not every test file runs on the stores.
 #[allow(unused_imports)]
 pub use stores::*;
+/// The part of the harness that the service's tests share.
+pub mod shared;
+pub use shared::*;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use gradreg::{apply, sample, Actor, Command, Context, Error, Outcome, Policy, Registration};
-
-/// An instant given in China Standard Time.
-pub fn cst(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> DateTime<Utc> {
-    gradreg::policy::cst()
-        .with_ymd_and_hms(y, m, d, h, min, s)
-        .single()
-        .expect("valid time")
-        .with_timezone(&Utc)
-}
-
-/// A day in 2026 at 10:00 CST.
-pub fn day(m: u32, d: u32) -> DateTime<Utc> {
-    cst(2026, m, d, 10, 0, 0)
-}
 
 pub fn graduate() -> Actor {
     Actor::Graduate {
         id_number: sample::basic_info().id_number,
-    }
-}
-pub fn school() -> Actor {
-    Actor::SchoolOffice {
-        id: "jyc01".into(),
-        school: "10327".into(),
-    }
-}
-pub fn counselor() -> Actor {
-    Actor::Counselor {
-        id: "fdy07".into(),
-        school: "10327".into(),
-        college: sample::basic_info().college,
     }
 }
 pub fn other_counselor() -> Actor {
@@ -64,11 +40,6 @@ pub fn other_school_office() -> Actor {
         school: "10284".into(),
     }
 }
-pub fn platform() -> Actor {
-    Actor::ProvincialPlatform {
-        id: "js24365".into(),
-    }
-}
 pub fn archive_dept() -> Actor {
     Actor::ArchiveDept {
         id: "nj-rc".into(),
@@ -80,22 +51,6 @@ pub fn hukou_dept() -> Actor {
         id: "nj-gl".into(),
         name: "宁海路派出所".into(),
     }
-}
-
-pub fn report(data: gradreg::DestinationData) -> Command {
-    Command::ReportDestination {
-        data: std::sync::Arc::new(data),
-    }
-}
-
-/// Sample data with a different archive receiver (a real change).
-pub fn changed_data() -> gradreg::DestinationData {
-    let mut d = sample::destination_data();
-    if let Some(a) = d.archive.as_mut() {
-        a.receiving_unit = "苏州市人才服务中心".into();
-        a.postal_code = "215004".into();
-    }
-    d
 }
 
 pub struct H {
@@ -229,40 +184,6 @@ pub fn synthetic_basic(i: u32) -> gradreg::BasicInfo {
     b
 }
 
-/// Files a void request as `graduate`, has the college counselor and the school approve it, and
-/// reports the changed destination: the change a confirmed graduate may make (on registry `r`).
-pub fn change_after_void(
-    r: &gradreg::registry::Registry,
-    id: &str,
-    graduate: &Actor,
-    at: DateTime<Utc>,
-) {
-    let steps = [
-        (
-            graduate.clone(),
-            Command::FileVoidRequest {
-                reason: "换单位".into(),
-            },
-        ),
-        (
-            counselor(),
-            Command::ApproveVoidRequest {
-                note: String::new(),
-            },
-        ),
-        (
-            school(),
-            Command::ApproveVoidRequest {
-                note: String::new(),
-            },
-        ),
-        (platform(), report(changed_data())),
-    ];
-    for (actor, cmd) in steps {
-        r.apply(id, &actor, &cmd, at).unwrap();
-    }
-}
-
 /// The principal a host would have authenticated for the office speaking as department `a`
 /// (online verification limits failures per principal).
 pub fn principal_of(a: &Actor) -> gradreg::Principal {
@@ -272,57 +193,4 @@ pub fn principal_of(a: &Actor) -> gradreg::Principal {
         other => format!("{other:?}"),
     };
     gradreg::Principal::new(&id).expect("a principal")
-}
-
-/// Uploads graduate `b` to `r` and walks them to an authorization of 30 days, granted on 1 May;
-/// returns the registration key and the verification number.
-pub fn authorize_in(r: &gradreg::Registry, b: &gradreg::BasicInfo) -> (String, String) {
-    let id = format!("{}:{}", b.school_code, b.student_number);
-    r.apply(
-        &id,
-        &school(),
-        &Command::UploadBasicInfo {
-            info: std::sync::Arc::new(b.clone()),
-        },
-        day(3, 1),
-    )
-    .unwrap();
-    let g = Actor::Graduate {
-        id_number: b.id_number.clone(),
-    };
-    let mut acct = sample::chsi_account();
-    acct.id_number = b.id_number.clone();
-    r.apply(
-        &id,
-        &Actor::Chsi,
-        &Command::UpdateChsiAccount {
-            account: Box::new(acct),
-        },
-        day(3, 2),
-    )
-    .unwrap();
-    r.apply(&id, &g, &Command::Login, day(3, 3)).unwrap();
-    r.apply(&id, &g, &Command::ConfirmBasicInfo, day(3, 3))
-        .unwrap();
-    r.apply(
-        &id,
-        &platform(),
-        &report(sample::destination_data()),
-        day(4, 20),
-    )
-    .unwrap();
-    r.apply(&id, &g, &Command::ConfirmDestination, day(4, 21))
-        .unwrap();
-    let out = r
-        .apply(
-            &id,
-            &g,
-            &Command::Authorize {
-                validity_days: Some(30),
-            },
-            day(5, 1),
-        )
-        .unwrap();
-    let number = out.registration.authorizations[0].number.to_string();
-    (id, number)
 }

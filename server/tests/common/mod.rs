@@ -2,9 +2,13 @@
 //! 127.0.0.1:0 in the test.
 #![allow(dead_code)]
 
+/// The core tests' harness, in part: days, actors, a graduate walked to an authorization.
+#[path = "../../../core/tests/common/shared.rs"]
+mod shared;
+
 use std::sync::Arc;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use gradreg::codes::{Algorithm, KeyStore};
 use gradreg::{
     sample, Actor, Command, IssueOptions, KeyRing, Policy, Registry, Section, VerificationNumber,
@@ -12,43 +16,15 @@ use gradreg::{
 use gradreg_server::auth::{ApiKeys, Department};
 use gradreg_server::{AppState, Config, FileConfig};
 use sha2::{Digest, Sha256};
+pub use shared::day;
+use shared::{authorize_for, change_after_void};
 
 /// The deployment prefix printed in the test tokens.
 pub const PREFIX: &str = "HTTPS://VERIFY.EXAMPLE.CN/V/";
 
-/// An instant in China Standard Time, 2026.
-pub fn day(m: u32, d: u32) -> DateTime<Utc> {
-    gradreg::policy::cst()
-        .with_ymd_and_hms(2026, m, d, 10, 0, 0)
-        .single()
-        .expect("valid time")
-        .with_timezone(&Utc)
-}
-
 /// The service's clock in the tests.
 pub fn now() -> DateTime<Utc> {
     day(5, 10)
-}
-
-fn school() -> Actor {
-    Actor::SchoolOffice {
-        id: "jyc01".into(),
-        school: "10327".into(),
-    }
-}
-
-fn counselor() -> Actor {
-    Actor::Counselor {
-        id: "fdy07".into(),
-        school: "10327".into(),
-        college: sample::basic_info().college,
-    }
-}
-
-fn platform() -> Actor {
-    Actor::ProvincialPlatform {
-        id: "js24365".into(),
-    }
 }
 
 /// One graduate of the fixture.
@@ -94,58 +70,6 @@ fn basic(i: u32) -> gradreg::BasicInfo {
     b
 }
 
-fn authorize(r: &Registry, i: u32, validity_days: u32) -> (String, String, VerificationNumber) {
-    let b = basic(i);
-    let id = format!("{}:{}", b.school_code, b.student_number);
-    let g = Actor::Graduate {
-        id_number: b.id_number.clone(),
-    };
-    let mut acct = sample::chsi_account();
-    acct.id_number = b.id_number.clone();
-    acct.name = b.name.clone();
-    let steps = [
-        (
-            school(),
-            Command::UploadBasicInfo {
-                info: Arc::new(b.clone()),
-            },
-            day(3, 1),
-        ),
-        (
-            Actor::Chsi,
-            Command::UpdateChsiAccount {
-                account: Box::new(acct),
-            },
-            day(3, 2),
-        ),
-        (g.clone(), Command::Login, day(3, 3)),
-        (g.clone(), Command::ConfirmBasicInfo, day(3, 3)),
-        (
-            platform(),
-            Command::ReportDestination {
-                data: Arc::new(sample::destination_data()),
-            },
-            day(4, 20),
-        ),
-        (g.clone(), Command::ConfirmDestination, day(4, 21)),
-    ];
-    for (actor, cmd, at) in steps {
-        r.apply(&id, &actor, &cmd, at).expect("step");
-    }
-    let out = r
-        .apply(
-            &id,
-            &g,
-            &Command::Authorize {
-                validity_days: Some(validity_days),
-            },
-            day(5, 1),
-        )
-        .expect("authorize");
-    let number = out.registration.authorizations[0].number;
-    (id, b.name, number)
-}
-
 fn tokens(r: &Registry, ring: &KeyRing, number: &VerificationNumber) -> (String, String) {
     let opts = IssueOptions {
         prefix: PREFIX.into(),
@@ -159,7 +83,9 @@ fn tokens(r: &Registry, ring: &KeyRing, number: &VerificationNumber) -> (String,
 }
 
 fn grad(r: &Registry, ring: &KeyRing, i: u32, validity_days: u32) -> Grad {
-    let (id, name, number) = authorize(r, i, validity_days);
+    let b = basic(i);
+    let (id, number) = authorize_for(r, &b, validity_days);
+    let name = b.name;
     let (archive_token, hukou_token) = tokens(r, ring, &number);
     Grad {
         id,
@@ -202,41 +128,7 @@ impl Fixture {
         let g2 = Actor::Graduate {
             id_number: basic(2).id_number,
         };
-        let mut changed = sample::destination_data();
-        if let Some(a) = changed.archive.as_mut() {
-            a.receiving_unit = "苏州市人才服务中心".into();
-            a.postal_code = "215004".into();
-        }
-        let steps = [
-            (
-                g2,
-                Command::FileVoidRequest {
-                    reason: "换单位".into(),
-                },
-            ),
-            (
-                counselor(),
-                Command::ApproveVoidRequest {
-                    note: String::new(),
-                },
-            ),
-            (
-                school(),
-                Command::ApproveVoidRequest {
-                    note: String::new(),
-                },
-            ),
-            (
-                platform(),
-                Command::ReportDestination {
-                    data: Arc::new(changed),
-                },
-            ),
-        ];
-        for (actor, cmd) in steps {
-            r.apply(&superseded.id, &actor, &cmd, day(5, 5))
-                .expect("change");
-        }
+        change_after_void(&r, &superseded.id, &g2, day(5, 5));
         drop(r);
         Fixture {
             store: format!("sqlite:{}", db.display()),
@@ -358,4 +250,20 @@ impl Drop for Server {
 /// The token without its URL prefix (the last path segment of its URL).
 pub fn body(token: &str) -> &str {
     &token[PREFIX.len()..]
+}
+
+/// The verdict a token page shows (its `data-verdict` attribute), or `(none)`.
+pub fn verdict_of(html: &str) -> &str {
+    html.split("data-verdict=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or("(none)")
+}
+
+/// An HTTP client that does not follow redirects.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
 }
