@@ -131,8 +131,9 @@ const VIEWS_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS verification_views (\
      registration_id TEXT PRIMARY KEY, audit_seq INTEGER NOT NULL, view BLOB NOT NULL, \
      mac BLOB NOT NULL);";
 
-/// The `meta` value of a file whose views are complete (see [`migrate_views`]).
-const VIEWS_VERSION: &str = "1";
+/// The `meta` value of a file whose views are complete and of the current format (see
+/// [`migrate_views`]; "1" held JSON views).
+const VIEWS_VERSION: &str = "2";
 
 /// The first step of reading an online attempt's candidate: the registration with a view that
 /// holds number ?1, and the decoy (the first view stored). Both paths run both statements and
@@ -1280,9 +1281,9 @@ fn put_view(
     Ok(())
 }
 
-/// Fills the verification views of a file written before them, once, in one transaction: each
-/// stored registration is read through the audit check, and one that passes gets its view,
-/// bound to its newest audit record. A registration that fails the check gets none (it never
+/// Fills the verification views of a file written before them (or rebuilds those of an older
+/// format), once, in one transaction: each stored registration is read through the audit check,
+/// and one that passes gets its view, bound to its newest audit record. A registration that fails the check gets none (it never
 /// verifies, and the full check reports it). A file already filled is left alone.
 fn migrate_views(conn: &mut Connection, key: Option<&AuditKey>, at: Option<&AtRest>) -> Result<()> {
     let tx = conn
@@ -1297,6 +1298,9 @@ fn migrate_views(conn: &mut Connection, key: Option<&AuditKey>, at: Option<&AtRe
     if done.as_deref() == Some(VIEWS_VERSION) {
         return Ok(());
     }
+    // Views of an older format are all rebuilt.
+    tx.execute("DELETE FROM verification_views", [])
+        .map_err(db_err)?;
     let ids: Vec<String> = {
         let mut stmt = tx
             .prepare("SELECT id FROM registrations ORDER BY id")
