@@ -135,18 +135,27 @@ const VIEWS_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS verification_views (\
 /// [`migrate_views`]; "1" held JSON views).
 const VIEWS_VERSION: &str = "2";
 
-/// The first step of reading an online attempt's candidate: the registration with a view that
-/// holds number ?1, and the decoy (the first view stored). Both paths run both statements and
-/// read one view ([`VIEW_ROW`]).
-const CANDIDATE_IDS: &str = "SELECT (SELECT w.registration_id FROM numbers n \
-     JOIN verification_views w ON w.registration_id = n.registration_id WHERE n.number = ?1), \
-     (SELECT registration_id FROM verification_views ORDER BY registration_id LIMIT 1)";
-
-/// A view with the audit record it names and the registration's newest record.
-const VIEW_ROW: &str = "SELECT v.audit_seq, v.view, v.mac, a.registration_id, a.hash, \
-     (SELECT seq FROM audit WHERE registration_id = ?1 ORDER BY seq DESC LIMIT 1) \
-     FROM verification_views v LEFT JOIN audit a ON a.seq = v.audit_seq \
-     WHERE v.registration_id = ?1";
+/// The reads of an online attempt in one statement (so in one read transaction of its own):
+/// whether principal ?1 or number ?2 has a failure at or after ?3 (two index probes), whether a
+/// registration with a view holds number ?2, and that view — or, when none does, the decoy: the
+/// first view stored, one index probe whatever the table's size, so that a found number and an
+/// unknown one both read and check one view through the same probes. The view comes with the
+/// audit record it names and the registration's newest record (one probe each), for
+/// [`store::checked_view`]. The decoy is looked up on every attempt (in `d`, which always
+/// gives its one row, so that the failure flag comes even from an empty table), found or not;
+/// the view read is reached by rowid.
+const ATTEMPT_READ: &str = "SELECT \
+     EXISTS(SELECT 1 FROM online_failures WHERE principal = ?1 AND at >= ?3) \
+         OR EXISTS(SELECT 1 FROM online_failures WHERE number = ?2 AND at >= ?3), \
+     h.rowid IS NOT NULL, v.registration_id, v.audit_seq, v.view, v.mac, a.registration_id, \
+     a.hash, \
+     (SELECT seq FROM audit WHERE registration_id = v.registration_id ORDER BY seq DESC LIMIT 1) \
+     FROM (SELECT (SELECT rowid FROM verification_views ORDER BY registration_id LIMIT 1) \
+         AS first) AS d \
+     LEFT JOIN numbers n ON n.number = ?2 \
+     LEFT JOIN verification_views h ON h.registration_id = n.registration_id \
+     LEFT JOIN verification_views v ON v.rowid = COALESCE(h.rowid, d.first) \
+     LEFT JOIN audit a ON a.seq = v.audit_seq";
 
 /// The summary columns added after the first schema, with their definitions. A file made before
 /// them gets them on open ([`migrate_summaries`]), filled from the stored registrations.
@@ -696,53 +705,46 @@ impl SqliteStore {
         }
     }
 
-    /// The holder of `number` (compact form) as its verification view, or the decoy (the first
-    /// view stored) when no registration with a view holds it, read on `c` in one statement
-    /// ([`CANDIDATE_IDS`], [`VIEW_ROW`]) and checked against the audit log ([`store::checked_view`]); see
-    /// [`Store::online_attempt`]. A registration without a view has no authorization, so no
-    /// number it holds can verify: it is answered through the decoy, like an unknown number.
-    fn candidate(&self, c: &Connection, number: &str) -> Result<Candidate> {
-        let (holder, decoy): (Option<String>, Option<String>) = c
-            .prepare_cached(CANDIDATE_IDS)
-            .map_err(db_err)?
-            .query_row([number], |r| Ok((r.get(0)?, r.get(1)?)))
+    /// Whether principal `principal` or number `number` (compact form) has a failure at or
+    /// after `since` (ms), and the holder of `number` as its verification view, or the decoy
+    /// (the first view stored) when no registration with a view holds it, read on `c` in one
+    /// statement ([`ATTEMPT_READ`]) and checked against the audit log
+    /// ([`store::checked_view`]); see [`Store::online_attempt`]. A registration without a view
+    /// has no authorization, so no number it holds can verify: it is answered through the
+    /// decoy, like an unknown number.
+    fn attempt_read(
+        &self,
+        c: &Connection,
+        principal: &str,
+        number: &str,
+        since: i64,
+    ) -> Result<(bool, Candidate)> {
+        let mut stmt = c.prepare_cached(ATTEMPT_READ).map_err(db_err)?;
+        let mut rows = stmt
+            .query(params![principal, number, since])
             .map_err(db_err)?;
-        let found = holder.is_some();
-        let Some(id) = holder.or(decoy) else {
-            return Ok(Candidate {
-                found: false,
-                registration: None,
-            });
-        };
-        type Row = (
-            i64,
-            Value,
-            Vec<u8>,
-            Option<String>,
-            Option<Vec<u8>>,
-            Option<i64>,
-        );
-        let row: Option<Row> = c
-            .prepare_cached(VIEW_ROW)
+        let r = rows
+            .next()
             .map_err(db_err)?
-            .query_row([&id], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
-            })
-            .optional()
-            .map_err(db_err)?;
-        // Gone between the two statements cannot happen inside one read transaction.
-        let Some((audit_seq, view, mac, rec_id, rec_hash, latest)) = row else {
-            return self.noted(Err(Error::Tampered(format!(
-                "verification view of {id}: missing"
-            ))));
+            .ok_or_else(|| Error::Storage("online attempt: no row".into()))?;
+        let any: bool = r.get(0).map_err(db_err)?;
+        let found: bool = r.get(1).map_err(db_err)?;
+        let Some(id) = r.get::<_, Option<String>>(2).map_err(db_err)? else {
+            // No view at all.
+            return Ok((
+                any,
+                Candidate {
+                    found: false,
+                    registration: None,
+                },
+            ));
         };
+        let audit_seq: i64 = r.get(3).map_err(db_err)?;
+        let view: Value = r.get(4).map_err(db_err)?;
+        let mac: Vec<u8> = r.get(5).map_err(db_err)?;
+        let rec_id: Option<String> = r.get(6).map_err(db_err)?;
+        let rec_hash: Option<Vec<u8>> = r.get(7).map_err(db_err)?;
+        let latest: Option<i64> = r.get(8).map_err(db_err)?;
         let view = self.noted(stored_text(self.at_rest.as_ref(), view, || {
             row_place(VIEW_PLACE, &id)
         }))?;
@@ -758,10 +760,13 @@ impl SqliteStore {
             },
             self.key.as_ref(),
         ))?;
-        Ok(Candidate {
-            found,
-            registration: Some(registration),
-        })
+        Ok((
+            any,
+            Candidate {
+                found,
+                registration: Some(registration),
+            },
+        ))
     }
 
     /// Runs SQLite's own integrity check; `Ok(())` when the file is sound.
@@ -1849,24 +1854,12 @@ impl Store for SqliteStore {
         // Only an attempt that records a failure, or one with failures to count, runs again
         // below, under the write lock, from the start.
         if self.readers.is_some() {
-            let mut c = self.reader()?;
-            let tx = c
-                .transaction_with_behavior(TransactionBehavior::Deferred)
-                .map_err(db_err)?;
-            let any: bool = tx
-                .prepare_cached(
-                    "SELECT EXISTS(SELECT 1 FROM online_failures WHERE principal = ?1 AND at >= ?3) \
-                         OR EXISTS(SELECT 1 FROM online_failures WHERE number = ?2 AND at >= ?3)",
-                )
-                .map_err(db_err)?
-                .query_row(params![principal, number, since], |r| r.get(0))
-                .map_err(db_err)?;
-            if !any {
-                let candidate = self.candidate(&tx, number)?;
-                tx.commit().map_err(db_err)?;
-                if !judge(&Failures::default(), candidate) {
-                    return Ok(());
-                }
+            let c = self.reader()?;
+            // One statement: a read transaction of its own, without BEGIN and COMMIT.
+            let (any, candidate) = self.attempt_read(&c, principal, number, since)?;
+            drop(c);
+            if !any && !judge(&Failures::default(), candidate) {
+                return Ok(());
             }
         }
         let mut c = self.lock()?;
@@ -1892,7 +1885,7 @@ impl Store for SqliteStore {
             on_number: u32::try_from(on_number).unwrap_or(u32::MAX),
             by_principal_on_number: u32::try_from(by_principal_on_number).unwrap_or(u32::MAX),
         };
-        let candidate = self.candidate(&tx, number)?;
+        let (_, candidate) = self.attempt_read(&tx, principal, number, since)?;
         if judge(&failures, candidate) {
             tx.prepare_cached(
                 "INSERT INTO online_failures(principal, number, at) VALUES(?1, ?2, ?3)",
