@@ -285,6 +285,14 @@ fn load_row(
 /// The most idle reader connections a store keeps (more may be open while busy).
 const MAX_IDLE_READERS: usize = 8;
 
+/// Readers map the file into memory (up to SQLite's largest mapping, about 2 GB; past it they
+/// read as before): a page missing from a reader's own cache is then read from the operating
+/// system's cache without a system call and a copy. An online verification touches five or six
+/// pages scattered over a file of gigabytes, most of them not in the reader's cache; mapped,
+/// a verification at 200,000 authorized graduates took 15 µs instead of 18.5–25 µs (same loaded
+/// machine, alternating runs). Only readers map: the writer connection writes as before.
+const READER_MMAP: &str = "PRAGMA mmap_size=2147418112";
+
 /// Reader connections to a registry file: in WAL mode each reads its own snapshot beside the
 /// writer and the other readers, so reads on several threads run in parallel.
 struct ReaderPool {
@@ -309,6 +317,7 @@ impl ReaderPool {
                 c.busy_timeout(self.busy_timeout).map_err(db_err)?;
                 c.execute_batch("PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY")
                     .map_err(db_err)?;
+                c.execute_batch(READER_MMAP).map_err(db_err)?;
                 c
             }
         };
@@ -2318,6 +2327,22 @@ CREATE TABLE registrations (
 CREATE UNIQUE INDEX registrations_id_number ON registrations(id_number) WHERE id_number <> '';
 CREATE INDEX registrations_college_major ON registrations(college, major_code);
 "#;
+
+    /// Pooled readers map the file (see [`READER_MMAP`]); the writer does not.
+    #[test]
+    fn readers_map_the_file() {
+        let dir = std::env::temp_dir().join(format!("gradreg-mmap-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("mmap.sqlite3");
+        let _ = std::fs::remove_file(&file);
+        let store = SqliteStore::open(&file).unwrap();
+        let size =
+            |c: &Connection| -> i64 { c.query_row("PRAGMA mmap_size", [], |r| r.get(0)).unwrap() };
+        assert!(size(&store.reader().unwrap()) > 0);
+        assert_eq!(size(&store.lock().unwrap()), 0);
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     /// The statements of an online verification keep their compiled plans from one use to the
     /// next: a join or an indexed `ORDER BY … LIMIT` would otherwise be compiled again every
