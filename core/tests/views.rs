@@ -428,6 +428,43 @@ fn a_store_written_before_views_gains_them_on_open() {
     }
 }
 
+/// Views of the first format (JSON, views version 1) are rebuilt on open, once: each is
+/// replaced by the current view of its registration, bound to its newest record, and verifies.
+#[test]
+fn views_of_an_older_format_are_rebuilt_on_open() {
+    for kind in persistent_stores() {
+        let _on = kind.label();
+        let (r, store, graduates) = populated(kind, &OpenOptions::new());
+        drop(r);
+        for (id, _) in &graduates {
+            let (seq, _, mac) = view_row(kind, &store, id).unwrap();
+            put_view_row(
+                kind,
+                &store,
+                id,
+                &(seq, format!("{{\"id\":\"{id}\"}}"), mac),
+            );
+        }
+        kind.exec(
+            &store,
+            "UPDATE meta SET value = '1' WHERE key = 'views'",
+            &[],
+        )
+        .unwrap();
+        let r = store.reopen_default();
+        for (id, number) in &graduates {
+            let (seq, view, _) = view_row(kind, &store, id).expect("a view");
+            assert_eq!(seq, newest_seq(kind, &store, id));
+            assert_eq!(
+                view.as_bytes(),
+                &gradreg::registry::view::view_of(&r.get(id).unwrap()).unwrap()[..]
+            );
+            assert_eq!(verdict(&r, number), VerdictKind::Valid);
+        }
+        assert!(r.check_audit().unwrap().intact());
+    }
+}
+
 /// What verification reads of a registration is the same through its view: the name, the
 /// authorization and the disclosure of each section, before and after the data changes.
 #[test]

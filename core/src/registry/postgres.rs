@@ -69,8 +69,9 @@ const DATA_PLACE: &str = "registrations.data";
 const ID_NUMBER_PLACE: &str = "registrations.id_number";
 const EVENT_PLACE: &str = "events.event";
 const VIEW_PLACE: &str = "verification_views.view";
-/// The `meta` value of a store whose verification views are complete (see [`migrate_views`]).
-const VIEWS_VERSION: &str = "1";
+/// The `meta` value of a store whose verification views are complete and of the current format
+/// (see [`migrate_views`]; "1" held JSON views).
+const VIEWS_VERSION: &str = "2";
 
 /// How a [`PostgresStore`] is opened.
 #[derive(Clone, Debug)]
@@ -656,8 +657,8 @@ fn put_view(
     Ok(())
 }
 
-/// Fills the verification views of a store written before them, once, in one transaction
-/// under the schema lock: each stored registration is read through the audit check, and one
+/// Fills the verification views of a store written before them (or rebuilds those of an older
+/// format), once, in one transaction under the schema lock: each stored registration is read through the audit check, and one
 /// that passes gets its view, bound to its newest audit record (one that fails gets none: it
 /// never verifies, and the full check reports it). A store already filled is left alone.
 fn migrate_views(
@@ -674,6 +675,9 @@ fn migrate_views(
     if done.as_deref() == Some(VIEWS_VERSION) {
         return Ok(());
     }
+    // Views of an older format are all rebuilt.
+    tx.execute("DELETE FROM verification_views", &[])
+        .map_err(pg_err)?;
     let mut stmts = HashMap::new();
     let ids: Vec<(String, String)> = tx
         .query("SELECT id, school_code FROM registrations ORDER BY id", &[])

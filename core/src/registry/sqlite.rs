@@ -132,21 +132,31 @@ const VIEWS_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS verification_views (\
      registration_id TEXT PRIMARY KEY, audit_seq INTEGER NOT NULL, view BLOB NOT NULL, \
      mac BLOB NOT NULL);";
 
-/// The `meta` value of a file whose views are complete (see [`migrate_views`]).
-const VIEWS_VERSION: &str = "1";
+/// The `meta` value of a file whose views are complete and of the current format (see
+/// [`migrate_views`]; "1" held JSON views).
+const VIEWS_VERSION: &str = "2";
 
-/// The first step of reading an online attempt's candidate: the registration with a view that
-/// holds number ?1, and the decoy (the first view stored). Both paths run both statements and
-/// read one view ([`VIEW_ROW`]).
-const CANDIDATE_IDS: &str = "SELECT (SELECT w.registration_id FROM numbers n \
-     JOIN verification_views w ON w.registration_id = n.registration_id WHERE n.number = ?1), \
-     (SELECT registration_id FROM verification_views ORDER BY registration_id LIMIT 1)";
-
-/// A view with the audit record it names and the registration's newest record.
-const VIEW_ROW: &str = "SELECT v.audit_seq, v.view, v.mac, a.registration_id, a.hash, \
-     (SELECT seq FROM audit WHERE registration_id = ?1 ORDER BY seq DESC LIMIT 1) \
-     FROM verification_views v LEFT JOIN audit a ON a.seq = v.audit_seq \
-     WHERE v.registration_id = ?1";
+/// The reads of an online attempt in one statement (so in one read transaction of its own):
+/// whether principal ?1 or number ?2 has a failure at or after ?3 (two index probes), whether a
+/// registration with a view holds number ?2, and that view — or, when none does, the decoy: the
+/// first view stored, one index probe whatever the table's size, so that a found number and an
+/// unknown one both read and check one view through the same probes. The view comes with the
+/// audit record it names and the registration's newest record (one probe each), for
+/// [`store::checked_view`]. The decoy is looked up on every attempt (in `d`, which always
+/// gives its one row, so that the failure flag comes even from an empty table), found or not;
+/// the view read is reached by rowid.
+const ATTEMPT_READ: &str = "SELECT \
+     EXISTS(SELECT 1 FROM online_failures WHERE principal = ?1 AND at >= ?3) \
+         OR EXISTS(SELECT 1 FROM online_failures WHERE number = ?2 AND at >= ?3), \
+     h.rowid IS NOT NULL, v.registration_id, v.audit_seq, v.view, v.mac, a.registration_id, \
+     a.hash, \
+     (SELECT seq FROM audit WHERE registration_id = v.registration_id ORDER BY seq DESC LIMIT 1) \
+     FROM (SELECT (SELECT rowid FROM verification_views ORDER BY registration_id LIMIT 1) \
+         AS first) AS d \
+     LEFT JOIN numbers n ON n.number = ?2 \
+     LEFT JOIN verification_views h ON h.registration_id = n.registration_id \
+     LEFT JOIN verification_views v ON v.rowid = COALESCE(h.rowid, d.first) \
+     LEFT JOIN audit a ON a.seq = v.audit_seq";
 
 /// The summary columns added after the first schema, with their definitions. A file made before
 /// them gets them on open ([`migrate_summaries`]), filled from the stored registrations.
@@ -309,6 +319,14 @@ fn load_row(
 /// The most idle reader connections a store keeps (more may be open while busy).
 const MAX_IDLE_READERS: usize = 8;
 
+/// Readers map the file into memory (up to SQLite's largest mapping, about 2 GB; past it they
+/// read as before): a page missing from a reader's own cache is then read from the operating
+/// system's cache without a system call and a copy. An online verification touches five or six
+/// pages scattered over a file of gigabytes, most of them not in the reader's cache; mapped,
+/// a verification at 200,000 authorized graduates took 15 µs instead of 18.5–25 µs (same loaded
+/// machine, alternating runs). Only readers map: the writer connection writes as before.
+const READER_MMAP: &str = "PRAGMA mmap_size=2147418112";
+
 /// Reader connections to a registry file: in WAL mode each reads its own snapshot beside the
 /// writer and the other readers, so reads on several threads run in parallel.
 struct ReaderPool {
@@ -333,6 +351,7 @@ impl ReaderPool {
                 c.busy_timeout(self.busy_timeout).map_err(db_err)?;
                 c.execute_batch("PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY")
                     .map_err(db_err)?;
+                c.execute_batch(READER_MMAP).map_err(db_err)?;
                 c
             }
         };
@@ -729,53 +748,46 @@ impl SqliteStore {
         }
     }
 
-    /// The holder of `number` (compact form) as its verification view, or the decoy (the first
-    /// view stored) when no registration with a view holds it, read on `c` in one statement
-    /// ([`CANDIDATE_IDS`], [`VIEW_ROW`]) and checked against the audit log ([`store::checked_view`]); see
-    /// [`Store::online_attempt`]. A registration without a view has no authorization, so no
-    /// number it holds can verify: it is answered through the decoy, like an unknown number.
-    fn candidate(&self, c: &Connection, number: &str) -> Result<Candidate> {
-        let (holder, decoy): (Option<String>, Option<String>) = c
-            .prepare_cached(CANDIDATE_IDS)
-            .map_err(db_err)?
-            .query_row([number], |r| Ok((r.get(0)?, r.get(1)?)))
+    /// Whether principal `principal` or number `number` (compact form) has a failure at or
+    /// after `since` (ms), and the holder of `number` as its verification view, or the decoy
+    /// (the first view stored) when no registration with a view holds it, read on `c` in one
+    /// statement ([`ATTEMPT_READ`]) and checked against the audit log
+    /// ([`store::checked_view`]); see [`Store::online_attempt`]. A registration without a view
+    /// has no authorization, so no number it holds can verify: it is answered through the
+    /// decoy, like an unknown number.
+    fn attempt_read(
+        &self,
+        c: &Connection,
+        principal: &str,
+        number: &str,
+        since: i64,
+    ) -> Result<(bool, Candidate)> {
+        let mut stmt = c.prepare_cached(ATTEMPT_READ).map_err(db_err)?;
+        let mut rows = stmt
+            .query(params![principal, number, since])
             .map_err(db_err)?;
-        let found = holder.is_some();
-        let Some(id) = holder.or(decoy) else {
-            return Ok(Candidate {
-                found: false,
-                registration: None,
-            });
-        };
-        type Row = (
-            i64,
-            Value,
-            Vec<u8>,
-            Option<String>,
-            Option<Vec<u8>>,
-            Option<i64>,
-        );
-        let row: Option<Row> = c
-            .prepare_cached(VIEW_ROW)
+        let r = rows
+            .next()
             .map_err(db_err)?
-            .query_row([&id], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
-            })
-            .optional()
-            .map_err(db_err)?;
-        // Gone between the two statements cannot happen inside one read transaction.
-        let Some((audit_seq, view, mac, rec_id, rec_hash, latest)) = row else {
-            return self.noted(Err(Error::Tampered(format!(
-                "verification view of {id}: missing"
-            ))));
+            .ok_or_else(|| Error::Storage("online attempt: no row".into()))?;
+        let any: bool = r.get(0).map_err(db_err)?;
+        let found: bool = r.get(1).map_err(db_err)?;
+        let Some(id) = r.get::<_, Option<String>>(2).map_err(db_err)? else {
+            // No view at all.
+            return Ok((
+                any,
+                Candidate {
+                    found: false,
+                    registration: None,
+                },
+            ));
         };
+        let audit_seq: i64 = r.get(3).map_err(db_err)?;
+        let view: Value = r.get(4).map_err(db_err)?;
+        let mac: Vec<u8> = r.get(5).map_err(db_err)?;
+        let rec_id: Option<String> = r.get(6).map_err(db_err)?;
+        let rec_hash: Option<Vec<u8>> = r.get(7).map_err(db_err)?;
+        let latest: Option<i64> = r.get(8).map_err(db_err)?;
         let view = self.noted(stored_text(self.at_rest.as_ref(), view, || {
             row_place(VIEW_PLACE, &id)
         }))?;
@@ -791,10 +803,13 @@ impl SqliteStore {
             },
             self.key.as_ref(),
         ))?;
-        Ok(Candidate {
-            found,
-            registration: Some(registration),
-        })
+        Ok((
+            any,
+            Candidate {
+                found,
+                registration: Some(registration),
+            },
+        ))
     }
 
     /// Runs SQLite's own integrity check; `Ok(())` when the file is sound.
@@ -1279,9 +1294,9 @@ fn put_view(
     Ok(())
 }
 
-/// Fills the verification views of a file written before them, once, in one transaction: each
-/// stored registration is read through the audit check, and one that passes gets its view,
-/// bound to its newest audit record. A registration that fails the check gets none (it never
+/// Fills the verification views of a file written before them (or rebuilds those of an older
+/// format), once, in one transaction: each stored registration is read through the audit check,
+/// and one that passes gets its view, bound to its newest audit record. A registration that fails the check gets none (it never
 /// verifies, and the full check reports it). A file already filled is left alone.
 fn migrate_views(conn: &mut Connection, key: Option<&AuditKey>, at: Option<&AtRest>) -> Result<()> {
     let tx = conn
@@ -1296,6 +1311,9 @@ fn migrate_views(conn: &mut Connection, key: Option<&AuditKey>, at: Option<&AtRe
     if done.as_deref() == Some(VIEWS_VERSION) {
         return Ok(());
     }
+    // Views of an older format are all rebuilt.
+    tx.execute("DELETE FROM verification_views", [])
+        .map_err(db_err)?;
     let ids: Vec<String> = {
         let mut stmt = tx
             .prepare("SELECT id FROM registrations ORDER BY id")
@@ -1844,24 +1862,12 @@ impl Store for SqliteStore {
         // Only an attempt that records a failure, or one with failures to count, runs again
         // below, under the write lock, from the start.
         if self.readers.is_some() {
-            let mut c = self.reader()?;
-            let tx = c
-                .transaction_with_behavior(TransactionBehavior::Deferred)
-                .map_err(db_err)?;
-            let any: bool = tx
-                .prepare_cached(
-                    "SELECT EXISTS(SELECT 1 FROM online_failures WHERE principal = ?1 AND at >= ?3) \
-                         OR EXISTS(SELECT 1 FROM online_failures WHERE number = ?2 AND at >= ?3)",
-                )
-                .map_err(db_err)?
-                .query_row(params![principal, number, since], |r| r.get(0))
-                .map_err(db_err)?;
-            if !any {
-                let candidate = self.candidate(&tx, number)?;
-                tx.commit().map_err(db_err)?;
-                if !judge(&Failures::default(), candidate) {
-                    return Ok(());
-                }
+            let c = self.reader()?;
+            // One statement: a read transaction of its own, without BEGIN and COMMIT.
+            let (any, candidate) = self.attempt_read(&c, principal, number, since)?;
+            drop(c);
+            if !any && !judge(&Failures::default(), candidate) {
+                return Ok(());
             }
         }
         let mut c = self.lock()?;
@@ -1887,7 +1893,7 @@ impl Store for SqliteStore {
             on_number: u32::try_from(on_number).unwrap_or(u32::MAX),
             by_principal_on_number: u32::try_from(by_principal_on_number).unwrap_or(u32::MAX),
         };
-        let candidate = self.candidate(&tx, number)?;
+        let (_, candidate) = self.attempt_read(&tx, principal, number, since)?;
         if judge(&failures, candidate) {
             tx.prepare_cached(
                 "INSERT INTO online_failures(principal, number, at) VALUES(?1, ?2, ?3)",
@@ -2321,6 +2327,22 @@ CREATE UNIQUE INDEX registrations_id_number ON registrations(id_number) WHERE id
 CREATE INDEX registrations_college_major ON registrations(college, major_code);
 "#;
 
+    /// Pooled readers map the file (see [`READER_MMAP`]); the writer does not.
+    #[test]
+    fn readers_map_the_file() {
+        let dir = std::env::temp_dir().join(format!("gradreg-mmap-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("mmap.sqlite3");
+        let _ = std::fs::remove_file(&file);
+        let store = SqliteStore::open(&file).unwrap();
+        let size =
+            |c: &Connection| -> i64 { c.query_row("PRAGMA mmap_size", [], |r| r.get(0)).unwrap() };
+        assert!(size(&store.reader().unwrap()) > 0);
+        assert_eq!(size(&store.lock().unwrap()), 0);
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     /// The statements of an online verification keep their compiled plans from one use to the
     /// next: a join or an indexed `ORDER BY … LIMIT` would otherwise be compiled again every
     /// time the statement cache hands it out (see [`stable_plans`]).
@@ -2335,18 +2357,14 @@ CREATE INDEX registrations_college_major ON registrations(college, major_code);
             store.reader().unwrap(),
             Reader::Writer(store.lock().unwrap()),
         ] {
-            for sql in [CANDIDATE_IDS, VIEW_ROW] {
-                for id in ["10327:1", "10327:2", "10327:3"] {
-                    let mut st = reader.prepare_cached(sql).unwrap();
-                    st.query_row([id], |_| Ok(())).optional().unwrap();
-                }
-                let st = reader.prepare_cached(sql).unwrap();
-                assert_eq!(
-                    st.get_status(rusqlite::StatementStatus::RePrepare),
-                    0,
-                    "{sql}"
-                );
+            for number in ["A", "B", "C"] {
+                let mut st = reader.prepare_cached(ATTEMPT_READ).unwrap();
+                st.query_row(params!["p", number, 0], |_| Ok(()))
+                    .optional()
+                    .unwrap();
             }
+            let st = reader.prepare_cached(ATTEMPT_READ).unwrap();
+            assert_eq!(st.get_status(rusqlite::StatementStatus::RePrepare), 0);
         }
         drop(store);
         let _ = std::fs::remove_dir_all(&dir);
