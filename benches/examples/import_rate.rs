@@ -1,7 +1,7 @@
 //! Imports a generated roster of N rows (20,000 by default) into a fresh SQLite registry
 //! through [`Registry::import_roster`] and prints the rows per second: the import of the
 //! storage benchmark on its own, small enough to run under a profiler
-//! (`valgrind --tool=callgrind`).
+//! (`valgrind --tool=callgrind`). Then it checks the audit chain and every stored row.
 //!
 //! `CARGO_PROFILE_RELEASE_DEBUG=true cargo run --release -p gradreg-benches --example import_rate -- [ROWS] [FILE]`
 
@@ -59,5 +59,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         rep.created,
         rows as f64 / secs
     );
+    // The import is only fast if it is also right: the whole chain and every row checked.
+    let check = r.check_audit()?;
+    if !check.intact() || check.records != rep.created as u64 {
+        return Err(format!("audit check failed: {check:?}").into());
+    }
+    println!("audit check: {} records intact", check.records);
     Ok(())
 }
