@@ -16,8 +16,8 @@ use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBeha
 use super::at_rest::{audit_place, row_place, AtRest, DataKeyRing};
 
 use super::store::{
-    self, cohort_index_key, record_hash, transfer_number_of, AuditKey, AuditRecord, ChainHead,
-    Commit, Encoder, Filter, Store, StoredRow, StoredView, Summary,
+    self, cohort_index_key, entry_json, record_hash, registration_hash, transfer_number_of,
+    AuditKey, AuditRecord, ChainHead, Commit, Filter, Store, StoredRow, StoredView, Summary,
 };
 use super::view::{view_mac, view_of};
 use crate::codes::{AttemptKey, Candidate, Failures};
@@ -1432,11 +1432,8 @@ impl Store for SqliteStore {
             let mut seal_id_number = tx
                 .prepare_cached("UPDATE registrations SET id_number_sealed = ?2 WHERE id = ?1")
                 .map_err(db_err)?;
-            // The documents and their hashes, a chunk ahead (see `Encoder`).
-            let mut encoder = Encoder::new(batch);
             for cm in batch {
                 let reg = &cm.outcome.registration;
-                let encoded = encoder.next_encoded()?;
                 let mut s = Summary::of(reg, cm.outcome.audit.at);
                 // With data keys: the ID number column holds the blind index, the number itself
                 // is sealed beside it, and the registration's JSON is sealed.
@@ -1450,8 +1447,9 @@ impl Store for SqliteStore {
                     _ => None,
                 };
                 // The plaintext JSON is what the audit record binds; the column may hold it sealed.
-                let rh = encoded.registration_hash;
-                let data = put_text(at, encoded.registration, || row_place(DATA_PLACE, &reg.id))?;
+                let plain = serde_json::to_string(reg)?;
+                let rh = registration_hash(&plain);
+                let data = put_text(at, plain, || row_place(DATA_PLACE, &reg.id))?;
                 let version = i64::try_from(reg.version).unwrap_or(i64::MAX);
                 let active_until = millis(s.active_until);
                 let awaiting_since = millis(s.awaiting_since);
@@ -1580,7 +1578,7 @@ impl Store for SqliteStore {
                 for n in super::store::indexed_numbers(reg) {
                     number.execute(params![n, reg.id]).map_err(db_err)?;
                 }
-                let json = encoded.entry;
+                let json = entry_json(&cm.outcome.audit)?;
                 // The record binds the registration it wrote (`rh`, of its plaintext JSON).
                 let hash = record_hash(self.key.as_ref(), &prev, &json, Some(&rh));
                 seq = record_seq;
@@ -1605,8 +1603,10 @@ impl Store for SqliteStore {
                     fresh,
                 )?;
                 prev = hash;
-                for e in encoded.events {
-                    let e = put_text(at, e, || row_place(EVENT_PLACE, &reg.id))?;
+                for e in &cm.outcome.events {
+                    let e = put_text(at, serde_json::to_string(e)?, || {
+                        row_place(EVENT_PLACE, &reg.id)
+                    })?;
                     event.execute(params![reg.id, e]).map_err(db_err)?;
                 }
             }
