@@ -1553,16 +1553,20 @@ impl Store for SqliteStore {
                 }
                 if let Some((idn, year, level)) = cohort_index_key(reg) {
                     let idn = at.map_or(idn.clone(), |a| a.blind_index(&idn));
-                    let other: Option<String> = cohort_holder
-                        .query_row(params![idn, year, level], |r| r.get(0))
-                        .optional()
-                        .map_err(db_err)?;
-                    if let Some(other) = other.filter(|o| o != &reg.id) {
-                        return Err(Error::DuplicateIdNumber { other });
+                    // The cohort is claimed by its insert; only a claim the primary key refuses
+                    // reads who holds it (one B-tree probe per row instead of two).
+                    if let Err(e) = add_cohort.execute(params![idn, year, level, reg.id]) {
+                        if is_unique_violation(&e, "cohorts.education_level") {
+                            let other: Option<String> = cohort_holder
+                                .query_row(params![idn, year, level], |r| r.get(0))
+                                .optional()
+                                .map_err(db_err)?;
+                            if let Some(other) = other.filter(|o| o != &reg.id) {
+                                return Err(Error::DuplicateIdNumber { other });
+                            }
+                        }
+                        return Err(db_err(e));
                     }
-                    add_cohort
-                        .execute(params![idn, year, level, reg.id])
-                        .map_err(db_err)?;
                 }
                 let transfer = transfer_number_of(reg);
                 if let Some(t) = transfer {
@@ -1658,6 +1662,16 @@ impl Store for SqliteStore {
         id_numbers: &[&str],
     ) -> Result<(HashSet<String>, HashSet<String>)> {
         let c = self.reader()?;
+        // An empty registry (a first import) holds none of them: one probe instead of a join
+        // per key.
+        let any: bool = c
+            .prepare_cached("SELECT EXISTS(SELECT 1 FROM registrations)")
+            .map_err(db_err)?
+            .query_row([], |r| r.get(0))
+            .map_err(db_err)?;
+        if !any {
+            return Ok((HashSet::new(), HashSet::new()));
+        }
         // The batch goes in as one JSON array, joined against the unique index on `id` and the
         // partial index on `id_number` (hence `id_number <> ''` in the condition).
         let mut stored = HashSet::new();
@@ -2237,6 +2251,50 @@ mod tests {
             .present(&[key.as_str()], &[info.id_number.as_str()])
             .unwrap();
         assert!(none.is_empty() && nothing.is_empty());
+        // An empty SQLite store answers from its emptiness alone, alike.
+        let empty = SqliteStore::open_in_memory().unwrap();
+        let (none, nothing) = empty
+            .present(&[key.as_str()], &[info.id_number.as_str()])
+            .unwrap();
+        assert!(none.is_empty() && nothing.is_empty());
+        drop(r);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A cohort another registration holds is refused by the store itself (its insert fails
+    /// and only then is the holder read), naming the holder and writing nothing of the batch.
+    #[test]
+    fn a_held_cohort_is_refused_by_the_store() {
+        let (dir, r) = file_with_sample("held-cohort");
+        let mut info = crate::sample::basic_info();
+        let holder = format!("{}:{}", info.school_code, info.student_number);
+        info.student_number = "2022999999".into();
+        let other = format!("{}:{}", info.school_code, info.student_number);
+        let school = crate::Actor::SchoolOffice {
+            id: "s".into(),
+            school: "10327".into(),
+        };
+        let policy = crate::Policy::jiangsu();
+        let at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 3, 2, 2, 0, 0).unwrap();
+        let ctx = crate::lifecycle::Context::new(at, &policy);
+        let out = crate::lifecycle::apply(
+            &Registration::new(other.as_str()),
+            &school,
+            &crate::Command::UploadBasicInfo {
+                info: std::sync::Arc::new(info),
+            },
+            &ctx,
+        )
+        .unwrap();
+        let head = r.store.audit_head().unwrap();
+        let got = r.store.commit(&[Commit {
+            expected_version: 0,
+            outcome: &out,
+        }]);
+        assert_eq!(got, Err(Error::DuplicateIdNumber { other: holder }));
+        assert_eq!(r.store.count().unwrap(), 1);
+        assert!(r.store.load(&other).unwrap().is_none());
+        assert_eq!(r.store.audit_head().unwrap(), head);
         drop(r);
         let _ = std::fs::remove_dir_all(&dir);
     }
