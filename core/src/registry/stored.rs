@@ -1,8 +1,9 @@
 //! The compact stored form of the stores' documents.
 //!
 //! The stores keep a registration, an audit entry, an event and a verification view as a JSON
-//! document. The SQLite store keeps each document *packed* (a BLOB), and both stores pack the
-//! documents they seal under data keys before sealing; PostgreSQL keeps clear documents as
+//! document. The SQLite store keeps registrations, audit entries and events *packed* (a BLOB;
+//! a verification view stays text, so online verification does not unpack it), and both stores
+//! pack the documents they seal under data keys before sealing; PostgreSQL keeps clear documents as
 //! UTF-8 JSON in `BYTEA`, readable with `convert_from(data, 'UTF8')`. A packed document is
 //! one marker byte ([`PACKED`]), one byte naming the dictionary ([`DICTIONARY_V1`]), then a zstd
 //! frame of the JSON text compressed under that dictionary (with the text's length in the frame
