@@ -241,12 +241,15 @@ def test_tampered_audit_log_is_found(tmp_path: Path) -> None:
     path = tmp_path / "a.db"
     reg = Registry.open(path)
     reg.upload(cohort(3), OFFICE, NOW)
+    entry = reg.audit()[1].entry.to_json()
     reg.close()
     # Someone with the file edits an entry behind the registry's back (dropping the trigger
-    # that keeps the log append-only first).
+    # that keeps the log append-only first). Entries are stored packed (zstd frames), so the
+    # edited entry is written as clear JSON text, a form the store still reads.
+    assert "s001" in entry
     con = sqlite3.connect(path)
     con.execute("drop trigger audit_append_only_update")
-    con.execute("update audit set entry = replace(entry, 's001', 's999') where seq = 2")
+    con.execute("update audit set entry = ? where seq = 2", (entry.replace("s001", "s999"),))
     con.commit()
     con.close()
     report = Registry.open(path).check_audit()

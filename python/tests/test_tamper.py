@@ -37,11 +37,15 @@ def authorized(reg: Registry) -> str:
     return str(reg.get(KEY).authorizations[0].number)
 
 
-def forge(path: Path) -> None:
+def forge(path: Path, registration_json: str) -> None:
+    """Someone with the file swaps the employer in the stored registration. The store keeps it
+    packed (a zstd frame), so the forger writes the edited document as clear JSON text, a form
+    the store still reads (files written before packing hold it)."""
+    assert EMPLOYER in registration_json
     con = sqlite3.connect(path)
     con.execute(
-        "update registrations set data = replace(data, ?, '伪造科技有限公司') where id = ?",
-        (EMPLOYER, KEY),
+        "update registrations set data = ? where id = ?",
+        (registration_json.replace(EMPLOYER, "伪造科技有限公司"), KEY),
     )
     con.commit()
     con.close()
@@ -60,8 +64,9 @@ def test_an_edited_destination_is_found_and_never_served(tmp_path: Path) -> None
     number = authorized(reg)
     assert reg.verify_online(ARCHIVE, "张明", number, NOW, principal="archive-office-17").valid
     assert reg.check_audit().intact
+    stored = reg.get(KEY).to_json()
     reg.close()
-    forge(path)
+    forge(path, stored)
     reg = Registry.open(path)
     report = reg.check_audit()
     assert not report.intact
