@@ -231,6 +231,85 @@ fn stripped_authorizations_and_deleted_rows_are_found() {
     }
 }
 
+/// A stored document whose bytes no longer decode (a packed frame cut or overwritten, bytes
+/// that are not UTF-8 — what a plain SQL `replace()` on a packed document leaves) is a fault the
+/// audit check names, record by record and row by row, never an abort of the check; reading
+/// that row alone still gives the storage damage code.
+#[test]
+fn an_undecodable_document_is_named_by_the_check_not_fatal_to_it() {
+    for kind in persistent_stores() {
+        let _on = kind.label();
+        let name = kind.name();
+        let (store, graduates) = populated(kind, None);
+        let (first, _) = &graduates[0];
+        let (second, _) = &graduates[1];
+        // The packed marker and dictionary byte before a frame that does not decode, and bytes
+        // that are not UTF-8.
+        let bad = kind.blob(&[0x00, 0x01, 0xff, 0xfe, 0x7b, 0x22]);
+        kind.sql(
+            &store,
+            &format!(
+                "{} UPDATE registrations SET data = {bad} WHERE id = '{first}'; \
+                 UPDATE verification_views SET view = {bad} WHERE registration_id = '{second}'; \
+                 UPDATE audit SET entry = {bad} WHERE seq = 1;",
+                kind.drop_audit_guard(AuditGuard::Update)
+            ),
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let r = store.reopen_default();
+        let report = r
+            .check_audit()
+            .unwrap_or_else(|e| panic!("{name}: the check failed instead of reporting: {e}"));
+        assert!(!report.intact(), "{name}");
+        assert_eq!(report.first_fault, Some((1, ChainFault::Edited)), "{name}");
+        for id in [first, second] {
+            assert!(
+                report
+                    .row_faults
+                    .iter()
+                    .any(|p| &p.registration_id == id && p.fault == RowFault::Tampered),
+                "{name} {id}: {report:?}"
+            );
+        }
+        // The damaged row and the log alone still read as storage damage.
+        assert_eq!(r.get(first).unwrap_err().code(), 505, "{name}");
+        assert_eq!(r.audit(None).unwrap_err().code(), 505, "{name}");
+        // The other graduate's registration is still served.
+        assert!(r.get(second).is_ok(), "{name}");
+    }
+    // SQLite: a packed document turned into text by SQL (replace() returns TEXT), as a person
+    // editing the file with the sqlite3 shell would leave it.
+    let dir = tempdir("undecodable");
+    let path = dir.join("r.db");
+    let graduates = populated_file(&path, None);
+    let (id, _) = &graduates[0];
+    raw(&path)
+        .execute(
+            "UPDATE registrations SET data = replace(data, 'zzz', 'y') WHERE id = ?1",
+            [id],
+        )
+        .unwrap();
+    let kind: String = raw(&path)
+        .query_row(
+            "SELECT typeof(data) FROM registrations WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(kind, "text");
+    let r = Registry::open(&path, Policy::jiangsu()).unwrap();
+    let report = r.check_audit().unwrap();
+    assert!(
+        report
+            .row_faults
+            .iter()
+            .any(|p| &p.registration_id == id && p.fault == RowFault::Tampered),
+        "{report:?}"
+    );
+    assert_eq!(r.get(id).unwrap_err().code(), 505);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 /// Rewrites a registration in the store and recomputes the chain from its record on, as someone
 /// who knows the format (but not a key) can.
 fn forge_and_recompute(kind: StoreKind, store: &Handle, id: &str) {

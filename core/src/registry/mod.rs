@@ -653,7 +653,7 @@ impl Registry {
     pub fn check_audit(&self) -> Result<ChainReport> {
         let head = self.store.audit_head()?;
         let key = self.store.audit_key();
-        let records = self.store.audit(None)?;
+        let records = self.store.audit_for_check()?;
         // The newest record of each registration, with the registration hash it bound.
         let mut latest: std::collections::HashMap<String, (u64, Option<[u8; 32]>)> =
             std::collections::HashMap::new();

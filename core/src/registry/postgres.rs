@@ -255,6 +255,25 @@ fn stored_text(at: Option<&AtRest>, v: Vec<u8>, place: impl FnOnce() -> Vec<u8>)
     }
 }
 
+/// [`stored_text`] for the checks ([`Store::audit`], [`Store::stored_rows`],
+/// [`Store::stored_views`]) of a store without data keys: a value that is not UTF-8 text reads
+/// as [`super::store::undecodable_text`], which neither parses nor hashes as the document written, so
+/// the audit check names the record or row as edited instead of stopping at it. With data keys
+/// the value must open ([`stored_text`]).
+fn checked_text(
+    at: Option<&AtRest>,
+    v: Vec<u8>,
+    place: impl FnOnce() -> Vec<u8>,
+) -> Result<String> {
+    match at {
+        Some(_) => stored_text(at, v, place),
+        None => {
+            Ok(String::from_utf8(v)
+                .unwrap_or_else(|e| super::store::undecodable_text(e.as_bytes())))
+        }
+    }
+}
+
 /// The text of a void request's stage (its snake_case name).
 fn void_stage_text(stage: Option<VoidStage>) -> Option<String> {
     stage.and_then(|v| match serde_json::to_value(v) {
@@ -1010,6 +1029,42 @@ fn conflict(
 }
 
 impl PostgresStore {
+    /// The audit records, all or of one registration, in sequence order, each entry read by
+    /// [`stored_text`], or by [`checked_text`] for the audit check (`for_check`).
+    fn read_audit(
+        &self,
+        registration_id: Option<&str>,
+        for_check: bool,
+    ) -> Result<Vec<AuditRecord>> {
+        if registration_id.is_some_and(|id| id.contains('\0')) {
+            return Ok(Vec::new());
+        }
+        let rows = self.rows(
+            "SELECT seq, entry, prev_hash, hash, registration_hash, registration_id FROM audit \
+             WHERE ($1::text IS NULL OR registration_id = $1) ORDER BY seq",
+            &[&registration_id],
+        )?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let seq = to_u64(r.get(0));
+            let id: String = r.get(5);
+            let place = || audit_place(&id, seq);
+            let text = if for_check {
+                checked_text(self.at_rest.as_ref(), r.get(1), place)
+            } else {
+                stored_text(self.at_rest.as_ref(), r.get(1), place)
+            };
+            out.push(AuditRecord {
+                seq,
+                entry_json: self.noted(text)?,
+                prev_hash: hash_from(r.get::<_, &[u8]>(2)),
+                hash: hash_from(r.get::<_, &[u8]>(3)),
+                registration_hash: r.get::<_, Option<&[u8]>>(4).map(hash_from),
+            });
+        }
+        Ok(out)
+    }
+
     /// Connects to the database at `url` (libpq's URL form,
     /// `postgres://user:password@host:port/database`), creates the schema on first use and
     /// checks the audit key and data keys against it as the SQLite store does: a keyed store
@@ -1743,28 +1798,11 @@ impl Store for PostgresStore {
     }
 
     fn audit(&self, registration_id: Option<&str>) -> Result<Vec<AuditRecord>> {
-        if registration_id.is_some_and(|id| id.contains('\0')) {
-            return Ok(Vec::new());
-        }
-        let rows = self.rows(
-            "SELECT seq, entry, prev_hash, hash, registration_hash, registration_id FROM audit \
-             WHERE ($1::text IS NULL OR registration_id = $1) ORDER BY seq",
-            &[&registration_id],
-        )?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let seq = to_u64(r.get(0));
-            let id: String = r.get(5);
-            let text = stored_text(self.at_rest.as_ref(), r.get(1), || audit_place(&id, seq));
-            out.push(AuditRecord {
-                seq,
-                entry_json: self.noted(text)?,
-                prev_hash: hash_from(r.get::<_, &[u8]>(2)),
-                hash: hash_from(r.get::<_, &[u8]>(3)),
-                registration_hash: r.get::<_, Option<&[u8]>>(4).map(hash_from),
-            });
-        }
-        Ok(out)
+        self.read_audit(registration_id, false)
+    }
+
+    fn audit_for_check(&self) -> Result<Vec<AuditRecord>> {
+        self.read_audit(None, true)
     }
 
     fn audit_head(&self) -> Result<ChainHead> {
@@ -1980,7 +2018,7 @@ impl Store for PostgresStore {
             "SELECT id, audit_seq, data FROM registrations WHERE id > $1 ORDER BY id LIMIT 1000",
             &mut |r| {
                 let id: String = r.get(0);
-                let data = self.noted(stored_text(self.at_rest.as_ref(), r.get(2), || {
+                let data = self.noted(checked_text(self.at_rest.as_ref(), r.get(2), || {
                     row_place(DATA_PLACE, &id)
                 }))?;
                 f(StoredRow {
@@ -1999,7 +2037,7 @@ impl Store for PostgresStore {
              WHERE registration_id > $1 ORDER BY registration_id LIMIT 1000",
             &mut |r| {
                 let id: String = r.get(0);
-                let view = self.noted(stored_text(self.at_rest.as_ref(), r.get(2), || {
+                let view = self.noted(checked_text(self.at_rest.as_ref(), r.get(2), || {
                     row_place(VIEW_PLACE, &id)
                 }))?;
                 f(StoredView {

@@ -202,12 +202,9 @@ CREATE INDEX registrations_id_number ON registrations(id_number) WHERE id_number
 /// The education level of a stored registration document (clear or packed; empty when it
 /// cannot be read, as json_extract gave before).
 fn stored_education_level(data: Value) -> String {
-    let text = match data {
-        Value::Text(t) => Some(t),
-        Value::Blob(b) if stored::is_packed(&b) => stored::unpack(&b).ok(),
-        _ => None,
-    };
-    text.and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+    stored_text(None, data, Vec::new)
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
         .and_then(|v| v["basic"]["education_level"].as_str().map(str::to_string))
         .unwrap_or_default()
 }
@@ -583,6 +580,50 @@ impl BoundRow {
 }
 
 impl SqliteStore {
+    /// The audit records, all or of one registration, in sequence order, each entry read by
+    /// [`stored_text`], or by [`checked_text`] for the audit check (`for_check`).
+    fn read_audit(
+        &self,
+        registration_id: Option<&str>,
+        for_check: bool,
+    ) -> Result<Vec<AuditRecord>> {
+        let c = self.lock()?;
+        let records = c
+            .prepare_cached(
+                "SELECT seq, entry, prev_hash, hash, registration_hash, registration_id FROM audit \
+                 WHERE (?1 IS NULL OR registration_id = ?1) ORDER BY seq",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map([registration_id], |r| {
+                    Ok((
+                        AuditRecord {
+                            seq: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
+                            entry_json: String::new(),
+                            prev_hash: hash_from(r.get(2)?),
+                            hash: hash_from(r.get(3)?),
+                            registration_hash: r.get::<_, Option<Vec<u8>>>(4)?.map(hash_from),
+                        },
+                        r.get::<_, CheckedValue>(1)?,
+                        r.get::<_, String>(5)?,
+                    ))
+                })
+                .and_then(|rows| rows.collect::<std::result::Result<Vec<_>, _>>())
+            })
+            .map_err(db_err);
+        let mut out = Vec::new();
+        for (mut rec, entry, id) in self.noted(records)? {
+            let place = || audit_place(&id, rec.seq);
+            let text = if for_check {
+                checked_text(self.at_rest.as_ref(), entry, place)
+            } else {
+                stored_text(self.at_rest.as_ref(), entry.into_value(), place)
+            };
+            rec.entry_json = self.noted(text)?;
+            out.push(rec);
+        }
+        Ok(out)
+    }
+
     /// Opens (creating when absent) the database at `path`, in WAL mode, waiting up to 5 s for
     /// another writer's lock.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
@@ -1051,6 +1092,76 @@ fn stored_text(at: Option<&AtRest>, v: Value, place: impl FnOnce() -> Vec<u8>) -
         // A file without the key check holds no sealed values: a BLOB here is damage (or a key
         // check removed from the file), not a missing key.
         (None, _) => Err(Error::Corrupt("a stored value is not text".into())),
+    }
+}
+
+/// A document column as the checks read it: any stored value, text that is not UTF-8 included
+/// (which `Value` refuses), so that one damaged row is reported rather than failing the check.
+enum CheckedValue {
+    /// A value SQLite's types hold as such.
+    Value(Value),
+    /// Text that is not UTF-8: damage whatever its bytes (it is never read as a packed document,
+    /// which the store writes as a BLOB).
+    NotUtf8(Vec<u8>),
+}
+
+impl rusqlite::types::FromSql for CheckedValue {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        Ok(match v {
+            rusqlite::types::ValueRef::Text(t) => match std::str::from_utf8(t) {
+                Ok(t) => CheckedValue::Value(Value::Text(t.to_owned())),
+                Err(_) => CheckedValue::NotUtf8(t.to_vec()),
+            },
+            other => CheckedValue::Value(Value::try_from(other)?),
+        })
+    }
+}
+
+impl CheckedValue {
+    /// The value for [`stored_text`]: text that is not UTF-8 becomes a BLOB that is not a
+    /// packed document, which it reads as damage ([`Error::Corrupt`]).
+    fn into_value(self) -> Value {
+        match self {
+            CheckedValue::Value(v) => v,
+            CheckedValue::NotUtf8(mut b) => {
+                if stored::is_packed(&b) {
+                    b.insert(0, b'?');
+                }
+                Value::Blob(b)
+            }
+        }
+    }
+}
+
+/// [`stored_text`] for the checks ([`Store::audit_for_check`], [`Store::stored_rows`],
+/// [`Store::stored_views`]) of a store without data keys: a value that does not decode (text
+/// that is not UTF-8, a packed frame that does not unpack, a stray BLOB, a number) reads as
+/// [`store::undecodable_text`] of its bytes. That text is not the document written: it neither
+/// parses nor hashes as it, so the audit check names the record or row as edited instead of
+/// stopping at it. With data keys the value must open ([`stored_text`]).
+fn checked_text(
+    at: Option<&AtRest>,
+    v: CheckedValue,
+    place: impl FnOnce() -> Vec<u8>,
+) -> Result<String> {
+    let v = match (at, v) {
+        (None, CheckedValue::NotUtf8(b)) => return Ok(store::undecodable_text(&b)),
+        (_, v) => v.into_value(),
+    };
+    if at.is_some() {
+        return stored_text(at, v, place);
+    }
+    let raw = match &v {
+        Value::Text(_) => return stored_text(None, v, place),
+        Value::Blob(b) => b.clone(),
+        Value::Null => Vec::new(),
+        Value::Integer(i) => i.to_string().into_bytes(),
+        Value::Real(r) => r.to_string().into_bytes(),
+    };
+    match stored_text(None, v, place) {
+        Ok(t) => Ok(t),
+        Err(Error::Corrupt(_)) => Ok(store::undecodable_text(&raw)),
+        Err(e) => Err(e),
     }
 }
 
@@ -1793,36 +1904,11 @@ impl Store for SqliteStore {
     }
 
     fn audit(&self, registration_id: Option<&str>) -> Result<Vec<AuditRecord>> {
-        let c = self.lock()?;
-        let records = c
-            .prepare_cached(
-                "SELECT seq, entry, prev_hash, hash, registration_hash, registration_id FROM audit \
-                 WHERE (?1 IS NULL OR registration_id = ?1) ORDER BY seq",
-            )
-            .and_then(|mut stmt| {
-                stmt.query_map([registration_id], |r| {
-                    Ok((
-                        AuditRecord {
-                            seq: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
-                            entry_json: String::new(),
-                            prev_hash: hash_from(r.get(2)?),
-                            hash: hash_from(r.get(3)?),
-                            registration_hash: r.get::<_, Option<Vec<u8>>>(4)?.map(hash_from),
-                        },
-                        r.get::<_, Value>(1)?,
-                        r.get::<_, String>(5)?,
-                    ))
-                })
-                .and_then(|rows| rows.collect::<std::result::Result<Vec<_>, _>>())
-            })
-            .map_err(db_err);
-        let mut out = Vec::new();
-        for (mut rec, entry, id) in self.noted(records)? {
-            let text = stored_text(self.at_rest.as_ref(), entry, || audit_place(&id, rec.seq));
-            rec.entry_json = self.noted(text)?;
-            out.push(rec);
-        }
-        Ok(out)
+        self.read_audit(registration_id, false)
+    }
+
+    fn audit_for_check(&self) -> Result<Vec<AuditRecord>> {
+        self.read_audit(None, true)
     }
 
     fn audit_head(&self) -> Result<ChainHead> {
@@ -2077,7 +2163,7 @@ impl Store for SqliteStore {
     fn stored_rows(&self, f: &mut dyn FnMut(StoredRow) -> Result<()>) -> Result<()> {
         let mut after = String::new();
         loop {
-            let page: Vec<(String, Option<i64>, Value)> = {
+            let page: Vec<(String, Option<i64>, CheckedValue)> = {
                 let c = self.lock()?;
                 let mut stmt = c
                     .prepare_cached(
@@ -2098,7 +2184,7 @@ impl Store for SqliteStore {
             }
             for (id, seq, data) in page {
                 after.clone_from(&id);
-                let data = self.noted(stored_text(self.at_rest.as_ref(), data, || {
+                let data = self.noted(checked_text(self.at_rest.as_ref(), data, || {
                     row_place(DATA_PLACE, &id)
                 }))?;
                 f(StoredRow {
@@ -2113,7 +2199,7 @@ impl Store for SqliteStore {
     fn stored_views(&self, f: &mut dyn FnMut(StoredView) -> Result<()>) -> Result<bool> {
         let mut after = String::new();
         loop {
-            let page: Vec<(String, i64, Value, Vec<u8>)> = {
+            let page: Vec<(String, i64, CheckedValue, Vec<u8>)> = {
                 let c = self.lock()?;
                 let mut stmt = c
                     .prepare_cached(
@@ -2136,7 +2222,7 @@ impl Store for SqliteStore {
             }
             for (id, seq, view, mac) in page {
                 after.clone_from(&id);
-                let view = self.noted(stored_text(self.at_rest.as_ref(), view, || {
+                let view = self.noted(checked_text(self.at_rest.as_ref(), view, || {
                     row_place(VIEW_PLACE, &id)
                 }))?;
                 f(StoredView {

@@ -193,6 +193,14 @@ pub struct AuditRecord {
     pub registration_hash: Option<[u8; 32]>,
 }
 
+/// The text a check reads for a stored document whose bytes do not decode (not UTF-8, a packed
+/// frame that does not unpack): a marker the JSON parser refuses, then the bytes' lossy text.
+/// No document written by a store starts with it, so it can never parse or hash as one: the
+/// audit check reports the record or row as edited.
+pub(crate) fn undecodable_text(raw: &[u8]) -> String {
+    format!("\u{fffd}undecodable:{}", String::from_utf8_lossy(raw))
+}
+
 impl AuditRecord {
     /// The entry. A stored entry that does not parse is damage ([`Error::Corrupt`]).
     pub fn entry(&self) -> Result<AuditEntry> {
@@ -719,15 +727,24 @@ pub trait Store: Send + Sync {
 
     // ---- checking the stored data against the audit log ----
 
+    /// Every audit record in sequence order, for the audit check: like [`Store::audit`], but a
+    /// stored entry that does not decode (without data keys) reads as [`undecodable_text`]
+    /// instead of failing the whole read, so the check names the record. The default, for a
+    /// store whose entries always decode, is [`Store::audit`].
+    fn audit_for_check(&self) -> Result<Vec<AuditRecord>> {
+        self.audit(None)
+    }
+
     /// Calls `f` with every stored registration as stored (plaintext JSON and the audit record
-    /// that wrote it), ordered by id, without parsing or checking it.
+    /// that wrote it), ordered by id, without parsing or checking it. A document that does not
+    /// decode (without data keys) reads as [`undecodable_text`], so the check names the row.
     fn stored_rows(&self, f: &mut dyn FnMut(StoredRow) -> Result<()>) -> Result<()>;
 
     /// The number index as stored: `(number, registration id)`, ordered by number.
     fn number_index(&self) -> Result<Vec<(String, String)>>;
 
     /// Calls `f` with every stored verification view (plaintext), ordered by registration id,
-    /// without checking it; returns whether the store keeps views at all (the default, for a
+    /// without checking it (a view that does not decode reads as [`undecodable_text`]); returns whether the store keeps views at all (the default, for a
     /// store that does not, calls nothing and returns `false`).
     fn stored_views(&self, f: &mut dyn FnMut(StoredView) -> Result<()>) -> Result<bool> {
         let _ = f;
