@@ -1,6 +1,7 @@
 //! SQLite storage figures side by side with bare rusqlite, in one run (docs/architecture.md,
-//! "Storage" and "Performance budgets"): roster import rows/s, online verification per call,
-//! two threads against one, and bytes on disk per authorized graduate.
+//! "Storage" and "Performance budgets"): roster import rows/s, online verification per call
+//! (cycling through 1,000 graduates, and spread over all of them), two threads against one,
+//! and bytes on disk per authorized graduate.
 //!
 //! `cargo bench -p gradreg-benches --bench storage -- --warm-up-time 1 --measurement-time 3`
 //! (`GRADREG_BENCH_N` sets the number of authorized graduates, 200,000 by default; the import
@@ -294,6 +295,32 @@ fn bench(c: &mut Criterion) {
             ours(k);
         })
     });
+    // The same, each call on another graduate of all n (a stride through the numbers that
+    // visits every one): the pages a call reads are rarely in either connection's own cache,
+    // as when offices check graduates all over the cohort.
+    let spread = |k: usize| (k as u64 * 7_919 % u64::from(n)) as u32;
+    c.bench_function(
+        &format!("storage/bare lookup + name check, spread over {n}"),
+        |b| {
+            b.iter(|| {
+                k += 1;
+                let number = number_of(spread(k), 0x5A);
+                assert!(bare_verify(&bare_conn, number.as_compact(), &name));
+            })
+        },
+    );
+    c.bench_function(
+        &format!("storage/online verification, spread over {n}"),
+        |b| {
+            b.iter(|| {
+                k += 1;
+                let number = number_of(spread(k), 0x5A).to_string();
+                let v = online.verify_with(&principal, &dept, &name, &number, now, &r);
+                assert!(v.is_valid(), "{v:?}");
+                black_box(v);
+            })
+        },
+    );
     let calls = if full { 20_000 } else { 200 };
     let one = throughput(1, calls, &ours);
     let two = throughput(2, calls, &ours);

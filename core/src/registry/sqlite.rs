@@ -821,18 +821,24 @@ impl SqliteStore {
             ));
         };
         let audit_seq: i64 = r.get(3).map_err(db_err)?;
-        let view: Value = r.get(4).map_err(db_err)?;
+        // A clear view's bytes go to the check as they are: decoding it checks that they are
+        // UTF-8 (once, not also here).
+        let view: Vec<u8> = match (self.at_rest.as_ref(), r.get_ref(4).map_err(db_err)?) {
+            (None, rusqlite::types::ValueRef::Text(t)) => t.to_vec(),
+            (at, v) => {
+                let v = Value::try_from(v).map_err(|e| db_err(e.into()))?;
+                self.noted(stored_text(at, v, || row_place(VIEW_PLACE, &id)))?
+                    .into_bytes()
+            }
+        };
         let mac: Vec<u8> = r.get(5).map_err(db_err)?;
         let rec_id: Option<String> = r.get(6).map_err(db_err)?;
         let rec_hash: Option<Vec<u8>> = r.get(7).map_err(db_err)?;
         let latest: Option<i64> = r.get(8).map_err(db_err)?;
-        let view = self.noted(stored_text(self.at_rest.as_ref(), view, || {
-            row_place(VIEW_PLACE, &id)
-        }))?;
         let registration = self.noted(store::checked_view(
             &store::ViewBinding {
                 id: &id,
-                view: view.as_bytes(),
+                view: &view,
                 mac: &mac,
                 audit_seq,
                 record_registration: rec_id.as_deref(),
