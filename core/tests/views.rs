@@ -465,6 +465,65 @@ fn views_of_an_older_format_are_rebuilt_on_open() {
     }
 }
 
+/// SQLite: a file whose number index does not keep the registrations' rowids, and whose views
+/// are under rowids of their own (as files were before), gets both on open; verification then
+/// goes from the number to the view by rowid, and a number row whose rowid leads to another
+/// registration neither verifies as that registration nor passes the audit check.
+#[test]
+fn an_older_number_index_gets_the_rowids_and_verification_reads_by_them() {
+    let kind = StoreKind::Sqlite;
+    let (r, store, graduates) = populated(kind, &OpenOptions::new());
+    drop(r);
+    kind.sql(
+        &store,
+        "ALTER TABLE numbers DROP COLUMN registration; \
+         ALTER TABLE numbers ADD COLUMN registration INTEGER; \
+         UPDATE verification_views SET rowid = rowid + 1000; \
+         DELETE FROM meta WHERE key = 'numbers'; \
+         UPDATE meta SET value = '2' WHERE key = 'views';",
+    )
+    .unwrap();
+    let r = store.reopen_default();
+    for (_, number) in &graduates {
+        assert_eq!(verdict(&r, number), VerdictKind::Valid);
+    }
+    assert!(r.check_audit().unwrap().intact());
+    drop(r);
+    let unfilled = kind
+        .sql_i64(
+            &store,
+            "SELECT COUNT(*) FROM numbers WHERE registration IS NULL",
+        )
+        .unwrap();
+    assert_eq!(unfilled, 0);
+    let under_their_rowid = kind
+        .sql_i64(
+            &store,
+            "SELECT COUNT(*) FROM verification_views v JOIN registrations g \
+             ON g.rowid = v.rowid AND g.id = v.registration_id",
+        )
+        .unwrap();
+    assert_eq!(under_their_rowid, graduates.len() as i64);
+    // The first graduate's number pointed at the second graduate's row.
+    let (first, number) = &graduates[0];
+    let (second, _) = &graduates[1];
+    kind.exec(
+        &store,
+        "UPDATE numbers SET registration = (SELECT rowid FROM registrations WHERE id = ?2) \
+         WHERE registration_id = ?1",
+        &[first.into(), second.into()],
+    )
+    .unwrap();
+    let r = store.reopen_default();
+    assert_ne!(verdict(&r, number), VerdictKind::Valid);
+    let report = r.check_audit().unwrap();
+    assert!(
+        report.row_faults.iter().any(|p| &p.registration_id == first
+            && p.fault == gradreg::registry::RowFault::NumberMissing),
+        "{report:?}"
+    );
+}
+
 /// What verification reads of a registration is the same through its view: the name, the
 /// authorization and the disclosure of each section, before and after the data changes.
 #[test]

@@ -64,7 +64,7 @@ CREATE TABLE IF NOT EXISTS cohorts (
     registration_id TEXT NOT NULL UNIQUE,
     PRIMARY KEY (id_number, graduation_year, education_level)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS numbers (number TEXT PRIMARY KEY, registration_id TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS numbers (number TEXT PRIMARY KEY, registration_id TEXT NOT NULL, registration INTEGER) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS numbers_registration ON numbers(registration_id);
 CREATE TABLE IF NOT EXISTS audit (
     seq INTEGER PRIMARY KEY,
@@ -133,8 +133,15 @@ const VIEWS_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS verification_views (\
      mac BLOB NOT NULL);";
 
 /// The `meta` value of a file whose views are complete and of the current format (see
-/// [`migrate_views`]; "1" held JSON views).
-const VIEWS_VERSION: &str = "2";
+/// [`migrate_views`]; "1" held JSON views, "2" views under rowids of their own). Each view's
+/// rowid is its registration's, which the number index keeps beside each number.
+const VIEWS_VERSION: &str = "3";
+
+/// The `meta` value (key `numbers`) of a file whose number index keeps, beside each number, the
+/// rowid of the registration holding it (`registration`, filled by [`migrate_numbers`]): online
+/// verification goes from the number straight to the view under that rowid, one B-tree probe
+/// instead of two (the views' key index, then the table).
+const NUMBERS_VERSION: &str = "2";
 
 /// The reads of an online attempt in one statement (so in one read transaction of its own):
 /// whether principal ?1 or number ?2 has a failure at or after ?3 (two index probes), whether a
@@ -144,7 +151,8 @@ const VIEWS_VERSION: &str = "2";
 /// audit record it names and the registration's newest record (one probe each), for
 /// [`store::checked_view`]. The decoy is looked up on every attempt (in `d`, which always
 /// gives its one row, so that the failure flag comes even from an empty table), found or not;
-/// the view read is reached by rowid.
+/// the holder's view is reached by the rowid the number index keeps (and must be of the
+/// registration the index names), the view read by rowid.
 const ATTEMPT_READ: &str = "SELECT \
      EXISTS(SELECT 1 FROM online_failures WHERE principal = ?1 AND at >= ?3) \
          OR EXISTS(SELECT 1 FROM online_failures WHERE number = ?2 AND at >= ?3), \
@@ -154,7 +162,8 @@ const ATTEMPT_READ: &str = "SELECT \
      FROM (SELECT (SELECT rowid FROM verification_views ORDER BY registration_id LIMIT 1) \
          AS first) AS d \
      LEFT JOIN numbers n ON n.number = ?2 \
-     LEFT JOIN verification_views h ON h.registration_id = n.registration_id \
+     LEFT JOIN verification_views h ON h.rowid = n.registration \
+         AND h.registration_id = n.registration_id \
      LEFT JOIN verification_views v ON v.rowid = COALESCE(h.rowid, d.first) \
      LEFT JOIN audit a ON a.seq = v.audit_seq";
 
@@ -422,11 +431,13 @@ pub struct SqliteStore {
 
 /// Adds the columns that bind registrations to the audit log to a file made before them: the
 /// audit record's registration hash and the registration's audit record. Rows written before
-/// stay unbound (served, reported by the audit check) until their next change binds them.
+/// stay unbound (served, reported by the audit check) until their next change binds them. Also
+/// adds the number index's row column (see [`NUMBERS_VERSION`]).
 fn migrate_binding(conn: &Connection) -> Result<()> {
     for (table, column, def) in [
         ("audit", "registration_hash", "BLOB"),
         ("registrations", "audit_seq", "INTEGER"),
+        ("numbers", "registration", "INTEGER"),
     ] {
         let present: i64 = conn
             .query_row(
@@ -743,6 +754,7 @@ impl SqliteStore {
         migrate_binding(&conn)?;
         check_audit_key(&conn, key.as_ref())?;
         let at_rest = setup_at_rest(&mut conn, data_keys)?;
+        migrate_numbers(&mut conn)?;
         migrate_views(&mut conn, key.as_ref(), at_rest.as_ref())?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
@@ -1371,14 +1383,17 @@ fn reseal(tx: &Connection, at: &AtRest, limit: i64, clear: bool) -> Result<u64> 
     Ok(written)
 }
 
-/// Writes the verification view of `reg` (see [`super::view`]), bound to the audit record
-/// `seq` with hash `record_hash` that the same transaction writes; a registration without
-/// authorizations has none (an older one is removed; a `fresh` registration had none).
+/// Writes the verification view of `reg` (stored under rowid `row`, its registration's; see
+/// [`super::view`]), bound to the audit record `seq` with hash `record_hash` that the same
+/// transaction writes; a registration without authorizations has none (an older one is
+/// removed; a `fresh` registration had none).
+#[allow(clippy::too_many_arguments)]
 fn put_view(
     tx: &Connection,
     key: Option<&AuditKey>,
     at: Option<&AtRest>,
     reg: &Registration,
+    row: i64,
     seq: i64,
     record_hash: &[u8; 32],
     fresh: bool,
@@ -1396,11 +1411,11 @@ fn put_view(
                 Some(_) => put_text(at, text, || row_place(VIEW_PLACE, &reg.id))?,
             };
             tx.prepare_cached(
-                "INSERT OR REPLACE INTO verification_views(registration_id, audit_seq, view, mac) \
-                 VALUES(?1, ?2, ?3, ?4)",
+                "INSERT OR REPLACE INTO verification_views(rowid, registration_id, audit_seq, \
+                 view, mac) VALUES(?5, ?1, ?2, ?3, ?4)",
             )
             .map_err(db_err)?
-            .execute(params![reg.id, seq, stored, &mac[..]])
+            .execute(params![reg.id, seq, stored, &mac[..], row])
             .map_err(db_err)?;
         }
         None if !fresh => {
@@ -1412,6 +1427,35 @@ fn put_view(
         None => {}
     }
     Ok(())
+}
+
+/// Fills the registration rowids of the number index of a file written before it kept them
+/// (see [`NUMBERS_VERSION`]), once, in one transaction. A file already filled is left alone.
+fn migrate_numbers(conn: &mut Connection) -> Result<()> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db_err)?;
+    let done: Option<String> = tx
+        .query_row("SELECT value FROM meta WHERE key = 'numbers'", [], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(db_err)?;
+    if done.as_deref() == Some(NUMBERS_VERSION) {
+        return Ok(());
+    }
+    tx.execute_batch(
+        "UPDATE numbers SET registration = \
+         (SELECT rowid FROM registrations WHERE id = numbers.registration_id)",
+    )
+    .map_err(db_err)?;
+    tx.execute(
+        "INSERT INTO meta(key, value) VALUES('numbers', ?1) \
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [NUMBERS_VERSION],
+    )
+    .map_err(db_err)?;
+    tx.commit().map_err(db_err)
 }
 
 /// Fills the verification views of a file written before them (or rebuilds those of an older
@@ -1434,15 +1478,17 @@ fn migrate_views(conn: &mut Connection, key: Option<&AuditKey>, at: Option<&AtRe
     // Views of an older format are all rebuilt.
     tx.execute("DELETE FROM verification_views", [])
         .map_err(db_err)?;
-    let ids: Vec<String> = {
+    let ids: Vec<(i64, String)> = {
         let mut stmt = tx
-            .prepare("SELECT id FROM registrations ORDER BY id")
+            .prepare("SELECT rowid, id FROM registrations ORDER BY id")
             .map_err(db_err)?;
-        let rows = stmt.query_map([], |r| r.get(0)).map_err(db_err)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(db_err)?;
         rows.collect::<std::result::Result<_, _>>()
             .map_err(db_err)?
     };
-    for id in ids {
+    for (row, id) in ids {
         let Ok(Some(reg)) = load_row(&tx, &id, key, at) else {
             continue;
         };
@@ -1458,7 +1504,7 @@ fn migrate_views(conn: &mut Connection, key: Option<&AuditKey>, at: Option<&AtRe
             .optional()
             .map_err(db_err)?;
         if let Some((seq, hash)) = newest {
-            put_view(&tx, key, at, &reg, seq, &hash_from(hash), false)?;
+            put_view(&tx, key, at, &reg, row, seq, &hash_from(hash), false)?;
         }
     }
     tx.execute(
@@ -1525,12 +1571,13 @@ impl Store for SqliteStore {
                      school_code = ?15, school_name = ?16, education_level = ?17, gender = ?18, \
                      origin_region = ?19, destination_category = ?20, destination_region = ?21, \
                      logged_in = ?22, login_problems = ?23, void_stage = ?24, void_filed_at = ?25, \
-                     audit_seq = ?27 WHERE id = ?1 AND version = ?26",
+                     audit_seq = ?27 WHERE id = ?1 AND version = ?26 RETURNING rowid",
                 )
                 .map_err(db_err)?;
             let mut number = tx
                 .prepare_cached(
-                    "INSERT OR REPLACE INTO numbers(number, registration_id) VALUES(?1, ?2)",
+                    "INSERT OR REPLACE INTO numbers(number, registration_id, registration) \
+                     VALUES(?1, ?2, ?3)",
                 )
                 .map_err(db_err)?;
             let mut number_holder = tx
@@ -1598,73 +1645,81 @@ impl Store for SqliteStore {
                 let record_seq_value = i64::try_from(record_seq).unwrap_or(i64::MAX);
                 let fresh = cm.expected_version == 0;
                 let written = if fresh {
-                    insert.execute(params![
-                        reg.id,
-                        version,
-                        s.id_number,
-                        s.name,
-                        s.college,
-                        s.major_code,
-                        s.major_name,
-                        s.stage.as_str(),
-                        active_until,
-                        s.destination_code,
-                        s.late,
-                        awaiting_since,
-                        s.graduation_year,
-                        data,
-                        s.school_code,
-                        s.school_name,
-                        s.education_level,
-                        s.gender,
-                        s.origin_region,
-                        s.destination_category,
-                        s.destination_region,
-                        s.logged_in,
-                        login_problems,
-                        void_stage,
-                        void_filed_at,
-                        record_seq_value
-                    ])
+                    insert
+                        .execute(params![
+                            reg.id,
+                            version,
+                            s.id_number,
+                            s.name,
+                            s.college,
+                            s.major_code,
+                            s.major_name,
+                            s.stage.as_str(),
+                            active_until,
+                            s.destination_code,
+                            s.late,
+                            awaiting_since,
+                            s.graduation_year,
+                            data,
+                            s.school_code,
+                            s.school_name,
+                            s.education_level,
+                            s.gender,
+                            s.origin_region,
+                            s.destination_category,
+                            s.destination_region,
+                            s.logged_in,
+                            login_problems,
+                            void_stage,
+                            void_filed_at,
+                            record_seq_value
+                        ])
+                        .map(|n| (n == 1).then(|| tx.last_insert_rowid()))
                 } else {
-                    update.execute(params![
-                        reg.id,
-                        version,
-                        s.id_number,
-                        s.name,
-                        s.college,
-                        s.major_code,
-                        s.major_name,
-                        s.stage.as_str(),
-                        active_until,
-                        s.destination_code,
-                        s.late,
-                        awaiting_since,
-                        s.graduation_year,
-                        data,
-                        s.school_code,
-                        s.school_name,
-                        s.education_level,
-                        s.gender,
-                        s.origin_region,
-                        s.destination_category,
-                        s.destination_region,
-                        s.logged_in,
-                        login_problems,
-                        void_stage,
-                        void_filed_at,
-                        i64::try_from(cm.expected_version).unwrap_or(i64::MAX),
-                        record_seq_value
-                    ])
+                    update
+                        .query_row(
+                            params![
+                                reg.id,
+                                version,
+                                s.id_number,
+                                s.name,
+                                s.college,
+                                s.major_code,
+                                s.major_name,
+                                s.stage.as_str(),
+                                active_until,
+                                s.destination_code,
+                                s.late,
+                                awaiting_since,
+                                s.graduation_year,
+                                data,
+                                s.school_code,
+                                s.school_name,
+                                s.education_level,
+                                s.gender,
+                                s.origin_region,
+                                s.destination_category,
+                                s.destination_region,
+                                s.logged_in,
+                                login_problems,
+                                void_stage,
+                                void_filed_at,
+                                i64::try_from(cm.expected_version).unwrap_or(i64::MAX),
+                                record_seq_value
+                            ],
+                            |r| r.get::<_, i64>(0),
+                        )
+                        .optional()
                 };
-                match written {
-                    Ok(1) => {}
-                    Ok(_) => return Err(conflict(&tx, &reg.id, cm.expected_version)),
+                // The registration's rowid, which its numbers and its view are kept under.
+                let row = match written {
+                    Ok(Some(row)) => row,
+                    Ok(None) => return Err(conflict(&tx, &reg.id, cm.expected_version)),
                     Err(e) if is_unique_violation(&e, "registrations.id") => {
                         return Err(conflict(&tx, &reg.id, cm.expected_version))
                     }
                     Err(e) => return Err(db_err(e)),
-                }
+                };
                 if at.is_some() {
                     seal_id_number
                         .execute(params![reg.id, sealed_id_number])
@@ -1713,7 +1768,7 @@ impl Store for SqliteStore {
                         .map_err(db_err)?;
                 }
                 for n in super::store::indexed_numbers(reg) {
-                    number.execute(params![n, reg.id]).map_err(db_err)?;
+                    number.execute(params![n, reg.id, row]).map_err(db_err)?;
                 }
                 let json = entry_json(&cm.outcome.audit)?;
                 // The record binds the registration it wrote (`rh`, of its plaintext JSON).
@@ -1735,6 +1790,7 @@ impl Store for SqliteStore {
                     self.key.as_ref(),
                     at,
                     reg,
+                    row,
                     record_seq_value,
                     &hash,
                     fresh,
@@ -2243,8 +2299,15 @@ impl Store for SqliteStore {
 
     fn number_index(&self) -> Result<Vec<(String, String)>> {
         let c = self.lock()?;
+        // A number whose rowid does not lead to the registration it names reads with no
+        // holder: verification does not find it, so the check reports it missing from its
+        // holder (or stray).
         let mut stmt = c
-            .prepare_cached("SELECT number, registration_id FROM numbers ORDER BY number")
+            .prepare_cached(
+                "SELECT n.number, CASE WHEN r.id IS NULL THEN '' ELSE n.registration_id END \
+                 FROM numbers n LEFT JOIN registrations r ON r.rowid = n.registration \
+                 AND r.id = n.registration_id ORDER BY n.number",
+            )
             .map_err(db_err)?;
         let rows = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -2414,6 +2477,29 @@ mod tests {
         assert!(idn.contains("registrations_id_number"), "{idn}");
         let ids = plan("SELECT r.id FROM json_each(?1) j JOIN registrations r ON r.id = j.value");
         assert!(ids.contains("INDEX"), "{ids}");
+    }
+
+    /// An online attempt reaches the holder's view by the rowid the number index keeps (one
+    /// probe of the views' table, not their key index and then the table).
+    #[test]
+    fn an_attempt_reads_the_view_by_rowid() {
+        let s = SqliteStore::open_in_memory().unwrap();
+        let c = s.lock().unwrap();
+        let mut stmt = c
+            .prepare(&format!("EXPLAIN QUERY PLAN {ATTEMPT_READ}"))
+            .unwrap();
+        let rows = stmt
+            .query_map(params!["p", "n", 0], |r| r.get::<_, String>(3))
+            .unwrap();
+        let plan: Vec<String> = rows.map(|r| r.unwrap()).collect();
+        for alias in ["h", "v"] {
+            assert!(
+                plan.iter()
+                    .any(|l| l.starts_with(&format!("SEARCH {alias} "))
+                        && l.contains("INTEGER PRIMARY KEY (rowid=?)")),
+                "{plan:?}"
+            );
+        }
     }
 
     /// A file store reads on pooled connections: a write on the writer is seen by the next read,
