@@ -480,7 +480,8 @@ fn an_older_number_index_gets_the_rowids_and_verification_reads_by_them() {
          ALTER TABLE numbers ADD COLUMN registration INTEGER; \
          UPDATE verification_views SET rowid = rowid + 1000; \
          DELETE FROM meta WHERE key = 'numbers'; \
-         UPDATE meta SET value = '2' WHERE key = 'views';",
+         UPDATE meta SET value = '2' WHERE key = 'views'; \
+         UPDATE meta SET value = '1' WHERE key = 'schema';",
     )
     .unwrap();
     let r = store.reopen_default();
@@ -504,6 +505,15 @@ fn an_older_number_index_gets_the_rowids_and_verification_reads_by_them() {
         )
         .unwrap();
     assert_eq!(under_their_rowid, graduates.len() as i64);
+    // Marked as migrated: a release that knows only the older layout refuses the file rather
+    // than write numbers and views verification would not find.
+    let marked = kind
+        .sql_i64(
+            &store,
+            "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema'",
+        )
+        .unwrap();
+    assert_eq!(marked, 2);
     // The first graduate's number pointed at the second graduate's row.
     let (first, number) = &graduates[0];
     let (second, _) = &graduates[1];

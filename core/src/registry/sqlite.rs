@@ -114,7 +114,15 @@ CREATE INDEX IF NOT EXISTS online_failures_principal ON online_failures(principa
 CREATE INDEX IF NOT EXISTS online_failures_number ON online_failures(number, at);
 "#;
 
-const SCHEMA_VERSION: &str = "1";
+/// The version of the file's layout (`meta` key `schema`). "2" keeps each number's
+/// registration rowid and each view under its registration's rowid ([`NUMBERS_VERSION`]): a
+/// release that knows only "1" would write numbers and views that online verification no
+/// longer finds, so it must refuse the file, and does ("unsupported schema version"). A file at
+/// "1" is migrated on open and then marked "2".
+const SCHEMA_VERSION: &str = "2";
+
+/// The layout version of files written before [`SCHEMA_VERSION`], migrated on open.
+const SCHEMA_VERSION_BEFORE: &str = "1";
 
 /// Indexes of `registrations` that no statement uses (the listing's optional filters scan in
 /// key order), dropped from files made when they were written: each cost a B-tree insert per
@@ -741,7 +749,7 @@ impl SqliteStore {
                 )
                 .map_err(db_err)?;
             }
-            Some(SCHEMA_VERSION) => {}
+            Some(SCHEMA_VERSION | SCHEMA_VERSION_BEFORE) => {}
             Some(v) => {
                 return Err(Error::Storage(
                     format!("unsupported schema version {v}").into(),
@@ -756,6 +764,13 @@ impl SqliteStore {
         let at_rest = setup_at_rest(&mut conn, data_keys)?;
         migrate_numbers(&mut conn)?;
         migrate_views(&mut conn, key.as_ref(), at_rest.as_ref())?;
+        if version.as_deref() == Some(SCHEMA_VERSION_BEFORE) {
+            conn.execute(
+                "UPDATE meta SET value = ?1 WHERE key = 'schema'",
+                [SCHEMA_VERSION],
+            )
+            .map_err(db_err)?;
+        }
         Ok(SqliteStore {
             conn: Mutex::new(conn),
             readers: None,
@@ -2477,6 +2492,32 @@ mod tests {
         assert!(idn.contains("registrations_id_number"), "{idn}");
         let ids = plan("SELECT r.id FROM json_each(?1) j JOIN registrations r ON r.id = j.value");
         assert!(ids.contains("INDEX"), "{ids}");
+    }
+
+    /// A file of a layout this release does not know (written by a newer one) is refused, not
+    /// written to; a new file is of the current layout.
+    #[test]
+    fn a_file_of_an_unknown_layout_is_refused() {
+        let dir = std::env::temp_dir().join(format!("gradreg-layout-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("r.db");
+        drop(SqliteStore::open(&file).unwrap());
+        let c = Connection::open(&file).unwrap();
+        let v: String = c
+            .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        c.execute("UPDATE meta SET value = '3' WHERE key = 'schema'", [])
+            .unwrap();
+        drop(c);
+        match SqliteStore::open(&file) {
+            Err(Error::Storage(e)) => assert!(e.to_string().contains("schema version 3"), "{e}"),
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// An online attempt reaches the holder's view by the rowid the number index keeps (one
