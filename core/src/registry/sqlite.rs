@@ -1586,7 +1586,7 @@ impl Store for SqliteStore {
                      school_code = ?15, school_name = ?16, education_level = ?17, gender = ?18, \
                      origin_region = ?19, destination_category = ?20, destination_region = ?21, \
                      logged_in = ?22, login_problems = ?23, void_stage = ?24, void_filed_at = ?25, \
-                     audit_seq = ?27 WHERE id = ?1 AND version = ?26 RETURNING rowid",
+                     audit_seq = ?26 WHERE id = ?1 AND version = ?27 RETURNING rowid",
                 )
                 .map_err(db_err)?;
             let mut number = tx
@@ -1659,71 +1659,46 @@ impl Store for SqliteStore {
                 let record_seq = seq + 1;
                 let record_seq_value = i64::try_from(record_seq).unwrap_or(i64::MAX);
                 let fresh = cm.expected_version == 0;
+                // The row's columns in the order of both statements (the update's ?27 is the
+                // version it expects).
+                let columns = params![
+                    reg.id,
+                    version,
+                    s.id_number,
+                    s.name,
+                    s.college,
+                    s.major_code,
+                    s.major_name,
+                    s.stage.as_str(),
+                    active_until,
+                    s.destination_code,
+                    s.late,
+                    awaiting_since,
+                    s.graduation_year,
+                    data,
+                    s.school_code,
+                    s.school_name,
+                    s.education_level,
+                    s.gender,
+                    s.origin_region,
+                    s.destination_category,
+                    s.destination_region,
+                    s.logged_in,
+                    login_problems,
+                    void_stage,
+                    void_filed_at,
+                    record_seq_value
+                ];
                 let written = if fresh {
                     insert
-                        .execute(params![
-                            reg.id,
-                            version,
-                            s.id_number,
-                            s.name,
-                            s.college,
-                            s.major_code,
-                            s.major_name,
-                            s.stage.as_str(),
-                            active_until,
-                            s.destination_code,
-                            s.late,
-                            awaiting_since,
-                            s.graduation_year,
-                            data,
-                            s.school_code,
-                            s.school_name,
-                            s.education_level,
-                            s.gender,
-                            s.origin_region,
-                            s.destination_category,
-                            s.destination_region,
-                            s.logged_in,
-                            login_problems,
-                            void_stage,
-                            void_filed_at,
-                            record_seq_value
-                        ])
+                        .execute(columns)
                         .map(|n| (n == 1).then(|| tx.last_insert_rowid()))
                 } else {
+                    let expected = i64::try_from(cm.expected_version).unwrap_or(i64::MAX);
+                    let mut values = columns.to_vec();
+                    values.push(&expected);
                     update
-                        .query_row(
-                            params![
-                                reg.id,
-                                version,
-                                s.id_number,
-                                s.name,
-                                s.college,
-                                s.major_code,
-                                s.major_name,
-                                s.stage.as_str(),
-                                active_until,
-                                s.destination_code,
-                                s.late,
-                                awaiting_since,
-                                s.graduation_year,
-                                data,
-                                s.school_code,
-                                s.school_name,
-                                s.education_level,
-                                s.gender,
-                                s.origin_region,
-                                s.destination_category,
-                                s.destination_region,
-                                s.logged_in,
-                                login_problems,
-                                void_stage,
-                                void_filed_at,
-                                i64::try_from(cm.expected_version).unwrap_or(i64::MAX),
-                                record_seq_value
-                            ],
-                            |r| r.get::<_, i64>(0),
-                        )
+                        .query_row(&*values, |r| r.get::<_, i64>(0))
                         .optional()
                 };
                 // The registration's rowid, which its numbers and its view are kept under.

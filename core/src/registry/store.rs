@@ -194,10 +194,12 @@ pub struct AuditRecord {
 }
 
 /// The text a check reads for a stored document whose bytes do not decode (not UTF-8, a packed
-/// frame that does not unpack): a marker the JSON parser refuses, then the bytes' lossy text.
-/// No document written by a store starts with it, so it can never parse or hash as one: the
-/// audit check reports the record or row as edited.
-pub(crate) fn undecodable_text(raw: &[u8]) -> String {
+/// frame that does not unpack): a marker the JSON parser refuses (`U+FFFD`, then
+/// `undecodable:`), then the bytes' lossy text. No document written by a store starts with it,
+/// so it can never parse or hash as one: the audit check reports the record or row as edited.
+/// A [`Store`] of its own reads damaged documents so in [`Store::audit_for_check`],
+/// [`Store::stored_rows`] and [`Store::stored_views`].
+pub fn undecodable_text(raw: &[u8]) -> String {
     format!("\u{fffd}undecodable:{}", String::from_utf8_lossy(raw))
 }
 
