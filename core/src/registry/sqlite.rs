@@ -967,79 +967,93 @@ fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Summary> {
 /// registration. A file already there is left alone; on any failure
 /// nothing changes.
 fn migrate_summaries(conn: &mut Connection) -> Result<()> {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(db_err)?;
-    let done: Option<String> = tx
-        .query_row("SELECT value FROM meta WHERE key = 'summaries'", [], |r| {
-            r.get(0)
-        })
-        .optional()
-        .map_err(db_err)?;
-    if done.as_deref() == Some(SUMMARIES_VERSION) {
-        return Ok(());
-    }
-    let existing: Vec<String> = {
-        let mut stmt = tx
-            .prepare("SELECT name FROM pragma_table_info('registrations')")
-            .map_err(db_err)?;
-        let rows = stmt.query_map([], |r| r.get(0)).map_err(db_err)?;
-        rows.collect::<std::result::Result<_, _>>()
-            .map_err(db_err)?
-    };
-    for (name, def) in SUMMARY_COLUMNS {
-        if !existing.iter().any(|e| e == name) {
-            tx.execute_batch(&format!(
-                "ALTER TABLE registrations ADD COLUMN {name} {def}"
-            ))
-            .map_err(db_err)?;
+    migrate_once(conn, "summaries", SUMMARIES_VERSION, |tx| {
+        let existing: Vec<String> = {
+            let mut stmt = tx
+                .prepare("SELECT name FROM pragma_table_info('registrations')")
+                .map_err(db_err)?;
+            let rows = stmt.query_map([], |r| r.get(0)).map_err(db_err)?;
+            rows.collect::<std::result::Result<_, _>>()
+                .map_err(db_err)?
+        };
+        for (name, def) in SUMMARY_COLUMNS {
+            if !existing.iter().any(|e| e == name) {
+                tx.execute_batch(&format!(
+                    "ALTER TABLE registrations ADD COLUMN {name} {def}"
+                ))
+                .map_err(db_err)?;
+            }
         }
-    }
-    let rows: Vec<(String, String)> = {
-        let mut stmt = tx
-            .prepare("SELECT id, data FROM registrations ORDER BY id")
-            .map_err(db_err)?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(db_err)?;
-        rows.collect::<std::result::Result<_, _>>()
-            .map_err(db_err)?
-    };
-    {
-        let mut update = tx
+        let rows: Vec<(String, String)> = {
+            let mut stmt = tx
+                .prepare("SELECT id, data FROM registrations ORDER BY id")
+                .map_err(db_err)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(db_err)?;
+            rows.collect::<std::result::Result<_, _>>()
+                .map_err(db_err)?
+        };
+        {
+            let mut update = tx
             .prepare(
                 "UPDATE registrations SET school_code = ?2, school_name = ?3, education_level = ?4, \
                  gender = ?5, origin_region = ?6, destination_category = ?7, destination_region = ?8, \
                  logged_in = ?9, login_problems = ?10, void_stage = ?11, void_filed_at = ?12 WHERE id = ?1",
             )
             .map_err(db_err)?;
-        for (id, data) in rows {
-            let reg: Registration = serde_json::from_str(&data).map_err(|e| {
-                Error::Corrupt(Cause::with_error(format!("registration {id}: {e}"), e))
-            })?;
-            // Only the columns that do not depend on the instant are written here.
-            let s = Summary::of(&reg, Utc::now());
-            update
-                .execute(params![
-                    id,
-                    s.school_code,
-                    s.school_name,
-                    s.education_level,
-                    s.gender,
-                    s.origin_region,
-                    s.destination_category,
-                    s.destination_region,
-                    s.logged_in,
-                    login_problems_text(&s.login_problems)?,
-                    void_stage_text(s.void_stage),
-                    millis(s.void_filed_at)
-                ])
-                .map_err(db_err)?;
+            for (id, data) in rows {
+                let reg: Registration = serde_json::from_str(&data).map_err(|e| {
+                    Error::Corrupt(Cause::with_error(format!("registration {id}: {e}"), e))
+                })?;
+                // Only the columns that do not depend on the instant are written here.
+                let s = Summary::of(&reg, Utc::now());
+                update
+                    .execute(params![
+                        id,
+                        s.school_code,
+                        s.school_name,
+                        s.education_level,
+                        s.gender,
+                        s.origin_region,
+                        s.destination_category,
+                        s.destination_region,
+                        s.logged_in,
+                        login_problems_text(&s.login_problems)?,
+                        void_stage_text(s.void_stage),
+                        millis(s.void_filed_at)
+                    ])
+                    .map_err(db_err)?;
+            }
         }
+        Ok(())
+    })
+}
+
+/// Runs `step` in one transaction unless the file's `meta` value `key` is already `version`,
+/// then records `version` in the same transaction: a migration runs once, and on any failure
+/// nothing changes.
+fn migrate_once(
+    conn: &mut Connection,
+    key: &str,
+    version: &str,
+    step: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>,
+) -> Result<()> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db_err)?;
+    let done: Option<String> = tx
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()
+        .map_err(db_err)?;
+    if done.as_deref() == Some(version) {
+        return Ok(());
     }
+    step(&tx)?;
     tx.execute(
-        "INSERT INTO meta(key, value) VALUES('summaries', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        [SUMMARIES_VERSION],
+        "INSERT INTO meta(key, value) VALUES(?1, ?2) \
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [key, version],
     )
     .map_err(db_err)?;
     tx.commit().map_err(db_err)
@@ -1447,30 +1461,13 @@ fn put_view(
 /// Fills the registration rowids of the number index of a file written before it kept them
 /// (see [`NUMBERS_VERSION`]), once, in one transaction. A file already filled is left alone.
 fn migrate_numbers(conn: &mut Connection) -> Result<()> {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(db_err)?;
-    let done: Option<String> = tx
-        .query_row("SELECT value FROM meta WHERE key = 'numbers'", [], |r| {
-            r.get(0)
-        })
-        .optional()
-        .map_err(db_err)?;
-    if done.as_deref() == Some(NUMBERS_VERSION) {
-        return Ok(());
-    }
-    tx.execute_batch(
-        "UPDATE numbers SET registration = \
-         (SELECT rowid FROM registrations WHERE id = numbers.registration_id)",
-    )
-    .map_err(db_err)?;
-    tx.execute(
-        "INSERT INTO meta(key, value) VALUES('numbers', ?1) \
-         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        [NUMBERS_VERSION],
-    )
-    .map_err(db_err)?;
-    tx.commit().map_err(db_err)
+    migrate_once(conn, "numbers", NUMBERS_VERSION, |tx| {
+        tx.execute_batch(
+            "UPDATE numbers SET registration = \
+             (SELECT rowid FROM registrations WHERE id = numbers.registration_id)",
+        )
+        .map_err(db_err)
+    })
 }
 
 /// Fills the verification views of a file written before them (or rebuilds those of an older
@@ -1478,39 +1475,28 @@ fn migrate_numbers(conn: &mut Connection) -> Result<()> {
 /// and one that passes gets its view, bound to its newest audit record. A registration that fails the check gets none (it never
 /// verifies, and the full check reports it). A file already filled is left alone.
 fn migrate_views(conn: &mut Connection, key: Option<&AuditKey>, at: Option<&AtRest>) -> Result<()> {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(db_err)?;
-    let done: Option<String> = tx
-        .query_row("SELECT value FROM meta WHERE key = 'views'", [], |r| {
-            r.get(0)
-        })
-        .optional()
-        .map_err(db_err)?;
-    if done.as_deref() == Some(VIEWS_VERSION) {
-        return Ok(());
-    }
-    // Views of an older format are all rebuilt.
-    tx.execute("DELETE FROM verification_views", [])
-        .map_err(db_err)?;
-    let ids: Vec<(i64, String)> = {
-        let mut stmt = tx
-            .prepare("SELECT rowid, id FROM registrations ORDER BY id")
+    migrate_once(conn, "views", VIEWS_VERSION, |tx| {
+        // Views of an older format are all rebuilt.
+        tx.execute("DELETE FROM verification_views", [])
             .map_err(db_err)?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(db_err)?;
-        rows.collect::<std::result::Result<_, _>>()
-            .map_err(db_err)?
-    };
-    for (row, id) in ids {
-        let Ok(Some(reg)) = load_row(&tx, &id, key, at) else {
-            continue;
+        let ids: Vec<(i64, String)> = {
+            let mut stmt = tx
+                .prepare("SELECT rowid, id FROM registrations ORDER BY id")
+                .map_err(db_err)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(db_err)?;
+            rows.collect::<std::result::Result<_, _>>()
+                .map_err(db_err)?
         };
-        if reg.authorizations.is_empty() {
-            continue;
-        }
-        let newest: Option<(i64, Vec<u8>)> = tx
+        for (row, id) in ids {
+            let Ok(Some(reg)) = load_row(tx, &id, key, at) else {
+                continue;
+            };
+            if reg.authorizations.is_empty() {
+                continue;
+            }
+            let newest: Option<(i64, Vec<u8>)> = tx
             .query_row(
                 "SELECT seq, hash FROM audit WHERE registration_id = ?1 ORDER BY seq DESC LIMIT 1",
                 [&id],
@@ -1518,17 +1504,12 @@ fn migrate_views(conn: &mut Connection, key: Option<&AuditKey>, at: Option<&AtRe
             )
             .optional()
             .map_err(db_err)?;
-        if let Some((seq, hash)) = newest {
-            put_view(&tx, key, at, &reg, row, seq, &hash_from(hash), false)?;
+            if let Some((seq, hash)) = newest {
+                put_view(tx, key, at, &reg, row, seq, &hash_from(hash), false)?;
+            }
         }
-    }
-    tx.execute(
-        "INSERT INTO meta(key, value) VALUES('views', ?1) \
-         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        [VIEWS_VERSION],
-    )
-    .map_err(db_err)?;
-    tx.commit().map_err(db_err)
+        Ok(())
+    })
 }
 
 impl Store for SqliteStore {
