@@ -41,6 +41,17 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+# PL/Python with the zstandard module, for the suite's SQL edits of PostgreSQL's packed documents
+# (doc_text/doc_pack in core/tests/common/stores.rs), for the server version installed above.
+pg_major=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 | awk -F/ '{print $(NF-1)}')
+need=()
+[ -f "/usr/lib/postgresql/$pg_major/lib/plpython3.so" ] || need+=("postgresql-plpython3-$pg_major")
+/usr/bin/python3 -c 'import zstandard' >/dev/null 2>&1 || need+=(python3-zstandard)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
 
 echo "== format"
 cargo fmt --all -- --check

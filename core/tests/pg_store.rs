@@ -38,7 +38,9 @@ fn fresh_db(test: &str) -> Option<String> {
         None => (base.clone(), String::new()),
     };
     let (head, _) = url.rsplit_once('/').expect("a URL with a database");
-    Some(format!("{head}/{name}{query}"))
+    let url = format!("{head}/{name}{query}");
+    add_pg_document_functions(&mut raw(&url));
+    Some(url)
 }
 
 fn raw(url: &str) -> postgres::Client {
@@ -264,8 +266,8 @@ fn the_audit_log_refuses_edits_and_an_edited_row_is_caught() {
     }
     let n = c
         .execute(
-            "UPDATE registrations SET data = convert_to(replace(convert_from(data, 'UTF8'), $2, \
-             '伪造科技有限公司'), 'UTF8') WHERE id = $1",
+            "UPDATE registrations SET data = doc_pack(replace(doc_text(data), $2, \
+             '伪造科技有限公司')) WHERE id = $1",
             &[&id, &"江苏紫金数据科技有限公司"],
         )
         .unwrap();

@@ -45,7 +45,7 @@ fn placeholders_bind_as_literals_of_each_dialect() {
     );
     assert_eq!(
         StoreKind::Postgres.doc_replace("data", "'a'", "'b'"),
-        "convert_to(replace(convert_from(data, 'UTF8'), 'a', 'b'), 'UTF8')"
+        "doc_pack(replace(doc_text(data), 'a', 'b'))"
     );
 }
 

@@ -1,23 +1,20 @@
 //! The compact stored form of the stores' documents.
 //!
 //! The stores keep a registration, an audit entry, an event and a verification view as a JSON
-//! document. The SQLite store keeps registrations, audit entries and events *packed* (a BLOB;
-//! a verification view stays text, so online verification does not unpack it), and both stores
-//! pack the documents they seal under data keys before sealing; PostgreSQL keeps clear documents as
-//! UTF-8 JSON in `BYTEA`, readable with `convert_from(data, 'UTF8')`. A packed document is
-//! one marker byte ([`PACKED`]), one byte naming the dictionary ([`DICTIONARY_V1`]), then a zstd
-//! frame of the JSON text compressed under that dictionary (with the text's length in the frame
-//! header, no dictionary id and no checksum: the stores' own hashes and MACs cover the text). A
-//! text shorter than [`PACK_FROM`] bytes is stored as it is.
+//! document. Both stores keep registrations, audit entries and events *packed* (a BLOB in
+//! SQLite, `BYTEA` in PostgreSQL), and both pack the documents they seal under data keys before
+//! sealing. PostgreSQL packs its verification views too; SQLite keeps them as text, so that an
+//! online verification, which takes a few microseconds there, does not unpack one (on
+//! PostgreSQL the server's answer takes far longer than the unpacking). A packed
+//! document is one marker byte ([`PACKED`]), one byte naming the dictionary ([`DICTIONARY_V1`]),
+//! then a zstd frame of the JSON text compressed under that dictionary (with the text's length in
+//! the frame header, no dictionary id and no checksum: the stores' own hashes and MACs cover the
+//! text). A text shorter than [`PACK_FROM`] bytes is stored as it is.
 //!
-//! A tool that reads a SQLite file directly gets a document's text with [`text_of`] (and writes
-//! one with [`pack`]); the `sqlite3` shell shows a packed document as a BLOB.
-//!
-//! Details: one marker byte
-//! ([`PACKED`]), one byte naming the dictionary ([`DICTIONARY_V1`]), then a zstd frame of the
-//! JSON text compressed under that dictionary (with the text's length in the frame header, no
-//! dictionary id and no checksum: the stores' own hashes and MACs cover the text). A text
-//! shorter than [`PACK_FROM`] bytes is stored as it is.
+//! A tool that reads the database directly gets a document's text with [`text_of`] (and writes
+//! one with [`pack`]); the `sqlite3` shell shows a packed document as a BLOB, `psql` as `bytea`.
+//! The format is plain zstd: any zstd implementation given `stored-v1.dict` reads and writes it
+//! (the test suite edits PostgreSQL's documents in SQL through PL/Python's `zstandard`).
 //!
 //! Packing is lossless, so every hash and MAC computed over a document's text (the audit
 //! chain's entry and registration hashes, a view's MAC) is computed exactly as before and holds

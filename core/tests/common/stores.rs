@@ -8,8 +8,8 @@
 //! the store for the tamper tests. Both stores have the same tables and columns (PostgreSQL adds
 //! `school_code` everywhere); the dialect differences are spelled out in one place each: bytes
 //! ([`StoreKind::blob`]), the audit log's guard ([`StoreKind::drop_audit_guard`]), documents
-//! stored as TEXT or BYTEA ([`StoreKind::doc_text`], [`StoreKind::doc_replace`]) and JSON edits
-//! ([`StoreKind::json_clear_array`]).
+//! packed in a BLOB or in BYTEA ([`StoreKind::doc_text`], [`StoreKind::doc_replace`]) and JSON
+//! edits ([`StoreKind::json_clear_array`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -117,6 +117,7 @@ impl StoreKind {
                         .unwrap_or_else(|e| panic!("postgres: {stmt}: {}", pg_error(&e)));
                 }
                 let url = with_database(&admin, &name);
+                add_pg_document_functions(&mut pg_connect(&url));
                 Handle {
                     kind: self,
                     url,
@@ -202,20 +203,34 @@ impl StoreKind {
         }
     }
 
-    /// A stored document column (`data`, `entry`, `event`) as text: SQLite keeps it packed (see
-    /// `doc_text` of the test connection), PostgreSQL as UTF-8 JSON in BYTEA.
+    /// A stored document column (`data`, `entry`, `event`, `view`) as text. Both stores keep
+    /// documents packed (gradreg::registry::stored): SQLite as a BLOB, PostgreSQL in BYTEA; a
+    /// view stays clear. `doc_text` is a function of the test connection on SQLite
+    /// ([`add_document_functions`]) and of the test database on PostgreSQL
+    /// ([`add_pg_document_functions`]).
     pub fn doc_text(self, column: &str) -> String {
-        match self {
-            StoreKind::Postgres => format!("convert_from({column}, 'UTF8')"),
-            _ => format!("doc_text({column})"),
-        }
+        format!("doc_text({column})")
     }
 
     /// The text expression `expr` as a stored document value (see [`StoreKind::doc_text`]).
     pub fn doc_from_text(self, expr: &str) -> String {
+        format!("doc_pack({expr})")
+    }
+
+    /// The document column `column` as the clear UTF-8 text a store wrote before documents were
+    /// packed (TEXT in SQLite, BYTEA in PostgreSQL).
+    pub fn doc_clear(self, column: &str) -> String {
         match self {
-            StoreKind::Postgres => format!("convert_to({expr}, 'UTF8')"),
-            _ => format!("doc_pack({expr})"),
+            StoreKind::Postgres => format!("convert_to(doc_text({column}), 'UTF8')"),
+            _ => format!("doc_text({column})"),
+        }
+    }
+
+    /// A condition: the document column `column` holds a packed document.
+    pub fn doc_is_packed(self, column: &str) -> String {
+        match self {
+            StoreKind::Postgres => format!("(get_byte({column}, 0) = 0)"),
+            _ => format!("(typeof({column}) = 'blob' AND substr({column}, 1, 1) = x'00')"),
         }
     }
 
@@ -573,4 +588,58 @@ pub fn add_document_functions(conn: &rusqlite::Connection) -> rusqlite::Result<(
             .transpose()
             .map_err(|e| rusqlite::Error::UserFunctionError(e.to_string().into()))
     })
+}
+
+/// The SQL functions `doc_text(bytea)` and `doc_pack(text)` on a PostgreSQL test database: the
+/// same as [`add_document_functions`] on SQLite, so that a test edits a packed document in SQL
+/// as someone with the database and the library's format could. They are PL/Python
+/// (`plpython3u`, Debian's `postgresql-plpython3-N`) over the `zstandard` module (Debian's
+/// `python3-zstandard`), under the dictionary the library packs with; the test command installs
+/// both. A server without them gets a one-line warning here, and the tests that edit documents
+/// fail naming the missing function.
+pub fn add_pg_document_functions(client: &mut postgres::Client) {
+    static DICTIONARY: &[u8] = include_bytes!("../../src/registry/stored-v1.dict");
+    let hex: String = DICTIONARY.iter().map(|b| format!("{b:02x}")).collect();
+    let sql = format!(
+        r#"
+CREATE EXTENSION IF NOT EXISTS plpython3u;
+CREATE OR REPLACE FUNCTION doc_dictionary() RETURNS bytea LANGUAGE sql IMMUTABLE
+    AS $f$ SELECT '\x{hex}'::bytea $f$;
+CREATE OR REPLACE FUNCTION doc_text(b bytea) RETURNS text LANGUAGE plpython3u IMMUTABLE AS $f$
+if b is None:
+    return None
+v = bytes(b)
+if v[:1] != b'\x00':
+    return v.decode('utf-8')
+if v[1:2] != b'\x01':
+    plpy.error('a packed document names an unknown dictionary')
+import zstandard
+if 'doc_dictionary' not in GD:
+    d = plpy.execute('SELECT doc_dictionary() AS d')[0]['d']
+    GD['doc_dictionary'] = zstandard.ZstdCompressionDict(bytes(d))
+z = zstandard.ZstdDecompressor(dict_data=GD['doc_dictionary'])
+return z.decompress(v[2:]).decode('utf-8')
+$f$;
+CREATE OR REPLACE FUNCTION doc_pack(t text) RETURNS bytea LANGUAGE plpython3u IMMUTABLE AS $f$
+if t is None:
+    return None
+raw = t.encode('utf-8')
+if len(raw) < 64 and raw[:1] != b'\x00':
+    return raw
+import zstandard
+if 'doc_dictionary' not in GD:
+    d = plpy.execute('SELECT doc_dictionary() AS d')[0]['d']
+    GD['doc_dictionary'] = zstandard.ZstdCompressionDict(bytes(d))
+z = zstandard.ZstdCompressor(level=3, dict_data=GD['doc_dictionary'], write_checksum=False,
+                             write_content_size=True, write_dict_id=False)
+return b'\x00\x01' + z.compress(raw)
+$f$;
+"#
+    );
+    if let Err(e) = client.batch_execute(&sql) {
+        eprintln!(
+            "postgres: no doc_text/doc_pack on this server (PL/Python with zstandard): {}",
+            pg_error(&e)
+        );
+    }
 }

@@ -11,8 +11,9 @@ pub const SCHEMA_VERSION: &str = "1";
 
 /// Every table, index, trigger and the default partition, created on first open. Identifiers
 /// and numbers sort bytewise (`COLLATE "C"`) like the other stores, whatever the database's
-/// collation. Stored documents (`data`, `entry`, `event`) are `BYTEA`: UTF-8 JSON, or a sealed
-/// value when the registry has data keys.
+/// collation. Stored documents (`data`, `entry`, `event`) are `BYTEA`: packed JSON (see
+/// [`crate::registry::stored`]; clear UTF-8 JSON in a database written before packing, read as
+/// it is), or a sealed value when the registry has data keys.
 pub const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT COLLATE "C" PRIMARY KEY,
