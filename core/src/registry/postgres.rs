@@ -634,27 +634,73 @@ const PUT_VIEW: &str = "INSERT INTO verification_views(registration_id, audit_se
      school_code = excluded.school_code";
 const DROP_VIEW: &str = "DELETE FROM verification_views WHERE registration_id = $1";
 
+/// The verification view of `reg` and its stored form (packed, or sealed with data keys);
+/// `None` when it has none.
+fn view_parts(at: Option<&AtRest>, reg: &Registration) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+    let Some(view) = view_of(reg) else {
+        return Ok(None);
+    };
+    let text = String::from_utf8(view.clone())
+        .map_err(|e| Error::Storage(Cause::with_error("verification view", e)))?;
+    // Packed like the documents (SQLite keeps its views as text): unpacking costs about 1 µs of
+    // a verification that waits about 75 µs for the server's answer anyway, and saves about
+    // 200 bytes per authorized graduate.
+    let stored = put_text(at, text, || row_place(VIEW_PLACE, &reg.id))?;
+    Ok(Some((view, stored)))
+}
+
 /// The stored form of the verification view of `reg` bound to the audit record with hash
-/// `record_hash`: the view (sealed with data keys) and its MAC; `None` when it has none.
+/// `record_hash`: the view (packed, or sealed with data keys) and its MAC; `None` when it has
+/// none.
 fn view_values(
     key: Option<&AuditKey>,
     at: Option<&AtRest>,
     reg: &Registration,
     record_hash: &[u8; 32],
 ) -> Result<Option<(Vec<u8>, [u8; 32])>> {
-    let Some(view) = view_of(reg) else {
-        return Ok(None);
-    };
-    let mac = view_mac(key, record_hash, &view);
-    let text = String::from_utf8(view)
-        .map_err(|e| Error::Storage(Cause::with_error("verification view", e)))?;
-    Ok(Some((
-        // Packed like the documents (SQLite keeps its views as text): unpacking costs about
-        // 1 µs of a verification that waits about 75 µs for the server's answer anyway, and
-        // saves about 200 bytes per authorized graduate.
-        put_text(at, text, || row_place(VIEW_PLACE, &reg.id))?,
-        mac,
-    )))
+    Ok(view_parts(at, reg)?.map(|(view, stored)| (stored, view_mac(key, record_hash, &view))))
+}
+
+/// What [`PostgresStore::copy_batch`] writes for one registration that does not depend on the
+/// rows before it, prepared ahead of the writes ([`super::store::prepare_all`]).
+struct CopyRow {
+    /// The registration's columns.
+    values: RowValues,
+    /// The audit entry's canonical JSON, which the chain hashes.
+    entry_json: String,
+    /// The audit entry's stored form.
+    entry: Vec<u8>,
+    /// The events' stored forms.
+    events: Vec<Vec<u8>>,
+    /// The verification view and its stored form ([`view_parts`]).
+    view: Option<(Vec<u8>, Vec<u8>)>,
+}
+
+impl CopyRow {
+    /// Prepares `cm`, whose audit record will be `seq`.
+    fn of(at: Option<&AtRest>, cm: &Commit<'_>, seq: u64) -> Result<CopyRow> {
+        let reg = &cm.outcome.registration;
+        let values = RowValues::of(reg, cm.outcome.audit.at, seq, at)?;
+        let entry_json = entry_json(&cm.outcome.audit)?;
+        let entry = put_text(at, entry_json.clone(), || audit_place(&reg.id, seq))?;
+        let events = cm
+            .outcome
+            .events
+            .iter()
+            .map(|e| {
+                put_text(at, serde_json::to_string(e)?, || {
+                    row_place(EVENT_PLACE, &reg.id)
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(CopyRow {
+            values,
+            entry_json,
+            entry,
+            events,
+            view: view_parts(at, reg)?,
+        })
+    }
 }
 
 /// Writes (or removes, when it has none) the verification view of `reg`, bound to audit record
@@ -1476,25 +1522,26 @@ impl PostgresStore {
         }
         let _ = stmts;
         let (mut seq, mut prev) = head;
+        // Each row's documents, hashes and columns, prepared ahead on several threads; the
+        // chain's hashes then run in order.
+        let prepared =
+            super::store::prepare_all(batch, |i, cm| CopyRow::of(at, cm, head.0 + 1 + i as u64))?;
         let mut rows = Vec::with_capacity(batch.len());
         let mut audits = Vec::with_capacity(batch.len());
+        let mut views = Vec::with_capacity(batch.len());
         let mut events = Vec::new();
-        for cm in batch {
+        for (cm, p) in batch.iter().zip(prepared) {
             let reg = &cm.outcome.registration;
             seq += 1;
-            let v = RowValues::of(reg, cm.outcome.audit.at, seq, at)?;
-            let json = entry_json(&cm.outcome.audit)?;
-            let hash = record_hash(self.key.as_ref(), &prev, &json, Some(&v.rh));
-            let entry = put_text(at, json, || audit_place(&reg.id, seq))?;
-            audits.push((v.audit_seq, entry, prev, hash));
+            let v = p.values;
+            let hash = record_hash(self.key.as_ref(), &prev, &p.entry_json, Some(&v.rh));
+            audits.push((v.audit_seq, p.entry, prev, hash));
             prev = hash;
-            for e in &cm.outcome.events {
-                let e = put_text(at, serde_json::to_string(e)?, || {
-                    row_place(EVENT_PLACE, &reg.id)
-                })?;
+            for e in p.events {
                 event_seq += 1;
                 events.push((event_seq, rows.len(), e));
             }
+            views.push(p.view);
             rows.push((reg, v));
         }
         {
@@ -1570,7 +1617,7 @@ impl PostgresStore {
             }
             w.finish().map_err(pg_err)?;
         }
-        self.copy_views(tx, &rows, &audits)?;
+        self.copy_views(tx, &rows, &audits, views)?;
         if !events.is_empty() {
             let w = tx
                 .copy_in(
@@ -1595,13 +1642,15 @@ type CopiedAudit = (i64, Vec<u8>, [u8; 32], [u8; 32]);
 
 impl PostgresStore {
     /// Writes the verification views of a batch of new registrations with `COPY` (see
-    /// [`PostgresStore::copy_batch`]): `rows` and `audits` pair each registration with the
-    /// audit record written for it (its sequence number and hash at 0 and 3).
+    /// [`PostgresStore::copy_batch`]): `rows`, `audits` and `views` pair each registration
+    /// with the audit record written for it (its sequence number and hash at 0 and 3) and its
+    /// view ([`view_parts`]).
     fn copy_views(
         &self,
         tx: &mut Transaction<'_>,
         rows: &[(&Registration, RowValues)],
         audits: &[CopiedAudit],
+        views: Vec<Option<(Vec<u8>, Vec<u8>)>>,
     ) -> Result<()> {
         let w = tx
             .copy_in(
@@ -1613,11 +1662,10 @@ impl PostgresStore {
             w,
             &[Type::TEXT, Type::INT8, Type::BYTEA, Type::BYTEA, Type::TEXT],
         );
-        for ((reg, v), (seq, _, _, hash)) in rows.iter().zip(audits) {
-            if let Some((view, mac)) =
-                view_values(self.key.as_ref(), self.at_rest.as_ref(), reg, hash)?
-            {
-                w.write(&[&v.id, seq, &view, &&mac[..], &v.school_code])
+        for (((_, v), (seq, _, _, hash)), view) in rows.iter().zip(audits).zip(views) {
+            if let Some((view, stored)) = view {
+                let mac = view_mac(self.key.as_ref(), hash, &view);
+                w.write(&[&v.id, seq, &stored, &&mac[..], &v.school_code])
                     .map_err(pg_err)?;
             }
         }

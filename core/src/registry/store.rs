@@ -1021,6 +1021,71 @@ pub(crate) fn entry_json(entry: &AuditEntry) -> Result<String> {
     Ok(serde_json::to_string(entry)?)
 }
 
+/// The batch size from which a store's commit prepares its rows' documents on several threads
+/// ([`prepare_all`]): below it the threads would cost more than they save.
+pub(crate) const PREPARE_IN_PARALLEL_FROM: usize = 64;
+
+/// The most threads [`prepare_all`] uses: the machine's parallelism, at most four.
+fn prepare_threads() -> usize {
+    static N: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *N.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(4)))
+}
+
+/// `prepare(i, &items[i])` for every item, in order: on the calling thread alone for fewer than
+/// [`PREPARE_IN_PARALLEL_FROM`] items (or a one-core machine), else on up to four threads, each
+/// taking a contiguous part (scoped: every thread has ended when this returns). A store's
+/// commit uses it for the work of each row that does not depend on the rows before it — a
+/// registration's JSON, its hash, the packed or sealed documents, the summary —, so that only
+/// the audit chain's hashes and the SQL writes stay sequential. The first error in item order
+/// is returned; a panic in a thread is resumed here.
+pub(crate) fn prepare_all<T: Sync, U: Send>(
+    items: &[T],
+    prepare: impl Fn(usize, &T) -> Result<U> + Sync,
+) -> Result<Vec<U>> {
+    let threads = prepare_threads();
+    if threads < 2 || items.len() < PREPARE_IN_PARALLEL_FROM {
+        return items
+            .iter()
+            .enumerate()
+            .map(|(i, t)| prepare(i, t))
+            .collect();
+    }
+    let part = items.len().div_ceil(threads);
+    let prepare = &prepare;
+    let run = move |k: usize, chunk: &[T]| -> Result<Vec<U>> {
+        chunk
+            .iter()
+            .enumerate()
+            .map(|(i, t)| prepare(k * part + i, t))
+            .collect()
+    };
+    std::thread::scope(|s| {
+        let mut chunks = items.chunks(part).enumerate();
+        let first = chunks.next();
+        let others: Vec<_> = chunks
+            .map(|(k, chunk)| s.spawn(move || run(k, chunk)))
+            .collect();
+        let mut out = match first {
+            Some((k, chunk)) => run(k, chunk),
+            None => Ok(Vec::new()),
+        };
+        for h in others {
+            let r = match h.join() {
+                Ok(r) => r,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            // Every thread is joined; the first error in item order wins.
+            if let Ok(done) = &mut out {
+                match r {
+                    Ok(more) => done.extend(more),
+                    Err(e) => out = Err(e),
+                }
+            }
+        }
+        out
+    })
+}
+
 impl Store for MemoryStore {
     fn load(&self, id: &str) -> Result<Option<Registration>> {
         Ok(self.lock()?.regs.get(id).map(|(r, _)| r.clone()))
@@ -1360,5 +1425,51 @@ impl Store for MemoryStore {
 
     fn damaged(&self) -> bool {
         self.damaged.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each item's result, in item order, whatever the batch's size (below the threshold, at
+    /// it, and split over threads).
+    #[test]
+    fn prepare_all_keeps_the_order_of_the_items() {
+        for n in [
+            0,
+            1,
+            PREPARE_IN_PARALLEL_FROM - 1,
+            PREPARE_IN_PARALLEL_FROM,
+            PREPARE_IN_PARALLEL_FROM + 1,
+            1_001,
+        ] {
+            let items: Vec<u64> = (0..n as u64).map(|i| i * 7 + 3).collect();
+            let out = prepare_all(&items, |i, v| Ok((i, v * 2))).unwrap();
+            let want: Vec<(usize, u64)> =
+                items.iter().enumerate().map(|(i, v)| (i, v * 2)).collect();
+            assert_eq!(out, want, "{n} items");
+        }
+    }
+
+    /// The error of the first failing item in item order, even when a later part (on another
+    /// thread) fails too.
+    #[test]
+    fn prepare_all_returns_the_first_error_in_item_order() {
+        let items: Vec<usize> = (0..1_000).collect();
+        for failing in [[3, 990], [600, 999], [999, 999]] {
+            let e = prepare_all(&items, |i, _| {
+                if failing.contains(&i) {
+                    Err(Error::Storage(format!("item {i}").into()))
+                } else {
+                    Ok(i)
+                }
+            })
+            .unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                Error::Storage(format!("item {}", failing[0]).into()).to_string()
+            );
+        }
     }
 }
