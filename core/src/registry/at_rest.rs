@@ -286,6 +286,31 @@ pub(crate) struct SealedDocument {
 
 /// The tables of sealed documents, in the order sealing walks them.
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
+/// The place a registration's ID number is sealed to (with its id, [`row_place`]).
+pub(crate) const ID_NUMBER_PLACE: &str = "registrations.id_number";
+
+/// The ID number column of registration `registration_id` under data keys (`at`): replaces
+/// `id_number` (when not empty) by its blind index and returns the number sealed to its place.
+/// Without data keys, or for an empty number, `id_number` stays and there is nothing sealed.
+pub(crate) fn seal_id_number(
+    at: Option<&AtRest>,
+    registration_id: &str,
+    id_number: &mut String,
+) -> Result<Option<Vec<u8>>> {
+    match at {
+        Some(a) if !id_number.is_empty() => {
+            let plain = std::mem::take(id_number);
+            let sealed = a.seal_text(&row_place(ID_NUMBER_PLACE, registration_id), &plain)?;
+            *id_number = a.blind_index(&plain);
+            Ok(Some(sealed))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The place an event is sealed to (with its registration's id, [`row_place`]).
+pub(crate) const EVENT_PLACE: &str = "events.event";
+
 pub(crate) const SEALED_DOCUMENTS: [SealedDocument; 3] = [
     SealedDocument {
         table: "audit",
@@ -305,7 +330,7 @@ pub(crate) const SEALED_DOCUMENTS: [SealedDocument; 3] = [
         table: "events",
         key: DocumentKey::Seq,
         column: "event",
-        place: |id, _| row_place("events.event", id),
+        place: |id, _| row_place(EVENT_PLACE, id),
         append_only: false,
     },
 ];

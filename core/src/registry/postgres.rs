@@ -32,11 +32,13 @@ use postgres::types::{ToSql, Type};
 use postgres::{GenericClient, Transaction};
 use sha2::{Digest, Sha256};
 
-use super::at_rest::{audit_place, row_place, AtRest, DataKeyRing, DocumentKey, SEALED_DOCUMENTS};
+use super::at_rest::{
+    audit_place, row_place, seal_id_number, AtRest, DataKeyRing, DocumentKey, EVENT_PLACE,
+    ID_NUMBER_PLACE, SEALED_DOCUMENTS,
+};
 use super::store::{
-    cohort_index_key, entry_json, indexed_numbers, record_hash, registration_hash,
-    transfer_number_of, AuditKey, AuditRecord, ChainHead, Commit, Filter, Store, StoredRow,
-    StoredView, Summary,
+    cohort_index_key, indexed_numbers, record_hash, registration_hash, transfer_number_of,
+    AuditKey, AuditRecord, ChainHead, Commit, Filter, Store, StoredRow, StoredView, Summary,
 };
 use super::stored;
 use super::view::{view_mac, view_of};
@@ -67,8 +69,6 @@ const LOCK_SLOTS: i64 = 0x6772_6164_7265_6703;
 const AT_REST_MARKER: &str = "at_rest_index_key";
 /// The places (see [`row_place`]) of the sealed registration columns and events.
 const DATA_PLACE: &str = "registrations.data";
-const ID_NUMBER_PLACE: &str = "registrations.id_number";
-const EVENT_PLACE: &str = "events.event";
 const VIEW_PLACE: &str = "verification_views.view";
 /// The `meta` value of a store whose verification views are complete and of the current format
 /// (see [`migrate_views`]; "1" held JSON views).
@@ -368,15 +368,7 @@ impl RowValues {
     /// The values of `reg` written at `at` by audit record `seq`, sealed with `ring`.
     fn of(reg: &Registration, at: DateTime<Utc>, seq: u64, ring: Option<&AtRest>) -> Result<Self> {
         let mut s = Summary::of(reg, at);
-        let id_number_sealed = match ring {
-            Some(a) if !s.id_number.is_empty() => {
-                let plain = std::mem::take(&mut s.id_number);
-                let sealed = a.seal_text(&row_place(ID_NUMBER_PLACE, &reg.id), &plain)?;
-                s.id_number = a.blind_index(&plain);
-                Some(sealed)
-            }
-            _ => None,
-        };
+        let id_number_sealed = seal_id_number(ring, &reg.id, &mut s.id_number)?;
         let plain = serde_json::to_string(reg)?;
         let rh = registration_hash(&plain);
         let data = put_text(ring, plain, || row_place(DATA_PLACE, &reg.id))?;
@@ -681,18 +673,8 @@ impl CopyRow {
     fn of(at: Option<&AtRest>, cm: &Commit<'_>, seq: u64) -> Result<CopyRow> {
         let reg = &cm.outcome.registration;
         let values = RowValues::of(reg, cm.outcome.audit.at, seq, at)?;
-        let entry_json = entry_json(&cm.outcome.audit)?;
-        let entry = put_text(at, entry_json.clone(), || audit_place(&reg.id, seq))?;
-        let events = cm
-            .outcome
-            .events
-            .iter()
-            .map(|e| {
-                put_text(at, serde_json::to_string(e)?, || {
-                    row_place(EVENT_PLACE, &reg.id)
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let (entry_json, entry, events) =
+            super::store::entry_and_events(cm, seq, |text, place| put_text(at, text, place))?;
         Ok(CopyRow {
             values,
             entry_json,
@@ -1400,9 +1382,9 @@ impl PostgresStore {
                 tx.execute(&s, &[&numbers, &reg.id, &v.school_code])
                     .map_err(pg_err)?;
             }
-            let json = entry_json(&cm.outcome.audit)?;
+            let (json, entry, docs) =
+                super::store::entry_and_events(cm, seq, |text, place| put_text(at, text, place))?;
             let hash = record_hash(self.key.as_ref(), &prev, &json, Some(&v.rh));
-            let entry = put_text(at, json, || audit_place(&reg.id, seq))?;
             let s = prep(stmts, &mut tx, ADD_AUDIT)?;
             tx.execute(
                 &s,
@@ -1428,16 +1410,14 @@ impl PostgresStore {
                 &v.school_code,
             )?;
             prev = hash;
-            if !cm.outcome.events.is_empty() {
-                let mut seqs = Vec::with_capacity(cm.outcome.events.len());
-                let mut docs = Vec::with_capacity(cm.outcome.events.len());
-                for e in &cm.outcome.events {
-                    docs.push(put_text(at, serde_json::to_string(e)?, || {
-                        row_place(EVENT_PLACE, &reg.id)
-                    })?);
-                    event_seq += 1;
-                    seqs.push(event_seq);
-                }
+            if !docs.is_empty() {
+                let seqs: Vec<i64> = docs
+                    .iter()
+                    .map(|_| {
+                        event_seq += 1;
+                        event_seq
+                    })
+                    .collect();
                 let s = prep(stmts, &mut tx, ADD_EVENTS)?;
                 tx.execute(&s, &[&seqs, &docs, &reg.id, &v.school_code])
                     .map_err(pg_err)?;

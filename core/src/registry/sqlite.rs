@@ -13,11 +13,14 @@ use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 
-use super::at_rest::{audit_place, row_place, AtRest, DataKeyRing, SEALED_DOCUMENTS};
+use super::at_rest::{
+    audit_place, row_place, seal_id_number, AtRest, DataKeyRing, EVENT_PLACE, ID_NUMBER_PLACE,
+    SEALED_DOCUMENTS,
+};
 
 use super::store::{
-    self, cohort_index_key, entry_json, record_hash, registration_hash, transfer_number_of,
-    AuditKey, AuditRecord, ChainHead, Commit, Filter, Store, StoredRow, StoredView, Summary,
+    self, cohort_index_key, record_hash, registration_hash, transfer_number_of, AuditKey,
+    AuditRecord, ChainHead, Commit, Filter, Store, StoredRow, StoredView, Summary,
 };
 use super::stored;
 use super::view::{view_mac, view_of};
@@ -1111,8 +1114,6 @@ fn read_head(tx: &Connection) -> Result<ChainHead> {
 const AT_REST_MARKER: &str = "at_rest_index_key";
 /// The places (see [`row_place`]) of the sealed registration columns and events.
 const DATA_PLACE: &str = "registrations.data";
-const ID_NUMBER_PLACE: &str = "registrations.id_number";
-const EVENT_PLACE: &str = "events.event";
 const VIEW_PLACE: &str = "verification_views.view";
 
 /// A text column's stored form: without data keys the text itself, or its packed form (a BLOB)
@@ -1497,32 +1498,14 @@ impl Prepared {
         let mut summary = Summary::of(reg, cm.outcome.audit.at);
         // With data keys: the ID number column holds the blind index, the number itself is
         // sealed beside it, and the registration's JSON is sealed.
-        let sealed_id_number = match at {
-            Some(a) if !summary.id_number.is_empty() => {
-                let plain = std::mem::take(&mut summary.id_number);
-                let sealed = a.seal_text(&row_place(ID_NUMBER_PLACE, &reg.id), &plain)?;
-                summary.id_number = a.blind_index(&plain);
-                Some(sealed)
-            }
-            _ => None,
-        };
+        let sealed_id_number = seal_id_number(at, &reg.id, &mut summary.id_number)?;
         // The plaintext JSON is what the audit record binds; the column may hold it sealed.
         let plain = serde_json::to_string(reg)?;
         let rh = registration_hash(&plain);
         let data = put_text(at, plain, || row_place(DATA_PLACE, &reg.id))?;
         let login_problems = login_problems_text(&summary.login_problems)?;
-        let entry_json = entry_json(&cm.outcome.audit)?;
-        let entry = put_text(at, entry_json.clone(), || audit_place(&reg.id, record_seq))?;
-        let events = cm
-            .outcome
-            .events
-            .iter()
-            .map(|e| {
-                put_text(at, serde_json::to_string(e)?, || {
-                    row_place(EVENT_PLACE, &reg.id)
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let (entry_json, entry, events) =
+            store::entry_and_events(cm, record_seq, |text, place| put_text(at, text, place))?;
         Ok(Prepared {
             summary,
             sealed_id_number,

@@ -1021,6 +1021,28 @@ pub(crate) fn entry_json(entry: &AuditEntry) -> Result<String> {
     Ok(serde_json::to_string(entry)?)
 }
 
+/// The audit entry of the commit `cm`, written as audit record `seq`, and its events, as a
+/// store writes them: the entry's canonical JSON (which the chain hashes), the entry's stored
+/// form and the events' stored forms, each made by `put(text, place)` (the store's packed form,
+/// or the text sealed to `place` under data keys).
+pub(crate) fn entry_and_events<T>(
+    cm: &Commit<'_>,
+    seq: u64,
+    put: impl Fn(String, &dyn Fn() -> Vec<u8>) -> Result<T>,
+) -> Result<(String, T, Vec<T>)> {
+    use super::at_rest::{audit_place, row_place, EVENT_PLACE};
+    let id = &cm.outcome.registration.id;
+    let json = entry_json(&cm.outcome.audit)?;
+    let entry = put(json.clone(), &|| audit_place(id, seq))?;
+    let events = cm
+        .outcome
+        .events
+        .iter()
+        .map(|e| put(serde_json::to_string(e)?, &|| row_place(EVENT_PLACE, id)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((json, entry, events))
+}
+
 /// The batch size from which a store's commit prepares its rows' documents on several threads
 /// ([`prepare_all`]): below it the threads would cost more than they save.
 pub(crate) const PREPARE_IN_PARALLEL_FROM: usize = 64;
