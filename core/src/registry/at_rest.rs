@@ -284,14 +284,14 @@ pub(crate) struct SealedDocument {
     pub(crate) append_only: bool,
 }
 
-/// The tables of sealed documents, in the order sealing walks them.
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
 /// The place a registration's ID number is sealed to (with its id, [`row_place`]).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) const ID_NUMBER_PLACE: &str = "registrations.id_number";
 
 /// The ID number column of registration `registration_id` under data keys (`at`): replaces
 /// `id_number` (when not empty) by its blind index and returns the number sealed to its place.
 /// Without data keys, or for an empty number, `id_number` stays and there is nothing sealed.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) fn seal_id_number(
     at: Option<&AtRest>,
     registration_id: &str,
@@ -309,8 +309,11 @@ pub(crate) fn seal_id_number(
 }
 
 /// The place an event is sealed to (with its registration's id, [`row_place`]).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) const EVENT_PLACE: &str = "events.event";
 
+/// The tables of sealed documents, in the order sealing walks them.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) const SEALED_DOCUMENTS: [SealedDocument; 3] = [
     SealedDocument {
         table: "audit",

@@ -1025,6 +1025,7 @@ pub(crate) fn entry_json(entry: &AuditEntry) -> Result<String> {
 /// store writes them: the entry's canonical JSON (which the chain hashes), the entry's stored
 /// form and the events' stored forms, each made by `put(text, place)` (the store's packed form,
 /// or the text sealed to `place` under data keys).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) fn entry_and_events<T>(
     cm: &Commit<'_>,
     seq: u64,
@@ -1045,9 +1046,11 @@ pub(crate) fn entry_and_events<T>(
 
 /// The batch size from which a store's commit prepares its rows' documents on several threads
 /// ([`prepare_all`]): below it the threads would cost more than they save.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) const PREPARE_IN_PARALLEL_FROM: usize = 64;
 
 /// The most threads [`prepare_all`] uses: the machine's parallelism, at most four.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 fn prepare_threads() -> usize {
     static N: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *N.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(4)))
@@ -1060,6 +1063,7 @@ fn prepare_threads() -> usize {
 /// registration's JSON, its hash, the packed or sealed documents, the summary —, so that only
 /// the audit chain's hashes and the SQL writes stay sequential. The first error in item order
 /// is returned; a panic in a thread is resumed here.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) fn prepare_all<T: Sync, U: Send>(
     items: &[T],
     prepare: impl Fn(usize, &T) -> Result<U> + Sync,
@@ -1450,7 +1454,7 @@ impl Store for MemoryStore {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, any(feature = "sqlite", feature = "postgres")))]
 mod tests {
     use super::*;
 
